@@ -1,0 +1,99 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { TypedEmitter, ComponentStatus } from '../runtime/component.js';
+import { LIVE_EVENT_ROLES, LiveEventSchemas, type LiveEventName, type LiveEvents, type LiveFrame } from '../messages.js';
+import type { Session } from '../store/repos/sessions.js';
+import type { Logger } from '../log.js';
+import type { ReadingRow } from '../store/repos/readings.js';
+
+/** A slow client that has this much unsent data gets no more readings until it catches up. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export interface LiveOptions {
+  bus: TypedEmitter<LiveEvents>;
+  log: Logger;
+  authenticate(req: IncomingMessage): Session | undefined;
+  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[] };
+}
+
+/**
+ * `/api/v1/live`: typed events (the message map in messages.ts) to logged-in clients, filtered by
+ * role. A new client first gets the current state, so a reconnecting panel is whole at once.
+ */
+export class LiveHub {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  readonly #o: LiveOptions;
+  readonly #clients = new Map<WebSocket, Session>();
+  readonly #unsubscribe: (() => void)[] = [];
+  dropped = 0;
+
+  constructor(o: LiveOptions) {
+    this.#o = o;
+    for (const name of Object.keys(LiveEventSchemas) as LiveEventName[]) {
+      this.#unsubscribe.push(o.bus.on(name, (data) => this.#broadcast({ type: name, data } as LiveFrame)));
+    }
+  }
+
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const reject = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    // Browsers always send Origin; a page from another site must not ride on the panel's cookie.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (host !== req.headers.host) return reject(403, 'Forbidden');
+    }
+    const session = this.#o.authenticate(req);
+    if (!session) return reject(401, 'Unauthorized');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#clients.set(ws, session);
+      ws.on('close', () => this.#clients.delete(ws));
+      ws.on('error', () => this.#clients.delete(ws));
+      // The live channel is one-way; a client message is ignored rather than trusted.
+      ws.on('message', () => undefined);
+      const snap = this.#o.snapshot();
+      for (const c of snap.components) this.#send(ws, session, { type: 'component.state', data: { name: c.name, kind: c.kind, state: c.state, ...(c.detail !== undefined ? { detail: c.detail } : {}) } });
+      const byDevice = new Map<string, { ts: number; metrics: Record<string, number> }>();
+      for (const r of snap.latest) {
+        const d = byDevice.get(r.deviceId) ?? { ts: r.ts, metrics: {} };
+        d.metrics[r.metric] = r.value;
+        d.ts = Math.max(d.ts, r.ts);
+        byDevice.set(r.deviceId, d);
+      }
+      for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, metrics: d.metrics } });
+    });
+  }
+
+  #send(ws: WebSocket, session: Session, frame: LiveFrame): void {
+    if (!LIVE_EVENT_ROLES[frame.type].includes(session.role)) return;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (frame.type === 'reading' && ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.dropped++;
+      return;
+    }
+    ws.send(JSON.stringify(frame));
+  }
+
+  #broadcast(frame: LiveFrame): void {
+    for (const [ws, session] of this.#clients) this.#send(ws, session, frame);
+  }
+
+  /** Close every live socket and stop listening to the bus. Idempotent. */
+  close(): void {
+    for (const u of this.#unsubscribe) u();
+    for (const ws of this.#clients.keys()) ws.close(1001, 'appliance stopping');
+    this.#clients.clear();
+    this.#wss.close();
+  }
+}

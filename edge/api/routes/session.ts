@@ -1,0 +1,111 @@
+import { Type } from '@sinclair/typebox';
+import { route, type RouteDef } from '../route.js';
+import { Ok, SessionBody, UserBody } from '../schemas.js';
+import { addUser, authenticateUser } from '../../services/accounts.js';
+import { AuthError, ConflictError } from '../../errors.js';
+import type { ApiContext } from '../context.js';
+import type { Session } from '../../store/repos/sessions.js';
+
+function sessionBody(ctx: ApiContext, s: Session | undefined): unknown {
+  return {
+    authenticated: s !== undefined,
+    setupRequired: ctx.store.users.countAdmins() === 0,
+    ...(s ? { user: { username: s.username, displayName: s.displayName, role: s.role }, csrfToken: s.csrf } : {}),
+  };
+}
+
+const Login = (secretField: 'password' | 'pin') =>
+  Type.Object(
+    { username: Type.String({ minLength: 1, maxLength: 64 }), [secretField]: Type.String({ minLength: 1, maxLength: 128 }) },
+    { additionalProperties: false },
+  );
+
+export const sessionRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/api/v1/session',
+    tag: 'session',
+    access: 'public',
+    summary: 'Who is logged in on this browser, its CSRF token, and whether first-run setup is needed.',
+    response: SessionBody,
+    handler: (req, ctx) => sessionBody(ctx, req.session),
+  }),
+  route({
+    method: 'post',
+    path: '/api/v1/session/admin',
+    tag: 'session',
+    access: 'public',
+    summary: 'Admin login with password. Locks the account after repeated failures (423).',
+    body: Login('password'),
+    response: SessionBody,
+    handler: async (req, ctx) => {
+      const body = req.body as { username: string; password: string };
+      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username, secret: body.password, role: 'admin', client: req.ip });
+      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
+      req.setSessionCookie(token);
+      return sessionBody(ctx, session);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/v1/session/teacher',
+    tag: 'session',
+    access: 'public',
+    summary: 'Teacher login with PIN. Locks the account after repeated failures (423).',
+    body: Login('pin'),
+    response: SessionBody,
+    handler: async (req, ctx) => {
+      const body = req.body as { username: string; pin: string };
+      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username, secret: body.pin, role: 'teacher', client: req.ip });
+      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
+      req.setSessionCookie(token);
+      return sessionBody(ctx, session);
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/v1/session',
+    tag: 'session',
+    access: 'teacher',
+    summary: 'Log out.',
+    response: Ok,
+    handler: (req, ctx) => {
+      req.setSessionCookie(null);
+      ctx.store.audit.record({ actor: `user:${req.session?.username ?? '?'}`, action: 'logout', result: 'ok' });
+      return { ok: true };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/teachers',
+    tag: 'session',
+    access: 'public',
+    summary: 'Names of the teachers who may log in at this panel (for the PIN login picker).',
+    response: Type.Array(Type.Object({ username: Type.String(), displayName: Type.String() })),
+    handler: (_req, ctx) => ctx.store.users.list('teacher').filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName })),
+  }),
+  route({
+    method: 'post',
+    path: '/api/v1/setup/admin',
+    tag: 'session',
+    access: 'public',
+    summary: 'First run only: create the first admin. Refused (409) once any admin exists.',
+    body: Type.Object(
+      { username: Type.String({ maxLength: 64 }), displayName: Type.Optional(Type.String({ maxLength: 60 })), password: Type.String({ maxLength: 128 }) },
+      { additionalProperties: false },
+    ),
+    response: UserBody,
+    status: 201,
+    handler: async (req, ctx) => {
+      const body = req.body as { username: string; displayName?: string; password: string };
+      if (ctx.store.users.countAdmins() > 0) throw new ConflictError('an admin already exists; log in as that admin to add others');
+      return addUser(ctx.store, ctx.config, { username: body.username, displayName: body.displayName ?? body.username, role: 'admin', secret: body.password }, `setup:${req.ip}`);
+    },
+  }),
+];
+
+export function requireRole(session: Session | undefined, access: 'teacher' | 'admin'): Session {
+  if (!session) throw new AuthError(401, 'log in first');
+  if (access === 'admin' && session.role !== 'admin') throw new AuthError(403, 'this needs an admin login');
+  return session;
+}

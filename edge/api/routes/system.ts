@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import { statfsSync } from 'node:fs';
+import { route, type RouteDef } from '../route.js';
+import { ComponentStatusBody, HealthBody } from '../schemas.js';
+import type { ApiContext } from '../context.js';
+import { ConfigSchema } from '../../config/schema.js';
+import { dataClasses } from '../../store/data-classes.js';
+import { schemaVersion } from '../../store/db.js';
+
+export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starting' | 'failed'; body: unknown } {
+  const components = ctx.components();
+  const states = new Set(components.map((c) => c.state));
+  const status = states.has('failed') ? 'failed' : states.has('starting') ? 'starting' : states.has('degraded') ? 'degraded' : 'ok';
+  return {
+    status,
+    body: {
+      status,
+      version: ctx.version,
+      applianceId: ctx.config.appliance.id,
+      uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
+      components: components.map(({ name, kind, state, detail }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}) })),
+    },
+  };
+}
+
+export const systemRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/api/v1/health',
+    tag: 'system',
+    access: 'public',
+    summary: 'Liveness and component states. 200 while serving (ok or degraded), 503 when starting or failed.',
+    response: HealthBody,
+    handler: (req, ctx) => {
+      const h = healthOf(ctx);
+      if (h.status === 'failed' || h.status === 'starting') req.setStatus(503);
+      return h.body;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/components',
+    tag: 'system',
+    access: 'teacher',
+    summary: 'Every component with its state and counters.',
+    response: Type.Array(ComponentStatusBody),
+    handler: (_req, ctx) => ctx.components(),
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/status',
+    tag: 'system',
+    access: 'admin',
+    summary: 'System status for IT staff: versions, disk, uptime, broker clients, database.',
+    response: Type.Object({
+      version: Type.String(),
+      node: Type.String(),
+      applianceId: Type.String(),
+      uptimeS: Type.Number(),
+      disk: Type.Object({ freeBytes: Type.Number(), totalBytes: Type.Number() }),
+      brokerClients: Type.Integer(),
+      schemaVersion: Type.Integer(),
+      rssBytes: Type.Integer(),
+    }),
+    handler: (_req, ctx) => {
+      const fs = statfsSync(ctx.config.dataDir);
+      return {
+        version: ctx.version,
+        node: process.version,
+        applianceId: ctx.config.appliance.id,
+        uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
+        disk: { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize },
+        brokerClients: ctx.brokerClients(),
+        schemaVersion: schemaVersion(ctx.store.db),
+        rssBytes: process.memoryUsage.rss(),
+      };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/data-classes',
+    tag: 'system',
+    access: 'admin',
+    summary: 'Every class of data kept: purpose, personal data, retention and where it may go.',
+    response: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        purpose: Type.String(),
+        personal: Type.String(),
+        destination: Type.String(),
+        retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+      }),
+    ),
+    handler: (_req, ctx) =>
+      dataClasses.map((d) => ({ name: d.name, purpose: d.purpose, personal: d.personal, destination: d.destination, retentionDays: d.retentionDays(ctx.config) ?? null })),
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/config/schema',
+    tag: 'system',
+    access: 'admin',
+    summary: 'The configuration JSON Schema (drives the settings form).',
+    response: Type.Unknown(),
+    handler: () => ConfigSchema,
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/config',
+    tag: 'system',
+    access: 'admin',
+    summary: 'The configuration in effect, defaults filled in.',
+    response: Type.Unknown(),
+    handler: (_req, ctx) => ctx.config,
+  }),
+];

@@ -1,0 +1,47 @@
+import { Ajv } from 'ajv';
+import { ReadingPayload } from '../messages.js';
+import { metricProblem } from '../metrics.js';
+import type { ReadingRow } from '../store/repos/readings.js';
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validateReading = ajv.compile<ReadingPayload>(ReadingPayload);
+
+/** How far ahead of the appliance's clock a device timestamp may be before it is refused. */
+const MAX_FUTURE_MS = 5 * 60_000;
+
+/**
+ * Turn one `reading` payload into rows. Everything a device sends is checked here: size, JSON,
+ * shape, metric names, units' plausible ranges, timestamps. Nothing unchecked reaches the store.
+ */
+export function decodeReading(deviceId: string, payload: Buffer, maxBytes: number, now: number): Decoded<ReadingRow[]> {
+  if (payload.length > maxBytes) return { ok: false, reason: `payload of ${payload.length} bytes exceeds ${maxBytes}` };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `payload is not JSON (${(err as Error).message})` };
+  }
+  if (!validateReading(doc)) {
+    const e = validateReading.errors?.[0];
+    const field = e ? (e.keyword === 'required' ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}` : e.instancePath || '/') : '/';
+    const extra = e?.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+    return { ok: false, field, reason: `${field}: ${e?.message ?? 'invalid'}${extra}` };
+  }
+  let ts = now;
+  if (doc.ts !== undefined) {
+    ts = typeof doc.ts === 'number' ? doc.ts : Date.parse(doc.ts);
+    if (!Number.isFinite(ts)) return { ok: false, field: '/ts', reason: `/ts: expected ms since epoch or ISO 8601, got ${JSON.stringify(doc.ts)}` };
+    if (ts > now + MAX_FUTURE_MS) return { ok: false, field: '/ts', reason: `/ts: ${new Date(ts).toISOString()} is in the future` };
+  }
+  const rows: ReadingRow[] = [];
+  for (const [metric, value] of Object.entries(doc.metrics)) {
+    const problem = metricProblem(metric, value);
+    if (problem !== undefined) {
+      return { ok: false, field: `/metrics/${metric}`, reason: `/metrics/${metric}: expected ${problem}, got ${JSON.stringify(value)}` };
+    }
+    rows.push({ deviceId, metric, value, ts, receivedAt: now });
+  }
+  return { ok: true, value: rows };
+}

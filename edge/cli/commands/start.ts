@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Appliance } from '../../runtime/appliance.js';
+import { createLogger } from '../../log.js';
+import { loadCliConfig, type CommonOptions } from '../io.js';
+import { ConfigError } from '../../errors.js';
+import { ensureDemoAccounts, demoOverlay, DEMO_ACCOUNTS } from '../demo.js';
+
+interface StartOptions extends CommonOptions {
+  demo?: boolean;
+  logLevel?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Run the appliance: store, MQTT broker, API, live events and configured components.')
+    .option('-c, --config <file>', 'configuration file (YAML)')
+    .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
+    .option('--mqtt-port <port>', 'MQTT port (env CLASSEDGE_MQTT_PORT)')
+    .option('--log-level <level>', 'override log.level')
+    .option('--demo', 'demo mode: local data directory, simulated devices and demo accounts')
+    .action(async (opts: StartOptions) => {
+      let config;
+      try {
+        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined;
+        config = loadCliConfig(opts, overlay);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`${err.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+      if (opts.logLevel) config.log.level = opts.logLevel as typeof config.log.level;
+      const log = createLogger({ level: config.log.level });
+      const appliance = new Appliance({ config, log, mounts: [] });
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        // A second signal, or the time bound, ends the process however far the shutdown got.
+        const hard = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000);
+        hard.unref();
+        appliance.stop().then(
+          (clean) => process.exit(clean ? 0 : 1),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      try {
+        if (opts.demo) await ensureDemoAccounts(appliance.store, config);
+        await appliance.start();
+      } catch (err) {
+        log.fatal({ err }, 'appliance failed to start');
+        await appliance.stop();
+        process.exit(1);
+      }
+      if (opts.demo) {
+        process.stderr.write(
+          `\nClassEdge demo is running.\n` +
+            `  Health:  http://127.0.0.1:${appliance.http.port}/api/v1/health\n` +
+            `  Kiosk:   http://127.0.0.1:${appliance.http.port}/\n` +
+            `  MQTT:    ${appliance.brokerUrl()}\n` +
+            `  Demo logins (demo data directory only): admin ${DEMO_ACCOUNTS.admin.username} / ${DEMO_ACCOUNTS.admin.password}, ` +
+            `teacher ${DEMO_ACCOUNTS.teacher.username} / PIN ${DEMO_ACCOUNTS.teacher.pin}\n\n`,
+        );
+      }
+    });
+}

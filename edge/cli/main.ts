@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { ClassEdgeError } from '../errors.js';
+import { registerStart } from './commands/start.js';
+import { registerConfig } from './commands/config.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerDevice } from './commands/device.js';
+import { registerUser } from './commands/user.js';
+
+export function buildProgram(): Command {
+  const program = new Command('classedge')
+    .description('ClassEdge classroom appliance: run it, check it, and manage its devices and accounts.')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerStart(program);
+  registerConfig(program);
+  registerDoctor(program);
+  registerDevice(program);
+  registerUser(program);
+  return program;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ClassEdgeError) {
+      process.stderr.write(`classedge: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,142 @@
+import { Type, type Static, type TInteger, type TUnsafe } from '@sinclair/typebox';
+import { componentConfigSchemas } from '../runtime/component-kinds.js';
+
+/**
+ * The one configuration schema. Defaults live here and nowhere else: the loader fills them in,
+ * docs/settings.md is generated from this file, and the admin console builds its form from it.
+ * `x-restart: true` marks settings that only take effect after a restart.
+ */
+
+/** A closed set of strings as a plain JSON Schema `enum`, which validates with one clear error. */
+export function StringEnum<T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
+}
+
+const Port = (def: number, description: string): TInteger =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description, 'x-restart': true });
+
+export const ApplianceSchema = Type.Object(
+  {
+    id: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
+      default: 'classedge-unprovisioned',
+      description:
+        'Stable identity of this classroom appliance, used in MQTT topics and by the district. Lower-case letters, digits and dashes.',
+      'x-restart': true,
+    }),
+    name: Type.String({ minLength: 1, maxLength: 100, default: 'Classroom', description: 'Name shown to people, e.g. "初二(3)班".' }),
+    timezone: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of the school.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const HttpSchema = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP and WebSocket server listens on.', 'x-restart': true }),
+    port: Port(8080, 'HTTP port for the API, the live WebSocket and the kiosk. Env: CLASSEDGE_HTTP_PORT.'),
+    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const MqttSchema = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Address the embedded MQTT broker listens on.', 'x-restart': true }),
+    port: Port(1883, 'TCP port of the embedded MQTT broker. Env: CLASSEDGE_MQTT_PORT.'),
+    maxPayloadBytes: Type.Integer({
+      minimum: 64,
+      maximum: 1048576,
+      default: 16384,
+      description: 'Largest payload accepted on a device topic; larger messages are rejected and counted.',
+    }),
+    maxConnections: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'Concurrent MQTT connections at most.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const StoreSchema = Type.Object(
+  {
+    synchronous: StringEnum(['FULL', 'NORMAL'] as const, {
+      default: 'FULL',
+      description:
+        'SQLite durability. FULL survives a power cut for every acknowledged reading; NORMAL survives a process crash only.',
+      'x-restart': true,
+    }),
+    groupCommitMaxDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 2,
+      description: 'How long an incoming reading may wait to share a commit with others before it is acknowledged.',
+    }),
+    groupCommitMaxRows: Type.Integer({ minimum: 1, maximum: 100000, default: 5000, description: 'Rows per commit at most.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const RetentionSchema = Type.Object(
+  {
+    readingsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90, description: 'Days sensor readings are kept on the appliance.' }),
+    auditDays: Type.Integer({
+      minimum: 180,
+      maximum: 3650,
+      default: 365,
+      description: 'Days audit records are kept. At least 180 (Cybersecurity Law art. 21: logs kept six months).',
+    }),
+    sessionsDays: Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'Days ended login sessions are kept.' }),
+    jobIntervalMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'How often the retention job runs.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AuthSchema = Type.Object(
+  {
+    adminSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 240, default: 15, description: 'Admin sessions end after this much inactivity.' }),
+    teacherSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 720, default: 480, description: 'Teacher sessions end after this much inactivity.' }),
+    maxFailedLogins: Type.Integer({ minimum: 3, maximum: 20, default: 5, description: 'Failed logins in a row before an account is locked.' }),
+    lockoutMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'How long a locked account stays locked.' }),
+    pinLength: Type.Integer({ minimum: 4, maximum: 8, default: 6, description: 'Digits in a teacher PIN.' }),
+    passwordMinLength: Type.Integer({ minimum: 8, maximum: 64, default: 10, description: 'Characters in an admin password at least (with three of: lower, upper, digit, symbol).' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const LogSchema = Type.Object(
+  {
+    level: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+      default: 'info',
+      description: 'Log level.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    appliance: ApplianceSchema,
+    dataDir: Type.String({
+      minLength: 1,
+      default: '/var/lib/classedge',
+      description: 'Directory for the database and keys. Env: CLASSEDGE_DATA_DIR.',
+      'x-restart': true,
+    }),
+    http: HttpSchema,
+    mqtt: MqttSchema,
+    store: StoreSchema,
+    retention: RetentionSchema,
+    auth: AuthSchema,
+    log: LogSchema,
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 60000,
+      default: 5000,
+      description: 'Longest a graceful shutdown may take before the process exits anyway.',
+    }),
+    components: Type.Array(componentConfigSchemas(), {
+      default: [],
+      description: 'Drivers, simulators, analysers and other components, each selected by its `type`.',
+    }),
+  },
+  { additionalProperties: false, $id: 'https://classedge.org/schema/config.json', title: 'ClassEdge configuration' },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,154 @@
+import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import mqtt from 'mqtt';
+import type { Config } from '../config/schema.js';
+import { Store } from '../store/store.js';
+import { errorMessage } from '../errors.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about it, for a technician. Empty when ok. */
+  fix?: string;
+}
+
+const GiB = 1024 ** 3;
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+async function health(config: Config): Promise<{ ok: boolean; body?: { status: string; version: string; components: { name: string; state: string; detail?: string }[] } }> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${config.http.port}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
+    return { ok: true, body: (await res.json()) as never };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Connect without credentials: a healthy ClassEdge broker answers, and refuses us. */
+function probeBroker(config: Config): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${config.mqtt.port}`, { reconnectPeriod: 0, connectTimeout: 2000 });
+    const done = (r: CheckResult): void => {
+      client.end(true);
+      resolve(r);
+    };
+    client.on('connect', () => done({ name: 'broker', status: 'fail', detail: 'broker accepted an anonymous client', fix: 'the process on this port is not the ClassEdge broker; stop it' }));
+    client.on('error', (err) => {
+      const code = (err as { code?: number | string }).code;
+      if (code === 5 || code === 4) done({ name: 'broker', status: 'ok', detail: `MQTT broker on port ${config.mqtt.port} answers and refuses anonymous clients` });
+      else done({ name: 'broker', status: 'fail', detail: `MQTT broker not reachable on port ${config.mqtt.port}: ${errorMessage(err)}`, fix: 'start the appliance (systemctl start classedge) and check its log' });
+    });
+  });
+}
+
+/** Run every check; never throws, so a technician always gets the whole list. */
+export async function runChecks(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
+
+  // Data directory and disk.
+  try {
+    if (!existsSync(config.dataDir)) {
+      results.push({ name: 'data-dir', status: 'fail', detail: `${config.dataDir} does not exist`, fix: `create it: mkdir -p ${config.dataDir}, owned by the service user` });
+    } else {
+      accessSync(config.dataDir, constants.W_OK);
+      results.push({ name: 'data-dir', status: 'ok', detail: `${config.dataDir} is writable` });
+      const fs = statfsSync(config.dataDir);
+      const free = fs.bavail * fs.bsize;
+      const status: CheckStatus = free < 0.2 * GiB ? 'fail' : free < 1 * GiB ? 'warn' : 'ok';
+      results.push({
+        name: 'disk',
+        status,
+        detail: `${(free / GiB).toFixed(1)} GiB free on the data directory's disk`,
+        ...(status === 'ok' ? {} : { fix: 'free space: old logs, or lower retention.readingsDays' }),
+      });
+    }
+  } catch (err) {
+    results.push({ name: 'data-dir', status: 'fail', detail: `${config.dataDir} is not writable (${errorMessage(err)})`, fix: `chown the directory to the service user` });
+  }
+
+  // Clock: readings and the district sync need a sane time.
+  const year = new Date().getFullYear();
+  results.push(
+    year >= 2025 && year < 2100
+      ? { name: 'clock', status: 'ok', detail: `system time ${new Date().toISOString()}` }
+      : { name: 'clock', status: 'fail', detail: `system time ${new Date().toISOString()} is not plausible`, fix: 'set the time (timedatectl set-time) and enable NTP to the district time server' },
+  );
+
+  // Serial ports present on the box (drivers of later issues name theirs in the config).
+  let ports: string[] = [];
+  try {
+    ports = readdirSync('/dev').filter((n) => /^(ttyUSB|ttyACM|ttyAMA|classedge-)/.test(n)).map((n) => `/dev/${n}`);
+  } catch {
+    ports = [];
+  }
+  const wanted = config.components.flatMap((c) => (typeof c.port === 'string' && c.port.startsWith('/dev/') ? [c.port] : []));
+  const missing = wanted.filter((p) => !existsSync(p));
+  results.push(
+    missing.length > 0
+      ? { name: 'serial-ports', status: 'fail', detail: `configured but missing: ${missing.join(', ')}`, fix: 'plug the USB-serial adapter in, or run classedge provision to regenerate udev names' }
+      : { name: 'serial-ports', status: 'ok', detail: ports.length > 0 ? `present: ${ports.join(', ')}` : 'no serial adapters present (none configured)' },
+  );
+
+  // Database: schema, integrity, audit chain.
+  try {
+    const store = Store.open(config);
+    try {
+      const integrity = store.db.pragma('quick_check', { simple: true }) as string;
+      results.push(integrity === 'ok' ? { name: 'database', status: 'ok', detail: 'SQLite quick_check ok' } : { name: 'database', status: 'fail', detail: `SQLite quick_check: ${integrity}`, fix: 'restore the last backup' });
+      const chain = store.audit.verify();
+      results.push(
+        chain.ok
+          ? { name: 'audit-log', status: 'ok', detail: `hash chain intact over ${chain.rows} records` }
+          : { name: 'audit-log', status: 'fail', detail: `audit record ${chain.brokenAt} was altered outside the appliance`, fix: 'report to the district security officer; keep the database as evidence' },
+      );
+      if (store.users.countAdmins() === 0) results.push({ name: 'accounts', status: 'warn', detail: 'no admin account yet', fix: 'classedge user add <name> --role admin, or open the admin console' });
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    results.push({ name: 'database', status: 'fail', detail: errorMessage(err), fix: 'check the data directory and its permissions' });
+  }
+
+  // Running appliance: API and broker, or free ports if it is not running.
+  const h = await health(config);
+  if (h.ok && h.body) {
+    const bad = h.body.components.filter((c) => c.state !== 'running');
+    results.push({
+      name: 'api',
+      status: h.body.status === 'ok' ? 'ok' : 'warn',
+      detail: `API on port ${config.http.port} answers: ${h.body.status}, version ${h.body.version}${bad.length ? `; ${bad.map((c) => `${c.name} ${c.state}${c.detail ? ` (${c.detail})` : ''}`).join(', ')}` : ''}`,
+      ...(bad.length ? { fix: 'see the component details above and the appliance log (journalctl -u classedge)' } : {}),
+    });
+    results.push(await probeBroker(config));
+  } else {
+    const host = config.http.host;
+    const httpFree = await portFree(config.http.port, host);
+    const mqttFree = await portFree(config.mqtt.port, config.mqtt.host);
+    results.push({
+      name: 'api',
+      status: 'warn',
+      detail: `the appliance is not running (no answer on port ${config.http.port})`,
+      fix: 'start it: classedge start (or systemctl start classedge)',
+    });
+    results.push(
+      httpFree && mqttFree
+        ? { name: 'ports', status: 'ok', detail: `ports ${config.http.port} (HTTP) and ${config.mqtt.port} (MQTT) are free` }
+        : {
+            name: 'ports',
+            status: 'fail',
+            detail: `port ${!httpFree ? config.http.port : config.mqtt.port} is taken by another program`,
+            fix: 'stop the other program (ss -ltnp shows which), or choose other ports in the configuration',
+          },
+    );
+  }
+  return results;
+}

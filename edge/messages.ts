@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one typed message map. MQTT payloads, WebSocket frames and the kiosk's types all come from
+ * here, so there is one API, not three. docs/mqtt.md documents the same map.
+ */
+
+// ---- Device -> appliance (MQTT, topic classedge/dev/<deviceId>/<kind>) -------------------------
+
+export const ReadingPayload = Type.Object(
+  {
+    ts: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 946684800000, maximum: 4102444800000 }), Type.String({ minLength: 10, maxLength: 40 })], {
+        description: 'When measured: ms since the epoch or ISO 8601. Omitted: the time it arrived.',
+      }),
+    ),
+    metrics: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), Type.Number(), {
+      minProperties: 1,
+      maxProperties: 32,
+      description: 'Measured values by metric name, e.g. {"co2_ppm": 640}.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ReadingPayload = Static<typeof ReadingPayload>;
+
+export const DeviceStatusPayload = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
+
+/** Kinds a device may publish under its prefix. Later issues add theirs here. */
+export const DEVICE_MESSAGE_KINDS = ['reading', 'status'] as const;
+export type DeviceMessageKind = (typeof DEVICE_MESSAGE_KINDS)[number];
+
+// ---- Appliance -> people and tools (WebSocket /api/v1/live, MQTT classedge/appliance/...) -------
+
+export const ReadingEvent = Type.Object({
+  deviceId: Type.String(),
+  ts: Type.Integer(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+});
+
+export const ComponentStateEvent = Type.Object({
+  name: Type.String(),
+  kind: Type.String(),
+  state: Type.String(),
+  detail: Type.Optional(Type.String()),
+});
+
+export const RejectedEvent = Type.Object({
+  deviceId: Type.String(),
+  topic: Type.String(),
+  reason: Type.String(),
+  field: Type.Optional(Type.String()),
+});
+
+export const DeviceConnectionEvent = Type.Object({
+  deviceId: Type.String(),
+  connected: Type.Boolean(),
+});
+
+/** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
+export const LiveEventSchemas = {
+  reading: ReadingEvent,
+  'component.state': ComponentStateEvent,
+  'ingest.rejected': RejectedEvent,
+  'device.connection': DeviceConnectionEvent,
+} as const;
+
+export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
+export type LiveEventName = keyof LiveEvents;
+export type LiveFrame = { [K in LiveEventName]: { type: K; data: LiveEvents[K] } }[LiveEventName];
+
+/** Which roles may receive which live event. */
+export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teacher')[]> = {
+  reading: ['admin', 'teacher'],
+  'component.state': ['admin', 'teacher'],
+  'ingest.rejected': ['admin'],
+  'device.connection': ['admin'],
+};

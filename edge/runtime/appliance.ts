@@ -1,0 +1,133 @@
+import type { Config } from '../config/schema.js';
+import { componentLogger, type Logger } from '../log.js';
+import { Store } from '../store/store.js';
+import { TypedEmitter, type ComponentStatus } from './component.js';
+import { ComponentRegistry } from './registry.js';
+import type { LiveEvents } from '../messages.js';
+import { ReadingsPipeline } from '../ingest/readings-pipeline.js';
+import { Broker } from '../broker/broker.js';
+import { ServiceClient } from '../broker/service-client.js';
+import { HttpServer, type MountStatic } from '../api/server.js';
+import { RetentionJob } from '../store/retention.js';
+import { findKind } from './component-kinds.js';
+import type { ComponentContext } from './context.js';
+import { hashSecret, randomSecret } from '../security/secrets.js';
+import { VERSION } from '../version.js';
+import type { DeviceKind } from '../store/repos/devices.js';
+
+export interface ApplianceOptions {
+  config: Config;
+  log: Logger;
+  /** Extra static mounts on the HTTP server (the kiosk bundle). */
+  mounts?: MountStatic[];
+}
+
+/**
+ * The whole appliance: one store, one bus, one broker, one HTTP server and the configured
+ * components, wired through one context object and started and stopped by one registry.
+ */
+export class Appliance {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly bus: TypedEmitter<LiveEvents>;
+  readonly registry: ComponentRegistry;
+  readonly readings: ReadingsPipeline;
+  readonly broker: Broker;
+  readonly http: HttpServer;
+  readonly startedAt = Date.now();
+  readonly #abort = new AbortController();
+  #stopping: Promise<boolean> | undefined;
+
+  constructor(o: ApplianceOptions) {
+    this.config = o.config;
+    this.log = o.log;
+    this.store = Store.open(o.config);
+    this.bus = new TypedEmitter<LiveEvents>(componentLogger(o.log, 'bus'));
+    this.registry = new ComponentRegistry({ log: o.log, bus: this.bus });
+    this.readings = new ReadingsPipeline({
+      readings: this.store.readings,
+      bus: this.bus,
+      maxDelayMs: o.config.store.groupCommitMaxDelayMs,
+      maxRows: o.config.store.groupCommitMaxRows,
+    });
+    const serviceSecret = randomSecret(32);
+    this.broker = new Broker({ config: o.config, store: this.store, bus: this.bus, readings: this.readings, log: componentLogger(o.log, 'broker'), serviceSecret });
+    this.http = new HttpServer({
+      bus: this.bus,
+      mounts: o.mounts ?? [],
+      ctx: {
+        config: o.config,
+        store: this.store,
+        log: componentLogger(o.log, 'http'),
+        version: VERSION,
+        startedAt: this.startedAt,
+        components: () => this.registry.statuses(),
+        brokerClients: () => this.broker.connectedClients,
+        deviceCredentialsChanged: (id) => this.broker.forgetDevice(id),
+      },
+    });
+    this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
+    this.registry.add(this.broker, { core: true });
+    this.registry.add(new ServiceClient({ url: () => this.brokerUrl(), secret: serviceSecret, bus: this.bus, log: componentLogger(o.log, 'mqtt-service') }), { core: true });
+    this.registry.add(this.http, { core: true });
+  }
+
+  brokerUrl(): string {
+    const host = this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::' ? '127.0.0.1' : this.config.mqtt.host;
+    return `mqtt://${host}:${this.broker.port}`;
+  }
+
+  componentContext(name: string): ComponentContext {
+    return {
+      log: componentLogger(this.log, name),
+      config: this.config,
+      store: this.store,
+      bus: this.bus,
+      readings: this.readings,
+      brokerUrl: () => this.brokerUrl(),
+      issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
+        const secret = randomSecret();
+        const hash = await hashSecret(secret);
+        if (this.store.devices.find(deviceId)) this.store.devices.setSecret(deviceId, hash);
+        else this.store.devices.add({ id: deviceId, kind, description: `simulator ${name}`, secretHash: hash, createdBy: `simulator:${name}` });
+        this.broker.forgetDevice(deviceId);
+        return secret;
+      },
+    };
+  }
+
+  /** Start core services, then the configured components (each loaded only if configured). */
+  async start(): Promise<void> {
+    for (const c of this.config.components) {
+      if (!c.enabled) continue;
+      const kind = findKind(c.type);
+      if (!kind) throw new Error(`no component kind '${c.type}'`);
+      const mod = await kind.load();
+      this.registry.add(mod.create(this.componentContext(c.name), c as never), { core: false });
+    }
+    await this.registry.startAll(this.#abort.signal);
+    this.store.audit.record({ actor: 'system', action: 'appliance.start', result: 'ok', detail: { version: VERSION } });
+    this.log.info({ http: this.http.port, mqtt: this.broker.port, version: VERSION }, 'appliance started');
+  }
+
+  statuses(): ComponentStatus[] {
+    return this.registry.statuses();
+  }
+
+  /** Stop within `shutdownTimeoutMs`; resolves true when everything stopped in time. Idempotent. */
+  stop(): Promise<boolean> {
+    this.#stopping ??= (async () => {
+      this.#abort.abort();
+      const clean = await this.registry.stopAll(this.config.shutdownTimeoutMs);
+      this.readings.close();
+      try {
+        this.store.audit.record({ actor: 'system', action: 'appliance.stop', result: clean ? 'ok' : 'error' });
+      } finally {
+        this.store.close();
+      }
+      return clean;
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,27 @@
+import { Type, type TObject, type Static } from '@sinclair/typebox';
+import type { Component } from './component.js';
+import type { ComponentContext } from './context.js';
+
+/**
+ * A kind of configurable component: its config schema (with a literal `type`) and a lazy loader,
+ * so that the code of a driver or model is only imported when a configuration uses it.
+ * The list of kinds is in component-kinds.ts.
+ */
+export interface ComponentKind<S extends TObject = TObject> {
+  readonly type: string;
+  readonly schema: S;
+  load(): Promise<{ create(ctx: ComponentContext, config: Static<S>): Component }>;
+}
+
+export function defineKind<S extends TObject>(kind: ComponentKind<S>): ComponentKind<S> {
+  return kind;
+}
+
+/** Fields every component config has. Spread into each kind's schema. */
+export const componentBaseFields = {
+  name: Type.String({
+    pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+    description: 'Unique name of this component instance; used in logs, health and topics.',
+  }),
+  enabled: Type.Boolean({ default: true, description: 'Set false to keep the entry but not start it.' }),
+};

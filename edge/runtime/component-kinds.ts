@@ -1,0 +1,29 @@
+import { Type, type TUnsafe } from '@sinclair/typebox';
+import type { ComponentKind } from './component-kind.js';
+import { mqttSensorSimKind } from '../../firmware-bridge/sim/mqtt-sensor-sim.kind.js';
+
+/** What every entry of `components[]` has; the rest is the kind's own. */
+export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
+
+/** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
+const kinds: readonly ComponentKind[] = [mqttSensorSimKind as unknown as ComponentKind];
+
+export function componentKinds(): readonly ComponentKind[] {
+  return kinds;
+}
+
+export function findKind(type: string): ComponentKind | undefined {
+  return kinds.find((k) => k.type === type);
+}
+
+/** The `components[]` item schema: one object, its `type` selects the branch (Ajv discriminator). */
+export function componentConfigSchemas(): TUnsafe<ComponentConfig> {
+  return Type.Unsafe<ComponentConfig>({
+    type: 'object',
+    required: ['type'],
+    discriminator: { propertyName: 'type' },
+    oneOf: kinds.map((k) => k.schema),
+    description: 'One component; `type` is one of: ' + kinds.map((k) => k.type).join(', '),
+  });
+}
+

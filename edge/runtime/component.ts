@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+
+/** Life-cycle state every component reports; shown in health, doctor and on the kiosk. */
+export type ComponentState = 'stopped' | 'starting' | 'running' | 'degraded' | 'failed' | 'stopping';
+
+export interface ComponentStatus {
+  name: string;
+  kind: string;
+  state: ComponentState;
+  /** Short human-readable detail: what is wrong when degraded or failed. */
+  detail?: string;
+  /** Component-specific counters (messages, errors, reconnects...). No personal data. */
+  counters?: Record<string, number>;
+}
+
+/**
+ * The one contract for drivers, analysers, sync agents and media servers.
+ * The constructor does nothing observable; `start` acquires resources and resolves when the
+ * component is usable; `stop` is idempotent and releases everything `start` acquired.
+ */
+export interface Component {
+  readonly name: string;
+  readonly kind: string;
+  start(signal: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+  status(): ComponentStatus;
+}
+
+/**
+ * A typed event emitter whose `safeEmit` logs a throwing listener instead of letting it
+ * crash the emitter's caller (zigbee2mqtt's event-bus lesson).
+ */
+export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
+  readonly #ee = new EventEmitter();
+  readonly #log: Logger | undefined;
+
+  constructor(log?: Logger) {
+    this.#log = log;
+    this.#ee.setMaxListeners(100);
+  }
+
+  on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): () => void {
+    this.#ee.on(event, listener);
+    return () => this.#ee.off(event, listener);
+  }
+
+  safeEmit<K extends keyof Events & string>(event: K, payload: Events[K]): void {
+    for (const listener of this.#ee.listeners(event)) {
+      try {
+        (listener as (p: Events[K]) => void)(payload);
+      } catch (err) {
+        this.#log?.error({ err, event }, 'event listener threw; event delivery continues');
+      }
+    }
+  }
+
+  listenerCount(event: keyof Events & string): number {
+    return this.#ee.listenerCount(event);
+  }
+}
+
+/** Helper base: holds state and detail so components only call `setState`. */
+export abstract class BaseComponent implements Component {
+  abstract readonly name: string;
+  abstract readonly kind: string;
+  protected state: ComponentState = 'stopped';
+  protected detail: string | undefined;
+  protected onStateChange: ((status: ComponentStatus) => void) | undefined;
+
+  abstract start(signal: AbortSignal): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  watchState(fn: (status: ComponentStatus) => void): void {
+    this.onStateChange = fn;
+  }
+
+  protected setState(state: ComponentState, detail?: string): void {
+    const changed = state !== this.state || detail !== this.detail;
+    this.state = state;
+    this.detail = detail;
+    if (changed) this.onStateChange?.(this.status());
+  }
+
+  protected counters(): Record<string, number> | undefined {
+    return undefined;
+  }
+
+  status(): ComponentStatus {
+    const s: ComponentStatus = { name: this.name, kind: this.kind, state: this.state };
+    if (this.detail !== undefined) s.detail = this.detail;
+    const c = this.counters();
+    if (c !== undefined) s.counters = c;
+    return s;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Component, ComponentStatus, TypedEmitter } from './component.js';
+import type { LiveEvents } from '../messages.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
+
+interface Entry {
+  component: Component;
+  /** A core component that fails to start stops the appliance; an optional one is marked failed. */
+  core: boolean;
+  failed?: string;
+}
+
+/**
+ * The one list of running components. Starts them in order, stops them in reverse within a time
+ * bound, and reports every state change on the live bus.
+ */
+export class ComponentRegistry {
+  readonly #entries: Entry[] = [];
+  readonly #log: Logger;
+  readonly #bus: TypedEmitter<LiveEvents>;
+
+  constructor(o: { log: Logger; bus: TypedEmitter<LiveEvents> }) {
+    this.#log = o.log;
+    this.#bus = o.bus;
+  }
+
+  add(component: Component, opts: { core: boolean }): void {
+    if (this.#entries.some((e) => e.component.name === component.name)) throw new Error(`two components named '${component.name}'`);
+    this.#entries.push({ component, core: opts.core });
+    const watch = (component as { watchState?: (fn: (s: ComponentStatus) => void) => void }).watchState;
+    watch?.call(component, (s) => this.#bus.safeEmit('component.state', { name: s.name, kind: s.kind, state: s.state, ...(s.detail !== undefined ? { detail: s.detail } : {}) }));
+  }
+
+  get<T extends Component>(name: string): T | undefined {
+    return this.#entries.find((e) => e.component.name === name)?.component as T | undefined;
+  }
+
+  statuses(): ComponentStatus[] {
+    return this.#entries.map((e) => (e.failed !== undefined ? { ...e.component.status(), state: 'failed', detail: e.failed } : e.component.status()));
+  }
+
+  async startAll(signal: AbortSignal): Promise<void> {
+    for (const e of this.#entries) {
+      if (signal.aborted) return;
+      try {
+        await e.component.start(signal);
+      } catch (err) {
+        if (e.core) throw new Error(`${e.component.name} did not start: ${errorMessage(err)}`, { cause: err });
+        e.failed = errorMessage(err);
+        this.#log.error({ component: e.component.name, err: e.failed }, 'component failed to start; the appliance runs without it');
+        this.#bus.safeEmit('component.state', { name: e.component.name, kind: e.component.kind, state: 'failed', detail: e.failed });
+      }
+    }
+  }
+
+  /** Stop everything in reverse order; gives up waiting after `timeoutMs` in all. */
+  async stopAll(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (const e of [...this.#entries].reverse()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        e.component.stop().then(
+          () => false,
+          (err: unknown) => {
+            this.#log.warn({ component: e.component.name, err: errorMessage(err) }, 'component failed to stop cleanly');
+            return false;
+          },
+        ),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), left);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        this.#log.warn({ component: e.component.name }, 'component did not stop in time');
+        return false;
+      }
+    }
+    return true;
+  }
+}

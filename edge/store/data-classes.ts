@@ -1,0 +1,69 @@
+import type { Config } from '../config/schema.js';
+
+/**
+ * Every class of data the appliance keeps, with why, for how long and where it may go
+ * (privacy-security.md: "every data class has a documented purpose, retention and destination,
+ * visible to IT staff"). `classedge doctor --json` and `GET /api/v1/data-classes` show this table;
+ * the retention job enforces it.
+ */
+export interface DataClass {
+  name: string;
+  table: string;
+  purpose: string;
+  personal: 'none' | 'staff' | 'student-sensitive';
+  /** Where it may leave the appliance to. */
+  destination: 'local-only' | 'district';
+  /** Days kept, from configuration; undefined = kept while it is in use. */
+  retentionDays(config: Config): number | undefined;
+  /** Column holding the time (ms since epoch) that retention counts from. */
+  timeColumn?: string;
+  /** Extra condition a row must meet before retention may delete it. */
+  purgeCondition?: string;
+}
+
+export const dataClasses: readonly DataClass[] = [
+  {
+    name: 'readings',
+    table: 'readings',
+    purpose: 'Classroom environment monitoring (air, light, noise) against national standards.',
+    personal: 'none',
+    destination: 'district',
+    retentionDays: (c) => c.retention.readingsDays,
+    timeColumn: 'ts',
+  },
+  {
+    name: 'audit-log',
+    table: 'audit_log',
+    purpose: 'Security audit (等级保护 2.0): who did what, when, with what result.',
+    personal: 'staff',
+    destination: 'local-only',
+    retentionDays: (c) => c.retention.auditDays,
+    timeColumn: 'ts',
+  },
+  {
+    name: 'sessions',
+    table: 'sessions',
+    purpose: 'Login sessions of admins and teachers.',
+    personal: 'staff',
+    destination: 'local-only',
+    retentionDays: (c) => c.retention.sessionsDays,
+    timeColumn: 'last_seen_at',
+    purgeCondition: 'ended_at IS NOT NULL',
+  },
+  {
+    name: 'users',
+    table: 'users',
+    purpose: 'Admin and teacher accounts (name, role, slow hash of password or PIN).',
+    personal: 'staff',
+    destination: 'local-only',
+    retentionDays: () => undefined,
+  },
+  {
+    name: 'devices',
+    table: 'devices',
+    purpose: 'Registered classroom devices and the slow hash of their MQTT secret.',
+    personal: 'none',
+    destination: 'local-only',
+    retentionDays: () => undefined,
+  },
+];

@@ -1,0 +1,54 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrations } from './migrations.js';
+import { ClassEdgeError } from '../errors.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  dataDir: string;
+  synchronous: 'FULL' | 'NORMAL';
+  readonly?: boolean;
+}
+
+export const DB_FILE = 'classedge.db';
+
+/**
+ * Open the appliance database in WAL mode and bring its schema up to date.
+ * WAL lets the CLI read and write while the appliance runs; `synchronous=FULL` makes every
+ * committed transaction survive a power cut, which is what "acknowledged" promises.
+ */
+export function openDb(opts: OpenOptions): Db {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o750 });
+  const db = new Database(join(opts.dataDir, DB_FILE), { readonly: opts.readonly ?? false });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db): number {
+  const current = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new ClassEdgeError(
+      'schema_too_new',
+      `database schema version ${current} is newer than this software knows (${latest}); install the newer version or restore a backup`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return schemaVersion(db);
+}

@@ -1,0 +1,84 @@
+/**
+ * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version`
+ * records the last one applied. Never edit a released migration: add the next number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'foundation',
+    sql: `
+CREATE TABLE devices (
+  id           TEXT PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  description  TEXT NOT NULL DEFAULT '',
+  secret_hash  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  disabled     INTEGER NOT NULL DEFAULT 0,
+  last_seen_at INTEGER
+) STRICT;
+
+CREATE TABLE readings (
+  id          INTEGER PRIMARY KEY,
+  device_id   TEXT NOT NULL,
+  metric      TEXT NOT NULL,
+  value       REAL NOT NULL,
+  ts          INTEGER NOT NULL,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX readings_by_series ON readings (device_id, metric, ts);
+CREATE INDEX readings_by_ts ON readings (ts);
+
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name  TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'teacher')),
+  secret_hash   TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until  INTEGER,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+  id           TEXT PRIMARY KEY,
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  ended_at     INTEGER,
+  client       TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX sessions_by_end ON sessions (ended_at);
+
+CREATE TABLE audit_log (
+  id        INTEGER PRIMARY KEY,
+  ts        INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  target    TEXT NOT NULL DEFAULT '',
+  result    TEXT NOT NULL CHECK (result IN ('ok', 'denied', 'error')),
+  detail    TEXT NOT NULL DEFAULT '{}',
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_by_ts ON audit_log (ts);
+
+-- The audit log is append-only: no update ever, and nothing younger than 180 days is deleted
+-- (Cybersecurity Law art. 21). Retention may delete older rows.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_no_young_delete BEFORE DELETE ON audit_log
+WHEN old.ts > (unixepoch('now', '-180 days') * 1000)
+BEGIN SELECT RAISE(ABORT, 'audit records younger than 180 days cannot be deleted'); END;
+`,
+  },
+];

@@ -1,0 +1,96 @@
+import type { Db } from '../db.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+
+export const DEVICE_KINDS = ['sensor', 'camera', 'card-reader', 'thermometer', 'panel', 'other'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+export interface Device {
+  id: string;
+  kind: DeviceKind;
+  description: string;
+  createdAt: number;
+  createdBy: string;
+  disabled: boolean;
+  lastSeenAt: number | null;
+}
+
+interface Row {
+  id: string;
+  kind: DeviceKind;
+  description: string;
+  secret_hash: string;
+  created_at: number;
+  created_by: string;
+  disabled: number;
+  last_seen_at: number | null;
+}
+
+const toDevice = (r: Row): Device => ({
+  id: r.id,
+  kind: r.kind,
+  description: r.description,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  disabled: r.disabled === 1,
+  lastSeenAt: r.last_seen_at,
+});
+
+export class DevicesRepo {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  add(d: { id: string; kind: DeviceKind; description: string; secretHash: string; createdBy: string }, now = Date.now()): Device {
+    try {
+      this.#db
+        .prepare('INSERT INTO devices (id, kind, description, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(d.id, d.kind, d.description, d.secretHash, now, d.createdBy);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`device '${d.id}' already exists`);
+      throw err;
+    }
+    return this.get(d.id);
+  }
+
+  setSecret(id: string, secretHash: string): void {
+    const r = this.#db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(secretHash, id);
+    if (r.changes === 0) throw new NotFoundError(`no device '${id}'`);
+  }
+
+  get(id: string): Device {
+    const d = this.find(id);
+    if (!d) throw new NotFoundError(`no device '${id}'`);
+    return d;
+  }
+
+  find(id: string): Device | undefined {
+    const r = this.#db.prepare<[string], Row>('SELECT * FROM devices WHERE id = ?').get(id);
+    return r ? toDevice(r) : undefined;
+  }
+
+  /** The secret hash, for authentication only; never returned through the API. */
+  secretHash(id: string): string | undefined {
+    return this.#db.prepare<[string], { secret_hash: string; disabled: number }>('SELECT secret_hash, disabled FROM devices WHERE id = ?').get(id)
+      ?.secret_hash;
+  }
+
+  isEnabled(id: string): boolean {
+    const r = this.#db.prepare<[string], { disabled: number }>('SELECT disabled FROM devices WHERE id = ?').get(id);
+    return r !== undefined && r.disabled === 0;
+  }
+
+  list(): Device[] {
+    return this.#db.prepare<[], Row>('SELECT * FROM devices ORDER BY id').all().map(toDevice);
+  }
+
+  remove(id: string): void {
+    const r = this.#db.prepare('DELETE FROM devices WHERE id = ?').run(id);
+    if (r.changes === 0) throw new NotFoundError(`no device '${id}'`);
+  }
+
+  touch(id: string, now = Date.now()): void {
+    this.#db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(now, id);
+  }
+}

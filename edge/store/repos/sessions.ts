@@ -1,0 +1,71 @@
+import type { Db } from '../db.js';
+import { randomSecret, sha256Hex } from '../../security/secrets.js';
+import type { Role } from './users.js';
+
+export interface Session {
+  id: string;
+  userId: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  csrf: string;
+  lastSeenAt: number;
+}
+
+interface Row {
+  id: string;
+  user_id: number;
+  csrf: string;
+  last_seen_at: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  disabled: number;
+}
+
+/** Login sessions. Only the SHA-256 of the bearer token is stored, so a copied database opens no session. */
+export class SessionsRepo {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  create(userId: number, client: string, now = Date.now()): { token: string; session: Session } {
+    const token = randomSecret(32);
+    const csrf = randomSecret(24);
+    this.#db
+      .prepare('INSERT INTO sessions (id, user_id, csrf, created_at, last_seen_at, client) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(sha256Hex(token), userId, csrf, now, now, client.slice(0, 200));
+    const session = this.lookup(token, Number.MAX_SAFE_INTEGER, now);
+    if (!session) throw new Error('session vanished right after creation');
+    return { token, session };
+  }
+
+  /** The live session for a token, refreshing its idle timer; undefined when unknown, ended or idle too long. */
+  lookup(token: string, idleMsFor: ((role: Role) => number) | number, now = Date.now()): Session | undefined {
+    const id = sha256Hex(token);
+    const r = this.#db
+      .prepare<[string], Row>(
+        `SELECT s.id, s.user_id, s.csrf, s.last_seen_at, u.username, u.display_name, u.role, u.disabled
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.ended_at IS NULL`,
+      )
+      .get(id);
+    if (!r || r.disabled === 1) return undefined;
+    const idleMs = typeof idleMsFor === 'number' ? idleMsFor : idleMsFor(r.role);
+    if (now - r.last_seen_at > idleMs) {
+      this.end(token, now);
+      return undefined;
+    }
+    // Writing on every request would cost a commit per call; a coarse refresh is enough for idle timing.
+    if (now - r.last_seen_at > 15_000) this.#db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, id);
+    return { id, userId: r.user_id, username: r.username, displayName: r.display_name, role: r.role, csrf: r.csrf, lastSeenAt: now };
+  }
+
+  end(token: string, now = Date.now()): void {
+    this.#db.prepare('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(now, sha256Hex(token));
+  }
+
+  endAllFor(userId: number, now = Date.now()): void {
+    this.#db.prepare('UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL').run(now, userId);
+  }
+}
