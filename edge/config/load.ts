@@ -19,7 +19,7 @@ export const ENV = {
   config: 'CLASSEDGE_CONFIG',
 } as const;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
 const validate = ajv.compile<Config>(ConfigSchema);
 
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigSchema } from './schema.js';
+import { componentKinds } from '../runtime/component-kinds.js';
+
+interface Node {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+  properties?: Record<string, Node>;
+  'x-restart'?: boolean;
+  const?: unknown;
+}
+
+function rows(node: Node, prefix: string, out: string[]): void {
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (child.type === 'object' && child.properties) {
+      rows(child, path, out);
+      continue;
+    }
+    if (child.type === 'array') continue;
+    const allowed = [
+      child.enum ? `one of ${child.enum.map((v) => `\`${String(v)}\``).join(', ')}` : '',
+      child.minimum !== undefined || child.maximum !== undefined ? `${child.minimum ?? ''}..${child.maximum ?? ''}` : '',
+      child.pattern ? `\`${child.pattern}\`` : '',
+      child.const !== undefined ? `\`${String(child.const)}\`` : '',
+    ].filter(Boolean).join(' ');
+    const def = child.default === undefined ? '(required)' : `\`${JSON.stringify(child.default)}\``;
+    const desc = (child.description ?? '').replace(/\|/g, '\\|') + (child['x-restart'] ? ' *Restart needed.*' : '');
+    out.push(`| \`${path}\` | ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
+  }
+}
+
+/** docs/settings.md, generated from the schema so it cannot drift from it. */
+export function settingsReference(): string {
+  const out = [
+    '# Settings reference',
+    '',
+    '<!-- Generated from edge/config/schema.ts by `npm run docs:settings`. Do not edit by hand; a test checks it. -->',
+    '',
+    'One YAML file (default `/etc/classedge/config.yaml`, or `--config FILE`, or `CLASSEDGE_CONFIG`). Every setting is optional;',
+    'the default is used when it is absent. `classedge config validate FILE` lists every problem at once.',
+    'The data directory and ports can also be set by `--data-dir`, `--http-port`, `--mqtt-port` or by',
+    '`CLASSEDGE_DATA_DIR`, `CLASSEDGE_HTTP_PORT`, `CLASSEDGE_MQTT_PORT` (flags beat the environment, which beats the file).',
+    '',
+    '| setting | type | default | allowed | meaning |',
+    '|---|---|---|---|---|',
+  ];
+  rows(ConfigSchema as unknown as Node, '', out);
+  out.push('', '## Components', '', 'Each entry of `components:` selects its kind with `type`.', '');
+  for (const kind of componentKinds()) {
+    out.push(`### \`${kind.type}\``, '', '| setting | type | default | allowed | meaning |', '|---|---|---|---|---|');
+    rows(kind.schema as unknown as Node, '', out);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(settingsReference());
