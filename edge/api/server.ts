@@ -71,7 +71,11 @@ export class HttpServer extends BaseComponent {
     const app = express();
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+    // Query strings are text, so they are coerced to the schema's types; JSON bodies are not.
+    const ajvs = {
+      body: new Ajv({ allErrors: true, useDefaults: true, strict: false }),
+      query: new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }),
+    };
     app.use((_req, res, next) => {
       this.#requests++;
       res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -88,7 +92,7 @@ export class HttpServer extends BaseComponent {
     app.get('/api/v1/openapi.json', (_req, res) => {
       res.json(openapi);
     });
-    for (const r of apiRoutes) this.#register(app, r, ajv);
+    for (const r of apiRoutes) this.#register(app, r, ajvs);
     for (const mount of this.#mounts) mount(app);
     app.use('/api', (req, res) => {
       res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}` });
@@ -97,9 +101,9 @@ export class HttpServer extends BaseComponent {
     return app;
   }
 
-  #register(app: express.Express, r: RouteDef, ajv: Ajv): void {
-    const validateBody: ValidateFunction | undefined = r.body ? ajv.compile(r.body) : undefined;
-    const validateQuery: ValidateFunction | undefined = r.query ? ajv.compile(r.query) : undefined;
+  #register(app: express.Express, r: RouteDef, ajvs: { body: Ajv; query: Ajv }): void {
+    const validateBody: ValidateFunction | undefined = r.body ? ajvs.body.compile(r.body) : undefined;
+    const validateQuery: ValidateFunction | undefined = r.query ? ajvs.query.compile(r.query) : undefined;
     const issuesOf = (v: ValidateFunction, where: string): ValidationIssue[] =>
       (v.errors ?? []).map((e) => ({
         path: `${where}${e.instancePath}${e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : ''}${e.keyword === 'additionalProperties' ? `/${(e.params as { additionalProperty: string }).additionalProperty}` : ''}`,

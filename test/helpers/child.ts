@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, freePort, waitFor } from './env.js';
+
+export interface ChildAppliance {
+  child: ChildProcess;
+  httpPort: number;
+  mqttPort: number;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Start `classedge start` as a real separate process with its own data dir and ports. */
+export async function spawnAppliance(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChildAppliance> {
+  const httpPort = await freePort();
+  const mqttPort = await freePort();
+  const child = spawn(process.execPath, [CLI, 'start', ...args], {
+    env: { ...process.env, CLASSEDGE_DATA_DIR: dataDir, CLASSEDGE_HTTP_PORT: String(httpPort), CLASSEDGE_MQTT_PORT: String(mqttPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, httpPort, mqttPort, stdout, stderr, exited };
+}
+
+export async function healthy(app: ChildAppliance, timeoutMs = 15_000): Promise<{ status: string }> {
+  return waitFor(
+    async () => {
+      if (app.child.exitCode !== null) throw new Error(`appliance exited ${app.child.exitCode}: ${app.stderr.join('')}${app.stdout.join('').slice(-2000)}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${app.httpPort}/api/v1/health`);
+        return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    'appliance health',
+    timeoutMs,
+  );
+}
