@@ -44,7 +44,8 @@ export class Broker extends BaseComponent {
   #server: Server | undefined;
   readonly #identities = new WeakMap<Client, Identity>();
   readonly #dropped = new WeakSet<Buffer>();
-  readonly #authCache = new Map<string, { digest: Buffer; until: number }>();
+  /** Keyed by device; valid only while the stored hash is unchanged (another process may rotate it). */
+  readonly #authCache = new Map<string, { storedHash: string; digest: Buffer; until: number }>();
   readonly #rejectLogAt = new Map<string, number>();
   #c = { connections: 0, authFailures: 0, aclDenials: 0, accepted: 0, rejected: 0, storeErrors: 0, protocolErrors: 0 };
   readonly rejectedByReason = new Map<string, number>();
@@ -157,11 +158,11 @@ export class Broker extends BaseComponent {
       return refuse('bad service credentials', 4);
     }
     try {
-      if (!this.#cachedOk(username, secret)) {
-        const hash = this.#o.store.devices.secretHash(username);
+      const hash = this.#o.store.devices.secretHash(username);
+      if (hash === undefined || !this.#cachedOk(username, hash, secret)) {
         const ok = await verifySecret(secret, hash ?? DUMMY_HASH);
         if (!ok || hash === undefined) return refuse('unknown device or wrong secret', 4);
-        this.#authCache.set(username, { digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
+        this.#authCache.set(username, { storedHash: hash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
       if (!this.#o.store.devices.isEnabled(username)) return refuse('device is disabled', 5);
       this.#identities.set(client, { type: 'device', deviceId: username });
@@ -172,10 +173,10 @@ export class Broker extends BaseComponent {
     }
   }
 
-  #cachedOk(username: string, secret: string): boolean {
+  #cachedOk(username: string, storedHash: string, secret: string): boolean {
     const hit = this.#authCache.get(username);
     if (!hit) return false;
-    if (hit.until < Date.now()) {
+    if (hit.until < Date.now() || hit.storedHash !== storedHash) {
       this.#authCache.delete(username);
       return false;
     }

@@ -2,7 +2,9 @@ import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
+import { join } from 'node:path';
 import { Store } from '../store/store.js';
+import { DB_FILE } from '../store/db.js';
 import { errorMessage } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -98,8 +100,11 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       : { name: 'serial-ports', status: 'ok', detail: ports.length > 0 ? `present: ${ports.join(', ')}` : 'no serial adapters present (none configured)' },
   );
 
-  // Database: schema, integrity, audit chain.
-  try {
+  // Database: schema, integrity, audit chain. The doctor looks; it never creates anything.
+  const dbFile = join(config.dataDir, DB_FILE);
+  if (!existsSync(dbFile)) {
+    results.push({ name: 'database', status: 'warn', detail: `no database yet at ${dbFile}`, fix: 'it is created on the first classedge start' });
+  } else try {
     const store = Store.open(config);
     try {
       const integrity = store.db.pragma('quick_check', { simple: true }) as string;

@@ -80,7 +80,18 @@ export class MqttSensorSim extends BaseComponent {
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));
     client.on('error', (err) => this.#ctx.log.warn({ err: err.message }, 'simulated sensor MQTT error'));
     this.#timer = setInterval(() => this.#publish(), this.#cfg.intervalMs);
-    this.#publish();
+    // Ready when connected; a broker that does not answer leaves the simulator degraded, not the start hung.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.setState('degraded', 'broker did not answer within 5 s');
+        resolve();
+      }, 5000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        this.#publish();
+        resolve();
+      });
+    });
   }
 
   #publish(): void {
