@@ -1,0 +1,36 @@
+# Shared by the quick-start and test scripts: install what the project needs, only when missing.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# onnxruntime-node must never download at install time (offline appliance).
+export ONNXRUNTIME_NODE_INSTALL=skip
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root to install Debian packages: $*" >&2; return 1; fi
+}
+
+# ensure_debian CMD PACKAGE...: install PACKAGEs from Debian when CMD is not on PATH.
+APT_UPDATED=0
+ensure_debian() {
+  local cmd="$1"; shift
+  if command -v "$cmd" >/dev/null 2>&1; then return 0; fi
+  echo "installing Debian packages: $*" >&2
+  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Node dependencies: npm ci when node_modules is missing or the lock file changed since.
+ensure_node_modules() {
+  local stamp="node_modules/.classedge-lock.sha256"
+  local want; want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    npm ci --no-audit --no-fund
+    echo "$want" > "$stamp"
+  fi
+}
+
+build() {
+  npm run --silent build
+}

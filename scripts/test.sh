@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: system packages, node modules, build, lint, tests.
+source "$(dirname "$0")/lib.sh"
+ensure_debian mosquitto_pub mosquitto-clients
+ensure_node_modules
+build
+# Two test files at a time on CI's two cores; each file is its own process.
+exec node --test --test-concurrency=2 --enable-source-maps dist/test/*.test.js

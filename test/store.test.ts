@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../edge/store/store.js';
+import { migrate, schemaVersion, openDb } from '../edge/store/db.js';
+import { migrations } from '../edge/store/migrations.js';
+import { enforceRetention } from '../edge/store/retention.js';
+import { parseConfig } from '../edge/config/load.js';
+import { GroupCommit } from '../edge/store/group-commit.js';
+import { ClassEdgeError } from '../edge/errors.js';
+import { tempDir, thrown } from './helpers/env.js';
+import { startTestAppliance, seedDevice } from './helpers/appliance.js';
+import { connect, closed } from './helpers/mqtt.js';
+
+const DAY = 86_400_000;
+
+function withStore(fn: (s: Store, dataDir: string) => void | Promise<void>) {
+  return async () => {
+    const dir = tempDir();
+    const s = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 100 } });
+    try {
+      await fn(s, dir.path);
+    } finally {
+      s.close();
+      dir.cleanup();
+    }
+  };
+}
+
+test('migrations run once, in WAL mode, and a newer schema than the software is refused', withStore((s, dataDir) => {
+  assert.equal(schemaVersion(s.db), migrations.at(-1)?.version);
+  assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(migrate(s.db), migrations.at(-1)?.version);
+  s.db.pragma('user_version = 999');
+  const err = thrown(() => openDb({ dataDir, synchronous: 'FULL' }));
+  assert.ok(err instanceof ClassEdgeError && err.code === 'schema_too_new');
+  s.db.pragma(`user_version = ${migrations.at(-1)?.version ?? 0}`);
+}));
+
+test('the audit log is append-only and its hash chain exposes edits made behind the appliance', withStore((s) => {
+  s.audit.record({ actor: 'cli:root', action: 'device.add', target: 'a', result: 'ok' });
+  s.audit.record({ actor: 'user:li', action: 'login.teacher', target: '127.0.0.1', result: 'denied' });
+  s.audit.record({ actor: 'system', action: 'appliance.start', result: 'ok' });
+  assert.deepEqual(s.audit.verify(), { ok: true, rows: 3 });
+  assert.throws(() => s.db.prepare("UPDATE audit_log SET result = 'ok' WHERE id = 2").run(), /append-only/);
+  assert.throws(() => s.db.prepare('DELETE FROM audit_log WHERE id = 2').run(), /younger than 180 days/);
+  // Someone with a SQLite shell drops the trigger and rewrites history: the chain shows it.
+  s.db.exec('DROP TRIGGER audit_no_update');
+  s.db.prepare("UPDATE audit_log SET result = 'ok' WHERE id = 2").run();
+  assert.deepEqual(s.audit.verify(), { ok: false, brokenAt: 2 });
+}));
+
+test('retention deletes what each data class says is due, and nothing else', withStore((s, dataDir) => {
+  const config = parseConfig(`dataDir: ${dataDir}\nretention: { readingsDays: 30, auditDays: 200 }`, 't');
+  const now = Date.now();
+  s.readings.insertMany([
+    { deviceId: 'd', metric: 'co2_ppm', value: 500, ts: now - 31 * DAY, receivedAt: now },
+    { deviceId: 'd', metric: 'co2_ppm', value: 600, ts: now - 29 * DAY, receivedAt: now },
+  ]);
+  s.audit.record({ actor: 'system', action: 'old', result: 'ok' }, now - 201 * DAY);
+  s.audit.record({ actor: 'system', action: 'recent', result: 'ok' }, now - 10 * DAY);
+  const deleted = enforceRetention(s, config, now);
+  assert.equal(deleted.readings, 1);
+  assert.equal(deleted['audit-log'], 1);
+  assert.deepEqual(s.readings.query({ limit: 10 }).map((r) => r.value), [600]);
+  assert.deepEqual(s.audit.list({ limit: 10 }).map((a) => a.action), ['recent']);
+  assert.deepEqual(s.audit.verify(), { ok: true, rows: 1 });
+}));
+
+test('group commit: one transaction for many producers; a failed commit fails every producer of the batch', () => {
+  const committed: number[][] = [];
+  let fail = false;
+  const gc = new GroupCommit<number>({
+    commit: (items) => {
+      if (fail) throw new Error('disk full');
+      committed.push([...items]);
+    },
+    maxDelayMs: 1000,
+    maxItems: 5,
+  });
+  const results: (string | null)[] = [];
+  gc.add([1, 2], (e) => results.push(e?.message ?? null));
+  gc.add([3, 4, 5], (e) => results.push(e?.message ?? null));
+  assert.deepEqual(committed, [[1, 2, 3, 4, 5]]);
+  fail = true;
+  gc.add([6], (e) => results.push(e?.message ?? null));
+  gc.flush();
+  assert.deepEqual(results, [null, null, 'disk full']);
+  gc.close();
+  gc.add([7], (e) => results.push(e?.message ?? null));
+  assert.equal(results.at(-1), 'store is closing');
+});
+
+test('a reading whose commit fails is not acknowledged: the device is disconnected and keeps it', async () => {
+  const t = await startTestAppliance();
+  try {
+    const creds = await seedDevice(t, 'flaky');
+    // Stand-in for a failing disk: the database refuses this one row.
+    t.appliance.store.db.exec("CREATE TRIGGER refuse_4242 BEFORE INSERT ON readings WHEN NEW.value = 4242 BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    const c = await connect(t.mqttUrl, { username: creds.username, password: creds.password });
+    let acked = false;
+    const gone = closed(c);
+    c.publish('classedge/dev/flaky/reading', '{"metrics":{"co2_ppm":4242}}', { qos: 1 }, (err) => {
+      if (!err) acked = true;
+    });
+    await gone;
+    assert.equal(acked, false);
+    assert.equal(t.appliance.store.readings.query({ deviceId: 'flaky', limit: 5 }).length, 0);
+    assert.equal(t.appliance.broker.status().counters?.storeErrors, 1);
+    c.end(true);
+  } finally {
+    await t.stop();
+  }
+});
