@@ -67,7 +67,6 @@ export function registerStart(program: Command): void {
         process.stderr.write(
           `\nClassEdge demo is running.\n` +
             `  Health:  http://127.0.0.1:${appliance.http.port}/api/v1/health\n` +
-            `  Kiosk:   http://127.0.0.1:${appliance.http.port}/\n` +
             `  MQTT:    ${appliance.brokerUrl()}\n` +
             `  Demo logins (demo data directory only): admin ${DEMO_ACCOUNTS.admin.username} / ${DEMO_ACCOUNTS.admin.password}, ` +
             `teacher ${DEMO_ACCOUNTS.teacher.username} / PIN ${DEMO_ACCOUNTS.teacher.pin}\n\n`,
