@@ -33,4 +33,13 @@ ensure_node_modules() {
 
 build() {
   npm run --silent build
+  touch dist/.build-stamp
+}
+
+# Rebuild only when a source file is newer than the last build (a second demo start takes no compile).
+build_if_stale() {
+  if [ -f dist/.build-stamp ] && [ -z "$(find edge firmware-bridge models cloud-sync test tsconfig.json package.json -newer dist/.build-stamp -print -quit)" ]; then
+    return 0
+  fi
+  build
 }

@@ -12,7 +12,7 @@ import { FrameGuard } from './frame-guard.js';
 import { decodeReading } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
 import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, ProtocolError } from '../errors.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity = { type: 'service' } | { type: 'device'; deviceId: string };
@@ -99,8 +99,11 @@ export class Broker extends BaseComponent {
       socket.setNoDelay(true);
       const guard = new FrameGuard(maxPacket);
       guard.on('error', (err) => {
-        this.#c.protocolErrors++;
-        this.#o.log.warn({ remote: socket.remoteAddress, err: errorMessage(err) }, 'closing MQTT connection');
+        // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
+        if (err instanceof ProtocolError) {
+          this.#c.protocolErrors++;
+          this.#o.log.warn({ remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
+        }
         socket.destroy();
       });
       socket.on('error', () => socket.destroy());
