@@ -7,13 +7,22 @@ import { spawnAppliance, healthy } from './helpers/child.js';
 import { tempDir, waitFor } from './helpers/env.js';
 
 const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
+const STORE_OPTS = { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 } as const;
+
+/** A data directory with one registered device, prepared before the appliance process starts. */
+async function seedDataDir(dataDir: string, deviceId: string) {
+  const seed = Store.open({ dataDir, store: STORE_OPTS });
+  try {
+    return await addDevice(seed, { id: deviceId, kind: 'sensor' }, 'test');
+  } finally {
+    seed.close();
+  }
+}
 
 test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in the store after restart', async () => {
   const dir = tempDir();
   try {
-    const seed = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 } });
-    const creds = await addDevice(seed, { id: 'burst-1', kind: 'sensor' }, 'test');
-    seed.close();
+    const creds = await seedDataDir(dir.path, 'burst-1');
 
     const app = await spawnAppliance(dir.path);
     await healthy(app);
@@ -49,7 +58,7 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
     await healthy(again);
     again.child.kill('SIGTERM');
     await again.exited;
-    const store = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 } });
+    const store = Store.open({ dataDir: dir.path, store: STORE_OPTS });
     try {
       const stored = new Set(store.db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'burst-1'").all().map((r) => r.ts));
       const missing = [...acked].filter((ts) => !stored.has(ts));
@@ -68,9 +77,7 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
 test('SIGTERM: the appliance says offline on MQTT and exits 0 within its shutdown bound', async () => {
   const dir = tempDir();
   try {
-    const seed = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 } });
-    const creds = await addDevice(seed, { id: 'watcher', kind: 'other' }, 'test');
-    seed.close();
+    const creds = await seedDataDir(dir.path, 'watcher');
     const app = await spawnAppliance(dir.path);
     await healthy(app);
     const c = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, reconnectPeriod: 0 });

@@ -2,6 +2,7 @@ import { createServer, type Server, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { listen } from '../runtime/listen.js';
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
 import type { LiveEvents } from '../messages.js';
 import type { ApiContext } from './context.js';
@@ -188,13 +189,7 @@ export class HttpServer extends BaseComponent {
     this.#server = server;
     this.#live = live;
     const { port, host } = this.#ctx.config.http;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     this.setState('running');
     this.#ctx.log.info({ port: this.port }, 'HTTP server listening');
   }

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket, type AddressInfo } from 'node:n
 import { Duplex } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Aedes, type Client, type PublishPacket, type Subscription, type AuthenticateError } from 'aedes';
+import { listen } from '../runtime/listen.js';
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
@@ -112,13 +113,7 @@ export class Broker extends BaseComponent {
     });
     server.maxConnections = this.#o.config.mqtt.maxConnections;
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#o.config.mqtt.port, this.#o.config.mqtt.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.#o.config.mqtt.port, this.#o.config.mqtt.host);
     this.setState('running');
     this.#o.log.info({ port: this.port }, 'MQTT broker listening');
   }

@@ -5,6 +5,7 @@ import { addUser, authenticateUser } from '../../services/accounts.js';
 import { AuthError, ConflictError } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import type { Session } from '../../store/repos/sessions.js';
+import type { Role } from '../../store/repos/users.js';
 
 function sessionBody(ctx: ApiContext, s: Session | undefined): unknown {
   return {
@@ -14,11 +15,29 @@ function sessionBody(ctx: ApiContext, s: Session | undefined): unknown {
   };
 }
 
-const Login = (secretField: 'password' | 'pin') =>
-  Type.Object(
-    { username: Type.String({ minLength: 1, maxLength: 64 }), [secretField]: Type.String({ minLength: 1, maxLength: 128 }) },
-    { additionalProperties: false },
-  );
+/** Admins log in with a password, teachers with a PIN; otherwise the two logins are the same. */
+function loginRoute(role: Role): RouteDef {
+  const field = role === 'admin' ? 'password' : 'pin';
+  return route({
+    method: 'post',
+    path: `/api/v1/session/${role}`,
+    tag: 'session',
+    access: 'public',
+    summary: `${role === 'admin' ? 'Admin login with password' : 'Teacher login with PIN'}. Locks the account after repeated failures (423).`,
+    body: Type.Object(
+      { username: Type.String({ minLength: 1, maxLength: 64 }), [field]: Type.String({ minLength: 1, maxLength: 128 }) },
+      { additionalProperties: false },
+    ),
+    response: SessionBody,
+    handler: async (req, ctx) => {
+      const body = req.body as Record<string, string>;
+      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip });
+      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
+      req.setSessionCookie(token);
+      return sessionBody(ctx, session);
+    },
+  });
+}
 
 export const sessionRoutes: RouteDef[] = [
   route({
@@ -30,38 +49,8 @@ export const sessionRoutes: RouteDef[] = [
     response: SessionBody,
     handler: (req, ctx) => sessionBody(ctx, req.session),
   }),
-  route({
-    method: 'post',
-    path: '/api/v1/session/admin',
-    tag: 'session',
-    access: 'public',
-    summary: 'Admin login with password. Locks the account after repeated failures (423).',
-    body: Login('password'),
-    response: SessionBody,
-    handler: async (req, ctx) => {
-      const body = req.body as { username: string; password: string };
-      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username, secret: body.password, role: 'admin', client: req.ip });
-      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
-      req.setSessionCookie(token);
-      return sessionBody(ctx, session);
-    },
-  }),
-  route({
-    method: 'post',
-    path: '/api/v1/session/teacher',
-    tag: 'session',
-    access: 'public',
-    summary: 'Teacher login with PIN. Locks the account after repeated failures (423).',
-    body: Login('pin'),
-    response: SessionBody,
-    handler: async (req, ctx) => {
-      const body = req.body as { username: string; pin: string };
-      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username, secret: body.pin, role: 'teacher', client: req.ip });
-      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
-      req.setSessionCookie(token);
-      return sessionBody(ctx, session);
-    },
-  }),
+  loginRoute('admin'),
+  loginRoute('teacher'),
   route({
     method: 'delete',
     path: '/api/v1/session',
