@@ -11,14 +11,15 @@ as_root() {
     echo "need root to install Debian packages: $*" >&2; return 1; fi
 }
 
-# ensure_debian CMD PACKAGE...: install PACKAGEs from Debian when CMD is not on PATH.
+# ensure_debian PACKAGE...: install the Debian packages that are not installed yet.
 APT_UPDATED=0
 ensure_debian() {
-  local cmd="$1"; shift
-  if command -v "$cmd" >/dev/null 2>&1; then return 0; fi
-  echo "installing Debian packages: $*" >&2
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}" >&2
   if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # Node dependencies: npm ci when node_modules is missing or the lock file changed since.

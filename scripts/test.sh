@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: system packages, node modules, build, lint, tests.
 source "$(dirname "$0")/lib.sh"
-ensure_debian mosquitto_pub mosquitto-clients
+# mosquitto_pub: an independent MQTT client. Chromium: the kiosk's browser tests. A CJK font, so
+# that screenshots of the Chinese panel show characters, not boxes.
+ensure_debian mosquitto-clients chromium fonts-wqy-microhei
 ensure_node_modules
 build
 # Two test files at a time on CI's two cores; each file is its own process.

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { ComponentStatus } from '../runtime/component.js';
+import type { ConfigSource } from '../config/edit.js';
 
 /** What route handlers may use. */
 export interface ApiContext {
@@ -14,4 +15,6 @@ export interface ApiContext {
   brokerClients(): number;
   /** Tell the broker a device's credentials changed or it was removed (closes its connection). */
   deviceCredentialsChanged(deviceId: string): void;
+  /** Where settings edited in the admin console are saved. */
+  configSource: ConfigSource;
 }

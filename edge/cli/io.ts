@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigSource } from '../config/edit.js';
 import { ENV, envOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Store } from '../store/store.js';
@@ -29,8 +31,23 @@ export function overridesFrom(opts: CommonOptions): ConfigOverrides {
   return o;
 }
 
+/**
+ * The configuration and where it lives. With no file named anywhere, `<dataDir>/config.yaml` is
+ * used when present: that is where the admin console saves settings on a box set up without one.
+ */
+export function resolveConfig(opts: CommonOptions, overlay?: Record<string, unknown>): { config: Config; source: ConfigSource } {
+  const overrides = overridesFrom(opts);
+  let file = configFile(opts);
+  if (file === undefined) {
+    const bootstrap = loadConfig(undefined, overrides, overlay);
+    file = join(bootstrap.dataDir, 'config.yaml');
+    if (!existsSync(file)) return { config: bootstrap, source: { file, overrides, ...(overlay ? { overlay } : {}) } };
+  }
+  return { config: loadConfig(file, overrides, overlay), source: { file, overrides, ...(overlay ? { overlay } : {}) } };
+}
+
 export function loadCliConfig(opts: CommonOptions, overlay?: Record<string, unknown>): Config {
-  return loadConfig(configFile(opts), overridesFrom(opts), overlay);
+  return resolveConfig(opts, overlay).config;
 }
 
 export function withStore<T>(config: Config, fn: (store: Store) => T): T {

@@ -4,7 +4,6 @@ import { componentConfigSchemas } from '../runtime/component-kinds.js';
 /**
  * The one configuration schema. Defaults live here and nowhere else: the loader fills them in,
  * docs/settings.md is generated from this file, and the admin console builds its form from it.
- * `x-restart: true` marks settings that only take effect after a restart.
  */
 
 /** A closed set of strings as a plain JSON Schema `enum`, which validates with one clear error. */
@@ -13,7 +12,7 @@ export function StringEnum<T extends readonly string[]>(values: T, opts: Record<
 }
 
 const Port = (def: number, description: string): TInteger =>
-  Type.Integer({ minimum: 0, maximum: 65535, default: def, description, 'x-restart': true });
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
 
 export const ApplianceSchema = Type.Object(
   {
@@ -22,7 +21,6 @@ export const ApplianceSchema = Type.Object(
       default: 'classedge-unprovisioned',
       description:
         'Stable identity of this classroom appliance, used in MQTT topics and by the district. Lower-case letters, digits and dashes.',
-      'x-restart': true,
     }),
     name: Type.String({ minLength: 1, maxLength: 100, default: 'Classroom', description: 'Name shown to people, e.g. "初二(3)班".' }),
     timezone: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of the school.' }),
@@ -32,7 +30,7 @@ export const ApplianceSchema = Type.Object(
 
 export const HttpSchema = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP and WebSocket server listens on.', 'x-restart': true }),
+    host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP and WebSocket server listens on.' }),
     port: Port(8080, 'HTTP port for the API, the live WebSocket and the kiosk. Env: CLASSEDGE_HTTP_PORT.'),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
   },
@@ -41,7 +39,7 @@ export const HttpSchema = Type.Object(
 
 export const MqttSchema = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', description: 'Address the embedded MQTT broker listens on.', 'x-restart': true }),
+    host: Type.String({ default: '0.0.0.0', description: 'Address the embedded MQTT broker listens on.' }),
     port: Port(1883, 'TCP port of the embedded MQTT broker. Env: CLASSEDGE_MQTT_PORT.'),
     maxPayloadBytes: Type.Integer({
       minimum: 64,
@@ -60,7 +58,6 @@ export const StoreSchema = Type.Object(
       default: 'FULL',
       description:
         'SQLite durability. FULL survives a power cut for every acknowledged reading; NORMAL survives a process crash only.',
-      'x-restart': true,
     }),
     groupCommitMaxDelayMs: Type.Integer({
       minimum: 0,
@@ -110,6 +107,19 @@ export const LogSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const KioskSchema = Type.Object(
+  {
+    idleLockSeconds: Type.Integer({
+      minimum: 30,
+      maximum: 3600,
+      default: 300,
+      description: 'The teacher panel returns home and locks after this much inactivity.',
+    }),
+    defaultLanguage: StringEnum(['zh-CN', 'en'] as const, { default: 'zh-CN', description: 'Language the panel starts in.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     appliance: ApplianceSchema,
@@ -117,7 +127,6 @@ export const ConfigSchema = Type.Object(
       minLength: 1,
       default: '/var/lib/classedge',
       description: 'Directory for the database and keys. Env: CLASSEDGE_DATA_DIR.',
-      'x-restart': true,
     }),
     http: HttpSchema,
     mqtt: MqttSchema,
@@ -125,6 +134,7 @@ export const ConfigSchema = Type.Object(
     retention: RetentionSchema,
     auth: AuthSchema,
     log: LogSchema,
+    kiosk: KioskSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

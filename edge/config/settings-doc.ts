@@ -11,7 +11,6 @@ interface Node {
   maximum?: number;
   pattern?: string;
   properties?: Record<string, Node>;
-  'x-restart'?: boolean;
   const?: unknown;
 }
 
@@ -30,7 +29,7 @@ function rows(node: Node, prefix: string, out: string[]): void {
       child.const !== undefined ? `\`${String(child.const)}\`` : '',
     ].filter(Boolean).join(' ');
     const def = child.default === undefined ? '(required)' : `\`${JSON.stringify(child.default)}\``;
-    const desc = (child.description ?? '').replace(/\|/g, '\\|') + (child['x-restart'] ? ' *Restart needed.*' : '');
+    const desc = (child.description ?? '').replace(/\|/g, '\\|');
     out.push(`| \`${path}\` | ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
   }
 }
@@ -44,6 +43,7 @@ export function settingsReference(): string {
     '',
     'One YAML file (default `/etc/classedge/config.yaml`, or `--config FILE`, or `CLASSEDGE_CONFIG`). Every setting is optional;',
     'the default is used when it is absent. `classedge config validate FILE` lists every problem at once.',
+    'Settings take effect when the appliance starts; the admin console saves them to the file and says so.',
     'The data directory and ports can also be set by `--data-dir`, `--http-port`, `--mqtt-port` or by',
     '`CLASSEDGE_DATA_DIR`, `CLASSEDGE_HTTP_PORT`, `CLASSEDGE_MQTT_PORT` (flags beat the environment, which beats the file).',
     '',

@@ -14,10 +14,13 @@ import type { ComponentContext } from './context.js';
 import { hashSecret, randomSecret } from '../security/secrets.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
+import type { ConfigSource } from '../config/edit.js';
 
 export interface ApplianceOptions {
   config: Config;
   log: Logger;
+  /** Where the configuration came from; the admin console saves settings there. */
+  configSource: ConfigSource;
   /** Extra static mounts on the HTTP server (the kiosk bundle). */
   mounts?: MountStatic[];
 }
@@ -65,6 +68,7 @@ export class Appliance {
         components: () => this.registry.statuses(),
         brokerClients: () => this.broker.connectedClients,
         deviceCredentialsChanged: (id) => this.broker.forgetDevice(id),
+        configSource: o.configSource,
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });

@@ -1,4 +1,7 @@
 import { Writable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kioskMount } from '../../edge/api/kiosk-static.js';
 import { Appliance } from '../../edge/runtime/appliance.js';
 import { parseConfig } from '../../edge/config/load.js';
 import type { Config } from '../../edge/config/schema.js';
@@ -20,10 +23,10 @@ export interface TestAppliance {
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
 export async function startTestAppliance(yaml = '', extra: { keepDir?: string } = {}): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
-  const config = parseConfig(
-    `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`,
-    'test',
-  );
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
+  const file = join(dir.path, 'config.yaml');
+  writeFileSync(file, text);
+  const config = parseConfig(text, file);
   const logs: string[] = [];
   const log = createLogger({
     level: 'debug',
@@ -34,7 +37,7 @@ export async function startTestAppliance(yaml = '', extra: { keepDir?: string } 
       },
     }),
   });
-  const appliance = new Appliance({ config, log });
+  const appliance = new Appliance({ config, log, configSource: { file, overrides: {} }, mounts: [kioskMount()] });
   await appliance.start();
   return {
     appliance,

@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { dataClasses } from '../../store/data-classes.js';
 import { schemaVersion } from '../../store/db.js';
+import { editConfig } from '../../config/edit.js';
 
 export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starting' | 'failed'; body: unknown } {
   const components = ctx.components();
@@ -102,6 +103,59 @@ export const systemRoutes: RouteDef[] = [
     summary: 'The configuration JSON Schema (drives the settings form).',
     response: Type.Unknown(),
     handler: () => ConfigSchema,
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/kiosk',
+    tag: 'system',
+    access: 'public',
+    summary: 'What the panel needs before anyone logs in: the room name, language and idle-lock time.',
+    response: Type.Object({
+      applianceName: Type.String(),
+      version: Type.String(),
+      idleLockSeconds: Type.Integer(),
+      defaultLanguage: Type.String(),
+      pinLength: Type.Integer(),
+    }),
+    handler: (_req, ctx) => ({
+      applianceName: ctx.config.appliance.name,
+      version: ctx.version,
+      idleLockSeconds: ctx.config.kiosk.idleLockSeconds,
+      defaultLanguage: ctx.config.kiosk.defaultLanguage,
+      pinLength: ctx.config.auth.pinLength,
+    }),
+  }),
+  route({
+    method: 'put',
+    path: '/api/v1/config',
+    tag: 'system',
+    access: 'admin',
+    summary:
+      'Change settings: validated exactly as a start would (every problem listed), then saved to the configuration file, keeping its comments. Takes effect at the next start. dryRun only validates.',
+    body: Type.Object(
+      {
+        changes: Type.Array(Type.Object({ path: Type.String({ pattern: '^(/[A-Za-z0-9]+)+$' }), value: Type.Unknown() }, { additionalProperties: false }), {
+          minItems: 1,
+          maxItems: 100,
+        }),
+        dryRun: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false },
+    ),
+    response: Type.Object({ saved: Type.Boolean(), file: Type.String(), restartRequired: Type.Boolean() }),
+    handler: (req, ctx) => {
+      editConfig(ctx.configSource, req.body.changes, { dryRun: req.body.dryRun });
+      if (!req.body.dryRun) {
+        ctx.store.audit.record({
+          actor: `user:${req.session?.username ?? '?'}`,
+          action: 'config.edit',
+          target: ctx.configSource.file,
+          result: 'ok',
+          detail: { paths: req.body.changes.map((c) => c.path) },
+        });
+      }
+      return { saved: !req.body.dryRun, file: ctx.configSource.file, restartRequired: !req.body.dryRun };
+    },
   }),
   route({
     method: 'get',

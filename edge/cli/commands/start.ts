@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Appliance } from '../../runtime/appliance.js';
 import { createLogger } from '../../log.js';
-import { loadCliConfig, type CommonOptions } from '../io.js';
+import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
+import { kioskMount } from '../../api/kiosk-static.js';
 import { ensureDemoAccounts, demoOverlay, DEMO_ACCOUNTS } from '../demo.js';
 
 interface StartOptions extends CommonOptions {
@@ -23,9 +24,10 @@ export function registerStart(program: Command): void {
     .option('--demo', 'demo mode: local data directory, simulated devices and demo accounts')
     .action(async (opts: StartOptions) => {
       let config;
+      let source;
       try {
         const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined;
-        config = loadCliConfig(opts, overlay);
+        ({ config, source } = resolveConfig(opts, overlay));
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`${err.message}\n`);
@@ -36,7 +38,7 @@ export function registerStart(program: Command): void {
       }
       if (opts.logLevel) config.log.level = opts.logLevel as typeof config.log.level;
       const log = createLogger({ level: config.log.level });
-      const appliance = new Appliance({ config, log, mounts: [] });
+      const appliance = new Appliance({ config, log, configSource: source, mounts: [kioskMount()] });
       let stopping = false;
       const shutdown = (signal: string): void => {
         if (stopping) return;

@@ -1,0 +1,105 @@
+import type { LiveFrame, LiveEvents } from '../../edge/messages.js';
+import { signalLike } from './store.js';
+
+/** One value of one metric of one device, as last received. */
+export interface LatestValue {
+  deviceId: string;
+  metric: string;
+  value: number;
+  ts: number;
+  receivedAt: number;
+}
+
+export interface LiveState {
+  connected: boolean;
+  /** When the last frame arrived; shown with stale data. */
+  lastFrameAt: number | undefined;
+  latest: Map<string, LatestValue>;
+  components: Map<string, LiveEvents['component.state']>;
+}
+
+/**
+ * The panel's view of the room, fed by `/api/v1/live`. When the connection drops it keeps the last
+ * known state (marked stale) and reconnects by itself with backoff; an expired session is reported
+ * so the shell can return to the login.
+ */
+export class LiveClient {
+  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map() });
+  readonly frames = signalLike<LiveFrame | undefined>(undefined);
+  #ws: WebSocket | undefined;
+  #retryMs = 500;
+  #timer: number | undefined;
+  #closed = false;
+  #onUnauthorized: () => void;
+
+  constructor(onUnauthorized: () => void) {
+    this.#onUnauthorized = onUnauthorized;
+  }
+
+  start(): void {
+    this.#closed = false;
+    this.#connect();
+  }
+
+  #connect(): void {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`;
+    const ws = new WebSocket(url);
+    this.#ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      this.#retryMs = 500;
+      this.#update({ connected: true });
+    };
+    ws.onmessage = (ev) => this.#handle(JSON.parse(String(ev.data)) as LiveFrame);
+    ws.onclose = () => {
+      this.#update({ connected: false });
+      if (this.#closed) return;
+      // A refused upgrade never opens: the session may have ended. Ask, then keep retrying.
+      if (!opened) void this.#checkSession();
+      this.#timer = window.setTimeout(() => this.#connect(), this.#retryMs);
+      this.#retryMs = Math.min(this.#retryMs * 2, 5000);
+    };
+  }
+
+  async #checkSession(): Promise<void> {
+    try {
+      const res = await fetch('/api/v1/session', { credentials: 'same-origin' });
+      const body = (await res.json()) as { authenticated: boolean };
+      if (!body.authenticated) this.#onUnauthorized();
+    } catch {
+      // The appliance is unreachable: stay stale and keep retrying.
+    }
+  }
+
+  #handle(frame: LiveFrame): void {
+    const s = this.state.get();
+    const now = Date.now();
+    switch (frame.type) {
+      case 'reading':
+        for (const [metric, value] of Object.entries(frame.data.metrics)) {
+          s.latest.set(`${frame.data.deviceId}/${metric}`, { deviceId: frame.data.deviceId, metric, value, ts: frame.data.ts, receivedAt: now });
+        }
+        break;
+      case 'component.state':
+        s.components.set(frame.data.name, frame.data);
+        break;
+      case 'device.connection':
+      case 'ingest.rejected':
+        break;
+    }
+    this.#update({ lastFrameAt: now });
+    this.frames.set(frame);
+  }
+
+  #update(patch: Partial<LiveState>): void {
+    this.state.set({ ...this.state.get(), ...patch });
+  }
+
+  stop(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#ws?.close();
+    this.#ws = undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../../api.js';
+import { t } from '../../i18n.js';
+import { reportError, useApiData } from '../../hooks.js';
+import { Field, Select, issuesByField } from '../../components/form.js';
+
+interface User {
+  username: string;
+  displayName: string;
+  role: 'admin' | 'teacher';
+  lockedUntil: number | null;
+}
+
+/** Accounts: teachers with PINs, admins with passwords. */
+export function UsersScreen() {
+  const { data, error, reload } = useApiData<User[]>('/api/v1/users');
+  const [form, setForm] = useState({ username: '', displayName: '', role: 'teacher', secret: '' });
+  const [issues, setIssues] = useState<Record<string, string>>({});
+  const [resetFor, setResetFor] = useState<string | undefined>(undefined);
+  const [resetSecret, setResetSecret] = useState('');
+  const [note, setNote] = useState<string | undefined>(undefined);
+
+  const toIssues = (err: unknown) => {
+    if (err instanceof ApiError && err.issues.length > 0) {
+      // The account rules name /pin or /password; both are the one "secret" field here.
+      const m = issuesByField(err.issues);
+      setIssues({ ...m, secret: m.pin ?? m.password ?? m.secret ?? '' });
+    } else setNote(reportError(err));
+  };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api('POST', '/api/v1/users', { ...form, ...(form.displayName ? {} : { displayName: undefined }) });
+      setForm({ username: '', displayName: '', role: form.role, secret: '' });
+      setIssues({});
+      setNote(t('users.saved'));
+      reload();
+    } catch (err) {
+      toIssues(err);
+    }
+  };
+  const reset = async (e: Event) => {
+    e.preventDefault();
+    if (!resetFor) return;
+    try {
+      await api('PUT', `/api/v1/users/${encodeURIComponent(resetFor)}/secret`, { secret: resetSecret });
+      setResetFor(undefined);
+      setResetSecret('');
+      setNote(t('users.saved'));
+      reload();
+    } catch (err) {
+      toIssues(err);
+    }
+  };
+
+  return (
+    <div class="page">
+      <h2>{t('admin.users')}</h2>
+      {error && <p class="error">{t('common.error', { message: error })}</p>}
+      {note && <p class="ok" role="status">{note}</p>}
+      <table class="table" data-testid="users-table">
+        <thead>
+          <tr>
+            <th>{t('admin.username')}</th>
+            <th>{t('admin.displayName')}</th>
+            <th>{t('users.role')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data?.map((u) => (
+            <tr data-testid={`user-${u.username}`}>
+              <td>{u.username}</td>
+              <td>{u.displayName}</td>
+              <td>
+                {t(u.role === 'admin' ? 'role.admin' : 'role.teacher')}
+                {u.lockedUntil !== null && u.lockedUntil > Date.now() ? ` · ${t('users.locked')}` : ''}
+              </td>
+              <td>
+                <button type="button" class="btn" onClick={() => setResetFor(u.username)}>
+                  {t('users.setSecret')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {resetFor && (
+        <form class="form inline" onSubmit={(e) => void reset(e)}>
+          <h3>
+            {t('users.setSecret')}: {resetFor}
+          </h3>
+          <Field label={t('users.secret')} name="reset-secret" type="password" value={resetSecret} onInput={setResetSecret} error={issues.secret} />
+          <button type="submit" class="btn primary">
+            {t('settings.save')}
+          </button>
+        </form>
+      )}
+      <form class="form inline" data-testid="user-add" onSubmit={(e) => void add(e)}>
+        <h3>{t('users.add')}</h3>
+        <Field label={t('admin.username')} name="username" value={form.username} onInput={(v) => setForm({ ...form, username: v })} error={issues.username} />
+        <Field label={t('admin.displayName')} name="displayName" value={form.displayName} onInput={(v) => setForm({ ...form, displayName: v })} error={issues.displayName} />
+        <Select
+          label={t('users.role')}
+          name="role"
+          value={form.role}
+          options={['teacher', 'admin']}
+          onChange={(v) => setForm({ ...form, role: v })}
+          render={(o) => t(o === 'admin' ? 'role.admin' : 'role.teacher')}
+        />
+        <Field label={t('users.secret')} name="secret" type="password" value={form.secret} onInput={(v) => setForm({ ...form, secret: v })} error={issues.secret} autocomplete="new-password" />
+        <button type="submit" class="btn primary" data-testid="user-add-submit">
+          {t('users.add')}
+        </button>
+      </form>
+    </div>
+  );
+}

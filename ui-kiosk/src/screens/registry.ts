@@ -1,0 +1,31 @@
+import type { ComponentType } from 'preact';
+import type { MessageKey } from '../i18n.js';
+import { TeacherHome } from './teacher/home.js';
+
+/**
+ * Every screen of the kiosk, in menu order. Adding a screen = one file under screens/ and one entry
+ * here: the shell builds the menu, the route and the home button from this list. Admin screens
+ * load lazily so that the teacher panel's first load stays small.
+ */
+export interface ScreenDef {
+  id: string;
+  mode: 'teacher' | 'admin';
+  /** Hash route, e.g. `/devices`. */
+  path: string;
+  title: MessageKey;
+  /** The screen's component; admin screens import their own chunk on first use. */
+  load: () => Promise<ComponentType>;
+}
+
+export const screens: readonly ScreenDef[] = [
+  { id: 'home', mode: 'teacher', path: '/', title: 'nav.home', load: () => Promise.resolve(TeacherHome) },
+  { id: 'devices', mode: 'admin', path: '/devices', title: 'admin.devices', load: () => import('./admin/devices.js').then((m) => m.DevicesScreen) },
+  { id: 'users', mode: 'admin', path: '/users', title: 'admin.users', load: () => import('./admin/users.js').then((m) => m.UsersScreen) },
+  { id: 'settings', mode: 'admin', path: '/settings', title: 'admin.settings', load: () => import('./admin/settings.js').then((m) => m.SettingsScreen) },
+  { id: 'audit', mode: 'admin', path: '/audit', title: 'admin.audit', load: () => import('./admin/audit.js').then((m) => m.AuditScreen) },
+  { id: 'status', mode: 'admin', path: '/status', title: 'admin.status', load: () => import('./admin/status.js').then((m) => m.StatusScreen) },
+];
+
+export function screensFor(mode: 'teacher' | 'admin'): ScreenDef[] {
+  return screens.filter((s) => s.mode === mode);
+}

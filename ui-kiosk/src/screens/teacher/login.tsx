@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type SessionInfo } from '../../api.js';
+import { formatTime, t } from '../../i18n.js';
+import { PinPad } from '../../components/pinpad.js';
+
+const LOCK_KEY = 'classedge.panelLockedUntil';
+
+/** Pick your name, type your PIN. Repeated wrong PINs lock the account; the panel shows it until the lock ends. */
+export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onLoggedIn: (s: SessionInfo) => void }) {
+  const [teachers, setTeachers] = useState<{ username: string; displayName: string }[] | undefined>(undefined);
+  const [who, setWho] = useState<{ username: string; displayName: string } | undefined>(undefined);
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [lockedUntil, setLockedUntil] = useState<number>(() => Number(localStorage.getItem(LOCK_KEY) ?? 0));
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    void api<{ username: string; displayName: string }[]>('GET', '/api/v1/teachers').then(setTeachers);
+  }, []);
+  useEffect(() => {
+    if (lockedUntil <= Date.now()) return undefined;
+    const id = window.setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= lockedUntil) {
+        localStorage.removeItem(LOCK_KEY);
+        setLockedUntil(0);
+      }
+    }, 1000);
+    return () => clearInterval(id);
+  }, [lockedUntil]);
+
+  if (lockedUntil > now) {
+    return (
+      <div class="panel-locked" data-testid="panel-locked" role="alert">
+        <div class="lock-icon">🔒</div>
+        <h2>{t('locked.title')}</h2>
+        <p>{t('locked.body', { time: formatTime(lockedUntil) })}</p>
+      </div>
+    );
+  }
+
+  const submit = async () => {
+    if (!who) return;
+    try {
+      const s = await api<SessionInfo>('POST', '/api/v1/session/teacher', { username: who.username, pin });
+      onLoggedIn(s);
+    } catch (err) {
+      setPin('');
+      if (err instanceof ApiError && err.status === 423) {
+        const until = Date.now() + (err.retryAfterS ?? 900) * 1000;
+        localStorage.setItem(LOCK_KEY, String(until));
+        setLockedUntil(until);
+        setNow(Date.now());
+        return;
+      }
+      setError(err instanceof ApiError && err.status === 401 ? t('login.wrongPin') : t('common.error', { message: String(err) }));
+    }
+  };
+
+  if (!who) {
+    return (
+      <div class="login">
+        <h2>{t('login.pickTeacher')}</h2>
+        {teachers?.length === 0 && <p class="hint">{t('login.noTeachers')}</p>}
+        <div class="teacher-list">
+          {teachers?.map((tt) => (
+            <button type="button" class="btn big" data-testid={`teacher-${tt.username}`} onClick={() => setWho(tt)}>
+              {tt.displayName}
+            </button>
+          ))}
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div class="login">
+      <h2>
+        {who.displayName} · {t('login.enterPin')}
+      </h2>
+      {error && (
+        <p class="error" role="alert" data-testid="login-error">
+          {error}
+        </p>
+      )}
+      <PinPad value={pin} length={pinLength} onChange={(v) => { setPin(v); setError(undefined); }} onSubmit={() => void submit()} />
+      <button type="button" class="btn" onClick={() => { setWho(undefined); setPin(''); setError(undefined); }}>
+        {t('login.back')}
+      </button>
+    </div>
+  );
+}

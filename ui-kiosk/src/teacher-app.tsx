@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { api, type KioskInfo, type SessionInfo } from './api.js';
+import { applyDefaultLang, t } from './i18n.js';
+import { LiveClient } from './live.js';
+import { useObservable } from './store.js';
+import { navigate, useRoute } from './router.js';
+import { useIdle } from './idle.js';
+import { TopBar } from './components/topbar.js';
+import { ScreenView } from './components/lazy.js';
+import { screensFor } from './screens/registry.js';
+import { TeacherLogin } from './screens/teacher/login.js';
+import { LiveContext } from './screens/teacher/live-context.js';
+import { sessionLost } from './hooks.js';
+
+/**
+ * The teacher's panel: PIN login, then the room's live state. Every screen has the home button;
+ * inactivity returns home and locks; a lost connection keeps the last state, marked stale.
+ */
+export function TeacherApp() {
+  const [info, setInfo] = useState<KioskInfo | undefined>(undefined);
+  const [session, setSession] = useState<SessionInfo | undefined>(undefined);
+  const live = useMemo(() => new LiveClient(() => setSession({ authenticated: false, setupRequired: false })), []);
+  const liveState = useObservable(live.state);
+  const lost = useObservable(sessionLost);
+  const path = useRoute();
+
+  useEffect(() => {
+    void api<KioskInfo>('GET', '/api/v1/kiosk').then((k) => {
+      applyDefaultLang(k.defaultLanguage);
+      setInfo(k);
+    });
+    void api<SessionInfo>('GET', '/api/v1/session').then(setSession);
+  }, []);
+
+  const authed = session?.authenticated === true && !lost;
+  useEffect(() => {
+    if (!authed) return undefined;
+    live.start();
+    return () => live.stop();
+  }, [authed, live]);
+
+  const lock = useCallback(() => {
+    void api('DELETE', '/api/v1/session').catch(() => undefined);
+    sessionLost.set(false);
+    setSession({ authenticated: false, setupRequired: false });
+    navigate('/');
+  }, []);
+  useIdle(info?.idleLockSeconds ?? 300, lock, authed);
+
+  if (!info || !session) return <div class="loading" aria-busy="true" />;
+  if (!authed) {
+    return (
+      <div class="screen">
+        <TopBar title={info.applianceName} />
+        <TeacherLogin
+          pinLength={info.pinLength}
+          onLoggedIn={(s) => {
+            sessionLost.set(false);
+            setSession(s);
+            navigate('/');
+          }}
+        />
+      </div>
+    );
+  }
+  const teacherScreens = screensFor('teacher');
+  const screen = teacherScreens.find((s) => s.path === path) ?? teacherScreens[0];
+  const hadData = liveState.lastFrameAt !== undefined;
+  return (
+    <LiveContext.Provider value={live}>
+      <div class="screen">
+        <TopBar title={info.applianceName} connected={liveState.connected} onHome={() => navigate('/')}>
+          <span class="user">{session.user?.displayName}</span>
+          <button type="button" class="btn" data-testid="lock" onClick={lock}>
+            {t('nav.lock')}
+          </button>
+        </TopBar>
+        {!liveState.connected && hadData && (
+          <div class="banner stale" role="status" data-testid="stale-banner">
+            {t('conn.staleBanner')}
+          </div>
+        )}
+        <main class="content">{screen && <ScreenView screen={screen} />}</main>
+      </div>
+    </LiveContext.Provider>
+  );
+}
