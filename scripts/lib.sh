@@ -22,13 +22,15 @@ ensure_debian() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Node dependencies: npm ci when node_modules is missing or the lock file changed since.
+# Node dependencies: installed when node_modules is missing or the lock file changed since.
 ensure_node_modules() {
   local stamp="node_modules/.classedge-lock.sha256"
   local want; want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    npm ci --no-audit --no-fund
-    echo "$want" > "$stamp"
+    # npm ci refuses this lock file: npm 11 leaves other platforms' optional packages (rollup's)
+    # out of it. npm install with the lock file installs the same versions.
+    npm install --no-audit --no-fund
+    sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
   fi
 }
 

@@ -6,6 +6,7 @@ import { addDevice } from '../../edge/services/devices.js';
 import { spawnAppliance, healthy } from '../helpers/child.js';
 import { ROOT, tempDir } from '../helpers/env.js';
 import { qos1Load } from './load.js';
+import { kioskFigures } from './kiosk-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -107,4 +108,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures];

@@ -21,9 +21,9 @@ export interface TestAppliance {
 }
 
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
-export async function startTestAppliance(yaml = '', extra: { keepDir?: string } = {}): Promise<TestAppliance> {
+export async function startTestAppliance(yaml = '', extra: { keepDir?: string; httpPort?: number } = {}): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
-  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0} }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
   const file = join(dir.path, 'config.yaml');
   writeFileSync(file, text);
   const config = parseConfig(text, file);

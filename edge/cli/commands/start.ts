@@ -68,6 +68,8 @@ export function registerStart(program: Command): void {
       if (opts.demo) {
         process.stderr.write(
           `\nClassEdge demo is running.\n` +
+            `  Kiosk:   http://127.0.0.1:${appliance.http.port}/        (teacher panel)\n` +
+            `  Admin:   http://127.0.0.1:${appliance.http.port}/admin   (IT console)\n` +
             `  Health:  http://127.0.0.1:${appliance.http.port}/api/v1/health\n` +
             `  MQTT:    ${appliance.brokerUrl()}\n` +
             `  Demo logins (demo data directory only): admin ${DEMO_ACCOUNTS.admin.username} / ${DEMO_ACCOUNTS.admin.password}, ` +

@@ -4,9 +4,10 @@ import 'uplot/dist/uPlot.min.css';
 
 /**
  * A time-series chart (uPlot: small, fast on a low-power mini-PC, works offline). `points` are
- * [ms, value]; the chart follows its container's width.
+ * [ms, value]; the x axis always shows the last `windowMs` up to now, however few points there are;
+ * the chart follows its container's width.
  */
-export function TimeChart({ points, label, unit, testId }: { points: [number, number][]; label: string; unit: string; testId?: string }) {
+export function TimeChart({ points, label, unit, windowMs, testId }: { points: [number, number][]; label: string; unit: string; windowMs: number; testId?: string }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -18,7 +19,7 @@ export function TimeChart({ points, label, unit, testId }: { points: [number, nu
       height: 220,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => [(Date.now() - windowMs) / 1000, Date.now() / 1000] } },
       axes: [
         { stroke: '#9fb3c8', grid: { stroke: '#243447' }, font: '16px sans-serif' },
         { stroke: '#9fb3c8', grid: { stroke: '#243447' }, font: '16px sans-serif', label: unit, labelFont: '16px sans-serif', size: 70 },
@@ -33,7 +34,7 @@ export function TimeChart({ points, label, unit, testId }: { points: [number, nu
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [label, unit]);
+  }, [label, unit, windowMs]);
 
   useEffect(() => {
     plot.current?.setData([points.map((p) => p[0] / 1000), points.map((p) => p[1])]);

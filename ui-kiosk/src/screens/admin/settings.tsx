@@ -113,7 +113,7 @@ export function SettingsScreen() {
   };
 
   return (
-    <form class="page settings" data-testid="settings" onSubmit={(e) => void save(e)}>
+    <form class="page settings" data-testid="settings" noValidate onSubmit={(e) => void save(e)}>
       <h2>{t('admin.settings')}</h2>
       {note && (
         <p class={Object.keys(issues).length ? 'error' : 'ok'} role="status" data-testid="settings-note">

@@ -83,11 +83,11 @@ function HomeView({ live }: { live: LiveClient }) {
       <section class="charts">
         <div class="card">
           <h3>{t(CHARTS[0].title)}</h3>
-          <TimeChart points={co2} label="CO₂" unit="ppm" testId="chart-co2" />
+          <TimeChart points={co2} label="CO₂" unit="ppm" windowMs={HOUR} testId="chart-co2" />
         </div>
         <div class="card">
           <h3>{t(CHARTS[1].title)}</h3>
-          <TimeChart points={temp} label="°C" unit="°C" testId="chart-temp" />
+          <TimeChart points={temp} label="°C" unit="°C" windowMs={HOUR} testId="chart-temp" />
         </div>
       </section>
       <section>

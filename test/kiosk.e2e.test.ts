@@ -1,0 +1,255 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startTestAppliance, seedAccounts, seedDevice, ADMIN, TEACHER, type TestAppliance } from './helpers/appliance.js';
+import { connect } from './helpers/mqtt.js';
+import { ROOT, freePort, tempDir } from './helpers/env.js';
+
+const OUT = join(ROOT, 'test-output', 'screenshots');
+let browser: Browser;
+before(async () => {
+  browser = await launchChromium();
+  mkdirSync(OUT, { recursive: true });
+});
+after(async () => browser.close());
+
+async function teacherLogin(page: Page, url: string, pin = TEACHER.pin): Promise<void> {
+  await page.goto(url);
+  await page.click(`[data-testid=teacher-${TEACHER.username}]`);
+  for (const d of pin) await page.click(`[data-testid=pin-${d}]`);
+  await page.click('[data-testid=pin-ok]');
+}
+
+async function publish(t: TestAppliance, creds: { username: string; password: string }, metrics: Record<string, number>): Promise<void> {
+  const c = await connect(t.mqttUrl, { username: creds.username, password: creds.password });
+  await c.publishAsync(`classedge/dev/${creds.username}/reading`, JSON.stringify({ metrics }), { qos: 1 });
+  await c.endAsync();
+}
+
+test('teacher: PIN login, a published reading appears live, home is one tap away, screenshots at two sizes', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  try {
+    await seedAccounts(t);
+    const dev = await seedDevice(t, 'air-front');
+    await teacherLogin(page, t.httpUrl);
+    await page.waitForSelector('[data-testid=conn][data-connected=true]');
+    await publish(t, dev, { co2_ppm: 1111, temperature_c: 24.5, humidity_pct: 51, pm25_ugm3: 12 });
+    await page.waitForSelector('[data-testid=tile-co2_ppm][data-value="1111"]', { timeout: 5000 });
+    assert.match((await page.textContent('[data-testid=tile-co2_ppm]')) ?? '', /1111\s*ppm/);
+    await page.waitForSelector('[data-testid=component-broker][data-state=running]');
+    // Every touch target on the screen is at least 48 px.
+    const small = await page.$$eval('button', (bs) => bs.filter((b) => b.getBoundingClientRect().height < 48 || b.getBoundingClientRect().width < 48).map((b) => b.textContent));
+    assert.deepEqual(small, []);
+    await page.click('[data-testid=home]');
+    assert.match(page.url(), /#\/$|:\d+\/$/);
+    await page.screenshot({ path: join(OUT, 'home-1920x1080.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(OUT, 'home-1280x800.png') });
+    assert.ok(readFileSync(join(OUT, 'home-1280x800.png')).length > 10_000);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('teacher: the panel marks data stale when the appliance stops, and reconnects by itself', async () => {
+  const dir = tempDir();
+  const httpPort = await freePort();
+  let t = await startTestAppliance('', { keepDir: dir.path, httpPort });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await seedAccounts(t);
+    const dev = await seedDevice(t, 'air-back');
+    await teacherLogin(page, t.httpUrl);
+    await page.waitForSelector('[data-testid=conn][data-connected=true]');
+    await publish(t, dev, { co2_ppm: 777 });
+    await page.waitForSelector('[data-testid=tile-co2_ppm][data-value="777"]');
+    await t.appliance.stop();
+    await page.waitForSelector('[data-testid=stale-banner]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid=conn][data-connected=false]');
+    // The last known value stays on screen, marked.
+    assert.equal(await page.getAttribute('[data-testid=tile-co2_ppm]', 'class'), 'tile stale');
+    assert.equal(await page.getAttribute('[data-testid=tile-co2_ppm]', 'data-value'), '777');
+    await page.screenshot({ path: join(OUT, 'home-stale-1280x800.png') });
+    t = await startTestAppliance('', { keepDir: dir.path, httpPort });
+    await page.waitForSelector('[data-testid=conn][data-connected=true]', { timeout: 15_000 });
+    assert.equal(await page.$('[data-testid=stale-banner]'), null);
+  } finally {
+    await page.close();
+    await t.stop();
+    dir.cleanup();
+  }
+});
+
+test('teacher: five wrong PINs lock the panel', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage();
+  try {
+    await seedAccounts(t);
+    await page.goto(t.httpUrl);
+    await page.click(`[data-testid=teacher-${TEACHER.username}]`);
+    for (let i = 0; i < 5; i++) {
+      for (const d of '000001') await page.click(`[data-testid=pin-${d}]`);
+      await page.click('[data-testid=pin-ok]');
+      if (i < 4) await page.waitForSelector('[data-testid=login-error]');
+    }
+    await page.waitForSelector('[data-testid=panel-locked]');
+    // Reloading does not unlock the panel; neither does the right PIN at the API.
+    await page.reload();
+    await page.waitForSelector('[data-testid=panel-locked]');
+    const r = await fetch(`${t.httpUrl}/api/v1/session/teacher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: TEACHER.username, pin: TEACHER.pin }) });
+    assert.equal(r.status, 423);
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('teacher: the language switch changes every label and is remembered', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage();
+  try {
+    await seedAccounts(t);
+    await teacherLogin(page, t.httpUrl);
+    await page.waitForSelector('[data-testid=home]');
+    assert.match((await page.textContent('[data-testid=home]')) ?? '', /主页/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    await page.click('[data-testid=lang]');
+    assert.match((await page.textContent('[data-testid=home]')) ?? '', /Home/);
+    assert.match((await page.textContent('main')) ?? '', /Classroom environment/);
+    await page.reload();
+    await page.waitForSelector('[data-testid=home]');
+    assert.match((await page.textContent('[data-testid=home]')) ?? '', /Home/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('teacher: inactivity returns to the login and ends the session', async () => {
+  const t = await startTestAppliance('kiosk: { idleLockSeconds: 30 }');
+  const page = await browser.newPage();
+  try {
+    await seedAccounts(t);
+    await page.clock.install();
+    await teacherLogin(page, t.httpUrl);
+    await page.waitForSelector('[data-testid=home]');
+    await page.clock.fastForward(31_000);
+    await page.waitForSelector(`[data-testid=teacher-${TEACHER.username}]`);
+    const s = (await page.evaluate(() => fetch('/api/v1/session').then((r) => r.json()))) as { authenticated: boolean };
+    assert.equal(s.authenticated, false);
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('admin: first-run setup, then login, add a device whose shown credentials work, remove it', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await page.goto(`${t.httpUrl}/admin`);
+    await page.waitForSelector('[data-testid=setup]');
+    await page.fill('input[name=username]', ADMIN.username);
+    await page.fill('input[name=password]', 'weak');
+    await page.click('[data-testid=setup-create]');
+    await page.waitForSelector('[data-testid=error-password]');
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=setup-create]');
+    await page.waitForSelector('[data-testid=admin-login]');
+    await page.fill('input[name=username]', ADMIN.username);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=admin-login]');
+    await page.waitForSelector('[data-testid=devices-table]');
+    await page.fill('[data-testid=device-add] input[name=id]', 'ceiling-co2');
+    await page.selectOption('[data-testid=device-add] select[name=kind]', 'sensor');
+    await page.click('[data-testid=device-add-submit]');
+    await page.waitForSelector('[data-testid=device-creds]');
+    const username = (await page.textContent('[data-testid=creds-username]')) ?? '';
+    const password = (await page.textContent('[data-testid=creds-password]')) ?? '';
+    await page.screenshot({ path: join(OUT, 'admin-device-added-1440x900.png') });
+    await page.click('[data-testid=creds-done]');
+    await page.waitForSelector('[data-testid=device-ceiling-co2]');
+    assert.equal(await page.$('[data-testid=creds-password]'), null, 'the password is gone once closed');
+    await publish(t, { username, password }, { co2_ppm: 640 });
+    assert.equal(t.appliance.store.readings.query({ deviceId: 'ceiling-co2', limit: 5 })[0]?.value, 640);
+    await page.click('[data-testid=remove-ceiling-co2]');
+    await page.click('[data-testid=confirm-remove-ceiling-co2]');
+    await page.waitForSelector('[data-testid=device-ceiling-co2]', { state: 'detached' });
+    await assert.rejects(connect(t.mqttUrl, { username, password }));
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('admin: the settings form shows the schema validation messages and saves a valid change', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await seedAccounts(t);
+    await page.goto(`${t.httpUrl}/admin#/settings`);
+    await page.fill('input[name=username]', ADMIN.username);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=admin-login]');
+    await page.waitForSelector('[data-testid=settings]');
+    await page.fill('input[name="/mqtt/port"]', '70000');
+    await page.fill('input[name="/kiosk/idleLockSeconds"]', '5');
+    await page.click('[data-testid=settings-save]');
+    await page.waitForSelector('[data-testid="setting-/mqtt/port"] .field-error');
+    assert.match((await page.textContent('[data-testid="setting-/mqtt/port"] .field-error')) ?? '', /<= 65535/);
+    assert.match((await page.textContent('[data-testid="setting-/kiosk/idleLockSeconds"] .field-error')) ?? '', />= 30/);
+    assert.doesNotMatch(readFileSync(join(t.dataDir, 'config.yaml'), 'utf8'), /70000/);
+    await page.fill('input[name="/mqtt/port"]', '1884');
+    await page.fill('input[name="/kiosk/idleLockSeconds"]', '600');
+    await page.click('[data-testid=settings-save]');
+    await page.waitForSelector('[data-testid=settings-note].ok');
+    const saved = readFileSync(join(t.dataDir, 'config.yaml'), 'utf8');
+    assert.match(saved, /port: 1884/);
+    assert.match(saved, /idleLockSeconds: 600/);
+    const audit = t.appliance.store.audit.list({ limit: 5, action: 'config.edit' });
+    assert.equal(audit[0]?.actor, `user:${ADMIN.username}`);
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
+
+test('admin pages: users, audit log and system status render from the API', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await seedAccounts(t);
+    await page.goto(`${t.httpUrl}/admin#/users`);
+    await page.fill('input[name=username]', ADMIN.username);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=admin-login]');
+    await page.waitForSelector(`[data-testid=user-${TEACHER.username}]`);
+    await page.fill('[data-testid=user-add] input[name=username]', 'sun');
+    await page.fill('[data-testid=user-add] input[name=displayName]', '孙老师');
+    await page.fill('[data-testid=user-add] input[name=secret]', '123456');
+    await page.click('[data-testid=user-add-submit]');
+    await page.waitForSelector('[data-testid=user-add] .field-error');
+    await page.fill('[data-testid=user-add] input[name=secret]', '864209');
+    await page.click('[data-testid=user-add-submit]');
+    await page.waitForSelector('[data-testid=user-sun]');
+    await page.click('[data-testid=nav-audit]');
+    await page.waitForSelector('[data-testid=audit-table] td:has-text("user.add")');
+    await page.click('[data-testid=nav-status]');
+    await page.waitForSelector('[data-testid=broker-clients]');
+    await page.screenshot({ path: join(OUT, 'admin-status-1440x900.png') });
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});
