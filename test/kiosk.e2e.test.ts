@@ -1,12 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startTestAppliance, seedAccounts, seedDevice, ADMIN, TEACHER, type TestAppliance } from './helpers/appliance.js';
 import { connect } from './helpers/mqtt.js';
-import { ROOT, freePort, tempDir } from './helpers/env.js';
+import { CLI, ROOT, freePort, tempDir } from './helpers/env.js';
+import { KIOSK_DIST } from '../edge/api/kiosk-static.js';
 
 const OUT = join(ROOT, 'test-output', 'screenshots');
 let browser: Browser;
@@ -21,6 +23,14 @@ async function teacherLogin(page: Page, url: string, pin = TEACHER.pin): Promise
   await page.click(`[data-testid=teacher-${TEACHER.username}]`);
   for (const d of pin) await page.click(`[data-testid=pin-${d}]`);
   await page.click('[data-testid=pin-ok]');
+}
+
+/** Open an admin page and log in through the form. */
+async function adminLogin(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=username]', ADMIN.username);
+  await page.fill('input[name=password]', ADMIN.password);
+  await page.click('[data-testid=admin-login]');
 }
 
 async function publish(t: TestAppliance, creds: { username: string; password: string }, metrics: Record<string, number>): Promise<void> {
@@ -198,10 +208,7 @@ test('admin: the settings form shows the schema validation messages and saves a 
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
     await seedAccounts(t);
-    await page.goto(`${t.httpUrl}/admin#/settings`);
-    await page.fill('input[name=username]', ADMIN.username);
-    await page.fill('input[name=password]', ADMIN.password);
-    await page.click('[data-testid=admin-login]');
+    await adminLogin(page, `${t.httpUrl}/admin#/settings`);
     await page.waitForSelector('[data-testid=settings]');
     await page.fill('input[name="/mqtt/port"]', '70000');
     await page.fill('input[name="/kiosk/idleLockSeconds"]', '5');
@@ -230,10 +237,7 @@ test('admin pages: users, audit log and system status render from the API', asyn
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
     await seedAccounts(t);
-    await page.goto(`${t.httpUrl}/admin#/users`);
-    await page.fill('input[name=username]', ADMIN.username);
-    await page.fill('input[name=password]', ADMIN.password);
-    await page.click('[data-testid=admin-login]');
+    await adminLogin(page, `${t.httpUrl}/admin#/users`);
     await page.waitForSelector(`[data-testid=user-${TEACHER.username}]`);
     await page.fill('[data-testid=user-add] input[name=username]', 'sun');
     await page.fill('[data-testid=user-add] input[name=displayName]', '孙老师');
@@ -252,4 +256,47 @@ test('admin pages: users, audit log and system status render from the API', asyn
     await page.close();
     await t.stop();
   }
+});
+
+test('demo mode: the kiosk shows the simulated sensor live within 2 s of login', async () => {
+  const dir = tempDir();
+  const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  try {
+    let banner = '';
+    const kiosk = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 15_000);
+      child.stderr.on('data', (d: Buffer) => {
+        banner += d.toString();
+        const m = /Kiosk:\s+(http:\/\/\S+)/.exec(banner);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    await page.goto(kiosk);
+    await page.click('[data-testid=teacher-teacher]');
+    for (const d of '258036') await page.click(`[data-testid=pin-${d}]`);
+    const t0 = Date.now();
+    await page.click('[data-testid=pin-ok]');
+    await page.waitForSelector('[data-testid=tile-co2_ppm]', { timeout: 2000 });
+    assert.ok(Date.now() - t0 < 2000);
+    await page.waitForSelector('[data-testid=component-demo-air-sensor][data-state=running]', { timeout: 2000 });
+  } finally {
+    await page.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    dir.cleanup();
+  }
+});
+
+test('the kiosk bundle carries no secrets and no inline script', () => {
+  const files = readdirSync(join(KIOSK_DIST, 'assets')).map((f) => readFileSync(join(KIOSK_DIST, 'assets', f), 'utf8'));
+  const html = readFileSync(join(KIOSK_DIST, 'index.html'), 'utf8');
+  for (const text of [html, ...files]) {
+    assert.doesNotMatch(text, /Demo-Admin-2026|258036|scrypt\$|BEGIN (EC |RSA )?PRIVATE KEY/);
+  }
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline <script> (the CSP would block it)');
+  assert.doesNotMatch(html, /<style|style="/, 'no inline style');
 });
