@@ -57,12 +57,21 @@ export const DeviceConnectionEvent = Type.Object({
   connected: Type.Boolean(),
 });
 
+export const ModbusFrameEvent = Type.Object({
+  bus: Type.String(),
+  dir: Type.Union([Type.Literal('tx'), Type.Literal('rx')]),
+  hex: Type.String(),
+  at: Type.Integer(),
+  error: Type.Optional(Type.String()),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
   'component.state': ComponentStateEvent,
   'ingest.rejected': RejectedEvent,
   'device.connection': DeviceConnectionEvent,
+  'modbus.frame': ModbusFrameEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -75,4 +84,5 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'component.state': ['admin', 'teacher'],
   'ingest.rejected': ['admin'],
   'device.connection': ['admin'],
+  'modbus.frame': ['admin'],
 };

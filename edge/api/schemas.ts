@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DEVICE_KINDS } from '../store/repos/devices.js';
-import { StringEnum } from '../config/schema.js';
+import { StringEnum } from '../config/string-enum.js';
 
 /** Response and request bodies shared by routes and the OpenAPI document. */
 

@@ -35,13 +35,29 @@ export function decodeReading(deviceId: string, payload: Buffer, maxBytes: numbe
     if (!Number.isFinite(ts)) return { ok: false, field: '/ts', reason: `/ts: expected ms since epoch or ISO 8601, got ${JSON.stringify(doc.ts)}` };
     if (ts > now + MAX_FUTURE_MS) return { ok: false, field: '/ts', reason: `/ts: ${new Date(ts).toISOString()} is in the future` };
   }
-  const rows: ReadingRow[] = [];
-  for (const [metric, value] of Object.entries(doc.metrics)) {
-    const problem = metricProblem(metric, value);
-    if (problem !== undefined) {
-      return { ok: false, field: `/metrics/${metric}`, reason: `/metrics/${metric}: expected ${problem}, got ${JSON.stringify(value)}` };
-    }
-    rows.push({ deviceId, metric, value, ts, receivedAt: now });
-  }
+  const { rows, rejected } = metricsToRows(deviceId, doc.metrics, ts, now);
+  const bad = rejected[0];
+  // A device message is all or nothing: one implausible value makes the whole message suspect.
+  if (bad) return { ok: false, field: `/metrics/${bad.metric}`, reason: `/metrics/${bad.metric}: expected ${bad.expected}, got ${JSON.stringify(bad.value)}` };
   return { ok: true, value: rows };
+}
+
+/**
+ * The one normalisation every source uses (MQTT, Modbus, simulators): known metric, finite number,
+ * plausible range. Returns the good rows and what was refused and why.
+ */
+export function metricsToRows(
+  deviceId: string,
+  metrics: Record<string, unknown>,
+  ts: number,
+  now: number,
+): { rows: ReadingRow[]; rejected: { metric: string; value: unknown; expected: string }[] } {
+  const rows: ReadingRow[] = [];
+  const rejected: { metric: string; value: unknown; expected: string }[] = [];
+  for (const [metric, value] of Object.entries(metrics)) {
+    const problem = metricProblem(metric, value);
+    if (problem !== undefined) rejected.push({ metric, value, expected: problem });
+    else rows.push({ deviceId, metric, value: value as number, ts, receivedAt: now });
+  }
+  return { rows, rejected };
 }

@@ -1,4 +1,5 @@
-import { Type, type Static, type TInteger, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TInteger } from '@sinclair/typebox';
+import { StringEnum } from './string-enum.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -6,10 +7,7 @@ import { componentConfigSchemas } from '../runtime/component-kinds.js';
  * docs/settings.md is generated from this file, and the admin console builds its form from it.
  */
 
-/** A closed set of strings as a plain JSON Schema `enum`, which validates with one clear error. */
-export function StringEnum<T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
-}
+export { StringEnum };
 
 const Port = (def: number, description: string): TInteger =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });

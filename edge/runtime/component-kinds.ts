@@ -1,12 +1,14 @@
 import { Type, type TUnsafe } from '@sinclair/typebox';
 import type { ComponentKind } from './component-kind.js';
 import { mqttSensorSimKind } from '../../firmware-bridge/sim/mqtt-sensor-sim.kind.js';
+import { modbusBusKind } from '../../firmware-bridge/modbus/modbus-bus.kind.js';
+import { modbusSimKind } from '../../firmware-bridge/sim/modbus-sim.kind.js';
 
 /** What every entry of `components[]` has; the rest is the kind's own. */
 export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
 
 /** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
-const kinds: readonly ComponentKind[] = [mqttSensorSimKind as unknown as ComponentKind];
+const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind] as unknown as ComponentKind[];
 
 export function componentKinds(): readonly ComponentKind[] {
   return kinds;

@@ -4,7 +4,7 @@ import { AuditBody, DeviceBody, DeviceCredentialsBody, Ok, ReadingBody, UserBody
 import { addDevice, removeDevice, rotateDeviceSecret } from '../../services/devices.js';
 import { addUser, setUserSecret } from '../../services/accounts.js';
 import { DEVICE_KINDS } from '../../store/repos/devices.js';
-import { StringEnum } from '../../config/schema.js';
+import { StringEnum } from '../../config/string-enum.js';
 
 const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
 

@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
+import { StringEnum } from '../../edge/config/string-enum.js';
+import { profileIds } from './profile.js';
+
+export const ModbusBusSchema = Type.Object(
+  {
+    type: Type.Literal('modbus-bus'),
+    ...componentBaseFields,
+    port: Type.String({ minLength: 1, description: 'Serial device of the RS-485 adapter, e.g. /dev/classedge-modbus.' }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600 }),
+    parity: StringEnum(['none', 'even', 'odd'] as const, { default: 'none' }),
+    responseTimeoutMs: Type.Integer({ minimum: 20, maximum: 5000, default: 300, description: 'How long to wait for a reply.' }),
+    retries: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'Retries of a failed request, with backoff.' }),
+    pollIntervalMs: Type.Integer({ minimum: 200, maximum: 3600000, default: 5000, description: 'How often each sensor is read.' }),
+    offlineAfterFailures: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Failed polls in a row before a sensor is marked offline.' }),
+    offlinePollIntervalMs: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000, description: 'How often an offline sensor is tried.' }),
+    usbLatencyMs: Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'Silence that abandons a partial reply (USB adapters deliver in bursts).' }),
+    devices: Type.Array(
+      Type.Object(
+        {
+          address: Type.Integer({ minimum: 1, maximum: 247 }),
+          profile: StringEnum(profileIds(), { description: 'Sensor model (a file in firmware-bridge/profiles/modbus).' }),
+          id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Device id in readings; default <bus name>-<address>.' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, description: 'The sensors on this bus.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const modbusBusKind = defineKind({
+  type: 'modbus-bus',
+  schema: ModbusBusSchema,
+  load: async () => {
+    const mod = await import('./modbus-bus.js');
+    return { create: (ctx, config) => new mod.ModbusBus(ctx, config) };
+  },
+});

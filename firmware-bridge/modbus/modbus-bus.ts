@@ -1,0 +1,226 @@
+import type { SerialPort } from 'serialport';
+import type { Static } from '@sinclair/typebox';
+import { BaseComponent } from '../../edge/runtime/component.js';
+import type { ComponentContext } from '../../edge/runtime/context.js';
+import { metricsToRows } from '../../edge/broker/ingest.js';
+import { errorMessage, ProtocolError } from '../../edge/errors.js';
+import { closeSerial, openSerial } from '../serial/serial-link.js';
+import { RtuMaster, ModbusException, ModbusTimeout } from './rtu-master.js';
+import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
+import type { ReadFn } from './codec.js';
+import type { ModbusBusSchema } from './modbus-bus.kind.js';
+
+type BusConfig = Static<typeof ModbusBusSchema>;
+
+interface SlaveState {
+  address: number;
+  id: string;
+  profile: Profile;
+  blocks: ReadBlock[];
+  failures: number;
+  online: boolean | undefined;
+  nextAt: number;
+  lastError: string | undefined;
+}
+
+/**
+ * One RS-485 bus: polls its sensors in turn, one request at a time, with retries and backoff. A
+ * sensor that stops answering is marked offline and tried less often, and comes back by itself. A
+ * port that disappears (adapter unplugged) is reopened with backoff; other buses are unaffected.
+ */
+export class ModbusBus extends BaseComponent {
+  readonly kind = 'modbus-bus';
+  readonly name: string;
+  readonly #ctx: ComponentContext;
+  readonly #cfg: BusConfig;
+  readonly #slaves: SlaveState[];
+  #port: SerialPort | undefined;
+  #master: RtuMaster | undefined;
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, reopens: 0, offline: 0 };
+
+  constructor(ctx: ComponentContext, cfg: BusConfig) {
+    super();
+    this.#ctx = ctx;
+    this.#cfg = cfg;
+    this.name = cfg.name;
+    const profiles = loadProfiles();
+    this.#slaves = cfg.devices.map((d) => {
+      const profile = profiles.get(d.profile);
+      if (!profile) throw new Error(`no Modbus profile '${d.profile}'`);
+      return { address: d.address, id: d.id ?? `${cfg.name}-${d.address}`, profile, blocks: planReads(profile), failures: 0, online: undefined, nextAt: 0, lastError: undefined };
+    });
+  }
+
+  protected override counters(): Record<string, number> {
+    return { ...this.#c, offline: this.#slaves.filter((s) => s.online === false).length };
+  }
+
+  /** Per-sensor state, for the admin console and doctor. */
+  slaves(): { address: number; id: string; profile: string; online: boolean | undefined; lastError: string | undefined }[] {
+    return this.#slaves.map((s) => ({ address: s.address, id: s.id, profile: s.profile.id, online: s.online, lastError: s.lastError }));
+  }
+
+  async start(): Promise<void> {
+    this.setState('starting');
+    this.#running = true;
+    await this.#open();
+    this.#loop = this.#run();
+  }
+
+  async #open(): Promise<void> {
+    const port = await openSerial({ path: this.#cfg.port, baudRate: this.#cfg.baudRate, parity: this.#cfg.parity });
+    port.on('close', () => {
+      if (!this.#running) return;
+      this.#ctx.log.warn({ port: this.#cfg.port }, 'serial port closed (adapter unplugged?); reopening');
+      this.#master?.close();
+      this.#port = undefined;
+      this.#master = undefined;
+      this.setState('degraded', `serial port ${this.#cfg.port} closed; reopening`);
+      this.#wake?.();
+    });
+    port.on('error', (err) => this.#ctx.log.warn({ err: err.message }, 'serial port error'));
+    this.#port = port;
+    this.#master = new RtuMaster({
+      port,
+      baudRate: this.#cfg.baudRate,
+      responseTimeoutMs: this.#cfg.responseTimeoutMs,
+      usbLatencyMs: this.#cfg.usbLatencyMs,
+      onFrame: (f) => this.#ctx.bus.safeEmit('modbus.frame', { bus: this.name, ...f }),
+    });
+    this.#updateState();
+  }
+
+  #updateState(): void {
+    const off = this.#slaves.filter((s) => s.online === false);
+    if (!this.#port) return;
+    if (off.length === 0) this.setState('running');
+    else this.setState('degraded', `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`);
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+  }
+
+  async #run(): Promise<void> {
+    let reopenDelay = 500;
+    while (this.#running) {
+      if (!this.#master) {
+        await this.#sleep(reopenDelay);
+        if (!this.#running) break;
+        try {
+          await this.#open();
+          this.#c.reopens++;
+          reopenDelay = 500;
+        } catch (err) {
+          reopenDelay = Math.min(reopenDelay * 2, 10_000);
+          this.setState('degraded', errorMessage(err));
+        }
+        continue;
+      }
+      const next = this.#slaves.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
+      const wait = next.nextAt - Date.now();
+      if (wait > 0) {
+        await this.#sleep(wait);
+        continue;
+      }
+      await this.#poll(next);
+    }
+  }
+
+  /** Read every block of one sensor; a block is retried with backoff before the poll counts as failed. */
+  async #poll(s: SlaveState): Promise<void> {
+    const master = this.#master;
+    if (!master) return;
+    this.#c.polls++;
+    const regs = new Map<string, number>();
+    try {
+      for (const b of s.blocks) {
+        const values = await this.#withRetries(() => master.request({ fn: b.fn, address: s.address, start: b.start, count: b.count }));
+        values.forEach((v, i) => regs.set(`${b.fn}:${b.start + i}`, v));
+      }
+    } catch (err) {
+      this.#failed(s, err);
+      return;
+    }
+    this.#c.ok++;
+    const now = Date.now();
+    const metrics = decodePoints(s.profile, (fn: ReadFn, r: number) => regs.get(`${fn}:${r}`) ?? 0);
+    const { rows, rejected } = metricsToRows(s.id, metrics, now, now);
+    for (const r of rejected) {
+      this.#c.rejectedValues++;
+      this.#ctx.log.warn({ sensor: s.id, metric: r.metric, value: r.value, expected: r.expected }, 'implausible value from sensor; not stored');
+    }
+    s.failures = 0;
+    s.lastError = undefined;
+    if (s.online !== true) {
+      s.online = true;
+      this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: true });
+      this.#updateState();
+    }
+    s.nextAt = now + this.#cfg.pollIntervalMs;
+    if (rows.length > 0) {
+      try {
+        await this.#ctx.readings.submitAsync(rows);
+      } catch (err) {
+        this.#ctx.log.error({ err: errorMessage(err) }, 'could not store Modbus readings');
+      }
+    }
+  }
+
+  async #withRetries(fn: () => Promise<{ kind: string; values?: number[] }>): Promise<number[]> {
+    let last: unknown;
+    for (let attempt = 0; attempt <= this.#cfg.retries; attempt++) {
+      if (attempt > 0) {
+        this.#c.retries++;
+        await this.#sleep(50 * 2 ** (attempt - 1));
+        if (!this.#master) break;
+      }
+      try {
+        const r = await fn();
+        return r.values ?? [];
+      } catch (err) {
+        last = err;
+        if (err instanceof ModbusTimeout) this.#c.timeouts++;
+        else if (err instanceof ProtocolError) this.#c.protocolErrors++;
+        else if (err instanceof ModbusException) {
+          this.#c.exceptions++;
+          break; // the slave answered clearly; asking again changes nothing
+        } else break;
+      }
+    }
+    throw last;
+  }
+
+  #failed(s: SlaveState, err: unknown): void {
+    s.failures++;
+    s.lastError = errorMessage(err);
+    if (s.failures >= this.#cfg.offlineAfterFailures && s.online !== false) {
+      s.online = false;
+      this.#ctx.log.warn({ sensor: s.id, address: s.address, err: s.lastError }, 'sensor offline; polling it less often');
+      this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: false });
+      this.#updateState();
+    }
+    s.nextAt = Date.now() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    this.#master?.close();
+    await closeSerial(this.#port);
+    await this.#loop?.catch(() => undefined);
+    this.#port = undefined;
+    this.#master = undefined;
+    this.setState('stopped');
+  }
+}
