@@ -35,6 +35,8 @@ export type DeviceMessageKind = (typeof DEVICE_MESSAGE_KINDS)[number];
 export const ReadingEvent = Type.Object({
   deviceId: Type.String(),
   ts: Type.Integer(),
+  /** When the appliance received it (its own clock). */
+  receivedAt: Type.Integer(),
   metrics: Type.Record(Type.String(), Type.Number()),
 });
 
@@ -65,6 +67,22 @@ export const ModbusFrameEvent = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+export const EnvAlertEvent = Type.Object({
+  id: Type.Integer(),
+  ruleId: Type.String(),
+  metric: Type.String(),
+  level: Type.Union([Type.Literal('warn'), Type.Literal('alert')]),
+  window: Type.String(),
+  direction: Type.Union([Type.Literal('high'), Type.Literal('low')]),
+  threshold: Type.Number(),
+  advice: Type.Optional(Type.String()),
+  startedAt: Type.Integer(),
+  endedAt: Type.Optional(Type.Integer()),
+  peak: Type.Number(),
+  value: Type.Number(),
+  state: Type.Union([Type.Literal('raised'), Type.Literal('cleared')]),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -72,6 +90,7 @@ export const LiveEventSchemas = {
   'ingest.rejected': RejectedEvent,
   'device.connection': DeviceConnectionEvent,
   'modbus.frame': ModbusFrameEvent,
+  'env.alert': EnvAlertEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -85,4 +104,5 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'ingest.rejected': ['admin'],
   'device.connection': ['admin'],
   'modbus.frame': ['admin'],
+  'env.alert': ['admin', 'teacher'],
 };

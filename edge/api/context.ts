@@ -3,6 +3,15 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { ComponentStatus } from '../runtime/component.js';
 import type { ConfigSource } from '../config/edit.js';
+import type { EnvironmentService } from '../environment/service.js';
+
+export interface ModbusSlaveInfo {
+  address: number;
+  id: string;
+  profile: string;
+  online: boolean | undefined;
+  lastError: string | undefined;
+}
 
 /** What route handlers may use. */
 export interface ApiContext {
@@ -17,4 +26,7 @@ export interface ApiContext {
   deviceCredentialsChanged(deviceId: string): void;
   /** Where settings edited in the admin console are saved. */
   configSource: ConfigSource;
+  environment: EnvironmentService;
+  /** Every Modbus bus with its sensors' states (troubleshooting in the admin console). */
+  modbusBuses(): (ComponentStatus & { slaves: ModbusSlaveInfo[] })[];
 }

@@ -64,14 +64,14 @@ export class LiveHub {
       ws.on('message', () => undefined);
       const snap = this.#o.snapshot();
       for (const c of snap.components) this.#send(ws, session, { type: 'component.state', data: { name: c.name, kind: c.kind, state: c.state, ...(c.detail !== undefined ? { detail: c.detail } : {}) } });
-      const byDevice = new Map<string, { ts: number; metrics: Record<string, number> }>();
+      const byDevice = new Map<string, { ts: number; receivedAt: number; metrics: Record<string, number> }>();
       for (const r of snap.latest) {
-        const d = byDevice.get(r.deviceId) ?? { ts: r.ts, metrics: {} };
+        const d = byDevice.get(r.deviceId) ?? { ts: r.ts, receivedAt: r.receivedAt, metrics: {} };
         d.metrics[r.metric] = r.value;
         d.ts = Math.max(d.ts, r.ts);
         byDevice.set(r.deviceId, d);
       }
-      for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, metrics: d.metrics } });
+      for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics } });
     });
   }
 

@@ -12,13 +12,22 @@ import { LiveHub } from './live.js';
 import { systemRoutes } from './routes/system.js';
 import { requireRole, sessionRoutes } from './routes/session.js';
 import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/data.js';
+import { environmentRoutes } from './routes/environment.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
 /** Every API route. Later capabilities add their route lists here. */
-export const apiRoutes: readonly RouteDef[] = [...systemRoutes, ...sessionRoutes, ...readingRoutes, ...deviceRoutes, ...userRoutes, ...auditRoutes];
+export const apiRoutes: readonly RouteDef[] = [
+  ...systemRoutes,
+  ...sessionRoutes,
+  ...readingRoutes,
+  ...environmentRoutes,
+  ...deviceRoutes,
+  ...userRoutes,
+  ...auditRoutes,
+];
 
 const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409 };
 

@@ -16,7 +16,7 @@ import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
-export type Identity = { type: 'service' } | { type: 'device'; deviceId: string };
+export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean };
 
 export const SERVICE_USERNAME = 'classedge-service';
 
@@ -163,7 +163,7 @@ export class Broker extends BaseComponent {
         this.#authCache.set(username, { storedHash: hash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
       if (!this.#o.store.devices.isEnabled(username)) return refuse('device is disabled', 5);
-      this.#identities.set(client, { type: 'device', deviceId: username });
+      this.#identities.set(client, { type: 'device', deviceId: username, integration: this.#o.store.devices.kindOf(username) === 'integration' });
       cb(null, true);
     } catch (err) {
       this.#o.log.error({ err }, 'MQTT authentication failed internally');
@@ -179,6 +179,11 @@ export class Broker extends BaseComponent {
       return false;
     }
     return timingSafeEqual(hit.digest, digest(secret));
+  }
+
+  /** Publish from the appliance itself (no client; bypasses device ACLs). */
+  publish(topic: string, payload: string, retain = false): void {
+    this.#aedes?.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false }, () => undefined);
   }
 
   /** Forget a device's cached login (secret rotated or device removed). */
@@ -254,7 +259,7 @@ export class Broker extends BaseComponent {
   #authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
     const id = this.#identities.get(client);
     if (id?.type === 'service') return cb(null, sub);
-    if (id?.type === 'device' && deviceMaySubscribe(id.deviceId, sub.topic)) return cb(null, sub);
+    if (id?.type === 'device' && deviceMaySubscribe(id.deviceId, sub.topic, id.integration)) return cb(null, sub);
     this.#c.aclDenials++;
     this.#o.log.warn({ clientId: client.id, filter: sub.topic }, 'subscription refused');
     cb(null, null);

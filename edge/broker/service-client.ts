@@ -6,7 +6,7 @@ import { topics } from './topics.js';
 import { SERVICE_USERNAME } from './broker.js';
 
 /** Live events published on MQTT. Readings are not re-published: devices' own topics carry them. */
-const BRIDGED: readonly LiveEventName[] = ['component.state', 'device.connection', 'ingest.rejected'];
+const BRIDGED: readonly LiveEventName[] = ['component.state', 'device.connection', 'ingest.rejected', 'env.alert'];
 
 /**
  * The appliance's own MQTT identity: it announces `online` on a retained availability topic with

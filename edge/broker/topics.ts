@@ -13,6 +13,9 @@ export const topics = {
   deviceCommands: (deviceId: string): string => `${DEVICE_PREFIX}${deviceId}/cmd/#`,
   availability: (): string => `${ROOT}/appliance/availability`,
   event: (name: LiveEventName): string => `${ROOT}/appliance/event/${name}`,
+  /** Normalised sensor values from every source (Modbus too), for Home Assistant and other tools. */
+  state: (deviceId: string, metric: string): string => `${ROOT}/appliance/state/${deviceId}/${metric}`,
+  haDiscovery: (objectId: string): string => `homeassistant/sensor/${objectId}/config`,
 };
 
 export type ParsedDeviceTopic =
@@ -34,8 +37,10 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
 
 /**
  * May a device subscribe to this filter? Anything under its own prefix (wildcards there cannot
- * reach past it), and the appliance's availability.
+ * reach past it), and the appliance's availability. An integration (Home Assistant, Node-RED) may
+ * also follow everything the appliance publishes, but no other device's topics.
  */
-export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
-  return filter === topics.availability() || filter.startsWith(`${DEVICE_PREFIX}${deviceId}/`);
+export function deviceMaySubscribe(deviceId: string, filter: string, integration = false): boolean {
+  if (filter === topics.availability() || filter.startsWith(`${DEVICE_PREFIX}${deviceId}/`)) return true;
+  return integration && (filter.startsWith(`${ROOT}/appliance/`) || filter === 'homeassistant/#' || filter.startsWith('homeassistant/'));
 }

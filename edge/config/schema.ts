@@ -1,5 +1,6 @@
 import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
+import { EnvironmentSchema } from '../environment/rules.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -133,6 +134,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     log: LogSchema,
     kiosk: KioskSchema,
+    environment: EnvironmentSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

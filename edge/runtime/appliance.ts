@@ -9,12 +9,14 @@ import { Broker } from '../broker/broker.js';
 import { ServiceClient } from '../broker/service-client.js';
 import { HttpServer, type MountStatic } from '../api/server.js';
 import { RetentionJob } from '../store/retention.js';
+import { EnvironmentService } from '../environment/service.js';
 import { findKind } from './component-kinds.js';
 import type { ComponentContext } from './context.js';
 import { hashSecret, randomSecret } from '../security/secrets.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
+import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -38,6 +40,7 @@ export class Appliance {
   readonly readings: ReadingsPipeline;
   readonly broker: Broker;
   readonly http: HttpServer;
+  readonly environment: EnvironmentService;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -55,6 +58,13 @@ export class Appliance {
       maxRows: o.config.store.groupCommitMaxRows,
     });
     const serviceSecret = randomSecret(32);
+    this.environment = new EnvironmentService({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      log: componentLogger(o.log, 'environment'),
+      publish: (topic, payload, retain) => this.broker.publish(topic, payload, retain),
+    });
     this.broker = new Broker({ config: o.config, store: this.store, bus: this.bus, readings: this.readings, log: componentLogger(o.log, 'broker'), serviceSecret });
     this.http = new HttpServer({
       bus: this.bus,
@@ -69,11 +79,18 @@ export class Appliance {
         brokerClients: () => this.broker.connectedClients,
         deviceCredentialsChanged: (id) => this.broker.forgetDevice(id),
         configSource: o.configSource,
+        environment: this.environment,
+        modbusBuses: () =>
+          this.registry
+            .all()
+            .filter((c): c is ModbusBus => c.kind === 'modbus-bus')
+            .map((c) => ({ ...c.status(), slaves: c.slaves() })),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
     this.registry.add(this.broker, { core: true });
     this.registry.add(new ServiceClient({ url: () => this.brokerUrl(), secret: serviceSecret, bus: this.bus, log: componentLogger(o.log, 'mqtt-service') }), { core: true });
+    this.registry.add(this.environment, { core: true });
     this.registry.add(this.http, { core: true });
   }
 

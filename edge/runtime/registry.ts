@@ -35,6 +35,10 @@ export class ComponentRegistry {
     return this.#entries.find((e) => e.component.name === name)?.component as T | undefined;
   }
 
+  all(): Component[] {
+    return this.#entries.map((e) => e.component);
+  }
+
   statuses(): ComponentStatus[] {
     return this.#entries.map((e) => (e.failed !== undefined ? { ...e.component.status(), state: 'failed', detail: e.failed } : e.component.status()));
   }

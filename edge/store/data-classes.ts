@@ -15,7 +15,7 @@ export interface DataClass {
   destination: 'local-only' | 'district';
   /** Days kept, from configuration; undefined = kept while it is in use. */
   retentionDays(config: Config): number | undefined;
-  /** Column holding the time (ms since epoch) that retention counts from. */
+  /** SQL expression of the time (ms since epoch) that retention counts from. */
   timeColumn?: string;
   /** Extra condition a row must meet before retention may delete it. */
   purgeCondition?: string;
@@ -30,6 +30,25 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'district',
     retentionDays: (c) => c.retention.readingsDays,
     timeColumn: 'ts',
+  },
+  {
+    name: 'readings-1m',
+    table: 'readings_1m',
+    purpose: 'Per-minute min/avg/max of every sensor metric: charts and rolling averages against the standards.',
+    personal: 'none',
+    destination: 'district',
+    retentionDays: (c) => c.retention.readingsDays,
+    timeColumn: 'minute * 60000',
+  },
+  {
+    name: 'env-alerts',
+    table: 'env_alerts',
+    purpose: 'Environment alerts (limit, start, end, peak) as evidence of the room conditions; sent to the district first.',
+    personal: 'none',
+    destination: 'district',
+    retentionDays: (c) => c.retention.readingsDays,
+    timeColumn: 'started_at',
+    purgeCondition: 'ended_at IS NOT NULL',
   },
   {
     name: 'audit-log',

@@ -81,4 +81,45 @@ WHEN old.ts > (unixepoch('now', '-180 days') * 1000)
 BEGIN SELECT RAISE(ABORT, 'audit records younger than 180 days cannot be deleted'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'environment',
+    sql: `
+-- Per-minute rollups per sensor and metric: the 24-h charts and rolling averages read these.
+CREATE TABLE readings_1m (
+  device_id TEXT NOT NULL,
+  metric    TEXT NOT NULL,
+  minute    INTEGER NOT NULL,
+  n         INTEGER NOT NULL,
+  sum       REAL NOT NULL,
+  min       REAL NOT NULL,
+  max       REAL NOT NULL,
+  PRIMARY KEY (metric, minute, device_id)
+) STRICT, WITHOUT ROWID;
+
+-- How far the rollups have consumed the readings (by received_at), so a restart rolls up the rest.
+CREATE TABLE rollup_watermark (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  received_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO rollup_watermark (id, received_at) VALUES (1, 0);
+
+CREATE TABLE env_alerts (
+  id         INTEGER PRIMARY KEY,
+  rule_id    TEXT NOT NULL,
+  metric     TEXT NOT NULL,
+  level      TEXT NOT NULL,
+  win        TEXT NOT NULL,
+  direction  TEXT NOT NULL CHECK (direction IN ('high', 'low')),
+  threshold  REAL NOT NULL,
+  advice     TEXT,
+  started_at INTEGER NOT NULL,
+  ended_at   INTEGER,
+  peak       REAL NOT NULL,
+  last_value REAL NOT NULL
+) STRICT;
+CREATE INDEX env_alerts_open ON env_alerts (ended_at);
+CREATE INDEX env_alerts_by_start ON env_alerts (started_at);
+`,
+  },
 ];

@@ -5,6 +5,7 @@ import { DevicesRepo } from './repos/devices.js';
 import { ReadingsRepo } from './repos/readings.js';
 import { SessionsRepo } from './repos/sessions.js';
 import { UsersRepo } from './repos/users.js';
+import { EnvAlertsRepo } from './repos/env-alerts.js';
 
 /** The appliance database and one repository per data class. Shared by the runtime and the CLI. */
 export class Store {
@@ -14,6 +15,7 @@ export class Store {
   readonly readings: ReadingsRepo;
   readonly sessions: SessionsRepo;
   readonly users: UsersRepo;
+  readonly envAlerts: EnvAlertsRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -23,6 +25,7 @@ export class Store {
     this.readings = new ReadingsRepo(db);
     this.sessions = new SessionsRepo(db);
     this.users = new UsersRepo(db);
+    this.envAlerts = new EnvAlertsRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

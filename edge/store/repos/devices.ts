@@ -1,7 +1,8 @@
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 
-export const DEVICE_KINDS = ['sensor', 'camera', 'card-reader', 'thermometer', 'panel', 'other'] as const;
+/** `integration` is a read-only client such as Home Assistant or Node-RED: it may also follow the appliance's topics. */
+export const DEVICE_KINDS = ['sensor', 'camera', 'card-reader', 'thermometer', 'panel', 'integration', 'other'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
@@ -79,6 +80,10 @@ export class DevicesRepo {
   isEnabled(id: string): boolean {
     const r = this.#db.prepare<[string], { disabled: number }>('SELECT disabled FROM devices WHERE id = ?').get(id);
     return r !== undefined && r.disabled === 0;
+  }
+
+  kindOf(id: string): DeviceKind | undefined {
+    return this.#db.prepare<[string], { kind: DeviceKind }>('SELECT kind FROM devices WHERE id = ?').get(id)?.kind;
   }
 
   list(): Device[] {
