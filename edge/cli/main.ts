@@ -6,6 +6,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDevice } from './commands/device.js';
 import { registerUser } from './commands/user.js';
+import { registerModbus } from './commands/modbus.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerDevice(program);
   registerUser(program);
+  registerModbus(program);
   return program;
 }
 
