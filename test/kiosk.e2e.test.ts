@@ -283,6 +283,10 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login',
     await page.waitForSelector('[data-testid=tile-co2_ppm]', { timeout: 2000 });
     assert.ok(Date.now() - t0 < 2000);
     await page.waitForSelector('[data-testid=component-demo-air-sensor][data-state=running]', { timeout: 2000 });
+    // The six Modbus sensors of the simulated RS-485 bus are on the panel too.
+    for (const m of ['co2_ppm', 'pm25_ugm3', 'temperature_c', 'humidity_pct', 'noise_dba', 'illuminance_lx']) {
+      await page.waitForSelector(`[data-testid=tile-${m}]:has-text("modbus-")`, { timeout: 8000 });
+    }
   } finally {
     await page.close();
     child.kill('SIGTERM');
@@ -299,4 +303,59 @@ test('the kiosk bundle carries no secrets and no inline script', () => {
   }
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline <script> (the CSP would block it)');
   assert.doesNotMatch(html, /<style|style="/, 'no inline style');
+});
+
+test('environment: a CO2 rise on a Modbus sensor raises "open the windows" in the kiosk within one poll plus 1 s, and clears with hysteresis', async () => {
+  const dir = tempDir('classedge-e2e-bus-');
+  const slaves = '      - { address: 1, profile: jxct-gas }\n      - { address: 6, profile: jxct-light }';
+  const t = await startTestAppliance(`components:
+  - type: modbus-sim
+    name: sim
+    ptyDir: ${JSON.stringify(dir.path)}
+    slaves:
+${slaves}
+  - type: modbus-bus
+    name: bus
+    port: ${JSON.stringify(join(dir.path, 'appliance'))}
+    pollIntervalMs: 1000
+    devices:
+${slaves}
+`);
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  try {
+    await seedAccounts(t);
+    const sim = (t.appliance.registry.get('sim') as unknown as { sim: { setValue(a: number, m: string, v: number): void } }).sim;
+    sim.setValue(1, 'co2_ppm', 650);
+    await teacherLogin(page, `${t.httpUrl}/#/room`);
+    await page.waitForSelector('[data-testid=room-co2_ppm][data-status=ok]');
+    await page.waitForSelector('[data-testid=no-alerts]');
+    const t0 = Date.now();
+    sim.setValue(1, 'co2_ppm', 1350);
+    await page.waitForSelector('[data-testid=alert-co2-ventilate-now]', { timeout: 2000 });
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed <= 2000, `alert after ${elapsed} ms`);
+    assert.match((await page.textContent('[data-testid=alert-co2-ventilate-now]')) ?? '', /开窗通风/);
+    await page.waitForSelector('[data-testid=room-co2_ppm][data-status=alert]');
+    await page.screenshot({ path: join(OUT, 'room-alert-1920x1080.png') });
+    // Back under the level but inside the hysteresis band: the alert stays.
+    sim.setValue(1, 'co2_ppm', 960);
+    await page.waitForTimeout(2500);
+    assert.notEqual(await page.$('[data-testid=alert-co2-ventilate-now]'), null);
+    sim.setValue(1, 'co2_ppm', 780);
+    await page.waitForSelector('[data-testid=alert-co2-ventilate-now]', { state: 'detached', timeout: 3000 });
+    await page.waitForSelector('[data-testid=desk-check][data-ok=true]');
+    const [record] = t.appliance.store.envAlerts.recent(1);
+    assert.ok(record?.endedAt !== undefined && record.peak >= 1300, JSON.stringify(record));
+    // IT staff see the bus, its sensors and the raw frames on the wire.
+    const admin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await adminLogin(admin, `${t.httpUrl}/admin#/modbus`);
+    await admin.waitForSelector('[data-testid=slave-bus-1]:has-text("jxct-gas")');
+    await admin.waitForSelector('[data-testid=modbus-frames]:has-text("tx 01 03 00 05 00 02")', { timeout: 5000 });
+    await admin.screenshot({ path: join(OUT, 'admin-modbus-1440x900.png') });
+    await admin.close();
+  } finally {
+    await page.close();
+    await t.stop();
+    dir.cleanup();
+  }
 });

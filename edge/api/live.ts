@@ -14,7 +14,7 @@ export interface LiveOptions {
   bus: TypedEmitter<LiveEvents>;
   log: Logger;
   authenticate(req: IncomingMessage): Session | undefined;
-  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[] };
+  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[]; alerts: LiveEvents['env.alert'][] };
 }
 
 /**
@@ -72,6 +72,7 @@ export class LiveHub {
         byDevice.set(r.deviceId, d);
       }
       for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics } });
+      for (const a of snap.alerts) this.#send(ws, session, { type: 'env.alert', data: a });
     });
   }
 

@@ -13,6 +13,7 @@ import { systemRoutes } from './routes/system.js';
 import { requireRole, sessionRoutes } from './routes/session.js';
 import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/data.js';
 import { environmentRoutes } from './routes/environment.js';
+import { alertEvent } from '../environment/service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 
@@ -189,7 +190,11 @@ export class HttpServer extends BaseComponent {
       bus: this.#bus,
       log: this.#ctx.log,
       authenticate: (req) => this.#session(req),
-      snapshot: () => ({ components: this.#ctx.components(), latest: this.#ctx.store.readings.latest() }),
+      snapshot: () => ({
+        components: this.#ctx.components(),
+        latest: this.#ctx.store.readings.latest(),
+        alerts: this.#ctx.environment.view().alerts.map((a) => alertEvent(a, 'raised')),
+      }),
     });
     server.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://x').pathname === '/api/v1/live') live.handleUpgrade(req, socket, head);

@@ -34,6 +34,25 @@ export interface EnvironmentView {
  * standard's window, alerts with hysteresis (start, end, peak kept), live events, and the same
  * values on MQTT with Home Assistant discovery.
  */
+/** An alert as the live event the kiosk and MQTT tools receive. */
+export function alertEvent(a: EnvAlert, state: 'raised' | 'cleared'): LiveEvents['env.alert'] {
+  return {
+    id: a.id,
+    ruleId: a.ruleId,
+    metric: a.metric,
+    level: a.level,
+    window: a.window,
+    direction: a.direction,
+    threshold: a.threshold,
+    ...(a.advice !== undefined ? { advice: a.advice } : {}),
+    startedAt: a.startedAt,
+    ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
+    peak: a.peak,
+    value: a.value,
+    state,
+  };
+}
+
 export interface EnvironmentOptions {
   config: Config;
   store: Store;
@@ -184,21 +203,7 @@ export class EnvironmentService extends BaseComponent {
   }
 
   #emit(a: EnvAlert, state: 'raised' | 'cleared'): void {
-    this.#o.bus.safeEmit('env.alert', {
-      id: a.id,
-      ruleId: a.ruleId,
-      metric: a.metric,
-      level: a.level,
-      window: a.window,
-      direction: a.direction,
-      threshold: a.threshold,
-      ...(a.advice !== undefined ? { advice: a.advice } : {}),
-      startedAt: a.startedAt,
-      ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
-      peak: a.peak,
-      value: a.value,
-      state,
-    });
+    this.#o.bus.safeEmit('env.alert', alertEvent(a, state));
   }
 
   view(now = Date.now()): EnvironmentView {

@@ -16,6 +16,8 @@ export interface LiveState {
   lastFrameAt: number | undefined;
   latest: Map<string, LatestValue>;
   components: Map<string, LiveEvents['component.state']>;
+  /** Active environment alerts by rule. */
+  alerts: Map<string, LiveEvents['env.alert']>;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface LiveState {
  * so the shell can return to the login.
  */
 export class LiveClient {
-  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map() });
+  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map() });
   readonly frames = signalLike<LiveFrame | undefined>(undefined);
   #ws: WebSocket | undefined;
   #retryMs = 500;
@@ -48,6 +50,8 @@ export class LiveClient {
     let opened = false;
     ws.onopen = () => {
       opened = true;
+      // The server sends the whole current state first; alerts that ended meanwhile must go.
+      this.state.get().alerts.clear();
       this.#retryMs = 500;
       this.#update({ connected: true });
     };
@@ -84,8 +88,13 @@ export class LiveClient {
       case 'component.state':
         s.components.set(frame.data.name, frame.data);
         break;
+      case 'env.alert':
+        if (frame.data.state === 'raised') s.alerts.set(frame.data.ruleId, frame.data);
+        else s.alerts.delete(frame.data.ruleId);
+        break;
       case 'device.connection':
       case 'ingest.rejected':
+      case 'modbus.frame':
         break;
     }
     this.#update({ lastFrameAt: now });

@@ -55,9 +55,9 @@ export function TeacherApp() {
         <TeacherLogin
           pinLength={info.pinLength}
           onLoggedIn={(s) => {
+            // Stay on the screen that was asked for (a bookmarked #/room); the idle lock returns home.
             sessionLost.set(false);
             setSession(s);
-            navigate('/');
           }}
         />
       </div>
@@ -80,6 +80,13 @@ export function TeacherApp() {
             {t('conn.staleBanner')}
           </div>
         )}
+        <nav class="tabs">
+          {teacherScreens.map((s) => (
+            <a href={`#${s.path}`} class={s === screen ? 'tab active' : 'tab'} data-testid={`tab-${s.id}`}>
+              {t(s.title)}
+            </a>
+          ))}
+        </nav>
         <main class="content">{screen && <ScreenView screen={screen} />}</main>
       </div>
     </LiveContext.Provider>

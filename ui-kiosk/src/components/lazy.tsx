@@ -14,10 +14,15 @@ export function ScreenView({ screen }: { screen: ScreenDef }) {
       return;
     }
     setC(undefined);
+    // A slower chunk of a screen the user already left must not replace the current one.
+    let current = true;
     void screen.load().then((c) => {
       loaded.set(screen.id, c);
-      setC(() => c);
+      if (current) setC(() => c);
     });
+    return () => {
+      current = false;
+    };
   }, [screen]);
   return C ? <C /> : <div class="loading" aria-busy="true" />;
 }

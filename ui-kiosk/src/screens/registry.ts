@@ -19,10 +19,12 @@ export interface ScreenDef {
 
 export const screens: readonly ScreenDef[] = [
   { id: 'home', mode: 'teacher', path: '/', title: 'nav.home', load: () => Promise.resolve(TeacherHome) },
+  { id: 'room', mode: 'teacher', path: '/room', title: 'nav.room', load: () => import('./teacher/room.js').then((m) => m.RoomScreen) },
   { id: 'devices', mode: 'admin', path: '/devices', title: 'admin.devices', load: () => import('./admin/devices.js').then((m) => m.DevicesScreen) },
   { id: 'users', mode: 'admin', path: '/users', title: 'admin.users', load: () => import('./admin/users.js').then((m) => m.UsersScreen) },
   { id: 'settings', mode: 'admin', path: '/settings', title: 'admin.settings', load: () => import('./admin/settings.js').then((m) => m.SettingsScreen) },
   { id: 'audit', mode: 'admin', path: '/audit', title: 'admin.audit', load: () => import('./admin/audit.js').then((m) => m.AuditScreen) },
+  { id: 'modbus', mode: 'admin', path: '/modbus', title: 'admin.modbus', load: () => import('./admin/modbus.js').then((m) => m.ModbusScreen) },
   { id: 'status', mode: 'admin', path: '/status', title: 'admin.status', load: () => import('./admin/status.js').then((m) => m.StatusScreen) },
 ];
 

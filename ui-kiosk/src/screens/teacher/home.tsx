@@ -6,6 +6,7 @@ import { useObservable } from '../../store.js';
 import type { LatestValue, LiveClient } from '../../live.js';
 import { TimeChart } from '../../components/chart.js';
 import { LiveContext } from './live-context.js';
+import { AlertList } from '../../components/alerts.js';
 
 const HOUR = 3_600_000;
 const CHARTS = [
@@ -66,8 +67,10 @@ function HomeView({ live }: { live: LiveClient }) {
   const order = Object.keys(METRICS);
   const values = [...state.latest.values()].sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric) || a.deviceId.localeCompare(b.deviceId));
   const stale = !state.connected;
+  const alerts = [...state.alerts.values()];
   return (
     <div class="home">
+      <AlertList alerts={alerts} />
       <section>
         <h2>{t('home.room')}</h2>
         {values.length === 0 ? (

@@ -1,0 +1,71 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { LiveEvents } from '../../../../edge/messages.js';
+import { t } from '../../i18n.js';
+import { useApiData } from '../../hooks.js';
+import { LiveClient } from '../../live.js';
+import { sessionLost } from '../../hooks.js';
+
+interface Bus {
+  name: string;
+  state: string;
+  detail?: string;
+  counters?: Record<string, number>;
+  slaves: { address: number; id: string; profile: string; online?: boolean; lastError?: string }[];
+}
+
+const MAX_FRAMES = 200;
+
+/** Each bus with its sensors, and the raw frames on the wire as they pass: for troubleshooting wiring and addresses. */
+export function ModbusScreen() {
+  const buses = useApiData<Bus[]>('/api/v1/modbus');
+  const [frames, setFrames] = useState<LiveEvents['modbus.frame'][]>([]);
+  const live = useMemo(() => new LiveClient(() => sessionLost.set(true)), []);
+  useEffect(() => {
+    live.start();
+    const off = live.frames.subscribe((f) => {
+      if (f?.type === 'modbus.frame') setFrames((fs) => [f.data, ...fs].slice(0, MAX_FRAMES));
+    });
+    const id = window.setInterval(buses.reload, 5000);
+    return () => {
+      off();
+      clearInterval(id);
+      live.stop();
+    };
+  }, [live]);
+  return (
+    <div class="page">
+      <h2>{t('admin.modbus')}</h2>
+      {buses.data?.length === 0 && <p class="hint">{t('common.none')}</p>}
+      {buses.data?.map((b) => (
+        <div class="card" data-testid={`bus-${b.name}`}>
+          <h3>
+            {b.name} · {t(`state.${b.state}` as never)}
+          </h3>
+          {b.detail && <p class="warn">{b.detail}</p>}
+          <p class="hint">
+            {Object.entries(b.counters ?? {})
+              .map(([k, v]) => `${k} ${v}`)
+              .join(' · ')}
+          </p>
+          <table class="table">
+            <tbody>
+              {b.slaves.map((s) => (
+                <tr data-testid={`slave-${s.id}`}>
+                  <td>{s.address}</td>
+                  <td>{s.id}</td>
+                  <td>{s.profile}</td>
+                  <td class={s.online === false ? 'warn' : ''}>{t(s.online === undefined ? 'modbus.unknown' : s.online ? 'modbus.online' : 'modbus.offline')}</td>
+                  <td>{s.lastError ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ))}
+      <h3>{t('modbus.frames')}</h3>
+      <pre class="frames" data-testid="modbus-frames">
+        {frames.map((f) => `${new Date(f.at).toLocaleTimeString()} ${f.bus} ${f.dir} ${f.hex}${f.error ? `  ← ${f.error}` : ''}\n`).join('')}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { METRICS } from '../../../../edge/metrics.js';
+import { api } from '../../api.js';
+import { lang, t, type MessageKey } from '../../i18n.js';
+import { useObservable } from '../../store.js';
+import { reportError } from '../../hooks.js';
+import { TimeChart } from '../../components/chart.js';
+import { AlertList } from '../../components/alerts.js';
+import { LiveContext } from './live-context.js';
+import type { LiveClient } from '../../live.js';
+
+interface MetricView {
+  metric: string;
+  unit: string;
+  devices: { deviceId: string; value: number; ts: number }[];
+  windows: Partial<Record<'1h' | '8h' | '24h', { avg: number; coverage: number }>>;
+  status: 'ok' | 'warn' | 'alert';
+}
+interface EnvView {
+  metrics: MetricView[];
+  desk: { minLx: number; uniformityMin: number; averageLx: number | null; uniformity: number | null; sensors: number; ok: boolean | null };
+}
+
+const DAY = 24 * 3_600_000;
+
+function History({ metric, unit, label }: { metric: string; unit: string; label: string }) {
+  const [points, setPoints] = useState<[number, number][]>([]);
+  useEffect(() => {
+    const load = () =>
+      void api<{ ts: number; avg: number }[]>('GET', `/api/v1/environment/history?metric=${metric}&hours=24`).then(
+        (rows) => setPoints(rows.map((r) => [r.ts, r.avg])),
+        reportError,
+      );
+    load();
+    const id = window.setInterval(load, 60_000);
+    return () => clearInterval(id);
+  }, [metric]);
+  return <TimeChart points={points} label={label} unit={unit} windowMs={DAY} testId={`history-${metric}`} />;
+}
+
+/** The room against the standards: values coloured by their limits, 24-h charts, alerts with advice, the desk check. */
+export function RoomScreen() {
+  const live = useContext(LiveContext);
+  return live ? <RoomView live={live} /> : null;
+}
+
+function RoomView({ live }: { live: LiveClient }) {
+  const state = useObservable(live.state);
+  const l = useObservable(lang);
+  const [env, setEnv] = useState<EnvView | undefined>(undefined);
+  const alertKey = [...state.alerts.keys()].sort().join(',');
+  useEffect(() => {
+    const load = () => void api<EnvView>('GET', '/api/v1/environment').then(setEnv, reportError);
+    load();
+    const id = window.setInterval(load, 10_000);
+    return () => clearInterval(id);
+  }, [alertKey]);
+  const alerts = [...state.alerts.values()].sort((a, b) => (a.level === b.level ? a.startedAt - b.startedAt : a.level === 'alert' ? -1 : 1));
+  // The live alerts (a snapshot at connect, then every change) are what the colours follow.
+  const statusOf = (metric: string): MetricView['status'] => {
+    const levels = alerts.filter((a) => a.metric === metric).map((a) => a.level);
+    return levels.includes('alert') ? 'alert' : levels.includes('warn') ? 'warn' : 'ok';
+  };
+  return (
+    <div class="room">
+      <section>
+        <h2>{t('room.alerts')}</h2>
+        <AlertList alerts={alerts} empty />
+      </section>
+      <section class="tiles">
+        {env?.metrics.map((m) => {
+          const latest = [...state.latest.values()].filter((v) => v.metric === m.metric);
+          const value = latest.length ? latest.reduce((a, b) => (b.ts > a.ts ? b : a)).value : (m.devices[0]?.value ?? 0);
+          const status = statusOf(m.metric);
+          const spec = METRICS[m.metric];
+          return (
+            <div class={`tile status-${status}`} data-testid={`room-${m.metric}`} data-status={status}>
+              <div class="tile-label">
+                {spec ? spec.label[l] : m.metric} · {t(`status.${status}` as MessageKey)}
+              </div>
+              <div class="tile-value">
+                {value.toFixed(Math.abs(value) >= 100 ? 0 : 1)}
+                <span class="tile-unit">{m.unit}</span>
+              </div>
+              <div class="tile-meta">
+                {(['1h', '8h', '24h'] as const)
+                  .filter((w) => m.windows[w])
+                  // An average over part of its window says so: "(12 %)" of the window holds data.
+                  .map((w) => {
+                    const a = m.windows[w];
+                    return `${t(`room.avg${w}` as MessageKey)} ${a?.avg}${a && a.coverage < 0.99 ? ` (${Math.round(a.coverage * 100)} %)` : ''}`;
+                  })
+                  .join(' · ')}
+              </div>
+            </div>
+          );
+        })}
+      </section>
+      <section class="card desk" data-testid="desk-check" data-ok={String(env?.desk.ok ?? 'none')}>
+        <h3>{t('room.desk')}</h3>
+        {env && env.desk.averageLx !== null ? (
+          <p class={env.desk.ok ? 'ok' : 'warn'}>
+            {t(env.desk.ok ? 'room.deskOk' : 'room.deskLow', { lx: env.desk.averageLx, min: env.desk.minLx })}
+            {env.desk.uniformity !== null ? ` · ${t('room.deskUniform', { u: env.desk.uniformity, min: env.desk.uniformityMin })}` : ''}
+          </p>
+        ) : (
+          <p class="hint">{t('room.deskNone')}</p>
+        )}
+      </section>
+      <section class="charts">
+        {env?.metrics.map((m) => (
+          <div class="card">
+            <h3>
+              {METRICS[m.metric]?.label[l] ?? m.metric} · {t('room.history')}
+            </h3>
+            <History metric={m.metric} unit={m.unit} label={m.metric} />
+          </div>
+        ))}
+      </section>
+    </div>
+  );
+}
