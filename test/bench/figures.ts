@@ -7,6 +7,7 @@ import { spawnAppliance, healthy } from '../helpers/child.js';
 import { ROOT, tempDir } from '../helpers/env.js';
 import { qos1Load } from './load.js';
 import { kioskFigures } from './kiosk-figures.js';
+import { environmentFigures } from './environment-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -108,4 +109,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures];
