@@ -7,15 +7,9 @@ import type { ModbusBus } from '../firmware-bridge/modbus/modbus-bus.js';
 import type { ModbusSimComponent } from '../firmware-bridge/sim/modbus-sim-component.js';
 import { MODBUS_FAULTS } from '../firmware-bridge/sim/modbus-slave-sim.js';
 import type { LiveEvents } from '../edge/messages.js';
+import { DEMO_MODBUS_SLAVES } from '../edge/cli/demo.js';
 
-const SLAVES = [
-  { address: 1, profile: 'jxct-gas' },
-  { address: 2, profile: 'jxct-pm' },
-  { address: 3, profile: 'jxct-th' },
-  { address: 4, profile: 'xy-md02-x10' },
-  { address: 5, profile: 'noise-meter' },
-  { address: 6, profile: 'jxct-light' },
-];
+const SLAVES = DEMO_MODBUS_SLAVES;
 
 let t: TestAppliance;
 let ptyDir: { path: string; cleanup(): void };

@@ -2,21 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { route, type RouteDef } from '../route.js';
 import { ComponentStatusBody } from '../schemas.js';
 import { StringEnum } from '../../config/string-enum.js';
+import { EnvAlertEvent } from '../../messages.js';
 
-const Alert = Type.Object({
-  id: Type.Integer(),
-  ruleId: Type.String(),
-  metric: Type.String(),
-  level: StringEnum(['warn', 'alert'] as const),
-  window: Type.String(),
-  direction: StringEnum(['high', 'low'] as const),
-  threshold: Type.Number(),
-  advice: Type.Optional(Type.String()),
-  startedAt: Type.Integer(),
-  endedAt: Type.Optional(Type.Integer()),
-  peak: Type.Number(),
-  value: Type.Number(),
-});
+/** An alert as stored: the live event's fields without its state (`endedAt` says whether it ended). */
+const Alert = Type.Omit(EnvAlertEvent, ['state']);
 
 const Avg = Type.Object({ avg: Type.Number(), coverage: Type.Number() });
 
