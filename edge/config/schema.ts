@@ -1,6 +1,7 @@
 import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
 import { EnvironmentSchema } from '../environment/rules.js';
+import { TimetableSchema } from './timetable.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -135,6 +136,7 @@ export const ConfigSchema = Type.Object(
     log: LogSchema,
     kiosk: KioskSchema,
     environment: EnvironmentSchema,
+    timetable: TimetableSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,
