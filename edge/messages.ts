@@ -83,6 +83,26 @@ export const EnvAlertEvent = Type.Object({
   state: Type.Union([Type.Literal('raised'), Type.Literal('cleared')]),
 });
 
+export const DisplayStateEvent = Type.Object({
+  name: Type.String(),
+  power: Type.String(),
+  source: Type.String(),
+  volume: Type.Union([Type.Number(), Type.Null()]),
+  mute: Type.Union([Type.Boolean(), Type.Null()]),
+  brightness: Type.Union([Type.Number(), Type.Null()]),
+  eyeCare: Type.Union([Type.Boolean(), Type.Null()]),
+  pending: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Number(), Type.String()])),
+  reachable: Type.Boolean(),
+  lastError: Type.Optional(Type.String()),
+});
+
+export const DisplayReminderEvent = Type.Object({
+  name: Type.String(),
+  lesson: Type.Integer({ description: 'Index of the lesson in today\'s timetable.' }),
+  share: Type.Number({ description: 'Share of the lesson the screen has been on so far.' }),
+  limit: Type.Number(),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -91,6 +111,8 @@ export const LiveEventSchemas = {
   'device.connection': DeviceConnectionEvent,
   'modbus.frame': ModbusFrameEvent,
   'env.alert': EnvAlertEvent,
+  'display.state': DisplayStateEvent,
+  'display.reminder': DisplayReminderEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -105,4 +127,6 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'device.connection': ['admin'],
   'modbus.frame': ['admin'],
   'env.alert': ['admin', 'teacher'],
+  'display.state': ['admin', 'teacher'],
+  'display.reminder': ['admin', 'teacher'],
 };

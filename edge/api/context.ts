@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import type { ComponentStatus } from '../runtime/component.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { EnvironmentService } from '../environment/service.js';
+import type { DisplayService } from '../display/display-service.js';
 
 export interface ModbusSlaveInfo {
   address: number;
@@ -29,4 +30,6 @@ export interface ApiContext {
   environment: EnvironmentService;
   /** Every Modbus bus with its sensors' states (troubleshooting in the admin console). */
   modbusBuses(): (ComponentStatus & { slaves: ModbusSlaveInfo[] })[];
+  /** The interactive flat panels (display components). */
+  displays(): DisplayService[];
 }

@@ -13,6 +13,7 @@ import { systemRoutes } from './routes/system.js';
 import { requireRole, sessionRoutes } from './routes/session.js';
 import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/data.js';
 import { environmentRoutes } from './routes/environment.js';
+import { displayRoutes } from './routes/display.js';
 import { alertEvent } from '../environment/service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
@@ -25,12 +26,13 @@ export const apiRoutes: readonly RouteDef[] = [
   ...sessionRoutes,
   ...readingRoutes,
   ...environmentRoutes,
+  ...displayRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,
 ];
 
-const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409 };
+const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, panel_timeout: 504 };
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
+import type { DisplayService } from '../display/display-service.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -85,6 +86,7 @@ export class Appliance {
             .all()
             .filter((c): c is ModbusBus => c.kind === 'modbus-bus')
             .map((c) => ({ ...c.status(), slaves: c.slaves() })),
+        displays: () => this.registry.all().filter((c): c is DisplayService => c.kind === 'display'),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });

@@ -51,6 +51,15 @@ export const dataClasses: readonly DataClass[] = [
     purgeCondition: 'ended_at IS NOT NULL',
   },
   {
+    name: 'screen-time',
+    table: 'screen_time',
+    purpose: 'Minutes each panel was on per day and lesson, against the 30 % screen-teaching guidance (myopia prevention).',
+    personal: 'none',
+    destination: 'district',
+    retentionDays: (c) => c.retention.readingsDays,
+    timeColumn: "unixepoch(day) * 1000",
+  },
+  {
     name: 'audit-log',
     table: 'audit_log',
     purpose: 'Security audit (等级保护 2.0): who did what, when, with what result.',

@@ -122,4 +122,20 @@ CREATE INDEX env_alerts_open ON env_alerts (ended_at);
 CREATE INDEX env_alerts_by_start ON env_alerts (started_at);
 `,
   },
+  {
+    version: 3,
+    name: 'screen-time',
+    sql: `
+-- Seconds a panel was on, per local day and lesson (lesson -1 = outside lessons), against the
+-- guidance that screen teaching stays under 30 % of teaching time.
+CREATE TABLE screen_time (
+  day        TEXT NOT NULL,
+  display    TEXT NOT NULL,
+  lesson     INTEGER NOT NULL,
+  on_s       REAL NOT NULL,
+  lesson_s   REAL NOT NULL,
+  PRIMARY KEY (day, display, lesson)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
