@@ -359,3 +359,45 @@ ${slaves}
     dir.cleanup();
   }
 });
+
+test('panel control: the teacher presses power and volume on the kiosk and the panel follows; a screen-time reminder shows', async () => {
+  const dir = tempDir('classedge-e2e-panel-');
+  const t = await startTestAppliance(`components:
+  - type: display-sim
+    name: panel-sim
+    family: hitevision
+    ptyDir: ${JSON.stringify(dir.path)}
+  - type: display
+    name: panel
+    family: hitevision
+    port: ${JSON.stringify(join(dir.path, 'appliance'))}
+    schedule: { enabled: false }
+`);
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  try {
+    await seedAccounts(t);
+    const sim = (t.appliance.registry.get('panel-sim') as unknown as { sim: { state: { power: boolean; volume: number } } }).sim;
+    await teacherLogin(page, `${t.httpUrl}/#/display`);
+    await page.waitForSelector('[data-testid=display-panel][data-power=off]');
+    await page.click('[data-testid=power-on]');
+    await page.waitForSelector('[data-testid=display-panel][data-power=on]');
+    assert.equal(sim.state.power, true);
+    await page.click('[data-testid=volume-up]');
+    await page.waitForSelector('[data-testid=display-panel][data-volume="35"]');
+    await page.click('[data-testid=volume-up]');
+    await page.waitForSelector('[data-testid=display-panel][data-volume="40"]');
+    assert.equal(sim.state.volume, 40);
+    await page.click('[data-testid=source-whiteboard]');
+    await page.waitForSelector('[data-testid=source-whiteboard].primary');
+    t.appliance.bus.safeEmit('display.reminder', { name: 'panel', lesson: 2, share: 0.34, limit: 0.3 });
+    await page.waitForSelector('[data-testid=screen-reminder]:has-text("34%")');
+    await page.screenshot({ path: join(OUT, 'display-1920x1080.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await t.stop();
+    dir.cleanup();
+  }
+});

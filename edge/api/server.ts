@@ -15,6 +15,7 @@ import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/d
 import { environmentRoutes } from './routes/environment.js';
 import { displayRoutes } from './routes/display.js';
 import { alertEvent } from '../environment/service.js';
+import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 
@@ -196,6 +197,7 @@ export class HttpServer extends BaseComponent {
         components: this.#ctx.components(),
         latest: this.#ctx.store.readings.latest(),
         alerts: this.#ctx.environment.view().alerts.map((a) => alertEvent(a, 'raised')),
+        displays: this.#ctx.displays().flatMap((d) => (d.panel ? [panelEvent(d.name, d.panel)] : [])),
       }),
     });
     server.on('upgrade', (req, socket, head) => {

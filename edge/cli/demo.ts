@@ -32,6 +32,9 @@ export function demoOverlay(dataDir: string): Record<string, unknown> {
       // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
       { type: 'modbus-sim', name: 'demo-modbus-sensors', ptyDir, slaves: DEMO_MODBUS_SLAVES },
       { type: 'modbus-bus', name: 'modbus', port: join(ptyDir, 'appliance'), pollIntervalMs: 2000, devices: DEMO_MODBUS_SLAVES },
+      // A Hitevision/Newline panel on a simulated RS-232 cable, under the teacher's control.
+      { type: 'display-sim', name: 'demo-panel-sim', family: 'hitevision', ptyDir: join(dataDir, 'pty-panel') },
+      { type: 'display', name: 'panel', family: 'hitevision', port: join(dataDir, 'pty-panel', 'appliance') },
     ],
   };
 }

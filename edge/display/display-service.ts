@@ -9,12 +9,29 @@ import { openSerialLink, openTcpLink, type ByteLink } from '../../firmware-bridg
 import type { DisplayCommand } from '../../firmware-bridge/display/protocol.js';
 import { brightnessCap, brightnessFor, desiredPower, inRanges, lessonSeconds } from './schedule.js';
 import type { DisplaySchema } from './display.kind.js';
+import type { LiveEvents } from '../messages.js';
 
 type DisplayConfig = Static<typeof DisplaySchema>;
 const TICK_MS = 15_000;
 /** Brightness follows the light slowly: a change of at least this much, at most this often. */
 const BRIGHTNESS_STEP = 5;
 const BRIGHTNESS_EVERY_MS = 30_000;
+
+/** A panel's state as the live event the kiosk receives. */
+export function panelEvent(name: string, s: PanelState): LiveEvents['display.state'] {
+  return {
+    name,
+    power: s.power,
+    source: s.source,
+    volume: s.volume,
+    mute: s.mute,
+    brightness: s.brightness,
+    eyeCare: s.eyeCare,
+    pending: s.pending,
+    reachable: s.reachable,
+    ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+  };
+}
 
 export interface ScreenTimeDay {
   date: string;
@@ -128,18 +145,7 @@ export class DisplayService extends BaseComponent {
 
   #onState(s: PanelState): void {
     this.setState(s.reachable ? 'running' : 'degraded', s.reachable ? undefined : (s.lastError ?? 'panel has not answered yet'));
-    this.#ctx.bus.safeEmit('display.state', {
-      name: this.name,
-      power: s.power,
-      source: s.source,
-      volume: s.volume,
-      mute: s.mute,
-      brightness: s.brightness,
-      eyeCare: s.eyeCare,
-      pending: s.pending,
-      reachable: s.reachable,
-      ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
-    });
+    this.#ctx.bus.safeEmit('display.state', panelEvent(this.name, s));
   }
 
   /** A person's command (kiosk, API). Brightness is capped at the luminance limit. */

@@ -18,6 +18,10 @@ export interface LiveState {
   components: Map<string, LiveEvents['component.state']>;
   /** Active environment alerts by rule. */
   alerts: Map<string, LiveEvents['env.alert']>;
+  /** Panel states by display name. */
+  displays: Map<string, LiveEvents['display.state']>;
+  /** The latest screen-time reminder not yet dismissed. */
+  reminder: LiveEvents['display.reminder'] | undefined;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface LiveState {
  * so the shell can return to the login.
  */
 export class LiveClient {
-  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map() });
+  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), reminder: undefined });
   readonly frames = signalLike<LiveFrame | undefined>(undefined);
   #ws: WebSocket | undefined;
   #retryMs = 500;
@@ -92,6 +96,12 @@ export class LiveClient {
         if (frame.data.state === 'raised') s.alerts.set(frame.data.ruleId, frame.data);
         else s.alerts.delete(frame.data.ruleId);
         break;
+      case 'display.state':
+        s.displays.set(frame.data.name, frame.data);
+        break;
+      case 'display.reminder':
+        s.reminder = frame.data;
+        break;
       case 'device.connection':
       case 'ingest.rejected':
       case 'modbus.frame':
@@ -103,6 +113,10 @@ export class LiveClient {
 
   #update(patch: Partial<LiveState>): void {
     this.state.set({ ...this.state.get(), ...patch });
+  }
+
+  dismissReminder(): void {
+    this.#update({ reminder: undefined });
   }
 
   stop(): void {

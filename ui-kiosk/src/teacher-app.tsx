@@ -75,6 +75,14 @@ export function TeacherApp() {
             {t('nav.lock')}
           </button>
         </TopBar>
+        {liveState.reminder && (
+          <div class="banner reminder" role="status" data-testid="screen-reminder">
+            {t('display.reminder', { share: Math.round(liveState.reminder.share * 100), limit: Math.round(liveState.reminder.limit * 100) })}{' '}
+            <button type="button" class="btn" onClick={() => live.dismissReminder()}>
+              {t('display.dismiss')}
+            </button>
+          </div>
+        )}
         {!liveState.connected && hadData && (
           <div class="banner stale" role="status" data-testid="stale-banner">
             {t('conn.staleBanner')}

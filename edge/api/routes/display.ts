@@ -5,7 +5,8 @@ import { DisplayStateEvent } from '../../messages.js';
 import { NotFoundError, DeviceError, ClassEdgeError } from '../../errors.js';
 import { SOURCES, type DisplayCommand } from '../../../firmware-bridge/display/protocol.js';
 import type { ApiContext } from '../context.js';
-import type { DisplayService } from '../../display/display-service.js';
+import { panelEvent, type DisplayService } from '../../display/display-service.js';
+import { UNKNOWN_STATE } from '../../../firmware-bridge/display/display-driver.js';
 
 const ScreenTime = Type.Object({
   date: Type.String(),
@@ -40,13 +41,11 @@ function find(ctx: ApiContext, name: string): DisplayService {
 }
 
 function body(d: DisplayService): unknown {
-  const s = d.panel;
+  const { name: _name, ...state } = panelEvent(d.name, d.panel ?? UNKNOWN_STATE);
   return {
     name: d.name,
     family: d.cfg.family,
-    state: s
-      ? { power: s.power, source: s.source, volume: s.volume, mute: s.mute, brightness: s.brightness, eyeCare: s.eyeCare, pending: s.pending, reachable: s.reachable, ...(s.lastError ? { lastError: s.lastError } : {}) }
-      : { power: 'unknown', source: 'unknown', volume: null, mute: null, brightness: null, eyeCare: null, pending: {}, reachable: false },
+    state,
     capBrightness: d.capPercent,
     supported: d.supported(),
     screenTime: d.screenTime(),
