@@ -53,6 +53,11 @@ export class RoomDrift {
     const inLesson = (now / 60_000) % 50 < 40;
     const out: Record<string, number> = {};
     for (const [m, w] of this.#walks) {
+      // A value set outside the plausible range is a fault being injected: hold it until set again.
+      if (w.value < w.min || w.value > w.max) {
+        out[m] = w.value;
+        continue;
+      }
       const drift = inLesson ? w.drift : -w.drift * 4;
       w.value = Math.min(w.max, Math.max(w.min, w.value + drift + (this.#random() * 2 - 1) * w.step));
       out[m] = w.value;

@@ -81,7 +81,7 @@ export class ModbusSlaveSim {
     if (s) s.fault = fault;
   }
 
-  /** Pin a metric to a value (it keeps drifting from there). */
+  /** Set a metric (see RoomDrift.set: an implausible value is held, as a faulty sensor would). */
   setValue(address: number, metric: string, value: number): void {
     this.#slaves.get(address)?.room.set(metric, value);
   }

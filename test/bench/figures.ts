@@ -8,6 +8,7 @@ import { ROOT, tempDir } from '../helpers/env.js';
 import { qos1Load } from './load.js';
 import { kioskFigures } from './kiosk-figures.js';
 import { environmentFigures } from './environment-figures.js';
+import { displayFigures } from './display-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -109,4 +110,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures];
