@@ -287,6 +287,11 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login',
     for (const m of ['co2_ppm', 'pm25_ugm3', 'temperature_c', 'humidity_pct', 'noise_dba', 'illuminance_lx']) {
       await page.waitForSelector(`[data-testid=tile-${m}]:has-text("modbus-")`, { timeout: 8000 });
     }
+    // And the simulated panel answers the teacher.
+    await page.click('[data-testid=tab-display]');
+    await page.waitForSelector('[data-testid=display-panel]');
+    await page.click('[data-testid=power-on]');
+    await page.waitForSelector('[data-testid=display-panel][data-power=on]', { timeout: 5000 });
   } finally {
     await page.close();
     child.kill('SIGTERM');
