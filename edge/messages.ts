@@ -26,8 +26,11 @@ export type ReadingPayload = Static<typeof ReadingPayload>;
 
 export const DeviceStatusPayload = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
 
+/** A card reader at the door: which card was tapped. */
+export const CardPayload = Type.Object({ card: Type.String({ pattern: '^[0-9A-Fa-f]{4,32}$' }) }, { additionalProperties: false });
+
 /** Kinds a device may publish under its prefix. Later issues add theirs here. */
-export const DEVICE_MESSAGE_KINDS = ['reading', 'status'] as const;
+export const DEVICE_MESSAGE_KINDS = ['reading', 'status', 'card'] as const;
 export type DeviceMessageKind = (typeof DEVICE_MESSAGE_KINDS)[number];
 
 // ---- Appliance -> people and tools (WebSocket /api/v1/live, MQTT classedge/appliance/...) -------
@@ -103,6 +106,24 @@ export const DisplayReminderEvent = Type.Object({
   limit: Type.Number(),
 });
 
+export const CardReadEvent = Type.Object({ deviceId: Type.String(), card: Type.String() });
+export const TemperatureEvent = Type.Object({ station: Type.String(), objectC: Type.Number(), ambientC: Type.Number(), at: Type.Integer() });
+export const IdentifiedEvent = Type.Object({
+  studentId: Type.Integer(),
+  name: Type.String(),
+  classId: Type.String(),
+  via: Type.String({ description: 'The card reader.' }),
+});
+export const HealthAlertEvent = Type.Object({
+  id: Type.Integer(),
+  classId: Type.String(),
+  rule: Type.String(),
+  category: Type.String(),
+  firstDay: Type.String(),
+  lastDay: Type.String(),
+  cases: Type.Integer(),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -113,6 +134,10 @@ export const LiveEventSchemas = {
   'env.alert': EnvAlertEvent,
   'display.state': DisplayStateEvent,
   'display.reminder': DisplayReminderEvent,
+  'card.read': CardReadEvent,
+  'health.temperature': TemperatureEvent,
+  'health.identified': IdentifiedEvent,
+  'health.alert': HealthAlertEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -129,4 +154,9 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'env.alert': ['admin', 'teacher'],
   'display.state': ['admin', 'teacher'],
   'display.reminder': ['admin', 'teacher'],
+  // A card number alone identifies nobody on the wire, but it stays with admins.
+  'card.read': ['admin'],
+  'health.temperature': ['admin', 'teacher'],
+  'health.identified': ['admin', 'teacher'],
+  'health.alert': ['admin', 'teacher'],
 };

@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import type { ComponentStatus } from '../runtime/component.js';
+import type { Component, ComponentStatus } from '../runtime/component.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { EnvironmentService } from '../environment/service.js';
 import type { DisplayService } from '../display/display-service.js';
+import type { HealthService } from '../health/service.js';
 
 export interface ModbusSlaveInfo {
   address: number;
@@ -32,4 +33,7 @@ export interface ApiContext {
   modbusBuses(): (ComponentStatus & { slaves: ModbusSlaveInfo[] })[];
   /** The interactive flat panels (display components). */
   displays(): DisplayService[];
+  health: HealthService;
+  /** A component by name (drivers the routes talk to, such as the door thermometer). */
+  component(name: string): Component | undefined;
 }

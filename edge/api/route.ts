@@ -4,6 +4,15 @@ import type { ApiContext } from './context.js';
 
 export type Access = 'public' | 'teacher' | 'admin';
 
+/** A handler's answer that is not JSON (a CSV or HTML report). */
+export class RawResponse {
+  constructor(
+    readonly contentType: string,
+    readonly body: string,
+    readonly filename?: string,
+  ) {}
+}
+
 export interface ApiRequest<B = unknown, Q = unknown> {
   body: B;
   query: Q;

@@ -6,7 +6,7 @@ import { listen } from '../runtime/listen.js';
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
 import type { LiveEvents } from '../messages.js';
 import type { ApiContext } from './context.js';
-import type { ApiRequest, RouteDef } from './route.js';
+import { RawResponse, type ApiRequest, type RouteDef } from './route.js';
 import { buildOpenApi } from './openapi.js';
 import { LiveHub } from './live.js';
 import { systemRoutes } from './routes/system.js';
@@ -14,6 +14,7 @@ import { requireRole, sessionRoutes } from './routes/session.js';
 import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/data.js';
 import { environmentRoutes } from './routes/environment.js';
 import { displayRoutes } from './routes/display.js';
+import { healthRoutes } from './routes/health.js';
 import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
@@ -28,12 +29,14 @@ export const apiRoutes: readonly RouteDef[] = [
   ...readingRoutes,
   ...environmentRoutes,
   ...displayRoutes,
+  ...healthRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,
 ];
 
-const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, panel_timeout: 504 };
+// A device behind the appliance that does not answer is a gateway timeout.
+const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, panel_timeout: 504, device_error: 504 };
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -158,6 +161,11 @@ export class HttpServer extends BaseComponent {
         this.#ctx,
       );
       res.setHeader('Cache-Control', 'no-store');
+      if (result instanceof RawResponse) {
+        if (result.filename) res.setHeader('Content-Disposition', `attachment; filename="${result.filename}"`);
+        res.status(status).type(result.contentType).send(result.body);
+        return;
+      }
       res.status(status).json(result);
     });
   }

@@ -227,6 +227,22 @@ export class Broker extends BaseComponent {
         });
         return;
       }
+      case 'card': {
+        let card: unknown;
+        try {
+          card = (JSON.parse(payload.toString('utf8')) as { card?: unknown }).card;
+        } catch {
+          card = undefined;
+        }
+        if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card) || payload.length > 256) {
+          return this.#reject(id.deviceId, packet, '/card: expected {"card": "<4-32 hex digits>"}', '/card', cb);
+        }
+        this.#c.accepted++;
+        this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.toUpperCase() });
+        // A card number is identifying: it is not forwarded to other subscribers.
+        this.#dropped.add(payload);
+        return cb(null);
+      }
       case 'status': {
         const text = payload.toString('utf8');
         if (text !== 'online' && text !== 'offline') return this.#reject(id.deviceId, packet, `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}`, '/', cb);

@@ -2,6 +2,7 @@ import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
 import { EnvironmentSchema } from '../environment/rules.js';
 import { TimetableSchema } from './timetable.js';
+import { HealthSchema } from '../health/config.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -80,6 +81,12 @@ export const RetentionSchema = Type.Object(
       description: 'Days audit records are kept. At least 180 (Cybersecurity Law art. 21: logs kept six months).',
     }),
     sessionsDays: Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'Days ended login sessions are kept.' }),
+    healthDays: Type.Integer({
+      minimum: 30,
+      maximum: 3650,
+      default: 365,
+      description: "Days morning-check and absence records are kept (minors' health data: only as long as the school needs them). Never dropped for space.",
+    }),
     jobIntervalMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'How often the retention job runs.' }),
   },
   { additionalProperties: false, default: {} },
@@ -137,6 +144,7 @@ export const ConfigSchema = Type.Object(
     kiosk: KioskSchema,
     environment: EnvironmentSchema,
     timetable: TimetableSchema,
+    health: HealthSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

@@ -10,6 +10,7 @@ import { ServiceClient } from '../broker/service-client.js';
 import { HttpServer, type MountStatic } from '../api/server.js';
 import { RetentionJob } from '../store/retention.js';
 import { EnvironmentService } from '../environment/service.js';
+import { HealthService } from '../health/service.js';
 import { findKind } from './component-kinds.js';
 import type { ComponentContext } from './context.js';
 import { hashSecret, randomSecret } from '../security/secrets.js';
@@ -42,6 +43,7 @@ export class Appliance {
   readonly broker: Broker;
   readonly http: HttpServer;
   readonly environment: EnvironmentService;
+  readonly health: HealthService;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -59,6 +61,7 @@ export class Appliance {
       maxRows: o.config.store.groupCommitMaxRows,
     });
     const serviceSecret = randomSecret(32);
+    this.health = new HealthService({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'health') });
     this.environment = new EnvironmentService({
       config: o.config,
       store: this.store,
@@ -87,12 +90,15 @@ export class Appliance {
             .filter((c): c is ModbusBus => c.kind === 'modbus-bus')
             .map((c) => ({ ...c.status(), slaves: c.slaves() })),
         displays: () => this.registry.all().filter((c): c is DisplayService => c.kind === 'display'),
+        health: this.health,
+        component: (name) => this.registry.get(name),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
     this.registry.add(this.broker, { core: true });
     this.registry.add(new ServiceClient({ url: () => this.brokerUrl(), secret: serviceSecret, bus: this.bus, log: componentLogger(o.log, 'mqtt-service') }), { core: true });
     this.registry.add(this.environment, { core: true });
+    this.registry.add(this.health, { core: true });
     this.registry.add(this.http, { core: true });
   }
 

@@ -5,12 +5,13 @@ import { modbusBusKind } from '../../firmware-bridge/modbus/modbus-bus.kind.js';
 import { modbusSimKind } from '../../firmware-bridge/sim/modbus-sim.kind.js';
 import { displaySimKind } from '../../firmware-bridge/sim/display-sim.kind.js';
 import { displayKind } from '../display/display.kind.js';
+import { thermometerKind, serialCardReaderKind } from '../../firmware-bridge/thermometer/thermometer.kind.js';
 
 /** What every entry of `components[]` has; the rest is the kind's own. */
 export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
 
 /** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
-const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind] as unknown as ComponentKind[];
+const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind] as unknown as ComponentKind[];
 
 export function componentKinds(): readonly ComponentKind[] {
   return kinds;

@@ -138,4 +138,79 @@ CREATE TABLE screen_time (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 4,
+    name: 'health',
+    sql: `
+-- The class roster. Names stay on the appliance; what leaves it carries the pseudonym only.
+CREATE TABLE classes (
+  id   TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE students (
+  id             INTEGER PRIMARY KEY,
+  class_id       TEXT NOT NULL REFERENCES classes(id),
+  student_no     TEXT NOT NULL UNIQUE,
+  name           TEXT NOT NULL,
+  pseudonym      TEXT NOT NULL UNIQUE,
+  card_id        TEXT UNIQUE,
+  guardian_phone TEXT,
+  active         INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+-- A check is never changed: a correction is a new row that supersedes it (who, when, why kept).
+CREATE TABLE health_checks (
+  id                  INTEGER PRIMARY KEY,
+  student_id          INTEGER NOT NULL REFERENCES students(id),
+  day                 TEXT NOT NULL,
+  checked_at          INTEGER NOT NULL,
+  temp_raw            REAL,
+  temp_ambient        REAL,
+  temp_compensated    REAL,
+  compensation        TEXT,
+  symptoms            TEXT NOT NULL DEFAULT '[]',
+  notes               TEXT NOT NULL DEFAULT '',
+  result              TEXT NOT NULL CHECK (result IN ('normal', 'symptoms', 'fever-pending', 'fever-cleared', 'fever-confirmed')),
+  remeasure_of        INTEGER REFERENCES health_checks(id),
+  recorded_by         TEXT NOT NULL,
+  corrects            INTEGER REFERENCES health_checks(id),
+  correction_reason   TEXT,
+  superseded_by       INTEGER REFERENCES health_checks(id)
+) STRICT;
+CREATE INDEX health_checks_by_day ON health_checks (day, student_id);
+
+CREATE TABLE absences (
+  id           INTEGER PRIMARY KEY,
+  student_id   INTEGER NOT NULL REFERENCES students(id),
+  day          TEXT NOT NULL,
+  reason       TEXT NOT NULL CHECK (reason IN ('illness', 'personal', 'other', 'unknown')),
+  symptoms     TEXT NOT NULL DEFAULT '[]',
+  onset_day    TEXT,
+  returned_day TEXT,
+  follow_up    TEXT NOT NULL DEFAULT '[]',
+  recorded_by  TEXT NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  UNIQUE (student_id, day)
+) STRICT;
+
+CREATE TABLE health_alerts (
+  id         INTEGER PRIMARY KEY,
+  class_id   TEXT NOT NULL,
+  rule       TEXT NOT NULL,
+  category   TEXT NOT NULL,
+  first_day  TEXT NOT NULL,
+  last_day   TEXT NOT NULL,
+  cases      INTEGER NOT NULL,
+  raised_at  INTEGER NOT NULL,
+  pseudonyms TEXT NOT NULL,
+  UNIQUE (class_id, rule, category, first_day)
+) STRICT;
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];

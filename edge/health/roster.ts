@@ -1,0 +1,167 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
+
+/**
+ * The class roster from the district's CSV export. Columns (header row, any order; others ignored):
+ * `class_id, class_name, student_no, name` required; `card_id, guardian_phone` optional. UTF-8
+ * (with or without BOM) or GB18030/GBK, which many district systems export. The whole file is
+ * checked first; a bad file changes nothing.
+ */
+export const REQUIRED = ['class_id', 'class_name', 'student_no', 'name'] as const;
+export const OPTIONAL = ['card_id', 'guardian_phone'] as const;
+const MAX_BYTES = 5 * 1024 * 1024;
+
+export interface RosterRow {
+  line: number;
+  classId: string;
+  className: string;
+  studentNo: string;
+  name: string;
+  cardId: string | undefined;
+  guardianPhone: string | undefined;
+}
+
+/** Bytes to text: UTF-8 when valid, else GB18030 (a superset of GBK). */
+export function decodeCsv(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'gb18030' } {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { text: text.replace(/^\uFEFF/, ''), encoding: 'utf-8' };
+  } catch {
+    return { text: new TextDecoder('gb18030').decode(bytes), encoding: 'gb18030' };
+  }
+}
+
+/** RFC 4180 fields: quotes, doubled quotes, commas and newlines inside quotes. */
+export function parseCsv(text: string): { line: number; fields: string[] }[] {
+  const rows: { line: number; fields: string[] }[] = [];
+  let field = '';
+  let fields: string[] = [];
+  let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      fields.push(field);
+      if (fields.some((f) => f.trim() !== '')) rows.push({ line: rowLine, fields });
+      fields = [];
+      field = '';
+      line++;
+      rowLine = line;
+    } else field += ch;
+  }
+  fields.push(field);
+  if (fields.some((f) => f.trim() !== '')) rows.push({ line: rowLine, fields });
+  return rows;
+}
+
+export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: string } {
+  if (bytes.length > MAX_BYTES) throw new ValidationError('roster', [{ path: '(file)', expected: `at most ${MAX_BYTES} bytes`, value: bytes.length }]);
+  const { text, encoding } = decodeCsv(bytes);
+  const table = parseCsv(text);
+  const header = table[0];
+  if (!header) throw new ValidationError('roster', [{ path: 'line 1', expected: `a header row with ${REQUIRED.join(', ')}` }]);
+  const cols = header.fields.map((h) => h.trim().toLowerCase());
+  const issues: ValidationIssue[] = [];
+  for (const r of REQUIRED) if (!cols.includes(r)) issues.push({ path: 'line 1', expected: `a column "${r}"`, value: header.fields.join(',') });
+  if (issues.length) throw new ValidationError('roster', issues);
+  const at = (f: string[], c: string): string => (f[cols.indexOf(c)] ?? '').trim();
+  const rows: RosterRow[] = [];
+  const seenNo = new Map<string, number>();
+  const seenCard = new Map<string, number>();
+  for (const { line, fields } of table.slice(1)) {
+    const bad = (col: string, expected: string, value: string): void => void issues.push({ path: `line ${line}, ${col}`, expected, value });
+    const r: RosterRow = {
+      line,
+      classId: at(fields, 'class_id'),
+      className: at(fields, 'class_name'),
+      studentNo: at(fields, 'student_no'),
+      name: at(fields, 'name'),
+      cardId: at(fields, 'card_id') || undefined,
+      guardianPhone: at(fields, 'guardian_phone') || undefined,
+    };
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(r.classId)) bad('class_id', 'letters, digits, - or _ (1-32)', r.classId);
+    if (r.className.length < 1 || r.className.length > 40) bad('class_name', '1-40 characters', r.className);
+    if (!/^[A-Za-z0-9-]{1,32}$/.test(r.studentNo)) bad('student_no', 'letters, digits or - (1-32)', r.studentNo);
+    if (r.name.length < 1 || r.name.length > 40) bad('name', '1-40 characters', r.name);
+    if (r.cardId !== undefined && !/^[A-Fa-f0-9]{4,32}$/.test(r.cardId)) bad('card_id', '4-32 hexadecimal digits', r.cardId);
+    if (r.guardianPhone !== undefined && !/^\+?[0-9 -]{6,20}$/.test(r.guardianPhone)) bad('guardian_phone', 'a phone number', r.guardianPhone);
+    const dupNo = seenNo.get(r.studentNo);
+    if (dupNo !== undefined) bad('student_no', `a number not already on line ${dupNo}`, r.studentNo);
+    seenNo.set(r.studentNo, line);
+    if (r.cardId) {
+      const dupCard = seenCard.get(r.cardId.toUpperCase());
+      if (dupCard !== undefined) bad('card_id', `a card not already on line ${dupCard}`, r.cardId);
+      seenCard.set(r.cardId.toUpperCase(), line);
+    }
+    rows.push(r);
+  }
+  if (rows.length === 0) issues.push({ path: 'line 2', expected: 'at least one student' });
+  if (issues.length) throw new ValidationError('roster', issues);
+  return { rows, encoding };
+}
+
+/** The appliance's own key for pseudonyms, made once and kept in the database. */
+function pseudonymKey(store: Store): Buffer {
+  const row = store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'pseudonym-key'").get();
+  if (row) return Buffer.from(row.value, 'base64');
+  const key = randomBytes(32);
+  store.db.prepare("INSERT INTO meta (key, value) VALUES ('pseudonym-key', ?)").run(key.toString('base64'));
+  return key;
+}
+
+/** A stable identifier that names nobody: the same student number always gives the same pseudonym. */
+export function pseudonymOf(key: Buffer, studentNo: string): string {
+  return `P${createHmac('sha256', key).update(studentNo).digest('base64url').slice(0, 12)}`;
+}
+
+/**
+ * Apply a roster in one transaction. Students of the file's classes who are not in it are marked
+ * inactive, never deleted: their health records stay.
+ */
+export function importRoster(store: Store, rows: RosterRow[]): { classes: number; students: number; deactivated: number } {
+  return store.db
+    .transaction(() => {
+      const key = pseudonymKey(store);
+      const classes = new Map(rows.map((r) => [r.classId, r.className]));
+      for (const [id, name] of classes) store.db.prepare('INSERT INTO classes (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name').run(id, name);
+      // Cards move between students; clear the file's cards first so a swap does not collide.
+      const cards = rows.flatMap((r) => (r.cardId ? [r.cardId.toUpperCase()] : []));
+      for (const c of cards) store.db.prepare('UPDATE students SET card_id = NULL WHERE card_id = ?').run(c);
+      const upsert = store.db.prepare(
+        `INSERT INTO students (class_id, student_no, name, pseudonym, card_id, guardian_phone, active) VALUES (?, ?, ?, ?, ?, ?, 1)
+         ON CONFLICT (student_no) DO UPDATE SET class_id = excluded.class_id, name = excluded.name, card_id = excluded.card_id,
+           guardian_phone = excluded.guardian_phone, active = 1`,
+      );
+      for (const r of rows) upsert.run(r.classId, r.studentNo, r.name, pseudonymOf(key, r.studentNo), r.cardId?.toUpperCase() ?? null, r.guardianPhone ?? null);
+      let deactivated = 0;
+      const nos = new Set(rows.map((r) => r.studentNo));
+      for (const cid of classes.keys()) {
+        for (const s of store.db.prepare<[string], { id: number; student_no: string }>('SELECT id, student_no FROM students WHERE class_id = ? AND active = 1').all(cid)) {
+          if (!nos.has(s.student_no)) {
+            store.db.prepare('UPDATE students SET active = 0 WHERE id = ?').run(s.id);
+            deactivated++;
+          }
+        }
+      }
+      return { classes: classes.size, students: rows.length, deactivated };
+    })
+    .immediate();
+}

@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
+
+export const ThermometerSchema = Type.Object(
+  {
+    type: Type.Literal('thermometer'),
+    ...componentBaseFields,
+    port: Type.String({ minLength: 1, description: 'Serial device of the GY-MCU90614/90615 board at the door.' }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600 }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 10000, default: 1500, description: 'How long a measurement may take.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const thermometerKind = defineKind({
+  type: 'thermometer',
+  schema: ThermometerSchema,
+  load: async () => {
+    const mod = await import('./thermometer.js');
+    return { create: (ctx, config) => new mod.Thermometer(ctx, config) };
+  },
+});
+
+export const SerialCardReaderSchema = Type.Object(
+  {
+    type: Type.Literal('card-reader-serial'),
+    ...componentBaseFields,
+    port: Type.String({ minLength: 1, description: 'Serial device of a reader that sends each card number as a line.' }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600 }),
+  },
+  { additionalProperties: false },
+);
+
+export const serialCardReaderKind = defineKind({
+  type: 'card-reader-serial',
+  schema: SerialCardReaderSchema,
+  load: async () => {
+    const mod = await import('./serial-card-reader.js');
+    return { create: (ctx, config) => new mod.SerialCardReader(ctx, config) };
+  },
+});
