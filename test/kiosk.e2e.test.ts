@@ -7,8 +7,17 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startTestAppliance, seedAccounts, seedDevice, ADMIN, TEACHER, type TestAppliance } from './helpers/appliance.js';
 import { connect } from './helpers/mqtt.js';
+import { ApiClient } from './helpers/api-client.js';
 import { CLI, ROOT, freePort, tempDir } from './helpers/env.js';
 import { KIOSK_DIST } from '../edge/api/kiosk-static.js';
+import { openPtyPair } from '../firmware-bridge/serial/pty-pair.js';
+import { ThermometerSim } from '../firmware-bridge/sim/thermometer-sim.js';
+import { parseRoster, importRoster } from '../edge/health/roster.js';
+import { rosterCsv } from './helpers/roster.js';
+
+function importRosterFor(t: TestAppliance, n: number): void {
+  importRoster(t.appliance.store, parseRoster(Buffer.from(rosterCsv(n))).rows);
+}
 
 const OUT = join(ROOT, 'test-output', 'screenshots');
 let browser: Browser;
@@ -403,6 +412,80 @@ test('panel control: the teacher presses power and volume on the kiosk and the p
   } finally {
     await page.close();
     await t.stop();
+    dir.cleanup();
+  }
+});
+
+test('the whole morning at the door: 30 students by card, two fevers (one clears on re-measure), symptoms, absences; the report matches', async () => {
+  const dir = tempDir('classedge-e2e-door-');
+  const pty = await openPtyPair(dir.path);
+  const thermo = new ThermometerSim();
+  await thermo.listen(pty.b);
+  const t = await startTestAppliance(`health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }
+components:
+  - { type: thermometer, name: door, port: ${JSON.stringify(join(dir.path, 'appliance'))} }
+`);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await seedAccounts(t);
+    await importRosterFor(t, 30);
+    const reader = await seedDevice(t, 'door-reader');
+    const card = await connect(t.mqttUrl, { username: reader.username, password: reader.password });
+    const students = t.appliance.health.day('g2c3');
+    await teacherLogin(page, `${t.httpUrl}/#/health`);
+    await page.waitForSelector('[data-testid=health-summary]');
+    const tap = async (i: number): Promise<void> => {
+      const s = students[i]!;
+      await card.publishAsync('classedge/dev/door-reader/card', JSON.stringify({ card: s.cardId }), { qos: 1 });
+      await page.waitForSelector(`[data-testid=check-panel][data-student="${s.studentNo}"]`);
+    };
+    const checkOne = async (i: number, tempC: number, symptoms: string[] = []): Promise<string> => {
+      await tap(i);
+      thermo.next = { objectC: tempC, ambientC: 25 };
+      await page.click('[data-testid=measure]');
+      await page.waitForSelector('[data-testid=measured]');
+      for (const s of symptoms) await page.click(`[data-testid=symptom-${s}]`);
+      await page.click('[data-testid=save-check]');
+      await page.waitForSelector(`[data-testid=student-${students[i]!.studentNo}]:not([data-status=unchecked])`);
+      return (await page.getAttribute(`[data-testid=student-${students[i]!.studentNo}]`, 'data-status')) ?? '';
+    };
+    for (let i = 0; i < 28; i++) {
+      const temp = i === 3 ? 37.8 : i === 7 ? 37.5 : 36.4 + (i % 5) / 10;
+      const symptoms = i === 10 ? ['cough'] : i === 11 ? ['rash', 'fatigue'] : [];
+      const status = await checkOne(i, temp, symptoms);
+      if (i === 3 || i === 7) {
+        assert.equal(status, 'fever-pending', `student ${i}`);
+        assert.match((await page.textContent('[data-testid=health-message].warn')) ?? '', /复测|measure again/);
+      }
+    }
+    // Re-measure the two fevers: one stays high, one was the cold doorway.
+    assert.equal(await checkOne(3, 37.9), 'fever-confirmed');
+    assert.match((await page.textContent('[data-testid=health-message]')) ?? '', /隔离|keep apart/);
+    assert.equal(await checkOne(7, 36.9), 'fever-cleared');
+    // Two did not come: one ill, one with a note from home.
+    await page.click(`[data-testid=student-${students[28]!.studentNo}]`);
+    await page.click('[data-testid=symptom-fever]');
+    await page.click('[data-testid=absent-illness]');
+    await page.waitForSelector(`[data-testid=student-${students[28]!.studentNo}][data-status=absent]`);
+    await page.click(`[data-testid=student-${students[29]!.studentNo}]`);
+    await page.click('[data-testid=absent-personal]');
+    await page.waitForSelector(`[data-testid=student-${students[29]!.studentNo}][data-status=absent]`);
+    await page.screenshot({ path: join(OUT, 'health-check-1280x800.png') });
+    assert.match((await page.textContent('[data-testid=health-summary]')) ?? '', /28\/30/);
+    const api = new ApiClient(t.httpUrl);
+    await api.loginTeacher(TEACHER.username, TEACHER.pin);
+    const r = (await api.get('/api/v1/health/report')).body;
+    assert.deepEqual(
+      [r.enrolled, r.checked, r.fever.confirmed, r.fever.cleared, r.fever.pending, r.withSymptoms, r.absent.illness, r.absent.personal, r.absent.unexplained],
+      [30, 28, 1, 1, 0, 2, 1, 1, 0],
+    );
+    assert.deepEqual(r.symptoms, { cough: 1, rash: 1, fatigue: 1 });
+    card.end(true);
+  } finally {
+    await page.close();
+    await t.stop();
+    await thermo.close();
+    await pty.close();
     dir.cleanup();
   }
 });

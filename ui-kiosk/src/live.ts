@@ -20,6 +20,8 @@ export interface LiveState {
   alerts: Map<string, LiveEvents['env.alert']>;
   /** Panel states by display name. */
   displays: Map<string, LiveEvents['display.state']>;
+  /** Outbreak signals raised since the panel connected. */
+  healthAlerts: LiveEvents['health.alert'][];
   /** The latest screen-time reminder not yet dismissed. */
   reminder: LiveEvents['display.reminder'] | undefined;
 }
@@ -30,7 +32,7 @@ export interface LiveState {
  * so the shell can return to the login.
  */
 export class LiveClient {
-  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), reminder: undefined });
+  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), healthAlerts: [], reminder: undefined });
   readonly frames = signalLike<LiveFrame | undefined>(undefined);
   #ws: WebSocket | undefined;
   #retryMs = 500;
@@ -102,9 +104,15 @@ export class LiveClient {
       case 'display.reminder':
         s.reminder = frame.data;
         break;
+      case 'health.alert':
+        s.healthAlerts = [...s.healthAlerts.filter((a) => a.id !== frame.data.id), frame.data];
+        break;
       case 'device.connection':
       case 'ingest.rejected':
       case 'modbus.frame':
+      case 'card.read':
+      case 'health.temperature':
+      case 'health.identified':
         break;
     }
     this.#update({ lastFrameAt: now });
