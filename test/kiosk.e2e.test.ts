@@ -301,6 +301,13 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login',
     await page.waitForSelector('[data-testid=display-panel]');
     await page.click('[data-testid=power-on]');
     await page.waitForSelector('[data-testid=display-panel][data-power=on]', { timeout: 5000 });
+    // The door station: the demo class, and the simulated thermometer answering.
+    await page.click('[data-testid=tab-health]');
+    await page.waitForSelector('[data-testid=student-D001]');
+    assert.equal((await page.$$('[data-testid^=student-D]')).length, 30);
+    await page.click('[data-testid=student-D030]');
+    await page.click('[data-testid=measure]');
+    await page.waitForSelector('[data-testid=measured]', { timeout: 5000 });
   } finally {
     await page.close();
     child.kill('SIGTERM');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { addUser } from '../services/accounts.js';
+import { importRoster } from '../health/roster.js';
 
 /**
  * Demo mode only. These accounts exist so that a newcomer can log in at once; they are created in
@@ -35,8 +36,29 @@ export function demoOverlay(dataDir: string): Record<string, unknown> {
       // A Hitevision/Newline panel on a simulated RS-232 cable, under the teacher's control.
       { type: 'display-sim', name: 'demo-panel-sim', family: 'hitevision', ptyDir: join(dataDir, 'pty-panel') },
       { type: 'display', name: 'panel', family: 'hitevision', port: join(dataDir, 'pty-panel', 'appliance') },
+      // The door station: a simulated IR thermometer on a socat cable and a Wi-Fi card reader.
+      { type: 'door-sim', name: 'demo-door', ptyDir: join(dataDir, 'pty-door'), readerDeviceId: 'demo-card-reader' },
+      { type: 'thermometer', name: 'door-thermometer', port: join(dataDir, 'pty-door', 'appliance') },
     ],
   };
+}
+
+/** A demo class of 30 (names made up), imported once, as IT staff would import the district's CSV. */
+export function ensureDemoRoster(store: Store): void {
+  const n = store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM students').get()?.n ?? 0;
+  if (n > 0) return;
+  const family = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
+  const given = ['小明', '小红', '子涵', '浩然', '雨桐', '梓轩', '欣怡', '一诺', '宇航', '思远'];
+  const rows = Array.from({ length: 30 }, (_, i) => ({
+    line: i + 2,
+    classId: 'demo-2-3',
+    className: '二年级(3)班',
+    studentNo: `D${String(i + 1).padStart(3, '0')}`,
+    name: `${family[i % 10]}${given[(i * 7) % 10]}`,
+    cardId: (0xd0a10000 + i).toString(16).toUpperCase(),
+    guardianPhone: undefined,
+  }));
+  importRoster(store, rows);
 }
 
 export async function ensureDemoAccounts(store: Store, config: Config): Promise<void> {

@@ -5,7 +5,7 @@ import { createLogger } from '../../log.js';
 import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
 import { kioskMount } from '../../api/kiosk-static.js';
-import { ensureDemoAccounts, demoOverlay, DEMO_ACCOUNTS } from '../demo.js';
+import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS } from '../demo.js';
 
 interface StartOptions extends CommonOptions {
   demo?: boolean;
@@ -58,7 +58,10 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       try {
-        if (opts.demo) await ensureDemoAccounts(appliance.store, config);
+        if (opts.demo) {
+          await ensureDemoAccounts(appliance.store, config);
+          ensureDemoRoster(appliance.store);
+        }
         await appliance.start();
       } catch (err) {
         log.fatal({ err }, 'appliance failed to start');
