@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { rosterCsv } from './helpers/roster.js';
 import { CLI, tempDir } from './helpers/env.js';
 import { buildProgram } from '../edge/cli/main.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
@@ -100,6 +102,24 @@ test('user add | passwd | list: secrets from standard input, rules enforced, aud
     assert.deepEqual(users.map((u: { username: string; role: string }) => `${u.role}:${u.username}`), ['admin:it-li', 'teacher:wang']);
     assert.ok(!JSON.stringify(users).includes('scrypt'), 'no hashes in listings');
     assert.match(cli(['user', 'list'], { dataDir: dir.path }).stdout, /王老师/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('roster import: a good file is imported; a bad one is refused by line and field and changes nothing', () => {
+  const dir = tempDir();
+  try {
+    const good = join(dir.path, 'roster.csv');
+    writeFileSync(good, rosterCsv(12));
+    const ok = cli(['roster', 'import', good, '--json'], { dataDir: dir.path });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(ok.json(), { classes: 1, students: 12, deactivated: 0, encoding: 'utf-8' });
+    const bad = join(dir.path, 'bad.csv');
+    writeFileSync(bad, `${rosterCsv(2)}g2c3,二年级(3)班,2026099,,,\n`);
+    const r = cli(['roster', 'import', bad], { dataDir: dir.path });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /line 4, name/);
   } finally {
     dir.cleanup();
   }

@@ -435,7 +435,7 @@ components:
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {
     await seedAccounts(t);
-    await importRosterFor(t, 30);
+    importRosterFor(t, 30);
     const reader = await seedDevice(t, 'door-reader');
     const card = await connect(t.mqttUrl, { username: reader.username, password: reader.password });
     const students = t.appliance.health.day('g2c3');

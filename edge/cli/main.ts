@@ -7,6 +7,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerDevice } from './commands/device.js';
 import { registerUser } from './commands/user.js';
 import { registerModbus } from './commands/modbus.js';
+import { registerRoster } from './commands/roster.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDevice(program);
   registerUser(program);
   registerModbus(program);
+  registerRoster(program);
   return program;
 }
 

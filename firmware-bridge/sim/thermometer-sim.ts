@@ -2,6 +2,9 @@ import type { SerialPort } from 'serialport';
 import { CMD_CONTINUOUS, CMD_SINGLE, encodeReading, type IrReading } from '../thermometer/gy-mcu906.js';
 import { closeSerial, openSerial } from '../serial/serial-link.js';
 
+/** The 3-byte command and the 9-byte reply at 9600 baud, 11 bits a character: the device's floor. */
+export const WIRE_MS = ((3 + 9) * 11 * 1000) / 9600;
+
 export type ThermometerFault = 'bad-checksum' | 'truncated' | 'garbage' | 'silent';
 
 /**
@@ -55,8 +58,7 @@ export class ThermometerSim {
         frame = Buffer.from([0x13, 0x37, 0x5a, 0x00, 0xff]);
         break;
     }
-    // 9 bytes at 9600 baud take about 10 ms on the wire.
-    setTimeout(() => this.#port?.write(frame), 10);
+    setTimeout(() => this.#port?.write(frame), WIRE_MS);
   }
 
   async close(): Promise<void> {

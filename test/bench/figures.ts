@@ -9,6 +9,7 @@ import { qos1Load } from './load.js';
 import { kioskFigures } from './kiosk-figures.js';
 import { environmentFigures } from './environment-figures.js';
 import { displayFigures } from './display-figures.js';
+import { healthFigures } from './health-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -110,4 +111,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures];
