@@ -142,6 +142,44 @@ test('three rash cases in a class on one day raise an outbreak signal once; a ca
   }
 });
 
+test('a serial card reader: each line a card; noise and overlong lines are dropped, not crashed on', async () => {
+  const dir = tempDir('classedge-card-');
+  const pty = await openPtyPair(dir.path);
+  const { t, students } = await withRoster(`components:\n  - { type: card-reader-serial, name: door-card, port: ${JSON.stringify(join(dir.path, 'appliance'))} }\n`);
+  const identified: LiveEvents['health.identified'][] = [];
+  t.appliance.bus.on('health.identified', (e) => identified.push(e));
+  const { openSerial, writeSerial, closeSerial } = await import('../firmware-bridge/serial/serial-link.js');
+  const port = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
+  try {
+    await writeSerial(port, Buffer.from(`hello there!\r\n${'F'.repeat(300)}\r\n${students[2]?.cardId.toLowerCase()}\r\n`));
+    await waitFor(() => identified[0], 'card from the serial reader');
+    assert.equal(identified[0]?.studentId, students[2]?.studentId);
+    assert.equal(identified.length, 1);
+    const counters = t.appliance.registry.get('door-card')?.status().counters;
+    assert.deepEqual([counters?.cards, counters?.rejected], [1, 2]);
+  } finally {
+    await closeSerial(port);
+    await t.stop();
+    await pty.close();
+    dir.cleanup();
+  }
+});
+
+test('an absence for illness takes follow-up notes and the return day', async () => {
+  const { t, api, students } = await withRoster();
+  try {
+    const a = await api.post('/api/v1/health/absences', { studentId: students[0]?.studentId, reason: 'illness', symptoms: ['fever'], onsetDay: '2026-11-21' });
+    const f = await api.post(`/api/v1/health/absences/${a.body.id}/follow-up`, { note: '家长电话：已退热，明天返校', returnedDay: '2026-11-24' });
+    assert.equal(f.status, 200);
+    assert.equal(f.body.returnedDay, '2026-11-24');
+    assert.equal(f.body.followUp[0].note, '家长电话：已退热，明天返校');
+    assert.equal(f.body.followUp[0].by, `user:${TEACHER.username}`);
+    assert.equal((await api.post('/api/v1/health/absences/9999/follow-up', { note: 'x' })).status, 404);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('a roster with bad rows changes nothing', async () => {
   const { t, admin } = await withRoster();
   try {

@@ -34,8 +34,6 @@ export class SerialCardReader extends BaseComponent {
     port.on('error', () => undefined);
     port.on('data', (c: Buffer) => {
       this.#line += c.toString('latin1');
-      // A line longer than any card number is noise: drop it rather than grow.
-      if (this.#line.length > 256) this.#line = '';
       let i: number;
       while ((i = this.#line.search(/[\r\n]/)) >= 0) {
         const card = this.#line.slice(0, i).trim();
@@ -48,6 +46,11 @@ export class SerialCardReader extends BaseComponent {
         }
         this.#c.cards++;
         this.#ctx.bus.safeEmit('card.read', { deviceId: this.name, card: card.toUpperCase() });
+      }
+      // An unfinished line longer than any card number is noise: drop it rather than let it grow.
+      if (this.#line.length > 256) {
+        this.#c.rejected++;
+        this.#line = '';
       }
     });
     this.setState('running');
