@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { route, RawResponse, type RouteDef } from '../route.js';
+import { route, RawResponse, type ApiRequest, type RouteDef } from '../route.js';
+import type { ApiContext } from '../context.js';
 import { StringEnum } from '../../config/string-enum.js';
 import { SYMPTOMS, ABSENCE_REASONS } from '../../health/symptoms.js';
 import { dailyReport, reportCsv, reportHtml } from '../../health/report.js';
@@ -12,6 +13,13 @@ const actor = (req: { session: { username: string } | undefined }): string => `u
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Symptoms = Type.Array(StringEnum(SYMPTOMS), { maxItems: SYMPTOMS.length });
 const ClassDay = Type.Object({ classId: Type.Optional(Type.String({ maxLength: 32 })), day: Type.Optional(Day) }, { additionalProperties: false });
+
+/** A report leaving the screen (download or print) is an export of minors' data: audited. */
+function exportReport(req: ApiRequest<unknown, { classId?: string; day?: string }>, ctx: ApiContext, format: 'csv' | 'html'): RawResponse {
+  const r = dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today());
+  ctx.store.audit.record({ actor: actor(req), action: 'health.export', target: r.classId, result: 'ok', detail: { day: r.day, format } });
+  return format === 'csv' ? new RawResponse('text/csv; charset=utf-8', reportCsv(r), `health-${r.classId}-${r.day}.csv`) : new RawResponse('text/html; charset=utf-8', reportHtml(r));
+}
 
 export const healthRoutes: RouteDef[] = [
   route({
@@ -151,11 +159,7 @@ export const healthRoutes: RouteDef[] = [
     summary: 'The daily report as CSV (UTF-8 with BOM, opens in Excel).',
     query: ClassDay,
     response: Type.String(),
-    handler: (req, ctx) => {
-      const r = dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today());
-      ctx.store.audit.record({ actor: actor(req), action: 'health.export', target: r.classId, result: 'ok', detail: { day: r.day, format: 'csv' } });
-      return new RawResponse('text/csv; charset=utf-8', reportCsv(r), `health-${r.classId}-${r.day}.csv`);
-    },
+    handler: (req, ctx) => exportReport(req, ctx, 'csv'),
   }),
   route({
     method: 'get',
@@ -165,11 +169,7 @@ export const healthRoutes: RouteDef[] = [
     summary: 'The daily report as a printable page.',
     query: ClassDay,
     response: Type.String(),
-    handler: (req, ctx) => {
-      const r = dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today());
-      ctx.store.audit.record({ actor: actor(req), action: 'health.export', target: r.classId, result: 'ok', detail: { day: r.day, format: 'html' } });
-      return new RawResponse('text/html; charset=utf-8', reportHtml(r));
-    },
+    handler: (req, ctx) => exportReport(req, ctx, 'html'),
   }),
   route({
     method: 'get',
