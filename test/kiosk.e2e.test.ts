@@ -452,9 +452,12 @@ components:
       await page.click('[data-testid=measure]');
       await page.waitForSelector('[data-testid=measured]');
       for (const s of symptoms) await page.click(`[data-testid=symptom-${s}]`);
+      const tile = `[data-testid=student-${students[i]!.studentNo}]`;
+      const before = (await page.getAttribute(tile, 'data-status')) ?? '';
       await page.click('[data-testid=save-check]');
-      await page.waitForSelector(`[data-testid=student-${students[i]!.studentNo}]:not([data-status=unchecked])`);
-      return (await page.getAttribute(`[data-testid=student-${students[i]!.studentNo}]`, 'data-status')) ?? '';
+      // Saved when the student's tile changes (unchecked -> a result; pending -> confirmed or cleared).
+      await page.waitForSelector(`${tile}:not([data-status="${before}"])`);
+      return (await page.getAttribute(tile, 'data-status')) ?? '';
     };
     for (let i = 0; i < 28; i++) {
       const temp = i === 3 ? 37.8 : i === 7 ? 37.5 : 36.4 + (i % 5) / 10;
