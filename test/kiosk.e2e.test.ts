@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -496,6 +496,33 @@ components:
     await t.stop();
     await thermo.close();
     await pty.close();
+    dir.cleanup();
+  }
+});
+
+test('admin: import the roster CSV from the console; a bad file is refused by line; opening a record is audited', async () => {
+  const t = await startTestAppliance();
+  const dir = tempDir('classedge-e2e-roster-');
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await seedAccounts(t);
+    const good = join(dir.path, 'roster.csv');
+    const bad = join(dir.path, 'bad.csv');
+    writeFileSync(good, rosterCsv(5));
+    writeFileSync(bad, `${rosterCsv(2)}g2c3,二年级(3)班,,无名,,\n`);
+    await adminLogin(page, `${t.httpUrl}/admin#/students`);
+    await page.waitForSelector('[data-testid=roster-upload]');
+    await page.setInputFiles('[data-testid=roster-upload] input', bad);
+    await page.waitForSelector('[data-testid=roster-note].error:has-text("line 4, student_no")');
+    await page.setInputFiles('[data-testid=roster-upload] input', good);
+    await page.waitForSelector('[data-testid=roster-note].ok');
+    await page.waitForSelector('[data-testid=open-2026003]');
+    await page.click('[data-testid=open-2026003]');
+    await page.waitForSelector('[data-testid=student-record]');
+    assert.equal(t.appliance.store.audit.list({ limit: 5, action: 'health.read-student' }).length, 1);
+  } finally {
+    await page.close();
+    await t.stop();
     dir.cleanup();
   }
 });

@@ -173,6 +173,19 @@ export const healthRoutes: RouteDef[] = [
   }),
   route({
     method: 'get',
+    path: '/api/v1/health/students',
+    tag: 'health',
+    access: 'admin',
+    summary: 'The roster (names, numbers, cards; no health data). Open one student for the record.',
+    response: Type.Array(Type.Object({ id: Type.Integer(), classId: Type.String(), studentNo: Type.String(), name: Type.String(), cardId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean() })),
+    handler: (_req, ctx) =>
+      ctx.store.db
+        .prepare<[], { id: number; class_id: string; student_no: string; name: string; card_id: string | null; active: number }>('SELECT id, class_id, student_no, name, card_id, active FROM students ORDER BY class_id, student_no')
+        .all()
+        .map((r) => ({ id: r.id, classId: r.class_id, studentNo: r.student_no, name: r.name, cardId: r.card_id, active: r.active === 1 })),
+  }),
+  route({
+    method: 'get',
     path: '/api/v1/health/students/:id',
     tag: 'health',
     access: 'admin',

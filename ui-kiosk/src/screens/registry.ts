@@ -24,6 +24,7 @@ export const screens: readonly ScreenDef[] = [
   { id: 'room', mode: 'teacher', path: '/room', title: 'nav.room', load: () => import('./teacher/room.js').then((m) => m.RoomScreen) },
   { id: 'devices', mode: 'admin', path: '/devices', title: 'admin.devices', load: () => import('./admin/devices.js').then((m) => m.DevicesScreen) },
   { id: 'users', mode: 'admin', path: '/users', title: 'admin.users', load: () => import('./admin/users.js').then((m) => m.UsersScreen) },
+  { id: 'students', mode: 'admin', path: '/students', title: 'admin.students', load: () => import('./admin/students.js').then((m) => m.StudentsScreen) },
   { id: 'settings', mode: 'admin', path: '/settings', title: 'admin.settings', load: () => import('./admin/settings.js').then((m) => m.SettingsScreen) },
   { id: 'audit', mode: 'admin', path: '/audit', title: 'admin.audit', load: () => import('./admin/audit.js').then((m) => m.AuditScreen) },
   { id: 'modbus', mode: 'admin', path: '/modbus', title: 'admin.modbus', load: () => import('./admin/modbus.js').then((m) => m.ModbusScreen) },

@@ -1,0 +1,109 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../../api.js';
+import { t } from '../../i18n.js';
+import { reportError, useApiData } from '../../hooks.js';
+
+interface Student {
+  id: number;
+  classId: string;
+  studentNo: string;
+  name: string;
+  cardId: string | null;
+  active: boolean;
+}
+interface Record_ {
+  student: Record<string, unknown>;
+  checks: { id: number; day: string; result: string; temp_compensated: number | null; symptoms: string; superseded_by: number | null; correction_reason: string | null; recorded_by: string }[];
+  absences: { day: string; reason: string; symptoms: string; returned_day: string | null }[];
+}
+
+/** The roster for IT staff: import the district's CSV, and open one student's health record (audited). */
+export function StudentsScreen() {
+  const list = useApiData<Student[]>('/api/v1/health/students');
+  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [record, setRecord] = useState<Record_ | undefined>(undefined);
+
+  const upload = async (file: File) => {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    try {
+      const r = await api<{ students: number; deactivated: number; encoding: string }>('POST', '/api/v1/health/roster', { csvBase64: btoa(bin) });
+      setNote({ ok: true, text: t('students.imported', r) });
+      list.reload();
+    } catch (err) {
+      setNote({ ok: false, text: err instanceof ApiError && err.issues.length ? err.issues.map((i) => `${i.path}: ${i.expected}`).join('\n') : reportError(err) });
+    }
+  };
+  const open = (id: number) => void api<Record_>('GET', `/api/v1/health/students/${id}`).then(setRecord, (e: unknown) => setNote({ ok: false, text: reportError(e) }));
+
+  return (
+    <div class="page">
+      <h2>{t('admin.students')}</h2>
+      <label class="btn primary" data-testid="roster-upload">
+        {t('students.import')}
+        <input type="file" accept=".csv,text/csv" hidden onChange={(e) => {
+          const f = (e.target as HTMLInputElement).files?.[0];
+          if (f) void upload(f);
+        }} />
+      </label>
+      {note && (
+        <pre class={note.ok ? 'ok' : 'error'} role="status" data-testid="roster-note">
+          {note.text}
+        </pre>
+      )}
+      {record && (
+        <div class="card" data-testid="student-record">
+          <h3>
+            {String(record.student.name)} · {String(record.student.student_no)} · {t('students.record')}
+          </h3>
+          <h4>{t('students.checks')}</h4>
+          <table class="table">
+            <tbody>
+              {record.checks.map((c) => (
+                <tr class={c.superseded_by ? 'superseded' : ''}>
+                  <td>{c.day}</td>
+                  <td>{c.result}</td>
+                  <td>{c.temp_compensated ?? ''}</td>
+                  <td>{(JSON.parse(c.symptoms) as string[]).join(' ')}</td>
+                  <td>{c.correction_reason ?? ''}</td>
+                  <td>{c.recorded_by}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h4>{t('students.absences')}</h4>
+          <table class="table">
+            <tbody>
+              {record.absences.map((a) => (
+                <tr>
+                  <td>{a.day}</td>
+                  <td>{a.reason}</td>
+                  <td>{(JSON.parse(a.symptoms) as string[]).join(' ')}</td>
+                  <td>{a.returned_day ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <table class="table" data-testid="students-table">
+        <tbody>
+          {list.data?.map((s) => (
+            <tr class={s.active ? '' : 'inactive'}>
+              <td>{s.classId}</td>
+              <td>{s.studentNo}</td>
+              <td>{s.name}</td>
+              <td>{s.cardId ?? ''}</td>
+              <td>
+                <button type="button" class="btn" data-testid={`open-${s.studentNo}`} onClick={() => open(s.id)}>
+                  {t('students.record')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
