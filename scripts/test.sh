@@ -3,8 +3,9 @@
 source "$(dirname "$0")/lib.sh"
 # mosquitto_pub: an independent MQTT client. Chromium: the kiosk's browser tests. A CJK font, so
 # that screenshots of the Chinese panel show characters, not boxes. socat: pseudo-terminal pairs as
-# serial cables. mbpoll and pymodbus: Modbus peers that no one here wrote.
-ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus
+# serial cables. mbpoll and pymodbus: Modbus peers that no one here wrote. PostgreSQL: the district
+# receiver's database (the tests start their own server in a temp directory).
+ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql
 ensure_node_modules
 build
 # Two test files at a time on CI's two cores; each file is its own process.

@@ -6,6 +6,7 @@ import type { ConfigSource } from '../config/edit.js';
 import type { EnvironmentService } from '../environment/service.js';
 import type { DisplayService } from '../display/display-service.js';
 import type { HealthService } from '../health/service.js';
+import type { SyncAgent } from '../../cloud-sync/agent/agent.js';
 
 export interface ModbusSlaveInfo {
   address: number;
@@ -34,6 +35,7 @@ export interface ApiContext {
   /** The interactive flat panels (display components). */
   displays(): DisplayService[];
   health: HealthService;
+  sync: SyncAgent;
   /** A component by name (drivers the routes talk to, such as the door thermometer). */
   component(name: string): Component | undefined;
 }

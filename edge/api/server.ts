@@ -15,6 +15,7 @@ import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/d
 import { environmentRoutes } from './routes/environment.js';
 import { displayRoutes } from './routes/display.js';
 import { healthRoutes } from './routes/health.js';
+import { syncRoutes } from './routes/sync.js';
 import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
@@ -30,6 +31,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...environmentRoutes,
   ...displayRoutes,
   ...healthRoutes,
+  ...syncRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,

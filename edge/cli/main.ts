@@ -8,6 +8,7 @@ import { registerDevice } from './commands/device.js';
 import { registerUser } from './commands/user.js';
 import { registerModbus } from './commands/modbus.js';
 import { registerRoster } from './commands/roster.js';
+import { registerSync } from './commands/sync.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerModbus(program);
   registerRoster(program);
+  registerSync(program);
   return program;
 }
 

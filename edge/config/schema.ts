@@ -3,6 +3,7 @@ import { StringEnum } from './string-enum.js';
 import { EnvironmentSchema } from '../environment/rules.js';
 import { TimetableSchema } from './timetable.js';
 import { HealthSchema } from '../health/config.js';
+import { SyncSchema } from '../sync/config.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -145,6 +146,7 @@ export const ConfigSchema = Type.Object(
     environment: EnvironmentSchema,
     timetable: TimetableSchema,
     health: HealthSchema,
+    sync: SyncSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

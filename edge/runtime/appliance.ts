@@ -11,6 +11,7 @@ import { HttpServer, type MountStatic } from '../api/server.js';
 import { RetentionJob } from '../store/retention.js';
 import { EnvironmentService } from '../environment/service.js';
 import { HealthService } from '../health/service.js';
+import { SyncAgent } from '../../cloud-sync/agent/agent.js';
 import { findKind } from './component-kinds.js';
 import type { ComponentContext } from './context.js';
 import { hashSecret, randomSecret } from '../security/secrets.js';
@@ -44,6 +45,7 @@ export class Appliance {
   readonly http: HttpServer;
   readonly environment: EnvironmentService;
   readonly health: HealthService;
+  readonly sync: SyncAgent;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -62,6 +64,7 @@ export class Appliance {
     });
     const serviceSecret = randomSecret(32);
     this.health = new HealthService({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'health') });
+    this.sync = new SyncAgent({ config: o.config, store: this.store, log: componentLogger(o.log, 'sync') });
     this.environment = new EnvironmentService({
       config: o.config,
       store: this.store,
@@ -91,6 +94,7 @@ export class Appliance {
             .map((c) => ({ ...c.status(), slaves: c.slaves() })),
         displays: () => this.registry.all().filter((c): c is DisplayService => c.kind === 'display'),
         health: this.health,
+        sync: this.sync,
         component: (name) => this.registry.get(name),
       },
     });
@@ -99,6 +103,7 @@ export class Appliance {
     this.registry.add(new ServiceClient({ url: () => this.brokerUrl(), secret: serviceSecret, bus: this.bus, log: componentLogger(o.log, 'mqtt-service') }), { core: true });
     this.registry.add(this.environment, { core: true });
     this.registry.add(this.health, { core: true });
+    this.registry.add(this.sync, { core: true });
     this.registry.add(this.http, { core: true });
   }
 

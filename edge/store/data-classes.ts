@@ -30,6 +30,8 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'district',
     retentionDays: (c) => c.retention.readingsDays,
     timeColumn: 'ts',
+    // Purged only once the district holds them (when the appliance is enrolled).
+    purgeCondition: "(id <= (SELECT coalesce(max(confirmed_seq), 0) FROM sync_state WHERE stream = 'readings') OR NOT EXISTS (SELECT 1 FROM meta WHERE key = 'enrolled'))",
   },
   {
     name: 'readings-1m',

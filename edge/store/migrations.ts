@@ -213,4 +213,75 @@ CREATE TABLE meta (
 ) STRICT;
 `,
   },
+  {
+    version: 5,
+    name: 'sync-outbox',
+    sql: `
+-- The outbox of every data class that leaves the classroom, except readings (whose rowid is their
+-- sequence). Triggers write each change with the next number of its stream, in the same
+-- transaction as the change itself, so nothing committed can miss the outbox.
+CREATE TABLE sync_seq (stream TEXT PRIMARY KEY, next INTEGER NOT NULL) STRICT;
+INSERT INTO sync_seq (stream, next) VALUES ('env-alerts', 1), ('health-checks', 1), ('absences', 1), ('health-alerts', 1), ('screen-time', 1);
+CREATE TABLE outbox (
+  stream     TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  payload    TEXT NOT NULL,
+  PRIMARY KEY (stream, seq)
+) STRICT, WITHOUT ROWID;
+-- What the district has confirmed, per stream.
+CREATE TABLE sync_state (
+  stream          TEXT PRIMARY KEY,
+  confirmed_seq   INTEGER NOT NULL DEFAULT 0,
+  last_success_at INTEGER,
+  last_error      TEXT,
+  last_error_at   INTEGER
+) STRICT;
+CREATE TRIGGER outbox_env_alerts_insert AFTER INSERT ON env_alerts
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'env-alerts', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'rule', NEW.rule_id, 'metric', NEW.metric, 'level', NEW.level, 'window', NEW.win, 'direction', NEW.direction, 'threshold', NEW.threshold, 'advice', NEW.advice, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'peak', NEW.peak, 'day', date(NEW.started_at / 1000, 'unixepoch')) FROM sync_seq WHERE stream = 'env-alerts';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'env-alerts';
+END;
+CREATE TRIGGER outbox_env_alerts_update AFTER UPDATE ON env_alerts
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'env-alerts', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'rule', NEW.rule_id, 'metric', NEW.metric, 'level', NEW.level, 'window', NEW.win, 'direction', NEW.direction, 'threshold', NEW.threshold, 'advice', NEW.advice, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'peak', NEW.peak, 'day', date(NEW.started_at / 1000, 'unixepoch')) FROM sync_seq WHERE stream = 'env-alerts';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'env-alerts';
+END;
+CREATE TRIGGER outbox_health_checks_insert AFTER INSERT ON health_checks
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-checks', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'checkedAt', NEW.checked_at, 'tempRaw', NEW.temp_raw, 'ambient', NEW.temp_ambient, 'temp', NEW.temp_compensated, 'compensation', NEW.compensation, 'symptoms', json(NEW.symptoms), 'result', NEW.result, 'remeasureOf', NEW.remeasure_of, 'corrects', NEW.corrects, 'correctionReason', NEW.correction_reason, 'supersededBy', NEW.superseded_by) FROM sync_seq WHERE stream = 'health-checks';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-checks';
+END;
+CREATE TRIGGER outbox_health_checks_update AFTER UPDATE ON health_checks
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-checks', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'checkedAt', NEW.checked_at, 'tempRaw', NEW.temp_raw, 'ambient', NEW.temp_ambient, 'temp', NEW.temp_compensated, 'compensation', NEW.compensation, 'symptoms', json(NEW.symptoms), 'result', NEW.result, 'remeasureOf', NEW.remeasure_of, 'corrects', NEW.corrects, 'correctionReason', NEW.correction_reason, 'supersededBy', NEW.superseded_by) FROM sync_seq WHERE stream = 'health-checks';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-checks';
+END;
+CREATE TRIGGER outbox_absences_insert AFTER INSERT ON absences
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'absences', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'reason', NEW.reason, 'symptoms', json(NEW.symptoms), 'onset', NEW.onset_day, 'returned', NEW.returned_day) FROM sync_seq WHERE stream = 'absences';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'absences';
+END;
+CREATE TRIGGER outbox_absences_update AFTER UPDATE ON absences
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'absences', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'reason', NEW.reason, 'symptoms', json(NEW.symptoms), 'onset', NEW.onset_day, 'returned', NEW.returned_day) FROM sync_seq WHERE stream = 'absences';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'absences';
+END;
+CREATE TRIGGER outbox_health_alerts_insert AFTER INSERT ON health_alerts
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-alerts', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'class', NEW.class_id, 'rule', NEW.rule, 'category', NEW.category, 'firstDay', NEW.first_day, 'lastDay', NEW.last_day, 'cases', NEW.cases, 'raisedAt', NEW.raised_at, 'pseudonyms', json(NEW.pseudonyms), 'day', NEW.last_day) FROM sync_seq WHERE stream = 'health-alerts';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-alerts';
+END;
+CREATE TRIGGER outbox_screen_time_insert AFTER INSERT ON screen_time
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'screen-time', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('day', NEW.day, 'display', NEW.display, 'lesson', NEW.lesson, 'onSeconds', NEW.on_s, 'lessonSeconds', NEW.lesson_s) FROM sync_seq WHERE stream = 'screen-time';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'screen-time';
+END;
+CREATE TRIGGER outbox_screen_time_update AFTER UPDATE ON screen_time
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'screen-time', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('day', NEW.day, 'display', NEW.display, 'lesson', NEW.lesson, 'onSeconds', NEW.on_s, 'lessonSeconds', NEW.lesson_s) FROM sync_seq WHERE stream = 'screen-time';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'screen-time';
+END;
+`,
+  },
 ];

@@ -28,6 +28,7 @@ export const screens: readonly ScreenDef[] = [
   { id: 'settings', mode: 'admin', path: '/settings', title: 'admin.settings', load: () => import('./admin/settings.js').then((m) => m.SettingsScreen) },
   { id: 'audit', mode: 'admin', path: '/audit', title: 'admin.audit', load: () => import('./admin/audit.js').then((m) => m.AuditScreen) },
   { id: 'modbus', mode: 'admin', path: '/modbus', title: 'admin.modbus', load: () => import('./admin/modbus.js').then((m) => m.ModbusScreen) },
+  { id: 'sync', mode: 'admin', path: '/sync', title: 'admin.sync', load: () => import('./admin/sync.js').then((m) => m.SyncScreen) },
   { id: 'status', mode: 'admin', path: '/status', title: 'admin.status', load: () => import('./admin/status.js').then((m) => m.StatusScreen) },
 ];
 

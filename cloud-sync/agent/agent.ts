@@ -1,0 +1,226 @@
+import { randomUUID, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { KeyObject } from 'node:crypto';
+import { BaseComponent } from '../../edge/runtime/component.js';
+import type { Config } from '../../edge/config/schema.js';
+import type { Logger } from '../../edge/log.js';
+import type { Store } from '../../edge/store/store.js';
+import { errorMessage } from '../../edge/errors.js';
+import { localTime, toMinute } from '../../edge/config/timetable.js';
+import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/keys.js';
+import { H, signBatch, signText, type BatchLine } from '../protocol.js';
+
+/** Streams sent as soon as the district is reachable; the rest wait for the night window. */
+export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences'] as const;
+export const BULK_STREAMS = ['readings', 'screen-time'] as const;
+export type Stream = (typeof PRIORITY_STREAMS)[number] | (typeof BULK_STREAMS)[number];
+
+export interface StreamStatus {
+  stream: string;
+  confirmedSeq: number;
+  backlog: number;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+}
+
+/**
+ * Sends every district-bound record exactly once. Each stream is numbered without gaps (readings
+ * by their row id, the rest through the outbox the database fills by trigger). A batch is removed
+ * from the outbox only after the district answered with a committed sequence at or past it, and
+ * every restart resumes from the district's own answer.
+ */
+export class SyncAgent extends BaseComponent {
+  readonly name = 'sync';
+  readonly kind = 'sync-agent';
+  readonly #o: { config: Config; store: Store; log: Logger; now?: () => number };
+  #enrolment: Enrolment | undefined;
+  #key: KeyObject | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #retryAt = 0;
+  #failures = 0;
+  #bulkRequested = false;
+  readonly #c = { batches: 0, records: 0, failures: 0 };
+
+  constructor(o: { config: Config; store: Store; log: Logger; now?: () => number }) {
+    super();
+    this.#o = o;
+  }
+
+  protected override counters(): Record<string, number> {
+    return { ...this.#c };
+  }
+
+  get enrolled(): boolean {
+    return this.#enrolment !== undefined;
+  }
+
+  async start(): Promise<void> {
+    this.#enrolment = readEnrolment(this.#o.config.dataDir);
+    if (!this.#enrolment) {
+      this.setState('running', 'not enrolled with a district: nothing is sent (classedge enrol)');
+      return;
+    }
+    this.#key = applianceKey(this.#o.config.dataDir).privateKey;
+    this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('enrolled', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(this.#enrolment.districtUrl);
+    this.setState('running');
+    this.#timer = setInterval(() => this.kick(), this.#o.config.sync.intervalMs);
+    this.#timer.unref();
+    this.kick();
+  }
+
+  /** Send the bulk streams now too, outside the night window (`classedge sync now`). */
+  requestBulk(): void {
+    this.#bulkRequested = true;
+    this.#retryAt = 0;
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.#running || this.#stopped || !this.#enrolment) return;
+    this.#running = this.syncOnce()
+      .catch((err: unknown) => this.#o.log.error({ err: errorMessage(err) }, 'sync round failed'))
+      .finally(() => {
+        this.#running = undefined;
+      });
+  }
+
+  #inBulkWindow(now: number): boolean {
+    const w = this.#o.config.sync.bulkWindow;
+    const m = localTime(now, this.#o.config.appliance.timezone).minute;
+    const from = toMinute(w.from);
+    const to = toMinute(w.to);
+    return from <= to ? m >= from && m < to : m >= from || m < to;
+  }
+
+  /** One round: learn the district's positions, then drain every eligible stream. */
+  async syncOnce(): Promise<void> {
+    const now = this.#o.now?.() ?? Date.now();
+    if (now < this.#retryAt) return;
+    try {
+      await this.#adoptDistrictState();
+      const streams: Stream[] = [...PRIORITY_STREAMS];
+      if (this.#bulkRequested || this.#inBulkWindow(now)) streams.push(...BULK_STREAMS);
+      for (const s of streams) while ((await this.#sendOne(s)) > 0 && !this.#stopped);
+      if (streams.length > PRIORITY_STREAMS.length) this.#bulkRequested = false;
+      this.#failures = 0;
+      this.setState('running');
+    } catch (err) {
+      this.#failures++;
+      this.#c.failures++;
+      // Exponential backoff with full jitter, so a district coming back is not hit by every classroom at once.
+      const cap = Math.min(this.#o.config.sync.retryMaxMs, 1000 * 2 ** this.#failures);
+      this.#retryAt = now + Math.round(Math.random() * cap);
+      this.setState('degraded', `district unreachable or refusing: ${errorMessage(err)}`);
+      this.#o.log.warn({ err: errorMessage(err), retryInMs: this.#retryAt - now }, 'sync failed; will retry');
+    }
+  }
+
+  async #post(path: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(new URL(path, this.#enrolment?.districtUrl), { method: 'POST', headers, body, signal: AbortSignal.timeout(this.#o.config.sync.timeoutMs) });
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    return { status: res.status, json };
+  }
+
+  #confirmed(stream: string): number {
+    return this.#o.store.db.prepare<[string], { confirmed_seq: number }>('SELECT confirmed_seq FROM sync_state WHERE stream = ?').get(stream)?.confirmed_seq ?? 0;
+  }
+
+  /** Record the district's position; drop what it holds from the outbox. */
+  #confirm(stream: string, seq: number): void {
+    this.#o.store.db
+      .transaction(() => {
+        this.#o.store.db
+          .prepare(
+            `INSERT INTO sync_state (stream, confirmed_seq, last_success_at) VALUES (?, ?, ?)
+             ON CONFLICT (stream) DO UPDATE SET confirmed_seq = max(confirmed_seq, excluded.confirmed_seq), last_success_at = excluded.last_success_at, last_error = NULL`,
+          )
+          .run(stream, seq, Date.now());
+        this.#o.store.db.prepare('DELETE FROM outbox WHERE stream = ? AND seq <= ?').run(stream, seq);
+      })
+      .immediate();
+  }
+
+  async #adoptDistrictState(): Promise<void> {
+    const e = this.#enrolment as Enrolment;
+    const nonce = randomBytes(16).toString('hex');
+    const r = await this.#post('/v1/state', JSON.stringify({ applianceId: e.applianceId, nonce, signature: signText(`classedge-state-v1\n${e.applianceId}\n${nonce}`, this.#key as KeyObject) }), {
+      'content-type': 'application/json',
+    });
+    if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
+    // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
+    for (const [stream, seq] of Object.entries((r.json.streams ?? {}) as Record<string, number>)) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+  }
+
+  #lines(stream: Stream, after: number): BatchLine[] {
+    const max = this.#o.config.sync.batchMaxRecords;
+    if (stream === 'readings') {
+      return this.#o.store.db
+        .prepare<[number, number], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings WHERE id > ? ORDER BY id LIMIT ?')
+        .all(after, max)
+        .map((r) => ({ seq: r.id, day: new Date(r.ts).toISOString().slice(0, 10), payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts } }));
+    }
+    return this.#o.store.db
+      .prepare<[string, number, number], { seq: number; created_at: number; payload: string }>('SELECT seq, created_at, payload FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(stream, after, max)
+      .map((r) => {
+        const payload = JSON.parse(r.payload) as { day?: string };
+        return { seq: r.seq, day: payload.day ?? new Date(r.created_at).toISOString().slice(0, 10), payload };
+      });
+  }
+
+  /** Send one batch of a stream; returns how many records the district newly confirmed. */
+  async #sendOne(stream: Stream): Promise<number> {
+    const e = this.#enrolment as Enrolment;
+    const confirmed = this.#confirmed(stream);
+    const lines = this.#lines(stream, confirmed);
+    const first = lines[0];
+    const last = lines.at(-1);
+    if (!first || !last) return 0;
+    const body = gzipSync(lines.map((l) => JSON.stringify(l)).join('\n'), { level: 6 });
+    const h = { appliance: e.applianceId, batch: randomUUID(), stream, first: first.seq, last: last.seq };
+    const r = await this.#post('/v1/batches', body, {
+      'content-type': 'application/x-ndjson',
+      [H.appliance]: h.appliance,
+      [H.batch]: h.batch,
+      [H.stream]: h.stream,
+      [H.first]: String(h.first),
+      [H.last]: String(h.last),
+      [H.signature]: signBatch(h, body, this.#key as KeyObject),
+    });
+    const committed = typeof r.json.committedSeq === 'number' ? r.json.committedSeq : undefined;
+    if (r.status === 200 && committed !== undefined) {
+      this.#confirm(stream, committed);
+      this.#c.batches++;
+      this.#c.records += lines.length;
+      return committed - confirmed;
+    }
+    this.#o.store.db.prepare('INSERT INTO sync_state (stream, last_error, last_error_at) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at').run(stream, `HTTP ${r.status}: ${String(r.json.message ?? '')}`, Date.now());
+    throw new Error(`${stream} batch ${h.first}..${h.last}: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`);
+  }
+
+  streams(): StreamStatus[] {
+    const rows = new Map(
+      this.#o.store.db
+        .prepare<[], { stream: string; confirmed_seq: number; last_success_at: number | null; last_error: string | null }>('SELECT stream, confirmed_seq, last_success_at, last_error FROM sync_state')
+        .all()
+        .map((r) => [r.stream, r]),
+    );
+    const maxReading = this.#o.store.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM readings').get()?.m ?? 0;
+    return [...PRIORITY_STREAMS, ...BULK_STREAMS].map((s) => {
+      const r = rows.get(s);
+      const confirmed = r?.confirmed_seq ?? 0;
+      const backlog =
+        s === 'readings' ? Math.max(0, maxReading - confirmed) : (this.#o.store.db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM outbox WHERE stream = ? AND seq > ?').get(s, confirmed)?.n ?? 0);
+      return { stream: s, confirmedSeq: confirmed, backlog, lastSuccessAt: r?.last_success_at ?? null, lastError: r?.last_error ?? null };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+    this.setState('stopped');
+  }
+}

@@ -1,0 +1,54 @@
+import { Command } from 'commander';
+import { DistrictReceiver } from './district.js';
+
+/**
+ * `classedge-district`: what a district engineer runs. `serve` is the receiver (stateless; run as
+ * many as needed behind a load balancer); `token create` enrols a classroom; `appliances` shows
+ * each appliance's sync lag.
+ */
+export function districtProgram(): Command {
+  const program = new Command('classedge-district').description('ClassEdge district data center: receive appliances\' records into PostgreSQL.').showHelpAfterError();
+  const db = (c: Command): Command => c.requiredOption('--database <url>', 'PostgreSQL connection URL (env CLASSEDGE_DISTRICT_DB)', process.env.CLASSEDGE_DISTRICT_DB);
+  db(program.command('serve').description('Run the receiver.'))
+    .option('--port <port>', 'HTTP port', '8443')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .action(async (o: { database: string; port: string; host: string }) => {
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const port = await r.listen(Number(o.port), o.host);
+      process.stdout.write(`listening ${port}\n`);
+      const stop = (): void => void r.close().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+  db(program.command('token').command('create').description('A one-time enrolment token for one appliance id (valid 72 h).'))
+    .requiredOption('--appliance <id>', 'the appliance id (config appliance.id)')
+    .option('--school <name>', 'school of the classroom', '')
+    .option('--json', 'print as JSON')
+    .action(async (o: { database: string; appliance: string; school: string; json?: boolean }) => {
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const token = await r.createToken(o.appliance, o.school);
+      await r.pool.end();
+      process.stdout.write(o.json ? `${JSON.stringify({ appliance: o.appliance, token })}\n` : `${token}\n`);
+    });
+  db(program.command('appliances').description('Enrolled appliances, when each was last seen, and each stream\'s committed position.'))
+    .option('--json', 'print as JSON')
+    .action(async (o: { database: string; json?: boolean }) => {
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const rows = (
+        await r.pool.query(
+          `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams
+           FROM appliances a LEFT JOIN stream_state s ON s.appliance_id = a.id GROUP BY a.id ORDER BY a.id`,
+        )
+      ).rows;
+      await r.pool.end();
+      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x: { id: string; last_seen: Date | null; streams: unknown }) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
+    });
+  return program;
+}
+
+export async function runDistrict(argv: string[]): Promise<void> {
+  await districtProgram().parseAsync(argv);
+}

@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import pg from 'pg';
+import { H, verifyBatch, verifyText, type BatchLine } from '../protocol.js';
+import { DISTRICT_MIGRATIONS } from './schema.js';
+
+const MAX_BODY = 16 * 1024 * 1024;
+const MAX_INFLATED = 128 * 1024 * 1024;
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The district receiver. Stateless: the database is the only state, so any number of instances
+ * can run behind a load balancer. A batch is verified (known appliance, Ed25519 signature over its
+ * headers and body, not a replay, no gap) and committed idempotently before it is acknowledged.
+ */
+export class DistrictReceiver {
+  readonly pool: pg.Pool;
+  #server: Server | undefined;
+
+  constructor(o: { databaseUrl: string; poolSize?: number }) {
+    this.pool = new pg.Pool({ connectionString: o.databaseUrl, max: o.poolSize ?? 10 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('SELECT pg_advisory_lock(7351)');
+      const exists = await c.query("SELECT to_regclass('schema_version') AS t");
+      const current = exists.rows[0].t ? Number((await c.query('SELECT max(version) AS v FROM schema_version')).rows[0].v) : 0;
+      for (const m of DISTRICT_MIGRATIONS) {
+        if (m.version <= current) continue;
+        await c.query('BEGIN');
+        await c.query(m.sql);
+        if (m.version > 1) await c.query('INSERT INTO schema_version VALUES ($1)', [m.version]);
+        await c.query('COMMIT');
+      }
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(7351)').catch(() => undefined);
+      c.release();
+    }
+  }
+
+  /** A one-time enrolment token for one appliance id, valid for `hours`. */
+  async createToken(applianceId: string, school = '', hours = 72): Promise<string> {
+    const token = randomBytes(18).toString('base64url');
+    await this.pool.query("INSERT INTO enrol_tokens (token_hash, appliance_id, school, expires_at) VALUES ($1, $2, $3, now() + make_interval(hours => $4))", [sha256(token), applianceId, school, hours]);
+    return token;
+  }
+
+  app(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.post('/v1/enrol', express.json({ limit: '16kb' }), (req, res, next) => void this.#enrol(req, res).catch(next));
+    app.post('/v1/batches', express.raw({ type: () => true, limit: MAX_BODY }), (req, res, next) => void this.#batch(req, res).catch(next));
+    app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
+    app.get('/v1/health', (_req, res) => void this.pool.query('SELECT 1').then(() => res.json({ status: 'ok' }), () => res.status(503).json({ status: 'database unreachable' })));
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      if (err instanceof Refusal) return void res.status(err.status).json({ error: err.code, message: err.message, ...err.extra });
+      const e = err as { type?: string; status?: number; message?: string };
+      if (e.type === 'entity.too.large' || e.type === 'entity.parse.failed') return void res.status(e.status ?? 400).json({ error: 'invalid_input', message: e.message });
+      res.status(500).json({ error: 'internal', message: 'internal error' });
+    });
+    return app;
+  }
+
+  async #enrol(req: Request, res: Response): Promise<void> {
+    const b = req.body as { token?: unknown; applianceId?: unknown; publicKey?: unknown };
+    if (typeof b.token !== 'string' || typeof b.applianceId !== 'string' || typeof b.publicKey !== 'string' || !b.publicKey.includes('BEGIN PUBLIC KEY')) {
+      throw new Refusal(400, 'invalid_input', 'expected {token, applianceId, publicKey (PEM)}');
+    }
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const t = await c.query('SELECT appliance_id, school FROM enrol_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE', [sha256(b.token)]);
+      if (t.rowCount === 0) throw new Refusal(403, 'bad_token', 'unknown, used or expired enrolment token');
+      if (t.rows[0].appliance_id !== b.applianceId) throw new Refusal(403, 'bad_token', `this token is for appliance '${t.rows[0].appliance_id}'`);
+      await c.query('UPDATE enrol_tokens SET used_at = now() WHERE token_hash = $1', [sha256(b.token)]);
+      // Re-enrolment (a replaced box) takes the new key; its stream positions stay.
+      await c.query(
+        'INSERT INTO appliances (id, public_key, school) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, enrolled_at = now()',
+        [b.applianceId, b.publicKey, t.rows[0].school],
+      );
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+    res.status(201).json({ applianceId: b.applianceId });
+  }
+
+  async #publicKey(applianceId: string): Promise<string> {
+    const r = await this.pool.query('SELECT public_key FROM appliances WHERE id = $1', [applianceId]);
+    if (r.rowCount === 0) throw new Refusal(401, 'unknown_appliance', `appliance '${applianceId}' is not enrolled`);
+    return r.rows[0].public_key as string;
+  }
+
+  async #state(req: Request, res: Response): Promise<void> {
+    const b = req.body as { applianceId?: string; nonce?: string; signature?: string };
+    if (!b.applianceId || !b.nonce || !b.signature) throw new Refusal(400, 'invalid_input', 'expected {applianceId, nonce, signature}');
+    if (!verifyText(`classedge-state-v1\n${b.applianceId}\n${b.nonce}`, b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', 'state request signature does not verify');
+    const r = await this.pool.query('SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1', [b.applianceId]);
+    res.json({ streams: Object.fromEntries(r.rows.map((x: { stream: string; committed_seq: string }) => [x.stream, Number(x.committed_seq)])) });
+  }
+
+  async #batch(req: Request, res: Response): Promise<void> {
+    const hdr = (name: string): string => {
+      const v = req.get(name);
+      if (!v) throw new Refusal(400, 'invalid_input', `missing header ${name}`);
+      return v;
+    };
+    const h = { appliance: hdr(H.appliance), batch: hdr(H.batch), stream: hdr(H.stream), first: Number(hdr(H.first)), last: Number(hdr(H.last)) };
+    if (!/^[0-9a-f-]{36}$/.test(h.batch) || !Number.isSafeInteger(h.first) || !Number.isSafeInteger(h.last) || h.first < 1 || h.last < h.first) {
+      throw new Refusal(400, 'invalid_input', 'batch id must be a UUID and 1 <= first <= last');
+    }
+    const body = req.body as Buffer;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
+    if (!verifyBatch(h, body, hdr(H.signature), await this.#publicKey(h.appliance))) throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
+    let lines: BatchLine[];
+    try {
+      const text = gunzipSync(body, { maxOutputLength: MAX_INFLATED }).toString('utf8');
+      lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as BatchLine);
+    } catch (err) {
+      throw new Refusal(400, 'invalid_input', `body is not gzip NDJSON: ${(err as Error).message}`);
+    }
+    if (lines.length !== h.last - h.first + 1 || lines.some((l, i) => l.seq !== h.first + i || !/^\d{4}-\d{2}-\d{2}$/.test(l.day))) {
+      throw new Refusal(400, 'invalid_input', `lines must be seq ${h.first}..${h.last} without gaps, each with a day`);
+    }
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('INSERT INTO stream_state (appliance_id, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING', [h.appliance, h.stream]);
+      const st = await c.query('SELECT committed_seq FROM stream_state WHERE appliance_id = $1 AND stream = $2 FOR UPDATE', [h.appliance, h.stream]);
+      const committed = Number(st.rows[0].committed_seq);
+      const seen = await c.query('SELECT 1 FROM batches WHERE appliance_id = $1 AND batch_id = $2', [h.appliance, h.batch]);
+      if (seen.rowCount) throw new Refusal(409, 'replayed', `batch ${h.batch} was already applied`, { committedSeq: committed });
+      if (h.first > committed + 1) throw new Refusal(409, 'gap', `expected the stream to continue at ${committed + 1}, got ${h.first}`, { committedSeq: committed });
+      // Multi-row insert through arrays: one statement per batch, whatever its size.
+      await c.query(
+        `INSERT INTO records (appliance_id, stream, seq, day, payload)
+         SELECT $1, $2, s, d::date, p::jsonb FROM unnest($3::bigint[], $4::text[], $5::text[]) AS t(s, d, p)
+         ON CONFLICT DO NOTHING`,
+        [h.appliance, h.stream, lines.map((l) => l.seq), lines.map((l) => l.day), lines.map((l) => JSON.stringify(l.payload))],
+      );
+      const next = Math.max(committed, h.last);
+      await c.query('UPDATE stream_state SET committed_seq = $3, updated_at = now() WHERE appliance_id = $1 AND stream = $2', [h.appliance, h.stream, next]);
+      await c.query('INSERT INTO batches (appliance_id, batch_id, stream, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5)', [h.appliance, h.batch, h.stream, h.first, h.last]);
+      await c.query('UPDATE appliances SET last_seen = now() WHERE id = $1', [h.appliance]);
+      await c.query('COMMIT');
+      res.json({ committedSeq: next });
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer(this.app());
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
+    this.#server?.closeAllConnections();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,52 @@
+/** The district database: numbered migrations, applied in order in one transaction each. */
+export const DISTRICT_MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE appliances (
+  id          text PRIMARY KEY,
+  public_key  text NOT NULL,
+  school      text NOT NULL DEFAULT '',
+  enrolled_at timestamptz NOT NULL DEFAULT now(),
+  last_seen   timestamptz
+);
+CREATE TABLE enrol_tokens (
+  token_hash   text PRIMARY KEY,
+  appliance_id text NOT NULL,
+  school       text NOT NULL DEFAULT '',
+  expires_at   timestamptz NOT NULL,
+  used_at      timestamptz
+);
+-- Batch ids already applied: a replayed batch is refused by its id.
+CREATE TABLE batches (
+  appliance_id text NOT NULL REFERENCES appliances(id),
+  batch_id     uuid NOT NULL,
+  stream       text NOT NULL,
+  first_seq    bigint NOT NULL,
+  last_seq     bigint NOT NULL,
+  received_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (appliance_id, batch_id)
+);
+CREATE TABLE stream_state (
+  appliance_id  text NOT NULL REFERENCES appliances(id),
+  stream        text NOT NULL,
+  committed_seq bigint NOT NULL DEFAULT 0,
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (appliance_id, stream)
+);
+-- Every record of every appliance, partitioned by day (high-volume streams grow by millions a day);
+-- (appliance, stream, seq) makes a commit idempotent.
+CREATE TABLE records (
+  appliance_id text NOT NULL,
+  stream       text NOT NULL,
+  seq          bigint NOT NULL,
+  day          date NOT NULL,
+  payload      jsonb NOT NULL,
+  PRIMARY KEY (appliance_id, stream, seq, day)
+) PARTITION BY RANGE (day);
+CREATE TABLE records_default PARTITION OF records DEFAULT;
+CREATE TABLE schema_version (version integer NOT NULL);
+INSERT INTO schema_version VALUES (1);
+`,
+  },
+];

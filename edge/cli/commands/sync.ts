@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { applianceKey, readEnrolment, writeEnrolment } from '../../sync/keys.js';
+import { SyncAgent } from '../../../cloud-sync/agent/agent.js';
+import { createLogger } from '../../log.js';
+import { ClassEdgeError } from '../../errors.js';
+import { cliActor, loadCliConfig, print, table, withStore, type CommonOptions } from '../io.js';
+
+export function registerSync(program: Command): void {
+  program
+    .command('enrol')
+    .description("Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's.")
+    .requiredOption('--district <url>', 'district receiver, e.g. https://sync.district.example')
+    .requiredOption('--token <token>', 'one-time enrolment token from classedge-district token create')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: CommonOptions & { district: string; token: string }) => {
+      const config = loadCliConfig(opts);
+      const { publicKeyPem } = applianceKey(config.dataDir);
+      const res = await fetch(new URL('/v1/enrol', opts.district), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: opts.token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await res.json().catch(() => ({}))) as { message?: string };
+      if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
+      const e = { districtUrl: opts.district, applianceId: config.appliance.id, enrolledAt: Date.now() };
+      writeEnrolment(config.dataDir, e);
+      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }));
+      print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
+    });
+
+  const sync = program.command('sync').description('The district sync: what has been sent, what waits.');
+  sync
+    .command('status')
+    .description('Per stream: confirmed by the district, backlog, last success and last error.')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--json', 'print as JSON')
+    .action((opts: CommonOptions) => {
+      const config = loadCliConfig(opts);
+      const enrolment = readEnrolment(config.dataDir);
+      const streams = withStore(config, (store) => new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) }).streams());
+      print(opts, { enrolled: enrolment !== undefined, district: enrolment?.districtUrl ?? null, window: config.sync.bulkWindow, streams }, () =>
+        [
+          enrolment ? `district ${enrolment.districtUrl} (appliance ${enrolment.applianceId})` : 'not enrolled: nothing is sent (classedge enrol)',
+          `bulk window ${config.sync.bulkWindow.from}-${config.sync.bulkWindow.to} local time`,
+          table(
+            streams.map((s) => ({ ...s, lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : null })),
+            ['stream', 'confirmedSeq', 'backlog', 'lastSuccessAt', 'lastError'],
+          ),
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,61 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './env.js';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+
+export interface TestPostgres {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real PostgreSQL from Debian in a temp directory on a random loopback port, owned by the
+ * `postgres` user (the server refuses to run as root), trust authentication on loopback only.
+ */
+export async function startPostgres(): Promise<TestPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'classedge-pg-'));
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (process.getuid?.() === 0) chownSync(dir, uid, gid);
+  const data = join(dir, 'data');
+  // As root, run the server as `postgres` (it refuses root); otherwise as whoever runs the tests.
+  const as = process.getuid?.() === 0 ? { uid, gid } : {};
+  const init = spawnSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], { encoding: 'utf8', ...as });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = await freePort();
+  const child = spawn(`${BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'], ...as });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const base = `postgresql://postgres@127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const c = new pg.Client({ connectionString: `${base}/postgres` });
+      await c.connect();
+      await c.query('CREATE DATABASE district');
+      await c.end();
+      break;
+    } catch (err) {
+      if (i > 100 || child.exitCode !== null) throw new Error(`postgres did not start: ${String(err)}\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url: `${base}/district`,
+    port,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        await gone;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { FaultProxy } from './helpers/fault-proxy.js';
+import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from './helpers/appliance.js';
+import { ApiClient } from './helpers/api-client.js';
+import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
+import { DistrictReceiver } from '../cloud-sync/server/district.js';
+import { H, newKeyPair, privateKeyFrom, signBatch } from '../cloud-sync/protocol.js';
+import { applianceKey } from '../edge/sync/keys.js';
+
+let pgsql: TestPostgres;
+before(async () => {
+  pgsql = await startPostgres();
+});
+after(async () => pgsql.stop());
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+async function startReceiverProcess(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'classedge-district.js'), 'serve', '--database', pgsql.url, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => /listening/.test(d.toString()) && resolve()));
+  return child;
+}
+
+/** Produce records of every kind on the appliance: readings, an environment alert raised and cleared. */
+async function produce(t: TestAppliance, readings: number, base: number): Promise<void> {
+  for (let i = 0; i < readings; i += 1000) {
+    const rows = Array.from({ length: Math.min(1000, readings - i) }, (_, k) => ({ deviceId: 'co2-a', metric: 'co2_ppm', value: 500 + ((i + k) % 400), ts: base + i + k, receivedAt: Date.now() }));
+    await t.appliance.readings.submitAsync(rows);
+  }
+}
+
+async function districtCounts(applianceId: string): Promise<Record<string, { n: number; sum: string }>> {
+  const c = new DistrictReceiver({ databaseUrl: pgsql.url });
+  const r = await c.pool.query(
+    "SELECT stream, count(*)::int AS n, md5(string_agg(seq::text || ':' || payload::text, ',' ORDER BY seq)) AS sum FROM records WHERE appliance_id = $1 GROUP BY stream",
+    [applianceId],
+  );
+  await c.pool.end();
+  return Object.fromEntries(r.rows.map((x: { stream: string; n: number; sum: string }) => [x.stream, { n: x.n, sum: x.sum }]));
+}
+
+test('enrol, then every record reaches PostgreSQL exactly once through cut requests, cut responses, corrupted bytes and a receiver killed -9', async () => {
+  const districtPort = await freePort();
+  let receiver = await startReceiverProcess(districtPort);
+  const proxy = new FaultProxy({ host: '127.0.0.1', port: districtPort });
+  const proxyPort = await proxy.listen();
+  const dir = tempDir('classedge-sync-');
+  let t: TestAppliance | undefined;
+  try {
+    const token = await run(process.execPath, [join(ROOT, 'bin', 'classedge-district.js'), 'token', 'create', '--appliance', 'room-101', '--database', pgsql.url]);
+    assert.equal(token.code, 0, token.err);
+    // The classroom's configuration (with its appliance id) exists before enrolment.
+    t = await startTestAppliance(`appliance: { id: room-101 }\nsync: { intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`, { keepDir: dir.path });
+    await t.stop();
+    const again = await run(process.execPath, [CLI, 'enrol', '--district', `http://127.0.0.1:${proxyPort}`, '--token', token.out.trim(), '--config', join(dir.path, 'config.yaml')]);
+    assert.equal(again.code, 0, again.err + again.out);
+    const reuse = await run(process.execPath, [CLI, 'enrol', '--district', `http://127.0.0.1:${proxyPort}`, '--token', token.out.trim(), '--config', join(dir.path, 'config.yaml')]);
+    assert.equal(reuse.code, 2, 'a one-time token works once');
+    assert.match(reuse.err, /used or expired/);
+
+    t = await startTestAppliance(`appliance: { id: room-101 }\nsync: { intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`, { keepDir: dir.path });
+    const base = Date.parse('2026-11-23T00:00:00Z');
+    await produce(t, 20_000, base);
+    // An environment alert, raised then cleared: two outbox records of a priority stream.
+    await t.appliance.readings.submitAsync([{ deviceId: 'co2-a', metric: 'co2_ppm', value: 1500, ts: base + 50_000, receivedAt: Date.now() }]);
+    await t.appliance.readings.submitAsync([{ deviceId: 'co2-a', metric: 'co2_ppm', value: 600, ts: base + 50_001, receivedAt: Date.now() }]);
+    proxy.faults.push('cut-request', 'cut-response', 'corrupt', 'delay');
+    t.appliance.sync.requestBulk();
+    // Mid-way, the receiver dies hard and comes back.
+    await waitFor(async () => ((await districtCounts('room-101')).readings?.n ?? 0) > 0 || undefined, 'first readings committed', 20_000);
+    receiver.kill('SIGKILL');
+    await new Promise((r) => receiver.once('exit', r));
+    await new Promise((r) => setTimeout(r, 300));
+    receiver = await startReceiverProcess(districtPort);
+    t.appliance.sync.requestBulk();
+    await waitFor(() => (t?.appliance.sync.streams().every((s) => s.backlog === 0) ? true : undefined), 'every stream drained', 60_000, 100).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(t?.appliance.sync.streams())} ${JSON.stringify(t?.appliance.sync.status())} ${t?.logs.filter((l) => l.includes('sync')).slice(-5).join('')}`);
+    });
+    assert.ok(proxy.applied.length >= 4, `faults applied: ${proxy.applied.join(', ')}`);
+    const got = await districtCounts('room-101');
+    // Exactly what was produced, by count and by content checksum.
+    const local = t.appliance.store.db.prepare<[], { n: number; sum: number }>("SELECT count(*) AS n, sum(value) AS sum FROM readings WHERE device_id = 'co2-a'").get();
+    assert.equal(got.readings?.n, local?.n);
+    const c = new DistrictReceiver({ databaseUrl: pgsql.url });
+    const sum = (await c.pool.query("SELECT sum((payload->>'value')::float) AS s FROM records WHERE appliance_id = 'room-101' AND stream = 'readings'")).rows[0].s;
+    await c.pool.end();
+    assert.equal(Number(sum), local?.sum);
+    assert.equal(got['env-alerts']?.n, 2, 'raised and cleared');
+    assert.equal(t.appliance.store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n, 0, 'confirmed records left the outbox');
+    const status = await run(process.execPath, [CLI, 'sync', 'status', '--json', '--config', join(dir.path, 'config.yaml')]);
+    const st = JSON.parse(status.out) as { enrolled: boolean; streams: { stream: string; backlog: number }[] };
+    assert.equal(st.enrolled, true);
+    assert.ok(st.streams.every((s) => s.backlog === 0));
+    // The admin console shows the same.
+    await seedAccounts(t);
+    const admin = new ApiClient(t.httpUrl);
+    await admin.loginAdmin(ADMIN.username, ADMIN.password);
+    const api = (await admin.get('/api/v1/sync')).body as { enrolled: boolean; streams: { stream: string; confirmedSeq: number }[] };
+    assert.equal(api.enrolled, true);
+    assert.equal(api.streams.find((x) => x.stream === 'readings')?.confirmedSeq, local?.n);
+  } finally {
+    await t?.stop();
+    await proxy.close();
+    receiver.kill('SIGTERM');
+    dir.cleanup();
+  }
+});
+
+test('a tampered batch, one signed by another key, a replay and an unknown appliance are each refused with a reason', async () => {
+  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await receiver.migrate();
+  const port = await receiver.listen(0);
+  const dir = tempDir('classedge-sync-');
+  try {
+    const token = await receiver.createToken('room-202');
+    const { publicKeyPem, privateKey } = applianceKey(dir.path);
+    const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, applianceId: 'room-202', publicKey: publicKeyPem }) });
+    assert.equal(e.status, 201);
+    const body = gzipSync('{"seq":1,"day":"2026-11-23","payload":{"a":1}}\n{"seq":2,"day":"2026-11-23","payload":{"a":2}}');
+    const send = async (b: Buffer, key = privateKey, appliance = 'room-202', batch = randomUUID()): Promise<{ status: number; json: { error?: string; committedSeq?: number } }> => {
+      const h = { appliance, batch, stream: 'env-alerts', first: 1, last: 2 };
+      const r = await fetch(`http://127.0.0.1:${port}/v1/batches`, {
+        method: 'POST',
+        headers: { [H.appliance]: appliance, [H.batch]: batch, [H.stream]: 'env-alerts', [H.first]: '1', [H.last]: '2', [H.signature]: signBatch(h, b, key) },
+        body: b,
+      });
+      return { status: r.status, json: (await r.json()) as { error?: string } };
+    };
+    const tampered = Buffer.from(body);
+    tampered[tampered.length - 5] = (tampered[tampered.length - 5] as number) ^ 1;
+    const h = { appliance: 'room-202', batch: randomUUID(), stream: 'env-alerts', first: 1, last: 2 };
+    const sig = signBatch(h, body, privateKey);
+    const t1 = await fetch(`http://127.0.0.1:${port}/v1/batches`, { method: 'POST', headers: { [H.appliance]: h.appliance, [H.batch]: h.batch, [H.stream]: h.stream, [H.first]: '1', [H.last]: '2', [H.signature]: sig }, body: tampered });
+    assert.equal(t1.status, 401);
+    assert.match(((await t1.json()) as { message: string }).message, /tampered/);
+    const other = await send(body, privateKeyFrom(newKeyPair().privateKeyPem));
+    assert.deepEqual([other.status, other.json.error], [401, 'bad_signature']);
+    assert.deepEqual([(await send(body, privateKey, 'room-999')).json.error], ['unknown_appliance']);
+    const batch = randomUUID();
+    const ok = await send(body, privateKey, 'room-202', batch);
+    assert.deepEqual([ok.status, ok.json.committedSeq], [200, 2]);
+    const replay = await send(body, privateKey, 'room-202', batch);
+    assert.deepEqual([replay.status, replay.json.error, replay.json.committedSeq], [409, 'replayed', 2]);
+    const n = (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'room-202'")).rows[0].n;
+    assert.equal(n, 2, 'nothing applied twice');
+  } finally {
+    await receiver.close();
+    dir.cleanup();
+  }
+});
