@@ -10,6 +10,7 @@ import { kioskFigures } from './kiosk-figures.js';
 import { environmentFigures } from './environment-figures.js';
 import { displayFigures } from './display-figures.js';
 import { healthFigures } from './health-figures.js';
+import { syncFigures } from './sync-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -111,4 +112,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures];
