@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
@@ -12,6 +13,9 @@ import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
 import { DistrictReceiver } from '../cloud-sync/server/district.js';
 import { H, newKeyPair, privateKeyFrom, signBatch } from '../cloud-sync/protocol.js';
 import { applianceKey } from '../edge/sync/keys.js';
+import { SyncAgent } from '../cloud-sync/agent/agent.js';
+import { createLogger } from '../edge/log.js';
+import { spawnAppliance } from './helpers/child.js';
 
 let pgsql: TestPostgres;
 before(async () => {
@@ -158,6 +162,50 @@ test('a tampered batch, one signed by another key, a replay and an unknown appli
     assert.deepEqual([replay.status, replay.json.error, replay.json.committedSeq], [409, 'replayed', 2]);
     const n = (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'room-202'")).rows[0].n;
     assert.equal(n, 2, 'nothing applied twice');
+  } finally {
+    await receiver.close();
+    dir.cleanup();
+  }
+});
+
+test('the appliance killed -9 during an upload, then restarted with its clock a day ahead: the district still gets every record once', async () => {
+  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await receiver.migrate();
+  const port = await receiver.listen(0);
+  const dir = tempDir('classedge-sync-');
+  try {
+    // A classroom's store with 60 000 readings waiting, enrolled, its bulk window open all day.
+    let t = await startTestAppliance(`appliance: { id: room-303 }\nsync: { intervalMs: 100000 }`, { keepDir: dir.path });
+    await produce(t, 60_000, Date.parse('2026-11-23T00:00:00Z'));
+    await t.stop();
+    const token = await receiver.createToken('room-303');
+    const yaml = `dataDir: ${JSON.stringify(dir.path)}\nappliance: { id: room-303 }\nsync: { intervalMs: 200, batchMaxRecords: 2000, retryMaxMs: 1000, bulkWindow: { from: '00:00', to: '23:59' } }\n`;
+    writeFileSync(join(dir.path, 'config.yaml'), yaml);
+    const enrol = await run(process.execPath, [CLI, 'enrol', '--district', `http://127.0.0.1:${port}`, '--token', token, '--config', join(dir.path, 'config.yaml')]);
+    assert.equal(enrol.code, 0, enrol.err);
+    const count = async (): Promise<number> => (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'room-303'")).rows[0].n as number;
+    let app = await spawnAppliance(dir.path, ['--config', join(dir.path, 'config.yaml')]);
+    await waitFor(async () => ((await count()) >= 10_000 ? true : undefined), 'part of the upload committed', 30_000);
+    app.child.kill('SIGKILL');
+    await app.exited;
+    const mid = await count();
+    assert.ok(mid < 60_000, 'killed before the end');
+    // Back up: it resumes from the district's own position.
+    app = await spawnAppliance(dir.path, ['--config', join(dir.path, 'config.yaml')]);
+    await waitFor(async () => ((await count()) === 60_000 ? true : undefined), 'every reading committed', 60_000);
+    app.child.kill('SIGTERM');
+    await app.exited;
+    const dupes = (await receiver.pool.query("SELECT count(*) - count(DISTINCT seq) AS d FROM records WHERE appliance_id = 'room-303'")).rows[0].d;
+    assert.equal(Number(dupes), 0);
+    // An agent whose clock is a day ahead still sends, and the district still takes it.
+    t = await startTestAppliance(`appliance: { id: room-303 }\nsync: { intervalMs: 100000 }`, { keepDir: dir.path });
+    await t.appliance.readings.submitAsync([{ deviceId: 'late', metric: 'co2_ppm', value: 777, ts: Date.now() + 86_400_000, receivedAt: Date.now() }]);
+    const skewed = new SyncAgent({ config: t.config, store: t.appliance.store, log: createLogger({ level: 'silent' }), now: () => Date.now() + 86_400_000 });
+    await skewed.start();
+    skewed.requestBulk();
+    await waitFor(async () => ((await count()) === 60_001 ? true : undefined), 'the skewed reading committed', 20_000);
+    await skewed.stop();
+    await t.stop();
   } finally {
     await receiver.close();
     dir.cleanup();
