@@ -152,6 +152,8 @@ test('a tampered batch, one signed by another key, a replay and an unknown appli
     const t1 = await fetch(`http://127.0.0.1:${port}/v1/batches`, { method: 'POST', headers: { [H.appliance]: h.appliance, [H.batch]: h.batch, [H.stream]: h.stream, [H.first]: '1', [H.last]: '2', [H.signature]: sig }, body: tampered });
     assert.equal(t1.status, 401);
     assert.match(((await t1.json()) as { message: string }).message, /tampered/);
+    const badDay = await send(gzipSync('{"seq":1,"day":"2026-02-30","payload":{}}\n{"seq":2,"day":"2026-13-45","payload":{}}'));
+    assert.deepEqual([badDay.status, badDay.json.error], [400, 'invalid_input']);
     const other = await send(body, privateKeyFrom(newKeyPair().privateKeyPem));
     assert.deepEqual([other.status, other.json.error], [401, 'bad_signature']);
     assert.deepEqual([(await send(body, privateKey, 'room-999')).json.error], ['unknown_appliance']);
@@ -162,6 +164,9 @@ test('a tampered batch, one signed by another key, a replay and an unknown appli
     assert.deepEqual([replay.status, replay.json.error, replay.json.committedSeq], [409, 'replayed', 2]);
     const n = (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'room-202'")).rows[0].n;
     assert.equal(n, 2, 'nothing applied twice');
+    // The day's rows are in the day's own partition.
+    const part = (await receiver.pool.query("SELECT tableoid::regclass::text AS p FROM records WHERE appliance_id = 'room-202' LIMIT 1")).rows[0].p;
+    assert.equal(part, 'records_20261123');
   } finally {
     await receiver.close();
     dir.cleanup();

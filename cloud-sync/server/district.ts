@@ -23,6 +23,13 @@ class Refusal extends Error {
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
+/** A real calendar day as YYYY-MM-DD (it also names a partition). */
+function validDay(d: unknown): boolean {
+  if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
 /**
  * The district receiver. Stateless: the database is the only state, so any number of instances
  * can run behind a load balancer. A batch is verified (known appliance, Ed25519 signature over its
@@ -140,9 +147,10 @@ export class DistrictReceiver {
     } catch (err) {
       throw new Refusal(400, 'invalid_input', `body is not gzip NDJSON: ${(err as Error).message}`);
     }
-    if (lines.length !== h.last - h.first + 1 || lines.some((l, i) => l.seq !== h.first + i || !/^\d{4}-\d{2}-\d{2}$/.test(l.day))) {
-      throw new Refusal(400, 'invalid_input', `lines must be seq ${h.first}..${h.last} without gaps, each with a day`);
+    if (lines.length !== h.last - h.first + 1 || lines.some((l, i) => l.seq !== h.first + i || !validDay(l.day))) {
+      throw new Refusal(400, 'invalid_input', `lines must be seq ${h.first}..${h.last} without gaps, each with a real day (YYYY-MM-DD)`);
     }
+    await this.#ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
@@ -170,6 +178,38 @@ export class DistrictReceiver {
       throw err;
     } finally {
       c.release();
+    }
+  }
+
+  readonly #partitions = new Set<string>();
+
+  /**
+   * One partition per day, made before the day's first rows arrive (a day already holding rows in
+   * the default partition keeps them there). An advisory lock per day keeps concurrent receivers
+   * from racing on the same CREATE.
+   */
+  async #ensurePartitions(days: string[]): Promise<void> {
+    for (const day of days) {
+      if (this.#partitions.has(day)) continue;
+      // `day` passed the batch's YYYY-MM-DD check, so it is safe to put into the table name.
+      const name = `records_${day.replace(/-/g, '')}`;
+      const c = await this.pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+        const exists = await c.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
+        const inDefault = exists.rowCount ? null : await c.query('SELECT 1 FROM records_default WHERE day = $1 LIMIT 1', [day]);
+        if (!exists.rowCount && !inDefault?.rowCount) {
+          await c.query(`CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`);
+        }
+        await c.query('COMMIT');
+        this.#partitions.add(day);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
     }
   }
 
