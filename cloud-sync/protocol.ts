@@ -70,3 +70,15 @@ export function privateKeyFrom(pem: string): KeyObject {
 export function publicPemOf(key: KeyObject): string {
   return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
 }
+
+/** Canonical JSON: keys sorted, so a signature covers the meaning, not the spelling. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** What a desired-configuration signature covers: the appliance, the version and the settings. */
+export function configSigningString(applianceId: string, version: number, config: unknown): string {
+  return ['classedge-config-v1', applianceId, String(version), createHash('sha256').update(canonicalJson(config)).digest('hex')].join('\n');
+}

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
@@ -212,6 +212,53 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
     await skewed.stop();
     await t.stop();
   } finally {
+    await receiver.close();
+    dir.cleanup();
+  }
+});
+
+test('district configuration: signed and newer is applied through the schema; invalid, tampered and older are refused and reported', async () => {
+  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await receiver.migrate();
+  const port = await receiver.listen(0);
+  const dir = tempDir('classedge-sync-');
+  let t: TestAppliance | undefined;
+  try {
+    t = await startTestAppliance(`appliance: { id: room-404 }\nsync: { intervalMs: 200, retryMaxMs: 1000 }`, { keepDir: dir.path });
+    await t.stop();
+    const token = await receiver.createToken('room-404');
+    const file = join(dir.path, 'config.yaml');
+    const enrol = await run(process.execPath, [CLI, 'enrol', '--district', `http://127.0.0.1:${port}`, '--token', token, '--config', file]);
+    assert.equal(enrol.code, 0, enrol.err);
+    t = await startTestAppliance(`appliance: { id: room-404 }\nsync: { intervalMs: 200, retryMaxMs: 1000 }`, { keepDir: dir.path });
+    const applied = async (): Promise<string | undefined> => (await receiver.pool.query("SELECT version || ' ' || result AS r FROM applied_config WHERE appliance_id = 'room-404'")).rows[0]?.r as string | undefined;
+    const text = (): string => readFileSync(file, 'utf8');
+
+    await receiver.publishConfig({ appliance: 'room-404' }, { kiosk: { idleLockSeconds: 600 }, timetable: { holidays: ['2026-12-25'] } });
+    await waitFor(async () => ((await applied()) === '1 applied' ? true : undefined), 'v1 applied', 15_000);
+    assert.match(text(), /idleLockSeconds: 600/);
+    assert.match(text(), /2026-12-25/);
+
+    await receiver.publishConfig({ appliance: 'room-404' }, { kiosk: { idleLockSeconds: 5 } });
+    await waitFor(async () => ((await applied())?.startsWith('2 refused') ? true : undefined), 'v2 refused', 15_000);
+    assert.match((await applied()) ?? '', />= 30/, 'the schema\'s own message');
+    assert.match(text(), /idleLockSeconds: 600/, 'nothing applied');
+
+    await receiver.publishConfig({ appliance: 'room-404' }, { kiosk: { idleLockSeconds: 700 } });
+    await receiver.pool.query(`UPDATE desired_config SET config = '{"kiosk":{"idleLockSeconds":900}}' WHERE appliance_id = 'room-404'`);
+    await waitFor(async () => ((await applied())?.startsWith('3 refused: signature') ? true : undefined), 'v3 refused', 15_000);
+    assert.doesNotMatch(text(), /900/);
+
+    await receiver.publishConfig({ appliance: 'room-404' }, { kiosk: { idleLockSeconds: 800 } });
+    await waitFor(async () => ((await applied()) === '4 applied' ? true : undefined), 'v4 applied', 15_000);
+    // A desired version that went backwards (a restored district database) is not applied.
+    const v2sig = (await receiver.pool.query("SELECT signature FROM desired_config WHERE appliance_id = 'room-404'")).rows[0].signature;
+    await receiver.pool.query("UPDATE desired_config SET version = 3, config = '{\"kiosk\":{\"idleLockSeconds\":700}}', signature = $1 WHERE appliance_id = 'room-404'", [v2sig]);
+    await waitFor(async () => ((await applied())?.startsWith('3 refused: version 3 is older') ? true : undefined), 'older refused', 15_000);
+    assert.match(text(), /idleLockSeconds: 800/);
+    assert.equal(t.appliance.store.audit.list({ limit: 20, action: 'config.pull' }).filter((a) => a.result === 'denied').length, 3);
+  } finally {
+    await t?.stop();
     await receiver.close();
     dir.cleanup();
   }

@@ -8,7 +8,8 @@ import type { Store } from '../../edge/store/store.js';
 import { errorMessage } from '../../edge/errors.js';
 import { localTime, toMinute } from '../../edge/config/timetable.js';
 import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/keys.js';
-import { H, signBatch, signText, type BatchLine } from '../protocol.js';
+import { H, configSigningString, signBatch, signText, verifyText, type BatchLine } from '../protocol.js';
+import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
 export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences'] as const;
@@ -23,6 +24,15 @@ export interface StreamStatus {
   lastError: string | null;
 }
 
+export interface SyncAgentOptions {
+  config: Config;
+  store: Store;
+  log: Logger;
+  /** Where desired configuration from the district is written (the file a start reads). */
+  configSource?: ConfigSource;
+  now?: () => number;
+}
+
 /**
  * Sends every district-bound record exactly once. Each stream is numbered without gaps (readings
  * by their row id, the rest through the outbox the database fills by trigger). A batch is removed
@@ -32,7 +42,7 @@ export interface StreamStatus {
 export class SyncAgent extends BaseComponent {
   readonly name = 'sync';
   readonly kind = 'sync-agent';
-  readonly #o: { config: Config; store: Store; log: Logger; now?: () => number };
+  readonly #o: SyncAgentOptions;
   #enrolment: Enrolment | undefined;
   #key: KeyObject | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -43,7 +53,7 @@ export class SyncAgent extends BaseComponent {
   #bulkRequested = false;
   readonly #c = { batches: 0, records: 0, failures: 0 };
 
-  constructor(o: { config: Config; store: Store; log: Logger; now?: () => number }) {
+  constructor(o: SyncAgentOptions) {
     super();
     this.#o = o;
   }
@@ -100,6 +110,7 @@ export class SyncAgent extends BaseComponent {
     if (now < this.#retryAt) return;
     try {
       await this.#adoptDistrictState();
+      await this.#pullConfig();
       const streams: Stream[] = [...PRIORITY_STREAMS];
       if (this.#bulkRequested || this.#inBulkWindow(now)) streams.push(...BULK_STREAMS);
       for (const s of streams) while ((await this.#sendOne(s)) > 0 && !this.#stopped);
@@ -143,14 +154,60 @@ export class SyncAgent extends BaseComponent {
   }
 
   async #adoptDistrictState(): Promise<void> {
-    const e = this.#enrolment as Enrolment;
-    const nonce = randomBytes(16).toString('hex');
-    const r = await this.#post('/v1/state', JSON.stringify({ applianceId: e.applianceId, nonce, signature: signText(`classedge-state-v1\n${e.applianceId}\n${nonce}`, this.#key as KeyObject) }), {
-      'content-type': 'application/json',
-    });
+    const r = await this.#post('/v1/state', this.#signedBody('classedge-state-v1'), { 'content-type': 'application/json' });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
     for (const [stream, seq] of Object.entries((r.json.streams ?? {}) as Record<string, number>)) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+  }
+
+  #signedBody(kind: string, extra = ''): string {
+    const e = this.#enrolment as Enrolment;
+    const nonce = randomBytes(16).toString('hex');
+    return JSON.stringify({ applianceId: e.applianceId, nonce, signature: signText(`${kind}\n${e.applianceId}\n${nonce}${extra}`, this.#key as KeyObject) });
+  }
+
+  configVersion(): number {
+    return Number(this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-version'").get()?.value ?? 0);
+  }
+
+  /**
+   * The twin: the district's desired configuration, applied only when signed by the district and
+   * newer than what was applied, through the same validation as the local file; the outcome is
+   * reported back either way.
+   */
+  async #pullConfig(): Promise<void> {
+    const e = this.#enrolment as Enrolment;
+    const r = await this.#post('/v1/config', this.#signedBody('classedge-config-request-v1'), { 'content-type': 'application/json' });
+    if (r.status !== 200) throw new Error(`config query: HTTP ${r.status}`);
+    const version = Number(r.json.version ?? 0);
+    const applied = this.configVersion();
+    // What was refused is remembered by version and signature: the same publication is refused once.
+    const publication = `${version} ${String(r.json.signature ?? '')}`;
+    const refused = this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
+    if (version === 0 || version === applied || publication === refused) return;
+    const report = async (result: string): Promise<void> => {
+      const body = JSON.parse(this.#signedBody('classedge-config-applied-v1', `\n${version}\n${result}`)) as Record<string, unknown>;
+      await this.#post('/v1/config/applied', JSON.stringify({ ...body, version, result }), { 'content-type': 'application/json' });
+    };
+    const refuse = async (why: string): Promise<void> => {
+      this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('config-refused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(publication);
+      this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'denied', detail: { why } });
+      this.#o.log.warn({ version, why }, 'district configuration refused');
+      await report(`refused: ${why}`);
+    };
+    if (version < applied) return refuse(`version ${version} is older than the applied ${applied}`);
+    const config = r.json.config as Record<string, unknown>;
+    if (!verifyText(configSigningString(e.applianceId, version, config), String(r.json.signature ?? ''), e.districtPublicKeyPem)) return refuse('signature does not verify with the district key');
+    if (!this.#o.configSource) return refuse('this appliance has no configuration file to write');
+    try {
+      editConfig(this.#o.configSource, toChanges(config), { dryRun: false });
+    } catch (err) {
+      return refuse(errorMessage(err));
+    }
+    this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('config-version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(version));
+    this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'ok', detail: { paths: toChanges(config).map((c) => c.path) } });
+    this.#o.log.info({ version }, 'district configuration applied; it takes effect at the next start');
+    await report('applied');
   }
 
   #lines(stream: Stream, after: number): BatchLine[] {

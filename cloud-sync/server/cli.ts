@@ -32,6 +32,22 @@ export function districtProgram(): Command {
       await r.pool.end();
       process.stdout.write(o.json ? `${JSON.stringify({ appliance: o.appliance, token })}\n` : `${token}\n`);
     });
+  db(program.command('config').command('publish').description('Publish signed desired configuration (a partial settings file, JSON or YAML) to one appliance, a school, or all.'))
+    .requiredOption('--file <file>', 'settings to set, e.g. {"kiosk": {"idleLockSeconds": 600}}')
+    .option('--appliance <id>', 'one appliance')
+    .option('--school <name>', 'every appliance of a school')
+    .option('--all', 'every appliance')
+    .action(async (o: { database: string; file: string; appliance?: string; school?: string; all?: boolean }) => {
+      const { readFileSync } = await import('node:fs');
+      const { parse } = await import('yaml');
+      const config = parse(readFileSync(o.file, 'utf8')) as Record<string, unknown>;
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const versions = await r.publishConfig({ ...(o.appliance ? { appliance: o.appliance } : {}), ...(o.school ? { school: o.school } : {}), all: o.all === true }, config);
+      await r.pool.end();
+      process.stdout.write(`${JSON.stringify(versions)}
+`);
+    });
   db(program.command('appliances').description('Enrolled appliances, when each was last seen, and each stream\'s committed position.'))
     .option('--json', 'print as JSON')
     .action(async (o: { database: string; json?: boolean }) => {
@@ -39,7 +55,9 @@ export function districtProgram(): Command {
       await r.migrate();
       const rows = (
         await r.pool.query(
-          `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams
+          `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams,
+             (SELECT version FROM desired_config d WHERE d.appliance_id = a.id) AS desired_config,
+             (SELECT version || ' ' || result FROM applied_config c WHERE c.appliance_id = a.id) AS applied_config
            FROM appliances a LEFT JOIN stream_state s ON s.appliance_id = a.id GROUP BY a.id ORDER BY a.id`,
         )
       ).rows;

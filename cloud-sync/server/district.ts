@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import pg from 'pg';
-import { H, verifyBatch, verifyText, type BatchLine } from '../protocol.js';
+import { H, configSigningString, newKeyPair, privateKeyFrom, signText, verifyBatch, verifyText, type BatchLine } from '../protocol.js';
 import { DISTRICT_MIGRATIONS } from './schema.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -57,6 +57,8 @@ export class DistrictReceiver {
         if (m.version > 1) await c.query('INSERT INTO schema_version VALUES ($1)', [m.version]);
         await c.query('COMMIT');
       }
+      const k = newKeyPair();
+      await c.query('INSERT INTO district_keys (id, private_key, public_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING', [k.privateKeyPem, k.publicKeyPem]);
     } finally {
       await c.query('SELECT pg_advisory_unlock(7351)').catch(() => undefined);
       c.release();
@@ -70,12 +72,43 @@ export class DistrictReceiver {
     return token;
   }
 
+  async #districtKey(): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+    const r = await this.pool.query('SELECT private_key, public_key FROM district_keys WHERE id = 1');
+    return { privateKeyPem: r.rows[0].private_key as string, publicKeyPem: r.rows[0].public_key as string };
+  }
+
+  /**
+   * Publish desired configuration (partial settings) to appliances: each gets the next version,
+   * signed with the district key. Returns the versions by appliance.
+   */
+  async publishConfig(target: { appliance?: string; school?: string; all?: boolean }, config: Record<string, unknown>): Promise<Record<string, number>> {
+    const key = privateKeyFrom((await this.#districtKey()).privateKeyPem);
+    const ids = (
+      await this.pool.query('SELECT id FROM appliances WHERE ($1::text IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3', [target.appliance ?? null, target.school ?? null, target.all === true])
+    ).rows.map((r: { id: string }) => r.id);
+    const out: Record<string, number> = {};
+    for (const id of ids) {
+      const prev = (await this.pool.query('SELECT version FROM desired_config WHERE appliance_id = $1', [id])).rows[0]?.version as number | undefined;
+      const version = (prev ?? 0) + 1;
+      const signature = signText(configSigningString(id, version, config), key);
+      await this.pool.query(
+        `INSERT INTO desired_config (appliance_id, version, config, signature) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (appliance_id) DO UPDATE SET version = excluded.version, config = excluded.config, signature = excluded.signature, published_at = now()`,
+        [id, version, JSON.stringify(config), signature],
+      );
+      out[id] = version;
+    }
+    return out;
+  }
+
   app(): express.Express {
     const app = express();
     app.disable('x-powered-by');
     app.post('/v1/enrol', express.json({ limit: '16kb' }), (req, res, next) => void this.#enrol(req, res).catch(next));
     app.post('/v1/batches', express.raw({ type: () => true, limit: MAX_BODY }), (req, res, next) => void this.#batch(req, res).catch(next));
     app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
+    app.post('/v1/config', express.json({ limit: '16kb' }), (req, res, next) => void this.#config(req, res).catch(next));
+    app.post('/v1/config/applied', express.json({ limit: '16kb' }), (req, res, next) => void this.#applied(req, res).catch(next));
     app.get('/v1/health', (_req, res) => void this.pool.query('SELECT 1').then(() => res.json({ status: 'ok' }), () => res.status(503).json({ status: 'database unreachable' })));
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       if (err instanceof Refusal) return void res.status(err.status).json({ error: err.code, message: err.message, ...err.extra });
@@ -110,7 +143,32 @@ export class DistrictReceiver {
     } finally {
       c.release();
     }
-    res.status(201).json({ applianceId: b.applianceId });
+    res.status(201).json({ applianceId: b.applianceId, districtPublicKey: (await this.#districtKey()).publicKeyPem });
+  }
+
+  /** A signed request from an appliance: `kind` keeps one kind of request from standing in for another. */
+  async #signed(req: Request, kind: string, extra = ''): Promise<string> {
+    const b = req.body as { applianceId?: string; nonce?: string; signature?: string };
+    if (!b.applianceId || !b.nonce || !b.signature) throw new Refusal(400, 'invalid_input', 'expected {applianceId, nonce, signature}');
+    if (!verifyText(`${kind}\n${b.applianceId}\n${b.nonce}${extra}`, b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', `${kind} signature does not verify`);
+    return b.applianceId;
+  }
+
+  async #config(req: Request, res: Response): Promise<void> {
+    const id = await this.#signed(req, 'classedge-config-request-v1');
+    const r = await this.pool.query('SELECT version, config, signature FROM desired_config WHERE appliance_id = $1', [id]);
+    res.json(r.rowCount ? { version: r.rows[0].version, config: r.rows[0].config, signature: r.rows[0].signature } : { version: 0 });
+  }
+
+  async #applied(req: Request, res: Response): Promise<void> {
+    const b = req.body as { version?: unknown; result?: unknown };
+    if (typeof b.version !== 'number' || typeof b.result !== 'string') throw new Refusal(400, 'invalid_input', 'expected {version, result}');
+    const id = await this.#signed(req, 'classedge-config-applied-v1', `\n${b.version}\n${b.result}`);
+    await this.pool.query(
+      'INSERT INTO applied_config (appliance_id, version, result) VALUES ($1, $2, $3) ON CONFLICT (appliance_id) DO UPDATE SET version = excluded.version, result = excluded.result, reported_at = now()',
+      [id, b.version, b.result.slice(0, 500)],
+    );
+    res.json({ ok: true });
   }
 
   async #publicKey(applianceId: string): Promise<string> {

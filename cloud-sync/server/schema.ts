@@ -49,4 +49,31 @@ CREATE TABLE schema_version (version integer NOT NULL);
 INSERT INTO schema_version VALUES (1);
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- The district's own signing key: configuration it publishes is signed with it. In the database,
+-- so every receiver instance signs alike.
+CREATE TABLE district_keys (
+  id          integer PRIMARY KEY CHECK (id = 1),
+  private_key text NOT NULL,
+  public_key  text NOT NULL
+);
+-- Desired configuration per appliance (the twin): a version that only moves forward, signed.
+CREATE TABLE desired_config (
+  appliance_id text PRIMARY KEY REFERENCES appliances(id),
+  version      integer NOT NULL,
+  config       jsonb NOT NULL,
+  signature    text NOT NULL,
+  published_at timestamptz NOT NULL DEFAULT now()
+);
+-- What each appliance reported it applied (or why it refused).
+CREATE TABLE applied_config (
+  appliance_id text PRIMARY KEY REFERENCES appliances(id),
+  version      integer NOT NULL,
+  result       text NOT NULL,
+  reported_at  timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];

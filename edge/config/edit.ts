@@ -23,6 +23,13 @@ function segments(pointer: string): string[] {
   return pointer.split('/').slice(1);
 }
 
+/** Settings as the list of leaf changes editConfig takes: `{a: {b: 1}}` -> `[{path: '/a/b', value: 1}]`. */
+export function toChanges(settings: Record<string, unknown>, prefix = ''): ConfigChange[] {
+  return Object.entries(settings).flatMap(([k, v]) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? toChanges(v as Record<string, unknown>, `${prefix}/${k}`) : [{ path: `${prefix}/${k}`, value: v }],
+  );
+}
+
 /** The schema node of a settings path, or undefined when the path names no leaf setting. */
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;
@@ -35,7 +42,8 @@ function leafSchema(pointer: string): SchemaNode | undefined {
     node = node.properties?.[seg];
     if (!node) return undefined;
   }
-  return node.type !== 'object' && node.type !== 'array' ? node : undefined;
+  // A list (a timetable's holidays, the environment rules) is replaced whole.
+  return node.type !== 'object' ? node : undefined;
 }
 
 /**
@@ -43,7 +51,7 @@ function leafSchema(pointer: string): SchemaNode | undefined {
  * the result exactly as `classedge start` would. Nothing is written unless the whole result is valid.
  */
 export function editConfig(source: ConfigSource, changes: ConfigChange[], opts: { dryRun: boolean }): Config {
-  const bad = changes.filter((c) => !leafSchema(c.path) || c.path === '/dataDir');
+  const bad = changes.filter((c) => !leafSchema(c.path) || c.path === '/dataDir' || c.path === '/components');
   if (bad.length > 0) {
     throw new ValidationError('settings', bad.map((c) => ({ path: c.path, expected: 'a setting that can be changed here', value: c.value })));
   }

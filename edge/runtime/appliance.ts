@@ -64,7 +64,7 @@ export class Appliance {
     });
     const serviceSecret = randomSecret(32);
     this.health = new HealthService({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'health') });
-    this.sync = new SyncAgent({ config: o.config, store: this.store, log: componentLogger(o.log, 'sync') });
+    this.sync = new SyncAgent({ config: o.config, store: this.store, log: componentLogger(o.log, 'sync'), configSource: o.configSource });
     this.environment = new EnvironmentService({
       config: o.config,
       store: this.store,

@@ -25,6 +25,8 @@ export function applianceKey(dataDir: string): { privateKey: KeyObject; publicKe
 export interface Enrolment {
   districtUrl: string;
   applianceId: string;
+  /** Verifies the configuration the district publishes. */
+  districtPublicKeyPem: string;
   enrolledAt: number;
 }
 

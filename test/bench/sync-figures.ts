@@ -21,7 +21,8 @@ async function classroomDay(): Promise<Record<string, number>> {
     const { publicKeyPem } = applianceKey(dir.path);
     const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, applianceId: 'bench-room', publicKey: publicKeyPem }) });
     if (e.status !== 201) throw new Error(`enrol: ${e.status}`);
-    writeEnrolment(dir.path, { districtUrl: `http://127.0.0.1:${port}`, applianceId: 'bench-room', enrolledAt: Date.now() });
+    const { districtPublicKey } = (await e.json()) as { districtPublicKey: string };
+    writeEnrolment(dir.path, { districtUrl: `http://127.0.0.1:${port}`, applianceId: 'bench-room', districtPublicKeyPem: districtPublicKey, enrolledAt: Date.now() });
     // Fill the store first (as a day of sensors would), with the sync agent idle outside its window.
     const t = await startTestAppliance(`appliance: { id: bench-room }\nsync: { intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`, { keepDir: dir.path });
     const base = Date.parse('2026-11-23T00:00:00Z');

@@ -23,9 +23,10 @@ export function registerSync(program: Command): void {
         body: JSON.stringify({ token: opts.token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = (await res.json().catch(() => ({}))) as { message?: string };
+      const body = (await res.json().catch(() => ({}))) as { message?: string; districtPublicKey?: string };
       if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
-      const e = { districtUrl: opts.district, applianceId: config.appliance.id, enrolledAt: Date.now() };
+      if (!body.districtPublicKey) throw new ClassEdgeError('enrolment_refused', 'the district did not send its public key');
+      const e = { districtUrl: opts.district, applianceId: config.appliance.id, districtPublicKeyPem: body.districtPublicKey, enrolledAt: Date.now() };
       writeEnrolment(config.dataDir, e);
       withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }));
       print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
