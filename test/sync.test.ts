@@ -263,3 +263,84 @@ test('district configuration: signed and newer is applied through the schema; in
     dir.cleanup();
   }
 });
+
+test('demo mode over HTTPS with a district certificate: its data reaches PostgreSQL, and status shows it; uploads keep to the bandwidth cap', async () => {
+  const dir = tempDir('classedge-sync-demo-');
+  const cert = join(dir.path, 'district.crt');
+  const key = join(dir.path, 'district.key');
+  const ssl = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=district', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  assert.equal(ssl.code, 0, ssl.err);
+  const port = await freePort();
+  const receiver = spawn(process.execPath, [join(ROOT, 'bin', 'classedge-district.js'), 'serve', '--database', pgsql.url, '--port', String(port), '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => receiver.stdout?.on('data', (d: Buffer) => /listening/.test(d.toString()) && resolve()));
+  const file = join(dir.path, 'demo.yaml');
+  const kbps = 400;
+  writeFileSync(file, `sync: { intervalMs: 500, districtCaFile: ${JSON.stringify(cert)}, bulkWindow: { from: '00:00', to: '23:59' }, bandwidthKbps: ${kbps} }\nhttp: { port: 0 }\nmqtt: { port: 0 }\n`);
+  let demo: ChildProcess | undefined;
+  try {
+    const token = await run(process.execPath, [join(ROOT, 'bin', 'classedge-district.js'), 'token', 'create', '--appliance', 'demo-classroom', '--database', pgsql.url]);
+    const enrol = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'enrol', '--demo', '--config', file, '--district', `https://127.0.0.1:${port}`, '--token', token.out.trim()], { cwd: dir.path });
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('close', (code) => resolve({ code, err }));
+    });
+    assert.equal(enrol.code, 0, enrol.err);
+    demo = spawn(process.execPath, [CLI, 'start', '--demo', '--config', file, '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+    let banner = '';
+    demo.stderr?.on('data', (d: Buffer) => (banner += d.toString()));
+    const c = new DistrictReceiver({ databaseUrl: pgsql.url });
+    const readings = async (): Promise<number> => (await c.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'demo-classroom' AND stream = 'readings'")).rows[0].n as number;
+    await waitFor(async () => ((await readings()) > 0 ? true : undefined), 'demo readings in PostgreSQL', 30_000);
+    await c.pool.end();
+    const health = /Health:\s+(http:\/\/\S+)\/api\/v1\/health/.exec(banner)?.[1];
+    assert.ok(health, banner);
+    const admin = new ApiClient(health);
+    await admin.loginAdmin('admin', 'Demo-Admin-2026');
+    const st = (await admin.get('/api/v1/sync')).body as { enrolled: boolean; district: string; streams: { stream: string; confirmedSeq: number }[] };
+    assert.equal(st.enrolled, true);
+    assert.match(st.district, /^https:/);
+    assert.ok((st.streams.find((s) => s.stream === 'readings')?.confirmedSeq ?? 0) > 0);
+    const cli = await run(process.execPath, [CLI, 'sync', 'status', '--json', '--data-dir', join(dir.path, '.classedge-demo')]);
+    assert.equal((JSON.parse(cli.out) as { enrolled: boolean }).enrolled, true);
+  } finally {
+    demo?.kill('SIGTERM');
+    if (demo) await new Promise((r) => demo?.once('exit', r));
+    receiver.kill('SIGTERM');
+    dir.cleanup();
+  }
+});
+
+test('the bandwidth cap spreads uploads: the bytes sent take at least their time at the cap', async () => {
+  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await receiver.migrate();
+  const port = await receiver.listen(0);
+  const dir = tempDir('classedge-sync-');
+  try {
+    const t = await startTestAppliance(`appliance: { id: room-505 }\nsync: { intervalMs: 100000, batchMaxRecords: 2000, bandwidthKbps: 200, bulkWindow: { from: '00:00', to: '23:59' } }`, { keepDir: dir.path });
+    await produce(t, 12_000, Date.parse('2026-11-23T00:00:00Z'));
+    const token = await receiver.createToken('room-505');
+    const { publicKeyPem } = applianceKey(dir.path);
+    const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, applianceId: 'room-505', publicKey: publicKeyPem }) });
+    const { writeEnrolment } = await import('../edge/sync/keys.js');
+    writeEnrolment(dir.path, { districtUrl: `http://127.0.0.1:${port}`, applianceId: 'room-505', districtPublicKeyPem: ((await e.json()) as { districtPublicKey: string }).districtPublicKey, enrolledAt: Date.now() });
+    let bytes = 0;
+    const agent = new SyncAgent({ config: t.config, store: t.appliance.store, log: createLogger({ level: 'silent' }) });
+    const t0 = Date.now();
+    await agent.start();
+    agent.requestBulk();
+    await waitFor(() => (agent.streams().find((s) => s.stream === 'readings')?.backlog === 0 ? true : undefined), 'uploaded', 60_000, 20);
+    const elapsed = Date.now() - t0;
+    bytes = agent.status().counters?.bytesSent ?? 0;
+    await agent.stop();
+    await t.stop();
+    // Each request waits for the ones before it at 200 kbit/s; only the last one's own time is not
+    // waited for, and a batch here is under 20 KB.
+    const floorMs = ((bytes - 20_000) * 8) / 200;
+    assert.ok(bytes > 20_000, `${bytes} bytes sent`);
+    assert.ok(elapsed >= floorMs, `${bytes} bytes in ${elapsed} ms: faster than the cap allows (${floorMs} ms)`);
+  } finally {
+    await receiver.close();
+    dir.cleanup();
+  }
+});

@@ -10,6 +10,7 @@ import { localTime, toMinute } from '../../edge/config/timetable.js';
 import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/keys.js';
 import { H, configSigningString, signBatch, signText, verifyText, type BatchLine } from '../protocol.js';
 import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit.js';
+import { postJsonish } from '../http-client.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
 export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences'] as const;
@@ -51,7 +52,7 @@ export class SyncAgent extends BaseComponent {
   #retryAt = 0;
   #failures = 0;
   #bulkRequested = false;
-  readonly #c = { batches: 0, records: 0, failures: 0 };
+  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0 };
 
   constructor(o: SyncAgentOptions) {
     super();
@@ -128,10 +129,23 @@ export class SyncAgent extends BaseComponent {
     }
   }
 
+  /** When the bandwidth cap lets the next upload start (ms since epoch). */
+  #nextSendAt = 0;
+
+  async #throttle(bytes: number): Promise<void> {
+    const kbps = this.#o.config.sync.bandwidthKbps;
+    if (kbps <= 0) return;
+    const now = Date.now();
+    const start = Math.max(now, this.#nextSendAt);
+    this.#nextSendAt = start + (bytes * 8) / kbps;
+    if (start > now) await new Promise((r) => setTimeout(r, start - now));
+  }
+
   async #post(path: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(new URL(path, this.#enrolment?.districtUrl), { method: 'POST', headers, body, signal: AbortSignal.timeout(this.#o.config.sync.timeoutMs) });
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    return { status: res.status, json };
+    const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    this.#c.bytesSent += size;
+    await this.#throttle(size);
+    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile });
   }
 
   #confirmed(stream: string): number {

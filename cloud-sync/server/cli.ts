@@ -12,10 +12,12 @@ export function districtProgram(): Command {
   db(program.command('serve').description('Run the receiver.'))
     .option('--port <port>', 'HTTP port', '8443')
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .action(async (o: { database: string; port: string; host: string }) => {
+    .option('--tls-cert <file>', "the district's certificate (PEM): serve HTTPS")
+    .option('--tls-key <file>', 'its private key (PEM)')
+    .action(async (o: { database: string; port: string; host: string; tlsCert?: string; tlsKey?: string }) => {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const port = await r.listen(Number(o.port), o.host);
+      const port = await r.listen(Number(o.port), o.host, o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined);
       process.stdout.write(`listening ${port}\n`);
       const stop = (): void => void r.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
@@ -271,8 +273,9 @@ export class DistrictReceiver {
     }
   }
 
-  async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer(this.app());
+  /** Listen on HTTP, or HTTPS when given the district's certificate and key (PEM files). */
+  async listen(port: number, host = '127.0.0.1', tls?: { certFile: string; keyFile: string }): Promise<number> {
+    const server = tls ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app()) : createServer(this.app());
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

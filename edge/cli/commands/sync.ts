@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { demoOverlay } from '../demo.js';
 import { applianceKey, readEnrolment, writeEnrolment } from '../../sync/keys.js';
 import { SyncAgent } from '../../../cloud-sync/agent/agent.js';
+import { postJsonish } from '../../../cloud-sync/http-client.js';
 import { createLogger } from '../../log.js';
 import { ClassEdgeError } from '../../errors.js';
 import { cliActor, loadCliConfig, print, table, withStore, type CommonOptions } from '../io.js';
@@ -13,17 +16,18 @@ export function registerSync(program: Command): void {
     .requiredOption('--token <token>', 'one-time enrolment token from classedge-district token create')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--demo', "enrol the demo appliance (the data directory and identity of 'classedge start --demo')")
     .option('--json', 'print as JSON')
-    .action(async (opts: CommonOptions & { district: string; token: string }) => {
-      const config = loadCliConfig(opts);
+    .action(async (opts: CommonOptions & { district: string; token: string; demo?: boolean }) => {
+      const config = loadCliConfig(opts, opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined);
       const { publicKeyPem } = applianceKey(config.dataDir);
-      const res = await fetch(new URL('/v1/enrol', opts.district), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: opts.token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const body = (await res.json().catch(() => ({}))) as { message?: string; districtPublicKey?: string };
+      const res = await postJsonish(
+        new URL('/v1/enrol', opts.district),
+        JSON.stringify({ token: opts.token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
+        { 'content-type': 'application/json' },
+        { timeoutMs: 15_000, caFile: config.sync.districtCaFile },
+      );
+      const body = res.json as { message?: string; districtPublicKey?: string };
       if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
       if (!body.districtPublicKey) throw new ClassEdgeError('enrolment_refused', 'the district did not send its public key');
       const e = { districtUrl: opts.district, applianceId: config.appliance.id, districtPublicKeyPem: body.districtPublicKey, enrolledAt: Date.now() };
