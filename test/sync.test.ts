@@ -16,6 +16,7 @@ import { applianceKey } from '../edge/sync/keys.js';
 import { SyncAgent } from '../cloud-sync/agent/agent.js';
 import { createLogger } from '../edge/log.js';
 import { spawnAppliance } from './helpers/child.js';
+import { launchChromium } from './helpers/browser.js';
 
 let pgsql: TestPostgres;
 before(async () => {
@@ -303,6 +304,20 @@ test('demo mode over HTTPS with a district certificate: its data reaches Postgre
     assert.ok((st.streams.find((s) => s.stream === 'readings')?.confirmedSeq ?? 0) > 0);
     const cli = await run(process.execPath, [CLI, 'sync', 'status', '--json', '--data-dir', join(dir.path, '.classedge-demo')]);
     assert.equal((JSON.parse(cli.out) as { enrolled: boolean }).enrolled, true);
+    // And the admin console's page, in a real browser.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${health}/admin#/sync`);
+      await page.fill('input[name=username]', 'admin');
+      await page.fill('input[name=password]', 'Demo-Admin-2026');
+      await page.click('[data-testid=admin-login]');
+      await page.waitForSelector('[data-testid=sync]:has-text("https://127.0.0.1")');
+      const confirmed = Number(await page.textContent('[data-testid=stream-readings] td:nth-child(2)'));
+      assert.ok(confirmed > 0, `readings confirmed ${confirmed}`);
+    } finally {
+      await browser.close();
+    }
   } finally {
     demo?.kill('SIGTERM');
     if (demo) await new Promise((r) => demo?.once('exit', r));
