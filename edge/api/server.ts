@@ -38,7 +38,7 @@ export const apiRoutes: readonly RouteDef[] = [
 ];
 
 // A device behind the appliance that does not answer is a gateway timeout.
-const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, panel_timeout: 504, device_error: 504 };
+const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, device_error: 504 };
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

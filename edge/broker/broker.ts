@@ -156,14 +156,14 @@ export class Broker extends BaseComponent {
       return refuse('bad service credentials', 4);
     }
     try {
-      const hash = this.#o.store.devices.secretHash(username);
-      if (hash === undefined || !this.#cachedOk(username, hash, secret)) {
-        const ok = await verifySecret(secret, hash ?? DUMMY_HASH);
-        if (!ok || hash === undefined) return refuse('unknown device or wrong secret', 4);
-        this.#authCache.set(username, { storedHash: hash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
+      const facts = this.#o.store.devices.loginFacts(username);
+      if (facts === undefined || !this.#cachedOk(username, facts.secretHash, secret)) {
+        const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_HASH);
+        if (!ok || facts === undefined) return refuse('unknown device or wrong secret', 4);
+        this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
-      if (!this.#o.store.devices.isEnabled(username)) return refuse('device is disabled', 5);
-      this.#identities.set(client, { type: 'device', deviceId: username, integration: this.#o.store.devices.kindOf(username) === 'integration' });
+      if (!facts.enabled) return refuse('device is disabled', 5);
+      this.#identities.set(client, { type: 'device', deviceId: username, integration: facts.kind === 'integration' });
       cb(null, true);
     } catch (err) {
       this.#o.log.error({ err }, 'MQTT authentication failed internally');

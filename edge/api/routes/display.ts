@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { route, type RouteDef } from '../route.js';
 import { StringEnum } from '../../config/string-enum.js';
 import { DisplayStateEvent } from '../../messages.js';
-import { NotFoundError, DeviceError, ClassEdgeError } from '../../errors.js';
+import { NotFoundError, ClassEdgeError } from '../../errors.js';
 import { SOURCES, type DisplayCommand } from '../../../firmware-bridge/display/protocol.js';
 import type { ApiContext } from '../context.js';
 import { panelEvent, type DisplayService } from '../../display/display-service.js';
@@ -26,13 +26,6 @@ const PanelBody = Type.Object({
   supported: Type.Record(Type.String(), Type.String({ description: '"devices.md" (published bytes) or "assumed".' })),
   screenTime: ScreenTime,
 });
-
-/** A panel did not confirm the command in time: the answer carries the state as it stands. */
-export class PanelTimeout extends ClassEdgeError {
-  constructor(message: string) {
-    super('panel_timeout', message);
-  }
-}
 
 function find(ctx: ApiContext, name: string): DisplayService {
   const d = ctx.displays().find((x) => x.name === name);
@@ -90,12 +83,8 @@ export const displayRoutes: RouteDef[] = [
           : b.kind === 'volume' || b.kind === 'brightness'
             ? { kind: b.kind, level: b.level ?? need('level', '0..100') }
             : { kind: b.kind, on: b.on ?? need('on', 'true or false') };
-      try {
-        await d.command(cmd);
-      } catch (err) {
-        if (err instanceof DeviceError) throw new PanelTimeout(err.message);
-        throw err;
-      }
+      // A panel that does not confirm raises DeviceError, which the server answers with 504.
+      await d.command(cmd);
       ctx.store.audit.record({ actor: `user:${req.session?.username ?? '?'}`, action: 'display.command', target: d.name, result: 'ok', detail: { ...cmd } });
       return body(d);
     },

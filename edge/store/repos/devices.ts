@@ -71,19 +71,10 @@ export class DevicesRepo {
     return r ? toDevice(r) : undefined;
   }
 
-  /** The secret hash, for authentication only; never returned through the API. */
-  secretHash(id: string): string | undefined {
-    return this.#db.prepare<[string], { secret_hash: string; disabled: number }>('SELECT secret_hash, disabled FROM devices WHERE id = ?').get(id)
-      ?.secret_hash;
-  }
-
-  isEnabled(id: string): boolean {
-    const r = this.#db.prepare<[string], { disabled: number }>('SELECT disabled FROM devices WHERE id = ?').get(id);
-    return r !== undefined && r.disabled === 0;
-  }
-
-  kindOf(id: string): DeviceKind | undefined {
-    return this.#db.prepare<[string], { kind: DeviceKind }>('SELECT kind FROM devices WHERE id = ?').get(id)?.kind;
+  /** What a login needs, in one read: the secret's hash (never returned through the API), whether it may connect, its kind. */
+  loginFacts(id: string): { secretHash: string; enabled: boolean; kind: DeviceKind } | undefined {
+    const r = this.#db.prepare<[string], { secret_hash: string; disabled: number; kind: DeviceKind }>('SELECT secret_hash, disabled, kind FROM devices WHERE id = ?').get(id);
+    return r ? { secretHash: r.secret_hash, enabled: r.disabled === 0, kind: r.kind } : undefined;
   }
 
   list(): Device[] {
