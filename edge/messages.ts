@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /**
  * The one typed message map. MQTT payloads, WebSocket frames and the kiosk's types all come from
@@ -30,7 +30,7 @@ export const DeviceStatusPayload = Type.Union([Type.Literal('online'), Type.Lite
 export const CardPayload = Type.Object({ card: Type.String({ pattern: '^[0-9A-Fa-f]{4,32}$' }) }, { additionalProperties: false });
 
 /** Kinds a device may publish under its prefix. Later issues add theirs here. */
-export const DEVICE_MESSAGE_KINDS = ['reading', 'status', 'card'] as const;
+export const DEVICE_MESSAGE_KINDS = ['reading', 'status', 'card', 'snapshot'] as const;
 export type DeviceMessageKind = (typeof DEVICE_MESSAGE_KINDS)[number];
 
 // ---- Appliance -> people and tools (WebSocket /api/v1/live, MQTT classedge/appliance/...) -------
@@ -124,6 +124,57 @@ export const HealthAlertEvent = Type.Object({
   cases: Type.Integer(),
 });
 
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A lesson's figures so far (or final): counts and durations only. */
+export const LessonEvent = Type.Object({
+  id: Type.Integer(),
+  day: Type.String(),
+  startedAt: Type.Integer(),
+  endedAt: Nullable(Type.Integer()),
+  source: Type.Union([Type.Literal('timetable'), Type.Literal('teacher')]),
+  sampleIntervalS: Type.Integer(),
+  codes: Type.String({ description: 'The S-T sequence so far, one letter per coded interval.' }),
+  teacherTalkS: Type.Number(),
+  studentTalkS: Type.Number(),
+  turns: Type.Integer(),
+  rt: Nullable(Type.Number()),
+  ch: Nullable(Type.Number()),
+  mode: Nullable(Type.String()),
+  headUpMean: Nullable(Type.Number()),
+  framesAnalysed: Type.Integer(),
+  framesDropped: Type.Integer(),
+});
+export const LessonStateEvent = Type.Object({ lesson: Nullable(LessonEvent) });
+export const LessonSampleEvent = Type.Object({
+  lessonId: Type.Integer(),
+  idx: Type.Integer(),
+  at: Type.Integer(),
+  code: Nullable(Type.Union([Type.Literal('T'), Type.Literal('S')])),
+  teacherS: Type.Number(),
+  studentS: Type.Number(),
+  faces: Nullable(Type.Integer()),
+  present: Nullable(Type.Integer()),
+  headUp: Nullable(Type.Number()),
+});
+/** Every couple of seconds during a lesson: the talk-time bar and the current head count move. */
+export const LessonLiveEvent = Type.Object({
+  lessonId: Type.Integer(),
+  elapsedS: Type.Number(),
+  teacherS: Type.Number(),
+  studentS: Type.Number(),
+  speaking: Nullable(Type.Union([Type.Literal('teacher'), Type.Literal('student')])),
+  faces: Nullable(Type.Integer()),
+  present: Type.Integer(),
+  headUp: Nullable(Type.Number()),
+  framesDropped: Type.Integer(),
+});
+export const CaptureEvent = Type.Object({
+  active: Type.Boolean(),
+  until: Nullable(Type.Integer()),
+  by: Nullable(Type.String()),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -138,6 +189,10 @@ export const LiveEventSchemas = {
   'health.temperature': TemperatureEvent,
   'health.identified': IdentifiedEvent,
   'health.alert': HealthAlertEvent,
+  'lesson.state': LessonStateEvent,
+  'lesson.sample': LessonSampleEvent,
+  'lesson.live': LessonLiveEvent,
+  'analysis.capture': CaptureEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -159,4 +214,8 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'health.temperature': ['admin', 'teacher'],
   'health.identified': ['admin', 'teacher'],
   'health.alert': ['admin', 'teacher'],
+  'lesson.state': ['admin', 'teacher'],
+  'lesson.sample': ['admin', 'teacher'],
+  'lesson.live': ['admin', 'teacher'],
+  'analysis.capture': ['admin', 'teacher'],
 };

@@ -13,7 +13,7 @@ import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit
 import { postJsonish } from '../http-client.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
-export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences'] as const;
+export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences', 'lessons'] as const;
 export const BULK_STREAMS = ['readings', 'screen-time'] as const;
 export type Stream = (typeof PRIORITY_STREAMS)[number] | (typeof BULK_STREAMS)[number];
 

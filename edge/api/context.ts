@@ -7,6 +7,8 @@ import type { EnvironmentService } from '../environment/service.js';
 import type { DisplayService } from '../display/display-service.js';
 import type { HealthService } from '../health/service.js';
 import type { SyncAgent } from '../../cloud-sync/agent/agent.js';
+import type { InteractionAnalyser } from '../analysis/analyser.js';
+import type { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 
 export interface ModbusSlaveInfo {
   address: number;
@@ -38,4 +40,7 @@ export interface ApiContext {
   sync: SyncAgent;
   /** A component by name (drivers the routes talk to, such as the door thermometer). */
   component(name: string): Component | undefined;
+  /** Lessons and their interaction figures. */
+  analysis: InteractionAnalyser;
+  capture: DiagnosticCapture;
 }

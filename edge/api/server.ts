@@ -16,6 +16,7 @@ import { environmentRoutes } from './routes/environment.js';
 import { displayRoutes } from './routes/display.js';
 import { healthRoutes } from './routes/health.js';
 import { syncRoutes } from './routes/sync.js';
+import { lessonRoutes } from './routes/lessons.js';
 import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
@@ -32,6 +33,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...displayRoutes,
   ...healthRoutes,
   ...syncRoutes,
+  ...lessonRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,

@@ -10,13 +10,14 @@ import type { Store } from '../store/store.js';
 import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { FrameGuard } from './frame-guard.js';
+import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
 import { decodeReading } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
 import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
-export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean };
+export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
 
 export const SERVICE_USERNAME = 'classedge-service';
 
@@ -30,6 +31,8 @@ export interface BrokerOptions {
   readings: ReadingsPipeline;
   log: Logger;
   serviceSecret: string;
+  /** A camera node's JPEG snapshot (already checked to be one whole JPEG within the size limit). */
+  onSnapshot?: (deviceId: string, jpeg: Buffer) => void;
 }
 
 /**
@@ -95,7 +98,8 @@ export class Broker extends BaseComponent {
     aedes.on('clientError', (client, err) => this.#o.log.debug({ clientId: client.id, err: errorMessage(err) }, 'client error'));
     aedes.on('connectionError', (_client, err) => this.#o.log.debug({ err: errorMessage(err) }, 'connection error'));
 
-    const maxPacket = this.#o.config.mqtt.maxPayloadBytes + 1024;
+    // Camera snapshots are the largest messages; every other kind keeps its own, smaller limit.
+    const maxPacket = Math.max(this.#o.config.mqtt.maxPayloadBytes, this.#o.config.analysis.maxSnapshotBytes) + 1024;
     const server = createServer((socket: Socket) => {
       socket.setNoDelay(true);
       const guard = new FrameGuard(maxPacket);
@@ -163,7 +167,7 @@ export class Broker extends BaseComponent {
         this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
       if (!facts.enabled) return refuse('device is disabled', 5);
-      this.#identities.set(client, { type: 'device', deviceId: username, integration: facts.kind === 'integration' });
+      this.#identities.set(client, { type: 'device', deviceId: username, integration: facts.kind === 'integration', camera: facts.kind === 'camera' });
       cb(null, true);
     } catch (err) {
       this.#o.log.error({ err }, 'MQTT authentication failed internally');
@@ -240,6 +244,18 @@ export class Broker extends BaseComponent {
         this.#c.accepted++;
         this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.toUpperCase() });
         // A card number is identifying: it is not forwarded to other subscribers.
+        this.#dropped.add(payload);
+        return cb(null);
+      }
+      case 'snapshot': {
+        if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
+        const max = this.#o.config.analysis.maxSnapshotBytes;
+        if (payload.length > max) return this.#reject(id.deviceId, packet, `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
+        const bad = looksLikeJpeg(payload);
+        if (bad) return this.#reject(id.deviceId, packet, `snapshot: ${bad}`, '/', cb);
+        this.#c.accepted++;
+        this.#o.onSnapshot?.(id.deviceId, payload);
+        // A classroom image never leaves the appliance: not forwarded to any subscriber.
         this.#dropped.add(payload);
         return cb(null);
       }

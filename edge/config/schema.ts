@@ -4,6 +4,7 @@ import { EnvironmentSchema } from '../environment/rules.js';
 import { TimetableSchema } from './timetable.js';
 import { HealthSchema } from '../health/config.js';
 import { SyncSchema } from '../sync/config.js';
+import { AnalysisSchema } from '../analysis/config.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 
 /**
@@ -88,6 +89,7 @@ export const RetentionSchema = Type.Object(
       default: 365,
       description: "Days morning-check and absence records are kept (minors' health data: only as long as the school needs them). Never dropped for space.",
     }),
+    lessonsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365, description: 'Days per-lesson interaction figures are kept on the appliance.' }),
     jobIntervalMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'How often the retention job runs.' }),
   },
   { additionalProperties: false, default: {} },
@@ -147,6 +149,7 @@ export const ConfigSchema = Type.Object(
     timetable: TimetableSchema,
     health: HealthSchema,
     sync: SyncSchema,
+    analysis: AnalysisSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

@@ -319,6 +319,17 @@ export class HealthService extends BaseComponent {
     });
   }
 
+  /**
+   * Students in the room today by the morning check (checked, and not sent home with a confirmed
+   * fever), or undefined when no one has been checked today: the head-up rate's denominator.
+   */
+  presentToday(): number | undefined {
+    if (this.classes().length === 0) return undefined;
+    const day = this.day(this.defaultClass());
+    if (!day.some((s) => s.check)) return undefined;
+    return day.filter((s) => s.check && s.check.result !== 'fever-confirmed').length;
+  }
+
   /** Cases of one class over the last 14 days, one per student per day. */
   cases(classId: string, until: string): Case[] {
     const from = new Date(Date.parse(`${until}T00:00:00Z`) - 14 * 86_400_000).toISOString().slice(0, 10);

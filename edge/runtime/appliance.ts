@@ -20,6 +20,8 @@ import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
 import type { DisplayService } from '../display/display-service.js';
+import { InteractionAnalyser } from '../analysis/analyser.js';
+import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -46,6 +48,8 @@ export class Appliance {
   readonly environment: EnvironmentService;
   readonly health: HealthService;
   readonly sync: SyncAgent;
+  readonly analysis: InteractionAnalyser;
+  readonly capture: DiagnosticCapture;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -72,7 +76,24 @@ export class Appliance {
       log: componentLogger(o.log, 'environment'),
       publish: (topic, payload, retain) => this.broker.publish(topic, payload, retain),
     });
-    this.broker = new Broker({ config: o.config, store: this.store, bus: this.bus, readings: this.readings, log: componentLogger(o.log, 'broker'), serviceSecret });
+    this.capture = new DiagnosticCapture({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'capture') });
+    this.analysis = new InteractionAnalyser({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      log: componentLogger(o.log, 'analysis'),
+      presentToday: () => this.health.presentToday(),
+      capture: this.capture,
+    });
+    this.broker = new Broker({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      readings: this.readings,
+      log: componentLogger(o.log, 'broker'),
+      serviceSecret,
+      onSnapshot: (deviceId, jpeg) => this.analysis.submitFrame(deviceId, jpeg),
+    });
     this.http = new HttpServer({
       bus: this.bus,
       mounts: o.mounts ?? [],
@@ -96,6 +117,8 @@ export class Appliance {
         health: this.health,
         sync: this.sync,
         component: (name) => this.registry.get(name),
+        analysis: this.analysis,
+        capture: this.capture,
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
@@ -104,6 +127,7 @@ export class Appliance {
     this.registry.add(this.environment, { core: true });
     this.registry.add(this.health, { core: true });
     this.registry.add(this.sync, { core: true });
+    this.registry.add(this.analysis, { core: true });
     this.registry.add(this.http, { core: true });
   }
 
@@ -119,6 +143,7 @@ export class Appliance {
       store: this.store,
       bus: this.bus,
       readings: this.readings,
+      analysis: this.analysis,
       brokerUrl: () => this.brokerUrl(),
       issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
         const secret = randomSecret();

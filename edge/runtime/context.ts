@@ -5,6 +5,7 @@ import type { TypedEmitter } from './component.js';
 import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import type { DeviceKind } from '../store/repos/devices.js';
+import type { AnalysisSink } from '../analysis/analyser.js';
 
 /** Everything a component may use, passed as one object (no positional constructor arguments). */
 export interface ComponentContext {
@@ -13,6 +14,8 @@ export interface ComponentContext {
   store: Store;
   bus: TypedEmitter<LiveEvents>;
   readings: ReadingsPipeline;
+  /** Microphones and cameras hand their samples and frames here (interaction analysis). */
+  analysis: AnalysisSink;
   /** mqtt:// URL of the embedded broker, valid once the broker has started. */
   brokerUrl(): string;
   /**

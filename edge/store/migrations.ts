@@ -284,4 +284,55 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 6,
+    name: 'lesson-analytics',
+    sql: `
+-- One row per lesson analysed (interaction-analysis.md): counts and durations only, no audio, no
+-- image, no student. Samples are written as each interval closes, so a crash keeps the lesson so far.
+CREATE TABLE lessons (
+  id                INTEGER PRIMARY KEY,
+  day               TEXT NOT NULL,
+  started_at        INTEGER NOT NULL,
+  ended_at          INTEGER,
+  source            TEXT NOT NULL CHECK (source IN ('timetable', 'teacher')),
+  timetable_index   INTEGER,
+  started_by        TEXT NOT NULL,
+  ended_by          TEXT,
+  sample_interval_s INTEGER NOT NULL,
+  codes             TEXT NOT NULL DEFAULT '',
+  teacher_talk_s    REAL NOT NULL DEFAULT 0,
+  student_talk_s    REAL NOT NULL DEFAULT 0,
+  turns             INTEGER NOT NULL DEFAULT 0,
+  rt                REAL,
+  ch                REAL,
+  mode              TEXT,
+  head_up_mean      REAL,
+  frames_analysed   INTEGER NOT NULL DEFAULT 0,
+  frames_dropped    INTEGER NOT NULL DEFAULT 0,
+  audio_dropped_s   REAL NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX lessons_started ON lessons (started_at);
+CREATE TABLE lesson_samples (
+  lesson_id  INTEGER NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+  idx        INTEGER NOT NULL,
+  at         INTEGER NOT NULL,
+  code       TEXT CHECK (code IN ('T', 'S')),
+  teacher_s  REAL NOT NULL,
+  student_s  REAL NOT NULL,
+  faces      INTEGER,
+  present    INTEGER,
+  head_up    REAL,
+  PRIMARY KEY (lesson_id, idx)
+) STRICT;
+INSERT INTO sync_seq (stream, next) VALUES ('lessons', 1);
+-- A lesson goes to the district once, when it has ended, with its samples.
+CREATE TRIGGER outbox_lessons_ended AFTER UPDATE OF ended_at ON lessons
+WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'lessons', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'day', NEW.day, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'source', NEW.source, 'sampleIntervalS', NEW.sample_interval_s, 'codes', NEW.codes, 'teacherTalkS', NEW.teacher_talk_s, 'studentTalkS', NEW.student_talk_s, 'turns', NEW.turns, 'rt', NEW.rt, 'ch', NEW.ch, 'mode', NEW.mode, 'headUpMean', NEW.head_up_mean, 'framesAnalysed', NEW.frames_analysed, 'framesDropped', NEW.frames_dropped, 'headUp', (SELECT json_group_array(head_up) FROM (SELECT head_up FROM lesson_samples WHERE lesson_id = NEW.id ORDER BY idx))) FROM sync_seq WHERE stream = 'lessons';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'lessons';
+END;
+`,
+  },
 ];

@@ -6,6 +6,7 @@ import { ReadingsRepo } from './repos/readings.js';
 import { SessionsRepo } from './repos/sessions.js';
 import { UsersRepo } from './repos/users.js';
 import { EnvAlertsRepo } from './repos/env-alerts.js';
+import { LessonsRepo } from './repos/lessons.js';
 
 /** The appliance database and one repository per data class. Shared by the runtime and the CLI. */
 export class Store {
@@ -16,6 +17,7 @@ export class Store {
   readonly sessions: SessionsRepo;
   readonly users: UsersRepo;
   readonly envAlerts: EnvAlertsRepo;
+  readonly lessons: LessonsRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -26,6 +28,7 @@ export class Store {
     this.sessions = new SessionsRepo(db);
     this.users = new UsersRepo(db);
     this.envAlerts = new EnvAlertsRepo(db);
+    this.lessons = new LessonsRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

@@ -1,0 +1,56 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openModel } from '../../models/session.js';
+import { SileroVadStream, VAD_WINDOW } from '../../models/silero-vad.js';
+import { FaceCounter } from '../../models/face-counter.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+/**
+ * Inference off the main event loop: one worker thread per role (audio or vision), each with its
+ * own onnxruntime session, so the API and broker stay responsive while models run.
+ */
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const send = (m: WorkerResponse): void => port.postMessage(m);
+
+function rms(x: Float32Array, from: number, n: number): number {
+  let s = 0;
+  for (let i = from; i < from + n; i++) s += x[i]! * x[i]!;
+  return Math.sqrt(s / n);
+}
+
+async function main(): Promise<void> {
+  let handle: (m: WorkerRequest) => Promise<WorkerResponse>;
+  if (init.role === 'audio') {
+    const session = await openModel('silero-vad', { threads: 1 });
+    const lapel = new SileroVadStream(session);
+    const room = new SileroVadStream(session);
+    handle = async (m) => {
+      if (m.type !== 'audio') return { id: m.id, type: 'error', message: `the audio worker got a '${m.type}' request` };
+      const n = Math.floor(m.lapel.length / VAD_WINDOW);
+      const out = new Float32Array(n * 4);
+      for (let w = 0; w < n; w++) {
+        const at = w * VAD_WINDOW;
+        out[w * 4] = await lapel.probability(m.lapel.subarray(at, at + VAD_WINDOW));
+        out[w * 4 + 1] = await room.probability(m.room.subarray(at, at + VAD_WINDOW));
+        out[w * 4 + 2] = rms(m.lapel, at, VAD_WINDOW);
+        out[w * 4 + 3] = rms(m.room, at, VAD_WINDOW);
+      }
+      return { id: m.id, type: 'audio', windows: out };
+    };
+  } else {
+    const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: init.threads }), init.vision);
+    handle = async (m) => {
+      if (m.type !== 'frame') return { id: m.id, type: 'error', message: `the vision worker got a '${m.type}' request` };
+      const t0 = performance.now();
+      const r = await counter.detect(m.jpeg);
+      return { id: m.id, type: 'frame', faces: r.faces.length, width: r.width, height: r.height, inferences: r.inferences, ms: performance.now() - t0, ...(m.boxes ? { boxes: r.faces } : {}) };
+    };
+  }
+  // One request at a time, in order: the analyser never sends a second before the first answered.
+  port.on('message', (m: WorkerRequest) => {
+    handle(m).then(send, (err: unknown) => send({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  });
+  send({ type: 'ready' });
+}
+
+main().catch((err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
