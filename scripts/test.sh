@@ -4,8 +4,9 @@ source "$(dirname "$0")/lib.sh"
 # mosquitto_pub: an independent MQTT client. Chromium: the kiosk's browser tests. A CJK font, so
 # that screenshots of the Chinese panel show characters, not boxes. socat: pseudo-terminal pairs as
 # serial cables. mbpoll and pymodbus: Modbus peers that no one here wrote. PostgreSQL: the district
-# receiver's database (the tests start their own server in a temp directory).
-ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql
+# receiver's database (the tests start their own server in a temp directory). espeak-ng, sox, ffmpeg and
+# python3-skimage: speech, recordings, video and real photographs for the interaction analysis.
+ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql espeak-ng sox ffmpeg python3-skimage
 ensure_node_modules
 build
 # Two test files at a time on CI's two cores; each file is its own process.

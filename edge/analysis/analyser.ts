@@ -80,6 +80,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   #endedTimetable: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastLive = 0;
+  #lastPurge = 0;
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
   readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0 };
@@ -182,6 +183,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       const r = this.#running;
       if (r?.lesson.source === 'timetable' && (idx < 0 || `${r.lesson.day}#${r.lesson.timetableIndex}` !== key)) this.#end('timetable');
       if (!this.#running && idx >= 0 && this.#endedTimetable !== key) this.#begin('timetable', idx, 'timetable');
+    }
+    if (now - this.#lastPurge >= 3_600_000) {
+      this.#lastPurge = now;
+      this.#o.capture.purge();
     }
     const r = this.#running;
     if (!r) return;

@@ -57,7 +57,7 @@ export class InferenceClient {
     return this.#worker !== undefined;
   }
 
-  request<T extends Answer['type']>(m: DistributiveOmit<WorkerRequest, 'id'>, transfer: ArrayBuffer[]): Promise<Extract<Answer, { type: T }>> {
+  request<T extends Answer['type']>(m: DistributiveOmit<Exclude<WorkerRequest, { type: 'close' }>, 'id'>, transfer: ArrayBuffer[]): Promise<Extract<Answer, { type: T }>> {
     const w = this.#worker;
     if (!w) return Promise.reject(new Error(`${this.init.role} inference worker is not running`));
     const id = this.#next++;
@@ -67,9 +67,16 @@ export class InferenceClient {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Ask the worker to finish and exit; terminate it only if it does not within `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
     const w = this.#worker;
     this.#worker = undefined;
-    if (w) await w.terminate();
+    if (!w) return;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    w.postMessage({ id: 0, type: 'close' });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)));
+    if ((await Promise.race([exited, late])) === 'late') await w.terminate();
+    clearTimeout(timer);
   }
 }

@@ -19,9 +19,11 @@ function rms(x: Float32Array, from: number, n: number): number {
 }
 
 async function main(): Promise<void> {
-  let handle: (m: WorkerRequest) => Promise<WorkerResponse>;
+  let handle: (m: Exclude<WorkerRequest, { type: 'close' }>) => Promise<WorkerResponse>;
+  let release: () => Promise<void>;
   if (init.role === 'audio') {
     const session = await openModel('silero-vad', { threads: 1 });
+    release = () => session.release();
     const lapel = new SileroVadStream(session);
     const room = new SileroVadStream(session);
     handle = async (m) => {
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
       return { id: m.id, type: 'audio', windows: out };
     };
   } else {
-    const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: init.threads }), init.vision);
+    const session = await openModel('blazeface-back-256', { threads: init.threads });
+    release = () => session.release();
+    const counter = new FaceCounter(session, init.vision);
     handle = async (m) => {
       if (m.type !== 'frame') return { id: m.id, type: 'error', message: `the vision worker got a '${m.type}' request` };
       const t0 = performance.now();
@@ -46,9 +50,17 @@ async function main(): Promise<void> {
       return { id: m.id, type: 'frame', faces: r.faces.length, width: r.width, height: r.height, inferences: r.inferences, ms: performance.now() - t0, ...(m.boxes ? { boxes: r.faces } : {}) };
     };
   }
-  // One request at a time, in order: the analyser never sends a second before the first answered.
+  // One request at a time, in order; `close` waits behind the request under way.
+  let chain = Promise.resolve();
   port.on('message', (m: WorkerRequest) => {
-    handle(m).then(send, (err: unknown) => send({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }));
+    chain = chain.then(async () => {
+      if (m.type === 'close') {
+        await release();
+        port.close();
+        return;
+      }
+      await handle(m).then(send, (err: unknown) => send({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }));
+    });
   });
   send({ type: 'ready' });
 }

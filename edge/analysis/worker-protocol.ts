@@ -16,7 +16,9 @@ export interface WorkerInit {
 export type WorkerRequest =
   /** Both microphones, the same number of samples each, a multiple of 512, 16 kHz. */
   | { id: number; type: 'audio'; lapel: Float32Array; room: Float32Array }
-  | { id: number; type: 'frame'; jpeg: Uint8Array; boxes: boolean };
+  | { id: number; type: 'frame'; jpeg: Uint8Array; boxes: boolean }
+  /** Finish the request under way, release the model and exit (terminating mid-inference aborts the process). */
+  | { id: 0; type: 'close' };
 
 export type WorkerResponse =
   | { type: 'ready' }

@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { lessonScript, synthesizeLesson } from '../../firmware-bridge/sim/lesson-audio.js';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
@@ -23,11 +26,27 @@ export const DEMO_MODBUS_SLAVES = [
   { address: 6, profile: 'jxct-light' },
 ] as const;
 
-export function demoOverlay(dataDir: string): Record<string, unknown> {
+/**
+ * The demo's classroom recording: synthesised once (espeak-ng and sox, a few seconds) into the
+ * user's cache, outside the data directory, which never holds audio.
+ */
+export async function ensureDemoLesson(): Promise<string> {
+  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'classedge', 'demo-lesson-v1');
+  const wav = join(dir, 'lesson.wav');
+  if (!existsSync(wav)) {
+    mkdirSync(dir, { recursive: true });
+    await synthesizeLesson(dir, lessonScript(2026, 180));
+  }
+  return wav;
+}
+
+export function demoOverlay(dataDir: string, lessonWav?: string): Record<string, unknown> {
   const ptyDir = join(dataDir, 'pty');
   return {
     appliance: { id: 'demo-classroom', name: '演示教室 Demo classroom' },
     dataDir,
+    // Short S-T intervals, so the curve visibly grows within a minute of watching.
+    analysis: { sampleIntervalS: 10 },
     components: [
       { type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 },
       // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
@@ -39,6 +58,9 @@ export function demoOverlay(dataDir: string): Record<string, unknown> {
       // The door station: a simulated IR thermometer on a socat cable and a Wi-Fi card reader.
       { type: 'door-sim', name: 'demo-door', ptyDir: join(dataDir, 'pty-door'), readerDeviceId: 'demo-card-reader' },
       { type: 'thermometer', name: 'door-thermometer', port: join(dataDir, 'pty-door', 'appliance') },
+      // The lesson: a synthesised recording on the two microphones, and a camera node over Wi-Fi.
+      ...(lessonWav ? [{ type: 'audio-file', name: 'demo-microphones', path: lessonWav, loop: true }] : []),
+      { type: 'camera-sim', name: 'demo-camera-sim', deviceId: 'demo-camera-1', everySeconds: 3 },
     ],
   };
 }

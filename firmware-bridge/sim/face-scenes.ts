@@ -34,12 +34,14 @@ export interface SceneOptions {
   minFace: number;
   maxFace: number;
   maxFaces: number;
+  /** Place exactly `maxFaces` (as far as they fit) instead of a random number up to it. */
+  exactly?: boolean;
 }
 
 export async function composeScene(seed: number, o: SceneOptions): Promise<FaceScene> {
   const rnd = prng(seed);
   const background = FACE_FREE[Math.floor(rnd() * FACE_FREE.length)]!;
-  const count = Math.floor(rnd() * (o.maxFaces + 1));
+  const count = o.exactly ? o.maxFaces : Math.floor(rnd() * (o.maxFaces + 1));
   const placed: { x: number; y: number; size: number }[] = [];
   const overlays: import("sharp").OverlayOptions[] = [];
   for (let attempt = 0; placed.length < count && attempt < 200; attempt++) {

@@ -5,7 +5,17 @@ import { createLogger } from '../../log.js';
 import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
 import { kioskMount } from '../../api/kiosk-static.js';
-import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS } from '../demo.js';
+import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, ensureDemoLesson } from '../demo.js';
+
+/** Without espeak-ng and sox the demo runs without its recording (and says so). */
+async function demoLessonOrNothing(): Promise<string | undefined> {
+  try {
+    return await ensureDemoLesson();
+  } catch (err) {
+    process.stderr.write(`demo lesson recording not made (${(err as Error).message.split('\n')[0]}); install espeak-ng and sox for the interaction demo\n`);
+    return undefined;
+  }
+}
 
 interface StartOptions extends CommonOptions {
   demo?: boolean;
@@ -26,7 +36,7 @@ export function registerStart(program: Command): void {
       let config;
       let source;
       try {
-        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined;
+        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), await demoLessonOrNothing()) : undefined;
         ({ config, source } = resolveConfig(opts, overlay));
       } catch (err) {
         if (err instanceof ConfigError) {
@@ -63,6 +73,8 @@ export function registerStart(program: Command): void {
           ensureDemoRoster(appliance.store);
         }
         await appliance.start();
+        // The demo is always in a lesson, so the interaction view has something to show.
+        if (opts.demo && !appliance.analysis.current()) appliance.analysis.startLesson('demo');
       } catch (err) {
         log.fatal({ err }, 'appliance failed to start');
         await appliance.stop();
