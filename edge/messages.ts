@@ -168,6 +168,11 @@ export const LessonLiveEvent = Type.Object({
   present: Type.Integer(),
   headUp: Nullable(Type.Number()),
   framesDropped: Type.Integer(),
+  codes: Type.String(),
+  rt: Nullable(Type.Number()),
+  ch: Nullable(Type.Number()),
+  mode: Nullable(Type.String()),
+  turns: Type.Integer(),
 });
 export const CaptureEvent = Type.Object({
   active: Type.Boolean(),

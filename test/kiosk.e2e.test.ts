@@ -267,7 +267,7 @@ test('admin pages: users, audit log and system status render from the API', asyn
   }
 });
 
-test('demo mode: the kiosk shows the simulated sensor live within 2 s of login', async () => {
+test('demo mode: the kiosk shows the simulated sensor live within 2 s of login, and the demo lesson\'s talk time, S-T curve and head-up line moving', async () => {
   const dir = tempDir();
   const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -308,6 +308,19 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login',
     await page.click('[data-testid=student-D030]');
     await page.click('[data-testid=measure]');
     await page.waitForSelector('[data-testid=measured]', { timeout: 5000 });
+    // The demo lesson: the replayed recording moves the talk-time bar, the S-T curve draws itself
+    // and the head-up line grows from the simulated camera node's snapshots.
+    await page.click('[data-testid=tab-lesson]');
+    await page.waitForSelector('[data-testid=lesson-live]');
+    // Wait until a numeric data attribute exceeds a value (evaluated in the page).
+    const above = (sel: string, name: string, min: number, timeout: number) =>
+      page.waitForFunction(`Number(document.querySelector(${JSON.stringify(sel)})?.getAttribute(${JSON.stringify(name)})) > ${min}`, undefined, { timeout });
+    await above('[data-testid=talk-bar]', 'data-teacher', 0, 20_000);
+    await above('[data-testid=st-curve]', 'data-points', 2, 40_000);
+    await above('[data-testid=headup-line]', 'data-points', 1, 40_000);
+    await above('[data-testid=st-curve]', 'data-points', Number(await page.getAttribute('[data-testid=st-curve]', 'data-points')), 20_000);
+    assert.match((await page.textContent('[data-testid=headup-now]')) ?? '', /\d+\/30|\d+\/\d+/);
+    await page.screenshot({ path: join(OUT, 'lesson-1920x1080.png') });
   } finally {
     await page.close();
     child.kill('SIGTERM');

@@ -123,6 +123,12 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     return this.#running ? { ...this.#running.lesson, ...this.#progress(this.#running) } : undefined;
   }
 
+  /** The lesson under way as its live event, for a panel that just connected. */
+  currentEvent(): LiveEvents['lesson.state']['lesson'] {
+    const l = this.current();
+    return l ? this.#event(l) : null;
+  }
+
   startLesson(actor: string): Lesson {
     if (!this.#o.config.analysis.enabled) throw new ConflictError('interaction analysis is switched off (analysis.enabled)');
     if (this.#running) throw new ConflictError(`lesson ${this.#running.lesson.id} is already under way; end it first`);
@@ -271,6 +277,11 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       present,
       headUp: this.#lastFaces === null ? null : round(Math.min(1, this.#lastFaces / present), 3),
       framesDropped: r.framesDropped,
+      codes: p.codes,
+      rt: p.rt,
+      ch: p.ch,
+      mode: p.mode,
+      turns: p.turns,
     });
   }
 

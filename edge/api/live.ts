@@ -14,7 +14,7 @@ export interface LiveOptions {
   bus: TypedEmitter<LiveEvents>;
   log: Logger;
   authenticate(req: IncomingMessage): Session | undefined;
-  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[]; alerts: LiveEvents['env.alert'][]; displays: LiveEvents['display.state'][] };
+  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[]; alerts: LiveEvents['env.alert'][]; displays: LiveEvents['display.state'][]; lesson: LiveEvents['lesson.state']; capture: LiveEvents['analysis.capture'] };
 }
 
 /**
@@ -74,6 +74,8 @@ export class LiveHub {
       for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics } });
       for (const a of snap.alerts) this.#send(ws, session, { type: 'env.alert', data: a });
       for (const d of snap.displays) this.#send(ws, session, { type: 'display.state', data: d });
+      this.#send(ws, session, { type: 'lesson.state', data: snap.lesson });
+      this.#send(ws, session, { type: 'analysis.capture', data: snap.capture });
     });
   }
 

@@ -210,6 +210,8 @@ export class HttpServer extends BaseComponent {
         latest: this.#ctx.store.readings.latest(),
         alerts: this.#ctx.environment.view().alerts.map((a) => alertEvent(a, 'raised')),
         displays: this.#ctx.displays().flatMap((d) => (d.panel ? [panelEvent(d.name, d.panel)] : [])),
+        lesson: { lesson: this.#ctx.analysis.currentEvent() },
+        capture: this.#ctx.capture.state(),
       }),
     });
     server.on('upgrade', (req, socket, head) => {

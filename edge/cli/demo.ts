@@ -46,7 +46,7 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
     appliance: { id: 'demo-classroom', name: '演示教室 Demo classroom' },
     dataDir,
     // Short S-T intervals, so the curve visibly grows within a minute of watching.
-    analysis: { sampleIntervalS: 10 },
+    analysis: { sampleIntervalS: 10, classSize: 30 },
     components: [
       { type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 },
       // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
@@ -60,7 +60,7 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
       { type: 'thermometer', name: 'door-thermometer', port: join(dataDir, 'pty-door', 'appliance') },
       // The lesson: a synthesised recording on the two microphones, and a camera node over Wi-Fi.
       ...(lessonWav ? [{ type: 'audio-file', name: 'demo-microphones', path: lessonWav, loop: true }] : []),
-      { type: 'camera-sim', name: 'demo-camera-sim', deviceId: 'demo-camera-1', everySeconds: 3 },
+      { type: 'camera-sim', name: 'demo-camera-sim', deviceId: 'demo-camera-1', everySeconds: 3, maxFaces: 26 },
     ],
   };
 }

@@ -50,7 +50,7 @@ export class CameraSim extends BaseComponent {
     this.#busy = true;
     try {
       const want = this.facesAt(this.#n++);
-      const scene = await composeScene(this.#n, { width: 1280, height: 720, minFace: 36, maxFace: 90, maxFaces: want, exactly: true });
+      const scene = await composeScene(this.#n, { width: 1280, height: 720, minFace: 30, maxFace: 64, maxFaces: want, exactly: true });
       await this.#client.publishAsync(topics.deviceMessage(this.cfg.deviceId, 'snapshot'), scene.jpeg, { qos: 0 });
       this.#c.published++;
     } catch (err) {

@@ -24,6 +24,12 @@ export interface LiveState {
   healthAlerts: LiveEvents['health.alert'][];
   /** The latest screen-time reminder not yet dismissed. */
   reminder: LiveEvents['display.reminder'] | undefined;
+  /** The lesson under way (figures so far), its samples since the panel connected, its live figures. */
+  lesson: LiveEvents['lesson.state']['lesson'];
+  lessonSamples: LiveEvents['lesson.sample'][];
+  lessonLive: LiveEvents['lesson.live'] | undefined;
+  /** A diagnostic capture is on: every panel says so. */
+  capture: LiveEvents['analysis.capture'];
 }
 
 /**
@@ -32,7 +38,7 @@ export interface LiveState {
  * so the shell can return to the login.
  */
 export class LiveClient {
-  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), healthAlerts: [], reminder: undefined });
+  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), healthAlerts: [], reminder: undefined, lesson: null, lessonSamples: [], lessonLive: undefined, capture: { active: false, until: null, by: null } });
   readonly frames = signalLike<LiveFrame | undefined>(undefined);
   #ws: WebSocket | undefined;
   #retryMs = 500;
@@ -106,6 +112,22 @@ export class LiveClient {
         break;
       case 'health.alert':
         s.healthAlerts = [...s.healthAlerts.filter((a) => a.id !== frame.data.id), frame.data];
+        break;
+      case 'lesson.state':
+        if (frame.data.lesson?.id !== s.lesson?.id) {
+          s.lessonSamples = [];
+          s.lessonLive = undefined;
+        }
+        s.lesson = frame.data.lesson;
+        break;
+      case 'lesson.sample':
+        s.lessonSamples = [...s.lessonSamples.filter((x) => x.lessonId === frame.data.lessonId && x.idx !== frame.data.idx), frame.data];
+        break;
+      case 'lesson.live':
+        s.lessonLive = frame.data;
+        break;
+      case 'analysis.capture':
+        s.capture = frame.data;
         break;
       case 'device.connection':
       case 'ingest.rejected':

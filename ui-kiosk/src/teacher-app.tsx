@@ -83,6 +83,11 @@ export function TeacherApp() {
             </button>
           </div>
         )}
+        {liveState.capture.active && (
+          <div class="banner capture" role="alert" data-testid="capture-banner">
+            {t('lesson.captureOn', { until: new Date(liveState.capture.until ?? 0).toLocaleTimeString() })}
+          </div>
+        )}
         {!liveState.connected && hadData && (
           <div class="banner stale" role="status" data-testid="stale-banner">
             {t('conn.staleBanner')}

@@ -21,6 +21,7 @@ export const screens: readonly ScreenDef[] = [
   { id: 'home', mode: 'teacher', path: '/', title: 'nav.home', load: () => Promise.resolve(TeacherHome) },
   { id: 'health', mode: 'teacher', path: '/health', title: 'nav.health', load: () => import('./teacher/health.js').then((m) => m.HealthScreen) },
   { id: 'display', mode: 'teacher', path: '/display', title: 'nav.display', load: () => import('./teacher/display.js').then((m) => m.DisplayScreen) },
+  { id: 'lesson', mode: 'teacher', path: '/lesson', title: 'nav.lesson', load: () => import('./teacher/lesson.js').then((m) => m.LessonScreen) },
   { id: 'room', mode: 'teacher', path: '/room', title: 'nav.room', load: () => import('./teacher/room.js').then((m) => m.RoomScreen) },
   { id: 'devices', mode: 'admin', path: '/devices', title: 'admin.devices', load: () => import('./admin/devices.js').then((m) => m.DevicesScreen) },
   { id: 'users', mode: 'admin', path: '/users', title: 'admin.users', load: () => import('./admin/users.js').then((m) => m.UsersScreen) },

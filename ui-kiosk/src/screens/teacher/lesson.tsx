@@ -1,0 +1,233 @@
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { api } from '../../api.js';
+import { t, type MessageKey } from '../../i18n.js';
+import { useObservable } from '../../store.js';
+import { reportError, useApiData } from '../../hooks.js';
+import { LiveContext } from './live-context.js';
+import type { LiveClient } from '../../live.js';
+import type { LiveEvents } from '../../../../edge/messages.js';
+
+type LessonView = NonNullable<LiveEvents['lesson.state']['lesson']>;
+type Sample = Omit<LiveEvents['lesson.sample'], 'lessonId'>;
+interface Report {
+  lesson: LessonView;
+  samples: Sample[];
+  curve: { t: number; s: number }[];
+}
+
+/** The lesson under way (talk-time bar, S-T curve, head-up line, live) and the reports of past lessons. */
+export function LessonScreen() {
+  const live = useContext(LiveContext);
+  const [report, setReport] = useState<number | undefined>(undefined);
+  if (!live) return null;
+  return report === undefined ? <CurrentLesson live={live} onReport={setReport} /> : <LessonReport id={report} onBack={() => setReport(undefined)} />;
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}`);
+const modeText = (m: string | null): string => (m ? t(`lesson.mode.${m}` as MessageKey) : '–');
+
+function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: number) => void }) {
+  const state = useObservable(live.state);
+  const lesson = state.lesson;
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [earlier, setEarlier] = useState<Sample[]>([]);
+  const past = useApiData<LessonView[]>('/api/v1/lessons?limit=10');
+  // Samples from before this panel connected come from the API; later ones arrive live.
+  useEffect(() => {
+    setEarlier([]);
+    if (!lesson) return;
+    void api<Report>('GET', `/api/v1/lessons/${lesson.id}`).then((r) => setEarlier(r.samples), reportError);
+  }, [lesson?.id]);
+  const samples = mergeSamples(earlier, state.lessonSamples.filter((s) => s.lessonId === lesson?.id));
+  const act = async (path: string) => {
+    setError(undefined);
+    try {
+      await api('POST', path);
+      past.reload();
+    } catch (err) {
+      setError(reportError(err));
+    }
+  };
+  if (!lesson) {
+    return (
+      <div class="lesson-screen">
+        {error && <p class="error" role="alert">{error}</p>}
+        <p data-testid="lesson-none">{t('lesson.none')}</p>
+        <button type="button" class="btn huge primary" data-testid="lesson-start" onClick={() => void act('/api/v1/lessons/start')}>
+          {t('lesson.start')}
+        </button>
+        <PastLessons lessons={past.data ?? []} onReport={onReport} />
+        <p class="hint">{t('lesson.privacy')}</p>
+      </div>
+    );
+  }
+  const l = state.lessonLive?.lessonId === lesson.id ? state.lessonLive : undefined;
+  const elapsed = l?.elapsedS ?? (Date.now() - lesson.startedAt) / 1000;
+  const teacher = l?.teacherS ?? lesson.teacherTalkS;
+  const students = l?.studentS ?? lesson.studentTalkS;
+  const codes = samples.filter((s) => s.code !== null).map((s) => s.code!);
+  return (
+    <div class="lesson-screen" data-testid="lesson-live" data-lesson={lesson.id}>
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="row">
+        <h2>{t('lesson.running', { id: lesson.id, minutes: Math.floor(elapsed / 60) })}</h2>
+        <button type="button" class="btn huge" data-testid="lesson-end" onClick={() => void act('/api/v1/lessons/current/end')}>
+          {t('lesson.end')}
+        </button>
+      </div>
+      <section class="card">
+        <h3>{t('lesson.talk')}</h3>
+        <TalkBar teacher={teacher} students={students} total={elapsed} />
+        <p class="state" data-testid="speaking">
+          {l?.speaking === 'teacher' ? t('lesson.speakingTeacher') : l?.speaking === 'student' ? t('lesson.speakingStudent') : '\u00a0'}
+        </p>
+      </section>
+      <div class="lesson-charts">
+        <section class="card">
+          <h3>{t('lesson.stCurve')}</h3>
+          <StCurve codes={codes} />
+          <p data-testid="lesson-figures">{figures(l ?? lesson)}</p>
+        </section>
+        <section class="card">
+          <h3>{t('lesson.headUp')}</h3>
+          <HeadUpLine samples={samples} />
+          <p data-testid="headup-now">{l && l.faces !== null ? t('lesson.headUpNow', { faces: l.faces, present: l.present, rate: pct(l.headUp) }) : t('lesson.noCamera')}</p>
+          {(l?.framesDropped ?? 0) > 0 && <p class="hint">{t('lesson.dropped', { n: l!.framesDropped })}</p>}
+        </section>
+      </div>
+      <p class="hint">{t('lesson.privacy')}</p>
+    </div>
+  );
+}
+
+function mergeSamples(a: Sample[], b: Sample[]): Sample[] {
+  const byIdx = new Map<number, Sample>();
+  for (const s of [...a, ...b]) byIdx.set(s.idx, s);
+  return [...byIdx.values()].sort((x, y) => x.idx - y.idx);
+}
+
+/** Rt, Ch, the teaching mode and the turns, as the appliance computed them. */
+function figures(f: { rt: number | null; ch: number | null; mode: string | null; turns: number }): string {
+  if (f.rt === null || f.ch === null) return '–';
+  return t('lesson.figures', { rt: f.rt.toFixed(2), ch: f.ch.toFixed(2), mode: modeText(f.mode), turns: f.turns });
+}
+
+function TalkBar({ teacher, students, total }: { teacher: number; students: number; total: number }) {
+  const quiet = Math.max(0, total - teacher - students);
+  const all = Math.max(1, teacher + students + quiet);
+  const part = (x: number): string => `${((x / all) * 100).toFixed(1)}%`;
+  const min = (x: number): string => t('lesson.minutes', { minutes: (x / 60).toFixed(1) });
+  return (
+    <div>
+      <div class="talk-bar" data-testid="talk-bar" data-teacher={teacher.toFixed(1)} data-students={students.toFixed(1)}>
+        <span class="teacher" style={{ width: part(teacher) }} />
+        <span class="students" style={{ width: part(students) }} />
+        <span class="quiet" style={{ width: part(quiet) }} />
+      </div>
+      <p class="legend">
+        <span class="key teacher" /> {t('lesson.teacher')} {min(teacher)} <span class="key students" /> {t('lesson.students')} {min(students)} <span class="key quiet" /> {t('lesson.quiet')} {min(quiet)}
+      </p>
+    </div>
+  );
+}
+
+/** Cumulative T (x) against cumulative S (y), drawn as the samples arrive. */
+export function StCurve({ codes }: { codes: ('T' | 'S')[] }) {
+  const n = Math.max(8, codes.length);
+  const size = 240;
+  const pts: [number, number][] = [[0, 0]];
+  for (const c of codes) {
+    const [x, y] = pts[pts.length - 1]!;
+    pts.push(c === 'T' ? [x + 1, y] : [x, y + 1]);
+  }
+  const sx = (x: number): number => 30 + (x / n) * size;
+  const sy = (y: number): number => 10 + size - (y / n) * size;
+  return (
+    <svg class="st-curve" viewBox={`0 0 ${size + 40} ${size + 40}`} data-testid="st-curve" data-points={pts.length}>
+      <line x1={sx(0)} y1={sy(0)} x2={sx(n)} y2={sy(0)} class="axis" />
+      <line x1={sx(0)} y1={sy(0)} x2={sx(0)} y2={sy(n)} class="axis" />
+      <line x1={sx(0)} y1={sy(0)} x2={sx(n)} y2={sy(n)} class="diagonal" />
+      <text x={sx(n) - 70} y={sy(0) + 22} class="axis-label">
+        {t('lesson.stAxisT')}
+      </text>
+      <text x={sx(0) + 4} y={sy(n) + 4} class="axis-label">
+        {t('lesson.stAxisS')}
+      </text>
+      <polyline points={pts.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')} class="curve" />
+    </svg>
+  );
+}
+
+/** Head-up rate per sample, 0-100 %. */
+export function HeadUpLine({ samples }: { samples: Sample[] }) {
+  const w = 320;
+  const h = 160;
+  const pts = samples.filter((s) => s.headUp !== null);
+  const n = Math.max(8, samples.length);
+  const x = (i: number): number => 30 + (i / n) * (w - 40);
+  const y = (r: number): number => 10 + (1 - r) * (h - 30);
+  return (
+    <svg class="headup-line" viewBox={`0 0 ${w} ${h}`} data-testid="headup-line" data-points={pts.length}>
+      <line x1={x(0)} y1={y(0)} x2={x(n)} y2={y(0)} class="axis" />
+      <line x1={x(0)} y1={y(0)} x2={x(0)} y2={y(1)} class="axis" />
+      <text x={2} y={y(1) + 4} class="axis-label">
+        100%
+      </text>
+      <text x={8} y={y(0) + 4} class="axis-label">
+        0
+      </text>
+      <polyline points={pts.map((s) => `${x(s.idx)},${y(s.headUp!)}`).join(' ')} class="curve" />
+    </svg>
+  );
+}
+
+function PastLessons({ lessons, onReport }: { lessons: LessonView[]; onReport: (id: number) => void }) {
+  const done = lessons.filter((l) => l.endedAt !== null);
+  if (done.length === 0) return null;
+  return (
+    <section class="card">
+      <h3>{t('lesson.reports')}</h3>
+      <ul class="lesson-list">
+        {done.map((l) => (
+          <li>
+            <button type="button" class="btn" data-testid={`lesson-report-${l.id}`} onClick={() => onReport(l.id)}>
+              {new Date(l.startedAt).toLocaleString()} · {modeText(l.mode)} · Rt {l.rt?.toFixed(2) ?? '–'}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
+  const { data, error } = useApiData<Report>(`/api/v1/lessons/${id}`);
+  return (
+    <div class="lesson-screen" data-testid="lesson-report">
+      <button type="button" class="btn" onClick={onBack}>
+        {t('lesson.back')}
+      </button>
+      {error && <p class="error">{error}</p>}
+      {data && (
+        <>
+          <h2>
+            {t('lesson.report')} · {new Date(data.lesson.startedAt).toLocaleString()}
+          </h2>
+          <TalkBar teacher={data.lesson.teacherTalkS} students={data.lesson.studentTalkS} total={((data.lesson.endedAt ?? Date.now()) - data.lesson.startedAt) / 1000} />
+          <div class="lesson-charts">
+            <section class="card">
+              <h3>{t('lesson.stCurve')}</h3>
+              <StCurve codes={[...data.lesson.codes] as ('T' | 'S')[]} />
+              <p>{figures(data.lesson)}</p>
+            </section>
+            <section class="card">
+              <h3>{t('lesson.headUp')}</h3>
+              <HeadUpLine samples={data.samples} />
+              <p>{pct(data.lesson.headUpMean)}%</p>
+            </section>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
