@@ -406,8 +406,9 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     const client = await this.#worker('vision');
     if (!client) return;
     const capturing = this.#o.capture.active;
-    // Transferred to the worker: after this call the main thread holds no copy of the frame.
-    const bytes = capturing ? jpeg.slice() : jpeg.byteOffset === 0 && jpeg.byteLength === jpeg.buffer.byteLength ? jpeg : jpeg.slice();
+    // A copy is transferred to the worker: the caller's buffer stays intact (it is the caller's),
+    // and nothing here keeps the frame once the answer is in.
+    const bytes = new Uint8Array(jpeg); // a copy (Buffer#slice would be a view of the same memory)
     try {
       const res = await client.request<'frame'>({ type: 'frame', jpeg: bytes, boxes: capturing }, [bytes.buffer as ArrayBuffer]);
       this.#c.framesAnalysed++;
