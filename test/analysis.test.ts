@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTestAppliance, seedAccounts, ADMIN, TEACHER } from './helpers/appliance.js';
@@ -146,8 +146,8 @@ test('face count with the real BlazeFace: composed classrooms counted exactly, n
 test('speech of teacher and students on a synthesised lesson: segments and Rt against the script', async () => {
   const dir = tempDir();
   try {
-    const lesson = await synthesizeLesson(dir.path, lessonScript(5, 75));
-    const a = { ...analysisDefaults(), sampleIntervalS: 15 };
+    const lesson = await synthesizeLesson(dir.path, lessonScript(5, 240));
+    const a = { ...analysisDefaults(), sampleIntervalS: 10 };
     const r = await evaluateRecording(lesson.wav, lesson.truth, a);
     assert.ok(r.f1 >= 0.9, JSON.stringify(r));
     assert.ok(Math.abs(r.rtFound - r.rtTrue) <= 0.05, JSON.stringify(r));
@@ -266,5 +266,44 @@ test('diagnostic capture: admin only, audit-logged, shown live, switches itself 
     assert.deepEqual(mediaFiles(t.dataDir), []);
   } finally {
     await t.stop();
+  }
+});
+
+test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s own file plugin fed at the microphones\' pace); a missing device degrades', async () => {
+  const home = tempDir('classedge-alsa-');
+  const lesson = await synthesizeLesson(home.path, lessonScript(13, 30));
+  const raw = join(home.path, 'in.raw');
+  await run('sox', [lesson.wav, '-t', 'raw', raw]);
+  const fifo = join(home.path, 'mics.fifo');
+  await run('mkfifo', [fifo]);
+  // A capture PCM reading what the "microphones" (this test, at 16 kHz real time) put into a pipe.
+  writeFileSync(join(home.path, '.asoundrc'), `pcm.lessonreplay {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "${fifo}"\n  format "raw"\n}\n`);
+  const savedHome = process.env.HOME;
+  process.env.HOME = home.path;
+  const t = await startTestAppliance(
+    `timetable: { lessons: [] }\nanalysis: { sampleIntervalS: 5 }\ncomponents:\n  - { type: audio-alsa, name: mics, device: lessonreplay }\n  - { type: audio-alsa, name: nowhere, device: 'hw:CARD=NoSuchCard' }\n`,
+  );
+  process.env.HOME = savedHome;
+  const pcm = readFileSync(raw);
+  const mics = createWriteStream(fifo);
+  const perTick = 16000 * 4 * 0.1; // 100 ms of two 16-bit channels
+  let at = 0;
+  const pace = setInterval(() => {
+    if (at >= pcm.length) at = 0;
+    mics.write(pcm.subarray(at, at + perTick));
+    at += perTick;
+  }, 100);
+  try {
+    t.appliance.analysis.startLesson('test');
+    await waitFor(() => ((t.appliance.analysis.current()?.codes.length ?? 0) >= 3 ? true : undefined), 'three coded samples from ALSA', 40_000, 200);
+    assert.ok((t.appliance.analysis.current()?.teacherTalkS ?? 0) > 0, JSON.stringify(t.appliance.analysis.current()));
+    await waitFor(() => (t.appliance.registry.get('nowhere')?.status().state === 'degraded' ? true : undefined), 'the missing device degraded');
+    assert.match(t.appliance.registry.get('nowhere')?.status().detail ?? '', /arecord stopped/);
+    assert.deepEqual(mediaFiles(t.dataDir).filter((f) => !f.startsWith(home.path)), []);
+  } finally {
+    clearInterval(pace);
+    mics.destroy();
+    await t.stop();
+    home.cleanup();
   }
 });

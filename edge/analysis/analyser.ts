@@ -58,7 +58,8 @@ interface Running {
 /**
  * Lesson-level classroom interaction analysis: lessons from the timetable or the teacher, speech
  * of teacher and students from the two microphones, faces from the camera, one S-T sample per
- * interval stored as it closes, the lesson's figures at its end. Inference runs in worker threads
+ * interval stored as it closes, the lesson's figures at its end. Between lessons inputs are
+ * ignored. Inference runs in worker threads
  * started when the first input delivers data; audio and frames exist only in memory for one
  * inference (unless an administrator switched on a diagnostic capture).
  */
@@ -83,7 +84,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   #lastPurge = 0;
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
-  readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0 };
+  readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
 
   constructor(o: AnalyserOptions) {
     super();
@@ -308,8 +309,16 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   // ---- audio ----------------------------------------------------------------------------------
 
+  /** Between lessons nothing is analysed (unless an administrator is capturing to aim a device). */
+  #wanted(): boolean {
+    if (!this.#o.config.analysis.enabled) return false;
+    if (this.#running || this.#o.capture.active) return true;
+    this.#c.ignoredOutsideLessons++;
+    return false;
+  }
+
   submitAudio(source: string, channels: Float32Array[], sampleRate: number): void {
-    if (!this.#o.config.analysis.enabled) return;
+    if (!this.#wanted()) return;
     if (sampleRate !== VAD_SAMPLE_RATE) throw new RangeError(`audio from ${source} is ${sampleRate} Hz; the voice model needs ${VAD_SAMPLE_RATE} Hz`);
     if (channels.length < 1 || channels.length > 2) throw new RangeError(`audio from ${source} has ${channels.length} channels; expected 1 or 2`);
     this.#o.capture.audio(source, channels, sampleRate);
@@ -391,7 +400,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   // ---- vision ---------------------------------------------------------------------------------
 
   submitFrame(source: string, jpeg: Uint8Array): void {
-    if (!this.#o.config.analysis.enabled) return;
+    if (!this.#wanted()) return;
     const v = this.#vision;
     if (this.#visionStarting || (v && v.busy > 0)) {
       // Analysis behind the camera: this frame is dropped, never queued.
