@@ -47,7 +47,7 @@ test('S-T figures on fixed sequences, at the mode boundaries', () => {
 });
 
 test('speech hysteresis: a short pause stays inside a segment, a burst is not speech, the tail is not counted', () => {
-  const seg = new SpeechSegmenter({ threshold: 0.5, releaseThreshold: 0.35, minSpeechMs: 250, minSilenceMs: 500 }, 0.032);
+  const seg = new SpeechSegmenter({ threshold: 0.5, releaseThreshold: 0.35, minSpeechMs: 250, minSilenceMs: 500, endLagMs: 0 }, 0.032);
   const probs = [...Array(10).fill(0.9), ...Array(5).fill(0.1), ...Array(10).fill(0.9), 0.4, 0.4, ...Array(30).fill(0.05), 0.9, 0.9, ...Array(30).fill(0.05)];
   probs.forEach((p, i) => seg.push(i * 0.032, p));
   const out = seg.flush();

@@ -14,6 +14,8 @@ export interface SegmenterOptions {
   releaseThreshold: number;
   minSpeechMs: number;
   minSilenceMs: number;
+  /** How long the model's probability stays high after speech ends; segment ends move back by it. */
+  endLagMs: number;
 }
 
 /**
@@ -56,14 +58,19 @@ export class SpeechSegmenter {
     if (end - this.#quietSince >= this.o.minSilenceMs / 1000) this.#close();
   }
 
+  #end(): number {
+    return Math.max(this.#start, this.#lastSpeech - this.o.endLagMs / 1000);
+  }
+
   #close(): void {
     this.#inSpeech = false;
-    if (this.#lastSpeech - this.#start >= this.o.minSpeechMs / 1000) this.#done.push({ start: this.#start, end: this.#lastSpeech });
+    const end = this.#end();
+    if (end - this.#start >= this.o.minSpeechMs / 1000) this.#done.push({ start: this.#start, end });
   }
 
   /** Is a segment open, and since when (for live figures)? */
   open(): Segment | undefined {
-    return this.#inSpeech ? { start: this.#start, end: this.#lastSpeech } : undefined;
+    return this.#inSpeech ? { start: this.#start, end: this.#end() } : undefined;
   }
 
   /** Take the segments closed since the last call. */
