@@ -11,6 +11,8 @@ const MODEL_MIN_FACE = 20;
  * size) and, if that fails, 6 (less enlargement, which small, blurry faces at the back need).
  */
 const VERIFY_CONTEXTS = [4, 6] as const;
+/** A second-look score from which the mirrored look is skipped. */
+const SURE_FACE = 0.9;
 /**
  * Two verified boxes are one face when this share of the smaller lies inside the other: the same
  * face found at two scales or offsets. Seated students' faces overlap less than this.
@@ -99,6 +101,8 @@ function overlapOfSmaller(a: FaceBox, b: FaceBox): number {
 export class FaceCounter {
   readonly #anchors = blazeFaceAnchors();
   readonly #input = new Float32Array(INPUT * INPUT * 3);
+  /** Model runs of the second look in the current frame. */
+  #runs = 0;
 
   constructor(
     private readonly session: InferenceSession,
@@ -139,13 +143,13 @@ export class FaceCounter {
     // then merge a face cut by a tile edge into the whole one: merging by containment first would let
     // a large false box swallow the small true faces inside it before the second look removed it.
     const verified: FaceBox[] = [];
+    this.#runs = 0;
     for (const b of nonMaxSuppression(plausible, 0.3)) {
-      inferences++;
       const score = await this.#verify(full, width, height, b);
       if (score >= this.options.verifyThreshold) verified.push({ ...b, score });
     }
     const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({ x: b.cx - b.w / 2, y: b.cy - b.h / 2, w: b.w, h: b.h, score: b.score }));
-    return { width, height, faces, inferences };
+    return { width, height, faces, inferences: inferences + this.#runs };
   }
 
   /**
@@ -168,7 +172,8 @@ export class FaceCounter {
         .toBuffer();
       // The face mirrored must be a face too: textures that pass once seldom pass mirrored.
       const plain = await this.#centredScore(crop, false, context);
-      const score = plain < this.options.verifyThreshold ? plain : Math.min(plain, await this.#centredScore(crop, true, context));
+      // A very confident first look needs no mirror image (no texture scored this high in development).
+      const score = plain < this.options.verifyThreshold || plain >= SURE_FACE ? plain : Math.min(plain, await this.#centredScore(crop, true, context));
       best = Math.max(best, score);
       if (best >= this.options.verifyThreshold) break;
     }
@@ -176,6 +181,7 @@ export class FaceCounter {
   }
 
   async #centredScore(crop: Uint8Array, mirror: boolean, context: number): Promise<number> {
+    this.#runs++;
     this.#fillInput(crop, INPUT, INPUT, { x: 0, y: 0 }, mirror);
     const out = await this.session.run({ 'input:0': new ort.Tensor('float32', this.#input, [1, INPUT, INPUT, 3]) });
     const scores = concat(out['Identity:0']!.data as Float32Array, out['Identity_1:0']!.data as Float32Array);
