@@ -86,7 +86,12 @@ export class DistrictReceiver {
   async publishConfig(target: { appliance?: string; school?: string; all?: boolean }, config: Record<string, unknown>): Promise<Record<string, number>> {
     const key = privateKeyFrom((await this.#districtKey()).privateKeyPem);
     const ids = (
-      await this.pool.query('SELECT id FROM appliances WHERE ($1::text IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3', [target.appliance ?? null, target.school ?? null, target.all === true])
+      await this.pool.query(
+        // Appliances not enrolled yet but holding a token are included, so a box's first configuration waits for it.
+        `SELECT id FROM appliances WHERE ($1::text IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3
+         UNION SELECT appliance_id FROM enrol_tokens WHERE used_at IS NULL AND expires_at > now() AND (($1::text IS NOT NULL AND appliance_id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3)`,
+        [target.appliance ?? null, target.school ?? null, target.all === true],
+      )
     ).rows.map((r: { id: string }) => r.id);
     const out: Record<string, number> = {};
     for (const id of ids) {

@@ -76,4 +76,12 @@ CREATE TABLE applied_config (
 );
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- Configuration can be published before a box is enrolled (a school's settings, then provisioning
+-- day): the desired configuration of an id that so far only has an enrolment token.
+ALTER TABLE desired_config DROP CONSTRAINT IF EXISTS desired_config_appliance_id_fkey;
+`,
+  },
 ];

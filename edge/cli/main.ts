@@ -9,6 +9,7 @@ import { registerUser } from './commands/user.js';
 import { registerModbus } from './commands/modbus.js';
 import { registerRoster } from './commands/roster.js';
 import { registerSync } from './commands/sync.js';
+import { registerProvision } from './commands/provision.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerModbus(program);
   registerRoster(program);
   registerSync(program);
+  registerProvision(program);
   return program;
 }
 
