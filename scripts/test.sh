@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 # serial cables. mbpoll and pymodbus: Modbus peers that no one here wrote. PostgreSQL: the district
 # receiver's database (the tests start their own server in a temp directory).
 ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql
+# systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
+ensure_debian systemd openssl
 ensure_node_modules
 build
 # Two test files at a time on CI's two cores; each file is its own process.

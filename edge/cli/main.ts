@@ -10,6 +10,7 @@ import { registerModbus } from './commands/modbus.js';
 import { registerRoster } from './commands/roster.js';
 import { registerSync } from './commands/sync.js';
 import { registerProvision } from './commands/provision.js';
+import { registerUdev } from './commands/udev.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRoster(program);
   registerSync(program);
   registerProvision(program);
+  registerUdev(program);
   return program;
 }
 
