@@ -116,6 +116,7 @@ export class DistrictReceiver {
     app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
     app.post('/v1/config', express.json({ limit: '16kb' }), (req, res, next) => void this.#config(req, res).catch(next));
     app.post('/v1/config/applied', express.json({ limit: '16kb' }), (req, res, next) => void this.#applied(req, res).catch(next));
+    app.post('/v1/restored', express.json({ limit: '16kb' }), (req, res, next) => void this.#restored(req, res).catch(next));
     app.get('/v1/health', (_req, res) => void this.pool.query('SELECT 1').then(() => res.json({ status: 'ok' }), () => res.status(503).json({ status: 'database unreachable' })));
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       if (err instanceof Refusal) return void res.status(err.status).json({ error: err.code, message: err.message, ...err.extra });
@@ -176,6 +177,16 @@ export class DistrictReceiver {
       [id, b.version, b.result.slice(0, 500)],
     );
     res.json({ ok: true });
+  }
+
+  /** A replacement box restored from a backup: noted, and answered with where each stream stands. */
+  async #restored(req: Request, res: Response): Promise<void> {
+    const b = req.body as { backupCreatedAt?: unknown };
+    if (typeof b.backupCreatedAt !== 'string' || b.backupCreatedAt.length > 40) throw new Refusal(400, 'invalid_input', 'expected {backupCreatedAt}');
+    const id = await this.#signed(req, 'classedge-restored-v1', `\n${b.backupCreatedAt}`);
+    await this.pool.query('UPDATE appliances SET restored_at = now(), restored_from = $2 WHERE id = $1', [id, b.backupCreatedAt]);
+    const r = await this.pool.query('SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1', [id]);
+    res.json({ streams: Object.fromEntries(r.rows.map((x: { stream: string; committed_seq: string }) => [x.stream, Number(x.committed_seq)])) });
   }
 
   async #publicKey(applianceId: string): Promise<string> {

@@ -84,4 +84,11 @@ CREATE TABLE applied_config (
 ALTER TABLE desired_config DROP CONSTRAINT IF EXISTS desired_config_appliance_id_fkey;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- A box restored from a backup (a replacement) says so, signed with the same key.
+ALTER TABLE appliances ADD COLUMN restored_at timestamptz, ADD COLUMN restored_from text;
+`,
+  },
 ];

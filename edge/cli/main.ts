@@ -11,6 +11,7 @@ import { registerRoster } from './commands/roster.js';
 import { registerSync } from './commands/sync.js';
 import { registerProvision } from './commands/provision.js';
 import { registerUdev } from './commands/udev.js';
+import { registerBackup } from './commands/backup.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerProvision(program);
   registerUdev(program);
+  registerBackup(program);
   return program;
 }
 
