@@ -89,6 +89,18 @@ export function districtProgram(): Command {
       await r.pool.end();
       process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
     });
+  db(program.command('update-bundle').description("Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key."))
+    .requiredOption('--dir <dir>', 'the install tree')
+    .requiredOption('--version <version>', 'its version, e.g. 1.4.0')
+    .requiredOption('--out <file>', 'bundle to write')
+    .action(async (o: { database: string; dir: string; version: string; out: string }) => {
+      const { makeBundle } = await import('../../edge/update/bundle.js');
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const key = await r.signingKey();
+      await r.pool.end();
+      process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
+    });
   return program;
 }
 

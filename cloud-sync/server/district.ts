@@ -79,6 +79,11 @@ export class DistrictReceiver {
     return { privateKeyPem: r.rows[0].private_key as string, publicKeyPem: r.rows[0].public_key as string };
   }
 
+  /** The district's signing key (configuration and update bundles). */
+  async signingKey(): Promise<import('node:crypto').KeyObject> {
+    return privateKeyFrom((await this.#districtKey()).privateKeyPem);
+  }
+
   /**
    * Publish desired configuration (partial settings) to appliances: each gets the next version,
    * signed with the district key. Returns the versions by appliance.

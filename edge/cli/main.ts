@@ -12,6 +12,7 @@ import { registerSync } from './commands/sync.js';
 import { registerProvision } from './commands/provision.js';
 import { registerUdev } from './commands/udev.js';
 import { registerBackup } from './commands/backup.js';
+import { registerUpdate } from './commands/update.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerProvision(program);
   registerUdev(program);
   registerBackup(program);
+  registerUpdate(program);
   return program;
 }
 
