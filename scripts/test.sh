@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 # receiver's database (the tests start their own server in a temp directory). espeak-ng, sox, ffmpeg and
 # python3-skimage: speech, recordings, video and real photographs for the interaction analysis.
 ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql espeak-ng sox ffmpeg python3-skimage
+# systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
+ensure_debian systemd openssl
 ensure_node_modules
 build
 # Two test files at a time on CI's two cores; each file is its own process.

@@ -180,6 +180,19 @@ export class SyncAgent extends BaseComponent {
     return JSON.stringify({ applianceId: e.applianceId, nonce, signature: signText(`${kind}\n${e.applianceId}\n${nonce}${extra}`, this.#key as KeyObject) });
   }
 
+  /**
+   * Fetch and apply the district's desired configuration once, outside the sync rounds
+   * (`classedge provision` takes the first one before the appliance ever starts). Throws when the
+   * district cannot be asked; returns the applied version afterwards.
+   */
+  async pullConfigNow(): Promise<number> {
+    this.#enrolment ??= readEnrolment(this.#o.config.dataDir);
+    if (!this.#enrolment) throw new Error('not enrolled with a district');
+    this.#key ??= applianceKey(this.#o.config.dataDir).privateKey;
+    await this.#pullConfig();
+    return this.configVersion();
+  }
+
   configVersion(): number {
     return Number(this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-version'").get()?.value ?? 0);
   }

@@ -66,6 +66,41 @@ export function districtProgram(): Command {
       await r.pool.end();
       process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x: { id: string; last_seen: Date | null; streams: unknown }) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
     });
+  db(program.command('provision-bulk').description('A classrooms CSV (id,district,school,grade,class,room,name,timezone) into one-time tokens and one provisioning file per box.'))
+    .argument('<csv>', 'classrooms CSV (UTF-8 or GB18030)')
+    .requiredOption('--out <dir>', 'where the <id>.yaml files go (they hold tokens: keep them safe)')
+    .requiredOption('--district-url <url>', 'the URL the boxes reach the receiver at')
+    .option('--district-ca <file>', "path of the district's CA PEM on the boxes")
+    .option('--hours <n>', 'token validity in hours', '72')
+    .option('--config <file>', 'settings (JSON or YAML) published to each box as its first signed configuration')
+    .action(async (csv: string, o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string }) => {
+      if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1) throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);
+      const { readFileSync } = await import('node:fs');
+      const { parseClassrooms, provisionBulk } = await import('./bulk.js');
+      const rows = parseClassrooms(readFileSync(csv));
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const files = await provisionBulk(r, rows, { out: o.out, districtUrl: o.districtUrl, hours: Number(o.hours), ...(o.districtCa ? { caFile: o.districtCa } : {}) });
+      if (o.config) {
+        const { parse } = await import('yaml');
+        const settings = parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
+        for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
+      }
+      await r.pool.end();
+      process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
+    });
+  db(program.command('update-bundle').description("Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key."))
+    .requiredOption('--dir <dir>', 'the install tree')
+    .requiredOption('--version <version>', 'its version, e.g. 1.4.0')
+    .requiredOption('--out <file>', 'bundle to write')
+    .action(async (o: { database: string; dir: string; version: string; out: string }) => {
+      const { makeBundle } = await import('../../edge/update/bundle.js');
+      const r = new DistrictReceiver({ databaseUrl: o.database });
+      await r.migrate();
+      const key = await r.signingKey();
+      await r.pool.end();
+      process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
+    });
   return program;
 }
 

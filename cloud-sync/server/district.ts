@@ -79,6 +79,11 @@ export class DistrictReceiver {
     return { privateKeyPem: r.rows[0].private_key as string, publicKeyPem: r.rows[0].public_key as string };
   }
 
+  /** The district's signing key (configuration and update bundles). */
+  async signingKey(): Promise<import('node:crypto').KeyObject> {
+    return privateKeyFrom((await this.#districtKey()).privateKeyPem);
+  }
+
   /**
    * Publish desired configuration (partial settings) to appliances: each gets the next version,
    * signed with the district key. Returns the versions by appliance.
@@ -86,7 +91,12 @@ export class DistrictReceiver {
   async publishConfig(target: { appliance?: string; school?: string; all?: boolean }, config: Record<string, unknown>): Promise<Record<string, number>> {
     const key = privateKeyFrom((await this.#districtKey()).privateKeyPem);
     const ids = (
-      await this.pool.query('SELECT id FROM appliances WHERE ($1::text IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3', [target.appliance ?? null, target.school ?? null, target.all === true])
+      await this.pool.query(
+        // Appliances not enrolled yet but holding a token are included, so a box's first configuration waits for it.
+        `SELECT id FROM appliances WHERE ($1::text IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3
+         UNION SELECT appliance_id FROM enrol_tokens WHERE used_at IS NULL AND expires_at > now() AND (($1::text IS NOT NULL AND appliance_id = $1) OR ($2::text IS NOT NULL AND school = $2) OR $3)`,
+        [target.appliance ?? null, target.school ?? null, target.all === true],
+      )
     ).rows.map((r: { id: string }) => r.id);
     const out: Record<string, number> = {};
     for (const id of ids) {
@@ -111,6 +121,7 @@ export class DistrictReceiver {
     app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
     app.post('/v1/config', express.json({ limit: '16kb' }), (req, res, next) => void this.#config(req, res).catch(next));
     app.post('/v1/config/applied', express.json({ limit: '16kb' }), (req, res, next) => void this.#applied(req, res).catch(next));
+    app.post('/v1/restored', express.json({ limit: '16kb' }), (req, res, next) => void this.#restored(req, res).catch(next));
     app.get('/v1/health', (_req, res) => void this.pool.query('SELECT 1').then(() => res.json({ status: 'ok' }), () => res.status(503).json({ status: 'database unreachable' })));
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       if (err instanceof Refusal) return void res.status(err.status).json({ error: err.code, message: err.message, ...err.extra });
@@ -171,6 +182,16 @@ export class DistrictReceiver {
       [id, b.version, b.result.slice(0, 500)],
     );
     res.json({ ok: true });
+  }
+
+  /** A replacement box restored from a backup: noted, and answered with where each stream stands. */
+  async #restored(req: Request, res: Response): Promise<void> {
+    const b = req.body as { backupCreatedAt?: unknown };
+    if (typeof b.backupCreatedAt !== 'string' || b.backupCreatedAt.length > 40) throw new Refusal(400, 'invalid_input', 'expected {backupCreatedAt}');
+    const id = await this.#signed(req, 'classedge-restored-v1', `\n${b.backupCreatedAt}`);
+    await this.pool.query('UPDATE appliances SET restored_at = now(), restored_from = $2 WHERE id = $1', [id, b.backupCreatedAt]);
+    const r = await this.pool.query('SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1', [id]);
+    res.json({ streams: Object.fromEntries(r.rows.map((x: { stream: string; committed_seq: string }) => [x.stream, Number(x.committed_seq)])) });
   }
 
   async #publicKey(applianceId: string): Promise<string> {

@@ -76,4 +76,19 @@ CREATE TABLE applied_config (
 );
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- Configuration can be published before a box is enrolled (a school's settings, then provisioning
+-- day): the desired configuration of an id that so far only has an enrolment token.
+ALTER TABLE desired_config DROP CONSTRAINT IF EXISTS desired_config_appliance_id_fkey;
+`,
+  },
+  {
+    version: 4,
+    sql: `
+-- A box restored from a backup (a replacement) says so, signed with the same key.
+ALTER TABLE appliances ADD COLUMN restored_at timestamptz, ADD COLUMN restored_from text;
+`,
+  },
 ];

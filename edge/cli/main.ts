@@ -9,6 +9,10 @@ import { registerUser } from './commands/user.js';
 import { registerModbus } from './commands/modbus.js';
 import { registerRoster } from './commands/roster.js';
 import { registerSync } from './commands/sync.js';
+import { registerProvision } from './commands/provision.js';
+import { registerUdev } from './commands/udev.js';
+import { registerBackup } from './commands/backup.js';
+import { registerUpdate } from './commands/update.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerModbus(program);
   registerRoster(program);
   registerSync(program);
+  registerProvision(program);
+  registerUdev(program);
+  registerBackup(program);
+  registerUpdate(program);
   return program;
 }
 

@@ -17,6 +17,19 @@ export { StringEnum };
 const Port = (def: number, description: string): TInteger =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
 
+/** Where the box stands, set by `classedge provision`; shown to IT staff and the district. */
+const Label = (description: string) => Type.String({ maxLength: 100, default: '', description });
+export const ClassroomSchema = Type.Object(
+  {
+    district: Label('Education district, e.g. "海淀区".'),
+    school: Label('School, e.g. "实验小学".'),
+    grade: Label('Grade, e.g. "初二".'),
+    class: Label('Class, e.g. "3班".'),
+    room: Label('Room, e.g. "A-203".'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ApplianceSchema = Type.Object(
   {
     id: Type.String({
@@ -27,6 +40,7 @@ export const ApplianceSchema = Type.Object(
     }),
     name: Type.String({ minLength: 1, maxLength: 100, default: 'Classroom', description: 'Name shown to people, e.g. "初二(3)班".' }),
     timezone: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of the school.' }),
+    classroom: ClassroomSchema,
   },
   { additionalProperties: false, default: {} },
 );

@@ -39,6 +39,11 @@ export class ComponentRegistry {
     return this.#entries.map((e) => e.component);
   }
 
+  /** The core components: while one of them is failed or stopped the appliance is not healthy (the watchdog's view). */
+  core(): Component[] {
+    return this.#entries.filter((e) => e.core).map((e) => e.component);
+  }
+
   statuses(): ComponentStatus[] {
     return this.#entries.map((e) => (e.failed !== undefined ? { ...e.component.status(), state: 'failed', detail: e.failed } : e.component.status()));
   }

@@ -12,6 +12,7 @@ import { displayFigures } from './display-figures.js';
 import { healthFigures } from './health-figures.js';
 import { syncFigures } from './sync-figures.js';
 import { analysisFigures } from './analysis-figures.js';
+import { provisionFigures } from './provision-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -113,4 +114,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures];

@@ -5,6 +5,7 @@ import { createLogger } from '../../log.js';
 import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
 import { kioskMount } from '../../api/kiosk-static.js';
+import { SdNotify } from '../../runtime/sd-notify.js';
 import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, ensureDemoLesson } from '../demo.js';
 
 /** Without espeak-ng and sox the demo runs without its recording (and says so). */
@@ -49,11 +50,13 @@ export function registerStart(program: Command): void {
       if (opts.logLevel) config.log.level = opts.logLevel as typeof config.log.level;
       const log = createLogger({ level: config.log.level });
       const appliance = new Appliance({ config, log, configSource: source, mounts: [kioskMount()] });
+      const notify = SdNotify.fromEnv(log);
       let stopping = false;
       const shutdown = (signal: string): void => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping');
+        notify?.send('STOPPING=1');
         // A second signal, or the time bound, ends the process however far the shutdown got.
         const hard = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000);
         hard.unref();
@@ -80,6 +83,10 @@ export function registerStart(program: Command): void {
         await appliance.stop();
         process.exit(1);
       }
+      // systemd (Type=notify): ready once serving; the watchdog is fed while the core is healthy.
+      notify?.send(`READY=1\nSTATUS=serving ${config.appliance.id} on port ${appliance.http.port}`);
+      const watchdogMs = SdNotify.watchdogMs();
+      if (notify && watchdogMs !== undefined) notify.startWatchdog(watchdogMs, () => coreHealthy(appliance));
       if (opts.demo) {
         process.stderr.write(
           `\nClassEdge demo is running.\n` +
@@ -92,4 +99,15 @@ export function registerStart(program: Command): void {
         );
       }
     });
+}
+
+/** The watchdog's view: every core component up (running or degraded) and the database answering. */
+function coreHealthy(appliance: Appliance): boolean {
+  if (appliance.registry.core().some((c) => ['failed', 'stopped', 'stopping'].includes(c.status().state))) return false;
+  try {
+    appliance.store.db.prepare('SELECT 1').get();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { demoOverlay } from '../demo.js';
-import { applianceKey, readEnrolment, writeEnrolment } from '../../sync/keys.js';
+import { readEnrolment } from '../../sync/keys.js';
+import { enrolWithDistrict } from '../../sync/enrol.js';
 import { SyncAgent } from '../../../cloud-sync/agent/agent.js';
-import { postJsonish } from '../../../cloud-sync/http-client.js';
 import { createLogger } from '../../log.js';
-import { ClassEdgeError } from '../../errors.js';
 import { cliActor, loadCliConfig, print, table, withStore, type CommonOptions } from '../io.js';
 
 export function registerSync(program: Command): void {
@@ -20,18 +19,7 @@ export function registerSync(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts: CommonOptions & { district: string; token: string; demo?: boolean }) => {
       const config = loadCliConfig(opts, opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined);
-      const { publicKeyPem } = applianceKey(config.dataDir);
-      const res = await postJsonish(
-        new URL('/v1/enrol', opts.district),
-        JSON.stringify({ token: opts.token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
-        { 'content-type': 'application/json' },
-        { timeoutMs: 15_000, caFile: config.sync.districtCaFile },
-      );
-      const body = res.json as { message?: string; districtPublicKey?: string };
-      if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
-      if (!body.districtPublicKey) throw new ClassEdgeError('enrolment_refused', 'the district did not send its public key');
-      const e = { districtUrl: opts.district, applianceId: config.appliance.id, districtPublicKeyPem: body.districtPublicKey, enrolledAt: Date.now() };
-      writeEnrolment(config.dataDir, e);
+      const e = await enrolWithDistrict(config, opts.district, opts.token);
       withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }));
       print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
     });

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { provision, type ProvisionResult } from '../../provision/provision.js';
+import { checkSpec, mergeSpec, readSpecFile, type ProvisionSpec } from '../../provision/spec.js';
+import { Prompter, askMissing } from '../../provision/prompt.js';
+import { DB_FILE } from '../../store/db.js';
+import { cliActor, configFile, overridesFrom, print, readSecret, resolveConfig, withStore, type CommonOptions } from '../io.js';
+import { loadConfig } from '../../config/load.js';
+
+interface ProvisionOptions extends CommonOptions {
+  file?: string;
+  district?: string;
+  token?: string;
+  districtCa?: string;
+  id?: string;
+  name?: string;
+  timezone?: string;
+  districtName?: string;
+  school?: string;
+  grade?: string;
+  class?: string;
+  room?: string;
+  admin?: string;
+  adminDisplayName?: string;
+  adminPasswordFile?: string;
+  interactive?: boolean;
+}
+
+const MARK = { done: 'done', skipped: 'ok  ', warn: 'WARN', failed: 'FAIL' } as const;
+const DOCTOR = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
+
+function fromFlags(o: ProvisionOptions): ProvisionSpec {
+  return checkSpec(
+    JSON.parse(
+      JSON.stringify({
+        district: { url: o.district, token: o.token, caFile: o.districtCa },
+        appliance: { id: o.id, name: o.name, timezone: o.timezone },
+        classroom: { district: o.districtName, school: o.school, grade: o.grade, class: o.class, room: o.room },
+        admin: { username: o.admin, displayName: o.adminDisplayName },
+      }),
+    ),
+    'flags',
+  );
+}
+
+export function registerProvision(program: Command): void {
+  program
+    .command('provision')
+    .description(
+      'Set up this box in one go: classroom identity, key pair, enrolment with the district (one-time token), its first configuration, the first admin, a serial-port check, then the doctor. Safe to run again.',
+    )
+    .option('-f, --file <yaml>', 'provisioning file (from classedge-district provision-bulk); flags override it')
+    .option('--district <url>', 'district receiver URL')
+    .option('--token <token>', 'one-time enrolment token')
+    .option('--district-ca <file>', "PEM of the district's CA (sync.districtCaFile)")
+    .option('--id <id>', 'appliance id, e.g. room-101')
+    .option('--name <name>', 'name shown on the panel')
+    .option('--timezone <tz>', 'IANA time zone')
+    .option('--district-name <name>', 'classroom label: district')
+    .option('--school <name>', 'classroom label: school')
+    .option('--grade <grade>', 'classroom label: grade')
+    .option('--class <class>', 'classroom label: class')
+    .option('--room <room>', 'classroom label: room')
+    .option('--admin <username>', 'first admin (made only when there is none); password from a prompt or standard input')
+    .option('--admin-display-name <name>', "first admin's display name")
+    .option('--admin-password-file <file>', "read the first admin's password from this file instead")
+    .option('--interactive', 'ask for what is missing (the default on a terminal)')
+    .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
+    .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
+    .option('--mqtt-port <port>', 'MQTT port (env CLASSEDGE_MQTT_PORT)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: ProvisionOptions) => {
+      let spec = mergeSpec(opts.file ? readSpecFile(opts.file) : {}, fromFlags(opts));
+      // The configuration file named may not exist yet on a fresh box: provisioning writes it.
+      const named = configFile(opts);
+      const { config, source } =
+        named !== undefined && !existsSync(named) ? { config: loadConfig(undefined, overridesFrom(opts)), source: { file: resolve(named), overrides: overridesFrom(opts) } } : resolveConfig(opts);
+      const dbFile = join(config.dataDir, DB_FILE);
+      const needAdmin = !existsSync(dbFile) || withStore(config, (s) => s.users.countAdmins() === 0);
+      const interactive = opts.interactive === true || (process.stdin.isTTY && !opts.json);
+      let prompter: Prompter | undefined;
+      if (interactive) {
+        prompter = new Prompter(process.stdin, process.stderr);
+        spec = checkSpec(await askMissing(prompter, spec, needAdmin), 'answers');
+      }
+      const adminPassword = async (): Promise<string> => {
+        if (opts.adminPasswordFile) return readFileSync(opts.adminPasswordFile, 'utf8').split('\n')[0] ?? '';
+        if (prompter && !process.stdin.isTTY) return (await prompter.ask('Password for the first admin')) ?? '';
+        prompter?.close();
+        prompter = undefined;
+        return readSecret('Password for the first admin (10+ characters, three of: lower, upper, digit, symbol): ');
+      };
+      let result: ProvisionResult;
+      try {
+        result = await provision(spec, { source, adminPassword, actor: cliActor() });
+      } finally {
+        prompter?.close();
+      }
+      print(opts, result, () =>
+        [
+          `Provisioning ${result.applianceId} (enrolment code ${result.enrolmentCode})`,
+          ...result.steps.map((s) => `${MARK[s.status]}  ${s.step.padEnd(15)} ${s.detail}`),
+          'doctor:',
+          ...result.doctor.map((r) => `${DOCTOR[r.status]}  ${r.name.padEnd(15)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`),
+          result.ok ? `\n${result.applianceId} is provisioned. Start it: systemctl enable --now classedge` : '\nProvisioning is not complete: fix what is marked FAIL and run it again.',
+        ].join('\n'),
+      );
+      if (!result.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { applyUpdate, recover, type UpdateOptions } from '../../update/update.js';
+import { readEnrolment } from '../../sync/keys.js';
+import { ClassEdgeError } from '../../errors.js';
+import { cliActor, loadCliConfig, print, withStore, type CommonOptions } from '../io.js';
+
+interface UpdateCliOptions extends CommonOptions {
+  root: string;
+  stopCommand: string;
+  startCommand: string;
+  healthUrl?: string;
+  timeout: string;
+  recover?: boolean;
+}
+
+export function registerUpdate(program: Command): void {
+  program
+    .command('update [bundle]')
+    .description("Install a signed update bundle (from the district, e.g. on a USB stick) beside the running version, switch to it, and roll back by itself if it is not healthy in time. --recover finishes or undoes an interrupted update.")
+    .option('--root <dir>', 'install root holding versions/ and the current symlink', '/opt/classedge')
+    .option('--stop-command <cmd>', 'stops the service', 'systemctl stop classedge')
+    .option('--start-command <cmd>', 'starts the service', 'systemctl start classedge')
+    .option('--health-url <url>', 'health check of the started version (default http://127.0.0.1:<http.port>/api/v1/health)')
+    .option('--timeout <s>', 'seconds the new version has to become healthy', '120')
+    .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+    .option('--http-port <port>', 'HTTP port of the service (env CLASSEDGE_HTTP_PORT)')
+    .option('--json', 'print as JSON')
+    .action(async (bundle: string | undefined, opts: UpdateCliOptions) => {
+      const config = loadCliConfig(opts);
+      if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 5) throw new ClassEdgeError('invalid_input', `--timeout: expected whole seconds, at least 5, got '${opts.timeout}'`);
+      const o: UpdateOptions = {
+        root: opts.root,
+        dataDir: config.dataDir,
+        stopCommand: opts.stopCommand,
+        startCommand: opts.startCommand,
+        healthUrl: opts.healthUrl ?? `http://127.0.0.1:${config.http.port}/api/v1/health`,
+        healthTimeoutMs: Number(opts.timeout) * 1000,
+        log: (line) => process.stderr.write(`${line}\n`),
+      };
+      if (opts.recover) {
+        const what = await recover(o);
+        print(opts, { recovered: what }, () => what);
+        return;
+      }
+      if (!bundle) throw new ClassEdgeError('invalid_input', 'give the update bundle file (or --recover)');
+      const e = readEnrolment(config.dataDir);
+      if (!e) throw new ClassEdgeError('not_enrolled', "this appliance is not enrolled, so it has no district key to check an update with: provision it first");
+      const r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
+      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'update', target: r.to, result: r.result === 'rolled-back' ? 'error' : 'ok', detail: { ...r } }));
+      print(opts, r, () => (r.result === 'updated' ? `updated ${r.from} -> ${r.to}` : r.result === 'already-current' ? `${r.to} is already running` : `${r.to} was not healthy: rolled back to ${r.from}`));
+      if (r.result === 'rolled-back') process.exitCode = 1;
+    });
+}

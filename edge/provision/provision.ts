@@ -1,0 +1,190 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { editConfig, type ConfigChange, type ConfigSource } from '../config/edit.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { Store } from '../store/store.js';
+import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
+import { enrolWithDistrict } from '../sync/enrol.js';
+import { SyncAgent } from '../../cloud-sync/agent/agent.js';
+import { createLogger } from '../log.js';
+import { addUser } from '../services/accounts.js';
+import { runChecks, type CheckResult } from '../doctor/checks.js';
+import { ConfigError, errorMessage, ValidationError } from '../errors.js';
+import type { ProvisionSpec } from './spec.js';
+
+export type StepStatus = 'done' | 'skipped' | 'warn' | 'failed';
+export interface ProvisionStep {
+  step: string;
+  status: StepStatus;
+  detail: string;
+}
+
+export interface ProvisionResult {
+  ok: boolean;
+  applianceId: string;
+  /** Short fingerprint of the appliance's public key: what a technician reads to the district (or scans). */
+  enrolmentCode: string;
+  steps: ProvisionStep[];
+  doctor: CheckResult[];
+}
+
+export interface ProvisionOptions {
+  /** The configuration file the appliance will start with, and the flag/environment overrides. */
+  source: ConfigSource;
+  /** Asked only when a first admin must be made. */
+  adminPassword: () => Promise<string>;
+  actor: string;
+}
+
+const load = (source: ConfigSource): Config => loadConfig(existsSync(source.file) ? source.file : undefined, source.overrides, source.overlay);
+
+/** The settings the spec sets, as config changes; only those that differ from the file. */
+function identityChanges(spec: ProvisionSpec, current: Config): ConfigChange[] {
+  const want: ConfigChange[] = [];
+  const a = spec.appliance ?? {};
+  if (a.id !== undefined) want.push({ path: '/appliance/id', value: a.id });
+  if (a.name !== undefined) want.push({ path: '/appliance/name', value: a.name });
+  if (a.timezone !== undefined) want.push({ path: '/appliance/timezone', value: a.timezone });
+  for (const [k, v] of Object.entries(spec.classroom ?? {})) if (v !== undefined) want.push({ path: `/appliance/classroom/${k}`, value: v });
+  if (spec.district?.caFile !== undefined) want.push({ path: '/sync/districtCaFile', value: spec.district.caFile });
+  const valueAt = (path: string): unknown => path.split('/').slice(1).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], current);
+  return want.filter((c) => valueAt(c.path) !== c.value);
+}
+
+/** Write `dataDir` into the file when it came from a flag or the environment; true when written. */
+function pinDataDir(source: ConfigSource, current: Config): boolean {
+  if (source.overrides.dataDir === undefined) return false;
+  const text = existsSync(source.file) ? readFileSync(source.file, 'utf8') : '';
+  const doc = parseDocument(text);
+  const want = resolve(current.dataDir);
+  if (doc.get('dataDir') === want) return false;
+  doc.set('dataDir', want);
+  mkdirSync(dirname(source.file), { recursive: true });
+  const tmp = `${source.file}.tmp-${process.pid}`;
+  writeFileSync(tmp, doc.toString(), { mode: 0o640 });
+  renameSync(tmp, source.file);
+  return true;
+}
+
+export function enrolmentCode(publicKeyPem: string): string {
+  const hex = createHash('sha256').update(publicKeyPem).digest('hex').slice(0, 16).toUpperCase();
+  return hex.match(/.{4}/g)?.join('-') ?? hex;
+}
+
+/**
+ * Bring a box from nothing to enrolled and ready, one step after another; every step looks at what
+ * is already there first, so running it again changes nothing and consumes no second token.
+ */
+export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promise<ProvisionResult> {
+  const steps: ProvisionStep[] = [];
+  const step = (s: string, status: StepStatus, detail: string): void => void steps.push({ step: s, status, detail });
+  const before = load(o.source);
+
+  // A box enrolled under one id does not silently become another classroom.
+  const enrolled = readEnrolment(before.dataDir);
+  const wantId = spec.appliance?.id ?? before.appliance.id;
+  if (enrolled && enrolled.applianceId !== wantId) {
+    throw new ValidationError('provision', [
+      { path: '/appliance/id', expected: `the id this box is enrolled under ('${enrolled.applianceId}'); to re-purpose it, remove ${keyDir(before.dataDir)}/enrolment.json first`, value: wantId },
+    ]);
+  }
+  if (wantId === 'classedge-unprovisioned') throw new ValidationError('provision', [{ path: '/appliance/id', expected: 'an appliance id for this classroom, e.g. room-101 (--id)' }]);
+
+  // 1. Identity into the configuration file, validated as a start would. A data directory given
+  // as a flag is written too, so that a plain `classedge start --config FILE` finds the same box.
+  const pinned = pinDataDir(o.source, before);
+  const changes = identityChanges(spec, before);
+  let config: Config;
+  try {
+    config = changes.length > 0 ? editConfig(o.source, changes, { dryRun: false }) : before;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ValidationError('provision', err.issues);
+    throw err;
+  }
+  const c = config.appliance.classroom;
+  const where = [c.district, c.school, c.grade, c.class, c.room].filter(Boolean).join(' / ') || 'no classroom labels';
+  step('identity', changes.length > 0 || pinned ? 'done' : 'skipped', `${config.appliance.id} (${where})${changes.length > 0 || pinned ? ` written to ${o.source.file}` : ', already set'}`);
+
+  // 2. Data directory and key pair: the private key readable by the service user only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const keyFile = join(keyDir(config.dataDir), 'appliance.key');
+  const hadKey = existsSync(keyFile);
+  const { publicKeyPem } = applianceKey(config.dataDir);
+  if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
+  const code = enrolmentCode(publicKeyPem);
+  step('keys', hadKey ? 'skipped' : 'done', `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`);
+
+  // 3. Enrolment with a one-time token; an enrolled box is left as it is.
+  const url = spec.district?.url;
+  const store = Store.open(config);
+  try {
+    if (enrolled && (url === undefined || enrolled.districtUrl === url)) {
+      step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
+    } else if (!url || !spec.district?.token) {
+      step('enrol', 'failed', 'not enrolled: give the district URL and a one-time token (--district, --token; classedge-district token create)');
+      return await finish(false);
+    } else {
+      try {
+        await enrolWithDistrict(config, url, spec.district.token);
+        store.audit.record({ actor: o.actor, action: 'sync.enrol', target: url, result: 'ok' });
+        step('enrol', 'done', `enrolled with ${url}; the district's public key is kept for its configuration and updates`);
+      } catch (err) {
+        store.audit.record({ actor: o.actor, action: 'sync.enrol', target: url, result: 'error', detail: { why: errorMessage(err) } });
+        step('enrol', 'failed', errorMessage(err));
+        return await finish(false);
+      }
+    }
+
+    // 4. The district's first signed configuration, applied through the schema like every later one.
+    try {
+      const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }), configSource: o.source });
+      const was = agent.configVersion();
+      const v = await agent.pullConfigNow();
+      const refused = store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
+      if (v === 0) step('district-config', refused ? 'warn' : 'skipped', refused ? `the district's configuration was refused (${refused}); see the audit log` : 'the district has published no configuration for this classroom yet');
+      else step('district-config', v === was ? 'skipped' : 'done', `configuration version ${v} ${v === was ? 'already applied' : 'applied'}`);
+      config = load(o.source);
+    } catch (err) {
+      step('district-config', 'failed', `could not fetch the district's configuration: ${errorMessage(err)}`);
+      return await finish(false);
+    }
+
+    // 5. The first admin; never a second one, never a default account.
+    const admins = store.users.list().filter((u) => u.role === 'admin');
+    if (admins.length > 0) {
+      step('admin', 'skipped', `admin account exists (${admins.map((u) => u.username).join(', ')})`);
+    } else if (!spec.admin?.username) {
+      step('admin', 'failed', 'no admin account yet: give one (--admin <username>; the password is read from a prompt or standard input)');
+      return await finish(false);
+    } else {
+      try {
+        const secret = await o.adminPassword();
+        await addUser(store, config, { username: spec.admin.username, role: 'admin', secret, ...(spec.admin.displayName ? { displayName: spec.admin.displayName } : {}) }, o.actor);
+        step('admin', 'done', `admin ${spec.admin.username} created`);
+      } catch (err) {
+        step('admin', 'failed', errorMessage(err));
+        return await finish(false);
+      }
+    }
+    store.audit.record({ actor: o.actor, action: 'provision', target: config.appliance.id, result: 'ok', detail: { steps: steps.map((s) => `${s.step}:${s.status}`) } });
+  } finally {
+    store.close();
+  }
+
+  // 6. Serial ports the configuration names (stable names come from `classedge udev-rules`).
+  const ports = config.components.flatMap((comp) => (typeof comp.port === 'string' && comp.port.startsWith('/dev/') ? [{ name: comp.name, port: comp.port }] : []));
+  const missing = ports.filter((p) => !existsSync(p.port));
+  if (ports.length === 0) step('serial-ports', 'skipped', 'no serial ports configured');
+  else if (missing.length > 0) step('serial-ports', 'warn', `missing: ${missing.map((p) => `${p.port} (${p.name})`).join(', ')}; plug the adapters in, and install the rules of classedge udev-rules`);
+  else step('serial-ports', 'done', `present: ${ports.map((p) => p.port).join(', ')}`);
+
+  return finish(true);
+
+  async function finish(ok: boolean): Promise<ProvisionResult> {
+    const doctor = await runChecks(load(o.source));
+    return { ok: ok && !doctor.some((d) => d.status === 'fail'), applianceId: wantId, enrolmentCode: code, steps, doctor };
+  }
+}

@@ -1,0 +1,30 @@
+import { postJsonish } from '../../cloud-sync/http-client.js';
+import type { Config } from '../config/schema.js';
+import { ClassEdgeError } from '../errors.js';
+import { applianceKey, writeEnrolment, type Enrolment } from './keys.js';
+
+/**
+ * Enrol with the district: the key pair is made here (its private half never leaves the data
+ * directory), the one-time token is the district's. The district answers with its public key,
+ * which later verifies the configuration and updates it signs. Used by `classedge enrol` and
+ * `classedge provision`.
+ */
+export async function enrolWithDistrict(config: Config, districtUrl: string, token: string): Promise<Enrolment> {
+  const { publicKeyPem } = applianceKey(config.dataDir);
+  let url: URL;
+  try {
+    url = new URL('/v1/enrol', districtUrl);
+  } catch {
+    throw new ClassEdgeError('invalid_input', `district: expected an http(s) URL such as https://sync.district.example, got '${districtUrl}'`);
+  }
+  const res = await postJsonish(url, JSON.stringify({ token, applianceId: config.appliance.id, publicKey: publicKeyPem }), { 'content-type': 'application/json' }, {
+    timeoutMs: 15_000,
+    caFile: config.sync.districtCaFile,
+  });
+  const body = res.json as { message?: string; districtPublicKey?: string };
+  if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
+  if (!body.districtPublicKey) throw new ClassEdgeError('enrolment_refused', 'the district did not send its public key');
+  const e = { districtUrl, applianceId: config.appliance.id, districtPublicKeyPem: body.districtPublicKey, enrolledAt: Date.now() };
+  writeEnrolment(config.dataDir, e);
+  return e;
+}
