@@ -89,7 +89,8 @@ EOF
 # 2. Debian bookworm's meson is 1.0.1; the worker builds with it.
 sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.0'/" meson.build
 
-# 3. libsrtp 2.5 takes int* lengths where mediasoup 3.15 passes size_t*: overloads adapt them.
+# 3. libsrtp 2.5 takes int* lengths where mediasoup 3.15 passes size_t*, and names one call
+#    differently: inline overloads adapt the five calls.
 mkdir -p subprojects/libsrtp2/wrapper
 cat > subprojects/libsrtp2/wrapper/srtp.h <<'EOF'
 // ClassEdge: adapts Debian's libsrtp 2.5 API to what mediasoup 3.15 calls (size_t lengths).
@@ -113,6 +114,11 @@ CLASSEDGE_SRTP_ADAPT(srtp_unprotect)
 CLASSEDGE_SRTP_ADAPT(srtp_protect_rtcp)
 CLASSEDGE_SRTP_ADAPT(srtp_unprotect_rtcp)
 #undef CLASSEDGE_SRTP_ADAPT
+// The fifth call: libsrtp 2.5 names it srtp_remove_stream (same arguments, SSRC in network order).
+inline srtp_err_status_t srtp_stream_remove(srtp_t session, uint32_t ssrc)
+{
+	return srtp_remove_stream(session, ssrc);
+}
 #endif
 EOF
 

@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Session } from '../store/repos/sessions.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -38,4 +41,6 @@ export interface ApiContext {
   sync: SyncAgent;
   /** A component by name (drivers the routes talk to, such as the door thermometer). */
   component(name: string): Component | undefined;
+  /** The media component's signalling socket (/api/v1/media), when a media component runs. */
+  media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void } | undefined;
 }

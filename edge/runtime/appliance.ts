@@ -20,6 +20,7 @@ import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
 import type { DisplayService } from '../display/display-service.js';
+import type { MediaService } from '../media/media-service.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -96,6 +97,7 @@ export class Appliance {
         health: this.health,
         sync: this.sync,
         component: (name) => this.registry.get(name),
+        media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && ['running', 'degraded'].includes(c.status().state)),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });

@@ -7,12 +7,13 @@ import { displaySimKind } from '../../firmware-bridge/sim/display-sim.kind.js';
 import { displayKind } from '../display/display.kind.js';
 import { thermometerKind, serialCardReaderKind } from '../../firmware-bridge/thermometer/thermometer.kind.js';
 import { doorSimKind } from '../../firmware-bridge/sim/door-sim.kind.js';
+import { mediaKind } from '../media/media.kind.js';
 
 /** What every entry of `components[]` has; the rest is the kind's own. */
 export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
 
 /** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
-const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind, doorSimKind] as unknown as ComponentKind[];
+const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind, doorSimKind, mediaKind] as unknown as ComponentKind[];
 
 export function componentKinds(): readonly ComponentKind[] {
   return kinds;
