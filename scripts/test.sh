@@ -7,6 +7,9 @@ source "$(dirname "$0")/lib.sh"
 # receiver's database (the tests start their own server in a temp directory).
 ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql
 ensure_node_modules
+# The SFU's worker, built from Debian's libraries (seconds when cached); ffmpeg feeds the classroom camera.
+ensure_debian ffmpeg
+ensure_mediasoup_worker
 build
 # Two test files at a time on CI's two cores; each file is its own process.
 exec node --test --test-concurrency=2 --enable-source-maps dist/test/*.test.js

@@ -39,6 +39,8 @@ export function demoOverlay(dataDir: string): Record<string, unknown> {
       // The door station: a simulated IR thermometer on a socat cable and a Wi-Fi card reader.
       { type: 'door-sim', name: 'demo-door', ptyDir: join(dataDir, 'pty-door'), readerDeviceId: 'demo-card-reader' },
       { type: 'thermometer', name: 'door-thermometer', port: join(dataDir, 'pty-door', 'appliance') },
+      // Remote lessons on this machine only: a second browser tab joins with the code.
+      { type: 'media', name: 'media', listenIp: '127.0.0.1', workers: 1 },
     ],
   };
 }
