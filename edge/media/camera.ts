@@ -17,7 +17,7 @@ export function inputArgs(source: string): string[] {
 
 /**
  * The classroom camera without a browser: Debian's ffmpeg encodes VP8 and sends RTP to a
- * PlainTransport on loopback (comedia: mediasoup learns ffmpeg's port from its first packet).
+ * PlainTransport on loopback (comedia: mediasoup learns ffmpeg's ports from its first packets).
  */
 export class ClassroomCamera {
   readonly transport: types.PlainTransport;
@@ -33,7 +33,9 @@ export class ClassroomCamera {
 
   static async start(o: { router: types.Router; source: string; ffmpegPath: string; log: Logger; onExit(detail: string): void }): Promise<ClassroomCamera> {
     const input = inputArgs(o.source);
-    const transport = await o.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+    // ffmpeg sends RTP and RTCP from two different sockets, so RTCP gets its own port: with one
+    // muxed port, comedia would latch onto whichever socket spoke first and drop the other.
+    const transport = await o.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
     let producer: types.Producer;
     try {
       producer = await transport.produce({
@@ -46,12 +48,13 @@ export class ClassroomCamera {
       throw err;
     }
     const port = transport.tuple.localPort;
+    const rtcpPort = transport.rtcpTuple?.localPort ?? port;
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
       ...input,
       '-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-g', '30', '-pix_fmt', 'yuv420p',
       '-f', 'rtp', '-ssrc', String(CAMERA_SSRC), '-payload_type', String(CAMERA_PT),
-      `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`,
+      `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
     ];
     const ffmpeg = spawn(o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const cam = new ClassroomCamera(transport, producer, ffmpeg);

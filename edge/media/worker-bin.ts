@@ -1,7 +1,7 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, machine } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Where the mediasoup worker binary is. scripts/build-mediasoup-worker.sh builds it from Debian's
@@ -10,8 +10,19 @@ import { join } from 'node:path';
  * it is first imported, so this runs before the import.
  */
 export function mediasoupVersion(): string {
+  // Its package.json is not in its "exports": walk up from the entry point.
   const require = createRequire(import.meta.url);
-  return (require('mediasoup/package.json') as { version: string }).version;
+  let dir = dirname(require.resolve('mediasoup'));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'mediasoup') return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('mediasoup package.json not found');
+    dir = up;
+  }
 }
 
 export function cachedWorkerPath(version = mediasoupVersion()): string {

@@ -104,15 +104,20 @@ function newPeer(): RTCPeerConnection {
   });
 }
 
-/** A VP8 key frame the SFU recognises as one (payload descriptor + frame tag + start code). */
-function fakeVp8KeyFrame(): Buffer {
+/**
+ * A VP8 key frame the SFU recognises as one: the extended payload descriptor browsers send
+ * (X, S, I with a picture id; mediasoup requires X) + frame tag (key frame) + start code + size.
+ */
+function fakeVp8KeyFrame(pictureId: number): Buffer {
   const b = Buffer.alloc(60);
-  b[0] = 0x10; // S=1, partition 0
+  b[0] = 0x90; // X=1, S=1, partition 0
+  b[1] = 0x80; // I=1: a picture id follows
+  b[2] = pictureId & 0x7f;
   const tag = (20 << 5) | (1 << 4); // first partition size, show_frame, key frame (bit 0 = 0)
-  b[1] = tag & 0xff;
-  b[2] = (tag >> 8) & 0xff;
-  b[3] = (tag >> 16) & 0xff;
-  b.set([0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01], 4); // start code, 640 x 360
+  b[3] = tag & 0xff;
+  b[4] = (tag >> 8) & 0xff;
+  b[5] = (tag >> 16) & 0xff;
+  b.set([0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01], 6); // start code, 640 x 360
   return b;
 }
 
@@ -144,7 +149,7 @@ export class WeriftPublisher {
     let ts = 0;
     this.#timer = setInterval(() => {
       const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq++ & 0xffff, timestamp: (ts += 6000) >>> 0, ssrc, marker: true });
-      track.writeRtp(new RtpPacket(header, fakeVp8KeyFrame()));
+      track.writeRtp(new RtpPacket(header, fakeVp8KeyFrame(seq)));
     }, 66);
     return producerId;
   }
