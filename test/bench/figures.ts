@@ -11,6 +11,7 @@ import { environmentFigures } from './environment-figures.js';
 import { displayFigures } from './display-figures.js';
 import { healthFigures } from './health-figures.js';
 import { syncFigures } from './sync-figures.js';
+import { mediaFigures } from './media-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -112,4 +113,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...mediaFigures];

@@ -108,8 +108,8 @@ function newPeer(): RTCPeerConnection {
  * A VP8 key frame the SFU recognises as one: the extended payload descriptor browsers send
  * (X, S, I with a picture id; mediasoup requires X) + frame tag (key frame) + start code + size.
  */
-function fakeVp8KeyFrame(pictureId: number): Buffer {
-  const b = Buffer.alloc(60);
+function fakeVp8KeyFrame(pictureId: number, bytes = 60): Buffer {
+  const b = Buffer.alloc(Math.max(bytes, 20));
   b[0] = 0x90; // X=1, S=1, partition 0
   b[1] = 0x80; // I=1: a picture id follows
   b[2] = pictureId & 0x7f;
@@ -121,13 +121,16 @@ function fakeVp8KeyFrame(pictureId: number): Buffer {
   return b;
 }
 
-/** Publishes a VP8 video stream (synthetic key frames at 15 fps) as the teacher. */
+/**
+ * Publishes a VP8 video stream as the teacher: by default small synthetic key frames at 15 fps;
+ * the benchmark asks for a 720p-sized bitrate (more and bigger packets per frame).
+ */
 export class WeriftPublisher {
   readonly pc = newPeer();
   producerId = '';
   #timer: NodeJS.Timeout | undefined;
 
-  async publish(client: MediaClient, label = 'camera'): Promise<string> {
+  async publish(client: MediaClient, label = 'camera', o: { packetsPerFrame?: number; payloadBytes?: number; frameMs?: number } = {}): Promise<string> {
     const t = (await client.request('transport.create', { direction: 'send' })) as ServerTransport;
     const track = new MediaStreamTrack({ kind: 'video' });
     const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
@@ -147,10 +150,15 @@ export class WeriftPublisher {
     this.producerId = producerId;
     let seq = 1;
     let ts = 0;
+    const perFrame = o.packetsPerFrame ?? 1;
+    const frameMs = o.frameMs ?? 66;
     this.#timer = setInterval(() => {
-      const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq++ & 0xffff, timestamp: (ts += 6000) >>> 0, ssrc, marker: true });
-      track.writeRtp(new RtpPacket(header, fakeVp8KeyFrame(seq)));
-    }, 66);
+      ts += 90 * frameMs;
+      for (let i = 0; i < perFrame; i++) {
+        const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq++ & 0xffff, timestamp: ts >>> 0, ssrc, marker: i === perFrame - 1 });
+        track.writeRtp(new RtpPacket(header, fakeVp8KeyFrame(seq, o.payloadBytes)));
+      }
+    }, frameMs);
     return producerId;
   }
 

@@ -39,6 +39,7 @@ export class LessonSession {
   #recv: types.Transport | undefined;
   readonly #producers = new Map<string, types.Producer>();
   #participantId = '';
+  #name: string | undefined;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -84,6 +85,7 @@ export class LessonSession {
 
   /** Join the running lesson and receive everything already being sent. */
   async join(name?: string): Promise<void> {
+    this.#name = name;
     const r = (await this.request('room.join', name ? { name } : {})) as {
       participantId: string;
       code?: string;
@@ -135,7 +137,8 @@ export class LessonSession {
             { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
           ]
         : undefined;
-    const producer = await this.#send.produce({ track, ...(encodings ? { encodings } : {}), appData: { label } });
+    // stopTracks false: after a worker restart the same track is published again.
+    const producer = await this.#send.produce({ track, stopTracks: false, ...(encodings ? { encodings } : {}), appData: { label } });
     this.#producers.set(label, producer);
   }
 
@@ -192,10 +195,20 @@ export class LessonSession {
         this.#set({ muted: true });
         return;
       }
-      case 'room.closed':
+      case 'room.closed': {
+        // A media worker restarted: same lesson, same code; join again and send what was sent.
+        const republish = f.data.reason === 'restarting' ? [...this.#producers.entries()].map(([label, p]) => ({ label, track: p.track })) : [];
+        const code = s.code;
         this.#reset();
-        this.#set({ ...EMPTY, closed: f.data.reason });
+        if (f.data.reason !== 'restarting') {
+          this.#set({ ...EMPTY, closed: f.data.reason });
+          return;
+        }
+        this.#set({ ...EMPTY, code });
+        await this.join(this.#name);
+        for (const r of republish) if (r.track && r.track.readyState === 'live') await this.publish(r.track, r.label as 'camera');
         return;
+      }
       case 'media.hello':
       case 'partner.producer':
         return;
