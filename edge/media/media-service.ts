@@ -262,6 +262,11 @@ export class MediaService extends BaseComponent implements MediaHandler {
         if (!target) throw new NotFoundError(`participantId: no participant '${r.data.participantId}' in this lesson`);
         if (target.id === conn.participantId) throw new ConflictError('participantId: you cannot remove yourself; end the lesson instead');
         target.conn?.send({ type: 'room.closed', data: { reason: 'removed' } });
+        // Removing the classroom camera's entry switches the camera off.
+        if (this.#camera && target.producers.has(this.#camera.cam.producer.id)) {
+          this.#camera.cam.stop();
+          this.#camera = undefined;
+        }
         room.removeParticipant(target.id, 'removed');
         target.conn?.close(4001, 'removed by the teacher');
         this.#audit(conn, 'media.participant.remove', { participant: target.name, role: target.role });

@@ -124,6 +124,7 @@ export class MediaHub {
       const recent = (this.#badCodes.get(addr) ?? []).filter((t) => now - t < 60_000);
       if (recent.length >= MAX_BAD_CODES_PER_MINUTE) return reject(429, 'Too Many Requests');
       if (!this.#o.handler.joinCodeValid(code.toUpperCase())) {
+        if (this.#badCodes.size > 10_000) this.#badCodes.clear(); // bounded memory under a flood
         recent.push(now);
         this.#badCodes.set(addr, recent);
         return reject(404, 'Not Found');
