@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { startTestAppliance, seedAccounts } from './helpers/appliance.js';
 import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from './helpers/lesson-browser.js';
 import { launchChromium } from './helpers/browser.js';
-import { waitFor } from './helpers/env.js';
+import { spawn } from 'node:child_process';
+import { CLI, tempDir, waitFor } from './helpers/env.js';
+import { DEMO_ACCOUNTS } from '../edge/cli/demo.js';
 
 test('Chromium: the teacher publishes camera and microphone from the kiosk; a second browser joins with the code and decodes video', async () => {
   const t = await startTestAppliance(`components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1 }\n`);
@@ -40,5 +42,37 @@ test('Chromium: the teacher publishes camera and microphone from the kiosk; a se
   } finally {
     await browser.close();
     await t.stop();
+  }
+});
+
+test('demo mode: the teacher starts a remote lesson and a second browser tab joins it', async () => {
+  const dir = tempDir();
+  const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+  const browser = await launchChromium(FAKE_MEDIA);
+  try {
+    let banner = '';
+    const kiosk = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 20_000);
+      child.stderr.on('data', (d: Buffer) => {
+        banner += d.toString();
+        const m = /Kiosk:\s+(http:\/\/\S+?)\/?\s/.exec(banner);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    const context = await browser.newContext();
+    const teacher = await context.newPage();
+    const code = await teacherStartsLesson(teacher, kiosk, DEMO_ACCOUNTS.teacher);
+    const tab = await context.newPage();
+    await tab.goto(`${kiosk}/join#${code}`);
+    await tab.click('[data-testid=viewer-join]');
+    await waitFor(async () => ((await framesDecoded(tab)) > 0 ? true : undefined), 'frames decoded in the second tab', 30_000);
+  } finally {
+    await browser.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    dir.cleanup();
   }
 });

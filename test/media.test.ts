@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestAppliance, seedAccounts, TEACHER, type TestAppliance } from './helpers/appliance.js';
 import { ApiClient } from './helpers/api-client.js';
-import { waitFor } from './helpers/env.js';
+import { tempDir, waitFor } from './helpers/env.js';
+import { runChecks } from '../edge/doctor/checks.js';
+import { parseConfig } from '../edge/config/load.js';
 import { MediaClient, WeriftConsumer, WeriftPublisher } from './helpers/media-peer.js';
 import type { MediaService } from '../edge/media/media-service.js';
 
@@ -170,5 +172,25 @@ test('the classroom camera: ffmpeg sends VP8 RTP into a PlainTransport and a wer
   } finally {
     await c.close();
     await t.stop();
+  }
+});
+
+test('doctor reports the media worker: where it is, or the command that builds it', async () => {
+  const dir = tempDir();
+  const saved = process.env.MEDIASOUP_WORKER_BIN;
+  try {
+    const config = parseConfig(`dataDir: ${JSON.stringify(dir.path)}\nhttp: { port: 1 }\ncomponents:\n  - { type: media, name: media }\n`, 'test.yaml');
+    const ok = (await runChecks(config)).find((c) => c.name === 'media-worker');
+    assert.equal(ok?.status, 'ok', ok?.detail);
+    assert.match(ok?.detail ?? '', /mediasoup 3\.15\.8 worker at \S+mediasoup-worker \(\d+\.\d MB\)/);
+    process.env.MEDIASOUP_WORKER_BIN = `${dir.path}/missing-worker`;
+    const bad = (await runChecks(config)).find((c) => c.name === 'media-worker');
+    assert.equal(bad?.status, 'fail');
+    assert.match(bad?.detail ?? '', /no executable mediasoup worker at .*missing-worker/);
+    assert.match(bad?.fix ?? '', /scripts\/build-mediasoup-worker\.sh/);
+  } finally {
+    if (saved === undefined) delete process.env.MEDIASOUP_WORKER_BIN;
+    else process.env.MEDIASOUP_WORKER_BIN = saved;
+    dir.cleanup();
   }
 });
