@@ -233,8 +233,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
       case 'producer.close': {
         const { room, p } = this.#requireParticipant(conn);
         if (!p.producers.has(r.data.producerId)) throw new NotFoundError(`producerId: no producer '${r.data.producerId}' of yours`);
+        // Pipe consumers of it close by themselves; partners hear of it from the broadcast.
         room.dropProducer(r.data.producerId);
-        this.#forgetForwarded(r.data.producerId);
         return {};
       }
       case 'consume':
@@ -595,11 +595,6 @@ export class MediaService extends BaseComponent implements MediaHandler {
     } catch (err) {
       this.#ctx.log.warn({ err: errorMessage(err), partner: partner.name }, 'could not send a producer to a partner classroom');
     }
-  }
-
-  #forgetForwarded(_producerId: string): void {
-    // The pipe consumers of a closed producer close themselves ('producerclose'); partners learn it
-    // from the producer.closed broadcast (host side) or partner.unproduce (partner side).
   }
 
   /** Partner side: link this classroom to a lesson hosted by another appliance. */
