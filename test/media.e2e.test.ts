@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestAppliance, seedAccounts } from './helpers/appliance.js';
-import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from './helpers/lesson-browser.js';
+import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from './helpers/remote-browser.js';
 import { launchChromium } from './helpers/browser.js';
 import { spawn } from 'node:child_process';
 import { CLI, tempDir, waitFor } from './helpers/env.js';
@@ -21,7 +21,7 @@ test('Chromium: the teacher publishes camera and microphone from the kiosk; a se
     await viewer.goto(`${t.httpUrl}/join#${code}`);
     await viewer.fill('[data-testid=viewer-name]', '王家长');
     await viewer.click('[data-testid=viewer-join]');
-    await viewer.waitForSelector('[data-testid=remote-camera] video');
+    await viewer.waitForSelector('[data-testid=stream-camera] video');
     const first = await waitFor(async () => {
       const n = await framesDecoded(viewer);
       return n > 0 ? n : undefined;

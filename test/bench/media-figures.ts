@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { startTestAppliance, seedAccounts, TEACHER, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { launchChromium } from '../helpers/browser.js';
-import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from '../helpers/lesson-browser.js';
+import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from '../helpers/remote-browser.js';
 import { MediaClient, WeriftConsumer, WeriftPublisher } from '../helpers/media-peer.js';
 import type { MediaService } from '../../edge/media/media-service.js';
 import type { FigureGroup } from './figures.js';

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { t, lang, setLang } from './i18n.js';
 import { useObservable } from './store.js';
-import { LessonSession } from './lesson-session.js';
-import { RemoteMedia } from './components/lesson-video.js';
+import { LessonSession } from './remote-session.js';
+import { RemoteMedia } from './components/remote-video.js';
 
 declare global {
   interface Window {
@@ -60,7 +60,7 @@ export function ViewerApp() {
             {t('viewer.join')}
           </button>
           {error && <p class="error">{error}</p>}
-          <p class="hint">{t('lesson.notRecorded')}</p>
+          <p class="hint">{t('remote.notRecorded')}</p>
         </form>
       )}
     </main>
@@ -71,7 +71,7 @@ function Watching({ session }: { session: LessonSession }) {
   const s = useObservable(session.state);
   if (s.closed) return <p data-testid="viewer-closed">{t(`viewer.closed.${s.closed === 'removed' ? 'removed' : 'ended'}`)}</p>;
   return (
-    <div class="lesson-grid" data-testid="viewer-grid">
+    <div class="remote-grid" data-testid="viewer-grid">
       {s.remotes.length === 0 && <p>{t('viewer.waiting')}</p>}
       {s.remotes.map((r) => (
         <RemoteMedia key={r.info.producerId} remote={r} />

@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { useObservable } from '../../store.js';
-import { LessonSession } from '../../lesson-session.js';
-import { JoinQr, RemoteMedia } from '../../components/lesson-video.js';
+import { LessonSession } from '../../remote-session.js';
+import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
 
 /**
  * The remote lesson (三个课堂) from the teacher's side: start it, show the join code and QR code,
  * share camera and microphone or the screen, see the partner classrooms, mute or remove people.
  */
-export function LessonScreen() {
+export function RemoteLessonScreen() {
   const [session, setSession] = useState<LessonSession | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => () => session?.close(), [session]);
@@ -25,18 +25,18 @@ export function LessonScreen() {
   };
   if (!session)
     return (
-      <section class="lesson">
-        <p>{t('lesson.intro')}</p>
-        <button class="big" data-testid="lesson-start" onClick={() => void start()}>
-          {t('lesson.start')}
+      <section class="remote-lesson">
+        <p>{t('remote.intro')}</p>
+        <button class="big" data-testid="remote-start" onClick={() => void start()}>
+          {t('remote.start')}
         </button>
         {error && <p class="error">{t('common.error', { message: error })}</p>}
       </section>
     );
-  return <LessonView session={session} onEnd={() => setSession(undefined)} />;
+  return <RemoteLessonView session={session} onEnd={() => setSession(undefined)} />;
 }
 
-function LessonView({ session, onEnd }: { session: LessonSession; onEnd: () => void }) {
+function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: () => void }) {
   const s = useObservable(session.state);
   const [error, setError] = useState<string | undefined>(undefined);
   const [sharing, setSharing] = useState<{ camera: boolean; screen: boolean }>({ camera: false, screen: false });
@@ -67,49 +67,49 @@ function LessonView({ session, onEnd }: { session: LessonSession; onEnd: () => v
   });
   const joinUrl = `${location.origin}/join#${s.code ?? ''}`;
   return (
-    <section class="lesson">
-      <div class="lesson-code">
+    <section class="remote-lesson">
+      <div class="remote-code">
         <div>
-          <p>{t('lesson.code')}</p>
-          <p class="big-code" data-testid="lesson-code">
+          <p>{t('remote.code')}</p>
+          <p class="remote-big-code" data-testid="remote-code">
             {s.code}
           </p>
           <p class="hint">{joinUrl}</p>
-          <p class="hint">{t('lesson.notRecorded')}</p>
+          <p class="hint">{t('remote.notRecorded')}</p>
         </div>
         <JoinQr url={joinUrl} />
       </div>
       <div class="actions">
-        <button data-testid="lesson-camera" disabled={sharing.camera} onClick={shareCamera}>
-          {t('lesson.shareCamera')}
+        <button data-testid="remote-camera" disabled={sharing.camera} onClick={shareCamera}>
+          {t('remote.shareCamera')}
         </button>
-        <button data-testid="lesson-screen" disabled={sharing.screen} onClick={shareScreen}>
-          {t('lesson.shareScreen')}
+        <button data-testid="remote-screen" disabled={sharing.screen} onClick={shareScreen}>
+          {t('remote.shareScreen')}
         </button>
-        <button class="danger" data-testid="lesson-end" onClick={end}>
-          {t('lesson.end')}
+        <button class="danger" data-testid="remote-end" onClick={end}>
+          {t('remote.end')}
         </button>
       </div>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
-      <div class="lesson-grid">
-        <figure class="lesson-video">
-          <video ref={local} autoplay playsinline muted data-testid="lesson-local" />
-          <figcaption>{t('lesson.you')}</figcaption>
+      <div class="remote-grid">
+        <figure class="remote-video">
+          <video ref={local} autoplay playsinline muted data-testid="remote-local" />
+          <figcaption>{t('remote.you')}</figcaption>
         </figure>
         {s.remotes.map((r) => (
           <RemoteMedia key={r.info.producerId} remote={r} />
         ))}
       </div>
-      <h3>{t('lesson.participants', { n: s.participants.length })}</h3>
-      <ul class="lesson-people" data-testid="lesson-people">
+      <h3>{t('remote.participants', { n: s.participants.length })}</h3>
+      <ul class="remote-people" data-testid="remote-people">
         {s.participants.map((p) => (
           <li key={p.participantId} data-testid={`person-${p.role}`}>
             <span>
-              {p.name} · {t(`lesson.role.${p.role}`)}
+              {p.name} · {t(`remote.role.${p.role}`)}
             </span>
-            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>{t('lesson.mute')}</button>
+            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>{t('remote.mute')}</button>
             <button class="danger" onClick={act(() => session.request('participant.remove', { participantId: p.participantId }))}>
-              {t('lesson.remove')}
+              {t('remote.remove')}
             </button>
           </li>
         ))}

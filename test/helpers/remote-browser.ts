@@ -10,11 +10,11 @@ export async function teacherStartsLesson(page: Page, url: string, who: { userna
   for (const d of who.pin) await page.click(`[data-testid=pin-${d}]`);
   await page.click('[data-testid=pin-ok]');
   await page.waitForSelector('[data-testid=home]');
-  await page.goto(`${url}/#/lesson`);
-  await page.click('[data-testid=lesson-start]');
-  await page.waitForSelector('[data-testid=lesson-qr]');
-  const code = ((await page.textContent('[data-testid=lesson-code]')) ?? '').trim();
-  await page.click('[data-testid=lesson-camera]');
+  await page.goto(`${url}/#/remote`);
+  await page.click('[data-testid=remote-start]');
+  await page.waitForSelector('[data-testid=remote-qr]');
+  const code = ((await page.textContent('[data-testid=remote-code]')) ?? '').trim();
+  await page.click('[data-testid=remote-camera]');
   return code;
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import qrcode from 'qrcode-generator';
-import type { RemoteStream } from '../lesson-session.js';
+import type { RemoteStream } from '../remote-session.js';
 
 /** One received stream; audio plays through an invisible element. */
 export function RemoteMedia({ remote }: { remote: RemoteStream }) {
@@ -10,7 +10,7 @@ export function RemoteMedia({ remote }: { remote: RemoteStream }) {
   }, [remote.stream]);
   if (remote.info.kind === 'audio') return <audio ref={ref} autoplay />;
   return (
-    <figure class="lesson-video" data-testid={`remote-${remote.info.label}`}>
+    <figure class="remote-video" data-testid={`stream-${remote.info.label}`}>
       <video ref={ref} autoplay playsinline muted />
       <figcaption>{remote.info.name}</figcaption>
     </figure>
@@ -22,5 +22,5 @@ export function JoinQr({ url }: { url: string }) {
   const qr = qrcode(0, 'M');
   qr.addData(url);
   qr.make();
-  return <img class="lesson-qr" data-testid="lesson-qr" alt={url} src={qr.createDataURL(4, 2)} />;
+  return <img class="remote-qr" data-testid="remote-qr" alt={url} src={qr.createDataURL(4, 2)} />;
 }
