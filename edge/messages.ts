@@ -224,3 +224,104 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'lesson.live': ['admin', 'teacher'],
   'analysis.capture': ['admin', 'teacher'],
 };
+
+// ---- Remote lessons (WebSocket /api/v1/media; docs/remote-lesson.md) ----------------------------
+// Signalling is request/response: a client sends `{ id, method, data }` and gets
+// `{ id, ok: true, data }` or `{ id, ok: false, error, message }`; the appliance also pushes
+// `{ type, data }` events. mediasoup's own parameter objects (ICE, DTLS, RTP) pass through as
+// opaque JSON objects: mediasoup validates them itself and names the bad field.
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Opaque = Type.Object({}, { additionalProperties: true });
+export const MEDIA_LABELS = ['camera', 'screen', 'mic', 'classroom-camera'] as const;
+const Label = Type.Union(MEDIA_LABELS.map((l) => Type.Literal(l)));
+const Kind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+
+/** Every signalling request: method -> data. Who may send which: MEDIA_METHOD_ROLES. */
+export const MediaRequestSchemas = {
+  'lesson.start': Type.Object({ title: Type.Optional(Type.String({ maxLength: 80 })) }, { additionalProperties: false }),
+  'lesson.end': Type.Object({}, { additionalProperties: false }),
+  'room.join': Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) }, { additionalProperties: false }),
+  'transport.create': Type.Object({ direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) }, { additionalProperties: false }),
+  'transport.connect': Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
+  produce: Type.Object({ transportId: Id, kind: Kind, rtpParameters: Opaque, label: Label }, { additionalProperties: false }),
+  'producer.close': Type.Object({ producerId: Id }, { additionalProperties: false }),
+  consume: Type.Object({ transportId: Id, producerId: Id, rtpCapabilities: Opaque }, { additionalProperties: false }),
+  'consumer.resume': Type.Object({ consumerId: Id }, { additionalProperties: false }),
+  'consumer.layers': Type.Object(
+    { consumerId: Id, spatialLayer: Type.Integer({ minimum: 0, maximum: 3 }), temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })) },
+    { additionalProperties: false },
+  ),
+  'participant.mute': Type.Object({ participantId: Id }, { additionalProperties: false }),
+  'participant.remove': Type.Object({ participantId: Id }, { additionalProperties: false }),
+  'camera.start': Type.Object(
+    { source: Type.String({ minLength: 1, maxLength: 300, description: "'testsrc', an rtsp:// URL or a /dev/video* device." }) },
+    { additionalProperties: false },
+  ),
+  'camera.stop': Type.Object({}, { additionalProperties: false }),
+  'partner.link': Type.Object(
+    { url: Type.String({ pattern: '^wss?://', maxLength: 300, description: "The host appliance's /api/v1/media URL." }), code: Type.String({ minLength: 4, maxLength: 16 }) },
+    { additionalProperties: false },
+  ),
+  'partner.hello': Type.Object(
+    { applianceId: Id, code: Type.String({ minLength: 4, maxLength: 16 }), signature: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
+  'partner.pipe': Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64 }), port: Type.Integer({ minimum: 1, maximum: 65535 }), srtpParameters: Opaque }, { additionalProperties: false }),
+  /** Partner -> host: one of the partner classroom's own producers, sent through the pipe. */
+  'partner.produce': Type.Object(
+    { producerId: Id, kind: Kind, label: Label, name: Type.String({ maxLength: 80 }), rtpParameters: Opaque, paused: Type.Boolean() },
+    { additionalProperties: false },
+  ),
+  'partner.unproduce': Type.Object({ producerId: Id }, { additionalProperties: false }),
+} as const;
+export type MediaRequests = { [K in keyof typeof MediaRequestSchemas]: Static<(typeof MediaRequestSchemas)[K]> };
+export type MediaMethod = keyof MediaRequests;
+
+/** Who may call what: a teacher's (or admin's) session, a viewer with a join code, a partner appliance. */
+export type MediaRole = 'teacher' | 'viewer' | 'partner';
+export const MEDIA_METHOD_ROLES: Record<MediaMethod, readonly MediaRole[]> = {
+  'lesson.start': ['teacher'],
+  'lesson.end': ['teacher'],
+  'room.join': ['teacher', 'viewer'],
+  'transport.create': ['teacher', 'viewer'],
+  'transport.connect': ['teacher', 'viewer'],
+  // Viewers watch: they only receive. A partner classroom sends through its pipe.
+  produce: ['teacher'],
+  'producer.close': ['teacher'],
+  consume: ['teacher', 'viewer'],
+  'consumer.resume': ['teacher', 'viewer'],
+  'consumer.layers': ['teacher', 'viewer'],
+  'participant.mute': ['teacher'],
+  'participant.remove': ['teacher'],
+  'camera.start': ['teacher'],
+  'camera.stop': ['teacher'],
+  'partner.link': ['teacher'],
+  'partner.hello': ['partner'],
+  'partner.pipe': ['partner'],
+  'partner.produce': ['partner'],
+  'partner.unproduce': ['partner'],
+};
+
+export const MediaProducerInfo = Type.Object({ producerId: Id, participantId: Id, name: Type.String(), kind: Kind, label: Label, origin: Type.Union([Type.Literal('local'), Type.Literal('partner')]) });
+export const MediaParticipantInfo = Type.Object({ participantId: Id, name: Type.String(), role: Type.Union([Type.Literal('teacher'), Type.Literal('viewer'), Type.Literal('partner')]) });
+
+/** Events the appliance pushes on /api/v1/media: `{ type, data }`. */
+export const MediaEventSchemas = {
+  /** First frame on every connection: a partner appliance signs this challenge. */
+  'media.hello': Type.Object({ challenge: Type.String() }),
+  'producer.added': MediaProducerInfo,
+  'producer.closed': Type.Object({ producerId: Id }),
+  'consumer.closed': Type.Object({ consumerId: Id, producerId: Id }),
+  'participant.joined': MediaParticipantInfo,
+  'participant.left': Type.Object({ participantId: Id, reason: Type.String() }),
+  /** Your own microphone/camera were paused by the teacher. */
+  'participant.muted': Type.Object({ participantId: Id }),
+  /** The lesson ended, you were removed, or the media worker restarted (join again). */
+  'room.closed': Type.Object({ reason: Type.Union([Type.Literal('ended'), Type.Literal('removed'), Type.Literal('restarting'), Type.Literal('vanished')]) }),
+  /** Host -> partner appliance: a producer to re-produce on the partner's side of the pipe. */
+  'partner.producer': Type.Object({ producerId: Id, kind: Kind, label: Label, name: Type.String(), rtpParameters: Opaque, paused: Type.Boolean() }),
+} as const;
+export type MediaEvents = { [K in keyof typeof MediaEventSchemas]: Static<(typeof MediaEventSchemas)[K]> };
+export type MediaEventName = keyof MediaEvents;
+export type MediaEventFrame = { [K in MediaEventName]: { type: K; data: MediaEvents[K] } }[MediaEventName];

@@ -6,6 +6,18 @@ cd "$ROOT"
 # onnxruntime-node must never download at install time (offline appliance).
 export ONNXRUNTIME_NODE_INSTALL=skip
 
+# mediasoup's postinstall downloads a prebuilt worker or builds one with pip-installed tools:
+# both need the internet. Any value of MEDIASOUP_WORKER_BIN makes it do nothing; the project
+# builds the worker itself (scripts/build-mediasoup-worker.sh) into this per-version cache, and
+# the runtime spawns the binary named here. A plain `npm install` needs it exported too.
+mediasoup_worker_dir() { # VERSION
+  echo "${XDG_CACHE_HOME:-$HOME/.cache}/classedge/mediasoup-worker/$1-$(uname -m)"
+}
+if [ -z "${MEDIASOUP_WORKER_BIN:-}" ]; then
+  MEDIASOUP_WORKER_BIN="$(mediasoup_worker_dir "$(node -p "require('./package.json').dependencies.mediasoup")")/mediasoup-worker"
+  export MEDIASOUP_WORKER_BIN
+fi
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
     echo "need root to install Debian packages: $*" >&2; return 1; fi
@@ -45,4 +57,9 @@ build_if_stale() {
     return 0
   fi
   build
+}
+
+# The SFU's worker binary (cached per version and architecture: seconds when already built).
+ensure_mediasoup_worker() {
+  bash scripts/build-mediasoup-worker.sh >/dev/null
 }

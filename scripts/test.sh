@@ -10,6 +10,9 @@ ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
 ensure_debian systemd openssl
 ensure_node_modules
+# The SFU's worker, built from Debian's libraries (seconds when cached); ffmpeg feeds the classroom camera.
+ensure_debian ffmpeg
+ensure_mediasoup_worker
 build
 # Two test files at a time on CI's two cores; each file is its own process.
 exec node --test --test-concurrency=2 --enable-source-maps dist/test/*.test.js

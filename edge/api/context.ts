@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Session } from '../store/repos/sessions.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -43,4 +46,6 @@ export interface ApiContext {
   /** Lessons and their interaction figures. */
   analysis: InteractionAnalyser;
   capture: DiagnosticCapture;
+  /** The media component's signalling socket (/api/v1/media), when a media component runs. */
+  media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void } | undefined;
 }

@@ -7,7 +7,8 @@ import type { MountStatic } from './server.js';
 export const KIOSK_DIST = fileURLToPath(new URL('../../../ui-kiosk/dist/', import.meta.url));
 
 /**
- * Serve the teacher panel at `/` and the admin console at `/admin`, both from one bundle. Hashed
+ * Serve the teacher panel at `/`, the admin console at `/admin` and the remote-lesson viewer page
+ * at `/join`, all from one bundle. Hashed
  * assets are cached for good; index.html never is, so an update shows at the next load.
  */
 export function kioskMount(dist = KIOSK_DIST): MountStatic {
@@ -20,7 +21,7 @@ export function kioskMount(dist = KIOSK_DIST): MountStatic {
     }
     app.use('/assets', express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
-    app.get(['/', '/admin'], (_req, res) => {
+    app.get(['/', '/admin', '/join'], (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(`${dist}index.html`);
     });

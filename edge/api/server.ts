@@ -215,7 +215,10 @@ export class HttpServer extends BaseComponent {
       }),
     });
     server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname === '/api/v1/live') live.handleUpgrade(req, socket, head);
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
+      if (path === '/api/v1/live') live.handleUpgrade(req, socket, head);
+      else if (media) media.handleUpgrade(req, socket, head, (r) => this.#session(r));
       else socket.destroy();
     });
     this.#server = server;

@@ -61,6 +61,8 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
       // The lesson: a synthesised recording on the two microphones, and a camera node over Wi-Fi.
       ...(lessonWav ? [{ type: 'audio-file', name: 'demo-microphones', path: lessonWav, loop: true }] : []),
       { type: 'camera-sim', name: 'demo-camera-sim', deviceId: 'demo-camera-1', everySeconds: 3, maxFaces: 26 },
+      // Remote lessons on this machine only: a second browser tab joins with the code.
+      { type: 'media', name: 'media', listenIp: '127.0.0.1', workers: 1 },
     ],
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Store } from '../store/store.js';
 import { DB_FILE } from '../store/db.js';
 import { errorMessage } from '../errors.js';
+import { checkWorkerBin } from '../media/worker-bin.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -122,6 +123,15 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   } catch (err) {
     results.push({ name: 'database', status: 'fail', detail: errorMessage(err), fix: 'check the data directory and its permissions' });
   }
+
+  // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh.
+  const worker = checkWorkerBin();
+  const mediaOn = config.components.some((c) => c.type === 'media' && c.enabled);
+  results.push(
+    worker.ok
+      ? { name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.version} worker at ${worker.path} (${(worker.bytes / 1e6).toFixed(1)} MB)` }
+      : { name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)' },
+  );
 
   // Running appliance: API and broker, or free ports if it is not running.
   const h = await health(config);

@@ -22,6 +22,7 @@ import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
 import type { DisplayService } from '../display/display-service.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
+import type { MediaService } from '../media/media-service.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -119,6 +120,7 @@ export class Appliance {
         component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
+        media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && ['running', 'degraded'].includes(c.status().state)),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });

@@ -12,12 +12,13 @@ import { audioFileKind } from '../analysis/inputs/audio-file.kind.js';
 import { ffmpegCameraKind } from '../analysis/inputs/ffmpeg-camera.kind.js';
 import { alsaCaptureKind } from '../analysis/inputs/alsa-capture.kind.js';
 import { vc0706Kind } from '../../firmware-bridge/camera/vc0706-camera.kind.js';
+import { mediaKind } from '../media/media.kind.js';
 
 /** What every entry of `components[]` has; the rest is the kind's own. */
 export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
 
 /** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
-const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind, doorSimKind, audioFileKind, alsaCaptureKind, ffmpegCameraKind, vc0706Kind, cameraSimKind] as unknown as ComponentKind[];
+const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind, doorSimKind, audioFileKind, alsaCaptureKind, ffmpegCameraKind, vc0706Kind, cameraSimKind, mediaKind] as unknown as ComponentKind[];
 
 export function componentKinds(): readonly ComponentKind[] {
   return kinds;

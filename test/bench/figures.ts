@@ -13,6 +13,7 @@ import { healthFigures } from './health-figures.js';
 import { syncFigures } from './sync-figures.js';
 import { analysisFigures } from './analysis-figures.js';
 import { provisionFigures } from './provision-figures.js';
+import { mediaFigures } from './media-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -114,4 +115,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures, ...mediaFigures];

@@ -6,7 +6,7 @@ export const CHROMIUM = process.env.CLASSEDGE_CHROMIUM ?? '/usr/bin/chromium';
  * Debian's Chromium driven by playwright-core (no browser download). The flags keep it off the
  * network: this machine has none, and Chromium's background fetches would only fail.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -19,6 +19,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }

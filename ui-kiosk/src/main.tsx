@@ -5,7 +5,7 @@ import { lang, setLang } from './i18n.js';
 import { useObservable } from './store.js';
 import './styles.css';
 
-/** One bundle, two entry URLs: `/` is the teacher's panel, `/admin` the IT console. */
+/** One bundle, three entry URLs: `/` is the teacher's panel, `/admin` the IT console, `/join` a remote lesson's viewers. */
 function Root() {
   useObservable(lang);
   return location.pathname.startsWith('/admin') ? <AdminApp /> : <TeacherApp />;
@@ -13,4 +13,6 @@ function Root() {
 
 setLang(lang.get(), false);
 const root = document.getElementById('app');
-if (root) render(<Root />, root);
+// The viewer page (and mediasoup-client) is its own chunk: the teacher panel does not load it.
+if (root && location.pathname.startsWith('/join')) void import('./viewer-app.js').then(({ ViewerApp }) => render(<ViewerApp />, root));
+else if (root) render(<Root />, root);

@@ -23,6 +23,7 @@ export const screens: readonly ScreenDef[] = [
   { id: 'display', mode: 'teacher', path: '/display', title: 'nav.display', load: () => import('./teacher/display.js').then((m) => m.DisplayScreen) },
   { id: 'lesson', mode: 'teacher', path: '/lesson', title: 'nav.lesson', load: () => import('./teacher/lesson.js').then((m) => m.LessonScreen) },
   { id: 'room', mode: 'teacher', path: '/room', title: 'nav.room', load: () => import('./teacher/room.js').then((m) => m.RoomScreen) },
+  { id: 'remote', mode: 'teacher', path: '/remote', title: 'nav.remote', load: () => import('./teacher/remote-lesson.js').then((m) => m.RemoteLessonScreen) },
   { id: 'devices', mode: 'admin', path: '/devices', title: 'admin.devices', load: () => import('./admin/devices.js').then((m) => m.DevicesScreen) },
   { id: 'users', mode: 'admin', path: '/users', title: 'admin.users', load: () => import('./admin/users.js').then((m) => m.UsersScreen) },
   { id: 'students', mode: 'admin', path: '/students', title: 'admin.students', load: () => import('./admin/students.js').then((m) => m.StudentsScreen) },

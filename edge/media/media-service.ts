@@ -1,0 +1,658 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { availableParallelism } from 'node:os';
+import type { types } from 'mediasoup';
+import { BaseComponent } from '../runtime/component.js';
+import type { ComponentContext } from '../runtime/context.js';
+import type { MediaConfig } from './media.kind.js';
+import type { MediaMethod, MediaRequests } from '../messages.js';
+import { MediaHub, type MediaConnection, type MediaHandler } from './signalling.js';
+import { Room, type Label, type Participant } from './room.js';
+import { ClassroomCamera } from './camera.js';
+import { HostConnection, partnerSigningText } from './partner-link.js';
+import { checkWorkerBin, loadMediasoup } from './worker-bin.js';
+import { ClassEdgeError, ConflictError, NotFoundError, errorMessage } from '../errors.js';
+import type { Session } from '../store/repos/sessions.js';
+import { applianceKey, readEnrolment } from '../sync/keys.js';
+import { signText, verifyText } from '../../cloud-sync/protocol.js';
+
+/** Codecs every lesson router offers: Opus, VP8 (simulcast), H.264 baseline (hardware decoders). */
+const MEDIA_CODECS: types.RtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+  },
+];
+
+const MAX_TRANSPORTS_PER_PARTICIPANT = 4;
+const MAX_PRODUCERS_PER_PARTICIPANT = 4;
+
+export interface RoomDump {
+  roomId: string;
+  code: string;
+  participants: { participantId: string; name: string; role: string; transports: number; producers: number; consumers: number }[];
+  producers: number;
+  /** Transports alive in the workers, counted from mediasoup's own dump. */
+  workerTransports: number;
+}
+
+/**
+ * The classroom's SFU: mediasoup workers (one per core), one remote lesson at a time on a router,
+ * browsers on WebRtcTransports, partner classrooms on one SRTP PipeTransport each, the classroom
+ * camera through ffmpeg and a PlainTransport. Signalling: MediaHub on /api/v1/media.
+ * docs/remote-lesson.md.
+ */
+export class MediaService extends BaseComponent implements MediaHandler {
+  readonly name: string;
+  readonly kind = 'media';
+  readonly #ctx: ComponentContext;
+  readonly #c: MediaConfig;
+  #ms: typeof import('mediasoup') | undefined;
+  readonly #workers: types.Worker[] = [];
+  #hub: MediaHub | undefined;
+  #room: Room | undefined;
+  #camera: { cam: ClassroomCamera; source: string } | undefined;
+  /** Partner side: the link to the host appliance whose lesson this classroom relays. */
+  #link: { host: HostConnection; pipe: types.PipeTransport; hostParticipant: Participant } | undefined;
+  #stopping = false;
+  #counters = { workerRestarts: 0, lessonsStarted: 0, vanished: 0, partnerLinks: 0 };
+
+  constructor(ctx: ComponentContext, config: MediaConfig) {
+    super();
+    this.#ctx = ctx;
+    this.#c = config;
+    this.name = config.name;
+  }
+
+  protected override counters(): Record<string, number> {
+    const r = this.#room;
+    let consumers = 0;
+    for (const p of r?.participants.values() ?? []) consumers += p.consumers.size;
+    return {
+      workers: this.#workers.length,
+      lessons: r ? 1 : 0,
+      participants: r?.participants.size ?? 0,
+      producers: r?.producers.size ?? 0,
+      consumers,
+      ...this.#counters,
+    };
+  }
+
+  /** Worker pids (for RSS measurements and the worker-death test). */
+  workerPids(): number[] {
+    return this.#workers.map((w) => w.pid);
+  }
+
+  async start(): Promise<void> {
+    this.setState('starting');
+    const bin = checkWorkerBin();
+    if (!bin.ok) throw new ClassEdgeError('media_error', bin.problem);
+    this.#ms = await loadMediasoup();
+    const n = this.#c.workers || availableParallelism();
+    for (let i = 0; i < n; i++) this.#workers.push(await this.#createWorker(i));
+    this.setState('running', `${n} mediasoup worker(s), ${bin.path}`);
+  }
+
+  async #createWorker(slot: number): Promise<types.Worker> {
+    const ms = this.#ms;
+    if (!ms) throw new Error('mediasoup not loaded');
+    const worker = await ms.createWorker({ logLevel: this.#c.workerLogLevel, appData: { slot } });
+    worker.on('died', (err) => {
+      if (this.#stopping) return;
+      this.#counters.workerRestarts++;
+      this.#ctx.log.error({ slot, pid: worker.pid, err: errorMessage(err) }, 'mediasoup worker died; restarting it and the lesson on it');
+      this.setState('degraded', `worker ${slot} died; restarting`);
+      void this.#replaceWorker(slot, worker);
+    });
+    return worker;
+  }
+
+  async #replaceWorker(slot: number, dead: types.Worker): Promise<void> {
+    try {
+      this.#workers[slot] = await this.#createWorker(slot);
+      const room = this.#room;
+      if (room && room.routers().some((r) => r.closed || this.#workerOf(r) === dead)) await this.#restartRoom(room);
+      this.setState('running', `${this.#workers.length} mediasoup worker(s); ${this.#counters.workerRestarts} restart(s)`);
+    } catch (err) {
+      this.setState('failed', `cannot restart mediasoup worker ${slot}: ${errorMessage(err)}`);
+    }
+  }
+
+  #workerOf(router: types.Router): types.Worker | undefined {
+    const slot = (router.appData as { slot?: number }).slot;
+    return slot === undefined ? undefined : this.#workers[slot];
+  }
+
+  /** The least busy worker, avoiding `except` (piping between routers needs two workers). */
+  #pickWorker(except: types.Worker[] = []): types.Worker {
+    const load = new Map<types.Worker, number>(this.#workers.map((w) => [w, 0]));
+    for (const r of this.#room?.routers() ?? []) {
+      const w = this.#workerOf(r);
+      if (w) load.set(w, (load.get(w) ?? 0) + 1);
+    }
+    const candidates = this.#workers.filter((w) => !except.includes(w) && !w.closed);
+    const pool = candidates.length ? candidates : this.#workers;
+    return pool.reduce((a, b) => ((load.get(a) ?? 0) <= (load.get(b) ?? 0) ? a : b));
+  }
+
+  async #newRouter(except: types.Worker[] = []): Promise<types.Router> {
+    const worker = this.#pickWorker(except);
+    return worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { slot: this.#workers.indexOf(worker) } });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.setState('stopping');
+    this.#stopping = true;
+    this.#camera?.cam.stop();
+    this.#camera = undefined;
+    this.#link?.host.close();
+    this.#link = undefined;
+    this.#room?.close();
+    this.#room = undefined;
+    this.#hub?.close();
+    this.#hub = undefined;
+    for (const w of this.#workers) w.close();
+    this.#workers.length = 0;
+    this.setState('stopped');
+  }
+
+  /** The HTTP server hands `/api/v1/media` upgrades here. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void {
+    this.#hub ??= new MediaHub({ log: this.#ctx.log, authenticate, handler: this });
+    this.#hub.handleUpgrade(req, socket, head);
+  }
+
+  joinCodeValid(code: string): boolean {
+    return this.#room !== undefined && this.#room.code === code;
+  }
+
+  /** Participants, producers and the transports mediasoup really holds (tests, doctor, admin). */
+  async dump(): Promise<RoomDump | undefined> {
+    const r = this.#room;
+    if (!r) return undefined;
+    let workerTransports = 0;
+    for (const router of r.routers()) workerTransports += (await router.dump()).transportIds.length;
+    return {
+      roomId: r.id,
+      code: r.code,
+      participants: [...r.participants.values()].map((p) => ({ participantId: p.id, name: p.name, role: p.role, transports: p.transports.size, producers: p.producers.size, consumers: p.consumers.size })),
+      producers: r.producers.size,
+      workerTransports,
+    };
+  }
+
+  disconnected(conn: MediaConnection): void {
+    const room = this.#room;
+    if (room && conn.participantId) room.removeParticipant(conn.participantId, 'left');
+  }
+
+  #requireRoom(): Room {
+    if (!this.#room) throw new NotFoundError('no remote lesson is running; start one first (lesson.start)');
+    return this.#room;
+  }
+
+  #requireParticipant(conn: MediaConnection): { room: Room; p: Participant } {
+    const room = this.#requireRoom();
+    const p = conn.participantId ? room.participants.get(conn.participantId) : undefined;
+    if (!p) throw new ConflictError('join the lesson first (room.join)');
+    return { room, p };
+  }
+
+  #transport(p: Participant, id: string): types.Transport {
+    const t = p.transports.get(id);
+    if (!t) throw new NotFoundError(`transportId: no transport '${id}' of yours`);
+    return t;
+  }
+
+  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<unknown> {
+    return this.#dispatch(conn, { method, data } as Request);
+  }
+
+  async #dispatch(conn: MediaConnection, r: Request): Promise<unknown> {
+    switch (r.method) {
+      case 'lesson.start':
+        return this.#startLesson(conn, r.data.title ?? '');
+      case 'lesson.end':
+        return this.#endLesson(conn);
+      case 'room.join':
+        return this.#join(conn, r.data.name);
+      case 'transport.create':
+        return this.#createTransport(conn, r.data.direction);
+      case 'transport.connect': {
+        const { p } = this.#requireParticipant(conn);
+        await (this.#transport(p, r.data.transportId) as types.WebRtcTransport).connect({ dtlsParameters: r.data.dtlsParameters as unknown as types.DtlsParameters });
+        return {};
+      }
+      case 'produce':
+        return this.#produce(conn, r.data);
+      case 'producer.close': {
+        const { room, p } = this.#requireParticipant(conn);
+        if (!p.producers.has(r.data.producerId)) throw new NotFoundError(`producerId: no producer '${r.data.producerId}' of yours`);
+        // Pipe consumers of it close by themselves; partners hear of it from the broadcast.
+        room.dropProducer(r.data.producerId);
+        return {};
+      }
+      case 'consume':
+        return this.#consume(conn, r.data);
+      case 'consumer.resume': {
+        const { p } = this.#requireParticipant(conn);
+        const c = p.consumers.get(r.data.consumerId);
+        if (!c) throw new NotFoundError(`consumerId: no consumer '${r.data.consumerId}' of yours`);
+        await c.resume();
+        return {};
+      }
+      case 'consumer.layers': {
+        const { p } = this.#requireParticipant(conn);
+        const c = p.consumers.get(r.data.consumerId);
+        if (!c) throw new NotFoundError(`consumerId: no consumer '${r.data.consumerId}' of yours`);
+        // mediasoup picks the layer the consumer's estimated bandwidth allows, never above this.
+        await c.setPreferredLayers({ spatialLayer: r.data.spatialLayer, ...(r.data.temporalLayer !== undefined ? { temporalLayer: r.data.temporalLayer } : {}) });
+        return {};
+      }
+      case 'participant.mute':
+        return this.#mute(conn, r.data.participantId);
+      case 'participant.remove': {
+        const room = this.#requireRoom();
+        const target = room.participants.get(r.data.participantId);
+        if (!target) throw new NotFoundError(`participantId: no participant '${r.data.participantId}' in this lesson`);
+        if (target.id === conn.participantId) throw new ConflictError('participantId: you cannot remove yourself; end the lesson instead');
+        target.conn?.send({ type: 'room.closed', data: { reason: 'removed' } });
+        // Removing the classroom camera's entry switches the camera off.
+        if (this.#camera && target.producers.has(this.#camera.cam.producer.id)) {
+          this.#camera.cam.stop();
+          this.#camera = undefined;
+        }
+        room.removeParticipant(target.id, 'removed');
+        target.conn?.close(4001, 'removed by the teacher');
+        this.#audit(conn, 'media.participant.remove', { participant: target.name, role: target.role });
+        return {};
+      }
+      case 'camera.start':
+        return this.#startCamera(r.data.source);
+      case 'camera.stop':
+        this.#camera?.cam.stop();
+        if (this.#camera) this.#room?.dropProducer(this.#camera.cam.producer.id);
+        this.#camera = undefined;
+        return {};
+      case 'partner.link':
+        return this.#linkToHost(conn, r.data.url, r.data.code);
+      case 'partner.hello':
+        return this.#partnerHello(conn, r.data);
+      case 'partner.pipe':
+        return this.#partnerPipe(conn, r.data);
+      case 'partner.produce': {
+        const { room, p } = this.#requireParticipant(conn);
+        const pipe = [...p.transports.values()][0] as types.PipeTransport | undefined;
+        if (!pipe) throw new ConflictError('partner.pipe first');
+        const producer = await pipe.produce({ id: r.data.producerId, kind: r.data.kind, rtpParameters: r.data.rtpParameters as unknown as types.RtpParameters, paused: r.data.paused });
+        this.#addProducer(room, p, producer, r.data.label, 'partner', r.data.name);
+        return {};
+      }
+      case 'partner.unproduce': {
+        const { room, p } = this.#requireParticipant(conn);
+        if (p.producers.has(r.data.producerId)) room.dropProducer(r.data.producerId);
+        return {};
+      }
+    }
+  }
+
+  #audit(conn: MediaConnection | undefined, action: string, detail: Record<string, unknown>): void {
+    this.#ctx.store.audit.record({ actor: conn?.session ? `${conn.session.role}:${conn.session.username}` : conn ? `${conn.role}` : 'system', action, result: 'ok', detail });
+  }
+
+  async #startLesson(conn: MediaConnection, title: string): Promise<unknown> {
+    if (this.#room?.mode === 'host') return { roomId: this.#room.id, code: this.#room.code };
+    if (this.#room) throw new ConflictError('this classroom is relaying a partner lesson; end it first (lesson.end)');
+    const room = new Room({ router: await this.#newRouter(), title, mode: 'host' });
+    this.#room = room;
+    this.#counters.lessonsStarted++;
+    // Nothing is recorded: the SFU forwards packets and keeps none (docs/remote-lesson.md).
+    this.#audit(conn, 'media.lesson.start', { roomId: room.id, recording: false });
+    return { roomId: room.id, code: room.code };
+  }
+
+  #endLesson(conn: MediaConnection | undefined): unknown {
+    const room = this.#room;
+    if (!room) return {};
+    this.#camera?.cam.stop();
+    this.#camera = undefined;
+    this.#link?.host.close();
+    this.#link = undefined;
+    this.#room = undefined;
+    for (const p of room.participants.values()) {
+      p.conn?.send({ type: 'room.closed', data: { reason: 'ended' } });
+      if (p.role === 'partner') p.conn?.close(1000, 'lesson ended');
+      if (p.conn) p.conn.participantId = undefined;
+    }
+    room.close();
+    this.#audit(conn, 'media.lesson.end', { roomId: room.id, minutes: Math.round((Date.now() - room.startedAt) / 60_000) });
+    return {};
+  }
+
+  /** A worker died: the lesson gets new routers (same id and code); everyone is told to join again. */
+  async #restartRoom(old: Room): Promise<void> {
+    const camera = this.#camera?.source;
+    this.#camera?.cam.stop();
+    this.#camera = undefined;
+    this.#link?.host.close();
+    this.#link = undefined;
+    old.close();
+    const room = new Room({ router: await this.#newRouter(), title: old.title, mode: old.mode, code: old.code });
+    Object.defineProperty(room, 'id', { value: old.id });
+    this.#room = old.mode === 'host' ? room : undefined;
+    for (const p of old.participants.values()) {
+      clearTimeout(p.vanishTimer);
+      p.conn?.send({ type: 'room.closed', data: { reason: 'restarting' } });
+      if (p.role === 'partner') p.conn?.close(1012, 'media worker restarted');
+      if (p.conn) p.conn.participantId = undefined;
+    }
+    if (camera && this.#room) await this.#startCamera(camera).catch((err: unknown) => this.#ctx.log.warn({ err: errorMessage(err) }, 'classroom camera did not restart'));
+  }
+
+  async #join(conn: MediaConnection, name: string | undefined): Promise<unknown> {
+    const room = this.#requireRoom();
+    if (conn.participantId && room.participants.has(conn.participantId)) throw new ConflictError('already joined on this connection');
+    let router = room.router;
+    if (conn.role === 'viewer') {
+      if (room.viewers() >= this.#c.maxViewers) throw new ConflictError(`the lesson is full (${this.#c.maxViewers} viewers)`);
+      router = await this.#viewerRouter(room);
+    }
+    const display = conn.session?.displayName ?? name ?? `viewer ${room.viewers() + 1}`;
+    const p = room.addParticipant({ name: display, role: conn.role === 'teacher' ? 'teacher' : 'viewer', conn, router });
+    conn.participantId = p.id;
+    room.broadcast({ type: 'participant.joined', data: { participantId: p.id, name: p.name, role: p.role } }, p.id);
+    return {
+      roomId: room.id,
+      participantId: p.id,
+      title: room.title,
+      mode: room.mode,
+      ...(conn.role === 'teacher' ? { code: room.code } : {}),
+      routerRtpCapabilities: router.rtpCapabilities,
+      producers: [...room.producers.keys()].map((id) => room.producerInfo(id)),
+      participants: [...room.participants.values()].filter((x) => x.id !== p.id).map((x) => ({ participantId: x.id, name: x.name, role: x.role })),
+    };
+  }
+
+  /** The primary router while it has room; then a router on another worker, fed by pipeToRouter. */
+  async #viewerRouter(room: Room): Promise<types.Router> {
+    const limit = this.#c.consumersPerRouter;
+    if (this.#workers.length < 2 || room.consumersOn(room.router) < limit) return room.router;
+    for (const v of room.viewerRouters) if (room.consumersOn(v.router) < limit) return v.router;
+    const used = room.routers().map((r) => this.#workerOf(r)).filter((w): w is types.Worker => w !== undefined);
+    const router = await this.#newRouter(used.length < this.#workers.length ? used : [this.#workerOf(room.router) as types.Worker]);
+    room.viewerRouters.push({ router, piped: new Set() });
+    return router;
+  }
+
+  async #createTransport(conn: MediaConnection, direction: 'send' | 'recv'): Promise<unknown> {
+    const { room, p } = this.#requireParticipant(conn);
+    if (direction === 'send' && p.role !== 'teacher') throw new ClassEdgeError('forbidden', 'direction: viewers only receive');
+    if (p.transports.size >= MAX_TRANSPORTS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_TRANSPORTS_PER_PARTICIPANT} transports per participant`);
+    const listen = { ip: this.#c.listenIp, ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}), portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort } };
+    const t = await p.router.createWebRtcTransport({
+      listenInfos: [
+        { protocol: 'udp', ...listen },
+        { protocol: 'tcp', ...listen },
+      ],
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: this.#c.initialOutgoingBitrate,
+      iceConsentTimeout: this.#c.iceConsentTimeoutSec,
+      appData: { direction },
+    });
+    if (direction === 'send') await t.setMaxIncomingBitrate(this.#c.maxIncomingBitrate);
+    p.transports.set(t.id, t);
+    // Vanished without goodbye (laptop lid shut, Wi-Fi gone): ICE consent stops, mediasoup says
+    // 'disconnected'; still so after the grace period means gone. ICE back in time cancels it.
+    t.on('icestatechange', (state) => {
+      if (state === 'disconnected') {
+        clearTimeout(p.vanishTimer);
+        p.vanishTimer = setTimeout(() => this.#vanished(room, p), this.#c.iceDisconnectGraceMs);
+      } else if (state === 'connected' || state === 'completed') {
+        clearTimeout(p.vanishTimer);
+        p.vanishTimer = undefined;
+      }
+    });
+    return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+  }
+
+  #vanished(room: Room, p: Participant): void {
+    if (this.#room !== room || !room.participants.has(p.id)) return;
+    this.#counters.vanished++;
+    this.#ctx.log.info({ participant: p.id, role: p.role }, 'participant vanished (ICE disconnected); removed');
+    p.conn?.send({ type: 'room.closed', data: { reason: 'vanished' } });
+    room.removeParticipant(p.id, 'vanished');
+    p.conn?.close(4002, 'media connection lost');
+  }
+
+  async #produce(conn: MediaConnection, d: MediaRequests['produce']): Promise<unknown> {
+    const { room, p } = this.#requireParticipant(conn);
+    if (p.producers.size >= MAX_PRODUCERS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_PRODUCERS_PER_PARTICIPANT} producers per participant`);
+    const t = this.#transport(p, d.transportId);
+    if ((t.appData as { direction?: string }).direction !== 'send') throw new ConflictError('transportId: not a send transport');
+    const producer = await t.produce({ kind: d.kind, rtpParameters: d.rtpParameters as unknown as types.RtpParameters, appData: { label: d.label } });
+    this.#addProducer(room, p, producer, d.label, 'local', p.name);
+    return { producerId: producer.id };
+  }
+
+  #addProducer(room: Room, p: Participant, producer: types.Producer, label: Label, origin: 'local' | 'partner', name: string): void {
+    room.producers.set(producer.id, { producer, participantId: p.id, name, label, origin });
+    p.producers.add(producer.id);
+    producer.on('transportclose', () => room.dropProducer(producer.id));
+    const info = room.producerInfo(producer.id);
+    if (info) room.broadcast({ type: 'producer.added', data: info }, p.id);
+    if (origin === 'local') void this.#forward(room, producer.id);
+  }
+
+  async #consume(conn: MediaConnection, d: MediaRequests['consume']): Promise<unknown> {
+    const { room, p } = this.#requireParticipant(conn);
+    const t = this.#transport(p, d.transportId);
+    const entry = room.producers.get(d.producerId);
+    if (!entry) throw new NotFoundError(`producerId: no producer '${d.producerId}' in this lesson`);
+    const caps = d.rtpCapabilities as unknown as types.RtpCapabilities;
+    if (p.router !== room.router) {
+      const v = room.viewerRouters.find((x) => x.router === p.router);
+      if (v && !v.piped.has(d.producerId)) {
+        await room.router.pipeToRouter({ producerId: d.producerId, router: p.router });
+        v.piped.add(d.producerId);
+      }
+    }
+    if (!p.router.canConsume({ producerId: d.producerId, rtpCapabilities: caps })) {
+      throw new ClassEdgeError('invalid_input', `rtpCapabilities: none of your codecs can receive producer '${d.producerId}' (${entry.producer.rtpParameters.codecs[0]?.mimeType ?? '?'})`);
+    }
+    // Paused until the client has set up its receiver (consumer.resume): no keyframe is lost.
+    const consumer = await t.consume({ producerId: d.producerId, rtpCapabilities: caps, paused: true });
+    p.consumers.set(consumer.id, consumer);
+    const gone = (): void => {
+      p.consumers.delete(consumer.id);
+    };
+    consumer.on('transportclose', gone);
+    consumer.on('producerclose', () => {
+      gone();
+      p.conn?.send({ type: 'consumer.closed', data: { consumerId: consumer.id, producerId: d.producerId } });
+    });
+    return { consumerId: consumer.id, producerId: d.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type, producerPaused: consumer.producerPaused };
+  }
+
+  async #mute(conn: MediaConnection, participantId: string): Promise<unknown> {
+    const room = this.#requireRoom();
+    const target = room.participants.get(participantId);
+    if (!target) throw new NotFoundError(`participantId: no participant '${participantId}' in this lesson`);
+    for (const id of target.producers) {
+      const e = room.producers.get(id);
+      if (e && e.producer.kind === 'audio') await e.producer.pause();
+    }
+    target.conn?.send({ type: 'participant.muted', data: { participantId } });
+    this.#audit(conn, 'media.participant.mute', { participant: target.name });
+    return {};
+  }
+
+  async #startCamera(source: string): Promise<unknown> {
+    const room = this.#requireRoom();
+    if (this.#camera) throw new ConflictError('the classroom camera is already on; camera.stop first');
+    let cameraParticipant = [...room.participants.values()].find((p) => p.role === 'teacher' && p.conn === undefined);
+    cameraParticipant ??= room.addParticipant({ name: 'classroom camera', role: 'teacher', conn: undefined, router: room.router });
+    const cam = await ClassroomCamera.start({
+      router: room.router,
+      source,
+      ffmpegPath: this.#c.ffmpegPath,
+      log: this.#ctx.log,
+      onExit: () => {
+        if (this.#camera?.cam === cam) this.#camera = undefined;
+        room.dropProducer(cam.producer.id);
+      },
+    });
+    this.#camera = { cam, source };
+    this.#addProducer(room, cameraParticipant, cam.producer, 'classroom-camera', 'local', 'classroom camera');
+    return { producerId: cam.producer.id };
+  }
+
+  // ---- Classroom to classroom ---------------------------------------------------------------
+
+  #pipeListen(): { protocol: 'udp'; ip: string; announcedAddress?: string; portRange: { min: number; max: number } } {
+    return { protocol: 'udp', ip: this.#c.listenIp, ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}), portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort } };
+  }
+
+  static #pipeAddress(pipe: types.PipeTransport): { ip: string; port: number } {
+    const t = pipe.tuple as types.TransportTuple & { localAddress?: string };
+    return { ip: t.localAddress ?? t.localIp, port: t.localPort };
+  }
+
+  /** Host side: a partner appliance proves who it is by signing this connection's challenge. */
+  #partnerHello(conn: MediaConnection, d: MediaRequests['partner.hello']): unknown {
+    const room = this.#requireRoom();
+    if (room.mode !== 'host') throw new ConflictError('this classroom does not host the lesson');
+    const trusted = this.#c.partners.find((x) => x.applianceId === d.applianceId);
+    if (!trusted) throw new ClassEdgeError('forbidden', `applianceId: '${d.applianceId}' is not a partner of this classroom (media.partners)`);
+    if (!verifyText(partnerSigningText(conn.challenge, d.applianceId, d.code), d.signature, trusted.publicKeyPem)) {
+      throw new ClassEdgeError('forbidden', `signature: does not verify with the key enrolled for '${d.applianceId}'`);
+    }
+    if (d.code.toUpperCase() !== room.code) throw new NotFoundError('code: no lesson with this join code');
+    if (conn.participantId) throw new ConflictError('already linked on this connection');
+    const p = room.addParticipant({ name: d.applianceId, role: 'partner', conn, router: room.router });
+    conn.participantId = p.id;
+    room.broadcast({ type: 'participant.joined', data: { participantId: p.id, name: p.name, role: 'partner' } }, p.id);
+    this.#counters.partnerLinks++;
+    this.#audit(conn, 'media.partner.link', { partner: d.applianceId, roomId: room.id });
+    return { roomId: room.id, participantId: p.id, title: room.title };
+  }
+
+  /** Host side: the one SRTP pipe to this partner; then every local producer is sent through it. */
+  async #partnerPipe(conn: MediaConnection, d: MediaRequests['partner.pipe']): Promise<unknown> {
+    const { room, p } = this.#requireParticipant(conn);
+    if (p.transports.size > 0) throw new ConflictError('the pipe to this partner exists already');
+    const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
+    p.transports.set(pipe.id, pipe);
+    try {
+      await pipe.connect({ ip: d.ip, port: d.port, srtpParameters: d.srtpParameters as unknown as types.SrtpParameters });
+    } catch (err) {
+      pipe.close();
+      p.transports.delete(pipe.id);
+      throw err;
+    }
+    // After the reply has gone out: the partner connects its side before the producers arrive.
+    setImmediate(() => {
+      for (const [id, e] of room.producers) if (e.origin === 'local') void this.#forwardTo(room, p, id);
+    });
+    return { ...MediaService.#pipeAddress(pipe), srtpParameters: pipe.srtpParameters };
+  }
+
+  /** A new local producer goes to every partner (host side) or to the host (partner side). */
+  async #forward(room: Room, producerId: string): Promise<void> {
+    for (const p of room.participants.values()) if (p.role === 'partner' && p.conn && p.transports.size > 0) await this.#forwardTo(room, p, producerId);
+    const link = this.#link;
+    if (link && room.mode === 'relay') {
+      const e = room.producers.get(producerId);
+      if (!e) return;
+      try {
+        const consumer = await link.pipe.consume({ producerId });
+        link.hostParticipant.consumers.set(consumer.id, consumer);
+        consumer.on('producerclose', () => {
+          link.hostParticipant.consumers.delete(consumer.id);
+          link.host.request('partner.unproduce', { producerId }).catch(() => undefined);
+        });
+        await link.host.request('partner.produce', { producerId, kind: consumer.kind, label: e.label, name: e.name, rtpParameters: consumer.rtpParameters as never, paused: consumer.producerPaused });
+      } catch (err) {
+        this.#ctx.log.warn({ err: errorMessage(err) }, 'could not send a producer to the host classroom');
+      }
+    }
+  }
+
+  async #forwardTo(room: Room, partner: Participant, producerId: string): Promise<void> {
+    const pipe = [...partner.transports.values()][0] as types.PipeTransport | undefined;
+    const e = room.producers.get(producerId);
+    if (!pipe || !e || pipe.closed) return;
+    try {
+      const consumer = await pipe.consume({ producerId });
+      partner.consumers.set(consumer.id, consumer);
+      consumer.on('transportclose', () => partner.consumers.delete(consumer.id));
+      consumer.on('producerclose', () => partner.consumers.delete(consumer.id));
+      partner.conn?.send({ type: 'partner.producer', data: { producerId, kind: consumer.kind, label: e.label, name: e.name, rtpParameters: consumer.rtpParameters as never, paused: consumer.producerPaused } });
+    } catch (err) {
+      this.#ctx.log.warn({ err: errorMessage(err), partner: partner.name }, 'could not send a producer to a partner classroom');
+    }
+  }
+
+  /** Partner side: link this classroom to a lesson hosted by another appliance. */
+  async #linkToHost(conn: MediaConnection, url: string, code: string): Promise<unknown> {
+    if (this.#room?.mode === 'host') throw new ConflictError('this classroom hosts a lesson; end it before joining another as a partner');
+    if (this.#link) throw new ConflictError('already linked to a host classroom');
+    const enrolment = readEnrolment(this.#ctx.config.dataDir);
+    const applianceId = this.#c.applianceId ?? enrolment?.applianceId;
+    if (!applianceId) throw new ClassEdgeError('invalid_input', 'applianceId: this appliance is not enrolled with the district and media.applianceId is not set');
+    const host = await HostConnection.open(url);
+    try {
+      const challenge = await host.challenge();
+      const { privateKey } = applianceKey(this.#ctx.config.dataDir);
+      const hello = (await host.request('partner.hello', { applianceId, code, signature: signText(partnerSigningText(challenge, applianceId, code), privateKey) })) as { title: string };
+      const room = this.#room ?? new Room({ router: await this.#newRouter(), title: hello.title, mode: 'relay' });
+      this.#room = room;
+      const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
+      const hostParticipant = room.addParticipant({ name: 'host classroom', role: 'partner', conn: undefined, router: room.router });
+      hostParticipant.transports.set(pipe.id, pipe);
+      // Events may arrive while the pipe is being connected: queue them until it is.
+      let ready: () => void = () => undefined;
+      const connected = new Promise<void>((resolve) => (ready = resolve));
+      let queue = connected;
+      host.onEvent = (frame) => {
+        queue = queue.then(async () => {
+          if (frame.type === 'partner.producer') {
+            const d = frame.data;
+            try {
+              const producer = await pipe.produce({ id: d.producerId, kind: d.kind, rtpParameters: d.rtpParameters as unknown as types.RtpParameters, paused: d.paused });
+              this.#addProducer(room, hostParticipant, producer, d.label, 'partner', d.name);
+            } catch (err) {
+              this.#ctx.log.warn({ err: errorMessage(err) }, 'could not receive a producer from the host classroom');
+            }
+          } else if (frame.type === 'producer.closed') {
+            if (hostParticipant.producers.has(frame.data.producerId)) room.dropProducer(frame.data.producerId);
+          }
+        });
+      };
+      const addr = MediaService.#pipeAddress(pipe);
+      const theirs = (await host.request('partner.pipe', { ...addr, srtpParameters: pipe.srtpParameters as never })) as { ip: string; port: number; srtpParameters: types.SrtpParameters };
+      await pipe.connect({ ip: theirs.ip, port: theirs.port, srtpParameters: theirs.srtpParameters });
+      this.#link = { host, pipe, hostParticipant };
+      ready();
+      this.#counters.partnerLinks++;
+      void host.closed.then(() => {
+        if (this.#link?.host !== host) return;
+        this.#link = undefined;
+        this.#ctx.log.info('link to the host classroom closed');
+        room.removeParticipant(hostParticipant.id, 'left');
+      });
+      for (const [id, e] of room.producers) if (e.origin === 'local') void this.#forward(room, id);
+      this.#audit(conn, 'media.partner.join', { host: new URL(url).host, roomId: room.id });
+      return { roomId: room.id, code: room.code };
+    } catch (err) {
+      host.close();
+      throw err;
+    }
+  }
+}
+
+type Request = { [M in MediaMethod]: { method: M; data: MediaRequests[M] } }[MediaMethod];

@@ -1,0 +1,200 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { Ajv, type ValidateFunction } from 'ajv';
+import {
+  MEDIA_METHOD_ROLES,
+  MediaRequestSchemas,
+  type MediaEventFrame,
+  type MediaMethod,
+  type MediaRequests,
+  type MediaRole,
+} from '../messages.js';
+import type { Session } from '../store/repos/sessions.js';
+import type { Logger } from '../log.js';
+import { ClassEdgeError } from '../errors.js';
+
+/** Signalling messages are small: SDP-sized JSON at most. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Wrong join codes tolerated per address per minute: an 8-character code cannot be guessed. */
+const MAX_BAD_CODES_PER_MINUTE = 10;
+
+/** One signalling connection: a teacher's panel, a viewer's browser, or a partner appliance. */
+export class MediaConnection {
+  readonly id = randomBytes(6).toString('hex');
+  readonly challenge = randomBytes(16).toString('base64url');
+  readonly role: MediaRole;
+  readonly session: Session | undefined;
+  readonly remoteAddress: string;
+  /** Set once the connection joined the room (or, for a partner, once its hello was verified). */
+  participantId: string | undefined;
+  #ws: WebSocket;
+  #onClose: (() => void)[] = [];
+
+  constructor(ws: WebSocket, role: MediaRole, session: Session | undefined, remoteAddress: string) {
+    this.#ws = ws;
+    this.role = role;
+    this.session = session;
+    this.remoteAddress = remoteAddress;
+    ws.on('close', () => {
+      for (const f of this.#onClose.splice(0)) f();
+    });
+  }
+
+  get open(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  onClose(f: () => void): void {
+    if (this.#ws.readyState === WebSocket.CLOSED) f();
+    else this.#onClose.push(f);
+  }
+
+  send(frame: MediaEventFrame): void {
+    if (this.open) this.#ws.send(JSON.stringify(frame));
+  }
+
+  reply(id: number, result: { ok: true; data: unknown } | { ok: false; error: string; message: string }): void {
+    if (this.open) this.#ws.send(JSON.stringify({ id, ...result }));
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.#ws.close(code, reason);
+  }
+}
+
+/** What the media service answers; `conn` tells who asks (role checked before this is called). */
+export interface MediaHandler {
+  /** The current lesson's join code, to admit viewers; undefined when no lesson runs. */
+  joinCodeValid(code: string): boolean;
+  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<unknown>;
+  disconnected(conn: MediaConnection): void;
+}
+
+export interface MediaHubOptions {
+  log: Logger;
+  authenticate(req: IncomingMessage): Session | undefined;
+  handler: MediaHandler;
+}
+
+/**
+ * `/api/v1/media`: request/response signalling for remote lessons (the message map in
+ * messages.ts). The live socket is one-way and session-only; this one answers requests and also
+ * admits people without an account (a lesson's join code) and partner appliances (a signed
+ * challenge), each limited to the methods of its role.
+ */
+export class MediaHub {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  readonly #o: MediaHubOptions;
+  readonly #validators = new Map<string, ValidateFunction>();
+  readonly #badCodes = new Map<string, number[]>();
+  readonly connections = new Set<MediaConnection>();
+
+  constructor(o: MediaHubOptions) {
+    this.#o = o;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    for (const [m, schema] of Object.entries(MediaRequestSchemas)) this.#validators.set(m, ajv.compile(schema));
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const reject = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    // As on /api/v1/live: a page from another site must not ride on the panel's cookie.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (host !== req.headers.host) return reject(403, 'Forbidden');
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const addr = req.socket.remoteAddress ?? '?';
+    let role: MediaRole;
+    let session: Session | undefined;
+    const code = url.searchParams.get('code');
+    if (url.searchParams.get('partner') === '1') {
+      role = 'partner';
+    } else if (code !== null) {
+      const now = Date.now();
+      const recent = (this.#badCodes.get(addr) ?? []).filter((t) => now - t < 60_000);
+      if (recent.length >= MAX_BAD_CODES_PER_MINUTE) return reject(429, 'Too Many Requests');
+      if (!this.#o.handler.joinCodeValid(code.toUpperCase())) {
+        if (this.#badCodes.size > 10_000) this.#badCodes.clear(); // bounded memory under a flood
+        recent.push(now);
+        this.#badCodes.set(addr, recent);
+        return reject(404, 'Not Found');
+      }
+      role = 'viewer';
+    } else {
+      session = this.#o.authenticate(req);
+      if (!session) return reject(401, 'Unauthorized');
+      role = 'teacher';
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, role, session, addr));
+  }
+
+  #accept(ws: WebSocket, role: MediaRole, session: Session | undefined, addr: string): void {
+    const conn = new MediaConnection(ws, role, session, addr);
+    this.connections.add(conn);
+    conn.onClose(() => {
+      this.connections.delete(conn);
+      this.#o.handler.disconnected(conn);
+    });
+    ws.on('error', () => undefined);
+    // Requests are answered in order of arrival, one at a time per connection: a client's
+    // `consume` must not overtake its own `transport.connect`.
+    let queue = Promise.resolve();
+    ws.on('message', (raw: RawData) => {
+      queue = queue.then(() => this.#onMessage(conn, raw));
+    });
+    conn.send({ type: 'media.hello', data: { challenge: conn.challenge } });
+  }
+
+  async #onMessage(conn: MediaConnection, raw: RawData): Promise<void> {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(String(raw));
+    } catch {
+      conn.reply(0, { ok: false, error: 'invalid_input', message: 'message: not JSON' });
+      return;
+    }
+    const m = msg as { id?: unknown; method?: unknown; data?: unknown };
+    const id = typeof m.id === 'number' && Number.isInteger(m.id) ? m.id : 0;
+    if (id === 0) return conn.reply(0, { ok: false, error: 'invalid_input', message: "id: expected a positive integer request id" });
+    const method = typeof m.method === 'string' ? m.method : '';
+    const validate = this.#validators.get(method);
+    if (!validate) return conn.reply(id, { ok: false, error: 'invalid_input', message: `method: '${method}' is not one of ${Object.keys(MediaRequestSchemas).join(', ')}` });
+    const roles = MEDIA_METHOD_ROLES[method as MediaMethod];
+    if (!roles.includes(conn.role)) return conn.reply(id, { ok: false, error: 'forbidden', message: `${method}: not allowed for a ${conn.role}` });
+    const data = m.data ?? {};
+    if (!validate(data)) {
+      const e = validate.errors?.[0];
+      const field = `data${e?.instancePath ?? ''}`.replace(/\//g, '.');
+      return conn.reply(id, { ok: false, error: 'invalid_input', message: `${method}: ${field} ${e?.message ?? 'is invalid'}${e?.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}` });
+    }
+    try {
+      const result = await this.#o.handler.handle(conn, method as MediaMethod, data as never);
+      conn.reply(id, { ok: true, data: result ?? {} });
+    } catch (err) {
+      if (err instanceof ClassEdgeError) {
+        conn.reply(id, { ok: false, error: err.code, message: err.message });
+      } else {
+        // mediasoup's own errors (a bad RTP parameter, an unsupported codec) are the client's.
+        const message = err instanceof Error ? err.message : String(err);
+        this.#o.log.warn({ method, err: message }, 'media request failed');
+        conn.reply(id, { ok: false, error: 'media_error', message: `${method}: ${message}` });
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.connections) c.close(1001, 'appliance stopping');
+    this.connections.clear();
+    this.#wss.close();
+  }
+}

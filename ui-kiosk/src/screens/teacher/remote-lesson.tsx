@@ -1,0 +1,119 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { t } from '../../i18n.js';
+import { useObservable } from '../../store.js';
+import { LessonSession } from '../../remote-session.js';
+import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
+
+/**
+ * The remote lesson (三个课堂) from the teacher's side: start it, show the join code and QR code,
+ * share camera and microphone or the screen, see the partner classrooms, mute or remove people.
+ */
+export function RemoteLessonScreen() {
+  const [session, setSession] = useState<LessonSession | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => () => session?.close(), [session]);
+  const start = async () => {
+    setError(undefined);
+    try {
+      const s = await LessonSession.open();
+      await s.request('lesson.start', {});
+      await s.join();
+      setSession(s);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  if (!session)
+    return (
+      <section class="remote-lesson">
+        <p>{t('remote.intro')}</p>
+        <button class="big" data-testid="remote-start" onClick={() => void start()}>
+          {t('remote.start')}
+        </button>
+        {error && <p class="error">{t('common.error', { message: error })}</p>}
+      </section>
+    );
+  return <RemoteLessonView session={session} onEnd={() => setSession(undefined)} />;
+}
+
+function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: () => void }) {
+  const s = useObservable(session.state);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [sharing, setSharing] = useState<{ camera: boolean; screen: boolean }>({ camera: false, screen: false });
+  const local = useRef<HTMLVideoElement>(null);
+  const act = (f: () => Promise<unknown>) => () => {
+    setError(undefined);
+    f().catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  };
+  const shareCamera = act(async () => {
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
+    const [video] = media.getVideoTracks();
+    const [audio] = media.getAudioTracks();
+    if (video) await session.publish(video, 'camera');
+    if (audio) await session.publish(audio, 'mic');
+    if (local.current) local.current.srcObject = media;
+    setSharing((x) => ({ ...x, camera: true }));
+  });
+  const shareScreen = act(async () => {
+    const media = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    const [video] = media.getVideoTracks();
+    if (video) await session.publish(video, 'screen');
+    setSharing((x) => ({ ...x, screen: true }));
+  });
+  const end = act(async () => {
+    await session.request('lesson.end', {});
+    session.close();
+    onEnd();
+  });
+  const joinUrl = `${location.origin}/join#${s.code ?? ''}`;
+  return (
+    <section class="remote-lesson">
+      <div class="remote-code">
+        <div>
+          <p>{t('remote.code')}</p>
+          <p class="remote-big-code" data-testid="remote-code">
+            {s.code}
+          </p>
+          <p class="hint">{joinUrl}</p>
+          <p class="hint">{t('remote.notRecorded')}</p>
+        </div>
+        <JoinQr url={joinUrl} />
+      </div>
+      <div class="actions">
+        <button data-testid="remote-camera" disabled={sharing.camera} onClick={shareCamera}>
+          {t('remote.shareCamera')}
+        </button>
+        <button data-testid="remote-screen" disabled={sharing.screen} onClick={shareScreen}>
+          {t('remote.shareScreen')}
+        </button>
+        <button class="danger" data-testid="remote-end" onClick={end}>
+          {t('remote.end')}
+        </button>
+      </div>
+      {error && <p class="error">{t('common.error', { message: error })}</p>}
+      <div class="remote-grid">
+        <figure class="remote-video">
+          <video ref={local} autoplay playsinline muted data-testid="remote-local" />
+          <figcaption>{t('remote.you')}</figcaption>
+        </figure>
+        {s.remotes.map((r) => (
+          <RemoteMedia key={r.info.producerId} remote={r} />
+        ))}
+      </div>
+      <h3>{t('remote.participants', { n: s.participants.length })}</h3>
+      <ul class="remote-people" data-testid="remote-people">
+        {s.participants.map((p) => (
+          <li key={p.participantId} data-testid={`person-${p.role}`}>
+            <span>
+              {p.name} · {t(`remote.role.${p.role}`)}
+            </span>
+            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>{t('remote.mute')}</button>
+            <button class="danger" onClick={act(() => session.request('participant.remove', { participantId: p.participantId }))}>
+              {t('remote.remove')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
