@@ -34,7 +34,7 @@ test('health needs no login and reports version, uptime and every component', as
   assert.equal(r.body.status, 'ok');
   assert.equal(typeof r.body.version, 'string');
   assert.equal(typeof r.body.uptimeS, 'number');
-  assert.deepEqual(r.body.components.map((c: { name: string }) => c.name).sort(), ['broker', 'environment', 'health', 'http', 'mqtt-service', 'retention', 'sync']);
+  assert.deepEqual(r.body.components.map((c: { name: string }) => c.name).sort(), ['analysis', 'broker', 'environment', 'health', 'http', 'mqtt-service', 'retention', 'sync']);
 });
 
 test('everything else needs a session; teachers get least privilege', async () => {

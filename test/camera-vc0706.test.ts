@@ -40,6 +40,8 @@ test('VC0706 camera over a socat pty: a real JPEG read in chunks reaches the ana
   );
   try {
     const cam = t.appliance.registry.get('cam') as Vc0706Camera;
+    // Pictures are analysed during lessons only.
+    t.appliance.analysis.startLesson('test');
     const got = await cam.snap();
     assert.ok(got?.equals(scene.jpeg), 'the bytes served are the bytes read');
     assert.equal((await sharp(got).metadata()).width, 320);

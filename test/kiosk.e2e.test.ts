@@ -313,8 +313,10 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     await page.click('[data-testid=tab-lesson]');
     await page.waitForSelector('[data-testid=lesson-live]');
     // Wait until a numeric data attribute exceeds a value (evaluated in the page).
+    // (A function, not a string: the kiosk's CSP forbids eval.)
+    type Doc = { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } };
     const above = (sel: string, name: string, min: number, timeout: number) =>
-      page.waitForFunction(`Number(document.querySelector(${JSON.stringify(sel)})?.getAttribute(${JSON.stringify(name)})) > ${min}`, undefined, { timeout });
+      page.waitForFunction(([s, n, m]) => Number((globalThis as unknown as Doc).document.querySelector(s as string)?.getAttribute(n as string)) > (m as number), [sel, name, min] as const, { timeout });
     await above('[data-testid=talk-bar]', 'data-teacher', 0, 20_000);
     await above('[data-testid=st-curve]', 'data-points', 2, 40_000);
     await above('[data-testid=headup-line]', 'data-points', 1, 40_000);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { lessonScript, synthesizeLesson } from '../../firmware-bridge/sim/lesson-audio.js';
 import { join } from 'node:path';
@@ -27,19 +27,29 @@ export const DEMO_MODBUS_SLAVES = [
 ] as const;
 
 /**
- * The demo's classroom recording: synthesised once (espeak-ng and sox, a few seconds) into the
- * user's cache, outside the data directory, which never holds audio.
+ * The demo's classroom recording, in the user's cache (outside the data directory, which never
+ * holds audio). Returns its path at once; if it is not there yet it is synthesised in the
+ * background (espeak-ng and sox, a few seconds) and appears by an atomic rename, while the
+ * demo's microphones wait for it.
  */
-export async function ensureDemoLesson(): Promise<string> {
+export function demoLesson(): { path: string; ready: Promise<void> } {
   const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'classedge', 'demo-lesson-v1');
-  const wav = join(dir, 'lesson.wav');
-  if (!existsSync(wav)) {
-    mkdirSync(dir, { recursive: true });
-    await synthesizeLesson(dir, lessonScript(2026, 180));
-  }
-  return wav;
+  const path = join(dir, 'lesson.wav');
+  if (existsSync(path)) return { path, ready: Promise.resolve() };
+  const ready = (async () => {
+    const work = join(dir, `work-${process.pid}`);
+    mkdirSync(work, { recursive: true });
+    try {
+      const made = await synthesizeLesson(work, lessonScript(2026, 180));
+      renameSync(made.wav, path);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  })();
+  return { path, ready };
 }
 
+/** The demo's configuration; `lessonWav` adds the replayed recording (commands other than start leave it out). */
 export function demoOverlay(dataDir: string, lessonWav?: string): Record<string, unknown> {
   const ptyDir = join(dataDir, 'pty');
   return {

@@ -37,6 +37,17 @@ export class CameraSim extends BaseComponent {
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));
     client.on('error', (err) => this.ctx.log.warn({ err: err.message }, 'simulated camera MQTT error'));
     this.#timer = setInterval(() => void this.#snap(), this.cfg.everySeconds * 1000);
+    // Ready when connected; a broker that does not answer leaves the simulator degraded, not the start hung.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.setState('degraded', 'broker did not answer within 5 s');
+        resolve();
+      }, 5000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Faces now: most heads up, a slow dip (writing in exercise books) every few minutes. */

@@ -34,7 +34,31 @@ export class AudioFileInput extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
-    const fh = await open(this.cfg.path, 'r');
+    if (!(await this.#open())) {
+      // A recording that is not there yet (being made, a USB stick not yet in): wait for it.
+      this.setState('degraded', `waiting for ${this.cfg.path}`);
+      this.#timer = setInterval(() => {
+        void this.#open().then((ok) => {
+          if (ok && this.#timer) {
+            clearInterval(this.#timer);
+            this.#play();
+          }
+        }, (err: unknown) => this.setState('degraded', (err as Error).message));
+      }, 1000);
+      return;
+    }
+    this.#play();
+  }
+
+  /** Open and check the file; false if it does not exist (yet). */
+  async #open(): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.cfg.path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
     try {
       const { size } = await fh.stat();
       const head = Buffer.alloc(Math.min(size, 4096));
@@ -43,13 +67,19 @@ export class AudioFileInput extends BaseComponent {
       if (fmt.sampleRate !== 16000) throw new Error(`${this.cfg.path}: ${fmt.sampleRate} Hz; the voice model needs 16000 Hz (convert with: sox in.wav -r 16000 out.wav)`);
       this.#fmt = fmt;
       this.#fh = fh;
+      return true;
     } catch (err) {
       await fh.close();
       throw err;
     }
+  }
+
+  #play(): void {
+    const fmt = this.#fmt!;
     this.#startedAt = Date.now();
+    this.#sent = 0;
     this.#timer = setInterval(() => void this.#tick(), BLOCK_MS / 2);
-    this.setState('running', `${this.#fmt.channels} channel(s), ${(this.#fmt.dataBytes / 2 / this.#fmt.channels / 16000).toFixed(0)} s`);
+    this.setState('running', `${fmt.channels} channel(s), ${(fmt.dataBytes / 2 / fmt.channels / 16000).toFixed(0)} s`);
   }
 
   async #tick(): Promise<void> {

@@ -6,16 +6,15 @@ import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
 import { kioskMount } from '../../api/kiosk-static.js';
 import { SdNotify } from '../../runtime/sd-notify.js';
-import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, ensureDemoLesson } from '../demo.js';
+import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, demoLesson } from '../demo.js';
 
-/** Without espeak-ng and sox the demo runs without its recording (and says so). */
-async function demoLessonOrNothing(): Promise<string | undefined> {
-  try {
-    return await ensureDemoLesson();
-  } catch (err) {
+/** The demo's recording: made in the background when missing; without espeak-ng and sox the demo says so. */
+function demoLessonPath(): string {
+  const lesson = demoLesson();
+  lesson.ready.catch((err: unknown) => {
     process.stderr.write(`demo lesson recording not made (${(err as Error).message.split('\n')[0]}); install espeak-ng and sox for the interaction demo\n`);
-    return undefined;
-  }
+  });
+  return lesson.path;
 }
 
 interface StartOptions extends CommonOptions {
@@ -37,7 +36,7 @@ export function registerStart(program: Command): void {
       let config;
       let source;
       try {
-        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), await demoLessonOrNothing()) : undefined;
+        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), demoLessonPath()) : undefined;
         ({ config, source } = resolveConfig(opts, overlay));
       } catch (err) {
         if (err instanceof ConfigError) {
