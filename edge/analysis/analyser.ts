@@ -82,6 +82,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   #timer: NodeJS.Timeout | undefined;
   #lastLive = 0;
   #lastPurge = 0;
+  #stopped = false;
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
   readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
@@ -97,6 +98,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   }
 
   async start(): Promise<void> {
+    this.#stopped = false;
     const closed = this.#o.store.lessons.closeInterrupted();
     if (closed > 0) this.#o.log.warn({ closed }, 'lessons left open by an interruption were closed at their last sample');
     this.#timer = setInterval(() => this.tick(), TICK_MS);
@@ -105,9 +107,13 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#running) this.#end('system:shutdown');
+    this.#audioQueue = [];
+    // A worker still loading its model is waited for, so that it is closed too.
+    await Promise.allSettled([this.#audioStarting, this.#visionStarting]);
     await Promise.all([this.#audio?.stop(), this.#vision?.stop()]);
     this.#audio = this.#vision = undefined;
     this.setState('stopped');
@@ -311,7 +317,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   /** Between lessons nothing is analysed (unless an administrator is capturing to aim a device). */
   #wanted(): boolean {
-    if (!this.#o.config.analysis.enabled) return false;
+    if (!this.#o.config.analysis.enabled || this.#stopped) return false;
     if (this.#running || this.#o.capture.active) return true;
     this.#c.ignoredOutsideLessons++;
     return false;
@@ -437,6 +443,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   /** The worker of a role, started on first use; undefined if its model cannot be loaded. */
   async #worker(role: 'audio' | 'vision'): Promise<InferenceClient | undefined> {
+    // After stop nothing starts a worker again (a queue still draining would otherwise).
+    if (this.#stopped) return undefined;
     const existing = role === 'audio' ? this.#audio : this.#vision;
     if (existing?.alive) return existing;
     if (existing?.failed && !existing.alive && this.state === 'failed') return undefined;
