@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { LiveEvents } from '../messages.js';
-import type { Lesson, LessonProgress, LessonSample } from '../store/repos/lessons.js';
+import { lessonView, type Lesson, type LessonProgress, type LessonSample } from '../store/repos/lessons.js';
 import { lessonAt, lessonsOn, localTime } from '../config/timetable.js';
 import { ConflictError } from '../errors.js';
 import { InferenceClient } from './inference-client.js';
@@ -133,7 +133,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   /** The lesson under way as its live event, for a panel that just connected. */
   currentEvent(): LiveEvents['lesson.state']['lesson'] {
     const l = this.current();
-    return l ? this.#event(l) : null;
+    return l ? lessonView(l) : null;
   }
 
   startLesson(actor: string): Lesson {
@@ -161,7 +161,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     });
     this.#running = { lesson, nextIdx: 0, codes: [], teacher: [], student: [], faces: [], audioS: 0, headUps: [], framesAnalysed: 0, framesDropped: 0, audioDroppedS: 0 };
     this.#o.store.audit.record({ actor, action: 'lesson.start', target: String(lesson.id), result: 'ok', detail: { source } });
-    this.#o.bus.safeEmit('lesson.state', { lesson: this.#event(lesson) });
+    this.#o.bus.safeEmit('lesson.state', { lesson: lessonView(lesson) });
     this.#o.log.info({ lesson: lesson.id, source }, 'lesson started');
     return lesson;
   }
@@ -290,27 +290,6 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       mode: p.mode,
       turns: p.turns,
     });
-  }
-
-  #event(l: Lesson): LiveEvents['lesson.state']['lesson'] {
-    return {
-      id: l.id,
-      day: l.day,
-      startedAt: l.startedAt,
-      endedAt: l.endedAt,
-      source: l.source,
-      sampleIntervalS: l.sampleIntervalS,
-      codes: l.codes,
-      teacherTalkS: l.teacherTalkS,
-      studentTalkS: l.studentTalkS,
-      turns: l.turns,
-      rt: l.rt,
-      ch: l.ch,
-      mode: l.mode,
-      headUpMean: l.headUpMean,
-      framesAnalysed: l.framesAnalysed,
-      framesDropped: l.framesDropped,
-    };
   }
 
   // ---- audio ----------------------------------------------------------------------------------

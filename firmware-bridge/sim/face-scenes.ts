@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { join } from 'node:path';
-import { prng } from './lesson-audio.js';
+import { rng } from './drift.js';
 
 /**
  * Camera frames whose true face count is known, composed from the real photographs Debian's
@@ -39,7 +39,7 @@ export interface SceneOptions {
 }
 
 export async function composeScene(seed: number, o: SceneOptions): Promise<FaceScene> {
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const background = FACE_FREE[Math.floor(rnd() * FACE_FREE.length)]!;
   const count = o.exactly ? o.maxFaces : Math.floor(rnd() * (o.maxFaces + 1));
   const placed: { x: number; y: number; size: number }[] = [];

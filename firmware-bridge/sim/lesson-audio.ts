@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseWavHeader } from '../../edge/analysis/wav.js';
+import { rng } from './drift.js';
 
 const run = promisify(execFile);
 
@@ -51,25 +52,13 @@ const STUDENT_LINES = [
   'ta shuo de dui, wo tong yi.',
 ];
 
-/** A deterministic generator (mulberry32): the same seed writes the same lesson. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A lesson script of about `seconds`: blocks of lecture, question and answer, and quiet work, so
  * that the S-T sequence has runs of both codes. Lines are at least `minGap` apart, so each line is
  * one true speech segment.
  */
 export function lessonScript(seed: number, seconds: number, minGap = 1.2): ScriptLine[] {
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const lines: ScriptLine[] = [];
   let t = 0;

@@ -3,7 +3,7 @@ import { route, type RouteDef } from '../route.js';
 import { LessonEvent, LessonSampleEvent, CaptureEvent } from '../../messages.js';
 import { NotFoundError } from '../../errors.js';
 import { stCurve, type StCode } from '../../analysis/st.js';
-import type { Lesson } from '../../store/repos/lessons.js';
+import { lessonView } from '../../store/repos/lessons.js';
 
 const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
 
@@ -13,24 +13,7 @@ const Report = Type.Object({
   curve: Type.Array(Type.Object({ t: Type.Integer(), s: Type.Integer() }), { description: 'The S-T curve: cumulative T against cumulative S, one point per coded sample.' }),
 });
 
-const view = (l: Lesson): typeof LessonEvent.static => ({
-  id: l.id,
-  day: l.day,
-  startedAt: l.startedAt,
-  endedAt: l.endedAt,
-  source: l.source,
-  sampleIntervalS: l.sampleIntervalS,
-  codes: l.codes,
-  teacherTalkS: l.teacherTalkS,
-  studentTalkS: l.studentTalkS,
-  turns: l.turns,
-  rt: l.rt,
-  ch: l.ch,
-  mode: l.mode,
-  headUpMean: l.headUpMean,
-  framesAnalysed: l.framesAnalysed,
-  framesDropped: l.framesDropped,
-});
+const view = lessonView;
 
 export const lessonRoutes: RouteDef[] = [
   route({

@@ -1,5 +1,9 @@
 import type { Db } from '../db.js';
+import type { Static } from '@sinclair/typebox';
 import type { StCode, TeachingMode } from '../../analysis/st.js';
+import type { LessonEvent } from '../../messages.js';
+
+export type LessonView = Static<typeof LessonEvent>;
 
 export type LessonSource = 'timetable' | 'teacher';
 
@@ -85,18 +89,28 @@ const toLesson = (r: LessonRow): Lesson => ({
 });
 
 /** What changes while a lesson runs; written with each sample in one transaction. */
-export interface LessonProgress {
-  codes: string;
-  teacherTalkS: number;
-  studentTalkS: number;
-  turns: number;
-  rt: number | null;
-  ch: number | null;
-  mode: TeachingMode | null;
-  headUpMean: number | null;
-  framesAnalysed: number;
-  framesDropped: number;
-  audioDroppedS: number;
+export type LessonProgress = Pick<Lesson, 'codes' | 'teacherTalkS' | 'studentTalkS' | 'turns' | 'rt' | 'ch' | 'mode' | 'headUpMean' | 'framesAnalysed' | 'framesDropped' | 'audioDroppedS'>;
+
+/** A lesson as the API and the live events show it (who started it and dropped audio stay local). */
+export function lessonView(l: Lesson): LessonView {
+  return {
+    id: l.id,
+    day: l.day,
+    startedAt: l.startedAt,
+    endedAt: l.endedAt,
+    source: l.source,
+    sampleIntervalS: l.sampleIntervalS,
+    codes: l.codes,
+    teacherTalkS: l.teacherTalkS,
+    studentTalkS: l.studentTalkS,
+    turns: l.turns,
+    rt: l.rt,
+    ch: l.ch,
+    mode: l.mode,
+    headUpMean: l.headUpMean,
+    framesAnalysed: l.framesAnalysed,
+    framesDropped: l.framesDropped,
+  };
 }
 
 export class LessonsRepo {
