@@ -6,6 +6,7 @@ import { LIVE_EVENT_ROLES, LiveEventSchemas, type LiveEventName, type LiveEvents
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import type { ReadingRow } from '../store/repos/readings.js';
+import { rejectUpgrade, sameOrigin } from './upgrade-guard.js';
 
 /** A slow client that has this much unsent data gets no more readings until it catches up. */
 const MAX_BUFFERED_BYTES = 1 << 20;
@@ -40,20 +41,8 @@ export class LiveHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    // Browsers always send Origin; a page from another site must not ride on the panel's cookie.
-    const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
-      }
-      if (host !== req.headers.host) return reject(403, 'Forbidden');
-    }
+    const reject = (status: number, text: string): void => rejectUpgrade(socket, status, text);
+    if (!sameOrigin(req)) return reject(403, 'Forbidden');
     const session = this.#o.authenticate(req);
     if (!session) return reject(401, 'Unauthorized');
     this.#wss.handleUpgrade(req, socket, head, (ws) => {

@@ -14,6 +14,7 @@ import {
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import { ClassEdgeError } from '../errors.js';
+import { rejectUpgrade, sameOrigin } from '../api/upgrade-guard.js';
 
 /** Signalling messages are small: SDP-sized JSON at most. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -98,20 +99,8 @@ export class MediaHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    // As on /api/v1/live: a page from another site must not ride on the panel's cookie.
-    const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
-      }
-      if (host !== req.headers.host) return reject(403, 'Forbidden');
-    }
+    const reject = (status: number, text: string): void => rejectUpgrade(socket, status, text);
+    if (!sameOrigin(req)) return reject(403, 'Forbidden');
     const url = new URL(req.url ?? '/', 'http://x');
     const addr = req.socket.remoteAddress ?? '?';
     let role: MediaRole;
