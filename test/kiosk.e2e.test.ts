@@ -241,7 +241,7 @@ test('admin: the settings form shows the schema validation messages and saves a 
   }
 });
 
-test('admin pages: users, audit log and system status render from the API', async () => {
+test('admin pages: users, audit log, system status and the diagnostic capture work from the API', async () => {
   const t = await startTestAppliance();
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
@@ -261,6 +261,16 @@ test('admin pages: users, audit log and system status render from the API', asyn
     await page.click('[data-testid=nav-status]');
     await page.waitForSelector('[data-testid=broker-clients]');
     await page.screenshot({ path: join(OUT, 'admin-status-1440x900.png') });
+    // The diagnostic capture: on for a minute, shown on, off again; both switches in the audit log.
+    await page.click('[data-testid=nav-capture]');
+    await page.fill('[data-testid=capture-minutes]', '1');
+    await page.click('[data-testid=capture-start]');
+    await page.waitForSelector('[data-testid=capture-on]');
+    assert.equal(t.appliance.capture.active, true);
+    await page.click('[data-testid=capture-stop]');
+    await page.waitForSelector('[data-testid=capture-start]');
+    const actions = (t.appliance.store.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]).map((a) => a.action);
+    assert.deepEqual(actions, ['analysis.capture.start', 'analysis.capture.stop']);
   } finally {
     await page.close();
     await t.stop();

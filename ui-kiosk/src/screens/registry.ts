@@ -31,6 +31,7 @@ export const screens: readonly ScreenDef[] = [
   { id: 'audit', mode: 'admin', path: '/audit', title: 'admin.audit', load: () => import('./admin/audit.js').then((m) => m.AuditScreen) },
   { id: 'modbus', mode: 'admin', path: '/modbus', title: 'admin.modbus', load: () => import('./admin/modbus.js').then((m) => m.ModbusScreen) },
   { id: 'sync', mode: 'admin', path: '/sync', title: 'admin.sync', load: () => import('./admin/sync.js').then((m) => m.SyncScreen) },
+  { id: 'capture', mode: 'admin', path: '/capture', title: 'admin.capture', load: () => import('./admin/capture.js').then((m) => m.CaptureScreen) },
   { id: 'status', mode: 'admin', path: '/status', title: 'admin.status', load: () => import('./admin/status.js').then((m) => m.StatusScreen) },
 ];
 
