@@ -136,6 +136,11 @@ test('updates: a tampered bundle is refused; a good one is switched to; one that
     assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
     assert.equal(await b.health(), 200);
     assert.equal(b.served(), '2.0.0');
+    // An older bundle, even one the district signed, is not replayed.
+    const old = await run(process.execPath, b.args([b.bundle('1.5.0', 'good')]));
+    assert.notEqual(old.code, 0);
+    assert.match(old.err, /older than the running 2\.0\.0; refused/);
+    assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
     const before = schema(b.data);
 
     const bad = await run(process.execPath, b.args([b.bundle('3.0.0', 'bad'), '--json'], 8));

@@ -83,6 +83,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   #lastLive = 0;
   #lastPurge = 0;
   #stopped = false;
+  /** Roles whose model failed to load: tried again at the next start, not on every input. */
+  readonly #unloadable = new Set<'audio' | 'vision'>();
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
   readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
@@ -99,6 +101,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   async start(): Promise<void> {
     this.#stopped = false;
+    this.#unloadable.clear();
     const closed = this.#o.store.lessons.closeInterrupted();
     if (closed > 0) this.#o.log.warn({ closed }, 'lessons left open by an interruption were closed at their last sample');
     this.#timer = setInterval(() => this.tick(), TICK_MS);
@@ -111,6 +114,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#running) this.#end('system:shutdown');
+    // A capture under way ends with the appliance (its files closed, its end audited).
+    this.#o.capture.stop('system', 'shutdown');
     this.#audioQueue = [];
     // A worker still loading its model is waited for, so that it is closed too.
     await Promise.allSettled([this.#audioStarting, this.#visionStarting]);
@@ -426,7 +431,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     if (this.#stopped) return undefined;
     const existing = role === 'audio' ? this.#audio : this.#vision;
     if (existing?.alive) return existing;
-    if (existing?.failed && !existing.alive && this.state === 'failed') return undefined;
+    // A model that could not load (manifest mismatch, missing package) is not retried per frame.
+    if (this.#unloadable.has(role)) return undefined;
     const starting = role === 'audio' ? this.#audioStarting : this.#visionStarting;
     if (starting) {
       await starting;
@@ -443,6 +449,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       (err: unknown) => {
         // A model that fails its manifest check is a configuration problem: say so and stop trying.
         this.#o.log.error({ role, err: (err as Error).message }, 'inference worker could not start');
+        this.#unloadable.add(role);
         this.setState('failed', `${role} model: ${(err as Error).message}`);
       },
     );

@@ -75,20 +75,48 @@ export class DiagnosticCapture {
     if (!this.active) return this.state();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const [source, w] of this.#wavs) {
-      writeSync(w.fd, wavHeader(w.bytes, w.channels, w.rate), 0, 44, 0);
-      closeSync(w.fd);
-      this.o.log.info({ source, bytes: w.bytes }, 'diagnostic audio closed');
+    const dir = this.#dir!;
+    try {
+      for (const [source, w] of this.#wavs) {
+        try {
+          writeSync(w.fd, wavHeader(w.bytes, w.channels, w.rate), 0, 44, 0);
+        } finally {
+          closeSync(w.fd);
+        }
+        this.o.log.info({ source, bytes: w.bytes }, 'diagnostic audio closed');
+      }
+      writeFileSync(join(dir, 'ended'), String(this.#now()));
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'diagnostic capture could not be closed cleanly');
+    } finally {
+      // Whatever failed on disk, the capture is over.
+      this.#wavs.clear();
+      this.#until = this.#by = this.#dir = undefined;
+      this.o.store.audit.record({ actor, action: 'analysis.capture.stop', target: dir, result: 'ok', detail: { why, frames: this.#frames } });
+      this.o.bus.safeEmit('analysis.capture', this.state());
     }
-    this.#wavs.clear();
-    this.o.store.audit.record({ actor, action: 'analysis.capture.stop', target: this.#dir, result: 'ok', detail: { why, frames: this.#frames } });
-    writeFileSync(join(this.#dir!, 'ended'), String(this.#now()));
-    this.#until = this.#by = this.#dir = undefined;
-    this.o.bus.safeEmit('analysis.capture', this.state());
     return this.state();
   }
 
+  /** A failed write (a full disk) ends the capture; it must not take the appliance down. */
+  #guard(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, `diagnostic capture could not write ${what}; switching it off`);
+      this.stop('system', `write failed: ${(err as Error).message}`);
+    }
+  }
+
   frame(source: string, jpeg: Uint8Array, boxes: FrameFace[]): void {
+    this.#guard('a frame', () => this.#frame(source, jpeg, boxes));
+  }
+
+  audio(source: string, channels: Float32Array[], rate: number): void {
+    this.#guard('audio', () => this.#audio(source, channels, rate));
+  }
+
+  #frame(source: string, jpeg: Uint8Array, boxes: FrameFace[]): void {
     if (!this.#dir || this.#frames >= MAX_FRAMES) return;
     const now = this.#now();
     if (now - this.#lastFrame < FRAME_EVERY_MS) return;
@@ -99,7 +127,7 @@ export class DiagnosticCapture {
     writeFileSync(`${base}.json`, JSON.stringify({ source, at: now, faces: boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), score: Math.round(b.score * 100) / 100 })) }));
   }
 
-  audio(source: string, channels: Float32Array[], rate: number): void {
+  #audio(source: string, channels: Float32Array[], rate: number): void {
     if (!this.#dir) return;
     let w = this.#wavs.get(source);
     if (!w) {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeSync, fstatSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeSync, fstatSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -76,7 +76,14 @@ export function readHeader(file: string): { header: ArchiveHeader; bodyStart: nu
     readSync(fd, buf, 0, buf.length, 0);
     const nl = buf.indexOf('\n', MAGIC.length);
     if (buf.subarray(0, MAGIC.length).toString() !== MAGIC || nl < 0) throw new ValidationError(file, [{ path: '', expected: `a ClassEdge backup (starting with ${MAGIC.trim()})` }]);
-    return { header: JSON.parse(buf.subarray(MAGIC.length, nl).toString()) as ArchiveHeader, bodyStart: nl + 1 };
+    let header: ArchiveHeader;
+    try {
+      header = JSON.parse(buf.subarray(MAGIC.length, nl).toString()) as ArchiveHeader;
+    } catch {
+      throw new ValidationError(file, [{ path: '/header', expected: 'the archive header as JSON' }]);
+    }
+    if (typeof header.iv !== 'string' || typeof header.kdf?.salt !== 'string') throw new ValidationError(file, [{ path: '/header/kdf', expected: 'the key derivation parameters (salt) and the iv' }]);
+    return { header, bodyStart: nl + 1 };
   } finally {
     closeSync(fd);
   }
@@ -92,11 +99,17 @@ export async function readArchive(file: string, passphrase: string, dir: string)
   if (size < bodyStart + 16) throw new ValidationError(file, [{ path: '', expected: 'a complete archive (it is cut short)' }]);
   const key = await deriveKey(passphrase, Buffer.from(header.kdf.salt, 'base64'), header.kdf);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(header.iv, 'base64'));
-  decipher.setAAD(readFileSync(file).subarray(0, bodyStart));
+  // The header is authenticated too; only its bytes are read, not the whole archive.
+  const aad = Buffer.alloc(bodyStart);
   const tag = Buffer.alloc(16);
   const fd = openSync(file, 'r');
-  readSync(fd, tag, 0, 16, size - 16);
-  closeSync(fd);
+  try {
+    readSync(fd, aad, 0, bodyStart, 0);
+    readSync(fd, tag, 0, 16, size - 16);
+  } finally {
+    closeSync(fd);
+  }
+  decipher.setAAD(aad);
   decipher.setAuthTag(tag);
   const work = mkdtempSync(join(dirname(dir), '.restore-'));
   const plain = join(work, 'plain');

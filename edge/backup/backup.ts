@@ -21,7 +21,9 @@ import { readArchive, writeArchive, type ArchiveHeader } from './archive.js';
  * data and the same identity, so the district sees the same appliance.
  */
 export async function backupAppliance(config: Config, source: ConfigSource, out: string, passphrase: string, actor: string): Promise<ArchiveHeader> {
-  const work = mkdtempSync(join(dirname(resolve(out)), '.classedge-backup-'));
+  // The plain copy is staged in the data directory (same file system as the live database, 0700),
+  // never beside `out`, which may be a FAT-formatted USB stick that keeps what is deleted.
+  const work = mkdtempSync(join(config.dataDir, '.backup-'));
   try {
     const db = join(work, DB_FILE);
     const store = Store.open(config);

@@ -16,6 +16,9 @@ import type { Session } from '../store/repos/sessions.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
 import { signText, verifyText } from '../../cloud-sync/protocol.js';
 
+/** Streams one participant may receive at once (cameras, screens and partners of a lesson fit easily). */
+const MAX_CONSUMERS_PER_PARTICIPANT = 32;
+
 /** Codecs every lesson router offers: Opus, VP8 (simulcast), H.264 baseline (hardware decoders). */
 const MEDIA_CODECS: types.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
@@ -326,7 +329,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
     this.#room = undefined;
     for (const p of room.participants.values()) {
       p.conn?.send({ type: 'room.closed', data: { reason: 'ended' } });
-      if (p.role === 'partner') p.conn?.close(1000, 'lesson ended');
+      // Ending the lesson ends its code: viewers and partners are let go, not kept for the next one.
+      if (p.role === 'partner' || p.role === 'viewer') p.conn?.close(1000, 'lesson ended');
       if (p.conn) p.conn.participantId = undefined;
     }
     room.close();
@@ -359,6 +363,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
     if (conn.participantId && room.participants.has(conn.participantId)) throw new ConflictError('already joined on this connection');
     let router = room.router;
     if (conn.role === 'viewer') {
+      // The code presented at upgrade admits to its own lesson only, not to a later one.
+      if (conn.admittedCode !== room.code) throw new ConflictError('this join code is not for the lesson under way; join again with its code');
       if (room.viewers() >= this.#c.maxViewers) throw new ConflictError(`the lesson is full (${this.#c.maxViewers} viewers)`);
       router = await this.#viewerRouter(room);
     }
@@ -453,6 +459,9 @@ export class MediaService extends BaseComponent implements MediaHandler {
     const t = this.#transport(p, d.transportId);
     const entry = room.producers.get(d.producerId);
     if (!entry) throw new NotFoundError(`producerId: no producer '${d.producerId}' in this lesson`);
+    // One consumer per producer and participant: a client asking again is refused, not served twice.
+    if ([...p.consumers.values()].some((c) => c.producerId === d.producerId)) throw new ConflictError(`producerId: already receiving '${d.producerId}'`);
+    if (p.consumers.size >= MAX_CONSUMERS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_CONSUMERS_PER_PARTICIPANT} streams per participant`);
     const caps = d.rtpCapabilities as unknown as types.RtpCapabilities;
     if (p.router !== room.router) {
       const v = room.viewerRouters.find((x) => x.router === p.router);

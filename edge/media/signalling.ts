@@ -30,6 +30,8 @@ export class MediaConnection {
   readonly remoteAddress: string;
   /** Set once the connection joined the room (or, for a partner, once its hello was verified). */
   participantId: string | undefined;
+  /** A viewer's join code as presented at upgrade: it admits to that lesson only. */
+  admittedCode: string | undefined;
   #ws: WebSocket;
   #onClose: (() => void)[] = [];
 
@@ -124,11 +126,13 @@ export class MediaHub {
       if (!session) return reject(401, 'Unauthorized');
       role = 'teacher';
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, role, session, addr));
+    const admitted = role === 'viewer' ? code?.toUpperCase() : undefined;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, role, session, addr, admitted));
   }
 
-  #accept(ws: WebSocket, role: MediaRole, session: Session | undefined, addr: string): void {
+  #accept(ws: WebSocket, role: MediaRole, session: Session | undefined, addr: string, admittedCode: string | undefined): void {
     const conn = new MediaConnection(ws, role, session, addr);
+    conn.admittedCode = admittedCode;
     this.connections.add(conn);
     conn.onClose(() => {
       this.connections.delete(conn);

@@ -36,6 +36,21 @@ export interface UpdateOptions {
   healthTimeoutMs: number;
   /** Progress, one line per step (what a technician sees, and what the tests wait for). */
   log: (line: string) => void;
+  /** Install an older version than the running one (a deliberate, audited step back). */
+  allowDowngrade?: boolean;
+}
+
+/** Compare dotted numeric versions (1.10.0 > 1.9.2); a non-numeric part compares as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/);
+  const pb = b.split(/[.+-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0';
+    const y = pb[i] ?? '0';
+    const d = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
 }
 
 const stateFile = (root: string): string => join(root, 'update-state.json');
@@ -142,9 +157,13 @@ export async function applyUpdate(file: string, districtPublicKeyPem: string, o:
   if (!from) throw new Error(`${current(o.root)} does not exist: install the first version as docs/provisioning.md shows`);
   const to = manifest.version;
   if (from === to) return { from, to, result: 'already-current' };
+  // An old bundle the district once signed (perhaps with a known hole) must not be replayed.
+  if (compareVersions(to, from) < 0 && !o.allowDowngrade) throw new Error(`the bundle is version ${to}, older than the running ${from}; refused (use --allow-downgrade to step back on purpose)`);
 
   // Install beside: unpack into a temp directory, then rename into versions/<v> (never half there).
   const dir = join(o.root, 'versions', to);
+  // A directory left from an earlier try is not trusted: the verified payload is unpacked afresh.
+  if (existsSync(dir) && currentVersion(o.root) !== to) rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir)) {
     const tmp = join(o.root, 'versions', `.${to}.partial-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });

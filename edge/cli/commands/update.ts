@@ -11,6 +11,7 @@ interface UpdateCliOptions extends CommonOptions {
   healthUrl?: string;
   timeout: string;
   recover?: boolean;
+  allowDowngrade?: boolean;
 }
 
 export function registerUpdate(program: Command): void {
@@ -22,6 +23,7 @@ export function registerUpdate(program: Command): void {
     .option('--start-command <cmd>', 'starts the service', 'systemctl start classedge')
     .option('--health-url <url>', 'health check of the started version (default http://127.0.0.1:<http.port>/api/v1/health)')
     .option('--timeout <s>', 'seconds the new version has to become healthy', '120')
+    .option('--allow-downgrade', 'install a version older than the running one (audited)')
     .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
@@ -38,6 +40,7 @@ export function registerUpdate(program: Command): void {
         healthUrl: opts.healthUrl ?? `http://127.0.0.1:${config.http.port}/api/v1/health`,
         healthTimeoutMs: Number(opts.timeout) * 1000,
         log: (line) => process.stderr.write(`${line}\n`),
+        allowDowngrade: opts.allowDowngrade === true,
       };
       if (opts.recover) {
         const what = await recover(o);
@@ -48,7 +51,7 @@ export function registerUpdate(program: Command): void {
       const e = readEnrolment(config.dataDir);
       if (!e) throw new ClassEdgeError('not_enrolled', "this appliance is not enrolled, so it has no district key to check an update with: provision it first");
       const r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
-      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'update', target: r.to, result: r.result === 'rolled-back' ? 'error' : 'ok', detail: { ...r } }));
+      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'update', target: r.to, result: r.result === 'rolled-back' ? 'error' : 'ok', detail: { ...r, allowDowngrade: opts.allowDowngrade === true } }));
       print(opts, r, () => (r.result === 'updated' ? `updated ${r.from} -> ${r.to}` : r.result === 'already-current' ? `${r.to} is already running` : `${r.to} was not healthy: rolled back to ${r.from}`));
       if (r.result === 'rolled-back') process.exitCode = 1;
     });
