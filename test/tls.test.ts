@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { WebSocket } from 'ws';
-import { CLI, freePort, tempDir, waitFor } from './helpers/env.js';
+import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
 import { run } from './helpers/run.js';
 import { ADMIN, seedAccounts, startTestAppliance } from './helpers/appliance.js';
 import { loadConfig } from '../edge/config/load.js';
@@ -131,6 +131,13 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
       }),
       /self-signed certificate/,
     );
+
+    // The panel's kiosk launcher waits for the appliance over HTTPS too (dry run: prints the browser line).
+    const kiosk = await run('sh', [join(ROOT, 'deploy', 'kiosk', 'classedge-kiosk.sh')], {
+      env: { CLASSEDGE_KIOSK_URL: `${t.httpUrl}/`, CLASSEDGE_KIOSK_DRY_RUN: '1', CLASSEDGE_KIOSK_PROFILE: join(t.dataDir, 'profile'), CLASSEDGE_KIOSK_WAIT_S: '10' },
+    });
+    assert.equal(kiosk.code, 0, kiosk.err);
+    assert.ok(kiosk.out.split('\n').includes(`--app=${t.httpUrl}/`));
 
     // Doctor: the certificate's expiry, warned 30 days ahead and failed once past.
     const config = loadConfig(join(t.dataDir, 'config.yaml'));

@@ -7,7 +7,7 @@ import { Store } from '../store/store.js';
 import { DB_FILE } from '../store/db.js';
 import { errorMessage } from '../errors.js';
 import { checkWorkerBin } from '../media/worker-bin.js';
-import { get as httpsGet } from 'node:https';
+import { getLocal, localHealthUrl } from '../runtime/local-probe.js';
 import { loadTlsPair } from '../security/tls.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -31,34 +31,10 @@ function portFree(port: number, host: string): Promise<boolean> {
 
 type HealthBody = { status: string; version: string; components: { name: string; state: string; detail?: string }[] };
 
-/**
- * Over HTTPS the probe does not verify the certificate: it asks this box's own loopback port whether
- * the appliance answers; the certificate itself is judged by the `tls` check.
- */
-function httpsJson(url: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = httpsGet(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (err) {
-          reject(err as Error);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
 async function health(config: Config): Promise<{ ok: boolean; body?: HealthBody }> {
   try {
-    if (config.http.tls.enabled) return { ok: true, body: (await httpsJson(`https://127.0.0.1:${config.http.port}/api/v1/health`)) as HealthBody };
-    const res = await fetch(`http://127.0.0.1:${config.http.port}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
-    return { ok: true, body: (await res.json()) as never };
+    const res = await getLocal(localHealthUrl(config.http), 2000);
+    return { ok: true, body: JSON.parse(res.body) as HealthBody };
   } catch {
     return { ok: false };
   }
