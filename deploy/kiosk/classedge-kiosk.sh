@@ -3,7 +3,7 @@
 # appliance answers its health check (so the panel never shows a connection error at boot).
 # Run it in the kiosk user's graphical session (deploy/kiosk/classedge-kiosk.service, or any
 # autostart). Environment:
-#   CLASSEDGE_KIOSK_URL      default http://127.0.0.1:8080/
+#   CLASSEDGE_KIOSK_URL      default http://127.0.0.1:8080/ (https://127.0.0.1:8080/ when http.tls is on)
 #   CLASSEDGE_KIOSK_BROWSER  default: chromium, else chromium-browser
 #   CLASSEDGE_KIOSK_WAIT_S   how long to wait for the appliance, default 300
 #   CLASSEDGE_KIOSK_PROFILE  browser profile directory, default $HOME/.cache/classedge-kiosk
@@ -23,8 +23,9 @@ fi
 
 health="${url%/}/api/v1/health"
 waited=0
-# Node is on every ClassEdge box; it does the HTTP check so no curl is needed.
-until node -e "fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))" "$health" 2>/dev/null; do
+# Node is on every ClassEdge box; it does the HTTP check so no curl is needed. Over HTTPS (http.tls)
+# the certificate is not checked here: this only asks whether the box's own service answers.
+until node -e "const u=process.argv[1];require(u.startsWith('https:')?'node:https':'node:http').get(u,{rejectUnauthorized:false,timeout:2000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))" "$health" 2>/dev/null; do
   if [ "$waited" -ge "$wait_s" ]; then
     echo "classedge-kiosk: the appliance did not answer at $health within ${wait_s}s" >&2
     exit 1

@@ -1,4 +1,5 @@
 import { createServer, type Server, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -21,6 +22,7 @@ import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
+import { loadTlsPair } from '../security/tls.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -200,7 +202,11 @@ export class HttpServer extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
-    const server = createServer(this.#app());
+    // HTTPS when http.tls is on: the same app and upgrade handling, only the socket is TLS (so
+    // req.secure is true and the session cookie gets Secure). A bad pair fails here, naming the file.
+    const tls = this.#ctx.config.http.tls;
+    const pair = tls.enabled ? loadTlsPair(tls) : undefined;
+    const server: Server = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, this.#app()) : createServer(this.#app());
     const live = new LiveHub({
       bus: this.#bus,
       log: this.#ctx.log,
@@ -226,7 +232,7 @@ export class HttpServer extends BaseComponent {
     const { port, host } = this.#ctx.config.http;
     await listen(server, port, host);
     this.setState('running');
-    this.#ctx.log.info({ port: this.port }, 'HTTP server listening');
+    this.#ctx.log.info({ port: this.port, tls: pair ? { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } : false }, pair ? 'HTTPS server listening' : 'HTTP server listening');
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,7 @@ import { registerProvision } from './commands/provision.js';
 import { registerUdev } from './commands/udev.js';
 import { registerBackup } from './commands/backup.js';
 import { registerUpdate } from './commands/update.js';
+import { registerTls } from './commands/tls.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerUdev(program);
   registerBackup(program);
   registerUpdate(program);
+  registerTls(program);
   return program;
 }
 

@@ -50,6 +50,20 @@ export const HttpSchema = Type.Object(
     host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP and WebSocket server listens on.' }),
     port: Port(8080, 'HTTP port for the API, the live WebSocket and the kiosk. Env: CLASSEDGE_HTTP_PORT.'),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
+    tls: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description:
+            'Serve HTTPS (API, admin console, kiosk, WebSockets) on http.port instead of plain HTTP. Needs certFile and keyFile; `classedge tls generate --enable` makes a self-signed pair.',
+        }),
+        certFile: Type.Optional(
+          Type.String({ minLength: 1, description: 'PEM certificate (chain) for HTTPS: the district-issued one, or <dataDir>/tls/cert.pem from `classedge tls generate`.' }),
+        ),
+        keyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM private key of certFile; readable by the service user only (mode 0600)." })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

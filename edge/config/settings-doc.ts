@@ -12,6 +12,7 @@ interface Node {
   pattern?: string;
   properties?: Record<string, Node>;
   const?: unknown;
+  required?: string[];
 }
 
 function rows(node: Node, prefix: string, out: string[]): void {
@@ -28,7 +29,8 @@ function rows(node: Node, prefix: string, out: string[]): void {
       child.pattern ? `\`${child.pattern}\`` : '',
       child.const !== undefined ? `\`${String(child.const)}\`` : '',
     ].filter(Boolean).join(' ');
-    const def = child.default === undefined ? '(required)' : `\`${JSON.stringify(child.default)}\``;
+    // An optional setting without a default is simply absent (e.g. a certificate file nobody gave).
+    const def = child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : (node.required ?? []).includes(key) ? '(required)' : '(not set)';
     const desc = (child.description ?? '').replace(/\|/g, '\\|');
     out.push(`| \`${path}\` | ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
   }

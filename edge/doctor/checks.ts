@@ -7,6 +7,8 @@ import { Store } from '../store/store.js';
 import { DB_FILE } from '../store/db.js';
 import { errorMessage } from '../errors.js';
 import { checkWorkerBin } from '../media/worker-bin.js';
+import { getLocal, localHealthUrl } from '../runtime/local-probe.js';
+import { loadTlsPair } from '../security/tls.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -27,12 +29,33 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-async function health(config: Config): Promise<{ ok: boolean; body?: { status: string; version: string; components: { name: string; state: string; detail?: string }[] } }> {
+type HealthBody = { status: string; version: string; components: { name: string; state: string; detail?: string }[] };
+
+async function health(config: Config): Promise<{ ok: boolean; body?: HealthBody }> {
   try {
-    const res = await fetch(`http://127.0.0.1:${config.http.port}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
-    return { ok: true, body: (await res.json()) as never };
+    const res = await getLocal(localHealthUrl(config.http), 2000);
+    return { ok: true, body: JSON.parse(res.body) as HealthBody };
   } catch {
     return { ok: false };
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/** The HTTPS certificate: readable, matching its key, and not about to expire (warn 30 days ahead). */
+export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefined {
+  const tls = config.http.tls;
+  if (!tls.enabled) return undefined;
+  try {
+    const { info } = loadTlsPair(tls);
+    const days = Math.floor((info.validTo.getTime() - now) / DAY_MS);
+    const until = `${info.validTo.toISOString().slice(0, 10)}`;
+    const renew = "renew it: the district's new certificate, or classedge tls generate --force (browsers will warn once about the new one)";
+    if (days < 0) return { name: 'tls', status: 'fail', detail: `certificate ${info.file} expired on ${until}`, fix: renew };
+    if (days < 30) return { name: 'tls', status: 'warn', detail: `certificate ${info.file} expires in ${days} days (${until})`, fix: renew };
+    return { name: 'tls', status: 'ok', detail: `certificate ${info.file} valid to ${until} (${days} days), SHA-256 ${info.fingerprint256}` };
+  } catch (err) {
+    return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: 'point http.tls.certFile/keyFile at a matching PEM pair, or run classedge tls generate --enable' };
   }
 }
 
@@ -132,6 +155,9 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       ? { name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.version} worker at ${worker.path} (${(worker.bytes / 1e6).toFixed(1)} MB)` }
       : { name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)' },
   );
+
+  const tls = tlsCheck(config);
+  if (tls) results.push(tls);
 
   // Running appliance: API and broker, or free ports if it is not running.
   const h = await health(config);

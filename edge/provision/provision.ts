@@ -14,6 +14,7 @@ import { addUser } from '../services/accounts.js';
 import { runChecks, type CheckResult } from '../doctor/checks.js';
 import { ConfigError, errorMessage, ValidationError } from '../errors.js';
 import type { ProvisionSpec } from './spec.js';
+import { setupSelfSignedTls } from './tls.js';
 
 export type StepStatus = 'done' | 'skipped' | 'warn' | 'failed';
 export interface ProvisionStep {
@@ -37,6 +38,8 @@ export interface ProvisionOptions {
   /** Asked only when a first admin must be made. */
   adminPassword: () => Promise<string>;
   actor: string;
+  /** Make a self-signed HTTPS certificate (kept when present) and switch http.tls on (`--tls`). */
+  tls?: { days: number; hosts: string[] };
 }
 
 const load = (source: ConfigSource): Config => loadConfig(existsSync(source.file) ? source.file : undefined, source.overrides, source.overlay);
@@ -116,6 +119,21 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
   const code = enrolmentCode(publicKeyPem);
   step('keys', hadKey ? 'skipped' : 'done', `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`);
+
+  // 2b. HTTPS for the admin console, when asked: a self-signed pair unless one is there already.
+  if (o.tls) {
+    try {
+      const t = setupSelfSignedTls(o.source, config, { ...o.tls, enable: true });
+      config = t.config;
+      const g = t.generated;
+      const what = `${g.created ? 'self-signed certificate made' : 'certificate kept'} in ${g.certFile}, SHA-256 ${g.info.fingerprint256}, valid to ${g.info.validTo.toISOString().slice(0, 10)}`;
+      if (t.otherCertFile) step('tls', 'skipped', `http.tls uses ${t.otherCertFile}; ${what} but not used`);
+      else step('tls', g.created || t.enabled ? 'done' : 'skipped', `${what}${t.enabled ? '; http.tls switched on' : '; http.tls already on'}`);
+    } catch (err) {
+      step('tls', 'failed', errorMessage(err));
+      return await finish(false);
+    }
+  }
 
   // 3. Enrolment with a one-time token; an enrolled box is left as it is.
   const url = spec.district?.url;

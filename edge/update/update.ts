@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DB_FILE } from '../store/db.js';
 import { verifyBundle } from './bundle.js';
+import { getLocal } from '../runtime/local-probe.js';
 
 /**
  * Install beside, switch, prove, or roll back. The software lives in `<root>/versions/<v>/` and the
@@ -89,8 +90,9 @@ async function healthyWithin(url: string, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (r.status === 200) return true;
+      // Over HTTPS (http.tls) the box's certificate may be self-signed, which fetch refuses.
+      const status = url.startsWith('https:') ? (await getLocal(url, 2000)).status : (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
+      if (status === 200) return true;
     } catch {
       // not up yet
     }

@@ -7,6 +7,7 @@ import { Prompter, askMissing } from '../../provision/prompt.js';
 import { DB_FILE } from '../../store/db.js';
 import { cliActor, configFile, overridesFrom, print, readSecret, resolveConfig, withStore, type CommonOptions } from '../io.js';
 import { loadConfig } from '../../config/load.js';
+import { ClassEdgeError } from '../../errors.js';
 
 interface ProvisionOptions extends CommonOptions {
   file?: string;
@@ -25,6 +26,9 @@ interface ProvisionOptions extends CommonOptions {
   adminDisplayName?: string;
   adminPasswordFile?: string;
   interactive?: boolean;
+  tls?: boolean;
+  tlsDays: string;
+  tlsHost: string[];
 }
 
 const MARK = { done: 'done', skipped: 'ok  ', warn: 'WARN', failed: 'FAIL' } as const;
@@ -66,6 +70,9 @@ export function registerProvision(program: Command): void {
     .option('--admin-display-name <name>', "first admin's display name")
     .option('--admin-password-file <file>', "read the first admin's password from this file instead")
     .option('--interactive', 'ask for what is missing (the default on a terminal)')
+    .option('--tls', 'serve the admin console over HTTPS with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate)')
+    .option('--tls-days <n>', 'validity of a certificate made by --tls, in days', '825')
+    .option('--tls-host <name>', 'a DNS name or IP address for the certificate made by --tls (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
@@ -94,7 +101,9 @@ export function registerProvision(program: Command): void {
       };
       let result: ProvisionResult;
       try {
-        result = await provision(spec, { source, adminPassword, actor: cliActor() });
+        if (opts.tls && !/^\d+$/.test(opts.tlsDays)) throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
+        const tls = opts.tls ? { tls: { days: Number(opts.tlsDays), hosts: opts.tlsHost } } : {};
+        result = await provision(spec, { source, adminPassword, actor: cliActor(), ...tls });
       } finally {
         prompter?.close();
       }

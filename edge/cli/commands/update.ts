@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { applyUpdate, recover, type UpdateOptions } from '../../update/update.js';
 import { readEnrolment } from '../../sync/keys.js';
 import { ClassEdgeError } from '../../errors.js';
+import { localHealthUrl } from '../../runtime/local-probe.js';
 import { cliActor, loadCliConfig, print, withStore, type CommonOptions } from '../io.js';
 
 interface UpdateCliOptions extends CommonOptions {
@@ -21,7 +22,7 @@ export function registerUpdate(program: Command): void {
     .option('--root <dir>', 'install root holding versions/ and the current symlink', '/opt/classedge')
     .option('--stop-command <cmd>', 'stops the service', 'systemctl stop classedge')
     .option('--start-command <cmd>', 'starts the service', 'systemctl start classedge')
-    .option('--health-url <url>', 'health check of the started version (default http://127.0.0.1:<http.port>/api/v1/health)')
+    .option('--health-url <url>', 'health check of the started version (default http(s)://127.0.0.1:<http.port>/api/v1/health, https when http.tls is on)')
     .option('--timeout <s>', 'seconds the new version has to become healthy', '120')
     .option('--allow-downgrade', 'install a version older than the running one (audited)')
     .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
@@ -37,7 +38,7 @@ export function registerUpdate(program: Command): void {
         dataDir: config.dataDir,
         stopCommand: opts.stopCommand,
         startCommand: opts.startCommand,
-        healthUrl: opts.healthUrl ?? `http://127.0.0.1:${config.http.port}/api/v1/health`,
+        healthUrl: opts.healthUrl ?? localHealthUrl(config.http),
         healthTimeoutMs: Number(opts.timeout) * 1000,
         log: (line) => process.stderr.write(`${line}\n`),
         allowDowngrade: opts.allowDowngrade === true,
