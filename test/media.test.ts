@@ -194,3 +194,28 @@ test('doctor reports the media worker: where it is, or the command that builds i
     dir.cleanup();
   }
 });
+
+test('a join code admits to its own lesson only: ending the lesson lets its viewers go, and the old code opens nothing', async () => {
+  const t = await startTestAppliance(MEDIA());
+  await seedAccounts(t);
+  try {
+    const tc = await teacher(t);
+    const first = await tc.request('lesson.start', { title: 'A' });
+    const vc = await MediaClient.connect(viewerUrl(t, first.code));
+    await vc.request('room.join', { name: '家长' });
+    const closed = new Promise<number>((resolve) => vc.ws.once('close', (code) => resolve(code)));
+    await tc.request('lesson.end');
+    assert.equal(await closed, 1000);
+    const second = await tc.request('lesson.start', { title: 'B' });
+    assert.notEqual(second.code, first.code);
+    await assert.rejects(MediaClient.connect(viewerUrl(t, first.code)), (e: { status?: number }) => e.status === 404);
+    // With the new code, a viewer gets in.
+    const v2 = await MediaClient.connect(viewerUrl(t, second.code));
+    const joined = await v2.request('room.join', { name: '专家' });
+    assert.equal(joined.roomId, second.roomId);
+    v2.close();
+    tc.close();
+  } finally {
+    await t.stop();
+  }
+});
