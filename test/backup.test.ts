@@ -4,26 +4,21 @@ import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from './helpers/appliance.js';
 import { CLI, tempDir } from './helpers/env.js';
 import { run } from './helpers/run.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
-import { DistrictReceiver } from '../cloud-sync/server/district.js';
+import type { DistrictReceiver } from '../cloud-sync/server/district.js';
+import { startDistrict, type TestDistrict } from './helpers/district.js';
 
-let pgsql: TestPostgres;
+let fixture: TestDistrict;
 let receiver: DistrictReceiver;
 let url: string;
 before(async () => {
-  pgsql = await startPostgres();
-  receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  url = `http://127.0.0.1:${await receiver.listen(0)}`;
+  fixture = await startDistrict();
+  ({ receiver, url } = fixture);
 });
-after(async () => {
-  await receiver.close();
-  await pgsql.stop();
-});
+after(() => fixture.stop());
 
 const PASS = 'correct horse battery staple';
 

@@ -4,30 +4,25 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import Database from 'better-sqlite3';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { CLI, ROOT, freePort, tempDir } from './helpers/env.js';
 import { run } from './helpers/run.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
-import { DistrictReceiver } from '../cloud-sync/server/district.js';
+import type { DistrictReceiver } from '../cloud-sync/server/district.js';
+import { startDistrict, type TestDistrict } from './helpers/district.js';
 import { applianceKey } from '../edge/sync/keys.js';
 import type { ProvisionResult } from '../edge/provision/provision.js';
 
 const DISTRICT_CLI = join(ROOT, 'bin', 'classedge-district.js');
 const PASSWORD = 'Classr00m-Admin!';
 
-let pgsql: TestPostgres;
+let fixture: TestDistrict;
 let receiver: DistrictReceiver;
 let url: string;
 before(async () => {
-  pgsql = await startPostgres();
-  receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  url = `http://127.0.0.1:${await receiver.listen(0)}`;
+  fixture = await startDistrict();
+  ({ receiver, url } = fixture);
 });
-after(async () => {
-  await receiver.close();
-  await pgsql.stop();
-});
+after(() => fixture.stop());
 
 const stepsOf = (r: ProvisionResult): Record<string, string> => Object.fromEntries(r.steps.map((s) => [s.step, s.status]));
 
@@ -39,7 +34,7 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
     const settings = join(dir.path, 'school.yaml');
     writeFileSync(settings, 'kiosk: { idleLockSeconds: 600 }\n');
     const out = join(dir.path, 'boxes');
-    const bulk = await run(process.execPath, [DISTRICT_CLI, 'provision-bulk', csv, '--out', out, '--district-url', url, '--config', settings, '--database', pgsql.url]);
+    const bulk = await run(process.execPath, [DISTRICT_CLI, 'provision-bulk', csv, '--out', out, '--district-url', url, '--config', settings, '--database', fixture.pgsql.url]);
     assert.equal(bulk.code, 0, bulk.err);
     const file = join(out, 'room-101.yaml');
     assert.equal(statSync(file).mode & 0o777, 0o600, 'a file holding a token is private');
@@ -129,7 +124,7 @@ test('provision refuses bad input with the field named, and reports a refused to
 
     const csv = join(dir.path, 'c.csv');
     writeFileSync(csv, 'id,school\nroom-1,A\nRoom 2,B\nroom-1,C\n');
-    const bulk = await run(process.execPath, [DISTRICT_CLI, 'provision-bulk', csv, '--out', join(dir.path, 'o'), '--district-url', url, '--database', pgsql.url]);
+    const bulk = await run(process.execPath, [DISTRICT_CLI, 'provision-bulk', csv, '--out', join(dir.path, 'o'), '--district-url', url, '--database', fixture.pgsql.url]);
     assert.equal(bulk.code, 1);
     assert.match(bulk.err, /line 3: id/);
     assert.match(bulk.err, /line 4: id 'room-1' already on line 2/);

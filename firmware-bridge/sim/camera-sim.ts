@@ -4,6 +4,7 @@ import { BaseComponent, type ComponentStatus } from '../../edge/runtime/componen
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { topics } from '../../edge/broker/topics.js';
 import { composeScene } from './face-scenes.js';
+import { connectedWithin } from './mqtt-ready.js';
 import type { CameraSimSchema } from './camera-sim.kind.js';
 
 /**
@@ -37,17 +38,7 @@ export class CameraSim extends BaseComponent {
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));
     client.on('error', (err) => this.ctx.log.warn({ err: err.message }, 'simulated camera MQTT error'));
     this.#timer = setInterval(() => void this.#snap(), this.cfg.everySeconds * 1000);
-    // Ready when connected; a broker that does not answer leaves the simulator degraded, not the start hung.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.setState('degraded', 'broker did not answer within 5 s');
-        resolve();
-      }, 5000);
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    if (!(await connectedWithin(client, 5000))) this.setState('degraded', 'broker did not answer within 5 s');
   }
 
   /** Faces now: most heads up, a slow dip (writing in exercise books) every few minutes. */

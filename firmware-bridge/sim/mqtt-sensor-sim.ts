@@ -5,6 +5,7 @@ import type { ComponentContext } from '../../edge/runtime/context.js';
 import { topics } from '../../edge/broker/topics.js';
 import type { MqttSensorSimSchema } from './mqtt-sensor-sim.kind.js';
 import { RoomDrift } from './drift.js';
+import { connectedWithin } from './mqtt-ready.js';
 
 type SimConfig = Static<typeof MqttSensorSimSchema>;
 
@@ -53,18 +54,8 @@ export class MqttSensorSim extends BaseComponent {
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));
     client.on('error', (err) => this.#ctx.log.warn({ err: err.message }, 'simulated sensor MQTT error'));
     this.#timer = setInterval(() => this.#publish(), this.#cfg.intervalMs);
-    // Ready when connected; a broker that does not answer leaves the simulator degraded, not the start hung.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.setState('degraded', 'broker did not answer within 5 s');
-        resolve();
-      }, 5000);
-      client.once('connect', () => {
-        clearTimeout(timer);
-        this.#publish();
-        resolve();
-      });
-    });
+    if (await connectedWithin(client, 5000)) this.#publish();
+    else this.setState('degraded', 'broker did not answer within 5 s');
   }
 
   #publish(): void {

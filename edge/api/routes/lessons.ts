@@ -13,8 +13,6 @@ const Report = Type.Object({
   curve: Type.Array(Type.Object({ t: Type.Integer(), s: Type.Integer() }), { description: 'The S-T curve: cumulative T against cumulative S, one point per coded sample.' }),
 });
 
-const view = lessonView;
-
 export const lessonRoutes: RouteDef[] = [
   route({
     method: 'get',
@@ -26,7 +24,7 @@ export const lessonRoutes: RouteDef[] = [
     response: Type.Array(LessonEvent),
     handler: (req, ctx) => {
       const current = ctx.analysis.current();
-      return ctx.store.lessons.list({ limit: req.query.limit ?? 30, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }).map((l) => view(l.id === current?.id ? current : l));
+      return ctx.store.lessons.list({ limit: req.query.limit ?? 30, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }).map((l) => lessonView(l.id === current?.id ? current : l));
     },
   }),
   route({
@@ -38,7 +36,7 @@ export const lessonRoutes: RouteDef[] = [
     response: Type.Object({ lesson: Type.Union([LessonEvent, Type.Null()]), capture: CaptureEvent }),
     handler: (_req, ctx) => {
       const l = ctx.analysis.current();
-      return { lesson: l ? view(l) : null, capture: ctx.capture.state() };
+      return { lesson: l ? lessonView(l) : null, capture: ctx.capture.state() };
     },
   }),
   route({
@@ -49,7 +47,7 @@ export const lessonRoutes: RouteDef[] = [
     summary: 'Start a lesson now (outside the timetable, or when the timetable is not used). 409 if one is under way.',
     response: LessonEvent,
     status: 201,
-    handler: (req, ctx) => view(ctx.analysis.startLesson(actor(req))),
+    handler: (req, ctx) => lessonView(ctx.analysis.startLesson(actor(req))),
   }),
   route({
     method: 'post',
@@ -58,7 +56,7 @@ export const lessonRoutes: RouteDef[] = [
     access: 'teacher',
     summary: 'End the lesson under way; its figures are final and go to the district.',
     response: LessonEvent,
-    handler: (req, ctx) => view(ctx.analysis.endLesson(actor(req))),
+    handler: (req, ctx) => lessonView(ctx.analysis.endLesson(actor(req))),
   }),
   route({
     method: 'get',
@@ -73,7 +71,7 @@ export const lessonRoutes: RouteDef[] = [
       const lesson = current?.id === id ? current : ctx.store.lessons.get(id);
       if (!lesson) throw new NotFoundError(`no lesson ${req.params.id}`);
       const samples = ctx.store.lessons.samples(id);
-      return { lesson: view(lesson), samples, curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)) };
+      return { lesson: lessonView(lesson), samples, curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)) };
     },
   }),
   route({
