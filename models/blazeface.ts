@@ -1,11 +1,10 @@
 /**
- * BlazeFace (MediaPipe's back-camera face detector, 256x256) post-processing: the SSD anchors,
- * decoding of the regressor outputs and non-maximum suppression. Pure functions: the session
- * is run elsewhere. Boxes are in the model input's normalised coordinates (0..1).
+ * BlazeFace (MediaPipe's back-camera face detector) post-processing: decoding of the anchors'
+ * regressor outputs and non-maximum suppression. Pure functions: the session is run elsewhere.
  */
 
 export interface FaceBox {
-  /** Centre and size, normalised to the model input. */
+  /** Centre and size, in the pixels of whatever image the box refers to. */
   cx: number;
   cy: number;
   w: number;
@@ -13,66 +12,48 @@ export interface FaceBox {
   score: number;
 }
 
-export interface Anchor {
-  cx: number;
-  cy: number;
-}
-
-/**
- * MediaPipe's SsdAnchorsCalculator for the back model: strides 16, 32, 32, 32 on a 256 input,
- * one aspect ratio plus the interpolated scale, fixed anchor size. Layers of the same stride share
- * a grid, so this yields 16x16x2 = 512 anchors then 8x8x6 = 384, the order of the model's outputs.
- */
-export function blazeFaceAnchors(inputSize = 256, strides: readonly number[] = [16, 32, 32, 32]): Anchor[] {
-  const anchors: Anchor[] = [];
-  let layer = 0;
-  while (layer < strides.length) {
-    let perCell = 0;
-    let last = layer;
-    while (last < strides.length && strides[last] === strides[layer]) {
-      perCell += 2;
-      last++;
-    }
-    const grid = Math.ceil(inputSize / strides[layer]!);
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
-        for (let a = 0; a < perCell; a++) anchors.push({ cx: (x + 0.5) / grid, cy: (y + 0.5) / grid });
-      }
-    }
-    layer = last;
-  }
-  return anchors;
-}
-
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, x))));
 
+/** The two heads of the back model: anchors every 16 px (2 per cell) and every 32 px (6 per cell). */
+const HEADS = [
+  { scores: 'Identity:0', boxes: 'Identity_2:0', stride: 16, perCell: 2 },
+  { scores: 'Identity_1:0', boxes: 'Identity_3:0', stride: 32, perCell: 6 },
+] as const;
+
+/** Output tensors of one run, by name (as onnxruntime returns them). */
+export type BlazeFaceOutputs = Record<string, { data: unknown }>;
+
 /**
- * Decode the candidates above `minScore`. `scores[i]` is the logit of anchor i and `boxes` holds 16
- * regressor values per anchor (box centre offset, size, then six key points) in input pixels.
+ * Decode the candidates above `minScore` for image `index` of a batch run on images of
+ * `width` x `height` (multiples of 32). MediaPipe's SsdAnchorsCalculator for the back model puts
+ * one fixed-size anchor pair per cell of each head's grid, row by row; `scores` holds one logit per
+ * anchor and `boxes` 16 regressor values (box centre offset and size, then six key points) in
+ * input pixels. Boxes come back in input pixels.
  */
-export function decodeBlazeFace(
-  scores: Float32Array,
-  boxes: Float32Array,
-  anchors: readonly Anchor[],
-  minScore: number,
-  inputSize = 256,
-): FaceBox[] {
-  const out: FaceBox[] = [];
+export function decodeBlazeFace(out: BlazeFaceOutputs, width: number, height: number, index: number, minScore: number): FaceBox[] {
+  const found: FaceBox[] = [];
   const minLogit = Math.log(minScore / (1 - minScore));
-  for (let i = 0; i < anchors.length; i++) {
-    const logit = scores[i]!;
-    if (logit < minLogit) continue;
-    const a = anchors[i]!;
-    const o = i * 16;
-    out.push({
-      cx: boxes[o]! / inputSize + a.cx,
-      cy: boxes[o + 1]! / inputSize + a.cy,
-      w: boxes[o + 2]! / inputSize,
-      h: boxes[o + 3]! / inputSize,
-      score: sigmoid(logit),
-    });
+  for (const head of HEADS) {
+    const columns = width / head.stride;
+    const perImage = columns * (height / head.stride) * head.perCell;
+    const scores = out[head.scores]!.data as Float32Array;
+    const boxes = out[head.boxes]!.data as Float32Array;
+    for (let j = 0; j < perImage; j++) {
+      const i = index * perImage + j;
+      const logit = scores[i]!;
+      if (logit < minLogit) continue;
+      const cell = Math.floor(j / head.perCell);
+      const o = i * 16;
+      found.push({
+        cx: ((cell % columns) + 0.5) * head.stride + boxes[o]!,
+        cy: (Math.floor(cell / columns) + 0.5) * head.stride + boxes[o + 1]!,
+        w: boxes[o + 2]!,
+        h: boxes[o + 3]!,
+        score: sigmoid(logit),
+      });
+    }
   }
-  return out;
+  return found;
 }
 
 export function iou(a: FaceBox, b: FaceBox): number {

@@ -1,18 +1,34 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { ort } from './session.js';
-import { blazeFaceAnchors, decodeBlazeFace, nonMaxSuppression, type FaceBox } from './blazeface.js';
+import { decodeBlazeFace, nonMaxSuppression, type FaceBox } from './blazeface.js';
 
-const INPUT = 256;
-/** The face size (in model-input pixels) from which BlazeFace's back model finds faces reliably. */
+/**
+ * The face size (in model-input pixels) the finest pyramid level makes of the smallest wanted face.
+ * BlazeFace's back model scores faces of 20 px above 0.2 on every composed scene of development,
+ * which is all the search needs: the looks below decide.
+ */
 const MODEL_MIN_FACE = 20;
 /**
- * The second look's crops, in face widths: 4 (the face is 64 px of the 256 input, the model's best
- * size) and, if that fails, 6 (less enlargement, which small, blurry faces at the back need).
+ * Largest side of one run over a pyramid level. Per pixel, 512x512 runs were the fastest measured
+ * (a whole 1600x900 level is 40 % slower: its activations no longer fit in the CPU's cache).
  */
-const VERIFY_CONTEXTS = [4, 6] as const;
-/** A second-look score from which the mirrored look is skipped. */
-const SURE_FACE = 0.9;
+const TILE = 512;
+/**
+ * Tiles of a level overlap by more than the largest face the level finds well (about four times
+ * MODEL_MIN_FACE), so such a face is whole in one tile; 48 px lost faces cut by a tile edge.
+ */
+const TILE_OVERLAP = 96;
+/** The screening look: the candidate centred in a crop of 4 face widths, on a 128x128 image. */
+const SCREEN = { input: 128, contexts: [4] } as const;
+/**
+ * The second look: the candidate centred in crops of 4 and 6 face widths on a 256x256 image, each
+ * plain and mirrored. A face's score is the mean of the four: a face stays a face at both sizes and
+ * mirrored, while textures (gravel, fur, a motorcycle's parts) that pass one view seldom pass all.
+ */
+const LOOK = { input: 256, contexts: [4, 6] } as const;
+/** Crops per model run of the looks. */
+const BATCH = 8;
 /**
  * Two verified boxes are one face when this share of the smaller lies inside the other: the same
  * face found at two scales or offsets. Seated students' faces overlap less than this.
@@ -20,24 +36,29 @@ const SURE_FACE = 0.9;
 const SAME_FACE_OVERLAP = 0.3;
 
 export interface FaceCounterOptions {
-  /** The smallest face (box width in frame pixels) the count must include: sets the finest tiling. */
+  /** The smallest face (box width in frame pixels) the count must include: sets the finest pyramid level. */
   minFacePx: number;
   /** Faces taller than this share of the frame height are not students seen by a front camera. */
   maxFaceFraction: number;
   /** BlazeFace score (0..1) from which a box of the pyramid is a candidate. */
   scoreThreshold: number;
-  /** Score a candidate needs when looked at again, centred and at the model's best size. */
+  /** Mean score of the screening look (plain and mirrored) a candidate needs to get the second look. */
+  screenThreshold: number;
+  /** Mean score of the second look's four views a candidate needs to count as a face. */
   verifyThreshold: number;
 }
 
-export const DEFAULT_FACE_COUNTER: FaceCounterOptions = { minFacePx: 24, maxFaceFraction: 0.3, scoreThreshold: 0.3, verifyThreshold: 0.7 };
+export const DEFAULT_FACE_COUNTER: FaceCounterOptions = { minFacePx: 24, maxFaceFraction: 0.3, scoreThreshold: 0.2, screenThreshold: 0.3, verifyThreshold: 0.7 };
 
+/** A rectangle of a pyramid level that one model run covers. */
 export interface Tile {
   x: number;
   y: number;
+  w: number;
+  h: number;
 }
 
-/** One scale of the crop pyramid: the frame resized by `scale`, cut into 256x256 tiles. */
+/** One scale of the crop pyramid: the frame resized by `scale`, cut into tiles of at most 512x512. */
 export interface PyramidLevel {
   scale: number;
   width: number;
@@ -54,32 +75,33 @@ export interface FrameFace {
   score: number;
 }
 
-function tileStarts(length: number, stride: number): number[] {
-  if (length <= INPUT) return [0];
-  const starts: number[] = [];
-  for (let s = 0; s + INPUT < length; s += stride) starts.push(s);
-  starts.push(length - INPUT);
-  return starts;
+const up32 = (n: number): number => Math.ceil(n / 32) * 32;
+
+/** Cut a level's side into as few tiles of at most TILE as overlap allows, all of one size. */
+function spans(length: number): { start: number; size: number }[] {
+  if (length <= TILE) return [{ start: 0, size: length }];
+  const n = Math.ceil((length - TILE_OVERLAP) / (TILE - TILE_OVERLAP));
+  const size = Math.min(TILE, up32(Math.ceil((length + (n - 1) * TILE_OVERLAP) / n)));
+  const step = (length - size) / (n - 1);
+  return Array.from({ length: n }, (_, i) => ({ start: Math.round(i * step), size }));
 }
 
 /**
- * The crop pyramid for a frame. The finest level enlarges the smallest wanted face to what the model
- * sees reliably; each further level halves the scale, down to the whole frame in one tile. Tiles of
- * a level overlap by the largest face that level alone must find (twice its smallest), so every
- * face lies wholly inside some tile of the level whose size range it falls in.
+ * The crop pyramid for a frame. The finest level enlarges (or shrinks) the smallest wanted face to
+ * what the model still finds; each further level halves the scale, down to the whole frame in
+ * 256 px. BlazeFace finds faces from there up to well past four times that size, so each face is
+ * found, whole, at one level or more.
  */
 export function planPyramid(width: number, height: number, minFacePx: number): PyramidLevel[] {
   const levels: PyramidLevel[] = [];
-  const whole = INPUT / Math.max(width, height);
+  const whole = 256 / Math.max(width, height);
   let scale = Math.min(2, MODEL_MIN_FACE / minFacePx);
   for (;;) {
     if (scale <= whole * 1.15) scale = whole;
     const w = Math.max(1, Math.round(width * scale));
     const h = Math.max(1, Math.round(height * scale));
-    const overlap = 2 * MODEL_MIN_FACE;
-    const stride = INPUT - overlap;
     const tiles: Tile[] = [];
-    for (const y of tileStarts(h, stride)) for (const x of tileStarts(w, stride)) tiles.push({ x, y });
+    for (const y of spans(h)) for (const x of spans(w)) tiles.push({ x: x.start, y: y.start, w: x.size, h: y.size });
     levels.push({ scale, width: w, height: h, tiles });
     if (scale === whole) return levels;
     scale /= 2;
@@ -94,14 +116,17 @@ function overlapOfSmaller(a: FaceBox, b: FaceBox): number {
   return (ix * iy) / Math.min(a.w * a.h, b.w * b.h);
 }
 
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: readonly number[]): number => sum(xs) / xs.length;
+
 /**
- * Counts faces in a camera frame with BlazeFace over a crop pyramid. The decoded frame lives only
- * in this call's buffers; nothing is kept after it returns but the boxes.
+ * Counts faces in a camera frame with BlazeFace (the any-size variant): a search over a crop
+ * pyramid finds candidates, a cheap screening look drops most false ones, and a second look of four
+ * views decides. The decoded frame lives only in this call's buffers; nothing is kept after it
+ * returns but the boxes.
  */
 export class FaceCounter {
-  readonly #anchors = blazeFaceAnchors();
-  readonly #input = new Float32Array(INPUT * INPUT * 3);
-  /** Model runs of the second look in the current frame. */
+  /** Model runs in the current frame. */
   #runs = 0;
 
   constructor(
@@ -114,123 +139,126 @@ export class FaceCounter {
     const { data: full, info } = await decoded.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected an RGB image, got ${info.channels} channels`);
     const { width, height } = info;
-    const levels = planPyramid(width, height, this.options.minFacePx);
+    this.#runs = 0;
+
     const candidates: FaceBox[] = [];
-    let inferences = 0;
-    for (const level of levels) {
-      const pixels =
-        level.scale === 1
-          ? full
-          : await sharp(full, { raw: { width, height, channels: 3 } }).resize(level.width, level.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    for (const level of planPyramid(width, height, this.options.minFacePx)) {
+      const pixels = await sharp(full, { raw: { width, height, channels: 3 } }).resize(level.width, level.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
       for (const tile of level.tiles) {
-        this.#fillInput(pixels, level.width, level.height, tile);
-        const out = await this.session.run({ 'input:0': new ort.Tensor('float32', this.#input, [1, INPUT, INPUT, 3]) });
-        inferences++;
-        const scores = concat(out['Identity:0']!.data as Float32Array, out['Identity_1:0']!.data as Float32Array);
-        const boxes = concat(out['Identity_2:0']!.data as Float32Array, out['Identity_3:0']!.data as Float32Array);
-        for (const b of decodeBlazeFace(scores, boxes, this.#anchors, this.options.scoreThreshold, INPUT)) {
+        const w = up32(tile.w);
+        const h = up32(tile.h);
+        const input = new Float32Array(w * h * 3);
+        fillInput(input, 0, w, pixels, level.width, tile, false);
+        const out = await this.#run(input, [1, h, w, 3]);
+        for (const b of decodeBlazeFace(out, w, h, 0, this.options.scoreThreshold)) {
           // Back to frame pixels; a box centred in the padding beyond the frame is not a face in it.
-          const cx = (tile.x + b.cx * INPUT) / level.scale;
-          const cy = (tile.y + b.cy * INPUT) / level.scale;
+          const cx = (tile.x + b.cx) / level.scale;
+          const cy = (tile.y + b.cy) / level.scale;
           if (cx < 0 || cy < 0 || cx >= width || cy >= height) continue;
-          candidates.push({ cx, cy, w: (b.w * INPUT) / level.scale, h: (b.h * INPUT) / level.scale, score: b.score });
+          candidates.push({ cx, cy, w: b.w / level.scale, h: b.h / level.scale, score: b.score });
         }
       }
     }
     const maxFace = this.options.maxFaceFraction * height;
     const plausible = candidates.filter((b) => b.h <= maxFace && b.w >= this.options.minFacePx * 0.5);
-    // Merge the same face seen by several tiles and levels, look at each survivor again, and only
-    // then merge a face cut by a tile edge into the whole one: merging by containment first would let
-    // a large false box swallow the small true faces inside it before the second look removed it.
-    const verified: FaceBox[] = [];
-    this.#runs = 0;
-    for (const b of nonMaxSuppression(plausible, 0.3)) {
-      const score = await this.#verify(full, width, height, b);
-      if (score >= this.options.verifyThreshold) verified.push({ ...b, score });
-    }
+    // Merge the same face seen by several tiles and levels (by IoU: merging by containment first
+    // would let a large false box swallow the small true faces inside it before the looks remove it).
+    const merged = nonMaxSuppression(plausible, 0.3);
+    const screenScores = await this.#look(full, width, height, merged, SCREEN);
+    const screened = merged.filter((_, i) => mean(screenScores[i]!) >= this.options.screenThreshold);
+    // The four views' mean, with the 6-width views skipped where the 4-width pair already rules the
+    // face out (even two perfect 6-width views could not lift the mean to the threshold).
+    const near = await this.#look(full, width, height, screened, { input: LOOK.input, contexts: [LOOK.contexts[0]] });
+    const views = LOOK.contexts.length * 2;
+    const hopeful = screened.map((b, i) => ({ b, sum: sum(near[i]!) })).filter((c) => (c.sum + views - 2) / views >= this.options.verifyThreshold);
+    const far = await this.#look(full, width, height, hopeful.map((c) => c.b), { input: LOOK.input, contexts: LOOK.contexts.slice(1) });
+    const verified = hopeful.map((c, i) => ({ ...c.b, score: (c.sum + sum(far[i]!)) / views })).filter((b) => b.score >= this.options.verifyThreshold);
+    // Only now merge a face cut by a tile edge, or found at two scales, into the whole one.
     const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({ x: b.cx - b.w / 2, y: b.cy - b.h / 2, w: b.w, h: b.h, score: b.score }));
-    return { width, height, faces, inferences: inferences + this.#runs };
+    return { width, height, faces, inferences: this.#runs };
+  }
+
+  async #run(input: Float32Array, dims: number[]): Promise<InferenceSession.OnnxValueMapType> {
+    this.#runs++;
+    return this.session.run({ 'input:0': new ort.Tensor('float32', input, dims) });
   }
 
   /**
-   * The pyramid sees each face wherever a tile happens to cut it, and textures (gravel, fur, a
-   * motorcycle's parts) sometimes pass as faces there. A second look at a crop centred on the
-   * candidate, sized so the face is as large as the model sees best, separates the two: a face
-   * stays a face, most textures do not. Returns the best score of a box near the crop's centre.
-   * The thresholds were chosen on composed scenes 5000-5099; `npm run eval` measures on others.
+   * Look at each candidate again: centred in a square crop of `context` face widths, resized to the
+   * model input, plain and mirrored. Returns per candidate the score of each view: the best box near
+   * the crop's centre and of about the candidate's size (0 if none).
    */
-  async #verify(full: Uint8Array, width: number, height: number, b: FaceBox): Promise<number> {
-    let best = 0;
-    for (const context of VERIFY_CONTEXTS) {
-      const side = Math.max(1, Math.round(b.w * context));
-      const left = Math.round(b.cx - side / 2);
-      const top = Math.round(b.cy - side / 2);
-      const region = cropWithPadding(full, width, height, left, top, side);
-      const crop = await sharp(region, { raw: { width: side, height: side, channels: 3 } })
-        .resize(INPUT, INPUT, { fit: 'fill', kernel: 'linear' })
-        .raw()
-        .toBuffer();
-      // The face mirrored must be a face too: textures that pass once seldom pass mirrored.
-      const plain = await this.#centredScore(crop, false, context);
-      // A very confident first look needs no mirror image (no texture scored this high in development).
-      const score = plain < this.options.verifyThreshold || plain >= SURE_FACE ? plain : Math.min(plain, await this.#centredScore(crop, true, context));
-      best = Math.max(best, score);
-      if (best >= this.options.verifyThreshold) break;
-    }
-    return best;
-  }
-
-  async #centredScore(crop: Uint8Array, mirror: boolean, context: number): Promise<number> {
-    this.#runs++;
-    this.#fillInput(crop, INPUT, INPUT, { x: 0, y: 0 }, mirror);
-    const out = await this.session.run({ 'input:0': new ort.Tensor('float32', this.#input, [1, INPUT, INPUT, 3]) });
-    const scores = concat(out['Identity:0']!.data as Float32Array, out['Identity_1:0']!.data as Float32Array);
-    const boxes = concat(out['Identity_2:0']!.data as Float32Array, out['Identity_3:0']!.data as Float32Array);
-    let best = 0;
-    for (const c of decodeBlazeFace(scores, boxes, this.#anchors, 0.3, INPUT)) {
-      const centred = Math.abs(c.cx - 0.5) < 0.5 / context && Math.abs(c.cy - 0.5) < 0.5 / context;
-      const sized = c.w > 0.5 / context && c.w < 2 / context;
-      if (centred && sized) best = Math.max(best, c.score);
-    }
-    return best;
-  }
-
-  /** Copy one tile into the model input as NHWC float in [-1, 1]; outside the frame is mid-grey (0). */
-  #fillInput(pixels: Uint8Array, w: number, h: number, tile: Tile, mirror = false): void {
-    const input = this.#input;
-    input.fill(0);
-    const rows = Math.min(INPUT, h - tile.y);
-    const cols = Math.min(INPUT, w - tile.x);
-    for (let y = 0; y < rows; y++) {
-      const src = ((tile.y + y) * w + tile.x) * 3;
-      const row = y * INPUT * 3;
-      for (let x = 0; x < cols; x++) {
-        const s = src + x * 3;
-        const d = row + (mirror ? cols - 1 - x : x) * 3;
-        input[d] = pixels[s]! / 127.5 - 1;
-        input[d + 1] = pixels[s + 1]! / 127.5 - 1;
-        input[d + 2] = pixels[s + 2]! / 127.5 - 1;
+  async #look(full: Uint8Array, width: number, height: number, boxes: readonly FaceBox[], how: { input: number; contexts: readonly number[] }): Promise<number[][]> {
+    const size = how.input;
+    const views = boxes.flatMap((b, i) => how.contexts.flatMap((context) => [false, true].map((mirror) => ({ i, b, context, mirror }))));
+    const scores = boxes.map(() => [] as number[]);
+    const perView = size * size * 3;
+    const reused = new Float32Array(Math.min(BATCH, views.length) * perView);
+    // Plain and mirrored views are neighbours and share one crop. sharp makes the next batch's
+    // crops on its own threads while the model runs on this one.
+    const cropsOf = (batch: typeof views): Promise<(Buffer | undefined)[]> =>
+      Promise.all(batch.map((v) => (v.mirror ? Promise.resolve(undefined) : cropAround(full, width, height, v.b, v.context, size))));
+    let nextCrops = cropsOf(views.slice(0, BATCH));
+    // Marked handled: if a run fails first, its error is the one reported.
+    nextCrops.catch(() => undefined);
+    for (let at = 0; at < views.length; at += BATCH) {
+      const batch = views.slice(at, at + BATCH);
+      const crops = await nextCrops;
+      nextCrops = cropsOf(views.slice(at + BATCH, at + 2 * BATCH));
+      nextCrops.catch(() => undefined);
+      const input = batch.length * perView === reused.length ? reused : new Float32Array(batch.length * perView);
+      let crop: Buffer | undefined;
+      for (let k = 0; k < batch.length; k++) {
+        const v = batch[k]!;
+        crop = crops[k] ?? crop ?? (await cropAround(full, width, height, v.b, v.context, size));
+        fillInput(input, k * perView, size, crop, size, { x: 0, y: 0, w: size, h: size }, v.mirror);
       }
+      const out = await this.#run(input, [batch.length, size, size, 3]);
+      batch.forEach((v, k) => {
+        let best = 0;
+        for (const c of decodeBlazeFace(out, size, size, k, 0.05)) {
+          const centred = Math.abs(c.cx / size - 0.5) < 0.5 / v.context && Math.abs(c.cy / size - 0.5) < 0.5 / v.context;
+          const sized = c.w / size > 0.5 / v.context && c.w / size < 2 / v.context;
+          if (centred && sized) best = Math.max(best, c.score);
+        }
+        scores[v.i]!.push(best);
+      });
+    }
+    return scores;
+  }
+}
+
+/**
+ * Copy a tile of an RGB image into a model input (NHWC float in [-1, 1]) at `offset`, whose rows
+ * are `inputWidth` wide; what the tile does not cover stays as it is (0, mid-grey, when fresh).
+ */
+function fillInput(input: Float32Array, offset: number, inputWidth: number, pixels: Uint8Array, pixelsWidth: number, tile: Tile, mirror: boolean): void {
+  for (let y = 0; y < tile.h; y++) {
+    const src = ((tile.y + y) * pixelsWidth + tile.x) * 3;
+    const row = offset + y * inputWidth * 3;
+    for (let x = 0; x < tile.w; x++) {
+      const s = src + x * 3;
+      const d = row + (mirror ? tile.w - 1 - x : x) * 3;
+      input[d] = pixels[s]! / 127.5 - 1;
+      input[d + 1] = pixels[s + 1]! / 127.5 - 1;
+      input[d + 2] = pixels[s + 2]! / 127.5 - 1;
     }
   }
 }
 
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/** A square of `side` pixels at (left, top) of an RGB frame; what lies beyond the frame is grey. */
-function cropWithPadding(full: Uint8Array, width: number, height: number, left: number, top: number, side: number): Buffer {
-  const out = Buffer.alloc(side * side * 3, 128);
+/** The square of `context` face widths centred on a box, resized to `size`; beyond the frame is grey. */
+async function cropAround(full: Uint8Array, width: number, height: number, b: FaceBox, context: number, size: number): Promise<Buffer> {
+  const side = Math.max(1, Math.round(b.w * context));
+  const left = Math.round(b.cx - side / 2);
+  const top = Math.round(b.cy - side / 2);
+  const region = Buffer.alloc(side * side * 3, 128);
   const x0 = Math.max(0, left);
   const x1 = Math.min(width, left + side);
-  if (x1 <= x0) return out;
-  for (let y = Math.max(0, top); y < Math.min(height, top + side); y++) {
-    const src = (y * width + x0) * 3;
-    out.set(full.subarray(src, src + (x1 - x0) * 3), ((y - top) * side + (x0 - left)) * 3);
+  if (x1 > x0) {
+    for (let y = Math.max(0, top); y < Math.min(height, top + side); y++) {
+      const src = (y * width + x0) * 3;
+      region.set(full.subarray(src, src + (x1 - x0) * 3), ((y - top) * side + (x0 - left)) * 3);
+    }
   }
-  return out;
+  return sharp(region, { raw: { width: side, height: side, channels: 3 } }).resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
 }

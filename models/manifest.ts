@@ -23,6 +23,14 @@ export interface ModelEntry {
   purpose: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /** Forms of the model derived in memory from the verified file, each with the signature it must have. */
+  variants?: Record<string, ModelVariant>;
+}
+
+export interface ModelVariant {
+  description: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
 }
 
 export type ModelName = 'silero-vad' | 'blazeface-back-256';
@@ -94,8 +102,8 @@ function describe(m: Meta): TensorSpec {
   return { name: m.name, type: m.type, shape: m.shape as (number | string)[] };
 }
 
-/** Compare a loaded session's signature with the manifest; every difference in one message. */
-export function checkSignature(e: ModelEntry, path: string, session: InferenceSession): void {
+/** Compare a loaded session's signature with the manifest's (or a variant's); every difference in one message. */
+export function checkSignature(e: Pick<ModelEntry, 'inputs' | 'outputs'>, path: string, session: InferenceSession): void {
   const problems: string[] = [];
   const compare = (kind: string, want: TensorSpec[], got: readonly Meta[]): void => {
     if (want.length !== got.length) problems.push(`${want.length} ${kind}s expected, the model has ${got.length}`);

@@ -1,4 +1,5 @@
 import ort from 'onnxruntime-node';
+import { anySizeBlazeFace } from './blazeface-any-size.js';
 import { checkSignature, manifestEntry, modelPath, readVerifiedModel, ModelError, type ModelName } from './manifest.js';
 
 export interface OpenModelOptions {
@@ -6,16 +7,36 @@ export interface OpenModelOptions {
   threads?: number;
   /** Override the file (tests of the verification); normally the manifest's package file. */
   path?: string;
+  /** A form derived in memory from the verified file, listed under the model's `variants` in the manifest. */
+  variant?: string;
 }
+
+/** How each variant is made from the file's bytes. */
+const DERIVE: Record<string, (bytes: Uint8Array) => Uint8Array> = {
+  'blazeface-back-256/any-size': anySizeBlazeFace,
+};
 
 /**
  * Open a model from the manifest: the file is read once, checked against its sha256, loaded from
  * those bytes (so what was checked is what runs) and its signature compared with the manifest.
+ * A variant is derived from the checked bytes and compared with the variant's signature instead.
  */
 export async function openModel(name: ModelName, o: OpenModelOptions = {}): Promise<ort.InferenceSession> {
   const entry = manifestEntry(name);
   const path = o.path ?? modelPath(entry);
-  const bytes = readVerifiedModel(entry, path);
+  let bytes = readVerifiedModel(entry, path);
+  let signature: Parameters<typeof checkSignature>[0] = entry;
+  if (o.variant !== undefined) {
+    const variant = entry.variants?.[o.variant];
+    const derive = DERIVE[`${name}/${o.variant}`];
+    if (!variant || !derive) throw new ModelError(path, `the manifest lists no variant '${o.variant}' of ${name}`);
+    try {
+      bytes = derive(bytes);
+    } catch (err) {
+      throw new ModelError(path, `cannot derive variant '${o.variant}': ${(err as Error).message}`);
+    }
+    signature = variant;
+  }
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
@@ -28,7 +49,7 @@ export async function openModel(name: ModelName, o: OpenModelOptions = {}): Prom
   } catch (err) {
     throw new ModelError(path, `onnxruntime cannot load it: ${(err as Error).message}`);
   }
-  checkSignature(entry, path, session);
+  checkSignature(signature, path, session);
   return session;
 }
 

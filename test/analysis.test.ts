@@ -14,9 +14,10 @@ import { JpegSplitter, looksLikeJpeg } from '../edge/analysis/jpeg-stream.js';
 import { ch, rt, stCurve, teachingMode, codeInterval } from '../edge/analysis/st.js';
 import { SpeechSegmenter } from '../edge/analysis/speech.js';
 import { ffmpegArgs } from '../edge/analysis/inputs/ffmpeg-camera.js';
-import { openModel } from '../models/session.js';
+import { openModel, ort } from '../models/session.js';
 import { manifestEntry, modelPath, ModelError } from '../models/manifest.js';
-import { FaceCounter, DEFAULT_FACE_COUNTER } from '../models/face-counter.js';
+import { FaceCounter, DEFAULT_FACE_COUNTER, planPyramid } from '../models/face-counter.js';
+import { anySizeBlazeFace } from '../models/blazeface-any-size.js';
 import { composeScene, faceFreeFrame } from '../firmware-bridge/sim/face-scenes.js';
 import { lessonScript, synthesizeLesson } from '../firmware-bridge/sim/lesson-audio.js';
 import { wavHeader } from '../edge/analysis/diagnostic-capture.js';
@@ -129,8 +130,46 @@ test('models: the manifest is checked; a changed model file is refused with its 
   }
 });
 
+test('models: the any-size BlazeFace is the shipped model on 256x256 and runs batches of other sizes', async () => {
+  const original = await openModel('blazeface-back-256');
+  const anySize = await openModel('blazeface-back-256', { variant: 'any-size', threads: 2 });
+  const image = new Float32Array(256 * 256 * 3);
+  let seed = 7;
+  for (let i = 0; i < image.length; i++) image[i] = ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const a = await original.run({ 'input:0': new ort.Tensor('float32', image, [1, 256, 256, 3]) });
+  const b = await anySize.run({ 'input:0': new ort.Tensor('float32', image, [1, 256, 256, 3]) });
+  for (const name of Object.keys(a)) assert.deepEqual(b[name]!.data, a[name]!.data, name);
+  // Two 320x448 images in one run: anchors every 16 px (2 a cell) and 32 px (6 a cell) per image,
+  // and the second image's outputs are its own.
+  const two = new Float32Array(2 * 320 * 448 * 3);
+  two.fill(0.5, 320 * 448 * 3);
+  const out = await anySize.run({ 'input:0': new ort.Tensor('float32', two, [2, 320, 448, 3]) });
+  assert.deepEqual(out['Identity:0']!.dims, [2, (320 / 16) * (448 / 16) * 2, 1]);
+  assert.deepEqual(out['Identity_3:0']!.dims, [2, (320 / 32) * (448 / 32) * 6, 16]);
+  const scores = out['Identity:0']!.data as Float32Array;
+  assert.notDeepEqual(scores.subarray(0, scores.length / 2), scores.subarray(scores.length / 2));
+  // A variant the manifest does not list is refused; garbage is not a model to derive from.
+  await assert.rejects(openModel('silero-vad', { variant: 'any-size' }), /lists no variant 'any-size' of silero-vad/);
+  assert.throws(() => anySizeBlazeFace(new Uint8Array([0x0a, 0x05, 1, 2])), Error);
+});
+
+test('face pyramid: every level is covered by tiles of at most 512 px that overlap by 96 px', () => {
+  const levels = planPyramid(1920, 1080, 24);
+  assert.equal(levels[0]!.width, 1600);
+  assert.equal(levels.at(-1)!.width, 256);
+  for (const level of levels) {
+    for (const t of level.tiles) assert.ok(t.w <= 512 && t.h <= 512 && t.x + t.w <= level.width && t.y + t.h <= level.height, JSON.stringify({ level: level.scale, t }));
+    const xs = [...new Set(level.tiles.map((t) => t.x))].sort((p, q) => p - q);
+    const w = level.tiles[0]!.w;
+    assert.equal(xs[0], 0);
+    assert.equal(xs.at(-1)! + w, level.width);
+    // 96 px, less at most one pixel of rounding.
+    for (let i = 1; i < xs.length; i++) assert.ok(xs[i - 1]! + w - xs[i]! >= 95, `overlap at ${xs[i]}`);
+  }
+});
+
 test('face count with the real BlazeFace: composed classrooms counted exactly, no face in face-free photographs', async () => {
-  const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: 2 }), DEFAULT_FACE_COUNTER);
+  const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }), DEFAULT_FACE_COUNTER);
   for (const seed of [1000, 1002, 1005]) {
     const scene = await composeScene(seed, { width: 1280, height: 720, minFace: 24, maxFace: 160, maxFaces: 10 });
     const r = await counter.detect(scene.jpeg);

@@ -33,8 +33,9 @@ export const AnalysisSchema = Type.Object(
       {
         minFacePx: Type.Integer({ minimum: 12, maximum: 200, default: 24, description: 'Smallest face (width in camera pixels) the count must include: sets how finely frames are tiled, and the time per frame.' }),
         maxFaceFraction: Type.Number({ minimum: 0.05, maximum: 1, default: 0.3, description: 'Boxes taller than this share of the frame are not students seen from the front of the room.' }),
-        scoreThreshold: Type.Number({ minimum: 0.1, maximum: 0.95, default: 0.3, description: 'Face score from which a box found in a tile is looked at again.' }),
-        verifyThreshold: Type.Number({ minimum: 0.3, maximum: 0.99, default: 0.7, description: 'Score a face needs on the second look (centred, at the best size, and mirrored).' }),
+        scoreThreshold: Type.Number({ minimum: 0.05, maximum: 0.95, default: 0.2, description: 'Face score from which a box found by the pyramid search is a candidate.' }),
+        screenThreshold: Type.Number({ minimum: 0, maximum: 0.95, default: 0.3, description: 'Mean score a candidate needs on the quick screening look (small, plain and mirrored) to get the second look.' }),
+        verifyThreshold: Type.Number({ minimum: 0.3, maximum: 0.99, default: 0.7, description: 'Mean score a face needs over the second look\'s four views (centred at two crop sizes, each plain and mirrored).' }),
         threads: Type.Integer({ minimum: 1, maximum: 8, default: 1, description: 'Threads of the face detector. One leaves the other core to the API and broker.' }),
       },
       { additionalProperties: false, default: {} },

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       return { id: m.id, type: 'audio', windows: out };
     };
   } else {
-    const session = await openModel('blazeface-back-256', { threads: init.threads });
+    const session = await openModel('blazeface-back-256', { threads: init.threads, variant: 'any-size' });
     release = () => session.release();
     const counter = new FaceCounter(session, init.vision);
     handle = async (m) => {
