@@ -3,7 +3,68 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# onnxruntime-node must never download at install time (offline appliance).
+# phase NAME COMMAND...: run it and say how long it took (the bare-machine check collects these).
+phase() {
+  local name="$1" t0 rc=0; shift
+  t0="$(date +%s.%N)"
+  "$@" || rc=$?
+  echo "[classedge] phase $name $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" >&2
+  return $rc
+}
+
+
+# The project's Node: 24 LTS, pinned, from the npm registry's node-linux-<arch> package (the
+# binary and the headers that native modules build against), cached per version and
+# architecture. A machine Node at or above the floor is used as it is; an older one is named and
+# passed over. CLASSEDGE_NODE=pinned forces the pinned one.
+NODE_PIN="$(cat "$ROOT/.node-version")"
+NODE_FLOOR=22
+node_integrity() { # ARCH: the registry's sha512 of node-linux-ARCH@NODE_PIN, checked after download
+  case "$1" in
+    x64) echo 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' ;;
+    arm64) echo 'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==' ;;
+    *) return 1 ;;
+  esac
+}
+node_arch() { case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac; }
+pinned_node_home() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/classedge/node/v$NODE_PIN-linux-$(node_arch)"; }
+
+install_pinned_node() { # into $(pinned_node_home), from the npm registry only
+  local home arch want tmp tgz got
+  home="$(pinned_node_home)"; arch="$(node_arch)"
+  want="$(node_integrity "$arch")" || { echo "no pinned Node for CPU $arch" >&2; return 1; }
+  tmp="$(mktemp -d)"
+  echo "installing Node $NODE_PIN (node-linux-$arch from the npm registry) into $home" >&2
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_PIN" >/dev/null)
+  tgz="$(ls "$tmp"/node-linux-"$arch"-*.tgz)"
+  got="sha512-$(node -e "process.stdout.write(require('crypto').createHash('sha512').update(require('fs').readFileSync(process.argv[1])).digest('base64'))" "$tgz")"
+  if [ "$got" != "$want" ]; then echo "node-linux-$arch@$NODE_PIN: integrity $got, expected $want" >&2; rm -rf "$tmp"; return 1; fi
+  mkdir -p "$tmp/x" && tar -xzf "$tgz" -C "$tmp/x"
+  rm -rf "$home.tmp" && mkdir -p "$(dirname "$home")" && mv "$tmp/x/package" "$home.tmp"
+  rm -rf "$home" && mv "$home.tmp" "$home"
+  rm -rf "$tmp"
+}
+
+ensure_node() {
+  local have major
+  have="$(node -p process.versions.node 2>/dev/null || echo none)"
+  major="${have%%.*}"
+  if [ "${CLASSEDGE_NODE:-}" != pinned ] && [ "$have" != none ] && [ "$major" -ge "$NODE_FLOOR" ]; then return 0; fi
+  local home; home="$(pinned_node_home)"
+  if [ ! -x "$home/bin/node" ]; then
+    [ "$have" = none ] || echo "this machine's Node is $have, older than the supported floor $NODE_FLOOR: using the project's Node $NODE_PIN" >&2
+    command -v npm >/dev/null || { echo "npm is needed once to fetch Node $NODE_PIN from the npm registry; install Debian's npm (apt-get install npm)" >&2; return 1; }
+    install_pinned_node
+  fi
+  export PATH="$home/bin:$PATH"
+  # Native modules (better-sqlite3, serialport) compile against this Node's own headers, not the
+  # machine's, and node-gyp downloads nothing.
+  export npm_config_nodedir="$home"
+}
+phase node ensure_node
+
+# onnxruntime-node must never download at install time (offline appliance): its install script
+# reads this variable (the .npmrc key of the same name is not an npm setting and npm warns on it).
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # mediasoup's postinstall downloads a prebuilt worker or builds one with pip-installed tools:

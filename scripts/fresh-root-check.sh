@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The README's two commands on a bare Debian root, as a new user would run them, with the time of
+# each phase. A green CI on a developer's machine only says that machine works; this says whether
+# the project's own scripts install everything (docs/contributing.md, "The bare-machine check").
+#
+#   bash scripts/fresh-root-check.sh [--ref REF] [--only demo|test] [--keep] [--out FILE]
+#
+# 1. A minimal Debian root (debootstrap --variant=minbase, plus git and ca-certificates) from the
+#    mirror this machine's apt uses, cached as a tarball after the first build
+#    (${XDG_CACHE_HOME:-~/.cache}/classedge/fresh-root/).
+# 2. A fresh copy of it; this machine's Node and npm go in as /usr/local (the "machine's Node", older
+#    than the floor here: the project's scripts must notice and fetch their own).
+# 3. `git clone` of this repository at REF (default HEAD; commit first), then in the root:
+#    `npm run demo` until /api/v1/health answers (fresh_demo_s), and until remote lessons are ready;
+#    then `npm test` with its exit code.
+# Everything runs in its own PID and mount namespace: when the check ends, every process it started
+# ends with it, and its mounts go away. Needs root, debootstrap and unshare (util-linux).
+set -euo pipefail
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REF=HEAD
+ONLY=all
+KEEP=0
+OUT="$ROOT_DIR/test-output/fresh-root.json"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ref) REF="$2"; shift 2 ;;
+    --only) ONLY="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --out) OUT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "fresh-root-check: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "fresh-root-check: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
+command -v debootstrap >/dev/null || { echo "fresh-root-check: apt-get install debootstrap" >&2; exit 2; }
+
+ARCH="$(dpkg --print-architecture)"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/classedge/fresh-root"
+BASE="$CACHE/bookworm-$ARCH.tar"
+# The mirror this machine's apt is configured with (deb822 or one-line sources).
+MIRROR="$(grep -hoE '^URIs: *\S+' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -1)"
+[ -n "$MIRROR" ] || MIRROR="$(grep -hoE '^deb +\S+' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | head -1)"
+MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+declare -A T
+
+mkdir -p "$CACHE" "$(dirname "$OUT")"
+t0="$(now)"
+if [ ! -f "$BASE" ]; then
+  echo "== building the base root from $MIRROR (once; cached in $BASE)"
+  tmp="$CACHE/bookworm-$ARCH.tmp"
+  rm -rf "$tmp"
+  debootstrap --variant=minbase --include=git,ca-certificates bookworm "$tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+    { tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
+  tar -C "$tmp" -cf "$BASE.part" . && mv "$BASE.part" "$BASE" && rm -rf "$tmp"
+fi
+T[base]="$(secs "$t0" "$(now)")"
+
+R="$(mktemp -d /var/tmp/classedge-fresh-root.XXXXXX)"
+cleanup() { if [ "$KEEP" -eq 0 ]; then rm -rf --one-file-system "$R"; else echo "root kept in $R"; fi; }
+trap cleanup EXIT
+t0="$(now)"
+tar -C "$R" -xf "$BASE"
+# The apt sources of this machine (same mirror and snapshot), its DNS, and no service starts
+# inside the root (as in container images): postgresql's package would start a cluster otherwise.
+cp -a /etc/apt/sources.list.d/*.sources "$R/etc/apt/sources.list.d/" 2>/dev/null || true
+[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$R/etc/apt/sources.list"
+cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d" && chmod +x "$R/usr/sbin/policy-rc.d"
+# The machine's Node and npm, as a person would have installed them before cloning.
+NODE_BIN="$(readlink -f "$(command -v node)")"
+NPM_DIR="$(dirname "$(readlink -f "$(command -v npm)")")/.."
+install -D -m 0755 "$NODE_BIN" "$R/usr/local/bin/node"
+mkdir -p "$R/usr/local/lib/node_modules"
+cp -a "$(cd "$NPM_DIR" && pwd)" "$R/usr/local/lib/node_modules/npm"
+ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$R/usr/local/bin/npm"
+ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$R/usr/local/bin/npx"
+git clone -q --no-hardlinks "$ROOT_DIR" "$R/root/classedge"
+git -C "$R/root/classedge" checkout -q "$(git -C "$ROOT_DIR" rev-parse "$REF")"
+T[prepare]="$(secs "$t0" "$(now)")"
+echo "== root $R: Node $("$R/usr/local/bin/node" --version) as the machine's Node, classedge at $(git -C "$ROOT_DIR" rev-parse --short "$REF")"
+
+# Run a command as root inside the root, in new PID and mount namespaces, with a clean environment.
+in_root() { # LOGFILE COMMAND
+  local log="$1"; shift
+  unshare --mount --pid --fork --kill-child -- bash -c '
+    set -e
+    R="$1"; shift
+    mount --make-rprivate /
+    mount -t proc proc "$R/proc"
+    mount --rbind /dev "$R/dev"
+    mount --rbind /sys "$R/sys"
+    exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+      PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      CLASSEDGE_HTTP_PORT=18080 CLASSEDGE_MQTT_PORT=18883 \
+      bash -c "cd /root/classedge && $1"
+  ' _ "$R" "$@" >"$log" 2>&1
+}
+
+demo_rc=skipped
+test_rc=skipped
+LOGS="$ROOT_DIR/test-output/fresh-root"
+mkdir -p "$LOGS"
+if [ "$ONLY" != test ]; then
+  echo "== npm run demo (log: $LOGS/demo.log)"
+  t0="$(now)"
+  # The demo in the background; the root's own Node polls health and the remote-lesson readiness.
+  in_root "$LOGS/demo.log" '
+    start=$(date +%s.%N)
+    npm run demo >/root/demo.out 2>&1 &
+    demo=$!
+    probe() { /usr/local/bin/node -e "fetch(\"http://127.0.0.1:18080/api/v1/health\").then(async r => { const b = await r.json(); process.stdout.write(JSON.stringify(b)); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))" 2>/dev/null; }
+    health=""
+    for i in $(seq 1 1800); do
+      kill -0 $demo 2>/dev/null || { echo "demo exited"; cat /root/demo.out; exit 1; }
+      if body=$(probe); then [ -n "$health" ] || { health=$(awk -v a=$start -v b=$(date +%s.%N) "BEGIN{printf \"%.1f\", b-a}"); echo "HEALTH_S=$health"; }
+        if echo "$body" | grep -q "\"name\":\"media\",\"state\":\"running\""; then
+          echo "MEDIA_S=$(awk -v a=$start -v b=$(date +%s.%N) "BEGIN{printf \"%.1f\", b-a}")"; break; fi
+      fi
+      sleep 0.5
+    done
+    cat /root/demo.out
+    kill -INT $demo; wait $demo || true
+  ' && demo_rc=0 || demo_rc=$?
+  T[demo_health]="$(grep -oE '^HEALTH_S=[0-9.]+' "$LOGS/demo.log" | cut -d= -f2 || true)"
+  T[demo_media]="$(grep -oE '^MEDIA_S=[0-9.]+' "$LOGS/demo.log" | cut -d= -f2 || true)"
+  T[demo_phase]="$(secs "$t0" "$(now)")"
+  grep -E '^\[classedge\] phase ' "$LOGS/demo.log" || true
+fi
+if [ "$ONLY" != demo ]; then
+  echo "== npm test (log: $LOGS/test.log)"
+  t0="$(now)"
+  in_root "$LOGS/test.log" 'npm test' && test_rc=0 || test_rc=$?
+  T[test]="$(secs "$t0" "$(now)")"
+  grep -E '^\[classedge\] phase |^# (tests|pass|fail|cancelled|skipped|duration_ms)' "$LOGS/test.log" || true
+fi
+
+echo "== fresh root: base ${T[base]} s, prepare ${T[prepare]} s, demo health ${T[demo_health]:--} s, remote lessons ready ${T[demo_media]:--} s, demo phase ${T[demo_phase]:--} s (rc $demo_rc), npm test ${T[test]:--} s (rc $test_rc)"
+cat >"$OUT" <<EOF
+{"date":"$(date -u +%FT%TZ)","commit":"$(git -C "$ROOT_DIR" rev-parse "$REF")","machine":"$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')","fresh_demo_s":${T[demo_health]:-null},"fresh_demo_media_ready_s":${T[demo_media]:-null},"fresh_test_s":${T[test]:-null},"demo_rc":"$demo_rc","test_rc":"$test_rc"}
+EOF
+echo "== written $OUT"
+[ "$demo_rc" = 0 ] || [ "$demo_rc" = skipped ] || exit 1
+[ "$test_rc" = 0 ] || [ "$test_rc" = skipped ] || exit 1
