@@ -65,9 +65,16 @@ t0="$(now)"
 tar -C "$R" -xf "$BASE"
 # The apt sources of this machine (same mirror and snapshot), its DNS, and no service starts
 # inside the root (as in container images): postgresql's package would start a cluster otherwise.
-cp -a /etc/apt/sources.list.d/*.sources "$R/etc/apt/sources.list.d/" 2>/dev/null || true
-[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$R/etc/apt/sources.list"
+if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
+  rm -f "$R/etc/apt/sources.list"
+  cp /etc/apt/sources.list.d/*.sources "$R/etc/apt/sources.list.d/"
+fi
+if [ -s /etc/apt/sources.list ]; then cp /etc/apt/sources.list "$R/etc/apt/sources.list"; fi
 cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+# This machine's network may inspect TLS with its own CA: its trust bundle goes in beside Debian's
+# (a path no package rewrites), for npm and Node only.
+HOST_CA="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+[ -f "$HOST_CA" ] && cp -L "$HOST_CA" "$R/etc/ssl/host-network-ca.crt"
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d" && chmod +x "$R/usr/sbin/policy-rc.d"
 # The machine's Node and npm, as a person would have installed them before cloning.
 NODE_BIN="$(readlink -f "$(command -v node)")"
@@ -82,6 +89,10 @@ git -C "$R/root/classedge" checkout -q "$(git -C "$ROOT_DIR" rev-parse "$REF")"
 T[prepare]="$(secs "$t0" "$(now)")"
 echo "== root $R: Node $("$R/usr/local/bin/node" --version) as the machine's Node, classedge at $(git -C "$ROOT_DIR" rev-parse --short "$REF")"
 
+HOST_CA_ENV=""
+[ -f "$R/etc/ssl/host-network-ca.crt" ] &&
+  HOST_CA_ENV="NODE_EXTRA_CA_CERTS=/etc/ssl/host-network-ca.crt npm_config_cafile=/etc/ssl/host-network-ca.crt"
+export HOST_CA_ENV
 # Run a command as root inside the root, in new PID and mount namespaces, with a clean environment.
 in_root() { # LOGFILE COMMAND
   local log="$1"; shift
@@ -95,6 +106,7 @@ in_root() { # LOGFILE COMMAND
     exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       CLASSEDGE_HTTP_PORT=18080 CLASSEDGE_MQTT_PORT=18883 \
+      ${HOST_CA_ENV} \
       bash -c "cd /root/classedge && $1"
   ' _ "$R" "$@" >"$log" 2>&1
 }

@@ -4,12 +4,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # phase NAME COMMAND...: run it and say how long it took (the bare-machine check collects these).
+# (No `|| ...` around the command: that would switch errexit off inside it.)
 phase() {
-  local name="$1" t0 rc=0; shift
+  local name="$1" t0; shift
   t0="$(date +%s.%N)"
-  "$@" || rc=$?
+  "$@"
   echo "[classedge] phase $name $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" >&2
-  return $rc
 }
 
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, createWriteStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTestAppliance, seedAccounts, ADMIN, TEACHER } from './helpers/appliance.js';
@@ -324,12 +324,19 @@ test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s ow
   );
   process.env.HOME = savedHome;
   const pcm = readFileSync(raw);
-  const mics = createWriteStream(fifo);
+  // Read-write and non-blocking: the open never waits for a reader, and a write into a full pipe
+  // (arecord not reading) drops the tick, as an overrun microphone would, instead of blocking one of
+  // libuv's threads for ever (which kept this test's process alive after a failure).
+  const mics = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
   const perTick = 16000 * 4 * 0.1; // 100 ms of two 16-bit channels
   let at = 0;
   const pace = setInterval(() => {
     if (at >= pcm.length) at = 0;
-    mics.write(pcm.subarray(at, at + perTick));
+    try {
+      writeSync(mics, pcm.subarray(at, at + perTick));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
     at += perTick;
   }, 100);
   try {
@@ -341,7 +348,7 @@ test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s ow
     assert.deepEqual(mediaFiles(t.dataDir).filter((f) => !f.startsWith(home.path)), []);
   } finally {
     clearInterval(pace);
-    mics.destroy();
+    closeSync(mics);
     await t.stop();
     home.cleanup();
   }
