@@ -96,7 +96,9 @@ ensure_debian() {
 }
 
 # Node dependencies: installed when node_modules is missing or the lock file changed since.
+# better-sqlite3 and serialport compile their addons with node-gyp: a C++ compiler, make, python3.
 ensure_node_modules() {
+  ensure_debian build-essential python3
   local stamp="node_modules/.classedge-lock.sha256"
   local want; want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
