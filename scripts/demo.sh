@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Quick start: install everything and run the appliance in demo mode with simulated devices.
+# What a first start needs comes first (Node, socat, node modules, the build); what only some tabs
+# need (the lesson recording's espeak-ng and sox, ffmpeg, arecord, the remote lessons' media worker)
+# is prepared in the background while the appliance already serves the kiosk, which shows
+# "being prepared" until each part is ready.
 source "$(dirname "$0")/lib.sh"
-# socat makes the pseudo-terminal pair the simulated RS-485 sensors sit behind.
-phase apt ensure_debian socat espeak-ng sox
+# socat makes the pseudo-terminal pairs the simulated RS-485 sensors, panel and thermometer sit
+# behind; build-essential and python3 let node-gyp compile better-sqlite3 during npm install.
+phase apt ensure_debian socat build-essential python3
+start_background_preparation
 phase npm-install ensure_node_modules
-# Remote lessons: the SFU's worker (built once, minutes; cached) and ffmpeg for the classroom camera.
-phase apt ensure_debian ffmpeg
-phase media-worker ensure_mediasoup_worker
 phase build build_if_stale
 exec node bin/classedge.js start --demo "$@"

@@ -29,9 +29,9 @@ node_integrity() { # ARCH: the registry's sha512 of node-linux-ARCH@NODE_PIN, ch
 node_arch() { case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac; }
 pinned_node_home() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/classedge/node/v$NODE_PIN-linux-$(node_arch)"; }
 
-install_pinned_node() { # into $(pinned_node_home), from the npm registry only
+install_pinned_node() { # [DEST]: into DEST or $(pinned_node_home), from the npm registry only
   local home arch want tmp tgz got
-  home="$(pinned_node_home)"; arch="$(node_arch)"
+  home="${1:-$(pinned_node_home)}"; arch="$(node_arch)"
   want="$(node_integrity "$arch")" || { echo "no pinned Node for CPU $arch" >&2; return 1; }
   tmp="$(mktemp -d)"
   echo "installing Node $NODE_PIN (node-linux-$arch from the npm registry) into $home" >&2
@@ -85,14 +85,17 @@ as_root() {
 }
 
 # ensure_debian PACKAGE...: install the Debian packages that are not installed yet.
-APT_UPDATED=0
+APT_UPDATED="${APT_UPDATED:-0}"
 ensure_debian() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing Debian packages: ${missing[*]}" >&2
-  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Exported: the demo's background job does not update the lists again.
+  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq -o DPkg::Lock::Timeout=900; export APT_UPDATED=1; fi
+  # Waits for the dpkg lock when another install (the demo's background job) holds it.
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
 }
 
 # Node dependencies: installed when node_modules is missing or the lock file changed since.
@@ -120,6 +123,15 @@ build_if_stale() {
     return 0
   fi
   build
+}
+
+# demo.sh: the optional parts in a detached background job (its own session, so that Ctrl-C on the
+# demo does not cut a half-done compile; niced, so that the appliance's start comes first).
+start_background_preparation() {
+  local log="${XDG_CACHE_HOME:-$HOME/.cache}/classedge/prepare-background.log"
+  mkdir -p "$(dirname "$log")"
+  echo "preparing remote lessons and the lesson recording in the background (log: $log)" >&2
+  setsid nice -n 10 bash scripts/prepare-background.sh >"$log" 2>&1 </dev/null &
 }
 
 # The SFU's worker binary (cached per version and architecture: seconds when already built).

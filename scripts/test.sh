@@ -3,16 +3,26 @@
 source "$(dirname "$0")/lib.sh"
 # mosquitto_pub: an independent MQTT client. Chromium: the kiosk's browser tests. A CJK font, so
 # that screenshots of the Chinese panel show characters, not boxes. socat: pseudo-terminal pairs as
-# serial cables. mbpoll and pymodbus: Modbus peers that no one here wrote. PostgreSQL: the district
-# receiver's database (the tests start their own server in a temp directory). espeak-ng, sox, ffmpeg and
-# python3-skimage: speech, recordings, video and real photographs for the interaction analysis.
-phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus postgresql espeak-ng sox ffmpeg python3-skimage
+# serial cables. mbpoll and pymodbus (with python3-serial, only a recommendation of pymodbus): Modbus
+# peers that no one here wrote. PostgreSQL: the district receiver's database (the tests start their
+# own server in a temp directory). espeak-ng, sox, ffmpeg and python3-skimage: speech, recordings,
+# video and real photographs for the interaction analysis; alsa-utils: arecord, the ALSA microphones.
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
-phase apt ensure_debian systemd openssl
+# test/programs.test.ts checks that every program the code and the tests start is in this list.
+phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
+  python3-serial postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
 phase npm-install ensure_node_modules
-# The SFU's worker, built from Debian's libraries (seconds when cached); ffmpeg feeds the classroom camera.
-phase apt ensure_debian ffmpeg
+# The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker
 phase build build
-# Two test files at a time on CI's two cores; each file is its own process.
-exec node --test --test-concurrency=2 --enable-source-maps dist/test/*.test.js
+
+# Every process the suite starts carries this mark in its environment, so that what is still alive
+# after the run can be found, named and ended (a test must end what it starts, pass or fail).
+export CLASSEDGE_TEST_RUN="$$-$(date +%s%N)"
+rc=0
+# Two test files at a time on CI's two cores; each file is its own process. A test that hangs
+# fails after its timeout; a file whose tests are done exits even if a handle is left open.
+node --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --enable-source-maps \
+  dist/test/*.test.js || rc=$?
+if ! bash scripts/leftover-processes.sh "$CLASSEDGE_TEST_RUN"; then rc=1; fi
+exit $rc

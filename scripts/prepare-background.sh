@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# What the demo can start without, prepared while it runs (started detached by demo.sh; its log is
+# ~/.cache/classedge/prepare-background.log). A second demo start while this still runs waits on
+# the same locks instead of doing the work twice.
+source "$(dirname "$0")/lib.sh"
+# espeak-ng and sox synthesise the demo's lesson recording (the microphones wait for it); ffmpeg
+# feeds the classroom camera; arecord is the ALSA microphones' capture.
+phase apt-optional ensure_debian espeak-ng sox ffmpeg alsa-utils
+# The SFU's worker compiles from mediasoup's sources, which npm install brings: wait for them.
+for _ in $(seq 1 1800); do [ -f node_modules/.classedge-lock.sha256 ] && break; sleep 1; done
+phase media-worker nice -n 19 bash scripts/build-mediasoup-worker.sh >/dev/null
