@@ -123,12 +123,13 @@ if [ "$ONLY" != test ]; then
     start=$(date +%s.%N)
     npm run demo >/root/demo.out 2>&1 &
     demo=$!
-    probe() { /usr/local/bin/node -e "fetch(\"http://127.0.0.1:18080/api/v1/health\").then(async r => { const b = await r.json(); process.stdout.write(JSON.stringify(b)); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))" 2>/dev/null; }
+    # Prints "media-running" once the media component runs; fails while health does not answer.
+    probe() { /usr/local/bin/node -e "fetch(\"http://127.0.0.1:18080/api/v1/health\").then(async r => { const b = await r.json(); process.stdout.write(b.components.some(c => c.kind === \"media\" && c.state === \"running\") ? \"media-running\" : \"up\"); process.exit(0) }, () => process.exit(1))" 2>/dev/null; }
     health=""
-    for i in $(seq 1 1800); do
+    for i in $(seq 1 2400); do
       kill -0 $demo 2>/dev/null || { echo "demo exited"; cat /root/demo.out; exit 1; }
       if body=$(probe); then [ -n "$health" ] || { health=$(awk -v a=$start -v b=$(date +%s.%N) "BEGIN{printf \"%.1f\", b-a}"); echo "HEALTH_S=$health"; }
-        if echo "$body" | grep -q "\"name\":\"media\",\"state\":\"running\""; then
+        if [ "$body" = media-running ]; then
           echo "MEDIA_S=$(awk -v a=$start -v b=$(date +%s.%N) "BEGIN{printf \"%.1f\", b-a}")"; break; fi
       fi
       sleep 0.5
