@@ -109,6 +109,8 @@ ensure_node_modules() {
     # out of it. npm install with the lock file installs the same versions.
     npm install --no-audit --no-fund
     sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
+    # npm install ran the project's `prepare`, which is the build: build_if_stale need not repeat it.
+    [ -d dist ] && touch dist/.build-stamp
   fi
 }
 
@@ -119,7 +121,7 @@ build() {
 
 # Rebuild only when a source file is newer than the last build (a second demo start takes no compile).
 build_if_stale() {
-  if [ -f dist/.build-stamp ] && [ -z "$(find edge firmware-bridge models cloud-sync test tsconfig.json package.json -newer dist/.build-stamp -print -quit)" ]; then
+  if [ -f dist/.build-stamp ] && [ -z "$(find edge firmware-bridge models cloud-sync test bin ui-kiosk/src ui-kiosk/public ui-kiosk/index.html ui-kiosk/vite.config.ts tsconfig.json ui-kiosk/tsconfig.json package.json -newer dist/.build-stamp -print -quit)" ]; then
     return 0
   fi
   build

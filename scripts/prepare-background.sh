@@ -6,6 +6,5 @@ source "$(dirname "$0")/lib.sh"
 # espeak-ng and sox synthesise the demo's lesson recording (the microphones wait for it); ffmpeg
 # feeds the classroom camera; arecord is the ALSA microphones' capture.
 phase apt-optional ensure_debian espeak-ng sox ffmpeg alsa-utils
-# The SFU's worker compiles from mediasoup's sources, which npm install brings: wait for them.
-for _ in $(seq 1 1800); do [ -f node_modules/.classedge-lock.sha256 ] && break; sleep 1; done
+# The SFU's worker compiles from mediasoup's sources (demo.sh starts this job after npm install).
 phase media-worker nice -n 19 bash scripts/build-mediasoup-worker.sh >/dev/null

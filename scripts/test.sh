@@ -14,7 +14,7 @@ phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpo
 phase npm-install ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker
-phase build build
+phase build build_if_stale
 
 # Every process the suite starts carries this mark in its environment, so that what is still alive
 # after the run can be found, named and ended (a test must end what it starts, pass or fail).
