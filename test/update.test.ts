@@ -57,8 +57,12 @@ async function bench(dir: string): Promise<Bench> {
   const mqtt = await freePort();
   // The service manager of this bench: a pid file and a background process, like systemd's start/stop.
   const env = `CLASSEDGE_DATA_DIR=${data} CLASSEDGE_HTTP_PORT=${http} CLASSEDGE_MQTT_PORT=${mqtt}`;
-  const start = `${env} nohup ${process.execPath} ${root}/current/bin/classedge.js start --log-level warn >> ${dir}/app.log 2>&1 & echo $! > ${pid}`;
-  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; rm -f ${pid}; fi`;
+  // One lock around start and stop, as systemd serialises jobs: an update killed -9 in the middle of
+  // its start command leaves that shell running, and the recovery's stop must wait for its pid file
+  // (without the lock it could read no pid, and the orphaned version would run on after the test).
+  const lock = `flock -o ${dir}/service.lock`; // -o: the started appliance must not inherit the lock
+  const start = `${lock} sh -c '${env} nohup ${process.execPath} ${root}/current/bin/classedge.js start --log-level warn >> ${dir}/app.log 2>&1 & echo $! > ${pid}'`;
+  const stop = `${lock} sh -c 'if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; rm -f ${pid}; fi'`;
   mkdirSync(join(root, 'versions'), { recursive: true });
   mkdirSync(data, { recursive: true });
   goodTree(join(root, 'versions', '1.0.0'), '1.0.0', marker);
