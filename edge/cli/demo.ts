@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { addUser } from '../services/accounts.js';
 import { importRoster } from '../health/roster.js';
+import { findProgram } from '../runtime/programs.js';
 
 /**
  * Demo mode only. These accounts exist so that a newcomer can log in at once; they are created in
@@ -37,6 +38,8 @@ export function demoLesson(): { path: string; ready: Promise<void> } {
   const path = join(dir, 'lesson.wav');
   if (existsSync(path)) return { path, ready: Promise.resolve() };
   const ready = (async () => {
+    // On a first start the demo's background job is still installing espeak-ng and sox: wait.
+    await waitForPrograms(['espeak-ng', 'sox'], 30 * 60_000);
     const work = join(dir, `work-${process.pid}`);
     mkdirSync(work, { recursive: true });
     try {
@@ -47,6 +50,16 @@ export function demoLesson(): { path: string; ready: Promise<void> } {
     }
   })();
   return { path, ready };
+}
+
+async function waitForPrograms(names: readonly string[], timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const missing = names.filter((n) => findProgram(n) === undefined);
+    if (missing.length === 0) return;
+    if (Date.now() > end) throw new Error(`${missing.join(' and ')} not installed`);
+    await new Promise((r) => setTimeout(r, 2000).unref());
+  }
 }
 
 /** The demo's configuration; `lessonWav` adds the replayed recording (commands other than start leave it out). */
