@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers/env.js';
 import { scanSource, type ScanResult } from './helpers/spawn-scan.js';
@@ -22,8 +22,8 @@ import {
  * what the tests, benchmarks and evaluation start, `npm run demo` (scripts/demo.sh) for what the
  * appliance and its demo start. A program the scripts forget fails here, on a machine that already
  * has it, instead of on a bare one. Tried: with alsa-utils taken out of scripts/test.sh this fails
- *   "arecord (used by runtime, test): Debian package alsa-utils is installed by neither
- *    scripts/test.sh (reaching lib.sh, build-mediasoup-worker.sh) nor ..."
+ *   "arecord (used by runtime, test): Debian package alsa-utils is not installed by scripts/test.sh
+ *    (reaching lib.sh, leftover-processes.sh, build-mediasoup-worker.sh)"
  */
 
 const SCANNED = ['edge', 'firmware-bridge', 'cloud-sync', 'models', 'test', 'bin'];
@@ -166,7 +166,8 @@ test("every package in the table is installed by the scripts the README's comman
     }
     const lacking = wants(info.usedBy).filter((w) => !w.r.packages.has(info.debianPackage));
     if (lacking.length > 0) {
-      missing.push(`${what} (used by ${info.usedBy.join(', ')}): Debian package ${info.debianPackage} is installed by neither ${lacking.map((w) => where(w.r, w.entry)).join(' nor ')}`);
+      const by = lacking.map((w) => where(w.r, w.entry));
+      missing.push(`${what} (used by ${info.usedBy.join(', ')}): Debian package ${info.debianPackage} is ${by.length === 1 ? `not installed by ${by[0]}` : `installed by neither ${by.join(' nor ')}`}`);
     }
   };
   for (const n of programNames()) check(n, PROGRAMS[n]);
@@ -215,6 +216,13 @@ test('each Python module imports with /usr/bin/python3, from its package', { tim
     }
     const file = r.stdout.trim();
     if (!owners(file).includes(m.debianPackage)) problems.push(`${n}: ${file} belongs to ${owners(file).join(', ') || 'no package'}, not ${m.debianPackage}`);
+  }
+  // `import pymodbus` alone succeeds without what pymodbus.server imports: run each Python file's
+  // own import lines too.
+  for (const py of new Set(scan().python.filter((p) => p.file.endsWith('.py')).map((p) => p.file))) {
+    const imports = readFileSync(join(ROOT, py), 'utf8').split('\n').filter((l) => /^(import|from)\s/.test(l)).join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', imports], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) problems.push(`${py}'s imports: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   }
   assert.deepEqual(problems, []);
 });

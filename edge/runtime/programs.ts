@@ -112,6 +112,8 @@ export interface PythonModuleInfo {
 const pythonTable = {
   pymodbus: { debianPackage: 'python3-pymodbus', purpose: 'the Modbus RTU slave fixture (test/fixtures/pymodbus_slave.py)', usedBy: ['test'] },
   serial: { debianPackage: 'python3-serial', purpose: "pymodbus's serial transport (StartSerialServer imports it)", usedBy: ['test'], importedVia: 'pymodbus' },
+  // Both only Recommends of python3-pymodbus, which --no-install-recommends leaves out.
+  serial_asyncio: { debianPackage: 'python3-serial-asyncio', purpose: "pymodbus.server's serial transport (imported by pymodbus.server)", usedBy: ['test'], importedVia: 'pymodbus' },
   skimage: {
     debianPackage: 'python3-skimage',
     purpose: "its photographs (dist-packages/skimage/data) are the faces of the simulated classroom camera",
