@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rosterCsv } from './helpers/roster.js';
 import { CLI, tempDir } from './helpers/env.js';
 import { buildProgram } from '../edge/cli/main.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
 import { connect } from './helpers/mqtt.js';
 import type { Command } from 'commander';
+import { findProgram } from '../edge/runtime/programs.js';
+import { profileIds } from '../firmware-bridge/modbus/profile.js';
 
 function cli(args: string[], opts: { dataDir: string; input?: string; env?: NodeJS.ProcessEnv }) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -154,6 +156,49 @@ test('doctor: says what to fix when the appliance is down, is green when it runs
     const broken = cli(['doctor', '--json', '--http-port', '1', '--mqtt-port', '2'], { dataDir: join(dir.path, 'missing') });
     assert.match(broken.stdout, /does not exist/);
     assert.equal(broken.status, 1);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('doctor: a configured component whose program is missing is named with its package', { timeout: 60_000 }, () => {
+  const dir = tempDir();
+  try {
+    // An empty PATH directory: arecord (audio-alsa) and socat (modbus-sim) cannot be found; the
+    // camera's ffmpeg is configured at a path that does not exist; a disabled component is ignored.
+    const emptyBin = join(dir.path, 'bin');
+    mkdirSync(emptyBin);
+    const config = join(dir.path, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        `dataDir: ${JSON.stringify(dir.path)}`,
+        'components:',
+        '  - { type: audio-alsa, name: mics }',
+        `  - { type: modbus-sim, name: sensors-sim, ptyDir: ${JSON.stringify(join(dir.path, 'pty'))}, slaves: [{ address: 1, profile: ${JSON.stringify(profileIds()[0])} }] }`,
+        `  - { type: camera-ffmpeg, name: front-camera, source: rtsp://cam/1, ffmpegPath: ${JSON.stringify(join(dir.path, 'no-ffmpeg'))} }`,
+        '  - { type: camera-ffmpeg, name: spare-camera, source: rtsp://cam/2, enabled: false }',
+        '',
+      ].join('\n'),
+    );
+    const r = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], { dataDir: dir.path, env: { PATH: emptyBin } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const check = (r.json().checks as { name: string; status: string; detail: string; fix?: string }[]).find((c) => c.name === 'programs');
+    assert.equal(check?.status, 'fail', JSON.stringify(check));
+    assert.match(check.detail, /arecord is missing, needed by audio-alsa 'mics'; Debian package alsa-utils/);
+    assert.match(check.detail, /socat is missing, needed by modbus-sim 'sensors-sim'; Debian package socat/);
+    assert.match(check.detail, /ffmpeg \(.*no-ffmpeg\) is missing, needed by camera-ffmpeg 'front-camera'; Debian package ffmpeg/);
+    assert.doesNotMatch(check.detail, /spare-camera/);
+    assert.match(check.fix ?? '', /^apt-get install alsa-utils socat ffmpeg, or correct the configured path \(.*no-ffmpeg\)$/);
+
+    // On this machine's PATH (the packages npm test installs), the camera at a real ffmpeg: ok.
+    const realFfmpeg = findProgram('ffmpeg');
+    assert.ok(realFfmpeg, 'ffmpeg on PATH');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(JSON.stringify(join(dir.path, 'no-ffmpeg')), JSON.stringify(realFfmpeg)));
+    const ok = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], { dataDir: dir.path });
+    const green = (ok.json().checks as { name: string; status: string; detail: string }[]).find((c) => c.name === 'programs');
+    assert.equal(green?.status, 'ok', green?.detail);
+    assert.match(green.detail, /arecord/);
   } finally {
     dir.cleanup();
   }

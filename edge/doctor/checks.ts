@@ -9,6 +9,8 @@ import { errorMessage } from '../errors.js';
 import { checkWorkerBin } from '../media/worker-bin.js';
 import { getLocal, localHealthUrl } from '../runtime/local-probe.js';
 import { loadTlsPair } from '../security/tls.js';
+import { findKind } from '../runtime/component-kinds.js';
+import { findProgram, PROGRAMS, programCommand, type ProgramName } from '../runtime/programs.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -57,6 +59,41 @@ export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefi
   } catch (err) {
     return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: 'point http.tls.certFile/keyFile at a matching PEM pair, or run classedge tls generate --enable' };
   }
+}
+
+/**
+ * Every program an enabled component needs (its kind's `programs(config)`), found on PATH or at its
+ * configured path. A missing one is named with the components that need it and its Debian package:
+ * without it the component would only fail at start, in the log.
+ */
+export function programsCheck(config: Config, path = process.env.PATH): CheckResult {
+  const wanted = new Map<string, { program: ProgramName; command: string; by: string[] }>();
+  for (const c of config.components) {
+    if (!c.enabled) continue;
+    for (const n of findKind(c.type)?.programs?.(c) ?? []) {
+      const key = `${n.program}\0${n.command}`;
+      const w = wanted.get(key) ?? { ...n, by: [] };
+      w.by.push(`${c.type} '${c.name}'`);
+      wanted.set(key, w);
+    }
+  }
+  const all = [...wanted.values()];
+  const missing = all.filter((w) => findProgram(w.command, path) === undefined);
+  if (missing.length === 0) {
+    const found = [...new Set(all.map((w) => w.command))];
+    return { name: 'programs', status: 'ok', detail: found.length > 0 ? `found: ${found.join(', ')}` : 'no configured component starts an outside program' };
+  }
+  const packages = [...new Set(missing.map((m) => PROGRAMS[m.program].debianPackage))];
+  // A configured path of one's own (ffmpegPath: /opt/...) may be wrong rather than not installed.
+  const ownPath = missing.filter((m) => m.command !== programCommand(m.program));
+  return {
+    name: 'programs',
+    status: 'fail',
+    detail: missing
+      .map((m) => `${m.command === m.program ? m.program : `${m.program} (${m.command})`} is missing, needed by ${m.by.join(', ')}; Debian package ${PROGRAMS[m.program].debianPackage}`)
+      .join('; '),
+    fix: `apt-get install ${packages.join(' ')}${ownPath.length > 0 ? `, or correct the configured path (${ownPath.map((m) => m.command).join(', ')})` : ''}`,
+  };
 }
 
 /** Connect without credentials: a healthy ClassEdge broker answers, and refuses us. */
@@ -155,6 +192,8 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       ? { name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.version} worker at ${worker.path} (${(worker.bytes / 1e6).toFixed(1)} MB)` }
       : { name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)' },
   );
+
+  results.push(programsCheck(config));
 
   const tls = tlsCheck(config);
   if (tls) results.push(tls);

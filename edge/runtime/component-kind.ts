@@ -1,6 +1,7 @@
 import { Type, type TObject, type Static } from '@sinclair/typebox';
 import type { Component } from './component.js';
 import type { ComponentContext } from './context.js';
+import type { ProgramNeed } from './programs.js';
 
 /**
  * A kind of configurable component: its config schema (with a literal `type`) and a lazy loader,
@@ -11,6 +12,12 @@ export interface ComponentKind<S extends TObject = TObject> {
   readonly type: string;
   readonly schema: S;
   load(): Promise<{ create(ctx: ComponentContext, config: Static<S>): Component }>;
+  /**
+   * The outside programs a component of this kind starts with this configuration (a configured
+   * path such as ffmpegPath included), so that `classedge doctor` can name a missing one and its
+   * Debian package before the component fails at start.
+   */
+  programs?(config: Static<S>): readonly ProgramNeed[];
 }
 
 export function defineKind<S extends TObject>(kind: ComponentKind<S>): ComponentKind<S> {

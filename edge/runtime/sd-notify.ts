@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.js';
+import { programCommand } from './programs.js';
 
 /**
  * systemd's notify protocol (READY=1, WATCHDOG=1, STOPPING=1) without a native module. Node's dgram
@@ -39,8 +40,8 @@ export class SdNotify {
   }
 
   send(state: string): void {
-    if (!this.#child && spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0) {
-      this.#child = spawn('socat', ['-u', 'STDIN', this.#address()], { stdio: ['pipe', 'ignore', 'pipe'] });
+    if (!this.#child && spawnSync(programCommand('socat'), ['-V'], { stdio: 'ignore' }).status === 0) {
+      this.#child = spawn(programCommand('socat'), ['-u', 'STDIN', this.#address()], { stdio: ['pipe', 'ignore', 'pipe'] });
       this.#child.stderr?.on('data', (d: Buffer) => this.#log.warn({ socat: d.toString().trim() }, 'sd_notify forwarder'));
       this.#child.on('exit', () => (this.#child = undefined));
       this.#child.stdin?.on('error', () => undefined);
@@ -49,7 +50,7 @@ export class SdNotify {
       this.#child.stdin.write(`${state}\n`);
       return;
     }
-    const r = spawnSync('systemd-notify', state.split('\n'), { stdio: 'ignore', env: process.env });
+    const r = spawnSync(programCommand('systemd-notify'), state.split('\n'), { stdio: 'ignore', env: process.env });
     if (r.status !== 0) this.#log.warn({ state }, 'could not notify systemd (neither socat nor systemd-notify worked)');
   }
 

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ClassEdgeError, errorMessage } from '../errors.js';
+import { installHint, programCommand } from '../runtime/programs.js';
 
 /**
  * The admin console's HTTPS certificate: checking the configured pair before the server starts, and
@@ -124,13 +125,13 @@ export function generateSelfSigned(o: { dataDir: string; days: number; hosts: st
   const oldMask = process.umask(0o077);
   try {
     const r = spawnSync(
-      'openssl',
+      programCommand('openssl'),
       ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-sha256', '-days', String(o.days),
         '-subj', `/O=ClassEdge/CN=${cn}`, '-addext', `subjectAltName=${san}`, '-addext', 'extendedKeyUsage=serverAuth',
         '-keyout', tmpKey, '-out', tmpCert],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    if (r.error) throw new TlsError(`openssl could not be run (${r.error.message}); install it: apt-get install openssl`);
+    if (r.error) throw new TlsError(`openssl could not be run (${r.error.message}); install it: ${installHint('openssl')}`);
     if (r.status !== 0) throw new TlsError(`openssl req failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
     chmodSync(tmpKey, 0o600);
     chmodSync(tmpCert, 0o644);

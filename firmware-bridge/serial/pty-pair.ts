@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceError } from '../../edge/errors.js';
+import { installHint, programCommand } from '../../edge/runtime/programs.js';
 
 /** Two linked pseudo-terminals: bytes written to one come out of the other, like a serial cable. */
 export interface PtyPair {
@@ -20,14 +21,14 @@ export async function openPtyPair(dir?: string): Promise<PtyPair> {
   const b = join(base, 'device');
   let child: ChildProcess;
   try {
-    child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(programCommand('socat'), ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    throw new DeviceError(`cannot start socat for a pseudo-terminal pair (install Debian's socat)`, { cause: err });
+    throw new DeviceError(`cannot start socat for a pseudo-terminal pair (${installHint('socat')})`, { cause: err });
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const failed = new Promise<never>((_resolve, reject) => {
-    child.once('error', (err) => reject(new DeviceError(`socat failed: ${err.message} (install Debian's socat)`)));
+    child.once('error', (err) => reject(new DeviceError(`socat failed: ${err.message} (${installHint('socat')})`)));
     child.once('exit', (code) => reject(new DeviceError(`socat exited ${code}: ${stderr.trim()}`)));
   });
   const ready = (async () => {

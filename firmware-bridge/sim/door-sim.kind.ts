@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
+import { need } from '../../edge/runtime/programs.js';
 
 export const DoorSimSchema = Type.Object(
   {
@@ -15,6 +16,8 @@ export const DoorSimSchema = Type.Object(
 export const doorSimKind = defineKind({
   type: 'door-sim',
   schema: DoorSimSchema,
+  // The pseudo-terminal pair is socat's (serial/pty-pair.ts).
+  programs: () => [need('socat')],
   load: async () => {
     const mod = await import('./door-sim.js');
     return { create: (ctx, config) => new mod.DoorSim(ctx, config) };

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
+import { need } from '../../edge/runtime/programs.js';
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from '../modbus/profile.js';
 
@@ -24,6 +25,8 @@ export const ModbusSimSchema = Type.Object(
 export const modbusSimKind = defineKind({
   type: 'modbus-sim',
   schema: ModbusSimSchema,
+  // The pseudo-terminal pair is socat's (serial/pty-pair.ts).
+  programs: () => [need('socat')],
   load: async () => {
     const mod = await import('./modbus-sim-component.js');
     return { create: (ctx, config) => new mod.ModbusSimComponent(ctx, config) };

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../runtime/component-kind.js';
+import { need } from '../../runtime/programs.js';
 
 export const AlsaCaptureSchema = Type.Object(
   {
@@ -15,6 +16,7 @@ export const AlsaCaptureSchema = Type.Object(
 export const alsaCaptureKind = defineKind({
   type: 'audio-alsa',
   schema: AlsaCaptureSchema,
+  programs: (config) => [need('arecord', config.arecordPath)],
   load: async () => {
     const mod = await import('./alsa-capture.js');
     return { create: (ctx, config) => new mod.AlsaCapture(ctx, config) };

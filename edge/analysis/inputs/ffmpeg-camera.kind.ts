@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../runtime/component-kind.js';
+import { need } from '../../runtime/programs.js';
 
 export const FfmpegCameraSchema = Type.Object(
   {
@@ -16,6 +17,7 @@ export const FfmpegCameraSchema = Type.Object(
 export const ffmpegCameraKind = defineKind({
   type: 'camera-ffmpeg',
   schema: FfmpegCameraSchema,
+  programs: (config) => [need('ffmpeg', config.ffmpegPath)],
   load: async () => {
     const mod = await import('./ffmpeg-camera.js');
     return { create: (ctx, config) => new mod.FfmpegCamera(ctx, config) };

@@ -8,7 +8,7 @@ const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('Check the appliance and say what to fix: config, data directory, disk, clock, serial ports, database, HTTPS certificate, API and broker.')
+    .description('Check the appliance and say what to fix: config, data directory, disk, clock, serial ports, database, the programs configured components start, HTTPS certificate, API and broker.')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')

@@ -1,0 +1,164 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+/**
+ * Every program outside Node that ClassEdge, its tests, benchmarks, evaluation or demo starts, and
+ * the Debian package that provides it. One table, so that three things agree: what the code spawns
+ * (test/programs.test.ts scans the source for spawns and fails on a program missing here), what the
+ * README's two commands install (the same test reads scripts/*.sh), and what `classedge doctor`
+ * tells a technician to install when a configured component needs a program that is not there.
+ */
+
+/**
+ * Where a program is started from:
+ * - runtime: the appliance or its CLI on a classroom box (a configured component or a command);
+ * - service: only when systemd runs the appliance (deploy/systemd): systemd is then on the box;
+ * - demo: `classedge start --demo` (simulators, the demo lesson recording);
+ * - test, bench, eval: `npm test`, `npm run bench`, `npm run eval`.
+ */
+export type ProgramUse = 'runtime' | 'service' | 'demo' | 'test' | 'bench' | 'eval';
+
+export interface ProgramInfo {
+  /** What `apt-get install` takes. */
+  readonly debianPackage: string;
+  /**
+   * The package that owns the file, when `debianPackage` is a metapackage that depends on it
+   * (postgresql → postgresql-15). Defaults to `debianPackage`.
+   */
+  readonly providedBy?: string;
+  readonly purpose: string;
+  /** Set when the code spawns it by absolute path rather than by name on PATH. */
+  readonly path?: string;
+  readonly usedBy: readonly ProgramUse[];
+  /** Its package is Essential in Debian (every installation has it), so no script installs it. */
+  readonly essential?: true;
+}
+
+const table = {
+  socat: {
+    debianPackage: 'socat',
+    purpose: 'pseudo-terminal pairs as serial cables for the simulators; forwards sd_notify datagrams to systemd',
+    usedBy: ['service', 'demo', 'test', 'bench'],
+  },
+  'systemd-notify': {
+    debianPackage: 'systemd',
+    purpose: "sd_notify fallback when socat is missing (only under systemd, whose package it is)",
+    usedBy: ['service'],
+  },
+  arecord: { debianPackage: 'alsa-utils', purpose: "the classroom microphones through ALSA (audio-alsa)", usedBy: ['runtime', 'test'] },
+  ffmpeg: {
+    debianPackage: 'ffmpeg',
+    purpose: 'camera frames for the analysis (camera-ffmpeg); the classroom camera into the SFU (media); test videos',
+    usedBy: ['runtime', 'demo', 'test', 'bench'],
+  },
+  openssl: { debianPackage: 'openssl', purpose: "the admin console's self-signed certificate (classedge tls generate)", usedBy: ['runtime', 'test'] },
+  tar: { debianPackage: 'tar', purpose: 'update bundles: packs and unpacks the payload', usedBy: ['runtime', 'test'], essential: true },
+  sh: { debianPackage: 'dash', purpose: "an update bundle's health command; the kiosk launcher in tests", usedBy: ['runtime', 'test'], essential: true },
+  'espeak-ng': { debianPackage: 'espeak-ng', purpose: 'the voices of the synthetic lesson recording', usedBy: ['demo', 'test', 'bench', 'eval'] },
+  sox: { debianPackage: 'sox', purpose: 'mixes the synthetic lesson recording; raw samples for the ALSA test', usedBy: ['demo', 'test', 'bench', 'eval'] },
+  mbpoll: { debianPackage: 'mbpoll', purpose: 'an independent Modbus RTU master against the simulated sensors', usedBy: ['test'] },
+  mosquitto_pub: { debianPackage: 'mosquitto-clients', purpose: 'an independent MQTT client against the embedded broker', usedBy: ['test'] },
+  chromium: {
+    debianPackage: 'chromium',
+    purpose: "the kiosk's and the remote lesson's browser, driven by playwright-core",
+    path: '/usr/bin/chromium',
+    usedBy: ['test', 'bench'],
+  },
+  python3: { debianPackage: 'python3', providedBy: 'python3-minimal', purpose: 'runs the pymodbus slave fixture', path: '/usr/bin/python3', usedBy: ['test'] },
+  initdb: {
+    debianPackage: 'postgresql',
+    providedBy: 'postgresql-15',
+    purpose: "creates the district receiver's test database cluster",
+    path: '/usr/lib/postgresql/15/bin/initdb',
+    usedBy: ['test', 'bench'],
+  },
+  postgres: {
+    debianPackage: 'postgresql',
+    providedBy: 'postgresql-15',
+    purpose: "the district receiver's test database server",
+    path: '/usr/lib/postgresql/15/bin/postgres',
+    usedBy: ['test', 'bench'],
+  },
+  'systemd-analyze': { debianPackage: 'systemd', purpose: 'verifies the service unit and its security score', usedBy: ['test'] },
+  mkfifo: { debianPackage: 'coreutils', purpose: "the ALSA test's named pipe", usedBy: ['test'], essential: true },
+  dpkg: { debianPackage: 'dpkg', purpose: 'test/programs.test.ts: which package owns a program', usedBy: ['test'], essential: true },
+  'dpkg-query': { debianPackage: 'dpkg', purpose: 'test/programs.test.ts: whether a package is Essential, what a metapackage depends on', usedBy: ['test'], essential: true },
+  id: { debianPackage: 'coreutils', purpose: "the postgres user's uid and gid for the test database", usedBy: ['test', 'bench'], essential: true },
+} as const satisfies Record<string, ProgramInfo>;
+
+export type ProgramName = keyof typeof table;
+export const PROGRAMS: Readonly<Record<ProgramName, ProgramInfo>> = table;
+
+export function programNames(): ProgramName[] {
+  return Object.keys(table) as ProgramName[];
+}
+
+export function isProgramName(name: string): name is ProgramName {
+  return Object.hasOwn(table, name);
+}
+
+/**
+ * Python modules that Python run by ClassEdge imports (test/fixtures/*.py), or whose files it reads
+ * (python3-skimage's photographs compose the simulated classroom camera's scenes).
+ */
+export interface PythonModuleInfo {
+  readonly debianPackage: string;
+  readonly purpose: string;
+  readonly usedBy: readonly ProgramUse[];
+  /** Imported by that module, not by ClassEdge's own Python. */
+  readonly importedVia?: string;
+}
+
+const pythonTable = {
+  pymodbus: { debianPackage: 'python3-pymodbus', purpose: 'the Modbus RTU slave fixture (test/fixtures/pymodbus_slave.py)', usedBy: ['test'] },
+  serial: { debianPackage: 'python3-serial', purpose: "pymodbus's serial transport (StartSerialServer imports it)", usedBy: ['test'], importedVia: 'pymodbus' },
+  // Both only Recommends of python3-pymodbus, which --no-install-recommends leaves out.
+  serial_asyncio: { debianPackage: 'python3-serial-asyncio', purpose: "pymodbus.server's serial transport (imported by pymodbus.server)", usedBy: ['test'], importedVia: 'pymodbus' },
+  skimage: {
+    debianPackage: 'python3-skimage',
+    purpose: "its photographs (dist-packages/skimage/data) are the faces of the simulated classroom camera",
+    usedBy: ['demo', 'test', 'bench', 'eval'],
+  },
+} as const satisfies Record<string, PythonModuleInfo>;
+
+export type PythonModuleName = keyof typeof pythonTable;
+export const PYTHON_MODULES: Readonly<Record<PythonModuleName, PythonModuleInfo>> = pythonTable;
+
+/** A program a configured component starts: the table's entry and the command as configured. */
+export interface ProgramNeed {
+  readonly program: ProgramName;
+  /** A name looked up on PATH, or a path (a config's ffmpegPath / arecordPath). */
+  readonly command: string;
+}
+
+export function need(program: ProgramName, command?: string): ProgramNeed {
+  return { program, command: command ?? programCommand(program) };
+}
+
+/** What to spawn for a program: its absolute path when the table has one, else its name. */
+export function programCommand(program: ProgramName): string {
+  return PROGRAMS[program].path ?? program;
+}
+
+/** The fix for a missing program, for messages an operator acts on. */
+export function installHint(program: ProgramName): string {
+  return `apt-get install ${PROGRAMS[program].debianPackage}`;
+}
+
+/**
+ * Where `command` would be found by spawn(): itself when it holds a slash, else the first
+ * executable regular file of that name in a PATH directory (with no PATH at all, execvp's
+ * /usr/bin:/bin). Undefined when there is none.
+ * (No `which`: that would be a program of its own to depend on.)
+ */
+export function findProgram(command: string, path = process.env.PATH ?? '/usr/bin:/bin'): string | undefined {
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter((d) => isAbsolute(d)).map((d) => join(d, command));
+  return candidates.find((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
