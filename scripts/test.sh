@@ -3,14 +3,14 @@
 source "$(dirname "$0")/lib.sh"
 # mosquitto_pub: an independent MQTT client. Chromium: the kiosk's browser tests. A CJK font, so
 # that screenshots of the Chinese panel show characters, not boxes. socat: pseudo-terminal pairs as
-# serial cables. mbpoll and pymodbus (with python3-serial, only a recommendation of pymodbus): Modbus
+# serial cables. mbpoll and pymodbus (with python3-serial and -serial-asyncio, only recommendations of pymodbus): Modbus
 # peers that no one here wrote. PostgreSQL: the district receiver's database (the tests start their
 # own server in a temp directory). espeak-ng, sox, ffmpeg and python3-skimage: speech, recordings,
 # video and real photographs for the interaction analysis; alsa-utils: arecord, the ALSA microphones.
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
 # test/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
-  python3-serial postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
+  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
 phase npm-install ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker

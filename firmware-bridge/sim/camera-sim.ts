@@ -3,7 +3,8 @@ import type { Static } from '@sinclair/typebox';
 import { BaseComponent, type ComponentStatus } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { topics } from '../../edge/broker/topics.js';
-import { composeScene } from './face-scenes.js';
+import { existsSync } from 'node:fs';
+import { composeScene, SKIMAGE_DATA } from './face-scenes.js';
 import { connectedWithin } from './mqtt-ready.js';
 import type { CameraSimSchema } from './camera-sim.kind.js';
 
@@ -49,6 +50,9 @@ export class CameraSim extends BaseComponent {
 
   async #snap(): Promise<void> {
     if (this.#busy || !this.#client?.connected) return;
+    // On a demo's first start python3-skimage (the scenes' photographs) is still being installed.
+    if (!existsSync(SKIMAGE_DATA)) return this.setState('degraded', `waiting for the photographs in ${SKIMAGE_DATA} (Debian python3-skimage)`);
+    if (this.state === 'degraded' && this.detail?.startsWith('waiting for the photographs')) this.setState('running');
     this.#busy = true;
     try {
       const want = this.facesAt(this.#n++);
