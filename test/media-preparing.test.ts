@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestAppliance, seedAccounts, TEACHER, type TestAppliance } from './helpers/appliance.js';
 import { ApiClient } from './helpers/api-client.js';
@@ -30,33 +30,30 @@ async function healthOfMedia(t: TestAppliance): Promise<{ status: number; media:
   return { status: res.status, media: body.components.find((c) => c.kind === 'media') };
 }
 
-/** Where the background build would be: a temp directory with no worker in it yet. */
-function buildDir(): { path: string; bin: string; progress(p: object): void; install(): void; cleanup(): void } {
-  const dir = tempDir();
-  const bin = join(dir.path, 'mediasoup-worker');
+/**
+ * Where the background build would put the worker: a temp directory, empty at each test's start.
+ * One path for the whole file, set before anything imports mediasoup, because mediasoup reads
+ * MEDIASOUP_WORKER_BIN once, at its first import (in this process, the first test's appliance).
+ */
+const BUILD = tempDir();
+process.env.MEDIASOUP_WORKER_BIN = join(BUILD.path, 'mediasoup-worker');
+after(() => BUILD.cleanup());
+
+function buildDir(): { path: string; bin: string; progress(p: object): void; install(): void } {
+  const bin = join(BUILD.path, 'mediasoup-worker');
+  for (const f of readdirSync(BUILD.path)) rmSync(join(BUILD.path, f), { recursive: true, force: true });
   return {
-    path: dir.path,
+    path: BUILD.path,
     bin,
     // As the script does: whole files only (tmp + rename).
     progress: (p) => {
       writeFileSync(`${bin}.progress.tmp`, JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), ...p }));
-      renameSync(`${bin}.progress.tmp`, join(dir.path, BUILD_PROGRESS_FILE));
+      renameSync(`${bin}.progress.tmp`, join(BUILD.path, BUILD_PROGRESS_FILE));
     },
     install: () => {
       copyFileSync(REAL_WORKER, `${bin}.tmp`);
       renameSync(`${bin}.tmp`, bin);
     },
-    cleanup: dir.cleanup,
-  };
-}
-
-/** MEDIASOUP_WORKER_BIN at `bin` for the test's appliance; mediasoup reads it when first imported. */
-function pointWorkerAt(bin: string): () => void {
-  const saved = process.env.MEDIASOUP_WORKER_BIN;
-  process.env.MEDIASOUP_WORKER_BIN = bin;
-  return () => {
-    if (saved === undefined) delete process.env.MEDIASOUP_WORKER_BIN;
-    else process.env.MEDIASOUP_WORKER_BIN = saved;
   };
 }
 
@@ -64,7 +61,6 @@ test('the appliance starts while the media worker builds; the kiosk shows the pr
   assert.ok(existsSync(REAL_WORKER), `the real worker is built first (bash scripts/build-mediasoup-worker.sh): ${REAL_WORKER}`);
   const build = buildDir();
   build.progress({ stage: 'compile', percent: 40 });
-  const restore = pointWorkerAt(build.bin);
   const t = await startTestAppliance(MEDIA);
   const browser = await launchChromium(FAKE_MEDIA);
   try {
@@ -129,8 +125,6 @@ test('the appliance starts while the media worker builds; the kiosk shows the pr
   } finally {
     await browser.close();
     await t.stop();
-    restore();
-    build.cleanup();
   }
 });
 
@@ -138,7 +132,6 @@ test('a failed worker build is shown as failed with its log; a build by hand aft
   assert.ok(existsSync(REAL_WORKER), `the real worker is built first: ${REAL_WORKER}`);
   const build = buildDir();
   build.progress({ stage: 'failed', percent: 0, message: `the media worker build failed while in stage compile (exit 1): error: boom; log: ${join(build.path, 'build.log')}` });
-  const restore = pointWorkerAt(build.bin);
   const t = await startTestAppliance(MEDIA);
   try {
     const h = await healthOfMedia(t);
@@ -152,15 +145,12 @@ test('a failed worker build is shown as failed with its log; a build by hand aft
     await waitFor(() => (media(t).status().state === 'running' ? true : undefined), 'running', 15_000);
   } finally {
     await t.stop();
-    restore();
-    build.cleanup();
   }
 });
 
 test('stopping the appliance while the worker builds stops at once and starts no worker afterwards', { timeout: 60_000 }, async () => {
   assert.ok(existsSync(REAL_WORKER), `the real worker is built first: ${REAL_WORKER}`);
   const build = buildDir();
-  const restore = pointWorkerAt(build.bin);
   const t = await startTestAppliance(MEDIA);
   try {
     const m = media(t);
@@ -178,7 +168,5 @@ test('stopping the appliance while the worker builds stops at once and starts no
     assert.equal(m.status().state, 'stopped');
   } finally {
     await t.stop();
-    restore();
-    build.cleanup();
   }
 });
