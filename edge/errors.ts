@@ -92,6 +92,13 @@ export class ConflictError extends ClassEdgeError {
   }
 }
 
+/** A part of the appliance that is still being prepared (the media worker building): try again later. */
+export class NotReadyError extends ClassEdgeError {
+  constructor(message: string) {
+    super('not_ready', message);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

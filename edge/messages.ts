@@ -48,6 +48,8 @@ export const ComponentStateEvent = Type.Object({
   kind: Type.String(),
   state: Type.String(),
   detail: Type.Optional(Type.String()),
+  /** How far a long preparation has come while starting (the media worker's build). */
+  progress: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 });
 
 export const RejectedEvent = Type.Object({

@@ -5,7 +5,8 @@
 # docs/remote-lesson.md ("Installing the media worker").
 #
 # Prints the path of the binary on its last line. MEDIASOUP_WORKER_BIN (exported by lib.sh) is
-# where the runtime looks for it.
+# where the runtime looks for it. While it builds, $OUT_DIR/build-progress.json says how far it
+# is and $OUT_DIR/build.log keeps what the build printed; a second run waits for the first.
 source "$(dirname "$0")/lib.sh"
 
 # Bump when the build steps below change, so a cached binary built the old way is rebuilt.
@@ -17,18 +18,69 @@ OUT_DIR="$(mediasoup_worker_dir "$VERSION")"
 BIN="$OUT_DIR/mediasoup-worker"
 STAMP="$OUT_DIR/recipe"
 
-if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$RECIPE" ]; then
+PROGRESS="$OUT_DIR/build-progress.json"
+LOG="$OUT_DIR/build.log"
+cached() { [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$RECIPE" ]; }
+
+if cached; then
   echo "$BIN"
   exit 0
 fi
+
+# One build at a time (the demo's background build and npm test's may overlap): the second waits,
+# then finds the binary the first installed. The kernel drops the lock when the holder dies.
+mkdir -p "$OUT_DIR"
+exec 9>"$OUT_DIR/build.lock"
+if ! flock -n 9; then
+  echo "build-mediasoup-worker: another build of $VERSION is under way; waiting for it" >&2
+  flock 9
+fi
+if cached; then
+  echo "$BIN"
+  exit 0
+fi
+
+# Progress for the appliance, the kiosk and doctor, which poll this file while the worker builds
+# (edge/media/worker-bin.ts reads it). Stages are weighted into one percent that only grows:
+# packages 0-10, configure 10-20, compile 20-99, done 100. Written whole (tmp + mv): a reader
+# never sees half a file.
+STAGE=packages
+progress() { # STAGE PERCENT [MESSAGE]
+  STAGE="$1"
+  local msg=''
+  [ $# -ge 3 ] && msg=", \"message\": $(node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$3")"
+  printf '{"stage": "%s", "percent": %d, "pid": %d, "updatedAt": "%s"%s}\n' \
+    "$1" "$2" "$$" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$msg" > "$PROGRESS.tmp.$$"
+  mv -f "$PROGRESS.tmp.$$" "$PROGRESS"
+}
+WORK=''
+TEE_PID=''
+finish() {
+  local rc=$?
+  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
+  # Let tee write out what it still holds before the log is read.
+  exec 2>/dev/null
+  if [ -n "$TEE_PID" ]; then wait "$TEE_PID" || true; fi
+  if [ "$rc" -ne 0 ] && [ "$STAGE" != done ]; then
+    # The log's last line is usually the compiler's or meson's own complaint.
+    local last; last="$( (grep -v '^[[:space:]]*$' "$LOG" || true) | tail -n 1 | cut -c1-300)"
+    progress failed 0 "the media worker build failed while in stage $STAGE (exit $rc): ${last:-no output}; log: $LOG"
+  fi
+}
+trap finish EXIT
+# Everything the build says on stderr is kept in the log too (one log per build).
+: > "$LOG"
+exec 2> >(exec 9>&- tee -a "$LOG" >&2)
+TEE_PID=$!
+progress packages 0
 
 # Build tools and the -dev packages the worker links against (dynamically: the appliance gets
 # Debian's security updates for OpenSSL, libuv, libsrtp and usrsctp).
 ensure_debian build-essential pkg-config python3 meson ninja-build libssl-dev libuv1-dev \
   libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev flatbuffers-compiler libflatbuffers-dev
+progress configure 10
 
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
 cp -r "$PKG/worker" "$WORK/worker"
 cd "$WORK/worker"
 echo "building mediasoup-worker $VERSION in $WORK (a few minutes on 2 cores)" >&2
@@ -133,13 +185,29 @@ grep -q 'operationType & BIO_CB_RETURN' src/RTC/DtlsTransport.cpp ||
 meson setup build --wrap-mode=nodownload --buildtype=release -Db_ndebug=true \
   -Dms_disable_liburing=true >"$WORK/meson.log" 2>&1 ||
   { cat "$WORK/meson.log" >&2; exit 1; }
+progress configure 15
+
+# ninja TARGET FROM TO: its "[n/m]" status lines (one a line when its output is a pipe) move the
+# percent from FROM to TO within the current stage; everything it prints goes to stderr, and so
+# to the log. pipefail makes ninja's failure this function's.
+ninja_progress() {
+  local target="$1" from="$2" to="$3" line shown=-1 p
+  ninja -C build "$target" 2>&1 | while IFS= read -r line; do
+    printf '%s\n' "$line" >&2
+    if [[ "$line" =~ ^\[([0-9]+)/([0-9]+)\] ]] && [ "${BASH_REMATCH[2]}" -gt 0 ]; then
+      p=$((from + (to - from) * BASH_REMATCH[1] / BASH_REMATCH[2]))
+      if [ "$p" -gt "$shown" ]; then progress "$STAGE" "$p"; shown="$p"; fi
+    fi
+  done
+}
 # The FlatBuffers headers first: the build does not declare that the C++ depends on them, so a
 # parallel build races.
-ninja -C build fbs/FBS >&2
-ninja -C build mediasoup-worker >&2
+ninja_progress fbs/FBS 15 20
+progress compile 20
+ninja_progress mediasoup-worker 20 99
 
-mkdir -p "$OUT_DIR"
 install -m 0755 build/mediasoup-worker "$BIN.tmp"
 mv "$BIN.tmp" "$BIN"
 echo "$RECIPE" > "$STAMP"
+progress done 100
 echo "$BIN"

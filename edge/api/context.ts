@@ -46,6 +46,6 @@ export interface ApiContext {
   /** Lessons and their interaction figures. */
   analysis: InteractionAnalyser;
   capture: DiagnosticCapture;
-  /** The media component's signalling socket (/api/v1/media), when a media component runs. */
+  /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */
   media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void } | undefined;
 }

@@ -7,6 +7,7 @@ import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import type { ReadingRow } from '../store/repos/readings.js';
 import { rejectUpgrade, sameOrigin } from './upgrade-guard.js';
+import { componentStateEvent } from '../runtime/registry.js';
 
 /** A slow client that has this much unsent data gets no more readings until it catches up. */
 const MAX_BUFFERED_BYTES = 1 << 20;
@@ -52,7 +53,7 @@ export class LiveHub {
       // The live channel is one-way; a client message is ignored rather than trusted.
       ws.on('message', () => undefined);
       const snap = this.#o.snapshot();
-      for (const c of snap.components) this.#send(ws, session, { type: 'component.state', data: { name: c.name, kind: c.kind, state: c.state, ...(c.detail !== undefined ? { detail: c.detail } : {}) } });
+      for (const c of snap.components) this.#send(ws, session, { type: 'component.state', data: componentStateEvent(c) });
       const byDevice = new Map<string, { ts: number; receivedAt: number; metrics: Record<string, number> }>();
       for (const r of snap.latest) {
         const d = byDevice.get(r.deviceId) ?? { ts: r.ts, receivedAt: r.receivedAt, metrics: {} };

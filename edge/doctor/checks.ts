@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Store } from '../store/store.js';
 import { DB_FILE } from '../store/db.js';
 import { errorMessage } from '../errors.js';
-import { checkWorkerBin } from '../media/worker-bin.js';
+import { preparingDetail, workerReadiness } from '../media/worker-bin.js';
 import { getLocal, localHealthUrl } from '../runtime/local-probe.js';
 import { loadTlsPair } from '../security/tls.js';
 import { findKind } from '../runtime/component-kinds.js';
@@ -184,14 +184,26 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
     results.push({ name: 'database', status: 'fail', detail: errorMessage(err), fix: 'check the data directory and its permissions' });
   }
 
-  // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh.
-  const worker = checkWorkerBin();
+  // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh, on a bare
+  // machine in the background while the appliance already runs.
+  const worker = workerReadiness();
   const mediaOn = config.components.some((c) => c.type === 'media' && c.enabled);
-  results.push(
-    worker.ok
-      ? { name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.version} worker at ${worker.path} (${(worker.bytes / 1e6).toFixed(1)} MB)` }
-      : { name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)' },
-  );
+  const buildFix = 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)';
+  switch (worker.state) {
+    case 'ready':
+      results.push({ name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.bin.version} worker at ${worker.bin.path} (${(worker.bin.bytes / 1e6).toFixed(1)} MB)` });
+      break;
+    case 'building':
+      results.push({ name: 'media-worker', status: 'warn', detail: `${preparingDetail(worker.percent)}, stage ${worker.stage} (build process ${worker.pid})`, fix: 'wait: remote lessons start by themselves when the build ends' });
+      break;
+    case 'failed':
+      results.push({ name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: worker.message, fix: `read ${worker.log}, then run ${buildFix}` });
+      break;
+    case 'missing':
+    case 'unavailable':
+      results.push({ name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: buildFix });
+      break;
+  }
 
   results.push(programsCheck(config));
 

@@ -10,8 +10,8 @@ import { MediaHub, type MediaConnection, type MediaHandler } from './signalling.
 import { Room, type Label, type Participant } from './room.js';
 import { ClassroomCamera } from './camera.js';
 import { HostConnection, partnerSigningText } from './partner-link.js';
-import { checkWorkerBin, loadMediasoup } from './worker-bin.js';
-import { ClassEdgeError, ConflictError, NotFoundError, errorMessage } from '../errors.js';
+import { loadMediasoup, preparingDetail, workerReadiness, type WorkerReadiness } from './worker-bin.js';
+import { ClassEdgeError, ConflictError, NotFoundError, NotReadyError, errorMessage } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
 import { signText, verifyText } from '../../cloud-sync/protocol.js';
@@ -33,6 +33,8 @@ const MEDIA_CODECS: types.RtpCodecCapability[] = [
 
 const MAX_TRANSPORTS_PER_PARTICIPANT = 4;
 const MAX_PRODUCERS_PER_PARTICIPANT = 4;
+/** How often a component waiting for its worker binary looks again (the build takes minutes). */
+const WORKER_POLL_MS = 2000;
 
 export interface RoomDump {
   roomId: string;
@@ -62,6 +64,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
   /** Partner side: the link to the host appliance whose lesson this classroom relays. */
   #link: { host: HostConnection; pipe: types.PipeTransport; hostParticipant: Participant } | undefined;
   #stopping = false;
+  /** While the worker binary is being built: the next look (one at a time: each schedules the next). */
+  #poll: NodeJS.Timeout | undefined;
   #counters = { workerRestarts: 0, lessonsStarted: 0, vanished: 0, partnerLinks: 0 };
 
   constructor(ctx: ComponentContext, config: MediaConfig) {
@@ -90,14 +94,82 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return this.#workers.map((w) => w.pid);
   }
 
-  async start(): Promise<void> {
+  /**
+   * With the worker binary there, resolves once the workers run. Without it (a bare machine builds
+   * it in the background for minutes) the appliance must not wait: the state says 'starting' with
+   * the build's progress, and the workers start when the binary arrives, without a restart.
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    this.#stopping = false;
     this.setState('starting');
-    const bin = checkWorkerBin();
-    if (!bin.ok) throw new ClassEdgeError('media_error', bin.problem);
+    const ready = workerReadiness();
+    if (ready.state === 'unavailable') throw new ClassEdgeError('media_error', ready.problem);
+    if (ready.state === 'ready') {
+      await this.#startWorkers(ready.bin.path);
+      return;
+    }
+    this.#showWaiting(ready);
+    const onAbort = (): void => {
+      clearTimeout(this.#poll);
+      this.#poll = undefined;
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const look = async (): Promise<void> => {
+      this.#poll = undefined;
+      if (this.#stopping || signal.aborted) return;
+      try {
+        const r = workerReadiness();
+        if (r.state === 'ready') {
+          signal.removeEventListener('abort', onAbort);
+          await this.#startWorkers(r.bin.path);
+          return;
+        }
+        this.#showWaiting(r);
+      } catch (err) {
+        this.#ctx.log.error({ err: errorMessage(err) }, 'the media workers did not start');
+        this.setState('failed', `the media workers did not start: ${errorMessage(err)}`);
+        return;
+      }
+      if (!this.#stopping && !signal.aborted) this.#poll = setTimeout(() => void look(), WORKER_POLL_MS).unref();
+    };
+    this.#poll = setTimeout(() => void look(), WORKER_POLL_MS).unref();
+  }
+
+  #showWaiting(r: Exclude<WorkerReadiness, { state: 'ready' }>): void {
+    switch (r.state) {
+      case 'building':
+        this.setState('starting', preparingDetail(r.percent), r.percent);
+        return;
+      case 'failed':
+        // Still looked at: a build started by hand afterwards is picked up when it ends.
+        this.setState('failed', `remote lessons are unavailable: ${r.message}`);
+        return;
+      case 'missing':
+      case 'unavailable':
+        this.setState('starting', `waiting for the media worker at ${r.path}; build it with bash scripts/build-mediasoup-worker.sh`);
+        return;
+    }
+  }
+
+  async #startWorkers(path: string): Promise<void> {
     this.#ms = await loadMediasoup();
     const n = this.#c.workers || availableParallelism();
-    for (let i = 0; i < n; i++) this.#workers.push(await this.#createWorker(i));
-    this.setState('running', `${n} mediasoup worker(s), ${bin.path}`);
+    for (let i = 0; i < n; i++) {
+      const w = await this.#createWorker(i);
+      // stop() came while this one was starting: it found nothing to close.
+      if (this.#stopping) {
+        w.close();
+        return;
+      }
+      this.#workers.push(w);
+    }
+    this.setState('running', `${n} mediasoup worker(s), ${path}`);
+  }
+
+  /** Lesson requests before the workers run get a reason the kiosk can show, not a crash. */
+  #requireWorkers(): void {
+    if (this.#workers.length > 0) return;
+    throw new NotReadyError(this.detail ?? 'the media workers are not running');
   }
 
   async #createWorker(slot: number): Promise<types.Worker> {
@@ -148,6 +220,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.#poll);
+    this.#poll = undefined;
     if (this.state === 'stopped') return;
     this.setState('stopping');
     this.#stopping = true;
@@ -213,6 +287,11 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<unknown> {
+    try {
+      this.#requireWorkers();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#dispatch(conn, { method, data } as Request);
   }
 

@@ -120,7 +120,8 @@ export class Appliance {
         component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
-        media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && ['running', 'degraded'].includes(c.status().state)),
+        // While its worker is being built (or the build failed) it still answers, with not_ready and why.
+        media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && !['stopped', 'stopping'].includes(c.status().state)),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });

@@ -10,6 +10,8 @@ export interface ComponentStatus {
   state: ComponentState;
   /** Short human-readable detail: what is wrong when degraded or failed. */
   detail?: string;
+  /** How far a long preparation has come (0-100), while `starting`: the media worker's build. */
+  progress?: number;
   /** Component-specific counters (messages, errors, reconnects...). No personal data. */
   counters?: Record<string, number>;
 }
@@ -66,6 +68,7 @@ export abstract class BaseComponent implements Component {
   abstract readonly kind: string;
   protected state: ComponentState = 'stopped';
   protected detail: string | undefined;
+  protected progress: number | undefined;
   protected onStateChange: ((status: ComponentStatus) => void) | undefined;
 
   abstract start(signal: AbortSignal): Promise<void>;
@@ -75,10 +78,11 @@ export abstract class BaseComponent implements Component {
     this.onStateChange = fn;
   }
 
-  protected setState(state: ComponentState, detail?: string): void {
-    const changed = state !== this.state || detail !== this.detail;
+  protected setState(state: ComponentState, detail?: string, progress?: number): void {
+    const changed = state !== this.state || detail !== this.detail || progress !== this.progress;
     this.state = state;
     this.detail = detail;
+    this.progress = progress;
     if (changed) this.onStateChange?.(this.status());
   }
 
@@ -89,6 +93,7 @@ export abstract class BaseComponent implements Component {
   status(): ComponentStatus {
     const s: ComponentStatus = { name: this.name, kind: this.kind, state: this.state };
     if (this.detail !== undefined) s.detail = this.detail;
+    if (this.progress !== undefined) s.progress = this.progress;
     const c = this.counters();
     if (c !== undefined) s.counters = c;
     return s;

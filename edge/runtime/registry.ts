@@ -3,6 +3,11 @@ import type { LiveEvents } from '../messages.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 
+/** The live event for a status: its counters stay out (they change too often to broadcast). */
+export function componentStateEvent(s: ComponentStatus): LiveEvents['component.state'] {
+  return { name: s.name, kind: s.kind, state: s.state, ...(s.detail !== undefined ? { detail: s.detail } : {}), ...(s.progress !== undefined ? { progress: s.progress } : {}) };
+}
+
 interface Entry {
   component: Component;
   /** A core component that fails to start stops the appliance; an optional one is marked failed. */
@@ -28,7 +33,7 @@ export class ComponentRegistry {
     if (this.#entries.some((e) => e.component.name === component.name)) throw new Error(`two components named '${component.name}'`);
     this.#entries.push({ component, core: opts.core });
     const watch = (component as { watchState?: (fn: (s: ComponentStatus) => void) => void }).watchState;
-    watch?.call(component, (s) => this.#bus.safeEmit('component.state', { name: s.name, kind: s.kind, state: s.state, ...(s.detail !== undefined ? { detail: s.detail } : {}) }));
+    watch?.call(component, (s) => this.#bus.safeEmit('component.state', componentStateEvent(s)));
   }
 
   get<T extends Component>(name: string): T | undefined {

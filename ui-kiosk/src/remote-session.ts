@@ -40,6 +40,12 @@ export class LessonSession {
   readonly #producers = new Map<string, types.Producer>();
   #participantId = '';
   #name: string | undefined;
+  /**
+   * Events are handled one at a time, and not before a join under way has loaded the device: a
+   * producer added while this page was joining (the teacher's camera coming up as a viewer joins)
+   * was dropped before, and the viewer waited for video forever.
+   */
+  #events: Promise<void> = Promise.resolve();
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -51,7 +57,8 @@ export class LessonSession {
         if (m.ok) p?.resolve(m.data);
         else p?.reject(new Error(m.message ?? m.error ?? 'request failed'));
       } else if ('type' in m) {
-        void this.#onEvent(m);
+        // A stream that cannot be received is left out; the events after it still count.
+        this.#events = this.#events.then(() => this.#onEvent(m)).catch(() => undefined);
       }
     };
     ws.onclose = () => {
@@ -84,7 +91,13 @@ export class LessonSession {
   }
 
   /** Join the running lesson and receive everything already being sent. */
-  async join(name?: string): Promise<void> {
+  join(name?: string): Promise<void> {
+    const joined = this.#join(name);
+    this.#events = this.#events.then(() => joined).catch(() => undefined);
+    return joined;
+  }
+
+  async #join(name?: string): Promise<void> {
     this.#name = name;
     const r = (await this.request('room.join', name ? { name } : {})) as {
       participantId: string;
@@ -153,6 +166,7 @@ export class LessonSession {
   async #consume(info: ProducerInfo): Promise<void> {
     const device = this.#device;
     if (!device || info.participantId === this.#participantId) return;
+    if (this.state.get().remotes.some((r) => r.info.producerId === info.producerId)) return;
     this.#recv ??= await this.#transport('recv');
     const r = (await this.request('consume', { transportId: this.#recv.id, producerId: info.producerId, rtpCapabilities: device.rtpCapabilities as never })) as {
       consumerId: string;

@@ -19,7 +19,7 @@ export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starti
       version: ctx.version,
       applianceId: ctx.config.appliance.id,
       uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
-      components: components.map(({ name, kind, state, detail }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}) })),
+      components: components.map(({ name, kind, state, detail, progress }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}), ...(progress !== undefined ? { progress } : {}) })),
     },
   };
 }

@@ -1,8 +1,46 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
-import { useObservable } from '../../store.js';
+import { signalLike, useObservable } from '../../store.js';
 import { LessonSession } from '../../remote-session.js';
 import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
+import { LiveContext } from './live-context.js';
+import type { LiveState } from '../../live.js';
+
+/** Stands in for the live state when the screen is shown outside the teacher's panel. */
+const noLive = signalLike<Pick<LiveState, 'components'>>({ components: new Map() });
+
+/** The media component as the live connection last reported it (undefined: none, or not heard yet). */
+function useMediaComponent() {
+  const live = useContext(LiveContext);
+  const state = useObservable<Pick<LiveState, 'components'>>(live?.state ?? noLive);
+  return [...state.components.values()].find((c) => c.kind === 'media');
+}
+
+/**
+ * On a bare machine the media worker is still being built when the panel first shows: say so,
+ * with the build's progress, until the component runs (it does so by itself, no restart).
+ */
+function MediaNotReady({ state, detail, progress }: { state: string; detail: string | undefined; progress: number | undefined }) {
+  if (state === 'failed') {
+    return (
+      <p class="error" role="alert" data-testid="remote-failed">
+        {t('remote.failed', { detail: detail ?? '' })}
+      </p>
+    );
+  }
+  return (
+    <div role="status" data-testid="remote-preparing">
+      <p>{progress === undefined ? t('remote.preparing') : t('remote.preparingProgress', { percent: Math.round(progress) })}</p>
+      {progress !== undefined && (
+        <div class="meter" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress)}>
+          <div class="fill" style={{ width: `${Math.round(progress)}%` }} />
+        </div>
+      )}
+      {/* Without a build under way the detail names the command that starts one (for IT staff). */}
+      {progress === undefined && detail && <p class="hint">{detail}</p>}
+    </div>
+  );
+}
 
 /**
  * The remote lesson (三个课堂) from the teacher's side: start it, show the join code and QR code,
@@ -11,6 +49,7 @@ import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
 export function RemoteLessonScreen() {
   const [session, setSession] = useState<LessonSession | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const media = useMediaComponent();
   useEffect(() => () => session?.close(), [session]);
   const start = async () => {
     setError(undefined);
@@ -27,9 +66,13 @@ export function RemoteLessonScreen() {
     return (
       <section class="remote-lesson">
         <p>{t('remote.intro')}</p>
-        <button class="big" data-testid="remote-start" onClick={() => void start()}>
-          {t('remote.start')}
-        </button>
+        {media && media.state !== 'running' && media.state !== 'degraded' ? (
+          <MediaNotReady state={media.state} detail={media.detail} progress={media.progress} />
+        ) : (
+          <button class="big" data-testid="remote-start" onClick={() => void start()}>
+            {t('remote.start')}
+          </button>
+        )}
         {error && <p class="error">{t('common.error', { message: error })}</p>}
       </section>
     );
