@@ -57,7 +57,9 @@ async function bench(dir: string): Promise<Bench> {
   const mqtt = await freePort();
   // The service manager of this bench: a pid file and a background process, like systemd's start/stop.
   const env = `CLASSEDGE_DATA_DIR=${data} CLASSEDGE_HTTP_PORT=${http} CLASSEDGE_MQTT_PORT=${mqtt}`;
-  const start = `${env} nohup ${process.execPath} ${root}/current/bin/classedge.js start --log-level warn >> ${dir}/app.log 2>&1 & echo $! > ${pid}`;
+  // Like systemctl start, a no-op while the service runs (the recovery of an update that never
+  // stopped the old version starts it "again"; a second instance would have outlived the test).
+  const start = `if [ -f ${pid} ] && kill -0 "$(cat ${pid})" 2>/dev/null; then exit 0; fi; ${env} nohup ${process.execPath} ${root}/current/bin/classedge.js start --log-level warn >> ${dir}/app.log 2>&1 & echo $! > ${pid}`;
   const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; rm -f ${pid}; fi`;
   mkdirSync(join(root, 'versions'), { recursive: true });
   mkdirSync(data, { recursive: true });

@@ -15,6 +15,7 @@ export const ComponentStatusBody = Type.Object({
   kind: Type.String(),
   state: StringEnum(['stopped', 'starting', 'running', 'degraded', 'failed', 'stopping'] as const),
   detail: Type.Optional(Type.String()),
+  core: Type.Optional(Type.Boolean({ description: 'The appliance cannot serve without it: health is 503 while a core component is starting or failed.' })),
   progress: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'How far a long preparation has come while starting (percent), for example the media worker being built.' })),
   counters: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });

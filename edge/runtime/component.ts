@@ -12,6 +12,8 @@ export interface ComponentStatus {
   detail?: string;
   /** How far a long preparation has come (0-100), while `starting`: the media worker's build. */
   progress?: number;
+  /** Set by the registry: the appliance cannot serve without this component. */
+  core?: boolean;
   /** Component-specific counters (messages, errors, reconnects...). No personal data. */
   counters?: Record<string, number>;
 }

@@ -50,7 +50,7 @@ export class ComponentRegistry {
   }
 
   statuses(): ComponentStatus[] {
-    return this.#entries.map((e) => (e.failed !== undefined ? { ...e.component.status(), state: 'failed', detail: e.failed } : e.component.status()));
+    return this.#entries.map((e) => ({ ...e.component.status(), core: e.core, ...(e.failed !== undefined ? { state: 'failed' as const, detail: e.failed } : {}) }));
   }
 
   async startAll(signal: AbortSignal): Promise<void> {
@@ -67,12 +67,18 @@ export class ComponentRegistry {
     }
   }
 
-  /** Stop everything in reverse order; gives up waiting after `timeoutMs` in all. */
+  /**
+   * Stop everything in reverse order within `timeoutMs` in all. Each component gets an equal share
+   * of the time left; one that does not stop in its share is named and left behind, and the rest
+   * are still stopped (a hung driver must not keep the broker, the HTTP server or a simulator's
+   * socat running). Resolves true when every component stopped in time.
+   */
   async stopAll(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    for (const e of [...this.#entries].reverse()) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
+    const order = [...this.#entries].reverse();
+    let allStopped = true;
+    for (const [i, e] of order.entries()) {
+      const share = Math.max(0, (deadline - Date.now()) / (order.length - i));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         e.component.stop().then(
@@ -83,15 +89,15 @@ export class ComponentRegistry {
           },
         ),
         new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), left);
+          timer = setTimeout(() => resolve(true), share);
         }),
       ]);
       clearTimeout(timer);
       if (timedOut) {
-        this.#log.warn({ component: e.component.name }, 'component did not stop in time');
-        return false;
+        allStopped = false;
+        this.#log.warn({ component: e.component.name, waitedMs: Math.round(share) }, 'component did not stop in its share of the shutdown time; stopping the rest');
       }
     }
-    return true;
+    return allStopped;
   }
 }

@@ -10,8 +10,11 @@ import { editConfig } from '../../config/edit.js';
 
 export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starting' | 'failed'; body: unknown } {
   const components = ctx.components();
-  const states = new Set(components.map((c) => c.state));
-  const status = states.has('failed') ? 'failed' : states.has('starting') ? 'starting' : states.has('degraded') ? 'degraded' : 'ok';
+  // Only a core component makes the appliance not serving (503). An optional one that is failed or
+  // still preparing (the media worker being built for minutes) leaves it serving, degraded.
+  const core = new Set(components.filter((c) => c.core).map((c) => c.state));
+  const all = new Set(components.map((c) => c.state));
+  const status = core.has('failed') ? 'failed' : core.has('starting') ? 'starting' : all.has('failed') || all.has('starting') || all.has('degraded') ? 'degraded' : 'ok';
   return {
     status,
     body: {
@@ -19,7 +22,7 @@ export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starti
       version: ctx.version,
       applianceId: ctx.config.appliance.id,
       uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
-      components: components.map(({ name, kind, state, detail, progress }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}), ...(progress !== undefined ? { progress } : {}) })),
+      components: components.map(({ name, kind, state, detail, progress, core: isCore }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}), ...(progress !== undefined ? { progress } : {}), ...(isCore ? { core: true } : {}) })),
     },
   };
 }
@@ -30,7 +33,7 @@ export const systemRoutes: RouteDef[] = [
     path: '/api/v1/health',
     tag: 'system',
     access: 'public',
-    summary: 'Liveness and component states. 200 while serving (ok or degraded), 503 when starting or failed.',
+    summary: 'Liveness and component states. 200 while serving (ok, or degraded: an optional component failed or preparing), 503 while a core component is starting or failed.',
     response: HealthBody,
     handler: (req, ctx) => {
       const h = healthOf(ctx);

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ComponentRegistry } from '../edge/runtime/registry.js';
+import { BaseComponent, TypedEmitter } from '../edge/runtime/component.js';
+import { createLogger } from '../edge/log.js';
+import type { LiveEvents } from '../edge/messages.js';
+
+class Part extends BaseComponent {
+  readonly kind = 'test-part';
+  stopped = false;
+  constructor(
+    readonly name: string,
+    private readonly hangs = false,
+  ) {
+    super();
+  }
+  async start(): Promise<void> {
+    this.setState('running');
+  }
+  stop(): Promise<void> {
+    if (this.hangs) return new Promise(() => undefined);
+    this.stopped = true;
+    this.setState('stopped');
+    return Promise.resolve();
+  }
+}
+
+test('shutdown: a component whose stop never resolves is left behind, every other one is still stopped, within the time bound', { timeout: 10_000 }, async () => {
+  const registry = new ComponentRegistry({ log: createLogger({ level: 'silent' }), bus: new TypedEmitter<LiveEvents>() });
+  const parts = [new Part('broker'), new Part('sim'), new Part('hung-driver', true), new Part('api')];
+  for (const p of parts) registry.add(p, { core: false });
+  await registry.startAll(new AbortController().signal);
+  const t0 = Date.now();
+  const clean = await registry.stopAll(800);
+  const took = Date.now() - t0;
+  assert.equal(clean, false, 'not every component stopped');
+  assert.deepEqual(parts.map((p) => [p.name, p.stopped]), [['broker', true], ['sim', true], ['hung-driver', false], ['api', true]]);
+  assert.ok(took < 1000, `stopAll took ${took} ms for a bound of 800`);
+});
