@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../runtime/component-kind.js';
-
+import { need } from '../runtime/programs.js';
 
 export const MediaSchema = Type.Object(
   {
@@ -55,6 +55,8 @@ export type MediaConfig = Static<typeof MediaSchema>;
 export const mediaKind = defineKind({
   type: 'media',
   schema: MediaSchema,
+  // The classroom camera goes into the SFU through ffmpeg when the teacher shares it.
+  programs: (config) => [need('ffmpeg', config.ffmpegPath)],
   load: async () => {
     const mod = await import('./media-service.js');
     return { create: (ctx, config) => new mod.MediaService(ctx, config) };
