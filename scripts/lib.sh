@@ -107,7 +107,9 @@ ensure_node_modules() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     # npm ci refuses this lock file: npm 11 leaves other platforms' optional packages (rollup's)
     # out of it. npm install with the lock file installs the same versions.
-    npm install --no-audit --no-fund
+    # JOBS: node-gyp compiles better-sqlite3's two large sources (SQLite itself and the binding)
+    # side by side, the longest single step of a first install.
+    JOBS=max npm install --no-audit --no-fund
     sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
     # npm install ran the project's `prepare`, which is the build: build_if_stale need not repeat it.
     [ -d dist ] && touch dist/.build-stamp
