@@ -32,7 +32,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "fresh-root-check: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
-command -v debootstrap >/dev/null || { echo "fresh-root-check: apt-get install debootstrap" >&2; exit 2; }
+command -v debootstrap >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=900 debootstrap >/dev/null ||
+  { echo "fresh-root-check: cannot install debootstrap (apt-get update first?)" >&2; exit 2; }
 
 ARCH="$(dpkg --print-architecture)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/classedge/fresh-root"

@@ -53,6 +53,7 @@ const table = {
   },
   openssl: { debianPackage: 'openssl', purpose: "the admin console's self-signed certificate (classedge tls generate)", usedBy: ['runtime', 'test'] },
   tar: { debianPackage: 'tar', purpose: 'update bundles: packs and unpacks the payload', usedBy: ['runtime', 'test'], essential: true },
+  bash: { debianPackage: 'bash', purpose: 'runs scripts/fresh-root-check.sh for the fresh_demo_s figure', usedBy: ['bench'], essential: true },
   sh: { debianPackage: 'dash', purpose: "an update bundle's health command; the kiosk launcher in tests", usedBy: ['runtime', 'test'], essential: true },
   'espeak-ng': { debianPackage: 'espeak-ng', purpose: 'the voices of the synthetic lesson recording', usedBy: ['demo', 'test', 'bench', 'eval'] },
   sox: { debianPackage: 'sox', purpose: 'mixes the synthetic lesson recording; raw samples for the ALSA test', usedBy: ['demo', 'test', 'bench', 'eval'] },

@@ -14,6 +14,7 @@ import { syncFigures } from './sync-figures.js';
 import { analysisFigures } from './analysis-figures.js';
 import { provisionFigures } from './provision-figures.js';
 import { mediaFigures } from './media-figures.js';
+import { freshFigures } from './fresh-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -115,4 +116,4 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures, ...mediaFigures];
+export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures, ...mediaFigures, ...freshFigures];
