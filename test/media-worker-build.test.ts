@@ -26,7 +26,7 @@ async function withWorkerBin<T>(bin: string, fn: () => T | Promise<T>): Promise<
 
 /** A pid that surely belongs to no process: one that has exited and been reaped. */
 async function deadPid(): Promise<number> {
-  const child = spawn('true');
+  const child = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.once('exit', resolve));
   assert.ok(child.pid);
   return child.pid;
