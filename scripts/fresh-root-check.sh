@@ -123,7 +123,9 @@ if [ "$ONLY" != test ]; then
   # The demo in the background; the root's own Node polls health and the remote-lesson readiness.
   in_root "$LOGS/demo.log" '
     start=$(date +%s.%N)
-    npm run demo >/root/demo.out 2>&1 &
+    # Its own process group, so that the end is Ctrl-C as a person gives it: to npm, the script
+    # and the appliance at once.
+    setsid npm run demo >/root/demo.out 2>&1 &
     demo=$!
     # Prints "media-running" once the media component runs; fails while health does not answer.
     probe() { /usr/local/bin/node -e "fetch(\"http://127.0.0.1:18080/api/v1/health\").then(async r => { const b = await r.json(); process.stdout.write(b.components.some(c => c.kind === \"media\" && c.state === \"running\") ? \"media-running\" : \"up\"); process.exit(0) }, () => process.exit(1))" 2>/dev/null; }
@@ -136,8 +138,10 @@ if [ "$ONLY" != test ]; then
       fi
       sleep 0.5
     done
+    kill -INT -- -$demo 2>/dev/null
+    for i in $(seq 1 60); do kill -0 $demo 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- -$demo 2>/dev/null || true
     cat /root/demo.out
-    kill -INT $demo; wait $demo || true
   ' && demo_rc=0 || demo_rc=$?
   T[demo_health]="$(grep -oE '^HEALTH_S=[0-9.]+' "$LOGS/demo.log" | cut -d= -f2 || true)"
   T[demo_media]="$(grep -oE '^MEDIA_S=[0-9.]+' "$LOGS/demo.log" | cut -d= -f2 || true)"
