@@ -98,21 +98,23 @@ ensure_debian() {
     -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
 }
 
-# Node dependencies: installed when node_modules is missing or the lock file changed since.
-# better-sqlite3 and serialport compile their addons with node-gyp: a C++ compiler, make, python3.
+# Node dependencies: installed when node_modules is missing or the lock file changed since, in
+# three timed phases: the download (npm install without any script), the native builds (the
+# install scripts package.json's allowScripts allows), the project's build.
+# better-sqlite3 compiles its addon with node-gyp: a C++ compiler, make, python3.
 ensure_node_modules() {
   ensure_debian build-essential python3
   local stamp="node_modules/.classedge-lock.sha256"
   local want; want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    # npm ci refuses this lock file: npm 11 leaves other platforms' optional packages (rollup's)
-    # out of it. npm install with the lock file installs the same versions.
+    # npm install with the lock file installs the locked versions (npm ci would also do; it wipes
+    # node_modules first, which costs a rebuild of the native modules for nothing).
+    phase npm-download npm install --no-audit --no-fund --ignore-scripts
     # JOBS: node-gyp compiles better-sqlite3's two large sources (SQLite itself and the binding)
     # side by side, the longest single step of a first install.
-    JOBS=max npm install --no-audit --no-fund
+    phase native-builds env JOBS=max npm rebuild --no-audit --no-fund
+    phase build build
     sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
-    # npm install ran the project's `prepare`, which is the build: build_if_stale need not repeat it.
-    [ -d dist ] && touch dist/.build-stamp
   fi
 }
 

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 # test/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
   python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
-phase npm-install ensure_node_modules
+ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker
 phase build build_if_stale
