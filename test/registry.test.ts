@@ -11,18 +11,21 @@ class Part extends BaseComponent {
   constructor(
     readonly name: string,
     private readonly hangs = false,
+    private readonly takesMs = 0,
   ) {
     super();
   }
   async start(): Promise<void> {
     this.setState('running');
   }
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.hangs) return new Promise(() => undefined);
+    await new Promise((r) => setTimeout(r, this.takesMs));
     this.stopped = true;
+    this.stoppedAt = Date.now();
     this.setState('stopped');
-    return Promise.resolve();
   }
+  stoppedAt = 0;
 }
 
 test('shutdown: a component whose stop never resolves is left behind, every other one is still stopped, within the time bound', { timeout: 10_000 }, async () => {
@@ -36,4 +39,16 @@ test('shutdown: a component whose stop never resolves is left behind, every othe
   assert.equal(clean, false, 'not every component stopped');
   assert.deepEqual(parts.map((p) => [p.name, p.stopped]), [['broker', true], ['sim', true], ['hung-driver', false], ['api', true]]);
   assert.ok(took < 1000, `stopAll took ${took} ms for a bound of 800`);
+});
+
+test('shutdown: a component slower than its share finishes in the time left after the others stopped', { timeout: 10_000 }, async () => {
+  const registry = new ComponentRegistry({ log: createLogger({ level: 'silent' }), bus: new TypedEmitter<LiveEvents>() });
+  // Reverse order: analysis is asked first, needs 400 ms while its share is 1000 / 3.
+  const parts = [new Part('broker'), new Part('api'), new Part('analysis', false, 400)];
+  for (const p of parts) registry.add(p, { core: false });
+  await registry.startAll(new AbortController().signal);
+  assert.equal(await registry.stopAll(1000), true, 'everything stopped within the bound');
+  assert.ok(parts.every((p) => p.stopped));
+  const [broker, api, analysis] = parts;
+  assert.ok(broker && api && analysis && broker.stoppedAt <= analysis.stoppedAt && api.stoppedAt <= analysis.stoppedAt, 'the others did not wait for the slow one');
 });

@@ -69,35 +69,39 @@ export class ComponentRegistry {
 
   /**
    * Stop everything in reverse order within `timeoutMs` in all. Each component gets an equal share
-   * of the time left; one that does not stop in its share is named and left behind, and the rest
-   * are still stopped (a hung driver must not keep the broker, the HTTP server or a simulator's
-   * socat running). Resolves true when every component stopped in time.
+   * of the time left before the next one is asked to stop; one that takes longer is not waited for
+   * there (a hung driver must not keep the broker, the HTTP server or a simulator's socat running),
+   * but it keeps the rest of the time to finish once the others are stopped (the analysis ends an
+   * inference before its threads may go). Resolves true when every component stopped in time.
    */
   async stopAll(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     const order = [...this.#entries].reverse();
-    let allStopped = true;
+    const late: { name: string; done: Promise<void> }[] = [];
     for (const [i, e] of order.entries()) {
+      const done = e.component.stop().catch((err: unknown) => {
+        this.#log.warn({ component: e.component.name, err: errorMessage(err) }, 'component failed to stop cleanly');
+      });
       const share = Math.max(0, (deadline - Date.now()) / (order.length - i));
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        e.component.stop().then(
-          () => false,
-          (err: unknown) => {
-            this.#log.warn({ component: e.component.name, err: errorMessage(err) }, 'component failed to stop cleanly');
-            return false;
-          },
-        ),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), share);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        allStopped = false;
-        this.#log.warn({ component: e.component.name, waitedMs: Math.round(share) }, 'component did not stop in its share of the shutdown time; stopping the rest');
+      if (!(await settlesWithin(done, share))) {
+        this.#log.warn({ component: e.component.name, waitedMs: Math.round(share) }, 'component is slow to stop; stopping the rest first');
+        late.push({ name: e.component.name, done });
       }
+    }
+    let allStopped = true;
+    for (const l of late) {
+      if (await settlesWithin(l.done, deadline - Date.now())) continue;
+      allStopped = false;
+      this.#log.warn({ component: l.name }, 'component did not stop in time');
     }
     return allStopped;
   }
+}
+
+/** Whether `p` settles within `ms` (the timer does not outlive the answer). */
+async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([p.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, ms))))]);
+  clearTimeout(timer);
+  return !timedOut;
 }
