@@ -15,6 +15,9 @@
 #    then `npm test` with its exit code.
 # Everything runs in its own PID and mount namespace: when the check ends, every process it started
 # ends with it, and its mounts go away. Needs root, debootstrap and unshare (util-linux).
+# The whole script is one { } group, read before it runs: editing this file while a check runs
+# (it takes many minutes) cannot shift what bash reads next.
+{
 set -euo pipefail
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REF=HEAD
@@ -107,7 +110,6 @@ in_root() { # LOGFILE COMMAND
     mount --rbind /sys "$R/sys"
     exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      CLASSEDGE_HTTP_PORT=18080 CLASSEDGE_MQTT_PORT=18883 \
       ${HOST_CA_ENV} \
       bash -c "cd /root/classedge && $1"
   ' _ "$R" "$@" >"$log" 2>&1
@@ -125,7 +127,7 @@ if [ "$ONLY" != test ]; then
     start=$(date +%s.%N)
     # Its own process group, so that the end is Ctrl-C as a person gives it: to npm, the script
     # and the appliance at once.
-    setsid npm run demo >/root/demo.out 2>&1 &
+    setsid npm run demo -- --http-port 18080 --mqtt-port 18883 >/root/demo.out 2>&1 &
     demo=$!
     # Prints "media-running" once the media component runs; fails while health does not answer.
     probe() { /usr/local/bin/node -e "fetch(\"http://127.0.0.1:18080/api/v1/health\").then(async r => { const b = await r.json(); process.stdout.write(b.components.some(c => c.kind === \"media\" && c.state === \"running\") ? \"media-running\" : \"up\"); process.exit(0) }, () => process.exit(1))" 2>/dev/null; }
@@ -163,3 +165,5 @@ EOF
 echo "== written $OUT"
 [ "$demo_rc" = 0 ] || [ "$demo_rc" = skipped ] || exit 1
 [ "$test_rc" = 0 ] || [ "$test_rc" = skipped ] || exit 1
+exit 0
+}

@@ -16,6 +16,8 @@ ensure_node_modules
 phase media-worker ensure_mediasoup_worker
 phase build build_if_stale
 
+# The tests choose their own configuration, data directories and ports; the caller's must not leak in.
+unset CLASSEDGE_CONFIG CLASSEDGE_DATA_DIR CLASSEDGE_HTTP_PORT CLASSEDGE_MQTT_PORT
 # Every process the suite starts carries this mark in its environment, so that what is still alive
 # after the run can be found, named and ended (a test must end what it starts, pass or fail).
 export CLASSEDGE_TEST_RUN="$$-$(date +%s%N)"
