@@ -109,7 +109,7 @@ test('upgrade garbage sent raw to an appliance process: each refused with a stat
   }
 });
 
-test('live socket: closed with 4401 at logout, at a PIN reset, and after idle expiry; no stream after the session ends', { timeout: 60_000 }, async () => {
+test('live socket: closed with 4401 at logout, at a PIN reset, after idle expiry and when the account is disabled; no stream after the session ends', { timeout: 60_000 }, async () => {
   const t = await startTestAppliance('', { http: 'webSocket: { sessionCheckSeconds: 1 }' });
   const open: WebSocket[] = [];
   try {
@@ -156,7 +156,16 @@ test('live socket: closed with 4401 at logout, at a PIN reset, and after idle ex
     await m.endAsync();
     await waitFor(() => l3.frames.some((f) => f.type === 'reading') || undefined, 'the admin still streams');
     assert.equal(l4.frames.length, before);
-    assert.ok((httpCounters(t).wsClosedForSession ?? 0) >= 3);
+    // An account disabled in the database (as the account tools do) loses its sockets at the next check.
+    const d = new ApiClient(t.httpUrl);
+    await d.loginTeacher(TEACHER.username, '739154');
+    const l5 = await openLive(t.httpUrl, d.cookie ?? '');
+    open.push(l5.ws);
+    t.appliance.store.db.prepare('UPDATE users SET disabled = 1 WHERE username = ?').run(TEACHER.username);
+    const c5 = await within(l5.closed, 10_000, 'live socket closed after the account was disabled');
+    assert.equal(c5.code, SESSION_ENDED_CLOSE_CODE);
+    assert.match(c5.reason, /account disabled/);
+    assert.ok((httpCounters(t).wsClosedForSession ?? 0) >= 4);
   } finally {
     for (const ws of open) ws.terminate();
     await t.stop();
