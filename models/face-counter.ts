@@ -46,9 +46,11 @@ export interface FaceCounterOptions {
   screenThreshold: number;
   /** Mean score of the second look's four views a candidate needs to count as a face. */
   verifyThreshold: number;
+  /** Frames declaring more pixels (width × height) are refused before they are decoded. */
+  maxFramePixels?: number;
 }
 
-export const DEFAULT_FACE_COUNTER: FaceCounterOptions = { minFacePx: 24, maxFaceFraction: 0.3, scoreThreshold: 0.2, screenThreshold: 0.3, verifyThreshold: 0.7 };
+export const DEFAULT_FACE_COUNTER: FaceCounterOptions = { minFacePx: 24, maxFaceFraction: 0.3, scoreThreshold: 0.2, screenThreshold: 0.3, verifyThreshold: 0.7, maxFramePixels: 3840 * 2160 };
 
 /** A rectangle of a pyramid level that one model run covers. */
 export interface Tile {
@@ -135,7 +137,13 @@ export class FaceCounter {
   ) {}
 
   async detect(image: Uint8Array): Promise<{ width: number; height: number; faces: FrameFace[]; inferences: number }> {
-    const decoded = sharp(image, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
+    // The header first (cheap, nothing decoded): a frame may declare far more pixels than its
+    // bytes hold, and sharp's own default limit (0x3FFF × 0x3FFF) would still decode ~800 MB.
+    const limit = this.options.maxFramePixels ?? (DEFAULT_FACE_COUNTER.maxFramePixels as number);
+    const meta = await sharp(image, { failOn: 'error', limitInputPixels: false }).metadata();
+    const declared = (meta.width ?? 0) * (meta.height ?? 0);
+    if (declared > limit) throw new RangeError(`frame: the image declares ${meta.width}×${meta.height} = ${declared} pixels; at most ${limit} (analysis.vision.maxFramePixels)`);
+    const decoded = sharp(image, { failOn: 'error', limitInputPixels: limit }).removeAlpha().toColourspace('srgb');
     const { data: full, info } = await decoded.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected an RGB image, got ${info.channels} channels`);
     const { width, height } = info;

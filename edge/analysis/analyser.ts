@@ -11,6 +11,7 @@ import { TalkTracker, countTurns, overlapSeconds, type Segment, type SpeechSegme
 import { ch, codeInterval, rt, teachingMode, type StCode } from './st.js';
 import { VAD_SAMPLE_RATE, VAD_WINDOW } from '../../models/silero-vad.js';
 import type { DiagnosticCapture } from './diagnostic-capture.js';
+import { looksLikeJpeg } from './jpeg-stream.js';
 
 /** Where inputs (microphones, cameras) hand their data. Nothing handed here is kept. */
 export interface AnalysisSink {
@@ -87,7 +88,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   readonly #unloadable = new Set<'audio' | 'vision'>();
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
-  readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
+  readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, framesRejected: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
 
   constructor(o: AnalyserOptions) {
     super();
@@ -391,6 +392,14 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   submitFrame(source: string, jpeg: Uint8Array): void {
     if (!this.#wanted()) return;
+    // Every camera path ends here (MQTT, the serial module, ffmpeg): nothing the decoder would
+    // blow up on reaches the worker.
+    const bad = looksLikeJpeg(jpeg, this.#o.config.analysis.vision.maxFramePixels);
+    if (bad) {
+      this.#c.framesRejected++;
+      this.#o.log.warn({ source, problem: bad }, 'camera frame refused');
+      return;
+    }
     const v = this.#vision;
     if (this.#visionStarting || (v && v.busy > 0)) {
       // Analysis behind the camera: this frame is dropped, never queued.

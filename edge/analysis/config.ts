@@ -37,6 +37,13 @@ export const AnalysisSchema = Type.Object(
         screenThreshold: Type.Number({ minimum: 0, maximum: 0.95, default: 0.3, description: 'Mean score a candidate needs on the quick screening look (small, plain and mirrored) to get the second look.' }),
         verifyThreshold: Type.Number({ minimum: 0.3, maximum: 0.99, default: 0.7, description: 'Mean score a face needs over the second look\'s four views (centred at two crop sizes, each plain and mirrored).' }),
         threads: Type.Integer({ minimum: 1, maximum: 8, default: 1, description: 'Threads of the face detector. One leaves the other core to the API and broker.' }),
+        maxFramePixels: Type.Integer({
+          minimum: 307200,
+          maximum: 16777216,
+          default: 8294400,
+          description:
+            'Largest camera frame (width × height) decoded: 3840×2160, the largest classroom camera supported. A JPEG whose header declares more is refused before decoding (a small file can declare 16000×16000, about 800 MB decoded).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

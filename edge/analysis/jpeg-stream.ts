@@ -79,12 +79,51 @@ function scanStart(b: Buffer): number {
 
 const EOI = Buffer.from([0xff, 0xd9]);
 
-/** A quick check that bytes are one whole JPEG, before they are handed to the decoder. */
-export function looksLikeJpeg(b: Uint8Array): string | undefined {
+/**
+ * A quick check that bytes are one whole JPEG, before they are handed to the decoder. With
+ * `maxPixels`, the frame header must also declare at most that many pixels: a JPEG of a few
+ * kilobytes may declare 16000×16000, which a decoder would allocate (768 MB of RGB) before it
+ * notices that the data is missing.
+ */
+export function looksLikeJpeg(b: Uint8Array, maxPixels?: number): string | undefined {
   if (b.length < 4) return `${b.length} bytes is not an image`;
   if (b[0] !== 0xff || b[1] !== 0xd8) return `byte 0: expected FF D8 (JPEG start of image), found ${hex(b[0])} ${hex(b[1])}`;
   if (b[b.length - 2] !== 0xff || b[b.length - 1] !== 0xd9) return `byte ${b.length - 2}: expected FF D9 (JPEG end of image), found ${hex(b[b.length - 2])} ${hex(b[b.length - 1])}`;
+  if (maxPixels === undefined) return undefined;
+  const dims = jpegDimensions(b);
+  if (typeof dims === 'string') return dims;
+  if (dims.width === 0 || dims.height === 0) return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} pixels; expected a picture`;
+  if (dims.width * dims.height > maxPixels) return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} = ${dims.width * dims.height} pixels; at most ${maxPixels} (analysis.vision.maxFramePixels)`;
   return undefined;
+}
+
+/**
+ * Width and height from the first SOFn segment (ITU T.81 B.2.2), reading marker lengths only,
+ * or why there is none. `at` is the offset of the SOF marker.
+ */
+export function jpegDimensions(b: Uint8Array): { width: number; height: number; at: number } | string {
+  let i = 2;
+  while (i + 3 < b.length) {
+    if (b[i] !== 0xff) return `byte ${i}: expected a marker (FF), found ${hex(b[i])}`;
+    const m = b[i + 1]!;
+    if (m === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      i += 2; // markers without a length
+      continue;
+    }
+    if (m === 0xda || m === 0xd9) break;
+    const len = (b[i + 2]! << 8) | b[i + 3]!;
+    if (len < 2) return `byte ${i + 2}: segment length ${len}; expected at least 2`;
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      if (i + 8 >= b.length || len < 7) return `byte ${i}: the frame header (SOF) is cut short`;
+      return { height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]!, at: i };
+    }
+    i += 2 + len;
+  }
+  return `byte ${Math.min(i, b.length)}: no frame header (SOF) before the image data`;
 }
 
 const hex = (n: number | undefined): string => (n ?? 0).toString(16).toUpperCase().padStart(2, '0');

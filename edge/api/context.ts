@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Session } from '../store/repos/sessions.js';
+import type { UpgradeTarget } from './upgrade-guard.js';
+import type { SessionWatch } from './session-watch.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -47,5 +49,11 @@ export interface ApiContext {
   analysis: InteractionAnalyser;
   capture: DiagnosticCapture;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */
-  media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void } | undefined;
+  media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void } | undefined;
+}
+
+/** How a WebSocket route knows who connects, and keeps knowing while the socket is open. */
+export interface UpgradeAuth {
+  authenticate(req: IncomingMessage): Session | undefined;
+  sessions: SessionWatch;
 }

@@ -8,14 +8,16 @@ import type { Logger } from '../log.js';
 import type { ReadingRow } from '../store/repos/readings.js';
 import { rejectUpgrade, sameOrigin } from './upgrade-guard.js';
 import { componentStateEvent } from '../runtime/registry.js';
-
-/** A slow client that has this much unsent data gets no more readings until it catches up. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+import type { SessionWatch } from './session-watch.js';
 
 export interface LiveOptions {
   bus: TypedEmitter<LiveEvents>;
   log: Logger;
   authenticate(req: IncomingMessage): Session | undefined;
+  /** Re-checks each socket's session while it is open. */
+  sessions: SessionWatch;
+  /** http.webSocket.maxBufferedBytes: a client with more unsent data than this is disconnected. */
+  maxBufferedBytes: number;
   snapshot(): { components: ComponentStatus[]; latest: ReadingRow[]; alerts: LiveEvents['env.alert'][]; displays: LiveEvents['display.state'][]; lesson: LiveEvents['lesson.state']; capture: LiveEvents['analysis.capture'] };
 }
 
@@ -28,7 +30,8 @@ export class LiveHub {
   readonly #o: LiveOptions;
   readonly #clients = new Map<WebSocket, Session>();
   readonly #unsubscribe: (() => void)[] = [];
-  dropped = 0;
+  /** Clients disconnected because they stopped reading (more than maxBufferedBytes unsent). */
+  slowClosed = 0;
 
   constructor(o: LiveOptions) {
     this.#o = o;
@@ -48,8 +51,16 @@ export class LiveHub {
     if (!session) return reject(401, 'Unauthorized');
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#clients.set(ws, session);
-      ws.on('close', () => this.#clients.delete(ws));
-      ws.on('error', () => this.#clients.delete(ws));
+      const unwatch = this.#o.sessions.watch(session.id, (code, reason) => {
+        this.#clients.delete(ws);
+        ws.close(code, reason);
+      });
+      const gone = (): void => {
+        this.#clients.delete(ws);
+        unwatch();
+      };
+      ws.on('close', gone);
+      ws.on('error', gone);
       // The live channel is one-way; a client message is ignored rather than trusted.
       ws.on('message', () => undefined);
       const snap = this.#o.snapshot();
@@ -72,8 +83,14 @@ export class LiveHub {
   #send(ws: WebSocket, session: Session, frame: LiveFrame): void {
     if (!LIVE_EVENT_ROLES[frame.type].includes(session.role)) return;
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (frame.type === 'reading' && ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.dropped++;
+    // A client that stopped reading would hold every frame sent to it in this process' memory.
+    // Skipping frames would leave its view silently wrong; cut it off, and its reconnect gets the
+    // whole state. terminate(): a close frame would only queue behind what it does not read.
+    if (ws.bufferedAmount > this.#o.maxBufferedBytes) {
+      this.slowClosed++;
+      this.#clients.delete(ws);
+      this.#o.log.warn({ bufferedBytes: ws.bufferedAmount, limit: this.#o.maxBufferedBytes }, 'live client stopped reading; disconnected (http.webSocket.maxBufferedBytes)');
+      ws.terminate();
       return;
     }
     ws.send(JSON.stringify(frame));

@@ -23,6 +23,10 @@ import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 import { loadTlsPair } from '../security/tls.js';
+import { parseCookies } from './cookies.js';
+import { upgradeListener } from './upgrade-guard.js';
+import { SessionWatch } from './session-watch.js';
+import type { Role } from '../store/repos/users.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -44,15 +48,6 @@ export const apiRoutes: readonly RouteDef[] = [
 // A device behind the appliance that does not answer is a gateway timeout.
 const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, device_error: 504 };
 
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
 /** Static file mounts (the kiosk bundle) are added by later issues through this hook. */
 export type MountStatic = (app: express.Express) => void;
 
@@ -65,8 +60,11 @@ export class HttpServer extends BaseComponent {
   readonly #mounts: MountStatic[];
   #server: Server | undefined;
   #live: LiveHub | undefined;
+  #sessions: SessionWatch | undefined;
+  #unwatch: (() => void) | undefined;
   #requests = 0;
   #errors = 0;
+  readonly #upgrade = { upgradeErrors: 0 };
 
   constructor(o: { ctx: ApiContext; bus: TypedEmitter<LiveEvents>; mounts?: MountStatic[] }) {
     super();
@@ -80,14 +78,18 @@ export class HttpServer extends BaseComponent {
   }
 
   protected override counters(): Record<string, number> {
-    return { requests: this.#requests, errors: this.#errors, liveClients: this.#live?.clients ?? 0 };
+    return { requests: this.#requests, errors: this.#errors, upgradeErrors: this.#upgrade.upgradeErrors, liveClients: this.#live?.clients ?? 0, liveSlowClosed: this.#live?.slowClosed ?? 0, wsClosedForSession: this.#sessions?.closedForSession ?? 0 };
   }
 
   #session(req: IncomingMessage): Session | undefined {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
+    return this.#ctx.store.sessions.lookup(token, (role) => this.#idleMs(role));
+  }
+
+  #idleMs(role: Role): number {
     const { adminSessionIdleMinutes, teacherSessionIdleMinutes } = this.#ctx.config.auth;
-    return this.#ctx.store.sessions.lookup(token, (role) => (role === 'admin' ? adminSessionIdleMinutes : teacherSessionIdleMinutes) * 60_000);
+    return (role === 'admin' ? adminSessionIdleMinutes : teacherSessionIdleMinutes) * 60_000;
   }
 
   #app(): express.Express {
@@ -207,10 +209,16 @@ export class HttpServer extends BaseComponent {
     const tls = this.#ctx.config.http.tls;
     const pair = tls.enabled ? loadTlsPair(tls) : undefined;
     const server: Server = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, this.#app()) : createServer(this.#app());
+    const { sessionCheckSeconds, maxBufferedBytes } = this.#ctx.config.http.webSocket;
+    const sessions = new SessionWatch({ state: (id) => this.#ctx.store.sessions.state(id, (role) => this.#idleMs(role)), everyMs: sessionCheckSeconds * 1000 });
+    this.#unwatch = this.#ctx.store.sessions.onEnded(() => sessions.recheck());
+    this.#sessions = sessions;
     const live = new LiveHub({
       bus: this.#bus,
       log: this.#ctx.log,
       authenticate: (req) => this.#session(req),
+      sessions,
+      maxBufferedBytes,
       snapshot: () => ({
         components: this.#ctx.components(),
         latest: this.#ctx.store.readings.latest(),
@@ -220,13 +228,18 @@ export class HttpServer extends BaseComponent {
         capture: this.#ctx.capture.state(),
       }),
     });
-    server.on('upgrade', (req, socket, head) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
-      if (path === '/api/v1/live') live.handleUpgrade(req, socket, head);
-      else if (media) media.handleUpgrade(req, socket, head, (r) => this.#session(r));
-      else socket.destroy();
-    });
+    server.on(
+      'upgrade',
+      upgradeListener(
+        (path) => {
+          if (path === '/api/v1/live') return (req, socket, head) => live.handleUpgrade(req, socket, head);
+          const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
+          return media ? (req, socket, head, target) => media.handleUpgrade(req, socket, head, target, { authenticate: (r) => this.#session(r), sessions }) : undefined;
+        },
+        this.#ctx.log,
+        this.#upgrade,
+      ),
+    );
     this.#server = server;
     this.#live = live;
     const { port, host } = this.#ctx.config.http;
@@ -239,6 +252,8 @@ export class HttpServer extends BaseComponent {
     if (this.state === 'stopped') return;
     this.setState('stopping');
     this.#live?.close();
+    this.#unwatch?.();
+    this.#sessions?.close();
     const server = this.#server;
     this.#server = undefined;
     if (server) {

@@ -251,7 +251,7 @@ export class Broker extends BaseComponent {
         if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
         const max = this.#o.config.analysis.maxSnapshotBytes;
         if (payload.length > max) return this.#reject(id.deviceId, packet, `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
-        const bad = looksLikeJpeg(payload);
+        const bad = looksLikeJpeg(payload, this.#o.config.analysis.vision.maxFramePixels);
         if (bad) return this.#reject(id.deviceId, packet, `snapshot: ${bad}`, '/', cb);
         this.#c.accepted++;
         this.#o.onSnapshot?.(id.deviceId, payload);

@@ -6,6 +6,7 @@ import { HealthSchema } from '../health/config.js';
 import { SyncSchema } from '../sync/config.js';
 import { AnalysisSchema } from '../analysis/config.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
+import { WebSocketSchema } from '../api/websocket-config.js';
 
 /**
  * The one configuration schema. Defaults live here and nowhere else: the loader fills them in,
@@ -64,6 +65,7 @@ export const HttpSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    webSocket: WebSocketSchema,
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,3 +1,4 @@
+import { csvDocument } from '../security/csv.js';
 import type { HealthService, StudentDay } from './service.js';
 import { SYMPTOMS, type Symptom } from './symptoms.js';
 
@@ -55,16 +56,10 @@ export function dailyReport(svc: HealthService, classId: string, day: string): D
   };
 }
 
-const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 export function reportCsv(r: DailyReport): string {
-  const lines = [['class_id', 'day', 'student_no', 'name', 'status', 'temperature_c', 'symptoms', 'absence_reason']];
-  for (const s of r.students) lines.push([r.classId, r.day, s.studentNo, s.name, s.status, s.tempC === null ? '' : String(s.tempC), s.symptoms.join(' '), s.absence ?? '']);
-  // A BOM so that Excel on a school PC opens the Chinese names correctly.
-  return `\uFEFF${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  const lines: (string | number | null)[][] = [['class_id', 'day', 'student_no', 'name', 'status', 'temperature_c', 'symptoms', 'absence_reason']];
+  for (const s of r.students) lines.push([r.classId, r.day, s.studentNo, s.name, s.status, s.tempC, s.symptoms.join(' '), s.absence]);
+  return csvDocument(lines);
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -12,7 +12,8 @@ import { ClassroomCamera } from './camera.js';
 import { HostConnection, partnerSigningText } from './partner-link.js';
 import { loadMediasoup, preparingDetail, workerReadiness, type WorkerReadiness } from './worker-bin.js';
 import { ClassEdgeError, ConflictError, NotFoundError, NotReadyError, errorMessage } from '../errors.js';
-import type { Session } from '../store/repos/sessions.js';
+import type { UpgradeTarget } from '../api/upgrade-guard.js';
+import type { UpgradeAuth } from '../api/context.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
 import { signText, verifyText } from '../../cloud-sync/protocol.js';
 
@@ -86,6 +87,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
       producers: r?.producers.size ?? 0,
       consumers,
       ...this.#counters,
+      ...(this.#hub?.counters ?? { guestsRefused: 0, notAdmitted: 0, idleClosed: 0 }),
     };
   }
 
@@ -239,9 +241,21 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   /** The HTTP server hands `/api/v1/media` upgrades here. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authenticate: (req: IncomingMessage) => Session | undefined): void {
-    this.#hub ??= new MediaHub({ log: this.#ctx.log, authenticate, handler: this });
-    this.#hub.handleUpgrade(req, socket, head);
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void {
+    const c = this.#c;
+    this.#hub ??= new MediaHub({
+      log: this.#ctx.log,
+      auth,
+      handler: this,
+      limits: {
+        admitMs: c.guestAdmitSeconds * 1000,
+        maxGuests: c.maxGuestSockets,
+        maxGuestsPerAddress: c.maxGuestSocketsPerAddress,
+        maxPerCode: () => c.maxViewers,
+        idleMs: c.idleTimeoutSeconds * 1000,
+      },
+    });
+    this.#hub.handleUpgrade(req, socket, head, target);
   }
 
   joinCodeValid(code: string): boolean {

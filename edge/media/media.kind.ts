@@ -24,7 +24,26 @@ export const MediaSchema = Type.Object(
       default: 300,
       description: 'Viewers beyond this many on one router are served from a router on another worker (the room is piped there).',
     }),
-    maxViewers: Type.Integer({ minimum: 0, maximum: 1000, default: 60, description: 'Viewers (join code) per lesson.' }),
+    maxViewers: Type.Integer({ minimum: 0, maximum: 1000, default: 60, description: 'Viewers (join code) per lesson; also the most sockets one join code may hold open at once.' }),
+    guestAdmitSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      default: 10,
+      description: 'A viewer socket (join code) must room.join, a partner socket must prove itself with partner.hello, within this long, or it is closed (code 4408).',
+    }),
+    maxGuestSockets: Type.Integer({ minimum: 1, maximum: 2000, default: 80, description: 'Viewer and partner sockets (no login) open at once; more are refused with 503.' }),
+    maxGuestSocketsPerAddress: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 20,
+      description: 'Viewer and partner sockets from one address at once (a remote site behind one NAT counts once per device).',
+    }),
+    idleTimeoutSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 60,
+      description: 'A media socket that sends nothing and answers no WebSocket ping for this long is dropped (browsers answer pings by themselves).',
+    }),
     iceDisconnectGraceMs: Type.Integer({
       minimum: 0,
       maximum: 120000,

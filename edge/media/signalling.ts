@@ -14,12 +14,30 @@ import {
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import { ClassEdgeError } from '../errors.js';
-import { rejectUpgrade, sameOrigin } from '../api/upgrade-guard.js';
+import { rejectUpgrade, sameOrigin, type UpgradeTarget } from '../api/upgrade-guard.js';
+import type { UpgradeAuth } from '../api/context.js';
 
 /** Signalling messages are small: SDP-sized JSON at most. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Wrong join codes tolerated per address per minute: an 8-character code cannot be guessed. */
 const MAX_BAD_CODES_PER_MINUTE = 10;
+/** Close code for a guest (viewer or partner) that did not join or prove itself in time. */
+export const NOT_ADMITTED_CLOSE_CODE = 4408;
+/** Close code for a socket that answered nothing, not even a ping, for the idle timeout. */
+export const IDLE_CLOSE_CODE = 4000;
+
+/** Bounds on sockets that come without a login (media component settings). */
+export interface MediaSocketLimits {
+  /** A viewer must room.join, a partner must partner.hello, within this long. */
+  admitMs: number;
+  /** Viewer and partner sockets at once, all addresses together. */
+  maxGuests: number;
+  maxGuestsPerAddress: number;
+  /** Sockets admitted with one join code (the lesson's viewer slots). */
+  maxPerCode: () => number;
+  /** A socket that sends nothing and answers no ping this long is dropped. */
+  idleMs: number;
+}
 
 /** One signalling connection: a teacher's panel, a viewer's browser, or a partner appliance. */
 export class MediaConnection {
@@ -32,6 +50,8 @@ export class MediaConnection {
   participantId: string | undefined;
   /** A viewer's join code as presented at upgrade: it admits to that lesson only. */
   admittedCode: string | undefined;
+  /** When a message or a pong last came (for the idle timeout). */
+  lastHeard = Date.now();
   #ws: WebSocket;
   #onClose: (() => void)[] = [];
 
@@ -65,6 +85,15 @@ export class MediaConnection {
   close(code = 1000, reason = ''): void {
     this.#ws.close(code, reason);
   }
+
+  ping(): void {
+    if (this.open) this.#ws.ping();
+  }
+
+  /** Drop the socket without a closing handshake (the peer does not answer). */
+  terminate(): void {
+    this.#ws.terminate();
+  }
 }
 
 /** What the media service answers; `conn` tells who asks (role checked before this is called). */
@@ -77,8 +106,9 @@ export interface MediaHandler {
 
 export interface MediaHubOptions {
   log: Logger;
-  authenticate(req: IncomingMessage): Session | undefined;
+  auth: UpgradeAuth;
   handler: MediaHandler;
+  limits: MediaSocketLimits;
 }
 
 /**
@@ -93,22 +123,61 @@ export class MediaHub {
   readonly #validators = new Map<string, ValidateFunction>();
   readonly #badCodes = new Map<string, number[]>();
   readonly connections = new Set<MediaConnection>();
+  readonly #heartbeat: NodeJS.Timeout;
+  counters = { guestsRefused: 0, notAdmitted: 0, idleClosed: 0 };
 
   constructor(o: MediaHubOptions) {
     this.#o = o;
     const ajv = new Ajv({ allErrors: true, strict: false });
     for (const [m, schema] of Object.entries(MediaRequestSchemas)) this.#validators.set(m, ajv.compile(schema));
+    // Browsers and ws answer pings by themselves; a peer that vanished or never reads does not.
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(1000, Math.floor(o.limits.idleMs / 3)));
+    this.#heartbeat.unref();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, text: string): void => rejectUpgrade(socket, status, text);
+  #beat(): void {
+    const now = Date.now();
+    for (const c of this.connections) {
+      if (now - c.lastHeard > this.#o.limits.idleMs) {
+        this.counters.idleClosed++;
+        c.terminate();
+      } else {
+        c.ping();
+      }
+    }
+  }
+
+  /** Why one more viewer or partner socket from `addr` (with `code`) is refused, or undefined. */
+  #guestRefusal(addr: string, code: string | undefined): string | undefined {
+    const l = this.#o.limits;
+    let guests = 0;
+    let fromAddr = 0;
+    let withCode = 0;
+    for (const c of this.connections) {
+      if (c.role === 'teacher') continue;
+      guests++;
+      if (c.remoteAddress === addr) fromAddr++;
+      if (code !== undefined && c.admittedCode === code) withCode++;
+    }
+    if (guests >= l.maxGuests) return `${guests} viewer and partner sockets are open, at most ${l.maxGuests} (maxGuestSockets)`;
+    if (fromAddr >= l.maxGuestsPerAddress) return `${fromAddr} viewer and partner sockets from ${addr}, at most ${l.maxGuestsPerAddress} (maxGuestSocketsPerAddress)`;
+    if (code !== undefined && withCode >= l.maxPerCode()) return `${withCode} sockets hold this join code, at most ${l.maxPerCode()} (maxViewers)`;
+    return undefined;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void {
+    const reject = (status: number, text: string, why?: string): void => rejectUpgrade(socket, status, text, why);
     if (!sameOrigin(req)) return reject(403, 'Forbidden');
-    const url = new URL(req.url ?? '/', 'http://x');
     const addr = req.socket.remoteAddress ?? '?';
     let role: MediaRole;
     let session: Session | undefined;
-    const code = url.searchParams.get('code');
-    if (url.searchParams.get('partner') === '1') {
+    const code = target.query.get('code');
+    if (target.query.get('partner') === '1') {
+      const refused = this.#guestRefusal(addr, undefined);
+      if (refused) {
+        this.counters.guestsRefused++;
+        return reject(503, 'Service Unavailable', refused);
+      }
       role = 'partner';
     } else if (code !== null) {
       const now = Date.now();
@@ -120,9 +189,14 @@ export class MediaHub {
         this.#badCodes.set(addr, recent);
         return reject(404, 'Not Found');
       }
+      const refused = this.#guestRefusal(addr, code.toUpperCase());
+      if (refused) {
+        this.counters.guestsRefused++;
+        return reject(503, 'Service Unavailable', refused);
+      }
       role = 'viewer';
     } else {
-      session = this.#o.authenticate(req);
+      session = this.#o.auth.authenticate(req);
       if (!session) return reject(401, 'Unauthorized');
       role = 'teacher';
     }
@@ -134,15 +208,31 @@ export class MediaHub {
     const conn = new MediaConnection(ws, role, session, addr);
     conn.admittedCode = admittedCode;
     this.connections.add(conn);
+    // A teacher's powers last as long as the login session, not as long as the socket.
+    const unwatch = session ? this.#o.auth.sessions.watch(session.id, (code, reason) => conn.close(code, reason)) : () => undefined;
+    // A guest holds a socket only to join: one that does not join (or prove itself) in time goes.
+    const admit =
+      role === 'teacher'
+        ? undefined
+        : setTimeout(() => {
+            if (conn.participantId !== undefined) return;
+            this.counters.notAdmitted++;
+            conn.close(NOT_ADMITTED_CLOSE_CODE, role === 'viewer' ? 'not joined in time (room.join)' : 'no partner.hello in time');
+          }, this.#o.limits.admitMs);
+    admit?.unref();
     conn.onClose(() => {
+      clearTimeout(admit);
+      unwatch();
       this.connections.delete(conn);
       this.#o.handler.disconnected(conn);
     });
     ws.on('error', () => undefined);
+    ws.on('pong', () => (conn.lastHeard = Date.now()));
     // Requests are answered in order of arrival, one at a time per connection: a client's
     // `consume` must not overtake its own `transport.connect`.
     let queue = Promise.resolve();
     ws.on('message', (raw: RawData) => {
+      conn.lastHeard = Date.now();
       queue = queue.then(() => this.#onMessage(conn, raw));
     });
     conn.send({ type: 'media.hello', data: { challenge: conn.challenge } });
@@ -186,6 +276,7 @@ export class MediaHub {
   }
 
   close(): void {
+    clearInterval(this.#heartbeat);
     for (const c of this.connections) c.close(1001, 'appliance stopping');
     this.connections.clear();
     this.#wss.close();

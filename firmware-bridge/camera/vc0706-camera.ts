@@ -109,7 +109,7 @@ export class Vc0706Camera extends BaseComponent {
         // Always let the module capture again, whatever went wrong with this frame.
         await this.#transact(resume(), CMD.fbufCtrl).catch(() => undefined);
       }
-      const bad = looksLikeJpeg(jpeg);
+      const bad = looksLikeJpeg(jpeg, this.ctx.config.analysis.vision.maxFramePixels);
       if (bad) throw new Error(`the frame is not a JPEG: ${bad}`);
       this.#c.pictures++;
       if (this.state !== 'running') this.setState('running');

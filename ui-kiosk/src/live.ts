@@ -68,11 +68,12 @@ export class LiveClient {
       this.#update({ connected: true });
     };
     ws.onmessage = (ev) => this.#handle(JSON.parse(String(ev.data)) as LiveFrame);
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       this.#update({ connected: false });
       if (this.#closed) return;
-      // A refused upgrade never opens: the session may have ended. Ask, then keep retrying.
-      if (!opened) void this.#checkSession();
+      // A refused upgrade never opens, and 4401 is the appliance closing a socket whose session
+      // ended: either way the session may be over. Ask, then keep retrying.
+      if (!opened || ev.code === 4401) void this.#checkSession();
       this.#timer = window.setTimeout(() => this.#connect(), this.#retryMs);
       this.#retryMs = Math.min(this.#retryMs * 2, 5000);
     };

@@ -24,8 +24,12 @@ interface Row {
 }
 
 /** Login sessions. Only the SHA-256 of the bearer token is stored, so a copied database opens no session. */
+/** Why a session is no longer usable, for the close reason of its open WebSockets. */
+export type SessionState = 'live' | 'ended' | 'expired' | 'disabled';
+
 export class SessionsRepo {
   readonly #db: Db;
+  readonly #onEnded = new Set<() => void>();
   constructor(db: Db) {
     this.#db = db;
   }
@@ -63,9 +67,42 @@ export class SessionsRepo {
 
   end(token: string, now = Date.now()): void {
     this.#db.prepare('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(now, sha256Hex(token));
+    this.#ended();
   }
 
   endAllFor(userId: number, now = Date.now()): void {
     this.#db.prepare('UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL').run(now, userId);
+    this.#ended();
+  }
+
+  /**
+   * Whether the session with this id (the stored hash, `Session.id`) may still be used. Unlike
+   * lookup it does not refresh the idle timer: an open WebSocket is not a person at the panel.
+   */
+  state(id: string, idleMsFor: (role: Role) => number, now = Date.now()): SessionState {
+    const r = this.#db
+      .prepare<[string], { ended_at: number | null; last_seen_at: number; role: Role; disabled: number }>(
+        'SELECT s.ended_at, s.last_seen_at, u.role, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?',
+      )
+      .get(id);
+    if (!r || r.ended_at !== null) return 'ended';
+    if (r.disabled === 1) return 'disabled';
+    return now - r.last_seen_at > idleMsFor(r.role) ? 'expired' : 'live';
+  }
+
+  /** Called after sessions were ended (logout, new secret), so open WebSockets are re-checked at once. */
+  onEnded(listener: () => void): () => void {
+    this.#onEnded.add(listener);
+    return () => this.#onEnded.delete(listener);
+  }
+
+  #ended(): void {
+    for (const f of this.#onEnded) {
+      try {
+        f();
+      } catch {
+        // A listener's failure must not undo or fail the logout that already happened.
+      }
+    }
   }
 }
