@@ -1,6 +1,7 @@
 import { createServer, type Server, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { listen } from '../runtime/listen.js';
@@ -23,6 +24,7 @@ import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 import { loadTlsPair } from '../security/tls.js';
+import { plainHost } from '../security/listeners.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -64,6 +66,8 @@ export class HttpServer extends BaseComponent {
   readonly #bus: TypedEmitter<LiveEvents>;
   readonly #mounts: MountStatic[];
   #server: Server | undefined;
+  /** The HTTPS listener when http.tls is on (the LAN's); #server is then plain HTTP on loopback. */
+  #tlsServer: Server | undefined;
   #live: LiveHub | undefined;
   #requests = 0;
   #errors = 0;
@@ -75,8 +79,14 @@ export class HttpServer extends BaseComponent {
     this.#mounts = o.mounts ?? [];
   }
 
+  /** The plain HTTP listener's port (loopback only once http.tls is on). */
   get port(): number {
     return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The HTTPS listener's port; 0 when http.tls is off. */
+  get tlsPort(): number {
+    return (this.#tlsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   protected override counters(): Record<string, number> {
@@ -202,11 +212,15 @@ export class HttpServer extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
-    // HTTPS when http.tls is on: the same app and upgrade handling, only the socket is TLS (so
-    // req.secure is true and the session cookie gets Secure). A bad pair fails here, naming the file.
-    const tls = this.#ctx.config.http.tls;
-    const pair = tls.enabled ? loadTlsPair(tls) : undefined;
-    const server: Server = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, this.#app()) : createServer(this.#app());
+    // With http.tls on, HTTPS serves the LAN on http.tls.port and plain HTTP binds loopback (the
+    // panel's own browser, local probes) unless http.plaintextLan. Both serve the same app and
+    // upgrades; over TLS req.secure is true and the session cookie gets Secure. A bad pair fails
+    // here, naming the file.
+    const cfg = this.#ctx.config.http;
+    const pair = cfg.tls.enabled ? loadTlsPair(cfg.tls) : undefined;
+    const app = this.#app();
+    const server: Server = createServer(app);
+    const tlsServer: Server | undefined = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, app) : undefined;
     const live = new LiveHub({
       bus: this.#bus,
       log: this.#ctx.log,
@@ -220,31 +234,45 @@ export class HttpServer extends BaseComponent {
         capture: this.#ctx.capture.state(),
       }),
     });
-    server.on('upgrade', (req, socket, head) => {
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
       if (path === '/api/v1/live') live.handleUpgrade(req, socket, head);
       else if (media) media.handleUpgrade(req, socket, head, (r) => this.#session(r));
       else socket.destroy();
-    });
+    };
+    server.on('upgrade', onUpgrade);
+    tlsServer?.on('upgrade', onUpgrade);
     this.#server = server;
+    this.#tlsServer = tlsServer;
     this.#live = live;
-    const { port, host } = this.#ctx.config.http;
-    await listen(server, port, host);
+    if (tlsServer) await listen(tlsServer, cfg.tls.port, cfg.host);
+    await listen(server, cfg.port, plainHost(cfg));
     this.setState('running');
-    this.#ctx.log.info({ port: this.port, tls: pair ? { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } : false }, pair ? 'HTTPS server listening' : 'HTTP server listening');
+    const plain = { host: plainHost(cfg), port: this.port };
+    if (pair) {
+      this.#ctx.log.info(
+        { listener: 'https', host: cfg.host, port: this.tlsPort, plain, tls: { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } },
+        'HTTPS server listening (plain HTTP on loopback only unless http.plaintextLan)',
+      );
+    } else {
+      this.#ctx.log.info({ listener: 'http', ...plain, tls: false }, 'HTTP server listening');
+    }
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopping');
     this.#live?.close();
-    const server = this.#server;
+    const servers = [this.#server, this.#tlsServer].filter((x): x is Server => x !== undefined);
     this.#server = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    this.#tlsServer = undefined;
+    await Promise.all(
+      servers.map(async (server) => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
     this.setState('stopped');
   }
 }

@@ -68,20 +68,25 @@ export function certInfo(certFile: string): CertInfo {
  * The configured certificate and key, read and checked against each other, so that a wrong file
  * stops the start with its name rather than failing every browser's handshake later.
  */
-export function loadTlsPair(tls: TlsConfig): { cert: Buffer; key: Buffer; info: CertInfo } {
-  if (!tls.certFile) throw new TlsError('http.tls.enabled is true but http.tls.certFile is not set (classedge tls generate --enable makes one)');
-  if (!tls.keyFile) throw new TlsError('http.tls.enabled is true but http.tls.keyFile is not set (classedge tls generate --enable makes one)');
-  const cert = readPem(tls.certFile, 'http.tls.certFile');
-  const key = readPem(tls.keyFile, 'http.tls.keyFile');
-  const x509 = parseCert(cert, tls.certFile, 'http.tls.certFile');
+export function loadTlsPair(
+  tls: { certFile?: string | undefined; keyFile?: string | undefined },
+  fields: { certField: string; keyField: string } = { certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' },
+): { cert: Buffer; key: Buffer; info: CertInfo } {
+  const { certField, keyField } = fields;
+  const enabled = `${certField.split('.')[0] ?? 'http'}.tls.enabled`;
+  if (!tls.certFile) throw new TlsError(`${enabled} is true but ${certField} is not set (classedge tls generate --enable makes one)`);
+  if (!tls.keyFile) throw new TlsError(`${enabled} is true but ${keyField} is not set (classedge tls generate --enable makes one)`);
+  const cert = readPem(tls.certFile, certField);
+  const key = readPem(tls.keyFile, keyField);
+  const x509 = parseCert(cert, tls.certFile, certField);
   let keyObject: KeyObject;
   try {
     keyObject = createPrivateKey(key);
   } catch (err) {
-    throw new TlsError(`http.tls.keyFile ${tls.keyFile}: not a PEM private key (${errorMessage(err)})`);
+    throw new TlsError(`${keyField} ${tls.keyFile}: not a PEM private key (${errorMessage(err)})`);
   }
   if (!x509.checkPrivateKey(keyObject)) {
-    throw new TlsError(`http.tls.keyFile ${tls.keyFile} is not the private key of the certificate in http.tls.certFile ${tls.certFile}`);
+    throw new TlsError(`${keyField} ${tls.keyFile} is not the private key of the certificate in ${certField} ${tls.certFile}`);
   }
   return { cert, key, info: info(x509, tls.certFile) };
 }
