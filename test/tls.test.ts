@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request, type RequestOptions } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { WebSocket } from 'ws';
@@ -92,13 +92,17 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     assert.equal(health.body.status, 'ok');
     // Without the generated certificate as CA, node refuses the self-signed server: TLS is real.
     await assert.rejects(httpsJson(`${t.httpUrl}/api/v1/health`), /self-signed certificate/);
-    // The port speaks TLS only: a plain HTTP request gets no HTTP answer.
+    // The TLS port speaks TLS only: a plain HTTP request gets no HTTP answer.
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const req = httpGet(`http://127.0.0.1:${t.appliance.http.port}/api/v1/health`, (res) => resolve(res.statusCode));
+        const req = httpGet(`http://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/health`, (res) => resolve(res.statusCode));
         req.on('error', reject);
       }),
     );
+    // The plain port stays for the panel's own browser, on loopback only.
+    const plain = await fetch(`http://127.0.0.1:${t.appliance.http.port}/api/v1/health`);
+    assert.equal(plain.status, 200);
+    assert.notEqual(t.appliance.http.port, t.appliance.http.tlsPort);
 
     await seedAccounts(t);
     const login = await httpsJson(`${t.httpUrl}/api/v1/session/admin`, { ca, method: 'POST', body: { username: ADMIN.username, password: ADMIN.password } });
@@ -113,7 +117,7 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     assert.equal(me.body.user.role, 'admin', 'the Secure cookie is the session over HTTPS');
 
     const frames: { type: string; data: any }[] = [];
-    const ws = new WebSocket(`wss://127.0.0.1:${t.appliance.http.port}/api/v1/live`, { ca, headers: { cookie, origin: t.httpUrl } });
+    const ws = new WebSocket(`wss://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/live`, { ca, headers: { cookie, origin: t.httpUrl } });
     ws.on('message', (m) => frames.push(JSON.parse(m.toString())));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -125,7 +129,7 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     // A wss client that does not trust the certificate is refused in the handshake.
     await assert.rejects(
       new Promise<void>((resolve, reject) => {
-        const w = new WebSocket(`wss://127.0.0.1:${t.appliance.http.port}/api/v1/live`, { headers: { cookie } });
+        const w = new WebSocket(`wss://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/live`, { headers: { cookie } });
         w.once('open', () => resolve());
         w.once('error', reject);
       }),
@@ -151,7 +155,7 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     const doctor = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json']);
     const checks = JSON.parse(doctor.out).checks as { name: string; status: string; detail: string }[];
     assert.equal(checks.find((c) => c.name === 'tls')?.status, 'ok');
-    assert.equal(checks.find((c) => c.name === 'api')?.status, 'ok', `the doctor reaches the running appliance over HTTPS: ${JSON.stringify(checks.find((c) => c.name === 'api'))}`);
+    assert.equal(checks.find((c) => c.name === 'api')?.status, 'ok', `the doctor reaches the running appliance on its loopback plain port: ${JSON.stringify(checks.find((c) => c.name === 'api'))}`);
   } finally {
     await t.stop();
     certs.cleanup();
@@ -188,32 +192,68 @@ test('a wrong certificate/key pair or a missing file stops classedge start with 
   }
 });
 
-test('provision --tls makes the certificate and switches http.tls on; a second run keeps the same certificate', async () => {
+test('provision makes the certificate by default and switches http.tls and mqtt.tls on; a second run (--tls, kept for scripts) keeps the same certificate', async () => {
   const dir = tempDir('classedge-tls-provision-');
   try {
     const data = join(dir.path, 'data');
     const config = join(dir.path, 'config.yaml');
     // No district here: provisioning stops at enrolment (exit 1), after the TLS step it is about.
-    const once = async () => {
-      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-101', '--tls', '--tls-host', 'room-101.lan', '--config', config, '--data-dir', data, '--json']);
+    const once = async (...flags: string[]) => {
+      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-101', ...flags, '--tls-host', 'room-101.lan', '--config', config, '--data-dir', data, '--json']);
       assert.equal(r.code, 1, r.err);
       const res = JSON.parse(r.out) as ProvisionResult;
       return { res, step: res.steps.find((s) => s.step === 'tls') };
     };
     const first = await once();
     assert.equal(first.step?.status, 'done', JSON.stringify(first.res.steps));
-    assert.match(first.step?.detail ?? '', /self-signed certificate made .*http\.tls switched on/);
-    const written = parse(readFileSync(config, 'utf8')) as { http: { tls: { enabled: boolean; certFile: string; keyFile: string } } };
+    assert.match(first.step?.detail ?? '', /self-signed certificate made .*http\.tls and mqtt\.tls switched on \(HTTPS on port 8443, MQTT over TLS on port 8883; plain HTTP and MQTT on 127\.0\.0\.1 only\)/);
+    const written = parse(readFileSync(config, 'utf8')) as { http: { tls: { enabled: boolean; certFile: string; keyFile: string } }; mqtt: { tls: { enabled: boolean } } };
     assert.deepEqual(written.http.tls, { enabled: true, certFile: join(data, 'tls', 'cert.pem'), keyFile: join(data, 'tls', 'key.pem') });
+    assert.deepEqual(written.mqtt.tls, { enabled: true }, 'the broker serves the same pair');
     const fp = new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256;
-    assert.ok(first.step?.detail.includes(fp));
+    assert.ok(first.step?.detail.includes(fp), 'the fingerprint is printed');
     assert.match(new X509Certificate(readFileSync(written.http.tls.certFile)).subjectAltName ?? '', /DNS:room-101\.lan/);
-    assert.equal(first.res.doctor.find((c) => c.name === 'tls')?.status, 'ok');
+    const tlsDoctor = first.res.doctor.find((c) => c.name === 'tls');
+    assert.equal(tlsDoctor?.status, 'ok');
+    assert.ok(tlsDoctor?.detail.includes(fp), 'the doctor shows the fingerprint to pin');
+    assert.equal(first.res.doctor.find((c) => c.name === 'plaintext')?.status, 'ok', 'nothing plain off loopback');
+
+    const second = await once('--tls');
+    assert.equal(second.step?.status, 'skipped');
+    assert.match(second.step?.detail ?? '', /certificate kept .*http\.tls and mqtt\.tls already on/);
+    assert.equal(new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256, fp);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('provision --no-tls (TLS ends elsewhere) makes no certificate, records plaintextLan for HTTP and MQTT, and the doctor warns; a later run keeps the choice', async () => {
+  const dir = tempDir('classedge-tls-optout-');
+  try {
+    const data = join(dir.path, 'data');
+    const config = join(dir.path, 'config.yaml');
+    const once = async (...flags: string[]) => {
+      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-102', ...flags, '--config', config, '--data-dir', data, '--json']);
+      assert.equal(r.code, 1, r.err);
+      const res = JSON.parse(r.out) as ProvisionResult;
+      return { res, step: res.steps.find((s) => s.step === 'tls') };
+    };
+    const first = await once('--no-tls');
+    assert.equal(first.step?.status, 'warn');
+    assert.match(first.step?.detail ?? '', /no TLS \(--no-tls\): plain text on the LAN recorded as http\.plaintextLan and mqtt\.plaintextLan/);
+    const written = parse(readFileSync(config, 'utf8')) as { http: { plaintextLan: boolean; tls?: unknown }; mqtt: { plaintextLan: boolean; tls?: unknown } };
+    assert.equal(written.http.plaintextLan, true);
+    assert.equal(written.mqtt.plaintextLan, true);
+    assert.equal(written.http.tls, undefined);
+    assert.equal(existsSync(join(data, 'tls', 'cert.pem')), false, 'no certificate made');
+    const plaintext = first.res.doctor.find((c) => c.name === 'plaintext');
+    assert.equal(plaintext?.status, 'warn');
+    assert.match(plaintext?.detail ?? '', /HTTP 0\.0\.0\.0:\d+ \(http\.plaintextLan is true\), MQTT 0\.0\.0\.0:\d+ \(mqtt\.plaintextLan is true\)/);
 
     const second = await once();
     assert.equal(second.step?.status, 'skipped');
-    assert.match(second.step?.detail ?? '', /certificate kept .*http\.tls already on/);
-    assert.equal(new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256, fp);
+    assert.match(second.step?.detail ?? '', /plain text on the LAN was chosen/);
+    assert.equal(existsSync(join(data, 'tls', 'cert.pem')), false, 'the recorded choice holds');
   } finally {
     dir.cleanup();
   }
