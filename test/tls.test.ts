@@ -115,6 +115,11 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     const me = await httpsJson(`${t.httpUrl}/api/v1/session`, { ca, headers: { cookie } });
     assert.equal(me.status, 200);
     assert.equal(me.body.user.role, 'admin', 'the Secure cookie is the session over HTTPS');
+    // The admin console's status page shows the fingerprint to pin and where plain text is served.
+    const status = await httpsJson(`${t.httpUrl}/api/v1/status`, { ca, headers: { cookie } });
+    assert.equal(status.status, 200);
+    assert.equal(status.body.tls.fingerprint256, new X509Certificate(ca).fingerprint256);
+    assert.deepEqual(status.body.tls.listeners.filter((l: { tls: boolean }) => !l.tls).map((l: { host: string }) => l.host), ['127.0.0.1', '127.0.0.1']);
 
     const frames: { type: string; data: any }[] = [];
     const ws = new WebSocket(`wss://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/live`, { ca, headers: { cookie, origin: t.httpUrl } });
