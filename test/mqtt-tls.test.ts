@@ -159,4 +159,10 @@ test('listener layout: TLS on moves plain HTTP and MQTT to loopback; plaintextLa
   assert.equal(parseConfig('', 'env', { mqttsPort: 9883 }).mqtt.tls.port, 9883);
   assert.throws(() => parseConfig('', 'env', { mqttsPort: 'x' }), (err: ConfigError) => err.issues.some((i) => i.path === '/mqtt/tls/port' && /CLASSEDGE_MQTTS_PORT/.test(i.expected)));
   assert.throws(() => cfg('mqtt: { tls: { enabled: true, certfile: /c } }\n'), (err: ConfigError) => err.issues.some((i) => i.path === '/mqtt/tls/certfile'));
+  // Two listeners on one port are refused at load, naming both settings.
+  assert.throws(
+    () => cfg('http: { tls: { enabled: true, port: 1883, certFile: /c, keyFile: /k } }\n'),
+    (err: ConfigError) => err.issues.some((i) => i.path === '/http/tls/port' && i.expected === 'a port not used by /mqtt/port'),
+  );
+  assert.doesNotThrow(() => cfg('http: { port: 0, tls: { enabled: true, port: 0, certFile: /c, keyFile: /k } }\n'), 'port 0 (chosen at start) may repeat');
 });

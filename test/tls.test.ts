@@ -192,6 +192,13 @@ test('a wrong certificate/key pair or a missing file stops classedge start with 
     const unset = await start('{ enabled: true }');
     assert.equal(unset.code, 1);
     assert.match(`${unset.out}${unset.err}`, /http\.tls\.enabled is true but http\.tls\.certFile is not set/);
+
+    // MQTT over TLS with no certificate anywhere: the start stops, naming both places it looked.
+    const config = join(dir.path, 'config-mqtt.yaml');
+    writeFileSync(config, `dataDir: ${JSON.stringify(join(dir.path, 'data'))}\nhttp: { host: 127.0.0.1, port: ${await freePort()} }\nmqtt: { host: 127.0.0.1, port: ${await freePort()}, tls: { enabled: true, port: ${await freePort()} } }\n`);
+    const noMqttCert = await run(process.execPath, [CLI, 'start', '--config', config, '--log-level', 'warn']);
+    assert.equal(noMqttCert.code, 1);
+    assert.match(`${noMqttCert.out}${noMqttCert.err}`, /mqtt\.tls\.enabled is true but neither mqtt\.tls\.certFile nor http\.tls\.certFile is set/);
   } finally {
     dir.cleanup();
   }

@@ -66,6 +66,7 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
   }
   if (issues.length > 0) throw new ConfigError(source, dedupe(issues));
   checkUniqueComponentNames(data as Config, source);
+  checkDistinctPorts(data as Config, source);
   return data as Config;
 }
 
@@ -190,6 +191,22 @@ function checkUniqueComponentNames(config: Config, source: string): void {
     const first = seen.get(c.name);
     if (first !== undefined) issues.push({ path: `/components/${i}/name`, expected: `a name not used by /components/${first}`, value: c.name });
     else seen.set(c.name, i);
+  });
+  if (issues.length > 0) throw new ConfigError(source, issues);
+}
+
+/**
+ * The listeners' ports must differ (0, a free port chosen at start, excepted): a TLS port equal to
+ * a plain one would fail only at start, with a bare EADDRINUSE.
+ */
+function checkDistinctPorts(config: Config, source: string): void {
+  const ports: [string, number][] = [['/http/port', config.http.port], ['/mqtt/port', config.mqtt.port]];
+  if (config.http.tls.enabled) ports.push(['/http/tls/port', config.http.tls.port]);
+  if (config.mqtt.tls.enabled) ports.push(['/mqtt/tls/port', config.mqtt.tls.port]);
+  const issues: ValidationIssue[] = [];
+  ports.forEach(([path, port], i) => {
+    const first = ports.findIndex(([, p]) => p === port);
+    if (port !== 0 && first < i) issues.push({ path, expected: `a port not used by ${ports[first]?.[0] ?? ''}`, value: port });
   });
   if (issues.length > 0) throw new ConfigError(source, issues);
 }
