@@ -5,6 +5,7 @@ import { get as httpGet } from 'node:http';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { parse } from 'yaml';
 import { WebSocket } from 'ws';
 import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
@@ -56,6 +57,11 @@ test('tls generate: a self-signed pair with the key at mode 0600 and its SHA-256
     assert.match(a.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     assert.match(x509.subjectAltName ?? '', /DNS:room-101\.school\.lan/);
     assert.match(x509.subjectAltName ?? '', /IP Address:10\.1\.2\.3/);
+    assert.match(x509.subjectAltName ?? '', /IP Address:127\.0\.0\.1/, "the box's own names are added to those given");
+    assert.match(x509.subject, /CN=room-101\.school\.lan/, 'the first name given is the subject');
+    for (const a of Object.values(networkInterfaces()).flat()) {
+      if (a && !a.internal && a.family === 'IPv4') assert.ok((x509.subjectAltName ?? '').includes(`IP Address:${a.address}`), `the LAN address ${a.address}, which devices dial`);
+    }
     const days = (new Date(x509.validTo).getTime() - Date.now()) / 86_400_000;
     assert.ok(days > 89 && days <= 90.01, `valid for 90 days, got ${days}`);
 

@@ -116,7 +116,8 @@ export class Broker extends BaseComponent {
     // exactly like a plain one.
     const mqtt = this.#o.config.mqtt;
     if (mqtt.tls.enabled) {
-      const pair = loadTlsPair(mqttTlsFiles(this.#o.config), mqttTlsFiles(this.#o.config));
+      const files = mqttTlsFiles(this.#o.config);
+      const pair = loadTlsPair(files, files);
       const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) => this.#acceptConnection(aedes, socket, 'tls'));
       tlsServer.on('tlsClientError', (err, socket) => {
         this.#c.tlsHandshakeFailures++;

@@ -22,7 +22,7 @@ export function registerTls(program: Command): void {
       'Make a self-signed certificate and key (openssl req, ECDSA P-256) in <data dir>/tls/ for when the district issues none, and print its SHA-256 fingerprint to check in the browser. An existing pair is kept unless --force.',
     )
     .option('--days <n>', 'validity in days', '825')
-    .option('--host <name>', `a DNS name or IP address browsers use for this box (repeatable; default: ${defaultHosts().join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--host <name>', `a DNS name or IP address browsers and devices use for this box (repeatable; always added: ${defaultHosts().join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--force', 'replace an existing certificate (browsers that trusted the old one will warn again)')
     .option('--enable', 'also switch http.tls and mqtt.tls on with this pair in the configuration file (restart to apply); plain text then stays on loopback')
     .option('-c, --config <file>', 'configuration file')
