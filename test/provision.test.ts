@@ -96,13 +96,14 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
     const app = await spawnAppliance(data, ['--config', config]);
     try {
       await healthy(app);
-      const doctor = await run(process.execPath, [CLI, 'doctor', '--json', '--config', config, '--data-dir', data], { env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort) } });
+      const doctor = await run(process.execPath, [CLI, 'doctor', '--json', '--config', config, '--data-dir', data], { env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort), CLASSEDGE_HTTPS_PORT: String(app.httpsPort), CLASSEDGE_MQTTS_PORT: String(app.mqttsPort) } });
       const d = JSON.parse(doctor.out) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
       assert.equal(d.ok, true, doctor.out);
       assert.deepEqual(d.checks.filter((c) => c.status !== 'ok'), [], doctor.out);
       const login = await fetch(`http://127.0.0.1:${app.httpPort}/api/v1/session/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'it-admin', password: PASSWORD }) });
       assert.equal(login.status, 200, 'the first admin logs in (on the panel, over loopback)');
       assert.ok(d.checks.find((c) => c.name === 'tls')?.detail.includes(fingerprint), 'the doctor shows the fingerprint to pin');
+      assert.ok(d.checks.find((c) => c.name === 'tls-listeners')?.detail.includes(fingerprint), 'the doctor finds it presented on the TLS ports');
 
       // Acceptance: after provisioning, nothing but loopback listens in plain text. Every socket
       // the appliance process listens on (from /proc) is on loopback, or answers a TLS handshake

@@ -163,8 +163,20 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     assert.equal(tlsCheck(config, new Date(validTo).getTime() - 10 * 86_400_000)?.status, 'warn');
     assert.match(tlsCheck(config, new Date(validTo).getTime() - 10 * 86_400_000)?.detail ?? '', /expires in 10 days/);
     assert.equal(tlsCheck(config, new Date(validTo).getTime() + 86_400_000)?.status, 'fail');
-    const doctor = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json']);
+    const doctor = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json'], {
+      env: { CLASSEDGE_HTTPS_PORT: String(t.appliance.http.tlsPort), CLASSEDGE_MQTTS_PORT: String(t.appliance.broker.tlsPort) },
+    });
     const checks = JSON.parse(doctor.out).checks as { name: string; status: string; detail: string }[];
+    const listening = checks.find((c) => c.name === 'tls-listeners');
+    assert.equal(listening?.status, 'ok', JSON.stringify(listening));
+    assert.ok(listening?.detail.includes(new X509Certificate(ca).fingerprint256), 'the running HTTPS and MQTT-over-TLS ports present the configured certificate');
+    // Pointed at a TLS port where nothing listens, the doctor says so.
+    const wrong = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json'], {
+      env: { CLASSEDGE_HTTPS_PORT: String(t.appliance.http.tlsPort), CLASSEDGE_MQTTS_PORT: String(await freePort()) },
+    });
+    const bad = (JSON.parse(wrong.out).checks as { name: string; status: string; detail: string }[]).find((c) => c.name === 'tls-listeners');
+    assert.equal(bad?.status, 'fail');
+    assert.match(bad?.detail ?? '', /MQTT over TLS 127\.0\.0\.1:\d+ does not answer TLS/);
     assert.equal(checks.find((c) => c.name === 'tls')?.status, 'ok');
     assert.equal(checks.find((c) => c.name === 'api')?.status, 'ok', `the doctor reaches the running appliance on its loopback plain port: ${JSON.stringify(checks.find((c) => c.name === 'api'))}`);
   } finally {

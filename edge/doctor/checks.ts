@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { join } from 'node:path';
@@ -159,6 +160,45 @@ function probeBroker(config: Config): Promise<CheckResult> {
   });
 }
 
+/** The certificate a TLS listener presents (its SHA-256 fingerprint), not verified: we compare it. */
+function presented(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, servername: 'localhost' }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fp);
+    });
+    socket.setTimeout(2000, () => socket.destroy(new Error('no TLS handshake within 2 s')));
+    socket.on('error', reject);
+  });
+}
+
+/** With the appliance running: every TLS listener answers a handshake with the configured certificate. */
+async function tlsListenersCheck(config: Config): Promise<CheckResult | undefined> {
+  const tls = listenerLayout(config).filter((l) => l.tls);
+  if (tls.length === 0) return undefined;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const l of tls) {
+    let want: string;
+    try {
+      const files = l.service === 'mqtt' ? mqttTlsFiles(config) : { ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' };
+      want = loadTlsPair(files, files).info.fingerprint256;
+    } catch {
+      continue; // the tls check reports the files
+    }
+    try {
+      const got = await presented(dialHost(l.host), l.port);
+      if (got === want) seen.add(got);
+      else problems.push(`${describe(l)} presents ${got}, not the configured ${want} (restart the appliance after changing the certificate)`);
+    } catch (err) {
+      problems.push(`${describe(l)} does not answer TLS: ${errorMessage(err)}`);
+    }
+  }
+  if (problems.length > 0) return { name: 'tls-listeners', status: 'fail', detail: problems.join('; '), fix: 'check the appliance log (journalctl -u classedge) and the ports in the configuration' };
+  return { name: 'tls-listeners', status: 'ok', detail: `${tls.map(describe).join(' and ')} present SHA-256 ${[...seen].join(', ')}` };
+}
+
 /** Run every check; never throws, so a technician always gets the whole list. */
 export async function runChecks(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
@@ -268,6 +308,8 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       ...(bad.length ? { fix: 'see the component details above and the appliance log (journalctl -u classedge)' } : {}),
     });
     results.push(await probeBroker(config));
+    const listening = await tlsListenersCheck(config);
+    if (listening) results.push(listening);
   } else {
     const layout = listenerLayout(config);
     const taken: Listener[] = [];
