@@ -10,6 +10,23 @@ import { spawnAppliance, healthy } from './helpers/child.js';
 import type { DistrictReceiver } from '../cloud-sync/server/district.js';
 import { startDistrict, type TestDistrict } from './helpers/district.js';
 import { applianceKey } from '../edge/sync/keys.js';
+import { X509Certificate } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isLoopback } from '../edge/security/listeners.js';
+import { listeningSockets, tlsFingerprint } from './helpers/listeners.js';
+
+/** Resolves once a TCP connection to host:port opens (then closes it); rejects with the connect error. */
+function tcpOpen(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(port, host, () => {
+      s.destroy();
+      resolve();
+    });
+    s.setTimeout(5000, () => s.destroy(new Error(`no answer from ${host}:${port}`)));
+    s.on('error', reject);
+  });
+}
 import type { ProvisionResult } from '../edge/provision/provision.js';
 
 const DISTRICT_CLI = join(ROOT, 'bin', 'classedge-district.js');
@@ -44,12 +61,14 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
 
     const data = join(dir.path, 'data');
     const config = join(dir.path, 'config.yaml');
-    const ports = { CLASSEDGE_HTTP_PORT: String(await freePort()), CLASSEDGE_MQTT_PORT: String(await freePort()) };
+    const ports = { CLASSEDGE_HTTP_PORT: String(await freePort()), CLASSEDGE_MQTT_PORT: String(await freePort()), CLASSEDGE_HTTPS_PORT: String(await freePort()), CLASSEDGE_MQTTS_PORT: String(await freePort()) };
     const args = [CLI, 'provision', '--file', file, '--config', config, '--data-dir', data, '--admin', 'it-admin', '--json'];
     const first = await run(process.execPath, args, { env: ports, input: `${PASSWORD}\n` });
     assert.equal(first.code, 0, first.err + first.out);
     const r1 = JSON.parse(first.out) as ProvisionResult;
-    assert.deepEqual(stepsOf(r1), { identity: 'done', keys: 'done', enrol: 'done', 'district-config': 'done', admin: 'done', 'serial-ports': 'skipped' });
+    assert.deepEqual(stepsOf(r1), { identity: 'done', keys: 'done', tls: 'done', enrol: 'done', 'district-config': 'done', admin: 'done', 'serial-ports': 'skipped' });
+    const fingerprint = new X509Certificate(readFileSync(join(data, 'tls', 'cert.pem'))).fingerprint256;
+    assert.ok(r1.steps.find((s) => s.step === 'tls')?.detail.includes(fingerprint), 'the fingerprint to pin is printed');
     assert.equal(r1.doctor.filter((d) => d.status === 'fail').length, 0, JSON.stringify(r1.doctor));
     assert.equal(statSync(join(data, 'keys', 'appliance.key')).mode & 0o777, 0o600);
     const text = readFileSync(config, 'utf8');
@@ -65,7 +84,7 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
     const second = await run(process.execPath, args, { env: ports, input: '' });
     assert.equal(second.code, 0, second.err + second.out);
     const r2 = JSON.parse(second.out) as ProvisionResult;
-    assert.deepEqual(stepsOf(r2), { identity: 'skipped', keys: 'skipped', enrol: 'skipped', 'district-config': 'skipped', admin: 'skipped', 'serial-ports': 'skipped' });
+    assert.deepEqual(stepsOf(r2), { identity: 'skipped', keys: 'skipped', tls: 'skipped', enrol: 'skipped', 'district-config': 'skipped', admin: 'skipped', 'serial-ports': 'skipped' });
     assert.equal(r2.enrolmentCode, r1.enrolmentCode, 'same key');
     assert.equal(readFileSync(config, 'utf8'), text);
     const db = new Database(join(data, 'classedge.db'), { readonly: true });
@@ -77,12 +96,29 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
     const app = await spawnAppliance(data, ['--config', config]);
     try {
       await healthy(app);
-      const doctor = await run(process.execPath, [CLI, 'doctor', '--json', '--config', config, '--data-dir', data], { env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort) } });
+      const doctor = await run(process.execPath, [CLI, 'doctor', '--json', '--config', config, '--data-dir', data], { env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort), CLASSEDGE_HTTPS_PORT: String(app.httpsPort), CLASSEDGE_MQTTS_PORT: String(app.mqttsPort) } });
       const d = JSON.parse(doctor.out) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
       assert.equal(d.ok, true, doctor.out);
       assert.deepEqual(d.checks.filter((c) => c.status !== 'ok'), [], doctor.out);
       const login = await fetch(`http://127.0.0.1:${app.httpPort}/api/v1/session/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'it-admin', password: PASSWORD }) });
-      assert.equal(login.status, 200, 'the first admin logs in');
+      assert.equal(login.status, 200, 'the first admin logs in (on the panel, over loopback)');
+      assert.ok(d.checks.find((c) => c.name === 'tls')?.detail.includes(fingerprint), 'the doctor shows the fingerprint to pin');
+      assert.ok(d.checks.find((c) => c.name === 'tls-listeners')?.detail.includes(fingerprint), 'the doctor finds it presented on the TLS ports');
+
+      // Acceptance: after provisioning, nothing but loopback listens in plain text. Every socket
+      // the appliance process listens on (from /proc) is on loopback, or answers a TLS handshake
+      // with the provisioned certificate.
+      const sockets = listeningSockets(app.child.pid ?? 0);
+      const lan = sockets.filter((x) => !isLoopback(x.host));
+      assert.deepEqual(lan.map((x) => x.port).sort(), [app.httpsPort, app.mqttsPort].sort(), `only the TLS ports face the LAN: ${JSON.stringify(sockets)}`);
+      for (const x of lan) assert.equal(await tlsFingerprint(x.port), fingerprint, `port ${x.port} presents the provisioned certificate`);
+      assert.ok(sockets.some((x) => x.port === app.httpPort && x.host === '127.0.0.1'), 'plain HTTP for the panel on loopback');
+      assert.ok(sockets.some((x) => x.port === app.mqttPort && x.host === '127.0.0.1'), 'plain MQTT for own services on loopback');
+      // From a LAN address of this machine the plain ports do not answer at all.
+      for (const addr of Object.values(networkInterfaces()).flat()) {
+        if (!addr || addr.internal || addr.family !== 'IPv4') continue;
+        for (const port of [app.httpPort, app.mqttPort]) await assert.rejects(tcpOpen(addr.address, port), /ECONNREFUSED/, `${addr.address}:${port}`);
+      }
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { request, type RequestOptions } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { parse } from 'yaml';
 import { WebSocket } from 'ws';
 import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
@@ -56,6 +57,11 @@ test('tls generate: a self-signed pair with the key at mode 0600 and its SHA-256
     assert.match(a.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     assert.match(x509.subjectAltName ?? '', /DNS:room-101\.school\.lan/);
     assert.match(x509.subjectAltName ?? '', /IP Address:10\.1\.2\.3/);
+    assert.match(x509.subjectAltName ?? '', /IP Address:127\.0\.0\.1/, "the box's own names are added to those given");
+    assert.match(x509.subject, /CN=room-101\.school\.lan/, 'the first name given is the subject');
+    for (const a of Object.values(networkInterfaces()).flat()) {
+      if (a && !a.internal && a.family === 'IPv4') assert.ok((x509.subjectAltName ?? '').includes(`IP Address:${a.address}`), `the LAN address ${a.address}, which devices dial`);
+    }
     const days = (new Date(x509.validTo).getTime() - Date.now()) / 86_400_000;
     assert.ok(days > 89 && days <= 90.01, `valid for 90 days, got ${days}`);
 
@@ -92,13 +98,17 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     assert.equal(health.body.status, 'ok');
     // Without the generated certificate as CA, node refuses the self-signed server: TLS is real.
     await assert.rejects(httpsJson(`${t.httpUrl}/api/v1/health`), /self-signed certificate/);
-    // The port speaks TLS only: a plain HTTP request gets no HTTP answer.
+    // The TLS port speaks TLS only: a plain HTTP request gets no HTTP answer.
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const req = httpGet(`http://127.0.0.1:${t.appliance.http.port}/api/v1/health`, (res) => resolve(res.statusCode));
+        const req = httpGet(`http://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/health`, (res) => resolve(res.statusCode));
         req.on('error', reject);
       }),
     );
+    // The plain port stays for the panel's own browser, on loopback only.
+    const plain = await fetch(`http://127.0.0.1:${t.appliance.http.port}/api/v1/health`);
+    assert.equal(plain.status, 200);
+    assert.notEqual(t.appliance.http.port, t.appliance.http.tlsPort);
 
     await seedAccounts(t);
     const login = await httpsJson(`${t.httpUrl}/api/v1/session/admin`, { ca, method: 'POST', body: { username: ADMIN.username, password: ADMIN.password } });
@@ -111,9 +121,14 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     const me = await httpsJson(`${t.httpUrl}/api/v1/session`, { ca, headers: { cookie } });
     assert.equal(me.status, 200);
     assert.equal(me.body.user.role, 'admin', 'the Secure cookie is the session over HTTPS');
+    // The admin console's status page shows the fingerprint to pin and where plain text is served.
+    const status = await httpsJson(`${t.httpUrl}/api/v1/status`, { ca, headers: { cookie } });
+    assert.equal(status.status, 200);
+    assert.equal(status.body.tls.fingerprint256, new X509Certificate(ca).fingerprint256);
+    assert.deepEqual(status.body.tls.listeners.filter((l: { tls: boolean }) => !l.tls).map((l: { host: string }) => l.host), ['127.0.0.1', '127.0.0.1']);
 
     const frames: { type: string; data: any }[] = [];
-    const ws = new WebSocket(`wss://127.0.0.1:${t.appliance.http.port}/api/v1/live`, { ca, headers: { cookie, origin: t.httpUrl } });
+    const ws = new WebSocket(`wss://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/live`, { ca, headers: { cookie, origin: t.httpUrl } });
     ws.on('message', (m) => frames.push(JSON.parse(m.toString())));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -125,7 +140,7 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     // A wss client that does not trust the certificate is refused in the handshake.
     await assert.rejects(
       new Promise<void>((resolve, reject) => {
-        const w = new WebSocket(`wss://127.0.0.1:${t.appliance.http.port}/api/v1/live`, { headers: { cookie } });
+        const w = new WebSocket(`wss://127.0.0.1:${t.appliance.http.tlsPort}/api/v1/live`, { headers: { cookie } });
         w.once('open', () => resolve());
         w.once('error', reject);
       }),
@@ -148,10 +163,22 @@ test('HTTPS appliance: health over TLS checked against the generated certificate
     assert.equal(tlsCheck(config, new Date(validTo).getTime() - 10 * 86_400_000)?.status, 'warn');
     assert.match(tlsCheck(config, new Date(validTo).getTime() - 10 * 86_400_000)?.detail ?? '', /expires in 10 days/);
     assert.equal(tlsCheck(config, new Date(validTo).getTime() + 86_400_000)?.status, 'fail');
-    const doctor = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json']);
+    const doctor = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json'], {
+      env: { CLASSEDGE_HTTPS_PORT: String(t.appliance.http.tlsPort), CLASSEDGE_MQTTS_PORT: String(t.appliance.broker.tlsPort) },
+    });
     const checks = JSON.parse(doctor.out).checks as { name: string; status: string; detail: string }[];
+    const listening = checks.find((c) => c.name === 'tls-listeners');
+    assert.equal(listening?.status, 'ok', JSON.stringify(listening));
+    assert.ok(listening?.detail.includes(new X509Certificate(ca).fingerprint256), 'the running HTTPS and MQTT-over-TLS ports present the configured certificate');
+    // Pointed at a TLS port where nothing listens, the doctor says so.
+    const wrong = await run(process.execPath, [CLI, 'doctor', '--config', join(t.dataDir, 'config.yaml'), '--http-port', String(t.appliance.http.port), '--mqtt-port', String(t.appliance.broker.port), '--json'], {
+      env: { CLASSEDGE_HTTPS_PORT: String(t.appliance.http.tlsPort), CLASSEDGE_MQTTS_PORT: String(await freePort()) },
+    });
+    const bad = (JSON.parse(wrong.out).checks as { name: string; status: string; detail: string }[]).find((c) => c.name === 'tls-listeners');
+    assert.equal(bad?.status, 'fail');
+    assert.match(bad?.detail ?? '', /MQTT over TLS 127\.0\.0\.1:\d+ does not answer TLS/);
     assert.equal(checks.find((c) => c.name === 'tls')?.status, 'ok');
-    assert.equal(checks.find((c) => c.name === 'api')?.status, 'ok', `the doctor reaches the running appliance over HTTPS: ${JSON.stringify(checks.find((c) => c.name === 'api'))}`);
+    assert.equal(checks.find((c) => c.name === 'api')?.status, 'ok', `the doctor reaches the running appliance on its loopback plain port: ${JSON.stringify(checks.find((c) => c.name === 'api'))}`);
   } finally {
     await t.stop();
     certs.cleanup();
@@ -183,37 +210,80 @@ test('a wrong certificate/key pair or a missing file stops classedge start with 
     const unset = await start('{ enabled: true }');
     assert.equal(unset.code, 1);
     assert.match(`${unset.out}${unset.err}`, /http\.tls\.enabled is true but http\.tls\.certFile is not set/);
+
+    // MQTT over TLS with no certificate anywhere: the start stops, naming both places it looked.
+    const config = join(dir.path, 'config-mqtt.yaml');
+    writeFileSync(config, `dataDir: ${JSON.stringify(join(dir.path, 'data'))}\nhttp: { host: 127.0.0.1, port: ${await freePort()} }\nmqtt: { host: 127.0.0.1, port: ${await freePort()}, tls: { enabled: true, port: ${await freePort()} } }\n`);
+    const noMqttCert = await run(process.execPath, [CLI, 'start', '--config', config, '--log-level', 'warn']);
+    assert.equal(noMqttCert.code, 1);
+    assert.match(`${noMqttCert.out}${noMqttCert.err}`, /mqtt\.tls\.enabled is true but neither mqtt\.tls\.certFile nor http\.tls\.certFile is set/);
   } finally {
     dir.cleanup();
   }
 });
 
-test('provision --tls makes the certificate and switches http.tls on; a second run keeps the same certificate', async () => {
+test('provision makes the certificate by default and switches http.tls and mqtt.tls on; a second run (--tls, kept for scripts) keeps the same certificate', async () => {
   const dir = tempDir('classedge-tls-provision-');
   try {
     const data = join(dir.path, 'data');
     const config = join(dir.path, 'config.yaml');
     // No district here: provisioning stops at enrolment (exit 1), after the TLS step it is about.
-    const once = async () => {
-      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-101', '--tls', '--tls-host', 'room-101.lan', '--config', config, '--data-dir', data, '--json']);
+    const once = async (...flags: string[]) => {
+      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-101', ...flags, '--tls-host', 'room-101.lan', '--config', config, '--data-dir', data, '--json']);
       assert.equal(r.code, 1, r.err);
       const res = JSON.parse(r.out) as ProvisionResult;
       return { res, step: res.steps.find((s) => s.step === 'tls') };
     };
     const first = await once();
     assert.equal(first.step?.status, 'done', JSON.stringify(first.res.steps));
-    assert.match(first.step?.detail ?? '', /self-signed certificate made .*http\.tls switched on/);
-    const written = parse(readFileSync(config, 'utf8')) as { http: { tls: { enabled: boolean; certFile: string; keyFile: string } } };
+    assert.match(first.step?.detail ?? '', /self-signed certificate made .*http\.tls and mqtt\.tls switched on \(HTTPS on port 8443, MQTT over TLS on port 8883; plain HTTP and MQTT on 127\.0\.0\.1 only\)/);
+    const written = parse(readFileSync(config, 'utf8')) as { http: { tls: { enabled: boolean; certFile: string; keyFile: string } }; mqtt: { tls: { enabled: boolean } } };
     assert.deepEqual(written.http.tls, { enabled: true, certFile: join(data, 'tls', 'cert.pem'), keyFile: join(data, 'tls', 'key.pem') });
+    assert.deepEqual(written.mqtt.tls, { enabled: true }, 'the broker serves the same pair');
     const fp = new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256;
-    assert.ok(first.step?.detail.includes(fp));
+    assert.ok(first.step?.detail.includes(fp), 'the fingerprint is printed');
     assert.match(new X509Certificate(readFileSync(written.http.tls.certFile)).subjectAltName ?? '', /DNS:room-101\.lan/);
-    assert.equal(first.res.doctor.find((c) => c.name === 'tls')?.status, 'ok');
+    const tlsDoctor = first.res.doctor.find((c) => c.name === 'tls');
+    assert.equal(tlsDoctor?.status, 'ok');
+    assert.ok(tlsDoctor?.detail.includes(fp), 'the doctor shows the fingerprint to pin');
+    assert.equal(first.res.doctor.find((c) => c.name === 'plaintext')?.status, 'ok', 'nothing plain off loopback');
+
+    const second = await once('--tls');
+    assert.equal(second.step?.status, 'skipped');
+    assert.match(second.step?.detail ?? '', /certificate kept .*http\.tls and mqtt\.tls already on/);
+    assert.equal(new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256, fp);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('provision --no-tls (TLS ends elsewhere) makes no certificate, records plaintextLan for HTTP and MQTT, and the doctor warns; a later run keeps the choice', async () => {
+  const dir = tempDir('classedge-tls-optout-');
+  try {
+    const data = join(dir.path, 'data');
+    const config = join(dir.path, 'config.yaml');
+    const once = async (...flags: string[]) => {
+      const r = await run(process.execPath, [CLI, 'provision', '--id', 'room-102', ...flags, '--config', config, '--data-dir', data, '--json']);
+      assert.equal(r.code, 1, r.err);
+      const res = JSON.parse(r.out) as ProvisionResult;
+      return { res, step: res.steps.find((s) => s.step === 'tls') };
+    };
+    const first = await once('--no-tls');
+    assert.equal(first.step?.status, 'warn');
+    assert.match(first.step?.detail ?? '', /no TLS \(--no-tls\): plain text on the LAN recorded as http\.plaintextLan and mqtt\.plaintextLan/);
+    const written = parse(readFileSync(config, 'utf8')) as { http: { plaintextLan: boolean; tls?: unknown }; mqtt: { plaintextLan: boolean; tls?: unknown } };
+    assert.equal(written.http.plaintextLan, true);
+    assert.equal(written.mqtt.plaintextLan, true);
+    assert.equal(written.http.tls, undefined);
+    assert.equal(existsSync(join(data, 'tls', 'cert.pem')), false, 'no certificate made');
+    const plaintext = first.res.doctor.find((c) => c.name === 'plaintext');
+    assert.equal(plaintext?.status, 'warn');
+    assert.match(plaintext?.detail ?? '', /HTTP 0\.0\.0\.0:\d+ \(http\.plaintextLan is true\), MQTT 0\.0\.0\.0:\d+ \(mqtt\.plaintextLan is true\)/);
 
     const second = await once();
     assert.equal(second.step?.status, 'skipped');
-    assert.match(second.step?.detail ?? '', /certificate kept .*http\.tls already on/);
-    assert.equal(new X509Certificate(readFileSync(written.http.tls.certFile)).fingerprint256, fp);
+    assert.match(second.step?.detail ?? '', /plain text on the LAN was chosen/);
+    assert.equal(existsSync(join(data, 'tls', 'cert.pem')), false, 'the recorded choice holds');
   } finally {
     dir.cleanup();
   }

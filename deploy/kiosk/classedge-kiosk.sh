@@ -3,7 +3,7 @@
 # appliance answers its health check (so the panel never shows a connection error at boot).
 # Run it in the kiosk user's graphical session (deploy/kiosk/classedge-kiosk.service, or any
 # autostart). Environment:
-#   CLASSEDGE_KIOSK_URL      default http://127.0.0.1:8080/ (https://127.0.0.1:8080/ when http.tls is on)
+#   CLASSEDGE_KIOSK_URL      default http://127.0.0.1:8080/ (the plain listener, which stays on loopback when http.tls is on)
 #   CLASSEDGE_KIOSK_BROWSER  default: chromium, else chromium-browser
 #   CLASSEDGE_KIOSK_WAIT_S   how long to wait for the appliance, default 300
 #   CLASSEDGE_KIOSK_PROFILE  browser profile directory, default $HOME/.cache/classedge-kiosk

@@ -27,6 +27,7 @@ import { parseCookies } from './cookies.js';
 import { upgradeListener } from './upgrade-guard.js';
 import { SessionWatch } from './session-watch.js';
 import type { Role } from '../store/repos/users.js';
+import { plainHost } from '../security/listeners.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -59,6 +60,8 @@ export class HttpServer extends BaseComponent {
   readonly #bus: TypedEmitter<LiveEvents>;
   readonly #mounts: MountStatic[];
   #server: Server | undefined;
+  /** The HTTPS listener when http.tls is on (the LAN's); #server is then plain HTTP on loopback. */
+  #tlsServer: Server | undefined;
   #live: LiveHub | undefined;
   #sessions: SessionWatch | undefined;
   #unwatch: (() => void) | undefined;
@@ -73,8 +76,14 @@ export class HttpServer extends BaseComponent {
     this.#mounts = o.mounts ?? [];
   }
 
+  /** The plain HTTP listener's port (loopback only once http.tls is on). */
   get port(): number {
     return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The HTTPS listener's port; 0 when http.tls is off. */
+  get tlsPort(): number {
+    return (this.#tlsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   protected override counters(): Record<string, number> {
@@ -204,12 +213,16 @@ export class HttpServer extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
-    // HTTPS when http.tls is on: the same app and upgrade handling, only the socket is TLS (so
-    // req.secure is true and the session cookie gets Secure). A bad pair fails here, naming the file.
-    const tls = this.#ctx.config.http.tls;
-    const pair = tls.enabled ? loadTlsPair(tls) : undefined;
-    const server: Server = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, this.#app()) : createServer(this.#app());
-    const { sessionCheckSeconds, maxBufferedBytes } = this.#ctx.config.http.webSocket;
+    // With http.tls on, HTTPS serves the LAN on http.tls.port and plain HTTP binds loopback (the
+    // panel's own browser, local probes) unless http.plaintextLan. Both serve the same app and
+    // upgrades; over TLS req.secure is true and the session cookie gets Secure. A bad pair fails
+    // here, naming the file.
+    const cfg = this.#ctx.config.http;
+    const pair = cfg.tls.enabled ? loadTlsPair(cfg.tls) : undefined;
+    const app = this.#app();
+    const server: Server = createServer(app);
+    const tlsServer: Server | undefined = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, app) : undefined;
+    const { sessionCheckSeconds, maxBufferedBytes } = cfg.webSocket;
     const sessions = new SessionWatch({ state: (id) => this.#ctx.store.sessions.state(id, (role) => this.#idleMs(role)), everyMs: sessionCheckSeconds * 1000 });
     this.#unwatch = this.#ctx.store.sessions.onEnded(() => sessions.recheck());
     this.#sessions = sessions;
@@ -228,24 +241,32 @@ export class HttpServer extends BaseComponent {
         capture: this.#ctx.capture.state(),
       }),
     });
-    server.on(
-      'upgrade',
-      upgradeListener(
-        (path) => {
-          if (path === '/api/v1/live') return (req, socket, head) => live.handleUpgrade(req, socket, head);
-          const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
-          return media ? (req, socket, head, target) => media.handleUpgrade(req, socket, head, target, { authenticate: (r) => this.#session(r), sessions }) : undefined;
-        },
-        this.#ctx.log,
-        this.#upgrade,
-      ),
+    const onUpgrade = upgradeListener(
+      (path) => {
+        if (path === '/api/v1/live') return (req, socket, head) => live.handleUpgrade(req, socket, head);
+        const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
+        return media ? (req, socket, head, target) => media.handleUpgrade(req, socket, head, target, { authenticate: (r) => this.#session(r), sessions }) : undefined;
+      },
+      this.#ctx.log,
+      this.#upgrade,
     );
+    server.on('upgrade', onUpgrade);
+    tlsServer?.on('upgrade', onUpgrade);
     this.#server = server;
+    this.#tlsServer = tlsServer;
     this.#live = live;
-    const { port, host } = this.#ctx.config.http;
-    await listen(server, port, host);
+    if (tlsServer) await listen(tlsServer, cfg.tls.port, cfg.host);
+    await listen(server, cfg.port, plainHost(cfg));
     this.setState('running');
-    this.#ctx.log.info({ port: this.port, tls: pair ? { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } : false }, pair ? 'HTTPS server listening' : 'HTTP server listening');
+    const plain = { host: plainHost(cfg), port: this.port };
+    if (pair) {
+      this.#ctx.log.info(
+        { listener: 'https', host: cfg.host, port: this.tlsPort, plain, tls: { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } },
+        'HTTPS server listening (plain HTTP on loopback only unless http.plaintextLan)',
+      );
+    } else {
+      this.#ctx.log.info({ listener: 'http', ...plain, tls: false }, 'HTTP server listening');
+    }
   }
 
   async stop(): Promise<void> {
@@ -254,12 +275,15 @@ export class HttpServer extends BaseComponent {
     this.#live?.close();
     this.#unwatch?.();
     this.#sessions?.close();
-    const server = this.#server;
+    const servers = [this.#server, this.#tlsServer].filter((x): x is Server => x !== undefined);
     this.#server = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    this.#tlsServer = undefined;
+    await Promise.all(
+      servers.map(async (server) => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
     this.setState('stopped');
   }
 }

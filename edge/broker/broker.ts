@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Duplex } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Aedes, type Client, type PublishPacket, type Subscription, type AuthenticateError } from 'aedes';
@@ -15,6 +16,8 @@ import { decodeReading } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
 import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
+import { loadTlsPair } from '../security/tls.js';
+import { mqttTlsFiles, plainHost } from '../security/listeners.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
@@ -46,12 +49,14 @@ export class Broker extends BaseComponent {
   readonly #o: BrokerOptions;
   #aedes: Aedes | undefined;
   #server: Server | undefined;
+  /** MQTT over TLS for devices on the LAN (mqtt.tls); #server is then plain MQTT on loopback. */
+  #tlsServer: TlsServer | undefined;
   readonly #identities = new WeakMap<Client, Identity>();
   readonly #dropped = new WeakSet<Buffer>();
   /** Keyed by device; valid only while the stored hash is unchanged (another process may rotate it). */
   readonly #authCache = new Map<string, { storedHash: string; digest: Buffer; until: number }>();
   readonly #rejectLogAt = new Map<string, number>();
-  #c = { connections: 0, authFailures: 0, aclDenials: 0, accepted: 0, rejected: 0, storeErrors: 0, protocolErrors: 0 };
+  #c = { connections: 0, plainSockets: 0, tlsSockets: 0, tlsHandshakeFailures: 0, authFailures: 0, aclDenials: 0, accepted: 0, rejected: 0, storeErrors: 0, protocolErrors: 0 };
   readonly rejectedByReason = new Map<string, number>();
 
   constructor(opts: BrokerOptions) {
@@ -61,6 +66,11 @@ export class Broker extends BaseComponent {
 
   get port(): number {
     return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** The MQTT-over-TLS listener's port; 0 when mqtt.tls is off. */
+  get tlsPort(): number {
+    return (this.#tlsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   get connectedClients(): number {
@@ -98,39 +108,61 @@ export class Broker extends BaseComponent {
     aedes.on('clientError', (client, err) => this.#o.log.debug({ clientId: client.id, err: errorMessage(err) }, 'client error'));
     aedes.on('connectionError', (_client, err) => this.#o.log.debug({ err: errorMessage(err) }, 'connection error'));
 
-    // Camera snapshots are the largest messages; every other kind keeps its own, smaller limit.
-    const maxPacket = Math.max(this.#o.config.mqtt.maxPayloadBytes, this.#o.config.analysis.maxSnapshotBytes) + 1024;
-    const server = createServer((socket: Socket) => {
-      socket.setNoDelay(true);
-      const guard = new FrameGuard(maxPacket);
-      guard.on('error', (err) => {
-        // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
-        if (err instanceof ProtocolError) {
-          this.#c.protocolErrors++;
-          this.#o.log.warn({ remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
-        }
-        socket.destroy();
-      });
-      socket.on('error', () => socket.destroy());
-      socket.pipe(guard);
-      aedes.handle(Duplex.from({ readable: guard, writable: socket }) as unknown as Socket);
-    });
+    const server = createServer((socket: Socket) => this.#acceptConnection(aedes, socket, 'plain'));
     server.maxConnections = this.#o.config.mqtt.maxConnections;
     this.#server = server;
-    await listen(server, this.#o.config.mqtt.port, this.#o.config.mqtt.host);
+    // Devices on the LAN speak TLS (mqtt.tls); the plain port then stays on loopback for the
+    // appliance's own services unless mqtt.plaintextLan. Each TLS socket, once decrypted, is handled
+    // exactly like a plain one.
+    const mqtt = this.#o.config.mqtt;
+    if (mqtt.tls.enabled) {
+      const files = mqttTlsFiles(this.#o.config);
+      const pair = loadTlsPair(files, files);
+      const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) => this.#acceptConnection(aedes, socket, 'tls'));
+      tlsServer.on('tlsClientError', (err, socket) => {
+        this.#c.tlsHandshakeFailures++;
+        this.#o.log.debug({ listener: 'tls', remote: socket.remoteAddress, err: errorMessage(err) }, 'MQTT TLS handshake failed');
+      });
+      tlsServer.maxConnections = mqtt.maxConnections;
+      this.#tlsServer = tlsServer;
+      await listen(tlsServer, mqtt.tls.port, mqtt.host);
+      this.#o.log.info({ listener: 'tls', host: mqtt.host, port: this.tlsPort, fingerprint256: pair.info.fingerprint256 }, 'MQTT over TLS listening');
+    }
+    await listen(server, mqtt.port, plainHost(mqtt));
     this.setState('running');
-    this.#o.log.info({ port: this.port }, 'MQTT broker listening');
+    this.#o.log.info({ listener: 'plain', host: plainHost(mqtt), port: this.port }, 'MQTT broker listening');
+  }
+
+  /** One accepted socket, plain or TLS: size-guarded, then handed to aedes. */
+  #acceptConnection(aedes: Aedes, socket: Socket, listener: 'plain' | 'tls'): void {
+    this.#c[listener === 'tls' ? 'tlsSockets' : 'plainSockets']++;
+    // Camera snapshots are the largest messages; every other kind keeps its own, smaller limit.
+    const maxPacket = Math.max(this.#o.config.mqtt.maxPayloadBytes, this.#o.config.analysis.maxSnapshotBytes) + 1024;
+    socket.setNoDelay(true);
+    const guard = new FrameGuard(maxPacket);
+    guard.on('error', (err) => {
+      // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
+      if (err instanceof ProtocolError) {
+        this.#c.protocolErrors++;
+        this.#o.log.warn({ listener, remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
+      }
+      socket.destroy();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.pipe(guard);
+    aedes.handle(Duplex.from({ readable: guard, writable: socket }) as unknown as Socket);
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopping');
-    const server = this.#server;
+    const servers = [this.#server, this.#tlsServer].filter((x): x is Server => x !== undefined);
     const aedes = this.#aedes;
     this.#server = undefined;
+    this.#tlsServer = undefined;
     this.#aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.setState('stopped');
   }
 

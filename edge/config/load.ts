@@ -10,12 +10,17 @@ export interface ConfigOverrides {
   dataDir?: string;
   httpPort?: number | string;
   mqttPort?: number | string;
+  /** http.tls.port and mqtt.tls.port (the LAN's TLS listeners). */
+  httpsPort?: number | string;
+  mqttsPort?: number | string;
 }
 
 export const ENV = {
   dataDir: 'CLASSEDGE_DATA_DIR',
   httpPort: 'CLASSEDGE_HTTP_PORT',
   mqttPort: 'CLASSEDGE_MQTT_PORT',
+  httpsPort: 'CLASSEDGE_HTTPS_PORT',
+  mqttsPort: 'CLASSEDGE_MQTTS_PORT',
   config: 'CLASSEDGE_CONFIG',
 } as const;
 
@@ -27,6 +32,8 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverri
   if (env[ENV.dataDir]) o.dataDir = env[ENV.dataDir];
   if (env[ENV.httpPort]) o.httpPort = env[ENV.httpPort];
   if (env[ENV.mqttPort]) o.mqttPort = env[ENV.mqttPort];
+  if (env[ENV.httpsPort]) o.httpsPort = env[ENV.httpsPort];
+  if (env[ENV.mqttsPort]) o.mqttsPort = env[ENV.mqttsPort];
   return o;
 }
 
@@ -59,6 +66,7 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
   }
   if (issues.length > 0) throw new ConfigError(source, dedupe(issues));
   checkUniqueComponentNames(data as Config, source);
+  checkDistinctPorts(data as Config, source);
   return data as Config;
 }
 
@@ -83,18 +91,21 @@ function mergeOverlay(overlay: Record<string, unknown>, file: Record<string, unk
 
 function applyOverrides(data: Record<string, unknown>, o: ConfigOverrides, issues: ValidationIssue[]): void {
   if (o.dataDir !== undefined) data.dataDir = o.dataDir;
-  const port = (section: 'http' | 'mqtt', v: number | string | undefined, name: string): void => {
+  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+  const port = (section: 'http' | 'mqtt', tls: boolean, v: number | string | undefined, name: string): void => {
     if (v === undefined) return;
     const n = typeof v === 'number' ? v : /^\d{1,5}$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n)) {
-      issues.push({ path: `/${section}/port`, expected: `an integer port number from ${name}`, value: v });
+      issues.push({ path: `/${section}${tls ? '/tls' : ''}/port`, expected: `an integer port number from ${name}`, value: v });
       return;
     }
-    const cur = data[section];
-    data[section] = { ...(typeof cur === 'object' && cur !== null ? cur : {}), port: n };
+    const cur = obj(data[section]);
+    data[section] = tls ? { ...cur, tls: { ...obj(cur.tls), port: n } } : { ...cur, port: n };
   };
-  port('http', o.httpPort, `${ENV.httpPort} or --http-port`);
-  port('mqtt', o.mqttPort, `${ENV.mqttPort} or --mqtt-port`);
+  port('http', false, o.httpPort, `${ENV.httpPort} or --http-port`);
+  port('mqtt', false, o.mqttPort, `${ENV.mqttPort} or --mqtt-port`);
+  port('http', true, o.httpsPort, ENV.httpsPort);
+  port('mqtt', true, o.mqttsPort, ENV.mqttsPort);
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
@@ -180,6 +191,22 @@ function checkUniqueComponentNames(config: Config, source: string): void {
     const first = seen.get(c.name);
     if (first !== undefined) issues.push({ path: `/components/${i}/name`, expected: `a name not used by /components/${first}`, value: c.name });
     else seen.set(c.name, i);
+  });
+  if (issues.length > 0) throw new ConfigError(source, issues);
+}
+
+/**
+ * The listeners' ports must differ (0, a free port chosen at start, excepted): a TLS port equal to
+ * a plain one would fail only at start, with a bare EADDRINUSE.
+ */
+function checkDistinctPorts(config: Config, source: string): void {
+  const ports: [string, number][] = [['/http/port', config.http.port], ['/mqtt/port', config.mqtt.port]];
+  if (config.http.tls.enabled) ports.push(['/http/tls/port', config.http.tls.port]);
+  if (config.mqtt.tls.enabled) ports.push(['/mqtt/tls/port', config.mqtt.tls.port]);
+  const issues: ValidationIssue[] = [];
+  ports.forEach(([path, port], i) => {
+    const first = ports.findIndex(([, p]) => p === port);
+    if (port !== 0 && first < i) issues.push({ path, expected: `a port not used by ${ports[first]?.[0] ?? ''}`, value: port });
   });
   if (issues.length > 0) throw new ConfigError(source, issues);
 }

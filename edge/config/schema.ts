@@ -48,16 +48,25 @@ export const ApplianceSchema = Type.Object(
 
 export const HttpSchema = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP and WebSocket server listens on.' }),
-    port: Port(8080, 'HTTP port for the API, the live WebSocket and the kiosk. Env: CLASSEDGE_HTTP_PORT.'),
+    host: Type.String({
+      default: '0.0.0.0',
+      description: 'Address the HTTP and WebSocket server listens on (the HTTPS listener when http.tls is on; plain HTTP then binds 127.0.0.1 unless http.plaintextLan).',
+    }),
+    port: Port(8080, 'Plain HTTP port for the API, the live WebSocket and the kiosk; on 127.0.0.1 only once http.tls is on (the panel\'s own browser). Env: CLASSEDGE_HTTP_PORT.'),
+    plaintextLan: Type.Boolean({
+      default: false,
+      description:
+        'With http.tls on, also serve plain HTTP on http.host instead of 127.0.0.1 only: the administrator accepts passwords and session cookies in clear text on the LAN (e.g. TLS ends at a proxy elsewhere). `classedge doctor` warns while any plain listener is off loopback.',
+    }),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
     tls: Type.Object(
       {
         enabled: Type.Boolean({
           default: false,
           description:
-            'Serve HTTPS (API, admin console, kiosk, WebSockets) on http.port instead of plain HTTP. Needs certFile and keyFile; `classedge tls generate --enable` makes a self-signed pair.',
+            'Serve HTTPS (API, admin console, kiosk, WebSockets) on http.host at http.tls.port, and plain HTTP on 127.0.0.1 only. Needs certFile and keyFile; `classedge provision` and `classedge tls generate --enable` make a self-signed pair.',
         }),
+        port: Port(8443, 'HTTPS port (with http.tls on) for the admin console, the kiosk and the WebSockets over the LAN. Env: CLASSEDGE_HTTPS_PORT.'),
         certFile: Type.Optional(
           Type.String({ minLength: 1, description: 'PEM certificate (chain) for HTTPS: the district-issued one, or <dataDir>/tls/cert.pem from `classedge tls generate`.' }),
         ),
@@ -72,8 +81,28 @@ export const HttpSchema = Type.Object(
 
 export const MqttSchema = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', description: 'Address the embedded MQTT broker listens on.' }),
-    port: Port(1883, 'TCP port of the embedded MQTT broker. Env: CLASSEDGE_MQTT_PORT.'),
+    host: Type.String({
+      default: '0.0.0.0',
+      description: 'Address the embedded MQTT broker listens on (the MQTT-over-TLS listener when mqtt.tls is on; plain MQTT then binds 127.0.0.1 unless mqtt.plaintextLan).',
+    }),
+    port: Port(1883, "Plain MQTT port; on 127.0.0.1 only once mqtt.tls is on (the appliance's own services and simulators). Env: CLASSEDGE_MQTT_PORT."),
+    tls: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'Serve MQTT over TLS on mqtt.host at mqtt.tls.port for devices (same credentials), and plain MQTT on 127.0.0.1 only. `classedge provision` switches it on.',
+        }),
+        port: Port(8883, 'MQTT-over-TLS port for devices. Env: CLASSEDGE_MQTTS_PORT.'),
+        certFile: Type.Optional(Type.String({ minLength: 1, description: "PEM certificate (chain) devices pin; default: http.tls.certFile (the appliance's one certificate)." })),
+        keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of mqtt.tls.certFile; default: http.tls.keyFile.' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    plaintextLan: Type.Boolean({
+      default: false,
+      description:
+        'With mqtt.tls on, also serve plain MQTT on mqtt.host instead of 127.0.0.1 only, for devices that cannot do TLS: the administrator accepts device secrets in clear text on the LAN. `classedge doctor` warns while any plain listener is off loopback.',
+    }),
     maxPayloadBytes: Type.Integer({
       minimum: 64,
       maximum: 1048576,

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import { preparingDetail, workerReadiness } from '../media/worker-bin.js';
 import { getLocal, localHealthUrl } from '../runtime/local-probe.js';
 import { loadTlsPair } from '../security/tls.js';
+import { dialHost, isLoopback, listenerLayout, mqttTlsFiles, plainHost, type Listener } from '../security/listeners.js';
 import { findKind } from '../runtime/component-kinds.js';
 import { findProgram, PROGRAMS, programCommand, type ProgramName } from '../runtime/programs.js';
 
@@ -44,21 +46,66 @@ async function health(config: Config): Promise<{ ok: boolean; body?: HealthBody 
 
 const DAY_MS = 86_400_000;
 
-/** The HTTPS certificate: readable, matching its key, and not about to expire (warn 30 days ahead). */
+/**
+ * The certificates of the TLS listeners (HTTPS, MQTT over TLS): readable, matching their keys, and
+ * not about to expire (warn 30 days ahead). The fingerprint is shown for IT staff and devices to pin.
+ */
 export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefined {
-  const tls = config.http.tls;
-  if (!tls.enabled) return undefined;
-  try {
-    const { info } = loadTlsPair(tls);
-    const days = Math.floor((info.validTo.getTime() - now) / DAY_MS);
-    const until = `${info.validTo.toISOString().slice(0, 10)}`;
-    const renew = "renew it: the district's new certificate, or classedge tls generate --force (browsers will warn once about the new one)";
-    if (days < 0) return { name: 'tls', status: 'fail', detail: `certificate ${info.file} expired on ${until}`, fix: renew };
-    if (days < 30) return { name: 'tls', status: 'warn', detail: `certificate ${info.file} expires in ${days} days (${until})`, fix: renew };
-    return { name: 'tls', status: 'ok', detail: `certificate ${info.file} valid to ${until} (${days} days), SHA-256 ${info.fingerprint256}` };
-  } catch (err) {
-    return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: 'point http.tls.certFile/keyFile at a matching PEM pair, or run classedge tls generate --enable' };
+  const pairs: { certFile?: string | undefined; keyFile?: string | undefined; certField: string; keyField: string; fix: string }[] = [];
+  const httpFix = 'point http.tls.certFile/keyFile at a matching PEM pair, or run classedge tls generate --enable';
+  if (config.http.tls.enabled) pairs.push({ ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile', fix: httpFix });
+  if (config.mqtt.tls.enabled) {
+    try {
+      const m = mqttTlsFiles(config);
+      if (!pairs.some((p) => p.certFile === m.certFile && p.keyFile === m.keyFile)) pairs.push({ ...m, fix: 'point mqtt.tls.certFile/keyFile (or http.tls\'s) at a matching PEM pair' });
+    } catch (err) {
+      return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: 'run classedge tls generate --enable, or set mqtt.tls.certFile and keyFile' };
+    }
   }
+  if (pairs.length === 0) return undefined;
+  const results = pairs.map((p): CheckResult => {
+    try {
+      const { info } = loadTlsPair(p, p);
+      const days = Math.floor((info.validTo.getTime() - now) / DAY_MS);
+      const until = `${info.validTo.toISOString().slice(0, 10)}`;
+      const renew = "renew it: the district's new certificate, or classedge tls generate --force (browsers will warn once about the new one; devices pinning the old one must get the new one)";
+      if (days < 0) return { name: 'tls', status: 'fail', detail: `certificate ${info.file} expired on ${until}`, fix: renew };
+      if (days < 30) return { name: 'tls', status: 'warn', detail: `certificate ${info.file} expires in ${days} days (${until}), SHA-256 ${info.fingerprint256}`, fix: renew };
+      return { name: 'tls', status: 'ok', detail: `certificate ${info.file} valid to ${until} (${days} days), SHA-256 ${info.fingerprint256}` };
+    } catch (err) {
+      return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: p.fix };
+    }
+  });
+  const worst = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'warn');
+  return worst ?? { name: 'tls', status: 'ok', detail: results.map((r) => r.detail).join('; ') };
+}
+
+const describe = (l: Listener): string => `${l.service === 'http' ? (l.tls ? 'HTTPS' : 'HTTP') : l.tls ? 'MQTT over TLS' : 'MQTT'} ${l.host}:${l.port}`;
+
+/**
+ * Every plain-text listener that is not on loopback (passwords, session cookies, device secrets in
+ * clear on the classroom network): a warning, whether left unprovisioned or opted into.
+ */
+export function plaintextCheck(config: Config): CheckResult {
+  const layout = listenerLayout(config);
+  const lan = layout.filter((l) => !l.tls && !isLoopback(l.host));
+  const tls = layout.filter((l) => l.tls);
+  if (lan.length === 0) {
+    const plain = layout.filter((l) => !l.tls).map(describe);
+    return { name: 'plaintext', status: 'ok', detail: `plain text only on loopback (${plain.join(', ')})${tls.length > 0 ? `; the LAN gets ${tls.map(describe).join(', ')}` : ''}` };
+  }
+  const optedIn = lan.filter((l) => l.why.endsWith('plaintextLan is true'));
+  return {
+    name: 'plaintext',
+    status: 'warn',
+    detail: `plain text on the LAN: ${lan.map((l) => `${describe(l)} (${l.why})`).join(', ')}`,
+    fix: [
+      lan.length > optedIn.length ? 'switch TLS on: classedge tls generate --enable (or classedge provision), then restart; or bind http.host/mqtt.host to 127.0.0.1' : '',
+      optedIn.length > 0 ? `set ${optedIn.map((l) => `${l.service}.plaintextLan`).join(' and ')} to false once nothing on the LAN needs plain text` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  };
 }
 
 /**
@@ -99,7 +146,7 @@ export function programsCheck(config: Config, path = process.env.PATH): CheckRes
 /** Connect without credentials: a healthy ClassEdge broker answers, and refuses us. */
 function probeBroker(config: Config): Promise<CheckResult> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${config.mqtt.port}`, { reconnectPeriod: 0, connectTimeout: 2000 });
+    const client = mqtt.connect(`mqtt://${dialHost(plainHost(config.mqtt))}:${config.mqtt.port}`, { reconnectPeriod: 0, connectTimeout: 2000 });
     const done = (r: CheckResult): void => {
       client.end(true);
       resolve(r);
@@ -111,6 +158,45 @@ function probeBroker(config: Config): Promise<CheckResult> {
       else done({ name: 'broker', status: 'fail', detail: `MQTT broker not reachable on port ${config.mqtt.port}: ${errorMessage(err)}`, fix: 'start the appliance (systemctl start classedge) and check its log' });
     });
   });
+}
+
+/** The certificate a TLS listener presents (its SHA-256 fingerprint), not verified: we compare it. */
+function presented(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, servername: 'localhost' }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fp);
+    });
+    socket.setTimeout(2000, () => socket.destroy(new Error('no TLS handshake within 2 s')));
+    socket.on('error', reject);
+  });
+}
+
+/** With the appliance running: every TLS listener answers a handshake with the configured certificate. */
+async function tlsListenersCheck(config: Config): Promise<CheckResult | undefined> {
+  const tls = listenerLayout(config).filter((l) => l.tls);
+  if (tls.length === 0) return undefined;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const l of tls) {
+    let want: string;
+    try {
+      const files = l.service === 'mqtt' ? mqttTlsFiles(config) : { ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' };
+      want = loadTlsPair(files, files).info.fingerprint256;
+    } catch {
+      continue; // the tls check reports the files
+    }
+    try {
+      const got = await presented(dialHost(l.host), l.port);
+      if (got === want) seen.add(got);
+      else problems.push(`${describe(l)} presents ${got}, not the configured ${want} (restart the appliance after changing the certificate)`);
+    } catch (err) {
+      problems.push(`${describe(l)} does not answer TLS: ${errorMessage(err)}`);
+    }
+  }
+  if (problems.length > 0) return { name: 'tls-listeners', status: 'fail', detail: problems.join('; '), fix: 'check the appliance log (journalctl -u classedge) and the ports in the configuration' };
+  return { name: 'tls-listeners', status: 'ok', detail: `${tls.map(describe).join(' and ')} present SHA-256 ${[...seen].join(', ')}` };
 }
 
 /** Run every check; never throws, so a technician always gets the whole list. */
@@ -209,6 +295,7 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
 
   const tls = tlsCheck(config);
   if (tls) results.push(tls);
+  results.push(plaintextCheck(config));
 
   // Running appliance: API and broker, or free ports if it is not running.
   const h = await health(config);
@@ -221,10 +308,12 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       ...(bad.length ? { fix: 'see the component details above and the appliance log (journalctl -u classedge)' } : {}),
     });
     results.push(await probeBroker(config));
+    const listening = await tlsListenersCheck(config);
+    if (listening) results.push(listening);
   } else {
-    const host = config.http.host;
-    const httpFree = await portFree(config.http.port, host);
-    const mqttFree = await portFree(config.mqtt.port, config.mqtt.host);
+    const layout = listenerLayout(config);
+    const taken: Listener[] = [];
+    for (const l of layout) if (!(await portFree(l.port, l.host))) taken.push(l);
     results.push({
       name: 'api',
       status: 'warn',
@@ -232,12 +321,12 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       fix: 'start it: classedge start (or systemctl start classedge)',
     });
     results.push(
-      httpFree && mqttFree
-        ? { name: 'ports', status: 'ok', detail: `ports ${config.http.port} (HTTP) and ${config.mqtt.port} (MQTT) are free` }
+      taken.length === 0
+        ? { name: 'ports', status: 'ok', detail: `ports ${layout.map((l) => `${l.port} (${describe(l)})`).join(', ')} are free` }
         : {
             name: 'ports',
             status: 'fail',
-            detail: `port ${!httpFree ? config.http.port : config.mqtt.port} is taken by another program`,
+            detail: `taken by another program: ${taken.map((l) => `port ${l.port} (${describe(l)})`).join(', ')}`,
             fix: 'stop the other program (ss -ltnp shows which), or choose other ports in the configuration',
           },
     );

@@ -14,7 +14,7 @@ import { addUser } from '../services/accounts.js';
 import { runChecks, type CheckResult } from '../doctor/checks.js';
 import { ConfigError, errorMessage, ValidationError } from '../errors.js';
 import type { ProvisionSpec } from './spec.js';
-import { setupSelfSignedTls } from './tls.js';
+import { plaintextOptedIn, recordPlaintextOptIn, setupSelfSignedTls } from './tls.js';
 
 export type StepStatus = 'done' | 'skipped' | 'warn' | 'failed';
 export interface ProvisionStep {
@@ -38,8 +38,12 @@ export interface ProvisionOptions {
   /** Asked only when a first admin must be made. */
   adminPassword: () => Promise<string>;
   actor: string;
-  /** Make a self-signed HTTPS certificate (kept when present) and switch http.tls on (`--tls`). */
-  tls?: { days: number; hosts: string[] };
+  /**
+   * TLS on the LAN: a self-signed certificate (kept when present) with http.tls and mqtt.tls switched
+   * on, the default; or `false` (`--no-tls`, TLS ends elsewhere): plain text on the LAN, recorded
+   * in the configuration as http.plaintextLan and mqtt.plaintextLan.
+   */
+  tls: { days: number; hosts: string[] } | false;
 }
 
 const load = (source: ConfigSource): Config => loadConfig(existsSync(source.file) ? source.file : undefined, source.overrides, source.overlay);
@@ -120,19 +124,28 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const code = enrolmentCode(publicKeyPem);
   step('keys', hadKey ? 'skipped' : 'done', `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`);
 
-  // 2b. HTTPS for the admin console, when asked: a self-signed pair unless one is there already.
-  if (o.tls) {
-    try {
+  // 2b. TLS on the LAN (HTTPS, MQTT over TLS): a self-signed pair unless one is there already, and
+  // plain text left on loopback only; or the administrator's recorded choice of plain text.
+  try {
+    if (o.tls === false) {
+      const r = recordPlaintextOptIn(o.source, config);
+      config = r.config;
+      const on = [config.http.tls.enabled ? 'http.tls' : '', config.mqtt.tls.enabled ? 'mqtt.tls' : ''].filter(Boolean);
+      step('tls', r.changed ? 'warn' : 'skipped', `no TLS (--no-tls): plain text on the LAN recorded as http.plaintextLan and mqtt.plaintextLan${r.changed ? ` in ${o.source.file}` : ', already'}${on.length > 0 ? `; ${on.join(' and ')} stay on` : ''}`);
+    } else if (plaintextOptedIn(config)) {
+      step('tls', 'skipped', 'plain text on the LAN was chosen (http.plaintextLan, mqtt.plaintextLan): no certificate made; classedge tls generate --enable switches TLS on');
+    } else {
       const t = setupSelfSignedTls(o.source, config, { ...o.tls, enable: true });
       config = t.config;
       const g = t.generated;
       const what = `${g.created ? 'self-signed certificate made' : 'certificate kept'} in ${g.certFile}, SHA-256 ${g.info.fingerprint256}, valid to ${g.info.validTo.toISOString().slice(0, 10)}`;
-      if (t.otherCertFile) step('tls', 'skipped', `http.tls uses ${t.otherCertFile}; ${what} but not used`);
-      else step('tls', g.created || t.enabled ? 'done' : 'skipped', `${what}${t.enabled ? '; http.tls switched on' : '; http.tls already on'}`);
-    } catch (err) {
-      step('tls', 'failed', errorMessage(err));
-      return await finish(false);
+      const layout = `HTTPS on port ${config.http.tls.port}, MQTT over TLS on port ${config.mqtt.tls.port}; plain HTTP and MQTT on 127.0.0.1 only`;
+      if (t.otherCertFile) step('tls', t.enabled ? 'done' : 'skipped', `http.tls uses ${t.otherCertFile}; ${what} but not used${t.enabled ? '; mqtt.tls switched on with it' : ''}`);
+      else step('tls', g.created || t.enabled ? 'done' : 'skipped', `${what}${t.enabled ? `; http.tls and mqtt.tls switched on (${layout})` : '; http.tls and mqtt.tls already on'}`);
     }
+  } catch (err) {
+    step('tls', 'failed', errorMessage(err));
+    return await finish(false);
   }
 
   // 3. Enrolment with a one-time token; an enrolled box is left as it is.

@@ -13,7 +13,9 @@ import { EnvironmentService } from '../environment/service.js';
 import { HealthService } from '../health/service.js';
 import { SyncAgent } from '../../cloud-sync/agent/agent.js';
 import { findKind } from './component-kinds.js';
-import type { ComponentContext } from './context.js';
+import type { ComponentContext, DeviceBrokerAddress } from './context.js';
+import { dialHost, mqttTlsFiles, plainHost } from '../security/listeners.js';
+import { loadTlsPair } from '../security/tls.js';
 import { hashSecret, randomSecret } from '../security/secrets.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
@@ -135,8 +137,15 @@ export class Appliance {
   }
 
   brokerUrl(): string {
-    const host = this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::' ? '127.0.0.1' : this.config.mqtt.host;
-    return `mqtt://${host}:${this.broker.port}`;
+    return `mqtt://${dialHost(plainHost(this.config.mqtt))}:${this.broker.port}`;
+  }
+
+  /** What a device on this box dials: MQTT over TLS, pinning the broker's certificate, once mqtt.tls is on. */
+  deviceBroker(): DeviceBrokerAddress {
+    if (!this.config.mqtt.tls.enabled) return { url: this.brokerUrl() };
+    const files = mqttTlsFiles(this.config);
+    const { cert, info } = loadTlsPair(files, files);
+    return { url: `mqtts://${dialHost(this.config.mqtt.host)}:${this.broker.tlsPort}`, tls: { ca: cert, fingerprint256: info.fingerprint256 } };
   }
 
   componentContext(name: string): ComponentContext {
@@ -148,6 +157,7 @@ export class Appliance {
       readings: this.readings,
       analysis: this.analysis,
       brokerUrl: () => this.brokerUrl(),
+      deviceBroker: () => this.deviceBroker(),
       issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
         const secret = randomSecret();
         const hash = await hashSecret(secret);

@@ -7,6 +7,12 @@ import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { AnalysisSink } from '../analysis/analyser.js';
 
+export interface DeviceBrokerAddress {
+  url: string;
+  /** The certificate to trust (and nothing else) and its SHA-256 fingerprint, when the URL is mqtts://. */
+  tls?: { ca: Buffer; fingerprint256: string };
+}
+
 /** Everything a component may use, passed as one object (no positional constructor arguments). */
 export interface ComponentContext {
   log: Logger;
@@ -16,8 +22,13 @@ export interface ComponentContext {
   readings: ReadingsPipeline;
   /** Microphones and cameras hand their samples and frames here (interaction analysis). */
   analysis: AnalysisSink;
-  /** mqtt:// URL of the embedded broker, valid once the broker has started. */
+  /** mqtt:// URL of the embedded broker's plain (loopback) listener, valid once the broker has started. */
   brokerUrl(): string;
+  /**
+   * How a device on this box reaches the broker, valid once it has started: MQTT over TLS with the
+   * appliance's certificate to pin when mqtt.tls is on, else the plain URL.
+   */
+  deviceBroker(): DeviceBrokerAddress;
   /**
    * For simulators only: create the device if needed and issue it a fresh secret, returned once.
    * Real devices are added by people (CLI or admin console).

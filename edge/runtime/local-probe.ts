@@ -1,5 +1,7 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import type { Config } from '../config/schema.js';
+import { dialHost, plainHost } from '../security/listeners.js';
 
 /**
  * GET a URL of this box's own appliance (doctor, update health checks). Over HTTPS the certificate
@@ -24,7 +26,10 @@ export function getLocal(url: string, timeoutMs: number): Promise<{ status: numb
   });
 }
 
-/** The appliance's own health URL on loopback: https when http.tls is on. */
-export function localHealthUrl(http: { port: number; tls: { enabled: boolean } }): string {
-  return `${http.tls.enabled ? 'https' : 'http'}://127.0.0.1:${http.port}/api/v1/health`;
+/**
+ * The appliance's own health URL on its plain listener: always there, on loopback once TLS is on
+ * (edge/security/listeners.ts), so a probe needs no certificate.
+ */
+export function localHealthUrl(http: Config['http']): string {
+  return `http://${dialHost(plainHost(http))}:${http.port}/api/v1/health`;
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ClassEdgeError, errorMessage } from '../errors.js';
@@ -68,20 +68,25 @@ export function certInfo(certFile: string): CertInfo {
  * The configured certificate and key, read and checked against each other, so that a wrong file
  * stops the start with its name rather than failing every browser's handshake later.
  */
-export function loadTlsPair(tls: TlsConfig): { cert: Buffer; key: Buffer; info: CertInfo } {
-  if (!tls.certFile) throw new TlsError('http.tls.enabled is true but http.tls.certFile is not set (classedge tls generate --enable makes one)');
-  if (!tls.keyFile) throw new TlsError('http.tls.enabled is true but http.tls.keyFile is not set (classedge tls generate --enable makes one)');
-  const cert = readPem(tls.certFile, 'http.tls.certFile');
-  const key = readPem(tls.keyFile, 'http.tls.keyFile');
-  const x509 = parseCert(cert, tls.certFile, 'http.tls.certFile');
+export function loadTlsPair(
+  tls: { certFile?: string | undefined; keyFile?: string | undefined },
+  fields: { certField: string; keyField: string } = { certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' },
+): { cert: Buffer; key: Buffer; info: CertInfo } {
+  const { certField, keyField } = fields;
+  const enabled = `${certField.split('.')[0] ?? 'http'}.tls.enabled`;
+  if (!tls.certFile) throw new TlsError(`${enabled} is true but ${certField} is not set (classedge tls generate --enable makes one)`);
+  if (!tls.keyFile) throw new TlsError(`${enabled} is true but ${keyField} is not set (classedge tls generate --enable makes one)`);
+  const cert = readPem(tls.certFile, certField);
+  const key = readPem(tls.keyFile, keyField);
+  const x509 = parseCert(cert, tls.certFile, certField);
   let keyObject: KeyObject;
   try {
     keyObject = createPrivateKey(key);
   } catch (err) {
-    throw new TlsError(`http.tls.keyFile ${tls.keyFile}: not a PEM private key (${errorMessage(err)})`);
+    throw new TlsError(`${keyField} ${tls.keyFile}: not a PEM private key (${errorMessage(err)})`);
   }
   if (!x509.checkPrivateKey(keyObject)) {
-    throw new TlsError(`http.tls.keyFile ${tls.keyFile} is not the private key of the certificate in http.tls.certFile ${tls.certFile}`);
+    throw new TlsError(`${keyField} ${tls.keyFile} is not the private key of the certificate in ${certField} ${tls.certFile}`);
   }
   return { cert, key, info: info(x509, tls.certFile) };
 }
@@ -92,9 +97,18 @@ export const generatedFiles = (dataDir: string): { certFile: string; keyFile: st
   keyFile: join(tlsDir(dataDir), 'key.pem'),
 });
 
-/** Names a browser on the LAN or the panel may use: the host name, localhost and loopback. */
+/**
+ * Names a browser or device on the LAN, or the panel, may use: the host name, localhost, loopback
+ * and the box's LAN addresses now (devices such as an ESP32 check the address they dial against
+ * the certificate; a school reserves the box's address). Link-local IPv6 is left out: it needs a
+ * zone and changes with the interface.
+ */
 export function defaultHosts(): string[] {
-  return [...new Set([hostname(), 'localhost', '127.0.0.1'])];
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')))
+    .map((a) => a?.address ?? '');
+  return [...new Set([hostname(), 'localhost', '127.0.0.1', ...lan.filter(Boolean)])];
 }
 
 export interface GenerateResult {
@@ -112,10 +126,13 @@ export function generateSelfSigned(o: { dataDir: string; days: number; hosts: st
   const { certFile, keyFile } = generatedFiles(o.dataDir);
   if (!o.force && existsSync(certFile) && existsSync(keyFile)) return { created: false, certFile, keyFile, info: certInfo(certFile) };
   if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) throw new TlsError(`--days: expected whole days from 1 to 3650, got ${o.days}`);
-  const hosts = o.hosts.length > 0 ? o.hosts : defaultHosts();
-  for (const h of hosts) {
-    if (!isIP(h) && !/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})$/.test(h)) throw new TlsError(`--host: '${h}' is neither an IP address nor a DNS name`);
+  const isName = (h: string): boolean => isIP(h) !== 0 || /^[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})$/.test(h);
+  for (const h of o.hosts) {
+    if (!isName(h)) throw new TlsError(`--host: '${h}' is neither an IP address nor a DNS name`);
   }
+  // The names given first (the subject's CN), then the box's own, so that the panel (127.0.0.1)
+  // and devices dialling the LAN address verify it too. A host name unfit for a certificate is left out.
+  const hosts = [...new Set([...o.hosts, ...defaultHosts().filter(isName)])];
   const san = hosts.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
   const cn = hosts.find((h) => !isIP(h)) ?? hosts[0] ?? 'classedge';
   mkdirSync(tlsDir(o.dataDir), { recursive: true, mode: 0o700 });

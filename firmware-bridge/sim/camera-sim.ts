@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent, type ComponentStatus } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { composeScene, SKIMAGE_DATA } from './face-scenes.js';
 import { connectedWithin } from './mqtt-ready.js';
 import type { CameraSimSchema } from './camera-sim.kind.js';
+import { connectDevice } from './device-mqtt.js';
 
 /**
  * A camera node on the classroom Wi-Fi that publishes a JPEG snapshot every few seconds, as a
@@ -33,7 +34,7 @@ export class CameraSim extends BaseComponent {
   async start(): Promise<void> {
     this.setState('starting');
     const secret = await this.ctx.issueSimulatedDeviceSecret(this.cfg.deviceId, 'camera');
-    const client = mqtt.connect(this.ctx.brokerUrl(), { username: this.cfg.deviceId, password: secret, clientId: `${this.cfg.deviceId}-${process.pid}`, reconnectPeriod: 1000 });
+    const client = connectDevice(this.ctx.deviceBroker(), { username: this.cfg.deviceId, password: secret, clientId: `${this.cfg.deviceId}-${process.pid}`, reconnectPeriod: 1000 });
     this.#client = client;
     client.on('connect', () => this.setState('running'));
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));

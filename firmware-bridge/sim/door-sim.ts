@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
@@ -8,6 +8,7 @@ import { localTime } from '../../edge/config/timetable.js';
 import { openPtyPair, type PtyPair } from '../serial/pty-pair.js';
 import { ThermometerSim } from './thermometer-sim.js';
 import type { DoorSimSchema } from './door-sim.kind.js';
+import { connectDevice } from './device-mqtt.js';
 
 /**
  * Demo door station: an infrared thermometer on a socat cable and a Wi-Fi card reader on MQTT.
@@ -38,7 +39,7 @@ export class DoorSim extends BaseComponent {
     this.thermometer = new ThermometerSim();
     await this.thermometer.listen(this.#pty.b);
     const secret = await this.#ctx.issueSimulatedDeviceSecret(this.#cfg.readerDeviceId, 'card-reader');
-    this.#client = mqtt.connect(this.#ctx.brokerUrl(), { username: this.#cfg.readerDeviceId, password: secret, reconnectPeriod: 1000 });
+    this.#client = connectDevice(this.#ctx.deviceBroker(), { username: this.#cfg.readerDeviceId, password: secret, reconnectPeriod: 1000 });
     this.#timer = setInterval(() => this.#tap(), this.#cfg.tapEveryMs);
     this.setState('running');
   }

@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
@@ -6,6 +6,7 @@ import { topics } from '../../edge/broker/topics.js';
 import type { MqttSensorSimSchema } from './mqtt-sensor-sim.kind.js';
 import { RoomDrift } from './drift.js';
 import { connectedWithin } from './mqtt-ready.js';
+import { connectDevice } from './device-mqtt.js';
 
 type SimConfig = Static<typeof MqttSensorSimSchema>;
 
@@ -39,7 +40,7 @@ export class MqttSensorSim extends BaseComponent {
   async start(): Promise<void> {
     this.setState('starting');
     const secret = await this.#ctx.issueSimulatedDeviceSecret(this.#cfg.deviceId, 'sensor');
-    const client = mqtt.connect(this.#ctx.brokerUrl(), {
+    const client = connectDevice(this.#ctx.deviceBroker(), {
       username: this.#cfg.deviceId,
       password: secret,
       clientId: `${this.#cfg.deviceId}-${process.pid}`,

@@ -13,8 +13,12 @@ import { tempDir } from './env.js';
 export interface TestAppliance {
   appliance: Appliance;
   config: Config;
+  /** https://…(the TLS port) when started with a certificate, else the plain HTTP URL. */
   httpUrl: string;
+  /** The plain MQTT URL (loopback). */
   mqttUrl: string;
+  /** mqtts://… when started with a certificate. */
+  mqttsUrl?: string;
   dataDir: string;
   logs: string[];
   stop(): Promise<void>;
@@ -23,8 +27,10 @@ export interface TestAppliance {
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
 export async function startTestAppliance(yaml = '', extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; http?: string } = {}): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
-  const tls = extra.tls ? `, tls: { enabled: true, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }` : '';
-  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
+  // With a certificate: HTTPS and MQTT over TLS on their own (random) ports, as after provisioning.
+  const tls = extra.tls ? `, tls: { enabled: true, port: 0, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }` : '';
+  const mqttTls = extra.tls ? ', tls: { enabled: true, port: 0 }' : '';
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0${mqttTls} }\nlog: { level: warn }\n${yaml}`;
   const file = join(dir.path, 'config.yaml');
   writeFileSync(file, text);
   const config = parseConfig(text, file);
@@ -43,8 +49,9 @@ export async function startTestAppliance(yaml = '', extra: { keepDir?: string; h
   return {
     appliance,
     config,
-    httpUrl: `${extra.tls ? 'https' : 'http'}://127.0.0.1:${appliance.http.port}`,
+    httpUrl: extra.tls ? `https://127.0.0.1:${appliance.http.tlsPort}` : `http://127.0.0.1:${appliance.http.port}`,
     mqttUrl: `mqtt://127.0.0.1:${appliance.broker.port}`,
+    ...(extra.tls ? { mqttsUrl: `mqtts://127.0.0.1:${appliance.broker.tlsPort}` } : {}),
     dataDir: dir.path,
     logs,
     stop: async () => {

@@ -5,6 +5,9 @@ export interface ChildAppliance {
   child: ChildProcess;
   httpPort: number;
   mqttPort: number;
+  /** http.tls.port and mqtt.tls.port, used once the configuration switches TLS on. */
+  httpsPort: number;
+  mqttsPort: number;
   stdout: string[];
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -14,8 +17,10 @@ export interface ChildAppliance {
 export async function spawnAppliance(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChildAppliance> {
   const httpPort = await freePort();
   const mqttPort = await freePort();
+  const httpsPort = await freePort();
+  const mqttsPort = await freePort();
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
-    env: { ...process.env, CLASSEDGE_DATA_DIR: dataDir, CLASSEDGE_HTTP_PORT: String(httpPort), CLASSEDGE_MQTT_PORT: String(mqttPort), ...env },
+    env: { ...process.env, CLASSEDGE_DATA_DIR: dataDir, CLASSEDGE_HTTP_PORT: String(httpPort), CLASSEDGE_MQTT_PORT: String(mqttPort), CLASSEDGE_HTTPS_PORT: String(httpsPort), CLASSEDGE_MQTTS_PORT: String(mqttsPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -23,7 +28,7 @@ export async function spawnAppliance(dataDir: string, args: string[] = [], env: 
   child.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, httpPort, mqttPort, stdout, stderr, exited };
+  return { child, httpPort, mqttPort, httpsPort, mqttsPort, stdout, stderr, exited };
 }
 
 export async function healthy(app: ChildAppliance, timeoutMs = 15_000): Promise<{ status: string }> {

@@ -7,6 +7,22 @@ import { ConfigSchema } from '../../config/schema.js';
 import { dataClasses } from '../../store/data-classes.js';
 import { schemaVersion } from '../../store/db.js';
 import { editConfig } from '../../config/edit.js';
+import type { Config } from '../../config/schema.js';
+import { listenerLayout } from '../../security/listeners.js';
+import { certInfo } from '../../security/tls.js';
+
+function tlsStatus(config: Config): { listeners: { service: string; tls: boolean; host: string; port: number }[]; fingerprint256: string | null; validTo: string | null } {
+  const listeners = listenerLayout(config).map(({ service, tls, host, port }) => ({ service, tls, host, port }));
+  const file = config.http.tls.enabled ? config.http.tls.certFile : undefined;
+  if (!file) return { listeners, fingerprint256: null, validTo: null };
+  // The pair was checked at start; a file replaced since is shown as it is now.
+  try {
+    const info = certInfo(file);
+    return { listeners, fingerprint256: info.fingerprint256, validTo: info.validTo.toISOString() };
+  } catch {
+    return { listeners, fingerprint256: null, validTo: null };
+  }
+}
 
 export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starting' | 'failed'; body: unknown } {
   const components = ctx.components();
@@ -65,6 +81,13 @@ export const systemRoutes: RouteDef[] = [
       brokerClients: Type.Integer(),
       schemaVersion: Type.Integer(),
       rssBytes: Type.Integer(),
+      tls: Type.Object({
+        listeners: Type.Array(Type.Object({ service: Type.String(), tls: Type.Boolean(), host: Type.String(), port: Type.Integer() }), {
+          description: 'The configured listeners: plain ones are on loopback once TLS is on, unless plaintextLan.',
+        }),
+        fingerprint256: Type.Union([Type.String(), Type.Null()], { description: 'SHA-256 of the certificate HTTPS serves, for browsers and devices to pin; null with TLS off.' }),
+        validTo: Type.Union([Type.String(), Type.Null()]),
+      }),
     }),
     handler: (_req, ctx) => {
       const fs = statfsSync(ctx.config.dataDir);
@@ -77,6 +100,7 @@ export const systemRoutes: RouteDef[] = [
         brokerClients: ctx.brokerClients(),
         schemaVersion: schemaVersion(ctx.store.db),
         rssBytes: process.memoryUsage.rss(),
+        tls: tlsStatus(ctx.config),
       };
     },
   }),

@@ -70,9 +70,10 @@ export function registerProvision(program: Command): void {
     .option('--admin-display-name <name>', "first admin's display name")
     .option('--admin-password-file <file>', "read the first admin's password from this file instead")
     .option('--interactive', 'ask for what is missing (the default on a terminal)')
-    .option('--tls', 'serve the admin console over HTTPS with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate)')
-    .option('--tls-days <n>', 'validity of a certificate made by --tls, in days', '825')
-    .option('--tls-host <name>', 'a DNS name or IP address for the certificate made by --tls (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--tls', 'HTTPS and MQTT over TLS on the LAN with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate): the default')
+    .option('--no-tls', 'TLS ends elsewhere (a proxy): no certificate; plain HTTP and MQTT on the LAN, recorded as http.plaintextLan and mqtt.plaintextLan (doctor warns)')
+    .option('--tls-days <n>', 'validity of a certificate made for TLS, in days', '825')
+    .option('--tls-host <name>', 'a DNS name or IP address for the certificate made for TLS (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
@@ -101,9 +102,9 @@ export function registerProvision(program: Command): void {
       };
       let result: ProvisionResult;
       try {
-        if (opts.tls && !/^\d+$/.test(opts.tlsDays)) throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
-        const tls = opts.tls ? { tls: { days: Number(opts.tlsDays), hosts: opts.tlsHost } } : {};
-        result = await provision(spec, { source, adminPassword, actor: cliActor(), ...tls });
+        const withTls = opts.tls !== false;
+        if (withTls && !/^\d+$/.test(opts.tlsDays)) throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
+        result = await provision(spec, { source, adminPassword, actor: cliActor(), tls: withTls ? { days: Number(opts.tlsDays), hosts: opts.tlsHost } : false });
       } finally {
         prompter?.close();
       }

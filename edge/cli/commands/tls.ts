@@ -15,16 +15,16 @@ interface TlsGenerateOptions extends CommonOptions {
 }
 
 export function registerTls(program: Command): void {
-  const tls = program.command('tls').description("The admin console's HTTPS certificate.");
+  const tls = program.command('tls').description("The appliance's certificate for HTTPS and MQTT over TLS.");
   tls
     .command('generate')
     .description(
       'Make a self-signed certificate and key (openssl req, ECDSA P-256) in <data dir>/tls/ for when the district issues none, and print its SHA-256 fingerprint to check in the browser. An existing pair is kept unless --force.',
     )
     .option('--days <n>', 'validity in days', '825')
-    .option('--host <name>', `a DNS name or IP address browsers use for this box (repeatable; default: ${defaultHosts().join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--host <name>', `a DNS name or IP address browsers and devices use for this box (repeatable; always added: ${defaultHosts().join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--force', 'replace an existing certificate (browsers that trusted the old one will warn again)')
-    .option('--enable', 'also switch http.tls on with this pair in the configuration file (restart to apply)')
+    .option('--enable', 'also switch http.tls and mqtt.tls on with this pair in the configuration file (restart to apply); plain text then stays on loopback')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--json', 'print as JSON')
@@ -57,13 +57,13 @@ export function registerTls(program: Command): void {
             `  for:        ${g.info.altNames}`,
             `  valid to:   ${g.info.validTo.toISOString()}`,
             `  SHA-256:    ${g.info.fingerprint256}`,
-            '  Check this fingerprint in the browser (certificate details) before trusting the page.',
+            '  Check this fingerprint in the browser (certificate details) before trusting the page; devices pin this certificate.',
             r.otherCertFile
-              ? `http.tls.certFile names another certificate (${r.otherCertFile}); it stays in use.`
+              ? `http.tls.certFile names another certificate (${r.otherCertFile}); it stays in use${r.enabled ? ', and mqtt.tls was switched on with it' : ''}.`
               : r.enabled
-                ? `http.tls switched on in ${source.file}; restart the appliance (systemctl restart classedge) to serve HTTPS.`
+                ? `http.tls and mqtt.tls switched on in ${source.file}; restart the appliance (systemctl restart classedge) to serve HTTPS and MQTT over TLS.`
                 : opts.enable
-                  ? 'http.tls already uses this certificate.'
+                  ? 'http.tls and mqtt.tls already use this certificate.'
                   : 'To serve it: classedge tls generate --enable (or set http.tls.enabled, certFile, keyFile).',
           ].join('\n'),
       );

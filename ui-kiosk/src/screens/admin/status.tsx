@@ -10,6 +10,7 @@ interface Status {
   brokerClients: number;
   schemaVersion: number;
   rssBytes: number;
+  tls: { listeners: { service: string; tls: boolean; host: string; port: number }[]; fingerprint256: string | null; validTo: string | null };
 }
 interface ComponentStatus {
   name: string;
@@ -54,6 +55,10 @@ export function StatusScreen() {
           <dd>{Math.round(s.rssBytes / 1048576)} MiB</dd>
           <dt>{t('status.schema')}</dt>
           <dd>{s.schemaVersion}</dd>
+          <dt>{t('status.listeners')}</dt>
+          <dd data-testid="listeners">{s.tls.listeners.map((l) => `${l.service}${l.tls ? ' TLS' : ''} ${l.host}:${l.port}`).join(' · ')}</dd>
+          <dt>{t('status.certificate')}</dt>
+          <dd data-testid="fingerprint">{s.tls.fingerprint256 ? `${s.tls.fingerprint256} (${s.tls.validTo?.slice(0, 10) ?? ''})` : t('status.noTls')}</dd>
         </dl>
       )}
       <table class="table">
