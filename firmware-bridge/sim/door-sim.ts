@@ -38,7 +38,7 @@ export class DoorSim extends BaseComponent {
     this.thermometer = new ThermometerSim();
     await this.thermometer.listen(this.#pty.b);
     const secret = await this.#ctx.issueSimulatedDeviceSecret(this.#cfg.readerDeviceId, 'card-reader');
-    this.#client = mqtt.connect(this.#ctx.brokerUrl(), { username: this.#cfg.readerDeviceId, password: secret, reconnectPeriod: 1000 });
+    this.#client = mqtt.connect(this.#ctx.brokerUrl(), { username: this.#cfg.readerDeviceId, password: secret, clientId: `${this.#cfg.readerDeviceId}_${process.pid}`, reconnectPeriod: 1000 });
     this.#timer = setInterval(() => this.#tap(), this.#cfg.tapEveryMs);
     this.setState('running');
   }
