@@ -30,6 +30,8 @@ const LIMITS = {
   auditWindowMs: 3_600_000,
   maxInflightQos2: 4,
   maxTrackedKeys: 16,
+  maxFailedLoginsPerSource: 3,
+  failedLoginWindowMs: 3_600_000,
 };
 
 let t: TestAppliance;
@@ -282,6 +284,21 @@ test('QoS 2 without PUBREL: one over mqtt.maxInflightQos2 closes the connection,
   await deviceStillServed('127.0.0.1', 613);
 });
 
+test('an address that keeps sending wrong secrets is refused without a secret check (CONNACK 3); other addresses are not', { timeout: 60_000 }, async () => {
+  const throttledBefore = counter('throttledLogins');
+  const codes: number[] = [];
+  for (const password of ['wrong-1', 'wrong-2', 'wrong-3', air1.password]) {
+    const r = await raw('127.0.5.1');
+    codes.push((await r.login({ clientId: 'air-1_t', username: 'air-1', password })).returnCode);
+    r.close();
+  }
+  assert.deepEqual(codes, [4, 4, 4, 3], 'even the right secret waits until the window ends');
+  assert.equal(counter('throttledLogins') - throttledBefore, 1);
+  const other = await raw('127.0.5.2');
+  assert.equal((await other.login({ clientId: 'air-1_t', username: 'air-1', password: air1.password })).returnCode, 0);
+  other.close();
+});
+
 test('500 sockets from one address get at most mqtt.maxConnectionsPerSource; idle ones are closed after mqtt.connectTimeoutMs; a real device still connects', { timeout: 120_000 }, async () => {
   const refusedBefore = counter('refusedConnections');
   const flood = await Promise.all(Array.from({ length: 500 }, () => raw('127.0.0.9')));
@@ -346,7 +363,7 @@ test('every database write failing (the disk full) does not end the appliance pr
     return Object.assign(r, await r.login(o));
   };
   try {
-    await healthy(app);
+    await healthy(app, 60_000);
     const pid = app.child.pid;
     assert.ok(pid !== undefined);
     // A file size limit of one byte on the running process: every write SQLite makes to its files fails (EFBIG), as on a full disk.
@@ -377,7 +394,7 @@ test('every database write failing (the disk full) does not end the appliance pr
     } finally {
       check.close();
     }
-    await healthy(app);
+    await healthy(app, 60_000);
   } finally {
     for (const s of sockets) s.close();
     app.child.kill('SIGTERM');

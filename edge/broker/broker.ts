@@ -20,6 +20,7 @@ import { Admission, type Ticket } from './admission.js';
 import { AuditLimiter } from './audit-limiter.js';
 import { CappedMap } from './capped-map.js';
 import { clientIdProblem, clip } from './client-id.js';
+import { LoginThrottle } from './login-throttle.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
@@ -89,6 +90,7 @@ export class Broker extends BaseComponent {
   readonly #connections = new WeakMap<Client, Connection>();
   readonly #admission: Admission;
   readonly #deniedAudit: AuditLimiter;
+  readonly #loginThrottle: LoginThrottle;
   #auditTimer: NodeJS.Timeout | undefined;
   #c = {
     connections: 0,
@@ -104,6 +106,7 @@ export class Broker extends BaseComponent {
     preAuthEvicted: 0,
     preAuthTimeouts: 0,
     internalErrors: 0,
+    throttledLogins: 0,
   };
   readonly rejectedByReason = new Map<RejectCategory, number>();
 
@@ -115,6 +118,7 @@ export class Broker extends BaseComponent {
     this.#logAt = new CappedMap(m.maxTrackedKeys);
     this.#admission = new Admission({ maxConnections: m.maxConnections, maxPerSource: m.maxConnectionsPerSource, maxPreAuth: m.maxPreAuthConnections });
     this.#deniedAudit = new AuditLimiter({ perKey: m.auditDeniedPerSource, total: m.auditDeniedTotal, maxKeys: m.maxTrackedKeys });
+    this.#loginThrottle = new LoginThrottle({ maxFailures: m.maxFailedLoginsPerSource, windowMs: m.failedLoginWindowMs, maxKeys: m.maxTrackedKeys });
   }
 
   get port(): number {
@@ -267,9 +271,9 @@ export class Broker extends BaseComponent {
     cb: (err: AuthenticateError | null, ok: boolean | null) => void,
   ): Promise<void> {
     const conn = this.#connections.get(client);
+    const source = conn?.ticket.source ?? 'unknown';
     const refuse = (why: string, code: 2 | 3 | 4 | 5): void => {
       this.#c.authFailures++;
-      const source = conn?.ticket.source ?? 'unknown';
       if (this.#deniedAudit.admit(`address ${source}`)) {
         const actor = `mqtt:${clip(username ?? '(anonymous)')}`;
         this.#audit({ actor, action: 'mqtt.connect', target: clip(client.id ?? ''), result: 'denied', detail: { why, source } });
@@ -293,18 +297,27 @@ export class Broker extends BaseComponent {
     // Checked before the secret: a client id that is not the login's own costs no hashing.
     const idProblem = conn?.assignedId ? undefined : clientIdProblem(client.id ?? '', username);
     if (idProblem) return refuse(idProblem, 2);
+    const waitMs = this.#loginThrottle.blockedFor(source);
+    if (waitMs > 0) {
+      this.#c.throttledLogins++;
+      return refuse(`too many wrong secrets from ${source} (mqtt.maxFailedLoginsPerSource); try again in ${Math.ceil(waitMs / 1000)} s`, 3);
+    }
     const secret = password.toString('utf8');
     if (username === SERVICE_USERNAME) {
       const a = Buffer.from(secret);
       const b = Buffer.from(this.#o.serviceSecret);
       if (a.length === b.length && timingSafeEqual(a, b)) return accept({ type: 'service' });
+      this.#loginThrottle.failed(source);
       return refuse('bad service credentials', 4);
     }
     try {
       const facts = this.#o.store.devices.loginFacts(username);
       if (facts === undefined || !this.#cachedOk(username, facts.secretHash, secret)) {
         const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_HASH);
-        if (!ok || facts === undefined) return refuse('unknown device or wrong secret', 4);
+        if (!ok || facts === undefined) {
+          this.#loginThrottle.failed(source);
+          return refuse('unknown device or wrong secret', 4);
+        }
         this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
       if (!facts.enabled) return refuse('device is disabled', 5);

@@ -109,6 +109,18 @@ export const MqttSchema = Type.Object(
       default: 16,
       description: 'QoS 2 messages a client may have sent and not yet released (PUBREL); one more closes the connection.',
     }),
+    maxFailedLoginsPerSource: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 20,
+      description: 'Wrong secrets from one address per mqtt.failedLoginWindowMs; after that its logins are refused (CONNACK 3) without checking the secret until the window ends.',
+    }),
+    failedLoginWindowMs: Type.Integer({
+      minimum: 1000,
+      maximum: 3600000,
+      default: 60000,
+      description: 'The window of mqtt.maxFailedLoginsPerSource, from the first failure.',
+    }),
     auditDeniedPerSource: Type.Integer({
       minimum: 1,
       maximum: 1000,
