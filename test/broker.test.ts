@@ -24,7 +24,7 @@ after(async () => {
 });
 
 async function device(c = creds): Promise<MqttClient> {
-  const client = await connect(t.mqttUrl, { username: c.username, password: c.password, clientId: `${c.username}-${clients.length}` });
+  const client = await connect(t.mqttUrl, { username: c.username, password: c.password, clientId: `${c.username}_${clients.length}` });
   clients.push(client);
   return client;
 }
@@ -45,7 +45,7 @@ test('Eclipse mosquitto_pub without credentials is refused', async () => {
 });
 
 test("Eclipse mosquitto_pub with a device's credentials: reading stored and visible through the authenticated API", async () => {
-  const r = await mosquittoPub(['-u', creds.username, '-P', creds.password, '-i', 'mosq-air-1', '-t', 'classedge/dev/air-1/reading', '-m', '{"metrics":{"co2_ppm":733}}']);
+  const r = await mosquittoPub(['-u', creds.username, '-P', creds.password, '-i', 'air-1_mosq', '-t', 'classedge/dev/air-1/reading', '-m', '{"metrics":{"co2_ppm":733}}']);
   assert.equal(r.status, 0, r.stderr);
   // mosquitto_pub exits after its PUBACK, and PUBACK means committed: the row is there now.
   const rows = t.appliance.store.readings.query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 });

@@ -29,7 +29,7 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
     const acked = new Set<number>();
     const sent = new Set<number>();
     const clients = Array.from({ length: 4 }, (_, i) =>
-      mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, clientId: `burst-${i}`, reconnectPeriod: 0 }),
+      mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, clientId: `${creds.mqtt.username}_${i}`, reconnectPeriod: 0 }),
     );
     await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
     let seq = 0;
@@ -80,7 +80,7 @@ test('SIGTERM: the appliance says offline on MQTT and exits 0 within its shutdow
     const creds = await seedDataDir(dir.path, 'watcher');
     const app = await spawnAppliance(dir.path);
     await healthy(app);
-    const c = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, reconnectPeriod: 0 });
+    const c = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, clientId: creds.mqtt.username, reconnectPeriod: 0 });
     const states: string[] = [];
     c.on('message', (_t, p) => states.push(p.toString()));
     await new Promise((r) => c.once('connect', r));

@@ -2,12 +2,13 @@ import { createServer, type Server, type Socket, type AddressInfo } from 'node:n
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Duplex } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { Aedes, type Client, type PublishPacket, type Subscription, type AuthenticateError } from 'aedes';
+import { Aedes, type Client, type ConnectPacket, type PublishPacket, type Subscription, type AuthenticateError } from 'aedes';
 import { listen } from '../runtime/listen.js';
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
+import type { AuditEntry } from '../store/repos/audit.js';
 import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { FrameGuard } from './frame-guard.js';
@@ -18,6 +19,11 @@ import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 import { loadTlsPair } from '../security/tls.js';
 import { mqttTlsFiles, plainHost } from '../security/listeners.js';
+import { Admission, type Ticket } from './admission.js';
+import { AuditLimiter } from './audit-limiter.js';
+import { CappedMap } from './capped-map.js';
+import { clientIdProblem, clip } from './client-id.js';
+import { LoginThrottle } from './login-throttle.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
@@ -26,6 +32,35 @@ export const SERVICE_USERNAME = 'classedge-service';
 
 /** A device that proved its secret recently skips the slow hash on reconnect (bounded, short-lived). */
 const AUTH_CACHE_MS = 10 * 60_000;
+/** The same complaint about the same thing is logged at most this often. */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * The only keys `rejectedByReason` counts under: a category per message kind and problem, never
+ * text from the message (a metric name, a field), so the map cannot grow with what devices send.
+ */
+export const REJECT_CATEGORIES = [
+  'reading: too large',
+  'reading: not JSON',
+  'reading: shape',
+  'reading: timestamp',
+  'reading: metric',
+  'card: invalid',
+  'snapshot: not a camera',
+  'snapshot: too large',
+  'snapshot: not a JPEG',
+  'status: invalid',
+] as const;
+export type RejectCategory = (typeof REJECT_CATEGORIES)[number];
+
+/** One socket on the broker, from accept to close. */
+interface Connection {
+  ticket: Ticket;
+  guard: FrameGuard;
+  timer: NodeJS.Timeout;
+  /** The CONNECT had an empty client id: aedes assigned a random one, bound to no one. */
+  assignedId: boolean;
+}
 
 export interface BrokerOptions {
   config: Config;
@@ -54,14 +89,44 @@ export class Broker extends BaseComponent {
   readonly #identities = new WeakMap<Client, Identity>();
   readonly #dropped = new WeakSet<Buffer>();
   /** Keyed by device; valid only while the stored hash is unchanged (another process may rotate it). */
-  readonly #authCache = new Map<string, { storedHash: string; digest: Buffer; until: number }>();
-  readonly #rejectLogAt = new Map<string, number>();
-  #c = { connections: 0, plainSockets: 0, tlsSockets: 0, tlsHandshakeFailures: 0, authFailures: 0, aclDenials: 0, accepted: 0, rejected: 0, storeErrors: 0, protocolErrors: 0 };
-  readonly rejectedByReason = new Map<string, number>();
+  readonly #authCache: CappedMap<string, { storedHash: string; digest: Buffer; until: number }>;
+  /** When a complaint was last logged, by device or source. */
+  readonly #logAt: CappedMap<string, number>;
+  readonly #connections = new WeakMap<Client, Connection>();
+  readonly #admission: Admission;
+  readonly #deniedAudit: AuditLimiter;
+  readonly #loginThrottle: LoginThrottle;
+  #auditTimer: NodeJS.Timeout | undefined;
+  #c = {
+    connections: 0,
+    plainSockets: 0,
+    tlsSockets: 0,
+    tlsHandshakeFailures: 0,
+    authFailures: 0,
+    aclDenials: 0,
+    accepted: 0,
+    rejected: 0,
+    storeErrors: 0,
+    protocolErrors: 0,
+    auditErrors: 0,
+    auditSuppressed: 0,
+    refusedConnections: 0,
+    preAuthEvicted: 0,
+    preAuthTimeouts: 0,
+    internalErrors: 0,
+    throttledLogins: 0,
+  };
+  readonly rejectedByReason = new Map<RejectCategory, number>();
 
   constructor(opts: BrokerOptions) {
     super();
     this.#o = opts;
+    const m = opts.config.mqtt;
+    this.#authCache = new CappedMap(m.maxTrackedKeys);
+    this.#logAt = new CappedMap(m.maxTrackedKeys);
+    this.#admission = new Admission({ maxConnections: m.maxConnections, maxPerSource: m.maxConnectionsPerSource, maxPreAuth: m.maxPreAuthConnections });
+    this.#deniedAudit = new AuditLimiter({ perKey: m.auditDeniedPerSource, total: m.auditDeniedTotal, maxKeys: m.maxTrackedKeys });
+    this.#loginThrottle = new LoginThrottle({ maxFailures: m.maxFailedLoginsPerSource, windowMs: m.failedLoginWindowMs, maxKeys: m.maxTrackedKeys });
   }
 
   get port(): number {
@@ -73,12 +138,17 @@ export class Broker extends BaseComponent {
     return (this.#tlsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** Sizes of the broker's tables keyed by device or address (each at most mqtt.maxTrackedKeys). */
+  get trackedKeys(): { authCache: number; logAt: number } {
+    return { authCache: this.#authCache.size, logAt: this.#logAt.size };
+  }
+
   get connectedClients(): number {
     return this.#aedes?.connectedClients ?? 0;
   }
 
   protected override counters(): Record<string, number> {
-    return { ...this.#c, clients: this.connectedClients };
+    return { ...this.#c, clients: this.connectedClients, sockets: this.#admission.open, preAuth: this.#admission.preAuth };
   }
 
   async start(): Promise<void> {
@@ -86,29 +156,25 @@ export class Broker extends BaseComponent {
     const aedes = await Aedes.createBroker({
       id: `classedge-${this.#o.config.appliance.id}`,
       heartbeatInterval: 60_000,
-      connectTimeout: 10_000,
-      authenticate: (client, username, password, cb) => void this.#authenticate(client, username, password, cb),
-      authorizePublish: (client, packet, cb) => this.#authorizePublish(client, packet, cb),
-      authorizeSubscribe: (client, sub, cb) => this.#authorizeSubscribe(client, sub, cb),
+      connectTimeout: this.#o.config.mqtt.connectTimeoutMs,
+      maxInflightInbound: this.#o.config.mqtt.maxInflightQos2,
+      preConnect: (client, packet, cb) => this.#preConnect(client, packet, cb),
+      authenticate: (client, username, password, cb) => this.#authenticateSafely(client, username, password, cb),
+      authorizePublish: (client, packet, cb) => this.#guarded('authorizePublish', cb, (done) => this.#authorizePublish(client, packet, done)),
+      authorizeSubscribe: (client, sub, cb) => this.#guarded('authorizeSubscribe', cb, (done) => this.#authorizeSubscribe(client, sub, done)),
       authorizeForward: (_client, packet) => (this.#dropped.has(packet.payload as Buffer) ? null : packet),
     });
     this.#aedes = aedes;
-    aedes.on('clientReady', (client) => {
-      this.#c.connections++;
-      const id = this.#identities.get(client);
-      if (id?.type === 'device') {
-        this.#o.store.devices.touch(id.deviceId);
-        this.#o.bus.safeEmit('device.connection', { deviceId: id.deviceId, connected: true });
-      }
-    });
+    aedes.on('clientReady', (client) => this.#clientReady(client));
     aedes.on('clientDisconnect', (client) => {
       const id = this.#identities.get(client);
       if (id?.type === 'device') this.#o.bus.safeEmit('device.connection', { deviceId: id.deviceId, connected: false });
     });
-    aedes.on('clientError', (client, err) => this.#o.log.debug({ clientId: client.id, err: errorMessage(err) }, 'client error'));
+    aedes.on('clientError', (client, err) => this.#o.log.debug({ clientId: clip(client.id ?? ''), err: errorMessage(err) }, 'client error'));
     aedes.on('connectionError', (_client, err) => this.#o.log.debug({ err: errorMessage(err) }, 'connection error'));
+    this.#auditTimer = setInterval(() => this.#auditSummary(), this.#o.config.mqtt.auditWindowMs).unref();
 
-    const server = createServer((socket: Socket) => this.#acceptConnection(aedes, socket, 'plain'));
+    const server = createServer((socket: Socket) => this.#acceptConnection(socket, 'plain'));
     server.maxConnections = this.#o.config.mqtt.maxConnections;
     this.#server = server;
     // Devices on the LAN speak TLS (mqtt.tls); the plain port then stays on loopback for the
@@ -118,7 +184,7 @@ export class Broker extends BaseComponent {
     if (mqtt.tls.enabled) {
       const files = mqttTlsFiles(this.#o.config);
       const pair = loadTlsPair(files, files);
-      const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) => this.#acceptConnection(aedes, socket, 'tls'));
+      const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) => this.#acceptConnection(socket, 'tls'));
       tlsServer.on('tlsClientError', (err, socket) => {
         this.#c.tlsHandshakeFailures++;
         this.#o.log.debug({ listener: 'tls', remote: socket.remoteAddress, err: errorMessage(err) }, 'MQTT TLS handshake failed');
@@ -133,26 +199,6 @@ export class Broker extends BaseComponent {
     this.#o.log.info({ listener: 'plain', host: plainHost(mqtt), port: this.port }, 'MQTT broker listening');
   }
 
-  /** One accepted socket, plain or TLS: size-guarded, then handed to aedes. */
-  #acceptConnection(aedes: Aedes, socket: Socket, listener: 'plain' | 'tls'): void {
-    this.#c[listener === 'tls' ? 'tlsSockets' : 'plainSockets']++;
-    // Camera snapshots are the largest messages; every other kind keeps its own, smaller limit.
-    const maxPacket = Math.max(this.#o.config.mqtt.maxPayloadBytes, this.#o.config.analysis.maxSnapshotBytes) + 1024;
-    socket.setNoDelay(true);
-    const guard = new FrameGuard(maxPacket);
-    guard.on('error', (err) => {
-      // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
-      if (err instanceof ProtocolError) {
-        this.#c.protocolErrors++;
-        this.#o.log.warn({ listener, remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
-      }
-      socket.destroy();
-    });
-    socket.on('error', () => socket.destroy());
-    socket.pipe(guard);
-    aedes.handle(Duplex.from({ readable: guard, writable: socket }) as unknown as Socket);
-  }
-
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopping');
@@ -161,9 +207,93 @@ export class Broker extends BaseComponent {
     this.#server = undefined;
     this.#tlsServer = undefined;
     this.#aedes = undefined;
+    clearInterval(this.#auditTimer);
+    this.#auditSummary();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.setState('stopped');
+  }
+
+  /**
+   * Every socket, from any listener, comes in here. It is admitted (or closed) by the connection
+   * limits, gets a pre-login deadline and the pre-login packet size, and is handed to aedes.
+   */
+  #acceptConnection(socket: Socket, listener: 'plain' | 'tls'): void {
+    this.#c[listener === 'tls' ? 'tlsSockets' : 'plainSockets']++;
+    socket.on('error', () => socket.destroy());
+    const aedes = this.#aedes;
+    if (!aedes) {
+      socket.destroy();
+      return;
+    }
+    const m = this.#o.config.mqtt;
+    const admitted = this.#admission.admit(socket.remoteAddress, () => {
+      this.#c.preAuthEvicted++;
+      socket.destroy();
+    });
+    if (!admitted.ok) {
+      this.#c.refusedConnections++;
+      this.#warnAtMostEvery(`refused:${socket.remoteAddress ?? ''}`, { remote: socket.remoteAddress, why: admitted.reason }, 'MQTT connection refused before login');
+      socket.destroy();
+      return;
+    }
+    const ticket = admitted.ticket;
+    const timer = setTimeout(() => {
+      if (ticket.connectReceived) return;
+      this.#c.preAuthTimeouts++;
+      socket.destroy();
+    }, m.connectTimeoutMs);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#admission.release(ticket);
+    });
+    socket.setNoDelay(true);
+    const guard = new FrameGuard(m.maxPreAuthPacketBytes);
+    guard.on('error', (err) => {
+      // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
+      if (err instanceof ProtocolError) {
+        this.#c.protocolErrors++;
+        this.#warnAtMostEvery(`guard:${socket.remoteAddress ?? ''}`, { listener, remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
+      }
+      socket.destroy();
+    });
+    socket.pipe(guard);
+    const client = aedes.handle(Duplex.from({ readable: guard, writable: socket }) as unknown as Socket);
+    this.#connections.set(client, { ticket, guard, timer, assignedId: false });
+  }
+
+  /**
+   * Before login. Sessions are always clean: aedes keeps a persistent session's queued messages
+   * and unreleased QoS 2 messages in memory without a bound, across any number of reconnects.
+   */
+  #preConnect(client: Client, packet: ConnectPacket, cb: (err: Error | null, ok: boolean) => void): void {
+    const conn = this.#connections.get(client);
+    if (conn) {
+      conn.assignedId = !packet.clientId;
+      // The CONNECT is here: from now on the secret check's own time bounds the login.
+      conn.ticket.connectReceived = true;
+      clearTimeout(conn.timer);
+    }
+    packet.clean = true;
+    cb(null, true);
+  }
+
+  /** aedes does not await this: whatever goes wrong is answered with a refusal, never thrown. */
+  #authenticateSafely(client: Client, username: string | undefined, password: Buffer | undefined, cb: (err: AuthenticateError | null, ok: boolean | null) => void): void {
+    let answered = false;
+    const once = (err: AuthenticateError | null, ok: boolean | null): void => {
+      if (answered) return;
+      answered = true;
+      cb(err, ok);
+    };
+    this.#authenticate(client, username, password, once).catch((err: unknown) => {
+      this.#c.internalErrors++;
+      this.#o.log.error({ err: errorMessage(err) }, 'MQTT authentication failed internally');
+      const refusal = new Error('internal error') as AuthenticateError;
+      refusal.returnCode = 3;
+      once(refusal, false);
+    });
   }
 
   async #authenticate(
@@ -172,39 +302,126 @@ export class Broker extends BaseComponent {
     password: Buffer | undefined,
     cb: (err: AuthenticateError | null, ok: boolean | null) => void,
   ): Promise<void> {
-    const refuse = (why: string, code: 4 | 5): void => {
+    const conn = this.#connections.get(client);
+    const source = conn?.ticket.source ?? 'unknown';
+    const refuse = (why: string, code: 2 | 3 | 4 | 5): void => {
       this.#c.authFailures++;
-      this.#o.store.audit.record({ actor: `mqtt:${username ?? '(anonymous)'}`, action: 'mqtt.connect', target: client.id, result: 'denied', detail: { why } });
-      this.#o.log.warn({ clientId: client.id, username: username ?? null, why }, 'MQTT connection refused');
+      if (this.#deniedAudit.admit(`address ${source}`)) {
+        const actor = `mqtt:${clip(username ?? '(anonymous)')}`;
+        this.#audit({ actor, action: 'mqtt.connect', target: clip(client.id ?? ''), result: 'denied', detail: { why, source } });
+        this.#o.log.warn({ clientId: clip(client.id ?? ''), username: username === undefined ? null : clip(username), source, why }, 'MQTT connection refused');
+      } else {
+        this.#c.auditSuppressed++;
+      }
       const err = new Error(why) as AuthenticateError;
       err.returnCode = code;
       cb(err, false);
     };
+    const accept = (identity: Identity): void => {
+      this.#identities.set(client, identity);
+      if (conn) {
+        this.#admission.authenticated(conn.ticket);
+        conn.guard.maxPacketBytes = this.#maxPacketAfterLogin(identity);
+      }
+      cb(null, true);
+    };
     if (!username || !password) return refuse('anonymous clients are not allowed', 5);
+    // Checked before the secret: a client id that is not the login's own costs no hashing.
+    const idProblem = conn?.assignedId ? undefined : clientIdProblem(client.id ?? '', username);
+    if (idProblem) return refuse(idProblem, 2);
+    const waitMs = this.#loginThrottle.blockedFor(source);
+    if (waitMs > 0) {
+      this.#c.throttledLogins++;
+      return refuse(`too many wrong secrets from ${source} (mqtt.maxFailedLoginsPerSource); try again in ${Math.ceil(waitMs / 1000)} s`, 3);
+    }
     const secret = password.toString('utf8');
     if (username === SERVICE_USERNAME) {
       const a = Buffer.from(secret);
       const b = Buffer.from(this.#o.serviceSecret);
-      if (a.length === b.length && timingSafeEqual(a, b)) {
-        this.#identities.set(client, { type: 'service' });
-        return cb(null, true);
-      }
+      if (a.length === b.length && timingSafeEqual(a, b)) return accept({ type: 'service' });
+      this.#loginThrottle.failed(source);
       return refuse('bad service credentials', 4);
     }
     try {
       const facts = this.#o.store.devices.loginFacts(username);
       if (facts === undefined || !this.#cachedOk(username, facts.secretHash, secret)) {
         const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_HASH);
-        if (!ok || facts === undefined) return refuse('unknown device or wrong secret', 4);
+        if (!ok || facts === undefined) {
+          this.#loginThrottle.failed(source);
+          return refuse('unknown device or wrong secret', 4);
+        }
         this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }
       if (!facts.enabled) return refuse('device is disabled', 5);
-      this.#identities.set(client, { type: 'device', deviceId: username, integration: facts.kind === 'integration', camera: facts.kind === 'camera' });
-      cb(null, true);
+      accept({ type: 'device', deviceId: username, integration: facts.kind === 'integration', camera: facts.kind === 'camera' });
     } catch (err) {
-      this.#o.log.error({ err }, 'MQTT authentication failed internally');
-      refuse('internal error', 5);
+      this.#c.internalErrors++;
+      this.#o.log.error({ err: errorMessage(err) }, 'MQTT authentication failed internally');
+      refuse('internal error', 3);
     }
+  }
+
+  /** Camera snapshots are the largest messages; every other identity keeps the smaller limit. */
+  #maxPacketAfterLogin(id: Identity): number {
+    const { mqtt, analysis } = this.#o.config;
+    const big = id.type === 'service' || id.camera;
+    return (big ? Math.max(mqtt.maxPayloadBytes, analysis.maxSnapshotBytes) : mqtt.maxPayloadBytes) + 1024;
+  }
+
+  #clientReady(client: Client): void {
+    this.#c.connections++;
+    const id = this.#identities.get(client);
+    if (id?.type !== 'device') return;
+    try {
+      this.#o.store.devices.touch(id.deviceId);
+    } catch (err) {
+      // Last-seen is a convenience: a full disk must not cost the device its connection.
+      this.#c.storeErrors++;
+      this.#warnAtMostEvery('touch', { deviceId: id.deviceId, err: errorMessage(err) }, 'could not record when the device was last seen');
+    }
+    this.#o.bus.safeEmit('device.connection', { deviceId: id.deviceId, connected: true });
+  }
+
+  /** Audit writes from broker paths never throw: a full or broken disk is logged and counted. */
+  #audit(entry: AuditEntry): void {
+    try {
+      this.#o.store.audit.record(entry);
+    } catch (err) {
+      this.#c.auditErrors++;
+      this.#warnAtMostEvery('audit', { action: entry.action, err: errorMessage(err) }, 'audit record could not be written', 'error');
+    }
+  }
+
+  /** The denials of the window that ended which were counted but not written one by one. */
+  #auditSummary(): void {
+    const s = this.#deniedAudit.roll();
+    if (!s) return;
+    this.#audit({ actor: 'broker', action: 'mqtt.denied.summary', result: 'denied', detail: { ...s, windowMs: this.#o.config.mqtt.auditWindowMs } });
+    this.#o.log.warn({ suppressed: s.suppressed, keys: s.keys, top: s.top.slice(0, 3) }, 'MQTT denials not written one by one');
+  }
+
+  /** Runs an aedes hook so that a throw inside becomes its callback's error, answered once. */
+  #guarded<F extends (err: Error | null, ...rest: never[]) => void>(hook: string, cb: F, run: (done: F) => void): void {
+    let answered = false;
+    const once = ((...args: Parameters<F>) => {
+      if (answered) return;
+      answered = true;
+      (cb as (...a: Parameters<F>) => void)(...args);
+    }) as F;
+    try {
+      run(once);
+    } catch (err) {
+      this.#c.internalErrors++;
+      this.#warnAtMostEvery(hook, { hook, err: errorMessage(err) }, 'MQTT hook failed; closing the connection', 'error');
+      (once as unknown as (e: Error) => void)(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #warnAtMostEvery(key: string, fields: Record<string, unknown>, msg: string, level: 'warn' | 'error' = 'warn'): void {
+    const now = Date.now();
+    if ((this.#logAt.get(key) ?? 0) + LOG_EVERY_MS > now) return;
+    this.#logAt.set(key, now);
+    this.#o.log[level](fields, msg);
   }
 
   #cachedOk(username: string, storedHash: string, secret: string): boolean {
@@ -233,7 +450,7 @@ export class Broker extends BaseComponent {
     }
   }
 
-  #authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
+  #authorizePublish(client: Client | null, packet: PublishPacket, cb: (err: Error | null) => void): void {
     const id = client ? this.#identities.get(client) : undefined;
     if (client === null || id?.type === 'service') return cb(null);
     if (id === undefined) return cb(new Error('publish before authentication'));
@@ -241,16 +458,20 @@ export class Broker extends BaseComponent {
     if (!parsed.ok || parsed.deviceId !== id.deviceId) {
       // MQTT 3.1.1 has no negative PUBACK: a publish outside the device's prefix closes the connection.
       this.#c.aclDenials++;
-      const why = parsed.ok ? `topic belongs to device '${parsed.deviceId}'` : parsed.reason;
-      this.#o.store.audit.record({ actor: `device:${id.deviceId}`, action: 'mqtt.publish', target: packet.topic, result: 'denied', detail: { why } });
-      this.#o.log.warn({ deviceId: id.deviceId, topic: packet.topic, why }, 'publish refused; closing connection');
-      return cb(new Error(`publish to ${packet.topic} refused: ${why}`));
+      const why = parsed.ok ? `topic belongs to device '${clip(parsed.deviceId)}'` : clip(parsed.reason, 200);
+      if (this.#deniedAudit.admit(`device ${id.deviceId}`)) {
+        this.#audit({ actor: `device:${id.deviceId}`, action: 'mqtt.publish', target: clip(packet.topic, 200), result: 'denied', detail: { why } });
+        this.#o.log.warn({ deviceId: id.deviceId, topic: clip(packet.topic, 200), why }, 'publish refused; closing connection');
+      } else {
+        this.#c.auditSuppressed++;
+      }
+      return cb(new Error(`publish to ${clip(packet.topic, 200)} refused: ${why}`));
     }
     const payload = packet.payload as Buffer;
     switch (parsed.kind) {
       case 'reading': {
         const decoded = decodeReading(id.deviceId, payload, this.#o.config.mqtt.maxPayloadBytes, Date.now());
-        if (!decoded.ok) return this.#reject(id.deviceId, packet, decoded.reason, decoded.field, cb);
+        if (!decoded.ok) return this.#reject(id.deviceId, packet, readingCategory(decoded.reason, decoded.field), decoded.reason, decoded.field, cb);
         this.#o.readings.submit(decoded.value, (err) => {
           if (err) {
             // Not acknowledged: the device keeps the message and sends it again.
@@ -271,7 +492,7 @@ export class Broker extends BaseComponent {
           card = undefined;
         }
         if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card) || payload.length > 256) {
-          return this.#reject(id.deviceId, packet, '/card: expected {"card": "<4-32 hex digits>"}', '/card', cb);
+          return this.#reject(id.deviceId, packet, 'card: invalid', '/card: expected {"card": "<4-32 hex digits>"}', '/card', cb);
         }
         this.#c.accepted++;
         this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.toUpperCase() });
@@ -280,11 +501,11 @@ export class Broker extends BaseComponent {
         return cb(null);
       }
       case 'snapshot': {
-        if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
+        if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: not a camera', 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
         const max = this.#o.config.analysis.maxSnapshotBytes;
-        if (payload.length > max) return this.#reject(id.deviceId, packet, `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
+        if (payload.length > max) return this.#reject(id.deviceId, packet, 'snapshot: too large', `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
         const bad = looksLikeJpeg(payload, this.#o.config.analysis.vision.maxFramePixels);
-        if (bad) return this.#reject(id.deviceId, packet, `snapshot: ${bad}`, '/', cb);
+        if (bad) return this.#reject(id.deviceId, packet, 'snapshot: not a JPEG', `snapshot: ${bad}`, '/', cb);
         this.#c.accepted++;
         this.#o.onSnapshot?.(id.deviceId, payload);
         // A classroom image never leaves the appliance: not forwarded to any subscriber.
@@ -293,7 +514,7 @@ export class Broker extends BaseComponent {
       }
       case 'status': {
         const text = payload.toString('utf8');
-        if (text !== 'online' && text !== 'offline') return this.#reject(id.deviceId, packet, `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}`, '/', cb);
+        if (text !== 'online' && text !== 'offline') return this.#reject(id.deviceId, packet, 'status: invalid', `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}`, '/', cb);
         this.#c.accepted++;
         return cb(null);
       }
@@ -301,16 +522,11 @@ export class Broker extends BaseComponent {
   }
 
   /** Acknowledge and drop a bad message: counted, logged (rate-limited), told to the device. */
-  #reject(deviceId: string, packet: PublishPacket, reason: string, field: string | undefined, cb: (err?: Error | null) => void): void {
+  #reject(deviceId: string, packet: PublishPacket, category: RejectCategory, reason: string, field: string | undefined, cb: (err: Error | null) => void): void {
     this.#c.rejected++;
-    const category = reason.split(':')[0]?.slice(0, 60) ?? reason;
     this.rejectedByReason.set(category, (this.rejectedByReason.get(category) ?? 0) + 1);
     this.#dropped.add(packet.payload as Buffer);
-    const now = Date.now();
-    if ((this.#rejectLogAt.get(deviceId) ?? 0) + 10_000 < now) {
-      this.#rejectLogAt.set(deviceId, now);
-      this.#o.log.warn({ deviceId, topic: packet.topic, reason }, 'message rejected');
-    }
+    this.#warnAtMostEvery(`reject:${deviceId}`, { deviceId, topic: packet.topic, reason }, 'message rejected');
     const event = { deviceId, topic: packet.topic, reason, ...(field !== undefined ? { field } : {}) };
     this.#o.bus.safeEmit('ingest.rejected', event);
     this.#aedes?.publish(
@@ -325,9 +541,17 @@ export class Broker extends BaseComponent {
     if (id?.type === 'service') return cb(null, sub);
     if (id?.type === 'device' && deviceMaySubscribe(id.deviceId, sub.topic, id.integration)) return cb(null, sub);
     this.#c.aclDenials++;
-    this.#o.log.warn({ clientId: client.id, filter: sub.topic }, 'subscription refused');
+    this.#warnAtMostEvery(`subscribe:${client.id ?? ''}`, { clientId: clip(client.id ?? ''), filter: clip(sub.topic, 200) }, 'subscription refused');
     cb(null, null);
   }
+}
+
+/** The category of a refused reading, from where decodeReading found the problem. */
+function readingCategory(reason: string, field: string | undefined): RejectCategory {
+  if (field === undefined) return reason.startsWith('payload of') ? 'reading: too large' : 'reading: not JSON';
+  if (field === '/ts') return 'reading: timestamp';
+  if (field.startsWith('/metrics/')) return 'reading: metric';
+  return 'reading: shape';
 }
 
 function digest(secret: string): Buffer {

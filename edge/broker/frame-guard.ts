@@ -4,10 +4,11 @@ import { ProtocolError } from '../errors.js';
 /**
  * Sits between a device's socket and the MQTT parser and reads only each packet's fixed header.
  * A packet that announces more than `maxPacketBytes` ends the connection before its body is
- * buffered, so one bad or hostile client cannot make the broker hold megabytes.
+ * buffered, so one bad or hostile client cannot make the broker hold megabytes. The broker starts
+ * every connection at the small pre-login limit and raises it once the client has logged in.
  */
 export class FrameGuard extends Transform {
-  readonly #max: number;
+  #max: number;
   /** Bytes of the current packet still to pass through without inspection. */
   #skip = 0;
   /** Header bytes collected so far (type byte + up to 4 length bytes). */
@@ -16,6 +17,15 @@ export class FrameGuard extends Transform {
   constructor(maxPacketBytes: number) {
     super();
     this.#max = maxPacketBytes;
+  }
+
+  /** Applies from the next packet header on. */
+  set maxPacketBytes(n: number) {
+    this.#max = n;
+  }
+
+  get maxPacketBytes(): number {
+    return this.#max;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {

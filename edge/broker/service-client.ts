@@ -30,7 +30,7 @@ export class ServiceClient extends BaseComponent {
     const client = mqtt.connect(this.#o.url(), {
       username: SERVICE_USERNAME,
       password: this.#o.secret,
-      clientId: `classedge-service-${process.pid}`,
+      clientId: `${SERVICE_USERNAME}_${process.pid}`,
       reconnectPeriod: 1000,
       will: { topic: topics.availability(), payload: Buffer.from('offline'), qos: 1, retain: true },
     });

@@ -81,6 +81,7 @@ const table = {
     usedBy: ['test', 'bench'],
   },
   'systemd-analyze': { debianPackage: 'systemd', purpose: 'verifies the service unit and its security score', usedBy: ['test'] },
+  prlimit: { debianPackage: 'util-linux', purpose: "the broker's disk-full test: lowers a running appliance's file size limit so its writes fail", usedBy: ['test'], essential: true },
   flock: { debianPackage: 'util-linux', purpose: "holds the media worker build's lock in the build script's test", usedBy: ['test'], essential: true },
   mkfifo: { debianPackage: 'coreutils', purpose: "the ALSA test's named pipe", usedBy: ['test'], essential: true },
   dpkg: { debianPackage: 'dpkg', purpose: 'test/programs.test.ts: which package owns a program', usedBy: ['test'], essential: true },

@@ -34,7 +34,7 @@ export class CameraSim extends BaseComponent {
   async start(): Promise<void> {
     this.setState('starting');
     const secret = await this.ctx.issueSimulatedDeviceSecret(this.cfg.deviceId, 'camera');
-    const client = connectDevice(this.ctx.deviceBroker(), { username: this.cfg.deviceId, password: secret, clientId: `${this.cfg.deviceId}-${process.pid}`, reconnectPeriod: 1000 });
+    const client = connectDevice(this.ctx.deviceBroker(), { username: this.cfg.deviceId, password: secret, clientId: `${this.cfg.deviceId}_${process.pid}`, reconnectPeriod: 1000 });
     this.#client = client;
     client.on('connect', () => this.setState('running'));
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));

@@ -39,7 +39,7 @@ export class DoorSim extends BaseComponent {
     this.thermometer = new ThermometerSim();
     await this.thermometer.listen(this.#pty.b);
     const secret = await this.#ctx.issueSimulatedDeviceSecret(this.#cfg.readerDeviceId, 'card-reader');
-    this.#client = connectDevice(this.#ctx.deviceBroker(), { username: this.#cfg.readerDeviceId, password: secret, reconnectPeriod: 1000 });
+    this.#client = connectDevice(this.#ctx.deviceBroker(), { username: this.#cfg.readerDeviceId, password: secret, clientId: `${this.#cfg.readerDeviceId}_${process.pid}`, reconnectPeriod: 1000 });
     this.#timer = setInterval(() => this.#tap(), this.#cfg.tapEveryMs);
     this.setState('running');
   }

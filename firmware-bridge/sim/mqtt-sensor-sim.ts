@@ -43,7 +43,7 @@ export class MqttSensorSim extends BaseComponent {
     const client = connectDevice(this.#ctx.deviceBroker(), {
       username: this.#cfg.deviceId,
       password: secret,
-      clientId: `${this.#cfg.deviceId}-${process.pid}`,
+      clientId: `${this.#cfg.deviceId}_${process.pid}`,
       reconnectPeriod: 1000,
       will: { topic: topics.deviceMessage(this.#cfg.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });

@@ -7,6 +7,7 @@ import { parseConfig } from '../../edge/config/load.js';
 import type { Config } from '../../edge/config/schema.js';
 import { createLogger } from '../../edge/log.js';
 import { addDevice } from '../../edge/services/devices.js';
+import type { DeviceKind } from '../../edge/store/repos/devices.js';
 import { addUser } from '../../edge/services/accounts.js';
 import { tempDir } from './env.js';
 
@@ -25,12 +26,18 @@ export interface TestAppliance {
 }
 
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
-export async function startTestAppliance(yaml = '', extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; http?: string } = {}): Promise<TestAppliance> {
+export async function startTestAppliance(
+  yaml = '',
+  extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; http?: string; mqtt?: Record<string, number> } = {},
+): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
   // With a certificate: HTTPS and MQTT over TLS on their own (random) ports, as after provisioning.
   const tls = extra.tls ? `, tls: { enabled: true, port: 0, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }` : '';
   const mqttTls = extra.tls ? ', tls: { enabled: true, port: 0 }' : '';
-  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0${mqttTls} }\nlog: { level: warn }\n${yaml}`;
+  const mqttExtra = Object.entries(extra.mqtt ?? {})
+    .map(([k, v]) => `, ${k}: ${v}`)
+    .join('');
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0${mqttTls}${mqttExtra} }\nlog: { level: warn }\n${yaml}`;
   const file = join(dir.path, 'config.yaml');
   writeFileSync(file, text);
   const config = parseConfig(text, file);
@@ -69,7 +76,7 @@ export async function seedAccounts(t: TestAppliance): Promise<void> {
   await addUser(t.appliance.store, t.config, { username: TEACHER.username, displayName: '李老师', role: 'teacher', secret: TEACHER.pin }, 'test');
 }
 
-export async function seedDevice(t: TestAppliance, id: string): Promise<{ username: string; password: string }> {
-  const c = await addDevice(t.appliance.store, { id, kind: 'sensor' }, 'test');
+export async function seedDevice(t: TestAppliance, id: string, kind: DeviceKind = 'sensor'): Promise<{ username: string; password: string }> {
+  const c = await addDevice(t.appliance.store, { id, kind }, 'test');
   return { username: c.mqtt.username, password: c.mqtt.password };
 }

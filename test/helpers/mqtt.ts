@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 
-/** Connect and resolve once connected; reject with the broker's refusal. No reconnects in tests. */
+/**
+ * Connect and resolve once connected; reject with the broker's refusal. No reconnects in tests.
+ * A login gets a client id of its own (`<username>_<random>`, docs/mqtt.md) unless one is given.
+ */
 export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const clientId = opts.clientId ?? (opts.username ? `${opts.username}_${randomBytes(4).toString('hex')}` : undefined);
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts, ...(clientId !== undefined ? { clientId } : {}) });
     c.once('connect', () => resolve(c));
     c.once('error', (err) => {
       c.end(true);
