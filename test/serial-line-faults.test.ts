@@ -7,6 +7,7 @@ import { openPtyPair, type PtyPair } from '../firmware-bridge/serial/pty-pair.js
 import { ThermometerSim } from '../firmware-bridge/sim/thermometer-sim.js';
 import { closeSerial, openSerial, SerialWriteTimeout, writeSerial } from '../firmware-bridge/serial/serial-link.js';
 import { SerialPort } from 'serialport';
+import { openSerialLink } from '../firmware-bridge/serial/link.js';
 import { cardLineProblem } from '../firmware-bridge/thermometer/serial-card-reader.js';
 import type { ComponentStatus } from '../edge/runtime/component.js';
 import type { LiveEvents } from '../edge/messages.js';
@@ -191,6 +192,30 @@ test('a write that never drains (the far side stopped reading) times out with a 
   } finally {
     pty.resume();
     await closeSerial(port);
+    await pty.close();
+    dir.cleanup();
+  }
+});
+
+test('a link whose device was unplugged: a write fails within writeTimeoutMs instead of waiting for the port forever', { timeout: 60_000 }, async () => {
+  const dir = tempDir('classedge-link-gone-');
+  const pty = await openPtyPair(dir.path);
+  const link = await openSerialLink(pty.a, 9600, 300);
+  const closed: string[] = [];
+  link.onClose((why) => closed.push(why));
+  link.onData(() => undefined);
+  try {
+    await link.write(Buffer.from('hello'));
+    await pty.close();
+    await waitFor(() => closed[0], 'the link reports the unplug');
+    // serialport queues a write on a closed port until it opens again, which it never will.
+    const err = await link.write(Buffer.from('anyone?')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof SerialWriteTimeout, `expected SerialWriteTimeout, got ${String(err)}`);
+  } finally {
+    await link.close();
     await pty.close();
     dir.cleanup();
   }
