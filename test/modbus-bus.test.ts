@@ -103,12 +103,13 @@ test('a line that never goes quiet: the bus reports it naming the bus and the by
       const d = bus().status().detail ?? '';
       return /never silent/.test(d) ? d : undefined;
     }, 'the babble reported', 10_000);
-    assert.match(detail, /Modbus bus bus-a \(.*appliance\): the line was never silent for 4\.0 ms within 200 ms \(lineQuietTimeoutMs\); \d+ bytes received meanwhile, starting aa 55 ff 00/);
+    assert.match(detail, /Modbus bus bus-a \(.*appliance\): the line was never silent for 20\.0 ms within 200 ms \(lineQuietTimeoutMs\); \d+ bytes received meanwhile, starting aa 55 ff 00/);
     assert.equal(bus().status().state, 'degraded');
     // The failed wait is bounded, so the loop goes on through the devices (a busy test machine may
     // leave a gap in the noise now and then: such a poll fails on the garbage instead).
     const polls = counters().polls ?? 0;
-    await waitFor(() => ((counters().polls ?? 0) >= polls + SLAVES.length && (counters().lineNotQuiet ?? 0) >= before + 2 ? true : undefined), 'polling goes on during the noise', 15_000);
+    await waitFor(() => ((counters().polls ?? 0) >= polls + SLAVES.length ? true : undefined), 'polling goes on during the noise', 15_000);
+    assert.ok((counters().lineNotQuiet ?? 0) > before);
     assert.ok(noise.length > 0 && /^aa 55 ff 00/.test(noise[0]?.hex ?? ''), 'the bytes seen are shown on the frames page');
   } finally {
     sim().sim?.babble(false);

@@ -80,6 +80,7 @@ export class ModbusBus extends BaseComponent {
       this.#master?.close();
       this.#port = undefined;
       this.#master = undefined;
+      this.#lineError = undefined;
       this.setState('degraded', `serial port ${this.#cfg.port} closed; reopening`);
       this.#wake?.();
     });
@@ -240,6 +241,7 @@ export class ModbusBus extends BaseComponent {
     this.#master?.close();
     this.#master = undefined;
     this.#port = undefined;
+    this.#lineError = undefined;
     this.setState('degraded', `${err.message}; reopening`);
     void closeSerial(port);
   }

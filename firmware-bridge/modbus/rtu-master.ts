@@ -53,7 +53,8 @@ export interface MasterOptions {
 /**
  * Modbus RTU master: one request at a time on the bus. A reply ends when its expected length has
  * arrived (or an exception's 5 bytes); before the next request the bus must have been silent for
- * 3.5 character times, so trailing garbage from a confused slave is flushed, not read as a reply.
+ * 3.5 character times (at least the USB adapter's latency), so trailing garbage from a confused
+ * slave is flushed, not read as a reply.
  */
 export class RtuMaster {
   readonly #o: MasterOptions;
@@ -93,23 +94,26 @@ export class RtuMaster {
    * fault to report (naming what was seen), not a reason to hold every other request.
    */
   async #waitForSilence(): Promise<void> {
+    // A USB adapter hands bytes over in bursts up to its latency apart: a gap shorter than that is
+    // not silence, or a babbling line would look quiet between two bursts.
+    const gapMs = Math.max(this.#gapMs, this.#o.usbLatencyMs);
     const start = performance.now();
     this.#noiseBytes = 0;
     this.#noiseHead = Buffer.alloc(0);
     for (;;) {
       const now = performance.now();
       const quiet = now - this.#lastRxAt;
-      if (quiet >= this.#gapMs) return;
+      if (quiet >= gapMs) return;
       if (now - start >= this.#quietTimeoutMs) {
         const seen = this.#noiseBytes;
         const head = toHex(this.#noiseHead);
         this.#rx = Buffer.alloc(0);
         this.#o.onFrame?.({ dir: 'rx', hex: head, at: Date.now(), error: 'line never quiet' });
         throw new LineNotQuietError(
-          `${this.#o.label ?? this.#o.port.path}: the line was never silent for ${this.#gapMs.toFixed(1)} ms within ${this.#quietTimeoutMs} ms (lineQuietTimeoutMs); ${seen} bytes received meanwhile, starting ${head || '(none)'}: a device babbling, noise, or a wrong baud rate`,
+          `${this.#o.label ?? this.#o.port.path}: the line was never silent for ${gapMs.toFixed(1)} ms within ${this.#quietTimeoutMs} ms (lineQuietTimeoutMs); ${seen} bytes received meanwhile, starting ${head || '(none)'}: a device babbling, noise, or a wrong baud rate`,
         );
       }
-      await sleep(Math.min(this.#gapMs - quiet, this.#quietTimeoutMs - (now - start)));
+      await sleep(Math.min(gapMs - quiet, this.#quietTimeoutMs - (now - start)));
     }
   }
 

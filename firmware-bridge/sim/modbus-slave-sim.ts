@@ -8,7 +8,7 @@ import { RoomDrift } from './drift.js';
 export type ModbusFault = 'no-reply' | 'bad-crc' | 'garbage' | 'wrong-slave-id' | 'slow' | 'truncated';
 export const MODBUS_FAULTS: readonly ModbusFault[] = ['no-reply', 'bad-crc', 'garbage', 'wrong-slave-id', 'slow', 'truncated'];
 
-const NOISE = Buffer.alloc(64, Buffer.from([0xaa, 0x55, 0xff, 0x00]));
+const NOISE = Buffer.alloc(16, Buffer.from([0xaa, 0x55, 0xff, 0x00]));
 
 export interface SimSlave {
   address: number;
@@ -82,7 +82,7 @@ export class ModbusSlaveSim {
 
   /**
    * A line that never goes quiet: a device stuck transmitting, or noise on an unterminated bus.
-   * Bursts follow each other within a millisecond, well inside the 3.5-character gap the master waits for.
+   * A burst every millisecond or so, as a device stuck transmitting at 9600 baud would send.
    */
   babble(on: boolean): void {
     const was = this.#babbling;
