@@ -24,6 +24,22 @@ const status = (t: TestAppliance, name: string): ComponentStatus => {
   return c.status();
 };
 
+/** What a test opens is closed in reverse order, pass or fail (a failed step must not leak a socat). */
+async function withCleanup(fn: (defer: (close: () => unknown) => void) => Promise<void>): Promise<void> {
+  const closers: (() => unknown)[] = [];
+  try {
+    await fn((close) => closers.push(close));
+  } finally {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // already closed by the test itself
+      }
+    }
+  }
+}
+
 async function teacher(t: TestAppliance): Promise<ApiClient> {
   await seedAccounts(t);
   const api = new ApiClient(t.httpUrl);
@@ -32,12 +48,16 @@ async function teacher(t: TestAppliance): Promise<ApiClient> {
 }
 
 test('thermometer unplugged: it reports why it is not running, refuses to measure, and reads again once plugged back', { timeout: 120_000 }, async () => {
-  const dir = tempDir('classedge-ir-unplug-');
-  let pty: PtyPair | undefined = await openPtyPair(dir.path);
-  let sim = new ThermometerSim();
-  await sim.listen(pty.b);
-  const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 500, lateReplyMs: 200 }\n`);
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-ir-unplug-');
+    defer(() => dir.cleanup());
+    let pty: PtyPair | undefined = await openPtyPair(dir.path);
+    defer(() => pty?.close());
+    let sim = new ThermometerSim();
+    defer(() => sim.close());
+    await sim.listen(pty.b);
+    const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 500, lateReplyMs: 200 }\n`);
+    defer(() => t.stop());
     const api = await teacher(t);
     sim.next = { objectC: 36.2, ambientC: 22 };
     assert.equal((await api.post('/api/v1/health/measure', {})).body.objectC, 36.2);
@@ -71,22 +91,21 @@ test('thermometer unplugged: it reports why it is not running, refuses to measur
     assert.equal(back.status, 200, JSON.stringify(back.body));
     assert.equal(back.body.objectC, 36.6);
     assert.ok((status(t, 'door').counters?.reopens ?? 0) >= 1);
-  } finally {
-    await t.stop();
-    await sim.close();
-    await pty?.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('serial card reader unplugged: it reports the closed port instead of "running", reopens, and reads cards again', { timeout: 120_000 }, async () => {
-  const dir = tempDir('classedge-card-unplug-');
-  let pty: PtyPair | undefined = await openPtyPair(dir.path);
-  let reader = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
-  const t = await startTestAppliance(`components:\n  - { type: card-reader-serial, name: door-card, port: ${JSON.stringify(pty.a)} }\n`);
-  const cards: LiveEvents['card.read'][] = [];
-  t.appliance.bus.on('card.read', (e) => cards.push(e));
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-card-unplug-');
+    defer(() => dir.cleanup());
+    let pty: PtyPair | undefined = await openPtyPair(dir.path);
+    defer(() => pty?.close());
+    let reader = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
+    defer(() => closeSerial(reader));
+    const t = await startTestAppliance(`components:\n  - { type: card-reader-serial, name: door-card, port: ${JSON.stringify(pty.a)} }\n`);
+    defer(() => t.stop());
+    const cards: LiveEvents['card.read'][] = [];
+    t.appliance.bus.on('card.read', (e) => cards.push(e));
     await writeSerial(reader, Buffer.from('04A1B2C3\r\n'), 1000);
     await waitFor(() => cards.find((c) => c.card === '04A1B2C3'), 'first card');
 
@@ -103,22 +122,21 @@ test('serial card reader unplugged: it reports the closed port instead of "runni
     await writeSerial(reader, Buffer.from('0badcafe\r\n'), 1000);
     await waitFor(() => cards.find((c) => c.card === '0BADCAFE'), 'card after replug');
     assert.ok((status(t, 'door-card').counters?.reopens ?? 0) >= 1);
-  } finally {
-    await closeSerial(reader);
-    await t.stop();
-    await pty?.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('serial card reader: a line that never ends is dropped at maxLineBytes, its tail is not read as a card, and the byte at fault is named', { timeout: 60_000 }, async () => {
-  const dir = tempDir('classedge-card-long-');
-  const pty = await openPtyPair(dir.path);
-  const reader = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
-  const t = await startTestAppliance(`components:\n  - { type: card-reader-serial, name: door-card, port: ${JSON.stringify(pty.a)}, maxLineBytes: 64 }\n`);
-  const cards: LiveEvents['card.read'][] = [];
-  t.appliance.bus.on('card.read', (e) => cards.push(e));
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-card-long-');
+    defer(() => dir.cleanup());
+    const pty = await openPtyPair(dir.path);
+    defer(() => pty.close());
+    const reader = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
+    defer(() => closeSerial(reader));
+    const t = await startTestAppliance(`components:\n  - { type: card-reader-serial, name: door-card, port: ${JSON.stringify(pty.a)}, maxLineBytes: 64 }\n`);
+    defer(() => t.stop());
+    const cards: LiveEvents['card.read'][] = [];
+    t.appliance.bus.on('card.read', (e) => cards.push(e));
     // 200 hex digits in pieces, no line end between them: a valid-looking tail must not become a card.
     for (let i = 0; i < 10; i++) await writeSerial(reader, Buffer.from('ABCDEF0123456789ABCD'), 1000);
     await waitFor(() => ((status(t, 'door-card').counters?.overlong ?? 0) >= 1 ? true : undefined), 'overlong line dropped');
@@ -131,21 +149,20 @@ test('serial card reader: a line that never ends is dropped at maxLineBytes, its
     );
     assert.deepEqual([status(t, 'door-card').counters?.overlong, status(t, 'door-card').counters?.rejected], [1, 2]);
     assert.equal(cardLineProblem('CAFE!'), 'byte 4: 0x21 is not a hex digit; expected a card number of 4-32 hex digits');
-  } finally {
-    await closeSerial(reader);
-    await t.stop();
-    await pty.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('a late thermometer reading is not credited to the next student: it is dropped and counted', { timeout: 120_000 }, async () => {
-  const dir = tempDir('classedge-ir-late-');
-  const pty = await openPtyPair(dir.path);
-  const sim = new ThermometerSim();
-  await sim.listen(pty.b);
-  const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 1000, lateReplyMs: 2500 }\n`);
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-ir-late-');
+    defer(() => dir.cleanup());
+    const pty = await openPtyPair(dir.path);
+    defer(() => pty.close());
+    const sim = new ThermometerSim();
+    defer(() => sim.close());
+    await sim.listen(pty.b);
+    const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 1000, lateReplyMs: 2500 }\n`);
+    defer(() => t.stop());
     const api = await teacher(t);
     // A board slower than the driver's timeout: every frame comes 1.5 s after its command.
     sim.replyDelayMs = 1500;
@@ -167,20 +184,20 @@ test('a late thermometer reading is not credited to the next student: it is drop
     assert.equal(c.status, 200, JSON.stringify(c.body));
     assert.equal(c.body.objectC, 36.7);
     assert.equal(status(t, 'door').counters?.lateReplies, 2);
-  } finally {
-    await t.stop();
-    await sim.close();
-    await pty.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('a write that never drains (the far side stopped reading) times out with a clear error instead of hanging', { timeout: 60_000 }, async () => {
-  const dir = tempDir('classedge-stuck-');
-  const pty = await openPtyPair(dir.path);
-  const port = await openSerial({ path: pty.a, baudRate: 9600, parity: 'none' });
-  port.on('error', () => undefined);
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-stuck-');
+    defer(() => dir.cleanup());
+    const pty = await openPtyPair(dir.path);
+    defer(() => pty.close());
+    const port = await openSerial({ path: pty.a, baudRate: 9600, parity: 'none' });
+    port.on('error', () => undefined);
+    defer(() => closeSerial(port));
+    // socat carries bytes again before anything is closed, so no close waits on a full pty.
+    defer(() => pty.resume());
     pty.pause();
     // More than a pty holds (64 KiB of tty buffer plus the line discipline's 4 KiB).
     const err = await writeSerial(port, Buffer.alloc(512 * 1024, 0x55), 300).then(
@@ -189,22 +206,20 @@ test('a write that never drains (the far side stopped reading) times out with a 
     );
     assert.ok(err instanceof SerialWriteTimeout, `expected SerialWriteTimeout, got ${String(err)}`);
     assert.match(err.message, /write of 524288 bytes to .* did not complete within 300 ms/);
-  } finally {
-    pty.resume();
-    await closeSerial(port);
-    await pty.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('a link whose device was unplugged: a write fails within writeTimeoutMs instead of waiting for the port forever', { timeout: 60_000 }, async () => {
-  const dir = tempDir('classedge-link-gone-');
-  const pty = await openPtyPair(dir.path);
-  const link = await openSerialLink(pty.a, 9600, 300);
-  const closed: string[] = [];
-  link.onClose((why) => closed.push(why));
-  link.onData(() => undefined);
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-link-gone-');
+    defer(() => dir.cleanup());
+    const pty = await openPtyPair(dir.path);
+    defer(() => pty.close());
+    const link = await openSerialLink(pty.a, 9600, 300);
+    defer(() => link.close());
+    const closed: string[] = [];
+    link.onClose((why) => closed.push(why));
+    link.onData(() => undefined);
     await link.write(Buffer.from('hello'));
     await pty.close();
     await waitFor(() => closed[0], 'the link reports the unplug');
@@ -214,25 +229,27 @@ test('a link whose device was unplugged: a write fails within writeTimeoutMs ins
       (e: unknown) => e,
     );
     assert.ok(err instanceof SerialWriteTimeout, `expected SerialWriteTimeout, got ${String(err)}`);
-  } finally {
-    await link.close();
-    await pty.close();
-    dir.cleanup();
-  }
+  });
 });
 
 test('thermometer whose line is stuck: the command times out, the port is reopened, and it measures again', { timeout: 120_000 }, async () => {
-  const dir = tempDir('classedge-ir-stuck-');
-  const pty = await openPtyPair(dir.path);
-  const sim = new ThermometerSim();
-  await sim.listen(pty.b);
-  const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 2000, writeTimeoutMs: 300, lateReplyMs: 100 }\n`);
-  // A second writer on the appliance's end fills the pty's buffer while socat is stopped, so the
-  // driver's own 3-byte command cannot leave either: a real stuck write.
-  const filler = new SerialPort({ path: pty.a, baudRate: 9600, lock: false, autoOpen: false });
-  await new Promise<void>((resolve, reject) => filler.open((err) => (err ? reject(err) : resolve())));
-  filler.on('error', () => undefined);
-  try {
+  await withCleanup(async (defer) => {
+    const dir = tempDir('classedge-ir-stuck-');
+    defer(() => dir.cleanup());
+    const pty = await openPtyPair(dir.path);
+    defer(() => pty.close());
+    const sim = new ThermometerSim();
+    defer(() => sim.close());
+    await sim.listen(pty.b);
+    const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 2000, writeTimeoutMs: 300, lateReplyMs: 100 }\n`);
+    defer(() => t.stop());
+    // A second writer on the appliance's end fills the pty's buffer while socat is stopped, so the
+    // driver's own 3-byte command cannot leave either: a real stuck write.
+    const filler = new SerialPort({ path: pty.a, baudRate: 9600, lock: false, autoOpen: false });
+    filler.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => filler.open((err) => (err ? reject(err) : resolve())));
+    defer(() => closeSerial(filler));
+    defer(() => pty.resume());
     const api = await teacher(t);
     pty.pause();
     filler.write(Buffer.alloc(512 * 1024, 0x00));
@@ -247,12 +264,5 @@ test('thermometer whose line is stuck: the command times out, the port is reopen
     const ok = await api.post('/api/v1/health/measure', {});
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.objectC, 36.3);
-  } finally {
-    pty.resume();
-    await closeSerial(filler);
-    await t.stop();
-    await sim.close();
-    await pty.close();
-    dir.cleanup();
-  }
+  });
 });
