@@ -12,7 +12,7 @@ async function rig(family: Family): Promise<{ pty: PtyPair; sim: DisplaySim; lin
   const pty = await openPtyPair();
   const sim = new DisplaySim(family);
   await sim.listenSerial(pty.b);
-  const link = await openSerialLink(pty.a, FAMILIES[family].baudRate);
+  const link = await openSerialLink(pty.a, FAMILIES[family].baudRate, 1000);
   const driver = new DisplayDriver({ protocol: FAMILIES[family], link, commandTimeoutMs: 300, retries: 1 });
   return {
     pty,
@@ -96,7 +96,7 @@ for (const family of FAMILY_NAMES) {
 test('maxhub over TCP: the same profile on a socket', async () => {
   const sim = new DisplaySim('maxhub');
   const port = await sim.listenTcp(0);
-  const link = await openTcpLink('127.0.0.1', port);
+  const link = await openTcpLink('127.0.0.1', port, 1000);
   const driver = new DisplayDriver({ protocol: FAMILIES.maxhub, link, commandTimeoutMs: 300, retries: 1 });
   try {
     await driver.send({ kind: 'power', on: true });

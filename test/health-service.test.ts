@@ -151,7 +151,7 @@ test('a serial card reader: each line a card; noise and overlong lines are dropp
   const { openSerial, writeSerial, closeSerial } = await import('../firmware-bridge/serial/serial-link.js');
   const port = await openSerial({ path: pty.b, baudRate: 9600, parity: 'none' });
   try {
-    await writeSerial(port, Buffer.from(`hello there!\r\n${'F'.repeat(300)}\r\n${students[2]?.cardId.toLowerCase()}\r\n`));
+    await writeSerial(port, Buffer.from(`hello there!\r\n${'F'.repeat(300)}\r\n${students[2]?.cardId.toLowerCase()}\r\n`), 1000);
     await waitFor(() => identified[0], 'card from the serial reader');
     assert.equal(identified[0]?.studentId, students[2]?.studentId);
     assert.equal(identified.length, 1);

@@ -49,7 +49,7 @@ test('our master reads and re-addresses a pymodbus RTU slave', async () => {
       slave.once('exit', (code) => reject(new Error(`pymodbus slave exited ${code}: ${log}`)));
     });
     const port = await openSerial({ path: pty.a, baudRate: 9600, parity: 'none' });
-    const master = new RtuMaster({ port, baudRate: 9600, responseTimeoutMs: 1000, usbLatencyMs: 20 });
+    const master = new RtuMaster({ port, baudRate: 9600, responseTimeoutMs: 1000, usbLatencyMs: 20, writeTimeoutMs: 1000 });
     try {
       const res = await master.request({ fn: 3, address: 3, start: 0, count: 2 });
       assert.equal(res.kind, 'registers');

@@ -110,7 +110,7 @@ export class DisplayService extends BaseComponent {
 
   async #connect(): Promise<void> {
     const protocol = FAMILIES[this.cfg.family];
-    this.#link = this.cfg.tcp ? await openTcpLink(this.cfg.tcp.host, this.cfg.tcp.port) : await openSerialLink(this.cfg.port as string, this.cfg.baudRate ?? protocol.baudRate);
+    this.#link = this.cfg.tcp ? await openTcpLink(this.cfg.tcp.host, this.cfg.tcp.port, this.cfg.writeTimeoutMs) : await openSerialLink(this.cfg.port as string, this.cfg.baudRate ?? protocol.baudRate, this.cfg.writeTimeoutMs);
     this.#link.onClose((why) => {
       this.setState('degraded', why);
       void this.#reconnect();

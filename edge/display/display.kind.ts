@@ -3,6 +3,7 @@ import { componentBaseFields, defineKind } from '../runtime/component-kind.js';
 import { StringEnum } from '../config/string-enum.js';
 import { FAMILY_NAMES } from '../../firmware-bridge/display/families.js';
 import { SOURCES } from '../../firmware-bridge/display/protocol.js';
+import { SERIAL_WRITE_TIMEOUT_MS } from '../../firmware-bridge/serial/defaults.js';
 
 const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
 
@@ -15,6 +16,7 @@ export const DisplaySchema = Type.Object(
     baudRate: Type.Optional(Type.Integer({ minimum: 1200, maximum: 115200, description: "Default: the family's (115200 Hitevision, 9600 others)." })),
     tcp: Type.Optional(Type.Object({ host: Type.String(), port: Type.Integer({ minimum: 1, maximum: 65535 }) }, { additionalProperties: false, description: 'Control over the network instead of RS-232.' })),
     commandTimeoutMs: Type.Integer({ minimum: 50, maximum: 10000, default: 800 }),
+    writeTimeoutMs: Type.Integer({ minimum: 50, maximum: 10000, default: SERIAL_WRITE_TIMEOUT_MS, description: 'How long a command may take to leave the serial port or TCP socket (a stuck line fails the command instead of hanging it).' }),
     retries: Type.Integer({ minimum: 0, maximum: 5, default: 2 }),
     schedule: Type.Object(
       {

@@ -43,7 +43,7 @@ export class Vc0706Camera extends BaseComponent {
   }
 
   async #open(): Promise<void> {
-    const link = await openSerialLink(this.cfg.port, this.cfg.baudRate);
+    const link = await openSerialLink(this.cfg.port, this.cfg.baudRate, this.cfg.writeTimeoutMs);
     link.onData((c) => {
       this.#rx = Buffer.concat([this.#rx, c]);
       this.#waiter?.();

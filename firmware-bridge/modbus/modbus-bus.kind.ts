@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from './profile.js';
+import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
 
 export const ModbusBusSchema = Type.Object(
   {
@@ -16,6 +17,15 @@ export const ModbusBusSchema = Type.Object(
     offlineAfterFailures: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Failed polls in a row before a sensor is marked offline.' }),
     offlinePollIntervalMs: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000, description: 'How often an offline sensor is tried.' }),
     usbLatencyMs: Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'Silence that abandons a partial reply (USB adapters deliver in bursts).' }),
+    lineQuietTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 60000,
+        description:
+          'How long to wait for the 3.5-character silence a request must follow. A line that never falls quiet (a babbling device, noise, a wrong baud rate) fails the request with an error naming the bus and what was seen. Default: the time two longest frames (2 x 256 bytes) take at the baud rate, at least 100 ms (587 ms at 9600).',
+      }),
+    ),
+    writeTimeoutMs: Type.Integer({ minimum: 50, maximum: 10000, default: SERIAL_WRITE_TIMEOUT_MS, description: 'How long a request may take to leave the port; then the port is closed and reopened.' }),
     devices: Type.Array(
       Type.Object(
         {

@@ -4,8 +4,8 @@ import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { metricsToRows } from '../../edge/broker/ingest.js';
 import { errorMessage, ProtocolError } from '../../edge/errors.js';
-import { closeSerial, openSerial } from '../serial/serial-link.js';
-import { RtuMaster, ModbusException, ModbusTimeout } from './rtu-master.js';
+import { closeSerial, openSerial, SerialWriteTimeout } from '../serial/serial-link.js';
+import { RtuMaster, ModbusException, ModbusTimeout, LineNotQuietError } from './rtu-master.js';
 import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
 import type { ReadFn } from './codec.js';
 import type { ModbusBusSchema } from './modbus-bus.kind.js';
@@ -39,7 +39,9 @@ export class ModbusBus extends BaseComponent {
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
-  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, reopens: 0, offline: 0 };
+  /** A fault of the line itself (never quiet), not of one sensor: shown until a poll succeeds. */
+  #lineError: string | undefined;
+  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, reopens: 0, offline: 0, lineNotQuiet: 0, writeTimeouts: 0 };
 
   constructor(ctx: ComponentContext, cfg: BusConfig) {
     super();
@@ -73,11 +75,12 @@ export class ModbusBus extends BaseComponent {
   async #open(): Promise<void> {
     const port = await openSerial({ path: this.#cfg.port, baudRate: this.#cfg.baudRate, parity: this.#cfg.parity });
     port.on('close', () => {
-      if (!this.#running) return;
+      if (!this.#running || this.#port !== port) return;
       this.#ctx.log.warn({ port: this.#cfg.port }, 'serial port closed (adapter unplugged?); reopening');
       this.#master?.close();
       this.#port = undefined;
       this.#master = undefined;
+      this.#lineError = undefined;
       this.setState('degraded', `serial port ${this.#cfg.port} closed; reopening`);
       this.#wake?.();
     });
@@ -88,6 +91,9 @@ export class ModbusBus extends BaseComponent {
       baudRate: this.#cfg.baudRate,
       responseTimeoutMs: this.#cfg.responseTimeoutMs,
       usbLatencyMs: this.#cfg.usbLatencyMs,
+      writeTimeoutMs: this.#cfg.writeTimeoutMs,
+      ...(this.#cfg.lineQuietTimeoutMs !== undefined ? { lineQuietTimeoutMs: this.#cfg.lineQuietTimeoutMs } : {}),
+      label: `Modbus bus ${this.name} (${this.#cfg.port})`,
       onFrame: (f) => this.#ctx.bus.safeEmit('modbus.frame', { bus: this.name, ...f }),
     });
     this.#updateState();
@@ -96,7 +102,8 @@ export class ModbusBus extends BaseComponent {
   #updateState(): void {
     const off = this.#slaves.filter((s) => s.online === false);
     if (!this.#port) return;
-    if (off.length === 0) this.setState('running');
+    if (this.#lineError) this.setState('degraded', this.#lineError);
+    else if (off.length === 0) this.setState('running');
     else this.setState('degraded', `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`);
   }
 
@@ -149,10 +156,23 @@ export class ModbusBus extends BaseComponent {
         values.forEach((v, i) => regs.set(`${b.fn}:${b.start + i}`, v));
       }
     } catch (err) {
+      if (err instanceof LineNotQuietError) {
+        this.#lineNotQuiet(s, err);
+        return;
+      }
+      if (err instanceof SerialWriteTimeout) {
+        this.#writeTimedOut(err);
+        return;
+      }
       this.#failed(s, err);
       return;
     }
     this.#c.ok++;
+    if (this.#lineError) {
+      this.#lineError = undefined;
+      this.#ctx.log.info({ bus: this.name }, 'the line is quiet again; polling resumed');
+      this.#updateState();
+    }
     const now = Date.now();
     const metrics = decodePoints(s.profile, (fn: ReadFn, r: number) => regs.get(`${fn}:${r}`) ?? 0);
     const { rows, rejected } = metricsToRows(s.id, metrics, now, now);
@@ -199,6 +219,31 @@ export class ModbusBus extends BaseComponent {
       }
     }
     throw last;
+  }
+
+  /**
+   * Noise on the line says nothing about this sensor: the bus reports it, and the sensor keeps its
+   * turn so the others are polled too (each poll waits at most lineQuietTimeoutMs).
+   */
+  #lineNotQuiet(s: SlaveState, err: LineNotQuietError): void {
+    this.#c.lineNotQuiet++;
+    if (this.#lineError !== err.message) this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus line never quiet');
+    this.#lineError = err.message;
+    this.#updateState();
+    s.nextAt = Date.now() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
+  }
+
+  /** A request that never left the port: the port is unusable; close it and let the loop reopen it. */
+  #writeTimedOut(err: SerialWriteTimeout): void {
+    this.#c.writeTimeouts++;
+    this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus write timed out; reopening the port');
+    const port = this.#port;
+    this.#master?.close();
+    this.#master = undefined;
+    this.#port = undefined;
+    this.#lineError = undefined;
+    this.setState('degraded', `${err.message}; reopening`);
+    void closeSerial(port);
   }
 
   #failed(s: SlaveState, err: unknown): void {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { SerialPort } from 'serialport';
 import { DeviceError } from '../../edge/errors.js';
-import { closeSerial, openSerial, writeSerial } from './serial-link.js';
+import { closeSerial, openSerial, SerialWriteTimeout, writeSerial } from './serial-link.js';
 
 /** A byte pipe to a device: a serial port or a TCP socket, so one protocol serves both. */
 export interface ByteLink {
@@ -13,12 +13,24 @@ export interface ByteLink {
   close(): Promise<void>;
 }
 
-export async function openSerialLink(path: string, baudRate: number): Promise<ByteLink> {
+/** `writeTimeoutMs`: a write that has not left the port by then rejects with SerialWriteTimeout. */
+export async function openSerialLink(path: string, baudRate: number, writeTimeoutMs: number): Promise<ByteLink> {
   const port: SerialPort = await openSerial({ path, baudRate, parity: 'none' });
   let closing = false;
+  // An error event without a listener would end the process; a lost port also closes, which onClose reports.
+  port.on('error', () => undefined);
   return {
     description: `${path} @ ${baudRate}`,
-    write: (data) => writeSerial(port, data),
+    write: async (data) => {
+      try {
+        await writeSerial(port, data, writeTimeoutMs);
+      } catch (err) {
+        // A write that never drained leaves the port in an unknown state: close it so the owner's
+        // onClose reconnects, as after an unplug.
+        if (err instanceof SerialWriteTimeout && !closing) port.close(() => undefined);
+        throw err;
+      }
+    },
     onData: (fn) => port.on('data', fn),
     onClose: (fn) => port.on('close', () => !closing && fn(`serial port ${path} closed`)),
     close: async () => {
@@ -28,7 +40,7 @@ export async function openSerialLink(path: string, baudRate: number): Promise<By
   };
 }
 
-export function openTcpLink(host: string, port: number, timeoutMs = 3000): Promise<ByteLink> {
+export function openTcpLink(host: string, port: number, writeTimeoutMs: number, timeoutMs = 3000): Promise<ByteLink> {
   return new Promise((resolve, reject) => {
     const sock: Socket = connect({ host, port });
     let closing = false;
@@ -46,7 +58,19 @@ export function openTcpLink(host: string, port: number, timeoutMs = 3000): Promi
       sock.on('error', () => undefined);
       resolve({
         description: `tcp://${host}:${port}`,
-        write: (data) => new Promise((res, rej) => sock.write(data, (err) => (err ? rej(new DeviceError(`write to ${host}:${port} failed: ${err.message}`)) : res()))),
+        write: (data) =>
+          new Promise((res, rej) => {
+            // A peer that stops reading leaves the write buffered forever: bound it like a serial write.
+            const timer = setTimeout(() => {
+              rej(new SerialWriteTimeout(`write of ${data.length} bytes to ${host}:${port} did not complete within ${writeTimeoutMs} ms (the far side is not reading)`));
+              sock.destroy();
+            }, writeTimeoutMs);
+            sock.write(data, (err) => {
+              clearTimeout(timer);
+              if (err) rej(new DeviceError(`write to ${host}:${port} failed: ${err.message}`));
+              else res();
+            });
+          }),
         onData: (fn) => sock.on('data', fn),
         onClose: (fn) => sock.on('close', () => !closing && fn(`connection to ${host}:${port} closed`)),
         close: async () => {

@@ -11,6 +11,9 @@ export interface PtyPair {
   a: string;
   /** The device's end (where a simulator listens). */
   b: string;
+  /** Stop carrying bytes (socat stopped): the appliance's writes pile up until the pty buffer is full. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -43,8 +46,11 @@ export async function openPtyPair(dir?: string): Promise<PtyPair> {
   return {
     a,
     b,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     close: async () => {
       if (child.exitCode === null) {
+        child.kill('SIGCONT');
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await gone;

@@ -9,6 +9,9 @@ export interface SerialOptions {
   stopBits?: 1 | 2;
 }
 
+/** A write that did not reach the wire in time: flow control stuck, or nothing reads the far side. */
+export class SerialWriteTimeout extends DeviceError {}
+
 /** Open a serial port (a USB-RS485/RS232 adapter, or one end of a pseudo-terminal pair). */
 export function openSerial(o: SerialOptions): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
@@ -27,11 +30,29 @@ export function closeSerial(port: SerialPort | undefined): Promise<void> {
   });
 }
 
-export function writeSerial(port: SerialPort, data: Buffer): Promise<void> {
+/**
+ * Write and wait until the bytes have left. Without a bound a stuck line (hardware flow control
+ * never released, a far side that stopped reading) would hold the driver's request queue forever,
+ * so after `timeoutMs` the promise rejects with SerialWriteTimeout; the port is then in an unknown
+ * state and its owner should close and reopen it.
+ */
+export function writeSerial(port: SerialPort, data: Buffer, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () => settle(new SerialWriteTimeout(`write of ${data.length} bytes to ${port.path} did not complete within ${timeoutMs} ms (flow control stuck, or the far side is not reading)`)),
+      timeoutMs,
+    );
     port.write(data, (err) => {
-      if (err) return reject(new DeviceError(`write to ${port.path} failed: ${err.message}`, { cause: err }));
-      port.drain((e) => (e ? reject(new DeviceError(`drain of ${port.path} failed: ${e.message}`)) : resolve()));
+      if (err) return settle(new DeviceError(`write to ${port.path} failed: ${err.message}`, { cause: err }));
+      port.drain((e) => settle(e ? new DeviceError(`drain of ${port.path} failed: ${e.message}`, { cause: e }) : undefined));
     });
   });
 }

@@ -8,6 +8,8 @@ import { RoomDrift } from './drift.js';
 export type ModbusFault = 'no-reply' | 'bad-crc' | 'garbage' | 'wrong-slave-id' | 'slow' | 'truncated';
 export const MODBUS_FAULTS: readonly ModbusFault[] = ['no-reply', 'bad-crc', 'garbage', 'wrong-slave-id', 'slow', 'truncated'];
 
+const NOISE = Buffer.alloc(16, Buffer.from([0xaa, 0x55, 0xff, 0x00]));
+
 export interface SimSlave {
   address: number;
   profile: string;
@@ -37,6 +39,7 @@ export class ModbusSlaveSim {
   #rx = Buffer.alloc(0);
   #timer: NodeJS.Timeout | undefined;
   #pending = new Set<NodeJS.Timeout>();
+  #babbling = false;
   slowMs = 1500;
   requests = 0;
   readonly log: string[] = [];
@@ -70,10 +73,27 @@ export class ModbusSlaveSim {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.babble(false);
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
     await closeSerial(this.#port);
     this.#port = undefined;
+  }
+
+  /**
+   * A line that never goes quiet: a device stuck transmitting, or noise on an unterminated bus.
+   * A burst every millisecond or so, as a device stuck transmitting at 9600 baud would send.
+   */
+  babble(on: boolean): void {
+    const was = this.#babbling;
+    this.#babbling = on;
+    if (on && !was) this.#babbleOnce();
+  }
+
+  /** The next burst goes when the last has been written, so noise never queues up in the simulator. */
+  #babbleOnce(): void {
+    if (!this.#babbling || !this.#port) return;
+    this.#port.write(NOISE, () => setTimeout(() => this.#babbleOnce(), 1));
   }
 
   setFault(address: number, fault: ModbusFault | undefined): void {

@@ -14,6 +14,8 @@ export type ThermometerFault = 'bad-checksum' | 'truncated' | 'garbage' | 'silen
 export class ThermometerSim {
   next: IrReading = { objectC: 36.4, ambientC: 22.5 };
   fault: ThermometerFault | undefined;
+  /** A board slower than the driver's timeout: each reply comes this long after its command. */
+  replyDelayMs: number | undefined;
   requests = 0;
   #port: SerialPort | undefined;
   #rx = Buffer.alloc(0);
@@ -58,7 +60,7 @@ export class ThermometerSim {
         frame = Buffer.from([0x13, 0x37, 0x5a, 0x00, 0xff]);
         break;
     }
-    setTimeout(() => this.#port?.write(frame), WIRE_MS);
+    setTimeout(() => this.#port?.write(frame), this.replyDelayMs ?? WIRE_MS);
   }
 
   async close(): Promise<void> {

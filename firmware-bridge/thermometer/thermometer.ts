@@ -3,45 +3,70 @@ import type { SerialPort } from 'serialport';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { DeviceError, ValidationError } from '../../edge/errors.js';
-import { closeSerial, openSerial, writeSerial } from '../serial/serial-link.js';
-import { CMD_SINGLE, readingProblem, takeReading, type IrReading } from './gy-mcu906.js';
+import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
+import { ReopeningPort } from '../serial/reopening-port.js';
+import { CMD_SINGLE, FRAME_LEN, readingProblem, takeReading, type IrReading } from './gy-mcu906.js';
 import type { ThermometerSchema } from './thermometer.kind.js';
 
-/** The door station's infrared thermometer: one reading on request, checked for a human range. */
+/** Bytes kept while waiting for a frame to complete: a frame is 9, anything longer is noise. */
+const MAX_PENDING_BYTES = 256;
+
+/**
+ * The door station's infrared thermometer: one reading on request, checked for a human range.
+ * The board's frames carry no request number, so only one request is ever open on the line: a
+ * request that timed out stays open for `lateReplyMs`, the next one waits for it, and a reply that
+ * comes late is dropped and counted, never taken as the next child's reading.
+ */
 export class Thermometer extends BaseComponent {
   readonly kind = 'thermometer';
   readonly name: string;
   readonly #ctx: ComponentContext;
   readonly #cfg: Static<typeof ThermometerSchema>;
-  #port: SerialPort | undefined;
+  readonly #link: ReopeningPort;
   #rx: Buffer = Buffer.alloc(0);
   #waiter: ((r: IrReading | Error) => void) | undefined;
+  /** When the request that timed out was sent, while its reply may still come. */
+  #owedSince: number | undefined;
+  #owedSettled: (() => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  readonly #c = { readings: 0, rejected: 0, badFrames: 0, timeouts: 0 };
+  readonly #c = { readings: 0, rejected: 0, badFrames: 0, timeouts: 0, lateReplies: 0, unsolicited: 0, writeTimeouts: 0 };
 
   constructor(ctx: ComponentContext, cfg: Static<typeof ThermometerSchema>) {
     super();
     this.#ctx = ctx;
     this.#cfg = cfg;
     this.name = cfg.name;
+    this.#link = new ReopeningPort(
+      { path: cfg.port, baudRate: cfg.baudRate, parity: 'none' },
+      {
+        opened: (port) => this.#opened(port),
+        lost: (reason) => {
+          this.#ctx.log.warn({ port: cfg.port, reason }, 'thermometer port lost');
+          this.#waiter?.(new DeviceError(`thermometer ${this.name}: ${reason}`));
+          this.#waiter = undefined;
+          this.setState('degraded', reason);
+        },
+      },
+    );
   }
 
   protected override counters(): Record<string, number> {
-    return { ...this.#c };
+    return { ...this.#c, reopens: this.#link.reopens };
   }
 
   async start(): Promise<void> {
     this.setState('starting');
-    const port = await openSerial({ path: this.#cfg.port, baudRate: this.#cfg.baudRate, parity: 'none' });
-    this.#port = port;
+    await this.#link.open();
+  }
+
+  #opened(port: SerialPort): void {
+    this.#rx = Buffer.alloc(0);
     port.on('data', (c: Buffer) => this.#onData(c));
-    port.on('close', () => this.setState('degraded', `serial port ${this.#cfg.port} closed`));
-    port.on('error', () => undefined);
     this.setState('running');
   }
 
   #onData(chunk: Buffer): void {
-    this.#rx = this.#rx.length > 256 ? chunk : Buffer.concat([this.#rx, chunk]);
+    this.#rx = this.#rx.length + chunk.length > MAX_PENDING_BYTES ? chunk : Buffer.concat([this.#rx, chunk]);
     for (;;) {
       const r = takeReading(this.#rx);
       if (r.consumed === 0) return;
@@ -49,14 +74,56 @@ export class Thermometer extends BaseComponent {
       if (r.error) {
         this.#c.badFrames++;
         this.#ctx.log.warn({ err: r.error }, 'thermometer frame refused');
-        this.#waiter?.(new DeviceError(`thermometer: ${r.error}`));
-        this.#waiter = undefined;
+        const err = new DeviceError(`thermometer: ${r.error}`);
+        // A whole refused frame still answers a timed-out request; noise before a frame does not.
+        if (this.#waiter || r.consumed >= FRAME_LEN) this.#frame(err);
       }
-      if (r.reading) {
-        this.#waiter?.(r.reading);
-        this.#waiter = undefined;
-      }
+      if (r.reading) this.#frame(r.reading);
     }
+  }
+
+  /** One whole frame (good or refused) from the board: the answer to the open request, if any. */
+  #frame(r: IrReading | Error): void {
+    if (this.#waiter) {
+      this.#waiter(r);
+      this.#waiter = undefined;
+      return;
+    }
+    if (this.#owedSince !== undefined) {
+      this.#c.lateReplies++;
+      this.#ctx.log.warn(
+        { ageMs: Date.now() - this.#owedSince, ...(r instanceof Error ? { err: r.message } : { objectC: r.objectC }) },
+        `late thermometer reading dropped: it answers a request that timed out after ${this.#cfg.timeoutMs} ms (raise timeoutMs if the board is this slow)`,
+      );
+      this.#settleOwed();
+      return;
+    }
+    this.#c.unsolicited++;
+    this.#ctx.log.warn('thermometer sent a frame nobody asked for; dropped');
+  }
+
+  #settleOwed(): void {
+    this.#owedSince = undefined;
+    this.#owedSettled?.();
+    this.#owedSettled = undefined;
+  }
+
+  /** Wait until the reply owed to a timed-out request has come, or can no longer be expected. */
+  async #waitForOwed(): Promise<void> {
+    const since = this.#owedSince;
+    if (since === undefined) return;
+    const left = since + this.#cfg.lateReplyMs - Date.now();
+    if (left > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#owedSettled = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    this.#owedSettled = undefined;
+    this.#owedSince = undefined;
   }
 
   /** Take one reading. Rejects with DeviceError (no or bad answer) or ValidationError (outside a human range). */
@@ -67,12 +134,16 @@ export class Thermometer extends BaseComponent {
   }
 
   async #measure(): Promise<IrReading & { at: number }> {
-    const port = this.#port;
-    if (!port?.isOpen) throw new DeviceError(`thermometer ${this.name} is not connected`);
+    if (!this.#link.port) throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
+    await this.#waitForOwed();
+    const port = this.#link.port;
+    if (!port) throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
     this.#rx = Buffer.alloc(0);
+    const sentAt = Date.now();
     const got = await new Promise<IrReading | Error>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;
+        this.#owedSince = sentAt;
         this.#c.timeouts++;
         resolve(new DeviceError(`thermometer ${this.name} did not answer within ${this.#cfg.timeoutMs} ms`));
       }, this.#cfg.timeoutMs);
@@ -80,7 +151,18 @@ export class Thermometer extends BaseComponent {
         clearTimeout(timer);
         resolve(r);
       };
-      writeSerial(port, CMD_SINGLE).catch((err: unknown) => this.#waiter?.(err instanceof Error ? err : new Error(String(err))));
+      writeSerial(port, CMD_SINGLE, this.#cfg.writeTimeoutMs).catch((err: unknown) => {
+        const e = err instanceof Error ? err : new DeviceError(String(err));
+        if (e instanceof SerialWriteTimeout) {
+          this.#c.writeTimeouts++;
+          this.#waiter?.(e);
+          this.#waiter = undefined;
+          this.#link.giveUp(e.message);
+          return;
+        }
+        this.#waiter?.(e);
+        this.#waiter = undefined;
+      });
     });
     if (got instanceof Error) throw got;
     const problem = readingProblem(got, this.#ctx.config.health.humanRangeC);
@@ -95,8 +177,8 @@ export class Thermometer extends BaseComponent {
   }
 
   async stop(): Promise<void> {
-    await closeSerial(this.#port);
-    this.#port = undefined;
+    this.#settleOwed();
+    await this.#link.close();
     this.setState('stopped');
   }
 }

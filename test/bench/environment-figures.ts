@@ -28,7 +28,7 @@ async function pollCycle(): Promise<Record<string, number>> {
   const sim = new ModbusSlaveSim({ path: pty.b, baudRate: BAUD, slaves: [...DEMO_MODBUS_SLAVES] });
   await sim.start();
   const port = await openSerial({ path: pty.a, baudRate: BAUD, parity: 'none' });
-  const master = new RtuMaster({ port, baudRate: BAUD, responseTimeoutMs: 500, usbLatencyMs: 20 });
+  const master = new RtuMaster({ port, baudRate: BAUD, responseTimeoutMs: 500, usbLatencyMs: 20, writeTimeoutMs: 1000 });
   const profiles = loadProfiles();
   const plan = DEMO_MODBUS_SLAVES.flatMap((s) => planReads(profiles.get(s.profile)!).map((b) => ({ address: s.address, ...b })));
   const floor = plan.reduce((ms, b) => ms + interFrameMs(BAUD) + wireMs(8 + responseLength({ fn: b.fn, address: b.address, start: b.start, count: b.count }), BAUD), 0);

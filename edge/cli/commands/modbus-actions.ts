@@ -1,4 +1,5 @@
 import { openSerial, closeSerial } from '../../../firmware-bridge/serial/serial-link.js';
+import { SERIAL_WRITE_TIMEOUT_MS } from '../../../firmware-bridge/serial/defaults.js';
 import { RtuMaster, ModbusException, type RawFrame } from '../../../firmware-bridge/modbus/rtu-master.js';
 import { decodePoints, loadProfiles, planReads, type Profile } from '../../../firmware-bridge/modbus/profile.js';
 import { ValidationError } from '../../errors.js';
@@ -28,7 +29,7 @@ function profileOf(id: string): Profile {
 async function withMaster<T>(o: PortOptions, baudRate: number, fn: (m: RtuMaster) => Promise<T>): Promise<T> {
   const port = await openSerial({ path: o.port, baudRate, parity: o.parity });
   const onFrame = o.frames ? (f: RawFrame) => process.stderr.write(`${new Date(f.at).toISOString()} ${baudRate} ${f.dir} ${f.hex}${f.error ? `  <- ${f.error}` : ''}\n`) : undefined;
-  const master = new RtuMaster({ port, baudRate, responseTimeoutMs: int(o.timeout, 'timeout', 10, 5000), usbLatencyMs: 20, ...(onFrame ? { onFrame } : {}) });
+  const master = new RtuMaster({ port, baudRate, responseTimeoutMs: int(o.timeout, 'timeout', 10, 5000), usbLatencyMs: 20, writeTimeoutMs: SERIAL_WRITE_TIMEOUT_MS, ...(onFrame ? { onFrame } : {}) });
   try {
     return await fn(master);
   } finally {

@@ -1,4 +1,4 @@
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.js';
 import { formatTime, t, type MessageKey } from '../../i18n.js';
 import { useObservable } from '../../store.js';
@@ -38,6 +38,9 @@ function HealthView({ live }: { live: LiveClient }) {
   const [symptoms, setSymptoms] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'warn' | 'error'; text: string } | undefined>(undefined);
+  // Which selection a measurement belongs to: a reading that comes back after the next student was
+  // selected (a card tapped while measuring) is that earlier student's, and must not be saved as this one's.
+  const selection = useRef(0);
 
   const load = () => void api<Row[]>('GET', '/api/v1/health/day').then(setRows, (e: unknown) => setMessage({ kind: 'error', text: reportError(e) }));
   useEffect(load, []);
@@ -50,6 +53,7 @@ function HealthView({ live }: { live: LiveClient }) {
     [live],
   );
   const select = (id: number): void => {
+    selection.current++;
     setSelected(id);
     setMeasured(undefined);
     setManual('');
@@ -59,10 +63,13 @@ function HealthView({ live }: { live: LiveClient }) {
 
   const measure = async () => {
     setBusy(true);
+    const forSelection = selection.current;
     try {
-      setMeasured(await api<Measured>('POST', '/api/v1/health/measure', {}));
+      const m = await api<Measured>('POST', '/api/v1/health/measure', {});
+      if (forSelection !== selection.current) setMessage({ kind: 'warn', text: t('health.lateReading') });
+      else setMeasured(m);
     } catch (err) {
-      setMessage({ kind: 'error', text: err instanceof ApiError ? err.message : reportError(err) });
+      if (forSelection === selection.current) setMessage({ kind: 'error', text: err instanceof ApiError ? err.message : reportError(err) });
     } finally {
       setBusy(false);
     }
