@@ -23,6 +23,7 @@ import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { Session } from '../store/repos/sessions.js';
 import { loadTlsPair } from '../security/tls.js';
+import { allowedHostNames, hostAllowed } from './host-check.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -86,8 +87,11 @@ export class HttpServer extends BaseComponent {
   #session(req: IncomingMessage): Session | undefined {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
-    const { adminSessionIdleMinutes, teacherSessionIdleMinutes } = this.#ctx.config.auth;
-    return this.#ctx.store.sessions.lookup(token, (role) => (role === 'admin' ? adminSessionIdleMinutes : teacherSessionIdleMinutes) * 60_000);
+    const a = this.#ctx.config.auth;
+    return this.#ctx.store.sessions.lookup(token, {
+      idleMs: (role) => (role === 'admin' ? a.adminSessionIdleMinutes : a.teacherSessionIdleMinutes) * 60_000,
+      maxMs: (role) => (role === 'admin' ? a.adminSessionMaxMinutes : a.teacherSessionMaxMinutes) * 60_000,
+    });
   }
 
   #app(): express.Express {
@@ -99,7 +103,8 @@ export class HttpServer extends BaseComponent {
       body: new Ajv({ allErrors: true, useDefaults: true, strict: false }),
       query: new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }),
     };
-    app.use((_req, res, next) => {
+    const hosts = allowedHostNames(this.#ctx.config);
+    app.use((req, res, next) => {
       this.#requests++;
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
@@ -108,6 +113,10 @@ export class HttpServer extends BaseComponent {
         'Content-Security-Policy',
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
       );
+      if (!hostAllowed(req.headers.host, hosts)) {
+        res.status(421).json({ error: 'wrong_host', message: `this appliance does not answer to Host '${String(req.headers.host).slice(0, 100)}' (add it to http.allowedHosts)` });
+        return;
+      }
       next();
     });
     app.use(express.json({ limit: this.#ctx.config.http.maxBodyBytes }));

@@ -13,7 +13,7 @@ import { FrameGuard } from './frame-guard.js';
 import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
 import { decodeReading } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
-import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
+import { DUMMY_DEVICE_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
@@ -162,7 +162,7 @@ export class Broker extends BaseComponent {
     try {
       const facts = this.#o.store.devices.loginFacts(username);
       if (facts === undefined || !this.#cachedOk(username, facts.secretHash, secret)) {
-        const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_HASH);
+        const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_DEVICE_HASH);
         if (!ok || facts === undefined) return refuse('unknown device or wrong secret', 4);
         this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
       }

@@ -14,7 +14,8 @@ import { HealthService } from '../health/service.js';
 import { SyncAgent } from '../../cloud-sync/agent/agent.js';
 import { findKind } from './component-kinds.js';
 import type { ComponentContext } from './context.js';
-import { hashSecret, randomSecret } from '../security/secrets.js';
+import { DEVICE_COST, hashSecret, randomSecret } from '../security/secrets.js';
+import { LoginThrottle } from '../security/login-throttle.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
@@ -120,6 +121,11 @@ export class Appliance {
         component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
+        loginThrottle: new LoginThrottle({
+          maxAttempts: o.config.auth.sourceMaxFailedLogins,
+          windowMs: o.config.auth.sourceWindowMinutes * 60_000,
+          maxSources: o.config.auth.sourcesTracked,
+        }),
         // While its worker is being built (or the build failed) it still answers, with not_ready and why.
         media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && !['stopped', 'stopping'].includes(c.status().state)),
       },
@@ -150,7 +156,7 @@ export class Appliance {
       brokerUrl: () => this.brokerUrl(),
       issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
         const secret = randomSecret();
-        const hash = await hashSecret(secret);
+        const hash = await hashSecret(secret, DEVICE_COST);
         if (this.store.devices.find(deviceId)) this.store.devices.setSecret(deviceId, hash);
         else this.store.devices.add({ id: deviceId, kind, description: `simulator ${name}`, secretHash: hash, createdBy: `simulator:${name}` });
         this.broker.forgetDevice(deviceId);

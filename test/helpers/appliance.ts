@@ -21,10 +21,10 @@ export interface TestAppliance {
 }
 
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
-export async function startTestAppliance(yaml = '', extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string } } = {}): Promise<TestAppliance> {
+export async function startTestAppliance(yaml = '', extra: { keepDir?: string; httpPort?: number; httpHost?: string; tls?: { certFile: string; keyFile: string } } = {}): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
   const tls = extra.tls ? `, tls: { enabled: true, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }` : '';
-  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls} }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: ${extra.httpHost ?? '127.0.0.1'}, port: ${extra.httpPort ?? 0}${tls} }\nmqtt: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n${yaml}`;
   const file = join(dir.path, 'config.yaml');
   writeFileSync(file, text);
   const config = parseConfig(text, file);
