@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { startTestAppliance, seedAccounts, ADMIN, TEACHER, type TestAppliance } from './helpers/appliance.js';
 import { ApiClient } from './helpers/api-client.js';
@@ -287,6 +287,10 @@ test('enrol reads its one-time token from standard input or a file; --token stil
   const dir = tempDir();
   const tokens: string[] = [];
   const district = createServer((req, res) => {
+    if (req.url !== '/v1/enrol') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'not here' }));
+      return;
+    }
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -312,6 +316,15 @@ test('enrol reads its one-time token from standard input or a file; --token stil
     assert.notEqual(none.code, 0);
     assert.match(none.err, /enrolment token/);
     assert.deepEqual(tokens, ['tok-from-stdin', 'tok-from-file', 'tok-on-argv']);
+    // provision takes the same file; its enrol step sends the token (the stub district has no configuration to give).
+    writeFileSync(file, 'tok-for-provision\n', { mode: 0o600 });
+    const box = join(dir.path, 'box');
+    mkdirSync(box);
+    const prov = await run(process.execPath, [CLI, 'provision', '--district', url, '--token-file', file, '--id', 'room-202', '--config', join(box, 'config.yaml'), '--data-dir', box, '--json']);
+    assert.doesNotMatch(prov.err, /warning/);
+    const steps = (JSON.parse(prov.out) as { steps: { step: string; status: string }[] }).steps;
+    assert.equal(steps.find((s) => s.step === 'enrol')?.status, 'done', prov.out);
+    assert.equal(tokens.at(-1), 'tok-for-provision');
   } finally {
     district.close();
     dir.cleanup();
