@@ -160,6 +160,18 @@ export const AuthSchema = Type.Object(
       description: 'Login attempts one source address (an IPv6 /64 counts as one) may make across all accounts per sourceWindowMinutes; more get 429 with Retry-After. A successful login does not count.',
     }),
     sourceWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'The window of sourceMaxFailedLogins.' }),
+    loginHashConcurrency: Type.Integer({
+      minimum: 1,
+      maximum: 16,
+      default: 2,
+      description: 'Login secrets checked at once at most (each scrypt check takes 128 MiB and most of a core); others wait in loginQueueMax.',
+    }),
+    loginQueueMax: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 64,
+      description: 'Logins waiting for a check at most; more are refused at once with 429, so a burst from many addresses cannot pile up.',
+    }),
     sourcesTracked: Type.Integer({
       minimum: 16,
       maximum: 1000000,

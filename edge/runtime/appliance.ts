@@ -16,6 +16,7 @@ import { findKind } from './component-kinds.js';
 import type { ComponentContext } from './context.js';
 import { DEVICE_COST, hashSecret, randomSecret } from '../security/secrets.js';
 import { LoginThrottle } from '../security/login-throttle.js';
+import { HashGate } from '../security/hash-gate.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
@@ -121,11 +122,14 @@ export class Appliance {
         component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
-        loginThrottle: new LoginThrottle({
-          maxAttempts: o.config.auth.sourceMaxFailedLogins,
-          windowMs: o.config.auth.sourceWindowMinutes * 60_000,
-          maxSources: o.config.auth.sourcesTracked,
-        }),
+        logins: {
+          throttle: new LoginThrottle({
+            maxAttempts: o.config.auth.sourceMaxFailedLogins,
+            windowMs: o.config.auth.sourceWindowMinutes * 60_000,
+            maxSources: o.config.auth.sourcesTracked,
+          }),
+          hashes: new HashGate({ maxRunning: o.config.auth.loginHashConcurrency, maxQueued: o.config.auth.loginQueueMax }),
+        },
         // While its worker is being built (or the build failed) it still answers, with not_ready and why.
         media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && !['stopped', 'stopping'].includes(c.status().state)),
       },

@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { USERNAME_PATTERN, type LoginScope, type Role, type User } from '../store/repos/users.js';
 import { DUMMY_HASH, hashSecret, needsRehash, passwordProblem, pinProblem, verifySecret } from '../security/secrets.js';
 import { isLoopback, type LoginThrottle } from '../security/login-throttle.js';
+import type { HashGate } from '../security/hash-gate.js';
 import { AuthError, ConflictError, ValidationError, type ValidationIssue } from '../errors.js';
 
 /** Admins log in with a password, teachers with a short PIN; both are checked against the config's rules. */
@@ -86,44 +87,64 @@ export async function setUserSecret(store: Store, config: Config, username: stri
  * as a failure, in one synchronous step before the slow hash (see UsersRepo.reserveLogin): however
  * many attempts arrive at once, at most `maxFailedLogins` per account and lock window are checked,
  * and a right secret is refused while the account is locked. A right secret resets the count and
- * gives the source its attempt back. Every attempt is audited, except repeated throttle refusals.
+ * gives the source its attempt back. At most `auth.loginHashConcurrency` hashes run at once and
+ * `auth.loginQueueMax` wait; more are refused (429) unchecked and unaudited. Every other attempt is
+ * audited, except throttle refusals after the first of their window.
  */
+export interface LoginGuards {
+  throttle: LoginThrottle;
+  hashes: HashGate;
+}
+
 export async function authenticateUser(
   store: Store,
   config: Config,
   input: { username: string; secret: string; role: Role; client: string },
-  throttle: LoginThrottle,
-  now = Date.now(),
+  guards: LoginGuards,
 ): Promise<User> {
   const audit = (result: 'ok' | 'denied', why?: string): void =>
     store.audit.record({ actor: `user:${input.username}`, action: `login.${input.role}`, target: input.client, result, detail: why ? { why } : {} });
   const wrong = (): AuthError => new AuthError(401, input.role === 'admin' ? 'wrong username or password' : 'wrong name or PIN');
-  const source = throttle.reserve(input.client, now);
+  const source = guards.throttle.reserve(input.client);
   if (!source.ok) {
     if (source.firstRefusal) audit('denied', 'too many attempts from this address');
     throw new AuthError(429, 'too many login attempts from this device; wait before trying again', source.retryAfterS);
   }
   const scope: LoginScope = isLoopback(input.client) ? 'local' : 'remote';
-  const { maxFailedLogins, lockoutMinutes } = config.auth;
-  const r = store.users.reserveLogin(input.username, input.role, scope, maxFailedLogins, lockoutMinutes * 60_000, now);
-  if (r.kind === 'locked') {
+  const locked = (until: number, now: number): AuthError => {
     audit('denied', 'locked');
-    throw new AuthError(423, 'account locked after repeated failures', Math.ceil((r.lockedUntil - now) / 1000));
+    return new AuthError(423, 'account locked after repeated failures', Math.ceil((until - now) / 1000));
+  };
+  // A locked account needs no hash: refuse it without queueing for one (the check below decides).
+  const lockedNow = store.users.lockedUntil(input.username, scope);
+  if (lockedNow !== undefined && lockedNow > Date.now()) throw locked(lockedNow, Date.now());
+  const slot = guards.hashes.enter();
+  if (!slot) throw new AuthError(429, 'too many logins at once; try again in a moment', 1);
+  const release = await slot;
+  try {
+    // The account is looked at again only now, holding a hash slot: the lock check, the count and
+    // the hash follow each other with nothing in between that another attempt could slip into.
+    const now = Date.now();
+    const { maxFailedLogins, lockoutMinutes } = config.auth;
+    const r = store.users.reserveLogin(input.username, input.role, scope, maxFailedLogins, lockoutMinutes * 60_000, now);
+    if (r.kind === 'locked') throw locked(r.lockedUntil, now);
+    if (r.kind === 'unknown') {
+      await verifySecret(input.secret, DUMMY_HASH);
+      audit('denied', 'unknown user or wrong role');
+      throw wrong();
+    }
+    const u = r.user;
+    if (!(await verifySecret(input.secret, u.secretHash))) {
+      audit('denied', r.lockedUntil ? 'wrong secret; account locked' : 'wrong secret');
+      if (r.lockedUntil) throw new AuthError(423, 'account locked after repeated failures', Math.ceil((r.lockedUntil - now) / 1000));
+      throw wrong();
+    }
+    store.users.loginSucceeded(u.id, scope);
+    guards.throttle.refund(input.client);
+    if (needsRehash(u.secretHash)) store.users.rehash(u.id, u.secretHash, await hashSecret(input.secret));
+    audit('ok');
+    return store.users.byId(u.id);
+  } finally {
+    release();
   }
-  if (r.kind === 'unknown') {
-    await verifySecret(input.secret, DUMMY_HASH);
-    audit('denied', 'unknown user or wrong role');
-    throw wrong();
-  }
-  const u = r.user;
-  if (!(await verifySecret(input.secret, u.secretHash))) {
-    audit('denied', r.lockedUntil ? 'wrong secret; account locked' : 'wrong secret');
-    if (r.lockedUntil) throw new AuthError(423, 'account locked after repeated failures', Math.ceil((r.lockedUntil - now) / 1000));
-    throw wrong();
-  }
-  store.users.loginSucceeded(u.id, scope);
-  throttle.refund(input.client);
-  if (needsRehash(u.secretHash)) store.users.rehash(u.id, u.secretHash, await hashSecret(input.secret));
-  audit('ok');
-  return store.users.byId(u.id);
 }

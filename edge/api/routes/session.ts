@@ -32,7 +32,7 @@ function loginRoute(role: Role): RouteDef {
     response: SessionBody,
     handler: async (req, ctx) => {
       const body = req.body as Record<string, string>;
-      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip }, ctx.loginThrottle);
+      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip }, ctx.logins);
       const { token, session } = ctx.store.sessions.create(user.id, req.ip);
       req.setSessionCookie(token);
       return sessionBody(ctx, session);

@@ -129,6 +129,12 @@ export class UsersRepo {
       .immediate();
   }
 
+  /** When the account's lock for this scope ends (possibly already past); undefined when not locked or unknown. */
+  lockedUntil(username: string, scope: LoginScope): number | undefined {
+    const col = scope === 'local' ? 'locked_until' : 'remote_locked_until';
+    return this.#db.prepare<[string], { until: number | null }>(`SELECT ${col} AS until FROM users WHERE username = ?`).get(username)?.until ?? undefined;
+  }
+
   /** The secret was right: the scope's count and lock start afresh. */
   loginSucceeded(id: number, scope: LoginScope): void {
     const sql =
