@@ -71,10 +71,10 @@ export class DeviceError extends ClassEdgeError {
 }
 
 export class AuthError extends ClassEdgeError {
-  readonly status: 401 | 403 | 423;
+  readonly status: 401 | 403 | 423 | 429;
   readonly retryAfterS: number | undefined;
-  constructor(status: 401 | 403 | 423, message: string, retryAfterS?: number) {
-    super(status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'locked', message);
+  constructor(status: 401 | 403 | 423 | 429, message: string, retryAfterS?: number) {
+    super({ 401: 'unauthenticated', 403: 'forbidden', 423: 'locked', 429: 'too_many_attempts' }[status], message);
     this.status = status;
     this.retryAfterS = retryAfterS;
   }

@@ -214,7 +214,8 @@ test('classedge start --demo serves health and the simulated sensor reaches the 
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 10_000);
+        // Bounded wait, not a speed check: the first start hashes the two demo accounts (scrypt N=2^17), slow on a loaded machine.
+        const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 60_000);
         child.stderr.on('data', () => {
           const m = /Health:\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
           if (m) {

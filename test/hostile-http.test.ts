@@ -71,6 +71,7 @@ test('upgrade garbage sent raw to an appliance process: each refused with a stat
       { what: 'an upgrade to a route that is not a WebSocket', bytes: upgradeRequest('/api/v1/health'), status: /^HTTP\/1\.1 404 / },
       { what: 'media upgrade with a bad cookie (no media component)', bytes: upgradeRequest('/api/v1/media?partner=1', { Cookie: 'a=%' }), status: /^HTTP\/1\.1 404 / },
       { what: 'Origin that is not a URL', bytes: upgradeRequest('/api/v1/live', { Cookie: session, Origin: '%' }), status: /^HTTP\/1\.1 403 / },
+      { what: 'a Host that is not this appliance (DNS rebinding) with a valid session', bytes: upgradeRequest('/api/v1/live', { Cookie: session, Host: 'evil.example' }), status: /^HTTP\/1\.1 421 / },
     ];
     for (const c of cases) {
       const answer = await rawExchange(port, c.bytes);

@@ -284,7 +284,7 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
   try {
     let banner = '';
     const kiosk = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 60_000);
       child.stderr.on('data', (d: Buffer) => {
         banner += d.toString();
         const m = /Kiosk:\s+(http:\/\/\S+)/.exec(banner);
@@ -549,5 +549,28 @@ test('admin: import the roster CSV from the console; a bad file is refused by li
     await page.close();
     await t.stop();
     dir.cleanup();
+  }
+});
+
+test('teacher on another device on the LAN: the names are not listed, the username is typed, then the PIN', async () => {
+  const lan = Object.values((await import('node:os')).networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal);
+  assert.ok(lan, 'this test needs a non-loopback IPv4 interface to play the classroom LAN');
+  const t = await startTestAppliance('', { httpHost: '0.0.0.0' });
+  const page = await browser.newPage();
+  try {
+    await seedAccounts(t);
+    await page.goto(t.httpUrl.replace('127.0.0.1', lan.address));
+    await page.waitForSelector('[data-testid=login-username]');
+    assert.equal(await page.locator(`[data-testid=teacher-${TEACHER.username}]`).count(), 0);
+    await page.fill('[data-testid=login-username]', TEACHER.username);
+    await page.keyboard.press('Enter');
+    for (const d of TEACHER.pin) await page.click(`[data-testid=pin-${d}]`);
+    await page.click('[data-testid=pin-ok]');
+    await page.waitForSelector('[data-testid=home]', { timeout: 20_000 });
+  } finally {
+    await page.close();
+    await t.stop();
   }
 });

@@ -52,7 +52,7 @@ test('demo mode: the teacher starts a remote lesson and a second browser tab joi
   try {
     let banner = '';
     const kiosk = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 60_000);
       child.stderr.on('data', (d: Buffer) => {
         banner += d.toString();
         const m = /Kiosk:\s+(http:\/\/\S+?)\/?\s/.exec(banner);

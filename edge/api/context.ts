@@ -14,6 +14,7 @@ import type { HealthService } from '../health/service.js';
 import type { SyncAgent } from '../../cloud-sync/agent/agent.js';
 import type { InteractionAnalyser } from '../analysis/analyser.js';
 import type { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
+import type { LoginGuards } from '../services/accounts.js';
 
 export interface ModbusSlaveInfo {
   address: number;
@@ -48,6 +49,8 @@ export interface ApiContext {
   /** Lessons and their interaction figures. */
   analysis: InteractionAnalyser;
   capture: DiagnosticCapture;
+  /** Login attempts per source address (bounded) and login hashes at once. */
+  logins: LoginGuards;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */
   media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void } | undefined;
 }

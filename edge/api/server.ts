@@ -28,6 +28,7 @@ import { upgradeListener } from './upgrade-guard.js';
 import { SessionWatch } from './session-watch.js';
 import type { Role } from '../store/repos/users.js';
 import { plainHost } from '../security/listeners.js';
+import { allowedHostNames, hostAllowed } from './host-check.js';
 
 export const SESSION_COOKIE = 'classedge_session';
 
@@ -93,12 +94,16 @@ export class HttpServer extends BaseComponent {
   #session(req: IncomingMessage): Session | undefined {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
-    return this.#ctx.store.sessions.lookup(token, (role) => this.#idleMs(role));
+    return this.#ctx.store.sessions.lookup(token, this.#sessionLimits());
   }
 
-  #idleMs(role: Role): number {
-    const { adminSessionIdleMinutes, teacherSessionIdleMinutes } = this.#ctx.config.auth;
-    return (role === 'admin' ? adminSessionIdleMinutes : teacherSessionIdleMinutes) * 60_000;
+  /** Idle and absolute lifetimes by role, for HTTP requests and WebSocket re-checks alike. */
+  #sessionLimits(): { idleMs: (role: Role) => number; maxMs: (role: Role) => number } {
+    const a = this.#ctx.config.auth;
+    return {
+      idleMs: (role) => (role === 'admin' ? a.adminSessionIdleMinutes : a.teacherSessionIdleMinutes) * 60_000,
+      maxMs: (role) => (role === 'admin' ? a.adminSessionMaxMinutes : a.teacherSessionMaxMinutes) * 60_000,
+    };
   }
 
   #app(): express.Express {
@@ -110,7 +115,8 @@ export class HttpServer extends BaseComponent {
       body: new Ajv({ allErrors: true, useDefaults: true, strict: false }),
       query: new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }),
     };
-    app.use((_req, res, next) => {
+    const hosts = allowedHostNames(this.#ctx.config);
+    app.use((req, res, next) => {
       this.#requests++;
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
@@ -119,6 +125,10 @@ export class HttpServer extends BaseComponent {
         'Content-Security-Policy',
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
       );
+      if (!hostAllowed(req.headers.host, hosts)) {
+        res.status(421).json({ error: 'wrong_host', message: `this appliance does not answer to Host '${String(req.headers.host).slice(0, 100)}' (add it to http.allowedHosts)` });
+        return;
+      }
       next();
     });
     app.use(express.json({ limit: this.#ctx.config.http.maxBodyBytes }));
@@ -223,7 +233,7 @@ export class HttpServer extends BaseComponent {
     const server: Server = createServer(app);
     const tlsServer: Server | undefined = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, app) : undefined;
     const { sessionCheckSeconds, maxBufferedBytes } = cfg.webSocket;
-    const sessions = new SessionWatch({ state: (id) => this.#ctx.store.sessions.state(id, (role) => this.#idleMs(role)), everyMs: sessionCheckSeconds * 1000 });
+    const sessions = new SessionWatch({ state: (id) => this.#ctx.store.sessions.state(id, this.#sessionLimits()), everyMs: sessionCheckSeconds * 1000 });
     this.#unwatch = this.#ctx.store.sessions.onEnded(() => sessions.recheck());
     this.#sessions = sessions;
     const live = new LiveHub({
@@ -249,6 +259,7 @@ export class HttpServer extends BaseComponent {
       },
       this.#ctx.log,
       this.#upgrade,
+      (host) => hostAllowed(host, allowedHostNames(this.#ctx.config)),
     );
     server.on('upgrade', onUpgrade);
     tlsServer?.on('upgrade', onUpgrade);

@@ -5,7 +5,7 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
 
 const REASONS: Record<Exclude<SessionState, 'live'>, string> = {
   ended: 'session ended (logged out, or signed out by a new PIN or password)',
-  expired: 'session expired after inactivity',
+  expired: 'session expired (idle too long, or older than its maximum lifetime)',
   disabled: 'account disabled',
 };
 

@@ -48,7 +48,12 @@ export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer, 
  * would end the process: the target is parsed without throwing, a socket error (a reset mid
  * handshake) has a listener, and whatever a route throws is answered 400 and the socket closed.
  */
-export function upgradeListener(route: (path: string) => UpgradeRoute | undefined, log: Logger, counters: { upgradeErrors: number }): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function upgradeListener(
+  route: (path: string) => UpgradeRoute | undefined,
+  log: Logger,
+  counters: { upgradeErrors: number },
+  hostOk: (host: string) => boolean = () => true,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     // Node removes the HTTP server's error listener on upgrade: without one, ECONNRESET throws.
     socket.on('error', () => socket.destroy());
@@ -57,6 +62,8 @@ export function upgradeListener(route: (path: string) => UpgradeRoute | undefine
       if (typeof target === 'string') return rejectUpgrade(socket, 400, 'Bad Request', target);
       // Node answers a plain request without Host with 400 itself, but not an upgrade (RFC 9112 §3.2).
       if (!req.headers.host) return rejectUpgrade(socket, 400, 'Bad Request', 'Host: missing');
+      // The same DNS-rebinding guard as every HTTP request (edge/api/host-check.ts).
+      if (!hostOk(req.headers.host)) return rejectUpgrade(socket, 421, 'Misdirected Request', 'Host: not a name of this appliance (add it to http.allowedHosts)');
       const handler = route(target.path);
       if (!handler) return rejectUpgrade(socket, 404, 'Not Found');
       handler(req, socket, head, target);

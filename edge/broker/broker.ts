@@ -15,7 +15,7 @@ import { FrameGuard } from './frame-guard.js';
 import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
 import { decodeReading } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
-import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
+import { DUMMY_DEVICE_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 import { loadTlsPair } from '../security/tls.js';
 import { mqttTlsFiles, plainHost } from '../security/listeners.js';
@@ -345,7 +345,7 @@ export class Broker extends BaseComponent {
     try {
       const facts = this.#o.store.devices.loginFacts(username);
       if (facts === undefined || !this.#cachedOk(username, facts.secretHash, secret)) {
-        const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_HASH);
+        const ok = await verifySecret(secret, facts?.secretHash ?? DUMMY_DEVICE_HASH);
         if (!ok || facts === undefined) {
           this.#loginThrottle.failed(source);
           return refuse('unknown device or wrong secret', 4);

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigSource } from '../config/edit.js';
 import { ENV, envOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
@@ -123,4 +123,18 @@ export async function readSecret(prompt: string): Promise<string> {
     };
     stdin.on('data', onData);
   });
+}
+
+/**
+ * A one-time token or other secret that must not be on the command line (every local user sees
+ * argv in `ps`): from a file, else a hidden prompt or standard input. `--token` on the command line
+ * is still taken, for scripts written before, with a warning.
+ */
+export async function readTokenOption(o: { token?: string; tokenFile?: string }, prompt: string): Promise<string> {
+  if (o.token !== undefined) {
+    process.stderr.write('warning: --token is visible to every user of this machine (ps); use --token-file or standard input instead\n');
+    return o.token;
+  }
+  if (o.tokenFile !== undefined) return (readFileSync(o.tokenFile, 'utf8').split('\n')[0] ?? '').trim();
+  return readSecret(prompt);
 }

@@ -59,6 +59,12 @@ export const HttpSchema = Type.Object(
         'With http.tls on, also serve plain HTTP on http.host instead of 127.0.0.1 only: the administrator accepts passwords and session cookies in clear text on the LAN (e.g. TLS ends at a proxy elsewhere). `classedge doctor` warns while any plain listener is off loopback.',
     }),
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
+    allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' }), {
+      maxItems: 32,
+      default: [],
+      description:
+        "Host names (besides IP literals, localhost, this machine's host name, <host name>.local and <appliance.id>.local) the API answers to; any other Host header is refused (421), so a web page on the LAN cannot reach the API by DNS rebinding.",
+    }),
     tls: Type.Object(
       {
         enabled: Type.Boolean({
@@ -224,8 +230,51 @@ export const AuthSchema = Type.Object(
   {
     adminSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 240, default: 15, description: 'Admin sessions end after this much inactivity.' }),
     teacherSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 720, default: 480, description: 'Teacher sessions end after this much inactivity.' }),
-    maxFailedLogins: Type.Integer({ minimum: 3, maximum: 20, default: 5, description: 'Failed logins in a row before an account is locked.' }),
-    lockoutMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'How long a locked account stays locked.' }),
+    adminSessionMaxMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 10080,
+      default: 720,
+      description: 'Admin sessions end this long after login however active they are (12 h): a stolen cookie does not live forever.',
+    }),
+    teacherSessionMaxMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 10080,
+      default: 960,
+      description: 'Teacher sessions end this long after login however active they are (16 h, longer than a school day).',
+    }),
+    maxFailedLogins: Type.Integer({
+      minimum: 3,
+      maximum: 20,
+      default: 5,
+      description:
+        "Failed logins in a row before an account is locked. Counted apart for the kiosk's own browser (loopback) and for the LAN, so a device on the LAN cannot lock a teacher out of the classroom panel.",
+    }),
+    lockoutMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'How long a locked account stays locked (an admin lifts it early by enabling the account or setting its secret).' }),
+    sourceMaxFailedLogins: Type.Integer({
+      minimum: 3,
+      maximum: 1000,
+      default: 20,
+      description: 'Login attempts one source address (an IPv6 /64 counts as one) may make across all accounts per sourceWindowMinutes; more get 429 with Retry-After. A successful login does not count.',
+    }),
+    sourceWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'The window of sourceMaxFailedLogins.' }),
+    loginHashConcurrency: Type.Integer({
+      minimum: 1,
+      maximum: 16,
+      default: 2,
+      description: 'Login secrets checked at once at most (each scrypt check takes 128 MiB and most of a core); others wait in loginQueueMax.',
+    }),
+    loginQueueMax: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 64,
+      description: 'Logins waiting for a check at most; more are refused at once with 429, so a burst from many addresses cannot pile up.',
+    }),
+    sourcesTracked: Type.Integer({
+      minimum: 16,
+      maximum: 1000000,
+      default: 4096,
+      description: 'Source addresses whose login attempts are remembered at most (bounded memory); the oldest window is forgotten first.',
+    }),
     pinLength: Type.Integer({ minimum: 4, maximum: 8, default: 6, description: 'Digits in a teacher PIN.' }),
     passwordMinLength: Type.Integer({ minimum: 8, maximum: 64, default: 10, description: 'Characters in an admin password at least (with three of: lower, upper, digit, symbol).' }),
   },

@@ -155,7 +155,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     if (enrolled && (url === undefined || enrolled.districtUrl === url)) {
       step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
     } else if (!url || !spec.district?.token) {
-      step('enrol', 'failed', 'not enrolled: give the district URL and a one-time token (--district, --token; classedge-district token create)');
+      step('enrol', 'failed', 'not enrolled: give the district URL and a one-time token (--district, --token-file or the provisioning file; classedge-district token create)');
       return await finish(false);
     } else {
       try {

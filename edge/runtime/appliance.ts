@@ -16,7 +16,9 @@ import { findKind } from './component-kinds.js';
 import type { ComponentContext, DeviceBrokerAddress } from './context.js';
 import { dialHost, mqttTlsFiles, plainHost } from '../security/listeners.js';
 import { loadTlsPair } from '../security/tls.js';
-import { hashSecret, randomSecret } from '../security/secrets.js';
+import { DEVICE_COST, hashSecret, randomSecret } from '../security/secrets.js';
+import { LoginThrottle } from '../security/login-throttle.js';
+import { HashGate } from '../security/hash-gate.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
@@ -122,6 +124,14 @@ export class Appliance {
         component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
+        logins: {
+          throttle: new LoginThrottle({
+            maxAttempts: o.config.auth.sourceMaxFailedLogins,
+            windowMs: o.config.auth.sourceWindowMinutes * 60_000,
+            maxSources: o.config.auth.sourcesTracked,
+          }),
+          hashes: new HashGate({ maxRunning: o.config.auth.loginHashConcurrency, maxQueued: o.config.auth.loginQueueMax }),
+        },
         // While its worker is being built (or the build failed) it still answers, with not_ready and why.
         media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && !['stopped', 'stopping'].includes(c.status().state)),
       },
@@ -160,7 +170,7 @@ export class Appliance {
       deviceBroker: () => this.deviceBroker(),
       issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
         const secret = randomSecret();
-        const hash = await hashSecret(secret);
+        const hash = await hashSecret(secret, DEVICE_COST);
         if (this.store.devices.find(deviceId)) this.store.devices.setSecret(deviceId, hash);
         else this.store.devices.add({ id: deviceId, kind, description: `simulator ${name}`, secretHash: hash, createdBy: `simulator:${name}` });
         this.broker.forgetDevice(deviceId);

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import { DEVICE_ID_PATTERN, DEVICE_KINDS, type Device, type DeviceKind } from '../store/repos/devices.js';
-import { hashSecret, randomSecret } from '../security/secrets.js';
+import { DEVICE_COST, hashSecret, randomSecret } from '../security/secrets.js';
 import { ValidationError } from '../errors.js';
 import { DEVICE_PREFIX } from '../broker/topics.js';
 import { SERVICE_USERNAME } from '../broker/broker.js';
@@ -33,7 +33,7 @@ export async function addDevice(store: Store, input: { id: string; kind: string;
     id: input.id,
     kind: input.kind as DeviceKind,
     description: input.description ?? '',
-    secretHash: await hashSecret(password),
+    secretHash: await hashSecret(password, DEVICE_COST),
     createdBy: actor,
   });
   store.audit.record({ actor, action: 'device.add', target: device.id, result: 'ok', detail: { kind: device.kind } });
@@ -42,7 +42,7 @@ export async function addDevice(store: Store, input: { id: string; kind: string;
 
 export async function rotateDeviceSecret(store: Store, id: string, actor: string): Promise<IssuedCredentials> {
   const password = randomSecret();
-  store.devices.setSecret(id, await hashSecret(password));
+  store.devices.setSecret(id, await hashSecret(password, DEVICE_COST));
   store.audit.record({ actor, action: 'device.rotate-secret', target: id, result: 'ok' });
   return credentials(store.devices.get(id), password);
 }

@@ -335,4 +335,15 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 7,
+    name: 'login-scopes',
+    sql: `
+-- Failed logins are counted and locked separately for the kiosk's own browser (loopback) and for
+-- the LAN: a phone guessing PINs locks the teacher out of LAN logins, not out of the classroom panel.
+-- failed_logins / locked_until stay the kiosk's (loopback) counters.
+ALTER TABLE users ADD COLUMN remote_failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN remote_locked_until INTEGER;
+`,
+  },
 ];

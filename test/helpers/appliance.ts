@@ -28,7 +28,7 @@ export interface TestAppliance {
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
 export async function startTestAppliance(
   yaml = '',
-  extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; http?: string; mqtt?: Record<string, number> } = {},
+  extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; httpHost?: string; http?: string; mqtt?: Record<string, number> } = {},
 ): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
   // With a certificate: HTTPS and MQTT over TLS on their own (random) ports, as after provisioning.
@@ -37,7 +37,7 @@ export async function startTestAppliance(
   const mqttExtra = Object.entries(extra.mqtt ?? {})
     .map(([k, v]) => `, ${k}: ${v}`)
     .join('');
-  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: 127.0.0.1, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0${mqttTls}${mqttExtra} }\nlog: { level: warn }\n${yaml}`;
+  const text = `dataDir: ${JSON.stringify(dir.path)}\nhttp: { host: ${extra.httpHost ?? '127.0.0.1'}, port: ${extra.httpPort ?? 0}${tls}${extra.http ? `, ${extra.http}` : ''} }\nmqtt: { host: 127.0.0.1, port: 0${mqttTls}${mqttExtra} }\nlog: { level: warn }\n${yaml}`;
   const file = join(dir.path, 'config.yaml');
   writeFileSync(file, text);
   const config = parseConfig(text, file);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { route, type RouteDef } from '../route.js';
 import { AuditBody, DeviceBody, DeviceCredentialsBody, Ok, ReadingBody, UserBody } from '../schemas.js';
 import { addDevice, removeDevice, rotateDeviceSecret } from '../../services/devices.js';
-import { addUser, setUserSecret } from '../../services/accounts.js';
+import { addUser, removeUser, setUserDisabled, setUserSecret } from '../../services/accounts.js';
 import { DEVICE_KINDS } from '../../store/repos/devices.js';
 import { StringEnum } from '../../config/string-enum.js';
 
@@ -132,6 +132,28 @@ export const userRoutes: RouteDef[] = [
     response: Ok,
     handler: async (req, ctx) => {
       await setUserSecret(ctx.store, ctx.config, req.params.username ?? '', req.body.secret, actor(req));
+      return { ok: true };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/api/v1/users/:username/disabled',
+    tag: 'users',
+    access: 'admin',
+    summary: 'Disable (true) or enable (false) an account. Disabling ends its sessions at once; enabling lifts any lock. The last enabled admin cannot be disabled (409).',
+    body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
+    response: UserBody,
+    handler: (req, ctx) => setUserDisabled(ctx.store, req.params.username ?? '', req.body.disabled, actor(req)),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/v1/users/:username',
+    tag: 'users',
+    access: 'admin',
+    summary: 'Delete an account; its sessions end at once (the audit log keeps its actions). The last enabled admin cannot be deleted (409).',
+    response: Ok,
+    handler: (req, ctx) => {
+      removeUser(ctx.store, req.params.username ?? '', actor(req));
       return { ok: true };
     },
   }),

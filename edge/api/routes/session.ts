@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { route, type RouteDef } from '../route.js';
 import { Ok, SessionBody, UserBody } from '../schemas.js';
-import { addUser, authenticateUser } from '../../services/accounts.js';
-import { AuthError, ConflictError } from '../../errors.js';
+import { authenticateUser, createFirstAdmin } from '../../services/accounts.js';
+import { isLoopback } from '../../security/login-throttle.js';
+import { AuthError } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import type { Session } from '../../store/repos/sessions.js';
 import type { Role } from '../../store/repos/users.js';
@@ -23,7 +24,7 @@ function loginRoute(role: Role): RouteDef {
     path: `/api/v1/session/${role}`,
     tag: 'session',
     access: 'public',
-    summary: `${role === 'admin' ? 'Admin login with password' : 'Teacher login with PIN'}. Locks the account after repeated failures (423).`,
+    summary: `${role === 'admin' ? 'Admin login with password' : 'Teacher login with PIN'}. Locks the account after repeated failures (423); too many attempts from one address get 429.`,
     body: Type.Object(
       { username: Type.String({ minLength: 1, maxLength: 64 }), [field]: Type.String({ minLength: 1, maxLength: 128 }) },
       { additionalProperties: false },
@@ -31,7 +32,7 @@ function loginRoute(role: Role): RouteDef {
     response: SessionBody,
     handler: async (req, ctx) => {
       const body = req.body as Record<string, string>;
-      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip });
+      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip }, ctx.logins);
       const { token, session } = ctx.store.sessions.create(user.id, req.ip);
       req.setSessionCookie(token);
       return sessionBody(ctx, session);
@@ -69,16 +70,22 @@ export const sessionRoutes: RouteDef[] = [
     path: '/api/v1/teachers',
     tag: 'session',
     access: 'public',
-    summary: 'Names of the teachers who may log in at this panel (for the PIN login picker).',
+    summary:
+      "Names of the teachers who may log in, for the classroom panel's login picker: only to the panel's own browser (loopback) or a logged-in user; from the LAN without a session 403 (type the username).",
     response: Type.Array(Type.Object({ username: Type.String(), displayName: Type.String() })),
-    handler: (_req, ctx) => ctx.store.users.list('teacher').filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName })),
+    handler: (req, ctx) => {
+      // Listing every username to the classroom Wi-Fi turns PIN guessing into a sweep of all staff.
+      if (!isLoopback(req.ip) && !req.session) throw new AuthError(403, 'the list of teachers is shown only on the classroom panel itself; type your username');
+      return ctx.store.users.list('teacher').filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName }));
+    },
   }),
   route({
     method: 'post',
     path: '/api/v1/setup/admin',
     tag: 'session',
     access: 'public',
-    summary: 'First run only: create the first admin. Refused (409) once any admin exists.',
+    summary:
+      "First run only, and only from the appliance's own browser (loopback): create the first admin. Refused (409) once any admin exists, 403 from the LAN (use classedge provision or classedge user add there).",
     body: Type.Object(
       { username: Type.String({ maxLength: 64 }), displayName: Type.Optional(Type.String({ maxLength: 60 })), password: Type.String({ maxLength: 128 }) },
       { additionalProperties: false },
@@ -86,9 +93,11 @@ export const sessionRoutes: RouteDef[] = [
     response: UserBody,
     status: 201,
     handler: async (req, ctx) => {
+      // Until an admin exists anyone who reaches this creates one; the LAN (and a rebinding page,
+      // which the Host check stops first) must not be able to.
+      if (!isLoopback(req.ip)) throw new AuthError(403, 'first-run setup is possible only on the appliance itself (its own browser, or classedge user add)');
       const body = req.body as { username: string; displayName?: string; password: string };
-      if (ctx.store.users.countAdmins() > 0) throw new ConflictError('an admin already exists; log in as that admin to add others');
-      return addUser(ctx.store, ctx.config, { username: body.username, displayName: body.displayName ?? body.username, role: 'admin', secret: body.password }, `setup:${req.ip}`);
+      return createFirstAdmin(ctx.store, ctx.config, { username: body.username, displayName: body.displayName ?? body.username, password: body.password }, `setup:${req.ip}`);
     },
   }),
 ];

@@ -5,7 +5,7 @@ import { provision, type ProvisionResult } from '../../provision/provision.js';
 import { checkSpec, mergeSpec, readSpecFile, type ProvisionSpec } from '../../provision/spec.js';
 import { Prompter, askMissing } from '../../provision/prompt.js';
 import { DB_FILE } from '../../store/db.js';
-import { cliActor, configFile, overridesFrom, print, readSecret, resolveConfig, withStore, type CommonOptions } from '../io.js';
+import { cliActor, configFile, overridesFrom, print, readSecret, readTokenOption, resolveConfig, withStore, type CommonOptions } from '../io.js';
 import { loadConfig } from '../../config/load.js';
 import { ClassEdgeError } from '../../errors.js';
 
@@ -13,6 +13,7 @@ interface ProvisionOptions extends CommonOptions {
   file?: string;
   district?: string;
   token?: string;
+  tokenFile?: string;
   districtCa?: string;
   id?: string;
   name?: string;
@@ -56,7 +57,8 @@ export function registerProvision(program: Command): void {
     )
     .option('-f, --file <yaml>', 'provisioning file (from classedge-district provision-bulk); flags override it')
     .option('--district <url>', 'district receiver URL')
-    .option('--token <token>', 'one-time enrolment token')
+    .option('--token-file <file>', 'read the one-time enrolment token from this file (or give it in the provisioning file, or at the prompt)')
+    .option('--token <token>', 'the token on the command line (deprecated: visible in ps)')
     .option('--district-ca <file>', "PEM of the district's CA (sync.districtCaFile)")
     .option('--id <id>', 'appliance id, e.g. room-101')
     .option('--name <name>', 'name shown on the panel')
@@ -80,6 +82,7 @@ export function registerProvision(program: Command): void {
     .option('--mqtt-port <port>', 'MQTT port (env CLASSEDGE_MQTT_PORT)')
     .option('--json', 'print as JSON')
     .action(async (opts: ProvisionOptions) => {
+      if (opts.token !== undefined || opts.tokenFile !== undefined) opts.token = await readTokenOption(opts, '');
       let spec = mergeSpec(opts.file ? readSpecFile(opts.file) : {}, fromFlags(opts));
       // The configuration file named may not exist yet on a fresh box: provisioning writes it.
       const named = configFile(opts);

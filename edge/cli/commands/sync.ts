@@ -5,21 +5,25 @@ import { readEnrolment } from '../../sync/keys.js';
 import { enrolWithDistrict } from '../../sync/enrol.js';
 import { SyncAgent } from '../../../cloud-sync/agent/agent.js';
 import { createLogger } from '../../log.js';
-import { cliActor, loadCliConfig, print, table, withStore, type CommonOptions } from '../io.js';
+import { cliActor, loadCliConfig, print, readTokenOption, table, withStore, type CommonOptions } from '../io.js';
+import { ClassEdgeError } from '../../errors.js';
 
 export function registerSync(program: Command): void {
   program
     .command('enrol')
     .description("Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's.")
     .requiredOption('--district <url>', 'district receiver, e.g. https://sync.district.example')
-    .requiredOption('--token <token>', 'one-time enrolment token from classedge-district token create')
+    .option('--token-file <file>', 'read the one-time enrolment token (from classedge-district token create) from this file; without it, from a hidden prompt or standard input')
+    .option('--token <token>', 'the token on the command line (deprecated: visible in ps)')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--demo', "enrol the demo appliance (the data directory and identity of 'classedge start --demo')")
     .option('--json', 'print as JSON')
-    .action(async (opts: CommonOptions & { district: string; token: string; demo?: boolean }) => {
+    .action(async (opts: CommonOptions & { district: string; token?: string; tokenFile?: string; demo?: boolean }) => {
       const config = loadCliConfig(opts, opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined);
-      const e = await enrolWithDistrict(config, opts.district, opts.token);
+      const token = await readTokenOption(opts, 'One-time enrolment token: ');
+      if (token === '') throw new ClassEdgeError('invalid_input', 'enrolment token: expected the one-time token from classedge-district token create, got nothing');
+      const e = await enrolWithDistrict(config, opts.district, token);
       withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }));
       print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
     });

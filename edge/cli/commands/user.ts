@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addUser, setUserSecret } from '../../services/accounts.js';
+import { addUser, removeUser, setUserDisabled, setUserSecret } from '../../services/accounts.js';
 import { cliActor, loadCliConfig, print, readSecret, table, withStore, withStoreAsync, type CommonOptions } from '../io.js';
 
 export function registerUser(program: Command): void {
@@ -25,6 +25,23 @@ export function registerUser(program: Command): void {
       const secret = await readSecret('New password or PIN: ');
       await withStoreAsync(config, (s) => setUserSecret(s, config, username, secret, cliActor()));
       print(opts, { updated: username }, () => `updated ${username}`);
+    },
+  );
+
+  for (const [name, disabled, what] of [
+    ['disable', true, 'Disable an account: its sessions end at once and it cannot log in. The last enabled admin stays.'],
+    ['enable', false, 'Enable a disabled account; also lifts a lock after failed logins.'],
+  ] as const) {
+    common(user.command(`${name} <username>`).description(what)).action((username: string, opts: CommonOptions) => {
+      const u = withStore(loadCliConfig(opts), (s) => setUserDisabled(s, username, disabled, cliActor()));
+      print(opts, u, () => `${name}d ${u.role} ${u.username}`);
+    });
+  }
+
+  common(user.command('remove <username>').description('Delete an account and its sessions (the audit log keeps its actions). The last enabled admin stays.')).action(
+    (username: string, opts: CommonOptions) => {
+      const u = withStore(loadCliConfig(opts), (s) => removeUser(s, username, cliActor()));
+      print(opts, { removed: u.username }, () => `removed ${u.role} ${u.username}`);
     },
   );
 

@@ -2,6 +2,14 @@ import type { Db } from '../db.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 
 export type Role = 'admin' | 'teacher';
+/** Where a login comes from: the kiosk's own browser (loopback) or the LAN. Each has its own failure count and lock. */
+export type LoginScope = 'local' | 'remote';
+
+/** The outcome of `reserveLogin`: the attempt may be checked, or it is refused before any hashing. */
+export type LoginReservation =
+  | { kind: 'unknown' }
+  | { kind: 'locked'; lockedUntil: number }
+  | { kind: 'reserved'; user: User & { secretHash: string }; lockedUntil: number | undefined };
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$/;
 
 export interface User {
@@ -10,6 +18,7 @@ export interface User {
   displayName: string;
   role: Role;
   disabled: boolean;
+  /** The later of the kiosk's and the LAN's lock ends, if any. */
   lockedUntil: number | null;
   createdAt: number;
 }
@@ -22,6 +31,8 @@ interface Row {
   secret_hash: string;
   failed_logins: number;
   locked_until: number | null;
+  remote_failed_logins: number;
+  remote_locked_until: number | null;
   disabled: number;
   created_at: number;
 }
@@ -32,7 +43,7 @@ const toUser = (r: Row): User => ({
   displayName: r.display_name,
   role: r.role,
   disabled: r.disabled === 1,
-  lockedUntil: r.locked_until,
+  lockedUntil: r.locked_until === null && r.remote_locked_until === null ? null : Math.max(r.locked_until ?? 0, r.remote_locked_until ?? 0),
   createdAt: r.created_at,
 });
 
@@ -78,28 +89,98 @@ export class UsersRepo {
 
   setSecret(username: string, secretHash: string, now = Date.now()): void {
     const r = this.#db
-      .prepare('UPDATE users SET secret_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE username = ?')
+      .prepare('UPDATE users SET secret_hash = ?, failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL, updated_at = ? WHERE username = ?')
       .run(secretHash, now, username);
     if (r.changes === 0) throw new NotFoundError(`no user '${username}'`);
   }
 
-  /** Count a failed login; lock the account when `maxFailed` is reached. Returns the lock end, if locked. */
-  recordFailure(id: number, maxFailed: number, lockMs: number, now = Date.now()): number | undefined {
+  /**
+   * The first admin, only while there is no admin at all: the check and the insert are one
+   * transaction, so concurrent first-run setups (or a setup racing `classedge user add`) make one.
+   */
+  addFirstAdmin(u: { username: string; displayName: string; secretHash: string }, now = Date.now()): User | undefined {
     return this.#db
       .transaction(() => {
-        const r = this.#db.prepare<[number], Row>('SELECT * FROM users WHERE id = ?').get(id);
-        if (!r) return undefined;
-        const failed = r.failed_logins + 1;
-        const lockedUntil = failed >= maxFailed ? now + lockMs : null;
-        this.#db
-          .prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?')
-          .run(lockedUntil === null ? failed : 0, lockedUntil, id);
-        return lockedUntil ?? undefined;
+        const n = this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'").get()?.n ?? 0;
+        return n > 0 ? undefined : this.add({ ...u, role: 'admin' }, now);
       })
       .immediate();
   }
 
-  recordSuccess(id: number): void {
-    this.#db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(id);
+  /**
+   * One atomic step before a secret is checked: refuse while the account is locked for this scope,
+   * otherwise count the attempt as a failure now (and lock when it is the `maxFailed`-th), before
+   * the slow hash. So however many attempts arrive at once, at most `maxFailed` are ever checked per
+   * lock window; a right secret undoes its own count through `loginSucceeded`.
+   */
+  reserveLogin(username: string, role: Role, scope: LoginScope, maxFailed: number, lockMs: number, now = Date.now()): LoginReservation {
+    const [failedCol, lockCol] = scope === 'local' ? (['failed_logins', 'locked_until'] as const) : (['remote_failed_logins', 'remote_locked_until'] as const);
+    return this.#db
+      .transaction((): LoginReservation => {
+        const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
+        if (!r || r.role !== role || r.disabled === 1) return { kind: 'unknown' };
+        const lock = r[lockCol];
+        if (lock !== null && lock > now) return { kind: 'locked', lockedUntil: lock };
+        const failed = (lock !== null ? 0 : r[failedCol]) + 1; // a lock that has ended starts a new count
+        const lockedUntil = failed >= maxFailed ? now + lockMs : null;
+        this.#db.prepare(`UPDATE users SET ${failedCol} = ?, ${lockCol} = ? WHERE id = ?`).run(failed, lockedUntil, r.id);
+        return { kind: 'reserved', user: { ...toUser(r), secretHash: r.secret_hash }, lockedUntil: lockedUntil ?? undefined };
+      })
+      .immediate();
+  }
+
+  /** When the account's lock for this scope ends (possibly already past); undefined when not locked or unknown. */
+  lockedUntil(username: string, scope: LoginScope): number | undefined {
+    const col = scope === 'local' ? 'locked_until' : 'remote_locked_until';
+    return this.#db.prepare<[string], { until: number | null }>(`SELECT ${col} AS until FROM users WHERE username = ?`).get(username)?.until ?? undefined;
+  }
+
+  /** The secret was right: the scope's count and lock start afresh. */
+  loginSucceeded(id: number, scope: LoginScope): void {
+    const sql =
+      scope === 'local'
+        ? 'UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?'
+        : 'UPDATE users SET remote_failed_logins = 0, remote_locked_until = NULL WHERE id = ?';
+    this.#db.prepare(sql).run(id);
+  }
+
+  /** Replace a hash made at an older cost (after a successful login) unless the secret changed meanwhile. */
+  rehash(id: number, oldHash: string, newHash: string): void {
+    this.#db.prepare('UPDATE users SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(newHash, id, oldHash);
+  }
+
+  /**
+   * Disable or enable an account. The last enabled admin cannot be disabled: someone must be able
+   * to manage the appliance. Returns the account as it is now.
+   */
+  setDisabled(username: string, disabled: boolean, now = Date.now()): User {
+    return this.#db
+      .transaction(() => {
+        const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
+        if (!r) throw new NotFoundError(`no user '${username}'`);
+        if (disabled && r.role === 'admin' && r.disabled === 0 && this.countAdmins() <= 1) {
+          throw new ConflictError(`'${username}' is the last enabled admin; add or enable another admin first`);
+        }
+        // Enabling also lifts any lock, as setting a new secret does.
+        const unlock = disabled ? '' : ', failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL';
+        this.#db.prepare(`UPDATE users SET disabled = ?, updated_at = ?${unlock} WHERE id = ?`).run(disabled ? 1 : 0, now, r.id);
+        return this.byId(r.id);
+      })
+      .immediate();
+  }
+
+  /** Delete an account and its sessions (the audit log keeps its name). The last enabled admin stays. */
+  remove(username: string): User {
+    return this.#db
+      .transaction(() => {
+        const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
+        if (!r) throw new NotFoundError(`no user '${username}'`);
+        if (r.role === 'admin' && r.disabled === 0 && this.countAdmins() <= 1) {
+          throw new ConflictError(`'${username}' is the last enabled admin; add or enable another admin first`);
+        }
+        this.#db.prepare('DELETE FROM users WHERE id = ?').run(r.id);
+        return toUser(r);
+      })
+      .immediate();
   }
 }

@@ -8,6 +8,7 @@ interface User {
   username: string;
   displayName: string;
   role: 'admin' | 'teacher';
+  disabled: boolean;
   lockedUntil: number | null;
 }
 
@@ -19,6 +20,7 @@ export function UsersScreen() {
   const [resetFor, setResetFor] = useState<string | undefined>(undefined);
   const [resetSecret, setResetSecret] = useState('');
   const [note, setNote] = useState<string | undefined>(undefined);
+  const [confirmDelete, setConfirmDelete] = useState<string | undefined>(undefined);
 
   const toIssues = (err: unknown) => {
     if (err instanceof ApiError && err.issues.length > 0) {
@@ -37,6 +39,18 @@ export function UsersScreen() {
       reload();
     } catch (err) {
       toIssues(err);
+    }
+  };
+  // Disabling or deleting ends the account's sessions at once; the server refuses it for the last enabled admin.
+  const change = async (method: 'PUT' | 'DELETE', u: User) => {
+    try {
+      const path = `/api/v1/users/${encodeURIComponent(u.username)}`;
+      if (method === 'PUT') await api('PUT', `${path}/disabled`, { disabled: !u.disabled });
+      else await api('DELETE', path);
+      setNote(t('users.saved'));
+      reload();
+    } catch (err) {
+      setNote(reportError(err));
     }
   };
   const reset = async (e: Event) => {
@@ -75,11 +89,29 @@ export function UsersScreen() {
               <td>
                 {t(u.role === 'admin' ? 'role.admin' : 'role.teacher')}
                 {u.lockedUntil !== null && u.lockedUntil > Date.now() ? ` · ${t('users.locked')}` : ''}
+                {u.disabled ? ` · ${t('users.disabled')}` : ''}
               </td>
               <td>
                 <button type="button" class="btn" onClick={() => setResetFor(u.username)}>
                   {t('users.setSecret')}
                 </button>
+                <button type="button" class="btn" data-testid={`user-toggle-${u.username}`} onClick={() => void change('PUT', u)}>
+                  {t(u.disabled ? 'users.enable' : 'users.disable')}
+                </button>
+                {confirmDelete === u.username ? (
+                  <span>
+                    <button type="button" class="btn danger" data-testid={`user-confirm-delete-${u.username}`} onClick={() => void change('DELETE', u)}>
+                      {t('users.delete')}: {u.username}
+                    </button>{' '}
+                    <button type="button" class="btn" onClick={() => setConfirmDelete(undefined)}>
+                      {t('common.cancel')}
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" class="btn" data-testid={`user-delete-${u.username}`} onClick={() => setConfirmDelete(u.username)}>
+                    {t('users.delete')}
+                  </button>
+                )}
               </td>
             </tr>
           ))}

@@ -5,7 +5,11 @@ import { PinPad } from '../../components/pinpad.js';
 
 const LOCK_KEY = 'classedge.panelLockedUntil';
 
-/** Pick your name, type your PIN. Repeated wrong PINs lock the account; the panel shows it until the lock ends. */
+/**
+ * Pick your name, type your PIN. The names are listed only on the classroom panel itself; opened
+ * from another device on the LAN the server refuses the list (403) and the teacher types the
+ * username. Repeated wrong PINs lock the account; the panel shows it until the lock ends.
+ */
 export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onLoggedIn: (s: SessionInfo) => void }) {
   const [teachers, setTeachers] = useState<{ username: string; displayName: string }[] | undefined>(undefined);
   const [who, setWho] = useState<{ username: string; displayName: string } | undefined>(undefined);
@@ -13,9 +17,14 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
   const [error, setError] = useState<string | undefined>(undefined);
   const [lockedUntil, setLockedUntil] = useState<number>(() => Number(localStorage.getItem(LOCK_KEY) ?? 0));
   const [now, setNow] = useState(Date.now());
+  const [typeName, setTypeName] = useState(false);
+  const [typed, setTyped] = useState('');
 
   useEffect(() => {
-    void api<{ username: string; displayName: string }[]>('GET', '/api/v1/teachers').then(setTeachers);
+    api<{ username: string; displayName: string }[]>('GET', '/api/v1/teachers').then(setTeachers, (err: unknown) => {
+      if (err instanceof ApiError && err.status === 403) setTypeName(true);
+      else setError(t('common.error', { message: String(err) }));
+    });
   }, []);
   useEffect(() => {
     if (lockedUntil <= Date.now()) return undefined;
@@ -46,7 +55,7 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
       onLoggedIn(s);
     } catch (err) {
       setPin('');
-      if (err instanceof ApiError && err.status === 423) {
+      if (err instanceof ApiError && (err.status === 423 || err.status === 429)) {
         const until = Date.now() + (err.retryAfterS ?? 900) * 1000;
         localStorage.setItem(LOCK_KEY, String(until));
         setLockedUntil(until);
@@ -57,6 +66,25 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
     }
   };
 
+  if (!who && typeName) {
+    const name = typed.trim();
+    return (
+      <form
+        class="login"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name) setWho({ username: name, displayName: name });
+        }}
+      >
+        <h2>{t('login.typeName')}</h2>
+        {error && <p class="error" role="alert">{error}</p>}
+        <input class="username-input" name="username" data-testid="login-username" autocomplete="username" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        <button type="submit" class="btn big primary">
+          {t('login.ok')}
+        </button>
+      </form>
+    );
+  }
   if (!who) {
     return (
       <div class="login">
