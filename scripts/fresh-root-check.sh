@@ -90,9 +90,11 @@ cp -a "$(cd "$NPM_DIR" && pwd)" "$R/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$R/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$R/usr/local/bin/npx"
 git clone -q --no-hardlinks "$ROOT_DIR" "$R/root/classedge"
-git -C "$R/root/classedge" checkout -q "$(git -C "$ROOT_DIR" rev-parse "$REF")"
+# Resolved once: commits made while the check runs do not change what it reports.
+COMMIT=$(git -C "$ROOT_DIR" rev-parse "$REF")
+git -C "$R/root/classedge" checkout -q "$COMMIT"
 T[prepare]="$(secs "$t0" "$(now)")"
-echo "== root $R: Node $("$R/usr/local/bin/node" --version) as the machine's Node, classedge at $(git -C "$ROOT_DIR" rev-parse --short "$REF")"
+echo "== root $R: Node $("$R/usr/local/bin/node" --version) as the machine's Node, classedge at ${COMMIT:0:7}"
 
 HOST_CA_ENV=""
 [ -f "$R/etc/ssl/host-network-ca.crt" ] &&
@@ -160,7 +162,7 @@ fi
 
 echo "== fresh root: base ${T[base]} s, prepare ${T[prepare]} s, demo health ${T[demo_health]:--} s, remote lessons ready ${T[demo_media]:--} s, demo phase ${T[demo_phase]:--} s (rc $demo_rc), npm test ${T[test]:--} s (rc $test_rc)"
 cat >"$OUT" <<EOF
-{"date":"$(date -u +%FT%TZ)","commit":"$(git -C "$ROOT_DIR" rev-parse "$REF")","machine":"$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')","fresh_demo_s":${T[demo_health]:-null},"fresh_demo_media_ready_s":${T[demo_media]:-null},"fresh_test_s":${T[test]:-null},"demo_rc":"$demo_rc","test_rc":"$test_rc"}
+{"date":"$(date -u +%FT%TZ)","commit":"$COMMIT","machine":"$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')","fresh_demo_s":${T[demo_health]:-null},"fresh_demo_media_ready_s":${T[demo_media]:-null},"fresh_test_s":${T[test]:-null},"demo_rc":"$demo_rc","test_rc":"$test_rc"}
 EOF
 echo "== written $OUT"
 [ "$demo_rc" = 0 ] || [ "$demo_rc" = skipped ] || exit 1

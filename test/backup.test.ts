@@ -40,19 +40,23 @@ function fingerprint(dbFile: string, skip: string[] = []): Record<string, string
   }
 }
 
+// The timetable's lesson analysis is off: a lesson that ends between the backup and the stop (a
+// long window on a loaded machine) changed the source after the backup and failed the comparison.
+const CONFIG = 'appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { intervalMs: 3600000 }\nanalysis: { enabled: false }';
+
 test('backup one data directory while it runs, restore into another: the same rows, the same identity, the district told; wrong passphrase and tampering refused', async () => {
   const a = tempDir('classedge-backup-a-');
   const b = tempDir('classedge-backup-b-');
   const media = tempDir('classedge-backup-usb-');
   let t: TestAppliance | undefined;
   try {
-    t = await startTestAppliance('appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { intervalMs: 3600000 }', { keepDir: a.path });
+    t = await startTestAppliance(CONFIG, { keepDir: a.path });
     await seedAccounts(t);
     await t.stop();
     const token = await receiver.createToken('room-301');
     const enrol = await run(process.execPath, [CLI, 'enrol', '--district', url, '--token', token, '--config', join(a.path, 'config.yaml')]);
     assert.equal(enrol.code, 0, enrol.err);
-    t = await startTestAppliance('appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { intervalMs: 3600000 }', { keepDir: a.path });
+    t = await startTestAppliance(CONFIG, { keepDir: a.path });
     const base = Date.parse('2026-11-20T00:00:00Z');
     t.appliance.store.readings.insertMany(Array.from({ length: 5000 }, (_, i) => ({ deviceId: 'co2-a', metric: 'co2_ppm', value: 400 + (i % 300), ts: base + i * 1000, receivedAt: base })));
 

@@ -108,7 +108,11 @@ const schema = (data: string): number => {
   }
 };
 
-test('updates: a tampered bundle is refused; a good one is switched to; one that fails its health check is rolled back with its migration undone', async () => {
+// Each update test starts and stops several appliance versions as child processes: on a loaded
+// 2-core machine (the bare-root check under other work) they needed more than the suite's 240 s.
+const UPDATE_TEST_TIMEOUT_MS = 600_000;
+
+test('updates: a tampered bundle is refused; a good one is switched to; one that fails its health check is rolled back with its migration undone', { timeout: UPDATE_TEST_TIMEOUT_MS }, async () => {
   const dir = tempDir('classedge-update-');
   const b = await bench(dir.path);
   try {
@@ -163,7 +167,7 @@ test('updates: a tampered bundle is refused; a good one is switched to; one that
   }
 });
 
-test('updates: killed -9 at each step, the appliance recovers to a working version', async () => {
+test('updates: killed -9 at each step, the appliance recovers to a working version', { timeout: UPDATE_TEST_TIMEOUT_MS }, async () => {
   const dir = tempDir('classedge-update-kill-');
   const b = await bench(dir.path);
   try {

@@ -31,7 +31,9 @@ export async function spawnAppliance(dataDir: string, args: string[] = [], env: 
   return { child, httpPort, mqttPort, httpsPort, mqttsPort, stdout, stderr, exited };
 }
 
-export async function healthy(app: ChildAppliance, timeoutMs = 15_000): Promise<{ status: string }> {
+// The deadline only bounds a start that hangs (an exit fails at once); a child appliance on a loaded
+// 2-core CI machine has needed more than 15 s to answer.
+export async function healthy(app: ChildAppliance, timeoutMs = 60_000): Promise<{ status: string }> {
   return waitFor(
     async () => {
       if (app.child.exitCode !== null) throw new Error(`appliance exited ${app.child.exitCode}: ${app.stderr.join('')}${app.stdout.join('').slice(-2000)}`);
