@@ -48,7 +48,7 @@ const counters = (): Record<string, number> => t.appliance.broker.status().count
 test('a device logs in over mqtts with its credentials, trusting only the appliance certificate, and its reading is committed', async () => {
   assert.ok(t.mqttsUrl);
   const before = counters().tlsSockets ?? 0;
-  const c = await connect(t.mqttsUrl, { username: creds.username, password: creds.password, clientId: 'air-1-tls', ...pinnedTlsOptions({ ca, fingerprint256: fingerprint }) });
+  const c = await connect(t.mqttsUrl, { username: creds.username, password: creds.password, clientId: 'air-1_tls', ...pinnedTlsOptions({ ca, fingerprint256: fingerprint }) });
   clients.push(c);
   await c.publishAsync('classedge/dev/air-1/reading', JSON.stringify({ metrics: { co2_ppm: 812 } }), { qos: 1 });
   // PUBACK means committed.
@@ -105,7 +105,7 @@ test('Eclipse mosquitto_pub over TLS with --cafile (what a technician tries from
   const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
     const child = spawn(
       'mosquitto_pub',
-      ['-h', '127.0.0.1', '-p', String(tlsPort()), '--cafile', join(certs.path, 'tls', 'cert.pem'), '-q', '1', '-u', creds.username, '-P', creds.password, '-i', 'mosq-air-1', '-t', 'classedge/dev/air-1/reading', '-m', '{"metrics":{"co2_ppm":901}}'],
+      ['-h', '127.0.0.1', '-p', String(tlsPort()), '--cafile', join(certs.path, 'tls', 'cert.pem'), '-q', '1', '-u', creds.username, '-P', creds.password, '-i', 'air-1_mosq', '-t', 'classedge/dev/air-1/reading', '-m', '{"metrics":{"co2_ppm":901}}'],
       { timeout: 10_000 },
     );
     let stderr = '';
