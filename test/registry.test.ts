@@ -52,3 +52,42 @@ test('shutdown: a component slower than its share finishes in the time left afte
   const [broker, api, analysis] = parts;
   assert.ok(broker && api && analysis && broker.stoppedAt <= analysis.stoppedAt && api.stoppedAt <= analysis.stoppedAt, 'the others did not wait for the slow one');
 });
+
+class Ticker extends BaseComponent {
+  readonly name = 'ticker';
+  readonly kind = 'test-ticker';
+  ticks = 0;
+  readonly errors: unknown[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  async start(): Promise<void> {
+    // Every other tick fails the way a timer's database write fails on a full disk.
+    this.#timer = this.every(
+      5,
+      () => {
+        this.ticks++;
+        if (this.ticks % 2 === 0) throw new Error('SQLITE_FULL: database or disk is full');
+      },
+      (err) => this.errors.push(err),
+    );
+    this.setState('running');
+  }
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.setState('stopped');
+  }
+}
+
+test('a component timer whose work throws neither ends the process nor stops: the error is reported and counted', { timeout: 30_000 }, async () => {
+  const t = new Ticker();
+  await t.start();
+  try {
+    // An escaping exception from a timer would end this test process here.
+    for (let i = 0; i < 400 && t.ticks < 8; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(t.ticks >= 8, `the timer kept running (${t.ticks} ticks)`);
+    assert.ok(t.errors.length >= 3);
+    assert.match(String(t.errors[0]), /SQLITE_FULL/);
+    assert.equal(t.status().counters?.timerErrors, t.errors.length);
+  } finally {
+    await t.stop();
+  }
+});

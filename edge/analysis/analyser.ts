@@ -105,8 +105,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     this.#unloadable.clear();
     const closed = this.#o.store.lessons.closeInterrupted();
     if (closed > 0) this.#o.log.warn({ closed }, 'lessons left open by an interruption were closed at their last sample');
-    this.#timer = setInterval(() => this.tick(), TICK_MS);
-    this.#timer.unref();
+    this.#timer = this.every(TICK_MS, () => this.tick(), (err) => this.#o.log.error({ err }, 'lesson analysis tick failed (timetable, intervals); retrying in a second'));
     this.setState('running', this.#o.config.analysis.enabled ? undefined : 'analysis switched off (analysis.enabled)');
   }
 

@@ -104,8 +104,7 @@ export class DisplayService extends BaseComponent {
       if (lux !== undefined) this.#followLight(lux);
     });
     this.tick();
-    this.#timer = setInterval(() => this.tick(), TICK_MS);
-    this.#timer.unref();
+    this.#timer = this.every(TICK_MS, () => this.tick(), (err) => this.#ctx.log.error({ err }, 'panel schedule tick failed'));
   }
 
   async #connect(): Promise<void> {

@@ -104,8 +104,7 @@ export class EnvironmentService extends BaseComponent {
     for (const r of this.#o.store.readings.latest()) this.#setLatest(r.deviceId, r.metric, r.value, r.ts);
     for (const a of this.#o.store.envAlerts.active()) this.#active.set(a.ruleId, a);
     this.#unsubscribe = this.#o.bus.on('reading', (e) => this.onReading(e));
-    this.#timer = setInterval(() => this.flush(), FLUSH_MS);
-    this.#timer.unref();
+    this.#timer = this.every(FLUSH_MS, () => this.flush(), (err) => this.#o.log.error({ err }, 'environment flush failed; retrying at the next tick'));
     this.setState('running');
   }
 

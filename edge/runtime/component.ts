@@ -92,12 +92,36 @@ export abstract class BaseComponent implements Component {
     return undefined;
   }
 
+  #timerErrors = 0;
+
+  /**
+   * setInterval for a component's periodic work, whose exception cannot end the process (a timer
+   * runs outside every caller: a full disk under an audit write used to exit the appliance). The
+   * error is counted (`timerErrors`) and given to onError; the timer keeps running. Unref'd.
+   */
+  protected every(ms: number, fn: () => void, onError: (err: unknown) => void): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      try {
+        fn();
+      } catch (err) {
+        this.#timerErrors++;
+        try {
+          onError(err);
+        } catch {
+          // Reporting the failure must not become a second way to end the process.
+        }
+      }
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
   status(): ComponentStatus {
     const s: ComponentStatus = { name: this.name, kind: this.kind, state: this.state };
     if (this.detail !== undefined) s.detail = this.detail;
     if (this.progress !== undefined) s.progress = this.progress;
     const c = this.counters();
-    if (c !== undefined) s.counters = c;
+    if (c !== undefined || this.#timerErrors > 0) s.counters = { ...c, ...(this.#timerErrors > 0 ? { timerErrors: this.#timerErrors } : {}) };
     return s;
   }
 }

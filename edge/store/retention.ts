@@ -53,8 +53,7 @@ export class RetentionJob extends BaseComponent {
 
   async start(): Promise<void> {
     this.run();
-    this.#timer = setInterval(() => this.run(), this.#o.config.retention.jobIntervalMinutes * 60_000);
-    this.#timer.unref();
+    this.#timer = this.every(this.#o.config.retention.jobIntervalMinutes * 60_000, () => this.run(), (err) => this.#o.log.error({ err }, 'retention job failed; retrying at the next run'));
   }
 
   async stop(): Promise<void> {
