@@ -10,8 +10,7 @@ import type { Store } from '../store/store.js';
 import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { FrameGuard } from './frame-guard.js';
-import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
-import { decodeReading } from './ingest.js';
+import { decodeCard, decodeReading, decodeSnapshot, decodeStatus } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
 import { DUMMY_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
@@ -232,27 +231,18 @@ export class Broker extends BaseComponent {
         return;
       }
       case 'card': {
-        let card: unknown;
-        try {
-          card = (JSON.parse(payload.toString('utf8')) as { card?: unknown }).card;
-        } catch {
-          card = undefined;
-        }
-        if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card) || payload.length > 256) {
-          return this.#reject(id.deviceId, packet, '/card: expected {"card": "<4-32 hex digits>"}', '/card', cb);
-        }
+        const card = decodeCard(payload);
+        if (!card.ok) return this.#reject(id.deviceId, packet, card.reason, card.field, cb);
         this.#c.accepted++;
-        this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.toUpperCase() });
+        this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.value });
         // A card number is identifying: it is not forwarded to other subscribers.
         this.#dropped.add(payload);
         return cb(null);
       }
       case 'snapshot': {
         if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
-        const max = this.#o.config.analysis.maxSnapshotBytes;
-        if (payload.length > max) return this.#reject(id.deviceId, packet, `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
-        const bad = looksLikeJpeg(payload);
-        if (bad) return this.#reject(id.deviceId, packet, `snapshot: ${bad}`, '/', cb);
+        const snapshot = decodeSnapshot(payload, this.#o.config.analysis.maxSnapshotBytes);
+        if (!snapshot.ok) return this.#reject(id.deviceId, packet, snapshot.reason, snapshot.field, cb);
         this.#c.accepted++;
         this.#o.onSnapshot?.(id.deviceId, payload);
         // A classroom image never leaves the appliance: not forwarded to any subscriber.
@@ -260,8 +250,8 @@ export class Broker extends BaseComponent {
         return cb(null);
       }
       case 'status': {
-        const text = payload.toString('utf8');
-        if (text !== 'online' && text !== 'offline') return this.#reject(id.deviceId, packet, `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}`, '/', cb);
+        const status = decodeStatus(payload);
+        if (!status.ok) return this.#reject(id.deviceId, packet, status.reason, status.field, cb);
         this.#c.accepted++;
         return cb(null);
       }
