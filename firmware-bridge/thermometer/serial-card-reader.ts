@@ -3,9 +3,10 @@ import type { SerialPort } from 'serialport';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { closeSerial, openSerial } from '../serial/serial-link.js';
+import { CardLines } from './card-lines.js';
 import type { SerialCardReaderSchema } from './thermometer.kind.js';
 
-export const CARD_PATTERN = /^[0-9A-Fa-f]{4,32}$/;
+export { CARD_PATTERN } from './card-lines.js';
 
 /** A card reader that types each card number as a line on its serial port (the common "keyboard" readers). */
 export class SerialCardReader extends BaseComponent {
@@ -14,7 +15,7 @@ export class SerialCardReader extends BaseComponent {
   readonly #ctx: ComponentContext;
   readonly #cfg: Static<typeof SerialCardReaderSchema>;
   #port: SerialPort | undefined;
-  #line = '';
+  readonly #lines = new CardLines();
   readonly #c = { cards: 0, rejected: 0 };
 
   constructor(ctx: ComponentContext, cfg: Static<typeof SerialCardReaderSchema>) {
@@ -33,24 +34,14 @@ export class SerialCardReader extends BaseComponent {
     this.#port = port;
     port.on('error', () => undefined);
     port.on('data', (c: Buffer) => {
-      this.#line += c.toString('latin1');
-      let i: number;
-      while ((i = this.#line.search(/[\r\n]/)) >= 0) {
-        const card = this.#line.slice(0, i).trim();
-        this.#line = this.#line.slice(i + 1);
-        if (!card) continue;
-        if (!CARD_PATTERN.test(card)) {
-          this.#c.rejected++;
-          this.#ctx.log.warn({ line: card.slice(0, 40) }, 'card reader sent something that is not a card number');
-          continue;
-        }
-        this.#c.cards++;
-        this.#ctx.bus.safeEmit('card.read', { deviceId: this.name, card: card.toUpperCase() });
-      }
-      // An unfinished line longer than any card number is noise: drop it rather than let it grow.
-      if (this.#line.length > 256) {
+      const { cards, rejected } = this.#lines.push(c);
+      for (const line of rejected) {
         this.#c.rejected++;
-        this.#line = '';
+        this.#ctx.log.warn({ line }, 'card reader sent something that is not a card number');
+      }
+      for (const card of cards) {
+        this.#c.cards++;
+        this.#ctx.bus.safeEmit('card.read', { deviceId: this.name, card });
       }
     });
     this.setState('running');
