@@ -44,11 +44,20 @@ export const apiRoutes: readonly RouteDef[] = [
 // A device behind the appliance that does not answer is a gateway timeout.
 const STATUS_OF: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409, device_error: 504 };
 
+/** A cookie value with a broken %-escape (`a=%`) is some other site's cookie: kept as sent, not thrown on. */
+function decodeCookieValue(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0) out[part.slice(0, i).trim()] = decodeCookieValue(part.slice(i + 1).trim());
   }
   return out;
 }
