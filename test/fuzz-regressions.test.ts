@@ -148,3 +148,12 @@ test('a configuration of 300 repeated keys or a megabyte-long value is refused w
   assert.match(long.message, /\/appliance\/id/);
   assert.ok(long.message.length < 4096, `message of ${long.message.length} characters`);
 });
+
+test('a YAML alias without its anchor or an alias bomb is a ConfigError, not a ReferenceError', () => {
+  const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+  for (const text of ['*"', 'mqtt: *nowhere\n', bomb]) {
+    const err = thrown(() => parseConfig(text, 'alias.yaml', { dataDir: '/tmp/classedge-fuzz' }));
+    assert.ok(err instanceof ConfigError, `${JSON.stringify(text.slice(0, 20))}: ${String(err)}`);
+    assert.match(err.message, /valid YAML/);
+  }
+});

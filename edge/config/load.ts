@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigSchema, type Config } from './schema.js';
-import { ConfigError, type ValidationIssue } from '../errors.js';
+import { ConfigError, errorMessage, type ValidationIssue } from '../errors.js';
 
 /** Overrides from flags or the environment, applied over the file before validation. */
 export interface ConfigOverrides {
@@ -49,7 +49,13 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
       ),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // An alias before its anchor (`*a`) or aliases past the expansion limit throw here, not in doc.errors.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new ConfigError(source, [{ path: '', expected: `valid YAML (${errorMessage(err).split('\n')[0]})` }]);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source, listed([{ path: '', expected: 'a mapping of settings', value: raw }]));
   }

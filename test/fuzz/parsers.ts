@@ -22,6 +22,7 @@ import { committedSeq, configAnswer, streamPositions } from '../../cloud-sync/ag
 import { answerJson } from '../../cloud-sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { apiRoutes } from '../../edge/api/server.js';
 import { bytes, chunked, cuts, hostile, jsonValue, mutated, stream, text } from './gen.js';
 
 /**
@@ -523,27 +524,72 @@ const districtAnswers: FuzzTarget = {
 // ---- HTTP, through a real appliance --------------------------------------------------------------
 
 /** Routes whose bodies and queries are fuzzed as an administrator; none of them changes accounts or the configuration file. */
-const HTTP_ROUTES: readonly { method: string; path: string }[] = [
-  { method: 'GET', path: '/api/v1/readings' },
-  { method: 'GET', path: '/api/v1/environment/history' },
-  { method: 'GET', path: '/api/v1/environment/alerts' },
-  { method: 'POST', path: '/api/v1/displays/:name/commands' },
-  { method: 'GET', path: '/api/v1/displays/:name/screen-time' },
-  { method: 'GET', path: '/api/v1/health/day' },
-  { method: 'POST', path: '/api/v1/health/checks' },
-  { method: 'POST', path: '/api/v1/health/checks/:id/corrections' },
-  { method: 'POST', path: '/api/v1/health/absences' },
-  { method: 'POST', path: '/api/v1/health/absences/:id/follow-up' },
-  { method: 'GET', path: '/api/v1/health/report' },
-  { method: 'GET', path: '/api/v1/health/report.csv' },
-  { method: 'GET', path: '/api/v1/health/report.html' },
-  { method: 'POST', path: '/api/v1/health/roster' },
-  { method: 'GET', path: '/api/v1/health/students/:id' },
-  { method: 'GET', path: '/api/v1/lessons' },
-  { method: 'GET', path: '/api/v1/lessons/:id' },
-  { method: 'GET', path: '/api/v1/audit' },
-  { method: 'GET', path: '/api/v1/session' },
+const HTTP_ROUTES: readonly string[] = [
+  'get /api/v1/readings',
+  'get /api/v1/environment/history',
+  'get /api/v1/environment/alerts',
+  'post /api/v1/displays/:name/commands',
+  'get /api/v1/displays/:name/screen-time',
+  'get /api/v1/health/day',
+  'post /api/v1/health/checks',
+  'post /api/v1/health/checks/:id/corrections',
+  'post /api/v1/health/absences',
+  'post /api/v1/health/absences/:id/follow-up',
+  'get /api/v1/health/report',
+  'get /api/v1/health/report.csv',
+  'get /api/v1/health/report.html',
+  'post /api/v1/health/roster',
+  'get /api/v1/health/students/:id',
+  'get /api/v1/lessons',
+  'get /api/v1/lessons/:id',
+  'get /api/v1/audit',
+  'get /api/v1/session',
 ];
+
+/**
+ * Values shaped by a route's own schema (the right fields and types, random contents), mixed with
+ * wild values: these get past the validation into the handlers, where random JSON never arrives.
+ */
+function fromSchema(s: Record<string, unknown> | undefined, depth = 0): fc.Arbitrary<unknown> {
+  if (!s || depth > 4) return jsonValue;
+  let a: fc.Arbitrary<unknown> = jsonValue;
+  if (s.const !== undefined) a = fc.constant(s.const);
+  else if (Array.isArray(s.enum) && s.enum.length > 0) a = fc.constantFrom(...(s.enum as unknown[]));
+  else if (Array.isArray(s.anyOf)) a = fc.oneof(...(s.anyOf as Record<string, unknown>[]).map((x) => fromSchema(x, depth + 1)));
+  else if (s.type === 'object') {
+    const props = Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>);
+    a = fc.record(Object.fromEntries(props.map(([k, v]) => [k, fromSchema(v, depth + 1)])), { requiredKeys: ((s.required ?? []) as string[]).filter((k) => props.some(([p]) => p === k)) });
+  } else if (s.type === 'string') {
+    let shaped: fc.Arbitrary<string> = text(typeof s.maxLength === 'number' ? Math.min(s.maxLength, 80) : 80);
+    if (typeof s.pattern === 'string') {
+      try {
+        shaped = fc.oneof(fc.stringMatching(new RegExp(s.pattern)), shaped);
+      } catch {
+        /* a pattern fast-check cannot generate from: random text only */
+      }
+    }
+    a = shaped;
+  } else if (s.type === 'integer') a = fc.oneof(fc.integer({ min: typeof s.minimum === 'number' ? s.minimum : -1e9, max: typeof s.maximum === 'number' ? s.maximum : 1e9 }), fc.constantFrom(0, -1, 2 ** 53, 1e300));
+  else if (s.type === 'number') a = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(36.5, 42, -273));
+  else if (s.type === 'boolean') a = fc.boolean();
+  else if (s.type === 'array') a = fc.array(fromSchema(s.items as Record<string, unknown>, depth + 1), { maxLength: 6 });
+  return fc.oneof({ arbitrary: a, weight: 6 }, { arbitrary: jsonValue, weight: 1 });
+}
+
+const routeCase = fc.constantFrom(...HTTP_ROUTES).chain((key) => {
+  const r = apiRoutes.find((x) => `${x.method} ${x.path}` === key) ?? fail(`no route ${key}`);
+  const query = r.query
+    ? fromSchema(r.query as unknown as Record<string, unknown>).map((q) =>
+        q !== null && typeof q === 'object' && !Array.isArray(q)
+          ? Object.entries(q)
+              .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`)
+              .join('&')
+          : '',
+      )
+    : fc.constant('');
+  const body = r.body ? json(fromSchema(r.body as unknown as Record<string, unknown>)) : fc.constant(Buffer.from('{}'));
+  return fc.record({ method: fc.constant(r.method.toUpperCase()), path: fc.constant(r.path), shapedQuery: query, shapedBody: body });
+});
 
 const queryPart = fc.oneof(
   fc.dictionary(fc.constantFrom('day', 'classId', 'from', 'to', 'limit', 'offset', 'metric', 'deviceId', 'bucket', 'status', 'x', '__proto__', 'limit[]'), fc.oneof(text(20), fc.integer().map(String), fc.constantFrom('', '%', '%zz', '-1', '1e9', 'NaN', '2026-12-03')), { maxKeys: 4 }).map((o) =>
@@ -574,8 +620,10 @@ const http: FuzzTarget = {
     await seedAccounts(t);
     const admin = new ApiClient(t.httpUrl);
     await admin.loginAdmin(ADMIN.username, ADMIN.password);
-    const prop = fc.asyncProperty(fc.constantFrom(...HTTP_ROUTES), queryPart, httpBody, text(12), cookieHeader, fc.boolean(), async (r, query, body, param, cookie, asAdmin) => {
+    const prop = fc.asyncProperty(routeCase, fc.boolean(), queryPart, httpBody, fc.oneof(text(12), fc.integer({ min: -1, max: 5 }).map(String)), cookieHeader, fc.nat(4).map((n) => n > 0), async (r, shaped, wildQuery, wildBody, param, cookie, asAdmin) => {
       const path = r.path.replace(/:[a-z]+/g, () => encodeURIComponent(param) || '1');
+      const query = shaped ? r.shapedQuery : wildQuery;
+      const body = shaped ? r.shapedBody : wildBody;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (asAdmin && admin.cookie) headers.cookie = cookie ? `${cookie}; ${admin.cookie}` : admin.cookie;
       else if (cookie) headers.cookie = cookie;
