@@ -11,7 +11,7 @@ const seed = fuzzSeed();
 
 for (const t of TARGETS) {
   test(`fuzz ${t.name}: ${t.asserts}`, { timeout: 120_000 }, async () => {
-    const r = await runTarget(t, t.name === 'http-api' ? 150 : RUNS, seed);
+    const r = await runTarget(t, t.name === 'http-api' || t.name === 'mqtt-broker' ? 150 : RUNS, seed);
     assert.equal(r.failure, undefined, `seed ${seed}: ${r.failure}`);
   });
 }

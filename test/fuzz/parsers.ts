@@ -22,6 +22,8 @@ import { committedSeq, configAnswer, streamPositions } from '../../cloud-sync/ag
 import { answerJson } from '../../cloud-sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { connect } from '../helpers/mqtt.js';
+import { addDevice } from '../../edge/services/devices.js';
 import { apiRoutes } from '../../edge/api/server.js';
 import { bytes, chunked, cuts, hostile, jsonValue, mutated, stream, text } from './gen.js';
 
@@ -521,6 +523,47 @@ const districtAnswers: FuzzTarget = {
   },
 };
 
+// ---- MQTT, through a real broker -----------------------------------------------------------------
+
+const mqttBroker: FuzzTarget = {
+  name: 'mqtt-broker',
+  asserts:
+    'through a real appliance’s broker: hostile payloads of every message kind, published at QoS 1 by an authenticated camera device under its own prefix, are each acknowledged (accepted or refused on the device’s rejected topic) without the connection closing; the appliance still serves GET /api/v1/health',
+  async property() {
+    const t = await startTestAppliance();
+    const c = await addDevice(t.appliance.store, { id: 'fuzz-cam', kind: 'camera' }, 'fuzz');
+    const client = await connect(t.mqttUrl, { username: c.mqtt.username, password: c.mqtt.password, clientId: 'fuzz-cam' });
+    const kinds = { reading: hostile(json(readingDoc), 300), card: hostile(json(fc.record({ card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40)) })), 300), status: hostile(fc.constantFrom('online', 'offline').map((x) => Buffer.from(x)), 64), snapshot: hostile(jpeg, 300) };
+    const message = fc.constantFrom(...(Object.keys(kinds) as (keyof typeof kinds)[])).chain((kind) => fc.tuple(fc.constant(kind), kinds[kind]));
+    const prop = fc.asyncProperty(message, async ([kind, payload]) => {
+      if (!client.connected) fail('the broker closed the device’s connection');
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no PUBACK for a ${kind} of ${payload.length} bytes within 10 s`)), 10_000);
+        client.publish(`classedge/dev/fuzz-cam/${kind}`, payload, { qos: 1 }, (err) => {
+          clearTimeout(timer);
+          if (err) reject(err);
+          else resolve();
+        });
+      });
+      if (!client.connected) fail(`the broker closed the connection after a ${kind} of ${payload.length} bytes: ${payload.subarray(0, 40).toString('hex')}`);
+      return true;
+    });
+    return {
+      prop,
+      close: async () => {
+        try {
+          const h = await fetch(`${t.httpUrl}/api/v1/health`);
+          await h.text();
+          if (h.status >= 500 && h.status !== 503) fail(`health answers ${h.status} after the run`);
+        } finally {
+          client.end(true);
+          await t.stop();
+        }
+      },
+    };
+  },
+};
+
 // ---- HTTP, through a real appliance --------------------------------------------------------------
 
 /** Routes whose bodies and queries are fuzzed as an administrator; none of them changes accounts or the configuration file. */
@@ -657,7 +700,7 @@ const http: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [mqttPayloads, frameGuard, roster, modbus, panels, thermometer, cardReader, vc0706, jpegStream, yamlConfig, districtRequests, districtAnswers, http];
+export const TARGETS: readonly FuzzTarget[] = [mqttPayloads, frameGuard, roster, modbus, panels, thermometer, cardReader, vc0706, jpegStream, yamlConfig, districtRequests, districtAnswers, mqttBroker, http];
 
 export interface FuzzResult {
   name: string;
