@@ -38,6 +38,22 @@ test('a Cookie header with a broken %-escape is another cookie, not a 500 (real 
   }
 });
 
+test('a report download whose class id carries a NUL or a quote is answered, not a 500 from setHeader (real appliance)', { timeout: 60_000 }, async () => {
+  const t = await startTestAppliance();
+  try {
+    await seedAccounts(t);
+    const admin = new ApiClient(t.httpUrl);
+    await admin.loginAdmin(ADMIN.username, ADMIN.password);
+    for (const classId of ['%00', '%22%3B%20x%3D', '%E4%B8%89']) {
+      const r = await admin.get(`/api/v1/health/report.csv?classId=${classId}`);
+      assert.equal(r.status, 200, `${classId}: ${JSON.stringify(r.body)}`);
+      assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="[\w.-]+"$/);
+    }
+  } finally {
+    await t.stop();
+  }
+});
+
 test('a roster of 200 000 bad lines is refused with a bounded list of problems, the rest counted', () => {
   const csv = Buffer.from(`class_id,class_name,student_no,name\n${'x\n'.repeat(200_000)}`);
   const err = thrown(() => parseRoster(csv));

@@ -9,6 +9,9 @@ import fc from 'fast-check';
 
 export const bytes = (maxLength = 512): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength }).map((u) => Buffer.from(u));
 
+/** The largest mutated input: far over every frame's size, well under the MQTT packet limit. */
+export const MAX_MUTATED = 64 * 1024;
+
 type Mutation =
   | { op: 'flip'; at: number; bit: number }
   | { op: 'cut'; at: number }
@@ -49,7 +52,8 @@ function apply(b: Buffer, m: Mutation): Buffer {
       return out;
     }
     case 'repeat':
-      return Buffer.concat(Array.from({ length: m.times }, () => b));
+      // Repeats compound over several mutations (40 x 40 ...): capped, so that an input stays a frame, not a flood.
+      return Buffer.concat(Array.from({ length: m.times }, () => b)).subarray(0, MAX_MUTATED);
   }
 }
 

@@ -533,6 +533,7 @@ const mqttBroker: FuzzTarget = {
     const t = await startTestAppliance();
     const c = await addDevice(t.appliance.store, { id: 'fuzz-cam', kind: 'camera' }, 'fuzz');
     const client = await connect(t.mqttUrl, { username: c.mqtt.username, password: c.mqtt.password, clientId: 'fuzz-cam' });
+
     const kinds = { reading: hostile(json(readingDoc), 300), card: hostile(json(fc.record({ card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40)) })), 300), status: hostile(fc.constantFrom('online', 'offline').map((x) => Buffer.from(x)), 64), snapshot: hostile(jpeg, 300) };
     const message = fc.constantFrom(...(Object.keys(kinds) as (keyof typeof kinds)[])).chain((kind) => fc.tuple(fc.constant(kind), kinds[kind]));
     const prop = fc.asyncProperty(message, async ([kind, payload]) => {
@@ -729,7 +730,8 @@ export async function runTarget(t: FuzzTarget, numRuns: number, seed: number): P
   }
   const ms = Math.round(performance.now() - started);
   // A counterexample can be megabytes (a repeated frame); the first part says enough, the seed repeats it.
-  const report = details.failed ? (fc.defaultReportMessage(details) ?? `failed after ${details.numRuns} runs`) : undefined;
+  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  const report = details.failed ? `${fc.defaultReportMessage(details) ?? `failed after ${details.numRuns} runs`}\nerror: ${error}` : undefined;
   const failure = report && report.length > 4000 ? `${report.slice(0, 4000)}… (${report.length} characters)` : report;
   return { name: t.name, cases: details.numRuns, ms, ...(failure ? { failure } : {}) };
 }
