@@ -3,9 +3,6 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../edge/errors.js';
 
-/** The largest answer read from the district (a configuration, a position): more is refused, not buffered. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
-
 /**
  * POST to the district over HTTPS (or HTTP on a test bench), trusting the district's own CA when it
  * is given: a district-issued certificate is usually not in the system's store.
@@ -14,7 +11,7 @@ export function postJsonish(
   url: URL,
   body: Buffer | string,
   headers: Record<string, string>,
-  o: { timeoutMs: number; caFile?: string | undefined },
+  o: { timeoutMs: number; caFile?: string | undefined; maxAnswerBytes: number },
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
@@ -24,8 +21,9 @@ export function postJsonish(
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_ANSWER_BYTES) {
-          res.destroy(new ProtocolError(`answer from ${url.host} exceeds ${MAX_ANSWER_BYTES} bytes`));
+        // sync.maxAnswerBytes: a district (or whatever answers in its place) cannot make the appliance buffer without end.
+        if (size > o.maxAnswerBytes) {
+          res.destroy(new ProtocolError(`answer from ${url.host} exceeds ${o.maxAnswerBytes} bytes (sync.maxAnswerBytes)`));
           return;
         }
         chunks.push(c);

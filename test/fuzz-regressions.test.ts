@@ -13,7 +13,7 @@ import { decodeReply } from '../firmware-bridge/camera/vc0706.js';
 import { CardLines, MAX_CARD_LINE } from '../firmware-bridge/thermometer/card-lines.js';
 import { Refusal, batchLines, bodyObject, signedFields } from '../cloud-sync/server/requests.js';
 import { committedSeq, configAnswer, streamPositions } from '../cloud-sync/agent/answers.js';
-import { MAX_ANSWER_BYTES, postJsonish } from '../cloud-sync/http-client.js';
+import { postJsonish } from '../cloud-sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance } from './helpers/appliance.js';
 import { ApiClient } from './helpers/api-client.js';
 import { thrown } from './helpers/env.js';
@@ -131,7 +131,9 @@ test('a district position that is not a whole number is a ProtocolError, never c
   assert.ok(thrown(() => configAnswer({ version: 3, config: [] })) instanceof ProtocolError);
 });
 
-test('an answer from the district over the limit is refused, not buffered; one that is not an object reads as {}', { timeout: 30_000 }, async () => {
+test('an answer from the district over sync.maxAnswerBytes is refused, not buffered; one that is not an object reads as {}', { timeout: 30_000 }, async () => {
+  const maxAnswerBytes = parseConfig('sync: { maxAnswerBytes: 65536 }\n', 'limit.yaml', { dataDir: '/tmp/classedge-fuzz' }).sync.maxAnswerBytes;
+  assert.equal(parseConfig('', 'defaults.yaml', { dataDir: '/tmp/classedge-fuzz' }).sync.maxAnswerBytes, 1024 * 1024, 'the documented default');
   let body: Buffer = Buffer.alloc(0);
   const server = createServer((req, res) => {
     req.resume();
@@ -140,11 +142,14 @@ test('an answer from the district over the limit is refused, not buffered; one t
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/state`);
-    body = Buffer.alloc(MAX_ANSWER_BYTES + 64 * 1024, 0x20);
-    await assert.rejects(postJsonish(url, '{}', {}, { timeoutMs: 10_000 }), ProtocolError);
+    const o = { timeoutMs: 10_000, maxAnswerBytes };
+    body = Buffer.alloc(maxAnswerBytes + 1, 0x20);
+    await assert.rejects(postJsonish(url, '{}', {}, o), (err: unknown) => err instanceof ProtocolError && /sync\.maxAnswerBytes/.test(err.message));
+    body = Buffer.from(`{"streams": {"readings": 7}}${' '.repeat(maxAnswerBytes - 40)}`);
+    assert.deepEqual((await postJsonish(url, '{}', {}, o)).json, { streams: { readings: 7 } }, 'an answer within the limit is read');
     for (const text of ['null', '[1]', '42', 'not json']) {
       body = Buffer.from(text);
-      assert.deepEqual((await postJsonish(url, '{}', {}, { timeoutMs: 10_000 })).json, {}, text);
+      assert.deepEqual((await postJsonish(url, '{}', {}, o)).json, {}, text);
     }
   } finally {
     server.closeAllConnections();

@@ -146,7 +146,7 @@ export class SyncAgent extends BaseComponent {
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     this.#c.bytesSent += size;
     await this.#throttle(size);
-    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile });
+    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile, maxAnswerBytes: this.#o.config.sync.maxAnswerBytes });
   }
 
   #confirmed(stream: string): number {

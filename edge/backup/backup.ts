@@ -122,7 +122,7 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
       new URL('/v1/restored', e.districtUrl),
       JSON.stringify({ applianceId: e.applianceId, nonce, backupCreatedAt, signature: signText(text, applianceKey(config.dataDir).privateKey) }),
       { 'content-type': 'application/json' },
-      { timeoutMs: 15_000, caFile: config.sync.districtCaFile },
+      { timeoutMs: 15_000, caFile: config.sync.districtCaFile, maxAnswerBytes: config.sync.maxAnswerBytes },
     );
     if (r.status !== 200) return `not told: HTTP ${r.status} ${String(r.json.message ?? '')}; the next sync round still adopts its positions`;
     const streams = streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
