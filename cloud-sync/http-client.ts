@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { ProtocolError } from '../edge/errors.js';
 
 /**
  * POST to the district over HTTPS (or HTTP on a test bench), trusting the district's own CA when it
@@ -10,23 +11,24 @@ export function postJsonish(
   url: URL,
   body: Buffer | string,
   headers: Record<string, string>,
-  o: { timeoutMs: number; caFile?: string | undefined },
+  o: { timeoutMs: number; caFile?: string | undefined; maxAnswerBytes: number },
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
     const opts = { method: 'POST', headers: { ...headers, 'content-length': String(data.length) }, timeout: o.timeoutMs };
     const onResponse = (res: import('node:http').IncomingMessage): void => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-        } catch {
-          json = {};
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        // sync.maxAnswerBytes: a district (or whatever answers in its place) cannot make the appliance buffer without end.
+        if (size > o.maxAnswerBytes) {
+          res.destroy(new ProtocolError(`answer from ${url.host} exceeds ${o.maxAnswerBytes} bytes (sync.maxAnswerBytes)`));
+          return;
         }
-        resolve({ status: res.statusCode ?? 0, json });
+        chunks.push(c);
       });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: answerJson(Buffer.concat(chunks)) }));
       res.on('error', reject);
     };
     const req =
@@ -37,4 +39,15 @@ export function postJsonish(
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/** The answer's JSON object; anything else (not JSON, null, an array, a number) reads as `{}`. */
+export function answerJson(body: Buffer): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    return {};
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }

@@ -8,7 +8,7 @@ import { ThermometerSim } from '../firmware-bridge/sim/thermometer-sim.js';
 import { closeSerial, openSerial, SerialWriteTimeout, writeSerial } from '../firmware-bridge/serial/serial-link.js';
 import { SerialPort } from 'serialport';
 import { openSerialLink } from '../firmware-bridge/serial/link.js';
-import { cardLineProblem } from '../firmware-bridge/thermometer/serial-card-reader.js';
+import { cardLineProblem } from '../firmware-bridge/thermometer/card-lines.js';
 import type { ComponentStatus } from '../edge/runtime/component.js';
 import type { LiveEvents } from '../edge/messages.js';
 

@@ -11,6 +11,7 @@ import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/key
 import { H, configSigningString, signBatch, signText, verifyText, type BatchLine } from '../protocol.js';
 import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit.js';
 import { postJsonish } from '../http-client.js';
+import { committedSeq, configAnswer, streamPositions } from './answers.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
 export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences', 'lessons'] as const;
@@ -145,7 +146,7 @@ export class SyncAgent extends BaseComponent {
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     this.#c.bytesSent += size;
     await this.#throttle(size);
-    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile });
+    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile, maxAnswerBytes: this.#o.config.sync.maxAnswerBytes });
   }
 
   #confirmed(stream: string): number {
@@ -171,7 +172,7 @@ export class SyncAgent extends BaseComponent {
     const r = await this.#post('/v1/state', this.#signedBody('classedge-state-v1'), { 'content-type': 'application/json' });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
-    for (const [stream, seq] of Object.entries((r.json.streams ?? {}) as Record<string, number>)) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+    for (const [stream, seq] of streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS])) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
   }
 
   #signedBody(kind: string, extra = ''): string {
@@ -206,10 +207,11 @@ export class SyncAgent extends BaseComponent {
     const e = this.#enrolment as Enrolment;
     const r = await this.#post('/v1/config', this.#signedBody('classedge-config-request-v1'), { 'content-type': 'application/json' });
     if (r.status !== 200) throw new Error(`config query: HTTP ${r.status}`);
-    const version = Number(r.json.version ?? 0);
+    const answer = configAnswer(r.json);
+    const version = answer.version;
     const applied = this.configVersion();
     // What was refused is remembered by version and signature: the same publication is refused once.
-    const publication = `${version} ${String(r.json.signature ?? '')}`;
+    const publication = `${version} ${answer.signature}`;
     const refused = this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
     if (version === 0 || version === applied || publication === refused) return;
     const report = async (result: string): Promise<void> => {
@@ -223,8 +225,8 @@ export class SyncAgent extends BaseComponent {
       await report(`refused: ${why}`);
     };
     if (version < applied) return refuse(`version ${version} is older than the applied ${applied}`);
-    const config = r.json.config as Record<string, unknown>;
-    if (!verifyText(configSigningString(e.applianceId, version, config), String(r.json.signature ?? ''), e.districtPublicKeyPem)) return refuse('signature does not verify with the district key');
+    const config = answer.config as Record<string, unknown>;
+    if (!verifyText(configSigningString(e.applianceId, version, config), answer.signature, e.districtPublicKeyPem)) return refuse('signature does not verify with the district key');
     if (!this.#o.configSource) return refuse('this appliance has no configuration file to write');
     try {
       editConfig(this.#o.configSource, toChanges(config), { dryRun: false });
@@ -273,7 +275,7 @@ export class SyncAgent extends BaseComponent {
       [H.last]: String(h.last),
       [H.signature]: signBatch(h, body, this.#key as KeyObject),
     });
-    const committed = typeof r.json.committedSeq === 'number' ? r.json.committedSeq : undefined;
+    const committed = committedSeq(r.json);
     if (r.status === 200 && committed !== undefined) {
       this.#confirm(stream, committed);
       this.#c.batches++;

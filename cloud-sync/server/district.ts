@@ -2,35 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import pg from 'pg';
-import { H, configSigningString, newKeyPair, privateKeyFrom, signText, verifyBatch, verifyText, type BatchLine } from '../protocol.js';
+import { configSigningString, newKeyPair, privateKeyFrom, signText, verifyBatch, verifyText } from '../protocol.js';
+import { Refusal, batchHeaders, batchLines, bodyObject, signedFields } from './requests.js';
 import { DISTRICT_MIGRATIONS } from './schema.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_INFLATED = 128 * 1024 * 1024;
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-/** A real calendar day as YYYY-MM-DD (it also names a partition). */
-function validDay(d: unknown): boolean {
-  if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
-  const t = Date.parse(`${d}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
-}
 
 /**
  * The district receiver. Stateless: the database is the only state, so any number of instances
@@ -133,7 +115,7 @@ export class DistrictReceiver {
   }
 
   async #enrol(req: Request, res: Response): Promise<void> {
-    const b = req.body as { token?: unknown; applianceId?: unknown; publicKey?: unknown };
+    const b = bodyObject(req.body) as { token?: unknown; applianceId?: unknown; publicKey?: unknown };
     if (typeof b.token !== 'string' || typeof b.applianceId !== 'string' || typeof b.publicKey !== 'string' || !b.publicKey.includes('BEGIN PUBLIC KEY')) {
       throw new Refusal(400, 'invalid_input', 'expected {token, applianceId, publicKey (PEM)}');
     }
@@ -161,8 +143,7 @@ export class DistrictReceiver {
 
   /** A signed request from an appliance: `kind` keeps one kind of request from standing in for another. */
   async #signed(req: Request, kind: string, extra = ''): Promise<string> {
-    const b = req.body as { applianceId?: string; nonce?: string; signature?: string };
-    if (!b.applianceId || !b.nonce || !b.signature) throw new Refusal(400, 'invalid_input', 'expected {applianceId, nonce, signature}');
+    const b = signedFields(req.body);
     if (!verifyText(`${kind}\n${b.applianceId}\n${b.nonce}${extra}`, b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', `${kind} signature does not verify`);
     return b.applianceId;
   }
@@ -174,7 +155,7 @@ export class DistrictReceiver {
   }
 
   async #applied(req: Request, res: Response): Promise<void> {
-    const b = req.body as { version?: unknown; result?: unknown };
+    const b = bodyObject(req.body) as { version?: unknown; result?: unknown };
     if (typeof b.version !== 'number' || typeof b.result !== 'string') throw new Refusal(400, 'invalid_input', 'expected {version, result}');
     const id = await this.#signed(req, 'classedge-config-applied-v1', `\n${b.version}\n${b.result}`);
     await this.pool.query(
@@ -186,7 +167,7 @@ export class DistrictReceiver {
 
   /** A replacement box restored from a backup: noted, and answered with where each stream stands. */
   async #restored(req: Request, res: Response): Promise<void> {
-    const b = req.body as { backupCreatedAt?: unknown };
+    const b = bodyObject(req.body) as { backupCreatedAt?: unknown };
     if (typeof b.backupCreatedAt !== 'string' || b.backupCreatedAt.length > 40) throw new Refusal(400, 'invalid_input', 'expected {backupCreatedAt}');
     const id = await this.#signed(req, 'classedge-restored-v1', `\n${b.backupCreatedAt}`);
     await this.pool.query('UPDATE appliances SET restored_at = now(), restored_from = $2 WHERE id = $1', [id, b.backupCreatedAt]);
@@ -201,36 +182,18 @@ export class DistrictReceiver {
   }
 
   async #state(req: Request, res: Response): Promise<void> {
-    const b = req.body as { applianceId?: string; nonce?: string; signature?: string };
-    if (!b.applianceId || !b.nonce || !b.signature) throw new Refusal(400, 'invalid_input', 'expected {applianceId, nonce, signature}');
+    const b = signedFields(req.body);
     if (!verifyText(`classedge-state-v1\n${b.applianceId}\n${b.nonce}`, b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', 'state request signature does not verify');
     const r = await this.pool.query('SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1', [b.applianceId]);
     res.json({ streams: Object.fromEntries(r.rows.map((x: { stream: string; committed_seq: string }) => [x.stream, Number(x.committed_seq)])) });
   }
 
   async #batch(req: Request, res: Response): Promise<void> {
-    const hdr = (name: string): string => {
-      const v = req.get(name);
-      if (!v) throw new Refusal(400, 'invalid_input', `missing header ${name}`);
-      return v;
-    };
-    const h = { appliance: hdr(H.appliance), batch: hdr(H.batch), stream: hdr(H.stream), first: Number(hdr(H.first)), last: Number(hdr(H.last)) };
-    if (!/^[0-9a-f-]{36}$/.test(h.batch) || !Number.isSafeInteger(h.first) || !Number.isSafeInteger(h.last) || h.first < 1 || h.last < h.first) {
-      throw new Refusal(400, 'invalid_input', 'batch id must be a UUID and 1 <= first <= last');
-    }
-    const body = req.body as Buffer;
+    const h = batchHeaders((name) => req.get(name));
+    const body = req.body as unknown;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
-    if (!verifyBatch(h, body, hdr(H.signature), await this.#publicKey(h.appliance))) throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
-    let lines: BatchLine[];
-    try {
-      const text = gunzipSync(body, { maxOutputLength: MAX_INFLATED }).toString('utf8');
-      lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as BatchLine);
-    } catch (err) {
-      throw new Refusal(400, 'invalid_input', `body is not gzip NDJSON: ${(err as Error).message}`);
-    }
-    if (lines.length !== h.last - h.first + 1 || lines.some((l, i) => l.seq !== h.first + i || !validDay(l.day))) {
-      throw new Refusal(400, 'invalid_input', `lines must be seq ${h.first}..${h.last} without gaps, each with a real day (YYYY-MM-DD)`);
-    }
+    if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance))) throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
+    const lines = batchLines(body, h, MAX_INFLATED);
     await this.#ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const c = await this.pool.connect();
     try {

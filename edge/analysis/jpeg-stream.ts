@@ -14,6 +14,11 @@ export class JpegSplitter {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Bytes held while waiting for the rest of an image: at most `maxBytes` plus the last chunk. */
+  get buffered(): number {
+    return this.#buf.length;
+  }
+
   /** Feed bytes; returns the images completed by them. */
   push(chunk: Buffer): Buffer[] {
     const images: Buffer[] = [];

@@ -10,6 +10,8 @@ import { DB_FILE } from '../store/db.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
 import { postJsonish } from '../../cloud-sync/http-client.js';
 import { signText } from '../../cloud-sync/protocol.js';
+import { streamPositions } from '../../cloud-sync/agent/answers.js';
+import { BULK_STREAMS, PRIORITY_STREAMS } from '../../cloud-sync/agent/agent.js';
 import { VERSION } from '../version.js';
 import { ValidationError, errorMessage } from '../errors.js';
 import { readArchive, writeArchive, type ArchiveHeader } from './archive.js';
@@ -120,15 +122,15 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
       new URL('/v1/restored', e.districtUrl),
       JSON.stringify({ applianceId: e.applianceId, nonce, backupCreatedAt, signature: signText(text, applianceKey(config.dataDir).privateKey) }),
       { 'content-type': 'application/json' },
-      { timeoutMs: 15_000, caFile: config.sync.districtCaFile },
+      { timeoutMs: 15_000, caFile: config.sync.districtCaFile, maxAnswerBytes: config.sync.maxAnswerBytes },
     );
     if (r.status !== 200) return `not told: HTTP ${r.status} ${String(r.json.message ?? '')}; the next sync round still adopts its positions`;
-    const streams = (r.json.streams ?? {}) as Record<string, number>;
+    const streams = streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
     const store = Store.open(config);
     let behind = 0;
     try {
       store.db.transaction(() => {
-        for (const [stream, seq] of Object.entries(streams)) {
+        for (const [stream, seq] of streams) {
           store.db.prepare('UPDATE sync_seq SET next = max(next, ?) WHERE stream = ?').run(seq + 1, stream);
           if (stream === 'readings') behind = Math.max(0, seq - (store.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM readings').get()?.m ?? 0));
         }

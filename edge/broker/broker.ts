@@ -12,8 +12,7 @@ import type { AuditEntry } from '../store/repos/audit.js';
 import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { FrameGuard } from './frame-guard.js';
-import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
-import { decodeReading } from './ingest.js';
+import { decodeCard, decodeReading, decodeSnapshot, decodeStatus } from './ingest.js';
 import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
 import { DUMMY_DEVICE_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
@@ -485,17 +484,10 @@ export class Broker extends BaseComponent {
         return;
       }
       case 'card': {
-        let card: unknown;
-        try {
-          card = (JSON.parse(payload.toString('utf8')) as { card?: unknown }).card;
-        } catch {
-          card = undefined;
-        }
-        if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card) || payload.length > 256) {
-          return this.#reject(id.deviceId, packet, 'card: invalid', '/card: expected {"card": "<4-32 hex digits>"}', '/card', cb);
-        }
+        const card = decodeCard(payload);
+        if (!card.ok) return this.#reject(id.deviceId, packet, 'card: invalid', card.reason, card.field, cb);
         this.#c.accepted++;
-        this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.toUpperCase() });
+        this.#o.bus.safeEmit('card.read', { deviceId: id.deviceId, card: card.value });
         // A card number is identifying: it is not forwarded to other subscribers.
         this.#dropped.add(payload);
         return cb(null);
@@ -503,9 +495,8 @@ export class Broker extends BaseComponent {
       case 'snapshot': {
         if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: not a camera', 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
         const max = this.#o.config.analysis.maxSnapshotBytes;
-        if (payload.length > max) return this.#reject(id.deviceId, packet, 'snapshot: too large', `snapshot: ${payload.length} bytes, at most ${max} (analysis.maxSnapshotBytes)`, '/', cb);
-        const bad = looksLikeJpeg(payload, this.#o.config.analysis.vision.maxFramePixels);
-        if (bad) return this.#reject(id.deviceId, packet, 'snapshot: not a JPEG', `snapshot: ${bad}`, '/', cb);
+        const snapshot = decodeSnapshot(payload, max, this.#o.config.analysis.vision.maxFramePixels);
+        if (!snapshot.ok) return this.#reject(id.deviceId, packet, payload.length > max ? 'snapshot: too large' : 'snapshot: not a JPEG', snapshot.reason, snapshot.field, cb);
         this.#c.accepted++;
         this.#o.onSnapshot?.(id.deviceId, payload);
         // A classroom image never leaves the appliance: not forwarded to any subscriber.
@@ -513,8 +504,8 @@ export class Broker extends BaseComponent {
         return cb(null);
       }
       case 'status': {
-        const text = payload.toString('utf8');
-        if (text !== 'online' && text !== 'offline') return this.#reject(id.deviceId, packet, 'status: invalid', `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}`, '/', cb);
+        const status = decodeStatus(payload);
+        if (!status.ok) return this.#reject(id.deviceId, packet, 'status: invalid', status.reason, status.field, cb);
         this.#c.accepted++;
         return cb(null);
       }

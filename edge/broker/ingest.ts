@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import { ReadingPayload } from '../messages.js';
 import { metricProblem } from '../metrics.js';
 import type { ReadingRow } from '../store/repos/readings.js';
+import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
 
@@ -60,4 +61,40 @@ export function metricsToRows(
     else rows.push({ deviceId, metric, value: value as number, ts, receivedAt: now });
   }
   return { rows, rejected };
+}
+
+/** Largest `card` payload: `{"card": "<32 hex digits>"}` with room for spaces. */
+const MAX_CARD_BYTES = 256;
+
+/** A `card` payload: `{"card": "<4-32 hex digits>"}`, returned upper-case. */
+export function decodeCard(payload: Buffer): Decoded<string> {
+  const refused = { ok: false, field: '/card', reason: '/card: expected {"card": "<4-32 hex digits>"}' } as const;
+  if (payload.length > MAX_CARD_BYTES) return refused;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return refused;
+  }
+  const card = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { card?: unknown }).card : undefined;
+  if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card)) return refused;
+  return { ok: true, value: card.toUpperCase() };
+}
+
+/** A `status` payload: exactly `online` or `offline`. */
+export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
+  const text = payload.subarray(0, 16).toString('utf8');
+  if (payload.length <= 7 && (text === 'online' || text === 'offline')) return { ok: true, value: text };
+  return { ok: false, field: '/', reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}${payload.length > 16 ? ` (${payload.length} bytes)` : ''}` };
+}
+
+/**
+ * A `snapshot` payload: one whole JPEG of at most `maxBytes` (analysis.maxSnapshotBytes) whose
+ * header declares at most `maxPixels` (analysis.vision.maxFramePixels).
+ */
+export function decodeSnapshot(payload: Buffer, maxBytes: number, maxPixels?: number): Decoded<Buffer> {
+  if (payload.length > maxBytes) return { ok: false, field: '/', reason: `snapshot: ${payload.length} bytes, at most ${maxBytes} (analysis.maxSnapshotBytes)` };
+  const bad = looksLikeJpeg(payload, maxPixels);
+  if (bad) return { ok: false, field: '/', reason: `snapshot: ${bad}` };
+  return { ok: true, value: payload };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigSchema, type Config } from './schema.js';
-import { ConfigError, type ValidationIssue } from '../errors.js';
+import { ConfigError, errorMessage, type ValidationIssue } from '../errors.js';
 
 /** Overrides from flags or the environment, applied over the file before validation. */
 export interface ConfigOverrides {
@@ -47,16 +47,24 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({
-        path: '',
-        expected: `valid YAML (${e.message.split('\n')[0] ?? e.code})`,
-        line: e.linePos?.[0]?.line,
-      })),
+      listed(
+        doc.errors.map((e) => ({
+          path: '',
+          expected: `valid YAML (${e.message.split('\n')[0] ?? e.code})`,
+          line: e.linePos?.[0]?.line,
+        })),
+      ),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // An alias before its anchor (`*a`) or aliases past the expansion limit throw here, not in doc.errors.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new ConfigError(source, [{ path: '', expected: `valid YAML (${errorMessage(err).split('\n')[0]})` }]);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(source, [{ path: '', expected: 'a mapping of settings', value: raw }]);
+    throw new ConfigError(source, listed([{ path: '', expected: 'a mapping of settings', value: raw }]));
   }
   const data = mergeOverlay(overlay ?? {}, raw as Record<string, unknown>);
   const issues: ValidationIssue[] = [];
@@ -64,7 +72,7 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
   if (!validate(data)) {
     for (const e of validate.errors ?? []) issues.push(toIssue(e, data, doc, lines));
   }
-  if (issues.length > 0) throw new ConfigError(source, dedupe(issues));
+  if (issues.length > 0) throw new ConfigError(source, listed(dedupe(issues)));
   checkUniqueComponentNames(data as Config, source);
   checkDistinctPorts(data as Config, source);
   return data as Config;
@@ -174,6 +182,22 @@ function toIssue(e: ErrorObject, data: unknown, doc: Document, lines: LineCounte
   return issue;
 }
 
+/**
+ * Problems listed in one ConfigError, and the longest value quoted. A file of thousands of
+ * repeated keys or a megabyte-long value would otherwise make an error as large as the file.
+ */
+export const MAX_LISTED_ISSUES = 100;
+const MAX_QUOTED = 200;
+
+function listed(issues: ValidationIssue[]): ValidationIssue[] {
+  const out = issues.slice(0, MAX_LISTED_ISSUES).map((i) => {
+    const quoted = i.value === undefined ? '' : (JSON.stringify(i.value) ?? '');
+    return quoted.length > MAX_QUOTED ? { ...i, value: `${quoted.slice(0, MAX_QUOTED)}… (${quoted.length} characters)` } : i;
+  });
+  if (issues.length > MAX_LISTED_ISSUES) out.push({ path: '', expected: `no further problems; ${issues.length - MAX_LISTED_ISSUES} more not listed` });
+  return out;
+}
+
 function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
   const seen = new Set<string>();
   return issues.filter((i) => {
@@ -192,7 +216,7 @@ function checkUniqueComponentNames(config: Config, source: string): void {
     if (first !== undefined) issues.push({ path: `/components/${i}/name`, expected: `a name not used by /components/${first}`, value: c.name });
     else seen.set(c.name, i);
   });
-  if (issues.length > 0) throw new ConfigError(source, issues);
+  if (issues.length > 0) throw new ConfigError(source, listed(issues));
 }
 
 /**

@@ -11,6 +11,11 @@ import { ValidationError, type ValidationIssue } from '../errors.js';
 export const REQUIRED = ['class_id', 'class_name', 'student_no', 'name'] as const;
 export const OPTIONAL = ['card_id', 'guardian_phone'] as const;
 const MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * Problems listed in one refusal. A 5 MB file of bad lines has millions; listing them all made an
+ * error of hundreds of megabytes (and a string too long for V8). The rest are counted.
+ */
+export const MAX_LISTED_ISSUES = 100;
 
 export interface RosterRow {
   line: number;
@@ -80,14 +85,18 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
   if (!header) throw new ValidationError('roster', [{ path: 'line 1', expected: `a header row with ${REQUIRED.join(', ')}` }]);
   const cols = header.fields.map((h) => h.trim().toLowerCase());
   const issues: ValidationIssue[] = [];
-  for (const r of REQUIRED) if (!cols.includes(r)) issues.push({ path: 'line 1', expected: `a column "${r}"`, value: header.fields.join(',') });
+  for (const r of REQUIRED) if (!cols.includes(r)) issues.push({ path: 'line 1', expected: `a column "${r}"`, value: header.fields.join(',').slice(0, 200) });
   if (issues.length) throw new ValidationError('roster', issues);
   const at = (f: string[], c: string): string => (f[cols.indexOf(c)] ?? '').trim();
   const rows: RosterRow[] = [];
   const seenNo = new Map<string, number>();
   const seenCard = new Map<string, number>();
+  let unlisted = 0;
   for (const { line, fields } of table.slice(1)) {
-    const bad = (col: string, expected: string, value: string): void => void issues.push({ path: `line ${line}, ${col}`, expected, value });
+    const bad = (col: string, expected: string, value: string): void => {
+      if (issues.length < MAX_LISTED_ISSUES) issues.push({ path: `line ${line}, ${col}`, expected, value: value.slice(0, 80) });
+      else unlisted++;
+    };
     const r: RosterRow = {
       line,
       classId: at(fields, 'class_id'),
@@ -114,6 +123,7 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
     rows.push(r);
   }
   if (rows.length === 0) issues.push({ path: 'line 2', expected: 'at least one student' });
+  if (unlisted > 0) issues.push({ path: '(file)', expected: `no further problems; ${unlisted} more not listed` });
   if (issues.length) throw new ValidationError('roster', issues);
   return { rows, encoding };
 }

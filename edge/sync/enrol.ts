@@ -20,6 +20,7 @@ export async function enrolWithDistrict(config: Config, districtUrl: string, tok
   const res = await postJsonish(url, JSON.stringify({ token, applianceId: config.appliance.id, publicKey: publicKeyPem }), { 'content-type': 'application/json' }, {
     timeoutMs: 15_000,
     caFile: config.sync.districtCaFile,
+    maxAnswerBytes: config.sync.maxAnswerBytes,
   });
   const body = res.json as { message?: string; districtPublicKey?: string };
   if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);

@@ -48,7 +48,8 @@ export function decodeReply(buf: Buffer, cmd: number, frameBytes?: number): Deco
   const b = buf.subarray(start);
   if (b.length < 5) return { consumed: start, ...skipped };
   if (b[2] !== cmd) return { consumed: start + 3, error: `byte 2: reply to command ${hex(b[2]!)}, expected ${hex(cmd)}`, ...skipped };
-  if (b[3] !== 0) return { consumed: start + 5 + b[4]!, error: `byte 3: status ${hex(b[3]!)} (the module refused command ${hex(cmd)})`, ...skipped };
+  // A refusal's data may not have arrived yet: consume what is here, never more than the buffer.
+  if (b[3] !== 0) return { consumed: start + Math.min(5 + b[4]!, b.length), error: `byte 3: status ${hex(b[3]!)} (the module refused command ${hex(cmd)})`, ...skipped };
   if (frameBytes === undefined) {
     const len = b[4]!;
     if (b.length < 5 + len) return { consumed: start, ...skipped };
