@@ -127,6 +127,18 @@ test('media guests: join-code sockets capped per code, per address and overall; 
     // Garbage to the media route is answered, and the appliance still serves.
     assert.match(statusLine(await rawExchange(port, upgradeRequest('/api/v1/media?partner=%&code=%', { Cookie: 'a=%' }))), /^HTTP\/1\.1 (101|404|503) /);
     assert.equal((await fetch(`${t.httpUrl}/api/v1/health`)).status, 200);
+
+    // Messages that are JSON but no object, sent by an unauthenticated partner socket: each is
+    // answered with what was expected (reading `.id` of null used to end the process).
+    const hostileGuest = await guest(`${wsUrl}?partner=1`, '127.0.0.6');
+    open.push(hostileGuest.ws);
+    const answers: string[] = [];
+    hostileGuest.ws.on('message', (raw) => answers.push(String(raw)));
+    for (const m of ['null', '5', '"x"', '[]', '{"id":1,"method":"partner.hello","data":null}', '{"id":null}']) hostileGuest.ws.send(m);
+    await waitFor(() => answers.filter((a) => a.includes('"ok":false')).length >= 6 || undefined, 'answers to hostile media messages');
+    assert.match(answers.join('\n'), /expected a JSON object, got null/);
+    assert.match(answers.join('\n'), /expected a JSON object, got an array/);
+    assert.equal((await fetch(`${t.httpUrl}/api/v1/health`)).status, 200);
   } finally {
     for (const ws of open) ws.terminate();
     await t.stop();

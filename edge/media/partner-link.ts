@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import type { MediaEventFrame, MediaMethod, MediaRequests } from '../messages.js';
 import { ClassEdgeError } from '../errors.js';
+import { jsonObject } from './wire.js';
 
 /**
  * The partner appliance's side of the signalling socket to a host appliance: requests with
@@ -19,19 +20,17 @@ export class HostConnection {
     let gotChallenge: (c: string) => void = () => undefined;
     this.#challenge = new Promise((resolve) => (gotChallenge = resolve));
     ws.on('message', (raw) => {
-      let msg: { id?: number; ok?: boolean; data?: unknown; error?: string; message?: string; type?: string };
-      try {
-        msg = JSON.parse(String(raw)) as typeof msg;
-      } catch {
-        return;
-      }
+      const parsed = jsonObject(String(raw));
+      if (typeof parsed === 'string') return;
+      const msg = parsed as { id?: number; ok?: boolean; data?: unknown; error?: string; message?: string; type?: string };
       if (typeof msg.id === 'number') {
         const p = this.#pending.get(msg.id);
         this.#pending.delete(msg.id);
         if (msg.ok) p?.resolve(msg.data);
         else p?.reject(new ClassEdgeError(msg.error ?? 'media_error', `host appliance: ${msg.message ?? 'request failed'}`));
       } else if (msg.type === 'media.hello') {
-        gotChallenge((msg.data as { challenge: string }).challenge);
+        const challenge = (msg.data as { challenge?: unknown } | null)?.challenge;
+        if (typeof challenge === 'string') gotChallenge(challenge);
       } else if (typeof msg.type === 'string') {
         this.onEvent(msg as MediaEventFrame);
       }

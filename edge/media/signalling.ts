@@ -14,6 +14,7 @@ import {
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import { ClassEdgeError } from '../errors.js';
+import { jsonObject } from './wire.js';
 import { rejectUpgrade, sameOrigin, type UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
 
@@ -233,20 +234,21 @@ export class MediaHub {
     let queue = Promise.resolve();
     ws.on('message', (raw: RawData) => {
       conn.lastHeard = Date.now();
-      queue = queue.then(() => this.#onMessage(conn, raw));
+      // Whatever one message does, the chain goes on and nothing is left unhandled (an unhandled
+      // rejection ends the process).
+      queue = queue
+        .then(() => this.#onMessage(conn, raw))
+        .catch((err: unknown) => {
+          this.#o.log.error({ err }, 'media message failed');
+          conn.reply(0, { ok: false, error: 'internal', message: 'internal error; see the appliance log' });
+        });
     });
     conn.send({ type: 'media.hello', data: { challenge: conn.challenge } });
   }
 
   async #onMessage(conn: MediaConnection, raw: RawData): Promise<void> {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(String(raw));
-    } catch {
-      conn.reply(0, { ok: false, error: 'invalid_input', message: 'message: not JSON' });
-      return;
-    }
-    const m = msg as { id?: unknown; method?: unknown; data?: unknown };
+    const m = jsonObject(String(raw));
+    if (typeof m === 'string') return conn.reply(0, { ok: false, error: 'invalid_input', message: m });
     const id = typeof m.id === 'number' && Number.isInteger(m.id) ? m.id : 0;
     if (id === 0) return conn.reply(0, { ok: false, error: 'invalid_input', message: "id: expected a positive integer request id" });
     const method = typeof m.method === 'string' ? m.method : '';

@@ -27,6 +27,7 @@ import { addDevice } from '../../edge/services/devices.js';
 import { apiRoutes } from '../../edge/api/server.js';
 import { parseCookies } from '../../edge/api/cookies.js';
 import { parseUpgradeTarget } from '../../edge/api/upgrade-guard.js';
+import { jsonObject } from '../../edge/media/wire.js';
 import { bytes, chunked, cuts, hostile, jsonValue, mutated, stream, text } from './gen.js';
 
 /**
@@ -723,7 +724,23 @@ const upgradeHeaders: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [mqttPayloads, frameGuard, upgradeHeaders, roster, modbus, panels, thermometer, cardReader, vc0706, jpegStream, yamlConfig, districtRequests, districtAnswers, mqttBroker, http];
+const mediaMessages: FuzzTarget = {
+  name: 'media-messages',
+  asserts: 'jsonObject (every media signalling message from a browser, a guest or a partner appliance) never throws; it returns a JSON object or a reason starting "message:"',
+  async property() {
+    const msg = fc.oneof(fc.json(), fc.string({ maxLength: 200 }), fc.constantFrom('null', '5', '"x"', '[]', '{"id":null}', '{"__proto__":{"id":1}}', '{', ''));
+    const prop = fc.property(msg, (raw) => {
+      const m = jsonObject(raw);
+      if (typeof m === 'string') {
+        if (!m.startsWith('message:')) fail(`reason names no field: ${m.slice(0, 80)}`);
+      } else if (m === null || typeof m !== 'object' || Array.isArray(m)) fail(`${typeof m} accepted as a message`);
+      return true;
+    });
+    return { prop };
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [mqttPayloads, frameGuard, upgradeHeaders, mediaMessages, roster, modbus, panels, thermometer, cardReader, vc0706, jpegStream, yamlConfig, districtRequests, districtAnswers, mqttBroker, http];
 
 export interface FuzzResult {
   name: string;
