@@ -7,8 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 # socat makes the pseudo-terminal pairs the simulated RS-485 sensors, panel and thermometer sit
 # behind; build-essential and python3 let node-gyp compile better-sqlite3 during npm install.
-phase apt ensure_debian socat build-essential python3
-ensure_node_modules
+ensure_node_modules socat
 start_background_preparation
 phase build build_if_stale
 exec node bin/classedge.js start --demo "$@"

@@ -102,20 +102,31 @@ ensure_debian() {
 # three timed phases: the download (npm install without any script), the native builds (the
 # install scripts package.json's allowScripts allows), the project's build.
 # better-sqlite3 compiles its addon with node-gyp: a C++ compiler, make, python3.
+# ensure_node_modules [DEBIAN-PACKAGE...]: the compilers (and the caller's packages), the locked npm
+# packages, their native builds and the build. On a first install the independent steps run side by
+# side: apt beside npm's download (both wait on the network), the TypeScript build beside node-gyp's
+# compile of SQLite (the longest single step, one core's work).
 ensure_node_modules() {
-  ensure_debian build-essential python3
   local stamp="node_modules/.classedge-lock.sha256"
   local want; want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    # npm install with the lock file installs the locked versions (npm ci would also do; it wipes
-    # node_modules first, which costs a rebuild of the native modules for nothing).
-    phase npm-download npm install --no-audit --no-fund --ignore-scripts
-    # JOBS: node-gyp compiles better-sqlite3's two large sources (SQLite itself and the binding)
-    # side by side, the longest single step of a first install.
-    phase native-builds env JOBS=max npm rebuild --no-audit --no-fund
-    phase build build
-    sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    phase apt ensure_debian build-essential python3 "$@"
+    return 0
   fi
+  local apt_pid build_pid
+  ( phase apt ensure_debian build-essential python3 "$@" ) &
+  apt_pid=$!
+  # npm install with the lock file installs the locked versions (npm ci would also do; it wipes
+  # node_modules first, which costs a rebuild of the native modules for nothing).
+  phase npm-download npm install --no-audit --no-fund --ignore-scripts
+  wait "$apt_pid"
+  ( phase build build ) &
+  build_pid=$!
+  # JOBS: node-gyp compiles better-sqlite3's two large sources (SQLite itself and the binding)
+  # side by side.
+  phase native-builds env JOBS=max npm rebuild --no-audit --no-fund
+  wait "$build_pid"
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 }
 
 build() {
