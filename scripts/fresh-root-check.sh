@@ -105,6 +105,9 @@ HOST_CA_ENV=""
 export HOST_CA_ENV
 # Run a command as root inside the root, in new PID and mount namespaces, with a clean environment.
 in_root() { # LOGFILE COMMAND
+  # PID 1 of the namespace must reap the orphans it adopts, as a machine's init does: the trailing
+  # `exit` keeps bash as PID 1 (it would exec its last command, and npm reaps nothing: the update
+  # tests' stop command then waited on a zombie appliance until they timed out).
   local log="$1"; shift
   unshare --mount --pid --fork --kill-child -- bash -c '
     set -e
@@ -116,7 +119,7 @@ in_root() { # LOGFILE COMMAND
     exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       ${HOST_CA_ENV} \
-      bash -c "cd /root/classedge && $1"
+      bash -c "cd /root/classedge && $1; exit \$?"
   ' _ "$R" "$@" >"$log" 2>&1
 }
 
