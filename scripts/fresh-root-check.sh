@@ -119,7 +119,9 @@ in_root() { # LOGFILE COMMAND
     exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       ${HOST_CA_ENV} \
-      bash -c "cd /root/classedge && $1; exit \$?"
+      bash -c "cd /root/classedge || exit 1
+$1
+exit \$?"
   ' _ "$R" "$@" >"$log" 2>&1
 }
 
