@@ -104,7 +104,7 @@ test('every program spawned in the source is in the table, and every entry is sp
   }
 });
 
-test('the script reader follows sourced files, called functions, continuations and background scripts', { timeout: 60_000 }, () => {
+test('the script reader follows sourced files, called functions (and the arguments they forward), continuations and background scripts', { timeout: 60_000 }, () => {
   const dir = tempDir();
   try {
     mkdirSync(join(dir.path, 'scripts'));
@@ -116,19 +116,20 @@ test('the script reader follows sourced files, called functions, continuations a
       '  beta   gamma',
       'PKGS=(delta epsilon)',
       'ensure_debian "${PKGS[@]}" && echo done',
-      'phase more install_more',
+      'phase more install_more theta',
       'nohup bash scripts/bg.sh >/dev/null 2>&1 &',
       "cat <<'EOF'",
       'ensure_debian in-a-heredoc',
       'EOF',
       '',
     ].join('\n'));
-    w('lib.sh', ['ensure_debian() { :; }', 'phase() { "${@:2}"; }', 'install_more() {', '  ensure_debian zeta', '}', 'never_called() {', '  ensure_debian not-this', '}', ''].join('\n'));
+    w('lib.sh', ['ensure_debian() { :; }', 'phase() { "${@:2}"; }', 'install_more() {', '  ensure_debian zeta "$@"', '}', 'never_called() {', '  ensure_debian not-this', '}', ''].join('\n'));
     w('bg.sh', 'ensure_debian eta "$WHAT"\n');
     w('unreached.sh', 'ensure_debian nor-this\n');
     const r = packagesInstalledBy(join(dir.path, 'scripts'), 'entry.sh');
     assert.deepEqual(r.files, ['entry.sh', 'lib.sh', 'bg.sh']);
-    assert.deepEqual([...r.packages].sort(), ['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'zeta']);
+    // "$@" in a function forwards what its reached calls pass (ensure_node_modules socat).
+    assert.deepEqual([...r.packages].sort(), ['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'theta', 'zeta']);
     assert.deepEqual(r.calls.find((c) => c.packages.includes('beta')), { file: 'entry.sh', line: 3, packages: ['alpha', 'beta', 'gamma'] });
     assert.deepEqual(r.problems, ['bg.sh:1: ensure_debian argument "$WHAT" is not a literal assignment of these scripts']);
   } finally {

@@ -139,7 +139,8 @@ export function packagesInstalledBy(scriptsDir: string, entry: string): ScriptIn
       for (const word of (m[1] ?? '').trim().split(/\s+/).filter((w) => w !== '')) {
         const unquoted = word.replace(/^["']|["']$/g, '');
         const v = /^\$\{?(\w+)(?:\[@\])?\}?$/.exec(unquoted);
-        const words = v ? vars.get(v[1] ?? '') : [unquoted];
+        // "$@" in a function's body: the packages are what the reached calls of that function pass.
+        const words = unquoted === '$@' ? forwarded(l, parsed, reached) : v ? vars.get(v[1] ?? '') : [unquoted];
         if (words === undefined) problems.push(`${l.file}:${l.line}: ensure_debian argument ${word} is not a literal assignment of these scripts`);
         for (const w of words ?? []) {
           if (PACKAGE.test(w)) packages.push(w);
@@ -150,4 +151,22 @@ export function packagesInstalledBy(scriptsDir: string, entry: string): ScriptIn
     }
   }
   return { files, calls, packages: new Set(calls.flatMap((c) => c.packages)), problems };
+}
+
+/** The literal arguments the reached calls pass to the function whose body holds `line`; undefined outside a function. */
+function forwarded(line: Line, parsed: Map<string, ParsedScript>, reached: Line[]): string[] | undefined {
+  for (const p of parsed.values()) {
+    for (const [fn, body] of p.functions) {
+      if (!body.includes(line)) continue;
+      const args: string[] = [];
+      for (const l of reached) {
+        if (body.includes(l)) continue;
+        for (const m of l.text.matchAll(new RegExp(`(?:^|[\\s;&|(])${fn}(?=\\s|$)([^;&|)<>]*)`, 'g'))) {
+          args.push(...(m[1] ?? '').trim().split(/\s+/).filter((w) => w !== ''));
+        }
+      }
+      return args;
+    }
+  }
+  return undefined;
 }
