@@ -47,6 +47,20 @@ async function teacher(t: TestAppliance): Promise<ApiClient> {
   return api;
 }
 
+/** A door thermometer component on a socat pair with the board simulated at the far end; all closed by `defer`. */
+async function thermometerAtTheDoor(defer: (close: () => unknown) => void, prefix: string, settings: string): Promise<{ pty: PtyPair; sim: ThermometerSim; t: TestAppliance }> {
+  const dir = tempDir(prefix);
+  defer(() => dir.cleanup());
+  const pty = await openPtyPair(dir.path);
+  defer(() => pty.close());
+  const sim = new ThermometerSim();
+  defer(() => sim.close());
+  await sim.listen(pty.b);
+  const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, ${settings} }\n`);
+  defer(() => t.stop());
+  return { pty, sim, t };
+}
+
 test('thermometer unplugged: it reports why it is not running, refuses to measure, and reads again once plugged back', { timeout: 120_000 }, async () => {
   await withCleanup(async (defer) => {
     const dir = tempDir('classedge-ir-unplug-');
@@ -154,15 +168,7 @@ test('serial card reader: a line that never ends is dropped at maxLineBytes, its
 
 test('a late thermometer reading is not credited to the next student: it is dropped and counted', { timeout: 120_000 }, async () => {
   await withCleanup(async (defer) => {
-    const dir = tempDir('classedge-ir-late-');
-    defer(() => dir.cleanup());
-    const pty = await openPtyPair(dir.path);
-    defer(() => pty.close());
-    const sim = new ThermometerSim();
-    defer(() => sim.close());
-    await sim.listen(pty.b);
-    const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 1000, lateReplyMs: 2500 }\n`);
-    defer(() => t.stop());
+    const { sim, t } = await thermometerAtTheDoor(defer, 'classedge-ir-late-', 'timeoutMs: 1000, lateReplyMs: 2500');
     const api = await teacher(t);
     // A board slower than the driver's timeout: every frame comes 1.5 s after its command.
     sim.replyDelayMs = 1500;
@@ -234,15 +240,7 @@ test('a link whose device was unplugged: a write fails within writeTimeoutMs ins
 
 test('thermometer whose line is stuck: the command times out, the port is reopened, and it measures again', { timeout: 120_000 }, async () => {
   await withCleanup(async (defer) => {
-    const dir = tempDir('classedge-ir-stuck-');
-    defer(() => dir.cleanup());
-    const pty = await openPtyPair(dir.path);
-    defer(() => pty.close());
-    const sim = new ThermometerSim();
-    defer(() => sim.close());
-    await sim.listen(pty.b);
-    const t = await startTestAppliance(`components:\n  - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 2000, writeTimeoutMs: 300, lateReplyMs: 100 }\n`);
-    defer(() => t.stop());
+    const { pty, sim, t } = await thermometerAtTheDoor(defer, 'classedge-ir-stuck-', 'timeoutMs: 2000, writeTimeoutMs: 300, lateReplyMs: 100');
     // A second writer on the appliance's end fills the pty's buffer while socat is stopped, so the
     // driver's own 3-byte command cannot leave either: a real stuck write.
     const filler = new SerialPort({ path: pty.a, baudRate: 9600, lock: false, autoOpen: false });
