@@ -6,6 +6,9 @@ import { parseWavHeader } from '../../edge/analysis/wav.js';
 import { rng } from './drift.js';
 
 const run = promisify(execFile);
+// -R: sox's pink noise and dither draw from the same random numbers on every run, so one script is
+// one recording: a test's result does not depend on the noise it happened to get.
+const sox = (args: readonly string[]) => run('sox', ['-R', ...args]);
 
 /**
  * A classroom recording whose truth is known, made by programs no one here wrote: espeak-ng
@@ -123,7 +126,7 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
     const line = script[i]!;
     const silence = join(work, `sil-${i}.wav`);
     const gapSamples = Math.round(line.pauseBefore * 16000);
-    await run('sox', [...nullIn, ...fmt, silence, 'trim', '0s', `${gapSamples}s`]);
+    await sox([...nullIn, ...fmt, silence, 'trim', '0s', `${gapSamples}s`]);
     lapel.push(silence);
     room.push(silence);
     t += gapSamples / 16000;
@@ -136,14 +139,14 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
       const voice = line.who === 'T' ? ['-v', 'cmn-latn-pinyin+m3', '-s', '150', '-p', '35'] : ['-v', 'cmn-latn-pinyin+f4', '-s', '175', '-p', '70'];
       await run('espeak-ng', [...voice, '-w', raw, line.text]);
       // Trim the synthesiser's own leading and trailing silence: the truth is where speech is.
-      await run('sox', [raw, ...fmt, path, 'silence', '1', '0.02', '0.5%', 'reverse', 'silence', '1', '0.02', '0.5%', 'reverse']);
+      await sox([raw, ...fmt, path, 'silence', '1', '0.02', '0.5%', 'reverse', 'silence', '1', '0.02', '0.5%', 'reverse']);
       utt = { path, n: await samples(path) };
       cache.set(key, utt);
     }
     const onLapel = join(work, `l-${i}.wav`);
     const onRoom = join(work, `r-${i}.wav`);
-    await run('sox', [utt.path, onLapel, 'gain', String(line.who === 'T' ? mix.teacherLapelDb : mix.studentLapelDb)]);
-    await run('sox', [utt.path, onRoom, 'gain', String(line.who === 'T' ? mix.teacherRoomDb : mix.studentRoomDb)]);
+    await sox([utt.path, onLapel, 'gain', String(line.who === 'T' ? mix.teacherLapelDb : mix.studentLapelDb)]);
+    await sox([utt.path, onRoom, 'gain', String(line.who === 'T' ? mix.teacherRoomDb : mix.studentRoomDb)]);
     lapel.push(onLapel);
     room.push(onRoom);
     truth.push({ who: line.who, start: t, end: t + utt.n / 16000 });
@@ -151,7 +154,7 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
   }
   // A little silence at the end, then noise over everything, then the two microphones as one stereo file.
   const tail = join(work, 'tail.wav');
-  await run('sox', [...nullIn, ...fmt, tail, 'trim', '0', '2']);
+  await sox([...nullIn, ...fmt, tail, 'trim', '0', '2']);
   lapel.push(tail);
   room.push(tail);
   t += 2;
@@ -161,12 +164,12 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
   ];
   for (const l of lists) {
     await writeFile(join(work, `${l.name}.txt`), l.parts.join('\n'));
-    await run('sox', [...l.parts, join(work, `${l.name}-clean.wav`)]);
-    await run('sox', [...nullIn, ...fmt, join(work, `${l.name}-noise.wav`), 'synth', String(t), 'pinknoise', 'vol', String(mix.noise)]);
-    await run('sox', ['-m', '-v', '1', join(work, `${l.name}-clean.wav`), '-v', '1', join(work, `${l.name}-noise.wav`), join(work, `${l.name}.wav`)]);
+    await sox([...l.parts, join(work, `${l.name}-clean.wav`)]);
+    await sox([...nullIn, ...fmt, join(work, `${l.name}-noise.wav`), 'synth', String(t), 'pinknoise', 'vol', String(mix.noise)]);
+    await sox(['-m', '-v', '1', join(work, `${l.name}-clean.wav`), '-v', '1', join(work, `${l.name}-noise.wav`), join(work, `${l.name}.wav`)]);
   }
   const wav = join(dir, 'lesson.wav');
-  await run('sox', ['-M', join(work, 'lapel.wav'), join(work, 'room.wav'), '-b', '16', wav]);
+  await sox(['-M', join(work, 'lapel.wav'), join(work, 'room.wav'), '-b', '16', wav]);
   await rm(work, { recursive: true, force: true });
   return { wav, seconds: t, truth };
 }
