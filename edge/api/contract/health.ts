@@ -68,6 +68,29 @@ export const DailyReportBody = Type.Object({
   ),
 });
 
+/**
+ * What the admin screen's record view shows (ui-kiosk/src/screens/admin/students.tsx), in the field
+ * names and encodings it reads: no guardian phone, card, pseudonym, notes or raw temperatures.
+ * The store change of issue 18 (point 1) answers this; until its route is merged, the endpoint below
+ * still declares the rows as stored.
+ */
+export const StudentRecordBody = Type.Object({
+  student: Type.Object({ id: Type.Integer(), class_id: Type.String(), student_no: Type.String(), name: Type.String(), active: Type.Boolean() }),
+  checks: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      day: Day,
+      result: Type.String(),
+      temp_compensated: Nullable(Type.Number()),
+      symptoms: Type.String({ description: 'JSON array of symptom codes' }),
+      recorded_by: Type.String(),
+      correction_reason: Nullable(Type.String()),
+      superseded_by: Nullable(Type.Integer()),
+    }),
+  ),
+  absences: Type.Array(Type.Object({ day: Day, reason: Type.String(), symptoms: Type.String({ description: 'JSON array of symptom codes' }), returned_day: Nullable(Type.String()) })),
+});
+
 export const MeasuredBody = Type.Object({ station: Type.String(), objectC: Type.Number(), ambientC: Type.Number(), compensatedC: Type.Number(), method: Type.String(), at: Type.Integer() });
 
 export const healthEndpoints = {
@@ -119,7 +142,7 @@ export const healthEndpoints = {
   'GET /api/v1/health/students': {
     response: Type.Array(Type.Object({ id: Type.Integer(), classId: Type.String(), studentNo: Type.String(), name: Type.String(), cardId: Nullable(Type.String()), active: Type.Boolean() })),
   },
-  // The store change of issue 18 (point 1) gives this answer its schema: today it is the rows as stored.
+  // Becomes StudentRecordBody with the store change's route (issue 18, point 1).
   'GET /api/v1/health/students/:id': { response: Type.Unknown() },
   'POST /api/v1/health/roster': {
     body: Type.Object({ csvBase64: Type.String({ maxLength: 8_000_000 }) }, { additionalProperties: false }),

@@ -1,17 +1,15 @@
 import { useState } from 'preact/hooks';
+import type { Static } from '@sinclair/typebox';
 import { api, ApiError } from '../../api.js';
+import type { StudentRecordBody } from '../../../../edge/api/contract/health.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
 /**
- * The record as stored today. Its answer has no schema yet (the store change of issue 18 gives it
- * one, and this type then comes from the contract like every other): the one cast of an answer left.
+ * The record view. Its endpoint declares this schema once the store change of issue 18 is merged;
+ * until then the answer is cast here: the one cast of an answer left in the kiosk.
  */
-interface Record_ {
-  student: Record<string, unknown>;
-  checks: { id: number; day: string; result: string; temp_compensated: number | null; symptoms: string; superseded_by: number | null; correction_reason: string | null; recorded_by: string }[];
-  absences: { day: string; reason: string; symptoms: string; returned_day: string | null }[];
-}
+type Record_ = Static<typeof StudentRecordBody>;
 
 /** The roster for IT staff: import the district's CSV, and open one student's health record (audited). */
 export function StudentsScreen() {
