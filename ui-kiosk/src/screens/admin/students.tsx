@@ -11,6 +11,12 @@ import { reportError, useApiData } from '../../hooks.js';
  */
 type Record_ = Static<typeof StudentRecordBody>;
 
+/** The record keeps symptoms as a JSON array of codes. */
+function symptomsText(json: string): string {
+  const codes: unknown = JSON.parse(json);
+  return Array.isArray(codes) ? codes.map(String).join(' ') : '';
+}
+
 /** The roster for IT staff: import the district's CSV, and open one student's health record (audited). */
 export function StudentsScreen() {
   const list = useApiData('GET /api/v1/health/students');
@@ -63,7 +69,7 @@ export function StudentsScreen() {
                   <td>{c.day}</td>
                   <td>{c.result}</td>
                   <td>{c.temp_compensated ?? ''}</td>
-                  <td>{(JSON.parse(c.symptoms) as string[]).join(' ')}</td>
+                  <td>{symptomsText(c.symptoms)}</td>
                   <td>{c.correction_reason ?? ''}</td>
                   <td>{c.recorded_by}</td>
                 </tr>
@@ -77,7 +83,7 @@ export function StudentsScreen() {
                 <tr>
                   <td>{a.day}</td>
                   <td>{a.reason}</td>
-                  <td>{(JSON.parse(a.symptoms) as string[]).join(' ')}</td>
+                  <td>{symptomsText(a.symptoms)}</td>
                   <td>{a.returned_day ?? ''}</td>
                 </tr>
               ))}
