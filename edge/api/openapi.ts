@@ -11,10 +11,15 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const p = openApiPath(r.path);
-    const params = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = r.query as { properties?: Record<string, unknown>; required?: string[] } | undefined;
-    for (const [name, schema] of Object.entries(query?.properties ?? {})) {
-      params.push({ name, in: 'query', required: (query?.required ?? []).includes(name) && !(schema as { default?: unknown }).default, schema } as never);
+    const params: { name: string; in: 'path' | 'query'; required: boolean; schema: unknown }[] = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({
+      name: m[1] ?? '',
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    for (const [name, schema] of Object.entries(r.query?.properties ?? {})) {
+      // A field with a default may be left out: the server fills it in.
+      params.push({ name, in: 'query', required: (r.query?.required ?? []).includes(name) && schema.default === undefined, schema });
     }
     const status = String(r.status ?? 200);
     const op: Record<string, unknown> = {
@@ -25,7 +30,7 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
       'x-access': r.access,
       parameters: params,
       responses: {
-        [status]: { description: 'Success', content: { 'application/json': { schema: r.response } } },
+        [status]: { description: 'Success', content: { [r.raw ?? 'application/json']: { schema: r.response } } },
         '400': { description: 'Invalid input; every problem is listed', content: { 'application/json': { schema: ErrorBody } } },
         ...(r.access === 'public' ? {} : { '401': { description: 'Not logged in' }, '403': { description: 'Not allowed for this role, or CSRF token missing' } }),
       },

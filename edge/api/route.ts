@@ -1,6 +1,8 @@
-import type { TSchema, Static } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import type { Session } from '../store/repos/sessions.js';
 import type { ApiContext } from './context.js';
+import { endpoints, type BodyOf, type EndpointKey, type Endpoints, type ParamsOf, type QueryOf, type ResponseOf } from './contract/index.js';
+import type { Endpoint } from './contract/endpoint.js';
 
 export type Access = 'public' | 'teacher' | 'admin';
 
@@ -13,10 +15,10 @@ export class RawResponse {
   ) {}
 }
 
-export interface ApiRequest<B = unknown, Q = unknown> {
+export interface ApiRequest<B = unknown, Q = unknown, P = Record<string, string>> {
   body: B;
   query: Q;
-  params: Record<string, string>;
+  params: P;
   /** Present on every route whose access is not 'public'. */
   session: Session | undefined;
   ip: string;
@@ -27,27 +29,57 @@ export interface ApiRequest<B = unknown, Q = unknown> {
   setStatus(code: number): void;
 }
 
+/** What the handler of an endpoint must answer: its response schema's type, or the raw document it declares. */
+export type ReplyOf<K extends EndpointKey> = Endpoints[K] extends { raw: string } ? RawResponse : ResponseOf<K>;
+
+/** The part of a route the contract does not say: who may call it, its documentation, its handler. */
+export interface RouteSpec<K extends EndpointKey> {
+  summary: string;
+  tag: string;
+  access: Access;
+  status?: 200 | 201 | 204;
+  handler(req: ApiRequest<BodyOf<K>, QueryOf<K>, ParamsOf<K>>, ctx: ApiContext): ReplyOf<K> | Promise<ReplyOf<K>>;
+}
+
 /**
- * One route: its method, path, who may call it, its schemas and its handler. The server registers
- * handlers from this table and the OpenAPI document is generated from the same table, so the
- * document cannot drift from the routes.
+ * One route as the server registers it and the OpenAPI document lists it. Built only by `route()`,
+ * which checks the handler against the endpoint's schemas; the table holds routes of different
+ * endpoints, so here the handler's input is what the server validated.
  */
-export interface RouteDef<B extends TSchema | undefined = TSchema | undefined, Q extends TSchema | undefined = TSchema | undefined> {
-  method: 'get' | 'post' | 'put' | 'delete';
+export interface RouteDef {
+  key: EndpointKey;
+  method: (typeof METHODS)[number];
   path: string;
   summary: string;
   tag: string;
   access: Access;
-  body?: B;
-  query?: Q;
+  body: TSchema | undefined;
+  query: TObject | undefined;
   response: TSchema;
-  status?: 200 | 201 | 204;
-  handler(
-    req: ApiRequest<B extends TSchema ? Static<B> : undefined, Q extends TSchema ? Static<Q> : undefined>,
-    ctx: ApiContext,
-  ): unknown;
+  raw: string | undefined;
+  status: 200 | 201 | 204 | undefined;
+  handler(req: ApiRequest, ctx: ApiContext): unknown;
 }
 
-export function route<B extends TSchema | undefined = undefined, Q extends TSchema | undefined = undefined>(r: RouteDef<B, Q>): RouteDef {
-  return r as unknown as RouteDef;
+const METHODS = ['get', 'post', 'put', 'delete'] as const;
+
+/** The route of one endpoint of the contract (edge/api/contract): its schemas come from there. */
+export function route<K extends EndpointKey>(key: K, spec: RouteSpec<K>): RouteDef {
+  const e: Endpoint = endpoints[key];
+  const method = METHODS.find((m) => key.startsWith(`${m.toUpperCase()} `));
+  if (!method) throw new Error(`route ${key}: no method`);
+  return {
+    key,
+    method,
+    path: key.slice(method.length + 1),
+    summary: spec.summary,
+    tag: spec.tag,
+    access: spec.access,
+    body: e.body,
+    query: e.query,
+    response: e.response,
+    raw: e.raw,
+    status: spec.status,
+    handler: spec.handler,
+  };
 }

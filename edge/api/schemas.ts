@@ -1,8 +1,11 @@
-import { Type } from '@sinclair/typebox';
-import { DEVICE_KINDS } from '../store/repos/devices.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { DEVICE_KINDS } from '../device-kinds.js';
 import { StringEnum } from '../config/string-enum.js';
 
-/** Response and request bodies shared by routes and the OpenAPI document. */
+/**
+ * Response and request bodies shared by several endpoints of the contract (edge/api/contract). Like
+ * the contract, this module must not import server code: the kiosk imports its types.
+ */
 
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'Stable error code.' }),
@@ -84,3 +87,5 @@ export const AuditBody = Type.Object({
 });
 
 export const Ok = Type.Object({ ok: Type.Literal(true) });
+/** The answer of a route whose only news is that it worked. */
+export const OK: Static<typeof Ok> = Object.freeze({ ok: true });

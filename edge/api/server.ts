@@ -184,7 +184,7 @@ export class HttpServer extends BaseComponent {
           setStatus: (code: number) => {
             status = code;
           },
-        } satisfies ApiRequest as never,
+        } satisfies ApiRequest,
         this.#ctx,
       );
       res.setHeader('Cache-Control', 'no-store');

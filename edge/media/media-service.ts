@@ -6,7 +6,7 @@ import { BaseComponent } from '../runtime/component.js';
 import type { ComponentContext } from '../runtime/context.js';
 import type { MediaConfig } from './media.kind.js';
 import type { MediaMethod, MediaRequests } from '../messages.js';
-import { MediaHub, type MediaConnection, type MediaHandler } from './signalling.js';
+import { MediaHub, type ApplianceMediaReplies, type MediaConnection, type MediaHandler } from './signalling.js';
 import { Room, type Label, type Participant } from './room.js';
 import { ClassroomCamera } from './camera.js';
 import { HostConnection, partnerSigningText } from './partner-link.js';
@@ -300,16 +300,17 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return t;
   }
 
-  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<unknown> {
+  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<Reply<M>> {
     try {
       this.#requireWorkers();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#dispatch(conn, { method, data } as Request);
+    // The switch below pairs each method with its reply; TypeScript cannot follow a generic through it.
+    return this.#dispatch(conn, { method, data } as Request) as Promise<Reply<M>>;
   }
 
-  async #dispatch(conn: MediaConnection, r: Request): Promise<unknown> {
+  async #dispatch(conn: MediaConnection, r: Request): Promise<Reply<MediaMethod>> {
     switch (r.method) {
       case 'lesson.start':
         return this.#startLesson(conn, r.data.title ?? '');
@@ -401,7 +402,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     this.#ctx.store.audit.record({ actor: conn?.session ? `${conn.session.role}:${conn.session.username}` : conn ? `${conn.role}` : 'system', action, result: 'ok', detail });
   }
 
-  async #startLesson(conn: MediaConnection, title: string): Promise<unknown> {
+  async #startLesson(conn: MediaConnection, title: string): Promise<Reply<'lesson.start'>> {
     if (this.#room?.mode === 'host') return { roomId: this.#room.id, code: this.#room.code };
     if (this.#room) throw new ConflictError('this classroom is relaying a partner lesson; end it first (lesson.end)');
     const room = new Room({ router: await this.#newRouter(), title, mode: 'host' });
@@ -412,7 +413,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return { roomId: room.id, code: room.code };
   }
 
-  #endLesson(conn: MediaConnection | undefined): unknown {
+  #endLesson(conn: MediaConnection | undefined): Reply<'lesson.end'> {
     const room = this.#room;
     if (!room) return {};
     this.#camera?.cam.stop();
@@ -451,7 +452,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     if (camera && this.#room) await this.#startCamera(camera).catch((err: unknown) => this.#ctx.log.warn({ err: errorMessage(err) }, 'classroom camera did not restart'));
   }
 
-  async #join(conn: MediaConnection, name: string | undefined): Promise<unknown> {
+  async #join(conn: MediaConnection, name: string | undefined): Promise<Reply<'room.join'>> {
     const room = this.#requireRoom();
     if (conn.participantId && room.participants.has(conn.participantId)) throw new ConflictError('already joined on this connection');
     let router = room.router;
@@ -472,7 +473,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
       mode: room.mode,
       ...(conn.role === 'teacher' ? { code: room.code } : {}),
       routerRtpCapabilities: router.rtpCapabilities,
-      producers: [...room.producers.keys()].map((id) => room.producerInfo(id)),
+      producers: [...room.producers.keys()].flatMap((id) => room.producerInfo(id) ?? []),
       participants: [...room.participants.values()].filter((x) => x.id !== p.id).map((x) => ({ participantId: x.id, name: x.name, role: x.role })),
     };
   }
@@ -488,7 +489,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return router;
   }
 
-  async #createTransport(conn: MediaConnection, direction: 'send' | 'recv'): Promise<unknown> {
+  async #createTransport(conn: MediaConnection, direction: 'send' | 'recv'): Promise<Reply<'transport.create'>> {
     const { room, p } = this.#requireParticipant(conn);
     if (direction === 'send' && p.role !== 'teacher') throw new ClassEdgeError('forbidden', 'direction: viewers only receive');
     if (p.transports.size >= MAX_TRANSPORTS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_TRANSPORTS_PER_PARTICIPANT} transports per participant`);
@@ -528,7 +529,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     p.conn?.close(4002, 'media connection lost');
   }
 
-  async #produce(conn: MediaConnection, d: MediaRequests['produce']): Promise<unknown> {
+  async #produce(conn: MediaConnection, d: MediaRequests['produce']): Promise<Reply<'produce'>> {
     const { room, p } = this.#requireParticipant(conn);
     if (p.producers.size >= MAX_PRODUCERS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_PRODUCERS_PER_PARTICIPANT} producers per participant`);
     const t = this.#transport(p, d.transportId);
@@ -547,7 +548,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     if (origin === 'local') void this.#forward(room, producer.id);
   }
 
-  async #consume(conn: MediaConnection, d: MediaRequests['consume']): Promise<unknown> {
+  async #consume(conn: MediaConnection, d: MediaRequests['consume']): Promise<Reply<'consume'>> {
     const { room, p } = this.#requireParticipant(conn);
     const t = this.#transport(p, d.transportId);
     const entry = room.producers.get(d.producerId);
@@ -580,7 +581,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return { consumerId: consumer.id, producerId: d.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type, producerPaused: consumer.producerPaused };
   }
 
-  async #mute(conn: MediaConnection, participantId: string): Promise<unknown> {
+  async #mute(conn: MediaConnection, participantId: string): Promise<Reply<'participant.mute'>> {
     const room = this.#requireRoom();
     const target = room.participants.get(participantId);
     if (!target) throw new NotFoundError(`participantId: no participant '${participantId}' in this lesson`);
@@ -593,7 +594,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return {};
   }
 
-  async #startCamera(source: string): Promise<unknown> {
+  async #startCamera(source: string): Promise<Reply<'camera.start'>> {
     const room = this.#requireRoom();
     if (this.#camera) throw new ConflictError('the classroom camera is already on; camera.stop first');
     let cameraParticipant = [...room.participants.values()].find((p) => p.role === 'teacher' && p.conn === undefined);
@@ -625,7 +626,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   /** Host side: a partner appliance proves who it is by signing this connection's challenge. */
-  #partnerHello(conn: MediaConnection, d: MediaRequests['partner.hello']): unknown {
+  #partnerHello(conn: MediaConnection, d: MediaRequests['partner.hello']): Reply<'partner.hello'> {
     const room = this.#requireRoom();
     if (room.mode !== 'host') throw new ConflictError('this classroom does not host the lesson');
     const trusted = this.#c.partners.find((x) => x.applianceId === d.applianceId);
@@ -644,7 +645,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   /** Host side: the one SRTP pipe to this partner; then every local producer is sent through it. */
-  async #partnerPipe(conn: MediaConnection, d: MediaRequests['partner.pipe']): Promise<unknown> {
+  async #partnerPipe(conn: MediaConnection, d: MediaRequests['partner.pipe']): Promise<Reply<'partner.pipe'>> {
     const { room, p } = this.#requireParticipant(conn);
     if (p.transports.size > 0) throw new ConflictError('the pipe to this partner exists already');
     const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
@@ -700,7 +701,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   /** Partner side: link this classroom to a lesson hosted by another appliance. */
-  async #linkToHost(conn: MediaConnection, url: string, code: string): Promise<unknown> {
+  async #linkToHost(conn: MediaConnection, url: string, code: string): Promise<Reply<'partner.link'>> {
     if (this.#room?.mode === 'host') throw new ConflictError('this classroom hosts a lesson; end it before joining another as a partner');
     if (this.#link) throw new ConflictError('already linked to a host classroom');
     const enrolment = readEnrolment(this.#ctx.config.dataDir);
@@ -710,7 +711,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     try {
       const challenge = await host.challenge();
       const { privateKey } = applianceKey(this.#ctx.config.dataDir);
-      const hello = (await host.request('partner.hello', { applianceId, code, signature: signText(partnerSigningText(challenge, applianceId, code), privateKey) })) as { title: string };
+      const hello = await host.request('partner.hello', { applianceId, code, signature: signText(partnerSigningText(challenge, applianceId, code), privateKey) });
       const room = this.#room ?? new Room({ router: await this.#newRouter(), title: hello.title, mode: 'relay' });
       this.#room = room;
       const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
@@ -736,7 +737,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
         });
       };
       const addr = MediaService.#pipeAddress(pipe);
-      const theirs = (await host.request('partner.pipe', { ...addr, srtpParameters: pipe.srtpParameters as never })) as { ip: string; port: number; srtpParameters: types.SrtpParameters };
+      const theirs = await host.request('partner.pipe', { ...addr, srtpParameters: pipe.srtpParameters as never });
       await pipe.connect({ ip: theirs.ip, port: theirs.port, srtpParameters: theirs.srtpParameters });
       this.#link = { host, pipe, hostParticipant };
       ready();
@@ -758,3 +759,4 @@ export class MediaService extends BaseComponent implements MediaHandler {
 }
 
 type Request = { [M in MediaMethod]: { method: M; data: MediaRequests[M] } }[MediaMethod];
+type Reply<M extends MediaMethod> = ApplianceMediaReplies[M];

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import type { MediaEventFrame, MediaMethod, MediaRequests } from '../messages.js';
 import { ClassEdgeError } from '../errors.js';
 import { jsonObject } from './wire.js';
+import type { ApplianceMediaReplies } from './signalling.js';
 
 /**
  * The partner appliance's side of the signalling socket to a host appliance: requests with
@@ -59,9 +60,10 @@ export class HostConnection {
     return this.#challenge;
   }
 
-  request<M extends MediaMethod>(method: M, data: MediaRequests[M]): Promise<unknown> {
+  /** The host's reply as the message map says it is: the host is an appliance of the same version. */
+  request<M extends MediaMethod>(method: M, data: MediaRequests[M]): Promise<ApplianceMediaReplies[M]> {
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    return new Promise<ApplianceMediaReplies[M]>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#ws.send(JSON.stringify({ id, method, data }));
     });

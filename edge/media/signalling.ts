@@ -14,7 +14,8 @@ import {
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import { ClassEdgeError } from '../errors.js';
-import { jsonObject } from './wire.js';
+import { jsonObject, type MediaReplies } from './wire.js';
+import type { types } from 'mediasoup';
 import { rejectUpgrade, sameOrigin, type UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
 
@@ -97,11 +98,21 @@ export class MediaConnection {
   }
 }
 
+/** The signalling replies as the appliance builds and reads them: with mediasoup's parameter types. */
+export type ApplianceMediaReplies = MediaReplies<{
+  rtpCapabilities: types.RtpCapabilities;
+  rtpParameters: types.RtpParameters;
+  iceParameters: types.IceParameters;
+  iceCandidate: types.IceCandidate;
+  dtlsParameters: types.DtlsParameters;
+  srtpParameters: types.SrtpParameters;
+}>;
+
 /** What the media service answers; `conn` tells who asks (role checked before this is called). */
 export interface MediaHandler {
   /** The current lesson's join code, to admit viewers; undefined when no lesson runs. */
   joinCodeValid(code: string): boolean;
-  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<unknown>;
+  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<ApplianceMediaReplies[M]>;
   disconnected(conn: MediaConnection): void;
 }
 

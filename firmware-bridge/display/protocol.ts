@@ -6,8 +6,8 @@ import { ProtocolError } from '../../edge/errors.js';
  * byte strings, checked by tests) or `assumed` (the family's documented pattern extended; verify
  * against the panel model's RS-232 manual before relying on it).
  */
-export const SOURCES = ['hdmi1', 'hdmi2', 'ops', 'whiteboard'] as const;
-export type Source = (typeof SOURCES)[number];
+import type { Source } from './sources.js';
+export { SOURCES, type Source } from './sources.js';
 
 export type DisplayCommand =
   | { kind: 'power'; on: boolean }

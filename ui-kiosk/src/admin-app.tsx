@@ -14,7 +14,7 @@ export function AdminApp() {
   const [session, setSession] = useState<SessionInfo | undefined>(undefined);
   const lost = useObservable(sessionLost);
   const path = useRoute();
-  const refresh = () => void api<SessionInfo>('GET', '/api/v1/session').then(setSession);
+  const refresh = () => void api('GET /api/v1/session').then(setSession);
   useEffect(refresh, []);
   useEffect(() => {
     if (lost) {
@@ -37,7 +37,7 @@ export function AdminApp() {
           type="button"
           class="btn"
           data-testid="logout"
-          onClick={() => void api('DELETE', '/api/v1/session').finally(refresh)}
+          onClick={() => void api('DELETE /api/v1/session').finally(refresh)}
         >
           {t('nav.logout')}
         </button>
@@ -63,7 +63,7 @@ function AdminLogin({ onDone }: { onDone: (s: SessionInfo) => void }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      onDone(await api<SessionInfo>('POST', '/api/v1/session/admin', { username, password }));
+      onDone(await api('POST /api/v1/session/admin', { body: { username, password } }));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -92,7 +92,7 @@ function Setup({ onDone }: { onDone: () => void }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/v1/setup/admin', { username, password, ...(displayName ? { displayName } : {}) });
+      await api('POST /api/v1/setup/admin', { body: { username, password, ...(displayName ? { displayName } : {}) } });
       onDone();
     } catch (err) {
       if (err instanceof ApiError) setIssues(Object.fromEntries((err.issues.length ? err.issues : [{ path: '/', expected: err.message }]).map((i) => [i.path.replace(/^\/body/, ''), i.expected])));

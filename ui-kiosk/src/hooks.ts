@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from './api.js';
+import { api, ApiError, type ApiArgs, type EndpointKey, type ResponseOf } from './api.js';
 import { signalLike } from './store.js';
 
 /** Set when any request finds the session gone; the shell then shows the login again. */
@@ -10,14 +10,18 @@ export function reportError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** GET a path; `reload()` fetches again (after a change). */
-export function useApiData<T>(path: string): { data: T | undefined; error: string | undefined; reload: () => void } {
-  const [data, setData] = useState<T | undefined>(undefined);
+/** GET an endpoint; `reload()` fetches again (after a change). */
+export function useApiData<K extends EndpointKey>(
+  key: K,
+  ...args: ApiArgs<K>
+): { data: ResponseOf<K> | undefined; error: string | undefined; reload: () => void } {
+  const [data, setData] = useState<ResponseOf<K> | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [n, setN] = useState(0);
+  const request = JSON.stringify(args[0] ?? {});
   useEffect(() => {
     let live = true;
-    api<T>('GET', path).then(
+    api(key, ...args).then(
       (d) => {
         if (!live) return;
         setData(d);
@@ -28,7 +32,8 @@ export function useApiData<T>(path: string): { data: T | undefined; error: strin
     return () => {
       live = false;
     };
-  }, [path, n]);
+    // The request is compared by its JSON: a new object with the same content fetches nothing new.
+  }, [key, request, n]);
   const reload = useCallback(() => setN((x) => x + 1), []);
   return { data, error, reload };
 }

@@ -1,9 +1,9 @@
 import { useEffect } from 'preact/hooks';
 
-/** Call `onIdle` after `seconds` without a touch, click or key on the page. */
-export function useIdle(seconds: number, onIdle: () => void, enabled: boolean): void {
+/** Call `onIdle` after `seconds` without a touch, click or key on the page (never while `seconds` is unknown). */
+export function useIdle(seconds: number | undefined, onIdle: () => void, enabled: boolean): void {
   useEffect(() => {
-    if (!enabled) return undefined;
+    if (!enabled || seconds === undefined) return undefined;
     let timer = window.setTimeout(onIdle, seconds * 1000);
     const reset = (): void => {
       clearTimeout(timer);

@@ -1,4 +1,5 @@
 import type { LiveFrame, LiveEvents } from '../../edge/messages.js';
+import { api } from './api.js';
 import { signalLike } from './store.js';
 
 /** One value of one metric of one device, as last received. */
@@ -67,7 +68,11 @@ export class LiveClient {
       this.#retryMs = 500;
       this.#update({ connected: true });
     };
-    ws.onmessage = (ev) => this.#handle(JSON.parse(String(ev.data)) as LiveFrame);
+    ws.onmessage = (ev) => {
+      // The server sends only frames of the message map (edge/messages.ts), which its tests check.
+      const frame: LiveFrame = JSON.parse(String(ev.data));
+      this.#handle(frame);
+    };
     ws.onclose = (ev) => {
       this.#update({ connected: false });
       if (this.#closed) return;
@@ -81,9 +86,7 @@ export class LiveClient {
 
   async #checkSession(): Promise<void> {
     try {
-      const res = await fetch('/api/v1/session', { credentials: 'same-origin' });
-      const body = (await res.json()) as { authenticated: boolean };
-      if (!body.authenticated) this.#onUnauthorized();
+      if (!(await api('GET /api/v1/session')).authenticated) this.#onUnauthorized();
     } catch {
       // The appliance is unreachable: stay stale and keep retrying.
     }

@@ -2,6 +2,23 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import { signalLike } from './store.js';
 import type { MediaEventFrame, MediaEvents, MediaMethod, MediaRequests } from '../../edge/messages.js';
+import type { MediaReplies } from '../../edge/media/wire.js';
+
+/** The signalling replies as this page reads them: with mediasoup-client's parameter types. */
+type Replies = MediaReplies<{
+  rtpCapabilities: types.RtpCapabilities;
+  rtpParameters: types.RtpParameters;
+  iceParameters: types.IceParameters;
+  iceCandidate: types.IceCandidate;
+  dtlsParameters: types.DtlsParameters;
+  // Only partner appliances pipe over SRTP; a browser never reads these.
+  srtpParameters: object;
+}>;
+/** What this page sends: its camera, its screen, its microphone. */
+type PublishLabel = 'camera' | 'screen' | 'mic';
+const isPublishLabel = (x: unknown): x is PublishLabel => x === 'camera' || x === 'screen' || x === 'mic';
+/** A frame from the appliance: a reply to one of this page's requests, or an event. */
+type Incoming = { id: number; ok: true; data: unknown } | { id: number; ok: false; error?: string; message?: string } | MediaEventFrame;
 
 type ProducerInfo = MediaEvents['producer.added'];
 type ParticipantInfo = MediaEvents['participant.joined'];
@@ -37,7 +54,7 @@ export class LessonSession {
   #device: Device | undefined;
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
-  readonly #producers = new Map<string, types.Producer>();
+  readonly #producers = new Map<PublishLabel, types.Producer>();
   #participantId = '';
   #name: string | undefined;
   /**
@@ -50,8 +67,9 @@ export class LessonSession {
   private constructor(ws: WebSocket) {
     this.#ws = ws;
     ws.onmessage = (ev: MessageEvent<string>) => {
-      const m = JSON.parse(ev.data) as { id?: number; ok?: boolean; data?: unknown; error?: string; message?: string } | MediaEventFrame;
-      if ('id' in m && typeof m.id === 'number') {
+      // The appliance sends only replies and the events of the message map (edge/messages.ts).
+      const m: Incoming = JSON.parse(ev.data);
+      if ('id' in m) {
         const p = this.#pending.get(m.id);
         this.#pending.delete(m.id);
         if (m.ok) p?.resolve(m.data);
@@ -78,10 +96,11 @@ export class LessonSession {
     });
   }
 
-  request<T = unknown, M extends MediaMethod = MediaMethod>(method: M, data: MediaRequests[M]): Promise<T> {
+  /** One request; its reply is typed by the message map (MediaReplies, edge/media/wire.ts). */
+  request<M extends MediaMethod>(method: M, data: MediaRequests[M]): Promise<Replies[M]> {
     const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: (v) => resolve(v as T), reject });
+    return new Promise<Replies[M]>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
       this.#ws.send(JSON.stringify({ id, method, data }));
     });
   }
@@ -99,13 +118,7 @@ export class LessonSession {
 
   async #join(name?: string): Promise<void> {
     this.#name = name;
-    const r = (await this.request('room.join', name ? { name } : {})) as {
-      participantId: string;
-      code?: string;
-      routerRtpCapabilities: types.RtpCapabilities;
-      producers: ProducerInfo[];
-      participants: ParticipantInfo[];
-    };
+    const r = await this.request('room.join', name ? { name } : {});
     this.#participantId = r.participantId;
     let device: Device;
     try {
@@ -123,14 +136,19 @@ export class LessonSession {
   async #transport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const device = this.#device;
     if (!device) throw new Error('join first');
-    const p = (await this.request('transport.create', { direction })) as types.TransportOptions;
+    const p = await this.request('transport.create', { direction });
     const t = direction === 'send' ? device.createSendTransport(p) : device.createRecvTransport(p);
     t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.request('transport.connect', { transportId: t.id, dtlsParameters: dtlsParameters as never }).then(() => ok(), fail);
+      this.request('transport.connect', { transportId: t.id, dtlsParameters }).then(() => ok(), fail);
     });
     if (direction === 'send') {
       t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-        this.request<{ producerId: string }, 'produce'>('produce', { transportId: t.id, kind, rtpParameters: rtpParameters as never, label: (appData as { label: 'camera' }).label }).then(
+        const label = appData.label;
+        if (!isPublishLabel(label)) {
+          fail(new Error('publish with a label: camera, screen or mic'));
+          return;
+        }
+        this.request('produce', { transportId: t.id, kind, rtpParameters, label }).then(
           (r) => ok({ id: r.producerId }),
           fail,
         );
@@ -140,7 +158,7 @@ export class LessonSession {
   }
 
   /** Send a camera, microphone or screen track. Video goes as three simulcast layers. */
-  async publish(track: MediaStreamTrack, label: 'camera' | 'screen' | 'mic'): Promise<void> {
+  async publish(track: MediaStreamTrack, label: PublishLabel): Promise<void> {
     this.#send ??= await this.#transport('send');
     const encodings =
       track.kind === 'video'
@@ -155,7 +173,7 @@ export class LessonSession {
     this.#producers.set(label, producer);
   }
 
-  async unpublish(label: 'camera' | 'screen' | 'mic'): Promise<void> {
+  async unpublish(label: PublishLabel): Promise<void> {
     const p = this.#producers.get(label);
     if (!p) return;
     this.#producers.delete(label);
@@ -168,11 +186,7 @@ export class LessonSession {
     if (!device || info.participantId === this.#participantId) return;
     if (this.state.get().remotes.some((r) => r.info.producerId === info.producerId)) return;
     this.#recv ??= await this.#transport('recv');
-    const r = (await this.request('consume', { transportId: this.#recv.id, producerId: info.producerId, rtpCapabilities: device.rtpCapabilities as never })) as {
-      consumerId: string;
-      kind: 'audio' | 'video';
-      rtpParameters: types.RtpParameters;
-    };
+    const r = await this.request('consume', { transportId: this.#recv.id, producerId: info.producerId, rtpCapabilities: device.rtpCapabilities });
     const consumer = await this.#recv.consume({ id: r.consumerId, producerId: info.producerId, kind: r.kind, rtpParameters: r.rtpParameters });
     await this.request('consumer.resume', { consumerId: r.consumerId });
     const remote: RemoteStream = { info, consumer, stream: new MediaStream([consumer.track]) };
@@ -220,7 +234,7 @@ export class LessonSession {
         }
         this.#set({ ...EMPTY, code });
         await this.join(this.#name);
-        for (const r of republish) if (r.track && r.track.readyState === 'live') await this.publish(r.track, r.label as 'camera');
+        for (const r of republish) if (r.track && r.track.readyState === 'live') await this.publish(r.track, r.label);
         return;
       }
       case 'media.hello':

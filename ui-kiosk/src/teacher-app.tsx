@@ -25,11 +25,11 @@ export function TeacherApp() {
   const path = useRoute();
 
   useEffect(() => {
-    void api<KioskInfo>('GET', '/api/v1/kiosk').then((k) => {
+    void api('GET /api/v1/kiosk').then((k) => {
       applyDefaultLang(k.defaultLanguage);
       setInfo(k);
     });
-    void api<SessionInfo>('GET', '/api/v1/session').then(setSession);
+    void api('GET /api/v1/session').then(setSession);
   }, []);
 
   const authed = session?.authenticated === true && !lost;
@@ -40,12 +40,13 @@ export function TeacherApp() {
   }, [authed, live]);
 
   const lock = useCallback(() => {
-    void api('DELETE', '/api/v1/session').catch(() => undefined);
+    void api('DELETE /api/v1/session').catch(() => undefined);
     sessionLost.set(false);
     setSession({ authenticated: false, setupRequired: false });
     navigate('/');
   }, []);
-  useIdle(info?.idleLockSeconds ?? 300, lock, authed);
+  // The idle time is the appliance's (kiosk.idleLockSeconds); until it is known nobody is logged in.
+  useIdle(info?.idleLockSeconds, lock, authed);
 
   if (!info || !session) return <div class="loading" aria-busy="true" />;
   if (!authed) {
@@ -54,6 +55,7 @@ export function TeacherApp() {
         <TopBar title={info.applianceName} />
         <TeacherLogin
           pinLength={info.pinLength}
+          lockoutSeconds={info.lockoutSeconds}
           onLoggedIn={(s) => {
             // Stay on the screen that was asked for (a bookmarked #/room); the idle lock returns home.
             sessionLost.set(false);

@@ -50,11 +50,11 @@ export function ViewerApp() {
         >
           <label>
             {t('viewer.code')}
-            <input data-testid="viewer-code" value={code} maxLength={16} autoComplete="off" onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
+            <input data-testid="viewer-code" value={code} maxLength={16} autoComplete="off" onInput={(e) => setCode(e.currentTarget.value)} />
           </label>
           <label>
             {t('viewer.name')}
-            <input data-testid="viewer-name" value={name} maxLength={40} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+            <input data-testid="viewer-name" value={name} maxLength={40} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <button class="big" type="submit" data-testid="viewer-join">
             {t('viewer.join')}

@@ -1,70 +1,46 @@
-import { Type } from '@sinclair/typebox';
 import { route, type RouteDef } from '../route.js';
-import { LessonEvent, LessonSampleEvent, CaptureEvent } from '../../messages.js';
 import { NotFoundError } from '../../errors.js';
 import { stCurve, type StCode } from '../../analysis/st.js';
 import { lessonView } from '../../store/repos/lessons.js';
 
 const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
 
-const Report = Type.Object({
-  lesson: LessonEvent,
-  samples: Type.Array(Type.Omit(LessonSampleEvent, ['lessonId'])),
-  curve: Type.Array(Type.Object({ t: Type.Integer(), s: Type.Integer() }), { description: 'The S-T curve: cumulative T against cumulative S, one point per coded sample.' }),
-});
-
 export const lessonRoutes: RouteDef[] = [
-  route({
-    method: 'get',
-    path: '/api/v1/lessons',
+  route('GET /api/v1/lessons', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'Lessons analysed, newest first (the lesson under way included).',
-    query: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 30 })), before: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
-    response: Type.Array(LessonEvent),
     handler: (req, ctx) => {
       const current = ctx.analysis.current();
-      return ctx.store.lessons.list({ limit: req.query.limit ?? 30, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }).map((l) => lessonView(l.id === current?.id ? current : l));
+      return ctx.store.lessons.list({ limit: req.query.limit, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }).map((l) => lessonView(l.id === current?.id ? current : l));
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/lessons/current',
+  route('GET /api/v1/lessons/current', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'The lesson under way with its figures so far, or null.',
-    response: Type.Object({ lesson: Type.Union([LessonEvent, Type.Null()]), capture: CaptureEvent }),
     handler: (_req, ctx) => {
       const l = ctx.analysis.current();
       return { lesson: l ? lessonView(l) : null, capture: ctx.capture.state() };
     },
   }),
-  route({
-    method: 'post',
-    path: '/api/v1/lessons/start',
+  route('POST /api/v1/lessons/start', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'Start a lesson now (outside the timetable, or when the timetable is not used). 409 if one is under way.',
-    response: LessonEvent,
     status: 201,
     handler: (req, ctx) => lessonView(ctx.analysis.startLesson(actor(req))),
   }),
-  route({
-    method: 'post',
-    path: '/api/v1/lessons/current/end',
+  route('POST /api/v1/lessons/current/end', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'End the lesson under way; its figures are final and go to the district.',
-    response: LessonEvent,
     handler: (req, ctx) => lessonView(ctx.analysis.endLesson(actor(req))),
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/lessons/:id',
+  route('GET /api/v1/lessons/:id', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'The report of one lesson: figures, every S-T sample (code, talk seconds, faces against students present) and the S-T curve.',
-    response: Report,
     handler: (req, ctx) => {
       const id = Number(req.params.id);
       const current = ctx.analysis.current();
@@ -74,33 +50,23 @@ export const lessonRoutes: RouteDef[] = [
       return { lesson: lessonView(lesson), samples, curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)) };
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/analysis/capture',
+  route('GET /api/v1/analysis/capture', {
     tag: 'lessons',
     access: 'admin',
     summary: 'Diagnostic capture: whether it is on, until when, and the captures still on disk.',
-    response: Type.Object({ state: CaptureEvent, captures: Type.Array(Type.Object({ id: Type.String(), files: Type.Integer(), bytes: Type.Integer(), endedAt: Type.Union([Type.Integer(), Type.Null()]) })) }),
     handler: (_req, ctx) => ({ state: ctx.capture.state(), captures: ctx.capture.list().map((c) => ({ ...c, endedAt: c.endedAt ?? null })) }),
   }),
-  route({
-    method: 'post',
-    path: '/api/v1/analysis/capture',
+  route('POST /api/v1/analysis/capture', {
     tag: 'lessons',
     access: 'admin',
     summary: 'Switch on a time-limited diagnostic capture: camera frames (with the faces found) and audio are written to the data directory until it ends. Audit-logged, shown on every kiosk, deleted after analysis.diagnosticCapture.keepHours.',
-    body: Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 60 }) }, { additionalProperties: false }),
-    response: CaptureEvent,
     status: 201,
     handler: (req, ctx) => ctx.capture.start(actor(req), req.body.minutes),
   }),
-  route({
-    method: 'delete',
-    path: '/api/v1/analysis/capture',
+  route('DELETE /api/v1/analysis/capture', {
     tag: 'lessons',
     access: 'admin',
     summary: 'Switch the diagnostic capture off now.',
-    response: CaptureEvent,
     handler: (req, ctx) => ctx.capture.stop(actor(req)),
   }),
 ];

@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox';
-import { route, type RouteDef } from '../route.js';
-import { Ok, SessionBody, UserBody } from '../schemas.js';
+import type { Static } from '@sinclair/typebox';
+import { route, type ApiRequest, type RouteDef } from '../route.js';
+import { OK, type SessionBody } from '../schemas.js';
 import { authenticateUser, createFirstAdmin } from '../../services/accounts.js';
 import { isLoopback } from '../../security/login-throttle.js';
 import { AuthError } from '../../errors.js';
@@ -8,7 +8,7 @@ import type { ApiContext } from '../context.js';
 import type { Session } from '../../store/repos/sessions.js';
 import type { Role } from '../../store/repos/users.js';
 
-function sessionBody(ctx: ApiContext, s: Session | undefined): unknown {
+function sessionBody(ctx: ApiContext, s: Session | undefined): Static<typeof SessionBody> {
   return {
     authenticated: s !== undefined,
     setupRequired: ctx.store.users.countAdmins() === 0,
@@ -17,86 +17,66 @@ function sessionBody(ctx: ApiContext, s: Session | undefined): unknown {
 }
 
 /** Admins log in with a password, teachers with a PIN; otherwise the two logins are the same. */
-function loginRoute(role: Role): RouteDef {
-  const field = role === 'admin' ? 'password' : 'pin';
-  return route({
-    method: 'post',
-    path: `/api/v1/session/${role}`,
-    tag: 'session',
-    access: 'public',
-    summary: `${role === 'admin' ? 'Admin login with password' : 'Teacher login with PIN'}. Locks the account after repeated failures (423); too many attempts from one address get 429.`,
-    body: Type.Object(
-      { username: Type.String({ minLength: 1, maxLength: 64 }), [field]: Type.String({ minLength: 1, maxLength: 128 }) },
-      { additionalProperties: false },
-    ),
-    response: SessionBody,
-    handler: async (req, ctx) => {
-      const body = req.body as Record<string, string>;
-      const user = await authenticateUser(ctx.store, ctx.config, { username: body.username ?? '', secret: body[field] ?? '', role, client: req.ip }, ctx.logins);
-      const { token, session } = ctx.store.sessions.create(user.id, req.ip);
-      req.setSessionCookie(token);
-      return sessionBody(ctx, session);
-    },
-  });
+async function login(req: ApiRequest<unknown, unknown, unknown>, ctx: ApiContext, role: Role, username: string, secret: string): Promise<Static<typeof SessionBody>> {
+  const user = await authenticateUser(ctx.store, ctx.config, { username, secret, role, client: req.ip }, ctx.logins);
+  const { token, session } = ctx.store.sessions.create(user.id, req.ip);
+  req.setSessionCookie(token);
+  return sessionBody(ctx, session);
 }
 
+const LOCKS = 'Locks the account after repeated failures (423); too many attempts from one address get 429.';
+
 export const sessionRoutes: RouteDef[] = [
-  route({
-    method: 'get',
-    path: '/api/v1/session',
+  route('GET /api/v1/session', {
     tag: 'session',
     access: 'public',
     summary: 'Who is logged in on this browser, its CSRF token, and whether first-run setup is needed.',
-    response: SessionBody,
     handler: (req, ctx) => sessionBody(ctx, req.session),
   }),
-  loginRoute('admin'),
-  loginRoute('teacher'),
-  route({
-    method: 'delete',
-    path: '/api/v1/session',
+  route('POST /api/v1/session/admin', {
+    tag: 'session',
+    access: 'public',
+    summary: `Admin login with password. ${LOCKS}`,
+    handler: (req, ctx) => login(req, ctx, 'admin', req.body.username, req.body.password),
+  }),
+  route('POST /api/v1/session/teacher', {
+    tag: 'session',
+    access: 'public',
+    summary: `Teacher login with PIN. ${LOCKS}`,
+    handler: (req, ctx) => login(req, ctx, 'teacher', req.body.username, req.body.pin),
+  }),
+  route('DELETE /api/v1/session', {
     tag: 'session',
     access: 'teacher',
     summary: 'Log out.',
-    response: Ok,
     handler: (req, ctx) => {
       req.setSessionCookie(null);
       ctx.store.audit.record({ actor: `user:${req.session?.username ?? '?'}`, action: 'logout', result: 'ok' });
-      return { ok: true };
+      return OK;
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/teachers',
+  route('GET /api/v1/teachers', {
     tag: 'session',
     access: 'public',
     summary:
       "Names of the teachers who may log in, for the classroom panel's login picker: only to the panel's own browser (loopback) or a logged-in user; from the LAN without a session 403 (type the username).",
-    response: Type.Array(Type.Object({ username: Type.String(), displayName: Type.String() })),
     handler: (req, ctx) => {
       // Listing every username to the classroom Wi-Fi turns PIN guessing into a sweep of all staff.
       if (!isLoopback(req.ip) && !req.session) throw new AuthError(403, 'the list of teachers is shown only on the classroom panel itself; type your username');
       return ctx.store.users.list('teacher').filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName }));
     },
   }),
-  route({
-    method: 'post',
-    path: '/api/v1/setup/admin',
+  route('POST /api/v1/setup/admin', {
     tag: 'session',
     access: 'public',
     summary:
       "First run only, and only from the appliance's own browser (loopback): create the first admin. Refused (409) once any admin exists, 403 from the LAN (use classedge provision or classedge user add there).",
-    body: Type.Object(
-      { username: Type.String({ maxLength: 64 }), displayName: Type.Optional(Type.String({ maxLength: 60 })), password: Type.String({ maxLength: 128 }) },
-      { additionalProperties: false },
-    ),
-    response: UserBody,
     status: 201,
     handler: async (req, ctx) => {
       // Until an admin exists anyone who reaches this creates one; the LAN (and a rebinding page,
       // which the Host check stops first) must not be able to.
       if (!isLoopback(req.ip)) throw new AuthError(403, 'first-run setup is possible only on the appliance itself (its own browser, or classedge user add)');
-      const body = req.body as { username: string; displayName?: string; password: string };
+      const body = req.body;
       return createFirstAdmin(ctx.store, ctx.config, { username: body.username, displayName: body.displayName ?? body.username, password: body.password }, `setup:${req.ip}`);
     },
   }),

@@ -1,7 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { statfsSync } from 'node:fs';
 import { route, type RouteDef } from '../route.js';
-import { ComponentStatusBody, HealthBody } from '../schemas.js';
+import type { HealthBody } from '../schemas.js';
+import type { TlsStatusBody } from '../contract/system.js';
 import type { ApiContext } from '../context.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { dataClasses } from '../../store/data-classes.js';
@@ -11,7 +12,7 @@ import type { Config } from '../../config/schema.js';
 import { listenerLayout } from '../../security/listeners.js';
 import { certInfo } from '../../security/tls.js';
 
-function tlsStatus(config: Config): { listeners: { service: string; tls: boolean; host: string; port: number }[]; fingerprint256: string | null; validTo: string | null } {
+function tlsStatus(config: Config): Static<typeof TlsStatusBody> {
   const listeners = listenerLayout(config).map(({ service, tls, host, port }) => ({ service, tls, host, port }));
   const file = config.http.tls.enabled ? config.http.tls.certFile : undefined;
   if (!file) return { listeners, fingerprint256: null, validTo: null };
@@ -24,7 +25,7 @@ function tlsStatus(config: Config): { listeners: { service: string; tls: boolean
   }
 }
 
-export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starting' | 'failed'; body: unknown } {
+export function healthOf(ctx: ApiContext): { status: Static<typeof HealthBody>['status']; body: Static<typeof HealthBody> } {
   const components = ctx.components();
   // Only a core component makes the appliance not serving (503). An optional one that is failed or
   // still preparing (the media worker being built for minutes) leaves it serving, degraded.
@@ -44,51 +45,26 @@ export function healthOf(ctx: ApiContext): { status: 'ok' | 'degraded' | 'starti
 }
 
 export const systemRoutes: RouteDef[] = [
-  route({
-    method: 'get',
-    path: '/api/v1/health',
+  route('GET /api/v1/health', {
     tag: 'system',
     access: 'public',
     summary: 'Liveness and component states. 200 while serving (ok, or degraded: an optional component failed or preparing), 503 while a core component is starting or failed.',
-    response: HealthBody,
     handler: (req, ctx) => {
       const h = healthOf(ctx);
       if (h.status === 'failed' || h.status === 'starting') req.setStatus(503);
       return h.body;
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/components',
+  route('GET /api/v1/components', {
     tag: 'system',
     access: 'teacher',
     summary: 'Every component with its state and counters.',
-    response: Type.Array(ComponentStatusBody),
     handler: (_req, ctx) => ctx.components(),
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/status',
+  route('GET /api/v1/status', {
     tag: 'system',
     access: 'admin',
     summary: 'System status for IT staff: versions, disk, uptime, broker clients, database.',
-    response: Type.Object({
-      version: Type.String(),
-      node: Type.String(),
-      applianceId: Type.String(),
-      uptimeS: Type.Number(),
-      disk: Type.Object({ freeBytes: Type.Number(), totalBytes: Type.Number() }),
-      brokerClients: Type.Integer(),
-      schemaVersion: Type.Integer(),
-      rssBytes: Type.Integer(),
-      tls: Type.Object({
-        listeners: Type.Array(Type.Object({ service: Type.String(), tls: Type.Boolean(), host: Type.String(), port: Type.Integer() }), {
-          description: 'The configured listeners: plain ones are on loopback once TLS is on, unless plaintextLan.',
-        }),
-        fingerprint256: Type.Union([Type.String(), Type.Null()], { description: 'SHA-256 of the certificate HTTPS serves, for browsers and devices to pin; null with TLS off.' }),
-        validTo: Type.Union([Type.String(), Type.Null()]),
-      }),
-    }),
     handler: (_req, ctx) => {
       const fs = statfsSync(ctx.config.dataDir);
       return {
@@ -104,72 +80,37 @@ export const systemRoutes: RouteDef[] = [
       };
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/data-classes',
+  route('GET /api/v1/data-classes', {
     tag: 'system',
     access: 'admin',
     summary: 'Every class of data kept: purpose, personal data, retention and where it may go.',
-    response: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        purpose: Type.String(),
-        personal: Type.String(),
-        destination: Type.String(),
-        retentionDays: Type.Union([Type.Integer(), Type.Null()]),
-      }),
-    ),
     handler: (_req, ctx) =>
       dataClasses.map((d) => ({ name: d.name, purpose: d.purpose, personal: d.personal, destination: d.destination, retentionDays: d.retentionDays(ctx.config) ?? null })),
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/config/schema',
+  route('GET /api/v1/config/schema', {
     tag: 'system',
     access: 'admin',
     summary: 'The configuration JSON Schema (drives the settings form).',
-    response: Type.Unknown(),
     handler: () => ConfigSchema,
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/kiosk',
+  route('GET /api/v1/kiosk', {
     tag: 'system',
     access: 'public',
     summary: 'What the panel needs before anyone logs in: the room name, language and idle-lock time.',
-    response: Type.Object({
-      applianceName: Type.String(),
-      version: Type.String(),
-      idleLockSeconds: Type.Integer(),
-      defaultLanguage: Type.String(),
-      pinLength: Type.Integer(),
-    }),
     handler: (_req, ctx) => ({
       applianceName: ctx.config.appliance.name,
       version: ctx.version,
       idleLockSeconds: ctx.config.kiosk.idleLockSeconds,
       defaultLanguage: ctx.config.kiosk.defaultLanguage,
       pinLength: ctx.config.auth.pinLength,
+      lockoutSeconds: ctx.config.auth.lockoutMinutes * 60,
     }),
   }),
-  route({
-    method: 'put',
-    path: '/api/v1/config',
+  route('PUT /api/v1/config', {
     tag: 'system',
     access: 'admin',
     summary:
       'Change settings: validated exactly as a start would (every problem listed), then saved to the configuration file, keeping its comments. Takes effect at the next start. dryRun only validates.',
-    body: Type.Object(
-      {
-        changes: Type.Array(Type.Object({ path: Type.String({ pattern: '^(/[A-Za-z0-9]+)+$' }), value: Type.Unknown() }, { additionalProperties: false }), {
-          minItems: 1,
-          maxItems: 100,
-        }),
-        dryRun: Type.Boolean({ default: false }),
-      },
-      { additionalProperties: false },
-    ),
-    response: Type.Object({ saved: Type.Boolean(), file: Type.String(), restartRequired: Type.Boolean() }),
     handler: (req, ctx) => {
       editConfig(ctx.configSource, req.body.changes, { dryRun: req.body.dryRun });
       if (!req.body.dryRun) {
@@ -184,13 +125,10 @@ export const systemRoutes: RouteDef[] = [
       return { saved: !req.body.dryRun, file: ctx.configSource.file, restartRequired: !req.body.dryRun };
     },
   }),
-  route({
-    method: 'get',
-    path: '/api/v1/config',
+  route('GET /api/v1/config', {
     tag: 'system',
     access: 'admin',
     summary: 'The configuration in effect, defaults filled in.',
-    response: Type.Unknown(),
     handler: (_req, ctx) => ctx.config,
   }),
 ];

@@ -20,7 +20,7 @@ export function Field(p: {
         type={p.type ?? 'text'}
         value={p.value}
         autocomplete={p.autocomplete ?? 'off'}
-        onInput={(e) => p.onInput((e.target as HTMLInputElement).value)}
+        onInput={(e) => p.onInput(e.currentTarget.value)}
         {...(p.attrs ?? {})}
       />
       {p.hint && <span class="field-hint">{p.hint}</span>}
@@ -33,11 +33,16 @@ export function Field(p: {
   );
 }
 
-export function Select(p: { label: string; name: string; value: string; options: readonly string[]; onChange: (v: string) => void; error?: string | undefined; render?: (o: string) => ComponentChildren }) {
+/** A choice among `options`; what it reports is always one of them. */
+export function Select<T extends string>(p: { label: string; name: string; value: T; options: readonly T[]; onChange: (v: T) => void; error?: string | undefined; render?: (o: T) => ComponentChildren }) {
+  const pick = (value: string): void => {
+    const o = p.options.find((x) => x === value);
+    if (o !== undefined) p.onChange(o);
+  };
   return (
     <label class={p.error ? 'field invalid' : 'field'}>
       <span class="field-label">{p.label}</span>
-      <select name={p.name} value={p.value} onChange={(e) => p.onChange((e.target as HTMLSelectElement).value)}>
+      <select name={p.name} value={p.value} onChange={(e) => pick(e.currentTarget.value)}>
         {p.options.map((o) => (
           <option value={o}>{p.render ? p.render(o) : o}</option>
         ))}

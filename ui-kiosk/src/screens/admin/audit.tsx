@@ -1,16 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../api.js';
+import { api, type ResponseOf } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError } from '../../hooks.js';
 
-interface AuditRecord {
-  id: number;
-  ts: number;
-  actor: string;
-  action: string;
-  target: string;
-  result: 'ok' | 'denied' | 'error';
-}
+type AuditRecord = ResponseOf<'GET /api/v1/audit'>[number];
 
 /** The audit log, newest first, a page at a time. */
 export function AuditScreen() {
@@ -18,7 +11,7 @@ export function AuditScreen() {
   const [error, setError] = useState<string | undefined>(undefined);
   const [end, setEnd] = useState(false);
   const load = (beforeId?: number) =>
-    api<AuditRecord[]>('GET', `/api/v1/audit?limit=50${beforeId ? `&beforeId=${beforeId}` : ''}`).then(
+    api('GET /api/v1/audit', { query: { limit: 50, beforeId } }).then(
       (page) => {
         setRows((r) => (beforeId ? [...r, ...page] : page));
         setEnd(page.length < 50);

@@ -3,25 +3,20 @@ import { api } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
-interface CaptureStatus {
-  state: { active: boolean; until: number | null; by: string | null };
-  captures: { id: string; files: number; bytes: number; endedAt: number | null }[];
-}
-
 /**
  * The diagnostic capture (docs/interaction-analysis.md): switch it on for a few minutes to aim a
  * camera or check a microphone, see what is kept on disk and until when. Everything is audited.
  */
 export function CaptureScreen() {
-  const s = useApiData<CaptureStatus>('/api/v1/analysis/capture');
+  const s = useApiData('GET /api/v1/analysis/capture');
   const [minutes, setMinutes] = useState(5);
   const [note, setNote] = useState<string | undefined>(undefined);
   useEffect(() => {
     const id = window.setInterval(s.reload, 5000);
     return () => clearInterval(id);
   }, [s.reload]);
-  const act = (method: 'POST' | 'DELETE', body?: unknown) =>
-    void api(method, '/api/v1/analysis/capture', body).then(
+  const act = (call: () => Promise<unknown>) =>
+    void call().then(
       () => {
         setNote(undefined);
         s.reload();
@@ -36,7 +31,7 @@ export function CaptureScreen() {
       {d?.state.active ? (
         <p class="warn" data-testid="capture-on">
           {t('capture.on', { until: new Date(d.state.until ?? 0).toLocaleTimeString(), by: d.state.by ?? '' })}{' '}
-          <button type="button" class="btn" data-testid="capture-stop" onClick={() => act('DELETE')}>
+          <button type="button" class="btn" data-testid="capture-stop" onClick={() => act(() => api('DELETE /api/v1/analysis/capture'))}>
             {t('capture.stop')}
           </button>
         </p>
@@ -44,9 +39,9 @@ export function CaptureScreen() {
         <p>
           <label>
             {t('capture.minutes')}{' '}
-            <input type="number" min={1} max={60} value={minutes} onInput={(e) => setMinutes(Number((e.target as HTMLInputElement).value))} data-testid="capture-minutes" />
+            <input type="number" min={1} max={60} value={minutes} onInput={(e) => setMinutes(Number(e.currentTarget.value))} data-testid="capture-minutes" />
           </label>{' '}
-          <button type="button" class="btn primary" data-testid="capture-start" onClick={() => act('POST', { minutes })}>
+          <button type="button" class="btn primary" data-testid="capture-start" onClick={() => act(() => api('POST /api/v1/analysis/capture', { body: { minutes } }))}>
             {t('capture.start')}
           </button>
         </p>

@@ -1,37 +1,25 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
 import { formatTime, t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 import { Field, Select, issuesByField } from '../../components/form.js';
-
-const KINDS = ['sensor', 'camera', 'card-reader', 'thermometer', 'panel', 'other'] as const;
-
-interface Device {
-  id: string;
-  kind: string;
-  description: string;
-  lastSeenAt: number | null;
-}
-interface Creds {
-  device: Device;
-  mqtt: { username: string; password: string; topicPrefix: string };
-}
+import { DEVICE_KINDS, type DeviceKind } from '../../../../edge/device-kinds.js';
 
 /** Devices: list, add (the MQTT password is shown once), remove. */
 export function DevicesScreen() {
-  const { data, error, reload } = useApiData<Device[]>('/api/v1/devices');
+  const { data, error, reload } = useApiData('GET /api/v1/devices');
   const [id, setId] = useState('');
-  const [kind, setKind] = useState<string>('sensor');
+  const [kind, setKind] = useState<DeviceKind>('sensor');
   const [description, setDescription] = useState('');
   const [issues, setIssues] = useState<Record<string, string>>({});
-  const [creds, setCreds] = useState<Creds | undefined>(undefined);
+  const [creds, setCreds] = useState<ResponseOf<'POST /api/v1/devices'> | undefined>(undefined);
   const [confirm, setConfirm] = useState<string | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
 
   const add = async (e: Event) => {
     e.preventDefault();
     try {
-      setCreds(await api<Creds>('POST', '/api/v1/devices', { id, kind, ...(description ? { description } : {}) }));
+      setCreds(await api('POST /api/v1/devices', { body: { id, kind, ...(description ? { description } : {}) } }));
       setIssues({});
       setId('');
       setDescription('');
@@ -43,7 +31,7 @@ export function DevicesScreen() {
   };
   const remove = async (deviceId: string) => {
     try {
-      await api('DELETE', `/api/v1/devices/${encodeURIComponent(deviceId)}`);
+      await api('DELETE /api/v1/devices/:id', { params: { id: deviceId } });
       setConfirm(undefined);
       reload();
     } catch (err) {
@@ -118,7 +106,7 @@ export function DevicesScreen() {
       <form class="form inline" data-testid="device-add" onSubmit={(e) => void add(e)}>
         <h3>{t('devices.add')}</h3>
         <Field label={t('devices.id')} name="id" value={id} onInput={setId} error={issues.id} attrs={{ pattern: '[a-z0-9][a-z0-9-]{1,62}', required: 'required' }} />
-        <Select label={t('devices.kind')} name="kind" value={kind} options={KINDS} onChange={setKind} error={issues.kind} />
+        <Select label={t('devices.kind')} name="kind" value={kind} options={DEVICE_KINDS} onChange={setKind} error={issues.kind} />
         <Field label={t('devices.description')} name="description" value={description} onInput={setDescription} error={issues.description} />
         <button type="submit" class="btn primary" data-testid="device-add-submit">
           {t('devices.add')}

@@ -5,19 +5,11 @@ import { useApiData } from '../../hooks.js';
 import { LiveClient } from '../../live.js';
 import { sessionLost } from '../../hooks.js';
 
-interface Bus {
-  name: string;
-  state: string;
-  detail?: string;
-  counters?: Record<string, number>;
-  slaves: { address: number; id: string; profile: string; online?: boolean; lastError?: string }[];
-}
-
 const MAX_FRAMES = 200;
 
 /** Each bus with its sensors, and the raw frames on the wire as they pass: for troubleshooting wiring and addresses. */
 export function ModbusScreen() {
-  const buses = useApiData<Bus[]>('/api/v1/modbus');
+  const buses = useApiData('GET /api/v1/modbus');
   const [frames, setFrames] = useState<LiveEvents['modbus.frame'][]>([]);
   const live = useMemo(() => new LiveClient(() => sessionLost.set(true)), []);
   useEffect(() => {
@@ -39,7 +31,7 @@ export function ModbusScreen() {
       {buses.data?.map((b) => (
         <div class="card" data-testid={`bus-${b.name}`}>
           <h3>
-            {b.name} · {t(`state.${b.state}` as never)}
+            {b.name} · {t(`state.${b.state}`)}
           </h3>
           {b.detail && <p class="warn">{b.detail}</p>}
           <p class="hint">

@@ -1,19 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
 /** The subset of JSON Schema the configuration schema uses. */
-interface SchemaNode {
-  type?: string;
-  description?: string;
-  default?: unknown;
-  enum?: string[];
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  properties?: Record<string, SchemaNode>;
-}
+type SchemaNode = ResponseOf<'GET /api/v1/config/schema'>;
 
 interface Leaf {
   path: string;
@@ -42,7 +33,7 @@ function valueAt(config: unknown, path: string): unknown {
   return path
     .split('/')
     .slice(1)
-    .reduce<unknown>((cur, seg) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined), config);
+    .reduce<unknown>((cur, seg) => (cur && typeof cur === 'object' ? Object.getOwnPropertyDescriptor(cur, seg)?.value : undefined), config);
 }
 
 /**
@@ -50,8 +41,8 @@ function valueAt(config: unknown, path: string): unknown {
  * checks the whole result as a start would; its messages appear beside the fields they concern.
  */
 export function SettingsScreen() {
-  const schema = useApiData<SchemaNode>('/api/v1/config/schema');
-  const config = useApiData<Record<string, unknown>>('/api/v1/config');
+  const schema = useApiData('GET /api/v1/config/schema');
+  const config = useApiData('GET /api/v1/config');
   const [edits, setEdits] = useState<Record<string, unknown>>({});
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [note, setNote] = useState<string | undefined>(undefined);
@@ -67,7 +58,7 @@ export function SettingsScreen() {
       return;
     }
     try {
-      const r = await api<{ file: string }>('PUT', '/api/v1/config', { changes });
+      const r = await api('PUT /api/v1/config', { body: { changes } });
       setIssues({});
       setEdits({});
       setNote(t('settings.saved', { file: r.file }));
@@ -86,14 +77,14 @@ export function SettingsScreen() {
     const n = leaf.node;
     if (n.enum) {
       return (
-        <select name={leaf.path} value={String(v)} onChange={(e) => set((e.target as HTMLSelectElement).value)}>
+        <select name={leaf.path} value={String(v)} onChange={(e) => set(e.currentTarget.value)}>
           {n.enum.map((o) => (
-            <option value={o}>{o}</option>
+            <option value={String(o)}>{String(o)}</option>
           ))}
         </select>
       );
     }
-    if (n.type === 'boolean') return <input type="checkbox" name={leaf.path} checked={v === true} onChange={(e) => set((e.target as HTMLInputElement).checked)} />;
+    if (n.type === 'boolean') return <input type="checkbox" name={leaf.path} checked={v === true} onChange={(e) => set(e.currentTarget.checked)} />;
     if (n.type === 'integer' || n.type === 'number') {
       return (
         <input
@@ -103,13 +94,13 @@ export function SettingsScreen() {
           min={n.minimum}
           max={n.maximum}
           onInput={(e) => {
-            const raw = (e.target as HTMLInputElement).value;
+            const raw = e.currentTarget.value;
             set(raw === '' ? raw : Number(raw));
           }}
         />
       );
     }
-    return <input type="text" name={leaf.path} value={v === undefined ? '' : String(v)} onInput={(e) => set((e.target as HTMLInputElement).value)} />;
+    return <input type="text" name={leaf.path} value={v === undefined ? '' : String(v)} onInput={(e) => set(e.currentTarget.value)} />;
   };
 
   return (

@@ -1,24 +1,5 @@
-import { t, type MessageKey } from '../../i18n.js';
+import { t } from '../../i18n.js';
 import { useApiData } from '../../hooks.js';
-
-interface Status {
-  version: string;
-  node: string;
-  applianceId: string;
-  uptimeS: number;
-  disk: { freeBytes: number; totalBytes: number };
-  brokerClients: number;
-  schemaVersion: number;
-  rssBytes: number;
-  tls: { listeners: { service: string; tls: boolean; host: string; port: number }[]; fingerprint256: string | null; validTo: string | null };
-}
-interface ComponentStatus {
-  name: string;
-  kind: string;
-  state: string;
-  detail?: string;
-  counters?: Record<string, number>;
-}
 
 const GiB = 1024 ** 3;
 
@@ -31,8 +12,8 @@ function uptime(s: number): string {
 
 /** Versions, disk, uptime, broker clients and every component with its counters. */
 export function StatusScreen() {
-  const status = useApiData<Status>('/api/v1/status');
-  const comps = useApiData<ComponentStatus[]>('/api/v1/components');
+  const status = useApiData('GET /api/v1/status');
+  const comps = useApiData('GET /api/v1/components');
   const s = status.data;
   return (
     <div class="page">
@@ -67,7 +48,7 @@ export function StatusScreen() {
             <tr>
               <td>{c.name}</td>
               <td>{c.kind}</td>
-              <td class={`state-${c.state}`}>{t(`state.${c.state}` as MessageKey)}</td>
+              <td class={`state-${c.state}`}>{t(`state.${c.state}`)}</td>
               <td>{c.detail ?? ''}</td>
               <td>
                 {Object.entries(c.counters ?? {})

@@ -1,25 +1,25 @@
 import { useState } from 'preact/hooks';
+import type { Static } from '@sinclair/typebox';
 import { api, ApiError } from '../../api.js';
+import type { StudentRecordBody } from '../../../../edge/api/contract/health.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
-interface Student {
-  id: number;
-  classId: string;
-  studentNo: string;
-  name: string;
-  cardId: string | null;
-  active: boolean;
-}
-interface Record_ {
-  student: Record<string, unknown>;
-  checks: { id: number; day: string; result: string; temp_compensated: number | null; symptoms: string; superseded_by: number | null; correction_reason: string | null; recorded_by: string }[];
-  absences: { day: string; reason: string; symptoms: string; returned_day: string | null }[];
+/**
+ * The record view. Its endpoint declares this schema once the store change of issue 18 is merged;
+ * until then the answer is cast here: the one cast of an answer left in the kiosk.
+ */
+type Record_ = Static<typeof StudentRecordBody>;
+
+/** The record keeps symptoms as a JSON array of codes. */
+function symptomsText(json: string): string {
+  const codes: unknown = JSON.parse(json);
+  return Array.isArray(codes) ? codes.map(String).join(' ') : '';
 }
 
 /** The roster for IT staff: import the district's CSV, and open one student's health record (audited). */
 export function StudentsScreen() {
-  const list = useApiData<Student[]>('/api/v1/health/students');
+  const list = useApiData('GET /api/v1/health/students');
   const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>(undefined);
   const [record, setRecord] = useState<Record_ | undefined>(undefined);
 
@@ -28,14 +28,18 @@ export function StudentsScreen() {
     let bin = '';
     for (const b of bytes) bin += String.fromCharCode(b);
     try {
-      const r = await api<{ students: number; deactivated: number; encoding: string }>('POST', '/api/v1/health/roster', { csvBase64: btoa(bin) });
+      const r = await api('POST /api/v1/health/roster', { body: { csvBase64: btoa(bin) } });
       setNote({ ok: true, text: t('students.imported', r) });
       list.reload();
     } catch (err) {
       setNote({ ok: false, text: err instanceof ApiError && err.issues.length ? err.issues.map((i) => `${i.path}: ${i.expected}`).join('\n') : reportError(err) });
     }
   };
-  const open = (id: number) => void api<Record_>('GET', `/api/v1/health/students/${id}`).then(setRecord, (e: unknown) => setNote({ ok: false, text: reportError(e) }));
+  const open = (id: number) =>
+    void api('GET /api/v1/health/students/:id', { params: { id } }).then(
+      (r) => setRecord(r as Record_),
+      (e: unknown) => setNote({ ok: false, text: reportError(e) }),
+    );
 
   return (
     <div class="page">
@@ -43,7 +47,7 @@ export function StudentsScreen() {
       <label class="btn primary" data-testid="roster-upload">
         {t('students.import')}
         <input type="file" accept=".csv,text/csv" hidden onChange={(e) => {
-          const f = (e.target as HTMLInputElement).files?.[0];
+          const f = e.currentTarget.files?.[0];
           if (f) void upload(f);
         }} />
       </label>
@@ -65,7 +69,7 @@ export function StudentsScreen() {
                   <td>{c.day}</td>
                   <td>{c.result}</td>
                   <td>{c.temp_compensated ?? ''}</td>
-                  <td>{(JSON.parse(c.symptoms) as string[]).join(' ')}</td>
+                  <td>{symptomsText(c.symptoms)}</td>
                   <td>{c.correction_reason ?? ''}</td>
                   <td>{c.recorded_by}</td>
                 </tr>
@@ -79,7 +83,7 @@ export function StudentsScreen() {
                 <tr>
                   <td>{a.day}</td>
                   <td>{a.reason}</td>
-                  <td>{(JSON.parse(a.symptoms) as string[]).join(' ')}</td>
+                  <td>{symptomsText(a.symptoms)}</td>
                   <td>{a.returned_day ?? ''}</td>
                 </tr>
               ))}

@@ -3,18 +3,9 @@ import { api } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
-interface SyncStatus {
-  enrolled: boolean;
-  district: string | null;
-  state: string;
-  detail?: string;
-  window: { from: string; to: string };
-  streams: { stream: string; confirmedSeq: number; backlog: number; lastSuccessAt: number | null; lastError: string | null }[];
-}
-
 /** What reached the district and what waits, per stream; and a button for "now". */
 export function SyncScreen() {
-  const s = useApiData<SyncStatus>('/api/v1/sync');
+  const s = useApiData('GET /api/v1/sync');
   const [note, setNote] = useState<string | undefined>(undefined);
   useEffect(() => {
     const id = window.setInterval(s.reload, 5000);
@@ -32,7 +23,7 @@ export function SyncScreen() {
         </p>
       )}
       {d?.enrolled && (
-        <button type="button" class="btn primary" data-testid="sync-now" onClick={() => void api('POST', '/api/v1/sync/now', {}).then(() => setNote(t('sync.requested')), (e: unknown) => setNote(reportError(e)))}>
+        <button type="button" class="btn primary" data-testid="sync-now" onClick={() => void api('POST /api/v1/sync/now').then(() => setNote(t('sync.requested')), (e: unknown) => setNote(reportError(e)))}>
           {t('sync.now')}
         </button>
       )}

@@ -1,21 +1,16 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 import { Field, Select, issuesByField } from '../../components/form.js';
 
-interface User {
-  username: string;
-  displayName: string;
-  role: 'admin' | 'teacher';
-  disabled: boolean;
-  lockedUntil: number | null;
-}
+type User = ResponseOf<'GET /api/v1/users'>[number];
+type Role = User['role'];
 
 /** Accounts: teachers with PINs, admins with passwords. */
 export function UsersScreen() {
-  const { data, error, reload } = useApiData<User[]>('/api/v1/users');
-  const [form, setForm] = useState({ username: '', displayName: '', role: 'teacher', secret: '' });
+  const { data, error, reload } = useApiData('GET /api/v1/users');
+  const [form, setForm] = useState<{ username: string; displayName: string; role: Role; secret: string }>({ username: '', displayName: '', role: 'teacher', secret: '' });
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [resetFor, setResetFor] = useState<string | undefined>(undefined);
   const [resetSecret, setResetSecret] = useState('');
@@ -32,7 +27,7 @@ export function UsersScreen() {
   const add = async (e: Event) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/v1/users', { ...form, ...(form.displayName ? {} : { displayName: undefined }) });
+      await api('POST /api/v1/users', { body: { ...form, ...(form.displayName ? {} : { displayName: undefined }) } });
       setForm({ username: '', displayName: '', role: form.role, secret: '' });
       setIssues({});
       setNote(t('users.saved'));
@@ -44,9 +39,9 @@ export function UsersScreen() {
   // Disabling or deleting ends the account's sessions at once; the server refuses it for the last enabled admin.
   const change = async (method: 'PUT' | 'DELETE', u: User) => {
     try {
-      const path = `/api/v1/users/${encodeURIComponent(u.username)}`;
-      if (method === 'PUT') await api('PUT', `${path}/disabled`, { disabled: !u.disabled });
-      else await api('DELETE', path);
+      const params = { username: u.username };
+      if (method === 'PUT') await api('PUT /api/v1/users/:username/disabled', { params, body: { disabled: !u.disabled } });
+      else await api('DELETE /api/v1/users/:username', { params });
       setNote(t('users.saved'));
       reload();
     } catch (err) {
@@ -57,7 +52,7 @@ export function UsersScreen() {
     e.preventDefault();
     if (!resetFor) return;
     try {
-      await api('PUT', `/api/v1/users/${encodeURIComponent(resetFor)}/secret`, { secret: resetSecret });
+      await api('PUT /api/v1/users/:username/secret', { params: { username: resetFor }, body: { secret: resetSecret } });
       setResetFor(undefined);
       setResetSecret('');
       setNote(t('users.saved'));

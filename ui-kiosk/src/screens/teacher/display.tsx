@@ -1,22 +1,15 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
+import type { BodyInput } from '../../../../edge/api/contract/index.js';
+import { SOURCES } from '../../../../firmware-bridge/display/sources.js';
 import { t, type MessageKey } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
-import type { LiveEvents } from '../../../../edge/messages.js';
 
-const SOURCES = ['ops', 'hdmi1', 'hdmi2', 'whiteboard'] as const;
-
-interface Panel {
-  name: string;
-  family: string;
-  state: Omit<LiveEvents['display.state'], 'name'>;
-  capBrightness: number;
-  supported: Record<string, string>;
-  screenTime: { share: number; limit: number; lessonOnMinutes: number };
-}
+type Panel = ResponseOf<'GET /api/v1/displays'>[number];
+type Command = BodyInput<'POST /api/v1/displays/:name/commands'>;
 
 /** The classroom panel from the teacher's side: big buttons, the state the panel confirmed, today's screen time. */
 export function DisplayScreen() {
@@ -29,15 +22,15 @@ function DisplayView({ live }: { live: LiveClient }) {
   const [panels, setPanels] = useState<Panel[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
-    const load = () => void api<Panel[]>('GET', '/api/v1/displays').then(setPanels, reportError);
+    const load = () => void api('GET /api/v1/displays').then(setPanels, reportError);
     load();
     const id = window.setInterval(load, 30_000);
     return () => clearInterval(id);
   }, []);
-  const send = async (name: string, body: Record<string, unknown>) => {
+  const send = async (name: string, body: Command) => {
     setError(undefined);
     try {
-      const p = await api<Panel>('POST', `/api/v1/displays/${encodeURIComponent(name)}/commands`, body);
+      const p = await api('POST /api/v1/displays/:name/commands', { params: { name }, body });
       setPanels((ps) => ps.map((x) => (x.name === name ? p : x)));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : reportError(err));
@@ -77,7 +70,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                 <span class="label">{t('display.source')}</span>
                 {SOURCES.map((src) => (
                   <button type="button" class={`btn huge ${s.source === src ? 'primary' : ''}`} data-testid={`source-${src}`} onClick={() => void send(p.name, { kind: 'source', source: src })}>
-                    {t(`source.${src}` as MessageKey)}
+                    {t(`source.${src}`)}
                   </button>
                 ))}
                 {pend('source') && <span class="state">{t('display.pending')}</span>}

@@ -1,27 +1,17 @@
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
-import { formatTime, t, type MessageKey } from '../../i18n.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
+import { SYMPTOMS, type AbsenceReason, type Symptom } from '../../../../edge/health/symptoms.js';
+import { formatTime, t } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
 
-const SYMPTOMS = ['fever', 'cough', 'headache', 'sore-throat', 'swollen-parotid', 'abdominal-pain', 'diarrhoea', 'vomiting', 'rash', 'dizziness', 'fatigue', 'red-eyes', 'jaundice', 'hand-foot-mouth'] as const;
-const REASONS = ['illness', 'personal', 'other'] as const;
+/** The reasons a teacher gives at the door ('unknown' is what an absence nobody explained counts as). */
+const REASONS = ['illness', 'personal', 'other'] as const satisfies readonly AbsenceReason[];
 
-interface Row {
-  studentId: number;
-  studentNo: string;
-  name: string;
-  status: string;
-  remeasureDueAt: number | null;
-  check: { result: string; tempC: number | null } | null;
-}
-interface Measured {
-  objectC: number;
-  ambientC: number;
-  compensatedC: number;
-}
+type Row = ResponseOf<'GET /api/v1/health/day'>[number];
+type Measured = ResponseOf<'POST /api/v1/health/measure'>;
 
 /** The door check: tap a name or tap a card, measure, tick what the teacher sees and hears, save. */
 export function HealthScreen() {
@@ -35,14 +25,14 @@ function HealthView({ live }: { live: LiveClient }) {
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [measured, setMeasured] = useState<Measured | undefined>(undefined);
   const [manual, setManual] = useState('');
-  const [symptoms, setSymptoms] = useState<string[]>([]);
+  const [symptoms, setSymptoms] = useState<Symptom[]>([]);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'warn' | 'error'; text: string } | undefined>(undefined);
   // Which selection a measurement belongs to: a reading that comes back after the next student was
   // selected (a card tapped while measuring) is that earlier student's, and must not be saved as this one's.
   const selection = useRef(0);
 
-  const load = () => void api<Row[]>('GET', '/api/v1/health/day').then(setRows, (e: unknown) => setMessage({ kind: 'error', text: reportError(e) }));
+  const load = () => void api('GET /api/v1/health/day').then(setRows, (e: unknown) => setMessage({ kind: 'error', text: reportError(e) }));
   useEffect(load, []);
   // A card tapped at the reader selects the student.
   useEffect(
@@ -65,7 +55,7 @@ function HealthView({ live }: { live: LiveClient }) {
     setBusy(true);
     const forSelection = selection.current;
     try {
-      const m = await api<Measured>('POST', '/api/v1/health/measure', {});
+      const m = await api('POST /api/v1/health/measure', { body: {} });
       if (forSelection !== selection.current) setMessage({ kind: 'warn', text: t('health.lateReading') });
       else setMeasured(m);
     } catch (err) {
@@ -78,13 +68,15 @@ function HealthView({ live }: { live: LiveClient }) {
     if (selected === undefined) return;
     const raw = measured?.objectC ?? (manual ? Number(manual) : undefined);
     try {
-      const c = await api<{ result: string }>('POST', '/api/v1/health/checks', {
-        studentId: selected,
-        ...(raw !== undefined ? { tempRawC: raw } : {}),
-        ...(measured ? { ambientC: measured.ambientC } : {}),
-        symptoms,
+      const c = await api('POST /api/v1/health/checks', {
+        body: {
+          studentId: selected,
+          ...(raw !== undefined ? { tempRawC: raw } : {}),
+          ...(measured ? { ambientC: measured.ambientC } : {}),
+          symptoms,
+        },
       });
-      const fresh = await api<Row[]>('GET', '/api/v1/health/day');
+      const fresh = await api('GET /api/v1/health/day');
       const due = fresh.find((r) => r.studentId === selected)?.remeasureDueAt ?? Date.now();
       const text =
         c.result === 'fever-pending'
@@ -93,7 +85,7 @@ function HealthView({ live }: { live: LiveClient }) {
             ? { kind: 'error' as const, text: t('health.confirmed') }
             : c.result === 'fever-cleared'
               ? { kind: 'ok' as const, text: t('health.cleared') }
-              : { kind: 'ok' as const, text: t(`status.${c.result}` as MessageKey) };
+              : { kind: 'ok' as const, text: t(`status.${c.result}`) };
       setMessage(text);
       setSelected(undefined);
       setRows(fresh);
@@ -101,10 +93,10 @@ function HealthView({ live }: { live: LiveClient }) {
       setMessage({ kind: 'error', text: err instanceof ApiError ? `${err.message}` : reportError(err) });
     }
   };
-  const absent = async (reason: string) => {
+  const absent = async (reason: AbsenceReason) => {
     if (selected === undefined) return;
     try {
-      await api('POST', '/api/v1/health/absences', { studentId: selected, reason, ...(reason === 'illness' ? { symptoms } : {}) });
+      await api('POST /api/v1/health/absences', { body: { studentId: selected, reason, ...(reason === 'illness' ? { symptoms } : {}) } });
       setSelected(undefined);
       load();
     } catch (err) {
@@ -156,7 +148,7 @@ function HealthView({ live }: { live: LiveClient }) {
             ) : (
               <label class="field">
                 <span class="field-label">{t('health.temp')}</span>
-                <input type="number" step="0.1" name="temp" value={manual} onInput={(e) => setManual((e.target as HTMLInputElement).value)} />
+                <input type="number" step="0.1" name="temp" value={manual} onInput={(e) => setManual(e.currentTarget.value)} />
               </label>
             )}
           </div>
@@ -169,7 +161,7 @@ function HealthView({ live }: { live: LiveClient }) {
                 data-testid={`symptom-${s}`}
                 onClick={() => setSymptoms(symptoms.includes(s) ? symptoms.filter((x) => x !== s) : [...symptoms, s])}
               >
-                {t(`symptom.${s}` as MessageKey)}
+                {t(`symptom.${s}`)}
               </button>
             ))}
           </div>
@@ -180,7 +172,7 @@ function HealthView({ live }: { live: LiveClient }) {
             <span class="hint">{t('health.absent')}</span>
             {REASONS.map((r) => (
               <button type="button" class="btn" data-testid={`absent-${r}`} onClick={() => void absent(r)}>
-                {t(`reason.${r}` as MessageKey)}
+                {t(`reason.${r}`)}
               </button>
             ))}
           </div>
@@ -191,7 +183,7 @@ function HealthView({ live }: { live: LiveClient }) {
           <button type="button" class={`student status-${r.status}${r.studentId === selected ? ' selected' : ''}`} data-testid={`student-${r.studentNo}`} data-status={r.status} onClick={() => select(r.studentId)}>
             <span class="student-name">{r.name}</span>
             <span class="student-status">
-              {t(`status.${r.status}` as MessageKey)}
+              {t(`status.${r.status}`)}
               {r.check?.tempC ? ` ${r.check.tempC.toFixed(1)}` : ''}
             </span>
           </button>

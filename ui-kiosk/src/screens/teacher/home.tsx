@@ -18,8 +18,8 @@ function useSeries(metric: string): [number, number][] {
   const live = useContext(LiveContext);
   const [points, setPoints] = useState<[number, number][]>([]);
   useEffect(() => {
-    void api<{ ts: number; value: number }[]>('GET', `/api/v1/readings?metric=${metric}&from=${Date.now() - HOUR}&limit=5000`).then((rows) =>
-      setPoints(rows.map((r) => [r.ts, r.value] as [number, number]).reverse()),
+    void api('GET /api/v1/readings', { query: { metric, from: Date.now() - HOUR, limit: 5000 } }).then((rows) =>
+      setPoints(rows.map((r): [number, number] => [r.ts, r.value]).reverse()),
     );
   }, [metric]);
   useEffect(

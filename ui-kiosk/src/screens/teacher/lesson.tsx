@@ -1,19 +1,13 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api } from '../../api.js';
+import { api, type ResponseOf } from '../../api.js';
 import { t, type MessageKey } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError, useApiData } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
-import type { LiveEvents } from '../../../../edge/messages.js';
 
-type LessonView = NonNullable<LiveEvents['lesson.state']['lesson']>;
-type Sample = Omit<LiveEvents['lesson.sample'], 'lessonId'>;
-interface Report {
-  lesson: LessonView;
-  samples: Sample[];
-  curve: { t: number; s: number }[];
-}
+type Sample = ResponseOf<'GET /api/v1/lessons/:id'>['samples'][number];
+type LessonView = ResponseOf<'GET /api/v1/lessons'>[number];
 
 /** The lesson under way (talk-time bar, S-T curve, head-up line, live) and the reports of past lessons. */
 export function LessonScreen() {
@@ -31,18 +25,18 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
   const lesson = state.lesson;
   const [error, setError] = useState<string | undefined>(undefined);
   const [earlier, setEarlier] = useState<Sample[]>([]);
-  const past = useApiData<LessonView[]>('/api/v1/lessons?limit=10');
+  const past = useApiData('GET /api/v1/lessons', { query: { limit: 10 } });
   // Samples from before this panel connected come from the API; later ones arrive live.
   useEffect(() => {
     setEarlier([]);
     if (!lesson) return;
-    void api<Report>('GET', `/api/v1/lessons/${lesson.id}`).then((r) => setEarlier(r.samples), reportError);
+    void api('GET /api/v1/lessons/:id', { params: { id: lesson.id } }).then((r) => setEarlier(r.samples), reportError);
   }, [lesson?.id]);
   const samples = mergeSamples(earlier, state.lessonSamples.filter((s) => s.lessonId === lesson?.id));
-  const act = async (path: string) => {
+  const act = async (key: 'POST /api/v1/lessons/start' | 'POST /api/v1/lessons/current/end') => {
     setError(undefined);
     try {
-      await api('POST', path);
+      await api(key);
       past.reload();
     } catch (err) {
       setError(reportError(err));
@@ -53,7 +47,7 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
       <div class="lesson-screen">
         {error && <p class="error" role="alert">{error}</p>}
         <p data-testid="lesson-none">{t('lesson.none')}</p>
-        <button type="button" class="btn huge primary" data-testid="lesson-start" onClick={() => void act('/api/v1/lessons/start')}>
+        <button type="button" class="btn huge primary" data-testid="lesson-start" onClick={() => void act('POST /api/v1/lessons/start')}>
           {t('lesson.start')}
         </button>
         <PastLessons lessons={past.data ?? []} onReport={onReport} />
@@ -71,7 +65,7 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row">
         <h2>{t('lesson.running', { id: lesson.id, minutes: Math.floor(elapsed / 60) })}</h2>
-        <button type="button" class="btn huge" data-testid="lesson-end" onClick={() => void act('/api/v1/lessons/current/end')}>
+        <button type="button" class="btn huge" data-testid="lesson-end" onClick={() => void act('POST /api/v1/lessons/current/end')}>
           {t('lesson.end')}
         </button>
       </div>
@@ -132,6 +126,11 @@ function TalkBar({ teacher, students, total }: { teacher: number; students: numb
 }
 
 /** Cumulative T (x) against cumulative S (y), drawn as the samples arrive. */
+/** The S-T sequence as its letters (the appliance writes only T and S). */
+export function stCodes(codes: string): ('T' | 'S')[] {
+  return [...codes].filter((c): c is 'T' | 'S' => c === 'T' || c === 'S');
+}
+
 export function StCurve({ codes }: { codes: ('T' | 'S')[] }) {
   const n = Math.max(8, codes.length);
   const size = 240;
@@ -201,7 +200,7 @@ function PastLessons({ lessons, onReport }: { lessons: LessonView[]; onReport: (
 }
 
 function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
-  const { data, error } = useApiData<Report>(`/api/v1/lessons/${id}`);
+  const { data, error } = useApiData('GET /api/v1/lessons/:id', { params: { id } });
   return (
     <div class="lesson-screen" data-testid="lesson-report">
       <button type="button" class="btn" onClick={onBack}>
@@ -217,7 +216,7 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
           <div class="lesson-charts">
             <section class="card">
               <h3>{t('lesson.stCurve')}</h3>
-              <StCurve codes={[...data.lesson.codes] as ('T' | 'S')[]} />
+              <StCurve codes={stCodes(data.lesson.codes)} />
               <p>{figures(data.lesson)}</p>
             </section>
             <section class="card">

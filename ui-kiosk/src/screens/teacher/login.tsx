@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type SessionInfo } from '../../api.js';
+import { api, ApiError, type ResponseOf, type SessionInfo } from '../../api.js';
 import { formatTime, t } from '../../i18n.js';
 import { PinPad } from '../../components/pinpad.js';
 
@@ -10,9 +10,11 @@ const LOCK_KEY = 'classedge.panelLockedUntil';
  * from another device on the LAN the server refuses the list (403) and the teacher types the
  * username. Repeated wrong PINs lock the account; the panel shows it until the lock ends.
  */
-export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onLoggedIn: (s: SessionInfo) => void }) {
-  const [teachers, setTeachers] = useState<{ username: string; displayName: string }[] | undefined>(undefined);
-  const [who, setWho] = useState<{ username: string; displayName: string } | undefined>(undefined);
+type Teacher = ResponseOf<'GET /api/v1/teachers'>[number];
+
+export function TeacherLogin({ pinLength, lockoutSeconds, onLoggedIn }: { pinLength: number; lockoutSeconds: number; onLoggedIn: (s: SessionInfo) => void }) {
+  const [teachers, setTeachers] = useState<Teacher[] | undefined>(undefined);
+  const [who, setWho] = useState<Teacher | undefined>(undefined);
   const [pin, setPin] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [lockedUntil, setLockedUntil] = useState<number>(() => Number(localStorage.getItem(LOCK_KEY) ?? 0));
@@ -21,7 +23,7 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
   const [typed, setTyped] = useState('');
 
   useEffect(() => {
-    api<{ username: string; displayName: string }[]>('GET', '/api/v1/teachers').then(setTeachers, (err: unknown) => {
+    api('GET /api/v1/teachers').then(setTeachers, (err: unknown) => {
       if (err instanceof ApiError && err.status === 403) setTypeName(true);
       else setError(t('common.error', { message: String(err) }));
     });
@@ -51,12 +53,12 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
   const submit = async () => {
     if (!who) return;
     try {
-      const s = await api<SessionInfo>('POST', '/api/v1/session/teacher', { username: who.username, pin });
+      const s = await api('POST /api/v1/session/teacher', { body: { username: who.username, pin } });
       onLoggedIn(s);
     } catch (err) {
       setPin('');
       if (err instanceof ApiError && (err.status === 423 || err.status === 429)) {
-        const until = Date.now() + (err.retryAfterS ?? 900) * 1000;
+        const until = Date.now() + (err.retryAfterS ?? lockoutSeconds) * 1000;
         localStorage.setItem(LOCK_KEY, String(until));
         setLockedUntil(until);
         setNow(Date.now());
@@ -78,7 +80,7 @@ export function TeacherLogin({ pinLength, onLoggedIn }: { pinLength: number; onL
       >
         <h2>{t('login.typeName')}</h2>
         {error && <p class="error" role="alert">{error}</p>}
-        <input class="username-input" name="username" data-testid="login-username" autocomplete="username" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        <input class="username-input" name="username" data-testid="login-username" autocomplete="username" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
         <button type="submit" class="btn big primary">
           {t('login.ok')}
         </button>

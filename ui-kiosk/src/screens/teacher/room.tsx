@@ -1,6 +1,6 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { METRICS } from '../../../../edge/metrics.js';
-import { api } from '../../api.js';
+import { api, type ResponseOf } from '../../api.js';
 import { lang, t, type MessageKey } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
@@ -9,17 +9,8 @@ import { AlertList } from '../../components/alerts.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
 
-interface MetricView {
-  metric: string;
-  unit: string;
-  devices: { deviceId: string; value: number; ts: number }[];
-  windows: Partial<Record<'1h' | '8h' | '24h', { avg: number; coverage: number }>>;
-  status: 'ok' | 'warn' | 'alert';
-}
-interface EnvView {
-  metrics: MetricView[];
-  desk: { minLx: number; uniformityMin: number; averageLx: number | null; uniformity: number | null; sensors: number; ok: boolean | null };
-}
+type EnvView = ResponseOf<'GET /api/v1/environment'>;
+type MetricView = EnvView['metrics'][number];
 
 const DAY = 24 * 3_600_000;
 
@@ -27,8 +18,8 @@ function History({ metric, unit, label }: { metric: string; unit: string; label:
   const [points, setPoints] = useState<[number, number][]>([]);
   useEffect(() => {
     const load = () =>
-      void api<{ ts: number; avg: number }[]>('GET', `/api/v1/environment/history?metric=${metric}&hours=24`).then(
-        (rows) => setPoints(rows.map((r) => [r.ts, r.avg])),
+      void api('GET /api/v1/environment/history', { query: { metric, hours: 24 } }).then(
+        (rows) => setPoints(rows.map((r): [number, number] => [r.ts, r.avg])),
         reportError,
       );
     load();
@@ -50,7 +41,7 @@ function RoomView({ live }: { live: LiveClient }) {
   const [env, setEnv] = useState<EnvView | undefined>(undefined);
   const alertKey = [...state.alerts.keys()].sort().join(',');
   useEffect(() => {
-    const load = () => void api<EnvView>('GET', '/api/v1/environment').then(setEnv, reportError);
+    const load = () => void api('GET /api/v1/environment').then(setEnv, reportError);
     load();
     const id = window.setInterval(load, 10_000);
     return () => clearInterval(id);
@@ -76,7 +67,7 @@ function RoomView({ live }: { live: LiveClient }) {
           return (
             <div class={`tile status-${status}`} data-testid={`room-${m.metric}`} data-status={status}>
               <div class="tile-label">
-                {spec ? spec.label[l] : m.metric} · {t(`status.${status}` as MessageKey)}
+                {spec ? spec.label[l] : m.metric} · {t(`status.${status}`)}
               </div>
               <div class="tile-value">
                 {value.toFixed(Math.abs(value) >= 100 ? 0 : 1)}
