@@ -19,7 +19,13 @@ export function districtProgram(): Command {
       await r.migrate();
       const port = await r.listen(Number(o.port), o.host, o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined);
       process.stdout.write(`listening ${port}\n`);
-      const stop = (): void => void r.close().then(() => process.exit(0));
+      // A second signal ends the process at once instead of waiting for the pool to drain.
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        void r.close().then(() => process.exit(0));
+      };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     });
