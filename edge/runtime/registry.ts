@@ -59,6 +59,11 @@ export class ComponentRegistry {
       try {
         await e.component.start(signal);
       } catch (err) {
+        // A start the shutdown cut short is no failure of the component: the stop that aborted it follows.
+        if (signal.aborted) {
+          this.#log.info({ component: e.component.name }, 'start ended by the shutdown');
+          return;
+        }
         if (e.core) throw new Error(`${e.component.name} did not start: ${errorMessage(err)}`, { cause: err });
         e.failed = errorMessage(err);
         this.#log.error({ component: e.component.name, err: e.failed }, 'component failed to start; the appliance runs without it');
@@ -88,13 +93,14 @@ export class ComponentRegistry {
         late.push({ name: e.component.name, done });
       }
     }
-    let allStopped = true;
+    const left: string[] = [];
     for (const l of late) {
       if (await settlesWithin(l.done, deadline - Date.now())) continue;
-      allStopped = false;
+      left.push(l.name);
       this.#log.warn({ component: l.name }, 'component did not stop in time');
     }
-    return allStopped;
+    if (left.length > 0) this.#log.warn({ left, stopped: order.length - left.length }, 'shutdown bound reached: every other component stopped');
+    return left.length === 0;
   }
 }
 

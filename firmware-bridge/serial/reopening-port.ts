@@ -37,14 +37,14 @@ export class ReopeningPort {
     return this.#port?.isOpen ? this.#port : undefined;
   }
 
-  /** First open: a missing device at start is the caller's error to report. */
-  async open(): Promise<void> {
+  /** First open: a missing device at start is the caller's error to report; `signal` ends a slow one (shutdown). */
+  async open(signal?: AbortSignal): Promise<void> {
     this.#running = true;
-    await this.#openOnce();
+    await this.#openOnce(signal);
   }
 
-  async #openOnce(): Promise<void> {
-    const port = await openSerial(this.#o);
+  async #openOnce(signal?: AbortSignal): Promise<void> {
+    const port = await openSerial(this.#o, signal);
     if (!this.#running) {
       await closeSerial(port);
       return;
