@@ -3,6 +3,7 @@ import { componentBaseFields, defineKind } from '../../edge/runtime/component-ki
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from './profile.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
+import { MODBUS_BUS } from '../../edge/runtime/capabilities.js';
 
 export const ModbusBusSchema = Type.Object(
   {
@@ -44,6 +45,7 @@ export const ModbusBusSchema = Type.Object(
 export const modbusBusKind = defineKind({
   type: 'modbus-bus',
   schema: ModbusBusSchema,
+  provides: MODBUS_BUS,
   load: async () => {
     const mod = await import('./modbus-bus.js');
     return { create: (ctx, config) => new mod.ModbusBus(ctx, config) };

@@ -7,7 +7,6 @@ import { dailyReport, reportCsv, reportHtml } from '../../health/report.js';
 import { parseRoster, importRoster } from '../../health/roster.js';
 import { compensate } from '../../health/config.js';
 import { NotFoundError } from '../../errors.js';
-import type { Thermometer } from '../../../firmware-bridge/thermometer/thermometer.js';
 
 const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
@@ -58,9 +57,8 @@ export const healthRoutes: RouteDef[] = [
     body: Type.Object({ station: Type.Optional(Type.String()) }, { additionalProperties: false }),
     response: Type.Object({ station: Type.String(), objectC: Type.Number(), ambientC: Type.Number(), compensatedC: Type.Number(), method: Type.String(), at: Type.Integer() }),
     handler: async (req, ctx) => {
-      const stations = ctx.components().filter((c) => c.kind === 'thermometer');
-      const name = req.body.station ?? stations[0]?.name;
-      const t = name ? (ctx.component(name) as Thermometer | undefined) : undefined;
+      const stations = ctx.thermometers();
+      const t = req.body.station === undefined ? stations[0] : stations.find((s) => s.name === req.body.station);
       if (!t) throw new NotFoundError('no thermometer configured at this door');
       const r = await t.measure();
       return { station: t.name, ...r, ...compensate(r.objectC, r.ambientC, ctx.config.health.compensation) };
