@@ -2,7 +2,7 @@ import type { SerialPort } from 'serialport';
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
-import { metricsToRows } from '../../edge/broker/ingest.js';
+import { metricsToRows } from '../../edge/ingest/metrics-to-rows.js';
 import { errorMessage, ProtocolError } from '../../edge/errors.js';
 import { SerialWriteTimeout } from '../serial/serial-link.js';
 import { ReopeningPort, REOPEN_MAX_MS } from '../serial/reopening-port.js';
