@@ -4,6 +4,7 @@ import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from './profile.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
 import { MODBUS_BUS } from '../../edge/runtime/capabilities.js';
+import { DeviceId } from '../../edge/config/device-id.js';
 
 export const ModbusBusSchema = Type.Object(
   {
@@ -32,7 +33,7 @@ export const ModbusBusSchema = Type.Object(
         {
           address: Type.Integer({ minimum: 1, maximum: 247 }),
           profile: StringEnum(profileIds(), { description: 'Sensor model (a file in firmware-bridge/profiles/modbus).' }),
-          id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Device id in readings; default <bus name>-<address>.' })),
+          id: Type.Optional(DeviceId({ description: 'Device id in readings; default <bus name>-<address>.' })),
         },
         { additionalProperties: false },
       ),

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 /** `integration` is a read-only client such as Home Assistant or Node-RED: it may also follow the appliance's topics. */
 export const DEVICE_KINDS = ['sensor', 'camera', 'card-reader', 'thermometer', 'panel', 'integration', 'other'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
-export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export { DEVICE_ID_PATTERN } from '../../config/device-id.js';
 
 export interface Device {
   id: string;
