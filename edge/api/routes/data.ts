@@ -6,7 +6,7 @@ import { addUser, removeUser, setUserDisabled, setUserSecret } from '../../servi
 import { DEVICE_KINDS } from '../../store/repos/devices.js';
 import { StringEnum } from '../../config/string-enum.js';
 
-const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
+import { actor } from '../actor.js';
 
 export const readingRoutes: RouteDef[] = [
   route({

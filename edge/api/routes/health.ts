@@ -8,7 +8,7 @@ import { parseRoster, importRoster } from '../../health/roster.js';
 import { compensate } from '../../health/config.js';
 import { NotFoundError } from '../../errors.js';
 
-const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
+import { actor } from '../actor.js';
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Symptoms = Type.Array(StringEnum(SYMPTOMS), { maxItems: SYMPTOMS.length });
 const ClassDay = Type.Object({ classId: Type.Optional(Type.String({ maxLength: 32 })), day: Type.Optional(Day) }, { additionalProperties: false });
