@@ -16,9 +16,9 @@ export const HARD_EXIT_MARGIN_MS = 1000;
 
 /**
  * SIGTERM/SIGINT stop `target` (exit 0 when everything stopped in time, else 1). A second signal
- * ends the process at once (exit 1): whoever sends it has decided not to wait, and systemd's
- * `KillMode` or an operator's second Ctrl-C must not be swallowed while a driver hangs. The time
- * bound plus a short margin ends it too, however far the shutdown got.
+ * ends the process at once (exit 1): whoever sends it (an operator's second Ctrl-C, a supervisor
+ * that gave up waiting) has decided not to wait for a hung driver. The time bound plus a short
+ * margin ends it too, however far the shutdown got.
  */
 export function exitOnSignals(target: Stoppable, o: { log: Logger; timeoutMs: number; notify?: SdNotify | undefined }): SignalExit {
   let stopping = false;
