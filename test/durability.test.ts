@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { Value } from '@sinclair/typebox/value';
+import { StoreSchema, type Config } from '../edge/config/schema.js';
 import { Store } from '../edge/store/store.js';
 import { addDevice } from '../edge/services/devices.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
 import { tempDir, waitFor } from './helpers/env.js';
 
 const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
-const STORE_OPTS = { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 } as const;
+// The store as the appliance opens it by default (FULL durability): the schema's defaults, not a copy.
+const STORE_OPTS = Value.Default(StoreSchema, {}) as Config['store'];
 
 /** A data directory with one registered device, prepared before the appliance process starts. */
 async function seedDataDir(dataDir: string, deviceId: string) {

@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -10,6 +9,7 @@ import { startTestAppliance, seedDevice, type TestAppliance } from './helpers/ap
 import { connect } from './helpers/mqtt.js';
 import { tempDir, waitFor } from './helpers/env.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
+import { run } from './helpers/run.js';
 import { RawMqtt, PacketType, connectPacket, fixedHeader, publishPacket } from './helpers/mqtt-raw.js';
 import { REJECT_CATEGORIES } from '../edge/broker/broker.js';
 import { Store } from '../edge/store/store.js';
@@ -367,7 +367,8 @@ test('every database write failing (the disk full) does not end the appliance pr
     const pid = app.child.pid;
     assert.ok(pid !== undefined);
     // A file size limit of one byte on the running process: every write SQLite makes to its files fails (EFBIG), as on a full disk.
-    await run('prlimit', [`--pid=${pid}`, '--fsize=1:']);
+    const limit = await run('prlimit', [`--pid=${pid}`, '--fsize=1:']);
+    assert.equal(limit.code, 0, limit.err);
     // Refused logins, whose audit rows cannot be written: still refused with the right code.
     assert.equal((await login({ clientId: '', username: 'nobody' })).returnCode, 5);
     assert.equal((await login({ clientId: 'air-9', username: 'air-9', password: 'wrong-secret-1' })).returnCode, 4);
@@ -385,7 +386,8 @@ test('every database write failing (the disk full) does not end the appliance pr
     assert.equal((await fetch(`http://127.0.0.1:${app.httpPort}/api/v1/health`)).status, 200);
 
     // Space again: the next refusal is audited.
-    await run('prlimit', [`--pid=${pid}`, '--fsize=unlimited:']);
+    const unlimit = await run('prlimit', [`--pid=${pid}`, '--fsize=unlimited:']);
+    assert.equal(unlimit.code, 0, unlimit.err);
     assert.equal((await login({ clientId: '', username: 'after-the-disk-was-freed' })).returnCode, 5);
     const check = new Database(join(dir.path, 'classedge.db'), { readonly: true });
     try {
@@ -402,13 +404,3 @@ test('every database write failing (the disk full) does not end the appliance pr
     dir.cleanup();
   }
 });
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}

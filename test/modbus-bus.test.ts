@@ -1,13 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startTestAppliance, type TestAppliance } from './helpers/appliance.js';
+import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from './helpers/appliance.js';
+import { ApiClient } from './helpers/api-client.js';
 import { tempDir, waitFor } from './helpers/env.js';
 import type { ModbusBus } from '../firmware-bridge/modbus/modbus-bus.js';
 import type { ModbusSimComponent } from '../firmware-bridge/sim/modbus-sim-component.js';
 import { MODBUS_FAULTS } from '../firmware-bridge/sim/modbus-slave-sim.js';
 import type { LiveEvents } from '../edge/messages.js';
 import { DEMO_MODBUS_SLAVES } from '../edge/cli/demo.js';
+import { MODBUS_BUS } from '../edge/runtime/capabilities.js';
 
 const SLAVES = DEMO_MODBUS_SLAVES;
 
@@ -82,6 +84,25 @@ for (const fault of MODBUS_FAULTS) {
     connection.length = 0;
   });
 }
+
+test('the bus is found by what its kind provides: registry.find(MODBUS_BUS) and the admin console\'s GET /api/v1/modbus', async () => {
+  assert.deepEqual(
+    t.appliance.registry.find(MODBUS_BUS).map((b) => b.name),
+    ['bus-a'],
+    'the simulator on the far end provides no bus',
+  );
+  await seedAccounts(t);
+  const api = new ApiClient(t.httpUrl);
+  await api.loginAdmin(ADMIN.username, ADMIN.password);
+  const res = await api.get('/api/v1/modbus');
+  assert.equal(res.status, 200);
+  const buses = res.body as { name: string; slaves: { address: number; id: string }[] }[];
+  assert.deepEqual(buses.map((b) => b.name), ['bus-a']);
+  assert.deepEqual(
+    buses[0]?.slaves.map((x) => [x.address, x.id]),
+    SLAVES.map((x) => [x.address, `bus-a-${x.address}`]),
+  );
+});
 
 test('implausible values from a sensor are counted and not stored', async () => {
   const before = counters().rejectedValues ?? 0;

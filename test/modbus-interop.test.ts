@@ -8,17 +8,7 @@ import { RtuMaster } from '../firmware-bridge/modbus/rtu-master.js';
 import { ModbusSlaveSim } from '../firmware-bridge/sim/modbus-slave-sim.js';
 import { decodePoints, loadProfiles } from '../firmware-bridge/modbus/profile.js';
 import { ROOT } from './helpers/env.js';
-
-/** Run a program to its end and collect its output. */
-function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
+import { run } from './helpers/run.js';
 
 test('mbpoll (an independent Modbus master) reads our simulator over a pty', async () => {
   const pty = await openPtyPair();
@@ -29,7 +19,7 @@ test('mbpoll (an independent Modbus master) reads our simulator over a pty', asy
     sim.setValue(7, 'temperature_c', -10);
     // -t 4: holding registers, -0: zero-based, -1: one poll; mbpoll prints the unsigned and signed value.
     const r = await run('mbpoll', ['-m', 'rtu', '-b', '9600', '-P', 'none', '-a', '7', '-t', '4', '-r', '0', '-0', '-c', '2', '-1', '-o', '1', pty.a]);
-    assert.equal(r.code, 0, r.out);
+    assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /\[0\]:\s+455\b/);
     assert.match(r.out, /\[1\]:\s+65436 \(-100\)/);
   } finally {

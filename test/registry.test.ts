@@ -4,6 +4,8 @@ import { ComponentRegistry } from '../edge/runtime/registry.js';
 import { BaseComponent, TypedEmitter } from '../edge/runtime/component.js';
 import { createLogger } from '../edge/log.js';
 import type { LiveEvents } from '../edge/messages.js';
+import { createServer, type Socket } from 'node:net';
+import { ServiceClient } from '../edge/broker/service-client.js';
 
 class Part extends BaseComponent {
   readonly kind = 'test-part';
@@ -51,6 +53,35 @@ test('shutdown: a component slower than its share finishes in the time left afte
   assert.ok(parts.every((p) => p.stopped));
   const [broker, api, analysis] = parts;
   assert.ok(broker && api && analysis && broker.stoppedAt <= analysis.stoppedAt && api.stoppedAt <= analysis.stoppedAt, 'the others did not wait for the slow one');
+});
+
+test('shutdown: a start still waiting for its broker ends when the shutdown aborts it', { timeout: 20_000 }, async () => {
+  // A broker that accepts the connection and never answers: the service client would wait for ever.
+  const sockets: Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const registry = new ComponentRegistry({ log: createLogger({ level: 'silent' }), bus: new TypedEmitter<LiveEvents>() });
+    const client = new ServiceClient({ url: () => `mqtt://127.0.0.1:${port}`, secret: 'x'.repeat(32), bus: new TypedEmitter<LiveEvents>(), log: createLogger({ level: 'silent' }) });
+    registry.add(client, { core: true });
+    const shutdown = new AbortController();
+    let started = false;
+    const starting = registry.startAll(shutdown.signal).then(() => (started = true));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(started, false, 'the start waits for the broker');
+    assert.ok(sockets.length > 0, 'the client reached the silent broker');
+    const t0 = Date.now();
+    shutdown.abort();
+    // A core component cut short by the shutdown is not a start failure: startAll resolves.
+    await starting;
+    assert.ok(Date.now() - t0 < 500, `the start ended ${Date.now() - t0} ms after the abort`);
+    assert.equal(await registry.stopAll(2000), true);
+    assert.equal(client.status().state, 'stopped');
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
 });
 
 class Ticker extends BaseComponent {

@@ -16,6 +16,8 @@ import { applianceKey } from '../edge/sync/keys.js';
 import { SyncAgent } from '../cloud-sync/agent/agent.js';
 import { createLogger } from '../edge/log.js';
 import { spawnAppliance } from './helpers/child.js';
+import { run } from './helpers/run.js';
+import { startDistrict } from './helpers/district.js';
 import { launchChromium } from './helpers/browser.js';
 
 let pgsql: TestPostgres;
@@ -23,17 +25,6 @@ before(async () => {
   pgsql = await startPostgres();
 });
 after(async () => pgsql.stop());
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    c.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 async function startReceiverProcess(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'classedge-district.js'), 'serve', '--database', pgsql.url, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -127,9 +118,7 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
 });
 
 test('a tampered batch, one signed by another key, a replay and an unknown appliance are each refused with a reason', async () => {
-  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  const port = await receiver.listen(0);
+  const { receiver, port, stop: stopDistrict } = await startDistrict(pgsql);
   const dir = tempDir('classedge-sync-');
   try {
     const token = await receiver.createToken('room-202');
@@ -169,15 +158,13 @@ test('a tampered batch, one signed by another key, a replay and an unknown appli
     const part = (await receiver.pool.query("SELECT tableoid::regclass::text AS p FROM records WHERE appliance_id = 'room-202' LIMIT 1")).rows[0].p;
     assert.equal(part, 'records_20261123');
   } finally {
-    await receiver.close();
+    await stopDistrict();
     dir.cleanup();
   }
 });
 
 test('the appliance killed -9 during an upload, then restarted with its clock a day ahead: the district still gets every record once', async () => {
-  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  const port = await receiver.listen(0);
+  const { receiver, port, stop: stopDistrict } = await startDistrict(pgsql);
   const dir = tempDir('classedge-sync-');
   try {
     // A classroom's store with 60 000 readings waiting, enrolled, its bulk window open all day.
@@ -213,15 +200,13 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
     await skewed.stop();
     await t.stop();
   } finally {
-    await receiver.close();
+    await stopDistrict();
     dir.cleanup();
   }
 });
 
 test('district configuration: signed and newer is applied through the schema; invalid, tampered and older are refused and reported', async () => {
-  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  const port = await receiver.listen(0);
+  const { receiver, port, stop: stopDistrict } = await startDistrict(pgsql);
   const dir = tempDir('classedge-sync-');
   let t: TestAppliance | undefined;
   try {
@@ -260,7 +245,7 @@ test('district configuration: signed and newer is applied through the schema; in
     assert.equal(t.appliance.store.audit.list({ limit: 20, action: 'config.pull' }).filter((a) => a.result === 'denied').length, 3);
   } finally {
     await t?.stop();
-    await receiver.close();
+    await stopDistrict();
     dir.cleanup();
   }
 });
@@ -327,9 +312,7 @@ test('demo mode over HTTPS with a district certificate: its data reaches Postgre
 });
 
 test('the bandwidth cap spreads uploads: the bytes sent take at least their time at the cap', async () => {
-  const receiver = new DistrictReceiver({ databaseUrl: pgsql.url });
-  await receiver.migrate();
-  const port = await receiver.listen(0);
+  const { receiver, port, stop: stopDistrict } = await startDistrict(pgsql);
   const dir = tempDir('classedge-sync-');
   try {
     const t = await startTestAppliance(`appliance: { id: room-505 }\nsync: { intervalMs: 100000, batchMaxRecords: 2000, bandwidthKbps: 200, bulkWindow: { from: '00:00', to: '23:59' } }`, { keepDir: dir.path });
@@ -355,7 +338,7 @@ test('the bandwidth cap spreads uploads: the bytes sent take at least their time
     assert.ok(bytes > 20_000, `${bytes} bytes sent`);
     assert.ok(elapsed >= floorMs, `${bytes} bytes in ${elapsed} ms: faster than the cap allows (${floorMs} ms)`);
   } finally {
-    await receiver.close();
+    await stopDistrict();
     dir.cleanup();
   }
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { decodeCsv, parseCsv } from '../../edge/health/roster.js';
 import type { DistrictReceiver } from './district.js';
+import { ENROL_TOKEN_HOURS } from './defaults.js';
 
 /** Columns of classrooms.csv; `id` and `school` are required, the rest label the classroom. */
 export const BULK_COLUMNS = ['id', 'district', 'school', 'grade', 'class', 'room', 'name', 'timezone'] as const;
@@ -47,14 +48,14 @@ export async function provisionBulk(r: DistrictReceiver, rows: BulkRow[], o: { o
   const done: { id: string; file: string }[] = [];
   for (const { values: v } of rows) {
     const id = v.id as string;
-    const token = await r.createToken(id, v.school ?? '', o.hours ?? 72);
+    const token = await r.createToken(id, v.school ?? '', o.hours ?? ENROL_TOKEN_HOURS);
     const spec = {
       district: { url: o.districtUrl, token, ...(o.caFile ? { caFile: o.caFile } : {}) },
       appliance: { id, ...(v.name ? { name: v.name } : {}), ...(v.timezone ? { timezone: v.timezone } : {}) },
       classroom: Object.fromEntries((['district', 'school', 'grade', 'class', 'room'] as const).flatMap((k) => (v[k] ? [[k, v[k]]] : []))),
     };
     const file = join(o.out, `${id}.yaml`);
-    writeFileSync(file, `# classedge provision --file ${id}.yaml   (one-time token, valid ${o.hours ?? 72} h)\n${stringify(spec)}`, { mode: 0o600 });
+    writeFileSync(file, `# classedge provision --file ${id}.yaml   (one-time token, valid ${o.hours ?? ENROL_TOKEN_HOURS} h)\n${stringify(spec)}`, { mode: 0o600 });
     done.push({ id, file });
   }
   return done;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { DistrictReceiver } from './district.js';
+import { ENROL_TOKEN_HOURS } from './defaults.js';
 
 /**
  * `classedge-district`: what a district engineer runs. `serve` is the receiver (stateless; run as
@@ -19,11 +20,17 @@ export function districtProgram(): Command {
       await r.migrate();
       const port = await r.listen(Number(o.port), o.host, o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined);
       process.stdout.write(`listening ${port}\n`);
-      const stop = (): void => void r.close().then(() => process.exit(0));
+      // A second signal ends the process at once instead of waiting for the pool to drain.
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        void r.close().then(() => process.exit(0));
+      };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     });
-  db(program.command('token').command('create').description('A one-time enrolment token for one appliance id (valid 72 h).'))
+  db(program.command('token').command('create').description(`A one-time enrolment token for one appliance id (valid ${ENROL_TOKEN_HOURS} h).`))
     .requiredOption('--appliance <id>', 'the appliance id (config appliance.id)')
     .option('--school <name>', 'school of the classroom', '')
     .option('--json', 'print as JSON')
@@ -71,7 +78,7 @@ export function districtProgram(): Command {
     .requiredOption('--out <dir>', 'where the <id>.yaml files go (they hold tokens: keep them safe)')
     .requiredOption('--district-url <url>', 'the URL the boxes reach the receiver at')
     .option('--district-ca <file>', "path of the district's CA PEM on the boxes")
-    .option('--hours <n>', 'token validity in hours', '72')
+    .option('--hours <n>', 'token validity in hours', String(ENROL_TOKEN_HOURS))
     .option('--config <file>', 'settings (JSON or YAML) published to each box as its first signed configuration')
     .action(async (csv: string, o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string }) => {
       if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1) throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);

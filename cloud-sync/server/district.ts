@@ -8,6 +8,7 @@ import pg from 'pg';
 import { configSigningString, newKeyPair, privateKeyFrom, signText, verifyBatch, verifyText } from '../protocol.js';
 import { Refusal, batchHeaders, batchLines, bodyObject, signedFields } from './requests.js';
 import { DISTRICT_MIGRATIONS } from './schema.js';
+import { ENROL_TOKEN_HOURS } from './defaults.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_INFLATED = 128 * 1024 * 1024;
@@ -50,7 +51,7 @@ export class DistrictReceiver {
   }
 
   /** A one-time enrolment token for one appliance id, valid for `hours`. */
-  async createToken(applianceId: string, school = '', hours = 72): Promise<string> {
+  async createToken(applianceId: string, school = '', hours = ENROL_TOKEN_HOURS): Promise<string> {
     const token = randomBytes(18).toString('base64url');
     await this.pool.query("INSERT INTO enrol_tokens (token_hash, appliance_id, school, expires_at) VALUES ($1, $2, $3, now() + make_interval(hours => $4))", [sha256(token), applianceId, school, hours]);
     return token;

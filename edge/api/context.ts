@@ -1,12 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Session } from '../store/repos/sessions.js';
-import type { UpgradeTarget } from './upgrade-guard.js';
 import type { SessionWatch } from './session-watch.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import type { Component, ComponentStatus } from '../runtime/component.js';
+import type { ComponentStatus } from '../runtime/component.js';
+import type { MediaServer, ModbusSlaveInfo, TemperatureStation } from '../runtime/capabilities.js';
 import type { ConfigSource } from '../config/edit.js';
 import type { EnvironmentService } from '../environment/service.js';
 import type { DisplayService } from '../display/display-service.js';
@@ -16,15 +15,10 @@ import type { InteractionAnalyser } from '../analysis/analyser.js';
 import type { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import type { LoginGuards } from '../services/accounts.js';
 
-export interface ModbusSlaveInfo {
-  address: number;
-  id: string;
-  profile: string;
-  online: boolean | undefined;
-  lastError: string | undefined;
-}
-
-/** What route handlers may use. */
+/**
+ * What route handlers may use. Services appear as the methods the routes call (a route that needs
+ * another one says so here), components through what their kind provides (capabilities.ts).
+ */
 export interface ApiContext {
   config: Config;
   store: Store;
@@ -37,22 +31,23 @@ export interface ApiContext {
   deviceCredentialsChanged(deviceId: string): void;
   /** Where settings edited in the admin console are saved. */
   configSource: ConfigSource;
-  environment: EnvironmentService;
+  environment: Pick<EnvironmentService, 'view' | 'history'>;
   /** Every Modbus bus with its sensors' states (troubleshooting in the admin console). */
   modbusBuses(): (ComponentStatus & { slaves: ModbusSlaveInfo[] })[];
   /** The interactive flat panels (display components). */
   displays(): DisplayService[];
+  /** The whole service: the daily report (edge/health/report.ts) takes it. */
   health: HealthService;
-  sync: SyncAgent;
-  /** A component by name (drivers the routes talk to, such as the door thermometer). */
-  component(name: string): Component | undefined;
+  sync: Pick<SyncAgent, 'status' | 'streams' | 'requestBulk'>;
+  /** The door's temperature stations, in configuration order. */
+  thermometers(): TemperatureStation[];
   /** Lessons and their interaction figures. */
-  analysis: InteractionAnalyser;
-  capture: DiagnosticCapture;
+  analysis: Pick<InteractionAnalyser, 'current' | 'currentEvent' | 'startLesson' | 'endLesson'>;
+  capture: Pick<DiagnosticCapture, 'state' | 'list' | 'start' | 'stop'>;
   /** Login attempts per source address (bounded) and login hashes at once. */
   logins: LoginGuards;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */
-  media?(): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void } | undefined;
+  media?(): MediaServer | undefined;
 }
 
 /** How a WebSocket route knows who connects, and keeps knowing while the socket is open. */

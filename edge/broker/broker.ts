@@ -150,7 +150,7 @@ export class Broker extends BaseComponent {
     return { ...this.#c, clients: this.connectedClients, sockets: this.#admission.open, preAuth: this.#admission.preAuth };
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     this.setState('starting');
     const aedes = await Aedes.createBroker({
       id: `classedge-${this.#o.config.appliance.id}`,
@@ -190,10 +190,10 @@ export class Broker extends BaseComponent {
       });
       tlsServer.maxConnections = mqtt.maxConnections;
       this.#tlsServer = tlsServer;
-      await listen(tlsServer, mqtt.tls.port, mqtt.host);
+      await listen(tlsServer, mqtt.tls.port, mqtt.host, signal);
       this.#o.log.info({ listener: 'tls', host: mqtt.host, port: this.tlsPort, fingerprint256: pair.info.fingerprint256 }, 'MQTT over TLS listening');
     }
-    await listen(server, mqtt.port, plainHost(mqtt));
+    await listen(server, mqtt.port, plainHost(mqtt), signal);
     this.setState('running');
     this.#o.log.info({ listener: 'plain', host: plainHost(mqtt), port: this.port }, 'MQTT broker listening');
   }

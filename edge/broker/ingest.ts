@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { ReadingPayload } from '../messages.js';
-import { metricProblem } from '../metrics.js';
 import type { ReadingRow } from '../store/repos/readings.js';
+import { metricsToRows } from '../ingest/metrics-to-rows.js';
 import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
@@ -41,26 +41,6 @@ export function decodeReading(deviceId: string, payload: Buffer, maxBytes: numbe
   // A device message is all or nothing: one implausible value makes the whole message suspect.
   if (bad) return { ok: false, field: `/metrics/${bad.metric}`, reason: `/metrics/${bad.metric}: expected ${bad.expected}, got ${JSON.stringify(bad.value)}` };
   return { ok: true, value: rows };
-}
-
-/**
- * The one normalisation every source uses (MQTT, Modbus, simulators): known metric, finite number,
- * plausible range. Returns the good rows and what was refused and why.
- */
-export function metricsToRows(
-  deviceId: string,
-  metrics: Record<string, unknown>,
-  ts: number,
-  now: number,
-): { rows: ReadingRow[]; rejected: { metric: string; value: unknown; expected: string }[] } {
-  const rows: ReadingRow[] = [];
-  const rejected: { metric: string; value: unknown; expected: string }[] = [];
-  for (const [metric, value] of Object.entries(metrics)) {
-    const problem = metricProblem(metric, value);
-    if (problem !== undefined) rejected.push({ metric, value, expected: problem });
-    else rows.push({ deviceId, metric, value: value as number, ts, receivedAt: now });
-  }
-  return { rows, rejected };
 }
 
 /** Largest `card` payload: `{"card": "<32 hex digits>"}` with room for spaces. */

@@ -25,7 +25,7 @@ export class ServiceClient extends BaseComponent {
     this.#o = o;
   }
 
-  async start(): Promise<void> {
+  async start(signal: AbortSignal): Promise<void> {
     this.setState('starting');
     const client = mqtt.connect(this.#o.url(), {
       username: SERVICE_USERNAME,
@@ -48,9 +48,17 @@ export class ServiceClient extends BaseComponent {
         }),
       );
     }
+    // The client keeps retrying a broker that does not answer; a shutdown meanwhile ends the wait.
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+      const onAbort = (): void => reject(signal.reason as Error);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settle = (fn: () => void): void => {
+        signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      client.once('connect', () => settle(resolve));
+      client.once('error', (err) => settle(() => reject(err)));
     });
   }
 

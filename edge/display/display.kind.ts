@@ -4,6 +4,7 @@ import { StringEnum } from '../config/string-enum.js';
 import { FAMILY_NAMES } from '../../firmware-bridge/display/families.js';
 import { SOURCES } from '../../firmware-bridge/display/protocol.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../../firmware-bridge/serial/defaults.js';
+import { PANEL } from '../runtime/capabilities.js';
 
 const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
 
@@ -49,6 +50,7 @@ export const DisplaySchema = Type.Object(
 export const displayKind = defineKind({
   type: 'display',
   schema: DisplaySchema,
+  provides: PANEL,
   load: async () => {
     const mod = await import('./display-service.js');
     return { create: (ctx, config) => new mod.DisplayService(ctx, config) };

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../runtime/component-kind.js';
 import { need } from '../runtime/programs.js';
+import { MEDIA_SERVER } from '../runtime/capabilities.js';
 
 export const MediaSchema = Type.Object(
   {
@@ -74,6 +75,7 @@ export type MediaConfig = Static<typeof MediaSchema>;
 export const mediaKind = defineKind({
   type: 'media',
   schema: MediaSchema,
+  provides: MEDIA_SERVER,
   // The classroom camera goes into the SFU through ffmpeg when the teacher shares it.
   programs: (config) => [need('ffmpeg', config.ffmpegPath)],
   load: async () => {

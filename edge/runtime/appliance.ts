@@ -22,11 +22,9 @@ import { HashGate } from '../security/hash-gate.js';
 import { VERSION } from '../version.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
-import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
-import type { DisplayService } from '../display/display-service.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
-import type { MediaService } from '../media/media-service.js';
+import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -113,15 +111,11 @@ export class Appliance {
         deviceCredentialsChanged: (id) => this.broker.forgetDevice(id),
         configSource: o.configSource,
         environment: this.environment,
-        modbusBuses: () =>
-          this.registry
-            .all()
-            .filter((c): c is ModbusBus => c.kind === 'modbus-bus')
-            .map((c) => ({ ...c.status(), slaves: c.slaves() })),
-        displays: () => this.registry.all().filter((c): c is DisplayService => c.kind === 'display'),
+        modbusBuses: () => this.registry.find(MODBUS_BUS).map((c) => ({ ...c.status(), slaves: c.slaves() })),
+        displays: () => this.registry.find(PANEL),
+        thermometers: () => this.registry.find(THERMOMETER),
         health: this.health,
         sync: this.sync,
-        component: (name) => this.registry.get(name),
         analysis: this.analysis,
         capture: this.capture,
         logins: {
@@ -133,7 +127,7 @@ export class Appliance {
           hashes: new HashGate({ maxRunning: o.config.auth.loginHashConcurrency, maxQueued: o.config.auth.loginQueueMax }),
         },
         // While its worker is being built (or the build failed) it still answers, with not_ready and why.
-        media: () => this.registry.all().find((c): c is MediaService => c.kind === 'media' && !['stopped', 'stopping'].includes(c.status().state)),
+        media: () => this.registry.find(MEDIA_SERVER).find((c) => !['stopped', 'stopping'].includes(c.status().state)),
       },
     });
     this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
@@ -186,9 +180,11 @@ export class Appliance {
       const kind = findKind(c.type);
       if (!kind) throw new Error(`no component kind '${c.type}'`);
       const mod = await kind.load();
-      this.registry.add(mod.create(this.componentContext(c.name), c as never), { core: false });
+      this.registry.add(mod.create(this.componentContext(c.name), c as never), { core: false, provides: kind.provides });
     }
     await this.registry.startAll(this.#abort.signal);
+    // Stopped while starting: the store may be closed already, and nothing was started to announce.
+    if (this.#abort.signal.aborted) return;
     this.store.audit.record({ actor: 'system', action: 'appliance.start', result: 'ok', detail: { version: VERSION } });
     this.log.info({ http: this.http.port, mqtt: this.broker.port, version: VERSION }, 'appliance started');
   }

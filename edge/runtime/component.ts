@@ -26,6 +26,12 @@ export interface ComponentStatus {
 export interface Component {
   readonly name: string;
   readonly kind: string;
+  /**
+   * `signal` is aborted when the appliance stops while starts are still under way. A start that
+   * can wait long (a serial open, a broker connection, a listening socket, a worker being built)
+   * ends that wait and rejects with `signal.reason`; `stop()` follows and releases what was
+   * acquired. A start that never waits may leave the parameter out.
+   */
   start(signal: AbortSignal): Promise<void>;
   stop(): Promise<void>;
   status(): ComponentStatus;

@@ -1,4 +1,5 @@
 import type { Component, ComponentStatus, TypedEmitter } from './component.js';
+import type { Capability } from './capabilities.js';
 import type { LiveEvents } from '../messages.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
@@ -12,6 +13,7 @@ interface Entry {
   component: Component;
   /** A core component that fails to start stops the appliance; an optional one is marked failed. */
   core: boolean;
+  provides: Capability<unknown> | undefined;
   failed?: string;
 }
 
@@ -29,15 +31,21 @@ export class ComponentRegistry {
     this.#bus = o.bus;
   }
 
-  add(component: Component, opts: { core: boolean }): void {
+  /** `provides`: the capability the component's kind declares (its `create` was checked to return one). */
+  add<P>(component: Component & P, opts: { core: boolean; provides?: Capability<P> | undefined }): void {
     if (this.#entries.some((e) => e.component.name === component.name)) throw new Error(`two components named '${component.name}'`);
-    this.#entries.push({ component, core: opts.core });
+    this.#entries.push({ component, core: opts.core, provides: opts.provides });
     const watch = (component as { watchState?: (fn: (s: ComponentStatus) => void) => void }).watchState;
     watch?.call(component, (s) => this.#bus.safeEmit('component.state', componentStateEvent(s)));
   }
 
   get<T extends Component>(name: string): T | undefined {
     return this.#entries.find((e) => e.component.name === name)?.component as T | undefined;
+  }
+
+  /** Every component that provides `capability`, in start order, typed as what it provides. */
+  find<T>(capability: Capability<T>): (Component & T)[] {
+    return this.#entries.filter((e) => e.provides === capability).map((e) => e.component as Component & T);
   }
 
   all(): Component[] {
@@ -59,6 +67,11 @@ export class ComponentRegistry {
       try {
         await e.component.start(signal);
       } catch (err) {
+        // A start the shutdown cut short is no failure of the component: the stop that aborted it follows.
+        if (signal.aborted) {
+          this.#log.info({ component: e.component.name }, 'start ended by the shutdown');
+          return;
+        }
         if (e.core) throw new Error(`${e.component.name} did not start: ${errorMessage(err)}`, { cause: err });
         e.failed = errorMessage(err);
         this.#log.error({ component: e.component.name, err: e.failed }, 'component failed to start; the appliance runs without it');
@@ -88,13 +101,14 @@ export class ComponentRegistry {
         late.push({ name: e.component.name, done });
       }
     }
-    let allStopped = true;
+    const left: string[] = [];
     for (const l of late) {
       if (await settlesWithin(l.done, deadline - Date.now())) continue;
-      allStopped = false;
+      left.push(l.name);
       this.#log.warn({ component: l.name }, 'component did not stop in time');
     }
-    return allStopped;
+    if (left.length > 0) this.#log.warn({ left, stopped: order.length - left.length }, 'shutdown bound reached: every other component stopped');
+    return left.length === 0;
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent, type ComponentStatus } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
-import { openSerialLink, type ByteLink } from '../serial/link.js';
+import type { SerialPort } from 'serialport';
+import { ReopeningPort } from '../serial/reopening-port.js';
+import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
 import { looksLikeJpeg } from '../../edge/analysis/jpeg-stream.js';
 import { CMD, decodeReply, freeze, frameLength, lengthOf, readFrame, resume, setImageSize } from './vc0706.js';
 import type { Vc0706Schema } from './vc0706-camera.kind.js';
@@ -9,17 +11,18 @@ import type { Vc0706Schema } from './vc0706-camera.kind.js';
 /**
  * A VC0706-family serial JPEG camera: every `everySeconds` it freezes a frame, reads its length,
  * reads the JPEG in chunks, resumes, and hands the picture to the analyser in memory. A module that
- * stops answering marks the component degraded; the next picture tries again.
+ * stops answering marks the component degraded; the next picture tries again. A port that
+ * disappears is reopened with backoff by the shared ReopeningPort.
  */
 export class Vc0706Camera extends BaseComponent {
   readonly kind = 'camera-vc0706';
   readonly name: string;
-  #link: ByteLink | undefined;
+  readonly #link: ReopeningPort;
   #rx = Buffer.alloc(0);
   #waiter: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
-  readonly #c = { pictures: 0, errors: 0, skippedBytes: 0, reopens: 0 };
+  readonly #c = { pictures: 0, errors: 0, skippedBytes: 0 };
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -27,11 +30,12 @@ export class Vc0706Camera extends BaseComponent {
   ) {
     super();
     this.name = cfg.name;
+    this.#link = new ReopeningPort({ path: cfg.port, baudRate: cfg.baudRate, parity: 'none' }, { opened: (port) => this.#opened(port), lost: (reason) => this.setState('degraded', reason) });
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     this.setState('starting');
-    await this.#open();
+    await this.#link.open(signal);
     try {
       await this.#transact(setImageSize(this.cfg.imageSize), CMD.imageSize);
     } catch (err) {
@@ -42,17 +46,12 @@ export class Vc0706Camera extends BaseComponent {
     this.setState('running');
   }
 
-  async #open(): Promise<void> {
-    const link = await openSerialLink(this.cfg.port, this.cfg.baudRate, this.cfg.writeTimeoutMs);
-    link.onData((c) => {
+  #opened(port: SerialPort): void {
+    this.#rx = Buffer.alloc(0);
+    port.on('data', (c: Buffer) => {
       this.#rx = Buffer.concat([this.#rx, c]);
       this.#waiter?.();
     });
-    link.onClose((why) => {
-      this.#link = undefined;
-      this.setState('degraded', why);
-    });
-    this.#link = link;
   }
 
   /** Time the wire needs for `bytes` at the configured baud rate (10 bits a byte), plus slack. */
@@ -61,9 +60,16 @@ export class Vc0706Camera extends BaseComponent {
   }
 
   async #transact(req: Buffer, cmd: number, frameBytes?: number): Promise<Buffer> {
-    if (!this.#link) throw new Error(`serial port ${this.cfg.port} is not open`);
+    const port = this.#link.port;
+    if (!port) throw new Error(`serial port ${this.cfg.port} is not open (reopening)`);
     this.#rx = Buffer.alloc(0);
-    await this.#link.write(req);
+    try {
+      await writeSerial(port, req, this.cfg.writeTimeoutMs);
+    } catch (err) {
+      // A write that never left leaves the port in an unknown state: reopen it, as after an unplug.
+      if (err instanceof SerialWriteTimeout) this.#link.giveUp(err.message);
+      throw err;
+    }
     const deadline = Date.now() + this.#wireMs(req.length + 10 + (frameBytes ?? 16));
     for (;;) {
       const d = decodeReply(this.#rx, cmd, frameBytes);
@@ -89,10 +95,6 @@ export class Vc0706Camera extends BaseComponent {
     if (this.#busy) return undefined;
     this.#busy = true;
     try {
-      if (!this.#link) {
-        this.#c.reopens++;
-        await this.#open();
-      }
       await this.#transact(freeze(), CMD.fbufCtrl);
       let jpeg: Buffer;
       try {
@@ -127,12 +129,11 @@ export class Vc0706Camera extends BaseComponent {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#link?.close();
-    this.#link = undefined;
+    await this.#link.close();
     this.setState('stopped');
   }
 
   override status(): ComponentStatus {
-    return { ...super.status(), counters: { ...this.#c } };
+    return { ...super.status(), counters: { ...this.#c, reopens: this.#link.reopens } };
   }
 }

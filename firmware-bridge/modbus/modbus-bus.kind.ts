@@ -3,6 +3,8 @@ import { componentBaseFields, defineKind } from '../../edge/runtime/component-ki
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from './profile.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
+import { MODBUS_BUS } from '../../edge/runtime/capabilities.js';
+import { DeviceId } from '../../edge/config/device-id.js';
 
 export const ModbusBusSchema = Type.Object(
   {
@@ -31,7 +33,7 @@ export const ModbusBusSchema = Type.Object(
         {
           address: Type.Integer({ minimum: 1, maximum: 247 }),
           profile: StringEnum(profileIds(), { description: 'Sensor model (a file in firmware-bridge/profiles/modbus).' }),
-          id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Device id in readings; default <bus name>-<address>.' })),
+          id: Type.Optional(DeviceId({ description: 'Device id in readings; default <bus name>-<address>.' })),
         },
         { additionalProperties: false },
       ),
@@ -44,6 +46,7 @@ export const ModbusBusSchema = Type.Object(
 export const modbusBusKind = defineKind({
   type: 'modbus-bus',
   schema: ModbusBusSchema,
+  provides: MODBUS_BUS,
   load: async () => {
     const mod = await import('./modbus-bus.js');
     return { create: (ctx, config) => new mod.ModbusBus(ctx, config) };

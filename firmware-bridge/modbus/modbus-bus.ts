@@ -2,9 +2,10 @@ import type { SerialPort } from 'serialport';
 import type { Static } from '@sinclair/typebox';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
-import { metricsToRows } from '../../edge/broker/ingest.js';
+import { metricsToRows } from '../../edge/ingest/metrics-to-rows.js';
 import { errorMessage, ProtocolError } from '../../edge/errors.js';
-import { closeSerial, openSerial, SerialWriteTimeout } from '../serial/serial-link.js';
+import { SerialWriteTimeout } from '../serial/serial-link.js';
+import { ReopeningPort, REOPEN_MAX_MS } from '../serial/reopening-port.js';
 import { RtuMaster, ModbusException, ModbusTimeout, LineNotQuietError } from './rtu-master.js';
 import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
 import type { ReadFn } from './codec.js';
@@ -34,14 +35,14 @@ export class ModbusBus extends BaseComponent {
   readonly #ctx: ComponentContext;
   readonly #cfg: BusConfig;
   readonly #slaves: SlaveState[];
-  #port: SerialPort | undefined;
+  readonly #link: ReopeningPort;
   #master: RtuMaster | undefined;
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   /** A fault of the line itself (never quiet), not of one sensor: shown until a poll succeeds. */
   #lineError: string | undefined;
-  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, reopens: 0, offline: 0, lineNotQuiet: 0, writeTimeouts: 0 };
+  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, offline: 0, lineNotQuiet: 0, writeTimeouts: 0 };
 
   constructor(ctx: ComponentContext, cfg: BusConfig) {
     super();
@@ -54,10 +55,11 @@ export class ModbusBus extends BaseComponent {
       if (!profile) throw new Error(`no Modbus profile '${d.profile}'`);
       return { address: d.address, id: d.id ?? `${cfg.name}-${d.address}`, profile, blocks: planReads(profile), failures: 0, online: undefined, nextAt: 0, lastError: undefined };
     });
+    this.#link = new ReopeningPort({ path: cfg.port, baudRate: cfg.baudRate, parity: cfg.parity }, { opened: (port) => this.#opened(port), lost: (reason) => this.#lost(reason) });
   }
 
   protected override counters(): Record<string, number> {
-    return { ...this.#c, offline: this.#slaves.filter((s) => s.online === false).length };
+    return { ...this.#c, reopens: this.#link.reopens, offline: this.#slaves.filter((s) => s.online === false).length };
   }
 
   /** Per-sensor state, for the admin console and doctor. */
@@ -65,27 +67,14 @@ export class ModbusBus extends BaseComponent {
     return this.#slaves.map((s) => ({ address: s.address, id: s.id, profile: s.profile.id, online: s.online, lastError: s.lastError }));
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     this.setState('starting');
     this.#running = true;
-    await this.#open();
+    await this.#link.open(signal);
     this.#loop = this.#run();
   }
 
-  async #open(): Promise<void> {
-    const port = await openSerial({ path: this.#cfg.port, baudRate: this.#cfg.baudRate, parity: this.#cfg.parity });
-    port.on('close', () => {
-      if (!this.#running || this.#port !== port) return;
-      this.#ctx.log.warn({ port: this.#cfg.port }, 'serial port closed (adapter unplugged?); reopening');
-      this.#master?.close();
-      this.#port = undefined;
-      this.#master = undefined;
-      this.#lineError = undefined;
-      this.setState('degraded', `serial port ${this.#cfg.port} closed; reopening`);
-      this.#wake?.();
-    });
-    port.on('error', (err) => this.#ctx.log.warn({ err: err.message }, 'serial port error'));
-    this.#port = port;
+  #opened(port: SerialPort): void {
     this.#master = new RtuMaster({
       port,
       baudRate: this.#cfg.baudRate,
@@ -97,11 +86,22 @@ export class ModbusBus extends BaseComponent {
       onFrame: (f) => this.#ctx.bus.safeEmit('modbus.frame', { bus: this.name, ...f }),
     });
     this.#updateState();
+    this.#wake?.();
+  }
+
+  /** The port is gone (adapter unplugged, a write that never left): the shared ReopeningPort brings it back. */
+  #lost(reason: string): void {
+    this.#ctx.log.warn({ port: this.#cfg.port, reason }, 'Modbus serial port lost');
+    this.#master?.close();
+    this.#master = undefined;
+    this.#lineError = undefined;
+    this.setState('degraded', reason);
+    this.#wake?.();
   }
 
   #updateState(): void {
     const off = this.#slaves.filter((s) => s.online === false);
-    if (!this.#port) return;
+    if (!this.#master) return;
     if (this.#lineError) this.setState('degraded', this.#lineError);
     else if (off.length === 0) this.setState('running');
     else this.setState('degraded', `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`);
@@ -119,19 +119,10 @@ export class ModbusBus extends BaseComponent {
   }
 
   async #run(): Promise<void> {
-    let reopenDelay = 500;
     while (this.#running) {
       if (!this.#master) {
-        await this.#sleep(reopenDelay);
-        if (!this.#running) break;
-        try {
-          await this.#open();
-          this.#c.reopens++;
-          reopenDelay = 500;
-        } catch (err) {
-          reopenDelay = Math.min(reopenDelay * 2, 10_000);
-          this.setState('degraded', errorMessage(err));
-        }
+        // Woken when the port is back.
+        await this.#sleep(REOPEN_MAX_MS);
         continue;
       }
       const next = this.#slaves.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
@@ -237,13 +228,7 @@ export class ModbusBus extends BaseComponent {
   #writeTimedOut(err: SerialWriteTimeout): void {
     this.#c.writeTimeouts++;
     this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus write timed out; reopening the port');
-    const port = this.#port;
-    this.#master?.close();
-    this.#master = undefined;
-    this.#port = undefined;
-    this.#lineError = undefined;
-    this.setState('degraded', `${err.message}; reopening`);
-    void closeSerial(port);
+    this.#link.giveUp(err.message);
   }
 
   #failed(s: SlaveState, err: unknown): void {
@@ -262,9 +247,8 @@ export class ModbusBus extends BaseComponent {
     this.#running = false;
     this.#wake?.();
     this.#master?.close();
-    await closeSerial(this.#port);
+    await this.#link.close();
     await this.#loop?.catch(() => undefined);
-    this.#port = undefined;
     this.#master = undefined;
     this.setState('stopped');
   }

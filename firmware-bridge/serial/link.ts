@@ -14,8 +14,8 @@ export interface ByteLink {
 }
 
 /** `writeTimeoutMs`: a write that has not left the port by then rejects with SerialWriteTimeout. */
-export async function openSerialLink(path: string, baudRate: number, writeTimeoutMs: number): Promise<ByteLink> {
-  const port: SerialPort = await openSerial({ path, baudRate, parity: 'none' });
+export async function openSerialLink(path: string, baudRate: number, writeTimeoutMs: number, signal?: AbortSignal): Promise<ByteLink> {
+  const port: SerialPort = await openSerial({ path, baudRate, parity: 'none' }, signal);
   let closing = false;
   // An error event without a listener would end the process; a lost port also closes, which onClose reports.
   port.on('error', () => undefined);

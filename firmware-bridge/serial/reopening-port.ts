@@ -2,7 +2,7 @@ import type { SerialPort } from 'serialport';
 import { errorMessage } from '../../edge/errors.js';
 import { closeSerial, openSerial, type SerialOptions } from './serial-link.js';
 
-/** The same backoff as the Modbus bus: quick after a blip, at most every 10 s while a device is gone. */
+/** Quick after a blip, at most every 10 s while a device is gone. */
 export const REOPEN_FIRST_MS = 500;
 export const REOPEN_MAX_MS = 10_000;
 
@@ -16,6 +16,8 @@ export interface ReopeningPortHooks {
 /**
  * A serial port that is reopened with backoff when it disappears (USB adapter unplugged, device
  * power-cycled, a write that never drained). Drivers own the protocol; this owns the port's life.
+ * Every serial driver uses it (thermometer, card reader, Modbus bus, VC0706 camera), so a fix to
+ * reconnecting is made once.
  */
 export class ReopeningPort {
   readonly #o: SerialOptions;
@@ -37,14 +39,14 @@ export class ReopeningPort {
     return this.#port?.isOpen ? this.#port : undefined;
   }
 
-  /** First open: a missing device at start is the caller's error to report. */
-  async open(): Promise<void> {
+  /** First open: a missing device at start is the caller's error to report; `signal` ends a slow one (shutdown). */
+  async open(signal?: AbortSignal): Promise<void> {
     this.#running = true;
-    await this.#openOnce();
+    await this.#openOnce(signal);
   }
 
-  async #openOnce(): Promise<void> {
-    const port = await openSerial(this.#o);
+  async #openOnce(signal?: AbortSignal): Promise<void> {
+    const port = await openSerial(this.#o, signal);
     if (!this.#running) {
       await closeSerial(port);
       return;

@@ -12,12 +12,21 @@ export interface SerialOptions {
 /** A write that did not reach the wire in time: flow control stuck, or nothing reads the far side. */
 export class SerialWriteTimeout extends DeviceError {}
 
-/** Open a serial port (a USB-RS485/RS232 adapter, or one end of a pseudo-terminal pair). */
-export function openSerial(o: SerialOptions): Promise<SerialPort> {
+/**
+ * Open a serial port (a USB-RS485/RS232 adapter, or one end of a pseudo-terminal pair). An open
+ * cannot be cancelled once asked of the driver (a wedged USB adapter can hold it for long), so
+ * `signal` ends the wait and the port, should it open after all, is closed again.
+ */
+export function openSerial(o: SerialOptions, signal?: AbortSignal): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
     const port = new SerialPort({ path: o.path, baudRate: o.baudRate, parity: o.parity, dataBits: o.dataBits ?? 8, stopBits: o.stopBits ?? 1, autoOpen: false });
+    const onAbort = (): void => reject(signal?.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
     port.open((err) => {
+      signal?.removeEventListener('abort', onAbort);
       if (err) reject(new DeviceError(`cannot open serial port ${o.path}: ${err.message}`, { cause: err }));
+      else if (signal?.aborted) port.close(() => undefined);
       else resolve(port);
     });
   });

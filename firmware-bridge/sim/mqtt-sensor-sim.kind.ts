@@ -1,14 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
+import { DeviceId } from '../../edge/config/device-id.js';
 
 export const MqttSensorSimSchema = Type.Object(
   {
     type: Type.Literal('mqtt-sensor-sim'),
     ...componentBaseFields,
-    deviceId: Type.String({
-      pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
-      description: 'Device identity the simulated Wi-Fi sensor connects as; its credentials are (re)issued at start.',
-    }),
+    deviceId: DeviceId({ description: 'Device identity the simulated Wi-Fi sensor connects as; its credentials are (re)issued at start.' }),
     intervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 2000, description: 'Milliseconds between readings.' }),
     seed: Type.Integer({ minimum: 0, default: 1, description: 'Random seed, so a demo or test run is repeatable.' }),
   },

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
+import { THERMOMETER } from '../../edge/runtime/capabilities.js';
 
 export const ThermometerSchema = Type.Object(
   {
@@ -24,6 +25,7 @@ export const ThermometerSchema = Type.Object(
 export const thermometerKind = defineKind({
   type: 'thermometer',
   schema: ThermometerSchema,
+  provides: THERMOMETER,
   load: async () => {
     const mod = await import('./thermometer.js');
     return { create: (ctx, config) => new mod.Thermometer(ctx, config) };

@@ -54,9 +54,9 @@ export class Thermometer extends BaseComponent {
     return { ...this.#c, reopens: this.#link.reopens };
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     this.setState('starting');
-    await this.#link.open();
+    await this.#link.open(signal);
   }
 
   #opened(port: SerialPort): void {

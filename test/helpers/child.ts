@@ -13,13 +13,16 @@ export interface ChildAppliance {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start `classedge start` as a real separate process with its own data dir and ports. */
-export async function spawnAppliance(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChildAppliance> {
+/**
+ * Start `classedge start` as a real separate process with its own data dir and ports. `script`
+ * replaces bin/classedge.js by a fixture that builds the appliance the same way (test/fixtures).
+ */
+export async function spawnAppliance(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, script = CLI): Promise<ChildAppliance> {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const httpsPort = await freePort();
   const mqttsPort = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', ...args], {
+  const child = spawn(process.execPath, [script, 'start', ...args], {
     env: { ...process.env, CLASSEDGE_DATA_DIR: dataDir, CLASSEDGE_HTTP_PORT: String(httpPort), CLASSEDGE_MQTT_PORT: String(mqttPort), CLASSEDGE_HTTPS_PORT: String(httpsPort), CLASSEDGE_MQTTS_PORT: String(mqttsPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

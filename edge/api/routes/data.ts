@@ -3,7 +3,7 @@ import { OK } from '../schemas.js';
 import { addDevice, removeDevice, rotateDeviceSecret } from '../../services/devices.js';
 import { addUser, removeUser, setUserDisabled, setUserSecret } from '../../services/accounts.js';
 
-const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
+import { actor } from '../actor.js';
 
 export const readingRoutes: RouteDef[] = [
   route('GET /api/v1/readings', {

@@ -4,9 +4,8 @@ import { dailyReport, reportCsv, reportHtml } from '../../health/report.js';
 import { parseRoster, importRoster } from '../../health/roster.js';
 import { compensate } from '../../health/config.js';
 import { NotFoundError } from '../../errors.js';
-import type { Thermometer } from '../../../firmware-bridge/thermometer/thermometer.js';
 
-const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
+import { actor } from '../actor.js';
 
 /** A report leaving the screen (download or print) is an export of minors' data: audited. */
 function exportReport(req: ApiRequest<unknown, { classId?: string; day?: string }>, ctx: ApiContext, format: 'csv' | 'html'): RawResponse {
@@ -41,9 +40,8 @@ export const healthRoutes: RouteDef[] = [
     access: 'teacher',
     summary: "Take a reading from the door's infrared thermometer (raw, ambient and the compensated value with its method).",
     handler: async (req, ctx) => {
-      const stations = ctx.components().filter((c) => c.kind === 'thermometer');
-      const name = req.body.station ?? stations[0]?.name;
-      const t = name ? (ctx.component(name) as Thermometer | undefined) : undefined;
+      const stations = ctx.thermometers();
+      const t = req.body.station === undefined ? stations[0] : stations.find((s) => s.name === req.body.station);
       if (!t) throw new NotFoundError('no thermometer configured at this door');
       const r = await t.measure();
       return { station: t.name, ...r, ...compensate(r.objectC, r.ambientC, ctx.config.health.compensation) };

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors.js';
 import { stCurve, type StCode } from '../../analysis/st.js';
 import { lessonView } from '../../store/repos/lessons.js';
 
-const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
+import { actor } from '../actor.js';
 
 export const lessonRoutes: RouteDef[] = [
   route('GET /api/v1/lessons', {

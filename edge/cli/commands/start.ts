@@ -6,6 +6,7 @@ import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
 import { kioskMount } from '../../api/kiosk-static.js';
 import { SdNotify } from '../../runtime/sd-notify.js';
+import { exitOnSignals } from '../../runtime/shutdown.js';
 import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, demoLesson } from '../demo.js';
 
 /** The demo's recording: made in the background when missing; without espeak-ng and sox the demo says so. */
@@ -50,34 +51,18 @@ export function registerStart(program: Command): void {
       const log = createLogger({ level: config.log.level });
       const appliance = new Appliance({ config, log, configSource: source, mounts: [kioskMount()] });
       const notify = SdNotify.fromEnv(log);
-      let stopping = false;
-      const shutdown = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        notify?.send('STOPPING=1');
-        // A second signal, or the time bound, ends the process however far the shutdown got.
-        const hard = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000);
-        hard.unref();
-        appliance.stop().then(
-          (clean) => process.exit(clean ? 0 : 1),
-          (err: unknown) => {
-            log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      const signals = exitOnSignals(appliance, { log, timeoutMs: config.shutdownTimeoutMs, notify });
       try {
         if (opts.demo) {
           await ensureDemoAccounts(appliance.store, config);
           ensureDemoRoster(appliance.store);
         }
         await appliance.start();
+        if (signals.stopping) return;
         // The demo is always in a lesson, so the interaction view has something to show.
         if (opts.demo && !appliance.analysis.current()) appliance.analysis.startLesson('demo');
       } catch (err) {
+        if (signals.stopping) return;
         log.fatal({ err }, 'appliance failed to start');
         await appliance.stop();
         process.exit(1);

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 
 import type { DeviceKind } from '../../device-kinds.js';
 export { DEVICE_KINDS, type DeviceKind } from '../../device-kinds.js';
-export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export { DEVICE_ID_PATTERN } from '../../config/device-id.js';
 
 export interface Device {
   id: string;

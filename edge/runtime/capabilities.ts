@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ComponentStatus } from './component.js';
+import type { IrReading } from '../../firmware-bridge/thermometer/gy-mcu906.js';
+import type { DisplayService } from '../display/display-service.js';
+import type { UpgradeTarget } from '../api/upgrade-guard.js';
+import type { UpgradeAuth } from '../api/context.js';
+
+declare const carries: unique symbol;
+
+/**
+ * A typed name for something a component offers the rest of the appliance. A kind declares the one
+ * its components provide (`provides` in its `*.kind.ts`, checked against what `create` returns) and
+ * `registry.find(token)` hands those components back already typed: no kind strings, no casts.
+ */
+export interface Capability<T> {
+  readonly id: string;
+  /** Never set: it only carries T for the type checker. */
+  readonly [carries]?: T;
+}
+
+export function capability<T>(id: string): Capability<T> {
+  return Object.freeze({ id });
+}
+
+/** A temperature station at the door: takes one reading when asked. */
+export interface TemperatureStation {
+  readonly name: string;
+  measure(): Promise<IrReading & { at: number }>;
+}
+
+export interface ModbusSlaveInfo {
+  address: number;
+  id: string;
+  profile: string;
+  online: boolean | undefined;
+  lastError: string | undefined;
+}
+
+/** An RS-485 bus and the state of each sensor on it (troubleshooting in the admin console). */
+export interface ModbusBusView {
+  status(): ComponentStatus;
+  slaves(): ModbusSlaveInfo[];
+}
+
+/** The remote-lesson server: its state, and the signalling socket the HTTP server hands over. */
+export interface MediaServer {
+  status(): ComponentStatus;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void;
+}
+
+export const THERMOMETER = capability<TemperatureStation>('thermometer');
+export const MODBUS_BUS = capability<ModbusBusView>('modbus-bus');
+export const MEDIA_SERVER = capability<MediaServer>('media-server');
+// The display routes still take the whole service (edge/api/routes/display.ts types its lookups with it).
+export const PANEL = capability<DisplayService>('panel');
