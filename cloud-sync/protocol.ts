@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { canonicalJson, signText, verifyText } from '../edge/security/signing.js';
 
 /**
  * The appliance-district wire protocol, shared by both sides. A batch is gzip-compressed NDJSON of
@@ -34,48 +35,11 @@ export function signingString(h: BatchHeaders, body: Buffer): string {
 }
 
 export function signBatch(h: BatchHeaders, body: Buffer, key: KeyObject): string {
-  return sign(null, Buffer.from(signingString(h, body)), key).toString('base64');
+  return signText(signingString(h, body), key);
 }
 
 export function verifyBatch(h: BatchHeaders, body: Buffer, signature: string, publicKeyPem: string): boolean {
-  try {
-    return verify(null, Buffer.from(signingString(h, body)), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
-}
-
-/** A signed message other than a batch (state queries, enrolment): the text itself is signed. */
-export function signText(text: string, key: KeyObject): string {
-  return sign(null, Buffer.from(text), key).toString('base64');
-}
-
-export function verifyText(text: string, signature: string, publicKeyPem: string): boolean {
-  try {
-    return verify(null, Buffer.from(text), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
-}
-
-export function newKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export function privateKeyFrom(pem: string): KeyObject {
-  return createPrivateKey(pem);
-}
-
-export function publicPemOf(key: KeyObject): string {
-  return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
-}
-
-/** Canonical JSON: keys sorted, so a signature covers the meaning, not the spelling. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
+  return verifyText(signingString(h, body), signature, publicKeyPem);
 }
 
 /** What a desired-configuration signature covers: the appliance, the version and the settings. */

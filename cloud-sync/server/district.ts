@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import pg from 'pg';
-import { configSigningString, newKeyPair, privateKeyFrom, signText, verifyBatch, verifyText } from '../protocol.js';
+import { configSigningString, verifyBatch } from '../protocol.js';
+import { newKeyPair, privateKeyFrom, signText, verifyText } from '../../edge/security/signing.js';
 import { Refusal, batchHeaders, batchLines, bodyObject, signedFields } from './requests.js';
 import { DISTRICT_MIGRATIONS } from './schema.js';
 
