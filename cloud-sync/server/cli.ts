@@ -31,7 +31,7 @@ export function districtProgram(): Command {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const token = await r.createToken(o.appliance, o.school);
-      await r.pool.end();
+      await r.close();
       process.stdout.write(o.json ? `${JSON.stringify({ appliance: o.appliance, token })}\n` : `${token}\n`);
     });
   db(program.command('config').command('publish').description('Publish signed desired configuration (a partial settings file, JSON or YAML) to one appliance, a school, or all.'))
@@ -46,7 +46,7 @@ export function districtProgram(): Command {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const versions = await r.publishConfig({ ...(o.appliance ? { appliance: o.appliance } : {}), ...(o.school ? { school: o.school } : {}), all: o.all === true }, config);
-      await r.pool.end();
+      await r.close();
       process.stdout.write(`${JSON.stringify(versions)}
 `);
     });
@@ -55,16 +55,9 @@ export function districtProgram(): Command {
     .action(async (o: { database: string; json?: boolean }) => {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const rows = (
-        await r.pool.query(
-          `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams,
-             (SELECT version FROM desired_config d WHERE d.appliance_id = a.id) AS desired_config,
-             (SELECT version || ' ' || result FROM applied_config c WHERE c.appliance_id = a.id) AS applied_config
-           FROM appliances a LEFT JOIN stream_state s ON s.appliance_id = a.id GROUP BY a.id ORDER BY a.id`,
-        )
-      ).rows;
-      await r.pool.end();
-      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x: { id: string; last_seen: Date | null; streams: unknown }) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
+      const rows = await r.store.appliances();
+      await r.close();
+      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
     });
   db(program.command('provision-bulk').description('A classrooms CSV (id,district,school,grade,class,room,name,timezone) into one-time tokens and one provisioning file per box.'))
     .argument('<csv>', 'classrooms CSV (UTF-8 or GB18030)')
@@ -86,7 +79,7 @@ export function districtProgram(): Command {
         const settings = parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
         for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
       }
-      await r.pool.end();
+      await r.close();
       process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
     });
   db(program.command('update-bundle').description("Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key."))
@@ -98,7 +91,7 @@ export function districtProgram(): Command {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const key = await r.signingKey();
-      await r.pool.end();
+      await r.close();
       process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
     });
   return program;
