@@ -1,5 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parse } from 'yaml';
+import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
+
+const checkSettings = wireCheck(Settings);
+
+/**
+ * A settings file to publish, refused here when it is not an object: every appliance would refuse
+ * the publication at each sync round, and fail the round with it.
+ */
+function settingsFile(file: string): Record<string, unknown> {
+  const r = checkSettings(parse(readFileSync(file, 'utf8')));
+  if (!r.ok) throw new Error(`${file}: ${describeProblem(r.problem)}`);
+  return r.value;
+}
 
 /**
  * `classedge-district`: what a district engineer runs. `serve` is the receiver (stateless; run as
@@ -40,9 +55,7 @@ export function districtProgram(): Command {
     .option('--school <name>', 'every appliance of a school')
     .option('--all', 'every appliance')
     .action(async (o: { database: string; file: string; appliance?: string; school?: string; all?: boolean }) => {
-      const { readFileSync } = await import('node:fs');
-      const { parse } = await import('yaml');
-      const config = parse(readFileSync(o.file, 'utf8')) as Record<string, unknown>;
+      const config = settingsFile(o.file);
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const versions = await r.publishConfig({ ...(o.appliance ? { appliance: o.appliance } : {}), ...(o.school ? { school: o.school } : {}), all: o.all === true }, config);
@@ -68,17 +81,13 @@ export function districtProgram(): Command {
     .option('--config <file>', 'settings (JSON or YAML) published to each box as its first signed configuration')
     .action(async (csv: string, o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string }) => {
       if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1) throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);
-      const { readFileSync } = await import('node:fs');
       const { parseClassrooms, provisionBulk } = await import('./bulk.js');
       const rows = parseClassrooms(readFileSync(csv));
+      const settings = o.config ? settingsFile(o.config) : undefined;
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const files = await provisionBulk(r, rows, { out: o.out, districtUrl: o.districtUrl, hours: Number(o.hours), ...(o.districtCa ? { caFile: o.districtCa } : {}) });
-      if (o.config) {
-        const { parse } = await import('yaml');
-        const settings = parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
-        for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
-      }
+      if (settings) for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
       await r.close();
       process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
     });
