@@ -152,6 +152,6 @@ export function wireCheck<T extends TSchema>(schema: T): (v: unknown) => Checked
 }
 
 /** `/field: expected ..., got <the value, cut short>`, the wording of every refusal of wire data. */
-export function describeProblem(p: WireProblem): string {
-  return `${p.path || '(body)'}: expected ${p.expected}, ${p.value === undefined ? 'missing' : `got ${JSON.stringify(p.value)?.slice(0, 40)}`}`;
+export function describeProblem(p: WireProblem, root = '(body)'): string {
+  return `${p.path || root}: expected ${p.expected}, ${p.value === undefined ? 'missing' : `got ${JSON.stringify(p.value)?.slice(0, 40)}`}`;
 }

@@ -12,7 +12,7 @@ const checkSettings = wireCheck(Settings);
  */
 function settingsFile(file: string): Record<string, unknown> {
   const r = checkSettings(parse(readFileSync(file, 'utf8')));
-  if (!r.ok) throw new Error(`${file}: ${describeProblem(r.problem)}`);
+  if (!r.ok) throw new Error(`${file}: ${describeProblem(r.problem, '(document)')}`);
   return r.value;
 }
 
