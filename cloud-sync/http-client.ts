@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../edge/errors.js';
+import { AnswerObject, wireCheck } from './protocol.js';
 
 /**
  * POST to the district over HTTPS (or HTTP on a test bench), trusting the district's own CA when it
@@ -41,7 +42,12 @@ export function postJsonish(
   });
 }
 
-/** The answer's JSON object; anything else (not JSON, null, an array, a number) reads as `{}`. */
+const checkAnswer = wireCheck(AnswerObject);
+
+/**
+ * The answer's JSON object; anything else (not JSON, null, an array, a number) reads as `{}`, so
+ * each reader's own schema names the field it misses.
+ */
 export function answerJson(body: Buffer): Record<string, unknown> {
   let v: unknown;
   try {
@@ -49,5 +55,6 @@ export function answerJson(body: Buffer): Record<string, unknown> {
   } catch {
     return {};
   }
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const r = checkAnswer(v);
+  return r.ok ? r.value : {};
 }

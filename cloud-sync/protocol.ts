@@ -1,10 +1,17 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { canonicalJson, signText, verifyText } from '../edge/security/signing.js';
 
 /**
- * The appliance-district wire protocol, shared by both sides. A batch is gzip-compressed NDJSON of
- * `{seq, day, payload}` lines of one stream, numbered without gaps; it is signed with the
- * appliance's Ed25519 key over the headers and the SHA-256 of the compressed body. The district
- * answers with the highest sequence it has committed for that stream.
+ * The appliance-district wire protocol, shared by both sides: every message that crosses the wire
+ * is a TypeBox schema here, checked on arrival (requests by the receiver, answers by the agent), so
+ * neither end casts what it received. A batch is gzip-compressed NDJSON of `{seq, day, payload}`
+ * lines of one stream, numbered without gaps; it is signed with the appliance's Ed25519 key over
+ * the headers and the SHA-256 of the compressed body. The district answers with the highest
+ * sequence it has committed for that stream.
+ *
+ * A schema's `expected` option is the wording a refusal uses for it ("expected <that>, got ...").
  */
 export const H = {
   appliance: 'x-classedge-appliance',
@@ -15,70 +22,136 @@ export const H = {
   signature: 'x-classedge-signature',
 } as const;
 
-export interface BatchHeaders {
-  appliance: string;
-  batch: string;
-  stream: string;
-  first: number;
-  last: number;
+// ---- Values -------------------------------------------------------------------------------------
+
+/** A stream position. A position that is not a whole number (a string compares above every integer in SQLite) would delete records the district never received. */
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 0' });
+const LineSeq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 1' });
+/** YYYY-MM-DD; that it is a real calendar day is checked beside the schema (`validDay`). */
+export const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', expected: 'a real day (YYYY-MM-DD)' });
+const Short = Type.String({ minLength: 1, maxLength: 200, expected: 'a string of 1-200 characters' });
+const Text = Type.String({ expected: 'a string' });
+const PublicKeyPem = Type.String({ pattern: 'BEGIN PUBLIC KEY', expected: 'a public key (PEM)' });
+/** Desired configuration: partial settings, checked by the appliance's configuration schema when applied. */
+export const Settings = Type.Record(Type.String(), Type.Unknown(), { expected: 'an object of settings' });
+const object = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'a JSON object' });
+
+// ---- Enrolment: POST /v1/enrol (the one-time token proves the appliance; nothing is signed yet) --
+
+export const EnrolRequest = object({ token: Text, applianceId: Text, publicKey: PublicKeyPem });
+export type EnrolRequest = Static<typeof EnrolRequest>;
+/** 201: the district's public key, which later verifies the configuration and updates it signs. */
+export const EnrolAnswer = object({ applianceId: Text, districtPublicKey: Type.String({ minLength: 1, expected: "the district's public key (PEM)" }) });
+export type EnrolAnswer = Static<typeof EnrolAnswer>;
+
+// ---- Signed requests: POST /v1/state, /v1/config, /v1/config/applied, /v1/restored ---------------
+
+/** What each kind of signed request signs, so that one kind cannot stand in for another. */
+export const REQUEST_KINDS = {
+  state: 'classedge-state-v1',
+  config: 'classedge-config-request-v1',
+  applied: 'classedge-config-applied-v1',
+  restored: 'classedge-restored-v1',
+} as const;
+
+/** The text a signed request's signature covers: its kind, the appliance, a nonce and the request's own fields. */
+export function requestSigningString(kind: string, applianceId: string, nonce: string, extra = ''): string {
+  return `${kind}\n${applianceId}\n${nonce}${extra}`;
 }
 
-export interface BatchLine {
-  seq: number;
-  day: string;
-  payload: unknown;
+const signedFields = { applianceId: Short, nonce: Short, signature: Short };
+/** `/v1/state` and `/v1/config`: the fields every signed request carries, nothing else. */
+export const SignedRequest = object(signedFields);
+export type SignedRequest = Static<typeof SignedRequest>;
+/** `/v1/config/applied`: the outcome of a published version (signed over `\n<version>\n<result>`). */
+export const ConfigAppliedRequest = object({ ...signedFields, version: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, expected: 'a whole version number' }), result: Text });
+export type ConfigAppliedRequest = Static<typeof ConfigAppliedRequest>;
+/** `/v1/restored`: a box restored from a backup (signed over `\n<backupCreatedAt>`). */
+export const RestoredRequest = object({ ...signedFields, backupCreatedAt: Type.String({ maxLength: 40, expected: 'a time of at most 40 characters' }) });
+export type RestoredRequest = Static<typeof RestoredRequest>;
+
+/**
+ * `/v1/state` and `/v1/restored` answer where each stream stands. The agent reads only the streams
+ * it sends (a newer district may report more), so it checks the object and then each of its own
+ * streams' positions against `Seq`.
+ */
+export const StreamsAnswer = object({ streams: Type.Record(Type.String(), Seq, { expected: 'an object of positions' }) });
+export type StreamsAnswer = Static<typeof StreamsAnswer>;
+/** `/v1/config`: the desired configuration; version 0 means none published, and then nothing else is sent. */
+export const ConfigAnswer = object({ version: Type.Optional(Seq), config: Type.Optional(Settings), signature: Type.Optional(Text) });
+export type ConfigAnswer = Static<typeof ConfigAnswer>;
+export const AppliedAnswer = object({ ok: Type.Literal(true) });
+export type AppliedAnswer = Static<typeof AppliedAnswer>;
+
+/** What a desired-configuration signature covers: the appliance, the version and the settings. */
+export function configSigningString(applianceId: string, version: number, config: unknown): string {
+  return ['classedge-config-v1', applianceId, String(version), createHash('sha256').update(canonicalJson(config)).digest('hex')].join('\n');
 }
+
+// ---- Batches: POST /v1/batches (headers H, a gzip NDJSON body) ---------------------------------
+
+/** A batch's headers, `first` and `last` read as numbers. */
+export const BatchHeaders = object({
+  appliance: Type.String({ minLength: 1, expected: 'an appliance id' }),
+  batch: Type.String({ pattern: '^[0-9a-f-]{36}$', expected: 'a UUID' }),
+  stream: Type.String({ minLength: 1, expected: 'a stream name' }),
+  first: LineSeq,
+  last: LineSeq,
+});
+export type BatchHeaders = Static<typeof BatchHeaders>;
+/** One NDJSON line of a batch. */
+export const BatchLine = object({ seq: LineSeq, day: Day, payload: Type.Unknown({ expected: 'a payload' }) });
+export type BatchLine = Static<typeof BatchLine>;
+/** 200: the stream's committed position after the batch. */
+export const BatchAnswer = object({ committedSeq: Type.Optional(Seq) });
+export type BatchAnswer = Static<typeof BatchAnswer>;
 
 export function signingString(h: BatchHeaders, body: Buffer): string {
   return ['classedge-batch-v1', h.appliance, h.batch, h.stream, String(h.first), String(h.last), createHash('sha256').update(body).digest('hex')].join('\n');
 }
 
 export function signBatch(h: BatchHeaders, body: Buffer, key: KeyObject): string {
-  return sign(null, Buffer.from(signingString(h, body)), key).toString('base64');
+  return signText(signingString(h, body), key);
 }
 
 export function verifyBatch(h: BatchHeaders, body: Buffer, signature: string, publicKeyPem: string): boolean {
-  try {
-    return verify(null, Buffer.from(signingString(h, body)), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
+  return verifyText(signingString(h, body), signature, publicKeyPem);
 }
 
-/** A signed message other than a batch (state queries, enrolment): the text itself is signed. */
-export function signText(text: string, key: KeyObject): string {
-  return sign(null, Buffer.from(text), key).toString('base64');
+// ---- Any answer ----------------------------------------------------------------------------------
+
+/** A refusal: a stable code, what was wrong, and for a replay or a gap the stream's committed position. */
+export const ErrorAnswer = object({ error: Text, message: Text, committedSeq: Type.Optional(Seq) });
+export type ErrorAnswer = Static<typeof ErrorAnswer>;
+/** GET /v1/health (for a load balancer). */
+export const HealthAnswer = object({ status: Text });
+export type HealthAnswer = Static<typeof HealthAnswer>;
+/** Any answer's body as the agent first reads it: a JSON object (anything else reads as `{}`). */
+export const AnswerObject = Type.Record(Type.String(), Type.Unknown(), { expected: 'a JSON object' });
+
+// ---- Checking ------------------------------------------------------------------------------------
+
+/** Where a value broke its schema: the field (a JSON pointer, '' for the value itself), what was expected and what came. */
+export interface WireProblem {
+  path: string;
+  expected: string;
+  value: unknown;
 }
 
-export function verifyText(text: string, signature: string, publicKeyPem: string): boolean {
-  try {
-    return verify(null, Buffer.from(text), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: WireProblem };
+
+/** A compiled check of one schema: the value, typed, or the first problem found. */
+export function wireCheck<T extends TSchema>(schema: T): (v: unknown) => Checked<Static<T>> {
+  const c = TypeCompiler.Compile(schema);
+  return (v) => {
+    if (c.Check(v)) return { ok: true, value: v };
+    const e = c.Errors(v).First();
+    const expected: unknown = e?.schema.expected;
+    return { ok: false, problem: { path: e?.path ?? '', expected: typeof expected === 'string' ? expected : (e?.message ?? 'a valid value'), value: e?.value } };
+  };
 }
 
-export function newKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export function privateKeyFrom(pem: string): KeyObject {
-  return createPrivateKey(pem);
-}
-
-export function publicPemOf(key: KeyObject): string {
-  return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
-}
-
-/** Canonical JSON: keys sorted, so a signature covers the meaning, not the spelling. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-
-/** What a desired-configuration signature covers: the appliance, the version and the settings. */
-export function configSigningString(applianceId: string, version: number, config: unknown): string {
-  return ['classedge-config-v1', applianceId, String(version), createHash('sha256').update(canonicalJson(config)).digest('hex')].join('\n');
+/** `/field: expected ..., got <the value, cut short>`, the wording of every refusal of wire data. */
+export function describeProblem(p: WireProblem, root = '(body)'): string {
+  return `${p.path || root}: expected ${p.expected}, ${p.value === undefined ? 'missing' : `got ${JSON.stringify(p.value)?.slice(0, 40)}`}`;
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateClusters, type Case } from '../edge/health/clusters.js';
-import { parseRoster, parseCsv } from '../edge/health/roster.js';
+import { parseRoster } from '../edge/health/roster.js';
+import { parseCsv } from '../edge/csv.js';
 import { compensate } from '../edge/health/config.js';
 import { ValidationError } from '../edge/errors.js';
 import { thrown } from './helpers/env.js';

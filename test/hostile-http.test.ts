@@ -9,7 +9,7 @@ import { CLI, tempDir, waitFor } from './helpers/env.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
 import { connect as mqttConnect } from './helpers/mqtt.js';
 import { rawExchange, stalledWebSocket, statusLine, upgradeRequest } from './helpers/raw-http.js';
-import { parseCsv } from '../edge/health/roster.js';
+import { parseCsv } from '../edge/csv.js';
 import { SESSION_ENDED_CLOSE_CODE } from '../edge/api/session-watch.js';
 import sharp from 'sharp';
 import { jpegDimensions } from '../edge/analysis/jpeg-stream.js';

@@ -8,7 +8,7 @@ import { ApiClient } from './helpers/api-client.js';
 import { CLI, tempDir, waitFor } from './helpers/env.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
 import { MediaClient, WeriftConsumer, WeriftPublisher } from './helpers/media-peer.js';
-import { newKeyPair } from '../cloud-sync/protocol.js';
+import { newKeyPair } from '../edge/security/signing.js';
 import type { MediaService } from '../edge/media/media-service.js';
 
 async function teacherSocket(httpUrl: string): Promise<MediaClient> {

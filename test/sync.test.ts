@@ -11,7 +11,8 @@ import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from './h
 import { ApiClient } from './helpers/api-client.js';
 import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
 import { DistrictReceiver } from '../cloud-sync/server/district.js';
-import { H, newKeyPair, privateKeyFrom, signBatch } from '../cloud-sync/protocol.js';
+import { H, signBatch } from '../cloud-sync/protocol.js';
+import { newKeyPair, privateKeyFrom } from '../edge/security/signing.js';
 import { applianceKey } from '../edge/sync/keys.js';
 import { SyncAgent } from '../cloud-sync/agent/agent.js';
 import { createLogger } from '../edge/log.js';

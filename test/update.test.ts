@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CLI, ROOT, freePort, tempDir, waitFor } from './helpers/env.js';
 import { run } from './helpers/run.js';
-import { newKeyPair, privateKeyFrom } from '../cloud-sync/protocol.js';
+import { newKeyPair, privateKeyFrom } from '../edge/security/signing.js';
 import { writeEnrolment } from '../edge/sync/keys.js';
 import { makeBundle } from '../edge/update/bundle.js';
 import { startTestAppliance } from './helpers/appliance.js';

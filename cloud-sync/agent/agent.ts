@@ -8,7 +8,8 @@ import type { Store } from '../../edge/store/store.js';
 import { errorMessage } from '../../edge/errors.js';
 import { localTime, toMinute } from '../../edge/config/timetable.js';
 import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/keys.js';
-import { H, configSigningString, signBatch, signText, verifyText, type BatchLine } from '../protocol.js';
+import { H, REQUEST_KINDS, configSigningString, requestSigningString, signBatch, type BatchLine, type ConfigAppliedRequest, type SignedRequest } from '../protocol.js';
+import { signText, verifyText } from '../../edge/security/signing.js';
 import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit.js';
 import { postJsonish } from '../http-client.js';
 import { committedSeq, configAnswer, streamPositions } from './answers.js';
@@ -169,16 +170,16 @@ export class SyncAgent extends BaseComponent {
   }
 
   async #adoptDistrictState(): Promise<void> {
-    const r = await this.#post('/v1/state', this.#signedBody('classedge-state-v1'), { 'content-type': 'application/json' });
+    const r = await this.#post('/v1/state', JSON.stringify(this.#signed(REQUEST_KINDS.state)), { 'content-type': 'application/json' });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
     for (const [stream, seq] of streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS])) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
   }
 
-  #signedBody(kind: string, extra = ''): string {
+  #signed(kind: string, extra = ''): SignedRequest {
     const e = this.#enrolment as Enrolment;
     const nonce = randomBytes(16).toString('hex');
-    return JSON.stringify({ applianceId: e.applianceId, nonce, signature: signText(`${kind}\n${e.applianceId}\n${nonce}${extra}`, this.#key as KeyObject) });
+    return { applianceId: e.applianceId, nonce, signature: signText(requestSigningString(kind, e.applianceId, nonce, extra), this.#key as KeyObject) };
   }
 
   /**
@@ -205,7 +206,7 @@ export class SyncAgent extends BaseComponent {
    */
   async #pullConfig(): Promise<void> {
     const e = this.#enrolment as Enrolment;
-    const r = await this.#post('/v1/config', this.#signedBody('classedge-config-request-v1'), { 'content-type': 'application/json' });
+    const r = await this.#post('/v1/config', JSON.stringify(this.#signed(REQUEST_KINDS.config)), { 'content-type': 'application/json' });
     if (r.status !== 200) throw new Error(`config query: HTTP ${r.status}`);
     const answer = configAnswer(r.json);
     const version = answer.version;
@@ -215,8 +216,8 @@ export class SyncAgent extends BaseComponent {
     const refused = this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
     if (version === 0 || version === applied || publication === refused) return;
     const report = async (result: string): Promise<void> => {
-      const body = JSON.parse(this.#signedBody('classedge-config-applied-v1', `\n${version}\n${result}`)) as Record<string, unknown>;
-      await this.#post('/v1/config/applied', JSON.stringify({ ...body, version, result }), { 'content-type': 'application/json' });
+      const body: ConfigAppliedRequest = { ...this.#signed(REQUEST_KINDS.applied, `\n${version}\n${result}`), version, result };
+      await this.#post('/v1/config/applied', JSON.stringify(body), { 'content-type': 'application/json' });
     };
     const refuse = async (why: string): Promise<void> => {
       this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('config-refused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(publication);
@@ -225,7 +226,7 @@ export class SyncAgent extends BaseComponent {
       await report(`refused: ${why}`);
     };
     if (version < applied) return refuse(`version ${version} is older than the applied ${applied}`);
-    const config = answer.config as Record<string, unknown>;
+    const config = answer.config;
     if (!verifyText(configSigningString(e.applianceId, version, config), answer.signature, e.districtPublicKeyPem)) return refuse('signature does not verify with the district key');
     if (!this.#o.configSource) return refuse('this appliance has no configuration file to write');
     try {

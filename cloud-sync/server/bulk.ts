@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { decodeCsv, parseCsv } from '../../edge/health/roster.js';
+import { decodeCsv, parseCsv } from '../../edge/csv.js';
 import type { DistrictReceiver } from './district.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
 

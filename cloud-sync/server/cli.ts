@@ -1,6 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parse } from 'yaml';
+import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
+
+const checkSettings = wireCheck(Settings);
+
+/**
+ * A settings file to publish, refused here when it is not an object: every appliance would refuse
+ * the publication at each sync round, and fail the round with it.
+ */
+function settingsFile(file: string): Record<string, unknown> {
+  const r = checkSettings(parse(readFileSync(file, 'utf8')));
+  if (!r.ok) throw new Error(`${file}: ${describeProblem(r.problem, '(document)')}`);
+  return r.value;
+}
 
 /**
  * `classedge-district`: what a district engineer runs. `serve` is the receiver (stateless; run as
@@ -38,7 +53,7 @@ export function districtProgram(): Command {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const token = await r.createToken(o.appliance, o.school);
-      await r.pool.end();
+      await r.close();
       process.stdout.write(o.json ? `${JSON.stringify({ appliance: o.appliance, token })}\n` : `${token}\n`);
     });
   db(program.command('config').command('publish').description('Publish signed desired configuration (a partial settings file, JSON or YAML) to one appliance, a school, or all.'))
@@ -47,13 +62,11 @@ export function districtProgram(): Command {
     .option('--school <name>', 'every appliance of a school')
     .option('--all', 'every appliance')
     .action(async (o: { database: string; file: string; appliance?: string; school?: string; all?: boolean }) => {
-      const { readFileSync } = await import('node:fs');
-      const { parse } = await import('yaml');
-      const config = parse(readFileSync(o.file, 'utf8')) as Record<string, unknown>;
+      const config = settingsFile(o.file);
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const versions = await r.publishConfig({ ...(o.appliance ? { appliance: o.appliance } : {}), ...(o.school ? { school: o.school } : {}), all: o.all === true }, config);
-      await r.pool.end();
+      await r.close();
       process.stdout.write(`${JSON.stringify(versions)}
 `);
     });
@@ -62,16 +75,9 @@ export function districtProgram(): Command {
     .action(async (o: { database: string; json?: boolean }) => {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const rows = (
-        await r.pool.query(
-          `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams,
-             (SELECT version FROM desired_config d WHERE d.appliance_id = a.id) AS desired_config,
-             (SELECT version || ' ' || result FROM applied_config c WHERE c.appliance_id = a.id) AS applied_config
-           FROM appliances a LEFT JOIN stream_state s ON s.appliance_id = a.id GROUP BY a.id ORDER BY a.id`,
-        )
-      ).rows;
-      await r.pool.end();
-      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x: { id: string; last_seen: Date | null; streams: unknown }) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
+      const rows = await r.store.appliances();
+      await r.close();
+      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
     });
   db(program.command('provision-bulk').description('A classrooms CSV (id,district,school,grade,class,room,name,timezone) into one-time tokens and one provisioning file per box.'))
     .argument('<csv>', 'classrooms CSV (UTF-8 or GB18030)')
@@ -82,18 +88,14 @@ export function districtProgram(): Command {
     .option('--config <file>', 'settings (JSON or YAML) published to each box as its first signed configuration')
     .action(async (csv: string, o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string }) => {
       if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1) throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);
-      const { readFileSync } = await import('node:fs');
       const { parseClassrooms, provisionBulk } = await import('./bulk.js');
       const rows = parseClassrooms(readFileSync(csv));
+      const settings = o.config ? settingsFile(o.config) : undefined;
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const files = await provisionBulk(r, rows, { out: o.out, districtUrl: o.districtUrl, hours: Number(o.hours), ...(o.districtCa ? { caFile: o.districtCa } : {}) });
-      if (o.config) {
-        const { parse } = await import('yaml');
-        const settings = parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
-        for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
-      }
-      await r.pool.end();
+      if (settings) for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
+      await r.close();
       process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
     });
   db(program.command('update-bundle').description("Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key."))
@@ -105,7 +107,7 @@ export function districtProgram(): Command {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const key = await r.signingKey();
-      await r.pool.end();
+      await r.close();
       process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
     });
   return program;

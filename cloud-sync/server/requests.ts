@@ -1,5 +1,17 @@
 import { gunzipSync } from 'node:zlib';
-import { H, type BatchHeaders, type BatchLine } from '../protocol.js';
+import {
+  BatchHeaders,
+  BatchLine,
+  ConfigAppliedRequest,
+  EnrolRequest,
+  H,
+  RestoredRequest,
+  SignedRequest,
+  describeProblem,
+  wireCheck,
+  type Checked,
+  type ErrorAnswer,
+} from '../protocol.js';
 
 /** A request the district refuses: the HTTP status, a stable code and what was wrong. */
 export class Refusal extends Error {
@@ -7,7 +19,7 @@ export class Refusal extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly extra: Record<string, unknown> = {},
+    readonly extra: Pick<ErrorAnswer, 'committedSeq'> = {},
   ) {
     super(message);
     this.name = 'Refusal';
@@ -23,20 +35,42 @@ export function validDay(d: unknown): boolean {
 
 const invalid = (message: string): Refusal => new Refusal(400, 'invalid_input', message);
 
-/** A JSON request body as an object; anything else (no body, an array, a number) is refused. */
-export function bodyObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('expected a JSON object body');
-  return body as Record<string, unknown>;
+/** The checked value, or a 400 that says what the request should have been and which field was not. */
+function checked<T>(r: Checked<T>, summary: string): T {
+  if (!r.ok) throw invalid(`${summary}; ${describeProblem(r.problem)}`);
+  return r.value;
 }
 
-/** The fields every signed request carries. */
-export function signedFields(body: unknown): { applianceId: string; nonce: string; signature: string } {
-  const b = bodyObject(body);
-  const { applianceId, nonce, signature } = b;
-  if (typeof applianceId !== 'string' || typeof nonce !== 'string' || typeof signature !== 'string' || !applianceId || !nonce || !signature || applianceId.length > 200 || nonce.length > 200 || signature.length > 200) {
-    throw invalid('expected {applianceId, nonce, signature} (strings of at most 200 characters)');
-  }
-  return { applianceId, nonce, signature };
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A JSON request body as an object; anything else (no body, an array, a number) is refused. */
+export function bodyObject(body: unknown): Record<string, unknown> {
+  if (!isObject(body)) throw invalid('expected a JSON object body');
+  return body;
+}
+
+const checkSigned = wireCheck(SignedRequest);
+const checkEnrol = wireCheck(EnrolRequest);
+const checkApplied = wireCheck(ConfigAppliedRequest);
+const checkRestored = wireCheck(RestoredRequest);
+const checkHeaders = wireCheck(BatchHeaders);
+const checkLine = wireCheck(BatchLine);
+
+/** The fields every signed request carries (`/v1/state`, `/v1/config`). */
+export function signedFields(body: unknown): SignedRequest {
+  return checked(checkSigned(bodyObject(body)), 'expected {applianceId, nonce, signature} (strings of at most 200 characters)');
+}
+
+export function enrolRequest(body: unknown): EnrolRequest {
+  return checked(checkEnrol(bodyObject(body)), 'expected {token, applianceId, publicKey (PEM)}');
+}
+
+export function configAppliedRequest(body: unknown): ConfigAppliedRequest {
+  return checked(checkApplied(bodyObject(body)), 'expected {version, result} beside {applianceId, nonce, signature}');
+}
+
+export function restoredRequest(body: unknown): RestoredRequest {
+  return checked(checkRestored(bodyObject(body)), 'expected {backupCreatedAt} beside {applianceId, nonce, signature}');
 }
 
 /** A batch's headers: its appliance, a UUID, the stream and 1 <= first <= last. */
@@ -46,11 +80,11 @@ export function batchHeaders(get: (name: string) => string | undefined): BatchHe
     if (!v) throw invalid(`missing header ${name}`);
     return v;
   };
-  const h = { appliance: hdr(H.appliance), batch: hdr(H.batch), stream: hdr(H.stream), first: Number(hdr(H.first)), last: Number(hdr(H.last)), signature: hdr(H.signature) };
-  if (!/^[0-9a-f-]{36}$/.test(h.batch) || !Number.isSafeInteger(h.first) || !Number.isSafeInteger(h.last) || h.first < 1 || h.last < h.first) {
-    throw invalid('batch id must be a UUID and 1 <= first <= last');
-  }
-  return h;
+  const raw = { appliance: hdr(H.appliance), batch: hdr(H.batch), stream: hdr(H.stream), first: Number(hdr(H.first)), last: Number(hdr(H.last)), signature: hdr(H.signature) };
+  const summary = 'batch id must be a UUID and 1 <= first <= last';
+  const h = checked(checkHeaders(raw), summary);
+  if (h.last < h.first) throw invalid(`${summary}; /last: expected at least first (${h.first}), got ${h.last}`);
+  return { appliance: h.appliance, batch: h.batch, stream: h.stream, first: h.first, last: h.last, signature: raw.signature };
 }
 
 /**
@@ -62,15 +96,18 @@ export function batchLines(body: unknown, h: BatchHeaders, maxInflated: number):
   let docs: unknown[];
   try {
     const text = gunzipSync(body, { maxOutputLength: maxInflated }).toString('utf8');
-    docs = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    docs = text.split('\n').filter(Boolean).map((l): unknown => JSON.parse(l));
   } catch (err) {
-    throw invalid(`body is not gzip NDJSON: ${(err as Error).message}`);
+    throw invalid(`body is not gzip NDJSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   const expected = `lines must be seq ${h.first}..${h.last} without gaps, each with a real day (YYYY-MM-DD)`;
   if (docs.length !== h.last - h.first + 1) throw invalid(`${expected}; got ${docs.length} lines`);
   return docs.map((d, i) => {
-    const l = d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Partial<BatchLine>) : undefined;
-    if (l?.seq !== h.first + i || !validDay(l.day)) throw invalid(`${expected}; line ${i + 1} is not`);
-    return { seq: l.seq, day: l.day as string, payload: l.payload };
+    const r = checkLine(d);
+    if (!r.ok) throw invalid(`${expected}; line ${i + 1} is not: ${describeProblem(r.problem)}`);
+    const l = r.value;
+    if (l.seq !== h.first + i) throw invalid(`${expected}; line ${i + 1} is not: /seq: expected ${h.first + i}, got ${l.seq}`);
+    if (!validDay(l.day)) throw invalid(`${expected}; line ${i + 1} is not: /day: expected a real day (YYYY-MM-DD), got ${JSON.stringify(l.day)}`);
+    return l;
   });
 }

@@ -9,7 +9,7 @@ import { Store } from '../store/store.js';
 import { DB_FILE } from '../store/db.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
 import { postJsonish } from '../../cloud-sync/http-client.js';
-import { signText } from '../../cloud-sync/protocol.js';
+import { signText } from '../security/signing.js';
 import { streamPositions } from '../../cloud-sync/agent/answers.js';
 import { BULK_STREAMS, PRIORITY_STREAMS } from '../../cloud-sync/agent/agent.js';
 import { VERSION } from '../version.js';

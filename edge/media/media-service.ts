@@ -15,7 +15,7 @@ import { ClassEdgeError, ConflictError, NotFoundError, NotReadyError, errorMessa
 import type { UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
-import { signText, verifyText } from '../../cloud-sync/protocol.js';
+import { signText, verifyText } from '../security/signing.js';
 
 /** Streams one participant may receive at once (cameras, screens and partners of a lesson fit easily). */
 const MAX_CONSUMERS_PER_PARTICIPANT = 32;

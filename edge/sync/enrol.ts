@@ -1,6 +1,7 @@
 import { postJsonish } from '../../cloud-sync/http-client.js';
+import { enrolAnswer } from '../../cloud-sync/agent/answers.js';
 import type { Config } from '../config/schema.js';
-import { ClassEdgeError } from '../errors.js';
+import { ClassEdgeError, errorMessage } from '../errors.js';
 import { applianceKey, writeEnrolment, type Enrolment } from './keys.js';
 
 /**
@@ -22,10 +23,17 @@ export async function enrolWithDistrict(config: Config, districtUrl: string, tok
     caFile: config.sync.districtCaFile,
     maxAnswerBytes: config.sync.maxAnswerBytes,
   });
-  const body = res.json as { message?: string; districtPublicKey?: string };
-  if (res.status !== 201) throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${body.message ?? `HTTP ${res.status}`}`);
-  if (!body.districtPublicKey) throw new ClassEdgeError('enrolment_refused', 'the district did not send its public key');
-  const e = { districtUrl, applianceId: config.appliance.id, districtPublicKeyPem: body.districtPublicKey, enrolledAt: Date.now() };
+  if (res.status !== 201) {
+    const why = typeof res.json.message === 'string' ? res.json.message : `HTTP ${res.status}`;
+    throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${why}`);
+  }
+  let districtPublicKeyPem: string;
+  try {
+    districtPublicKeyPem = enrolAnswer(res.json).districtPublicKey;
+  } catch (err) {
+    throw new ClassEdgeError('enrolment_refused', `the district did not send its public key: ${errorMessage(err)}`, { cause: err });
+  }
+  const e = { districtUrl, applianceId: config.appliance.id, districtPublicKeyPem, enrolledAt: Date.now() };
   writeEnrolment(config.dataDir, e);
   return e;
 }

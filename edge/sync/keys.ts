@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { newKeyPair, privateKeyFrom, publicPemOf } from '../../cloud-sync/protocol.js';
+import { newKeyPair, privateKeyFrom, publicPemOf } from '../security/signing.js';
 
 /** Where the appliance keeps its identity: `<dataDir>/keys`, readable by the service only. */
 export const keyDir = (dataDir: string): string => join(dataDir, 'keys');

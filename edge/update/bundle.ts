@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync, writeFileSync, readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { canonicalJson, signText, verifyText } from '../../cloud-sync/protocol.js';
+import { canonicalJson, signText, verifyText } from '../security/signing.js';
 import { ValidationError } from '../errors.js';
 
 /**

@@ -75,7 +75,8 @@ export const syncFigures: FigureGroup[] = [{ figures: ['sync_classroom_day_s', '
 async function districtIngest(): Promise<Record<string, number>> {
   const { randomUUID } = await import('node:crypto');
   const { gzipSync } = await import('node:zlib');
-  const { H, newKeyPair, privateKeyFrom, signBatch } = await import('../../cloud-sync/protocol.js');
+  const { H, signBatch } = await import('../../cloud-sync/protocol.js');
+  const { newKeyPair, privateKeyFrom } = await import('../../edge/security/signing.js');
   const pg = await startPostgres();
   const receiver = new DistrictReceiver({ databaseUrl: pg.url, poolSize: 20 });
   await receiver.migrate();

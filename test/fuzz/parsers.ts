@@ -17,8 +17,8 @@ import { FRAME_LEN, encodeReading, takeReading } from '../../firmware-bridge/the
 import { CARD_PATTERN, CardLines, MAX_CARD_LINE } from '../../firmware-bridge/thermometer/card-lines.js';
 import { CMD, decodeReply, frameReply, reply } from '../../firmware-bridge/camera/vc0706.js';
 import { H, type BatchHeaders } from '../../cloud-sync/protocol.js';
-import { Refusal, batchHeaders, batchLines, bodyObject, signedFields } from '../../cloud-sync/server/requests.js';
-import { committedSeq, configAnswer, streamPositions } from '../../cloud-sync/agent/answers.js';
+import { Refusal, batchHeaders, batchLines, bodyObject, configAppliedRequest, enrolRequest, restoredRequest, signedFields } from '../../cloud-sync/server/requests.js';
+import { committedSeq, configAnswer, enrolAnswer, streamPositions } from '../../cloud-sync/agent/answers.js';
 import { answerJson } from '../../cloud-sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -491,11 +491,14 @@ const batchBody = fc.oneof(
 
 const districtRequests: FuzzTarget = {
   name: 'district-requests',
-  asserts: 'the receiver’s request parsing (bodyObject, signedFields, batchHeaders, batchLines) returns checked values or throws a 400 Refusal; accepted batch lines are numbered first..last with real days',
+  asserts: 'the receiver’s request parsing (bodyObject, signedFields, enrolRequest, configAppliedRequest, restoredRequest, batchHeaders, batchLines) returns checked values or throws a 400 Refusal; accepted batch lines are numbered first..last with real days',
   async property() {
     const prop = fc.property(jsonValue, batchHead, batchBody, (body, head, gz) => {
       onlyTyped(() => bodyObject(body), Refusal);
       onlyTyped(() => signedFields(body), Refusal);
+      onlyTyped(() => enrolRequest(body), Refusal);
+      onlyTyped(() => configAppliedRequest(body), Refusal);
+      onlyTyped(() => restoredRequest(body), Refusal);
       const names: Record<string, string> = { [H.appliance]: head.appliance, [H.batch]: head.batch, [H.stream]: head.stream, [H.first]: head.first, [H.last]: head.last, [H.signature]: head.signature };
       const h: BatchHeaders | undefined = onlyTyped(() => batchHeaders((n) => names[n]), Refusal);
       const use = h ?? { appliance: 'room-301', batch: '00000000-0000-0000-0000-000000000000', stream: 'readings', first: 1, last: 3 };
@@ -509,7 +512,7 @@ const districtRequests: FuzzTarget = {
 
 const districtAnswers: FuzzTarget = {
   name: 'district-answers',
-  asserts: 'the agent’s reading of the district’s answers (answerJson, streamPositions, committedSeq, configAnswer) returns whole non-negative positions or throws ProtocolError naming the field; answerJson never throws and always gives an object',
+  asserts: 'the agent’s reading of the district’s answers (answerJson, streamPositions, committedSeq, configAnswer, enrolAnswer) returns whole non-negative positions or throws ProtocolError naming the field; answerJson never throws and always gives an object',
   async property() {
     const answer = fc.record({ streams: fc.oneof(fc.dictionary(fc.constantFrom('readings', 'lessons', 'x', '__proto__'), jsonValue), jsonValue), committedSeq: jsonValue, version: jsonValue, config: jsonValue, signature: jsonValue }, { requiredKeys: [] });
     const prop = fc.property(hostile(json(answer), 200), (body) => {
@@ -520,6 +523,7 @@ const districtAnswers: FuzzTarget = {
       const c = onlyTyped(() => committedSeq(j), ProtocolError);
       if (c !== undefined && (!Number.isSafeInteger(c) || c < 0)) fail(`committedSeq ${c} accepted`);
       onlyTyped(() => configAnswer(j), ProtocolError);
+      onlyTyped(() => enrolAnswer(j), ProtocolError);
       return true;
     });
     return { prop };
