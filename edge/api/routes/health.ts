@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { route, RawResponse, type ApiRequest, type RouteDef } from '../route.js';
 import type { ApiContext } from '../context.js';
 import { StringEnum } from '../../config/string-enum.js';
@@ -12,6 +12,26 @@ import type { Thermometer } from '../../../firmware-bridge/thermometer/thermomet
 const actor = (req: { session: { username: string } | undefined }): string => `user:${req.session?.username ?? '?'}`;
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Symptoms = Type.Array(StringEnum(SYMPTOMS), { maxItems: SYMPTOMS.length });
+/**
+ * What the admin screen's record view shows (ui-kiosk/src/screens/admin/students.tsx), in the field
+ * names and encodings it reads: no guardian phone, card, pseudonym, notes or raw temperatures.
+ */
+const StudentRecord = Type.Object({
+  student: Type.Object({ id: Type.Integer(), class_id: Type.String(), student_no: Type.String(), name: Type.String(), active: Type.Boolean() }),
+  checks: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      day: Day,
+      result: Type.String(),
+      temp_compensated: Type.Union([Type.Number(), Type.Null()]),
+      symptoms: Type.String({ description: 'JSON array of symptom codes' }),
+      recorded_by: Type.String(),
+      correction_reason: Type.Union([Type.String(), Type.Null()]),
+      superseded_by: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+  ),
+  absences: Type.Array(Type.Object({ day: Day, reason: Type.String(), symptoms: Type.String({ description: 'JSON array of symptom codes' }), returned_day: Type.Union([Type.String(), Type.Null()]) })),
+});
 const ClassDay = Type.Object({ classId: Type.Optional(Type.String({ maxLength: 32 })), day: Type.Optional(Day) }, { additionalProperties: false });
 
 /** A report leaving the screen (download or print) is an export of minors' data: audited. */
@@ -178,11 +198,7 @@ export const healthRoutes: RouteDef[] = [
     access: 'admin',
     summary: 'The roster (names, numbers, cards; no health data). Open one student for the record.',
     response: Type.Array(Type.Object({ id: Type.Integer(), classId: Type.String(), studentNo: Type.String(), name: Type.String(), cardId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean() })),
-    handler: (_req, ctx) =>
-      ctx.store.db
-        .prepare<[], { id: number; class_id: string; student_no: string; name: string; card_id: string | null; active: number }>('SELECT id, class_id, student_no, name, card_id, active FROM students ORDER BY class_id, student_no')
-        .all()
-        .map((r) => ({ id: r.id, classId: r.class_id, studentNo: r.student_no, name: r.name, cardId: r.card_id, active: r.active === 1 })),
+    handler: (_req, ctx) => ctx.store.roster.list(),
   }),
   route({
     method: 'get',
@@ -190,16 +206,24 @@ export const healthRoutes: RouteDef[] = [
     tag: 'health',
     access: 'admin',
     summary: "A student's record (roster entry, every check with corrections, absences). Every read is audit-logged.",
-    response: Type.Unknown(),
-    handler: (req, ctx) => {
-      const id = Number(req.params.id);
-      const s = ctx.store.db.prepare<[number], Record<string, unknown>>('SELECT id, class_id, student_no, name, pseudonym, card_id, guardian_phone, active FROM students WHERE id = ?').get(id);
-      if (!s) throw new NotFoundError(`no student ${id}`);
-      ctx.store.audit.record({ actor: actor(req), action: 'health.read-student', target: String(s.pseudonym), result: 'ok' });
+    response: StudentRecord,
+    handler: (req, ctx): Static<typeof StudentRecord> => {
+      const r = ctx.health.record(Number(req.params.id));
+      ctx.store.audit.record({ actor: actor(req), action: 'health.read-student', target: r.student.pseudonym, result: 'ok' });
+      const s = r.student;
       return {
-        student: s,
-        checks: ctx.store.db.prepare('SELECT * FROM health_checks WHERE student_id = ? ORDER BY checked_at').all(id),
-        absences: ctx.store.db.prepare('SELECT * FROM absences WHERE student_id = ? ORDER BY day').all(id),
+        student: { id: s.id, class_id: s.classId, student_no: s.studentNo, name: s.name, active: s.active },
+        checks: r.checks.map((c) => ({
+          id: c.id,
+          day: c.day,
+          result: c.result,
+          temp_compensated: c.tempC,
+          symptoms: JSON.stringify(c.symptoms),
+          recorded_by: c.recordedBy,
+          correction_reason: c.correctionReason,
+          superseded_by: c.supersededBy,
+        })),
+        absences: r.absences.map((a) => ({ day: a.day, reason: a.reason, symptoms: JSON.stringify(a.symptoms), returned_day: a.returnedDay })),
       };
     },
   }),
