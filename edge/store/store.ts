@@ -21,7 +21,7 @@ import { RetentionRepo } from './repos/retention.js';
  * that spans several of them is made atomic with `transaction`.
  */
 export class Store {
-  readonly db: Db;
+  readonly #db: Db;
   readonly audit: AuditRepo;
   readonly devices: DevicesRepo;
   readonly readings: ReadingsRepo;
@@ -39,7 +39,7 @@ export class Store {
   #closed = false;
 
   constructor(db: Db) {
-    this.db = db;
+    this.#db = db;
     this.audit = new AuditRepo(db);
     this.devices = new DevicesRepo(db);
     this.readings = new ReadingsRepo(db);
@@ -66,32 +66,32 @@ export class Store {
    * not at all. `fn` must be synchronous; a repository's own transaction inside it becomes a savepoint.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.#db.transaction(fn).immediate();
   }
 
   /** The migration the database is at (`PRAGMA user_version`). */
   schemaVersion(): number {
-    return schemaVersion(this.db);
+    return schemaVersion(this.#db);
   }
 
   /** SQLite's `quick_check`: 'ok', or what is damaged. */
   quickCheck(): string {
-    return this.db.pragma('quick_check', { simple: true }) as string;
+    return this.#db.pragma('quick_check', { simple: true }) as string;
   }
 
   /** Throws when the database does not answer (the watchdog's probe). */
   ping(): void {
-    this.db.prepare('SELECT 1').get();
+    this.#db.prepare('SELECT 1').get();
   }
 
   /** A consistent copy of the database in `file` (SQLite's online backup; writers carry on meanwhile). */
   async backupTo(file: string): Promise<void> {
-    await this.db.backup(file);
+    await this.#db.backup(file);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.db.close();
+    this.#db.close();
   }
 }
