@@ -25,6 +25,7 @@ import { evaluateRecording } from './eval/audio-eval.js';
 import { Value } from '@sinclair/typebox/value';
 import { AnalysisSchema, type AnalysisConfig } from '../edge/analysis/config.js';
 import type { LiveEvents } from '../edge/messages.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 const run = promisify(execFile);
 const MODES = { practiceRtMax: 0.3, lectureRtMin: 0.7, dialogueChMin: 0.4 };
@@ -259,7 +260,7 @@ test('a lesson end to end: recording, video file and an MQTT camera in, S-T samp
     const withFaces = report.samples.find((s: { faces: number | null }) => s.faces !== null);
     assert.equal(withFaces.present, 12);
     // The finished lesson waits in the outbox for the district.
-    const out = t.appliance.store.db.prepare("SELECT payload FROM outbox WHERE stream = 'lessons'").all() as { payload: string }[];
+    const out = withDbFile(t.dataDir, (db) => db.prepare("SELECT payload FROM outbox WHERE stream = 'lessons'").all() as { payload: string }[]);
     assert.equal(out.length, 1);
     assert.equal(JSON.parse(out[0]!.payload).codes, report.lesson.codes);
     assert.deepEqual(mediaFiles(t.dataDir), []);
@@ -289,7 +290,7 @@ test('diagnostic capture: admin only, audit-logged, shown live, switches itself 
     await waitFor(() => (mediaFiles(t.dataDir).length > 0 ? true : undefined), 'a captured frame', 20_000);
     assert.equal((await admin.delete('/api/v1/analysis/capture')).status, 200);
     assert.equal(states.at(-1)?.active, false);
-    const audit = t.appliance.store.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[];
+    const audit = withDbFile(t.dataDir, (db) => db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]);
     assert.deepEqual(audit.map((a) => a.action), ['analysis.capture.start', 'analysis.capture.stop']);
     const list = (await admin.get('/api/v1/analysis/capture')).body;
     assert.equal(list.captures.length, 1);

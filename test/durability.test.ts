@@ -7,6 +7,7 @@ import { Store } from '../edge/store/store.js';
 import { addDevice } from '../edge/services/devices.js';
 import { spawnAppliance, healthy } from './helpers/child.js';
 import { tempDir, waitFor } from './helpers/env.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
 // The store as the appliance opens it by default (FULL durability): the schema's defaults, not a copy.
@@ -61,17 +62,16 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
     await healthy(again);
     again.child.kill('SIGTERM');
     await again.exited;
-    const store = Store.open({ dataDir: dir.path, store: STORE_OPTS });
-    try {
-      const stored = new Set(store.db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'burst-1'").all().map((r) => r.ts));
+    // Opened as the store opens it (migrations, WAL recovery), then read from outside.
+    Store.open({ dataDir: dir.path, store: STORE_OPTS }).close();
+    withDbFile(dir.path, (db) => {
+      const stored = new Set(db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'burst-1'").all().map((r) => r.ts));
       const missing = [...acked].filter((ts) => !stored.has(ts));
       assert.deepEqual(missing, [], `${missing.length} acknowledged readings lost`);
       assert.ok([...stored].every((ts) => sent.has(ts)), 'nothing stored that was not sent');
-      const dupes = store.db.prepare<[], { n: number }>("SELECT count(*) - count(DISTINCT ts) AS n FROM readings WHERE device_id = 'burst-1'").get()?.n;
+      const dupes = db.prepare<[], { n: number }>("SELECT count(*) - count(DISTINCT ts) AS n FROM readings WHERE device_id = 'burst-1'").get()?.n;
       assert.equal(dupes, 0);
-    } finally {
-      store.close();
-    }
+    });
   } finally {
     dir.cleanup();
   }

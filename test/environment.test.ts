@@ -7,6 +7,7 @@ import { connect } from './helpers/mqtt.js';
 import { tempDir, waitFor } from './helpers/env.js';
 import { addDevice } from '../edge/services/devices.js';
 import type { LiveEvents } from '../edge/messages.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * 3_600_000;
 
@@ -75,7 +76,7 @@ test('rollups are stored per minute and survive a restart; readings stored but n
   try {
     for (let m = 0; m < 30; m++) await feed(t, 'pm-1', T0 + m * MINUTE, { pm25_ugm3: 20 + m });
     t.appliance.environment.flush();
-    const n = t.appliance.store.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM readings_1m WHERE device_id = 'pm-1'").get()?.n;
+    const n = withDbFile(t.dataDir, (db) => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM readings_1m WHERE device_id = 'pm-1'").get()?.n);
     assert.equal(n, 30);
     await t.stop();
     // As after a crash: readings committed, their rollups never flushed.

@@ -10,6 +10,7 @@ import { openPtyPair } from '../firmware-bridge/serial/pty-pair.js';
 import { ThermometerSim } from '../firmware-bridge/sim/thermometer-sim.js';
 import { takeReading, encodeReading } from '../firmware-bridge/thermometer/gy-mcu906.js';
 import type { LiveEvents } from '../edge/messages.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 async function withRoster(yaml = ''): Promise<{ t: TestAppliance; api: ApiClient; admin: ApiClient; students: { studentId: number; cardId: string }[] }> {
   const t = await startTestAppliance(`health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }\n${yaml}`);
@@ -128,7 +129,7 @@ test('three rash cases in a class on one day raise an outbreak signal once; a ca
     assert.deepEqual([alerts[0]?.rule, alerts[0]?.category, alerts[0]?.cases], ['similar-3-in-1-day', 'rash', 3]);
     await api.post('/api/v1/health/checks', { studentId: students[3]?.studentId, tempRawC: 36.6, ambientC: 25, symptoms: [] });
     assert.equal(alerts.length, 1, 'raised once');
-    const stored = t.appliance.store.db.prepare<[], { pseudonyms: string }>('SELECT pseudonyms FROM health_alerts').get();
+    const stored = withDbFile(t.dataDir, (db) => db.prepare<[], { pseudonyms: string }>('SELECT pseudonyms FROM health_alerts').get());
     assert.ok(stored && !/王|李|张/.test(stored.pseudonyms), 'the alert carries pseudonyms, not names');
     const reader = await seedDevice(t, 'door-reader');
     const c = await connect(t.mqttUrl, { username: reader.username, password: reader.password });
@@ -183,12 +184,12 @@ test('an absence for illness takes follow-up notes and the return day', async ()
 test('a roster with bad rows changes nothing', async () => {
   const { t, admin } = await withRoster();
   try {
-    const before = t.appliance.store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM students').get()?.n;
+    const before = t.appliance.store.roster.count();
     const bad = `${rosterCsv(3, 'g2c3')}g2c3,二年级(3)班,BAD NO!,某,,\n`;
     const r = await admin.post('/api/v1/health/roster', { csvBase64: Buffer.from(bad).toString('base64') });
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.issues.map((i: { path: string }) => i.path), ['line 5, student_no']);
-    assert.equal(t.appliance.store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM students WHERE active = 1').get()?.n, before);
+    assert.equal(t.appliance.store.roster.list().filter((s) => s.active).length, before);
   } finally {
     await t.stop();
   }

@@ -11,6 +11,7 @@ import { CLI, tempDir, waitFor } from './helpers/env.js';
 import { run } from './helpers/run.js';
 import { DEVICE_COST, PERSON_COST, hashSecret, pinProblem } from '../edge/security/secrets.js';
 import { LoginThrottle, sourceKey } from '../edge/security/login-throttle.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 const TIMEOUT = { timeout: 200_000 };
 
@@ -276,7 +277,8 @@ test('scrypt: new hashes at N=2^17, old N=2^14 hashes still verify and are re-ha
   await withAppliance('', async (t) => {
     await seedAccounts(t);
     // A hash as the previous release stored it.
-    t.appliance.store.db.prepare('UPDATE users SET secret_hash = ? WHERE username = ?').run(await hashSecret(TEACHER.pin, DEVICE_COST), TEACHER.username);
+    const oldHash = await hashSecret(TEACHER.pin, DEVICE_COST);
+    withDbFile(t.dataDir, (db) => db.prepare('UPDATE users SET secret_hash = ? WHERE username = ?').run(oldHash, TEACHER.username), { write: true });
     assert.match(t.appliance.store.users.byUsername(TEACHER.username)?.secretHash ?? '', /^scrypt\$16384\$/);
     const started = Date.now();
     await new ApiClient(t.httpUrl).loginTeacher(TEACHER.username, TEACHER.pin);

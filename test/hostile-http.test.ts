@@ -17,6 +17,7 @@ import { FaceCounter } from '../models/face-counter.js';
 import { openPtyPair } from '../firmware-bridge/serial/pty-pair.js';
 import { Vc0706Sim } from '../firmware-bridge/sim/vc0706-sim.js';
 import type { Vc0706Camera } from '../firmware-bridge/camera/vc0706-camera.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 /** A live socket opened like the kiosk does; `closed` resolves with the close code and reason. */
 function openLive(httpUrl: string, cookie: string): Promise<{ ws: WebSocket; frames: { type: string }[]; closed: Promise<{ code: number; reason: string }> }> {
@@ -145,7 +146,7 @@ test('live socket: closed with 4401 at logout, at a PIN reset, after idle expiry
     await c.loginTeacher(TEACHER.username, '739154');
     const l4 = await openLive(t.httpUrl, c.cookie ?? '');
     open.push(l4.ws);
-    t.appliance.store.db.prepare('UPDATE sessions SET last_seen_at = last_seen_at - ? WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = ?)').run(9 * 3600_000, TEACHER.username);
+    withDbFile(t.dataDir, (db) => db.prepare('UPDATE sessions SET last_seen_at = last_seen_at - ? WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = ?)').run(9 * 3600_000, TEACHER.username), { write: true });
     const c4 = await within(l4.closed, 10_000, 'live socket closed after idle expiry');
     assert.equal(c4.code, SESSION_ENDED_CLOSE_CODE);
     assert.match(c4.reason, /expired/);
@@ -162,7 +163,7 @@ test('live socket: closed with 4401 at logout, at a PIN reset, after idle expiry
     await d.loginTeacher(TEACHER.username, '739154');
     const l5 = await openLive(t.httpUrl, d.cookie ?? '');
     open.push(l5.ws);
-    t.appliance.store.db.prepare('UPDATE users SET disabled = 1 WHERE username = ?').run(TEACHER.username);
+    withDbFile(t.dataDir, (db) => db.prepare('UPDATE users SET disabled = 1 WHERE username = ?').run(TEACHER.username), { write: true });
     const c5 = await within(l5.closed, 10_000, 'live socket closed after the account was disabled');
     assert.equal(c5.code, SESSION_ENDED_CLOSE_CODE);
     assert.match(c5.reason, /account disabled/);

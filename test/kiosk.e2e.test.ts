@@ -14,6 +14,7 @@ import { openPtyPair } from '../firmware-bridge/serial/pty-pair.js';
 import { ThermometerSim } from '../firmware-bridge/sim/thermometer-sim.js';
 import { parseRoster, importRoster } from '../edge/health/roster.js';
 import { rosterCsv } from './helpers/roster.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 function importRosterFor(t: TestAppliance, n: number): void {
   importRoster(t.appliance.store, parseRoster(Buffer.from(rosterCsv(n))).rows);
@@ -269,7 +270,7 @@ test('admin pages: users, audit log, system status and the diagnostic capture wo
     assert.equal(t.appliance.capture.active, true);
     await page.click('[data-testid=capture-stop]');
     await page.waitForSelector('[data-testid=capture-start]');
-    const actions = (t.appliance.store.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]).map((a) => a.action);
+    const actions = withDbFile(t.dataDir, (db) => db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]).map((a) => a.action);
     assert.deepEqual(actions, ['analysis.capture.start', 'analysis.capture.stop']);
   } finally {
     await page.close();

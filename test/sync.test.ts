@@ -20,6 +20,7 @@ import { spawnAppliance } from './helpers/child.js';
 import { run } from './helpers/run.js';
 import { startDistrict } from './helpers/district.js';
 import { launchChromium } from './helpers/browser.js';
+import { withDbFile } from './helpers/sqlite.js';
 
 let pgsql: TestPostgres;
 before(async () => {
@@ -91,14 +92,14 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
     assert.ok(proxy.applied.length >= 4, `faults applied: ${proxy.applied.join(', ')}`);
     const got = await districtCounts('room-101');
     // Exactly what was produced, by count and by content checksum.
-    const local = t.appliance.store.db.prepare<[], { n: number; sum: number }>("SELECT count(*) AS n, sum(value) AS sum FROM readings WHERE device_id = 'co2-a'").get();
+    const local = withDbFile(t.dataDir, (db) => db.prepare<[], { n: number; sum: number }>("SELECT count(*) AS n, sum(value) AS sum FROM readings WHERE device_id = 'co2-a'").get());
     assert.equal(got.readings?.n, local?.n);
     const c = new DistrictReceiver({ databaseUrl: pgsql.url });
     const sum = (await c.pool.query("SELECT sum((payload->>'value')::float) AS s FROM records WHERE appliance_id = 'room-101' AND stream = 'readings'")).rows[0].s;
     await c.pool.end();
     assert.equal(Number(sum), local?.sum);
     assert.equal(got['env-alerts']?.n, 2, 'raised and cleared');
-    assert.equal(t.appliance.store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n, 0, 'confirmed records left the outbox');
+    assert.equal(withDbFile(t.dataDir, (db) => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n), 0, 'confirmed records left the outbox');
     const status = await run(process.execPath, [CLI, 'sync', 'status', '--json', '--config', join(dir.path, 'config.yaml')]);
     const st = JSON.parse(status.out) as { enrolled: boolean; streams: { stream: string; backlog: number }[] };
     assert.equal(st.enrolled, true);

@@ -76,7 +76,7 @@ export class SyncAgent extends BaseComponent {
       return;
     }
     this.#key = applianceKey(this.#o.config.dataDir).privateKey;
-    this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('enrolled', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(this.#enrolment.districtUrl);
+    this.#o.store.meta.set('enrolled', this.#enrolment.districtUrl);
     this.setState('running');
     this.#timer = setInterval(() => this.kick(), this.#o.config.sync.intervalMs);
     this.#timer.unref();
@@ -151,22 +151,12 @@ export class SyncAgent extends BaseComponent {
   }
 
   #confirmed(stream: string): number {
-    return this.#o.store.db.prepare<[string], { confirmed_seq: number }>('SELECT confirmed_seq FROM sync_state WHERE stream = ?').get(stream)?.confirmed_seq ?? 0;
+    return this.#o.store.outbox.confirmedSeq(stream);
   }
 
   /** Record the district's position; drop what it holds from the outbox. */
   #confirm(stream: string, seq: number): void {
-    this.#o.store.db
-      .transaction(() => {
-        this.#o.store.db
-          .prepare(
-            `INSERT INTO sync_state (stream, confirmed_seq, last_success_at) VALUES (?, ?, ?)
-             ON CONFLICT (stream) DO UPDATE SET confirmed_seq = max(confirmed_seq, excluded.confirmed_seq), last_success_at = excluded.last_success_at, last_error = NULL`,
-          )
-          .run(stream, seq, Date.now());
-        this.#o.store.db.prepare('DELETE FROM outbox WHERE stream = ? AND seq <= ?').run(stream, seq);
-      })
-      .immediate();
+    this.#o.store.outbox.confirm(stream, seq);
   }
 
   async #adoptDistrictState(): Promise<void> {
@@ -196,7 +186,7 @@ export class SyncAgent extends BaseComponent {
   }
 
   configVersion(): number {
-    return Number(this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-version'").get()?.value ?? 0);
+    return Number(this.#o.store.meta.get('config-version') ?? 0);
   }
 
   /**
@@ -213,14 +203,14 @@ export class SyncAgent extends BaseComponent {
     const applied = this.configVersion();
     // What was refused is remembered by version and signature: the same publication is refused once.
     const publication = `${version} ${answer.signature}`;
-    const refused = this.#o.store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
+    const refused = this.#o.store.meta.get('config-refused');
     if (version === 0 || version === applied || publication === refused) return;
     const report = async (result: string): Promise<void> => {
       const body: ConfigAppliedRequest = { ...this.#signed(REQUEST_KINDS.applied, `\n${version}\n${result}`), version, result };
       await this.#post('/v1/config/applied', JSON.stringify(body), { 'content-type': 'application/json' });
     };
     const refuse = async (why: string): Promise<void> => {
-      this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('config-refused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(publication);
+      this.#o.store.meta.set('config-refused', publication);
       this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'denied', detail: { why } });
       this.#o.log.warn({ version, why }, 'district configuration refused');
       await report(`refused: ${why}`);
@@ -234,7 +224,7 @@ export class SyncAgent extends BaseComponent {
     } catch (err) {
       return refuse(errorMessage(err));
     }
-    this.#o.store.db.prepare("INSERT INTO meta (key, value) VALUES ('config-version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(version));
+    this.#o.store.meta.set('config-version', String(version));
     this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'ok', detail: { paths: toChanges(config).map((c) => c.path) } });
     this.#o.log.info({ version }, 'district configuration applied; it takes effect at the next start');
     await report('applied');
@@ -243,18 +233,14 @@ export class SyncAgent extends BaseComponent {
   #lines(stream: Stream, after: number): BatchLine[] {
     const max = this.#o.config.sync.batchMaxRecords;
     if (stream === 'readings') {
-      return this.#o.store.db
-        .prepare<[number, number], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings WHERE id > ? ORDER BY id LIMIT ?')
-        .all(after, max)
-        .map((r) => ({ seq: r.id, day: new Date(r.ts).toISOString().slice(0, 10), payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts } }));
+      return this.#o.store.readings
+        .after(after, max)
+        .map((r) => ({ seq: r.id, day: new Date(r.ts).toISOString().slice(0, 10), payload: { device: r.deviceId, metric: r.metric, value: r.value, ts: r.ts } }));
     }
-    return this.#o.store.db
-      .prepare<[string, number, number], { seq: number; created_at: number; payload: string }>('SELECT seq, created_at, payload FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(stream, after, max)
-      .map((r) => {
-        const payload = JSON.parse(r.payload) as { day?: string };
-        return { seq: r.seq, day: payload.day ?? new Date(r.created_at).toISOString().slice(0, 10), payload };
-      });
+    return this.#o.store.outbox.after(stream, after, max).map((r) => {
+      const payload = JSON.parse(r.payload) as { day?: string };
+      return { seq: r.seq, day: payload.day ?? new Date(r.createdAt).toISOString().slice(0, 10), payload };
+    });
   }
 
   /** Send one batch of a stream; returns how many records the district newly confirmed. */
@@ -283,24 +269,18 @@ export class SyncAgent extends BaseComponent {
       this.#c.records += lines.length;
       return committed - confirmed;
     }
-    this.#o.store.db.prepare('INSERT INTO sync_state (stream, last_error, last_error_at) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at').run(stream, `HTTP ${r.status}: ${String(r.json.message ?? '')}`, Date.now());
+    this.#o.store.outbox.recordError(stream, `HTTP ${r.status}: ${String(r.json.message ?? '')}`);
     throw new Error(`${stream} batch ${h.first}..${h.last}: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`);
   }
 
   streams(): StreamStatus[] {
-    const rows = new Map(
-      this.#o.store.db
-        .prepare<[], { stream: string; confirmed_seq: number; last_success_at: number | null; last_error: string | null }>('SELECT stream, confirmed_seq, last_success_at, last_error FROM sync_state')
-        .all()
-        .map((r) => [r.stream, r]),
-    );
-    const maxReading = this.#o.store.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM readings').get()?.m ?? 0;
+    const rows = new Map(this.#o.store.outbox.states().map((r) => [r.stream, r]));
+    const maxReading = this.#o.store.readings.maxId();
     return [...PRIORITY_STREAMS, ...BULK_STREAMS].map((s) => {
       const r = rows.get(s);
-      const confirmed = r?.confirmed_seq ?? 0;
-      const backlog =
-        s === 'readings' ? Math.max(0, maxReading - confirmed) : (this.#o.store.db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM outbox WHERE stream = ? AND seq > ?').get(s, confirmed)?.n ?? 0);
-      return { stream: s, confirmedSeq: confirmed, backlog, lastSuccessAt: r?.last_success_at ?? null, lastError: r?.last_error ?? null };
+      const confirmed = r?.confirmedSeq ?? 0;
+      const backlog = s === 'readings' ? Math.max(0, maxReading - confirmed) : this.#o.store.outbox.pending(s, confirmed);
+      return { stream: s, confirmedSeq: confirmed, backlog, lastSuccessAt: r?.lastSuccessAt ?? null, lastError: r?.lastError ?? null };
     });
   }
 

@@ -31,8 +31,8 @@ export async function backupAppliance(config: Config, source: ConfigSource, out:
     const store = Store.open(config);
     let schema: number;
     try {
-      await store.db.backup(db);
-      schema = store.db.pragma('user_version', { simple: true }) as number;
+      await store.backupTo(db);
+      schema = store.schemaVersion();
     } finally {
       store.close();
     }
@@ -129,12 +129,12 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
     const store = Store.open(config);
     let behind = 0;
     try {
-      store.db.transaction(() => {
+      store.transaction(() => {
         for (const [stream, seq] of streams) {
-          store.db.prepare('UPDATE sync_seq SET next = max(next, ?) WHERE stream = ?').run(seq + 1, stream);
-          if (stream === 'readings') behind = Math.max(0, seq - (store.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM readings').get()?.m ?? 0));
+          store.outbox.advanceNext(stream, seq + 1);
+          if (stream === 'readings') behind = Math.max(0, seq - store.readings.maxId());
         }
-      })();
+      });
     } finally {
       store.close();
     }

@@ -92,8 +92,7 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
 
 /** A demo class of 30 (names made up), imported once, as IT staff would import the district's CSV. */
 export function ensureDemoRoster(store: Store): void {
-  const n = store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM students').get()?.n ?? 0;
-  if (n > 0) return;
+  if (store.roster.count() > 0) return;
   const family = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
   const given = ['小明', '小红', '子涵', '浩然', '雨桐', '梓轩', '欣怡', '一诺', '宇航', '思远'];
   const rows = Array.from({ length: 30 }, (_, i) => ({

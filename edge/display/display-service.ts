@@ -208,15 +208,9 @@ export class DisplayService extends BaseComponent {
     const lessons = lessonsOn(this.#ctx.config.timetable, local.date, local.weekday);
     const idx = lessonAt(lessons, local.minute);
     const lesson = lessons[idx];
-    this.#ctx.store.db
-      .prepare(
-        `INSERT INTO screen_time (day, display, lesson, on_s, lesson_s) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (day, display, lesson) DO UPDATE SET on_s = on_s + excluded.on_s`,
-      )
-      .run(local.date, this.name, idx, seconds, lesson ? lessonSeconds(lesson) : 0);
+    const onS = this.#ctx.store.screenTime.add(local.date, this.name, idx, seconds, lesson ? lessonSeconds(lesson) : 0);
     if (!lesson) return;
     const key = `${local.date}/${idx}`;
-    const onS = this.#ctx.store.db.prepare<[string, string, number], { on_s: number }>('SELECT on_s FROM screen_time WHERE day = ? AND display = ? AND lesson = ?').get(local.date, this.name, idx)?.on_s ?? 0;
     const share = onS / lessonSeconds(lesson);
     if (share > this.cfg.maxScreenShare && !this.#reminded.has(key)) {
       this.#reminded.add(key);
@@ -225,17 +219,17 @@ export class DisplayService extends BaseComponent {
   }
 
   screenTime(date = localTime(this.#now(), this.#ctx.config.appliance.timezone).date): ScreenTimeDay {
-    const rows = this.#ctx.store.db.prepare<[string, string], { lesson: number; on_s: number }>('SELECT lesson, on_s FROM screen_time WHERE day = ? AND display = ?').all(date, this.name);
+    const rows = this.#ctx.store.screenTime.day(date, this.name);
     const d = new Date(`${date}T12:00:00Z`);
     const weekday = ((d.getUTCDay() + 6) % 7) + 1;
     const lessons = lessonsOn(this.#ctx.config.timetable, date, weekday);
     const lessonSecs = lessons.reduce((a, l) => a + lessonSeconds(l), 0);
-    const byLesson = new Map(rows.map((r) => [r.lesson, r.on_s]));
-    const lessonOn = rows.filter((r) => r.lesson >= 0).reduce((a, r) => a + r.on_s, 0);
+    const byLesson = new Map(rows.map((r) => [r.lesson, r.onS]));
+    const lessonOn = rows.filter((r) => r.lesson >= 0).reduce((a, r) => a + r.onS, 0);
     const round = (s: number): number => Math.round((s / 60) * 10) / 10;
     return {
       date,
-      onMinutes: round(rows.reduce((a, r) => a + r.on_s, 0)),
+      onMinutes: round(rows.reduce((a, r) => a + r.onS, 0)),
       lessonMinutes: round(lessonSecs),
       lessonOnMinutes: round(lessonOn),
       share: lessonSecs ? Math.round((lessonOn / lessonSecs) * 1000) / 1000 : 0,

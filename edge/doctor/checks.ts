@@ -254,7 +254,7 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   } else try {
     const store = Store.open(config);
     try {
-      const integrity = store.db.pragma('quick_check', { simple: true }) as string;
+      const integrity = store.quickCheck();
       results.push(integrity === 'ok' ? { name: 'database', status: 'ok', detail: 'SQLite quick_check ok' } : { name: 'database', status: 'fail', detail: `SQLite quick_check: ${integrity}`, fix: 'restore the last backup' });
       const chain = store.audit.verify();
       results.push(

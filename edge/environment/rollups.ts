@@ -1,13 +1,9 @@
-import type { Db } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import type { ReadingRow } from '../store/repos/readings.js';
+import type { MinuteBucket, RollupDelta } from '../store/repos/rollups.js';
 
 export const MINUTE = 60_000;
-export interface Bucket {
-  n: number;
-  sum: number;
-  min: number;
-  max: number;
-}
+export type Bucket = MinuteBucket;
 
 const add = (b: Bucket | undefined, v: number): Bucket =>
   b ? { n: b.n + 1, sum: b.sum + v, min: Math.min(b.min, v), max: Math.max(b.max, v) } : { n: 1, sum: v, min: v, max: v };
@@ -70,23 +66,12 @@ export class MetricWindows {
  * rolled up again, so a rollup counts every stored reading once.
  */
 export class RollupStore {
-  readonly #db: Db;
-  #deltas = new Map<string, { deviceId: string; metric: string; minute: number; b: Bucket }>();
+  readonly #store: Pick<Store, 'rollups' | 'readings'>;
+  #deltas = new Map<string, RollupDelta>();
   #watermark = 0;
-  readonly #upsert;
-  readonly #flushTx;
 
-  constructor(db: Db) {
-    this.#db = db;
-    this.#upsert = db.prepare<[string, string, number, number, number, number, number]>(
-      `INSERT INTO readings_1m (device_id, metric, minute, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (metric, minute, device_id) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
-         min = min(min, excluded.min), max = max(max, excluded.max)`,
-    );
-    this.#flushTx = db.transaction((rows: { deviceId: string; metric: string; minute: number; b: Bucket }[], watermark: number) => {
-      for (const r of rows) this.#upsert.run(r.deviceId, r.metric, r.minute, r.b.n, r.b.sum, r.b.min, r.b.max);
-      db.prepare('UPDATE rollup_watermark SET received_at = max(received_at, ?) WHERE id = 1').run(watermark);
-    });
+  constructor(store: Pick<Store, 'rollups' | 'readings'>) {
+    this.#store = store;
   }
 
   add(r: ReadingRow): void {
@@ -102,20 +87,14 @@ export class RollupStore {
     if (this.#deltas.size === 0) return 0;
     const rows = [...this.#deltas.values()];
     this.#deltas = new Map();
-    this.#flushTx.immediate(rows, this.#watermark);
+    this.#store.rollups.add(rows, this.#watermark);
     return rows.length;
   }
 
   /** Readings stored but not yet rolled up (received after the watermark): roll them up now. */
   catchUp(onRow: (r: ReadingRow) => void): number {
-    const wm = this.#db.prepare<[], { received_at: number }>('SELECT received_at FROM rollup_watermark WHERE id = 1').get()?.received_at ?? 0;
     let n = 0;
-    for (const r of this.#db
-      .prepare<[number], { device_id: string; metric: string; value: number; ts: number; received_at: number }>(
-        'SELECT device_id, metric, value, ts, received_at FROM readings WHERE received_at > ?',
-      )
-      .iterate(wm)) {
-      const row = { deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at };
+    for (const row of this.#store.readings.receivedAfter(this.#store.rollups.watermark())) {
       this.add(row);
       onRow(row);
       n++;
@@ -126,12 +105,6 @@ export class RollupStore {
 
   /** Room-level buckets (sensors summed) of the last `sinceMs`, oldest first, for windows and charts. */
   roomBuckets(sinceMs: number, metric?: string): { metric: string; minute: number; b: Bucket }[] {
-    return this.#db
-      .prepare<[number, string | null, string | null], { metric: string; minute: number; n: number; sum: number; min: number; max: number }>(
-        `SELECT metric, minute, sum(n) AS n, sum(sum) AS sum, min(min) AS min, max(max) AS max FROM readings_1m
-         WHERE minute >= ? AND (? IS NULL OR metric = ?) GROUP BY metric, minute ORDER BY minute`,
-      )
-      .all(Math.floor(sinceMs / MINUTE), metric ?? null, metric ?? null)
-      .map((r) => ({ metric: r.metric, minute: r.minute, b: { n: r.n, sum: r.sum, min: r.min, max: r.max } }));
+    return this.#store.rollups.roomBuckets(Math.floor(sinceMs / MINUTE), metric);
   }
 }

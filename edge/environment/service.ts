@@ -78,7 +78,7 @@ export class EnvironmentService extends BaseComponent {
   constructor(o: EnvironmentOptions) {
     super();
     this.#o = o;
-    this.#rollups = new RollupStore(o.store.db);
+    this.#rollups = new RollupStore(o.store);
     this.#ha = new HaPublisher({ applianceId: o.config.appliance.id, publish: o.publish, intervalMs: o.config.environment.stateIntervalMs, discovery: o.config.environment.haDiscovery });
   }
 

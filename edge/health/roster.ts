@@ -81,10 +81,10 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
 
 /** The appliance's own key for pseudonyms, made once and kept in the database. */
 function pseudonymKey(store: Store): Buffer {
-  const row = store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'pseudonym-key'").get();
-  if (row) return Buffer.from(row.value, 'base64');
+  const stored = store.meta.get('pseudonym-key');
+  if (stored) return Buffer.from(stored, 'base64');
   const key = randomBytes(32);
-  store.db.prepare("INSERT INTO meta (key, value) VALUES ('pseudonym-key', ?)").run(key.toString('base64'));
+  store.meta.set('pseudonym-key', key.toString('base64'));
   return key;
 }
 
@@ -94,35 +94,23 @@ export function pseudonymOf(key: Buffer, studentNo: string): string {
 }
 
 /**
- * Apply a roster in one transaction. Students of the file's classes who are not in it are marked
- * inactive, never deleted: their health records stay.
+ * Apply a roster in one transaction (the pseudonym key made on the first import included).
+ * Students of the file's classes who are not in it are marked inactive, never deleted: their
+ * health records stay.
  */
 export function importRoster(store: Store, rows: RosterRow[]): { classes: number; students: number; deactivated: number } {
-  return store.db
-    .transaction(() => {
-      const key = pseudonymKey(store);
-      const classes = new Map(rows.map((r) => [r.classId, r.className]));
-      for (const [id, name] of classes) store.db.prepare('INSERT INTO classes (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name').run(id, name);
-      // Cards move between students; clear the file's cards first so a swap does not collide.
-      const cards = rows.flatMap((r) => (r.cardId ? [r.cardId.toUpperCase()] : []));
-      for (const c of cards) store.db.prepare('UPDATE students SET card_id = NULL WHERE card_id = ?').run(c);
-      const upsert = store.db.prepare(
-        `INSERT INTO students (class_id, student_no, name, pseudonym, card_id, guardian_phone, active) VALUES (?, ?, ?, ?, ?, ?, 1)
-         ON CONFLICT (student_no) DO UPDATE SET class_id = excluded.class_id, name = excluded.name, card_id = excluded.card_id,
-           guardian_phone = excluded.guardian_phone, active = 1`,
-      );
-      for (const r of rows) upsert.run(r.classId, r.studentNo, r.name, pseudonymOf(key, r.studentNo), r.cardId?.toUpperCase() ?? null, r.guardianPhone ?? null);
-      let deactivated = 0;
-      const nos = new Set(rows.map((r) => r.studentNo));
-      for (const cid of classes.keys()) {
-        for (const s of store.db.prepare<[string], { id: number; student_no: string }>('SELECT id, student_no FROM students WHERE class_id = ? AND active = 1').all(cid)) {
-          if (!nos.has(s.student_no)) {
-            store.db.prepare('UPDATE students SET active = 0 WHERE id = ?').run(s.id);
-            deactivated++;
-          }
-        }
-      }
-      return { classes: classes.size, students: rows.length, deactivated };
-    })
-    .immediate();
+  return store.transaction(() => {
+    const key = pseudonymKey(store);
+    return store.roster.apply(
+      rows.map((r) => ({
+        classId: r.classId,
+        className: r.className,
+        studentNo: r.studentNo,
+        name: r.name,
+        pseudonym: pseudonymOf(key, r.studentNo),
+        cardId: r.cardId?.toUpperCase(),
+        guardianPhone: r.guardianPhone,
+      })),
+    );
+  });
 }

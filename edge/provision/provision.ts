@@ -174,7 +174,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
       const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }), configSource: o.source });
       const was = agent.configVersion();
       const v = await agent.pullConfigNow();
-      const refused = store.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'config-refused'").get()?.value;
+      const refused = store.meta.get('config-refused');
       if (v === 0) step('district-config', refused ? 'warn' : 'skipped', refused ? `the district's configuration was refused (${refused}); see the audit log` : 'the district has published no configuration for this classroom yet');
       else step('district-config', v === was ? 'skipped' : 'done', `configuration version ${v} ${v === was ? 'already applied' : 'applied'}`);
       config = load(o.source);

@@ -8,7 +8,7 @@ import { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { Broker } from '../broker/broker.js';
 import { ServiceClient } from '../broker/service-client.js';
 import { HttpServer, type MountStatic } from '../api/server.js';
-import { RetentionJob } from '../store/retention.js';
+import { RetentionJob } from './retention-job.js';
 import { EnvironmentService } from '../environment/service.js';
 import { HealthService } from '../health/service.js';
 import { SyncAgent } from '../../cloud-sync/agent/agent.js';

@@ -34,6 +34,26 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** The schema version of a database file, read without changing it (the updater compares two). */
+export function schemaVersionOfFile(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return schemaVersion(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** SQLite's online backup of a database file into `dest`, safe while another process writes it. */
+export async function backupFile(file: string, dest: string): Promise<void> {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    await db.backup(dest);
+  } finally {
+    db.close();
+  }
+}
+
 export function migrate(db: Db): number {
   const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { openDb, type Db } from './db.js';
+import { openDb, schemaVersion, type Db } from './db.js';
 import { AuditRepo } from './repos/audit.js';
 import { DevicesRepo } from './repos/devices.js';
 import { ReadingsRepo } from './repos/readings.js';
@@ -7,10 +7,21 @@ import { SessionsRepo } from './repos/sessions.js';
 import { UsersRepo } from './repos/users.js';
 import { EnvAlertsRepo } from './repos/env-alerts.js';
 import { LessonsRepo } from './repos/lessons.js';
+import { RosterRepo } from './repos/roster.js';
+import { HealthRepo } from './repos/health.js';
+import { MetaRepo } from './repos/meta.js';
+import { OutboxRepo } from './repos/outbox.js';
+import { ScreenTimeRepo } from './repos/screen-time.js';
+import { RollupsRepo } from './repos/rollups.js';
+import { RetentionRepo } from './repos/retention.js';
 
-/** The appliance database and one repository per data class. Shared by the runtime and the CLI. */
+/**
+ * The appliance database and one repository per data class. Shared by the runtime and the CLI.
+ * The connection is private: SQL lives only in the repositories (a test enforces it), and work
+ * that spans several of them is made atomic with `transaction`.
+ */
 export class Store {
-  readonly db: Db;
+  readonly #db: Db;
   readonly audit: AuditRepo;
   readonly devices: DevicesRepo;
   readonly readings: ReadingsRepo;
@@ -18,10 +29,17 @@ export class Store {
   readonly users: UsersRepo;
   readonly envAlerts: EnvAlertsRepo;
   readonly lessons: LessonsRepo;
+  readonly roster: RosterRepo;
+  readonly health: HealthRepo;
+  readonly meta: MetaRepo;
+  readonly outbox: OutboxRepo;
+  readonly screenTime: ScreenTimeRepo;
+  readonly rollups: RollupsRepo;
+  readonly retention: RetentionRepo;
   #closed = false;
 
   constructor(db: Db) {
-    this.db = db;
+    this.#db = db;
     this.audit = new AuditRepo(db);
     this.devices = new DevicesRepo(db);
     this.readings = new ReadingsRepo(db);
@@ -29,15 +47,51 @@ export class Store {
     this.users = new UsersRepo(db);
     this.envAlerts = new EnvAlertsRepo(db);
     this.lessons = new LessonsRepo(db);
+    this.roster = new RosterRepo(db);
+    this.health = new HealthRepo(db);
+    this.meta = new MetaRepo(db);
+    this.outbox = new OutboxRepo(db);
+    this.screenTime = new ScreenTimeRepo(db);
+    this.rollups = new RollupsRepo(db);
+    this.retention = new RetentionRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {
     return new Store(openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous }));
   }
 
+  /**
+   * Run `fn` in one IMMEDIATE transaction (the write lock taken at the start, so a concurrent
+   * writer waits instead of failing half-way): every repository call inside commits together or
+   * not at all. `fn` must be synchronous; a repository's own transaction inside it becomes a savepoint.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /** The migration the database is at (`PRAGMA user_version`). */
+  schemaVersion(): number {
+    return schemaVersion(this.#db);
+  }
+
+  /** SQLite's `quick_check`: 'ok', or what is damaged. */
+  quickCheck(): string {
+    return this.#db.pragma('quick_check', { simple: true }) as string;
+  }
+
+  /** Throws when the database does not answer (the watchdog's probe). */
+  ping(): void {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  /** A consistent copy of the database in `file` (SQLite's online backup; writers carry on meanwhile). */
+  async backupTo(file: string): Promise<void> {
+    await this.#db.backup(file);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.db.close();
+    this.#db.close();
   }
 }

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Database from 'better-sqlite3';
-import { DB_FILE } from '../store/db.js';
+import { DB_FILE, backupFile, schemaVersionOfFile } from '../store/db.js';
 import { verifyBundle } from './bundle.js';
 import { getLocal } from '../runtime/local-probe.js';
 
@@ -101,19 +100,10 @@ async function healthyWithin(url: string, ms: number): Promise<boolean> {
   return false;
 }
 
-const schemaOf = (file: string): number => {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.pragma('user_version', { simple: true }) as number;
-  } finally {
-    db.close();
-  }
-};
-
 /** Put the pre-update database back when the trial version changed its schema (the service is stopped). */
 function restoreDatabase(o: UpdateOptions, backup: string): boolean {
   const live = join(o.dataDir, DB_FILE);
-  if (!existsSync(backup) || !existsSync(live) || schemaOf(live) === schemaOf(backup)) return false;
+  if (!existsSync(backup) || !existsSync(live) || schemaVersionOfFile(live) === schemaVersionOfFile(backup)) return false;
   const tmp = `${live}.rollback`;
   copyFileSync(backup, tmp);
   for (const f of [`${live}-wal`, `${live}-shm`]) rmSync(f, { force: true });
@@ -183,12 +173,7 @@ export async function applyUpdate(file: string, districtPublicKeyPem: string, o:
   // Online backup of the database while the old version still runs.
   const live = join(o.dataDir, DB_FILE);
   if (existsSync(live)) {
-    const db = new Database(live, { fileMustExist: true });
-    try {
-      await db.backup(`${backup}.tmp`);
-    } finally {
-      db.close();
-    }
+    await backupFile(live, `${backup}.tmp`);
     renameSync(`${backup}.tmp`, backup);
   }
   writeState(o.root, { ...s, phase: 'backed-up' });

@@ -45,17 +45,11 @@ export class DoorSim extends BaseComponent {
   }
 
   #tap(): void {
-    const next = this.#ctx.store.db
-      .prepare<[string], { card_id: string }>(
-        `SELECT s.card_id FROM students s WHERE s.active = 1 AND s.card_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM health_checks h WHERE h.student_id = s.id AND h.day = ?)
-         ORDER BY s.student_no LIMIT 1`,
-      )
-      .get(localTime(Date.now(), this.#ctx.config.appliance.timezone).date);
-    if (!next || !this.#client?.connected || !this.thermometer) return;
+    const card = this.#ctx.store.health.nextUncheckedCard(localTime(Date.now(), this.#ctx.config.appliance.timezone).date);
+    if (!card || !this.#client?.connected || !this.thermometer) return;
     this.#n++;
     this.thermometer.next = { objectC: this.#n % 11 === 0 ? 37.6 : 36.2 + (this.#n % 6) / 10, ambientC: 21.5 };
-    this.#client.publish(topics.deviceMessage(this.#cfg.readerDeviceId, 'card'), JSON.stringify({ card: next.card_id }), { qos: 1 });
+    this.#client.publish(topics.deviceMessage(this.#cfg.readerDeviceId, 'card'), JSON.stringify({ card }), { qos: 1 });
   }
 
   async stop(): Promise<void> {

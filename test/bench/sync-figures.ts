@@ -4,6 +4,7 @@ import { tempDir, waitFor } from '../helpers/env.js';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
 import { applianceKey, writeEnrolment } from '../../edge/sync/keys.js';
 import type { FigureGroup } from './figures.js';
+import { withDbFile } from '../helpers/sqlite.js';
 
 /**
  * One classroom-day (1 000 000 readings, the figure in issue #8) from the appliance's store to
@@ -38,9 +39,11 @@ async function classroomDay(): Promise<Record<string, number>> {
     }
     // Raw size: the records as plain JSON lines, what an uncompressed upload would carry.
     let raw = 0;
-    for (const r of t.appliance.store.db.prepare<[], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings').iterate()) {
-      raw += JSON.stringify({ seq: r.id, day: '2026-11-23', payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts } }).length + 1;
-    }
+    withDbFile(t.dataDir, (db) => {
+      for (const r of db.prepare<[], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings').iterate()) {
+        raw += JSON.stringify({ seq: r.id, day: '2026-11-23', payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts } }).length + 1;
+      }
+    });
     let wire = 0;
     const origFetch = globalThis.fetch;
     globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {

@@ -142,8 +142,7 @@ export const healthEndpoints = {
   'GET /api/v1/health/students': {
     response: Type.Array(Type.Object({ id: Type.Integer(), classId: Type.String(), studentNo: Type.String(), name: Type.String(), cardId: Nullable(Type.String()), active: Type.Boolean() })),
   },
-  // Becomes StudentRecordBody with the store change's route (issue 18, point 1).
-  'GET /api/v1/health/students/:id': { response: Type.Unknown() },
+  'GET /api/v1/health/students/:id': { response: StudentRecordBody },
   'POST /api/v1/health/roster': {
     body: Type.Object({ csvBase64: Type.String({ maxLength: 8_000_000 }) }, { additionalProperties: false }),
     response: Type.Object({ classes: Type.Integer(), students: Type.Integer(), deactivated: Type.Integer(), encoding: Type.String() }),

@@ -105,25 +105,29 @@ export const healthRoutes: RouteDef[] = [
     tag: 'health',
     access: 'admin',
     summary: 'The roster (names, numbers, cards; no health data). Open one student for the record.',
-    handler: (_req, ctx) =>
-      ctx.store.db
-        .prepare<[], { id: number; class_id: string; student_no: string; name: string; card_id: string | null; active: number }>('SELECT id, class_id, student_no, name, card_id, active FROM students ORDER BY class_id, student_no')
-        .all()
-        .map((r) => ({ id: r.id, classId: r.class_id, studentNo: r.student_no, name: r.name, cardId: r.card_id, active: r.active === 1 })),
+    handler: (_req, ctx) => ctx.store.roster.list(),
   }),
   route('GET /api/v1/health/students/:id', {
     tag: 'health',
     access: 'admin',
     summary: "A student's record (roster entry, every check with corrections, absences). Every read is audit-logged.",
     handler: (req, ctx) => {
-      const id = Number(req.params.id);
-      const s = ctx.store.db.prepare<[number], Record<string, unknown>>('SELECT id, class_id, student_no, name, pseudonym, card_id, guardian_phone, active FROM students WHERE id = ?').get(id);
-      if (!s) throw new NotFoundError(`no student ${id}`);
-      ctx.store.audit.record({ actor: actor(req), action: 'health.read-student', target: String(s.pseudonym), result: 'ok' });
+      const r = ctx.health.record(Number(req.params.id));
+      ctx.store.audit.record({ actor: actor(req), action: 'health.read-student', target: r.student.pseudonym, result: 'ok' });
+      const s = r.student;
       return {
-        student: s,
-        checks: ctx.store.db.prepare('SELECT * FROM health_checks WHERE student_id = ? ORDER BY checked_at').all(id),
-        absences: ctx.store.db.prepare('SELECT * FROM absences WHERE student_id = ? ORDER BY day').all(id),
+        student: { id: s.id, class_id: s.classId, student_no: s.studentNo, name: s.name, active: s.active },
+        checks: r.checks.map((c) => ({
+          id: c.id,
+          day: c.day,
+          result: c.result,
+          temp_compensated: c.tempC,
+          symptoms: JSON.stringify(c.symptoms),
+          recorded_by: c.recordedBy,
+          correction_reason: c.correctionReason,
+          superseded_by: c.supersededBy,
+        })),
+        absences: r.absences.map((a) => ({ day: a.day, reason: a.reason, symptoms: JSON.stringify(a.symptoms), returned_day: a.returnedDay })),
       };
     },
   }),

@@ -6,7 +6,6 @@ import type { TlsStatusBody } from '../contract/system.js';
 import type { ApiContext } from '../context.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { dataClasses } from '../../store/data-classes.js';
-import { schemaVersion } from '../../store/db.js';
 import { editConfig } from '../../config/edit.js';
 import type { Config } from '../../config/schema.js';
 import { listenerLayout } from '../../security/listeners.js';
@@ -74,7 +73,7 @@ export const systemRoutes: RouteDef[] = [
         uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
         disk: { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize },
         brokerClients: ctx.brokerClients(),
-        schemaVersion: schemaVersion(ctx.store.db),
+        schemaVersion: ctx.store.schemaVersion(),
         rssBytes: process.memoryUsage.rss(),
         tls: tlsStatus(ctx.config),
       };

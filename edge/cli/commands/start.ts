@@ -89,7 +89,7 @@ export function registerStart(program: Command): void {
 function coreHealthy(appliance: Appliance): boolean {
   if (appliance.registry.core().some((c) => ['failed', 'stopped', 'stopping'].includes(c.status().state))) return false;
   try {
-    appliance.store.db.prepare('SELECT 1').get();
+    appliance.store.ping();
     return true;
   } catch {
     return false;

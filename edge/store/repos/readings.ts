@@ -8,6 +8,15 @@ export interface ReadingRow {
   receivedAt: number;
 }
 
+/** A stored reading with its row id, which is also its sequence number in the district stream. */
+export interface NumberedReading {
+  id: number;
+  deviceId: string;
+  metric: string;
+  value: number;
+  ts: number;
+}
+
 export interface ReadingQuery {
   deviceId?: string;
   metric?: string;
@@ -62,5 +71,26 @@ export class ReadingsRepo {
 
   count(): number {
     return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM readings').get()?.n ?? 0;
+  }
+
+  /** Readings after row `afterId`, in row order: the district stream's next records. */
+  after(afterId: number, limit: number): NumberedReading[] {
+    return this.#db
+      .prepare<[number, number], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit)
+      .map((r) => ({ id: r.id, deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts }));
+  }
+
+  /** The newest row id (0 when empty): the readings stream's last sequence number. */
+  maxId(): number {
+    return this.#db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM readings').get()?.m ?? 0;
+  }
+
+  /** Every reading received after `receivedAt`, one at a time (a catch-up may cover many). */
+  *receivedAfter(receivedAt: number): Generator<ReadingRow> {
+    const rows = this.#db
+      .prepare<[number], { device_id: string; metric: string; value: number; ts: number; received_at: number }>('SELECT device_id, metric, value, ts, received_at FROM readings WHERE received_at > ?')
+      .iterate(receivedAt);
+    for (const r of rows) yield { deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at };
   }
 }

@@ -37,7 +37,7 @@ export function StudentsScreen() {
   };
   const open = (id: number) =>
     void api('GET /api/v1/health/students/:id', { params: { id } }).then(
-      (r) => setRecord(r as Record_),
+      (r) => setRecord(r),
       (e: unknown) => setNote({ ok: false, text: reportError(e) }),
     );
 

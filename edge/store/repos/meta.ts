@@ -1,0 +1,25 @@
+import type { Db } from '../db.js';
+
+/**
+ * The appliance's own small facts, one value per key:
+ * - `pseudonym-key`: the HMAC key of student pseudonyms (base64), made once;
+ * - `enrolled`: the district URL once enrolled (retention keeps unsent readings until then);
+ * - `config-version`: the district configuration version last applied;
+ * - `config-refused`: the district publication last refused ("version signature"), refused once.
+ */
+export type MetaKey = 'pseudonym-key' | 'enrolled' | 'config-version' | 'config-refused';
+
+export class MetaRepo {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get(key: MetaKey): string | undefined {
+    return this.#db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+  }
+
+  set(key: MetaKey, value: string): void {
+    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
