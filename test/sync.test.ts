@@ -14,7 +14,7 @@ import { DistrictReceiver } from '../cloud-sync/server/district.js';
 import { H, signBatch } from '../cloud-sync/protocol.js';
 import { newKeyPair, privateKeyFrom } from '../edge/security/signing.js';
 import { applianceKey } from '../edge/sync/keys.js';
-import { SyncAgent } from '../cloud-sync/agent/agent.js';
+import { SyncAgent } from '../edge/sync/agent.js';
 import { createLogger } from '../edge/log.js';
 import { spawnAppliance } from './helpers/child.js';
 import { run } from './helpers/run.js';

@@ -10,7 +10,7 @@ import type { ConfigSource } from '../config/edit.js';
 import type { EnvironmentService } from '../environment/service.js';
 import type { DisplayService } from '../display/display-service.js';
 import type { HealthService } from '../health/service.js';
-import type { SyncAgent } from '../../cloud-sync/agent/agent.js';
+import type { SyncAgent } from '../sync/agent.js';
 import type { InteractionAnalyser } from '../analysis/analyser.js';
 import type { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import type { LoginGuards } from '../services/accounts.js';

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
 import { enrolWithDistrict } from '../sync/enrol.js';
-import { SyncAgent } from '../../cloud-sync/agent/agent.js';
+import { SyncAgent } from '../sync/agent.js';
 import { createLogger } from '../log.js';
 import { addUser } from '../services/accounts.js';
 import { runChecks, type CheckResult } from '../doctor/checks.js';

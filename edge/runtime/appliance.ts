@@ -11,7 +11,7 @@ import { HttpServer, type MountStatic } from '../api/server.js';
 import { RetentionJob } from './retention-job.js';
 import { EnvironmentService } from '../environment/service.js';
 import { HealthService } from '../health/service.js';
-import { SyncAgent } from '../../cloud-sync/agent/agent.js';
+import { SyncAgent } from '../sync/agent.js';
 import { findKind } from './component-kinds.js';
 import type { ComponentContext, DeviceBrokerAddress } from './context.js';
 import { dialHost, mqttTlsFiles, plainHost } from '../security/listeners.js';

@@ -1,5 +1,5 @@
-import { postJsonish } from '../../cloud-sync/http-client.js';
-import { enrolAnswer } from '../../cloud-sync/agent/answers.js';
+import { postJsonish } from './http-client.js';
+import { enrolAnswer } from './answers.js';
 import type { Config } from '../config/schema.js';
 import { ClassEdgeError, errorMessage } from '../errors.js';
 import { applianceKey, writeEnrolment, type Enrolment } from './keys.js';

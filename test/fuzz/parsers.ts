@@ -18,8 +18,8 @@ import { CARD_PATTERN, CardLines, MAX_CARD_LINE } from '../../firmware-bridge/th
 import { CMD, decodeReply, frameReply, reply } from '../../firmware-bridge/camera/vc0706.js';
 import { H, type BatchHeaders } from '../../cloud-sync/protocol.js';
 import { Refusal, batchHeaders, batchLines, bodyObject, configAppliedRequest, enrolRequest, restoredRequest, signedFields } from '../../cloud-sync/server/requests.js';
-import { committedSeq, configAnswer, enrolAnswer, streamPositions } from '../../cloud-sync/agent/answers.js';
-import { answerJson } from '../../cloud-sync/http-client.js';
+import { committedSeq, configAnswer, enrolAnswer, streamPositions } from '../../edge/sync/answers.js';
+import { answerJson } from '../../edge/sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { connect } from '../helpers/mqtt.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { demoOverlay } from '../demo.js';
 import { readEnrolment } from '../../sync/keys.js';
 import { enrolWithDistrict } from '../../sync/enrol.js';
-import { SyncAgent } from '../../../cloud-sync/agent/agent.js';
+import { SyncAgent } from '../../sync/agent.js';
 import { createLogger } from '../../log.js';
 import { cliActor, loadCliConfig, print, readTokenOption, table, withStore, type CommonOptions } from '../io.js';
 import { ClassEdgeError } from '../../errors.js';

@@ -1,17 +1,17 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { KeyObject } from 'node:crypto';
-import { BaseComponent } from '../../edge/runtime/component.js';
-import type { Config } from '../../edge/config/schema.js';
-import type { Logger } from '../../edge/log.js';
-import type { Store } from '../../edge/store/store.js';
-import { errorMessage } from '../../edge/errors.js';
-import { localTime, toMinute } from '../../edge/config/timetable.js';
-import { applianceKey, readEnrolment, type Enrolment } from '../../edge/sync/keys.js';
-import { H, REQUEST_KINDS, configSigningString, requestSigningString, signBatch, type BatchLine, type ConfigAppliedRequest, type SignedRequest } from '../protocol.js';
-import { signText, verifyText } from '../../edge/security/signing.js';
-import { editConfig, toChanges, type ConfigSource } from '../../edge/config/edit.js';
-import { postJsonish } from '../http-client.js';
+import { BaseComponent } from '../runtime/component.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../errors.js';
+import { localTime, toMinute } from '../config/timetable.js';
+import { applianceKey, readEnrolment, type Enrolment } from './keys.js';
+import { H, REQUEST_KINDS, configSigningString, requestSigningString, signBatch, type BatchLine, type ConfigAppliedRequest, type SignedRequest } from '../../cloud-sync/protocol.js';
+import { signText, verifyText } from '../security/signing.js';
+import { editConfig, toChanges, type ConfigSource } from '../config/edit.js';
+import { postJsonish } from './http-client.js';
 import { committedSeq, configAnswer, streamPositions } from './answers.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { ProtocolError } from '../edge/errors.js';
-import { AnswerObject, wireCheck } from './protocol.js';
+import { ProtocolError } from '../errors.js';
+import { AnswerObject, wireCheck } from '../../cloud-sync/protocol.js';
 
 /**
  * POST to the district over HTTPS (or HTTP on a test bench), trusting the district's own CA when it

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ProtocolError } from '../../edge/errors.js';
-import { BatchAnswer, ConfigAnswer, EnrolAnswer, Seq, Settings, describeProblem, wireCheck, type Checked } from '../protocol.js';
+import { ProtocolError } from '../errors.js';
+import { BatchAnswer, ConfigAnswer, EnrolAnswer, Seq, Settings, describeProblem, wireCheck, type Checked } from '../../cloud-sync/protocol.js';
 
 /**
  * What the district answers, checked against the protocol's schemas before the appliance acts on
