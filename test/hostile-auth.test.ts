@@ -313,8 +313,10 @@ test('enrol reads its one-time token from standard input or a file; --token stil
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      tokens.push((JSON.parse(body) as { token: string }).token);
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ districtPublicKey: 'test-district-key' }));
+      const asked = JSON.parse(body) as { token: string; applianceId: string };
+      tokens.push(asked.token);
+      // What a district answers (cloud-sync/protocol.ts EnrolAnswer): the appliance's id and its key.
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ applianceId: asked.applianceId, districtPublicKey: 'test-district-key' }));
     });
   });
   await new Promise<void>((r) => district.listen(0, '127.0.0.1', r));
