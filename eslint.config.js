@@ -1,4 +1,5 @@
-// Lint enforces what prose cannot: no floating promises, exhaustive switches.
+// Lint enforces what prose cannot: no floating promises, exhaustive switches, type-only imports
+// marked as such. Formatting is Prettier's (.prettierrc.json), checked by `npm run lint` too.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -13,13 +14,23 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's test() returns a promise the runner itself tracks.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      // A type-only import is written as one, so the compiler erases it and a reader (and the
+      // import-cycle test) can tell it loads nothing at run time.
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
     },
   },
   {
