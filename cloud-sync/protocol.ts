@@ -34,14 +34,18 @@ const Text = Type.String({ expected: 'a string' });
 const PublicKeyPem = Type.String({ pattern: 'BEGIN PUBLIC KEY', expected: 'a public key (PEM)' });
 /** Desired configuration: partial settings, checked by the appliance's configuration schema when applied. */
 export const Settings = Type.Record(Type.String(), Type.Unknown(), { expected: 'an object of settings' });
-const object = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'a JSON object' });
+const object = <P extends Record<string, TSchema>>(properties: P) =>
+  Type.Object(properties, { expected: 'a JSON object' });
 
 // ---- Enrolment: POST /v1/enrol (the one-time token proves the appliance; nothing is signed yet) --
 
 export const EnrolRequest = object({ token: Text, applianceId: Text, publicKey: PublicKeyPem });
 export type EnrolRequest = Static<typeof EnrolRequest>;
 /** 201: the district's public key, which later verifies the configuration and updates it signs. */
-export const EnrolAnswer = object({ applianceId: Text, districtPublicKey: Type.String({ minLength: 1, expected: "the district's public key (PEM)" }) });
+export const EnrolAnswer = object({
+  applianceId: Text,
+  districtPublicKey: Type.String({ minLength: 1, expected: "the district's public key (PEM)" }),
+});
 export type EnrolAnswer = Static<typeof EnrolAnswer>;
 
 // ---- Signed requests: POST /v1/state, /v1/config, /v1/config/applied, /v1/restored ---------------
@@ -64,10 +68,17 @@ const signedFields = { applianceId: Short, nonce: Short, signature: Short };
 export const SignedRequest = object(signedFields);
 export type SignedRequest = Static<typeof SignedRequest>;
 /** `/v1/config/applied`: the outcome of a published version (signed over `\n<version>\n<result>`). */
-export const ConfigAppliedRequest = object({ ...signedFields, version: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, expected: 'a whole version number' }), result: Text });
+export const ConfigAppliedRequest = object({
+  ...signedFields,
+  version: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, expected: 'a whole version number' }),
+  result: Text,
+});
 export type ConfigAppliedRequest = Static<typeof ConfigAppliedRequest>;
 /** `/v1/restored`: a box restored from a backup (signed over `\n<backupCreatedAt>`). */
-export const RestoredRequest = object({ ...signedFields, backupCreatedAt: Type.String({ maxLength: 40, expected: 'a time of at most 40 characters' }) });
+export const RestoredRequest = object({
+  ...signedFields,
+  backupCreatedAt: Type.String({ maxLength: 40, expected: 'a time of at most 40 characters' }),
+});
 export type RestoredRequest = Static<typeof RestoredRequest>;
 
 /**
@@ -75,17 +86,28 @@ export type RestoredRequest = Static<typeof RestoredRequest>;
  * it sends (a newer district may report more), so it checks the object and then each of its own
  * streams' positions against `Seq`.
  */
-export const StreamsAnswer = object({ streams: Type.Record(Type.String(), Seq, { expected: 'an object of positions' }) });
+export const StreamsAnswer = object({
+  streams: Type.Record(Type.String(), Seq, { expected: 'an object of positions' }),
+});
 export type StreamsAnswer = Static<typeof StreamsAnswer>;
 /** `/v1/config`: the desired configuration; version 0 means none published, and then nothing else is sent. */
-export const ConfigAnswer = object({ version: Type.Optional(Seq), config: Type.Optional(Settings), signature: Type.Optional(Text) });
+export const ConfigAnswer = object({
+  version: Type.Optional(Seq),
+  config: Type.Optional(Settings),
+  signature: Type.Optional(Text),
+});
 export type ConfigAnswer = Static<typeof ConfigAnswer>;
 export const AppliedAnswer = object({ ok: Type.Literal(true) });
 export type AppliedAnswer = Static<typeof AppliedAnswer>;
 
 /** What a desired-configuration signature covers: the appliance, the version and the settings. */
 export function configSigningString(applianceId: string, version: number, config: unknown): string {
-  return ['classedge-config-v1', applianceId, String(version), createHash('sha256').update(canonicalJson(config)).digest('hex')].join('\n');
+  return [
+    'classedge-config-v1',
+    applianceId,
+    String(version),
+    createHash('sha256').update(canonicalJson(config)).digest('hex'),
+  ].join('\n');
 }
 
 // ---- Batches: POST /v1/batches (headers H, a gzip NDJSON body) ---------------------------------
@@ -107,7 +129,15 @@ export const BatchAnswer = object({ committedSeq: Type.Optional(Seq) });
 export type BatchAnswer = Static<typeof BatchAnswer>;
 
 export function signingString(h: BatchHeaders, body: Buffer): string {
-  return ['classedge-batch-v1', h.appliance, h.batch, h.stream, String(h.first), String(h.last), createHash('sha256').update(body).digest('hex')].join('\n');
+  return [
+    'classedge-batch-v1',
+    h.appliance,
+    h.batch,
+    h.stream,
+    String(h.first),
+    String(h.last),
+    createHash('sha256').update(body).digest('hex'),
+  ].join('\n');
 }
 
 export function signBatch(h: BatchHeaders, body: Buffer, key: KeyObject): string {
@@ -147,7 +177,14 @@ export function wireCheck<T extends TSchema>(schema: T): (v: unknown) => Checked
     if (c.Check(v)) return { ok: true, value: v };
     const e = c.Errors(v).First();
     const expected: unknown = e?.schema.expected;
-    return { ok: false, problem: { path: e?.path ?? '', expected: typeof expected === 'string' ? expected : (e?.message ?? 'a valid value'), value: e?.value } };
+    return {
+      ok: false,
+      problem: {
+        path: e?.path ?? '',
+        expected: typeof expected === 'string' ? expected : (e?.message ?? 'a valid value'),
+        value: e?.value,
+      },
+    };
   };
 }
 

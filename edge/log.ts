@@ -14,7 +14,17 @@ export function createLogger(opts: { level: LevelWithSilent; destination?: NodeJ
       base: { app: 'classedge' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['password', '*.password', 'pin', '*.pin', 'token', '*.token', 'cookie', '*.cookie', 'req.headers.cookie'],
+        paths: [
+          'password',
+          '*.password',
+          'pin',
+          '*.pin',
+          'token',
+          '*.token',
+          'cookie',
+          '*.cookie',
+          'req.headers.cookie',
+        ],
         censor: '[redacted]',
       },
     },

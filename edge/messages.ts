@@ -10,9 +10,15 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 export const ReadingPayload = Type.Object(
   {
     ts: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 946684800000, maximum: 4102444800000 }), Type.String({ minLength: 10, maxLength: 40 })], {
-        description: 'When measured: ms since the epoch or ISO 8601. Omitted: the time it arrived.',
-      }),
+      Type.Union(
+        [
+          Type.Integer({ minimum: 946684800000, maximum: 4102444800000 }),
+          Type.String({ minLength: 10, maxLength: 40 }),
+        ],
+        {
+          description: 'When measured: ms since the epoch or ISO 8601. Omitted: the time it arrived.',
+        },
+      ),
     ),
     metrics: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), Type.Number(), {
       minProperties: 1,
@@ -27,7 +33,10 @@ export type ReadingPayload = Static<typeof ReadingPayload>;
 export const DeviceStatusPayload = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
 
 /** A card reader at the door: which card was tapped. */
-export const CardPayload = Type.Object({ card: Type.String({ pattern: '^[0-9A-Fa-f]{4,32}$' }) }, { additionalProperties: false });
+export const CardPayload = Type.Object(
+  { card: Type.String({ pattern: '^[0-9A-Fa-f]{4,32}$' }) },
+  { additionalProperties: false },
+);
 
 /** Kinds a device may publish under its prefix. Later issues add theirs here. */
 export const DEVICE_MESSAGE_KINDS = ['reading', 'status', 'card', 'snapshot'] as const;
@@ -103,13 +112,18 @@ export const DisplayStateEvent = Type.Object({
 
 export const DisplayReminderEvent = Type.Object({
   name: Type.String(),
-  lesson: Type.Integer({ description: 'Index of the lesson in today\'s timetable.' }),
+  lesson: Type.Integer({ description: "Index of the lesson in today's timetable." }),
   share: Type.Number({ description: 'Share of the lesson the screen has been on so far.' }),
   limit: Type.Number(),
 });
 
 export const CardReadEvent = Type.Object({ deviceId: Type.String(), card: Type.String() });
-export const TemperatureEvent = Type.Object({ station: Type.String(), objectC: Type.Number(), ambientC: Type.Number(), at: Type.Integer() });
+export const TemperatureEvent = Type.Object({
+  station: Type.String(),
+  objectC: Type.Number(),
+  ambientC: Type.Number(),
+  at: Type.Integer(),
+});
 export const IdentifiedEvent = Type.Object({
   studentId: Type.Integer(),
   name: Type.String(),
@@ -241,38 +255,81 @@ const Kind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
 
 /** Every signalling request: method -> data. Who may send which: MEDIA_METHOD_ROLES. */
 export const MediaRequestSchemas = {
-  'lesson.start': Type.Object({ title: Type.Optional(Type.String({ maxLength: 80 })) }, { additionalProperties: false }),
+  'lesson.start': Type.Object(
+    { title: Type.Optional(Type.String({ maxLength: 80 })) },
+    { additionalProperties: false },
+  ),
   'lesson.end': Type.Object({}, { additionalProperties: false }),
-  'room.join': Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) }, { additionalProperties: false }),
-  'transport.create': Type.Object({ direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) }, { additionalProperties: false }),
+  'room.join': Type.Object(
+    { name: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) },
+    { additionalProperties: false },
+  ),
+  'transport.create': Type.Object(
+    { direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) },
+    { additionalProperties: false },
+  ),
   'transport.connect': Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
-  produce: Type.Object({ transportId: Id, kind: Kind, rtpParameters: Opaque, label: Label }, { additionalProperties: false }),
+  produce: Type.Object(
+    { transportId: Id, kind: Kind, rtpParameters: Opaque, label: Label },
+    { additionalProperties: false },
+  ),
   'producer.close': Type.Object({ producerId: Id }, { additionalProperties: false }),
   consume: Type.Object({ transportId: Id, producerId: Id, rtpCapabilities: Opaque }, { additionalProperties: false }),
   'consumer.resume': Type.Object({ consumerId: Id }, { additionalProperties: false }),
   'consumer.layers': Type.Object(
-    { consumerId: Id, spatialLayer: Type.Integer({ minimum: 0, maximum: 3 }), temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })) },
+    {
+      consumerId: Id,
+      spatialLayer: Type.Integer({ minimum: 0, maximum: 3 }),
+      temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    },
     { additionalProperties: false },
   ),
   'participant.mute': Type.Object({ participantId: Id }, { additionalProperties: false }),
   'participant.remove': Type.Object({ participantId: Id }, { additionalProperties: false }),
   'camera.start': Type.Object(
-    { source: Type.String({ minLength: 1, maxLength: 300, description: "'testsrc', an rtsp:// URL or a /dev/video* device." }) },
+    {
+      source: Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description: "'testsrc', an rtsp:// URL or a /dev/video* device.",
+      }),
+    },
     { additionalProperties: false },
   ),
   'camera.stop': Type.Object({}, { additionalProperties: false }),
   'partner.link': Type.Object(
-    { url: Type.String({ pattern: '^wss?://', maxLength: 300, description: "The host appliance's /api/v1/media URL." }), code: Type.String({ minLength: 4, maxLength: 16 }) },
+    {
+      url: Type.String({ pattern: '^wss?://', maxLength: 300, description: "The host appliance's /api/v1/media URL." }),
+      code: Type.String({ minLength: 4, maxLength: 16 }),
+    },
     { additionalProperties: false },
   ),
   'partner.hello': Type.Object(
-    { applianceId: Id, code: Type.String({ minLength: 4, maxLength: 16 }), signature: Type.String({ minLength: 1, maxLength: 200 }) },
+    {
+      applianceId: Id,
+      code: Type.String({ minLength: 4, maxLength: 16 }),
+      signature: Type.String({ minLength: 1, maxLength: 200 }),
+    },
     { additionalProperties: false },
   ),
-  'partner.pipe': Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64 }), port: Type.Integer({ minimum: 1, maximum: 65535 }), srtpParameters: Opaque }, { additionalProperties: false }),
+  'partner.pipe': Type.Object(
+    {
+      ip: Type.String({ minLength: 1, maxLength: 64 }),
+      port: Type.Integer({ minimum: 1, maximum: 65535 }),
+      srtpParameters: Opaque,
+    },
+    { additionalProperties: false },
+  ),
   /** Partner -> host: one of the partner classroom's own producers, sent through the pipe. */
   'partner.produce': Type.Object(
-    { producerId: Id, kind: Kind, label: Label, name: Type.String({ maxLength: 80 }), rtpParameters: Opaque, paused: Type.Boolean() },
+    {
+      producerId: Id,
+      kind: Kind,
+      label: Label,
+      name: Type.String({ maxLength: 80 }),
+      rtpParameters: Opaque,
+      paused: Type.Boolean(),
+    },
     { additionalProperties: false },
   ),
   'partner.unproduce': Type.Object({ producerId: Id }, { additionalProperties: false }),
@@ -305,8 +362,19 @@ export const MEDIA_METHOD_ROLES: Record<MediaMethod, readonly MediaRole[]> = {
   'partner.unproduce': ['partner'],
 };
 
-export const MediaProducerInfo = Type.Object({ producerId: Id, participantId: Id, name: Type.String(), kind: Kind, label: Label, origin: Type.Union([Type.Literal('local'), Type.Literal('partner')]) });
-export const MediaParticipantInfo = Type.Object({ participantId: Id, name: Type.String(), role: Type.Union([Type.Literal('teacher'), Type.Literal('viewer'), Type.Literal('partner')]) });
+export const MediaProducerInfo = Type.Object({
+  producerId: Id,
+  participantId: Id,
+  name: Type.String(),
+  kind: Kind,
+  label: Label,
+  origin: Type.Union([Type.Literal('local'), Type.Literal('partner')]),
+});
+export const MediaParticipantInfo = Type.Object({
+  participantId: Id,
+  name: Type.String(),
+  role: Type.Union([Type.Literal('teacher'), Type.Literal('viewer'), Type.Literal('partner')]),
+});
 
 /** Events the appliance pushes on /api/v1/media: `{ type, data }`. */
 export const MediaEventSchemas = {
@@ -320,9 +388,23 @@ export const MediaEventSchemas = {
   /** Your own microphone/camera were paused by the teacher. */
   'participant.muted': Type.Object({ participantId: Id }),
   /** The lesson ended, you were removed, or the media worker restarted (join again). */
-  'room.closed': Type.Object({ reason: Type.Union([Type.Literal('ended'), Type.Literal('removed'), Type.Literal('restarting'), Type.Literal('vanished')]) }),
+  'room.closed': Type.Object({
+    reason: Type.Union([
+      Type.Literal('ended'),
+      Type.Literal('removed'),
+      Type.Literal('restarting'),
+      Type.Literal('vanished'),
+    ]),
+  }),
   /** Host -> partner appliance: a producer to re-produce on the partner's side of the pipe. */
-  'partner.producer': Type.Object({ producerId: Id, kind: Kind, label: Label, name: Type.String(), rtpParameters: Opaque, paused: Type.Boolean() }),
+  'partner.producer': Type.Object({
+    producerId: Id,
+    kind: Kind,
+    label: Label,
+    name: Type.String(),
+    rtpParameters: Opaque,
+    paused: Type.Boolean(),
+  }),
 } as const;
 export type MediaEvents = { [K in keyof typeof MediaEventSchemas]: Static<(typeof MediaEventSchemas)[K]> };
 export type MediaEventName = keyof MediaEvents;

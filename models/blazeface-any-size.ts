@@ -54,8 +54,18 @@ export function anySizeBlazeFace(bytes: Uint8Array): Uint8Array {
       dropped.add(shapeName);
       const padsName = `${node.output?.[0] ?? 'pad'}/channel_pads`;
       // [N, C, H, W] begins then ends: only the channel axis grows, at its end, as Concat did.
-      initializers.push({ name: padsName, dims: [8], dataType: onnx.TensorProto.DataType.INT64, rawData: int64Bytes([0, 0, 0, 0, 0, extraChannels, 0, 0]) });
-      rewritten.push({ opType: 'Pad', name: `${padsName}/Pad`, input: [node.input?.[0] ?? '', padsName], output: node.output ?? [] });
+      initializers.push({
+        name: padsName,
+        dims: [8],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: int64Bytes([0, 0, 0, 0, 0, extraChannels, 0, 0]),
+      });
+      rewritten.push({
+        opType: 'Pad',
+        name: `${padsName}/Pad`,
+        input: [node.input?.[0] ?? '', padsName],
+        output: node.output ?? [],
+      });
       continue;
     }
     if (node.opType === 'Reshape') {

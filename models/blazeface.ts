@@ -30,7 +30,13 @@ export type BlazeFaceOutputs = Record<string, { data: unknown }>;
  * anchor and `boxes` 16 regressor values (box centre offset and size, then six key points) in
  * input pixels. Boxes come back in input pixels.
  */
-export function decodeBlazeFace(out: BlazeFaceOutputs, width: number, height: number, index: number, minScore: number): FaceBox[] {
+export function decodeBlazeFace(
+  out: BlazeFaceOutputs,
+  width: number,
+  height: number,
+  index: number,
+  minScore: number,
+): FaceBox[] {
   const found: FaceBox[] = [];
   const minLogit = Math.log(minScore / (1 - minScore));
   for (const head of HEADS) {

@@ -50,7 +50,14 @@ export interface FaceCounterOptions {
   maxFramePixels?: number;
 }
 
-export const DEFAULT_FACE_COUNTER: FaceCounterOptions = { minFacePx: 24, maxFaceFraction: 0.3, scoreThreshold: 0.2, screenThreshold: 0.3, verifyThreshold: 0.7, maxFramePixels: 3840 * 2160 };
+export const DEFAULT_FACE_COUNTER: FaceCounterOptions = {
+  minFacePx: 24,
+  maxFaceFraction: 0.3,
+  scoreThreshold: 0.2,
+  screenThreshold: 0.3,
+  verifyThreshold: 0.7,
+  maxFramePixels: 3840 * 2160,
+};
 
 /** A rectangle of a pyramid level that one model run covers. */
 export interface Tile {
@@ -142,7 +149,10 @@ export class FaceCounter {
     const limit = this.options.maxFramePixels ?? (DEFAULT_FACE_COUNTER.maxFramePixels as number);
     const meta = await sharp(image, { failOn: 'error', limitInputPixels: false }).metadata();
     const declared = (meta.width ?? 0) * (meta.height ?? 0);
-    if (declared > limit) throw new RangeError(`frame: the image declares ${meta.width}×${meta.height} = ${declared} pixels; at most ${limit} (analysis.vision.maxFramePixels)`);
+    if (declared > limit)
+      throw new RangeError(
+        `frame: the image declares ${meta.width}×${meta.height} = ${declared} pixels; at most ${limit} (analysis.vision.maxFramePixels)`,
+      );
     const decoded = sharp(image, { failOn: 'error', limitInputPixels: limit }).removeAlpha().toColourspace('srgb');
     const { data: full, info } = await decoded.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected an RGB image, got ${info.channels} channels`);
@@ -151,7 +161,10 @@ export class FaceCounter {
 
     const candidates: FaceBox[] = [];
     for (const level of planPyramid(width, height, this.options.minFacePx)) {
-      const pixels = await sharp(full, { raw: { width, height, channels: 3 } }).resize(level.width, level.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      const pixels = await sharp(full, { raw: { width, height, channels: 3 } })
+        .resize(level.width, level.height, { fit: 'fill', kernel: 'linear' })
+        .raw()
+        .toBuffer();
       for (const tile of level.tiles) {
         const w = up32(tile.w);
         const h = up32(tile.h);
@@ -178,11 +191,27 @@ export class FaceCounter {
     // face out (even two perfect 6-width views could not lift the mean to the threshold).
     const near = await this.#look(full, width, height, screened, { input: LOOK.input, contexts: [LOOK.contexts[0]] });
     const views = LOOK.contexts.length * 2;
-    const hopeful = screened.map((b, i) => ({ b, sum: sum(near[i]!) })).filter((c) => (c.sum + views - 2) / views >= this.options.verifyThreshold);
-    const far = await this.#look(full, width, height, hopeful.map((c) => c.b), { input: LOOK.input, contexts: LOOK.contexts.slice(1) });
-    const verified = hopeful.map((c, i) => ({ ...c.b, score: (c.sum + sum(far[i]!)) / views })).filter((b) => b.score >= this.options.verifyThreshold);
+    const hopeful = screened
+      .map((b, i) => ({ b, sum: sum(near[i]!) }))
+      .filter((c) => (c.sum + views - 2) / views >= this.options.verifyThreshold);
+    const far = await this.#look(
+      full,
+      width,
+      height,
+      hopeful.map((c) => c.b),
+      { input: LOOK.input, contexts: LOOK.contexts.slice(1) },
+    );
+    const verified = hopeful
+      .map((c, i) => ({ ...c.b, score: (c.sum + sum(far[i]!)) / views }))
+      .filter((b) => b.score >= this.options.verifyThreshold);
     // Only now merge a face cut by a tile edge, or found at two scales, into the whole one.
-    const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({ x: b.cx - b.w / 2, y: b.cy - b.h / 2, w: b.w, h: b.h, score: b.score }));
+    const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({
+      x: b.cx - b.w / 2,
+      y: b.cy - b.h / 2,
+      w: b.w,
+      h: b.h,
+      score: b.score,
+    }));
     return { width, height, faces, inferences: this.#runs };
   }
 
@@ -196,16 +225,28 @@ export class FaceCounter {
    * model input, plain and mirrored. Returns per candidate the score of each view: the best box near
    * the crop's centre and of about the candidate's size (0 if none).
    */
-  async #look(full: Uint8Array, width: number, height: number, boxes: readonly FaceBox[], how: { input: number; contexts: readonly number[] }): Promise<number[][]> {
+  async #look(
+    full: Uint8Array,
+    width: number,
+    height: number,
+    boxes: readonly FaceBox[],
+    how: { input: number; contexts: readonly number[] },
+  ): Promise<number[][]> {
     const size = how.input;
-    const views = boxes.flatMap((b, i) => how.contexts.flatMap((context) => [false, true].map((mirror) => ({ i, b, context, mirror }))));
+    const views = boxes.flatMap((b, i) =>
+      how.contexts.flatMap((context) => [false, true].map((mirror) => ({ i, b, context, mirror }))),
+    );
     const scores = boxes.map(() => [] as number[]);
     const perView = size * size * 3;
     const reused = new Float32Array(Math.min(BATCH, views.length) * perView);
     // Plain and mirrored views are neighbours and share one crop. sharp makes the next batch's
     // crops on its own threads while the model runs on this one.
     const cropsOf = (batch: typeof views): Promise<(Buffer | undefined)[]> =>
-      Promise.all(batch.map((v) => (v.mirror ? Promise.resolve(undefined) : cropAround(full, width, height, v.b, v.context, size))));
+      Promise.all(
+        batch.map((v) =>
+          v.mirror ? Promise.resolve(undefined) : cropAround(full, width, height, v.b, v.context, size),
+        ),
+      );
     let nextCrops = cropsOf(views.slice(0, BATCH));
     // Marked handled: if a run fails first, its error is the one reported.
     nextCrops.catch(() => undefined);
@@ -225,7 +266,8 @@ export class FaceCounter {
       batch.forEach((v, k) => {
         let best = 0;
         for (const c of decodeBlazeFace(out, size, size, k, 0.05)) {
-          const centred = Math.abs(c.cx / size - 0.5) < 0.5 / v.context && Math.abs(c.cy / size - 0.5) < 0.5 / v.context;
+          const centred =
+            Math.abs(c.cx / size - 0.5) < 0.5 / v.context && Math.abs(c.cy / size - 0.5) < 0.5 / v.context;
           const sized = c.w / size > 0.5 / v.context && c.w / size < 2 / v.context;
           if (centred && sized) best = Math.max(best, c.score);
         }
@@ -240,7 +282,15 @@ export class FaceCounter {
  * Copy a tile of an RGB image into a model input (NHWC float in [-1, 1]) at `offset`, whose rows
  * are `inputWidth` wide; what the tile does not cover stays as it is (0, mid-grey, when fresh).
  */
-function fillInput(input: Float32Array, offset: number, inputWidth: number, pixels: Uint8Array, pixelsWidth: number, tile: Tile, mirror: boolean): void {
+function fillInput(
+  input: Float32Array,
+  offset: number,
+  inputWidth: number,
+  pixels: Uint8Array,
+  pixelsWidth: number,
+  tile: Tile,
+  mirror: boolean,
+): void {
   for (let y = 0; y < tile.h; y++) {
     const src = ((tile.y + y) * pixelsWidth + tile.x) * 3;
     const row = offset + y * inputWidth * 3;
@@ -255,7 +305,14 @@ function fillInput(input: Float32Array, offset: number, inputWidth: number, pixe
 }
 
 /** The square of `context` face widths centred on a box, resized to `size`; beyond the frame is grey. */
-async function cropAround(full: Uint8Array, width: number, height: number, b: FaceBox, context: number, size: number): Promise<Buffer> {
+async function cropAround(
+  full: Uint8Array,
+  width: number,
+  height: number,
+  b: FaceBox,
+  context: number,
+  size: number,
+): Promise<Buffer> {
   const side = Math.max(1, Math.round(b.w * context));
   const left = Math.round(b.cx - side / 2);
   const top = Math.round(b.cy - side / 2);
@@ -268,5 +325,8 @@ async function cropAround(full: Uint8Array, width: number, height: number, b: Fa
       region.set(full.subarray(src, src + (x1 - x0) * 3), ((y - top) * side + (x0 - left)) * 3);
     }
   }
-  return sharp(region, { raw: { width: side, height: side, channels: 3 } }).resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return sharp(region, { raw: { width: side, height: side, channels: 3 } })
+    .resize(size, size, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
 }

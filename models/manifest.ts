@@ -75,7 +75,10 @@ export function modelPath(e: ModelEntry): string {
   try {
     pkgJson = require.resolve(`${e.package}/package.json`);
   } catch {
-    throw new ModelError(`${e.package}/${e.file}`, `npm package ${e.package}@${e.packageVersion} is not installed (run npm install)`);
+    throw new ModelError(
+      `${e.package}/${e.file}`,
+      `npm package ${e.package}@${e.packageVersion} is not installed (run npm install)`,
+    );
   }
   return join(dirname(pkgJson), e.file);
 }
@@ -90,7 +93,10 @@ export function readVerifiedModel(e: ModelEntry, path = modelPath(e)): Uint8Arra
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== e.sha256) {
-    throw new ModelError(path, `sha256 is ${sha}, the manifest expects ${e.sha256} (${e.name} ${e.version}); the file was changed or replaced`);
+    throw new ModelError(
+      path,
+      `sha256 is ${sha}, the manifest expects ${e.sha256} (${e.name} ${e.version}); the file was changed or replaced`,
+    );
   }
   return bytes;
 }
@@ -103,7 +109,11 @@ function describe(m: Meta): TensorSpec {
 }
 
 /** Compare a loaded session's signature with the manifest's (or a variant's); every difference in one message. */
-export function checkSignature(e: Pick<ModelEntry, 'inputs' | 'outputs'>, path: string, session: InferenceSession): void {
+export function checkSignature(
+  e: Pick<ModelEntry, 'inputs' | 'outputs'>,
+  path: string,
+  session: InferenceSession,
+): void {
   const problems: string[] = [];
   const compare = (kind: string, want: TensorSpec[], got: readonly Meta[]): void => {
     if (want.length !== got.length) problems.push(`${want.length} ${kind}s expected, the model has ${got.length}`);

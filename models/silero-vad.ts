@@ -17,7 +17,8 @@ export class SileroVadStream {
   constructor(private readonly session: InferenceSession) {}
 
   async probability(window: Float32Array): Promise<number> {
-    if (window.length !== VAD_WINDOW) throw new RangeError(`a VAD window is ${VAD_WINDOW} samples, got ${window.length}`);
+    if (window.length !== VAD_WINDOW)
+      throw new RangeError(`a VAD window is ${VAD_WINDOW} samples, got ${window.length}`);
     const out = await this.session.run({
       input: new ort.Tensor('float32', window, [1, VAD_WINDOW]),
       sr: this.#sr,

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { closeSync, constants, copyFileSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTestAppliance, seedAccounts, ADMIN, TEACHER } from './helpers/appliance.js';
@@ -49,8 +59,21 @@ test('S-T figures on fixed sequences, at the mode boundaries', () => {
 });
 
 test('speech hysteresis: a short pause stays inside a segment, a burst is not speech, the tail is not counted', () => {
-  const seg = new SpeechSegmenter({ threshold: 0.5, releaseThreshold: 0.35, minSpeechMs: 250, minSilenceMs: 500, endLagMs: 0 }, 0.032);
-  const probs = [...Array(10).fill(0.9), ...Array(5).fill(0.1), ...Array(10).fill(0.9), 0.4, 0.4, ...Array(30).fill(0.05), 0.9, 0.9, ...Array(30).fill(0.05)];
+  const seg = new SpeechSegmenter(
+    { threshold: 0.5, releaseThreshold: 0.35, minSpeechMs: 250, minSilenceMs: 500, endLagMs: 0 },
+    0.032,
+  );
+  const probs = [
+    ...Array(10).fill(0.9),
+    ...Array(5).fill(0.1),
+    ...Array(10).fill(0.9),
+    0.4,
+    0.4,
+    ...Array(30).fill(0.05),
+    0.9,
+    0.9,
+    ...Array(30).fill(0.05),
+  ];
   probs.forEach((p, i) => seg.push(i * 0.032, p));
   const out = seg.flush();
   assert.equal(out.length, 1, JSON.stringify(out));
@@ -61,7 +84,13 @@ test('speech hysteresis: a short pause stays inside a segment, a burst is not sp
 
 test('WAV headers: garbage, truncation and unsupported formats named by byte', () => {
   const good = Buffer.concat([wavHeader(64, 2, 16000), Buffer.alloc(64)]);
-  assert.deepEqual(parseWavHeader(good), { sampleRate: 16000, channels: 2, bitsPerSample: 16, dataOffset: 44, dataBytes: 64 });
+  assert.deepEqual(parseWavHeader(good), {
+    sampleRate: 16000,
+    channels: 2,
+    bitsPerSample: 16,
+    dataOffset: 44,
+    dataBytes: 64,
+  });
   const bad = (b: Buffer): string => {
     try {
       parseWavHeader(b);
@@ -109,7 +138,12 @@ test('JPEG stream: whole images out of a byte stream cut anywhere; garbage skipp
   assert.match(looksLikeJpeg(Buffer.from('GIF89a....')) ?? '', /byte 0: expected FF D8/);
   assert.match(looksLikeJpeg(a.subarray(0, a.length - 1)) ?? '', /expected FF D9/);
   assert.equal(looksLikeJpeg(a), undefined);
-  assert.deepEqual(ffmpegArgs({ source: 'rtsp://cam/1', everySeconds: 5, loop: false }).slice(4, 8), ['-rtsp_transport', 'tcp', '-i', 'rtsp://cam/1']);
+  assert.deepEqual(ffmpegArgs({ source: 'rtsp://cam/1', everySeconds: 5, loop: false }).slice(4, 8), [
+    '-rtsp_transport',
+    'tcp',
+    '-i',
+    'rtsp://cam/1',
+  ]);
 });
 
 test('models: the manifest is checked; a changed model file is refused with its name', async () => {
@@ -121,8 +155,14 @@ test('models: the manifest is checked; a changed model file is refused with its 
     const bytes = readFileSync(copy);
     bytes[bytes.length - 10] = (bytes[bytes.length - 10]! + 1) % 256;
     writeFileSync(copy, bytes);
-    await assert.rejects(openModel('blazeface-back-256', { path: copy }), (err: unknown) => err instanceof ModelError && err.message.includes(copy) && /sha256/.test(err.message));
-    await assert.rejects(openModel('silero-vad', { path: join(dir.path, 'missing.onnx') }), /missing\.onnx: cannot be read \(ENOENT\)/);
+    await assert.rejects(
+      openModel('blazeface-back-256', { path: copy }),
+      (err: unknown) => err instanceof ModelError && err.message.includes(copy) && /sha256/.test(err.message),
+    );
+    await assert.rejects(
+      openModel('silero-vad', { path: join(dir.path, 'missing.onnx') }),
+      /missing\.onnx: cannot be read \(ENOENT\)/,
+    );
     // The real files load and match their signatures.
     await openModel('silero-vad');
     await openModel('blazeface-back-256');
@@ -159,7 +199,11 @@ test('face pyramid: every level is covered by tiles of at most 512 px that overl
   assert.equal(levels[0]!.width, 1600);
   assert.equal(levels.at(-1)!.width, 256);
   for (const level of levels) {
-    for (const t of level.tiles) assert.ok(t.w <= 512 && t.h <= 512 && t.x + t.w <= level.width && t.y + t.h <= level.height, JSON.stringify({ level: level.scale, t }));
+    for (const t of level.tiles)
+      assert.ok(
+        t.w <= 512 && t.h <= 512 && t.x + t.w <= level.width && t.y + t.h <= level.height,
+        JSON.stringify({ level: level.scale, t }),
+      );
     const xs = [...new Set(level.tiles.map((t) => t.x))].sort((p, q) => p - q);
     const w = level.tiles[0]!.w;
     assert.equal(xs[0], 0);
@@ -170,15 +214,26 @@ test('face pyramid: every level is covered by tiles of at most 512 px that overl
 });
 
 test('face count with the real BlazeFace: composed classrooms counted exactly, no face in face-free photographs', async () => {
-  const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }), DEFAULT_FACE_COUNTER);
+  const counter = new FaceCounter(
+    await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }),
+    DEFAULT_FACE_COUNTER,
+  );
   for (const seed of [1000, 1002, 1005]) {
     const scene = await composeScene(seed, { width: 1280, height: 720, minFace: 24, maxFace: 160, maxFaces: 10 });
     const r = await counter.detect(scene.jpeg);
-    assert.equal(r.faces.length, scene.faces.length, `seed ${seed}: placed ${scene.faces.map((f) => f.size).join(',')}`);
+    assert.equal(
+      r.faces.length,
+      scene.faces.length,
+      `seed ${seed}: placed ${scene.faces.map((f) => f.size).join(',')}`,
+    );
   }
   for (const photo of ['coffee.png', 'chelsea.png']) {
     assert.equal((await counter.detect(await faceFreeFrame(photo))).faces.length, 0, photo);
-    assert.equal((await counter.detect(await faceFreeFrame(photo, { width: 1280, height: 720 }))).faces.length, 0, `${photo} at 1280x720`);
+    assert.equal(
+      (await counter.detect(await faceFreeFrame(photo, { width: 1280, height: 720 }))).faces.length,
+      0,
+      `${photo} at 1280x720`,
+    );
   }
   await assert.rejects(counter.detect(Buffer.from('not an image at all')), /unsupported image format|Input buffer/);
 });
@@ -207,7 +262,14 @@ function mediaFiles(dir: string): string[] {
     }
     const head = readFileSync(p).subarray(0, 12);
     const magic = head.toString('latin1');
-    if (magic.startsWith('RIFF') || head[0] === 0xff && head[1] === 0xd8 || magic.startsWith('\x89PNG') || magic.startsWith('OggS') || /\.(wav|jpe?g|png|raw|pcm|mp4|avi)$/i.test(name)) found.push(p);
+    if (
+      magic.startsWith('RIFF') ||
+      (head[0] === 0xff && head[1] === 0xd8) ||
+      magic.startsWith('\x89PNG') ||
+      magic.startsWith('OggS') ||
+      /\.(wav|jpe?g|png|raw|pcm|mp4|avi)$/i.test(name)
+    )
+      found.push(p);
   }
   return found;
 }
@@ -216,8 +278,35 @@ test('a lesson end to end: recording, video file and an MQTT camera in, S-T samp
   const media = tempDir('classedge-media-');
   const lesson = await synthesizeLesson(media.path, lessonScript(9, 40));
   // A video of composed classroom frames, as a camera's recording would be.
-  for (let i = 0; i < 3; i++) writeFileSync(join(media.path, `f${i}.jpg`), (await composeScene(1000 + i * 2, { width: 640, height: 360, minFace: 30, maxFace: 60, maxFaces: 6, exactly: true })).jpeg);
-  await run('ffmpeg', ['-loglevel', 'error', '-framerate', '1', '-i', join(media.path, 'f%d.jpg'), '-c:v', 'mpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p', join(media.path, 'class.mp4')]);
+  for (let i = 0; i < 3; i++)
+    writeFileSync(
+      join(media.path, `f${i}.jpg`),
+      (
+        await composeScene(1000 + i * 2, {
+          width: 640,
+          height: 360,
+          minFace: 30,
+          maxFace: 60,
+          maxFaces: 6,
+          exactly: true,
+        })
+      ).jpeg,
+    );
+  await run('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-framerate',
+    '1',
+    '-i',
+    join(media.path, 'f%d.jpg'),
+    '-c:v',
+    'mpeg4',
+    '-q:v',
+    '2',
+    '-pix_fmt',
+    'yuv420p',
+    join(media.path, 'class.mp4'),
+  ]);
   const t = await startTestAppliance(
     `timetable: { lessons: [] }\nanalysis: { sampleIntervalS: 5, classSize: 12 }\ncomponents:\n` +
       `  - { type: audio-file, name: mics, path: ${JSON.stringify(lesson.wav)}, loop: true }\n` +
@@ -239,12 +328,22 @@ test('a lesson end to end: recording, video file and an MQTT camera in, S-T samp
     const rejected: LiveEvents['ingest.rejected'][] = [];
     const offRej = t.appliance.bus.on('ingest.rejected', (e) => rejected.push(e));
     await client.publishAsync('classedge/dev/cam-node-1/snapshot', Buffer.from('this is not a picture'), { qos: 1 });
-    await client.publishAsync('classedge/dev/cam-node-1/snapshot', (await composeScene(1002, { width: 640, height: 360, minFace: 30, maxFace: 60, maxFaces: 4, exactly: true })).jpeg, { qos: 1 });
+    await client.publishAsync(
+      'classedge/dev/cam-node-1/snapshot',
+      (await composeScene(1002, { width: 640, height: 360, minFace: 30, maxFace: 60, maxFaces: 4, exactly: true }))
+        .jpeg,
+      { qos: 1 },
+    );
     await waitFor(() => rejected.find((r) => /expected FF D8/.test(r.reason)), 'the non-JPEG snapshot refused');
     offRej();
     await client.endAsync();
 
-    await waitFor(() => (samples.filter((s) => s.code !== null && s.faces !== null).length >= 3 ? true : undefined), 'three coded samples with a face count', 60_000, 200);
+    await waitFor(
+      () => (samples.filter((s) => s.code !== null && s.faces !== null).length >= 3 ? true : undefined),
+      'three coded samples with a face count',
+      60_000,
+      200,
+    );
     const live = await api.get('/api/v1/lessons/current');
     assert.ok(live.body.lesson.teacherTalkS > 0, JSON.stringify(live.body));
     const ended = await api.post('/api/v1/lessons/current/end');
@@ -254,13 +353,19 @@ test('a lesson end to end: recording, video file and an MQTT camera in, S-T samp
     assert.ok(report.samples.length >= 3);
     assert.ok(report.lesson.codes.length >= 3 && /^[TS]+$/.test(report.lesson.codes), report.lesson.codes);
     assert.ok(report.lesson.rt !== null && report.lesson.mode !== null);
-    assert.ok(report.samples.some((s: { faces: number | null }) => (s.faces ?? 0) > 0), JSON.stringify(report.samples));
+    assert.ok(
+      report.samples.some((s: { faces: number | null }) => (s.faces ?? 0) > 0),
+      JSON.stringify(report.samples),
+    );
     assert.equal(report.curve.length, report.lesson.codes.length + 1);
     // Head-up rate against the configured class size (no morning check today).
     const withFaces = report.samples.find((s: { faces: number | null }) => s.faces !== null);
     assert.equal(withFaces.present, 12);
     // The finished lesson waits in the outbox for the district.
-    const out = withDbFile(t.dataDir, (db) => db.prepare("SELECT payload FROM outbox WHERE stream = 'lessons'").all() as { payload: string }[]);
+    const out = withDbFile(
+      t.dataDir,
+      (db) => db.prepare("SELECT payload FROM outbox WHERE stream = 'lessons'").all() as { payload: string }[],
+    );
     assert.equal(out.length, 1);
     assert.equal(JSON.parse(out[0]!.payload).codes, report.lesson.codes);
     assert.deepEqual(mediaFiles(t.dataDir), []);
@@ -285,13 +390,29 @@ test('diagnostic capture: admin only, audit-logged, shown live, switches itself 
     const on = await admin.post('/api/v1/analysis/capture', { minutes: 1 });
     assert.equal(on.status, 201, JSON.stringify(on.body));
     assert.equal(states.at(-1)?.active, true);
-    const scene = await composeScene(1000, { width: 640, height: 360, minFace: 30, maxFace: 60, maxFaces: 3, exactly: true });
+    const scene = await composeScene(1000, {
+      width: 640,
+      height: 360,
+      minFace: 30,
+      maxFace: 60,
+      maxFaces: 3,
+      exactly: true,
+    });
     t.appliance.analysis.submitFrame('test-cam', scene.jpeg);
     await waitFor(() => (mediaFiles(t.dataDir).length > 0 ? true : undefined), 'a captured frame', 20_000);
     assert.equal((await admin.delete('/api/v1/analysis/capture')).status, 200);
     assert.equal(states.at(-1)?.active, false);
-    const audit = withDbFile(t.dataDir, (db) => db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]);
-    assert.deepEqual(audit.map((a) => a.action), ['analysis.capture.start', 'analysis.capture.stop']);
+    const audit = withDbFile(
+      t.dataDir,
+      (db) =>
+        db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as {
+          action: string;
+        }[],
+    );
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['analysis.capture.start', 'analysis.capture.stop'],
+    );
     const list = (await admin.get('/api/v1/analysis/capture')).body;
     assert.equal(list.captures.length, 1);
     // Once its keeping time is over it is deleted (a clock a day ahead stands for the wait).
@@ -309,7 +430,7 @@ test('diagnostic capture: admin only, audit-logged, shown live, switches itself 
   }
 });
 
-test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s own file plugin fed at the microphones\' pace); a missing device degrades', async () => {
+test("microphones through ALSA: arecord captures from an ALSA device (ALSA's own file plugin fed at the microphones' pace); a missing device degrades", async () => {
   const home = tempDir('classedge-alsa-');
   const lesson = await synthesizeLesson(home.path, lessonScript(13, 30));
   const raw = join(home.path, 'in.raw');
@@ -317,7 +438,10 @@ test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s ow
   const fifo = join(home.path, 'mics.fifo');
   await run('mkfifo', [fifo]);
   // A capture PCM reading what the "microphones" (this test, at 16 kHz real time) put into a pipe.
-  writeFileSync(join(home.path, '.asoundrc'), `pcm.lessonreplay {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "${fifo}"\n  format "raw"\n}\n`);
+  writeFileSync(
+    join(home.path, '.asoundrc'),
+    `pcm.lessonreplay {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "${fifo}"\n  format "raw"\n}\n`,
+  );
   const savedHome = process.env.HOME;
   process.env.HOME = home.path;
   const t = await startTestAppliance(
@@ -342,11 +466,22 @@ test('microphones through ALSA: arecord captures from an ALSA device (ALSA\'s ow
   }, 100);
   try {
     t.appliance.analysis.startLesson('test');
-    await waitFor(() => ((t.appliance.analysis.current()?.codes.length ?? 0) >= 3 ? true : undefined), 'three coded samples from ALSA', 40_000, 200);
+    await waitFor(
+      () => ((t.appliance.analysis.current()?.codes.length ?? 0) >= 3 ? true : undefined),
+      'three coded samples from ALSA',
+      40_000,
+      200,
+    );
     assert.ok((t.appliance.analysis.current()?.teacherTalkS ?? 0) > 0, JSON.stringify(t.appliance.analysis.current()));
-    await waitFor(() => (t.appliance.registry.get('nowhere')?.status().state === 'degraded' ? true : undefined), 'the missing device degraded');
+    await waitFor(
+      () => (t.appliance.registry.get('nowhere')?.status().state === 'degraded' ? true : undefined),
+      'the missing device degraded',
+    );
     assert.match(t.appliance.registry.get('nowhere')?.status().detail ?? '', /arecord stopped/);
-    assert.deepEqual(mediaFiles(t.dataDir).filter((f) => !f.startsWith(home.path)), []);
+    assert.deepEqual(
+      mediaFiles(t.dataDir).filter((f) => !f.startsWith(home.path)),
+      [],
+    );
   } finally {
     clearInterval(pace);
     closeSync(mics);

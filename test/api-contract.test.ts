@@ -28,7 +28,13 @@ let t: TestAppliance;
 let pty: PtyPair;
 let thermometer: ThermometerSim;
 const dir = tempDir('classedge-contract-');
-let doc: { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+let doc: {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+};
 
 before(async () => {
   pty = await openPtyPair(dir.path);
@@ -98,8 +104,14 @@ async function call(
 ): Promise<{ status: number; body: any }> {
   const r = apiRoutes.find((x) => x.key === key);
   assert.ok(r, `${key}: not in the route table`);
-  const path = r.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => encodeURIComponent(String(o.params?.[name] ?? '')));
-  const res = await api.request(r.method.toUpperCase(), `${path}${o.query ? `?${o.query}` : ''}`, o.body ?? (r.body ? {} : undefined));
+  const path = r.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) =>
+    encodeURIComponent(String(o.params?.[name] ?? '')),
+  );
+  const res = await api.request(
+    r.method.toUpperCase(),
+    `${path}${o.query ? `?${o.query}` : ''}`,
+    o.body ?? (r.body ? {} : undefined),
+  );
   called.add(key);
   const expected = [o.status ?? r.status ?? 200].flat();
   assert.ok(expected.includes(res.status), `${key}: status ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
@@ -112,7 +124,11 @@ async function call(
   assert.equal(problem, undefined, `${key}: the real answer does not match its declared schema at ${problem}`);
   const op = doc.paths[openApiPath(r.path)]?.[r.method];
   const documented = op?.responses[String(r.status ?? 200)]?.content?.[r.raw ?? 'application/json']?.schema;
-  assert.deepEqual(documented, JSON.parse(JSON.stringify(r.response)), `${key}: the OpenAPI document shows another schema than the route declares`);
+  assert.deepEqual(
+    documented,
+    JSON.parse(JSON.stringify(r.response)),
+    `${key}: the OpenAPI document shows another schema than the route declares`,
+  );
   return res;
 }
 
@@ -121,7 +137,9 @@ test('the contract and the route table list the same endpoints, each once, and n
   assert.equal(new Set(keys).size, keys.length, 'an endpoint registered twice');
   assert.deepEqual([...keys].sort(), Object.keys(endpoints).sort());
   assert.equal(doc.openapi, '3.1.0');
-  const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+  const documented = Object.entries(doc.paths)
+    .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+    .sort();
   assert.deepEqual(documented, apiRoutes.map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`).sort());
   // No endpoint without a response schema (Type.Unknown() is {}).
   const untyped = apiRoutes.filter((r) => JSON.stringify(r.response) === '{}').map((r) => r.key);
@@ -151,8 +169,14 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(admin, 'POST /api/v1/session/admin', { body: { username: 'first', password: 'First-Admin-2026' } });
 
   // Accounts.
-  await call(admin, 'POST /api/v1/users', { body: { username: 'li', displayName: '李老师', role: 'teacher', secret: '482916' }, status: 201 });
-  await call(admin, 'POST /api/v1/users', { body: { username: 'temp', role: 'teacher', secret: '135790' }, status: 201 });
+  await call(admin, 'POST /api/v1/users', {
+    body: { username: 'li', displayName: '李老师', role: 'teacher', secret: '482916' },
+    status: 201,
+  });
+  await call(admin, 'POST /api/v1/users', {
+    body: { username: 'temp', role: 'teacher', secret: '135790' },
+    status: 201,
+  });
   await call(admin, 'PUT /api/v1/users/:username/secret', { params: { username: 'temp' }, body: { secret: '246801' } });
   await call(admin, 'PUT /api/v1/users/:username/disabled', { params: { username: 'temp' }, body: { disabled: true } });
   await call(admin, 'DELETE /api/v1/users/:username', { params: { username: 'temp' } });
@@ -165,25 +189,45 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(admin, 'GET /api/v1/data-classes');
   await call(admin, 'GET /api/v1/config/schema');
   const config = await call(admin, 'GET /api/v1/config');
-  assert.equal(firstError(ConfigSchema, config.body), undefined, 'GET /api/v1/config: the answer is the configuration schema');
-  await call(admin, 'PUT /api/v1/config', { body: { changes: [{ path: '/kiosk/idleLockSeconds', value: 300 }], dryRun: true } });
+  assert.equal(
+    firstError(ConfigSchema, config.body),
+    undefined,
+    'GET /api/v1/config: the answer is the configuration schema',
+  );
+  await call(admin, 'PUT /api/v1/config', {
+    body: { changes: [{ path: '/kiosk/idleLockSeconds', value: 300 }], dryRun: true },
+  });
   await call(teacher, 'GET /api/v1/components');
-  await waitFor(async () => ((await admin.get('/api/v1/modbus')).body[0]?.slaves[0]?.online === true ? true : undefined), 'the Modbus sensor online', 15_000, 200);
+  await waitFor(
+    async () => ((await admin.get('/api/v1/modbus')).body[0]?.slaves[0]?.online === true ? true : undefined),
+    'the Modbus sensor online',
+    15_000,
+    200,
+  );
   await call(admin, 'GET /api/v1/modbus');
 
   // Devices and their readings.
-  const creds = (await call(admin, 'POST /api/v1/devices', { body: { id: 'co2-node', kind: 'sensor' }, status: 201 })).body;
+  const creds = (await call(admin, 'POST /api/v1/devices', { body: { id: 'co2-node', kind: 'sensor' }, status: 201 }))
+    .body;
   const dev = await connect(t.mqttUrl, { username: creds.mqtt.username, password: creds.mqtt.password });
   await dev.publishAsync('classedge/dev/co2-node/reading', '{"metrics":{"co2_ppm":640}}', { qos: 1 });
   await dev.endAsync();
-  await waitFor(async () => ((await teacher.get('/api/v1/readings/latest')).body.some((x: { deviceId: string }) => x.deviceId === 'co2-node') ? true : undefined), 'the reading stored');
+  await waitFor(
+    async () =>
+      (await teacher.get('/api/v1/readings/latest')).body.some((x: { deviceId: string }) => x.deviceId === 'co2-node')
+        ? true
+        : undefined,
+    'the reading stored',
+  );
   await call(admin, 'POST /api/v1/devices/:id/secret', { params: { id: 'co2-node' } });
   await call(admin, 'GET /api/v1/devices');
   assert.ok((await call(teacher, 'GET /api/v1/readings', { query: 'metric=co2_ppm' })).body.length > 0);
   await call(teacher, 'GET /api/v1/readings/latest');
 
   // The morning health check.
-  await call(admin, 'POST /api/v1/health/roster', { body: { csvBase64: Buffer.from(rosterCsv(4)).toString('base64') } });
+  await call(admin, 'POST /api/v1/health/roster', {
+    body: { csvBase64: Buffer.from(rosterCsv(4)).toString('base64') },
+  });
   await call(teacher, 'GET /api/v1/health/classes');
   const students = (await call(admin, 'GET /api/v1/health/students')).body as { id: number }[];
   const [first, second] = students;
@@ -191,11 +235,32 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(teacher, 'GET /api/v1/health/day');
   thermometer.next = { objectC: 36.1, ambientC: 20 };
   await call(teacher, 'POST /api/v1/health/measure', { body: {} });
-  const check = (await call(teacher, 'POST /api/v1/health/checks', { body: { studentId: first.id, tempRawC: 36.1, ambientC: 20, symptoms: ['cough'] }, status: 201 })).body;
-  await call(teacher, 'POST /api/v1/health/checks/:id/corrections', { params: { id: check.id }, body: { reason: 'typed the wrong box', symptoms: [] }, status: 201 });
-  const absence = (await call(teacher, 'POST /api/v1/health/absences', { body: { studentId: second.id, reason: 'illness', symptoms: ['fever'] }, status: 201 })).body;
-  await call(teacher, 'POST /api/v1/health/absences/:id/follow-up', { params: { id: absence.id }, body: { note: 'parents called' } });
-  assert.equal((await call(teacher, 'GET /api/v1/health/day')).body.find((s: { studentId: number }) => s.studentId === second.id)?.status, 'absent');
+  const check = (
+    await call(teacher, 'POST /api/v1/health/checks', {
+      body: { studentId: first.id, tempRawC: 36.1, ambientC: 20, symptoms: ['cough'] },
+      status: 201,
+    })
+  ).body;
+  await call(teacher, 'POST /api/v1/health/checks/:id/corrections', {
+    params: { id: check.id },
+    body: { reason: 'typed the wrong box', symptoms: [] },
+    status: 201,
+  });
+  const absence = (
+    await call(teacher, 'POST /api/v1/health/absences', {
+      body: { studentId: second.id, reason: 'illness', symptoms: ['fever'] },
+      status: 201,
+    })
+  ).body;
+  await call(teacher, 'POST /api/v1/health/absences/:id/follow-up', {
+    params: { id: absence.id },
+    body: { note: 'parents called' },
+  });
+  assert.equal(
+    (await call(teacher, 'GET /api/v1/health/day')).body.find((s: { studentId: number }) => s.studentId === second.id)
+      ?.status,
+    'absent',
+  );
   await call(admin, 'GET /api/v1/health/students/:id', { params: { id: first.id } });
   await call(teacher, 'GET /api/v1/health/alerts');
   await call(teacher, 'GET /api/v1/health/report');
@@ -209,7 +274,10 @@ test('every route answers as its schema says, on a running appliance', async () 
 
   // The flat panel.
   await call(teacher, 'GET /api/v1/displays');
-  await call(teacher, 'POST /api/v1/displays/:name/commands', { params: { name: 'panel' }, body: { kind: 'power', on: true } });
+  await call(teacher, 'POST /api/v1/displays/:name/commands', {
+    params: { name: 'panel' },
+    body: { kind: 'power', on: true },
+  });
   await call(teacher, 'GET /api/v1/displays/:name/screen-time', { params: { name: 'panel' } });
 
   // Lessons and the diagnostic capture.
@@ -242,7 +310,11 @@ test('every route answers as its schema says, on a running appliance', async () 
 test('error answers carry the error body: unknown names, bad input, a refused role', async () => {
   const admin = new ApiClient(t.httpUrl);
   await admin.loginAdmin('first', 'First-Admin-2026');
-  await call(admin, 'POST /api/v1/displays/:name/commands', { params: { name: 'no-such-panel' }, body: { kind: 'power', on: true }, status: 404 });
+  await call(admin, 'POST /api/v1/displays/:name/commands', {
+    params: { name: 'no-such-panel' },
+    body: { kind: 'power', on: true },
+    status: 404,
+  });
   await call(admin, 'GET /api/v1/displays/:name/screen-time', { params: { name: 'no-such-panel' }, status: 404 });
   await call(admin, 'GET /api/v1/lessons/:id', { params: { id: 999999 }, status: 404 });
   await call(admin, 'POST /api/v1/devices', { body: { id: 'x', kind: 'toaster' }, status: 400 });

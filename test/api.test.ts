@@ -22,7 +22,10 @@ test('first run: setup is required until an admin exists, then the setup route i
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
   assert.equal(ok.body.role, 'admin');
   assert.equal((await api.get('/api/v1/session')).body.setupRequired, false);
-  assert.equal((await api.post('/api/v1/setup/admin', { username: 'second', password: 'Second-Admin-2026' })).status, 409);
+  assert.equal(
+    (await api.post('/api/v1/setup/admin', { username: 'second', password: 'Second-Admin-2026' })).status,
+    409,
+  );
   await seedAccounts(t);
 });
 
@@ -32,12 +35,28 @@ test('health needs no login and reports version, uptime and every component', as
   assert.equal(r.body.status, 'ok');
   assert.equal(typeof r.body.version, 'string');
   assert.equal(typeof r.body.uptimeS, 'number');
-  assert.deepEqual(r.body.components.map((c: { name: string }) => c.name).sort(), ['analysis', 'broker', 'environment', 'health', 'http', 'mqtt-service', 'retention', 'sync']);
+  assert.deepEqual(r.body.components.map((c: { name: string }) => c.name).sort(), [
+    'analysis',
+    'broker',
+    'environment',
+    'health',
+    'http',
+    'mqtt-service',
+    'retention',
+    'sync',
+  ]);
 });
 
 test('everything else needs a session; teachers get least privilege', async () => {
   const anon = new ApiClient(t.httpUrl);
-  for (const p of ['/api/v1/readings', '/api/v1/devices', '/api/v1/users', '/api/v1/audit', '/api/v1/status', '/api/v1/config']) {
+  for (const p of [
+    '/api/v1/readings',
+    '/api/v1/devices',
+    '/api/v1/users',
+    '/api/v1/audit',
+    '/api/v1/status',
+    '/api/v1/config',
+  ]) {
     assert.equal((await anon.get(p)).status, 401, p);
   }
   const teacher = new ApiClient(t.httpUrl);
@@ -49,13 +68,22 @@ test('everything else needs a session; teachers get least privilege', async () =
   }
   assert.equal((await teacher.post('/api/v1/devices', { id: 'sneaky', kind: 'sensor' })).status, 403);
   // An admin password does not open the teacher login, nor a PIN the admin login.
-  assert.equal((await new ApiClient(t.httpUrl).post('/api/v1/session/teacher', { username: ADMIN.username, pin: ADMIN.password })).status, 401);
+  assert.equal(
+    (await new ApiClient(t.httpUrl).post('/api/v1/session/teacher', { username: ADMIN.username, pin: ADMIN.password }))
+      .status,
+    401,
+  );
 });
 
 test('state-changing requests need the CSRF token of the session', async () => {
   const admin = new ApiClient(t.httpUrl);
   await admin.loginAdmin(ADMIN.username, ADMIN.password);
-  const noToken = await admin.request('POST', '/api/v1/devices', { id: 'csrf-test', kind: 'sensor' }, { 'x-csrf-token': '' });
+  const noToken = await admin.request(
+    'POST',
+    '/api/v1/devices',
+    { id: 'csrf-test', kind: 'sensor' },
+    { 'x-csrf-token': '' },
+  );
   assert.equal(noToken.status, 403);
   assert.match(noToken.body.message, /CSRF/);
   assert.equal((await admin.post('/api/v1/devices', { id: 'csrf-test', kind: 'sensor' })).status, 201);
@@ -77,15 +105,23 @@ test('session cookie is HttpOnly and SameSite=Strict; responses carry a strict C
 test('a teacher PIN is locked after five wrong tries, even against the right PIN, and audited', async () => {
   const admin = new ApiClient(t.httpUrl);
   await admin.loginAdmin(ADMIN.username, ADMIN.password);
-  assert.equal((await admin.post('/api/v1/users', { username: 'zhao', displayName: '赵老师', role: 'teacher', secret: '739164' })).status, 201);
+  assert.equal(
+    (await admin.post('/api/v1/users', { username: 'zhao', displayName: '赵老师', role: 'teacher', secret: '739164' }))
+      .status,
+    201,
+  );
   const panel = new ApiClient(t.httpUrl);
   const statuses: number[] = [];
-  for (let i = 0; i < 5; i++) statuses.push((await panel.post('/api/v1/session/teacher', { username: 'zhao', pin: '000001' })).status);
+  for (let i = 0; i < 5; i++)
+    statuses.push((await panel.post('/api/v1/session/teacher', { username: 'zhao', pin: '000001' })).status);
   assert.deepEqual(statuses, [401, 401, 401, 401, 423]);
   const right = await panel.post('/api/v1/session/teacher', { username: 'zhao', pin: '739164' });
   assert.equal(right.status, 423);
   assert.ok(Number(right.headers.get('retry-after')) > 0);
-  const audit = (await admin.get('/api/v1/audit?action=login.teacher&limit=20')).body as { result: string; actor: string }[];
+  const audit = (await admin.get('/api/v1/audit?action=login.teacher&limit=20')).body as {
+    result: string;
+    actor: string;
+  }[];
   assert.ok(audit.filter((a) => a.actor === 'user:zhao' && a.result === 'denied').length >= 6);
   // An admin resetting the PIN lifts the lock.
   assert.equal((await admin.put('/api/v1/users/zhao/secret', { secret: '528163' })).status, 200);
@@ -136,7 +172,10 @@ test('admin adds a device; its password is shown once and works; the device can 
   assert.ok(latest.some((x) => x.deviceId === 'wifi-node-7' && x.value === 320));
 });
 
-function openLive(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; frames: { type: string; data: any }[] }> {
+function openLive(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ ws: WebSocket; frames: { type: string; data: any }[] }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace('http', 'ws') + '/api/v1/live', { headers });
     const frames: { type: string; data: any }[] = [];
@@ -156,13 +195,19 @@ test('live WebSocket: refused without a session or from another origin; streams 
   const host = new URL(t.httpUrl).host;
   const { ws, frames } = await openLive(t.httpUrl, { cookie, origin: `http://${host}` });
   // The snapshot comes first: every component's state.
-  await waitFor(() => frames.some((f) => f.type === 'component.state' && f.data.name === 'broker') || undefined, 'snapshot');
+  await waitFor(
+    () => frames.some((f) => f.type === 'component.state' && f.data.name === 'broker') || undefined,
+    'snapshot',
+  );
   const admin = new ApiClient(t.httpUrl);
   await admin.loginAdmin(ADMIN.username, ADMIN.password);
   const creds = (await admin.post('/api/v1/devices', { id: 'live-node', kind: 'sensor' })).body.mqtt;
   const dev = await connect(t.mqttUrl, { username: creds.username, password: creds.password });
   await dev.publishAsync('classedge/dev/live-node/reading', '{"metrics":{"co2_ppm":1234}}', { qos: 1 });
-  const frame = await waitFor(() => frames.find((f) => f.type === 'reading' && f.data.deviceId === 'live-node'), 'live reading');
+  const frame = await waitFor(
+    () => frames.find((f) => f.type === 'reading' && f.data.deviceId === 'live-node'),
+    'live reading',
+  );
   assert.deepEqual(frame.data.metrics, { co2_ppm: 1234 });
   // Admin-only events do not reach a teacher.
   await dev.publishAsync('classedge/dev/live-node/reading', 'garbage', { qos: 1 });

@@ -58,7 +58,8 @@ const fromDisk = (file: string): string | undefined => {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 };
 
-const sentence = (v: Violation): string => `${v.file} imports '${v.specifier}' (${v.resolved}), which is neither the district's nor shared`;
+const sentence = (v: Violation): string =>
+  `${v.file} imports '${v.specifier}' (${v.resolved}), which is neither the district's nor shared`;
 
 test("the district service imports nothing of the appliance's but the shared protocol and utilities", () => {
   const roots = readdirSync(join(ROOT, DISTRICT))
@@ -81,7 +82,8 @@ test('the boundary check names the file and the import that crosses, static, dyn
     ].join('\n'),
     'cloud-sync/server/requests.ts': "import { gunzipSync } from 'node:zlib';\n",
     // A shared module that starts to depend on the appliance drags it into the district too.
-    'cloud-sync/protocol.ts': "import { Config } from '../edge/config/schema.js';\nimport { signText } from '../edge/security/signing.js';\n",
+    'cloud-sync/protocol.ts':
+      "import { Config } from '../edge/config/schema.js';\nimport { signText } from '../edge/security/signing.js';\n",
     'edge/security/signing.ts': "import { sign } from 'node:crypto';\n",
   };
   const found = boundaryViolations(['cloud-sync/server/sample.ts'], (f) => files[f]).map(sentence);

@@ -24,7 +24,11 @@ after(async () => {
 });
 
 async function device(c = creds): Promise<MqttClient> {
-  const client = await connect(t.mqttUrl, { username: c.username, password: c.password, clientId: `${c.username}_${clients.length}` });
+  const client = await connect(t.mqttUrl, {
+    username: c.username,
+    password: c.password,
+    clientId: `${c.username}_${clients.length}`,
+  });
   clients.push(client);
   return client;
 }
@@ -45,7 +49,18 @@ test('Eclipse mosquitto_pub without credentials is refused', async () => {
 });
 
 test("Eclipse mosquitto_pub with a device's credentials: reading stored and visible through the authenticated API", async () => {
-  const r = await mosquittoPub(['-u', creds.username, '-P', creds.password, '-i', 'air-1_mosq', '-t', 'classedge/dev/air-1/reading', '-m', '{"metrics":{"co2_ppm":733}}']);
+  const r = await mosquittoPub([
+    '-u',
+    creds.username,
+    '-P',
+    creds.password,
+    '-i',
+    'air-1_mosq',
+    '-t',
+    'classedge/dev/air-1/reading',
+    '-m',
+    '{"metrics":{"co2_ppm":733}}',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   // mosquitto_pub exits after its PUBACK, and PUBACK means committed: the row is there now.
   const rows = t.appliance.store.readings.query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 });
@@ -59,9 +74,17 @@ test("Eclipse mosquitto_pub with a device's credentials: reading stored and visi
 });
 
 test('a wrong secret and an unknown device are refused, and audited', async () => {
-  await assert.rejects(connect(t.mqttUrl, { username: 'air-1', password: 'Guessed-Secret-77' }), /Bad username or password|Not authorized/i);
-  await assert.rejects(connect(t.mqttUrl, { username: 'nobody', password: 'x' }), /Bad username or password|Not authorized/i);
-  const denied = t.appliance.store.audit.list({ limit: 50, action: 'mqtt.connect' }).filter((a) => a.result === 'denied');
+  await assert.rejects(
+    connect(t.mqttUrl, { username: 'air-1', password: 'Guessed-Secret-77' }),
+    /Bad username or password|Not authorized/i,
+  );
+  await assert.rejects(
+    connect(t.mqttUrl, { username: 'nobody', password: 'x' }),
+    /Bad username or password|Not authorized/i,
+  );
+  const denied = t.appliance.store.audit
+    .list({ limit: 50, action: 'mqtt.connect' })
+    .filter((a) => a.result === 'denied');
   assert.ok(denied.length >= 2);
   assert.ok(!JSON.stringify(denied).includes('Guessed-Secret-77'), 'the attempted secret is never recorded');
 });
@@ -74,13 +97,21 @@ test("a device cannot publish under another device's prefix: dropped, disconnect
   await gone;
   assert.equal(t.appliance.store.readings.query({ deviceId: 'air-2', limit: 100 }).length, before);
   const audit = t.appliance.store.audit.list({ limit: 20, action: 'mqtt.publish' });
-  assert.ok(audit.some((a) => a.actor === 'device:air-1' && a.target === 'classedge/dev/air-2/reading' && a.result === 'denied'));
+  assert.ok(
+    audit.some(
+      (a) => a.actor === 'device:air-1' && a.target === 'classedge/dev/air-2/reading' && a.result === 'denied',
+    ),
+  );
 });
 
 test("a device cannot subscribe to another device's topics or to everything", async () => {
   const c = await device(other);
   const granted = (filter: string) =>
-    new Promise<number>((resolve) => c.subscribe(filter, { qos: 0 }, (_err, _g, suback) => resolve((suback as { granted?: number[] } | undefined)?.granted?.[0] ?? -1)));
+    new Promise<number>((resolve) =>
+      c.subscribe(filter, { qos: 0 }, (_err, _g, suback) =>
+        resolve((suback as { granted?: number[] } | undefined)?.granted?.[0] ?? -1),
+      ),
+    );
   assert.equal(await granted('classedge/dev/air-1/#'), 128);
   assert.equal(await granted('#'), 128);
   assert.equal(await granted('classedge/dev/air-2/cmd/#'), 0);
@@ -98,7 +129,13 @@ test('malformed payloads are acknowledged, dropped, counted and explained to the
   });
   const beforeRows = t.appliance.store.readings.count();
   const rejectedBefore = t.appliance.broker.status().counters?.rejected ?? 0;
-  for (const bad of ['not json', '{"metrics":{"co2_ppm":"high"}}', '{"metrics":{"co2_ppm":-5}}', '{"metrics":{"co2_ppm":90000}}', JSON.stringify({ metrics: { co2_ppm: 1 }, pad: 'x'.repeat(17_000) })]) {
+  for (const bad of [
+    'not json',
+    '{"metrics":{"co2_ppm":"high"}}',
+    '{"metrics":{"co2_ppm":-5}}',
+    '{"metrics":{"co2_ppm":90000}}',
+    JSON.stringify({ metrics: { co2_ppm: 1 }, pad: 'x'.repeat(17_000) }),
+  ]) {
     await c.publishAsync('classedge/dev/air-1/reading', bad, { qos: 1 });
   }
   await waitFor(() => notices.length >= 5 || undefined, 'five rejection notices');
@@ -126,7 +163,9 @@ test('a packet far over the size limit closes the connection before it is buffer
 
 test('the appliance availability topic is retained "online"', async () => {
   const c = await device();
-  const got = new Promise<string>((resolve) => c.on('message', (topic, p) => topic === 'classedge/appliance/availability' && resolve(p.toString())));
+  const got = new Promise<string>((resolve) =>
+    c.on('message', (topic, p) => topic === 'classedge/appliance/availability' && resolve(p.toString())),
+  );
   await c.subscribeAsync('classedge/appliance/availability');
   assert.equal(await got, 'online');
 });

@@ -33,7 +33,14 @@ test('VC0706 camera over a socat pty: a real JPEG read in chunks reaches the ana
   const pty = await openPtyPair();
   const sim = new Vc0706Sim();
   await sim.listen(pty.b, 115200);
-  const scene = await composeScene(1000, { width: 320, height: 240, minFace: 30, maxFace: 50, maxFaces: 3, exactly: true });
+  const scene = await composeScene(1000, {
+    width: 320,
+    height: 240,
+    minFace: 30,
+    maxFace: 50,
+    maxFaces: 3,
+    exactly: true,
+  });
   sim.picture = scene.jpeg;
   const t = await startTestAppliance(
     `timetable: { lessons: [] }\ncomponents:\n  - { type: camera-vc0706, name: cam, port: ${JSON.stringify(pty.a)}, baudRate: 115200, imageSize: 320x240, everySeconds: 300, chunkBytes: 4096 }\n`,
@@ -46,7 +53,11 @@ test('VC0706 camera over a socat pty: a real JPEG read in chunks reaches the ana
     assert.ok(got?.equals(scene.jpeg), 'the bytes served are the bytes read');
     assert.equal((await sharp(got).metadata()).width, 320);
     assert.equal(sim.reads, Math.ceil(scene.jpeg.length / 4096));
-    await waitFor(() => ((t.appliance.analysis.status().counters?.framesAnalysed ?? 0) >= 1 ? true : undefined), 'the picture analysed', 20_000);
+    await waitFor(
+      () => ((t.appliance.analysis.status().counters?.framesAnalysed ?? 0) >= 1 ? true : undefined),
+      'the picture analysed',
+      20_000,
+    );
     for (const fault of ['silent', 'bad-status', 'truncated', 'bad-trailer'] as const) {
       sim.fault = fault;
       assert.equal(await cam.snap(), undefined, fault);

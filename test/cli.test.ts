@@ -39,7 +39,9 @@ test('--help works on every command and every command that prints data takes --j
       assert.equal(r.status, 0, `${path.join(' ')} --help: ${r.stderr}`);
       assert.match(r.stdout, /Usage: classedge/);
     }
-    const leaves = commands.filter((p) => !commands.some((q) => q.length > p.length && q.slice(0, p.length).join(' ') === p.join(' ')));
+    const leaves = commands.filter(
+      (p) => !commands.some((q) => q.length > p.length && q.slice(0, p.length).join(' ') === p.join(' ')),
+    );
     for (const path of leaves.filter((p) => p[0] !== 'start' && p.join(' ') !== 'config show')) {
       assert.match(cli([...path, '--help'], { dataDir: dir.path }).stdout, /--json/, `${path.join(' ')} lacks --json`);
     }
@@ -51,7 +53,9 @@ test('--help works on every command and every command that prints data takes --j
 test('device add | list | rotate | remove, as a technician would, with --json', async () => {
   const dir = tempDir();
   try {
-    const add = cli(['device', 'add', 'co2-front', '--kind', 'sensor', '--description', 'front wall', '--json'], { dataDir: dir.path });
+    const add = cli(['device', 'add', 'co2-front', '--kind', 'sensor', '--description', 'front wall', '--json'], {
+      dataDir: dir.path,
+    });
     assert.equal(add.status, 0, add.stderr);
     const creds = add.json();
     assert.equal(creds.mqtt.username, 'co2-front');
@@ -66,7 +70,10 @@ test('device add | list | rotate | remove, as a technician would, with --json', 
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /\/id.*\/kind/s);
     const list = cli(['device', 'list', '--json'], { dataDir: dir.path }).json();
-    assert.deepEqual(list.map((d: { id: string }) => d.id), ['co2-front', 'door-reader']);
+    assert.deepEqual(
+      list.map((d: { id: string }) => d.id),
+      ['co2-front', 'door-reader'],
+    );
     assert.ok(!JSON.stringify(list).includes(creds.mqtt.password));
 
     // The credentials work against a running appliance on the same data directory, until rotated.
@@ -94,14 +101,26 @@ test('device add | list | rotate | remove, as a technician would, with --json', 
 test('user add | passwd | list: secrets from standard input, rules enforced, audited', () => {
   const dir = tempDir();
   try {
-    assert.equal(cli(['user', 'add', 'it-li', '--role', 'admin'], { dataDir: dir.path, input: 'Adm1n-Passw0rd!\n' }).status, 0);
+    assert.equal(
+      cli(['user', 'add', 'it-li', '--role', 'admin'], { dataDir: dir.path, input: 'Adm1n-Passw0rd!\n' }).status,
+      0,
+    );
     const weak = cli(['user', 'add', 'wang', '--role', 'teacher'], { dataDir: dir.path, input: '123456\n' });
     assert.equal(weak.status, 2);
     assert.match(weak.stderr, /\/pin/);
-    assert.equal(cli(['user', 'add', 'wang', '--role', 'teacher', '--display-name', '王老师'], { dataDir: dir.path, input: '593817\n' }).status, 0);
+    assert.equal(
+      cli(['user', 'add', 'wang', '--role', 'teacher', '--display-name', '王老师'], {
+        dataDir: dir.path,
+        input: '593817\n',
+      }).status,
+      0,
+    );
     assert.equal(cli(['user', 'passwd', 'wang'], { dataDir: dir.path, input: '604182\n' }).status, 0);
     const users = cli(['user', 'list', '--json'], { dataDir: dir.path }).json();
-    assert.deepEqual(users.map((u: { username: string; role: string }) => `${u.role}:${u.username}`), ['admin:it-li', 'teacher:wang']);
+    assert.deepEqual(
+      users.map((u: { username: string; role: string }) => `${u.role}:${u.username}`),
+      ['admin:it-li', 'teacher:wang'],
+    );
     assert.ok(!JSON.stringify(users).includes('scrypt'), 'no hashes in listings');
     assert.match(cli(['user', 'list'], { dataDir: dir.path }).stdout, /王老师/);
   } finally {
@@ -136,12 +155,16 @@ test('doctor: says what to fix when the appliance is down, is green when it runs
     assert.equal((byName.get('api') as { status: string }).status, 'warn');
     assert.match((byName.get('api') as { fix: string }).fix, /classedge start/);
     assert.match((byName.get('database') as { fix: string }).fix, /first classedge start/);
-    for (const n of ['config', 'data-dir', 'disk', 'clock', 'serial-ports', 'database', 'ports']) assert.ok(byName.has(n), n);
+    for (const n of ['config', 'data-dir', 'disk', 'clock', 'serial-ports', 'database', 'ports'])
+      assert.ok(byName.has(n), n);
 
     const app = await spawnAppliance(dir.path);
     try {
       await healthy(app);
-      const up = cli(['doctor', '--json'], { dataDir: dir.path, env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort) } });
+      const up = cli(['doctor', '--json'], {
+        dataDir: dir.path,
+        env: { CLASSEDGE_HTTP_PORT: String(app.httpPort), CLASSEDGE_MQTT_PORT: String(app.mqttPort) },
+      });
       const checks = new Map(up.json().checks.map((c: { name: string; status: string }) => [c.name, c.status]));
       assert.equal(checks.get('api'), 'ok');
       assert.equal(checks.get('broker'), 'ok');
@@ -153,7 +176,9 @@ test('doctor: says what to fix when the appliance is down, is green when it runs
       app.child.kill('SIGTERM');
       await app.exited;
     }
-    const broken = cli(['doctor', '--json', '--http-port', '1', '--mqtt-port', '2'], { dataDir: join(dir.path, 'missing') });
+    const broken = cli(['doctor', '--json', '--http-port', '1', '--mqtt-port', '2'], {
+      dataDir: join(dir.path, 'missing'),
+    });
     assert.match(broken.stdout, /does not exist/);
     assert.equal(broken.status, 1);
   } finally {
@@ -181,22 +206,40 @@ test('doctor: a configured component whose program is missing is named with its 
         '',
       ].join('\n'),
     );
-    const r = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], { dataDir: dir.path, env: { PATH: emptyBin } });
+    const r = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], {
+      dataDir: dir.path,
+      env: { PATH: emptyBin },
+    });
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    const check = (r.json().checks as { name: string; status: string; detail: string; fix?: string }[]).find((c) => c.name === 'programs');
+    const check = (r.json().checks as { name: string; status: string; detail: string; fix?: string }[]).find(
+      (c) => c.name === 'programs',
+    );
     assert.equal(check?.status, 'fail', JSON.stringify(check));
     assert.match(check.detail, /arecord is missing, needed by audio-alsa 'mics'; Debian package alsa-utils/);
     assert.match(check.detail, /socat is missing, needed by modbus-sim 'sensors-sim'; Debian package socat/);
-    assert.match(check.detail, /ffmpeg \(.*no-ffmpeg\) is missing, needed by camera-ffmpeg 'front-camera'; Debian package ffmpeg/);
+    assert.match(
+      check.detail,
+      /ffmpeg \(.*no-ffmpeg\) is missing, needed by camera-ffmpeg 'front-camera'; Debian package ffmpeg/,
+    );
     assert.doesNotMatch(check.detail, /spare-camera/);
-    assert.match(check.fix ?? '', /^apt-get install alsa-utils socat ffmpeg, or correct the configured path \(.*no-ffmpeg\)$/);
+    assert.match(
+      check.fix ?? '',
+      /^apt-get install alsa-utils socat ffmpeg, or correct the configured path \(.*no-ffmpeg\)$/,
+    );
 
     // On this machine's PATH (the packages npm test installs), the camera at a real ffmpeg: ok.
     const realFfmpeg = findProgram('ffmpeg');
     assert.ok(realFfmpeg, 'ffmpeg on PATH');
-    writeFileSync(config, readFileSync(config, 'utf8').replace(JSON.stringify(join(dir.path, 'no-ffmpeg')), JSON.stringify(realFfmpeg)));
-    const ok = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], { dataDir: dir.path });
-    const green = (ok.json().checks as { name: string; status: string; detail: string }[]).find((c) => c.name === 'programs');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(JSON.stringify(join(dir.path, 'no-ffmpeg')), JSON.stringify(realFfmpeg)),
+    );
+    const ok = cli(['doctor', '--json', '--config', config, '--http-port', '1', '--mqtt-port', '2'], {
+      dataDir: dir.path,
+    });
+    const green = (ok.json().checks as { name: string; status: string; detail: string }[]).find(
+      (c) => c.name === 'programs',
+    );
     assert.equal(green?.status, 'ok', green?.detail);
     assert.match(green.detail, /arecord/);
   } finally {
@@ -209,7 +252,11 @@ test('classedge start --demo serves health and the simulated sensor reaches the 
   const dir = tempDir();
   try {
     // --demo uses ./.classedge-demo: run it from a temp working directory.
-    const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+      { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
@@ -235,7 +282,9 @@ test('classedge start --demo serves health and the simulated sensor reaches the 
       const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       let latest: { deviceId: string; metric: string }[] = [];
       for (let i = 0; i < 50 && latest.length === 0; i++) {
-        latest = (await (await fetch(`http://127.0.0.1:${port}/api/v1/readings/latest`, { headers: { cookie } })).json()) as typeof latest;
+        latest = (await (
+          await fetch(`http://127.0.0.1:${port}/api/v1/readings/latest`, { headers: { cookie } })
+        ).json()) as typeof latest;
         if (latest.length === 0) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(latest.some((r) => r.deviceId === 'demo-air-1' && r.metric === 'co2_ppm'));

@@ -46,17 +46,26 @@ test('an unknown component type names the known types', () => {
 });
 
 test('a component with a wrong field is reported at its own path', () => {
-  const err = thrown(
-    () => parseConfig('components:\n  - type: mqtt-sensor-sim\n    name: a\n    deviceId: s1\n    intervalMs: fast\n', 'c.yaml'),
+  const err = thrown(() =>
+    parseConfig(
+      'components:\n  - type: mqtt-sensor-sim\n    name: a\n    deviceId: s1\n    intervalMs: fast\n',
+      'c.yaml',
+    ),
   );
   assert.ok(err instanceof ConfigError);
-  assert.deepEqual(err.issues.map((i) => i.path), ['/components/0/intervalMs']);
+  assert.deepEqual(
+    err.issues.map((i) => i.path),
+    ['/components/0/intervalMs'],
+  );
   assert.equal(err.issues[0]?.line, 5);
 });
 
 test('duplicate component names are refused', () => {
   const yaml = 'components:\n' + [1, 2].map(() => '  - { type: mqtt-sensor-sim, name: same, deviceId: s1 }\n').join('');
-  assert.throws(() => parseConfig(yaml, 'c.yaml'), (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === '/components/1/name');
+  assert.throws(
+    () => parseConfig(yaml, 'c.yaml'),
+    (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === '/components/1/name',
+  );
 });
 
 test('YAML syntax errors and non-mapping documents are config errors, not crashes', () => {
@@ -84,7 +93,8 @@ test('classedge config validate: exit 2 and all three problems; --json is machin
     writeFileSync(file, THREE_MISTAKES);
     const human = spawnSync(process.execPath, [CLI, 'config', 'validate', file], { encoding: 'utf8' });
     assert.equal(human.status, 2);
-    for (const p of ['/appliance/id', '/mqtt/port', '/retention/readingsDayz']) assert.match(human.stdout, new RegExp(p));
+    for (const p of ['/appliance/id', '/mqtt/port', '/retention/readingsDayz'])
+      assert.match(human.stdout, new RegExp(p));
     const json = spawnSync(process.execPath, [CLI, 'config', 'validate', file, '--json'], { encoding: 'utf8' });
     assert.equal(json.status, 2);
     assert.equal((JSON.parse(json.stdout) as { issues: unknown[] }).issues.length, 3);
@@ -102,7 +112,10 @@ test('classedge start refuses a bad file with every problem and a non-zero exit'
   try {
     const file = join(dir.path, 'bad.yaml');
     writeFileSync(file, THREE_MISTAKES);
-    const r = spawnSync(process.execPath, [CLI, 'start', '--config', file, '--data-dir', dir.path], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'start', '--config', file, '--data-dir', dir.path], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.notEqual(r.status, 0);
     for (const p of ['/appliance/id', '/mqtt/port', '/retention/readingsDayz']) assert.match(r.stderr, new RegExp(p));
   } finally {

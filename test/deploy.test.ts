@@ -34,7 +34,14 @@ function parseUdev(text: string): { key: string; attr?: string; op: string; valu
 }
 
 test('udev rules name adapters by USB serial number; bad roles and serials are refused by name', async () => {
-  const r = await run(process.execPath, [CLI, 'udev-rules', '--role', 'modbus=A50285BI', '--role', 'panel=FT4232H9:01']);
+  const r = await run(process.execPath, [
+    CLI,
+    'udev-rules',
+    '--role',
+    'modbus=A50285BI',
+    '--role',
+    'panel=FT4232H9:01',
+  ]);
   assert.equal(r.code, 0, r.err);
   const rules = parseUdev(r.out);
   assert.equal(rules.length, 2);
@@ -46,14 +53,20 @@ test('udev rules name adapters by USB serial number; bad roles and serials are r
     { key: 'GROUP', op: '=', value: 'dialout' },
     { key: 'MODE', op: '=', value: '0660' },
   ]);
-  assert.deepEqual(panel?.find((p) => p.key === 'ENV'), { key: 'ENV', attr: 'ID_USB_INTERFACE_NUM', op: '==', value: '01' });
+  assert.deepEqual(
+    panel?.find((p) => p.key === 'ENV'),
+    { key: 'ENV', attr: 'ID_USB_INTERFACE_NUM', op: '==', value: '01' },
+  );
 
   const bad = await run(process.execPath, [CLI, 'udev-rules', '--role', 'modbus=A5"0']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /\/serial/);
   const e = thrown(() => parseRole('Modbus=X1:zz'));
   assert.ok(e instanceof ValidationError);
-  assert.deepEqual(e.issues.map((i) => i.path), ['/role', '/interface']);
+  assert.deepEqual(
+    e.issues.map((i) => i.path),
+    ['/role', '/interface'],
+  );
   assert.throws(() => udevRules([parseRole('a=1'), parseRole('a=2')]), /each role once/);
 });
 
@@ -61,7 +74,10 @@ test('the systemd unit verifies and keeps its exposure low; the kiosk launcher w
   const shipped = join(ROOT, 'deploy', 'systemd', 'classedge.service');
   const text = readFileSync(shipped, 'utf8');
   // The unit runs the project's Node (24 LTS) where scripts/install-node.sh puts it on a box.
-  assert.match(text, /^ExecStart=\/opt\/classedge\/node\/bin\/node \/opt\/classedge\/current\/bin\/classedge\.js start$/m);
+  assert.match(
+    text,
+    /^ExecStart=\/opt\/classedge\/node\/bin\/node \/opt\/classedge\/current\/bin\/classedge\.js start$/m,
+  );
   // systemd-analyze verify insists that the command exists: verify a copy that names this run's Node.
   const unitDir = tempDir('classedge-unit-');
   const unit = join(unitDir.path, 'classedge.service');
@@ -73,7 +89,16 @@ test('the systemd unit verifies and keeps its exposure low; the kiosk launcher w
   const sec = await run('systemd-analyze', ['security', '--offline=true', '--threshold=30', unit]);
   assert.equal(sec.code, 0, sec.out);
   unitDir.cleanup();
-  for (const line of ['User=classedge', 'SupplementaryGroups=dialout', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/classedge', 'Restart=on-failure', 'Type=notify', 'NotifyAccess=all']) {
+  for (const line of [
+    'User=classedge',
+    'SupplementaryGroups=dialout',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ReadWritePaths=/var/lib/classedge',
+    'Restart=on-failure',
+    'Type=notify',
+    'NotifyAccess=all',
+  ]) {
     assert.ok(text.split('\n').includes(line), line);
   }
   assert.match(text, /^WatchdogSec=\d+$/m);
@@ -84,7 +109,12 @@ test('the systemd unit verifies and keeps its exposure low; the kiosk launcher w
     const url = `http://127.0.0.1:${app.httpPort}/`;
     // Started before the appliance answers, it waits; then it prints the browser line (dry run).
     const launcher = run('sh', [join(ROOT, 'deploy', 'kiosk', 'classedge-kiosk.sh')], {
-      env: { CLASSEDGE_KIOSK_URL: url, CLASSEDGE_KIOSK_DRY_RUN: '1', CLASSEDGE_KIOSK_PROFILE: join(dir.path, 'profile'), CLASSEDGE_KIOSK_WAIT_S: '60' },
+      env: {
+        CLASSEDGE_KIOSK_URL: url,
+        CLASSEDGE_KIOSK_DRY_RUN: '1',
+        CLASSEDGE_KIOSK_PROFILE: join(dir.path, 'profile'),
+        CLASSEDGE_KIOSK_WAIT_S: '60',
+      },
     });
     await healthy(app);
     const k = await launcher;
@@ -93,7 +123,9 @@ test('the systemd unit verifies and keeps its exposure low; the kiosk launcher w
     assert.ok(existsSync(argv[0] ?? '') || /chromium/.test(argv[0] ?? ''), argv[0]);
     assert.ok(argv.includes('--kiosk'));
     assert.ok(argv.includes(`--app=${url}`));
-    const none = await run('sh', [join(ROOT, 'deploy', 'kiosk', 'classedge-kiosk.sh')], { env: { CLASSEDGE_KIOSK_URL: 'http://127.0.0.1:1/', CLASSEDGE_KIOSK_WAIT_S: '1', CLASSEDGE_KIOSK_DRY_RUN: '1' } });
+    const none = await run('sh', [join(ROOT, 'deploy', 'kiosk', 'classedge-kiosk.sh')], {
+      env: { CLASSEDGE_KIOSK_URL: 'http://127.0.0.1:1/', CLASSEDGE_KIOSK_WAIT_S: '1', CLASSEDGE_KIOSK_DRY_RUN: '1' },
+    });
     assert.equal(none.code, 1);
     assert.match(none.err, /did not answer/);
   } finally {
@@ -120,7 +152,11 @@ test('sd_notify: READY=1 once serving, WATCHDOG=1 only while healthy, STOPPING=1
     // The appliance as systemd starts it.
     const app = await spawnAppliance(join(dir.path, 'data'), [], { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: '200000' });
     await healthy(app);
-    await waitFor(() => (sock.lines.filter((l) => l === 'WATCHDOG=1').length >= 3 ? true : undefined), 'watchdog fed', 15_000);
+    await waitFor(
+      () => (sock.lines.filter((l) => l === 'WATCHDOG=1').length >= 3 ? true : undefined),
+      'watchdog fed',
+      15_000,
+    );
     assert.ok(sock.lines.includes('READY=1'));
     assert.ok(sock.lines.indexOf('READY=1') < sock.lines.indexOf('WATCHDOG=1'), 'ready before the first watchdog');
     assert.ok(sock.lines.some((l) => l.startsWith('STATUS=serving')));
@@ -144,7 +180,11 @@ test('sd_notify: READY=1 once serving, WATCHDOG=1 only while healthy, STOPPING=1
     await waitFor(() => (sock.lines.length > stopped ? true : undefined), 'fed again');
     n.close();
     assert.equal(SdNotify.watchdogMs({ WATCHDOG_USEC: '30000000' }), 15000);
-    assert.equal(SdNotify.watchdogMs({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '1' }, 2), undefined, 'meant for another process');
+    assert.equal(
+      SdNotify.watchdogMs({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '1' }, 2),
+      undefined,
+      'meant for another process',
+    );
     assert.equal(SdNotify.fromEnv(createLogger({ level: 'silent' }), {}), undefined);
   } finally {
     sock.stop();
@@ -155,7 +195,10 @@ test('sd_notify: READY=1 once serving, WATCHDOG=1 only while healthy, STOPPING=1
 test('Dockerfile.arm64 passes the Dockerfile linter and is multi-stage, non-root, with data on a volume', () => {
   const text = readFileSync(join(ROOT, 'Dockerfile.arm64'), 'utf8');
   const problems = validate(text, {});
-  assert.deepEqual(problems.map((p) => `line ${p.range.start.line + 1}: ${p.message}`), []);
+  assert.deepEqual(
+    problems.map((p) => `line ${p.range.start.line + 1}: ${p.message}`),
+    [],
+  );
   // The linter does find problems: a broken file is not silently accepted.
   assert.ok(validate('FROM node:24\nCOPY a\nEXPOSE abc\n', {}).length >= 2);
   const df = DockerfileParser.parse(text);
@@ -168,7 +211,9 @@ test('Dockerfile.arm64 passes the Dockerfile linter and is multi-stage, non-root
   const final = instr.filter((i) => i.getRange().start.line > last);
   const user = final.filter((i) => i.getKeyword() === 'USER').at(-1);
   assert.equal(user?.getArgumentsContent(), 'classedge', 'runs as its own user');
-  assert.ok(final.some((i) => i.getKeyword() === 'VOLUME' && /\/var\/lib\/classedge/.test(i.getArgumentsContent() ?? '')));
+  assert.ok(
+    final.some((i) => i.getKeyword() === 'VOLUME' && /\/var\/lib\/classedge/.test(i.getArgumentsContent() ?? '')),
+  );
   assert.ok(final.some((i) => i.getKeyword() === 'HEALTHCHECK'));
   // Every COPY source exists: in the repository, or in a named earlier stage.
   for (const i of instr.filter((x) => x.getKeyword() === 'COPY')) {

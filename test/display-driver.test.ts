@@ -8,7 +8,9 @@ import { DisplaySim } from '../firmware-bridge/sim/display-sim.js';
 import { SOURCES, type DisplayCommand } from '../firmware-bridge/display/protocol.js';
 import { DeviceError } from '../edge/errors.js';
 
-async function rig(family: Family): Promise<{ pty: PtyPair; sim: DisplaySim; link: ByteLink; driver: DisplayDriver; close(): Promise<void> }> {
+async function rig(
+  family: Family,
+): Promise<{ pty: PtyPair; sim: DisplaySim; link: ByteLink; driver: DisplayDriver; close(): Promise<void> }> {
   const pty = await openPtyPair();
   const sim = new DisplaySim(family);
   await sim.listenSerial(pty.b);
@@ -45,8 +47,18 @@ for (const family of FAMILY_NAMES) {
       ];
       for (const c of cmds) await r.driver.send(c);
       const s = r.driver.state;
-      assert.deepEqual([s.power, s.source, s.volume, s.mute, s.brightness, s.eyeCare, s.reachable], ['on', 'whiteboard', 45, false, 66, true, true]);
-      assert.deepEqual(r.sim.state, { power: true, source: 'whiteboard', volume: 45, mute: false, brightness: 66, eyeCare: true });
+      assert.deepEqual(
+        [s.power, s.source, s.volume, s.mute, s.brightness, s.eyeCare, s.reachable],
+        ['on', 'whiteboard', 45, false, 66, true, true],
+      );
+      assert.deepEqual(r.sim.state, {
+        power: true,
+        source: 'whiteboard',
+        volume: 45,
+        mute: false,
+        brightness: 66,
+        eyeCare: true,
+      });
       assert.deepEqual(s.pending, {});
       await r.driver.send({ kind: 'query', what: 'volume' });
       assert.equal(r.driver.state.volume, 45);
@@ -64,7 +76,10 @@ for (const family of FAMILY_NAMES) {
         const pendingSeen: unknown[] = [];
         const p = r.driver.send({ kind: 'volume', level: 80 });
         pendingSeen.push(r.driver.state.pending.volume);
-        await assert.rejects(p, (e: unknown) => e instanceof DeviceError && /did not acknowledge volume/.test((e as Error).message));
+        await assert.rejects(
+          p,
+          (e: unknown) => e instanceof DeviceError && /did not acknowledge volume/.test((e as Error).message),
+        );
         assert.deepEqual(pendingSeen, [80], 'pending while unconfirmed');
         assert.equal(r.driver.state.pending.volume, undefined, 'no longer pending after the failure');
         assert.notEqual(r.driver.state.volume, 80, `${fault}: the unacknowledged volume is not shown`);

@@ -25,19 +25,45 @@ components:
 ${extra}`;
 }
 
-function makeService(t: TestAppliance, dir: string, clock: { now: number }, extra: Record<string, unknown> = {}): DisplayService {
-  const cfg = Value.Default(DisplaySchema, { type: 'display', name: 'panel', family: 'hitevision', port: join(dir, 'appliance'), commandTimeoutMs: 300, eyeCare: [{ from: '12:00', to: '14:00' }], ...extra });
+function makeService(
+  t: TestAppliance,
+  dir: string,
+  clock: { now: number },
+  extra: Record<string, unknown> = {},
+): DisplayService {
+  const cfg = Value.Default(DisplaySchema, {
+    type: 'display',
+    name: 'panel',
+    family: 'hitevision',
+    port: join(dir, 'appliance'),
+    commandTimeoutMs: 300,
+    eyeCare: [{ from: '12:00', to: '14:00' }],
+    ...extra,
+  });
   return new DisplayService(t.appliance.componentContext('panel'), cfg as never, { now: () => clock.now });
 }
 
-const sim = (t: TestAppliance): DisplaySim => (t.appliance.registry.get('panel-sim') as unknown as DisplaySimComponent).sim as DisplaySim;
+const sim = (t: TestAppliance): DisplaySim =>
+  (t.appliance.registry.get('panel-sim') as unknown as DisplaySimComponent).sim as DisplaySim;
 
-async function runDay(svc: DisplayService, clock: { now: number }, date: string, from = '00:00', to = '23:59'): Promise<void> {
+async function runDay(
+  svc: DisplayService,
+  clock: { now: number },
+  date: string,
+  from = '00:00',
+  to = '23:59',
+): Promise<void> {
   for (let m = cst(date, from); m <= cst(date, to); m += MIN) {
     clock.now = m;
     svc.tick(m);
     await new Promise((r) => setImmediate(r));
-    if (Object.keys(svc.panel?.pending ?? {}).length > 0) await waitFor(() => (Object.keys(svc.panel?.pending ?? {}).length === 0 ? true : undefined), 'panel commands done', 3000, 2);
+    if (Object.keys(svc.panel?.pending ?? {}).length > 0)
+      await waitFor(
+        () => (Object.keys(svc.panel?.pending ?? {}).length === 0 ? true : undefined),
+        'panel commands done',
+        3000,
+        2,
+      );
   }
 }
 
@@ -55,7 +81,9 @@ test('a school day on a fake clock: on before the first lesson, off after the la
     const seen = s.received.length;
     const origPush = s.received.push.bind(s.received);
     s.received.push = (...cmds) => {
-      for (const c of cmds) if (c.kind === 'power') powerLog.push({ at: new Date(clock.now + 8 * 3_600_000).toISOString().slice(11, 16), on: c.on });
+      for (const c of cmds)
+        if (c.kind === 'power')
+          powerLog.push({ at: new Date(clock.now + 8 * 3_600_000).toISOString().slice(11, 16), on: c.on });
       return origPush(...cmds);
     };
     assert.ok(seen >= 1, 'state queried at start');
@@ -132,7 +160,9 @@ test('brightness follows the room light but never beyond the luminance limit, al
     const on = await api.post('/api/v1/displays/panel/commands', { kind: 'power', on: true });
     assert.equal(on.status, 200, JSON.stringify(on.body));
     assert.equal(on.body.state.power, 'on');
-    await t.appliance.readings.submitAsync([{ deviceId: 'lux', metric: 'illuminance_lx', value: 5000, ts: Date.now(), receivedAt: Date.now() }]);
+    await t.appliance.readings.submitAsync([
+      { deviceId: 'lux', metric: 'illuminance_lx', value: 5000, ts: Date.now(), receivedAt: Date.now() },
+    ]);
     await waitFor(() => (sim(t).state.brightness === 88 ? true : undefined), 'brightness capped at 88 %');
     const max = await api.post('/api/v1/displays/panel/commands', { kind: 'brightness', level: 100 });
     assert.equal(max.body.state.brightness, 88);

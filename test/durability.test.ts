@@ -33,7 +33,12 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
     const acked = new Set<number>();
     const sent = new Set<number>();
     const clients = Array.from({ length: 4 }, (_, i) =>
-      mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, clientId: `${creds.mqtt.username}_${i}`, reconnectPeriod: 0 }),
+      mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
+        username: creds.mqtt.username,
+        password: creds.mqtt.password,
+        clientId: `${creds.mqtt.username}_${i}`,
+        reconnectPeriod: 0,
+      }),
     );
     await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
     let seq = 0;
@@ -43,10 +48,15 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
       if (stop || !c.connected) return;
       const ts = BASE_TS + seq++;
       sent.add(ts);
-      c.publish('classedge/dev/burst-1/reading', JSON.stringify({ ts, metrics: { co2_ppm: 400 + (ts % 1000) } }), { qos: 1 }, (err) => {
-        if (!err) acked.add(ts);
-        pump(c);
-      });
+      c.publish(
+        'classedge/dev/burst-1/reading',
+        JSON.stringify({ ts, metrics: { co2_ppm: 400 + (ts % 1000) } }),
+        { qos: 1 },
+        (err) => {
+          if (!err) acked.add(ts);
+          pump(c);
+        },
+      );
     };
     for (const c of clients) for (let w = 0; w < 50; w++) pump(c);
     await waitFor(() => acked.size >= 3000 || undefined, '3000 acknowledged readings', 60_000);
@@ -65,11 +75,23 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
     // Opened as the store opens it (migrations, WAL recovery), then read from outside.
     Store.open({ dataDir: dir.path, store: STORE_OPTS }).close();
     withDbFile(dir.path, (db) => {
-      const stored = new Set(db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'burst-1'").all().map((r) => r.ts));
+      const stored = new Set(
+        db
+          .prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'burst-1'")
+          .all()
+          .map((r) => r.ts),
+      );
       const missing = [...acked].filter((ts) => !stored.has(ts));
       assert.deepEqual(missing, [], `${missing.length} acknowledged readings lost`);
-      assert.ok([...stored].every((ts) => sent.has(ts)), 'nothing stored that was not sent');
-      const dupes = db.prepare<[], { n: number }>("SELECT count(*) - count(DISTINCT ts) AS n FROM readings WHERE device_id = 'burst-1'").get()?.n;
+      assert.ok(
+        [...stored].every((ts) => sent.has(ts)),
+        'nothing stored that was not sent',
+      );
+      const dupes = db
+        .prepare<[], { n: number }>(
+          "SELECT count(*) - count(DISTINCT ts) AS n FROM readings WHERE device_id = 'burst-1'",
+        )
+        .get()?.n;
       assert.equal(dupes, 0);
     });
   } finally {
@@ -83,7 +105,12 @@ test('SIGTERM: the appliance says offline on MQTT and exits 0 within its shutdow
     const creds = await seedDataDir(dir.path, 'watcher');
     const app = await spawnAppliance(dir.path);
     await healthy(app);
-    const c = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, { username: creds.mqtt.username, password: creds.mqtt.password, clientId: creds.mqtt.username, reconnectPeriod: 0 });
+    const c = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
+      username: creds.mqtt.username,
+      password: creds.mqtt.password,
+      clientId: creds.mqtt.username,
+      reconnectPeriod: 0,
+    });
     const states: string[] = [];
     c.on('message', (_t, p) => states.push(p.toString()));
     await new Promise((r) => c.once('connect', r));

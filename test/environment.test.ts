@@ -12,7 +12,9 @@ import { withDbFile } from './helpers/sqlite.js';
 const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * 3_600_000;
 
 async function feed(t: TestAppliance, deviceId: string, ts: number, metrics: Record<string, number>): Promise<void> {
-  await t.appliance.readings.submitAsync(Object.entries(metrics).map(([metric, value]) => ({ deviceId, metric, value, ts, receivedAt: Date.now() })));
+  await t.appliance.readings.submitAsync(
+    Object.entries(metrics).map(([metric, value]) => ({ deviceId, metric, value, ts, receivedAt: Date.now() })),
+  );
 }
 
 test('rolling windows: averages over the window only, with the share of minutes that hold data', () => {
@@ -37,7 +39,10 @@ test('CO2 above the ventilate level raises an alert at once; it clears only belo
     assert.equal(events.length, 0);
     await feed(t, 'co2-a', now + 1000, { co2_ppm: 1150 });
     assert.equal(events.length, 1);
-    assert.deepEqual([events[0]?.ruleId, events[0]?.state, events[0]?.advice, events[0]?.threshold], ['co2-ventilate-now', 'raised', 'ventilate', 1000]);
+    assert.deepEqual(
+      [events[0]?.ruleId, events[0]?.state, events[0]?.advice, events[0]?.threshold],
+      ['co2-ventilate-now', 'raised', 'ventilate', 1000],
+    );
     await feed(t, 'co2-a', now + 2000, { co2_ppm: 1320 });
     await feed(t, 'co2-a', now + 3000, { co2_ppm: 950 });
     assert.equal(events.length, 1, 'still above 900: the alert stays');
@@ -76,13 +81,18 @@ test('rollups are stored per minute and survive a restart; readings stored but n
   try {
     for (let m = 0; m < 30; m++) await feed(t, 'pm-1', T0 + m * MINUTE, { pm25_ugm3: 20 + m });
     t.appliance.environment.flush();
-    const n = withDbFile(t.dataDir, (db) => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM readings_1m WHERE device_id = 'pm-1'").get()?.n);
+    const n = withDbFile(
+      t.dataDir,
+      (db) => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM readings_1m WHERE device_id = 'pm-1'").get()?.n,
+    );
     assert.equal(n, 30);
     await t.stop();
     // As after a crash: readings committed, their rollups never flushed.
     t = await startTestAppliance('', { keepDir: dir.path });
     const wm = Date.now() + 1;
-    t.appliance.store.readings.insertMany([{ deviceId: 'pm-1', metric: 'pm25_ugm3', value: 99, ts: T0 + 30 * MINUTE, receivedAt: wm }]);
+    t.appliance.store.readings.insertMany([
+      { deviceId: 'pm-1', metric: 'pm25_ugm3', value: 99, ts: T0 + 30 * MINUTE, receivedAt: wm },
+    ]);
     await t.stop();
     t = await startTestAppliance('', { keepDir: dir.path });
     const hist = t.appliance.environment.history('pm25_ugm3', 3);
@@ -131,14 +141,23 @@ test('Home Assistant: an integration client gets discovery and state; an ordinar
     await client.subscribeAsync(['homeassistant/#', 'classedge/appliance/state/#']);
     const dev = await connect(t.mqttUrl, { username: sensor.username, password: sensor.password });
     await dev.publishAsync('classedge/dev/air-9/reading', '{"metrics":{"co2_ppm":845}}', { qos: 1 });
-    await waitFor(() => (got.get('classedge/appliance/state/air-9/co2_ppm') === '845' ? true : undefined), 'state topic');
-    const discovery = [...got.entries()].find(([k]) => k.startsWith('homeassistant/sensor/') && k.endsWith('co2_ppm/config'));
+    await waitFor(
+      () => (got.get('classedge/appliance/state/air-9/co2_ppm') === '845' ? true : undefined),
+      'state topic',
+    );
+    const discovery = [...got.entries()].find(
+      ([k]) => k.startsWith('homeassistant/sensor/') && k.endsWith('co2_ppm/config'),
+    );
     assert.ok(discovery, `no discovery among ${[...got.keys()].join(', ')}`);
     const cfg = JSON.parse(discovery[1]) as Record<string, unknown>;
     assert.equal(cfg.device_class, 'carbon_dioxide');
     assert.equal(cfg.unit_of_measurement, 'ppm');
     assert.equal(cfg.state_topic, 'classedge/appliance/state/air-9/co2_ppm');
-    const granted = await new Promise<number>((resolve) => dev.subscribe('homeassistant/#', { qos: 0 }, (_e, _g, p) => resolve((p as { granted?: number[] } | undefined)?.granted?.[0] ?? -1)));
+    const granted = await new Promise<number>((resolve) =>
+      dev.subscribe('homeassistant/#', { qos: 0 }, (_e, _g, p) =>
+        resolve((p as { granted?: number[] } | undefined)?.granted?.[0] ?? -1),
+      ),
+    );
     assert.equal(granted, 128);
     client.end(true);
     dev.end(true);

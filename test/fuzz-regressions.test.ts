@@ -20,39 +20,49 @@ import { thrown } from './helpers/env.js';
 
 /** Counterexamples the parser properties (test/fuzz/parsers.ts) found, kept as plain tests. */
 
-test('a Cookie header with a broken %-escape is another cookie, not a 500 (real appliance)', { timeout: 60_000 }, async () => {
-  const t = await startTestAppliance();
-  try {
-    await seedAccounts(t);
-    const admin = new ApiClient(t.httpUrl);
-    await admin.loginAdmin(ADMIN.username, ADMIN.password);
-    const anon = await fetch(`${t.httpUrl}/api/v1/readings`, { headers: { cookie: 'a=%' } });
-    assert.equal(anon.status, 401, await anon.text());
-    const withSession = await fetch(`${t.httpUrl}/api/v1/readings`, { headers: { cookie: `a=%; ${admin.cookie}; b=%E0%A4%A` } });
-    assert.equal(withSession.status, 200, await withSession.text());
-    const health = await fetch(`${t.httpUrl}/api/v1/health`);
-    await health.text();
-    assert.ok(health.status === 200 || health.status === 503);
-  } finally {
-    await t.stop();
-  }
-});
-
-test('a report download whose class id carries a NUL or a quote is answered, not a 500 from setHeader (real appliance)', { timeout: 60_000 }, async () => {
-  const t = await startTestAppliance();
-  try {
-    await seedAccounts(t);
-    const admin = new ApiClient(t.httpUrl);
-    await admin.loginAdmin(ADMIN.username, ADMIN.password);
-    for (const classId of ['%00', '%22%3B%20x%3D', '%E4%B8%89']) {
-      const r = await admin.get(`/api/v1/health/report.csv?classId=${classId}`);
-      assert.equal(r.status, 200, `${classId}: ${JSON.stringify(r.body)}`);
-      assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="[\w.-]+"$/);
+test(
+  'a Cookie header with a broken %-escape is another cookie, not a 500 (real appliance)',
+  { timeout: 60_000 },
+  async () => {
+    const t = await startTestAppliance();
+    try {
+      await seedAccounts(t);
+      const admin = new ApiClient(t.httpUrl);
+      await admin.loginAdmin(ADMIN.username, ADMIN.password);
+      const anon = await fetch(`${t.httpUrl}/api/v1/readings`, { headers: { cookie: 'a=%' } });
+      assert.equal(anon.status, 401, await anon.text());
+      const withSession = await fetch(`${t.httpUrl}/api/v1/readings`, {
+        headers: { cookie: `a=%; ${admin.cookie}; b=%E0%A4%A` },
+      });
+      assert.equal(withSession.status, 200, await withSession.text());
+      const health = await fetch(`${t.httpUrl}/api/v1/health`);
+      await health.text();
+      assert.ok(health.status === 200 || health.status === 503);
+    } finally {
+      await t.stop();
     }
-  } finally {
-    await t.stop();
-  }
-});
+  },
+);
+
+test(
+  'a report download whose class id carries a NUL or a quote is answered, not a 500 from setHeader (real appliance)',
+  { timeout: 60_000 },
+  async () => {
+    const t = await startTestAppliance();
+    try {
+      await seedAccounts(t);
+      const admin = new ApiClient(t.httpUrl);
+      await admin.loginAdmin(ADMIN.username, ADMIN.password);
+      for (const classId of ['%00', '%22%3B%20x%3D', '%E4%B8%89']) {
+        const r = await admin.get(`/api/v1/health/report.csv?classId=${classId}`);
+        assert.equal(r.status, 200, `${classId}: ${JSON.stringify(r.body)}`);
+        assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="[\w.-]+"$/);
+      }
+    } finally {
+      await t.stop();
+    }
+  },
+);
 
 test('a roster of 200 000 bad lines is refused with a bounded list of problems, the rest counted', () => {
   const csv = Buffer.from(`class_id,class_name,student_no,name\n${'x\n'.repeat(200_000)}`);
@@ -105,7 +115,13 @@ test('MQTT card and status payloads that are JSON but not objects are refused, n
 });
 
 test('the district refuses a batch line that is null or not an object with a 400, not a TypeError', () => {
-  const h = { appliance: 'room-301', batch: '00000000-0000-0000-0000-000000000000', stream: 'readings', first: 1, last: 2 };
+  const h = {
+    appliance: 'room-301',
+    batch: '00000000-0000-0000-0000-000000000000',
+    stream: 'readings',
+    first: 1,
+    last: 2,
+  };
   for (const second of ['null', '5', '[]', '{"seq": "2", "day": "2026-12-03"}']) {
     const body = gzipSync(`{"seq":1,"day":"2026-12-03","payload":{}}\n${second}`);
     const err = thrown(() => batchLines(body, h, 1024 * 1024));
@@ -113,7 +129,14 @@ test('the district refuses a batch line that is null or not an object with a 400
     assert.equal(err.status, 400);
     assert.match(err.message, /line 2/);
   }
-  for (const b of [undefined, null, [], 'x', { applianceId: 5, nonce: 'n', signature: 's' }, { applianceId: { $ne: 1 }, nonce: 'n', signature: 's' }]) {
+  for (const b of [
+    undefined,
+    null,
+    [],
+    'x',
+    { applianceId: 5, nonce: 'n', signature: 's' },
+    { applianceId: { $ne: 1 }, nonce: 'n', signature: 's' },
+  ]) {
     const err = thrown(() => signedFields(b));
     assert.ok(err instanceof Refusal && err.status === 400, JSON.stringify(b));
   }
@@ -123,7 +146,10 @@ test('the district refuses a batch line that is null or not an object with a 400
 test('a district position that is not a whole number is a ProtocolError, never confirmed', () => {
   // '999999' as a string compares above every integer in SQLite: it would have deleted the whole outbox.
   for (const v of ['999999', -1, 1.5, 1e300, null, true]) {
-    assert.ok(thrown(() => streamPositions({ streams: { readings: v } }, ['readings'])) instanceof ProtocolError, JSON.stringify(v));
+    assert.ok(
+      thrown(() => streamPositions({ streams: { readings: v } }, ['readings'])) instanceof ProtocolError,
+      JSON.stringify(v),
+    );
     assert.ok(thrown(() => committedSeq({ committedSeq: v })) instanceof ProtocolError, JSON.stringify(v));
   }
   assert.deepEqual([...streamPositions({ streams: { readings: 7, other: 'x' } }, ['readings'])], [['readings', 7]]);
@@ -131,31 +157,48 @@ test('a district position that is not a whole number is a ProtocolError, never c
   assert.ok(thrown(() => configAnswer({ version: 3, config: [] })) instanceof ProtocolError);
 });
 
-test('an answer from the district over sync.maxAnswerBytes is refused, not buffered; one that is not an object reads as {}', { timeout: 30_000 }, async () => {
-  const maxAnswerBytes = parseConfig('sync: { maxAnswerBytes: 65536 }\n', 'limit.yaml', { dataDir: '/tmp/classedge-fuzz' }).sync.maxAnswerBytes;
-  assert.equal(parseConfig('', 'defaults.yaml', { dataDir: '/tmp/classedge-fuzz' }).sync.maxAnswerBytes, 1024 * 1024, 'the documented default');
-  let body: Buffer = Buffer.alloc(0);
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end(body));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/state`);
-    const o = { timeoutMs: 10_000, maxAnswerBytes };
-    body = Buffer.alloc(maxAnswerBytes + 1, 0x20);
-    await assert.rejects(postJsonish(url, '{}', {}, o), (err: unknown) => err instanceof ProtocolError && /sync\.maxAnswerBytes/.test(err.message));
-    body = Buffer.from(`{"streams": {"readings": 7}}${' '.repeat(maxAnswerBytes - 40)}`);
-    assert.deepEqual((await postJsonish(url, '{}', {}, o)).json, { streams: { readings: 7 } }, 'an answer within the limit is read');
-    for (const text of ['null', '[1]', '42', 'not json']) {
-      body = Buffer.from(text);
-      assert.deepEqual((await postJsonish(url, '{}', {}, o)).json, {}, text);
+test(
+  'an answer from the district over sync.maxAnswerBytes is refused, not buffered; one that is not an object reads as {}',
+  { timeout: 30_000 },
+  async () => {
+    const maxAnswerBytes = parseConfig('sync: { maxAnswerBytes: 65536 }\n', 'limit.yaml', {
+      dataDir: '/tmp/classedge-fuzz',
+    }).sync.maxAnswerBytes;
+    assert.equal(
+      parseConfig('', 'defaults.yaml', { dataDir: '/tmp/classedge-fuzz' }).sync.maxAnswerBytes,
+      1024 * 1024,
+      'the documented default',
+    );
+    let body: Buffer = Buffer.alloc(0);
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/state`);
+      const o = { timeoutMs: 10_000, maxAnswerBytes };
+      body = Buffer.alloc(maxAnswerBytes + 1, 0x20);
+      await assert.rejects(
+        postJsonish(url, '{}', {}, o),
+        (err: unknown) => err instanceof ProtocolError && /sync\.maxAnswerBytes/.test(err.message),
+      );
+      body = Buffer.from(`{"streams": {"readings": 7}}${' '.repeat(maxAnswerBytes - 40)}`);
+      assert.deepEqual(
+        (await postJsonish(url, '{}', {}, o)).json,
+        { streams: { readings: 7 } },
+        'an answer within the limit is read',
+      );
+      for (const text of ['null', '[1]', '42', 'not json']) {
+        body = Buffer.from(text);
+        assert.deepEqual((await postJsonish(url, '{}', {}, o)).json, {}, text);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
-  } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  }
-});
+  },
+);
 
 test('a configuration of 300 repeated keys or a megabyte-long value is refused with a bounded ConfigError', () => {
   const repeated = 'mqtt: { port: 1883 }\nhttp: { port: 8080 }\nlog: { level: info }\n'.repeat(300);
@@ -164,7 +207,9 @@ test('a configuration of 300 repeated keys or a megabyte-long value is refused w
   assert.ok(err.issues.length <= MAX_CONFIG_ISSUES + 1, `${err.issues.length} issues`);
   assert.match(err.message, /Map keys must be unique/);
   assert.match(err.message, /more not listed/);
-  const long = thrown(() => parseConfig(`appliance: { id: ${'x'.repeat(1024 * 1024)} }\n`, 'long.yaml', { dataDir: '/tmp/classedge-fuzz' }));
+  const long = thrown(() =>
+    parseConfig(`appliance: { id: ${'x'.repeat(1024 * 1024)} }\n`, 'long.yaml', { dataDir: '/tmp/classedge-fuzz' }),
+  );
   assert.ok(long instanceof ConfigError);
   assert.match(long.message, /\/appliance\/id/);
   assert.ok(long.message.length < 4096, `message of ${long.message.length} characters`);

@@ -15,7 +15,10 @@ test('no import cycle of value imports in the tree (type-only imports excepted)'
   assert.ok(graph.size > 200, `the sources are found (${graph.size})`);
   const edges = [...graph.values()].reduce((n, e) => n + e.length, 0);
   assert.ok(edges > 500, `their imports are read (${edges})`);
-  assert.deepEqual(importCycles(graph).map((c) => c.join(' → ')), []);
+  assert.deepEqual(
+    importCycles(graph).map((c) => c.join(' → ')),
+    [],
+  );
 });
 
 test('the cycle check finds a value cycle, through re-exports too, and ignores type-only edges', () => {

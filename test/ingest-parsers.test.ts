@@ -7,12 +7,19 @@ import { ProtocolError } from '../edge/errors.js';
 import { parseDeviceTopic, deviceMaySubscribe } from '../edge/broker/topics.js';
 
 const NOW = Date.parse('2026-11-22T08:00:00Z');
-const dec = (payload: string | Buffer, max = 16384) => decodeReading('dev-1', Buffer.isBuffer(payload) ? payload : Buffer.from(payload), max, NOW);
+const dec = (payload: string | Buffer, max = 16384) =>
+  decodeReading('dev-1', Buffer.isBuffer(payload) ? payload : Buffer.from(payload), max, NOW);
 
 test('a good reading becomes one row per metric, at the device time or the arrival time', () => {
   const r = dec('{"ts":1795334400000,"metrics":{"co2_ppm":640,"temperature_c":22.5}}');
   assert.ok(r.ok);
-  assert.deepEqual(r.value.map((x) => [x.metric, x.value, x.ts]), [['co2_ppm', 640, 1795334400000], ['temperature_c', 22.5, 1795334400000]]);
+  assert.deepEqual(
+    r.value.map((x) => [x.metric, x.value, x.ts]),
+    [
+      ['co2_ppm', 640, 1795334400000],
+      ['temperature_c', 22.5, 1795334400000],
+    ],
+  );
   const noTs = dec('{"metrics":{"humidity_pct":45}}');
   assert.ok(noTs.ok && noTs.value[0]?.ts === NOW);
   const iso = dec('{"ts":"2026-11-22T07:59:00Z","metrics":{"humidity_pct":45}}');
@@ -41,7 +48,8 @@ for (const [name, payload, field] of [
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.ok(r.reason.length > 0);
-    if (field !== undefined) assert.ok(r.field?.startsWith(field), `field ${String(r.field)} should start with ${field}: ${r.reason}`);
+    if (field !== undefined)
+      assert.ok(r.field?.startsWith(field), `field ${String(r.field)} should start with ${field}: ${r.reason}`);
   });
 }
 

@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
-import { startTestAppliance, seedAccounts, seedDevice, ADMIN, TEACHER, type TestAppliance } from './helpers/appliance.js';
+import {
+  startTestAppliance,
+  seedAccounts,
+  seedDevice,
+  ADMIN,
+  TEACHER,
+  type TestAppliance,
+} from './helpers/appliance.js';
 import { connect } from './helpers/mqtt.js';
 import { ApiClient } from './helpers/api-client.js';
 import { CLI, ROOT, freePort, tempDir } from './helpers/env.js';
@@ -43,7 +50,11 @@ async function adminLogin(page: Page, url: string): Promise<void> {
   await page.click('[data-testid=admin-login]');
 }
 
-async function publish(t: TestAppliance, creds: { username: string; password: string }, metrics: Record<string, number>): Promise<void> {
+async function publish(
+  t: TestAppliance,
+  creds: { username: string; password: string },
+  metrics: Record<string, number>,
+): Promise<void> {
   const c = await connect(t.mqttUrl, { username: creds.username, password: creds.password });
   await c.publishAsync(`classedge/dev/${creds.username}/reading`, JSON.stringify({ metrics }), { qos: 1 });
   await c.endAsync();
@@ -65,7 +76,11 @@ test('teacher: PIN login, a published reading appears live, home is one tap away
     assert.match((await page.textContent('[data-testid=tile-co2_ppm]')) ?? '', /1111\s*ppm/);
     await page.waitForSelector('[data-testid=component-broker][data-state=running]');
     // Every touch target on the screen is at least 48 px.
-    const small = await page.$$eval('button', (bs) => bs.filter((b) => b.getBoundingClientRect().height < 48 || b.getBoundingClientRect().width < 48).map((b) => b.textContent));
+    const small = await page.$$eval('button', (bs) =>
+      bs
+        .filter((b) => b.getBoundingClientRect().height < 48 || b.getBoundingClientRect().width < 48)
+        .map((b) => b.textContent),
+    );
     assert.deepEqual(small, []);
     await page.click('[data-testid=home]');
     assert.match(page.url(), /#\/$|:\d+\/$/);
@@ -126,7 +141,11 @@ test('teacher: five wrong PINs lock the panel', async () => {
     // Reloading does not unlock the panel; neither does the right PIN at the API.
     await page.reload();
     await page.waitForSelector('[data-testid=panel-locked]');
-    const r = await fetch(`${t.httpUrl}/api/v1/session/teacher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: TEACHER.username, pin: TEACHER.pin }) });
+    const r = await fetch(`${t.httpUrl}/api/v1/session/teacher`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: TEACHER.username, pin: TEACHER.pin }),
+    });
     assert.equal(r.status, 423);
   } finally {
     await page.close();
@@ -225,7 +244,10 @@ test('admin: the settings form shows the schema validation messages and saves a 
     await page.click('[data-testid=settings-save]');
     await page.waitForSelector('[data-testid="setting-/mqtt/port"] .field-error');
     assert.match((await page.textContent('[data-testid="setting-/mqtt/port"] .field-error')) ?? '', /<= 65535/);
-    assert.match((await page.textContent('[data-testid="setting-/kiosk/idleLockSeconds"] .field-error')) ?? '', />= 30/);
+    assert.match(
+      (await page.textContent('[data-testid="setting-/kiosk/idleLockSeconds"] .field-error')) ?? '',
+      />= 30/,
+    );
     assert.doesNotMatch(readFileSync(join(t.dataDir, 'config.yaml'), 'utf8'), /70000/);
     await page.fill('input[name="/mqtt/port"]', '1884');
     await page.fill('input[name="/kiosk/idleLockSeconds"]', '600');
@@ -270,7 +292,13 @@ test('admin pages: users, audit log, system status and the diagnostic capture wo
     assert.equal(t.appliance.capture.active, true);
     await page.click('[data-testid=capture-stop]');
     await page.waitForSelector('[data-testid=capture-start]');
-    const actions = withDbFile(t.dataDir, (db) => db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as { action: string }[]).map((a) => a.action);
+    const actions = withDbFile(
+      t.dataDir,
+      (db) =>
+        db.prepare("SELECT action FROM audit_log WHERE action LIKE 'analysis.capture%' ORDER BY id").all() as {
+          action: string;
+        }[],
+    ).map((a) => a.action);
     assert.deepEqual(actions, ['analysis.capture.start', 'analysis.capture.stop']);
   } finally {
     await page.close();
@@ -278,9 +306,13 @@ test('admin pages: users, audit log, system status and the diagnostic capture wo
   }
 });
 
-test('demo mode: the kiosk shows the simulated sensor live within 2 s of login, and the demo lesson\'s talk time, S-T curve and head-up line moving', async () => {
+test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, and the demo lesson's talk time, S-T curve and head-up line moving", async () => {
   const dir = tempDir();
-  const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   try {
     let banner = '';
@@ -327,11 +359,22 @@ test('demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     // (A function, not a string: the kiosk's CSP forbids eval.)
     type Doc = { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } };
     const above = (sel: string, name: string, min: number, timeout: number) =>
-      page.waitForFunction(([s, n, m]) => Number((globalThis as unknown as Doc).document.querySelector(s as string)?.getAttribute(n as string)) > (m as number), [sel, name, min] as const, { timeout });
+      page.waitForFunction(
+        ([s, n, m]) =>
+          Number((globalThis as unknown as Doc).document.querySelector(s as string)?.getAttribute(n as string)) >
+          (m as number),
+        [sel, name, min] as const,
+        { timeout },
+      );
     await above('[data-testid=talk-bar]', 'data-teacher', 0, 20_000);
     await above('[data-testid=st-curve]', 'data-points', 2, 40_000);
     await above('[data-testid=headup-line]', 'data-points', 1, 40_000);
-    await above('[data-testid=st-curve]', 'data-points', Number(await page.getAttribute('[data-testid=st-curve]', 'data-points')), 20_000);
+    await above(
+      '[data-testid=st-curve]',
+      'data-points',
+      Number(await page.getAttribute('[data-testid=st-curve]', 'data-points')),
+      20_000,
+    );
     assert.match((await page.textContent('[data-testid=headup-now]')) ?? '', /\d+\/30|\d+\/\d+/);
     await page.screenshot({ path: join(OUT, 'lesson-1920x1080.png') });
   } finally {
@@ -371,7 +414,9 @@ ${slaves}
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   try {
     await seedAccounts(t);
-    const sim = (t.appliance.registry.get('sim') as unknown as { sim: { setValue(a: number, m: string, v: number): void } }).sim;
+    const sim = (
+      t.appliance.registry.get('sim') as unknown as { sim: { setValue(a: number, m: string, v: number): void } }
+    ).sim;
     sim.setValue(1, 'co2_ppm', 650);
     await teacherLogin(page, `${t.httpUrl}/#/room`);
     await page.waitForSelector('[data-testid=room-co2_ppm][data-status=ok]');
@@ -425,7 +470,9 @@ test('panel control: the teacher presses power and volume on the kiosk and the p
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   try {
     await seedAccounts(t);
-    const sim = (t.appliance.registry.get('panel-sim') as unknown as { sim: { state: { power: boolean; volume: number } } }).sim;
+    const sim = (
+      t.appliance.registry.get('panel-sim') as unknown as { sim: { state: { power: boolean; volume: number } } }
+    ).sim;
     await teacherLogin(page, `${t.httpUrl}/#/display`);
     await page.waitForSelector('[data-testid=display-panel][data-power=off]');
     await page.click('[data-testid=power-on]');
@@ -512,7 +559,17 @@ components:
     await api.loginTeacher(TEACHER.username, TEACHER.pin);
     const r = (await api.get('/api/v1/health/report')).body;
     assert.deepEqual(
-      [r.enrolled, r.checked, r.fever.confirmed, r.fever.cleared, r.fever.pending, r.withSymptoms, r.absent.illness, r.absent.personal, r.absent.unexplained],
+      [
+        r.enrolled,
+        r.checked,
+        r.fever.confirmed,
+        r.fever.cleared,
+        r.fever.pending,
+        r.withSymptoms,
+        r.absent.illness,
+        r.absent.personal,
+        r.absent.unexplained,
+      ],
       [30, 28, 1, 1, 0, 2, 1, 1, 0],
     );
     assert.deepEqual(r.symptoms, { cough: 1, rash: 1, fatigue: 1 });

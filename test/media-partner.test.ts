@@ -35,8 +35,15 @@ test('classroom to classroom: a partner appliance (another process) links by its
   );
   await seedAccounts(host);
   const configFile = join(partnerDir.path, 'config.yaml');
-  writeFileSync(configFile, `log: { level: warn }\nhttp: { host: 127.0.0.1 }\nmqtt: { host: 127.0.0.1 }\ncomponents:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1, applianceId: school-b-301 }\n`);
-  const add = spawnSync(process.execPath, [CLI, 'user', 'add', TEACHER.username, '--role', 'teacher', '--data-dir', partnerDir.path], { input: `${TEACHER.pin}\n`, encoding: 'utf8' });
+  writeFileSync(
+    configFile,
+    `log: { level: warn }\nhttp: { host: 127.0.0.1 }\nmqtt: { host: 127.0.0.1 }\ncomponents:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1, applianceId: school-b-301 }\n`,
+  );
+  const add = spawnSync(
+    process.execPath,
+    [CLI, 'user', 'add', TEACHER.username, '--role', 'teacher', '--data-dir', partnerDir.path],
+    { input: `${TEACHER.pin}\n`, encoding: 'utf8' },
+  );
   assert.equal(add.status, 0, add.stderr);
   const partner = await spawnAppliance(partnerDir.path, ['--config', configFile]);
   const peers: { close(): Promise<void> }[] = [];
@@ -53,7 +60,10 @@ test('classroom to classroom: a partner appliance (another process) links by its
     // A shared password is not enough: a partner whose key does not match is refused.
     const partnerUrl = `http://127.0.0.1:${partner.httpPort}`;
     const partnerTeacher = await teacherSocket(partnerUrl);
-    await assert.rejects(partnerTeacher.request('partner.link', { url: hostMediaUrl, code: 'ABCDEFGH' }), /code: no lesson with this join code/);
+    await assert.rejects(
+      partnerTeacher.request('partner.link', { url: hostMediaUrl, code: 'ABCDEFGH' }),
+      /code: no lesson with this join code/,
+    );
     const linked = await partnerTeacher.request('partner.link', { url: hostMediaUrl, code });
     assert.match(linked.code, /^[A-HJ-NP-Z2-9]{8}$/);
     const joined = await hostTeacher.event('participant.joined', (d) => d.role === 'partner');
@@ -62,7 +72,9 @@ test('classroom to classroom: a partner appliance (another process) links by its
     // A viewer in the partner classroom joins the partner appliance with the partner's code.
     const vc = await MediaClient.connect(`ws://127.0.0.1:${partner.httpPort}/api/v1/media?code=${linked.code}`);
     const vj = await vc.request('room.join', { name: '乡村教学点' });
-    const relayed = vj.producers.find((p: { producerId: string }) => p.producerId === producerId) ?? (await vc.event('producer.added', (d) => d.producerId === producerId));
+    const relayed =
+      vj.producers.find((p: { producerId: string }) => p.producerId === producerId) ??
+      (await vc.event('producer.added', (d) => d.producerId === producerId));
     assert.equal(relayed.origin, 'partner');
     const c = new WeriftConsumer();
     peers.push(c);
@@ -80,7 +92,10 @@ test('classroom to classroom: a partner appliance (another process) links by its
     await partner.exited;
     await hostTeacher.event('participant.left', (d) => d.participantId === joined.participantId, 20_000);
     const after = await media(host).dump();
-    assert.deepEqual(after?.participants.map((x) => x.role), ['teacher']);
+    assert.deepEqual(
+      after?.participants.map((x) => x.role),
+      ['teacher'],
+    );
     assert.equal(after?.workerTransports, 1, 'only the teacher’s own transport remains in the worker');
     hostTeacher.close();
   } finally {
@@ -92,14 +107,19 @@ test('classroom to classroom: a partner appliance (another process) links by its
 });
 
 test('a partner with a key the host does not trust is refused', async () => {
-  const host = await startTestAppliance(`components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1, partners: [] }\n`);
+  const host = await startTestAppliance(
+    `components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1, partners: [] }\n`,
+  );
   await seedAccounts(host);
   try {
     const tc = await teacherSocket(host.httpUrl);
     const { code } = await tc.request('lesson.start', {});
     const ws = await MediaClient.connect(`${host.httpUrl.replace('http', 'ws')}/api/v1/media?partner=1`);
     await ws.event('media.hello');
-    await assert.rejects(ws.request('partner.hello', { applianceId: 'school-x', code, signature: 'AAAA' }), /forbidden: applianceId: 'school-x' is not a partner of this classroom/);
+    await assert.rejects(
+      ws.request('partner.hello', { applianceId: 'school-x', code, signature: 'AAAA' }),
+      /forbidden: applianceId: 'school-x' is not a partner of this classroom/,
+    );
     // A partner socket may not act as a viewer or teacher.
     await assert.rejects(ws.request('room.join'), /forbidden/);
     ws.close();

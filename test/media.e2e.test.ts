@@ -8,7 +8,9 @@ import { CLI, tempDir, waitFor } from './helpers/env.js';
 import { DEMO_ACCOUNTS } from '../edge/cli/demo.js';
 
 test('Chromium: the teacher publishes camera and microphone from the kiosk; a second browser joins with the code and decodes video', async () => {
-  const t = await startTestAppliance(`components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1 }\n`);
+  const t = await startTestAppliance(
+    `components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1 }\n`,
+  );
   await seedAccounts(t);
   const browser = await launchChromium(FAKE_MEDIA);
   try {
@@ -22,11 +24,19 @@ test('Chromium: the teacher publishes camera and microphone from the kiosk; a se
     await viewer.fill('[data-testid=viewer-name]', '王家长');
     await viewer.click('[data-testid=viewer-join]');
     await viewer.waitForSelector('[data-testid=stream-camera] video');
-    const first = await waitFor(async () => {
-      const n = await framesDecoded(viewer);
-      return n > 0 ? n : undefined;
-    }, 'frames decoded at the viewer', 30_000);
-    await waitFor(async () => ((await framesDecoded(viewer)) > first ? true : undefined), 'frames decoded rising', 30_000);
+    const first = await waitFor(
+      async () => {
+        const n = await framesDecoded(viewer);
+        return n > 0 ? n : undefined;
+      },
+      'frames decoded at the viewer',
+      30_000,
+    );
+    await waitFor(
+      async () => ((await framesDecoded(viewer)) > first ? true : undefined),
+      'frames decoded rising',
+      30_000,
+    );
 
     // The teacher sees the viewer and removes them; the viewer's page says so.
     await teacher.waitForSelector('[data-testid=person-viewer]');
@@ -47,7 +57,11 @@ test('Chromium: the teacher publishes camera and microphone from the kiosk; a se
 
 test('demo mode: the teacher starts a remote lesson and a second browser tab joins it', async () => {
   const dir = tempDir();
-  const child = spawn(process.execPath, [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const browser = await launchChromium(FAKE_MEDIA);
   try {
     let banner = '';
@@ -68,7 +82,11 @@ test('demo mode: the teacher starts a remote lesson and a second browser tab joi
     const tab = await context.newPage();
     await tab.goto(`${kiosk}/join#${code}`);
     await tab.click('[data-testid=viewer-join]');
-    await waitFor(async () => ((await framesDecoded(tab)) > 0 ? true : undefined), 'frames decoded in the second tab', 30_000);
+    await waitFor(
+      async () => ((await framesDecoded(tab)) > 0 ? true : undefined),
+      'frames decoded in the second tab',
+      30_000,
+    );
   } finally {
     await browser.close();
     child.kill('SIGTERM');

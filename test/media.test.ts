@@ -10,7 +10,8 @@ import { parseConfig } from '../edge/config/load.js';
 import { MediaClient, WeriftConsumer, WeriftPublisher } from './helpers/media-peer.js';
 import type { MediaService } from '../edge/media/media-service.js';
 
-const MEDIA = (extra = '') => `components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 2, ${extra} }\n`;
+const MEDIA = (extra = '') =>
+  `components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 2, ${extra} }\n`;
 
 function media(t: TestAppliance): MediaService {
   const m = t.appliance.registry.all().find((c) => c.kind === 'media');
@@ -46,7 +47,10 @@ test('a werift publisher and two werift viewers: real ICE/DTLS/SRTP, the right p
     for (const name of ['家长 A', '专家 B']) {
       const vc = await MediaClient.connect(viewerUrl(t, code));
       const joined = await vc.request('room.join', { name });
-      assert.deepEqual(joined.producers.map((p: { producerId: string }) => p.producerId), [producerId]);
+      assert.deepEqual(
+        joined.producers.map((p: { producerId: string }) => p.producerId),
+        [producerId],
+      );
       assert.equal(joined.code, undefined, 'viewers are not given the code to pass on');
       // Viewers only watch.
       await assert.rejects(vc.request('transport.create', { direction: 'send' }), /forbidden/);
@@ -59,14 +63,23 @@ test('a werift publisher and two werift viewers: real ICE/DTLS/SRTP, the right p
     for (const c of viewers) {
       await waitFor(() => (c.packets >= 5 ? true : undefined), 'RTP at the viewer', 20_000);
       assert.ok(c.consumerPayloadType > 0);
-      assert.ok(c.payloadTypes.every((pt) => pt === c.consumerPayloadType), `payload types ${c.payloadTypes.join(',')} vs ${c.consumerPayloadType}`);
+      assert.ok(
+        c.payloadTypes.every((pt) => pt === c.consumerPayloadType),
+        `payload types ${c.payloadTypes.join(',')} vs ${c.consumerPayloadType}`,
+      );
     }
     const dump = await media(t).dump();
     assert.equal(dump?.participants.filter((p) => p.role === 'viewer').length, 2);
 
     // A bad request names the field.
-    await assert.rejects(tc.request('consumer.layers', { consumerId: 'x', spatialLayer: 9 }), /invalid_input: consumer.layers: data.spatialLayer must be <= 3/);
-    await assert.rejects(tc.request('produce', { transportId: 'nope', kind: 'video', label: 'camera', rtpParameters: {} }), /not_found: transportId: no transport 'nope'/);
+    await assert.rejects(
+      tc.request('consumer.layers', { consumerId: 'x', spatialLayer: 9 }),
+      /invalid_input: consumer.layers: data.spatialLayer must be <= 3/,
+    );
+    await assert.rejects(
+      tc.request('produce', { transportId: 'nope', kind: 'video', label: 'camera', rtpParameters: {} }),
+      /not_found: transportId: no transport 'nope'/,
+    );
 
     // Ending the lesson closes every transport in the workers.
     await tc.request('lesson.end');
@@ -88,7 +101,9 @@ test('a viewer that vanishes without goodbye (process frozen) is removed after t
     const { code } = await tc.request('lesson.start', {});
     await tc.request('room.join');
     const producerId = await pub.publish(tc);
-    const child = spawn(process.execPath, [script, 'consume', viewerUrl(t, code), producerId], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, 'consume', viewerUrl(t, code), producerId], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -99,7 +114,10 @@ test('a viewer that vanishes without goodbye (process frozen) is removed after t
       const left = await tc.event('participant.left', (d) => d.participantId === joined.participantId, 40_000);
       assert.equal(left.reason, 'vanished');
       const dump = await media(t).dump();
-      assert.deepEqual(dump?.participants.map((p) => p.role), ['teacher']);
+      assert.deepEqual(
+        dump?.participants.map((p) => p.role),
+        ['teacher'],
+      );
       assert.equal(dump?.workerTransports, 1, 'only the teacher’s send transport is left in the worker');
     } finally {
       child.kill('SIGKILL');
@@ -129,7 +147,11 @@ test('a media worker that dies is replaced; the lesson restarts with the same co
     // Kill every worker: whichever holds the lesson's router dies.
     for (const pid of before) process.kill(pid, 'SIGKILL');
     await tc.event('room.closed', (d) => d.reason === 'restarting');
-    await waitFor(() => (m.workerPids().every((p) => !before.includes(p)) && m.status().state === 'running' ? true : undefined), 'workers replaced', 20_000);
+    await waitFor(
+      () => (m.workerPids().every((p) => !before.includes(p)) && m.status().state === 'running' ? true : undefined),
+      'workers replaced',
+      20_000,
+    );
     assert.equal(m.status().counters?.workerRestarts, 2);
     const again = await tc.request('room.join');
     assert.equal(again.roomId, roomId);
@@ -157,7 +179,10 @@ test('the classroom camera: ffmpeg sends VP8 RTP into a PlainTransport and a wer
     const tc = await teacher(t);
     const { code } = await tc.request('lesson.start', {});
     await tc.request('room.join');
-    await assert.rejects(tc.request('camera.start', { source: 'http://cam/x' }), /invalid_input: camera.start: \/source: expected 'testsrc', an rtsp:\/\/ URL or a \/dev\/videoN device/);
+    await assert.rejects(
+      tc.request('camera.start', { source: 'http://cam/x' }),
+      /invalid_input: camera.start: \/source: expected 'testsrc', an rtsp:\/\/ URL or a \/dev\/videoN device/,
+    );
     const { producerId } = await tc.request('camera.start', { source: 'testsrc' });
     const added = await tc.event('producer.added', (d) => d.producerId === producerId);
     assert.equal(added.label, 'classroom-camera');
@@ -179,7 +204,10 @@ test('doctor reports the media worker: where it is, or the command that builds i
   const dir = tempDir();
   const saved = process.env.MEDIASOUP_WORKER_BIN;
   try {
-    const config = parseConfig(`dataDir: ${JSON.stringify(dir.path)}\nhttp: { port: 1 }\ncomponents:\n  - { type: media, name: media }\n`, 'test.yaml');
+    const config = parseConfig(
+      `dataDir: ${JSON.stringify(dir.path)}\nhttp: { port: 1 }\ncomponents:\n  - { type: media, name: media }\n`,
+      'test.yaml',
+    );
     const ok = (await runChecks(config)).find((c) => c.name === 'media-worker');
     assert.equal(ok?.status, 'ok', ok?.detail);
     assert.match(ok?.detail ?? '', /mediasoup 3\.15\.8 worker at \S+mediasoup-worker \(\d+\.\d MB\)/);

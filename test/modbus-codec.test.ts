@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc16, crcOk, withCrc } from '../firmware-bridge/modbus/crc.js';
-import { decodeRequest, decodeResponse, encodeException, encodeRegisters, encodeRequest, interFrameMs, type ModbusRequest } from '../firmware-bridge/modbus/codec.js';
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeException,
+  encodeRegisters,
+  encodeRequest,
+  interFrameMs,
+  type ModbusRequest,
+} from '../firmware-bridge/modbus/codec.js';
 import { decodePoints, encodePoint, loadProfiles, parseProfile, planReads } from '../firmware-bridge/modbus/profile.js';
 import { ConfigError, ProtocolError } from '../edge/errors.js';
 import { thrown } from './helpers/env.js';
@@ -43,7 +51,12 @@ test('the simulator side refuses garbage, short and unsupported requests', () =>
   assert.throws(() => decodeRequest(randomBytes(8)), ProtocolError);
   assert.throws(() => decodeRequest(Buffer.from([1, 3, 0])), ProtocolError);
   assert.throws(() => decodeRequest(withCrc(Buffer.from([1, 0x10, 0, 0, 0, 1]))), /function 0x10 is not supported/);
-  assert.deepEqual(decodeRequest(encodeRequest({ fn: 6, address: 3, register: 256, value: 7 })), { fn: 6, address: 3, register: 256, value: 7 });
+  assert.deepEqual(decodeRequest(encodeRequest({ fn: 6, address: 3, register: 256, value: 7 })), {
+    fn: 6,
+    address: 3,
+    register: 256,
+    value: 7,
+  });
 });
 
 test('requests outside the protocol are refused before they reach the wire', () => {
@@ -60,13 +73,28 @@ test('frame timing: 3.5 characters of 11 bits, fixed 1.75 ms above 19200 baud', 
 
 test('every shipped profile loads and round-trips its values through registers', () => {
   const profiles = loadProfiles();
-  for (const id of ['jxct-th', 'jxct-pm', 'jxct-gas', 'jxct-light', 'xy-md02-x10', 'xy-md02-x100', 'noise-meter']) assert.ok(profiles.has(id), id);
-  const sample: Record<string, number> = { humidity_pct: 48.5, temperature_c: -3.2, pm25_ugm3: 35, pm10_ugm3: 80, co2_ppm: 1234, tvoc_ppb: 310, illuminance_lx: 123456, noise_dba: 47.3 };
+  for (const id of ['jxct-th', 'jxct-pm', 'jxct-gas', 'jxct-light', 'xy-md02-x10', 'xy-md02-x100', 'noise-meter'])
+    assert.ok(profiles.has(id), id);
+  const sample: Record<string, number> = {
+    humidity_pct: 48.5,
+    temperature_c: -3.2,
+    pm25_ugm3: 35,
+    pm10_ugm3: 80,
+    co2_ppm: 1234,
+    tvoc_ppb: 310,
+    illuminance_lx: 123456,
+    noise_dba: 47.3,
+  };
   for (const p of profiles.values()) {
     const regs = new Map<string, number>();
-    for (const pt of p.points) encodePoint(pt, sample[pt.metric] ?? 0).forEach((w, i) => regs.set(`${pt.fn}:${pt.register + i}`, w));
+    for (const pt of p.points)
+      encodePoint(pt, sample[pt.metric] ?? 0).forEach((w, i) => regs.set(`${pt.fn}:${pt.register + i}`, w));
     const back = decodePoints(p, (fn, r) => regs.get(`${fn}:${r}`) ?? 0);
-    for (const pt of p.points) assert.ok(Math.abs((back[pt.metric] ?? NaN) - (sample[pt.metric] ?? 0)) < 0.011, `${p.id} ${pt.metric}: ${back[pt.metric]}`);
+    for (const pt of p.points)
+      assert.ok(
+        Math.abs((back[pt.metric] ?? NaN) - (sample[pt.metric] ?? 0)) < 0.011,
+        `${p.id} ${pt.metric}: ${back[pt.metric]}`,
+      );
   }
 });
 
@@ -77,7 +105,10 @@ test('profile scaling, signedness and word order as the devices document them', 
   // JXCT light is 32-bit, high word first: 0x0001 0x86A0 = 100000 lx.
   assert.equal(decodePoints(p.get('jxct-light')!, (_fn, r) => (r === 7 ? 0x0001 : 0x86a0)).illuminance_lx, 100000);
   // XY-MD02 x100 firmware: 2345 -> 23.45 C, on input registers.
-  assert.equal(decodePoints(p.get('xy-md02-x100')!, (fn, r) => (fn === 4 && r === 1 ? 2345 : 5000)).temperature_c, 23.45);
+  assert.equal(
+    decodePoints(p.get('xy-md02-x100')!, (fn, r) => (fn === 4 && r === 1 ? 2345 : 5000)).temperature_c,
+    23.45,
+  );
   // PM registers 4 and 9 are read in one request (gap of 4 unused registers).
   assert.deepEqual(planReads(p.get('jxct-pm')!), [{ fn: 3, start: 4, count: 6 }]);
   assert.deepEqual(planReads(p.get('jxct-light')!), [{ fn: 3, start: 7, count: 2 }]);
@@ -85,10 +116,25 @@ test('profile scaling, signedness and word order as the devices document them', 
 
 test('a broken profile file is refused with every problem and its name', () => {
   const err = thrown(() =>
-    parseProfile({ id: 'x', name: 'bad', points: [{ metric: 'radon_bq', fn: 3, register: 0, type: 'uint16' }, { metric: 'co2_ppm', fn: 5, register: -1, type: 'float' }] }, 'bad.json'),
+    parseProfile(
+      {
+        id: 'x',
+        name: 'bad',
+        points: [
+          { metric: 'radon_bq', fn: 3, register: 0, type: 'uint16' },
+          { metric: 'co2_ppm', fn: 5, register: -1, type: 'float' },
+        ],
+      },
+      'bad.json',
+    ),
   );
   assert.ok(err instanceof ConfigError);
   assert.ok(err.issues.length >= 3, err.message);
-  const ok = thrown(() => parseProfile({ id: 'x', name: 'n', points: [{ metric: 'radon_bq', fn: 3, register: 0, type: 'uint16' }] }, 'x.json'));
+  const ok = thrown(() =>
+    parseProfile(
+      { id: 'x', name: 'n', points: [{ metric: 'radon_bq', fn: 3, register: 0, type: 'uint16' }] },
+      'x.json',
+    ),
+  );
   assert.ok(ok instanceof ConfigError && /radon_bq/.test(JSON.stringify(ok.issues)));
 });

@@ -18,7 +18,27 @@ test('mbpoll (an independent Modbus master) reads our simulator over a pty', asy
     sim.setValue(7, 'humidity_pct', 45.5);
     sim.setValue(7, 'temperature_c', -10);
     // -t 4: holding registers, -0: zero-based, -1: one poll; mbpoll prints the unsigned and signed value.
-    const r = await run('mbpoll', ['-m', 'rtu', '-b', '9600', '-P', 'none', '-a', '7', '-t', '4', '-r', '0', '-0', '-c', '2', '-1', '-o', '1', pty.a]);
+    const r = await run('mbpoll', [
+      '-m',
+      'rtu',
+      '-b',
+      '9600',
+      '-P',
+      'none',
+      '-a',
+      '7',
+      '-t',
+      '4',
+      '-r',
+      '0',
+      '-0',
+      '-c',
+      '2',
+      '-1',
+      '-o',
+      '1',
+      pty.a,
+    ]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /\[0\]:\s+455\b/);
     assert.match(r.out, /\[1\]:\s+65436 \(-100\)/);
@@ -30,7 +50,11 @@ test('mbpoll (an independent Modbus master) reads our simulator over a pty', asy
 
 test('our master reads and re-addresses a pymodbus RTU slave', async () => {
   const pty = await openPtyPair();
-  const slave = spawn('/usr/bin/python3', [join(ROOT, 'test', 'fixtures', 'pymodbus_slave.py'), pty.b, '3', '0=455', '1=65436', '256=3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const slave = spawn(
+    '/usr/bin/python3',
+    [join(ROOT, 'test', 'fixtures', 'pymodbus_slave.py'), pty.b, '3', '0=455', '1=65436', '256=3'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   slave.stderr.on('data', (d: Buffer) => (log += d.toString()));
   try {
@@ -39,7 +63,13 @@ test('our master reads and re-addresses a pymodbus RTU slave', async () => {
       slave.once('exit', (code) => reject(new Error(`pymodbus slave exited ${code}: ${log}`)));
     });
     const port = await openSerial({ path: pty.a, baudRate: 9600, parity: 'none' });
-    const master = new RtuMaster({ port, baudRate: 9600, responseTimeoutMs: 1000, usbLatencyMs: 20, writeTimeoutMs: 1000 });
+    const master = new RtuMaster({
+      port,
+      baudRate: 9600,
+      responseTimeoutMs: 1000,
+      usbLatencyMs: 20,
+      writeTimeoutMs: 1000,
+    });
     try {
       const res = await master.request({ fn: 3, address: 3, start: 0, count: 2 });
       assert.equal(res.kind, 'registers');

@@ -36,8 +36,16 @@ const SCRIPTS = join(ROOT, 'scripts');
  * fails the test until it is added here, with where its program names come from.
  */
 const DYNAMIC: { file: string; expr: string; why: string }[] = [
-  { file: 'edge/analysis/inputs/supervised-process.ts', expr: 'this.o.command', why: 'arecordPath / ffmpegPath of the kinds, found as config defaults (P4)' },
-  { file: 'edge/media/camera.ts', expr: 'o.ffmpegPath', why: "the media kind's ffmpegPath, found as a config default (P4)" },
+  {
+    file: 'edge/analysis/inputs/supervised-process.ts',
+    expr: 'this.o.command',
+    why: 'arecordPath / ffmpegPath of the kinds, found as config defaults (P4)',
+  },
+  {
+    file: 'edge/media/camera.ts',
+    expr: 'o.ffmpegPath',
+    why: "the media kind's ffmpegPath, found as a config default (P4)",
+  },
 ];
 
 /** Spawns the scanner must find, one per pattern: a broken pattern cannot pass vacuously. */
@@ -76,66 +84,127 @@ test('the spawn scanner finds the known spawns, one per pattern', { timeout: 60_
       `the scanner did not find ${k.program} (${k.how}) in ${k.file}: its patterns are broken`,
     );
   }
-  assert.ok(s.python.some((p) => p.file === 'test/fixtures/pymodbus_slave.py' && p.module === 'pymodbus'), 'pymodbus import in the fixture');
-  assert.ok(s.python.some((p) => p.file === 'firmware-bridge/sim/face-scenes.ts' && p.module === 'skimage'), "skimage's data in face-scenes");
+  assert.ok(
+    s.python.some((p) => p.file === 'test/fixtures/pymodbus_slave.py' && p.module === 'pymodbus'),
+    'pymodbus import in the fixture',
+  );
+  assert.ok(
+    s.python.some((p) => p.file === 'firmware-bridge/sim/face-scenes.ts' && p.module === 'skimage'),
+    "skimage's data in face-scenes",
+  );
 });
 
-test('every program spawned in the source is in the table, and every entry is spawned somewhere', { timeout: 60_000 }, () => {
-  const s = scan();
-  const unknown = s.programs.filter((p) => p.program !== 'node' && entryFor(p.program) === undefined).map((p) => `${p.file}:${p.line}: ${p.program} (${p.how})`);
-  assert.deepEqual(unknown, [], `programs spawned but not in edge/runtime/programs.ts (add each with its Debian package):\n${unknown.join('\n')}`);
+test(
+  'every program spawned in the source is in the table, and every entry is spawned somewhere',
+  { timeout: 60_000 },
+  () => {
+    const s = scan();
+    const unknown = s.programs
+      .filter((p) => p.program !== 'node' && entryFor(p.program) === undefined)
+      .map((p) => `${p.file}:${p.line}: ${p.program} (${p.how})`);
+    assert.deepEqual(
+      unknown,
+      [],
+      `programs spawned but not in edge/runtime/programs.ts (add each with its Debian package):\n${unknown.join('\n')}`,
+    );
 
-  const dynamic = s.dynamic.filter((d) => d.expr !== 'process.execPath' && !d.expr.startsWith('wrapper parameter ') && !DYNAMIC.some((k) => k.file === d.file && k.expr === d.expr));
-  assert.deepEqual(dynamic.map((d) => `${d.file}:${d.line}: ${d.expr}`), [], 'spawns of a computed command: make it a literal, or list it in DYNAMIC with where its names come from');
-  for (const k of DYNAMIC) assert.ok(s.dynamic.some((d) => d.file === k.file && d.expr === k.expr), `DYNAMIC lists ${k.expr} in ${k.file}, which no longer spawns it`);
+    const dynamic = s.dynamic.filter(
+      (d) =>
+        d.expr !== 'process.execPath' &&
+        !d.expr.startsWith('wrapper parameter ') &&
+        !DYNAMIC.some((k) => k.file === d.file && k.expr === d.expr),
+    );
+    assert.deepEqual(
+      dynamic.map((d) => `${d.file}:${d.line}: ${d.expr}`),
+      [],
+      'spawns of a computed command: make it a literal, or list it in DYNAMIC with where its names come from',
+    );
+    for (const k of DYNAMIC)
+      assert.ok(
+        s.dynamic.some((d) => d.file === k.file && d.expr === k.expr),
+        `DYNAMIC lists ${k.expr} in ${k.file}, which no longer spawns it`,
+      );
 
-  const found = new Set(s.programs.map((p) => entryFor(p.program)));
-  const stale = programNames().filter((n) => !found.has(n));
-  assert.deepEqual(stale, [], 'table entries that nothing spawns any more: remove them');
+    const found = new Set(s.programs.map((p) => entryFor(p.program)));
+    const stale = programNames().filter((n) => !found.has(n));
+    assert.deepEqual(stale, [], 'table entries that nothing spawns any more: remove them');
 
-  const stdlib = spawnSync('/usr/bin/python3', ['-c', 'import sys; print("\\n".join(sys.stdlib_module_names))'], { encoding: 'utf8' });
-  assert.equal(stdlib.status, 0, stdlib.stderr);
-  const std = new Set(stdlib.stdout.split('\n'));
-  const modules = new Set(Object.keys(PYTHON_MODULES));
-  const unknownPy = s.python.filter((p) => !std.has(p.module) && !modules.has(p.module)).map((p) => `${p.file}:${p.line}: ${p.module}`);
-  assert.deepEqual(unknownPy, [], `Python modules used but not in PYTHON_MODULES:\n${unknownPy.join('\n')}`);
-  for (const [name, m] of Object.entries(PYTHON_MODULES)) {
-    assert.ok(s.python.some((p) => p.module === (m.importedVia ?? name)), `PYTHON_MODULES.${name}: nothing uses it any more`);
-  }
-});
+    const stdlib = spawnSync('/usr/bin/python3', ['-c', 'import sys; print("\\n".join(sys.stdlib_module_names))'], {
+      encoding: 'utf8',
+    });
+    assert.equal(stdlib.status, 0, stdlib.stderr);
+    const std = new Set(stdlib.stdout.split('\n'));
+    const modules = new Set(Object.keys(PYTHON_MODULES));
+    const unknownPy = s.python
+      .filter((p) => !std.has(p.module) && !modules.has(p.module))
+      .map((p) => `${p.file}:${p.line}: ${p.module}`);
+    assert.deepEqual(unknownPy, [], `Python modules used but not in PYTHON_MODULES:\n${unknownPy.join('\n')}`);
+    for (const [name, m] of Object.entries(PYTHON_MODULES)) {
+      assert.ok(
+        s.python.some((p) => p.module === (m.importedVia ?? name)),
+        `PYTHON_MODULES.${name}: nothing uses it any more`,
+      );
+    }
+  },
+);
 
-test('the script reader follows sourced files, called functions (and the arguments they forward), continuations and background scripts', { timeout: 60_000 }, () => {
-  const dir = tempDir();
-  try {
-    mkdirSync(join(dir.path, 'scripts'));
-    const w = (name: string, text: string): void => writeFileSync(join(dir.path, 'scripts', name), text);
-    w('entry.sh', [
-      'source "$(dirname "$0")/lib.sh"',
-      '# ensure_debian in-a-comment',
-      'phase apt ensure_debian alpha \\',
-      '  beta   gamma',
-      'PKGS=(delta epsilon)',
-      'ensure_debian "${PKGS[@]}" && echo done',
-      'phase more install_more theta',
-      'nohup bash scripts/bg.sh >/dev/null 2>&1 &',
-      "cat <<'EOF'",
-      'ensure_debian in-a-heredoc',
-      'EOF',
-      '',
-    ].join('\n'));
-    w('lib.sh', ['ensure_debian() { :; }', 'phase() { "${@:2}"; }', 'install_more() {', '  ensure_debian zeta "$@"', '}', 'never_called() {', '  ensure_debian not-this', '}', ''].join('\n'));
-    w('bg.sh', 'ensure_debian eta "$WHAT"\n');
-    w('unreached.sh', 'ensure_debian nor-this\n');
-    const r = packagesInstalledBy(join(dir.path, 'scripts'), 'entry.sh');
-    assert.deepEqual(r.files, ['entry.sh', 'lib.sh', 'bg.sh']);
-    // "$@" in a function forwards what its reached calls pass (ensure_node_modules socat).
-    assert.deepEqual([...r.packages].sort(), ['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'theta', 'zeta']);
-    assert.deepEqual(r.calls.find((c) => c.packages.includes('beta')), { file: 'entry.sh', line: 3, packages: ['alpha', 'beta', 'gamma'] });
-    assert.deepEqual(r.problems, ['bg.sh:1: ensure_debian argument "$WHAT" is not a literal assignment of these scripts']);
-  } finally {
-    dir.cleanup();
-  }
-});
+test(
+  'the script reader follows sourced files, called functions (and the arguments they forward), continuations and background scripts',
+  { timeout: 60_000 },
+  () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir.path, 'scripts'));
+      const w = (name: string, text: string): void => writeFileSync(join(dir.path, 'scripts', name), text);
+      w(
+        'entry.sh',
+        [
+          'source "$(dirname "$0")/lib.sh"',
+          '# ensure_debian in-a-comment',
+          'phase apt ensure_debian alpha \\',
+          '  beta   gamma',
+          'PKGS=(delta epsilon)',
+          'ensure_debian "${PKGS[@]}" && echo done',
+          'phase more install_more theta',
+          'nohup bash scripts/bg.sh >/dev/null 2>&1 &',
+          "cat <<'EOF'",
+          'ensure_debian in-a-heredoc',
+          'EOF',
+          '',
+        ].join('\n'),
+      );
+      w(
+        'lib.sh',
+        [
+          'ensure_debian() { :; }',
+          'phase() { "${@:2}"; }',
+          'install_more() {',
+          '  ensure_debian zeta "$@"',
+          '}',
+          'never_called() {',
+          '  ensure_debian not-this',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      w('bg.sh', 'ensure_debian eta "$WHAT"\n');
+      w('unreached.sh', 'ensure_debian nor-this\n');
+      const r = packagesInstalledBy(join(dir.path, 'scripts'), 'entry.sh');
+      assert.deepEqual(r.files, ['entry.sh', 'lib.sh', 'bg.sh']);
+      // "$@" in a function forwards what its reached calls pass (ensure_node_modules socat).
+      assert.deepEqual([...r.packages].sort(), ['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'theta', 'zeta']);
+      assert.deepEqual(
+        r.calls.find((c) => c.packages.includes('beta')),
+        { file: 'entry.sh', line: 3, packages: ['alpha', 'beta', 'gamma'] },
+      );
+      assert.deepEqual(r.problems, [
+        'bg.sh:1: ensure_debian argument "$WHAT" is not a literal assignment of these scripts',
+      ]);
+    } finally {
+      dir.cleanup();
+    }
+  },
+);
 
 function installs(entry: string): ScriptInstalls {
   const r = packagesInstalledBy(SCRIPTS, entry);
@@ -153,7 +222,8 @@ function dpkgField(pkg: string, field: string): string {
 test("every package in the table is installed by the scripts the README's commands run", { timeout: 60_000 }, () => {
   const forTest = installs('test.sh');
   const forDemo = installs('demo.sh');
-  const where = (r: ScriptInstalls, entry: string): string => `scripts/${entry} (reaching ${r.files.filter((f) => f !== entry).join(', ') || 'nothing else'})`;
+  const where = (r: ScriptInstalls, entry: string): string =>
+    `scripts/${entry} (reaching ${r.files.filter((f) => f !== entry).join(', ') || 'nothing else'})`;
   const wants = (usedBy: readonly ProgramUse[]): { r: ScriptInstalls; entry: string }[] => [
     ...(usedBy.some((u) => u === 'test' || u === 'bench' || u === 'eval') ? [{ r: forTest, entry: 'test.sh' }] : []),
     // 'service' alone runs only under systemd, whose package the box then has.
@@ -162,13 +232,19 @@ test("every package in the table is installed by the scripts the README's comman
   const missing: string[] = [];
   const check = (what: string, info: Pick<ProgramInfo, 'debianPackage' | 'usedBy' | 'essential'>): void => {
     if (info.essential) {
-      assert.equal(dpkgField(info.debianPackage, 'Essential'), 'yes', `${what}: ${info.debianPackage} is marked essential in the table but is not Essential in Debian`);
+      assert.equal(
+        dpkgField(info.debianPackage, 'Essential'),
+        'yes',
+        `${what}: ${info.debianPackage} is marked essential in the table but is not Essential in Debian`,
+      );
       return;
     }
     const lacking = wants(info.usedBy).filter((w) => !w.r.packages.has(info.debianPackage));
     if (lacking.length > 0) {
       const by = lacking.map((w) => where(w.r, w.entry));
-      missing.push(`${what} (used by ${info.usedBy.join(', ')}): Debian package ${info.debianPackage} is ${by.length === 1 ? `not installed by ${by[0]}` : `installed by neither ${by.join(' nor ')}`}`);
+      missing.push(
+        `${what} (used by ${info.usedBy.join(', ')}): Debian package ${info.debianPackage} is ${by.length === 1 ? `not installed by ${by[0]}` : `installed by neither ${by.join(' nor ')}`}`,
+      );
     }
   };
   for (const n of programNames()) check(n, PROGRAMS[n]);
@@ -178,12 +254,21 @@ test("every package in the table is installed by the scripts the README's comman
 
 /** The packages dpkg says own a file, trying both sides of the /usr merge (/bin/x and /usr/bin/x). */
 function owners(file: string): string[] {
-  const forms = new Set([file, file.replace(/^\/usr\/(s?bin|lib)\//, '/$1/'), file.replace(/^\/(s?bin|lib)\//, '/usr/$1/')]);
+  const forms = new Set([
+    file,
+    file.replace(/^\/usr\/(s?bin|lib)\//, '/$1/'),
+    file.replace(/^\/(s?bin|lib)\//, '/usr/$1/'),
+  ]);
   const r = spawnSync('dpkg', ['-S', ...forms], { encoding: 'utf8' });
   return r.stdout
     .split('\n')
     .filter((l) => !l.startsWith('diversion ') && l.includes(': /'))
-    .flatMap((l) => l.slice(0, l.indexOf(': /')).split(', ').map((p) => p.replace(/:[\w-]+$/, '')));
+    .flatMap((l) =>
+      l
+        .slice(0, l.indexOf(': /'))
+        .split(', ')
+        .map((p) => p.replace(/:[\w-]+$/, '')),
+    );
 }
 
 test('each program is provided by its package on this machine', { timeout: 60_000 }, () => {
@@ -198,10 +283,12 @@ test('each program is provided by its package on this machine', { timeout: 60_00
     }
     // An alternatives symlink is nobody's file; what it points at is. python3's link is its own package's.
     const got = [...new Set([...owners(at), ...owners(realpathSync(at))])];
-    if (!got.includes(want)) problems.push(`${n}: ${at} (${realpathSync(at)}) belongs to ${got.join(', ') || 'no package'}, not ${want}`);
+    if (!got.includes(want))
+      problems.push(`${n}: ${at} (${realpathSync(at)}) belongs to ${got.join(', ') || 'no package'}, not ${want}`);
     if (p.providedBy !== undefined) {
       const depends = `${dpkgField(p.debianPackage, 'Pre-Depends')}, ${dpkgField(p.debianPackage, 'Depends')}`;
-      if (!new RegExp(`(^|[ ,|])${p.providedBy.replace(/[.+]/g, '\\$&')}( |,|$|:)`).test(depends)) problems.push(`${n}: ${p.debianPackage} does not depend on ${p.providedBy} (Depends: ${depends})`);
+      if (!new RegExp(`(^|[ ,|])${p.providedBy.replace(/[.+]/g, '\\$&')}( |,|$|:)`).test(depends))
+        problems.push(`${n}: ${p.debianPackage} does not depend on ${p.providedBy} (Depends: ${depends})`);
     }
   }
   assert.deepEqual(problems, []);
@@ -210,18 +297,29 @@ test('each program is provided by its package on this machine', { timeout: 60_00
 test('each Python module imports with /usr/bin/python3, from its package', { timeout: 60_000 }, () => {
   const problems: string[] = [];
   for (const [n, m] of Object.entries(PYTHON_MODULES)) {
-    const r = spawnSync('/usr/bin/python3', ['-c', `import ${n}; print(${n}.__file__)`], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('/usr/bin/python3', ['-c', `import ${n}; print(${n}.__file__)`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     if (r.status !== 0) {
       problems.push(`import ${n}: ${r.stderr.trim().split('\n').pop() ?? ''} (apt-get install ${m.debianPackage})`);
       continue;
     }
     const file = r.stdout.trim();
-    if (!owners(file).includes(m.debianPackage)) problems.push(`${n}: ${file} belongs to ${owners(file).join(', ') || 'no package'}, not ${m.debianPackage}`);
+    if (!owners(file).includes(m.debianPackage))
+      problems.push(`${n}: ${file} belongs to ${owners(file).join(', ') || 'no package'}, not ${m.debianPackage}`);
   }
   // `import pymodbus` alone succeeds without what pymodbus.server imports: run each Python file's
   // own import lines too.
-  for (const py of new Set(scan().python.filter((p) => p.file.endsWith('.py')).map((p) => p.file))) {
-    const imports = readFileSync(join(ROOT, py), 'utf8').split('\n').filter((l) => /^(import|from)\s/.test(l)).join('\n');
+  for (const py of new Set(
+    scan()
+      .python.filter((p) => p.file.endsWith('.py'))
+      .map((p) => p.file),
+  )) {
+    const imports = readFileSync(join(ROOT, py), 'utf8')
+      .split('\n')
+      .filter((l) => /^(import|from)\s/.test(l))
+      .join('\n');
     const r = spawnSync('/usr/bin/python3', ['-c', imports], { encoding: 'utf8', timeout: 30_000 });
     if (r.status !== 0) problems.push(`${py}'s imports: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   }

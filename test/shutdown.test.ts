@@ -56,37 +56,44 @@ async function startHung(shutdownTimeoutMs: number): Promise<{ app: ChildApplian
   };
 }
 
-test('shutdown: a real appliance process whose driver never stops: every other component stops and the process exits within shutdownTimeoutMs', { timeout: 180_000 }, async () => {
-  const bound = 3000;
-  const { app, cleanup } = await startHung(bound);
-  try {
-    await healthy(app);
-    assert.ok(await accepts(app.mqttPort), 'the broker listens');
-    const t0 = Date.now();
-    app.child.kill('SIGTERM');
-    // The hung driver holds the process until the bound; the API and the broker are gone before.
-    await waitFor(
-      async () => {
-        if (app.child.exitCode !== null) throw new Error('the process exited before the API and broker were seen closed');
-        return !(await accepts(app.httpPort)) && !(await accepts(app.mqttPort)) ? true : undefined;
-      },
-      'the API and broker ports closing',
-      bound,
-    );
-    const { code } = await app.exited;
-    const took = Date.now() - t0;
-    assert.equal(code, 1, 'not a clean stop: one component was left');
-    assert.ok(took < bound + HARD_EXIT_MARGIN_MS, `exited ${took} ms after SIGTERM; bound ${bound} ms`);
-    const lines = logLines(app);
-    assert.deepEqual(
-      lines.filter((l) => l.msg === 'component did not stop in time').map((l) => l.component),
-      ['hung-driver'],
-    );
-    assert.deepEqual(lines.find((l) => l.msg === 'shutdown bound reached: every other component stopped')?.left, ['hung-driver']);
-  } finally {
-    await cleanup();
-  }
-});
+test(
+  'shutdown: a real appliance process whose driver never stops: every other component stops and the process exits within shutdownTimeoutMs',
+  { timeout: 180_000 },
+  async () => {
+    const bound = 3000;
+    const { app, cleanup } = await startHung(bound);
+    try {
+      await healthy(app);
+      assert.ok(await accepts(app.mqttPort), 'the broker listens');
+      const t0 = Date.now();
+      app.child.kill('SIGTERM');
+      // The hung driver holds the process until the bound; the API and the broker are gone before.
+      await waitFor(
+        async () => {
+          if (app.child.exitCode !== null)
+            throw new Error('the process exited before the API and broker were seen closed');
+          return !(await accepts(app.httpPort)) && !(await accepts(app.mqttPort)) ? true : undefined;
+        },
+        'the API and broker ports closing',
+        bound,
+      );
+      const { code } = await app.exited;
+      const took = Date.now() - t0;
+      assert.equal(code, 1, 'not a clean stop: one component was left');
+      assert.ok(took < bound + HARD_EXIT_MARGIN_MS, `exited ${took} ms after SIGTERM; bound ${bound} ms`);
+      const lines = logLines(app);
+      assert.deepEqual(
+        lines.filter((l) => l.msg === 'component did not stop in time').map((l) => l.component),
+        ['hung-driver'],
+      );
+      assert.deepEqual(lines.find((l) => l.msg === 'shutdown bound reached: every other component stopped')?.left, [
+        'hung-driver',
+      ]);
+    } finally {
+      await cleanup();
+    }
+  },
+);
 
 test('shutdown: a second signal during a slow shutdown ends the process at once', { timeout: 180_000 }, async () => {
   const bound = 30_000;
@@ -94,7 +101,12 @@ test('shutdown: a second signal during a slow shutdown ends the process at once'
   try {
     await healthy(app);
     app.child.kill('SIGTERM');
-    await waitFor(() => logLines(app).some((l) => l.component === 'hung-driver' && l.msg === 'asked to stop; never will') || undefined, 'the shutdown reaching the hung driver', bound);
+    await waitFor(
+      () =>
+        logLines(app).some((l) => l.component === 'hung-driver' && l.msg === 'asked to stop; never will') || undefined,
+      'the shutdown reaching the hung driver',
+      bound,
+    );
     const t0 = Date.now();
     app.child.kill('SIGINT');
     const { code } = await app.exited;

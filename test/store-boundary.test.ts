@@ -19,7 +19,8 @@ import { ROOT } from './helpers/env.js';
 const SCANNED = ['edge', 'cloud-sync', 'firmware-bridge', 'bin', 'models'];
 const SQL_OWNERS = ['edge/store/', 'cloud-sync/server/'];
 
-const SQL_TEXT = /^\s*(?:--[^\n]*\n\s*)*(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|WITH|VACUUM|ATTACH|DETACH|ANALYZE|REINDEX)\b/i;
+const SQL_TEXT =
+  /^\s*(?:--[^\n]*\n\s*)*(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|WITH|VACUUM|ATTACH|DETACH|ANALYZE|REINDEX)\b/i;
 const CONNECTION = /(?:^|[.#])(?:db|database|sqlite|conn|connection)$|Db$/;
 
 export interface SqlSite {
@@ -67,7 +68,11 @@ function isSqlCall(call: ts.CallExpression): boolean {
 
 /** Every direct use of SQLite in one source text. */
 export function scanSource(file: string, text: string): SqlSite[] {
-  const kind = /\.(?:js|mjs)$/.test(file) ? ts.ScriptKind.JS : /\.tsx$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const kind = /\.(?:js|mjs)$/.test(file)
+    ? ts.ScriptKind.JS
+    : /\.tsx$/.test(file)
+      ? ts.ScriptKind.TSX
+      : ts.ScriptKind.TS;
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
   const sites: SqlSite[] = [];
   const at = (node: ts.Node): void => {
@@ -76,7 +81,11 @@ export function scanSource(file: string, text: string): SqlSite[] {
   };
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && isSqlCall(node)) at(node);
-    const from = ts.isImportDeclaration(node) ? node.moduleSpecifier : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword ? node.arguments[0] : undefined;
+    const from = ts.isImportDeclaration(node)
+      ? node.moduleSpecifier
+      : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword
+        ? node.arguments[0]
+        : undefined;
     if (from && ts.isStringLiteral(from) && from.text === 'better-sqlite3') at(node);
     ts.forEachChild(node, visit);
   };
@@ -101,11 +110,16 @@ export function violations(files: { file: string; text: string }[]): string[] {
     .map((s) => `${s.file}:${s.line}  ${s.code}`);
 }
 
-const tree = (): { file: string; text: string }[] => sourceFiles().map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
+const tree = (): { file: string; text: string }[] =>
+  sourceFiles().map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
 test('no SQL outside edge/store and cloud-sync/server: everything else goes through a repository', () => {
   const found = violations(tree());
-  assert.deepEqual(found, [], `SQL outside the store (move it into a repository under edge/store/repos/):\n${found.join('\n')}`);
+  assert.deepEqual(
+    found,
+    [],
+    `SQL outside the store (move it into a repository under edge/store/repos/):\n${found.join('\n')}`,
+  );
 });
 
 test('the scan sees the SQL the store does hold, so an empty answer above means something', () => {
@@ -123,7 +137,7 @@ test('the scan names file and line of each direct use of SQLite, and leaves RegE
     'export function f(store: Store, db: Db, text: string): void {',
     "  const n = store.db.prepare('SELECT count(*) AS n FROM students').get();",
     '  this.#o.store.db',
-    "    .exec(`CREATE TRIGGER t BEFORE INSERT ON readings BEGIN SELECT 1; END`);",
+    '    .exec(`CREATE TRIGGER t BEFORE INSERT ON readings BEGIN SELECT 1; END`);',
     "  db.pragma('quick_check', { simple: true });",
     '  db.transaction(() => 1).immediate();',
     '  conn.exec(migration.sql);',
@@ -139,10 +153,25 @@ test('the scan names file and line of each direct use of SQLite, and leaves RegE
   ].join('\n');
   assert.deepEqual(
     violations([{ file: 'edge/health/sample.ts', text: sample }]).map((v) => v.split('  ')[0]),
-    ['edge/health/sample.ts:1', 'edge/health/sample.ts:3', 'edge/health/sample.ts:4', 'edge/health/sample.ts:6', 'edge/health/sample.ts:7', 'edge/health/sample.ts:8', 'edge/health/sample.ts:9'],
+    [
+      'edge/health/sample.ts:1',
+      'edge/health/sample.ts:3',
+      'edge/health/sample.ts:4',
+      'edge/health/sample.ts:6',
+      'edge/health/sample.ts:7',
+      'edge/health/sample.ts:8',
+      'edge/health/sample.ts:9',
+    ],
   );
-  assert.match(violations([{ file: 'edge/x.ts', text: "db.prepare('DELETE FROM meta').run();" }])[0] ?? '', /^edge\/x\.ts:1 {2}db\.prepare\('DELETE FROM meta'\)/);
+  assert.match(
+    violations([{ file: 'edge/x.ts', text: "db.prepare('DELETE FROM meta').run();" }])[0] ?? '',
+    /^edge\/x\.ts:1 {2}db\.prepare\('DELETE FROM meta'\)/,
+  );
   assert.deepEqual(violations([{ file: 'edge/store/repos/x.ts', text: sample }]), [], 'the store itself may');
   assert.deepEqual(violations([{ file: 'cloud-sync/server/x.ts', text: sample }]), [], 'and so may the district store');
-  assert.deepEqual(violations([{ file: 'bin/x.js', text: "const Database = (await import('better-sqlite3')).default;" }]).length, 1, 'a dynamic import counts too');
+  assert.deepEqual(
+    violations([{ file: 'bin/x.js', text: "const Database = (await import('better-sqlite3')).default;" }]).length,
+    1,
+    'a dynamic import counts too',
+  );
 });

@@ -23,8 +23,15 @@ function settingsFile(file: string): Record<string, unknown> {
  * each appliance's sync lag.
  */
 export function districtProgram(): Command {
-  const program = new Command('classedge-district').description('ClassEdge district data center: receive appliances\' records into PostgreSQL.').showHelpAfterError();
-  const db = (c: Command): Command => c.requiredOption('--database <url>', 'PostgreSQL connection URL (env CLASSEDGE_DISTRICT_DB)', process.env.CLASSEDGE_DISTRICT_DB);
+  const program = new Command('classedge-district')
+    .description("ClassEdge district data center: receive appliances' records into PostgreSQL.")
+    .showHelpAfterError();
+  const db = (c: Command): Command =>
+    c.requiredOption(
+      '--database <url>',
+      'PostgreSQL connection URL (env CLASSEDGE_DISTRICT_DB)',
+      process.env.CLASSEDGE_DISTRICT_DB,
+    );
   db(program.command('serve').description('Run the receiver.'))
     .option('--port <port>', 'HTTP port', '8443')
     .option('--host <host>', 'listen address', '127.0.0.1')
@@ -33,7 +40,11 @@ export function districtProgram(): Command {
     .action(async (o: { database: string; port: string; host: string; tlsCert?: string; tlsKey?: string }) => {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const port = await r.listen(Number(o.port), o.host, o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined);
+      const port = await r.listen(
+        Number(o.port),
+        o.host,
+        o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
+      );
       process.stdout.write(`listening ${port}\n`);
       // A second signal ends the process at once instead of waiting for the pool to drain.
       let stopping = false;
@@ -45,7 +56,12 @@ export function districtProgram(): Command {
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     });
-  db(program.command('token').command('create').description(`A one-time enrolment token for one appliance id (valid ${ENROL_TOKEN_HOURS} h).`))
+  db(
+    program
+      .command('token')
+      .command('create')
+      .description(`A one-time enrolment token for one appliance id (valid ${ENROL_TOKEN_HOURS} h).`),
+  )
     .requiredOption('--appliance <id>', 'the appliance id (config appliance.id)')
     .option('--school <name>', 'school of the classroom', '')
     .option('--json', 'print as JSON')
@@ -56,7 +72,14 @@ export function districtProgram(): Command {
       await r.close();
       process.stdout.write(o.json ? `${JSON.stringify({ appliance: o.appliance, token })}\n` : `${token}\n`);
     });
-  db(program.command('config').command('publish').description('Publish signed desired configuration (a partial settings file, JSON or YAML) to one appliance, a school, or all.'))
+  db(
+    program
+      .command('config')
+      .command('publish')
+      .description(
+        'Publish signed desired configuration (a partial settings file, JSON or YAML) to one appliance, a school, or all.',
+      ),
+  )
     .requiredOption('--file <file>', 'settings to set, e.g. {"kiosk": {"idleLockSeconds": 600}}')
     .option('--appliance <id>', 'one appliance')
     .option('--school <name>', 'every appliance of a school')
@@ -65,40 +88,78 @@ export function districtProgram(): Command {
       const config = settingsFile(o.file);
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const versions = await r.publishConfig({ ...(o.appliance ? { appliance: o.appliance } : {}), ...(o.school ? { school: o.school } : {}), all: o.all === true }, config);
+      const versions = await r.publishConfig(
+        {
+          ...(o.appliance ? { appliance: o.appliance } : {}),
+          ...(o.school ? { school: o.school } : {}),
+          all: o.all === true,
+        },
+        config,
+      );
       await r.close();
       process.stdout.write(`${JSON.stringify(versions)}
 `);
     });
-  db(program.command('appliances').description('Enrolled appliances, when each was last seen, and each stream\'s committed position.'))
+  db(
+    program
+      .command('appliances')
+      .description("Enrolled appliances, when each was last seen, and each stream's committed position."),
+  )
     .option('--json', 'print as JSON')
     .action(async (o: { database: string; json?: boolean }) => {
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
       const rows = await r.store.appliances();
       await r.close();
-      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map((x) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(rows, null, 2)}\n`
+          : `${rows.map((x) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`,
+      );
     });
-  db(program.command('provision-bulk').description('A classrooms CSV (id,district,school,grade,class,room,name,timezone) into one-time tokens and one provisioning file per box.'))
+  db(
+    program
+      .command('provision-bulk')
+      .description(
+        'A classrooms CSV (id,district,school,grade,class,room,name,timezone) into one-time tokens and one provisioning file per box.',
+      ),
+  )
     .argument('<csv>', 'classrooms CSV (UTF-8 or GB18030)')
     .requiredOption('--out <dir>', 'where the <id>.yaml files go (they hold tokens: keep them safe)')
     .requiredOption('--district-url <url>', 'the URL the boxes reach the receiver at')
     .option('--district-ca <file>', "path of the district's CA PEM on the boxes")
     .option('--hours <n>', 'token validity in hours', String(ENROL_TOKEN_HOURS))
     .option('--config <file>', 'settings (JSON or YAML) published to each box as its first signed configuration')
-    .action(async (csv: string, o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string }) => {
-      if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1) throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);
-      const { parseClassrooms, provisionBulk } = await import('./bulk.js');
-      const rows = parseClassrooms(readFileSync(csv));
-      const settings = o.config ? settingsFile(o.config) : undefined;
-      const r = new DistrictReceiver({ databaseUrl: o.database });
-      await r.migrate();
-      const files = await provisionBulk(r, rows, { out: o.out, districtUrl: o.districtUrl, hours: Number(o.hours), ...(o.districtCa ? { caFile: o.districtCa } : {}) });
-      if (settings) for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
-      await r.close();
-      process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
-    });
-  db(program.command('update-bundle').description("Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key."))
+    .action(
+      async (
+        csv: string,
+        o: { database: string; out: string; districtUrl: string; districtCa?: string; hours: string; config?: string },
+      ) => {
+        if (!/^\d+$/.test(o.hours) || Number(o.hours) < 1)
+          throw new Error(`--hours: expected a whole number of hours, got '${o.hours}'`);
+        const { parseClassrooms, provisionBulk } = await import('./bulk.js');
+        const rows = parseClassrooms(readFileSync(csv));
+        const settings = o.config ? settingsFile(o.config) : undefined;
+        const r = new DistrictReceiver({ databaseUrl: o.database });
+        await r.migrate();
+        const files = await provisionBulk(r, rows, {
+          out: o.out,
+          districtUrl: o.districtUrl,
+          hours: Number(o.hours),
+          ...(o.districtCa ? { caFile: o.districtCa } : {}),
+        });
+        if (settings) for (const f of files) await r.publishConfig({ appliance: f.id }, settings);
+        await r.close();
+        process.stdout.write(`${files.map((f) => `${f.id}\t${f.file}`).join('\n')}\n`);
+      },
+    );
+  db(
+    program
+      .command('update-bundle')
+      .description(
+        "Sign an install tree (bin/, dist/, node_modules/, package.json) as an update bundle with the district's key.",
+      ),
+  )
     .requiredOption('--dir <dir>', 'the install tree')
     .requiredOption('--version <version>', 'its version, e.g. 1.4.0')
     .requiredOption('--out <file>', 'bundle to write')

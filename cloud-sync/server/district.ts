@@ -20,7 +20,15 @@ import {
   type SignedRequest,
   type StreamsAnswer,
 } from '../protocol.js';
-import { Refusal, batchHeaders, batchLines, configAppliedRequest, enrolRequest, restoredRequest, signedFields } from './requests.js';
+import {
+  Refusal,
+  batchHeaders,
+  batchLines,
+  configAppliedRequest,
+  enrolRequest,
+  restoredRequest,
+  signedFields,
+} from './requests.js';
 import { DistrictStore, type PublishTarget } from './store.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
 
@@ -31,8 +39,17 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 /** What express's body parsers throw for a body too large or not JSON: answered as the client's fault. */
 const parserError = (err: unknown): { status: number; message: string } | undefined => {
-  if (err === null || typeof err !== 'object' || !('type' in err) || (err.type !== 'entity.too.large' && err.type !== 'entity.parse.failed')) return undefined;
-  return { status: 'status' in err && typeof err.status === 'number' ? err.status : 400, message: 'message' in err && typeof err.message === 'string' ? err.message : '' };
+  if (
+    err === null ||
+    typeof err !== 'object' ||
+    !('type' in err) ||
+    (err.type !== 'entity.too.large' && err.type !== 'entity.parse.failed')
+  )
+    return undefined;
+  return {
+    status: 'status' in err && typeof err.status === 'number' ? err.status : 400,
+    message: 'message' in err && typeof err.message === 'string' ? err.message : '',
+  };
 };
 
 /**
@@ -92,11 +109,27 @@ export class DistrictReceiver {
     const app = express();
     app.disable('x-powered-by');
     app.post('/v1/enrol', express.json({ limit: '16kb' }), (req, res, next) => void this.#enrol(req, res).catch(next));
-    app.post('/v1/batches', express.raw({ type: () => true, limit: MAX_BODY }), (req, res, next) => void this.#batch(req, res).catch(next));
+    app.post(
+      '/v1/batches',
+      express.raw({ type: () => true, limit: MAX_BODY }),
+      (req, res, next) => void this.#batch(req, res).catch(next),
+    );
     app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
-    app.post('/v1/config', express.json({ limit: '16kb' }), (req, res, next) => void this.#config(req, res).catch(next));
-    app.post('/v1/config/applied', express.json({ limit: '16kb' }), (req, res, next) => void this.#applied(req, res).catch(next));
-    app.post('/v1/restored', express.json({ limit: '16kb' }), (req, res, next) => void this.#restored(req, res).catch(next));
+    app.post(
+      '/v1/config',
+      express.json({ limit: '16kb' }),
+      (req, res, next) => void this.#config(req, res).catch(next),
+    );
+    app.post(
+      '/v1/config/applied',
+      express.json({ limit: '16kb' }),
+      (req, res, next) => void this.#applied(req, res).catch(next),
+    );
+    app.post(
+      '/v1/restored',
+      express.json({ limit: '16kb' }),
+      (req, res, next) => void this.#restored(req, res).catch(next),
+    );
     app.get('/v1/health', (_req, res) => {
       const answer = (status: number, a: HealthAnswer): void => void res.status(status).json(a);
       void this.store.ping().then(
@@ -119,17 +152,28 @@ export class DistrictReceiver {
     await this.store.withTx(async (tx) => {
       const t = await tx.takeToken(sha256(b.token));
       if (!t) throw new Refusal(403, 'bad_token', 'unknown, used or expired enrolment token');
-      if (t.appliance_id !== b.applianceId) throw new Refusal(403, 'bad_token', `this token is for appliance '${t.appliance_id}'`);
+      if (t.appliance_id !== b.applianceId)
+        throw new Refusal(403, 'bad_token', `this token is for appliance '${t.appliance_id}'`);
       await tx.useToken(sha256(b.token));
       await tx.enrolAppliance(b.applianceId, b.publicKey, t.school);
     });
-    const answer: EnrolAnswer = { applianceId: b.applianceId, districtPublicKey: (await this.store.districtKey()).publicKeyPem };
+    const answer: EnrolAnswer = {
+      applianceId: b.applianceId,
+      districtPublicKey: (await this.store.districtKey()).publicKeyPem,
+    };
     res.status(201).json(answer);
   }
 
   /** A signed request from an appliance: `kind` keeps one kind of request from standing in for another. */
   async #signed(b: SignedRequest, kind: string, extra = ''): Promise<string> {
-    if (!verifyText(requestSigningString(kind, b.applianceId, b.nonce, extra), b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', `${kind} signature does not verify`);
+    if (
+      !verifyText(
+        requestSigningString(kind, b.applianceId, b.nonce, extra),
+        b.signature,
+        await this.#publicKey(b.applianceId),
+      )
+    )
+      throw new Refusal(401, 'bad_signature', `${kind} signature does not verify`);
     return b.applianceId;
   }
 
@@ -165,7 +209,14 @@ export class DistrictReceiver {
 
   async #state(req: Request, res: Response): Promise<void> {
     const b = signedFields(req.body);
-    if (!verifyText(requestSigningString(REQUEST_KINDS.state, b.applianceId, b.nonce), b.signature, await this.#publicKey(b.applianceId))) throw new Refusal(401, 'bad_signature', 'state request signature does not verify');
+    if (
+      !verifyText(
+        requestSigningString(REQUEST_KINDS.state, b.applianceId, b.nonce),
+        b.signature,
+        await this.#publicKey(b.applianceId),
+      )
+    )
+      throw new Refusal(401, 'bad_signature', 'state request signature does not verify');
     const answer: StreamsAnswer = { streams: await this.store.streamPositions(b.applianceId) };
     res.json(answer);
   }
@@ -174,13 +225,18 @@ export class DistrictReceiver {
     const h = batchHeaders((name) => req.get(name));
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
-    if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance))) throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
+    if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance)))
+      throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
     const lines = batchLines(body, h, MAX_INFLATED);
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);
-      if (await tx.batchSeen(h.appliance, h.batch)) throw new Refusal(409, 'replayed', `batch ${h.batch} was already applied`, { committedSeq: committed });
-      if (h.first > committed + 1) throw new Refusal(409, 'gap', `expected the stream to continue at ${committed + 1}, got ${h.first}`, { committedSeq: committed });
+      if (await tx.batchSeen(h.appliance, h.batch))
+        throw new Refusal(409, 'replayed', `batch ${h.batch} was already applied`, { committedSeq: committed });
+      if (h.first > committed + 1)
+        throw new Refusal(409, 'gap', `expected the stream to continue at ${committed + 1}, got ${h.first}`, {
+          committedSeq: committed,
+        });
       await tx.insertRecords(h.appliance, h.stream, lines);
       const next = Math.max(committed, h.last);
       await tx.commitBatch(h, next);
@@ -192,7 +248,9 @@ export class DistrictReceiver {
 
   /** Listen on HTTP, or HTTPS when given the district's certificate and key (PEM files). */
   async listen(port: number, host = '127.0.0.1', tls?: { certFile: string; keyFile: string }): Promise<number> {
-    const server = tls ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app()) : createServer(this.app());
+    const server = tls
+      ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app())
+      : createServer(this.app());
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

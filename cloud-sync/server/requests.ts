@@ -58,7 +58,10 @@ const checkLine = wireCheck(BatchLine);
 
 /** The fields every signed request carries (`/v1/state`, `/v1/config`). */
 export function signedFields(body: unknown): SignedRequest {
-  return checked(checkSigned(bodyObject(body)), 'expected {applianceId, nonce, signature} (strings of at most 200 characters)');
+  return checked(
+    checkSigned(bodyObject(body)),
+    'expected {applianceId, nonce, signature} (strings of at most 200 characters)',
+  );
 }
 
 export function enrolRequest(body: unknown): EnrolRequest {
@@ -80,11 +83,25 @@ export function batchHeaders(get: (name: string) => string | undefined): BatchHe
     if (!v) throw invalid(`missing header ${name}`);
     return v;
   };
-  const raw = { appliance: hdr(H.appliance), batch: hdr(H.batch), stream: hdr(H.stream), first: Number(hdr(H.first)), last: Number(hdr(H.last)), signature: hdr(H.signature) };
+  const raw = {
+    appliance: hdr(H.appliance),
+    batch: hdr(H.batch),
+    stream: hdr(H.stream),
+    first: Number(hdr(H.first)),
+    last: Number(hdr(H.last)),
+    signature: hdr(H.signature),
+  };
   const summary = 'batch id must be a UUID and 1 <= first <= last';
   const h = checked(checkHeaders(raw), summary);
   if (h.last < h.first) throw invalid(`${summary}; /last: expected at least first (${h.first}), got ${h.last}`);
-  return { appliance: h.appliance, batch: h.batch, stream: h.stream, first: h.first, last: h.last, signature: raw.signature };
+  return {
+    appliance: h.appliance,
+    batch: h.batch,
+    stream: h.stream,
+    first: h.first,
+    last: h.last,
+    signature: raw.signature,
+  };
 }
 
 /**
@@ -96,7 +113,10 @@ export function batchLines(body: unknown, h: BatchHeaders, maxInflated: number):
   let docs: unknown[];
   try {
     const text = gunzipSync(body, { maxOutputLength: maxInflated }).toString('utf8');
-    docs = text.split('\n').filter(Boolean).map((l): unknown => JSON.parse(l));
+    docs = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l): unknown => JSON.parse(l));
   } catch (err) {
     throw invalid(`body is not gzip NDJSON: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -106,8 +126,12 @@ export function batchLines(body: unknown, h: BatchHeaders, maxInflated: number):
     const r = checkLine(d);
     if (!r.ok) throw invalid(`${expected}; line ${i + 1} is not: ${describeProblem(r.problem)}`);
     const l = r.value;
-    if (l.seq !== h.first + i) throw invalid(`${expected}; line ${i + 1} is not: /seq: expected ${h.first + i}, got ${l.seq}`);
-    if (!validDay(l.day)) throw invalid(`${expected}; line ${i + 1} is not: /day: expected a real day (YYYY-MM-DD), got ${JSON.stringify(l.day)}`);
+    if (l.seq !== h.first + i)
+      throw invalid(`${expected}; line ${i + 1} is not: /seq: expected ${h.first + i}, got ${l.seq}`);
+    if (!validDay(l.day))
+      throw invalid(
+        `${expected}; line ${i + 1} is not: /day: expected a real day (YYYY-MM-DD), got ${JSON.stringify(l.day)}`,
+      );
     return l;
   });
 }

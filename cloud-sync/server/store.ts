@@ -69,7 +69,9 @@ export class DistrictStore {
     try {
       await c.query('SELECT pg_advisory_lock(7351)');
       const exists = await c.query<{ t: string | null }>("SELECT to_regclass('schema_version') AS t");
-      const current = exists.rows[0]?.t ? Number((await c.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version')).rows[0]?.v) : 0;
+      const current = exists.rows[0]?.t
+        ? Number((await c.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version')).rows[0]?.v)
+        : 0;
       for (const m of DISTRICT_MIGRATIONS) {
         if (m.version <= current) continue;
         await inTx(c, async () => {
@@ -78,7 +80,10 @@ export class DistrictStore {
         });
       }
       const k = newKeyPair();
-      await c.query('INSERT INTO district_keys (id, private_key, public_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING', [k.privateKeyPem, k.publicKeyPem]);
+      await c.query(
+        'INSERT INTO district_keys (id, private_key, public_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING',
+        [k.privateKeyPem, k.publicKeyPem],
+      );
     } finally {
       await c.query('SELECT pg_advisory_unlock(7351)').catch(() => undefined);
       c.release();
@@ -91,16 +96,16 @@ export class DistrictStore {
   }
 
   async addToken(tokenHash: string, applianceId: string, school: string, hours: number): Promise<void> {
-    await this.pool.query('INSERT INTO enrol_tokens (token_hash, appliance_id, school, expires_at) VALUES ($1, $2, $3, now() + make_interval(hours => $4))', [
-      tokenHash,
-      applianceId,
-      school,
-      hours,
-    ]);
+    await this.pool.query(
+      'INSERT INTO enrol_tokens (token_hash, appliance_id, school, expires_at) VALUES ($1, $2, $3, now() + make_interval(hours => $4))',
+      [tokenHash, applianceId, school, hours],
+    );
   }
 
   async districtKey(): Promise<KeyPairPem> {
-    const r = await this.pool.query<{ private_key: string; public_key: string }>('SELECT private_key, public_key FROM district_keys WHERE id = 1');
+    const r = await this.pool.query<{ private_key: string; public_key: string }>(
+      'SELECT private_key, public_key FROM district_keys WHERE id = 1',
+    );
     const row = r.rows[0];
     if (!row) throw new Error('the district has no key pair: run migrate() first');
     return { privateKeyPem: row.private_key, publicKeyPem: row.public_key };
@@ -118,10 +123,19 @@ export class DistrictStore {
   }
 
   async desiredVersion(applianceId: string): Promise<number | undefined> {
-    return (await this.pool.query<{ version: number }>('SELECT version FROM desired_config WHERE appliance_id = $1', [applianceId])).rows[0]?.version;
+    return (
+      await this.pool.query<{ version: number }>('SELECT version FROM desired_config WHERE appliance_id = $1', [
+        applianceId,
+      ])
+    ).rows[0]?.version;
   }
 
-  async putDesiredConfig(applianceId: string, version: number, config: Record<string, unknown>, signature: string): Promise<void> {
+  async putDesiredConfig(
+    applianceId: string,
+    version: number,
+    config: Record<string, unknown>,
+    signature: string,
+  ): Promise<void> {
     await this.pool.query(
       `INSERT INTO desired_config (appliance_id, version, config, signature) VALUES ($1, $2, $3, $4)
        ON CONFLICT (appliance_id) DO UPDATE SET version = excluded.version, config = excluded.config, signature = excluded.signature, published_at = now()`,
@@ -130,7 +144,12 @@ export class DistrictStore {
   }
 
   async desiredConfig(applianceId: string): Promise<DesiredConfig | undefined> {
-    return (await this.pool.query<DesiredConfig>('SELECT version, config, signature FROM desired_config WHERE appliance_id = $1', [applianceId])).rows[0];
+    return (
+      await this.pool.query<DesiredConfig>(
+        'SELECT version, config, signature FROM desired_config WHERE appliance_id = $1',
+        [applianceId],
+      )
+    ).rows[0];
   }
 
   async putAppliedConfig(applianceId: string, version: number, result: string): Promise<void> {
@@ -141,18 +160,26 @@ export class DistrictStore {
   }
 
   async markRestored(applianceId: string, backupCreatedAt: string): Promise<void> {
-    await this.pool.query('UPDATE appliances SET restored_at = now(), restored_from = $2 WHERE id = $1', [applianceId, backupCreatedAt]);
+    await this.pool.query('UPDATE appliances SET restored_at = now(), restored_from = $2 WHERE id = $1', [
+      applianceId,
+      backupCreatedAt,
+    ]);
   }
 
   /** Each stream's committed position for one appliance. */
   async streamPositions(applianceId: string): Promise<Record<string, number>> {
-    const r = await this.pool.query<{ stream: string; committed_seq: string }>('SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1', [applianceId]);
+    const r = await this.pool.query<{ stream: string; committed_seq: string }>(
+      'SELECT stream, committed_seq FROM stream_state WHERE appliance_id = $1',
+      [applianceId],
+    );
     return Object.fromEntries(r.rows.map((x) => [x.stream, Number(x.committed_seq)]));
   }
 
   /** The enrolled appliance's public key (PEM), or undefined when it is not enrolled. */
   async publicKey(applianceId: string): Promise<string | undefined> {
-    return (await this.pool.query<{ public_key: string }>('SELECT public_key FROM appliances WHERE id = $1', [applianceId])).rows[0]?.public_key;
+    return (
+      await this.pool.query<{ public_key: string }>('SELECT public_key FROM appliances WHERE id = $1', [applianceId])
+    ).rows[0]?.public_key;
   }
 
   async appliances(): Promise<ApplianceRow[]> {
@@ -211,9 +238,13 @@ export class DistrictTx {
   async makePartition(name: string, day: string): Promise<void> {
     await this.#c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
     const exists = await this.#c.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
-    const inDefault = exists.rowCount ? null : await this.#c.query('SELECT 1 FROM records_default WHERE day = $1 LIMIT 1', [day]);
+    const inDefault = exists.rowCount
+      ? null
+      : await this.#c.query('SELECT 1 FROM records_default WHERE day = $1 LIMIT 1', [day]);
     if (!exists.rowCount && !inDefault?.rowCount) {
-      await this.#c.query(`CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`);
+      await this.#c.query(
+        `CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`,
+      );
     }
   }
 
@@ -233,38 +264,65 @@ export class DistrictTx {
 
   /** Re-enrolment (a replaced box) takes the new key; its stream positions stay. */
   async enrolAppliance(applianceId: string, publicKey: string, school: string): Promise<void> {
-    await this.#c.query('INSERT INTO appliances (id, public_key, school) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, enrolled_at = now()', [
-      applianceId,
-      publicKey,
-      school,
-    ]);
+    await this.#c.query(
+      'INSERT INTO appliances (id, public_key, school) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, enrolled_at = now()',
+      [applianceId, publicKey, school],
+    );
   }
 
   /** The stream's committed position, its row made if new and locked until the transaction ends. */
   async lockStream(applianceId: string, stream: string): Promise<number> {
-    await this.#c.query('INSERT INTO stream_state (appliance_id, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING', [applianceId, stream]);
-    const st = await this.#c.query<{ committed_seq: string }>('SELECT committed_seq FROM stream_state WHERE appliance_id = $1 AND stream = $2 FOR UPDATE', [applianceId, stream]);
+    await this.#c.query('INSERT INTO stream_state (appliance_id, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      applianceId,
+      stream,
+    ]);
+    const st = await this.#c.query<{ committed_seq: string }>(
+      'SELECT committed_seq FROM stream_state WHERE appliance_id = $1 AND stream = $2 FOR UPDATE',
+      [applianceId, stream],
+    );
     return Number(st.rows[0]?.committed_seq);
   }
 
   async batchSeen(applianceId: string, batchId: string): Promise<boolean> {
-    return Boolean((await this.#c.query('SELECT 1 FROM batches WHERE appliance_id = $1 AND batch_id = $2', [applianceId, batchId])).rowCount);
+    return Boolean(
+      (await this.#c.query('SELECT 1 FROM batches WHERE appliance_id = $1 AND batch_id = $2', [applianceId, batchId]))
+        .rowCount,
+    );
   }
 
   /** Multi-row insert through arrays: one statement per batch, whatever its size. */
-  async insertRecords(applianceId: string, stream: string, lines: readonly { seq: number; day: string; payload: unknown }[]): Promise<void> {
+  async insertRecords(
+    applianceId: string,
+    stream: string,
+    lines: readonly { seq: number; day: string; payload: unknown }[],
+  ): Promise<void> {
     await this.#c.query(
       `INSERT INTO records (appliance_id, stream, seq, day, payload)
        SELECT $1, $2, s, d::date, p::jsonb FROM unnest($3::bigint[], $4::text[], $5::text[]) AS t(s, d, p)
        ON CONFLICT DO NOTHING`,
-      [applianceId, stream, lines.map((l) => l.seq), lines.map((l) => l.day), lines.map((l) => JSON.stringify(l.payload))],
+      [
+        applianceId,
+        stream,
+        lines.map((l) => l.seq),
+        lines.map((l) => l.day),
+        lines.map((l) => JSON.stringify(l.payload)),
+      ],
     );
   }
 
   /** The new position, the batch id (so a replay is known) and when the appliance was last seen. */
-  async commitBatch(b: { appliance: string; batch: string; stream: string; first: number; last: number }, committedSeq: number): Promise<void> {
-    await this.#c.query('UPDATE stream_state SET committed_seq = $3, updated_at = now() WHERE appliance_id = $1 AND stream = $2', [b.appliance, b.stream, committedSeq]);
-    await this.#c.query('INSERT INTO batches (appliance_id, batch_id, stream, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5)', [b.appliance, b.batch, b.stream, b.first, b.last]);
+  async commitBatch(
+    b: { appliance: string; batch: string; stream: string; first: number; last: number },
+    committedSeq: number,
+  ): Promise<void> {
+    await this.#c.query(
+      'UPDATE stream_state SET committed_seq = $3, updated_at = now() WHERE appliance_id = $1 AND stream = $2',
+      [b.appliance, b.stream, committedSeq],
+    );
+    await this.#c.query(
+      'INSERT INTO batches (appliance_id, batch_id, stream, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5)',
+      [b.appliance, b.batch, b.stream, b.first, b.last],
+    );
     await this.#c.query('UPDATE appliances SET last_seen = now() WHERE id = $1', [b.appliance]);
   }
 }

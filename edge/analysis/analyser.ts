@@ -88,7 +88,16 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   readonly #unloadable = new Set<'audio' | 'vision'>();
   #lastFaces: number | null = null;
   #speaking: 'teacher' | 'student' | null = null;
-  readonly #c = { audioWindows: 0, audioDroppedChunks: 0, framesAnalysed: 0, framesDropped: 0, framesRejected: 0, frameErrors: 0, visionMsLast: 0, ignoredOutsideLessons: 0 };
+  readonly #c = {
+    audioWindows: 0,
+    audioDroppedChunks: 0,
+    framesAnalysed: 0,
+    framesDropped: 0,
+    framesRejected: 0,
+    frameErrors: 0,
+    visionMsLast: 0,
+    ignoredOutsideLessons: 0,
+  };
 
   constructor(o: AnalyserOptions) {
     super();
@@ -104,8 +113,13 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     this.#stopped = false;
     this.#unloadable.clear();
     const closed = this.#o.store.lessons.closeInterrupted();
-    if (closed > 0) this.#o.log.warn({ closed }, 'lessons left open by an interruption were closed at their last sample');
-    this.#timer = this.every(TICK_MS, () => this.tick(), (err) => this.#o.log.error({ err }, 'lesson analysis tick failed (timetable, intervals); retrying in a second'));
+    if (closed > 0)
+      this.#o.log.warn({ closed }, 'lessons left open by an interruption were closed at their last sample');
+    this.#timer = this.every(
+      TICK_MS,
+      () => this.tick(),
+      (err) => this.#o.log.error({ err }, 'lesson analysis tick failed (timetable, intervals); retrying in a second'),
+    );
     this.setState('running', this.#o.config.analysis.enabled ? undefined : 'analysis switched off (analysis.enabled)');
   }
 
@@ -142,7 +156,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   }
 
   startLesson(actor: string): Lesson {
-    if (!this.#o.config.analysis.enabled) throw new ConflictError('interaction analysis is switched off (analysis.enabled)');
+    if (!this.#o.config.analysis.enabled)
+      throw new ConflictError('interaction analysis is switched off (analysis.enabled)');
     if (this.#running) throw new ConflictError(`lesson ${this.#running.lesson.id} is already under way; end it first`);
     return this.#begin('teacher', null, actor);
   }
@@ -164,8 +179,26 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       startedBy: actor,
       sampleIntervalS: this.#o.config.analysis.sampleIntervalS,
     });
-    this.#running = { lesson, nextIdx: 0, codes: [], teacher: [], student: [], faces: [], audioS: 0, headUps: [], framesAnalysed: 0, framesDropped: 0, audioDroppedS: 0 };
-    this.#o.store.audit.record({ actor, action: 'lesson.start', target: String(lesson.id), result: 'ok', detail: { source } });
+    this.#running = {
+      lesson,
+      nextIdx: 0,
+      codes: [],
+      teacher: [],
+      student: [],
+      faces: [],
+      audioS: 0,
+      headUps: [],
+      framesAnalysed: 0,
+      framesDropped: 0,
+      audioDroppedS: 0,
+    };
+    this.#o.store.audit.record({
+      actor,
+      action: 'lesson.start',
+      target: String(lesson.id),
+      result: 'ok',
+      detail: { source },
+    });
     this.#o.bus.safeEmit('lesson.state', { lesson: lessonView(lesson) });
     this.#o.log.info({ lesson: lesson.id, source }, 'lesson started');
     return lesson;
@@ -183,7 +216,13 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     r.teacher.push(...all(this.#talk.teacher));
     r.student.push(...all(this.#talk.student));
     const lesson = this.#o.store.lessons.end(r.lesson.id, now, actor, this.#progress(r));
-    this.#o.store.audit.record({ actor, action: 'lesson.end', target: String(lesson.id), result: 'ok', detail: { mode: lesson.mode, samples: r.codes.length } });
+    this.#o.store.audit.record({
+      actor,
+      action: 'lesson.end',
+      target: String(lesson.id),
+      result: 'ok',
+      detail: { mode: lesson.mode, samples: r.codes.length },
+    });
     this.#o.bus.safeEmit('lesson.state', { lesson: null });
     this.#o.log.info({ lesson: lesson.id, rt: lesson.rt, ch: lesson.ch, mode: lesson.mode }, 'lesson ended');
     return lesson;
@@ -199,7 +238,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       const idx = lessonAt(lessons, local.minute);
       const key = `${local.date}#${idx}`;
       const r = this.#running;
-      if (r?.lesson.source === 'timetable' && (idx < 0 || `${r.lesson.day}#${r.lesson.timetableIndex}` !== key)) this.#end('timetable');
+      if (r?.lesson.source === 'timetable' && (idx < 0 || `${r.lesson.day}#${r.lesson.timetableIndex}` !== key))
+        this.#end('timetable');
       if (!this.#running && idx >= 0 && this.#endedTimetable !== key) this.#begin('timetable', idx, 'timetable');
     }
     if (now - this.#lastPurge >= 3_600_000) {
@@ -226,7 +266,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       const o = seg.open();
       return o ? [o] : [];
     };
-    return { teacher: [...r.teacher, ...open(this.#talk.teacher)], student: [...r.student, ...open(this.#talk.student)] };
+    return {
+      teacher: [...r.teacher, ...open(this.#talk.teacher)],
+      student: [...r.student, ...open(this.#talk.student)],
+    };
   }
 
   #closeSample(r: Running, from: number, to: number): void {
@@ -240,7 +283,16 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     const faces = r.faces.length ? median(r.faces) : null;
     const present = this.#present();
     const headUp = faces === null ? null : Math.min(1, faces / present);
-    const sample: LessonSample = { idx: r.nextIdx, at: to, code, teacherS: round(teacherS), studentS: round(studentS), faces, present: faces === null ? null : present, headUp: headUp === null ? null : round(headUp, 3) };
+    const sample: LessonSample = {
+      idx: r.nextIdx,
+      at: to,
+      code,
+      teacherS: round(teacherS),
+      studentS: round(studentS),
+      faces,
+      present: faces === null ? null : present,
+      headUp: headUp === null ? null : round(headUp, 3),
+    };
     r.codes.push(code);
     if (headUp !== null) r.headUps.push(headUp);
     r.nextIdx++;
@@ -309,8 +361,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
 
   submitAudio(source: string, channels: Float32Array[], sampleRate: number): void {
     if (!this.#wanted()) return;
-    if (sampleRate !== VAD_SAMPLE_RATE) throw new RangeError(`audio from ${source} is ${sampleRate} Hz; the voice model needs ${VAD_SAMPLE_RATE} Hz`);
-    if (channels.length < 1 || channels.length > 2) throw new RangeError(`audio from ${source} has ${channels.length} channels; expected 1 or 2`);
+    if (sampleRate !== VAD_SAMPLE_RATE)
+      throw new RangeError(`audio from ${source} is ${sampleRate} Hz; the voice model needs ${VAD_SAMPLE_RATE} Hz`);
+    if (channels.length < 1 || channels.length > 2)
+      throw new RangeError(`audio from ${source} has ${channels.length} channels; expected 1 or 2`);
     this.#o.capture.audio(source, channels, sampleRate);
     const lapelIdx = this.#o.config.analysis.vad.lapelChannel;
     // One microphone: it is the room's; without a lapel channel no speech is the teacher's.
@@ -324,7 +378,11 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     const endAt = this.#now();
     for (; at + chunk <= lapel.length; at += chunk) {
       const samplesAfter = lapel.length - (at + chunk);
-      this.#queueAudio(lapel.slice(at, at + chunk), room.slice(at, at + chunk), endAt - (samplesAfter / VAD_SAMPLE_RATE) * 1000);
+      this.#queueAudio(
+        lapel.slice(at, at + chunk),
+        room.slice(at, at + chunk),
+        endAt - (samplesAfter / VAD_SAMPLE_RATE) * 1000,
+      );
     }
     this.#partial.set(source, [lapel.slice(at), room.slice(at)]);
   }
@@ -352,7 +410,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
         const job = this.#audioQueue.shift()!;
         let res;
         try {
-          res = await client.request<'audio'>({ type: 'audio', lapel: job.lapel, room: job.room }, [job.lapel.buffer as ArrayBuffer, job.room.buffer as ArrayBuffer]);
+          res = await client.request<'audio'>({ type: 'audio', lapel: job.lapel, room: job.room }, [
+            job.lapel.buffer as ArrayBuffer,
+            job.room.buffer as ArrayBuffer,
+          ]);
         } catch (err) {
           this.#o.log.error({ err: (err as Error).message }, 'voice analysis failed on a chunk');
           continue;
@@ -369,7 +430,12 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     let speaking: 'teacher' | 'student' | null = null;
     for (let i = 0; i < n; i++) {
       const t = endAt / 1000 - (n - i) * WINDOW_S;
-      speaking = this.#talk.push(t, { lapelP: w[i * 4]!, roomP: w[i * 4 + 1]!, lapelRms: w[i * 4 + 2]!, roomRms: w[i * 4 + 3]! });
+      speaking = this.#talk.push(t, {
+        lapelP: w[i * 4]!,
+        roomP: w[i * 4 + 1]!,
+        lapelRms: w[i * 4 + 2]!,
+        roomRms: w[i * 4 + 3]!,
+      });
     }
     this.#c.audioWindows += n;
     this.#speaking = speaking;
@@ -417,7 +483,9 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     // and nothing here keeps the frame once the answer is in.
     const bytes = new Uint8Array(jpeg); // a copy (Buffer#slice would be a view of the same memory)
     try {
-      const res = await client.request<'frame'>({ type: 'frame', jpeg: bytes, boxes: capturing }, [bytes.buffer as ArrayBuffer]);
+      const res = await client.request<'frame'>({ type: 'frame', jpeg: bytes, boxes: capturing }, [
+        bytes.buffer as ArrayBuffer,
+      ]);
       this.#c.framesAnalysed++;
       this.#c.visionMsLast = Math.round(res.ms);
       this.#lastFaces = res.faces;

@@ -1,4 +1,14 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -35,7 +45,15 @@ export class DiagnosticCapture {
   #frames = 0;
   readonly #wavs = new Map<string, { fd: number; bytes: number; channels: number; rate: number }>();
 
-  constructor(private readonly o: { config: Config; store: Store; bus: TypedEmitter<LiveEvents>; log: Logger; now?: () => number }) {}
+  constructor(
+    private readonly o: {
+      config: Config;
+      store: Store;
+      bus: TypedEmitter<LiveEvents>;
+      log: Logger;
+      now?: () => number;
+    },
+  ) {}
 
   get root(): string {
     return join(this.o.config.dataDir, 'diagnostic');
@@ -55,7 +73,14 @@ export class DiagnosticCapture {
 
   start(actor: string, minutes: number): LiveEvents['analysis.capture'] {
     const max = this.o.config.analysis.diagnosticCapture.maxMinutes;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > max) throw new ValidationError('diagnostic capture', [{ path: '/minutes', expected: `a whole number from 1 to ${max} (analysis.diagnosticCapture.maxMinutes)`, value: minutes }]);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > max)
+      throw new ValidationError('diagnostic capture', [
+        {
+          path: '/minutes',
+          expected: `a whole number from 1 to ${max} (analysis.diagnosticCapture.maxMinutes)`,
+          value: minutes,
+        },
+      ]);
     if (this.active) this.stop(actor, 'restarted');
     const now = this.#now();
     this.#until = now + minutes * 60_000;
@@ -65,8 +90,17 @@ export class DiagnosticCapture {
     this.#frames = 0;
     this.#timer = setTimeout(() => this.stop('system', 'time limit'), minutes * 60_000);
     this.#timer.unref();
-    this.o.store.audit.record({ actor, action: 'analysis.capture.start', target: this.#dir, result: 'ok', detail: { minutes } });
-    this.o.log.warn({ actor, minutes }, 'diagnostic capture switched on: frames and audio are written to disk until it ends');
+    this.o.store.audit.record({
+      actor,
+      action: 'analysis.capture.start',
+      target: this.#dir,
+      result: 'ok',
+      detail: { minutes },
+    });
+    this.o.log.warn(
+      { actor, minutes },
+      'diagnostic capture switched on: frames and audio are written to disk until it ends',
+    );
     this.o.bus.safeEmit('analysis.capture', this.state());
     return this.state();
   }
@@ -92,7 +126,13 @@ export class DiagnosticCapture {
       // Whatever failed on disk, the capture is over.
       this.#wavs.clear();
       this.#until = this.#by = this.#dir = undefined;
-      this.o.store.audit.record({ actor, action: 'analysis.capture.stop', target: dir, result: 'ok', detail: { why, frames: this.#frames } });
+      this.o.store.audit.record({
+        actor,
+        action: 'analysis.capture.stop',
+        target: dir,
+        result: 'ok',
+        detail: { why, frames: this.#frames },
+      });
       this.o.bus.safeEmit('analysis.capture', this.state());
     }
     return this.state();
@@ -124,7 +164,20 @@ export class DiagnosticCapture {
     this.#frames++;
     const base = join(this.#dir, `${source}-${now}`);
     writeFileSync(`${base}.jpg`, jpeg);
-    writeFileSync(`${base}.json`, JSON.stringify({ source, at: now, faces: boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), score: Math.round(b.score * 100) / 100 })) }));
+    writeFileSync(
+      `${base}.json`,
+      JSON.stringify({
+        source,
+        at: now,
+        faces: boxes.map((b) => ({
+          x: Math.round(b.x),
+          y: Math.round(b.y),
+          w: Math.round(b.w),
+          h: Math.round(b.h),
+          score: Math.round(b.score * 100) / 100,
+        })),
+      }),
+    );
   }
 
   #audio(source: string, channels: Float32Array[], rate: number): void {
@@ -139,7 +192,11 @@ export class DiagnosticCapture {
     const n = channels[0]!.length;
     const pcm = Buffer.alloc(n * w.channels * 2);
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < w.channels; c++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((channels[c]?.[i] ?? 0) * 32768))), (i * w.channels + c) * 2);
+      for (let c = 0; c < w.channels; c++)
+        pcm.writeInt16LE(
+          Math.max(-32768, Math.min(32767, Math.round((channels[c]?.[i] ?? 0) * 32768))),
+          (i * w.channels + c) * 2,
+        );
     }
     writeSync(w.fd, pcm, 0, pcm.length, 44 + w.bytes);
     w.bytes += pcm.length;
@@ -165,7 +222,12 @@ export class DiagnosticCapture {
         } catch {
           ended = undefined;
         }
-        return { id, files: files.length, bytes: files.reduce((s, f) => s + statSync(join(dir, f)).size, 0), endedAt: ended };
+        return {
+          id,
+          files: files.length,
+          bytes: files.reduce((s, f) => s + statSync(join(dir, f)).size, 0),
+          endedAt: ended,
+        };
       });
   }
 
@@ -180,11 +242,16 @@ export class DiagnosticCapture {
         removed++;
       }
     }
-    if (removed) this.o.store.audit.record({ actor: 'system', action: 'analysis.capture.purge', result: 'ok', detail: { removed } });
+    if (removed)
+      this.o.store.audit.record({
+        actor: 'system',
+        action: 'analysis.capture.purge',
+        result: 'ok',
+        detail: { removed },
+      });
     return removed;
   }
 }
-
 
 /** A 44-byte PCM WAV header for `dataBytes` of 16-bit samples. */
 export function wavHeader(dataBytes: number, channels: number, rate: number): Buffer {

@@ -43,7 +43,8 @@ export class InferenceClient {
       });
       const die = (why: string): void => {
         this.failed ??= why;
-        for (const p of this.#pending.values()) p.reject(new Error(`${this.init.role} inference worker stopped: ${why}`));
+        for (const p of this.#pending.values())
+          p.reject(new Error(`${this.init.role} inference worker stopped: ${why}`));
         this.#pending.clear();
         this.#worker = undefined;
         if (!ready) reject(new Error(why));
@@ -57,7 +58,10 @@ export class InferenceClient {
     return this.#worker !== undefined;
   }
 
-  request<T extends Answer['type']>(m: DistributiveOmit<Exclude<WorkerRequest, { type: 'close' }>, 'id'>, transfer: ArrayBuffer[]): Promise<Extract<Answer, { type: T }>> {
+  request<T extends Answer['type']>(
+    m: DistributiveOmit<Exclude<WorkerRequest, { type: 'close' }>, 'id'>,
+    transfer: ArrayBuffer[],
+  ): Promise<Extract<Answer, { type: T }>> {
     const w = this.#worker;
     if (!w) return Promise.reject(new Error(`${this.init.role} inference worker is not running`));
     const id = this.#next++;

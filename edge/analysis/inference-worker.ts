@@ -44,10 +44,20 @@ async function main(): Promise<void> {
     release = () => session.release();
     const counter = new FaceCounter(session, init.vision);
     handle = async (m) => {
-      if (m.type !== 'frame') return { id: m.id, type: 'error', message: `the vision worker got a '${m.type}' request` };
+      if (m.type !== 'frame')
+        return { id: m.id, type: 'error', message: `the vision worker got a '${m.type}' request` };
       const t0 = performance.now();
       const r = await counter.detect(m.jpeg);
-      return { id: m.id, type: 'frame', faces: r.faces.length, width: r.width, height: r.height, inferences: r.inferences, ms: performance.now() - t0, ...(m.boxes ? { boxes: r.faces } : {}) };
+      return {
+        id: m.id,
+        type: 'frame',
+        faces: r.faces.length,
+        width: r.width,
+        height: r.height,
+        inferences: r.inferences,
+        ms: performance.now() - t0,
+        ...(m.boxes ? { boxes: r.faces } : {}),
+      };
     };
   }
   // One request at a time, in order; `close` waits behind the request under way.
@@ -59,7 +69,9 @@ async function main(): Promise<void> {
         port.close();
         return;
       }
-      await handle(m).then(send, (err: unknown) => send({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }));
+      await handle(m).then(send, (err: unknown) =>
+        send({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }),
+      );
     });
   });
   send({ type: 'ready' });

@@ -92,13 +92,17 @@ const EOI = Buffer.from([0xff, 0xd9]);
  */
 export function looksLikeJpeg(b: Uint8Array, maxPixels?: number): string | undefined {
   if (b.length < 4) return `${b.length} bytes is not an image`;
-  if (b[0] !== 0xff || b[1] !== 0xd8) return `byte 0: expected FF D8 (JPEG start of image), found ${hex(b[0])} ${hex(b[1])}`;
-  if (b[b.length - 2] !== 0xff || b[b.length - 1] !== 0xd9) return `byte ${b.length - 2}: expected FF D9 (JPEG end of image), found ${hex(b[b.length - 2])} ${hex(b[b.length - 1])}`;
+  if (b[0] !== 0xff || b[1] !== 0xd8)
+    return `byte 0: expected FF D8 (JPEG start of image), found ${hex(b[0])} ${hex(b[1])}`;
+  if (b[b.length - 2] !== 0xff || b[b.length - 1] !== 0xd9)
+    return `byte ${b.length - 2}: expected FF D9 (JPEG end of image), found ${hex(b[b.length - 2])} ${hex(b[b.length - 1])}`;
   if (maxPixels === undefined) return undefined;
   const dims = jpegDimensions(b);
   if (typeof dims === 'string') return dims;
-  if (dims.width === 0 || dims.height === 0) return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} pixels; expected a picture`;
-  if (dims.width * dims.height > maxPixels) return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} = ${dims.width * dims.height} pixels; at most ${maxPixels} (analysis.vision.maxFramePixels)`;
+  if (dims.width === 0 || dims.height === 0)
+    return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} pixels; expected a picture`;
+  if (dims.width * dims.height > maxPixels)
+    return `byte ${dims.at}: the frame header declares ${dims.width}×${dims.height} = ${dims.width * dims.height} pixels; at most ${maxPixels} (analysis.vision.maxFramePixels)`;
   return undefined;
 }
 

@@ -116,7 +116,9 @@ export function overlapSeconds(segments: readonly Segment[], from: number, to: n
 
 /** Changes of speaker between consecutive segments of teacher and students, in time order. */
 export function countTurns(teacher: readonly Segment[], student: readonly Segment[]): number {
-  const all = [...teacher.map((s) => ({ ...s, who: 'T' })), ...student.map((s) => ({ ...s, who: 'S' }))].sort((a, b) => a.start - b.start);
+  const all = [...teacher.map((s) => ({ ...s, who: 'T' })), ...student.map((s) => ({ ...s, who: 'S' }))].sort(
+    (a, b) => a.start - b.start,
+  );
   let turns = 0;
   for (let i = 1; i < all.length; i++) if (all[i]!.who !== all[i - 1]!.who) turns++;
   return turns;

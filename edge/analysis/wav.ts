@@ -36,7 +36,8 @@ export function parseWavHeader(b: Buffer, fileBytes = b.length): WavFormat {
     const id = ascii(b, at);
     const size = b.readUInt32LE(at + 4);
     if (id === 'fmt ') {
-      if (size < 16 || at + 8 + 16 > b.length) throw new WavError(at + 4, `"fmt " chunk of ${size} bytes, expected at least 16`);
+      if (size < 16 || at + 8 + 16 > b.length)
+        throw new WavError(at + 4, `"fmt " chunk of ${size} bytes, expected at least 16`);
       const format = b.readUInt16LE(at + 8);
       const channels = b.readUInt16LE(at + 10);
       const sampleRate = b.readUInt32LE(at + 12);
@@ -44,8 +45,10 @@ export function parseWavHeader(b: Buffer, fileBytes = b.length): WavFormat {
       // 0xFFFE (extensible) carries PCM too; sox writes it for some layouts.
       if (format !== 1 && format !== 0xfffe) throw new WavError(at + 8, `audio format ${format}, expected 1 (PCM)`);
       if (bitsPerSample !== 16) throw new WavError(at + 22, `${bitsPerSample} bits per sample, expected 16`);
-      if (channels < 1 || channels > 2) throw new WavError(at + 10, `${channels} channels, expected 1 or 2 (lapel and room microphone)`);
-      if (sampleRate < 8000 || sampleRate > 192000) throw new WavError(at + 12, `sample rate ${sampleRate} Hz is not audio`);
+      if (channels < 1 || channels > 2)
+        throw new WavError(at + 10, `${channels} channels, expected 1 or 2 (lapel and room microphone)`);
+      if (sampleRate < 8000 || sampleRate > 192000)
+        throw new WavError(at + 12, `sample rate ${sampleRate} Hz is not audio`);
       fmt = { sampleRate, channels, bitsPerSample };
     } else if (id === 'data') {
       if (!fmt) throw new WavError(at, '"data" chunk before the "fmt " chunk');
@@ -56,7 +59,10 @@ export function parseWavHeader(b: Buffer, fileBytes = b.length): WavFormat {
       if (dataBytes < 0) throw new WavError(at, 'the "data" chunk starts beyond the end of the file');
       return { ...fmt, dataOffset, dataBytes: dataBytes - (dataBytes % (2 * fmt.channels)) };
     } else if (!/^[\x20-\x7e]{4}$/.test(id)) {
-      throw new WavError(at, `expected a chunk id of four ASCII letters, found bytes ${b.subarray(at, at + 4).toString('hex')}`);
+      throw new WavError(
+        at,
+        `expected a chunk id of four ASCII letters, found bytes ${b.subarray(at, at + 4).toString('hex')}`,
+      );
     }
     at += 8 + size + (size % 2);
   }

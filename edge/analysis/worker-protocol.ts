@@ -25,5 +25,14 @@ export type WorkerResponse =
   | { type: 'failed'; message: string }
   /** Per 512-sample window: lapel probability, room probability, lapel RMS, room RMS. */
   | { id: number; type: 'audio'; windows: Float32Array }
-  | { id: number; type: 'frame'; faces: number; width: number; height: number; inferences: number; ms: number; boxes?: FrameFace[] }
+  | {
+      id: number;
+      type: 'frame';
+      faces: number;
+      width: number;
+      height: number;
+      inferences: number;
+      ms: number;
+      boxes?: FrameFace[];
+    }
   | { id: number; type: 'error'; message: string };

@@ -13,7 +13,14 @@ import type { Config } from '../config/schema.js';
 export function allowedHostNames(config: Config): ReadonlySet<string> {
   const own = hostname().toLowerCase();
   return new Set(
-    ['localhost', own, `${own}.local`, config.appliance.id, `${config.appliance.id}.local`, ...config.http.allowedHosts].map((h) => h.toLowerCase()),
+    [
+      'localhost',
+      own,
+      `${own}.local`,
+      config.appliance.id,
+      `${config.appliance.id}.local`,
+      ...config.http.allowedHosts,
+    ].map((h) => h.toLowerCase()),
   );
 }
 

@@ -19,7 +19,10 @@ export function kioskMount(dist = KIOSK_DIST): MountStatic {
       });
       return;
     }
-    app.use('/assets', express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+    app.use(
+      '/assets',
+      express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+    );
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     app.get(['/', '/admin', '/join'], (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');

@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { TypedEmitter, ComponentStatus } from '../runtime/component.js';
-import { LIVE_EVENT_ROLES, LiveEventSchemas, type LiveEventName, type LiveEvents, type LiveFrame } from '../messages.js';
+import {
+  LIVE_EVENT_ROLES,
+  LiveEventSchemas,
+  type LiveEventName,
+  type LiveEvents,
+  type LiveFrame,
+} from '../messages.js';
 import type { Session } from '../store/repos/sessions.js';
 import type { Logger } from '../log.js';
 import type { ReadingRow } from '../store/repos/readings.js';
@@ -18,7 +24,14 @@ export interface LiveOptions {
   sessions: SessionWatch;
   /** http.webSocket.maxBufferedBytes: a client with more unsent data than this is disconnected. */
   maxBufferedBytes: number;
-  snapshot(): { components: ComponentStatus[]; latest: ReadingRow[]; alerts: LiveEvents['env.alert'][]; displays: LiveEvents['display.state'][]; lesson: LiveEvents['lesson.state']; capture: LiveEvents['analysis.capture'] };
+  snapshot(): {
+    components: ComponentStatus[];
+    latest: ReadingRow[];
+    alerts: LiveEvents['env.alert'][];
+    displays: LiveEvents['display.state'][];
+    lesson: LiveEvents['lesson.state'];
+    capture: LiveEvents['analysis.capture'];
+  };
 }
 
 /**
@@ -64,7 +77,8 @@ export class LiveHub {
       // The live channel is one-way; a client message is ignored rather than trusted.
       ws.on('message', () => undefined);
       const snap = this.#o.snapshot();
-      for (const c of snap.components) this.#send(ws, session, { type: 'component.state', data: componentStateEvent(c) });
+      for (const c of snap.components)
+        this.#send(ws, session, { type: 'component.state', data: componentStateEvent(c) });
       const byDevice = new Map<string, { ts: number; receivedAt: number; metrics: Record<string, number> }>();
       for (const r of snap.latest) {
         const d = byDevice.get(r.deviceId) ?? { ts: r.ts, receivedAt: r.receivedAt, metrics: {} };
@@ -72,7 +86,11 @@ export class LiveHub {
         d.ts = Math.max(d.ts, r.ts);
         byDevice.set(r.deviceId, d);
       }
-      for (const [deviceId, d] of byDevice) this.#send(ws, session, { type: 'reading', data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics } });
+      for (const [deviceId, d] of byDevice)
+        this.#send(ws, session, {
+          type: 'reading',
+          data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics },
+        });
       for (const a of snap.alerts) this.#send(ws, session, { type: 'env.alert', data: a });
       for (const d of snap.displays) this.#send(ws, session, { type: 'display.state', data: d });
       this.#send(ws, session, { type: 'lesson.state', data: snap.lesson });
@@ -89,7 +107,10 @@ export class LiveHub {
     if (ws.bufferedAmount > this.#o.maxBufferedBytes) {
       this.slowClosed++;
       this.#clients.delete(ws);
-      this.#o.log.warn({ bufferedBytes: ws.bufferedAmount, limit: this.#o.maxBufferedBytes }, 'live client stopped reading; disconnected (http.webSocket.maxBufferedBytes)');
+      this.#o.log.warn(
+        { bufferedBytes: ws.bufferedAmount, limit: this.#o.maxBufferedBytes },
+        'live client stopped reading; disconnected (http.webSocket.maxBufferedBytes)',
+      );
       ws.terminate();
       return;
     }

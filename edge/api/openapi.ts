@@ -11,7 +11,9 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const p = openApiPath(r.path);
-    const params: { name: string; in: 'path' | 'query'; required: boolean; schema: unknown }[] = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({
+    const params: { name: string; in: 'path' | 'query'; required: boolean; schema: unknown }[] = [
+      ...r.path.matchAll(/:([A-Za-z_]+)/g),
+    ].map((m) => ({
       name: m[1] ?? '',
       in: 'path',
       required: true,
@@ -19,7 +21,12 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
     }));
     for (const [name, schema] of Object.entries(r.query?.properties ?? {})) {
       // A field with a default may be left out: the server fills it in.
-      params.push({ name, in: 'query', required: (r.query?.required ?? []).includes(name) && schema.default === undefined, schema });
+      params.push({
+        name,
+        in: 'query',
+        required: (r.query?.required ?? []).includes(name) && schema.default === undefined,
+        schema,
+      });
     }
     const status = String(r.status ?? 200);
     const op: Record<string, unknown> = {
@@ -31,8 +38,16 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
       parameters: params,
       responses: {
         [status]: { description: 'Success', content: { [r.raw ?? 'application/json']: { schema: r.response } } },
-        '400': { description: 'Invalid input; every problem is listed', content: { 'application/json': { schema: ErrorBody } } },
-        ...(r.access === 'public' ? {} : { '401': { description: 'Not logged in' }, '403': { description: 'Not allowed for this role, or CSRF token missing' } }),
+        '400': {
+          description: 'Invalid input; every problem is listed',
+          content: { 'application/json': { schema: ErrorBody } },
+        },
+        ...(r.access === 'public'
+          ? {}
+          : {
+              '401': { description: 'Not logged in' },
+              '403': { description: 'Not allowed for this role, or CSRF token missing' },
+            }),
       },
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };

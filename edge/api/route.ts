@@ -1,7 +1,15 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import type { Session } from '../store/repos/sessions.js';
 import type { ApiContext } from './context.js';
-import { endpoints, type BodyOf, type EndpointKey, type Endpoints, type ParamsOf, type QueryOf, type ResponseOf } from './contract/index.js';
+import {
+  endpoints,
+  type BodyOf,
+  type EndpointKey,
+  type Endpoints,
+  type ParamsOf,
+  type QueryOf,
+  type ResponseOf,
+} from './contract/index.js';
 import type { Endpoint } from './contract/endpoint.js';
 
 export type Access = 'public' | 'teacher' | 'admin';

@@ -10,7 +10,9 @@ import { StringEnum } from '../config/string-enum.js';
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'Stable error code.' }),
   message: Type.String(),
-  issues: Type.Optional(Type.Array(Type.Object({ path: Type.String(), expected: Type.String(), value: Type.Optional(Type.Unknown()) }))),
+  issues: Type.Optional(
+    Type.Array(Type.Object({ path: Type.String(), expected: Type.String(), value: Type.Optional(Type.Unknown()) })),
+  ),
 });
 
 export const ComponentStatusBody = Type.Object({
@@ -18,8 +20,19 @@ export const ComponentStatusBody = Type.Object({
   kind: Type.String(),
   state: StringEnum(['stopped', 'starting', 'running', 'degraded', 'failed', 'stopping'] as const),
   detail: Type.Optional(Type.String()),
-  core: Type.Optional(Type.Boolean({ description: 'The appliance cannot serve without it: health is 503 while a core component is starting or failed.' })),
-  progress: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'How far a long preparation has come while starting (percent), for example the media worker being built.' })),
+  core: Type.Optional(
+    Type.Boolean({
+      description: 'The appliance cannot serve without it: health is 503 while a core component is starting or failed.',
+    }),
+  ),
+  progress: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description:
+        'How far a long preparation has come while starting (percent), for example the media worker being built.',
+    }),
+  ),
   counters: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 
@@ -44,7 +57,13 @@ export const UserBody = Type.Object({
 export const SessionBody = Type.Object({
   authenticated: Type.Boolean(),
   setupRequired: Type.Boolean({ description: 'True while no admin exists: the console must create one first.' }),
-  user: Type.Optional(Type.Object({ username: Type.String(), displayName: Type.String(), role: StringEnum(['admin', 'teacher'] as const) })),
+  user: Type.Optional(
+    Type.Object({
+      username: Type.String(),
+      displayName: Type.String(),
+      role: StringEnum(['admin', 'teacher'] as const),
+    }),
+  ),
   csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token on every state-changing request.' })),
 });
 

@@ -88,7 +88,14 @@ export class HttpServer extends BaseComponent {
   }
 
   protected override counters(): Record<string, number> {
-    return { requests: this.#requests, errors: this.#errors, upgradeErrors: this.#upgrade.upgradeErrors, liveClients: this.#live?.clients ?? 0, liveSlowClosed: this.#live?.slowClosed ?? 0, wsClosedForSession: this.#sessions?.closedForSession ?? 0 };
+    return {
+      requests: this.#requests,
+      errors: this.#errors,
+      upgradeErrors: this.#upgrade.upgradeErrors,
+      liveClients: this.#live?.clients ?? 0,
+      liveSlowClosed: this.#live?.slowClosed ?? 0,
+      wsClosedForSession: this.#sessions?.closedForSession ?? 0,
+    };
   }
 
   #session(req: IncomingMessage): Session | undefined {
@@ -126,7 +133,10 @@ export class HttpServer extends BaseComponent {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
       );
       if (!hostAllowed(req.headers.host, hosts)) {
-        res.status(421).json({ error: 'wrong_host', message: `this appliance does not answer to Host '${String(req.headers.host).slice(0, 100)}' (add it to http.allowedHosts)` });
+        res.status(421).json({
+          error: 'wrong_host',
+          message: `this appliance does not answer to Host '${String(req.headers.host).slice(0, 100)}' (add it to http.allowedHosts)`,
+        });
         return;
       }
       next();
@@ -151,7 +161,8 @@ export class HttpServer extends BaseComponent {
     const issuesOf = (v: ValidateFunction, where: string): ValidationIssue[] =>
       (v.errors ?? []).map((e) => ({
         path: `${where}${e.instancePath}${e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : ''}${e.keyword === 'additionalProperties' ? `/${(e.params as { additionalProperty: string }).additionalProperty}` : ''}`,
-        expected: e.keyword === 'additionalProperties' ? 'no such field' : (e.message ?? 'valid').replace(/^must (be )?/, ''),
+        expected:
+          e.keyword === 'additionalProperties' ? 'no such field' : (e.message ?? 'valid').replace(/^must (be )?/, ''),
       }));
     app[r.method](r.path, async (req: Request, res: Response) => {
       const session = r.access === 'public' ? this.#session(req) : requireRole(this.#session(req), r.access);
@@ -159,7 +170,8 @@ export class HttpServer extends BaseComponent {
         throw new AuthError(403, 'missing or wrong X-CSRF-Token header (get it from GET /api/v1/session)');
       }
       const body: unknown = r.body ? (req.body ?? {}) : undefined;
-      if (validateBody && !validateBody(body)) throw new ValidationError('request body', issuesOf(validateBody, '/body'));
+      if (validateBody && !validateBody(body))
+        throw new ValidationError('request body', issuesOf(validateBody, '/body'));
       const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
       if (validateQuery && !validateQuery(query)) throw new ValidationError('query', issuesOf(validateQuery, '/query'));
       let status: number = r.status ?? 200;
@@ -190,7 +202,8 @@ export class HttpServer extends BaseComponent {
       res.setHeader('Cache-Control', 'no-store');
       if (result instanceof RawResponse) {
         // The name carries request values (a class id): only safe characters, or setHeader throws on a NUL and a quote ends the value.
-        if (result.filename) res.setHeader('Content-Disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
+        if (result.filename)
+          res.setHeader('Content-Disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
         res.status(status).type(result.contentType).send(result.body);
         return;
       }
@@ -214,7 +227,9 @@ export class HttpServer extends BaseComponent {
     }
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed' || e.type === 'entity.too.large') {
-      res.status(e.status ?? 400).json({ error: 'invalid_input', message: `request body: ${e.message ?? 'unreadable'}` });
+      res
+        .status(e.status ?? 400)
+        .json({ error: 'invalid_input', message: `request body: ${e.message ?? 'unreadable'}` });
       return;
     }
     this.#errors++;
@@ -234,7 +249,10 @@ export class HttpServer extends BaseComponent {
     const server: Server = createServer(app);
     const tlsServer: Server | undefined = pair ? createHttpsServer({ cert: pair.cert, key: pair.key }, app) : undefined;
     const { sessionCheckSeconds, maxBufferedBytes } = cfg.webSocket;
-    const sessions = new SessionWatch({ state: (id) => this.#ctx.store.sessions.state(id, this.#sessionLimits()), everyMs: sessionCheckSeconds * 1000 });
+    const sessions = new SessionWatch({
+      state: (id) => this.#ctx.store.sessions.state(id, this.#sessionLimits()),
+      everyMs: sessionCheckSeconds * 1000,
+    });
     this.#unwatch = this.#ctx.store.sessions.onEnded(() => sessions.recheck());
     this.#sessions = sessions;
     const live = new LiveHub({
@@ -256,7 +274,10 @@ export class HttpServer extends BaseComponent {
       (path) => {
         if (path === '/api/v1/live') return (req, socket, head) => live.handleUpgrade(req, socket, head);
         const media = path === '/api/v1/media' ? this.#ctx.media?.() : undefined;
-        return media ? (req, socket, head, target) => media.handleUpgrade(req, socket, head, target, { authenticate: (r) => this.#session(r), sessions }) : undefined;
+        return media
+          ? (req, socket, head, target) =>
+              media.handleUpgrade(req, socket, head, target, { authenticate: (r) => this.#session(r), sessions })
+          : undefined;
       },
       this.#ctx.log,
       this.#upgrade,
@@ -273,7 +294,17 @@ export class HttpServer extends BaseComponent {
     const plain = { host: plainHost(cfg), port: this.port };
     if (pair) {
       this.#ctx.log.info(
-        { listener: 'https', host: cfg.host, port: this.tlsPort, plain, tls: { certFile: pair.info.file, validTo: pair.info.validTo.toISOString(), fingerprint256: pair.info.fingerprint256 } },
+        {
+          listener: 'https',
+          host: cfg.host,
+          port: this.tlsPort,
+          plain,
+          tls: {
+            certFile: pair.info.file,
+            validTo: pair.info.validTo.toISOString(),
+            fingerprint256: pair.info.fingerprint256,
+          },
+        },
         'HTTPS server listening (plain HTTP on loopback only unless http.plaintextLan)',
       );
     } else {

@@ -5,7 +5,9 @@ import type { Logger } from '../log.js';
 /** Refuse a WebSocket upgrade with a plain HTTP status. */
 export function rejectUpgrade(socket: Duplex, status: number, text: string, why = text): void {
   if (socket.destroyed) return;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`,
+  );
 }
 
 /**
@@ -36,7 +38,8 @@ export interface UpgradeTarget {
  */
 export function parseUpgradeTarget(url: string | undefined): UpgradeTarget | string {
   if (url === undefined || url === '') return 'request target: missing';
-  if (url[0] !== '/' || url.startsWith('//')) return `request target: expected a path starting with a single '/', got ${JSON.stringify(url.slice(0, 64))}`;
+  if (url[0] !== '/' || url.startsWith('//'))
+    return `request target: expected a path starting with a single '/', got ${JSON.stringify(url.slice(0, 64))}`;
   const q = url.indexOf('?');
   return { path: q < 0 ? url : url.slice(0, q), query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) };
 }
@@ -63,7 +66,13 @@ export function upgradeListener(
       // Node answers a plain request without Host with 400 itself, but not an upgrade (RFC 9112 §3.2).
       if (!req.headers.host) return rejectUpgrade(socket, 400, 'Bad Request', 'Host: missing');
       // The same DNS-rebinding guard as every HTTP request (edge/api/host-check.ts).
-      if (!hostOk(req.headers.host)) return rejectUpgrade(socket, 421, 'Misdirected Request', 'Host: not a name of this appliance (add it to http.allowedHosts)');
+      if (!hostOk(req.headers.host))
+        return rejectUpgrade(
+          socket,
+          421,
+          'Misdirected Request',
+          'Host: not a name of this appliance (add it to http.allowedHosts)',
+        );
       const handler = route(target.path);
       if (!handler) return rejectUpgrade(socket, 404, 'Not Found');
       handler(req, socket, head, target);

@@ -1,5 +1,18 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeSync, fstatSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  fstatSync,
+  existsSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -33,11 +46,19 @@ export interface ArchiveEntry {
 
 function deriveKey(passphrase: string, salt: Buffer, c: { N: number; r: number; p: number }): Promise<Buffer> {
   const opts: ScryptOptions = { N: c.N, r: c.r, p: c.p, maxmem: 256 * 1024 * 1024 };
-  return new Promise((resolve, reject) => scrypt(passphrase.normalize('NFC'), salt, 32, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(passphrase.normalize('NFC'), salt, 32, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 export function checkPassphrase(p: string): void {
-  if (p.length < 12) throw new ValidationError('passphrase', [{ path: '/passphrase', expected: 'at least 12 characters (it is all that protects the keys and the data in the archive)' }]);
+  if (p.length < 12)
+    throw new ValidationError('passphrase', [
+      {
+        path: '/passphrase',
+        expected: 'at least 12 characters (it is all that protects the keys and the data in the archive)',
+      },
+    ]);
 }
 
 async function* entries(list: ArchiveEntry[]): AsyncGenerator<Buffer> {
@@ -50,10 +71,20 @@ async function* entries(list: ArchiveEntry[]): AsyncGenerator<Buffer> {
 }
 
 /** Write the archive to `out` (atomically: a temp file renamed at the end). */
-export async function writeArchive(out: string, passphrase: string, meta: Record<string, unknown>, list: ArchiveEntry[]): Promise<ArchiveHeader> {
+export async function writeArchive(
+  out: string,
+  passphrase: string,
+  meta: Record<string, unknown>,
+  list: ArchiveEntry[],
+): Promise<ArchiveHeader> {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
-  const header: ArchiveHeader = { ...meta, kdf: { name: 'scrypt', ...KDF, salt: salt.toString('base64') }, iv: iv.toString('base64'), createdAt: new Date().toISOString() };
+  const header: ArchiveHeader = {
+    ...meta,
+    kdf: { name: 'scrypt', ...KDF, salt: salt.toString('base64') },
+    iv: iv.toString('base64'),
+    createdAt: new Date().toISOString(),
+  };
   const head = Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`);
   const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt, KDF), iv);
   cipher.setAAD(head);
@@ -75,14 +106,18 @@ export function readHeader(file: string): { header: ArchiveHeader; bodyStart: nu
     const buf = Buffer.alloc(Math.min(64 * 1024, fstatSync(fd).size));
     readSync(fd, buf, 0, buf.length, 0);
     const nl = buf.indexOf('\n', MAGIC.length);
-    if (buf.subarray(0, MAGIC.length).toString() !== MAGIC || nl < 0) throw new ValidationError(file, [{ path: '', expected: `a ClassEdge backup (starting with ${MAGIC.trim()})` }]);
+    if (buf.subarray(0, MAGIC.length).toString() !== MAGIC || nl < 0)
+      throw new ValidationError(file, [{ path: '', expected: `a ClassEdge backup (starting with ${MAGIC.trim()})` }]);
     let header: ArchiveHeader;
     try {
       header = JSON.parse(buf.subarray(MAGIC.length, nl).toString()) as ArchiveHeader;
     } catch {
       throw new ValidationError(file, [{ path: '/header', expected: 'the archive header as JSON' }]);
     }
-    if (typeof header.iv !== 'string' || typeof header.kdf?.salt !== 'string') throw new ValidationError(file, [{ path: '/header/kdf', expected: 'the key derivation parameters (salt) and the iv' }]);
+    if (typeof header.iv !== 'string' || typeof header.kdf?.salt !== 'string')
+      throw new ValidationError(file, [
+        { path: '/header/kdf', expected: 'the key derivation parameters (salt) and the iv' },
+      ]);
     return { header, bodyStart: nl + 1 };
   } finally {
     closeSync(fd);
@@ -93,10 +128,15 @@ export function readHeader(file: string): { header: ArchiveHeader; bodyStart: nu
  * Decrypt into `dir` (made here). Nothing is trusted before the GCM tag verified: the plain stream
  * goes to a temp file first, and entries are only unpacked from it afterwards.
  */
-export async function readArchive(file: string, passphrase: string, dir: string): Promise<{ header: ArchiveHeader; files: { name: string; mode: number; path: string }[] }> {
+export async function readArchive(
+  file: string,
+  passphrase: string,
+  dir: string,
+): Promise<{ header: ArchiveHeader; files: { name: string; mode: number; path: string }[] }> {
   const { header, bodyStart } = readHeader(file);
   const size = statSync(file).size;
-  if (size < bodyStart + 16) throw new ValidationError(file, [{ path: '', expected: 'a complete archive (it is cut short)' }]);
+  if (size < bodyStart + 16)
+    throw new ValidationError(file, [{ path: '', expected: 'a complete archive (it is cut short)' }]);
   const key = await deriveKey(passphrase, Buffer.from(header.kdf.salt, 'base64'), header.kdf);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(header.iv, 'base64'));
   // The header is authenticated too; only its bytes are read, not the whole archive.
@@ -115,11 +155,22 @@ export async function readArchive(file: string, passphrase: string, dir: string)
   const plain = join(work, 'plain');
   try {
     try {
-      await pipeline(createReadStream(file, { start: bodyStart, end: size - 17 }), decipher, createGunzip(), createWriteStream(plain, { mode: 0o600 }));
+      await pipeline(
+        createReadStream(file, { start: bodyStart, end: size - 17 }),
+        decipher,
+        createGunzip(),
+        createWriteStream(plain, { mode: 0o600 }),
+      );
     } catch (err) {
       const m = (err as Error).message;
-      if (/auth|unable to authenticate/i.test(m) || (err as { code?: string }).code === 'Z_DATA_ERROR' || (err as { code?: string }).code === 'Z_BUF_ERROR') {
-        throw new ValidationError(file, [{ path: '/passphrase', expected: 'the passphrase the backup was made with (or the file was changed since)' }]);
+      if (
+        /auth|unable to authenticate/i.test(m) ||
+        (err as { code?: string }).code === 'Z_DATA_ERROR' ||
+        (err as { code?: string }).code === 'Z_BUF_ERROR'
+      ) {
+        throw new ValidationError(file, [
+          { path: '/passphrase', expected: 'the passphrase the backup was made with (or the file was changed since)' },
+        ]);
       }
       throw err;
     }
@@ -146,7 +197,8 @@ function unpack(plain: string, dir: string): { name: string; mode: number; path:
       const h = JSON.parse(line()) as { name?: string; mode?: number; size?: number; end?: boolean };
       if (h.end) break;
       // Names are ours (a few flat file names); a path of any kind is refused.
-      if (!h.name || !/^[A-Za-z0-9._-]+$/.test(h.name) || h.name.startsWith('.') || typeof h.size !== 'number') throw new Error(`backup: bad entry ${JSON.stringify(h)}`);
+      if (!h.name || !/^[A-Za-z0-9._-]+$/.test(h.name) || h.name.startsWith('.') || typeof h.size !== 'number')
+        throw new Error(`backup: bad entry ${JSON.stringify(h)}`);
       const path = join(dir, h.name);
       if (existsSync(path)) throw new Error(`backup: ${path} exists`);
       const target = openSync(path, 'w', h.mode ?? 0o600);

@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
@@ -22,7 +32,13 @@ import { readArchive, writeArchive, type ArchiveHeader } from './archive.js';
  * encrypted archive. `classedge restore` brings all of it back on a replacement box: the same
  * data and the same identity, so the district sees the same appliance.
  */
-export async function backupAppliance(config: Config, source: ConfigSource, out: string, passphrase: string, actor: string): Promise<ArchiveHeader> {
+export async function backupAppliance(
+  config: Config,
+  source: ConfigSource,
+  out: string,
+  passphrase: string,
+  actor: string,
+): Promise<ArchiveHeader> {
   // The plain copy is staged in the data directory (same file system as the live database, 0700),
   // never beside `out`, which may be a FAT-formatted USB stick that keeps what is deleted.
   const work = mkdtempSync(join(config.dataDir, '.backup-'));
@@ -39,14 +55,29 @@ export async function backupAppliance(config: Config, source: ConfigSource, out:
     const keys = keyDir(config.dataDir);
     const list = [
       { name: DB_FILE, mode: 0o640, file: db },
-      ...(existsSync(join(keys, 'appliance.key')) ? [{ name: 'appliance.key', mode: 0o600, file: join(keys, 'appliance.key') }] : []),
-      ...(existsSync(join(keys, 'enrolment.json')) ? [{ name: 'enrolment.json', mode: 0o600, file: join(keys, 'enrolment.json') }] : []),
+      ...(existsSync(join(keys, 'appliance.key'))
+        ? [{ name: 'appliance.key', mode: 0o600, file: join(keys, 'appliance.key') }]
+        : []),
+      ...(existsSync(join(keys, 'enrolment.json'))
+        ? [{ name: 'enrolment.json', mode: 0o600, file: join(keys, 'enrolment.json') }]
+        : []),
       ...(existsSync(source.file) ? [{ name: 'config.yaml', mode: 0o640, file: source.file }] : []),
     ];
-    const header = await writeArchive(out, passphrase, { applianceId: config.appliance.id, version: VERSION, schemaVersion: schema, files: list.map((f) => f.name) }, list);
+    const header = await writeArchive(
+      out,
+      passphrase,
+      { applianceId: config.appliance.id, version: VERSION, schemaVersion: schema, files: list.map((f) => f.name) },
+      list,
+    );
     const s = Store.open(config);
     try {
-      s.audit.record({ actor, action: 'backup', target: resolve(out), result: 'ok', detail: { files: list.map((f) => f.name) } });
+      s.audit.record({
+        actor,
+        action: 'backup',
+        target: resolve(out),
+        result: 'ok',
+        detail: { files: list.map((f) => f.name) },
+      });
     } finally {
       s.close();
     }
@@ -66,10 +97,21 @@ export interface RestoreResult {
 }
 
 /** Restore into an empty data directory (never over a live one). */
-export async function restoreAppliance(file: string, passphrase: string, target: { dataDir: string; configFile: string }, actor: string): Promise<RestoreResult> {
+export async function restoreAppliance(
+  file: string,
+  passphrase: string,
+  target: { dataDir: string; configFile: string },
+  actor: string,
+): Promise<RestoreResult> {
   const dataDir = resolve(target.dataDir);
   if (existsSync(join(dataDir, DB_FILE)) || existsSync(join(keyDir(dataDir), 'appliance.key'))) {
-    throw new ValidationError('restore', [{ path: '/dataDir', expected: 'an empty data directory (this one already holds a database or keys; restore never overwrites)', value: dataDir }]);
+    throw new ValidationError('restore', [
+      {
+        path: '/dataDir',
+        expected: 'an empty data directory (this one already holds a database or keys; restore never overwrites)',
+        value: dataDir,
+      },
+    ]);
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o750 });
   const staging = mkdtempSync(join(dataDir, '.restore-'));
@@ -97,11 +139,23 @@ export async function restoreAppliance(file: string, passphrase: string, target:
     const district = await tellDistrict(config, header.createdAt);
     const store = Store.open(config);
     try {
-      store.audit.record({ actor, action: 'restore', target: String(header.applianceId ?? ''), result: 'ok', detail: { backupCreatedAt: header.createdAt, district } });
+      store.audit.record({
+        actor,
+        action: 'restore',
+        target: String(header.applianceId ?? ''),
+        result: 'ok',
+        detail: { backupCreatedAt: header.createdAt, district },
+      });
     } finally {
       store.close();
     }
-    return { applianceId: config.appliance.id, dataDir, configFile: target.configFile, backupCreatedAt: header.createdAt, district };
+    return {
+      applianceId: config.appliance.id,
+      dataDir,
+      configFile: target.configFile,
+      backupCreatedAt: header.createdAt,
+      district,
+    };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -120,11 +174,17 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
   try {
     const r = await postJsonish(
       new URL('/v1/restored', e.districtUrl),
-      JSON.stringify({ applianceId: e.applianceId, nonce, backupCreatedAt, signature: signText(text, applianceKey(config.dataDir).privateKey) }),
+      JSON.stringify({
+        applianceId: e.applianceId,
+        nonce,
+        backupCreatedAt,
+        signature: signText(text, applianceKey(config.dataDir).privateKey),
+      }),
       { 'content-type': 'application/json' },
       { timeoutMs: 15_000, caFile: config.sync.districtCaFile, maxAnswerBytes: config.sync.maxAnswerBytes },
     );
-    if (r.status !== 200) return `not told: HTTP ${r.status} ${String(r.json.message ?? '')}; the next sync round still adopts its positions`;
+    if (r.status !== 200)
+      return `not told: HTTP ${r.status} ${String(r.json.message ?? '')}; the next sync round still adopts its positions`;
     const streams = streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
     const store = Store.open(config);
     let behind = 0;

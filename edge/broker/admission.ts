@@ -54,10 +54,14 @@ export class Admission {
 
   admit(remoteAddress: string | undefined, evict: () => void): Admitted {
     const source = sourceKey(remoteAddress);
-    if (this.#open >= this.#limits.maxConnections) return { ok: false, reason: `all ${this.#limits.maxConnections} connections in use (mqtt.maxConnections)` };
+    if (this.#open >= this.#limits.maxConnections)
+      return { ok: false, reason: `all ${this.#limits.maxConnections} connections in use (mqtt.maxConnections)` };
     const fromSource = this.#perSource.get(source) ?? 0;
     if (fromSource >= this.#limits.maxPerSource) {
-      return { ok: false, reason: `${fromSource} connections already open from ${source} (mqtt.maxConnectionsPerSource)` };
+      return {
+        ok: false,
+        reason: `${fromSource} connections already open from ${source} (mqtt.maxConnectionsPerSource)`,
+      };
     }
     if (this.#preAuth.size >= this.#limits.maxPreAuth) {
       let idle: Entry | undefined;
@@ -67,7 +71,11 @@ export class Admission {
           break;
         }
       }
-      if (!idle) return { ok: false, reason: `all ${this.#limits.maxPreAuth} pre-login connections are logging in (mqtt.maxPreAuthConnections)` };
+      if (!idle)
+        return {
+          ok: false,
+          reason: `all ${this.#limits.maxPreAuth} pre-login connections are logging in (mqtt.maxPreAuthConnections)`,
+        };
       this.#preAuth.delete(idle);
       idle.evict();
     }
@@ -107,7 +115,10 @@ export function sourceKey(address: string | undefined): string {
   const [head = '', tail] = bare.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
   return `${groups
     .slice(0, 4)
     .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))

@@ -2,7 +2,14 @@ import { createServer, type Server, type Socket, type AddressInfo } from 'node:n
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Duplex } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { Aedes, type Client, type ConnectPacket, type PublishPacket, type Subscription, type AuthenticateError } from 'aedes';
+import {
+  Aedes,
+  type Client,
+  type ConnectPacket,
+  type PublishPacket,
+  type Subscription,
+  type AuthenticateError,
+} from 'aedes';
 import { listen } from '../runtime/listen.js';
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
 import type { Logger } from '../log.js';
@@ -25,7 +32,8 @@ import { clientIdProblem, clip } from './client-id.js';
 import { LoginThrottle } from './login-throttle.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
-export type Identity = { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
+export type Identity =
+  { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
 
 export const SERVICE_USERNAME = 'classedge-service';
 
@@ -123,9 +131,21 @@ export class Broker extends BaseComponent {
     const m = opts.config.mqtt;
     this.#authCache = new CappedMap(m.maxTrackedKeys);
     this.#logAt = new CappedMap(m.maxTrackedKeys);
-    this.#admission = new Admission({ maxConnections: m.maxConnections, maxPerSource: m.maxConnectionsPerSource, maxPreAuth: m.maxPreAuthConnections });
-    this.#deniedAudit = new AuditLimiter({ perKey: m.auditDeniedPerSource, total: m.auditDeniedTotal, maxKeys: m.maxTrackedKeys });
-    this.#loginThrottle = new LoginThrottle({ maxFailures: m.maxFailedLoginsPerSource, windowMs: m.failedLoginWindowMs, maxKeys: m.maxTrackedKeys });
+    this.#admission = new Admission({
+      maxConnections: m.maxConnections,
+      maxPerSource: m.maxConnectionsPerSource,
+      maxPreAuth: m.maxPreAuthConnections,
+    });
+    this.#deniedAudit = new AuditLimiter({
+      perKey: m.auditDeniedPerSource,
+      total: m.auditDeniedTotal,
+      maxKeys: m.maxTrackedKeys,
+    });
+    this.#loginThrottle = new LoginThrottle({
+      maxFailures: m.maxFailedLoginsPerSource,
+      windowMs: m.failedLoginWindowMs,
+      maxKeys: m.maxTrackedKeys,
+    });
   }
 
   get port(): number {
@@ -147,7 +167,12 @@ export class Broker extends BaseComponent {
   }
 
   protected override counters(): Record<string, number> {
-    return { ...this.#c, clients: this.connectedClients, sockets: this.#admission.open, preAuth: this.#admission.preAuth };
+    return {
+      ...this.#c,
+      clients: this.connectedClients,
+      sockets: this.#admission.open,
+      preAuth: this.#admission.preAuth,
+    };
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -159,8 +184,10 @@ export class Broker extends BaseComponent {
       maxInflightInbound: this.#o.config.mqtt.maxInflightQos2,
       preConnect: (client, packet, cb) => this.#preConnect(client, packet, cb),
       authenticate: (client, username, password, cb) => this.#authenticateSafely(client, username, password, cb),
-      authorizePublish: (client, packet, cb) => this.#guarded('authorizePublish', cb, (done) => this.#authorizePublish(client, packet, done)),
-      authorizeSubscribe: (client, sub, cb) => this.#guarded('authorizeSubscribe', cb, (done) => this.#authorizeSubscribe(client, sub, done)),
+      authorizePublish: (client, packet, cb) =>
+        this.#guarded('authorizePublish', cb, (done) => this.#authorizePublish(client, packet, done)),
+      authorizeSubscribe: (client, sub, cb) =>
+        this.#guarded('authorizeSubscribe', cb, (done) => this.#authorizeSubscribe(client, sub, done)),
       authorizeForward: (_client, packet) => (this.#dropped.has(packet.payload as Buffer) ? null : packet),
     });
     this.#aedes = aedes;
@@ -169,7 +196,9 @@ export class Broker extends BaseComponent {
       const id = this.#identities.get(client);
       if (id?.type === 'device') this.#o.bus.safeEmit('device.connection', { deviceId: id.deviceId, connected: false });
     });
-    aedes.on('clientError', (client, err) => this.#o.log.debug({ clientId: clip(client.id ?? ''), err: errorMessage(err) }, 'client error'));
+    aedes.on('clientError', (client, err) =>
+      this.#o.log.debug({ clientId: clip(client.id ?? ''), err: errorMessage(err) }, 'client error'),
+    );
     aedes.on('connectionError', (_client, err) => this.#o.log.debug({ err: errorMessage(err) }, 'connection error'));
     this.#auditTimer = setInterval(() => this.#auditSummary(), this.#o.config.mqtt.auditWindowMs).unref();
 
@@ -183,15 +212,23 @@ export class Broker extends BaseComponent {
     if (mqtt.tls.enabled) {
       const files = mqttTlsFiles(this.#o.config);
       const pair = loadTlsPair(files, files);
-      const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) => this.#acceptConnection(socket, 'tls'));
+      const tlsServer = createTlsServer({ cert: pair.cert, key: pair.key, handshakeTimeout: 10_000 }, (socket) =>
+        this.#acceptConnection(socket, 'tls'),
+      );
       tlsServer.on('tlsClientError', (err, socket) => {
         this.#c.tlsHandshakeFailures++;
-        this.#o.log.debug({ listener: 'tls', remote: socket.remoteAddress, err: errorMessage(err) }, 'MQTT TLS handshake failed');
+        this.#o.log.debug(
+          { listener: 'tls', remote: socket.remoteAddress, err: errorMessage(err) },
+          'MQTT TLS handshake failed',
+        );
       });
       tlsServer.maxConnections = mqtt.maxConnections;
       this.#tlsServer = tlsServer;
       await listen(tlsServer, mqtt.tls.port, mqtt.host, signal);
-      this.#o.log.info({ listener: 'tls', host: mqtt.host, port: this.tlsPort, fingerprint256: pair.info.fingerprint256 }, 'MQTT over TLS listening');
+      this.#o.log.info(
+        { listener: 'tls', host: mqtt.host, port: this.tlsPort, fingerprint256: pair.info.fingerprint256 },
+        'MQTT over TLS listening',
+      );
     }
     await listen(server, mqtt.port, plainHost(mqtt), signal);
     this.setState('running');
@@ -232,7 +269,11 @@ export class Broker extends BaseComponent {
     });
     if (!admitted.ok) {
       this.#c.refusedConnections++;
-      this.#warnAtMostEvery(`refused:${socket.remoteAddress ?? ''}`, { remote: socket.remoteAddress, why: admitted.reason }, 'MQTT connection refused before login');
+      this.#warnAtMostEvery(
+        `refused:${socket.remoteAddress ?? ''}`,
+        { remote: socket.remoteAddress, why: admitted.reason },
+        'MQTT connection refused before login',
+      );
       socket.destroy();
       return;
     }
@@ -253,7 +294,11 @@ export class Broker extends BaseComponent {
       // The guard also errors when aedes tears the stream down (AbortError); only its own verdicts count.
       if (err instanceof ProtocolError) {
         this.#c.protocolErrors++;
-        this.#warnAtMostEvery(`guard:${socket.remoteAddress ?? ''}`, { listener, remote: socket.remoteAddress, err: err.message }, 'closing MQTT connection');
+        this.#warnAtMostEvery(
+          `guard:${socket.remoteAddress ?? ''}`,
+          { listener, remote: socket.remoteAddress, err: err.message },
+          'closing MQTT connection',
+        );
       }
       socket.destroy();
     });
@@ -279,7 +324,12 @@ export class Broker extends BaseComponent {
   }
 
   /** aedes does not await this: whatever goes wrong is answered with a refusal, never thrown. */
-  #authenticateSafely(client: Client, username: string | undefined, password: Buffer | undefined, cb: (err: AuthenticateError | null, ok: boolean | null) => void): void {
+  #authenticateSafely(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    cb: (err: AuthenticateError | null, ok: boolean | null) => void,
+  ): void {
     let answered = false;
     const once = (err: AuthenticateError | null, ok: boolean | null): void => {
       if (answered) return;
@@ -307,8 +357,17 @@ export class Broker extends BaseComponent {
       this.#c.authFailures++;
       if (this.#deniedAudit.admit(`address ${source}`)) {
         const actor = `mqtt:${clip(username ?? '(anonymous)')}`;
-        this.#audit({ actor, action: 'mqtt.connect', target: clip(client.id ?? ''), result: 'denied', detail: { why, source } });
-        this.#o.log.warn({ clientId: clip(client.id ?? ''), username: username === undefined ? null : clip(username), source, why }, 'MQTT connection refused');
+        this.#audit({
+          actor,
+          action: 'mqtt.connect',
+          target: clip(client.id ?? ''),
+          result: 'denied',
+          detail: { why, source },
+        });
+        this.#o.log.warn(
+          { clientId: clip(client.id ?? ''), username: username === undefined ? null : clip(username), source, why },
+          'MQTT connection refused',
+        );
       } else {
         this.#c.auditSuppressed++;
       }
@@ -331,7 +390,10 @@ export class Broker extends BaseComponent {
     const waitMs = this.#loginThrottle.blockedFor(source);
     if (waitMs > 0) {
       this.#c.throttledLogins++;
-      return refuse(`too many wrong secrets from ${source} (mqtt.maxFailedLoginsPerSource); try again in ${Math.ceil(waitMs / 1000)} s`, 3);
+      return refuse(
+        `too many wrong secrets from ${source} (mqtt.maxFailedLoginsPerSource); try again in ${Math.ceil(waitMs / 1000)} s`,
+        3,
+      );
     }
     const secret = password.toString('utf8');
     if (username === SERVICE_USERNAME) {
@@ -349,10 +411,19 @@ export class Broker extends BaseComponent {
           this.#loginThrottle.failed(source);
           return refuse('unknown device or wrong secret', 4);
         }
-        this.#authCache.set(username, { storedHash: facts.secretHash, digest: digest(secret), until: Date.now() + AUTH_CACHE_MS });
+        this.#authCache.set(username, {
+          storedHash: facts.secretHash,
+          digest: digest(secret),
+          until: Date.now() + AUTH_CACHE_MS,
+        });
       }
       if (!facts.enabled) return refuse('device is disabled', 5);
-      accept({ type: 'device', deviceId: username, integration: facts.kind === 'integration', camera: facts.kind === 'camera' });
+      accept({
+        type: 'device',
+        deviceId: username,
+        integration: facts.kind === 'integration',
+        camera: facts.kind === 'camera',
+      });
     } catch (err) {
       this.#c.internalErrors++;
       this.#o.log.error({ err: errorMessage(err) }, 'MQTT authentication failed internally');
@@ -376,7 +447,11 @@ export class Broker extends BaseComponent {
     } catch (err) {
       // Last-seen is a convenience: a full disk must not cost the device its connection.
       this.#c.storeErrors++;
-      this.#warnAtMostEvery('touch', { deviceId: id.deviceId, err: errorMessage(err) }, 'could not record when the device was last seen');
+      this.#warnAtMostEvery(
+        'touch',
+        { deviceId: id.deviceId, err: errorMessage(err) },
+        'could not record when the device was last seen',
+      );
     }
     this.#o.bus.safeEmit('device.connection', { deviceId: id.deviceId, connected: true });
   }
@@ -387,7 +462,12 @@ export class Broker extends BaseComponent {
       this.#o.store.audit.record(entry);
     } catch (err) {
       this.#c.auditErrors++;
-      this.#warnAtMostEvery('audit', { action: entry.action, err: errorMessage(err) }, 'audit record could not be written', 'error');
+      this.#warnAtMostEvery(
+        'audit',
+        { action: entry.action, err: errorMessage(err) },
+        'audit record could not be written',
+        'error',
+      );
     }
   }
 
@@ -395,8 +475,16 @@ export class Broker extends BaseComponent {
   #auditSummary(): void {
     const s = this.#deniedAudit.roll();
     if (!s) return;
-    this.#audit({ actor: 'broker', action: 'mqtt.denied.summary', result: 'denied', detail: { ...s, windowMs: this.#o.config.mqtt.auditWindowMs } });
-    this.#o.log.warn({ suppressed: s.suppressed, keys: s.keys, top: s.top.slice(0, 3) }, 'MQTT denials not written one by one');
+    this.#audit({
+      actor: 'broker',
+      action: 'mqtt.denied.summary',
+      result: 'denied',
+      detail: { ...s, windowMs: this.#o.config.mqtt.auditWindowMs },
+    });
+    this.#o.log.warn(
+      { suppressed: s.suppressed, keys: s.keys, top: s.top.slice(0, 3) },
+      'MQTT denials not written one by one',
+    );
   }
 
   /** Runs an aedes hook so that a throw inside becomes its callback's error, answered once. */
@@ -411,7 +499,12 @@ export class Broker extends BaseComponent {
       run(once);
     } catch (err) {
       this.#c.internalErrors++;
-      this.#warnAtMostEvery(hook, { hook, err: errorMessage(err) }, 'MQTT hook failed; closing the connection', 'error');
+      this.#warnAtMostEvery(
+        hook,
+        { hook, err: errorMessage(err) },
+        'MQTT hook failed; closing the connection',
+        'error',
+      );
       (once as unknown as (e: Error) => void)(err instanceof Error ? err : new Error(String(err)));
     }
   }
@@ -435,7 +528,10 @@ export class Broker extends BaseComponent {
 
   /** Publish from the appliance itself (no client; bypasses device ACLs). */
   publish(topic: string, payload: string, retain = false): void {
-    this.#aedes?.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false }, () => undefined);
+    this.#aedes?.publish(
+      { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false },
+      () => undefined,
+    );
   }
 
   /** Forget a device's cached login (secret rotated or device removed). */
@@ -459,8 +555,17 @@ export class Broker extends BaseComponent {
       this.#c.aclDenials++;
       const why = parsed.ok ? `topic belongs to device '${clip(parsed.deviceId)}'` : clip(parsed.reason, 200);
       if (this.#deniedAudit.admit(`device ${id.deviceId}`)) {
-        this.#audit({ actor: `device:${id.deviceId}`, action: 'mqtt.publish', target: clip(packet.topic, 200), result: 'denied', detail: { why } });
-        this.#o.log.warn({ deviceId: id.deviceId, topic: clip(packet.topic, 200), why }, 'publish refused; closing connection');
+        this.#audit({
+          actor: `device:${id.deviceId}`,
+          action: 'mqtt.publish',
+          target: clip(packet.topic, 200),
+          result: 'denied',
+          detail: { why },
+        });
+        this.#o.log.warn(
+          { deviceId: id.deviceId, topic: clip(packet.topic, 200), why },
+          'publish refused; closing connection',
+        );
       } else {
         this.#c.auditSuppressed++;
       }
@@ -470,7 +575,15 @@ export class Broker extends BaseComponent {
     switch (parsed.kind) {
       case 'reading': {
         const decoded = decodeReading(id.deviceId, payload, this.#o.config.mqtt.maxPayloadBytes, Date.now());
-        if (!decoded.ok) return this.#reject(id.deviceId, packet, readingCategory(decoded.reason, decoded.field), decoded.reason, decoded.field, cb);
+        if (!decoded.ok)
+          return this.#reject(
+            id.deviceId,
+            packet,
+            readingCategory(decoded.reason, decoded.field),
+            decoded.reason,
+            decoded.field,
+            cb,
+          );
         this.#o.readings.submit(decoded.value, (err) => {
           if (err) {
             // Not acknowledged: the device keeps the message and sends it again.
@@ -493,10 +606,26 @@ export class Broker extends BaseComponent {
         return cb(null);
       }
       case 'snapshot': {
-        if (!id.camera) return this.#reject(id.deviceId, packet, 'snapshot: not a camera', 'snapshot: only devices of kind camera may publish snapshots', '/', cb);
+        if (!id.camera)
+          return this.#reject(
+            id.deviceId,
+            packet,
+            'snapshot: not a camera',
+            'snapshot: only devices of kind camera may publish snapshots',
+            '/',
+            cb,
+          );
         const max = this.#o.config.analysis.maxSnapshotBytes;
         const snapshot = decodeSnapshot(payload, max, this.#o.config.analysis.vision.maxFramePixels);
-        if (!snapshot.ok) return this.#reject(id.deviceId, packet, payload.length > max ? 'snapshot: too large' : 'snapshot: not a JPEG', snapshot.reason, snapshot.field, cb);
+        if (!snapshot.ok)
+          return this.#reject(
+            id.deviceId,
+            packet,
+            payload.length > max ? 'snapshot: too large' : 'snapshot: not a JPEG',
+            snapshot.reason,
+            snapshot.field,
+            cb,
+          );
         this.#c.accepted++;
         this.#o.onSnapshot?.(id.deviceId, payload);
         // A classroom image never leaves the appliance: not forwarded to any subscriber.
@@ -513,7 +642,14 @@ export class Broker extends BaseComponent {
   }
 
   /** Acknowledge and drop a bad message: counted, logged (rate-limited), told to the device. */
-  #reject(deviceId: string, packet: PublishPacket, category: RejectCategory, reason: string, field: string | undefined, cb: (err: Error | null) => void): void {
+  #reject(
+    deviceId: string,
+    packet: PublishPacket,
+    category: RejectCategory,
+    reason: string,
+    field: string | undefined,
+    cb: (err: Error | null) => void,
+  ): void {
     this.#c.rejected++;
     this.rejectedByReason.set(category, (this.rejectedByReason.get(category) ?? 0) + 1);
     this.#dropped.add(packet.payload as Buffer);
@@ -521,18 +657,33 @@ export class Broker extends BaseComponent {
     const event = { deviceId, topic: packet.topic, reason, ...(field !== undefined ? { field } : {}) };
     this.#o.bus.safeEmit('ingest.rejected', event);
     this.#aedes?.publish(
-      { cmd: 'publish', topic: topics.deviceRejected(deviceId), payload: Buffer.from(JSON.stringify(event)), qos: 0, retain: false, dup: false },
+      {
+        cmd: 'publish',
+        topic: topics.deviceRejected(deviceId),
+        payload: Buffer.from(JSON.stringify(event)),
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
       () => undefined,
     );
     cb(null);
   }
 
-  #authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
+  #authorizeSubscribe(
+    client: Client,
+    sub: Subscription,
+    cb: (err: Error | null, sub?: Subscription | null) => void,
+  ): void {
     const id = this.#identities.get(client);
     if (id?.type === 'service') return cb(null, sub);
     if (id?.type === 'device' && deviceMaySubscribe(id.deviceId, sub.topic, id.integration)) return cb(null, sub);
     this.#c.aclDenials++;
-    this.#warnAtMostEvery(`subscribe:${client.id ?? ''}`, { clientId: clip(client.id ?? ''), filter: clip(sub.topic, 200) }, 'subscription refused');
+    this.#warnAtMostEvery(
+      `subscribe:${client.id ?? ''}`,
+      { clientId: clip(client.id ?? ''), filter: clip(sub.topic, 200) },
+      'subscription refused',
+    );
     cb(null, null);
   }
 }

@@ -8,7 +8,8 @@ export class CappedMap<K, V> extends Map<K, V> {
 
   constructor(capacity: number) {
     super();
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
   }
 

@@ -26,20 +26,38 @@ export function decodeReading(deviceId: string, payload: Buffer, maxBytes: numbe
   }
   if (!validateReading(doc)) {
     const e = validateReading.errors?.[0];
-    const field = e ? (e.keyword === 'required' ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}` : e.instancePath || '/') : '/';
-    const extra = e?.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+    const field = e
+      ? e.keyword === 'required'
+        ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`
+        : e.instancePath || '/'
+      : '/';
+    const extra =
+      e?.keyword === 'additionalProperties'
+        ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+        : '';
     return { ok: false, field, reason: `${field}: ${e?.message ?? 'invalid'}${extra}` };
   }
   let ts = now;
   if (doc.ts !== undefined) {
     ts = typeof doc.ts === 'number' ? doc.ts : Date.parse(doc.ts);
-    if (!Number.isFinite(ts)) return { ok: false, field: '/ts', reason: `/ts: expected ms since epoch or ISO 8601, got ${JSON.stringify(doc.ts)}` };
-    if (ts > now + MAX_FUTURE_MS) return { ok: false, field: '/ts', reason: `/ts: ${new Date(ts).toISOString()} is in the future` };
+    if (!Number.isFinite(ts))
+      return {
+        ok: false,
+        field: '/ts',
+        reason: `/ts: expected ms since epoch or ISO 8601, got ${JSON.stringify(doc.ts)}`,
+      };
+    if (ts > now + MAX_FUTURE_MS)
+      return { ok: false, field: '/ts', reason: `/ts: ${new Date(ts).toISOString()} is in the future` };
   }
   const { rows, rejected } = metricsToRows(deviceId, doc.metrics, ts, now);
   const bad = rejected[0];
   // A device message is all or nothing: one implausible value makes the whole message suspect.
-  if (bad) return { ok: false, field: `/metrics/${bad.metric}`, reason: `/metrics/${bad.metric}: expected ${bad.expected}, got ${JSON.stringify(bad.value)}` };
+  if (bad)
+    return {
+      ok: false,
+      field: `/metrics/${bad.metric}`,
+      reason: `/metrics/${bad.metric}: expected ${bad.expected}, got ${JSON.stringify(bad.value)}`,
+    };
   return { ok: true, value: rows };
 }
 
@@ -56,7 +74,8 @@ export function decodeCard(payload: Buffer): Decoded<string> {
   } catch {
     return refused;
   }
-  const card = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { card?: unknown }).card : undefined;
+  const card =
+    doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { card?: unknown }).card : undefined;
   if (typeof card !== 'string' || !/^[0-9A-Fa-f]{4,32}$/.test(card)) return refused;
   return { ok: true, value: card.toUpperCase() };
 }
@@ -65,7 +84,11 @@ export function decodeCard(payload: Buffer): Decoded<string> {
 export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
   const text = payload.subarray(0, 16).toString('utf8');
   if (payload.length <= 7 && (text === 'online' || text === 'offline')) return { ok: true, value: text };
-  return { ok: false, field: '/', reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}${payload.length > 16 ? ` (${payload.length} bytes)` : ''}` };
+  return {
+    ok: false,
+    field: '/',
+    reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}${payload.length > 16 ? ` (${payload.length} bytes)` : ''}`,
+  };
 }
 
 /**
@@ -73,7 +96,12 @@ export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
  * header declares at most `maxPixels` (analysis.vision.maxFramePixels).
  */
 export function decodeSnapshot(payload: Buffer, maxBytes: number, maxPixels?: number): Decoded<Buffer> {
-  if (payload.length > maxBytes) return { ok: false, field: '/', reason: `snapshot: ${payload.length} bytes, at most ${maxBytes} (analysis.maxSnapshotBytes)` };
+  if (payload.length > maxBytes)
+    return {
+      ok: false,
+      field: '/',
+      reason: `snapshot: ${payload.length} bytes, at most ${maxBytes} (analysis.maxSnapshotBytes)`,
+    };
   const bad = looksLikeJpeg(payload, maxPixels);
   if (bad) return { ok: false, field: '/', reason: `snapshot: ${bad}` };
   return { ok: true, value: payload };

@@ -68,7 +68,8 @@ export class ServiceClient extends BaseComponent {
     const client = this.#client;
     this.#client = undefined;
     if (client) {
-      if (client.connected) await client.publishAsync(topics.availability(), 'offline', { qos: 1, retain: true }).catch(() => undefined);
+      if (client.connected)
+        await client.publishAsync(topics.availability(), 'offline', { qos: 1, retain: true }).catch(() => undefined);
       await client.endAsync();
     }
     this.setState('stopped');

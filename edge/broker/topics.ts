@@ -19,8 +19,7 @@ export const topics = {
 };
 
 export type ParsedDeviceTopic =
-  | { ok: true; deviceId: string; kind: DeviceMessageKind }
-  | { ok: false; deviceId?: string; reason: string };
+  { ok: true; deviceId: string; kind: DeviceMessageKind } | { ok: false; deviceId?: string; reason: string };
 
 /** Parse `classedge/dev/<deviceId>/<kind>`; anything else is refused with the reason. */
 export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
@@ -28,9 +27,14 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
   const rest = topic.slice(DEVICE_PREFIX.length).split('/');
   const [deviceId, kind, ...more] = rest;
   if (!deviceId) return { ok: false, reason: 'no device id in topic' };
-  if (kind === undefined || more.length > 0) return { ok: false, deviceId, reason: `expected ${DEVICE_PREFIX}${deviceId}/<kind>` };
+  if (kind === undefined || more.length > 0)
+    return { ok: false, deviceId, reason: `expected ${DEVICE_PREFIX}${deviceId}/<kind>` };
   if (!(DEVICE_MESSAGE_KINDS as readonly string[]).includes(kind)) {
-    return { ok: false, deviceId, reason: `unknown message kind '${kind}' (expected one of ${DEVICE_MESSAGE_KINDS.join(', ')})` };
+    return {
+      ok: false,
+      deviceId,
+      reason: `unknown message kind '${kind}' (expected one of ${DEVICE_MESSAGE_KINDS.join(', ')})`,
+    };
   }
   return { ok: true, deviceId, kind: kind as DeviceMessageKind };
 }
@@ -42,5 +46,8 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
  */
 export function deviceMaySubscribe(deviceId: string, filter: string, integration = false): boolean {
   if (filter === topics.availability() || filter.startsWith(`${DEVICE_PREFIX}${deviceId}/`)) return true;
-  return integration && (filter.startsWith(`${ROOT}/appliance/`) || filter === 'homeassistant/#' || filter.startsWith('homeassistant/'));
+  return (
+    integration &&
+    (filter.startsWith(`${ROOT}/appliance/`) || filter === 'homeassistant/#' || filter.startsWith('homeassistant/'))
+  );
 }

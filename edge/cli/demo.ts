@@ -74,7 +74,13 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
       { type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 },
       // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
       { type: 'modbus-sim', name: 'demo-modbus-sensors', ptyDir, slaves: DEMO_MODBUS_SLAVES },
-      { type: 'modbus-bus', name: 'modbus', port: join(ptyDir, 'appliance'), pollIntervalMs: 2000, devices: DEMO_MODBUS_SLAVES },
+      {
+        type: 'modbus-bus',
+        name: 'modbus',
+        port: join(ptyDir, 'appliance'),
+        pollIntervalMs: 2000,
+        devices: DEMO_MODBUS_SLAVES,
+      },
       // A Hitevision/Newline panel on a simulated RS-232 cable, under the teacher's control.
       { type: 'display-sim', name: 'demo-panel-sim', family: 'hitevision', ptyDir: join(dataDir, 'pty-panel') },
       { type: 'display', name: 'panel', family: 'hitevision', port: join(dataDir, 'pty-panel', 'appliance') },
@@ -111,9 +117,16 @@ export async function ensureDemoAccounts(store: Store, config: Config): Promise<
   // Side by side: each hash is a deliberate fraction of a second (scrypt N=2^17) and the demo's first start waits for both.
   const { admin, teacher } = DEMO_ACCOUNTS;
   await Promise.all([
-    store.users.byUsername(admin.username) ? undefined : addUser(store, config, { username: admin.username, role: 'admin', secret: admin.password }, 'demo'),
+    store.users.byUsername(admin.username)
+      ? undefined
+      : addUser(store, config, { username: admin.username, role: 'admin', secret: admin.password }, 'demo'),
     store.users.byUsername(teacher.username)
       ? undefined
-      : addUser(store, config, { username: teacher.username, displayName: teacher.displayName, role: 'teacher', secret: teacher.pin }, 'demo'),
+      : addUser(
+          store,
+          config,
+          { username: teacher.username, displayName: teacher.displayName, role: 'teacher', secret: teacher.pin },
+          'demo',
+        ),
   ]);
 }

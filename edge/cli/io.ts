@@ -35,7 +35,10 @@ export function overridesFrom(opts: CommonOptions): ConfigOverrides {
  * The configuration and where it lives. With no file named anywhere, `<dataDir>/config.yaml` is
  * used when present: that is where the admin console saves settings on a box set up without one.
  */
-export function resolveConfig(opts: CommonOptions, overlay?: Record<string, unknown>): { config: Config; source: ConfigSource } {
+export function resolveConfig(
+  opts: CommonOptions,
+  overlay?: Record<string, unknown>,
+): { config: Config; source: ConfigSource } {
   const overrides = overridesFrom(opts);
   let file = configFile(opts);
   if (file === undefined) {
@@ -81,7 +84,11 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   if (rows.length === 0) return '(none)';
   const cell = (v: unknown): string => (v === null || v === undefined ? '-' : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -132,7 +139,9 @@ export async function readSecret(prompt: string): Promise<string> {
  */
 export async function readTokenOption(o: { token?: string; tokenFile?: string }, prompt: string): Promise<string> {
   if (o.token !== undefined) {
-    process.stderr.write('warning: --token is visible to every user of this machine (ps); use --token-file or standard input instead\n');
+    process.stderr.write(
+      'warning: --token is visible to every user of this machine (ps); use --token-file or standard input instead\n',
+    );
     return o.token;
   }
   if (o.tokenFile !== undefined) return (readFileSync(o.tokenFile, 'utf8').split('\n')[0] ?? '').trim();

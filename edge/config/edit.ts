@@ -26,7 +26,9 @@ function segments(pointer: string): string[] {
 /** Settings as the list of leaf changes editConfig takes: `{a: {b: 1}}` -> `[{path: '/a/b', value: 1}]`. */
 export function toChanges(settings: Record<string, unknown>, prefix = ''): ConfigChange[] {
   return Object.entries(settings).flatMap(([k, v]) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? toChanges(v as Record<string, unknown>, `${prefix}/${k}`) : [{ path: `${prefix}/${k}`, value: v }],
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? toChanges(v as Record<string, unknown>, `${prefix}/${k}`)
+      : [{ path: `${prefix}/${k}`, value: v }],
   );
 }
 
@@ -53,7 +55,10 @@ function leafSchema(pointer: string): SchemaNode | undefined {
 export function editConfig(source: ConfigSource, changes: ConfigChange[], opts: { dryRun: boolean }): Config {
   const bad = changes.filter((c) => !leafSchema(c.path) || c.path === '/dataDir' || c.path === '/components');
   if (bad.length > 0) {
-    throw new ValidationError('settings', bad.map((c) => ({ path: c.path, expected: 'a setting that can be changed here', value: c.value })));
+    throw new ValidationError(
+      'settings',
+      bad.map((c) => ({ path: c.path, expected: 'a setting that can be changed here', value: c.value })),
+    );
   }
   const text = existsSync(source.file) ? readFileSync(source.file, 'utf8') : '';
   const doc = parseDocument(text);

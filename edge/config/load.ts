@@ -41,7 +41,12 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOverri
  * Parse and validate a configuration. Every problem is collected and thrown together as one
  * ConfigError; nothing is half-applied.
  */
-export function parseConfig(text: string, source: string, overrides: ConfigOverrides = {}, overlay?: Record<string, unknown>): Config {
+export function parseConfig(
+  text: string,
+  source: string,
+  overrides: ConfigOverrides = {},
+  overlay?: Record<string, unknown>,
+): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -78,14 +83,20 @@ export function parseConfig(text: string, source: string, overrides: ConfigOverr
   return data as Config;
 }
 
-export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}, overlay?: Record<string, unknown>): Config {
+export function loadConfig(
+  file: string | undefined,
+  overrides: ConfigOverrides = {},
+  overlay?: Record<string, unknown>,
+): Config {
   if (file === undefined) return parseConfig('', '(defaults)', overrides, overlay);
   const path = resolve(file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(path, [{ path: '', expected: `a readable file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    throw new ConfigError(path, [
+      { path: '', expected: `a readable file (${(err as NodeJS.ErrnoException).code ?? 'error'})` },
+    ]);
   }
   return parseConfig(text, path, overrides, overlay);
 }
@@ -93,18 +104,24 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
 /** The file wins over the overlay, except that component lists are joined (demo adds its simulators). */
 function mergeOverlay(overlay: Record<string, unknown>, file: Record<string, unknown>): Record<string, unknown> {
   const merged = { ...overlay, ...file };
-  if (Array.isArray(overlay.components) && Array.isArray(file.components)) merged.components = [...(file.components as unknown[]), ...(overlay.components as unknown[])];
+  if (Array.isArray(overlay.components) && Array.isArray(file.components))
+    merged.components = [...(file.components as unknown[]), ...(overlay.components as unknown[])];
   return merged;
 }
 
 function applyOverrides(data: Record<string, unknown>, o: ConfigOverrides, issues: ValidationIssue[]): void {
   if (o.dataDir !== undefined) data.dataDir = o.dataDir;
-  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+  const obj = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
   const port = (section: 'http' | 'mqtt', tls: boolean, v: number | string | undefined, name: string): void => {
     if (v === undefined) return;
     const n = typeof v === 'number' ? v : /^\d{1,5}$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n)) {
-      issues.push({ path: `/${section}${tls ? '/tls' : ''}/port`, expected: `an integer port number from ${name}`, value: v });
+      issues.push({
+        path: `/${section}${tls ? '/tls' : ''}/port`,
+        expected: `an integer port number from ${name}`,
+        value: v,
+      });
       return;
     }
     const cur = obj(data[section]);
@@ -126,7 +143,12 @@ function valueAt(data: unknown, pointer: string): unknown {
 }
 
 function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function lineOf(doc: Document, lines: LineCounter, pointer: string): number | undefined {
@@ -159,7 +181,7 @@ function toIssue(e: ErrorObject, data: unknown, doc: Document, lines: LineCounte
       break;
     }
     case 'enum':
-      expected = `one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+      expected = `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
       break;
     case 'discriminator': {
       const kinds = ((e.parentSchema as { oneOf?: { properties?: { type?: { const?: string } } }[] }).oneOf ?? [])
@@ -192,9 +214,12 @@ const MAX_QUOTED = 200;
 function listed(issues: ValidationIssue[]): ValidationIssue[] {
   const out = issues.slice(0, MAX_LISTED_ISSUES).map((i) => {
     const quoted = i.value === undefined ? '' : (JSON.stringify(i.value) ?? '');
-    return quoted.length > MAX_QUOTED ? { ...i, value: `${quoted.slice(0, MAX_QUOTED)}… (${quoted.length} characters)` } : i;
+    return quoted.length > MAX_QUOTED
+      ? { ...i, value: `${quoted.slice(0, MAX_QUOTED)}… (${quoted.length} characters)` }
+      : i;
   });
-  if (issues.length > MAX_LISTED_ISSUES) out.push({ path: '', expected: `no further problems; ${issues.length - MAX_LISTED_ISSUES} more not listed` });
+  if (issues.length > MAX_LISTED_ISSUES)
+    out.push({ path: '', expected: `no further problems; ${issues.length - MAX_LISTED_ISSUES} more not listed` });
   return out;
 }
 
@@ -213,7 +238,12 @@ function checkUniqueComponentNames(config: Config, source: string): void {
   const issues: ValidationIssue[] = [];
   config.components.forEach((c, i) => {
     const first = seen.get(c.name);
-    if (first !== undefined) issues.push({ path: `/components/${i}/name`, expected: `a name not used by /components/${first}`, value: c.name });
+    if (first !== undefined)
+      issues.push({
+        path: `/components/${i}/name`,
+        expected: `a name not used by /components/${first}`,
+        value: c.name,
+      });
     else seen.set(c.name, i);
   });
   if (issues.length > 0) throw new ConfigError(source, listed(issues));
@@ -224,13 +254,17 @@ function checkUniqueComponentNames(config: Config, source: string): void {
  * a plain one would fail only at start, with a bare EADDRINUSE.
  */
 function checkDistinctPorts(config: Config, source: string): void {
-  const ports: [string, number][] = [['/http/port', config.http.port], ['/mqtt/port', config.mqtt.port]];
+  const ports: [string, number][] = [
+    ['/http/port', config.http.port],
+    ['/mqtt/port', config.mqtt.port],
+  ];
   if (config.http.tls.enabled) ports.push(['/http/tls/port', config.http.tls.port]);
   if (config.mqtt.tls.enabled) ports.push(['/mqtt/tls/port', config.mqtt.tls.port]);
   const issues: ValidationIssue[] = [];
   ports.forEach(([path, port], i) => {
     const first = ports.findIndex(([, p]) => p === port);
-    if (port !== 0 && first < i) issues.push({ path, expected: `a port not used by ${ports[first]?.[0] ?? ''}`, value: port });
+    if (port !== 0 && first < i)
+      issues.push({ path, expected: `a port not used by ${ports[first]?.[0] ?? ''}`, value: port });
   });
   if (issues.length > 0) throw new ConfigError(source, issues);
 }

@@ -39,7 +39,12 @@ export const ApplianceSchema = Type.Object(
       description:
         'Stable identity of this classroom appliance, used in MQTT topics and by the district. Lower-case letters, digits and dashes.',
     }),
-    name: Type.String({ minLength: 1, maxLength: 100, default: 'Classroom', description: 'Name shown to people, e.g. "初二(3)班".' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      default: 'Classroom',
+      description: 'Name shown to people, e.g. "初二(3)班".',
+    }),
     timezone: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of the school.' }),
     classroom: ClassroomSchema,
   },
@@ -50,15 +55,24 @@ export const HttpSchema = Type.Object(
   {
     host: Type.String({
       default: '0.0.0.0',
-      description: 'Address the HTTP and WebSocket server listens on (the HTTPS listener when http.tls is on; plain HTTP then binds 127.0.0.1 unless http.plaintextLan).',
+      description:
+        'Address the HTTP and WebSocket server listens on (the HTTPS listener when http.tls is on; plain HTTP then binds 127.0.0.1 unless http.plaintextLan).',
     }),
-    port: Port(8080, 'Plain HTTP port for the API, the live WebSocket and the kiosk; on 127.0.0.1 only once http.tls is on (the panel\'s own browser). Env: CLASSEDGE_HTTP_PORT.'),
+    port: Port(
+      8080,
+      "Plain HTTP port for the API, the live WebSocket and the kiosk; on 127.0.0.1 only once http.tls is on (the panel's own browser). Env: CLASSEDGE_HTTP_PORT.",
+    ),
     plaintextLan: Type.Boolean({
       default: false,
       description:
         'With http.tls on, also serve plain HTTP on http.host instead of 127.0.0.1 only: the administrator accepts passwords and session cookies in clear text on the LAN (e.g. TLS ends at a proxy elsewhere). `classedge doctor` warns while any plain listener is off loopback.',
     }),
-    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576, description: 'Largest accepted request body.' }),
+    maxBodyBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 16777216,
+      default: 1048576,
+      description: 'Largest accepted request body.',
+    }),
     allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' }), {
       maxItems: 32,
       default: [],
@@ -72,11 +86,23 @@ export const HttpSchema = Type.Object(
           description:
             'Serve HTTPS (API, admin console, kiosk, WebSockets) on http.host at http.tls.port, and plain HTTP on 127.0.0.1 only. Needs certFile and keyFile; `classedge provision` and `classedge tls generate --enable` make a self-signed pair.',
         }),
-        port: Port(8443, 'HTTPS port (with http.tls on) for the admin console, the kiosk and the WebSockets over the LAN. Env: CLASSEDGE_HTTPS_PORT.'),
-        certFile: Type.Optional(
-          Type.String({ minLength: 1, description: 'PEM certificate (chain) for HTTPS: the district-issued one, or <dataDir>/tls/cert.pem from `classedge tls generate`.' }),
+        port: Port(
+          8443,
+          'HTTPS port (with http.tls on) for the admin console, the kiosk and the WebSockets over the LAN. Env: CLASSEDGE_HTTPS_PORT.',
         ),
-        keyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM private key of certFile; readable by the service user only (mode 0600)." })),
+        certFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'PEM certificate (chain) for HTTPS: the district-issued one, or <dataDir>/tls/cert.pem from `classedge tls generate`.',
+          }),
+        ),
+        keyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM private key of certFile; readable by the service user only (mode 0600).',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -89,18 +115,34 @@ export const MqttSchema = Type.Object(
   {
     host: Type.String({
       default: '0.0.0.0',
-      description: 'Address the embedded MQTT broker listens on (the MQTT-over-TLS listener when mqtt.tls is on; plain MQTT then binds 127.0.0.1 unless mqtt.plaintextLan).',
+      description:
+        'Address the embedded MQTT broker listens on (the MQTT-over-TLS listener when mqtt.tls is on; plain MQTT then binds 127.0.0.1 unless mqtt.plaintextLan).',
     }),
-    port: Port(1883, "Plain MQTT port; on 127.0.0.1 only once mqtt.tls is on (the appliance's own services and simulators). Env: CLASSEDGE_MQTT_PORT."),
+    port: Port(
+      1883,
+      "Plain MQTT port; on 127.0.0.1 only once mqtt.tls is on (the appliance's own services and simulators). Env: CLASSEDGE_MQTT_PORT.",
+    ),
     tls: Type.Object(
       {
         enabled: Type.Boolean({
           default: false,
-          description: 'Serve MQTT over TLS on mqtt.host at mqtt.tls.port for devices (same credentials), and plain MQTT on 127.0.0.1 only. `classedge provision` switches it on.',
+          description:
+            'Serve MQTT over TLS on mqtt.host at mqtt.tls.port for devices (same credentials), and plain MQTT on 127.0.0.1 only. `classedge provision` switches it on.',
         }),
         port: Port(8883, 'MQTT-over-TLS port for devices. Env: CLASSEDGE_MQTTS_PORT.'),
-        certFile: Type.Optional(Type.String({ minLength: 1, description: "PEM certificate (chain) devices pin; default: http.tls.certFile (the appliance's one certificate)." })),
-        keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of mqtt.tls.certFile; default: http.tls.keyFile.' })),
+        certFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "PEM certificate (chain) devices pin; default: http.tls.certFile (the appliance's one certificate).",
+          }),
+        ),
+        keyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM private key of mqtt.tls.certFile; default: http.tls.keyFile.',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -115,42 +157,53 @@ export const MqttSchema = Type.Object(
       default: 16384,
       description: 'Largest payload accepted on a device topic; larger messages are rejected and counted.',
     }),
-    maxConnections: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'Concurrent MQTT connections at most.' }),
+    maxConnections: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 500,
+      description: 'Concurrent MQTT connections at most.',
+    }),
     maxConnectionsPerSource: Type.Integer({
       minimum: 1,
       maximum: 10000,
       default: 32,
-      description: 'Concurrent MQTT connections at most from one address (IPv6: one /64), logged in or not; more are closed at once.',
+      description:
+        'Concurrent MQTT connections at most from one address (IPv6: one /64), logged in or not; more are closed at once.',
     }),
     maxPreAuthConnections: Type.Integer({
       minimum: 1,
       maximum: 10000,
       default: 64,
-      description: 'Connections at most that have not logged in yet; a new one beyond it closes the oldest, so idle sockets cannot hold the door shut.',
+      description:
+        'Connections at most that have not logged in yet; a new one beyond it closes the oldest, so idle sockets cannot hold the door shut.',
     }),
     connectTimeoutMs: Type.Integer({
       minimum: 500,
       maximum: 60000,
       default: 5000,
-      description: 'A connection whose whole CONNECT has not arrived this long after it opened (nothing sent, half a CONNECT) is closed.',
+      description:
+        'A connection whose whole CONNECT has not arrived this long after it opened (nothing sent, half a CONNECT) is closed.',
     }),
     maxPreAuthPacketBytes: Type.Integer({
       minimum: 256,
       maximum: 1048576,
       default: 16384,
-      description: 'Largest MQTT packet before the client has logged in (its CONNECT included); a larger one closes the connection as soon as its header arrives.',
+      description:
+        'Largest MQTT packet before the client has logged in (its CONNECT included); a larger one closes the connection as soon as its header arrives.',
     }),
     maxInflightQos2: Type.Integer({
       minimum: 1,
       maximum: 1000,
       default: 16,
-      description: 'QoS 2 messages a client may have sent and not yet released (PUBREL); one more closes the connection.',
+      description:
+        'QoS 2 messages a client may have sent and not yet released (PUBREL); one more closes the connection.',
     }),
     maxFailedLoginsPerSource: Type.Integer({
       minimum: 1,
       maximum: 100000,
       default: 20,
-      description: 'Wrong secrets from one address per mqtt.failedLoginWindowMs; after that its logins are refused (CONNACK 3) without checking the secret until the window ends.',
+      description:
+        'Wrong secrets from one address per mqtt.failedLoginWindowMs; after that its logins are refused (CONNACK 3) without checking the secret until the window ends.',
     }),
     failedLoginWindowMs: Type.Integer({
       minimum: 1000,
@@ -162,25 +215,29 @@ export const MqttSchema = Type.Object(
       minimum: 1,
       maximum: 1000,
       default: 5,
-      description: 'Refused MQTT logins (per address) and refused publishes (per device) written one by one to the audit log per mqtt.auditWindowMs; the rest are counted into one summary row.',
+      description:
+        'Refused MQTT logins (per address) and refused publishes (per device) written one by one to the audit log per mqtt.auditWindowMs; the rest are counted into one summary row.',
     }),
     auditDeniedTotal: Type.Integer({
       minimum: 1,
       maximum: 10000,
       default: 30,
-      description: 'Refused MQTT logins and publishes written one by one to the audit log per mqtt.auditWindowMs from all sources together; the rest are counted into one summary row.',
+      description:
+        'Refused MQTT logins and publishes written one by one to the audit log per mqtt.auditWindowMs from all sources together; the rest are counted into one summary row.',
     }),
     auditWindowMs: Type.Integer({
       minimum: 1000,
       maximum: 3600000,
       default: 60000,
-      description: 'The window of mqtt.auditDeniedPerSource and mqtt.auditDeniedTotal; the summary of what was not written one by one is written when it ends.',
+      description:
+        'The window of mqtt.auditDeniedPerSource and mqtt.auditDeniedTotal; the summary of what was not written one by one is written when it ends.',
     }),
     maxTrackedKeys: Type.Integer({
       minimum: 16,
       maximum: 1000000,
       default: 4096,
-      description: "Entries at most in each of the broker's tables keyed by address or device (login cache, log and audit rate limits); the oldest is forgotten first.",
+      description:
+        "Entries at most in each of the broker's tables keyed by address or device (login cache, log and audit rate limits); the oldest is forgotten first.",
     }),
   },
   { additionalProperties: false, default: {} },
@@ -199,48 +256,86 @@ export const StoreSchema = Type.Object(
       default: 2,
       description: 'How long an incoming reading may wait to share a commit with others before it is acknowledged.',
     }),
-    groupCommitMaxRows: Type.Integer({ minimum: 1, maximum: 100000, default: 5000, description: 'Rows per commit at most.' }),
+    groupCommitMaxRows: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 5000,
+      description: 'Rows per commit at most.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
 
 export const RetentionSchema = Type.Object(
   {
-    readingsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90, description: 'Days sensor readings are kept on the appliance.' }),
+    readingsDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description: 'Days sensor readings are kept on the appliance.',
+    }),
     auditDays: Type.Integer({
       minimum: 180,
       maximum: 3650,
       default: 365,
       description: 'Days audit records are kept. At least 180 (Cybersecurity Law art. 21: logs kept six months).',
     }),
-    sessionsDays: Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'Days ended login sessions are kept.' }),
+    sessionsDays: Type.Integer({
+      minimum: 1,
+      maximum: 365,
+      default: 7,
+      description: 'Days ended login sessions are kept.',
+    }),
     healthDays: Type.Integer({
       minimum: 30,
       maximum: 3650,
       default: 365,
-      description: "Days morning-check and absence records are kept (minors' health data: only as long as the school needs them). Never dropped for space.",
+      description:
+        "Days morning-check and absence records are kept (minors' health data: only as long as the school needs them). Never dropped for space.",
     }),
-    lessonsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365, description: 'Days per-lesson interaction figures are kept on the appliance.' }),
-    jobIntervalMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'How often the retention job runs.' }),
+    lessonsDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description: 'Days per-lesson interaction figures are kept on the appliance.',
+    }),
+    jobIntervalMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 60,
+      description: 'How often the retention job runs.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
 
 export const AuthSchema = Type.Object(
   {
-    adminSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 240, default: 15, description: 'Admin sessions end after this much inactivity.' }),
-    teacherSessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 720, default: 480, description: 'Teacher sessions end after this much inactivity.' }),
+    adminSessionIdleMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 240,
+      default: 15,
+      description: 'Admin sessions end after this much inactivity.',
+    }),
+    teacherSessionIdleMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 720,
+      default: 480,
+      description: 'Teacher sessions end after this much inactivity.',
+    }),
     adminSessionMaxMinutes: Type.Integer({
       minimum: 1,
       maximum: 10080,
       default: 720,
-      description: 'Admin sessions end this long after login however active they are (12 h): a stolen cookie does not live forever.',
+      description:
+        'Admin sessions end this long after login however active they are (12 h): a stolen cookie does not live forever.',
     }),
     teacherSessionMaxMinutes: Type.Integer({
       minimum: 1,
       maximum: 10080,
       default: 960,
-      description: 'Teacher sessions end this long after login however active they are (16 h, longer than a school day).',
+      description:
+        'Teacher sessions end this long after login however active they are (16 h, longer than a school day).',
     }),
     maxFailedLogins: Type.Integer({
       minimum: 3,
@@ -249,34 +344,54 @@ export const AuthSchema = Type.Object(
       description:
         "Failed logins in a row before an account is locked. Counted apart for the kiosk's own browser (loopback) and for the LAN, so a device on the LAN cannot lock a teacher out of the classroom panel.",
     }),
-    lockoutMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'How long a locked account stays locked (an admin lifts it early by enabling the account or setting its secret).' }),
+    lockoutMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 15,
+      description:
+        'How long a locked account stays locked (an admin lifts it early by enabling the account or setting its secret).',
+    }),
     sourceMaxFailedLogins: Type.Integer({
       minimum: 3,
       maximum: 1000,
       default: 20,
-      description: 'Login attempts one source address (an IPv6 /64 counts as one) may make across all accounts per sourceWindowMinutes; more get 429 with Retry-After. A successful login does not count.',
+      description:
+        'Login attempts one source address (an IPv6 /64 counts as one) may make across all accounts per sourceWindowMinutes; more get 429 with Retry-After. A successful login does not count.',
     }),
-    sourceWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'The window of sourceMaxFailedLogins.' }),
+    sourceWindowMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 15,
+      description: 'The window of sourceMaxFailedLogins.',
+    }),
     loginHashConcurrency: Type.Integer({
       minimum: 1,
       maximum: 16,
       default: 2,
-      description: 'Login secrets checked at once at most (each scrypt check takes 128 MiB and most of a core); others wait in loginQueueMax.',
+      description:
+        'Login secrets checked at once at most (each scrypt check takes 128 MiB and most of a core); others wait in loginQueueMax.',
     }),
     loginQueueMax: Type.Integer({
       minimum: 1,
       maximum: 10000,
       default: 64,
-      description: 'Logins waiting for a check at most; more are refused at once with 429, so a burst from many addresses cannot pile up.',
+      description:
+        'Logins waiting for a check at most; more are refused at once with 429, so a burst from many addresses cannot pile up.',
     }),
     sourcesTracked: Type.Integer({
       minimum: 16,
       maximum: 1000000,
       default: 4096,
-      description: 'Source addresses whose login attempts are remembered at most (bounded memory); the oldest window is forgotten first.',
+      description:
+        'Source addresses whose login attempts are remembered at most (bounded memory); the oldest window is forgotten first.',
     }),
     pinLength: Type.Integer({ minimum: 4, maximum: 8, default: 6, description: 'Digits in a teacher PIN.' }),
-    passwordMinLength: Type.Integer({ minimum: 8, maximum: 64, default: 10, description: 'Characters in an admin password at least (with three of: lower, upper, digit, symbol).' }),
+    passwordMinLength: Type.Integer({
+      minimum: 8,
+      maximum: 64,
+      default: 10,
+      description: 'Characters in an admin password at least (with three of: lower, upper, digit, symbol).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -299,7 +414,10 @@ export const KioskSchema = Type.Object(
       default: 300,
       description: 'The teacher panel returns home and locks after this much inactivity.',
     }),
-    defaultLanguage: StringEnum(['zh-CN', 'en'] as const, { default: 'zh-CN', description: 'Language the panel starts in.' }),
+    defaultLanguage: StringEnum(['zh-CN', 'en'] as const, {
+      default: 'zh-CN',
+      description: 'Language the panel starts in.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -25,12 +25,21 @@ function rows(node: Node, prefix: string, out: string[]): void {
     if (child.type === 'array') continue;
     const allowed = [
       child.enum ? `one of ${child.enum.map((v) => `\`${String(v)}\``).join(', ')}` : '',
-      child.minimum !== undefined || child.maximum !== undefined ? `${child.minimum ?? ''}..${child.maximum ?? ''}` : '',
+      child.minimum !== undefined || child.maximum !== undefined
+        ? `${child.minimum ?? ''}..${child.maximum ?? ''}`
+        : '',
       child.pattern ? `\`${child.pattern}\`` : '',
       child.const !== undefined ? `\`${String(child.const)}\`` : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     // An optional setting without a default is simply absent (e.g. a certificate file nobody gave).
-    const def = child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : (node.required ?? []).includes(key) ? '(required)' : '(not set)';
+    const def =
+      child.default !== undefined
+        ? `\`${JSON.stringify(child.default)}\``
+        : (node.required ?? []).includes(key)
+          ? '(required)'
+          : '(not set)';
     const desc = (child.description ?? '').replace(/\|/g, '\\|');
     out.push(`| \`${path}\` | ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
   }

@@ -26,9 +26,15 @@ export const TimetableSchema = Type.Object(
       default: {},
       description: 'Lessons of particular weekdays (1 = Monday ... 7 = Sunday) where they differ.',
     }),
-    schoolDays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { default: [1, 2, 3, 4, 5], description: 'Weekdays with lessons.' }),
+    schoolDays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), {
+      default: [1, 2, 3, 4, 5],
+      description: 'Weekdays with lessons.',
+    }),
     holidays: Type.Array(DATE, { default: [], description: 'Dates without lessons (YYYY-MM-DD).' }),
-    makeUpDays: Type.Array(DATE, { default: [], description: 'Weekend dates with lessons (调休 make-up working days).' }),
+    makeUpDays: Type.Array(DATE, {
+      default: [],
+      description: 'Weekend dates with lessons (调休 make-up working days).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -49,7 +55,11 @@ export function localTime(ms: number, timeZone: string): { date: string; weekday
   }).formatToParts(new Date(ms));
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, weekday, minute: Number(get('hour')) * 60 + Number(get('minute')) };
+  return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
+    weekday,
+    minute: Number(get('hour')) * 60 + Number(get('minute')),
+  };
 }
 
 export const toMinute = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

@@ -94,22 +94,32 @@ export class DisplayService extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
-    if (!this.cfg.port && !this.cfg.tcp) throw new ValidationError(`display ${this.name}`, [{ path: '/port', expected: 'a serial port or a tcp host and port' }]);
+    if (!this.cfg.port && !this.cfg.tcp)
+      throw new ValidationError(`display ${this.name}`, [
+        { path: '/port', expected: 'a serial port or a tcp host and port' },
+      ]);
     await this.#connect();
     // Learn what the panel is doing before deciding anything.
     await this.#driver?.send({ kind: 'query', what: 'power' }).catch(() => undefined);
-    if (FAMILIES[this.cfg.family].provenance['query.volume']) await this.#driver?.send({ kind: 'query', what: 'volume' }).catch(() => undefined);
+    if (FAMILIES[this.cfg.family].provenance['query.volume'])
+      await this.#driver?.send({ kind: 'query', what: 'volume' }).catch(() => undefined);
     this.#unsubscribe = this.#ctx.bus.on('reading', (e) => {
       const lux = e.metrics.illuminance_lx;
       if (lux !== undefined) this.#followLight(lux);
     });
     this.tick();
-    this.#timer = this.every(TICK_MS, () => this.tick(), (err) => this.#ctx.log.error({ err }, 'panel schedule tick failed'));
+    this.#timer = this.every(
+      TICK_MS,
+      () => this.tick(),
+      (err) => this.#ctx.log.error({ err }, 'panel schedule tick failed'),
+    );
   }
 
   async #connect(): Promise<void> {
     const protocol = FAMILIES[this.cfg.family];
-    this.#link = this.cfg.tcp ? await openTcpLink(this.cfg.tcp.host, this.cfg.tcp.port, this.cfg.writeTimeoutMs) : await openSerialLink(this.cfg.port as string, this.cfg.baudRate ?? protocol.baudRate, this.cfg.writeTimeoutMs);
+    this.#link = this.cfg.tcp
+      ? await openTcpLink(this.cfg.tcp.host, this.cfg.tcp.port, this.cfg.writeTimeoutMs)
+      : await openSerialLink(this.cfg.port as string, this.cfg.baudRate ?? protocol.baudRate, this.cfg.writeTimeoutMs);
     this.#link.onClose((why) => {
       this.setState('degraded', why);
       void this.#reconnect();
@@ -143,7 +153,10 @@ export class DisplayService extends BaseComponent {
   }
 
   #onState(s: PanelState): void {
-    this.setState(s.reachable ? 'running' : 'degraded', s.reachable ? undefined : (s.lastError ?? 'panel has not answered yet'));
+    this.setState(
+      s.reachable ? 'running' : 'degraded',
+      s.reachable ? undefined : (s.lastError ?? 'panel has not answered yet'),
+    );
     this.#ctx.bus.safeEmit('display.state', panelEvent(this.name, s));
   }
 
@@ -157,7 +170,9 @@ export class DisplayService extends BaseComponent {
 
   #send(cmd: DisplayCommand, why: string): void {
     this.#ctx.log.info({ cmd, why }, 'panel command');
-    this.#driver?.send(cmd).catch((err: unknown) => this.#ctx.log.warn({ cmd, err: errorMessage(err) }, 'panel did not acknowledge'));
+    this.#driver
+      ?.send(cmd)
+      .catch((err: unknown) => this.#ctx.log.warn({ cmd, err: errorMessage(err) }, 'panel did not acknowledge'));
   }
 
   #followLight(lux: number): void {
@@ -186,7 +201,8 @@ export class DisplayService extends BaseComponent {
         if (want && this.panel?.power !== 'on') {
           this.#send({ kind: 'power', on: true }, 'timetable: lessons begin');
           this.#send({ kind: 'source', source: this.cfg.defaultSource }, 'timetable: default input');
-        } else if (!want && this.panel?.power !== 'off') this.#send({ kind: 'power', on: false }, 'timetable: lessons over');
+        } else if (!want && this.panel?.power !== 'off')
+          this.#send({ kind: 'power', on: false }, 'timetable: lessons over');
       }
     }
     if (this.cfg.eyeCare.length > 0) {
@@ -214,7 +230,12 @@ export class DisplayService extends BaseComponent {
     const share = onS / lessonSeconds(lesson);
     if (share > this.cfg.maxScreenShare && !this.#reminded.has(key)) {
       this.#reminded.add(key);
-      this.#ctx.bus.safeEmit('display.reminder', { name: this.name, lesson: idx, share: Math.round(share * 100) / 100, limit: this.cfg.maxScreenShare });
+      this.#ctx.bus.safeEmit('display.reminder', {
+        name: this.name,
+        lesson: idx,
+        share: Math.round(share * 100) / 100,
+        limit: this.cfg.maxScreenShare,
+      });
     }
   }
 
@@ -234,7 +255,13 @@ export class DisplayService extends BaseComponent {
       lessonOnMinutes: round(lessonOn),
       share: lessonSecs ? Math.round((lessonOn / lessonSecs) * 1000) / 1000 : 0,
       limit: this.cfg.maxScreenShare,
-      lessons: lessons.map((l, i) => ({ lesson: i, start: l.start, end: l.end, onMinutes: round(byLesson.get(i) ?? 0), share: Math.round(((byLesson.get(i) ?? 0) / lessonSeconds(l)) * 1000) / 1000 })),
+      lessons: lessons.map((l, i) => ({
+        lesson: i,
+        start: l.start,
+        end: l.end,
+        onMinutes: round(byLesson.get(i) ?? 0),
+        share: Math.round(((byLesson.get(i) ?? 0) / lessonSeconds(l)) * 1000) / 1000,
+      })),
     };
   }
 

@@ -1,12 +1,18 @@
 import { lessonsOn, toMinute, type Lesson, type Timetable } from '../config/timetable.js';
 
 /** Should the panel be on at this local time: from a while before the first lesson to a while after the last. */
-export function desiredPower(tt: Timetable, s: { onMinutesBefore: number; offMinutesAfter: number }, local: { date: string; weekday: number; minute: number }): boolean {
+export function desiredPower(
+  tt: Timetable,
+  s: { onMinutesBefore: number; offMinutesAfter: number },
+  local: { date: string; weekday: number; minute: number },
+): boolean {
   const lessons = lessonsOn(tt, local.date, local.weekday);
   const first = lessons[0];
   const last = lessons.at(-1);
   if (!first || !last) return false;
-  return local.minute >= toMinute(first.start) - s.onMinutesBefore && local.minute < toMinute(last.end) + s.offMinutesAfter;
+  return (
+    local.minute >= toMinute(first.start) - s.onMinutesBefore && local.minute < toMinute(last.end) + s.offMinutesAfter
+  );
 }
 
 export function inRanges(ranges: readonly { from: string; to: string }[], minute: number): boolean {
@@ -18,7 +24,10 @@ export function lessonSeconds(l: Lesson): number {
 }
 
 /** Brightness (%) for the room's light, capped so the screen never exceeds the luminance limit. */
-export function brightnessFor(lux: number, o: { limitCdm2: number; atFullBrightnessCdm2: number; minPercent: number; luxForFull: number }): number {
+export function brightnessFor(
+  lux: number,
+  o: { limitCdm2: number; atFullBrightnessCdm2: number; minPercent: number; luxForFull: number },
+): number {
   const cap = brightnessCap(o);
   const want = o.minPercent + (100 - o.minPercent) * Math.min(1, Math.max(0, lux / o.luxForFull));
   return Math.round(Math.min(cap, want));

@@ -51,15 +51,28 @@ const DAY_MS = 86_400_000;
  * not about to expire (warn 30 days ahead). The fingerprint is shown for IT staff and devices to pin.
  */
 export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefined {
-  const pairs: { certFile?: string | undefined; keyFile?: string | undefined; certField: string; keyField: string; fix: string }[] = [];
+  const pairs: {
+    certFile?: string | undefined;
+    keyFile?: string | undefined;
+    certField: string;
+    keyField: string;
+    fix: string;
+  }[] = [];
   const httpFix = 'point http.tls.certFile/keyFile at a matching PEM pair, or run classedge tls generate --enable';
-  if (config.http.tls.enabled) pairs.push({ ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile', fix: httpFix });
+  if (config.http.tls.enabled)
+    pairs.push({ ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile', fix: httpFix });
   if (config.mqtt.tls.enabled) {
     try {
       const m = mqttTlsFiles(config);
-      if (!pairs.some((p) => p.certFile === m.certFile && p.keyFile === m.keyFile)) pairs.push({ ...m, fix: 'point mqtt.tls.certFile/keyFile (or http.tls\'s) at a matching PEM pair' });
+      if (!pairs.some((p) => p.certFile === m.certFile && p.keyFile === m.keyFile))
+        pairs.push({ ...m, fix: "point mqtt.tls.certFile/keyFile (or http.tls's) at a matching PEM pair" });
     } catch (err) {
-      return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: 'run classedge tls generate --enable, or set mqtt.tls.certFile and keyFile' };
+      return {
+        name: 'tls',
+        status: 'fail',
+        detail: errorMessage(err),
+        fix: 'run classedge tls generate --enable, or set mqtt.tls.certFile and keyFile',
+      };
     }
   }
   if (pairs.length === 0) return undefined;
@@ -68,10 +81,22 @@ export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefi
       const { info } = loadTlsPair(p, p);
       const days = Math.floor((info.validTo.getTime() - now) / DAY_MS);
       const until = `${info.validTo.toISOString().slice(0, 10)}`;
-      const renew = "renew it: the district's new certificate, or classedge tls generate --force (browsers will warn once about the new one; devices pinning the old one must get the new one)";
-      if (days < 0) return { name: 'tls', status: 'fail', detail: `certificate ${info.file} expired on ${until}`, fix: renew };
-      if (days < 30) return { name: 'tls', status: 'warn', detail: `certificate ${info.file} expires in ${days} days (${until}), SHA-256 ${info.fingerprint256}`, fix: renew };
-      return { name: 'tls', status: 'ok', detail: `certificate ${info.file} valid to ${until} (${days} days), SHA-256 ${info.fingerprint256}` };
+      const renew =
+        "renew it: the district's new certificate, or classedge tls generate --force (browsers will warn once about the new one; devices pinning the old one must get the new one)";
+      if (days < 0)
+        return { name: 'tls', status: 'fail', detail: `certificate ${info.file} expired on ${until}`, fix: renew };
+      if (days < 30)
+        return {
+          name: 'tls',
+          status: 'warn',
+          detail: `certificate ${info.file} expires in ${days} days (${until}), SHA-256 ${info.fingerprint256}`,
+          fix: renew,
+        };
+      return {
+        name: 'tls',
+        status: 'ok',
+        detail: `certificate ${info.file} valid to ${until} (${days} days), SHA-256 ${info.fingerprint256}`,
+      };
     } catch (err) {
       return { name: 'tls', status: 'fail', detail: errorMessage(err), fix: p.fix };
     }
@@ -80,7 +105,8 @@ export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefi
   return worst ?? { name: 'tls', status: 'ok', detail: results.map((r) => r.detail).join('; ') };
 }
 
-const describe = (l: Listener): string => `${l.service === 'http' ? (l.tls ? 'HTTPS' : 'HTTP') : l.tls ? 'MQTT over TLS' : 'MQTT'} ${l.host}:${l.port}`;
+const describe = (l: Listener): string =>
+  `${l.service === 'http' ? (l.tls ? 'HTTPS' : 'HTTP') : l.tls ? 'MQTT over TLS' : 'MQTT'} ${l.host}:${l.port}`;
 
 /**
  * Every plain-text listener that is not on loopback (passwords, session cookies, device secrets in
@@ -92,7 +118,11 @@ export function plaintextCheck(config: Config): CheckResult {
   const tls = layout.filter((l) => l.tls);
   if (lan.length === 0) {
     const plain = layout.filter((l) => !l.tls).map(describe);
-    return { name: 'plaintext', status: 'ok', detail: `plain text only on loopback (${plain.join(', ')})${tls.length > 0 ? `; the LAN gets ${tls.map(describe).join(', ')}` : ''}` };
+    return {
+      name: 'plaintext',
+      status: 'ok',
+      detail: `plain text only on loopback (${plain.join(', ')})${tls.length > 0 ? `; the LAN gets ${tls.map(describe).join(', ')}` : ''}`,
+    };
   }
   const optedIn = lan.filter((l) => l.why.endsWith('plaintextLan is true'));
   return {
@@ -100,8 +130,12 @@ export function plaintextCheck(config: Config): CheckResult {
     status: 'warn',
     detail: `plain text on the LAN: ${lan.map((l) => `${describe(l)} (${l.why})`).join(', ')}`,
     fix: [
-      lan.length > optedIn.length ? 'switch TLS on: classedge tls generate --enable (or classedge provision), then restart; or bind http.host/mqtt.host to 127.0.0.1' : '',
-      optedIn.length > 0 ? `set ${optedIn.map((l) => `${l.service}.plaintextLan`).join(' and ')} to false once nothing on the LAN needs plain text` : '',
+      lan.length > optedIn.length
+        ? 'switch TLS on: classedge tls generate --enable (or classedge provision), then restart; or bind http.host/mqtt.host to 127.0.0.1'
+        : '',
+      optedIn.length > 0
+        ? `set ${optedIn.map((l) => `${l.service}.plaintextLan`).join(' and ')} to false once nothing on the LAN needs plain text`
+        : '',
     ]
       .filter(Boolean)
       .join('; '),
@@ -128,7 +162,11 @@ export function programsCheck(config: Config, path = process.env.PATH): CheckRes
   const missing = all.filter((w) => findProgram(w.command, path) === undefined);
   if (missing.length === 0) {
     const found = [...new Set(all.map((w) => w.command))];
-    return { name: 'programs', status: 'ok', detail: found.length > 0 ? `found: ${found.join(', ')}` : 'no configured component starts an outside program' };
+    return {
+      name: 'programs',
+      status: 'ok',
+      detail: found.length > 0 ? `found: ${found.join(', ')}` : 'no configured component starts an outside program',
+    };
   }
   const packages = [...new Set(missing.map((m) => PROGRAMS[m.program].debianPackage))];
   // A configured path of one's own (ffmpegPath: /opt/...) may be wrong rather than not installed.
@@ -137,7 +175,10 @@ export function programsCheck(config: Config, path = process.env.PATH): CheckRes
     name: 'programs',
     status: 'fail',
     detail: missing
-      .map((m) => `${m.command === m.program ? m.program : `${m.program} (${m.command})`} is missing, needed by ${m.by.join(', ')}; Debian package ${PROGRAMS[m.program].debianPackage}`)
+      .map(
+        (m) =>
+          `${m.command === m.program ? m.program : `${m.program} (${m.command})`} is missing, needed by ${m.by.join(', ')}; Debian package ${PROGRAMS[m.program].debianPackage}`,
+      )
       .join('; '),
     fix: `apt-get install ${packages.join(' ')}${ownPath.length > 0 ? `, or correct the configured path (${ownPath.map((m) => m.command).join(', ')})` : ''}`,
   };
@@ -146,16 +187,37 @@ export function programsCheck(config: Config, path = process.env.PATH): CheckRes
 /** Connect without credentials: a healthy ClassEdge broker answers, and refuses us. */
 function probeBroker(config: Config): Promise<CheckResult> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(`mqtt://${dialHost(plainHost(config.mqtt))}:${config.mqtt.port}`, { reconnectPeriod: 0, connectTimeout: 2000 });
+    const client = mqtt.connect(`mqtt://${dialHost(plainHost(config.mqtt))}:${config.mqtt.port}`, {
+      reconnectPeriod: 0,
+      connectTimeout: 2000,
+    });
     const done = (r: CheckResult): void => {
       client.end(true);
       resolve(r);
     };
-    client.on('connect', () => done({ name: 'broker', status: 'fail', detail: 'broker accepted an anonymous client', fix: 'the process on this port is not the ClassEdge broker; stop it' }));
+    client.on('connect', () =>
+      done({
+        name: 'broker',
+        status: 'fail',
+        detail: 'broker accepted an anonymous client',
+        fix: 'the process on this port is not the ClassEdge broker; stop it',
+      }),
+    );
     client.on('error', (err) => {
       const code = (err as { code?: number | string }).code;
-      if (code === 5 || code === 4) done({ name: 'broker', status: 'ok', detail: `MQTT broker on port ${config.mqtt.port} answers and refuses anonymous clients` });
-      else done({ name: 'broker', status: 'fail', detail: `MQTT broker not reachable on port ${config.mqtt.port}: ${errorMessage(err)}`, fix: 'start the appliance (systemctl start classedge) and check its log' });
+      if (code === 5 || code === 4)
+        done({
+          name: 'broker',
+          status: 'ok',
+          detail: `MQTT broker on port ${config.mqtt.port} answers and refuses anonymous clients`,
+        });
+      else
+        done({
+          name: 'broker',
+          status: 'fail',
+          detail: `MQTT broker not reachable on port ${config.mqtt.port}: ${errorMessage(err)}`,
+          fix: 'start the appliance (systemctl start classedge) and check its log',
+        });
     });
   });
 }
@@ -182,7 +244,10 @@ async function tlsListenersCheck(config: Config): Promise<CheckResult | undefine
   for (const l of tls) {
     let want: string;
     try {
-      const files = l.service === 'mqtt' ? mqttTlsFiles(config) : { ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' };
+      const files =
+        l.service === 'mqtt'
+          ? mqttTlsFiles(config)
+          : { ...config.http.tls, certField: 'http.tls.certFile', keyField: 'http.tls.keyFile' };
       want = loadTlsPair(files, files).info.fingerprint256;
     } catch {
       continue; // the tls check reports the files
@@ -190,13 +255,26 @@ async function tlsListenersCheck(config: Config): Promise<CheckResult | undefine
     try {
       const got = await presented(dialHost(l.host), l.port);
       if (got === want) seen.add(got);
-      else problems.push(`${describe(l)} presents ${got}, not the configured ${want} (restart the appliance after changing the certificate)`);
+      else
+        problems.push(
+          `${describe(l)} presents ${got}, not the configured ${want} (restart the appliance after changing the certificate)`,
+        );
     } catch (err) {
       problems.push(`${describe(l)} does not answer TLS: ${errorMessage(err)}`);
     }
   }
-  if (problems.length > 0) return { name: 'tls-listeners', status: 'fail', detail: problems.join('; '), fix: 'check the appliance log (journalctl -u classedge) and the ports in the configuration' };
-  return { name: 'tls-listeners', status: 'ok', detail: `${tls.map(describe).join(' and ')} present SHA-256 ${[...seen].join(', ')}` };
+  if (problems.length > 0)
+    return {
+      name: 'tls-listeners',
+      status: 'fail',
+      detail: problems.join('; '),
+      fix: 'check the appliance log (journalctl -u classedge) and the ports in the configuration',
+    };
+  return {
+    name: 'tls-listeners',
+    status: 'ok',
+    detail: `${tls.map(describe).join(' and ')} present SHA-256 ${[...seen].join(', ')}`,
+  };
 }
 
 /** Run every check; never throws, so a technician always gets the whole list. */
@@ -206,7 +284,12 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   // Data directory and disk.
   try {
     if (!existsSync(config.dataDir)) {
-      results.push({ name: 'data-dir', status: 'fail', detail: `${config.dataDir} does not exist`, fix: `create it: mkdir -p ${config.dataDir}, owned by the service user` });
+      results.push({
+        name: 'data-dir',
+        status: 'fail',
+        detail: `${config.dataDir} does not exist`,
+        fix: `create it: mkdir -p ${config.dataDir}, owned by the service user`,
+      });
     } else {
       accessSync(config.dataDir, constants.W_OK);
       results.push({ name: 'data-dir', status: 'ok', detail: `${config.dataDir} is writable` });
@@ -221,7 +304,12 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
       });
     }
   } catch (err) {
-    results.push({ name: 'data-dir', status: 'fail', detail: `${config.dataDir} is not writable (${errorMessage(err)})`, fix: `chown the directory to the service user` });
+    results.push({
+      name: 'data-dir',
+      status: 'fail',
+      detail: `${config.dataDir} is not writable (${errorMessage(err)})`,
+      fix: `chown the directory to the service user`,
+    });
   }
 
   // Clock: readings and the district sync need a sane time.
@@ -229,46 +317,95 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   results.push(
     year >= 2025 && year < 2100
       ? { name: 'clock', status: 'ok', detail: `system time ${new Date().toISOString()}` }
-      : { name: 'clock', status: 'fail', detail: `system time ${new Date().toISOString()} is not plausible`, fix: 'set the time (timedatectl set-time) and enable NTP to the district time server' },
+      : {
+          name: 'clock',
+          status: 'fail',
+          detail: `system time ${new Date().toISOString()} is not plausible`,
+          fix: 'set the time (timedatectl set-time) and enable NTP to the district time server',
+        },
   );
 
   // Serial ports present on the box (drivers of later issues name theirs in the config).
   let ports: string[] = [];
   try {
-    ports = readdirSync('/dev').filter((n) => /^(ttyUSB|ttyACM|ttyAMA|classedge-)/.test(n)).map((n) => `/dev/${n}`);
+    ports = readdirSync('/dev')
+      .filter((n) => /^(ttyUSB|ttyACM|ttyAMA|classedge-)/.test(n))
+      .map((n) => `/dev/${n}`);
   } catch {
     ports = [];
   }
-  const wanted = config.components.flatMap((c) => (typeof c.port === 'string' && c.port.startsWith('/dev/') ? [c.port] : []));
+  const wanted = config.components.flatMap((c) =>
+    typeof c.port === 'string' && c.port.startsWith('/dev/') ? [c.port] : [],
+  );
   const missing = wanted.filter((p) => !existsSync(p));
   results.push(
     missing.length > 0
-      ? { name: 'serial-ports', status: 'fail', detail: `configured but missing: ${missing.join(', ')}`, fix: 'plug the USB-serial adapter in, or run classedge provision to regenerate udev names' }
-      : { name: 'serial-ports', status: 'ok', detail: ports.length > 0 ? `present: ${ports.join(', ')}` : 'no serial adapters present (none configured)' },
+      ? {
+          name: 'serial-ports',
+          status: 'fail',
+          detail: `configured but missing: ${missing.join(', ')}`,
+          fix: 'plug the USB-serial adapter in, or run classedge provision to regenerate udev names',
+        }
+      : {
+          name: 'serial-ports',
+          status: 'ok',
+          detail: ports.length > 0 ? `present: ${ports.join(', ')}` : 'no serial adapters present (none configured)',
+        },
   );
 
   // Database: schema, integrity, audit chain. The doctor looks; it never creates anything.
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) {
-    results.push({ name: 'database', status: 'warn', detail: `no database yet at ${dbFile}`, fix: 'it is created on the first classedge start' });
-  } else try {
-    const store = Store.open(config);
+    results.push({
+      name: 'database',
+      status: 'warn',
+      detail: `no database yet at ${dbFile}`,
+      fix: 'it is created on the first classedge start',
+    });
+  } else
     try {
-      const integrity = store.quickCheck();
-      results.push(integrity === 'ok' ? { name: 'database', status: 'ok', detail: 'SQLite quick_check ok' } : { name: 'database', status: 'fail', detail: `SQLite quick_check: ${integrity}`, fix: 'restore the last backup' });
-      const chain = store.audit.verify();
-      results.push(
-        chain.ok
-          ? { name: 'audit-log', status: 'ok', detail: `hash chain intact over ${chain.rows} records` }
-          : { name: 'audit-log', status: 'fail', detail: `audit record ${chain.brokenAt} was altered outside the appliance`, fix: 'report to the district security officer; keep the database as evidence' },
-      );
-      if (store.users.countAdmins() === 0) results.push({ name: 'accounts', status: 'warn', detail: 'no admin account yet', fix: 'classedge user add <name> --role admin, or open the admin console' });
-    } finally {
-      store.close();
+      const store = Store.open(config);
+      try {
+        const integrity = store.quickCheck();
+        results.push(
+          integrity === 'ok'
+            ? { name: 'database', status: 'ok', detail: 'SQLite quick_check ok' }
+            : {
+                name: 'database',
+                status: 'fail',
+                detail: `SQLite quick_check: ${integrity}`,
+                fix: 'restore the last backup',
+              },
+        );
+        const chain = store.audit.verify();
+        results.push(
+          chain.ok
+            ? { name: 'audit-log', status: 'ok', detail: `hash chain intact over ${chain.rows} records` }
+            : {
+                name: 'audit-log',
+                status: 'fail',
+                detail: `audit record ${chain.brokenAt} was altered outside the appliance`,
+                fix: 'report to the district security officer; keep the database as evidence',
+              },
+        );
+        if (store.users.countAdmins() === 0)
+          results.push({
+            name: 'accounts',
+            status: 'warn',
+            detail: 'no admin account yet',
+            fix: 'classedge user add <name> --role admin, or open the admin console',
+          });
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      results.push({
+        name: 'database',
+        status: 'fail',
+        detail: errorMessage(err),
+        fix: 'check the data directory and its permissions',
+      });
     }
-  } catch (err) {
-    results.push({ name: 'database', status: 'fail', detail: errorMessage(err), fix: 'check the data directory and its permissions' });
-  }
 
   // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh, on a bare
   // machine in the background while the appliance already runs.
@@ -277,17 +414,36 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   const buildFix = 'bash scripts/build-mediasoup-worker.sh (or set MEDIASOUP_WORKER_BIN to a built worker)';
   switch (worker.state) {
     case 'ready':
-      results.push({ name: 'media-worker', status: 'ok', detail: `mediasoup ${worker.bin.version} worker at ${worker.bin.path} (${(worker.bin.bytes / 1e6).toFixed(1)} MB)` });
+      results.push({
+        name: 'media-worker',
+        status: 'ok',
+        detail: `mediasoup ${worker.bin.version} worker at ${worker.bin.path} (${(worker.bin.bytes / 1e6).toFixed(1)} MB)`,
+      });
       break;
     case 'building':
-      results.push({ name: 'media-worker', status: 'warn', detail: `${preparingDetail(worker.percent)}, stage ${worker.stage} (build process ${worker.pid})`, fix: 'wait: remote lessons start by themselves when the build ends' });
+      results.push({
+        name: 'media-worker',
+        status: 'warn',
+        detail: `${preparingDetail(worker.percent)}, stage ${worker.stage} (build process ${worker.pid})`,
+        fix: 'wait: remote lessons start by themselves when the build ends',
+      });
       break;
     case 'failed':
-      results.push({ name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: worker.message, fix: `read ${worker.log}, then run ${buildFix}` });
+      results.push({
+        name: 'media-worker',
+        status: mediaOn ? 'fail' : 'warn',
+        detail: worker.message,
+        fix: `read ${worker.log}, then run ${buildFix}`,
+      });
       break;
     case 'missing':
     case 'unavailable':
-      results.push({ name: 'media-worker', status: mediaOn ? 'fail' : 'warn', detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`, fix: buildFix });
+      results.push({
+        name: 'media-worker',
+        status: mediaOn ? 'fail' : 'warn',
+        detail: `${worker.problem}${mediaOn ? '' : ' (needed only for remote lessons)'}`,
+        fix: buildFix,
+      });
       break;
   }
 
@@ -322,7 +478,11 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
     });
     results.push(
       taken.length === 0
-        ? { name: 'ports', status: 'ok', detail: `ports ${layout.map((l) => `${l.port} (${describe(l)})`).join(', ')} are free` }
+        ? {
+            name: 'ports',
+            status: 'ok',
+            detail: `ports ${layout.map((l) => `${l.port} (${describe(l)})`).join(', ')} are free`,
+          }
         : {
             name: 'ports',
             status: 'fail',

@@ -6,7 +6,9 @@ export const MINUTE = 60_000;
 export type Bucket = MinuteBucket;
 
 const add = (b: Bucket | undefined, v: number): Bucket =>
-  b ? { n: b.n + 1, sum: b.sum + v, min: Math.min(b.min, v), max: Math.max(b.max, v) } : { n: 1, sum: v, min: v, max: v };
+  b
+    ? { n: b.n + 1, sum: b.sum + v, min: Math.min(b.min, v), max: Math.max(b.max, v) }
+    : { n: 1, sum: v, min: v, max: v };
 
 /**
  * Room-level minute buckets of one metric (all sensors together) for the last 24 h, with rolling
@@ -28,7 +30,12 @@ export class MetricWindows {
 
   merge(minute: number, b: Bucket): void {
     const cur = this.#buckets.get(minute);
-    this.#buckets.set(minute, cur ? { n: cur.n + b.n, sum: cur.sum + b.sum, min: Math.min(cur.min, b.min), max: Math.max(cur.max, b.max) } : { ...b });
+    this.#buckets.set(
+      minute,
+      cur
+        ? { n: cur.n + b.n, sum: cur.sum + b.sum, min: Math.min(cur.min, b.min), max: Math.max(cur.max, b.max) }
+        : { ...b },
+    );
     this.#latestMinute = Math.max(this.#latestMinute, minute);
     this.#closed.clear();
   }

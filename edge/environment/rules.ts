@@ -10,13 +10,19 @@ export const ADVICE = ['ventilate', 'purify', 'heat', 'cool', 'humidify', 'dehum
 export type Advice = (typeof ADVICE)[number];
 export const WINDOWS = ['instant', '1h', '8h', '24h'] as const;
 export type Window = (typeof WINDOWS)[number];
-export const WINDOW_MS: Record<Exclude<Window, 'instant'>, number> = { '1h': 3_600_000, '8h': 8 * 3_600_000, '24h': 24 * 3_600_000 };
+export const WINDOW_MS: Record<Exclude<Window, 'instant'>, number> = {
+  '1h': 3_600_000,
+  '8h': 8 * 3_600_000,
+  '24h': 24 * 3_600_000,
+};
 
 export const RuleSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,40}$' }),
     metric: Type.String({ description: 'Metric name, e.g. co2_ppm.' }),
-    window: StringEnum(WINDOWS, { description: 'instant = latest value; otherwise the rolling average over the window.' }),
+    window: StringEnum(WINDOWS, {
+      description: 'instant = latest value; otherwise the rolling average over the window.',
+    }),
     max: Type.Optional(Type.Number({ description: 'Alert when above.' })),
     min: Type.Optional(Type.Number({ description: 'Alert when below.' })),
     hysteresis: Type.Number({ minimum: 0, description: 'The alert clears only this far back inside the limit.' }),
@@ -40,10 +46,46 @@ export const DEFAULT_RULES: Rule[] = [
     adviceHigh: 'ventilate',
     basis: 'ClassEdge default: immediate level so that ventilation starts before the 1-h average is breached',
   },
-  { id: 'co2-1h', metric: 'co2_ppm', window: '1h', max: 1000, hysteresis: 50, level: 'alert', adviceHigh: 'ventilate', basis: 'GB/T 18883-2022, 1-h average 0.10 %' },
-  { id: 'pm25-24h', metric: 'pm25_ugm3', window: '24h', max: 50, hysteresis: 5, level: 'alert', adviceHigh: 'purify', basis: 'GB/T 18883-2022, 24-h average (unconfirmed)' },
-  { id: 'pm10-24h', metric: 'pm10_ugm3', window: '24h', max: 100, hysteresis: 10, level: 'alert', adviceHigh: 'purify', basis: 'GB/T 18883-2022, 24-h average (unconfirmed)' },
-  { id: 'hcho-1h', metric: 'hcho_mgm3', window: '1h', max: 0.08, hysteresis: 0.01, level: 'alert', adviceHigh: 'ventilate', basis: 'GB/T 18883-2022, 1-h average' },
+  {
+    id: 'co2-1h',
+    metric: 'co2_ppm',
+    window: '1h',
+    max: 1000,
+    hysteresis: 50,
+    level: 'alert',
+    adviceHigh: 'ventilate',
+    basis: 'GB/T 18883-2022, 1-h average 0.10 %',
+  },
+  {
+    id: 'pm25-24h',
+    metric: 'pm25_ugm3',
+    window: '24h',
+    max: 50,
+    hysteresis: 5,
+    level: 'alert',
+    adviceHigh: 'purify',
+    basis: 'GB/T 18883-2022, 24-h average (unconfirmed)',
+  },
+  {
+    id: 'pm10-24h',
+    metric: 'pm10_ugm3',
+    window: '24h',
+    max: 100,
+    hysteresis: 10,
+    level: 'alert',
+    adviceHigh: 'purify',
+    basis: 'GB/T 18883-2022, 24-h average (unconfirmed)',
+  },
+  {
+    id: 'hcho-1h',
+    metric: 'hcho_mgm3',
+    window: '1h',
+    max: 0.08,
+    hysteresis: 0.01,
+    level: 'alert',
+    adviceHigh: 'ventilate',
+    basis: 'GB/T 18883-2022, 1-h average',
+  },
   {
     id: 'tvoc-8h',
     metric: 'tvoc_ppb',
@@ -82,17 +124,38 @@ export const DEFAULT_RULES: Rule[] = [
 
 export const EnvironmentSchema = Type.Object(
   {
-    rules: Type.Array(RuleSchema, { default: DEFAULT_RULES, description: 'Limits checked against readings; replaces the whole default list when set.' }),
+    rules: Type.Array(RuleSchema, {
+      default: DEFAULT_RULES,
+      description: 'Limits checked against readings; replaces the whole default list when set.',
+    }),
     minCoverage: Type.Number({
       minimum: 0.05,
       maximum: 1,
       default: 0.25,
-      description: 'Share of a rolling window that must hold data before its average is judged (a 1-h average needs 15 minutes by default).',
+      description:
+        'Share of a rolling window that must hold data before its average is judged (a 1-h average needs 15 minutes by default).',
     }),
-    deskIlluminanceMinLx: Type.Number({ minimum: 0, default: 300, description: 'GB 7793-2010: maintained average desk illuminance.' }),
-    deskUniformityMin: Type.Number({ minimum: 0, maximum: 1, default: 0.7, description: 'GB 7793-2010: minimum / average across desk light sensors.' }),
-    haDiscovery: Type.Boolean({ default: true, description: 'Publish Home Assistant MQTT discovery for every sensor seen.' }),
-    stateIntervalMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 5000, description: 'At most one MQTT state update per sensor value per this interval.' }),
+    deskIlluminanceMinLx: Type.Number({
+      minimum: 0,
+      default: 300,
+      description: 'GB 7793-2010: maintained average desk illuminance.',
+    }),
+    deskUniformityMin: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.7,
+      description: 'GB 7793-2010: minimum / average across desk light sensors.',
+    }),
+    haDiscovery: Type.Boolean({
+      default: true,
+      description: 'Publish Home Assistant MQTT discovery for every sensor seen.',
+    }),
+    stateIntervalMs: Type.Integer({
+      minimum: 1000,
+      maximum: 600000,
+      default: 5000,
+      description: 'At most one MQTT state update per sensor value per this interval.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -25,7 +25,14 @@ export interface MetricView {
 export interface EnvironmentView {
   metrics: MetricView[];
   alerts: EnvAlert[];
-  desk: { minLx: number; uniformityMin: number; averageLx: number | null; uniformity: number | null; sensors: number; ok: boolean | null };
+  desk: {
+    minLx: number;
+    uniformityMin: number;
+    averageLx: number | null;
+    uniformity: number | null;
+    sensors: number;
+    ok: boolean | null;
+  };
   rules: Rule[];
 }
 
@@ -79,7 +86,12 @@ export class EnvironmentService extends BaseComponent {
     super();
     this.#o = o;
     this.#rollups = new RollupStore(o.store);
-    this.#ha = new HaPublisher({ applianceId: o.config.appliance.id, publish: o.publish, intervalMs: o.config.environment.stateIntervalMs, discovery: o.config.environment.haDiscovery });
+    this.#ha = new HaPublisher({
+      applianceId: o.config.appliance.id,
+      publish: o.publish,
+      intervalMs: o.config.environment.stateIntervalMs,
+      discovery: o.config.environment.haDiscovery,
+    });
   }
 
   protected override counters(): Record<string, number> {
@@ -104,7 +116,11 @@ export class EnvironmentService extends BaseComponent {
     for (const r of this.#o.store.readings.latest()) this.#setLatest(r.deviceId, r.metric, r.value, r.ts);
     for (const a of this.#o.store.envAlerts.active()) this.#active.set(a.ruleId, a);
     this.#unsubscribe = this.#o.bus.on('reading', (e) => this.onReading(e));
-    this.#timer = this.every(FLUSH_MS, () => this.flush(), (err) => this.#o.log.error({ err }, 'environment flush failed; retrying at the next tick'));
+    this.#timer = this.every(
+      FLUSH_MS,
+      () => this.flush(),
+      (err) => this.#o.log.error({ err }, 'environment flush failed; retrying at the next tick'),
+    );
     this.setState('running');
   }
 
@@ -143,7 +159,9 @@ export class EnvironmentService extends BaseComponent {
   /** The value a rule judges: the worst fresh sensor for instant rules, the room's average otherwise. */
   #valueFor(rule: Rule, now: number): number | undefined {
     if (rule.window === 'instant') {
-      const fresh = [...(this.#latest.get(rule.metric)?.values() ?? [])].filter((v) => now - v.ts < STALE_MS).map((v) => v.value);
+      const fresh = [...(this.#latest.get(rule.metric)?.values() ?? [])]
+        .filter((v) => now - v.ts < STALE_MS)
+        .map((v) => v.value);
       if (fresh.length === 0) return undefined;
       const high = Math.max(...fresh);
       const low = Math.min(...fresh);
@@ -166,12 +184,19 @@ export class EnvironmentService extends BaseComponent {
       if (worse) active.peak = value;
       active.value = value;
       const clear =
-        active.direction === 'high' ? value < (rule.max ?? Infinity) - rule.hysteresis : value > (rule.min ?? -Infinity) + rule.hysteresis;
+        active.direction === 'high'
+          ? value < (rule.max ?? Infinity) - rule.hysteresis
+          : value > (rule.min ?? -Infinity) + rule.hysteresis;
       if (clear) this.#clear(active, now);
       else if (worse) this.#o.store.envAlerts.updatePeak(active.id, active.peak, value);
       return;
     }
-    const direction = rule.max !== undefined && value > rule.max ? 'high' : rule.min !== undefined && value < rule.min ? 'low' : undefined;
+    const direction =
+      rule.max !== undefined && value > rule.max
+        ? 'high'
+        : rule.min !== undefined && value < rule.min
+          ? 'low'
+          : undefined;
     if (!direction) return;
     const advice = direction === 'high' ? rule.adviceHigh : rule.adviceLow;
     const alert = this.#o.store.envAlerts.open({
@@ -227,7 +252,9 @@ export class EnvironmentService extends BaseComponent {
     }
     const order = Object.keys(METRICS);
     metrics.sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric));
-    const lux = [...(this.#latest.get('illuminance_lx')?.values() ?? [])].filter((v) => now - v.ts < STALE_MS).map((v) => v.value);
+    const lux = [...(this.#latest.get('illuminance_lx')?.values() ?? [])]
+      .filter((v) => now - v.ts < STALE_MS)
+      .map((v) => v.value);
     const avgLx = lux.length ? lux.reduce((a, b) => a + b, 0) / lux.length : null;
     const uniformity = lux.length >= 2 && avgLx ? Math.min(...lux) / avgLx : null;
     return {
@@ -239,7 +266,10 @@ export class EnvironmentService extends BaseComponent {
         averageLx: avgLx === null ? null : Math.round(avgLx),
         uniformity: uniformity === null ? null : Math.round(uniformity * 100) / 100,
         sensors: lux.length,
-        ok: avgLx === null ? null : avgLx >= env.deskIlluminanceMinLx && (uniformity === null || uniformity >= env.deskUniformityMin),
+        ok:
+          avgLx === null
+            ? null
+            : avgLx >= env.deskIlluminanceMinLx && (uniformity === null || uniformity >= env.deskUniformityMin),
       },
       rules: env.rules,
     };

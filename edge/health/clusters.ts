@@ -50,7 +50,14 @@ function window(cases: readonly Case[], today: string, days: number, match: (c: 
 
 function signal(rule: ClusterSignal['rule'], category: ClusterSignal['category'], hits: Case[]): ClusterSignal {
   const days = hits.map((c) => c.day).sort();
-  return { rule, category, firstDay: days[0] as string, lastDay: days.at(-1) as string, cases: hits.length, pseudonyms: hits.map((c) => c.pseudonym).sort() };
+  return {
+    rule,
+    category,
+    firstDay: days[0] as string,
+    lastDay: days.at(-1) as string,
+    cases: hits.length,
+    pseudonyms: hits.map((c) => c.pseudonym).sort(),
+  };
 }
 
 /** Every rule that fires for one class on `today`, given its cases of the last week or more. */

@@ -12,7 +12,14 @@ export interface DailyReport {
   withSymptoms: number;
   symptoms: Partial<Record<Symptom, number>>;
   absent: { illness: number; personal: number; other: number; unknown: number; unexplained: number };
-  students: { studentNo: string; name: string; status: string; tempC: number | null; symptoms: Symptom[]; absence: string | null }[];
+  students: {
+    studentNo: string;
+    name: string;
+    status: string;
+    tempC: number | null;
+    symptoms: Symptom[];
+    absence: string | null;
+  }[];
 }
 
 /** The per-class daily summary the head teacher reports (checked, fever, symptoms, absences by reason). */
@@ -57,8 +64,11 @@ export function dailyReport(svc: HealthService, classId: string, day: string): D
 }
 
 export function reportCsv(r: DailyReport): string {
-  const lines: (string | number | null)[][] = [['class_id', 'day', 'student_no', 'name', 'status', 'temperature_c', 'symptoms', 'absence_reason']];
-  for (const s of r.students) lines.push([r.classId, r.day, s.studentNo, s.name, s.status, s.tempC, s.symptoms.join(' '), s.absence]);
+  const lines: (string | number | null)[][] = [
+    ['class_id', 'day', 'student_no', 'name', 'status', 'temperature_c', 'symptoms', 'absence_reason'],
+  ];
+  for (const s of r.students)
+    lines.push([r.classId, r.day, s.studentNo, s.name, s.status, s.tempC, s.symptoms.join(' '), s.absence]);
   return csvDocument(lines);
 }
 
@@ -66,9 +76,15 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeA
 
 /** A printable page with no script and no style (the appliance's CSP forbids inline ones). */
 export function reportHtml(r: DailyReport): string {
-  const sym = SYMPTOMS.filter((s) => r.symptoms[s]).map((s) => `${s} ${r.symptoms[s]}`).join(', ') || '无 none';
+  const sym =
+    SYMPTOMS.filter((s) => r.symptoms[s])
+      .map((s) => `${s} ${r.symptoms[s]}`)
+      .join(', ') || '无 none';
   const rows = r.students
-    .map((s) => `<tr><td>${esc(s.studentNo)}</td><td>${esc(s.name)}</td><td>${esc(s.status)}</td><td>${s.tempC ?? ''}</td><td>${esc(s.symptoms.join(' '))}</td><td>${esc(s.absence ?? '')}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.studentNo)}</td><td>${esc(s.name)}</td><td>${esc(s.status)}</td><td>${s.tempC ?? ''}</td><td>${esc(s.symptoms.join(' '))}</td><td>${esc(s.absence ?? '')}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>晨检日报 ${esc(r.className)} ${r.day}</title></head>

@@ -29,14 +29,20 @@ export interface RosterRow {
 }
 
 export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: string } {
-  if (bytes.length > MAX_BYTES) throw new ValidationError('roster', [{ path: '(file)', expected: `at most ${MAX_BYTES} bytes`, value: bytes.length }]);
+  if (bytes.length > MAX_BYTES)
+    throw new ValidationError('roster', [
+      { path: '(file)', expected: `at most ${MAX_BYTES} bytes`, value: bytes.length },
+    ]);
   const { text, encoding } = decodeCsv(bytes);
   const table = parseCsv(text);
   const header = table[0];
-  if (!header) throw new ValidationError('roster', [{ path: 'line 1', expected: `a header row with ${REQUIRED.join(', ')}` }]);
+  if (!header)
+    throw new ValidationError('roster', [{ path: 'line 1', expected: `a header row with ${REQUIRED.join(', ')}` }]);
   const cols = header.fields.map((h) => h.trim().toLowerCase());
   const issues: ValidationIssue[] = [];
-  for (const r of REQUIRED) if (!cols.includes(r)) issues.push({ path: 'line 1', expected: `a column "${r}"`, value: header.fields.join(',').slice(0, 200) });
+  for (const r of REQUIRED)
+    if (!cols.includes(r))
+      issues.push({ path: 'line 1', expected: `a column "${r}"`, value: header.fields.join(',').slice(0, 200) });
   if (issues.length) throw new ValidationError('roster', issues);
   const at = (f: string[], c: string): string => (f[cols.indexOf(c)] ?? '').trim();
   const rows: RosterRow[] = [];
@@ -45,7 +51,8 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
   let unlisted = 0;
   for (const { line, fields } of table.slice(1)) {
     const bad = (col: string, expected: string, value: string): void => {
-      if (issues.length < MAX_LISTED_ISSUES) issues.push({ path: `line ${line}, ${col}`, expected, value: value.slice(0, 80) });
+      if (issues.length < MAX_LISTED_ISSUES)
+        issues.push({ path: `line ${line}, ${col}`, expected, value: value.slice(0, 80) });
       else unlisted++;
     };
     const r: RosterRow = {
@@ -61,8 +68,10 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
     if (r.className.length < 1 || r.className.length > 40) bad('class_name', '1-40 characters', r.className);
     if (!/^[A-Za-z0-9-]{1,32}$/.test(r.studentNo)) bad('student_no', 'letters, digits or - (1-32)', r.studentNo);
     if (r.name.length < 1 || r.name.length > 40) bad('name', '1-40 characters', r.name);
-    if (r.cardId !== undefined && !/^[A-Fa-f0-9]{4,32}$/.test(r.cardId)) bad('card_id', '4-32 hexadecimal digits', r.cardId);
-    if (r.guardianPhone !== undefined && !/^\+?[0-9 -]{6,20}$/.test(r.guardianPhone)) bad('guardian_phone', 'a phone number', r.guardianPhone);
+    if (r.cardId !== undefined && !/^[A-Fa-f0-9]{4,32}$/.test(r.cardId))
+      bad('card_id', '4-32 hexadecimal digits', r.cardId);
+    if (r.guardianPhone !== undefined && !/^\+?[0-9 -]{6,20}$/.test(r.guardianPhone))
+      bad('guardian_phone', 'a phone number', r.guardianPhone);
     const dupNo = seenNo.get(r.studentNo);
     if (dupNo !== undefined) bad('student_no', `a number not already on line ${dupNo}`, r.studentNo);
     seenNo.set(r.studentNo, line);
@@ -98,7 +107,10 @@ export function pseudonymOf(key: Buffer, studentNo: string): string {
  * Students of the file's classes who are not in it are marked inactive, never deleted: their
  * health records stay.
  */
-export function importRoster(store: Store, rows: RosterRow[]): { classes: number; students: number; deactivated: number } {
+export function importRoster(
+  store: Store,
+  rows: RosterRow[],
+): { classes: number; students: number; deactivated: number } {
   return store.transaction(() => {
     const key = pseudonymKey(store);
     return store.roster.apply(

@@ -103,16 +103,26 @@ export class HealthService extends BaseComponent {
   /** A student's whole record: roster entry, every check with its corrections, every absence. */
   record(studentId: number): { student: StudentRef; checks: Check[]; absences: Absence[] } {
     const student = this.#student(studentId);
-    return { student, checks: this.#o.store.health.checksOf(student.id), absences: this.#o.store.health.absencesOf(student.id) };
+    return {
+      student,
+      checks: this.#o.store.health.checksOf(student.id),
+      absences: this.#o.store.health.absencesOf(student.id),
+    };
   }
 
   #validate(input: CheckInput): void {
     const issues = [];
     const range = this.#o.config.health.humanRangeC;
     if (input.tempRawC !== undefined && (input.tempRawC < range.minC || input.tempRawC > range.maxC)) {
-      issues.push({ path: '/tempRawC', expected: `a forehead reading in ${range.minC}..${range.maxC} °C (measure again)`, value: input.tempRawC });
+      issues.push({
+        path: '/tempRawC',
+        expected: `a forehead reading in ${range.minC}..${range.maxC} °C (measure again)`,
+        value: input.tempRawC,
+      });
     }
-    for (const s of input.symptoms) if (!(SYMPTOMS as readonly string[]).includes(s)) issues.push({ path: '/symptoms', expected: `one of ${SYMPTOMS.join(', ')}`, value: s });
+    for (const s of input.symptoms)
+      if (!(SYMPTOMS as readonly string[]).includes(s))
+        issues.push({ path: '/symptoms', expected: `one of ${SYMPTOMS.join(', ')}`, value: s });
     if (issues.length) throw new ValidationError('check', issues);
   }
 
@@ -123,14 +133,18 @@ export class HealthService extends BaseComponent {
     const now = this.#now();
     const day = this.today();
     const cfg = this.#o.config.health;
-    const comp = input.tempRawC !== undefined ? compensate(input.tempRawC, input.ambientC, cfg.compensation) : undefined;
+    const comp =
+      input.tempRawC !== undefined ? compensate(input.tempRawC, input.ambientC, cfg.compensation) : undefined;
     const prev = this.#o.store.health.current(student.id, day);
     const fever = comp !== undefined && comp.compensatedC >= cfg.feverC;
     let result: CheckResult;
     let remeasureOf: number | null = null;
     if (prev?.result === 'fever-pending' && comp !== undefined) {
       const due = prev.checkedAt + cfg.remeasureAfterMinutes * 60_000;
-      if (now < due) throw new ConflictError(`measure again from ${new Date(due).toISOString()} (${cfg.remeasureAfterMinutes} minutes after the first reading)`);
+      if (now < due)
+        throw new ConflictError(
+          `measure again from ${new Date(due).toISOString()} (${cfg.remeasureAfterMinutes} minutes after the first reading)`,
+        );
       remeasureOf = prev.id;
       result = fever ? 'fever-confirmed' : 'fever-cleared';
     } else result = fever ? 'fever-pending' : input.symptoms.length > 0 ? 'symptoms' : 'normal';
@@ -150,36 +164,84 @@ export class HealthService extends BaseComponent {
       corrects: null,
       correctionReason: null,
     });
-    this.#o.store.audit.record({ actor, action: 'health.check', target: student.pseudonym, result: 'ok', detail: { result } });
+    this.#o.store.audit.record({
+      actor,
+      action: 'health.check',
+      target: student.pseudonym,
+      result: 'ok',
+      detail: { result },
+    });
     this.#evaluate(student.classId, day);
     return this.check(id);
   }
 
   /** A correction is a new record that supersedes the old one; the old one stays, with who and why. */
-  correctCheck(id: number, change: { symptoms?: Symptom[]; notes?: string; result?: CheckResult }, reason: string, actor: string): Check {
+  correctCheck(
+    id: number,
+    change: { symptoms?: Symptom[]; notes?: string; result?: CheckResult },
+    reason: string,
+    actor: string,
+  ): Check {
     const old = this.check(id);
-    if (old.supersededBy !== null) throw new ConflictError(`check ${id} was already corrected by ${old.supersededBy}; correct that one`);
-    if (!reason.trim()) throw new ValidationError('correction', [{ path: '/reason', expected: 'why the record is corrected' }]);
+    if (old.supersededBy !== null)
+      throw new ConflictError(`check ${id} was already corrected by ${old.supersededBy}; correct that one`);
+    if (!reason.trim())
+      throw new ValidationError('correction', [{ path: '/reason', expected: 'why the record is corrected' }]);
     this.#validate({ studentId: old.studentId, symptoms: change.symptoms ?? [] });
     const health = this.#o.store.health;
     const newId = this.#o.store.transaction(() => {
-      const nid = health.insertCheck({ ...old, symptoms: change.symptoms ?? old.symptoms, notes: change.notes ?? old.notes, result: change.result ?? old.result, recordedBy: actor, corrects: old.id, correctionReason: reason, checkedAt: this.#now() });
+      const nid = health.insertCheck({
+        ...old,
+        symptoms: change.symptoms ?? old.symptoms,
+        notes: change.notes ?? old.notes,
+        result: change.result ?? old.result,
+        recordedBy: actor,
+        corrects: old.id,
+        correctionReason: reason,
+        checkedAt: this.#now(),
+      });
       health.markSuperseded(old.id, nid);
       return nid;
     });
     const student = this.#student(old.studentId);
-    this.#o.store.audit.record({ actor, action: 'health.correct', target: student.pseudonym, result: 'ok', detail: { check: id, reason } });
+    this.#o.store.audit.record({
+      actor,
+      action: 'health.correct',
+      target: student.pseudonym,
+      result: 'ok',
+      detail: { check: id, reason },
+    });
     this.#evaluate(student.classId, old.day);
     return this.check(newId);
   }
 
-  recordAbsence(input: { studentId: number; day?: string; reason: AbsenceReason; symptoms?: Symptom[]; onsetDay?: string }, actor: string): Absence {
-    if (!(ABSENCE_REASONS as readonly string[]).includes(input.reason)) throw new ValidationError('absence', [{ path: '/reason', expected: ABSENCE_REASONS.join(', '), value: input.reason }]);
+  recordAbsence(
+    input: { studentId: number; day?: string; reason: AbsenceReason; symptoms?: Symptom[]; onsetDay?: string },
+    actor: string,
+  ): Absence {
+    if (!(ABSENCE_REASONS as readonly string[]).includes(input.reason))
+      throw new ValidationError('absence', [
+        { path: '/reason', expected: ABSENCE_REASONS.join(', '), value: input.reason },
+      ]);
     this.#validate({ studentId: input.studentId, symptoms: input.symptoms ?? [] });
     const student = this.#student(input.studentId);
     const day = input.day ?? this.today();
-    this.#o.store.health.upsertAbsence({ studentId: student.id, day, reason: input.reason, symptoms: input.symptoms ?? [], onsetDay: input.onsetDay ?? null, recordedBy: actor, recordedAt: this.#now() });
-    this.#o.store.audit.record({ actor, action: 'health.absence', target: student.pseudonym, result: 'ok', detail: { reason: input.reason } });
+    this.#o.store.health.upsertAbsence({
+      studentId: student.id,
+      day,
+      reason: input.reason,
+      symptoms: input.symptoms ?? [],
+      onsetDay: input.onsetDay ?? null,
+      recordedBy: actor,
+      recordedAt: this.#now(),
+    });
+    this.#o.store.audit.record({
+      actor,
+      action: 'health.absence',
+      target: student.pseudonym,
+      result: 'ok',
+      detail: { reason: input.reason },
+    });
     this.#evaluate(student.classId, day);
     return this.#o.store.health.absence(student.id, day) as Absence;
   }
@@ -232,7 +294,11 @@ export class HealthService extends BaseComponent {
     const add = (pseudonym: string, day: string, symptoms: Symptom[], feverC?: number): void => {
       const key = `${pseudonym}/${day}`;
       const c = byKey.get(key) ?? { pseudonym, day, symptoms: [] };
-      byKey.set(key, { ...c, symptoms: [...new Set([...c.symptoms, ...symptoms])], ...(feverC !== undefined || c.feverC !== undefined ? { feverC: Math.max(feverC ?? 0, c.feverC ?? 0) } : {}) });
+      byKey.set(key, {
+        ...c,
+        symptoms: [...new Set([...c.symptoms, ...symptoms])],
+        ...(feverC !== undefined || c.feverC !== undefined ? { feverC: Math.max(feverC ?? 0, c.feverC ?? 0) } : {}),
+      });
     };
     for (const r of this.#o.store.health.cases(classId, from, until)) add(r.pseudonym, r.day, r.symptoms, r.feverC);
     return [...byKey.values()];
@@ -240,10 +306,32 @@ export class HealthService extends BaseComponent {
 
   #evaluate(classId: string, day: string): void {
     for (const s of evaluateClusters(this.cases(classId, day), day)) {
-      const id = this.#o.store.health.raiseAlert({ classId, rule: s.rule, category: s.category, firstDay: s.firstDay, lastDay: s.lastDay, cases: s.cases, pseudonyms: s.pseudonyms }, this.#now());
+      const id = this.#o.store.health.raiseAlert(
+        {
+          classId,
+          rule: s.rule,
+          category: s.category,
+          firstDay: s.firstDay,
+          lastDay: s.lastDay,
+          cases: s.cases,
+          pseudonyms: s.pseudonyms,
+        },
+        this.#now(),
+      );
       if (id === undefined) continue;
-      this.#o.log.warn({ classId, rule: s.rule, category: s.category, cases: s.cases }, 'health cluster signal: report within 24 h');
-      this.#o.bus.safeEmit('health.alert', { id, classId, rule: s.rule, category: s.category, firstDay: s.firstDay, lastDay: s.lastDay, cases: s.cases });
+      this.#o.log.warn(
+        { classId, rule: s.rule, category: s.category, cases: s.cases },
+        'health cluster signal: report within 24 h',
+      );
+      this.#o.bus.safeEmit('health.alert', {
+        id,
+        classId,
+        rule: s.rule,
+        category: s.category,
+        firstDay: s.firstDay,
+        lastDay: s.lastDay,
+        cases: s.cases,
+      });
     }
   }
 

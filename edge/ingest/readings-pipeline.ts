@@ -28,7 +28,12 @@ export class ReadingsPipeline {
         const first = rows[0] as ReadingRow;
         const metrics: Record<string, number> = {};
         for (const r of rows) metrics[r.metric] = r.value;
-        this.#bus.safeEmit('reading', { deviceId: first.deviceId, ts: first.ts, receivedAt: first.receivedAt, metrics });
+        this.#bus.safeEmit('reading', {
+          deviceId: first.deviceId,
+          ts: first.ts,
+          receivedAt: first.receivedAt,
+          metrics,
+        });
       }
       done(err);
     });

@@ -11,8 +11,11 @@ const CAMERA_PT = 101;
 export function inputArgs(source: string): string[] {
   if (source === 'testsrc') return ['-re', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=15'];
   if (/^rtsp:\/\/[^\s]+$/.test(source)) return ['-rtsp_transport', 'tcp', '-i', source];
-  if (/^\/dev\/video[0-9]{1,2}$/.test(source)) return ['-f', 'v4l2', '-framerate', '15', '-video_size', '1280x720', '-i', source];
-  throw new ValidationError('camera.start', [{ path: '/source', expected: "'testsrc', an rtsp:// URL or a /dev/videoN device", value: source }]);
+  if (/^\/dev\/video[0-9]{1,2}$/.test(source))
+    return ['-f', 'v4l2', '-framerate', '15', '-video_size', '1280x720', '-i', source];
+  throw new ValidationError('camera.start', [
+    { path: '/source', expected: "'testsrc', an rtsp:// URL or a /dev/videoN device", value: source },
+  ]);
 }
 
 /**
@@ -31,16 +34,29 @@ export class ClassroomCamera {
     this.#ffmpeg = ffmpeg;
   }
 
-  static async start(o: { router: types.Router; source: string; ffmpegPath: string; log: Logger; onExit(detail: string): void }): Promise<ClassroomCamera> {
+  static async start(o: {
+    router: types.Router;
+    source: string;
+    ffmpegPath: string;
+    log: Logger;
+    onExit(detail: string): void;
+  }): Promise<ClassroomCamera> {
     const input = inputArgs(o.source);
     // ffmpeg sends RTP and RTCP from two different sockets, so RTCP gets its own port: with one
     // muxed port, comedia would latch onto whichever socket spoke first and drop the other.
-    const transport = await o.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
+    const transport = await o.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: false,
+      comedia: true,
+    });
     let producer: types.Producer;
     try {
       producer = await transport.produce({
         kind: 'video',
-        rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: CAMERA_PT, clockRate: 90000 }], encodings: [{ ssrc: CAMERA_SSRC }] },
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/VP8', payloadType: CAMERA_PT, clockRate: 90000 }],
+          encodings: [{ ssrc: CAMERA_SSRC }],
+        },
         appData: { label: 'classroom-camera' },
       });
     } catch (err) {
@@ -50,10 +66,30 @@ export class ClassroomCamera {
     const port = transport.tuple.localPort;
     const rtcpPort = transport.rtcpTuple?.localPort ?? port;
     const args = [
-      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
       ...input,
-      '-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-g', '30', '-pix_fmt', 'yuv420p',
-      '-f', 'rtp', '-ssrc', String(CAMERA_SSRC), '-payload_type', String(CAMERA_PT),
+      '-an',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '800k',
+      '-g',
+      '30',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'rtp',
+      '-ssrc',
+      String(CAMERA_SSRC),
+      '-payload_type',
+      String(CAMERA_PT),
       `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
     ];
     const ffmpeg = spawn(o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { availableParallelism } from 'node:os';
 import type { types } from 'mediasoup';
+import type * as Mediasoup from 'mediasoup';
 import { BaseComponent } from '../runtime/component.js';
 import type { ComponentContext } from '../runtime/context.js';
 import type { MediaConfig } from './media.kind.js';
@@ -40,7 +41,14 @@ const WORKER_POLL_MS = 2000;
 export interface RoomDump {
   roomId: string;
   code: string;
-  participants: { participantId: string; name: string; role: string; transports: number; producers: number; consumers: number }[];
+  participants: {
+    participantId: string;
+    name: string;
+    role: string;
+    transports: number;
+    producers: number;
+    consumers: number;
+  }[];
   producers: number;
   /** Transports alive in the workers, counted from mediasoup's own dump. */
   workerTransports: number;
@@ -57,7 +65,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
   readonly kind = 'media';
   readonly #ctx: ComponentContext;
   readonly #c: MediaConfig;
-  #ms: typeof import('mediasoup') | undefined;
+  #ms: typeof Mediasoup | undefined;
   readonly #workers: types.Worker[] = [];
   #hub: MediaHub | undefined;
   #room: Room | undefined;
@@ -148,7 +156,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
         return;
       case 'missing':
       case 'unavailable':
-        this.setState('starting', `waiting for the media worker at ${r.path}; build it with bash scripts/build-mediasoup-worker.sh`);
+        this.setState(
+          'starting',
+          `waiting for the media worker at ${r.path}; build it with bash scripts/build-mediasoup-worker.sh`,
+        );
         return;
     }
   }
@@ -181,7 +192,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
     worker.on('died', (err) => {
       if (this.#stopping) return;
       this.#counters.workerRestarts++;
-      this.#ctx.log.error({ slot, pid: worker.pid, err: errorMessage(err) }, 'mediasoup worker died; restarting it and the lesson on it');
+      this.#ctx.log.error(
+        { slot, pid: worker.pid, err: errorMessage(err) },
+        'mediasoup worker died; restarting it and the lesson on it',
+      );
       this.setState('degraded', `worker ${slot} died; restarting`);
       void this.#replaceWorker(slot, worker);
     });
@@ -193,7 +207,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
       this.#workers[slot] = await this.#createWorker(slot);
       const room = this.#room;
       if (room && room.routers().some((r) => r.closed || this.#workerOf(r) === dead)) await this.#restartRoom(room);
-      this.setState('running', `${this.#workers.length} mediasoup worker(s); ${this.#counters.workerRestarts} restart(s)`);
+      this.setState(
+        'running',
+        `${this.#workers.length} mediasoup worker(s); ${this.#counters.workerRestarts} restart(s)`,
+      );
     } catch (err) {
       this.setState('failed', `cannot restart mediasoup worker ${slot}: ${errorMessage(err)}`);
     }
@@ -271,7 +288,14 @@ export class MediaService extends BaseComponent implements MediaHandler {
     return {
       roomId: r.id,
       code: r.code,
-      participants: [...r.participants.values()].map((p) => ({ participantId: p.id, name: p.name, role: p.role, transports: p.transports.size, producers: p.producers.size, consumers: p.consumers.size })),
+      participants: [...r.participants.values()].map((p) => ({
+        participantId: p.id,
+        name: p.name,
+        role: p.role,
+        transports: p.transports.size,
+        producers: p.producers.size,
+        consumers: p.consumers.size,
+      })),
       producers: r.producers.size,
       workerTransports,
     };
@@ -322,14 +346,17 @@ export class MediaService extends BaseComponent implements MediaHandler {
         return this.#createTransport(conn, r.data.direction);
       case 'transport.connect': {
         const { p } = this.#requireParticipant(conn);
-        await (this.#transport(p, r.data.transportId) as types.WebRtcTransport).connect({ dtlsParameters: r.data.dtlsParameters as unknown as types.DtlsParameters });
+        await (this.#transport(p, r.data.transportId) as types.WebRtcTransport).connect({
+          dtlsParameters: r.data.dtlsParameters as unknown as types.DtlsParameters,
+        });
         return {};
       }
       case 'produce':
         return this.#produce(conn, r.data);
       case 'producer.close': {
         const { room, p } = this.#requireParticipant(conn);
-        if (!p.producers.has(r.data.producerId)) throw new NotFoundError(`producerId: no producer '${r.data.producerId}' of yours`);
+        if (!p.producers.has(r.data.producerId))
+          throw new NotFoundError(`producerId: no producer '${r.data.producerId}' of yours`);
         // Pipe consumers of it close by themselves; partners hear of it from the broadcast.
         room.dropProducer(r.data.producerId);
         return {};
@@ -348,7 +375,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
         const c = p.consumers.get(r.data.consumerId);
         if (!c) throw new NotFoundError(`consumerId: no consumer '${r.data.consumerId}' of yours`);
         // mediasoup picks the layer the consumer's estimated bandwidth allows, never above this.
-        await c.setPreferredLayers({ spatialLayer: r.data.spatialLayer, ...(r.data.temporalLayer !== undefined ? { temporalLayer: r.data.temporalLayer } : {}) });
+        await c.setPreferredLayers({
+          spatialLayer: r.data.spatialLayer,
+          ...(r.data.temporalLayer !== undefined ? { temporalLayer: r.data.temporalLayer } : {}),
+        });
         return {};
       }
       case 'participant.mute':
@@ -357,7 +387,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
         const room = this.#requireRoom();
         const target = room.participants.get(r.data.participantId);
         if (!target) throw new NotFoundError(`participantId: no participant '${r.data.participantId}' in this lesson`);
-        if (target.id === conn.participantId) throw new ConflictError('participantId: you cannot remove yourself; end the lesson instead');
+        if (target.id === conn.participantId)
+          throw new ConflictError('participantId: you cannot remove yourself; end the lesson instead');
         target.conn?.send({ type: 'room.closed', data: { reason: 'removed' } });
         // Removing the classroom camera's entry switches the camera off.
         if (this.#camera && target.producers.has(this.#camera.cam.producer.id)) {
@@ -386,7 +417,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
         const { room, p } = this.#requireParticipant(conn);
         const pipe = [...p.transports.values()][0] as types.PipeTransport | undefined;
         if (!pipe) throw new ConflictError('partner.pipe first');
-        const producer = await pipe.produce({ id: r.data.producerId, kind: r.data.kind, rtpParameters: r.data.rtpParameters as unknown as types.RtpParameters, paused: r.data.paused });
+        const producer = await pipe.produce({
+          id: r.data.producerId,
+          kind: r.data.kind,
+          rtpParameters: r.data.rtpParameters as unknown as types.RtpParameters,
+          paused: r.data.paused,
+        });
         this.#addProducer(room, p, producer, r.data.label, 'partner', r.data.name);
         return {};
       }
@@ -399,7 +435,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   #audit(conn: MediaConnection | undefined, action: string, detail: Record<string, unknown>): void {
-    this.#ctx.store.audit.record({ actor: conn?.session ? `${conn.session.role}:${conn.session.username}` : conn ? `${conn.role}` : 'system', action, result: 'ok', detail });
+    this.#ctx.store.audit.record({
+      actor: conn?.session ? `${conn.session.role}:${conn.session.username}` : conn ? `${conn.role}` : 'system',
+      action,
+      result: 'ok',
+      detail,
+    });
   }
 
   async #startLesson(conn: MediaConnection, title: string): Promise<Reply<'lesson.start'>> {
@@ -428,7 +469,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
       if (p.conn) p.conn.participantId = undefined;
     }
     room.close();
-    this.#audit(conn, 'media.lesson.end', { roomId: room.id, minutes: Math.round((Date.now() - room.startedAt) / 60_000) });
+    this.#audit(conn, 'media.lesson.end', {
+      roomId: room.id,
+      minutes: Math.round((Date.now() - room.startedAt) / 60_000),
+    });
     return {};
   }
 
@@ -449,21 +493,32 @@ export class MediaService extends BaseComponent implements MediaHandler {
       if (p.role === 'partner') p.conn?.close(1012, 'media worker restarted');
       if (p.conn) p.conn.participantId = undefined;
     }
-    if (camera && this.#room) await this.#startCamera(camera).catch((err: unknown) => this.#ctx.log.warn({ err: errorMessage(err) }, 'classroom camera did not restart'));
+    if (camera && this.#room)
+      await this.#startCamera(camera).catch((err: unknown) =>
+        this.#ctx.log.warn({ err: errorMessage(err) }, 'classroom camera did not restart'),
+      );
   }
 
   async #join(conn: MediaConnection, name: string | undefined): Promise<Reply<'room.join'>> {
     const room = this.#requireRoom();
-    if (conn.participantId && room.participants.has(conn.participantId)) throw new ConflictError('already joined on this connection');
+    if (conn.participantId && room.participants.has(conn.participantId))
+      throw new ConflictError('already joined on this connection');
     let router = room.router;
     if (conn.role === 'viewer') {
       // The code presented at upgrade admits to its own lesson only, not to a later one.
-      if (conn.admittedCode !== room.code) throw new ConflictError('this join code is not for the lesson under way; join again with its code');
-      if (room.viewers() >= this.#c.maxViewers) throw new ConflictError(`the lesson is full (${this.#c.maxViewers} viewers)`);
+      if (conn.admittedCode !== room.code)
+        throw new ConflictError('this join code is not for the lesson under way; join again with its code');
+      if (room.viewers() >= this.#c.maxViewers)
+        throw new ConflictError(`the lesson is full (${this.#c.maxViewers} viewers)`);
       router = await this.#viewerRouter(room);
     }
     const display = conn.session?.displayName ?? name ?? `viewer ${room.viewers() + 1}`;
-    const p = room.addParticipant({ name: display, role: conn.role === 'teacher' ? 'teacher' : 'viewer', conn, router });
+    const p = room.addParticipant({
+      name: display,
+      role: conn.role === 'teacher' ? 'teacher' : 'viewer',
+      conn,
+      router,
+    });
     conn.participantId = p.id;
     room.broadcast({ type: 'participant.joined', data: { participantId: p.id, name: p.name, role: p.role } }, p.id);
     return {
@@ -474,7 +529,9 @@ export class MediaService extends BaseComponent implements MediaHandler {
       ...(conn.role === 'teacher' ? { code: room.code } : {}),
       routerRtpCapabilities: router.rtpCapabilities,
       producers: [...room.producers.keys()].flatMap((id) => room.producerInfo(id) ?? []),
-      participants: [...room.participants.values()].filter((x) => x.id !== p.id).map((x) => ({ participantId: x.id, name: x.name, role: x.role })),
+      participants: [...room.participants.values()]
+        .filter((x) => x.id !== p.id)
+        .map((x) => ({ participantId: x.id, name: x.name, role: x.role })),
     };
   }
 
@@ -483,17 +540,28 @@ export class MediaService extends BaseComponent implements MediaHandler {
     const limit = this.#c.consumersPerRouter;
     if (this.#workers.length < 2 || room.consumersOn(room.router) < limit) return room.router;
     for (const v of room.viewerRouters) if (room.consumersOn(v.router) < limit) return v.router;
-    const used = room.routers().map((r) => this.#workerOf(r)).filter((w): w is types.Worker => w !== undefined);
-    const router = await this.#newRouter(used.length < this.#workers.length ? used : [this.#workerOf(room.router) as types.Worker]);
+    const used = room
+      .routers()
+      .map((r) => this.#workerOf(r))
+      .filter((w): w is types.Worker => w !== undefined);
+    const router = await this.#newRouter(
+      used.length < this.#workers.length ? used : [this.#workerOf(room.router) as types.Worker],
+    );
     room.viewerRouters.push({ router, piped: new Set() });
     return router;
   }
 
   async #createTransport(conn: MediaConnection, direction: 'send' | 'recv'): Promise<Reply<'transport.create'>> {
     const { room, p } = this.#requireParticipant(conn);
-    if (direction === 'send' && p.role !== 'teacher') throw new ClassEdgeError('forbidden', 'direction: viewers only receive');
-    if (p.transports.size >= MAX_TRANSPORTS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_TRANSPORTS_PER_PARTICIPANT} transports per participant`);
-    const listen = { ip: this.#c.listenIp, ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}), portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort } };
+    if (direction === 'send' && p.role !== 'teacher')
+      throw new ClassEdgeError('forbidden', 'direction: viewers only receive');
+    if (p.transports.size >= MAX_TRANSPORTS_PER_PARTICIPANT)
+      throw new ConflictError(`at most ${MAX_TRANSPORTS_PER_PARTICIPANT} transports per participant`);
+    const listen = {
+      ip: this.#c.listenIp,
+      ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}),
+      portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort },
+    };
     const t = await p.router.createWebRtcTransport({
       listenInfos: [
         { protocol: 'udp', ...listen },
@@ -517,7 +585,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
         p.vanishTimer = undefined;
       }
     });
-    return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+    return {
+      id: t.id,
+      iceParameters: t.iceParameters,
+      iceCandidates: t.iceCandidates,
+      dtlsParameters: t.dtlsParameters,
+    };
   }
 
   #vanished(room: Room, p: Participant): void {
@@ -531,15 +604,28 @@ export class MediaService extends BaseComponent implements MediaHandler {
 
   async #produce(conn: MediaConnection, d: MediaRequests['produce']): Promise<Reply<'produce'>> {
     const { room, p } = this.#requireParticipant(conn);
-    if (p.producers.size >= MAX_PRODUCERS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_PRODUCERS_PER_PARTICIPANT} producers per participant`);
+    if (p.producers.size >= MAX_PRODUCERS_PER_PARTICIPANT)
+      throw new ConflictError(`at most ${MAX_PRODUCERS_PER_PARTICIPANT} producers per participant`);
     const t = this.#transport(p, d.transportId);
-    if ((t.appData as { direction?: string }).direction !== 'send') throw new ConflictError('transportId: not a send transport');
-    const producer = await t.produce({ kind: d.kind, rtpParameters: d.rtpParameters as unknown as types.RtpParameters, appData: { label: d.label } });
+    if ((t.appData as { direction?: string }).direction !== 'send')
+      throw new ConflictError('transportId: not a send transport');
+    const producer = await t.produce({
+      kind: d.kind,
+      rtpParameters: d.rtpParameters as unknown as types.RtpParameters,
+      appData: { label: d.label },
+    });
     this.#addProducer(room, p, producer, d.label, 'local', p.name);
     return { producerId: producer.id };
   }
 
-  #addProducer(room: Room, p: Participant, producer: types.Producer, label: Label, origin: 'local' | 'partner', name: string): void {
+  #addProducer(
+    room: Room,
+    p: Participant,
+    producer: types.Producer,
+    label: Label,
+    origin: 'local' | 'partner',
+    name: string,
+  ): void {
     room.producers.set(producer.id, { producer, participantId: p.id, name, label, origin });
     p.producers.add(producer.id);
     producer.on('transportclose', () => room.dropProducer(producer.id));
@@ -554,8 +640,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
     const entry = room.producers.get(d.producerId);
     if (!entry) throw new NotFoundError(`producerId: no producer '${d.producerId}' in this lesson`);
     // One consumer per producer and participant: a client asking again is refused, not served twice.
-    if ([...p.consumers.values()].some((c) => c.producerId === d.producerId)) throw new ConflictError(`producerId: already receiving '${d.producerId}'`);
-    if (p.consumers.size >= MAX_CONSUMERS_PER_PARTICIPANT) throw new ConflictError(`at most ${MAX_CONSUMERS_PER_PARTICIPANT} streams per participant`);
+    if ([...p.consumers.values()].some((c) => c.producerId === d.producerId))
+      throw new ConflictError(`producerId: already receiving '${d.producerId}'`);
+    if (p.consumers.size >= MAX_CONSUMERS_PER_PARTICIPANT)
+      throw new ConflictError(`at most ${MAX_CONSUMERS_PER_PARTICIPANT} streams per participant`);
     const caps = d.rtpCapabilities as unknown as types.RtpCapabilities;
     if (p.router !== room.router) {
       const v = room.viewerRouters.find((x) => x.router === p.router);
@@ -565,7 +653,10 @@ export class MediaService extends BaseComponent implements MediaHandler {
       }
     }
     if (!p.router.canConsume({ producerId: d.producerId, rtpCapabilities: caps })) {
-      throw new ClassEdgeError('invalid_input', `rtpCapabilities: none of your codecs can receive producer '${d.producerId}' (${entry.producer.rtpParameters.codecs[0]?.mimeType ?? '?'})`);
+      throw new ClassEdgeError(
+        'invalid_input',
+        `rtpCapabilities: none of your codecs can receive producer '${d.producerId}' (${entry.producer.rtpParameters.codecs[0]?.mimeType ?? '?'})`,
+      );
     }
     // Paused until the client has set up its receiver (consumer.resume): no keyframe is lost.
     const consumer = await t.consume({ producerId: d.producerId, rtpCapabilities: caps, paused: true });
@@ -578,7 +669,14 @@ export class MediaService extends BaseComponent implements MediaHandler {
       gone();
       p.conn?.send({ type: 'consumer.closed', data: { consumerId: consumer.id, producerId: d.producerId } });
     });
-    return { consumerId: consumer.id, producerId: d.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type, producerPaused: consumer.producerPaused };
+    return {
+      consumerId: consumer.id,
+      producerId: d.producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
   }
 
   async #mute(conn: MediaConnection, participantId: string): Promise<Reply<'participant.mute'>> {
@@ -598,7 +696,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
     const room = this.#requireRoom();
     if (this.#camera) throw new ConflictError('the classroom camera is already on; camera.stop first');
     let cameraParticipant = [...room.participants.values()].find((p) => p.role === 'teacher' && p.conn === undefined);
-    cameraParticipant ??= room.addParticipant({ name: 'classroom camera', role: 'teacher', conn: undefined, router: room.router });
+    cameraParticipant ??= room.addParticipant({
+      name: 'classroom camera',
+      role: 'teacher',
+      conn: undefined,
+      router: room.router,
+    });
     const cam = await ClassroomCamera.start({
       router: room.router,
       source,
@@ -617,7 +720,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
   // ---- Classroom to classroom ---------------------------------------------------------------
 
   #pipeListen(): { protocol: 'udp'; ip: string; announcedAddress?: string; portRange: { min: number; max: number } } {
-    return { protocol: 'udp', ip: this.#c.listenIp, ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}), portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort } };
+    return {
+      protocol: 'udp',
+      ip: this.#c.listenIp,
+      ...(this.#c.announcedAddress ? { announcedAddress: this.#c.announcedAddress } : {}),
+      portRange: { min: this.#c.rtcMinPort, max: this.#c.rtcMaxPort },
+    };
   }
 
   static #pipeAddress(pipe: types.PipeTransport): { ip: string; port: number } {
@@ -630,7 +738,11 @@ export class MediaService extends BaseComponent implements MediaHandler {
     const room = this.#requireRoom();
     if (room.mode !== 'host') throw new ConflictError('this classroom does not host the lesson');
     const trusted = this.#c.partners.find((x) => x.applianceId === d.applianceId);
-    if (!trusted) throw new ClassEdgeError('forbidden', `applianceId: '${d.applianceId}' is not a partner of this classroom (media.partners)`);
+    if (!trusted)
+      throw new ClassEdgeError(
+        'forbidden',
+        `applianceId: '${d.applianceId}' is not a partner of this classroom (media.partners)`,
+      );
     if (!verifyText(partnerSigningText(conn.challenge, d.applianceId, d.code), d.signature, trusted.publicKeyPem)) {
       throw new ClassEdgeError('forbidden', `signature: does not verify with the key enrolled for '${d.applianceId}'`);
     }
@@ -648,10 +760,18 @@ export class MediaService extends BaseComponent implements MediaHandler {
   async #partnerPipe(conn: MediaConnection, d: MediaRequests['partner.pipe']): Promise<Reply<'partner.pipe'>> {
     const { room, p } = this.#requireParticipant(conn);
     if (p.transports.size > 0) throw new ConflictError('the pipe to this partner exists already');
-    const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
+    const pipe = await room.router.createPipeTransport({
+      listenInfo: this.#pipeListen(),
+      enableSrtp: true,
+      enableRtx: false,
+    });
     p.transports.set(pipe.id, pipe);
     try {
-      await pipe.connect({ ip: d.ip, port: d.port, srtpParameters: d.srtpParameters as unknown as types.SrtpParameters });
+      await pipe.connect({
+        ip: d.ip,
+        port: d.port,
+        srtpParameters: d.srtpParameters as unknown as types.SrtpParameters,
+      });
     } catch (err) {
       pipe.close();
       p.transports.delete(pipe.id);
@@ -666,7 +786,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
 
   /** A new local producer goes to every partner (host side) or to the host (partner side). */
   async #forward(room: Room, producerId: string): Promise<void> {
-    for (const p of room.participants.values()) if (p.role === 'partner' && p.conn && p.transports.size > 0) await this.#forwardTo(room, p, producerId);
+    for (const p of room.participants.values())
+      if (p.role === 'partner' && p.conn && p.transports.size > 0) await this.#forwardTo(room, p, producerId);
     const link = this.#link;
     if (link && room.mode === 'relay') {
       const e = room.producers.get(producerId);
@@ -678,7 +799,14 @@ export class MediaService extends BaseComponent implements MediaHandler {
           link.hostParticipant.consumers.delete(consumer.id);
           link.host.request('partner.unproduce', { producerId }).catch(() => undefined);
         });
-        await link.host.request('partner.produce', { producerId, kind: consumer.kind, label: e.label, name: e.name, rtpParameters: consumer.rtpParameters as never, paused: consumer.producerPaused });
+        await link.host.request('partner.produce', {
+          producerId,
+          kind: consumer.kind,
+          label: e.label,
+          name: e.name,
+          rtpParameters: consumer.rtpParameters as never,
+          paused: consumer.producerPaused,
+        });
       } catch (err) {
         this.#ctx.log.warn({ err: errorMessage(err) }, 'could not send a producer to the host classroom');
       }
@@ -694,28 +822,59 @@ export class MediaService extends BaseComponent implements MediaHandler {
       partner.consumers.set(consumer.id, consumer);
       consumer.on('transportclose', () => partner.consumers.delete(consumer.id));
       consumer.on('producerclose', () => partner.consumers.delete(consumer.id));
-      partner.conn?.send({ type: 'partner.producer', data: { producerId, kind: consumer.kind, label: e.label, name: e.name, rtpParameters: consumer.rtpParameters as never, paused: consumer.producerPaused } });
+      partner.conn?.send({
+        type: 'partner.producer',
+        data: {
+          producerId,
+          kind: consumer.kind,
+          label: e.label,
+          name: e.name,
+          rtpParameters: consumer.rtpParameters as never,
+          paused: consumer.producerPaused,
+        },
+      });
     } catch (err) {
-      this.#ctx.log.warn({ err: errorMessage(err), partner: partner.name }, 'could not send a producer to a partner classroom');
+      this.#ctx.log.warn(
+        { err: errorMessage(err), partner: partner.name },
+        'could not send a producer to a partner classroom',
+      );
     }
   }
 
   /** Partner side: link this classroom to a lesson hosted by another appliance. */
   async #linkToHost(conn: MediaConnection, url: string, code: string): Promise<Reply<'partner.link'>> {
-    if (this.#room?.mode === 'host') throw new ConflictError('this classroom hosts a lesson; end it before joining another as a partner');
+    if (this.#room?.mode === 'host')
+      throw new ConflictError('this classroom hosts a lesson; end it before joining another as a partner');
     if (this.#link) throw new ConflictError('already linked to a host classroom');
     const enrolment = readEnrolment(this.#ctx.config.dataDir);
     const applianceId = this.#c.applianceId ?? enrolment?.applianceId;
-    if (!applianceId) throw new ClassEdgeError('invalid_input', 'applianceId: this appliance is not enrolled with the district and media.applianceId is not set');
+    if (!applianceId)
+      throw new ClassEdgeError(
+        'invalid_input',
+        'applianceId: this appliance is not enrolled with the district and media.applianceId is not set',
+      );
     const host = await HostConnection.open(url);
     try {
       const challenge = await host.challenge();
       const { privateKey } = applianceKey(this.#ctx.config.dataDir);
-      const hello = await host.request('partner.hello', { applianceId, code, signature: signText(partnerSigningText(challenge, applianceId, code), privateKey) });
+      const hello = await host.request('partner.hello', {
+        applianceId,
+        code,
+        signature: signText(partnerSigningText(challenge, applianceId, code), privateKey),
+      });
       const room = this.#room ?? new Room({ router: await this.#newRouter(), title: hello.title, mode: 'relay' });
       this.#room = room;
-      const pipe = await room.router.createPipeTransport({ listenInfo: this.#pipeListen(), enableSrtp: true, enableRtx: false });
-      const hostParticipant = room.addParticipant({ name: 'host classroom', role: 'partner', conn: undefined, router: room.router });
+      const pipe = await room.router.createPipeTransport({
+        listenInfo: this.#pipeListen(),
+        enableSrtp: true,
+        enableRtx: false,
+      });
+      const hostParticipant = room.addParticipant({
+        name: 'host classroom',
+        role: 'partner',
+        conn: undefined,
+        router: room.router,
+      });
       hostParticipant.transports.set(pipe.id, pipe);
       // Events may arrive while the pipe is being connected: queue them until it is.
       let ready: () => void = () => undefined;
@@ -726,7 +885,12 @@ export class MediaService extends BaseComponent implements MediaHandler {
           if (frame.type === 'partner.producer') {
             const d = frame.data;
             try {
-              const producer = await pipe.produce({ id: d.producerId, kind: d.kind, rtpParameters: d.rtpParameters as unknown as types.RtpParameters, paused: d.paused });
+              const producer = await pipe.produce({
+                id: d.producerId,
+                kind: d.kind,
+                rtpParameters: d.rtpParameters as unknown as types.RtpParameters,
+                paused: d.paused,
+              });
               this.#addProducer(room, hostParticipant, producer, d.label, 'partner', d.name);
             } catch (err) {
               this.#ctx.log.warn({ err: errorMessage(err) }, 'could not receive a producer from the host classroom');

@@ -23,12 +23,22 @@ export class HostConnection {
     ws.on('message', (raw) => {
       const parsed = jsonObject(String(raw));
       if (typeof parsed === 'string') return;
-      const msg = parsed as { id?: number; ok?: boolean; data?: unknown; error?: string; message?: string; type?: string };
+      const msg = parsed as {
+        id?: number;
+        ok?: boolean;
+        data?: unknown;
+        error?: string;
+        message?: string;
+        type?: string;
+      };
       if (typeof msg.id === 'number') {
         const p = this.#pending.get(msg.id);
         this.#pending.delete(msg.id);
         if (msg.ok) p?.resolve(msg.data);
-        else p?.reject(new ClassEdgeError(msg.error ?? 'media_error', `host appliance: ${msg.message ?? 'request failed'}`));
+        else
+          p?.reject(
+            new ClassEdgeError(msg.error ?? 'media_error', `host appliance: ${msg.message ?? 'request failed'}`),
+          );
       } else if (msg.type === 'media.hello') {
         const challenge = (msg.data as { challenge?: unknown } | null)?.challenge;
         if (typeof challenge === 'string') gotChallenge(challenge);
@@ -38,7 +48,8 @@ export class HostConnection {
     });
     this.closed = new Promise((resolve) =>
       ws.on('close', () => {
-        for (const p of this.#pending.values()) p.reject(new ClassEdgeError('media_error', 'host appliance: connection closed'));
+        for (const p of this.#pending.values())
+          p.reject(new ClassEdgeError('media_error', 'host appliance: connection closed'));
         this.#pending.clear();
         resolve();
       }),
@@ -52,7 +63,9 @@ export class HostConnection {
     const ws = new WebSocket(u, { handshakeTimeout: timeoutMs });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new HostConnection(ws)));
-      ws.once('error', (err) => reject(new ClassEdgeError('media_error', `cannot reach the host appliance at ${url}: ${err.message}`)));
+      ws.once('error', (err) =>
+        reject(new ClassEdgeError('media_error', `cannot reach the host appliance at ${url}: ${err.message}`)),
+      );
     });
   }
 

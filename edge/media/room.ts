@@ -66,8 +66,20 @@ export class Room {
     return [this.router, ...this.viewerRouters.map((v) => v.router)];
   }
 
-  addParticipant(p: Omit<Participant, 'transports' | 'producers' | 'consumers' | 'vanishTimer' | 'id'> & { id?: string }): Participant {
-    const full: Participant = { id: p.id ?? randomBytes(6).toString('hex'), name: p.name, role: p.role, conn: p.conn, router: p.router, transports: new Map(), producers: new Set(), consumers: new Map(), vanishTimer: undefined };
+  addParticipant(
+    p: Omit<Participant, 'transports' | 'producers' | 'consumers' | 'vanishTimer' | 'id'> & { id?: string },
+  ): Participant {
+    const full: Participant = {
+      id: p.id ?? randomBytes(6).toString('hex'),
+      name: p.name,
+      role: p.role,
+      conn: p.conn,
+      router: p.router,
+      transports: new Map(),
+      producers: new Set(),
+      consumers: new Map(),
+      vanishTimer: undefined,
+    };
     this.participants.set(full.id, full);
     return full;
   }
@@ -87,7 +99,14 @@ export class Room {
   producerInfo(id: string): MediaEvents['producer.added'] | undefined {
     const e = this.producers.get(id);
     if (!e) return undefined;
-    return { producerId: id, participantId: e.participantId, name: e.name, kind: e.producer.kind, label: e.label, origin: e.origin };
+    return {
+      producerId: id,
+      participantId: e.participantId,
+      name: e.name,
+      kind: e.producer.kind,
+      label: e.label,
+      origin: e.origin,
+    };
   }
 
   /** Tell every connected participant except `except`. */

@@ -112,7 +112,11 @@ export type ApplianceMediaReplies = MediaReplies<{
 export interface MediaHandler {
   /** The current lesson's join code, to admit viewers; undefined when no lesson runs. */
   joinCodeValid(code: string): boolean;
-  handle<M extends MediaMethod>(conn: MediaConnection, method: M, data: MediaRequests[M]): Promise<ApplianceMediaReplies[M]>;
+  handle<M extends MediaMethod>(
+    conn: MediaConnection,
+    method: M,
+    data: MediaRequests[M],
+  ): Promise<ApplianceMediaReplies[M]>;
   disconnected(conn: MediaConnection): void;
 }
 
@@ -171,9 +175,12 @@ export class MediaHub {
       if (c.remoteAddress === addr) fromAddr++;
       if (code !== undefined && c.admittedCode === code) withCode++;
     }
-    if (guests >= l.maxGuests) return `${guests} viewer and partner sockets are open, at most ${l.maxGuests} (maxGuestSockets)`;
-    if (fromAddr >= l.maxGuestsPerAddress) return `${fromAddr} viewer and partner sockets from ${addr}, at most ${l.maxGuestsPerAddress} (maxGuestSocketsPerAddress)`;
-    if (code !== undefined && withCode >= l.maxPerCode()) return `${withCode} sockets hold this join code, at most ${l.maxPerCode()} (maxViewers)`;
+    if (guests >= l.maxGuests)
+      return `${guests} viewer and partner sockets are open, at most ${l.maxGuests} (maxGuestSockets)`;
+    if (fromAddr >= l.maxGuestsPerAddress)
+      return `${fromAddr} viewer and partner sockets from ${addr}, at most ${l.maxGuestsPerAddress} (maxGuestSocketsPerAddress)`;
+    if (code !== undefined && withCode >= l.maxPerCode())
+      return `${withCode} sockets hold this join code, at most ${l.maxPerCode()} (maxViewers)`;
     return undefined;
   }
 
@@ -216,12 +223,20 @@ export class MediaHub {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, role, session, addr, admitted));
   }
 
-  #accept(ws: WebSocket, role: MediaRole, session: Session | undefined, addr: string, admittedCode: string | undefined): void {
+  #accept(
+    ws: WebSocket,
+    role: MediaRole,
+    session: Session | undefined,
+    addr: string,
+    admittedCode: string | undefined,
+  ): void {
     const conn = new MediaConnection(ws, role, session, addr);
     conn.admittedCode = admittedCode;
     this.connections.add(conn);
     // A teacher's powers last as long as the login session, not as long as the socket.
-    const unwatch = session ? this.#o.auth.sessions.watch(session.id, (code, reason) => conn.close(code, reason)) : () => undefined;
+    const unwatch = session
+      ? this.#o.auth.sessions.watch(session.id, (code, reason) => conn.close(code, reason))
+      : () => undefined;
     // A guest holds a socket only to join: one that does not join (or prove itself) in time goes.
     const admit =
       role === 'teacher'
@@ -229,7 +244,10 @@ export class MediaHub {
         : setTimeout(() => {
             if (conn.participantId !== undefined) return;
             this.counters.notAdmitted++;
-            conn.close(NOT_ADMITTED_CLOSE_CODE, role === 'viewer' ? 'not joined in time (room.join)' : 'no partner.hello in time');
+            conn.close(
+              NOT_ADMITTED_CLOSE_CODE,
+              role === 'viewer' ? 'not joined in time (room.join)' : 'no partner.hello in time',
+            );
           }, this.#o.limits.admitMs);
     admit?.unref();
     conn.onClose(() => {
@@ -261,17 +279,32 @@ export class MediaHub {
     const m = jsonObject(String(raw));
     if (typeof m === 'string') return conn.reply(0, { ok: false, error: 'invalid_input', message: m });
     const id = typeof m.id === 'number' && Number.isInteger(m.id) ? m.id : 0;
-    if (id === 0) return conn.reply(0, { ok: false, error: 'invalid_input', message: "id: expected a positive integer request id" });
+    if (id === 0)
+      return conn.reply(0, {
+        ok: false,
+        error: 'invalid_input',
+        message: 'id: expected a positive integer request id',
+      });
     const method = typeof m.method === 'string' ? m.method : '';
     const validate = this.#validators.get(method);
-    if (!validate) return conn.reply(id, { ok: false, error: 'invalid_input', message: `method: '${method}' is not one of ${Object.keys(MediaRequestSchemas).join(', ')}` });
+    if (!validate)
+      return conn.reply(id, {
+        ok: false,
+        error: 'invalid_input',
+        message: `method: '${method}' is not one of ${Object.keys(MediaRequestSchemas).join(', ')}`,
+      });
     const roles = MEDIA_METHOD_ROLES[method as MediaMethod];
-    if (!roles.includes(conn.role)) return conn.reply(id, { ok: false, error: 'forbidden', message: `${method}: not allowed for a ${conn.role}` });
+    if (!roles.includes(conn.role))
+      return conn.reply(id, { ok: false, error: 'forbidden', message: `${method}: not allowed for a ${conn.role}` });
     const data = m.data ?? {};
     if (!validate(data)) {
       const e = validate.errors?.[0];
       const field = `data${e?.instancePath ?? ''}`.replace(/\//g, '.');
-      return conn.reply(id, { ok: false, error: 'invalid_input', message: `${method}: ${field} ${e?.message ?? 'is invalid'}${e?.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}` });
+      return conn.reply(id, {
+        ok: false,
+        error: 'invalid_input',
+        message: `${method}: ${field} ${e?.message ?? 'is invalid'}${e?.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`,
+      });
     }
     try {
       const result = await this.#o.handler.handle(conn, method as MediaMethod, data as never);

@@ -12,7 +12,8 @@ export function jsonObject(raw: string): Record<string, unknown> | string {
   } catch {
     return 'message: not JSON';
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return `message: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return `message: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
   return v as Record<string, unknown>;
 }
 
@@ -47,11 +48,23 @@ interface MediaReplyTable<P extends MediaParams> {
     producers: MediaEvents['producer.added'][];
     participants: MediaEvents['participant.joined'][];
   };
-  'transport.create': { id: string; iceParameters: P['iceParameters']; iceCandidates: P['iceCandidate'][]; dtlsParameters: P['dtlsParameters'] };
+  'transport.create': {
+    id: string;
+    iceParameters: P['iceParameters'];
+    iceCandidates: P['iceCandidate'][];
+    dtlsParameters: P['dtlsParameters'];
+  };
   'transport.connect': MediaDone;
   produce: { producerId: string };
   'producer.close': MediaDone;
-  consume: { consumerId: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: P['rtpParameters']; type: string; producerPaused: boolean };
+  consume: {
+    consumerId: string;
+    producerId: string;
+    kind: 'audio' | 'video';
+    rtpParameters: P['rtpParameters'];
+    type: string;
+    producerPaused: boolean;
+  };
   'consumer.resume': MediaDone;
   'consumer.layers': MediaDone;
   'participant.mute': MediaDone;

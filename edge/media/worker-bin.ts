@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, r
 import { createRequire } from 'node:module';
 import { homedir, machine } from 'node:os';
 import { dirname, join } from 'node:path';
+import type * as Mediasoup from 'mediasoup';
 
 /**
  * Where the mediasoup worker binary is. scripts/build-mediasoup-worker.sh builds it from Debian's
@@ -35,7 +36,9 @@ export function workerBinPath(): string {
   return process.env.MEDIASOUP_WORKER_BIN || cachedWorkerPath();
 }
 
-export type WorkerBinState = { ok: true; path: string; version: string; bytes: number } | { ok: false; path: string; version: string; problem: string };
+export type WorkerBinState =
+  | { ok: true; path: string; version: string; bytes: number }
+  | { ok: false; path: string; version: string; problem: string };
 
 /** Is the worker there and executable? (doctor, and the media component before it starts.) */
 export function checkWorkerBin(): WorkerBinState {
@@ -50,7 +53,12 @@ export function checkWorkerBin(): WorkerBinState {
     accessSync(path, constants.X_OK);
     return { ok: true, path, version, bytes: statSync(path).size };
   } catch {
-    return { ok: false, path, version, problem: `no executable mediasoup worker at ${path}; build it with: bash scripts/build-mediasoup-worker.sh` };
+    return {
+      ok: false,
+      path,
+      version,
+      problem: `no executable mediasoup worker at ${path}; build it with: bash scripts/build-mediasoup-worker.sh`,
+    };
   }
 }
 
@@ -89,10 +97,17 @@ export function parseBuildProgress(text: string): BuildProgress | undefined {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
   if (typeof updatedAt !== 'string' || Number.isNaN(Date.parse(updatedAt))) return undefined;
   if (message !== undefined && typeof message !== 'string') return undefined;
-  return { stage: stage as BuildStage, percent: Math.round(percent), pid, updatedAt, ...(message !== undefined ? { message } : {}) };
+  return {
+    stage: stage as BuildStage,
+    percent: Math.round(percent),
+    pid,
+    updatedAt,
+    ...(message !== undefined ? { message } : {}),
+  };
 }
 
-export type ProgressRead = { kind: 'none' } | { kind: 'unknown'; problem: string } | { kind: 'ok'; progress: BuildProgress };
+export type ProgressRead =
+  { kind: 'none' } | { kind: 'unknown'; problem: string } | { kind: 'ok'; progress: BuildProgress };
 
 /** The progress file beside `bin`, read without trusting it: garbage is 'unknown', never a throw. */
 export function readBuildProgress(bin = workerBinPath()): ProgressRead {
@@ -153,9 +168,19 @@ export function workerReadiness(): WorkerReadiness {
   const log = join(dirname(bin.path), BUILD_LOG_FILE);
   if (p?.stage === 'failed') {
     const message = p.message ?? 'the media worker build failed';
-    return { state: 'failed', path: bin.path, message: message.includes(log) ? message : `${message} (log: ${log})`, log };
+    return {
+      state: 'failed',
+      path: bin.path,
+      message: message.includes(log) ? message : `${message} (log: ${log})`,
+      log,
+    };
   }
-  if (p && p.stage !== 'done') return { state: 'missing', path: bin.path, problem: `${bin.problem} (a build was interrupted in stage ${p.stage}; its log: ${log})` };
+  if (p && p.stage !== 'done')
+    return {
+      state: 'missing',
+      path: bin.path,
+      problem: `${bin.problem} (a build was interrupted in stage ${p.stage}; its log: ${log})`,
+    };
   return { state: 'missing', path: bin.path, problem: bin.problem };
 }
 
@@ -165,7 +190,7 @@ export function preparingDetail(percent: number): string {
 }
 
 /** Set MEDIASOUP_WORKER_BIN (if unset) and import mediasoup. */
-export async function loadMediasoup(): Promise<typeof import('mediasoup')> {
+export async function loadMediasoup(): Promise<typeof Mediasoup> {
   process.env.MEDIASOUP_WORKER_BIN ||= cachedWorkerPath();
   return import('mediasoup');
 }

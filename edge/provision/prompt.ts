@@ -32,11 +32,18 @@ export class Prompter {
 
 /** Ask for every field the file and flags left open (the current value is the default). */
 export async function askMissing(p: Prompter, spec: ProvisionSpec, needAdmin: boolean): Promise<ProvisionSpec> {
-  const q = async (label: string, v: string | undefined): Promise<string | undefined> => (v !== undefined ? v : p.ask(label));
+  const q = async (label: string, v: string | undefined): Promise<string | undefined> =>
+    v !== undefined ? v : p.ask(label);
   const s = spec;
   const asked: ProvisionSpec = {
-    district: { url: await q('District URL (e.g. https://sync.district.example)', s.district?.url), token: await q('One-time enrolment token', s.district?.token) },
-    appliance: { id: await q('Appliance id (lower-case letters, digits, dashes; e.g. room-101)', s.appliance?.id), name: await q('Name shown on the panel (e.g. 初二(3)班)', s.appliance?.name) },
+    district: {
+      url: await q('District URL (e.g. https://sync.district.example)', s.district?.url),
+      token: await q('One-time enrolment token', s.district?.token),
+    },
+    appliance: {
+      id: await q('Appliance id (lower-case letters, digits, dashes; e.g. room-101)', s.appliance?.id),
+      name: await q('Name shown on the panel (e.g. 初二(3)班)', s.appliance?.name),
+    },
     classroom: {
       district: await q('District (区)', s.classroom?.district),
       school: await q('School (学校)', s.classroom?.school),

@@ -46,7 +46,8 @@ export interface ProvisionOptions {
   tls: { days: number; hosts: string[] } | false;
 }
 
-const load = (source: ConfigSource): Config => loadConfig(existsSync(source.file) ? source.file : undefined, source.overrides, source.overlay);
+const load = (source: ConfigSource): Config =>
+  loadConfig(existsSync(source.file) ? source.file : undefined, source.overrides, source.overlay);
 
 /** The settings the spec sets, as config changes; only those that differ from the file. */
 function identityChanges(spec: ProvisionSpec, current: Config): ConfigChange[] {
@@ -55,9 +56,14 @@ function identityChanges(spec: ProvisionSpec, current: Config): ConfigChange[] {
   if (a.id !== undefined) want.push({ path: '/appliance/id', value: a.id });
   if (a.name !== undefined) want.push({ path: '/appliance/name', value: a.name });
   if (a.timezone !== undefined) want.push({ path: '/appliance/timezone', value: a.timezone });
-  for (const [k, v] of Object.entries(spec.classroom ?? {})) if (v !== undefined) want.push({ path: `/appliance/classroom/${k}`, value: v });
+  for (const [k, v] of Object.entries(spec.classroom ?? {}))
+    if (v !== undefined) want.push({ path: `/appliance/classroom/${k}`, value: v });
   if (spec.district?.caFile !== undefined) want.push({ path: '/sync/districtCaFile', value: spec.district.caFile });
-  const valueAt = (path: string): unknown => path.split('/').slice(1).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], current);
+  const valueAt = (path: string): unknown =>
+    path
+      .split('/')
+      .slice(1)
+      .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], current);
   return want.filter((c) => valueAt(c.path) !== c.value);
 }
 
@@ -95,10 +101,17 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const wantId = spec.appliance?.id ?? before.appliance.id;
   if (enrolled && enrolled.applianceId !== wantId) {
     throw new ValidationError('provision', [
-      { path: '/appliance/id', expected: `the id this box is enrolled under ('${enrolled.applianceId}'); to re-purpose it, remove ${keyDir(before.dataDir)}/enrolment.json first`, value: wantId },
+      {
+        path: '/appliance/id',
+        expected: `the id this box is enrolled under ('${enrolled.applianceId}'); to re-purpose it, remove ${keyDir(before.dataDir)}/enrolment.json first`,
+        value: wantId,
+      },
     ]);
   }
-  if (wantId === 'classedge-unprovisioned') throw new ValidationError('provision', [{ path: '/appliance/id', expected: 'an appliance id for this classroom, e.g. room-101 (--id)' }]);
+  if (wantId === 'classedge-unprovisioned')
+    throw new ValidationError('provision', [
+      { path: '/appliance/id', expected: 'an appliance id for this classroom, e.g. room-101 (--id)' },
+    ]);
 
   // 1. Identity into the configuration file, validated as a start would. A data directory given
   // as a flag is written too, so that a plain `classedge start --config FILE` finds the same box.
@@ -113,7 +126,11 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   }
   const c = config.appliance.classroom;
   const where = [c.district, c.school, c.grade, c.class, c.room].filter(Boolean).join(' / ') || 'no classroom labels';
-  step('identity', changes.length > 0 || pinned ? 'done' : 'skipped', `${config.appliance.id} (${where})${changes.length > 0 || pinned ? ` written to ${o.source.file}` : ', already set'}`);
+  step(
+    'identity',
+    changes.length > 0 || pinned ? 'done' : 'skipped',
+    `${config.appliance.id} (${where})${changes.length > 0 || pinned ? ` written to ${o.source.file}` : ', already set'}`,
+  );
 
   // 2. Data directory and key pair: the private key readable by the service user only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
@@ -122,7 +139,11 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const { publicKeyPem } = applianceKey(config.dataDir);
   if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
   const code = enrolmentCode(publicKeyPem);
-  step('keys', hadKey ? 'skipped' : 'done', `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`);
+  step(
+    'keys',
+    hadKey ? 'skipped' : 'done',
+    `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`,
+  );
 
   // 2b. TLS on the LAN (HTTPS, MQTT over TLS): a self-signed pair unless one is there already, and
   // plain text left on loopback only; or the administrator's recorded choice of plain text.
@@ -131,17 +152,35 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
       const r = recordPlaintextOptIn(o.source, config);
       config = r.config;
       const on = [config.http.tls.enabled ? 'http.tls' : '', config.mqtt.tls.enabled ? 'mqtt.tls' : ''].filter(Boolean);
-      step('tls', r.changed ? 'warn' : 'skipped', `no TLS (--no-tls): plain text on the LAN recorded as http.plaintextLan and mqtt.plaintextLan${r.changed ? ` in ${o.source.file}` : ', already'}${on.length > 0 ? `; ${on.join(' and ')} stay on` : ''}`);
+      step(
+        'tls',
+        r.changed ? 'warn' : 'skipped',
+        `no TLS (--no-tls): plain text on the LAN recorded as http.plaintextLan and mqtt.plaintextLan${r.changed ? ` in ${o.source.file}` : ', already'}${on.length > 0 ? `; ${on.join(' and ')} stay on` : ''}`,
+      );
     } else if (plaintextOptedIn(config)) {
-      step('tls', 'skipped', 'plain text on the LAN was chosen (http.plaintextLan, mqtt.plaintextLan): no certificate made; classedge tls generate --enable switches TLS on');
+      step(
+        'tls',
+        'skipped',
+        'plain text on the LAN was chosen (http.plaintextLan, mqtt.plaintextLan): no certificate made; classedge tls generate --enable switches TLS on',
+      );
     } else {
       const t = setupSelfSignedTls(o.source, config, { ...o.tls, enable: true });
       config = t.config;
       const g = t.generated;
       const what = `${g.created ? 'self-signed certificate made' : 'certificate kept'} in ${g.certFile}, SHA-256 ${g.info.fingerprint256}, valid to ${g.info.validTo.toISOString().slice(0, 10)}`;
       const layout = `HTTPS on port ${config.http.tls.port}, MQTT over TLS on port ${config.mqtt.tls.port}; plain HTTP and MQTT on 127.0.0.1 only`;
-      if (t.otherCertFile) step('tls', t.enabled ? 'done' : 'skipped', `http.tls uses ${t.otherCertFile}; ${what} but not used${t.enabled ? '; mqtt.tls switched on with it' : ''}`);
-      else step('tls', g.created || t.enabled ? 'done' : 'skipped', `${what}${t.enabled ? `; http.tls and mqtt.tls switched on (${layout})` : '; http.tls and mqtt.tls already on'}`);
+      if (t.otherCertFile)
+        step(
+          'tls',
+          t.enabled ? 'done' : 'skipped',
+          `http.tls uses ${t.otherCertFile}; ${what} but not used${t.enabled ? '; mqtt.tls switched on with it' : ''}`,
+        );
+      else
+        step(
+          'tls',
+          g.created || t.enabled ? 'done' : 'skipped',
+          `${what}${t.enabled ? `; http.tls and mqtt.tls switched on (${layout})` : '; http.tls and mqtt.tls already on'}`,
+        );
     }
   } catch (err) {
     step('tls', 'failed', errorMessage(err));
@@ -155,15 +194,29 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     if (enrolled && (url === undefined || enrolled.districtUrl === url)) {
       step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
     } else if (!url || !spec.district?.token) {
-      step('enrol', 'failed', 'not enrolled: give the district URL and a one-time token (--district, --token-file or the provisioning file; classedge-district token create)');
+      step(
+        'enrol',
+        'failed',
+        'not enrolled: give the district URL and a one-time token (--district, --token-file or the provisioning file; classedge-district token create)',
+      );
       return await finish(false);
     } else {
       try {
         await enrolWithDistrict(config, url, spec.district.token);
         store.audit.record({ actor: o.actor, action: 'sync.enrol', target: url, result: 'ok' });
-        step('enrol', 'done', `enrolled with ${url}; the district's public key is kept for its configuration and updates`);
+        step(
+          'enrol',
+          'done',
+          `enrolled with ${url}; the district's public key is kept for its configuration and updates`,
+        );
       } catch (err) {
-        store.audit.record({ actor: o.actor, action: 'sync.enrol', target: url, result: 'error', detail: { why: errorMessage(err) } });
+        store.audit.record({
+          actor: o.actor,
+          action: 'sync.enrol',
+          target: url,
+          result: 'error',
+          detail: { why: errorMessage(err) },
+        });
         step('enrol', 'failed', errorMessage(err));
         return await finish(false);
       }
@@ -175,8 +228,20 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
       const was = agent.configVersion();
       const v = await agent.pullConfigNow();
       const refused = store.meta.get('config-refused');
-      if (v === 0) step('district-config', refused ? 'warn' : 'skipped', refused ? `the district's configuration was refused (${refused}); see the audit log` : 'the district has published no configuration for this classroom yet');
-      else step('district-config', v === was ? 'skipped' : 'done', `configuration version ${v} ${v === was ? 'already applied' : 'applied'}`);
+      if (v === 0)
+        step(
+          'district-config',
+          refused ? 'warn' : 'skipped',
+          refused
+            ? `the district's configuration was refused (${refused}); see the audit log`
+            : 'the district has published no configuration for this classroom yet',
+        );
+      else
+        step(
+          'district-config',
+          v === was ? 'skipped' : 'done',
+          `configuration version ${v} ${v === was ? 'already applied' : 'applied'}`,
+        );
       config = load(o.source);
     } catch (err) {
       step('district-config', 'failed', `could not fetch the district's configuration: ${errorMessage(err)}`);
@@ -188,34 +253,67 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     if (admins.length > 0) {
       step('admin', 'skipped', `admin account exists (${admins.map((u) => u.username).join(', ')})`);
     } else if (!spec.admin?.username) {
-      step('admin', 'failed', 'no admin account yet: give one (--admin <username>; the password is read from a prompt or standard input)');
+      step(
+        'admin',
+        'failed',
+        'no admin account yet: give one (--admin <username>; the password is read from a prompt or standard input)',
+      );
       return await finish(false);
     } else {
       try {
         const secret = await o.adminPassword();
-        await addUser(store, config, { username: spec.admin.username, role: 'admin', secret, ...(spec.admin.displayName ? { displayName: spec.admin.displayName } : {}) }, o.actor);
+        await addUser(
+          store,
+          config,
+          {
+            username: spec.admin.username,
+            role: 'admin',
+            secret,
+            ...(spec.admin.displayName ? { displayName: spec.admin.displayName } : {}),
+          },
+          o.actor,
+        );
         step('admin', 'done', `admin ${spec.admin.username} created`);
       } catch (err) {
         step('admin', 'failed', errorMessage(err));
         return await finish(false);
       }
     }
-    store.audit.record({ actor: o.actor, action: 'provision', target: config.appliance.id, result: 'ok', detail: { steps: steps.map((s) => `${s.step}:${s.status}`) } });
+    store.audit.record({
+      actor: o.actor,
+      action: 'provision',
+      target: config.appliance.id,
+      result: 'ok',
+      detail: { steps: steps.map((s) => `${s.step}:${s.status}`) },
+    });
   } finally {
     store.close();
   }
 
   // 6. Serial ports the configuration names (stable names come from `classedge udev-rules`).
-  const ports = config.components.flatMap((comp) => (typeof comp.port === 'string' && comp.port.startsWith('/dev/') ? [{ name: comp.name, port: comp.port }] : []));
+  const ports = config.components.flatMap((comp) =>
+    typeof comp.port === 'string' && comp.port.startsWith('/dev/') ? [{ name: comp.name, port: comp.port }] : [],
+  );
   const missing = ports.filter((p) => !existsSync(p.port));
   if (ports.length === 0) step('serial-ports', 'skipped', 'no serial ports configured');
-  else if (missing.length > 0) step('serial-ports', 'warn', `missing: ${missing.map((p) => `${p.port} (${p.name})`).join(', ')}; plug the adapters in, and install the rules of classedge udev-rules`);
+  else if (missing.length > 0)
+    step(
+      'serial-ports',
+      'warn',
+      `missing: ${missing.map((p) => `${p.port} (${p.name})`).join(', ')}; plug the adapters in, and install the rules of classedge udev-rules`,
+    );
   else step('serial-ports', 'done', `present: ${ports.map((p) => p.port).join(', ')}`);
 
   return finish(true);
 
   async function finish(ok: boolean): Promise<ProvisionResult> {
     const doctor = await runChecks(load(o.source));
-    return { ok: ok && !doctor.some((d) => d.status === 'fail'), applianceId: wantId, enrolmentCode: code, steps, doctor };
+    return {
+      ok: ok && !doctor.some((d) => d.status === 'fail'),
+      applianceId: wantId,
+      enrolmentCode: code,
+      steps,
+      doctor,
+    };
   }
 }

@@ -31,7 +31,10 @@ export const ProvisionSpecSchema = Type.Object(
     ),
     classroom: Type.Optional(Type.Partial(ClassroomSchema)),
     admin: Type.Optional(
-      Type.Object({ username: Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$' }), displayName: Str({ maxLength: 60 }) }, { additionalProperties: false }),
+      Type.Object(
+        { username: Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$' }), displayName: Str({ maxLength: 60 }) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -44,7 +47,8 @@ export function checkSpec(data: unknown, source: string): ProvisionSpec {
   if (validate(data)) return data;
   const issues: ValidationIssue[] = (validate.errors ?? []).map((e) => ({
     path: `${e.instancePath}${e.keyword === 'additionalProperties' ? `/${(e.params as { additionalProperty: string }).additionalProperty}` : ''}`,
-    expected: e.keyword === 'additionalProperties' ? 'no such field' : (e.message ?? 'valid').replace(/^must (be )?/, ''),
+    expected:
+      e.keyword === 'additionalProperties' ? 'no such field' : (e.message ?? 'valid').replace(/^must (be )?/, ''),
     value: e.data,
   }));
   throw new ValidationError(source, issues);
@@ -55,7 +59,9 @@ export function readSpecFile(file: string): ProvisionSpec {
   try {
     data = parse(readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
-    throw new ValidationError(file, [{ path: '', expected: `a readable YAML file (${(err as Error).message.split('\n')[0] ?? ''})` }]);
+    throw new ValidationError(file, [
+      { path: '', expected: `a readable YAML file (${(err as Error).message.split('\n')[0] ?? ''})` },
+    ]);
   }
   return checkSpec(data, file);
 }
@@ -64,7 +70,8 @@ export function readSpecFile(file: string): ProvisionSpec {
 export function mergeSpec(a: ProvisionSpec, b: ProvisionSpec): ProvisionSpec {
   const out: Record<string, Record<string, unknown>> = {};
   for (const part of ['district', 'appliance', 'classroom', 'admin'] as const) {
-    const set = (x: object | undefined): Record<string, unknown> => Object.fromEntries(Object.entries(x ?? {}).filter(([, v]) => v !== undefined));
+    const set = (x: object | undefined): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(x ?? {}).filter(([, v]) => v !== undefined));
     const merged = { ...set(a[part]), ...set(b[part]) };
     if (Object.keys(merged).length > 0) out[part] = merged;
   }

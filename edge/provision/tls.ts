@@ -19,8 +19,17 @@ export interface TlsSetup {
  * only a box without its own certificate is pointed at the generated pair; the broker then uses
  * the district's one too.
  */
-export function setupSelfSignedTls(source: ConfigSource, config: Config, o: { days: number; hosts: string[]; force?: boolean; enable: boolean }): TlsSetup {
-  const generated = generateSelfSigned({ dataDir: resolve(config.dataDir), days: o.days, hosts: o.hosts, ...(o.force ? { force: true } : {}) });
+export function setupSelfSignedTls(
+  source: ConfigSource,
+  config: Config,
+  o: { days: number; hosts: string[]; force?: boolean; enable: boolean },
+): TlsSetup {
+  const generated = generateSelfSigned({
+    dataDir: resolve(config.dataDir),
+    days: o.days,
+    hosts: o.hosts,
+    ...(o.force ? { force: true } : {}),
+  });
   if (!o.enable) return { generated, enabled: false, config };
   const tls = config.http.tls;
   // Someone else's certificate is configured: do not point the box away from it.

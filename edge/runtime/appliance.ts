@@ -70,8 +70,18 @@ export class Appliance {
       maxRows: o.config.store.groupCommitMaxRows,
     });
     const serviceSecret = randomSecret(32);
-    this.health = new HealthService({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'health') });
-    this.sync = new SyncAgent({ config: o.config, store: this.store, log: componentLogger(o.log, 'sync'), configSource: o.configSource });
+    this.health = new HealthService({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      log: componentLogger(o.log, 'health'),
+    });
+    this.sync = new SyncAgent({
+      config: o.config,
+      store: this.store,
+      log: componentLogger(o.log, 'sync'),
+      configSource: o.configSource,
+    });
     this.environment = new EnvironmentService({
       config: o.config,
       store: this.store,
@@ -79,7 +89,12 @@ export class Appliance {
       log: componentLogger(o.log, 'environment'),
       publish: (topic, payload, retain) => this.broker.publish(topic, payload, retain),
     });
-    this.capture = new DiagnosticCapture({ config: o.config, store: this.store, bus: this.bus, log: componentLogger(o.log, 'capture') });
+    this.capture = new DiagnosticCapture({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      log: componentLogger(o.log, 'capture'),
+    });
     this.analysis = new InteractionAnalyser({
       config: o.config,
       store: this.store,
@@ -124,15 +139,29 @@ export class Appliance {
             windowMs: o.config.auth.sourceWindowMinutes * 60_000,
             maxSources: o.config.auth.sourcesTracked,
           }),
-          hashes: new HashGate({ maxRunning: o.config.auth.loginHashConcurrency, maxQueued: o.config.auth.loginQueueMax }),
+          hashes: new HashGate({
+            maxRunning: o.config.auth.loginHashConcurrency,
+            maxQueued: o.config.auth.loginQueueMax,
+          }),
         },
         // While its worker is being built (or the build failed) it still answers, with not_ready and why.
         media: () => this.registry.find(MEDIA_SERVER).find((c) => !['stopped', 'stopping'].includes(c.status().state)),
       },
     });
-    this.registry.add(new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }), { core: true });
+    this.registry.add(
+      new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }),
+      { core: true },
+    );
     this.registry.add(this.broker, { core: true });
-    this.registry.add(new ServiceClient({ url: () => this.brokerUrl(), secret: serviceSecret, bus: this.bus, log: componentLogger(o.log, 'mqtt-service') }), { core: true });
+    this.registry.add(
+      new ServiceClient({
+        url: () => this.brokerUrl(),
+        secret: serviceSecret,
+        bus: this.bus,
+        log: componentLogger(o.log, 'mqtt-service'),
+      }),
+      { core: true },
+    );
     this.registry.add(this.environment, { core: true });
     this.registry.add(this.health, { core: true });
     this.registry.add(this.sync, { core: true });
@@ -149,7 +178,10 @@ export class Appliance {
     if (!this.config.mqtt.tls.enabled) return { url: this.brokerUrl() };
     const files = mqttTlsFiles(this.config);
     const { cert, info } = loadTlsPair(files, files);
-    return { url: `mqtts://${dialHost(this.config.mqtt.host)}:${this.broker.tlsPort}`, tls: { ca: cert, fingerprint256: info.fingerprint256 } };
+    return {
+      url: `mqtts://${dialHost(this.config.mqtt.host)}:${this.broker.tlsPort}`,
+      tls: { ca: cert, fingerprint256: info.fingerprint256 },
+    };
   }
 
   componentContext(name: string): ComponentContext {
@@ -166,7 +198,14 @@ export class Appliance {
         const secret = randomSecret();
         const hash = await hashSecret(secret, DEVICE_COST);
         if (this.store.devices.find(deviceId)) this.store.devices.setSecret(deviceId, hash);
-        else this.store.devices.add({ id: deviceId, kind, description: `simulator ${name}`, secretHash: hash, createdBy: `simulator:${name}` });
+        else
+          this.store.devices.add({
+            id: deviceId,
+            kind,
+            description: `simulator ${name}`,
+            secretHash: hash,
+            createdBy: `simulator:${name}`,
+          });
         this.broker.forgetDevice(deviceId);
         return secret;
       },
@@ -180,7 +219,10 @@ export class Appliance {
       const kind = findKind(c.type);
       if (!kind) throw new Error(`no component kind '${c.type}'`);
       const mod = await kind.load();
-      this.registry.add(mod.create(this.componentContext(c.name), c as never), { core: false, provides: kind.provides });
+      this.registry.add(mod.create(this.componentContext(c.name), c as never), {
+        core: false,
+        provides: kind.provides,
+      });
     }
     await this.registry.startAll(this.#abort.signal);
     // Stopped while starting: the store may be closed already, and nothing was started to announce.

@@ -18,7 +18,22 @@ import { mediaKind } from '../media/media.kind.js';
 export type ComponentConfig = { type: string; name: string; enabled: boolean } & Record<string, unknown>;
 
 /** Every configurable component kind. Adding a driver, analyser or simulator is adding one entry. */
-const kinds: readonly ComponentKind[] = [mqttSensorSimKind, modbusSimKind, modbusBusKind, displaySimKind, displayKind, thermometerKind, serialCardReaderKind, doorSimKind, audioFileKind, alsaCaptureKind, ffmpegCameraKind, vc0706Kind, cameraSimKind, mediaKind] as unknown as ComponentKind[];
+const kinds: readonly ComponentKind[] = [
+  mqttSensorSimKind,
+  modbusSimKind,
+  modbusBusKind,
+  displaySimKind,
+  displayKind,
+  thermometerKind,
+  serialCardReaderKind,
+  doorSimKind,
+  audioFileKind,
+  alsaCaptureKind,
+  ffmpegCameraKind,
+  vc0706Kind,
+  cameraSimKind,
+  mediaKind,
+] as unknown as ComponentKind[];
 
 export function componentKinds(): readonly ComponentKind[] {
   return kinds;
@@ -38,4 +53,3 @@ export function componentConfigSchemas(): TUnsafe<ComponentConfig> {
     description: 'One component; `type` is one of: ' + kinds.map((k) => k.type).join(', '),
   });
 }
-

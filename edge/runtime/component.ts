@@ -127,7 +127,8 @@ export abstract class BaseComponent implements Component {
     if (this.detail !== undefined) s.detail = this.detail;
     if (this.progress !== undefined) s.progress = this.progress;
     const c = this.counters();
-    if (c !== undefined || this.#timerErrors > 0) s.counters = { ...c, ...(this.#timerErrors > 0 ? { timerErrors: this.#timerErrors } : {}) };
+    if (c !== undefined || this.#timerErrors > 0)
+      s.counters = { ...c, ...(this.#timerErrors > 0 ? { timerErrors: this.#timerErrors } : {}) };
     return s;
   }
 }

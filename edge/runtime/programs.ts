@@ -42,30 +42,75 @@ const table = {
   },
   'systemd-notify': {
     debianPackage: 'systemd',
-    purpose: "sd_notify fallback when socat is missing (only under systemd, whose package it is)",
+    purpose: 'sd_notify fallback when socat is missing (only under systemd, whose package it is)',
     usedBy: ['service'],
   },
-  arecord: { debianPackage: 'alsa-utils', purpose: "the classroom microphones through ALSA (audio-alsa)", usedBy: ['runtime', 'test'] },
+  arecord: {
+    debianPackage: 'alsa-utils',
+    purpose: 'the classroom microphones through ALSA (audio-alsa)',
+    usedBy: ['runtime', 'test'],
+  },
   ffmpeg: {
     debianPackage: 'ffmpeg',
     purpose: 'camera frames for the analysis (camera-ffmpeg); the classroom camera into the SFU (media); test videos',
     usedBy: ['runtime', 'demo', 'test', 'bench'],
   },
-  openssl: { debianPackage: 'openssl', purpose: "the admin console's self-signed certificate (classedge tls generate)", usedBy: ['runtime', 'test'] },
-  tar: { debianPackage: 'tar', purpose: 'update bundles: packs and unpacks the payload', usedBy: ['runtime', 'test'], essential: true },
-  bash: { debianPackage: 'bash', purpose: 'runs scripts/fresh-root-check.sh for the fresh_demo_s figure', usedBy: ['bench'], essential: true },
-  sh: { debianPackage: 'dash', purpose: "an update bundle's health command; the kiosk launcher in tests", usedBy: ['runtime', 'test'], essential: true },
-  'espeak-ng': { debianPackage: 'espeak-ng', purpose: 'the voices of the synthetic lesson recording', usedBy: ['demo', 'test', 'bench', 'eval'] },
-  sox: { debianPackage: 'sox', purpose: 'mixes the synthetic lesson recording; raw samples for the ALSA test', usedBy: ['demo', 'test', 'bench', 'eval'] },
-  mbpoll: { debianPackage: 'mbpoll', purpose: 'an independent Modbus RTU master against the simulated sensors', usedBy: ['test'] },
-  mosquitto_pub: { debianPackage: 'mosquitto-clients', purpose: 'an independent MQTT client against the embedded broker', usedBy: ['test'] },
+  openssl: {
+    debianPackage: 'openssl',
+    purpose: "the admin console's self-signed certificate (classedge tls generate)",
+    usedBy: ['runtime', 'test'],
+  },
+  tar: {
+    debianPackage: 'tar',
+    purpose: 'update bundles: packs and unpacks the payload',
+    usedBy: ['runtime', 'test'],
+    essential: true,
+  },
+  bash: {
+    debianPackage: 'bash',
+    purpose: 'runs scripts/fresh-root-check.sh for the fresh_demo_s figure',
+    usedBy: ['bench'],
+    essential: true,
+  },
+  sh: {
+    debianPackage: 'dash',
+    purpose: "an update bundle's health command; the kiosk launcher in tests",
+    usedBy: ['runtime', 'test'],
+    essential: true,
+  },
+  'espeak-ng': {
+    debianPackage: 'espeak-ng',
+    purpose: 'the voices of the synthetic lesson recording',
+    usedBy: ['demo', 'test', 'bench', 'eval'],
+  },
+  sox: {
+    debianPackage: 'sox',
+    purpose: 'mixes the synthetic lesson recording; raw samples for the ALSA test',
+    usedBy: ['demo', 'test', 'bench', 'eval'],
+  },
+  mbpoll: {
+    debianPackage: 'mbpoll',
+    purpose: 'an independent Modbus RTU master against the simulated sensors',
+    usedBy: ['test'],
+  },
+  mosquitto_pub: {
+    debianPackage: 'mosquitto-clients',
+    purpose: 'an independent MQTT client against the embedded broker',
+    usedBy: ['test'],
+  },
   chromium: {
     debianPackage: 'chromium',
     purpose: "the kiosk's and the remote lesson's browser, driven by playwright-core",
     path: '/usr/bin/chromium',
     usedBy: ['test', 'bench'],
   },
-  python3: { debianPackage: 'python3', providedBy: 'python3-minimal', purpose: 'runs the pymodbus slave fixture', path: '/usr/bin/python3', usedBy: ['test'] },
+  python3: {
+    debianPackage: 'python3',
+    providedBy: 'python3-minimal',
+    purpose: 'runs the pymodbus slave fixture',
+    path: '/usr/bin/python3',
+    usedBy: ['test'],
+  },
   initdb: {
     debianPackage: 'postgresql',
     providedBy: 'postgresql-15',
@@ -80,13 +125,42 @@ const table = {
     path: '/usr/lib/postgresql/15/bin/postgres',
     usedBy: ['test', 'bench'],
   },
-  'systemd-analyze': { debianPackage: 'systemd', purpose: 'verifies the service unit and its security score', usedBy: ['test'] },
-  prlimit: { debianPackage: 'util-linux', purpose: "the broker's disk-full test: lowers a running appliance's file size limit so its writes fail", usedBy: ['test'], essential: true },
-  flock: { debianPackage: 'util-linux', purpose: "holds the media worker build's lock in the build script's test", usedBy: ['test'], essential: true },
+  'systemd-analyze': {
+    debianPackage: 'systemd',
+    purpose: 'verifies the service unit and its security score',
+    usedBy: ['test'],
+  },
+  prlimit: {
+    debianPackage: 'util-linux',
+    purpose: "the broker's disk-full test: lowers a running appliance's file size limit so its writes fail",
+    usedBy: ['test'],
+    essential: true,
+  },
+  flock: {
+    debianPackage: 'util-linux',
+    purpose: "holds the media worker build's lock in the build script's test",
+    usedBy: ['test'],
+    essential: true,
+  },
   mkfifo: { debianPackage: 'coreutils', purpose: "the ALSA test's named pipe", usedBy: ['test'], essential: true },
-  dpkg: { debianPackage: 'dpkg', purpose: 'test/programs.test.ts: which package owns a program', usedBy: ['test'], essential: true },
-  'dpkg-query': { debianPackage: 'dpkg', purpose: 'test/programs.test.ts: whether a package is Essential, what a metapackage depends on', usedBy: ['test'], essential: true },
-  id: { debianPackage: 'coreutils', purpose: "the postgres user's uid and gid for the test database", usedBy: ['test', 'bench'], essential: true },
+  dpkg: {
+    debianPackage: 'dpkg',
+    purpose: 'test/programs.test.ts: which package owns a program',
+    usedBy: ['test'],
+    essential: true,
+  },
+  'dpkg-query': {
+    debianPackage: 'dpkg',
+    purpose: 'test/programs.test.ts: whether a package is Essential, what a metapackage depends on',
+    usedBy: ['test'],
+    essential: true,
+  },
+  id: {
+    debianPackage: 'coreutils',
+    purpose: "the postgres user's uid and gid for the test database",
+    usedBy: ['test', 'bench'],
+    essential: true,
+  },
 } as const satisfies Record<string, ProgramInfo>;
 
 export type ProgramName = keyof typeof table;
@@ -113,13 +187,27 @@ export interface PythonModuleInfo {
 }
 
 const pythonTable = {
-  pymodbus: { debianPackage: 'python3-pymodbus', purpose: 'the Modbus RTU slave fixture (test/fixtures/pymodbus_slave.py)', usedBy: ['test'] },
-  serial: { debianPackage: 'python3-serial', purpose: "pymodbus's serial transport (StartSerialServer imports it)", usedBy: ['test'], importedVia: 'pymodbus' },
+  pymodbus: {
+    debianPackage: 'python3-pymodbus',
+    purpose: 'the Modbus RTU slave fixture (test/fixtures/pymodbus_slave.py)',
+    usedBy: ['test'],
+  },
+  serial: {
+    debianPackage: 'python3-serial',
+    purpose: "pymodbus's serial transport (StartSerialServer imports it)",
+    usedBy: ['test'],
+    importedVia: 'pymodbus',
+  },
   // Both only Recommends of python3-pymodbus, which --no-install-recommends leaves out.
-  serial_asyncio: { debianPackage: 'python3-serial-asyncio', purpose: "pymodbus.server's serial transport (imported by pymodbus.server)", usedBy: ['test'], importedVia: 'pymodbus' },
+  serial_asyncio: {
+    debianPackage: 'python3-serial-asyncio',
+    purpose: "pymodbus.server's serial transport (imported by pymodbus.server)",
+    usedBy: ['test'],
+    importedVia: 'pymodbus',
+  },
   skimage: {
     debianPackage: 'python3-skimage',
-    purpose: "its photographs (dist-packages/skimage/data) are the faces of the simulated classroom camera",
+    purpose: 'its photographs (dist-packages/skimage/data) are the faces of the simulated classroom camera',
     usedBy: ['demo', 'test', 'bench', 'eval'],
   },
 } as const satisfies Record<string, PythonModuleInfo>;
@@ -155,7 +243,12 @@ export function installHint(program: ProgramName): string {
  * (No `which`: that would be a program of its own to depend on.)
  */
 export function findProgram(command: string, path = process.env.PATH ?? '/usr/bin:/bin'): string | undefined {
-  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter((d) => isAbsolute(d)).map((d) => join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : path
+        .split(delimiter)
+        .filter((d) => isAbsolute(d))
+        .map((d) => join(d, command));
   return candidates.find((c) => {
     try {
       accessSync(c, constants.X_OK);

@@ -6,7 +6,13 @@ import { errorMessage } from '../errors.js';
 
 /** The live event for a status: its counters stay out (they change too often to broadcast). */
 export function componentStateEvent(s: ComponentStatus): LiveEvents['component.state'] {
-  return { name: s.name, kind: s.kind, state: s.state, ...(s.detail !== undefined ? { detail: s.detail } : {}), ...(s.progress !== undefined ? { progress: s.progress } : {}) };
+  return {
+    name: s.name,
+    kind: s.kind,
+    state: s.state,
+    ...(s.detail !== undefined ? { detail: s.detail } : {}),
+    ...(s.progress !== undefined ? { progress: s.progress } : {}),
+  };
 }
 
 interface Entry {
@@ -33,7 +39,8 @@ export class ComponentRegistry {
 
   /** `provides`: the capability the component's kind declares (its `create` was checked to return one). */
   add<P>(component: Component & P, opts: { core: boolean; provides?: Capability<P> | undefined }): void {
-    if (this.#entries.some((e) => e.component.name === component.name)) throw new Error(`two components named '${component.name}'`);
+    if (this.#entries.some((e) => e.component.name === component.name))
+      throw new Error(`two components named '${component.name}'`);
     this.#entries.push({ component, core: opts.core, provides: opts.provides });
     const watch = (component as { watchState?: (fn: (s: ComponentStatus) => void) => void }).watchState;
     watch?.call(component, (s) => this.#bus.safeEmit('component.state', componentStateEvent(s)));
@@ -58,7 +65,11 @@ export class ComponentRegistry {
   }
 
   statuses(): ComponentStatus[] {
-    return this.#entries.map((e) => ({ ...e.component.status(), core: e.core, ...(e.failed !== undefined ? { state: 'failed' as const, detail: e.failed } : {}) }));
+    return this.#entries.map((e) => ({
+      ...e.component.status(),
+      core: e.core,
+      ...(e.failed !== undefined ? { state: 'failed' as const, detail: e.failed } : {}),
+    }));
   }
 
   async startAll(signal: AbortSignal): Promise<void> {
@@ -74,8 +85,16 @@ export class ComponentRegistry {
         }
         if (e.core) throw new Error(`${e.component.name} did not start: ${errorMessage(err)}`, { cause: err });
         e.failed = errorMessage(err);
-        this.#log.error({ component: e.component.name, err: e.failed }, 'component failed to start; the appliance runs without it');
-        this.#bus.safeEmit('component.state', { name: e.component.name, kind: e.component.kind, state: 'failed', detail: e.failed });
+        this.#log.error(
+          { component: e.component.name, err: e.failed },
+          'component failed to start; the appliance runs without it',
+        );
+        this.#bus.safeEmit('component.state', {
+          name: e.component.name,
+          kind: e.component.kind,
+          state: 'failed',
+          detail: e.failed,
+        });
       }
     }
   }
@@ -97,7 +116,10 @@ export class ComponentRegistry {
       });
       const share = Math.max(0, (deadline - Date.now()) / (order.length - i));
       if (!(await settlesWithin(done, share))) {
-        this.#log.warn({ component: e.component.name, waitedMs: Math.round(share) }, 'component is slow to stop; stopping the rest first');
+        this.#log.warn(
+          { component: e.component.name, waitedMs: Math.round(share) },
+          'component is slow to stop; stopping the rest first',
+        );
         late.push({ name: e.component.name, done });
       }
     }
@@ -107,7 +129,11 @@ export class ComponentRegistry {
       left.push(l.name);
       this.#log.warn({ component: l.name }, 'component did not stop in time');
     }
-    if (left.length > 0) this.#log.warn({ left, stopped: order.length - left.length }, 'shutdown bound reached: every other component stopped');
+    if (left.length > 0)
+      this.#log.warn(
+        { left, stopped: order.length - left.length },
+        'shutdown bound reached: every other component stopped',
+      );
     return left.length === 0;
   }
 }
@@ -115,7 +141,10 @@ export class ComponentRegistry {
 /** Whether `p` settles within `ms` (the timer does not outlive the answer). */
 async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([p.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, ms))))]);
+  const timedOut = await Promise.race([
+    p.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, ms)))),
+  ]);
   clearTimeout(timer);
   return !timedOut;
 }

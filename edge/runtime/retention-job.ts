@@ -38,7 +38,11 @@ export class RetentionJob extends BaseComponent {
 
   async start(): Promise<void> {
     this.run();
-    this.#timer = this.every(this.#o.config.retention.jobIntervalMinutes * 60_000, () => this.run(), (err) => this.#o.log.error({ err }, 'retention job failed; retrying at the next run'));
+    this.#timer = this.every(
+      this.#o.config.retention.jobIntervalMinutes * 60_000,
+      () => this.run(),
+      (err) => this.#o.log.error({ err }, 'retention job failed; retrying at the next run'),
+    );
   }
 
   async stop(): Promise<void> {

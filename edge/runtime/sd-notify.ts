@@ -41,8 +41,12 @@ export class SdNotify {
 
   send(state: string): void {
     if (!this.#child && spawnSync(programCommand('socat'), ['-V'], { stdio: 'ignore' }).status === 0) {
-      this.#child = spawn(programCommand('socat'), ['-u', 'STDIN', this.#address()], { stdio: ['pipe', 'ignore', 'pipe'] });
-      this.#child.stderr?.on('data', (d: Buffer) => this.#log.warn({ socat: d.toString().trim() }, 'sd_notify forwarder'));
+      this.#child = spawn(programCommand('socat'), ['-u', 'STDIN', this.#address()], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      this.#child.stderr?.on('data', (d: Buffer) =>
+        this.#log.warn({ socat: d.toString().trim() }, 'sd_notify forwarder'),
+      );
       this.#child.on('exit', () => (this.#child = undefined));
       this.#child.stdin?.on('error', () => undefined);
     }
@@ -63,7 +67,11 @@ export class SdNotify {
     this.#timer = setInterval(() => {
       const ok = healthy();
       if (ok) this.send('WATCHDOG=1');
-      if (ok !== fed) this.#log[ok ? 'info' : 'warn']({}, ok ? 'healthy again: feeding the watchdog' : 'not healthy: the watchdog is no longer fed');
+      if (ok !== fed)
+        this.#log[ok ? 'info' : 'warn'](
+          {},
+          ok ? 'healthy again: feeding the watchdog' : 'not healthy: the watchdog is no longer fed',
+        );
       fed = ok;
     }, intervalMs);
     this.#timer.unref();

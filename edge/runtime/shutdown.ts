@@ -20,7 +20,10 @@ export const HARD_EXIT_MARGIN_MS = 1000;
  * that gave up waiting) has decided not to wait for a hung driver. The time bound plus a short
  * margin ends it too, however far the shutdown got.
  */
-export function exitOnSignals(target: Stoppable, o: { log: Logger; timeoutMs: number; notify?: SdNotify | undefined }): SignalExit {
+export function exitOnSignals(
+  target: Stoppable,
+  o: { log: Logger; timeoutMs: number; notify?: SdNotify | undefined },
+): SignalExit {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {

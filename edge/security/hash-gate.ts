@@ -39,7 +39,8 @@ export class HashGate {
       if (released) return;
       released = true;
       const next = this.#waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.#running--;
     };
   }

@@ -46,9 +46,15 @@ function section(service: ListenerService, s: Section): Listener[] {
     tls: false,
     host: plainHost(s),
     port: s.port,
-    why: s.plaintextLan ? `${service}.plaintextLan is true` : !s.tls.enabled ? `${service}.tls.enabled is false` : `${service}.tls is on`,
+    why: s.plaintextLan
+      ? `${service}.plaintextLan is true`
+      : !s.tls.enabled
+        ? `${service}.tls.enabled is false`
+        : `${service}.tls is on`,
   };
-  return s.tls.enabled ? [{ service, tls: true, host: s.host, port: s.tls.port, why: `${service}.tls is on` }, plain] : [plain];
+  return s.tls.enabled
+    ? [{ service, tls: true, host: s.host, port: s.tls.port, why: `${service}.tls is on` }, plain]
+    : [plain];
 }
 
 export function listenerLayout(config: Config): Listener[] {
@@ -56,13 +62,24 @@ export function listenerLayout(config: Config): Listener[] {
 }
 
 /** The broker's certificate pair: mqtt.tls's own files, else the appliance's HTTPS pair. */
-export function mqttTlsFiles(config: Config): { certFile: string; keyFile: string; certField: string; keyField: string } {
+export function mqttTlsFiles(config: Config): {
+  certFile: string;
+  keyFile: string;
+  certField: string;
+  keyField: string;
+} {
   const m = config.mqtt.tls;
   const h = config.http.tls;
   const certFile = m.certFile ?? h.certFile;
   const keyFile = m.keyFile ?? h.keyFile;
-  if (!certFile) throw new TlsError('mqtt.tls.enabled is true but neither mqtt.tls.certFile nor http.tls.certFile is set (classedge tls generate --enable makes one)');
-  if (!keyFile) throw new TlsError('mqtt.tls.enabled is true but neither mqtt.tls.keyFile nor http.tls.keyFile is set (classedge tls generate --enable makes one)');
+  if (!certFile)
+    throw new TlsError(
+      'mqtt.tls.enabled is true but neither mqtt.tls.certFile nor http.tls.certFile is set (classedge tls generate --enable makes one)',
+    );
+  if (!keyFile)
+    throw new TlsError(
+      'mqtt.tls.enabled is true but neither mqtt.tls.keyFile nor http.tls.keyFile is set (classedge tls generate --enable makes one)',
+    );
   return {
     certFile,
     keyFile,

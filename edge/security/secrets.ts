@@ -41,7 +41,13 @@ function parseHash(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffe
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
-  if (![cost.N, cost.r, cost.p].every((v) => Number.isSafeInteger(v) && v > 0) || cost.N > MAX_N || cost.r > 32 || cost.p > 16) return undefined;
+  if (
+    ![cost.N, cost.r, cost.p].every((v) => Number.isSafeInteger(v) && v > 0) ||
+    cost.N > MAX_N ||
+    cost.r > 32 ||
+    cost.p > 16
+  )
+    return undefined;
   return { cost, salt: Buffer.from(saltB64, 'base64url'), key: Buffer.from(keyB64, 'base64url') };
 }
 
@@ -100,6 +106,7 @@ export function pinProblem(pin: string, length: number): string | undefined {
   if (/^(\d{2,3})\1+$/.test(pin)) return 'not a short group repeated such as 121212';
   const d = [...pin].map(Number);
   const step = (d[1] ?? 0) - (d[0] ?? 0);
-  if (Math.abs(step) === 1 && d.every((v, i) => i === 0 || v - (d[i - 1] ?? 0) === step)) return 'not a run such as 123456';
+  if (Math.abs(step) === 1 && d.every((v, i) => i === 0 || v - (d[i - 1] ?? 0) === step))
+    return 'not a run such as 123456';
   return undefined;
 }

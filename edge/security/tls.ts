@@ -74,8 +74,10 @@ export function loadTlsPair(
 ): { cert: Buffer; key: Buffer; info: CertInfo } {
   const { certField, keyField } = fields;
   const enabled = `${certField.split('.')[0] ?? 'http'}.tls.enabled`;
-  if (!tls.certFile) throw new TlsError(`${enabled} is true but ${certField} is not set (classedge tls generate --enable makes one)`);
-  if (!tls.keyFile) throw new TlsError(`${enabled} is true but ${keyField} is not set (classedge tls generate --enable makes one)`);
+  if (!tls.certFile)
+    throw new TlsError(`${enabled} is true but ${certField} is not set (classedge tls generate --enable makes one)`);
+  if (!tls.keyFile)
+    throw new TlsError(`${enabled} is true but ${keyField} is not set (classedge tls generate --enable makes one)`);
   const cert = readPem(tls.certFile, certField);
   const key = readPem(tls.keyFile, keyField);
   const x509 = parseCert(cert, tls.certFile, certField);
@@ -86,7 +88,9 @@ export function loadTlsPair(
     throw new TlsError(`${keyField} ${tls.keyFile}: not a PEM private key (${errorMessage(err)})`);
   }
   if (!x509.checkPrivateKey(keyObject)) {
-    throw new TlsError(`${keyField} ${tls.keyFile} is not the private key of the certificate in ${certField} ${tls.certFile}`);
+    throw new TlsError(
+      `${keyField} ${tls.keyFile} is not the private key of the certificate in ${certField} ${tls.certFile}`,
+    );
   }
   return { cert, key, info: info(x509, tls.certFile) };
 }
@@ -106,7 +110,9 @@ export const generatedFiles = (dataDir: string): { certFile: string; keyFile: st
 export function defaultHosts(): string[] {
   const lan = Object.values(networkInterfaces())
     .flat()
-    .filter((a) => a !== undefined && !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')))
+    .filter(
+      (a) => a !== undefined && !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')),
+    )
     .map((a) => a?.address ?? '');
   return [...new Set([hostname(), 'localhost', '127.0.0.1', ...lan.filter(Boolean)])];
 }
@@ -122,10 +128,17 @@ export interface GenerateResult {
  * A self-signed certificate (ECDSA P-256) and key in <dataDir>/tls/, key mode 0600. An existing pair
  * is kept unless `force`: browsers that already trust its fingerprint keep trusting it.
  */
-export function generateSelfSigned(o: { dataDir: string; days: number; hosts: string[]; force?: boolean }): GenerateResult {
+export function generateSelfSigned(o: {
+  dataDir: string;
+  days: number;
+  hosts: string[];
+  force?: boolean;
+}): GenerateResult {
   const { certFile, keyFile } = generatedFiles(o.dataDir);
-  if (!o.force && existsSync(certFile) && existsSync(keyFile)) return { created: false, certFile, keyFile, info: certInfo(certFile) };
-  if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) throw new TlsError(`--days: expected whole days from 1 to 3650, got ${o.days}`);
+  if (!o.force && existsSync(certFile) && existsSync(keyFile))
+    return { created: false, certFile, keyFile, info: certInfo(certFile) };
+  if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650)
+    throw new TlsError(`--days: expected whole days from 1 to 3650, got ${o.days}`);
   const isName = (h: string): boolean => isIP(h) !== 0 || /^[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})$/.test(h);
   for (const h of o.hosts) {
     if (!isName(h)) throw new TlsError(`--host: '${h}' is neither an IP address nor a DNS name`);
@@ -143,12 +156,32 @@ export function generateSelfSigned(o: { dataDir: string; days: number; hosts: st
   try {
     const r = spawnSync(
       programCommand('openssl'),
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-sha256', '-days', String(o.days),
-        '-subj', `/O=ClassEdge/CN=${cn}`, '-addext', `subjectAltName=${san}`, '-addext', 'extendedKeyUsage=serverAuth',
-        '-keyout', tmpKey, '-out', tmpCert],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-sha256',
+        '-days',
+        String(o.days),
+        '-subj',
+        `/O=ClassEdge/CN=${cn}`,
+        '-addext',
+        `subjectAltName=${san}`,
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+        '-keyout',
+        tmpKey,
+        '-out',
+        tmpCert,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    if (r.error) throw new TlsError(`openssl could not be run (${r.error.message}); install it: ${installHint('openssl')}`);
+    if (r.error)
+      throw new TlsError(`openssl could not be run (${r.error.message}); install it: ${installHint('openssl')}`);
     if (r.status !== 0) throw new TlsError(`openssl req failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
     chmodSync(tmpKey, 0o600);
     chmodSync(tmpCert, 0o644);

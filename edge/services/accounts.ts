@@ -8,15 +8,23 @@ import { AuthError, ConflictError, ValidationError, type ValidationIssue } from 
 
 /** Admins log in with a password, teachers with a short PIN; both are checked against the config's rules. */
 export function secretProblem(role: Role, secret: string, auth: Config['auth']): string | undefined {
-  return role === 'admin' ? passwordProblem(secret, { minLength: auth.passwordMinLength }) : pinProblem(secret, auth.pinLength);
+  return role === 'admin'
+    ? passwordProblem(secret, { minLength: auth.passwordMinLength })
+    : pinProblem(secret, auth.pinLength);
 }
 
-function checkUser(config: Config, input: { username: string; displayName?: string; role: string; secret: string }): { displayName: string; role: Role } {
+function checkUser(
+  config: Config,
+  input: { username: string; displayName?: string; role: string; secret: string },
+): { displayName: string; role: Role } {
   const issues: ValidationIssue[] = [];
-  if (!USERNAME_PATTERN.test(input.username)) issues.push({ path: '/username', expected: `letters, digits, . _ -, 2-32 long`, value: input.username });
-  if (input.role !== 'admin' && input.role !== 'teacher') issues.push({ path: '/role', expected: 'admin or teacher', value: input.role });
+  if (!USERNAME_PATTERN.test(input.username))
+    issues.push({ path: '/username', expected: `letters, digits, . _ -, 2-32 long`, value: input.username });
+  if (input.role !== 'admin' && input.role !== 'teacher')
+    issues.push({ path: '/role', expected: 'admin or teacher', value: input.role });
   const displayName = (input.displayName ?? input.username).trim();
-  if (displayName.length === 0 || displayName.length > 60) issues.push({ path: '/displayName', expected: '1-60 characters', value: input.displayName });
+  if (displayName.length === 0 || displayName.length > 60)
+    issues.push({ path: '/displayName', expected: '1-60 characters', value: input.displayName });
   const role = input.role as Role;
   if (issues.length === 0) {
     const p = secretProblem(role, input.secret, config.auth);
@@ -33,7 +41,12 @@ export async function addUser(
   actor: string,
 ): Promise<User> {
   const { displayName, role } = checkUser(config, input);
-  const user = store.users.add({ username: input.username, displayName, role, secretHash: await hashSecret(input.secret) });
+  const user = store.users.add({
+    username: input.username,
+    displayName,
+    role,
+    secretHash: await hashSecret(input.secret),
+  });
   store.audit.record({ actor, action: 'user.add', target: user.username, result: 'ok', detail: { role } });
   return user;
 }
@@ -51,9 +64,19 @@ export async function createFirstAdmin(
   const taken = (): ConflictError => new ConflictError('an admin already exists; log in as that admin to add others');
   if (store.users.countAdmins() > 0) throw taken();
   const { displayName } = checkUser(config, { ...input, role: 'admin', secret: input.password });
-  const user = store.users.addFirstAdmin({ username: input.username, displayName, secretHash: await hashSecret(input.password) });
+  const user = store.users.addFirstAdmin({
+    username: input.username,
+    displayName,
+    secretHash: await hashSecret(input.password),
+  });
   if (!user) throw taken();
-  store.audit.record({ actor, action: 'user.add', target: user.username, result: 'ok', detail: { role: 'admin', firstRun: true } });
+  store.audit.record({
+    actor,
+    action: 'user.add',
+    target: user.username,
+    result: 'ok',
+    detail: { role: 'admin', firstRun: true },
+  });
   return user;
 }
 
@@ -72,7 +95,13 @@ export function removeUser(store: Store, username: string, actor: string): User 
   return u;
 }
 
-export async function setUserSecret(store: Store, config: Config, username: string, secret: string, actor: string): Promise<void> {
+export async function setUserSecret(
+  store: Store,
+  config: Config,
+  username: string,
+  secret: string,
+  actor: string,
+): Promise<void> {
   const u = store.users.byUsername(username);
   if (!u) throw new ValidationError('user', [{ path: '/username', expected: 'an existing user', value: username }]);
   const p = secretProblem(u.role, secret, config.auth);
@@ -103,8 +132,15 @@ export async function authenticateUser(
   guards: LoginGuards,
 ): Promise<User> {
   const audit = (result: 'ok' | 'denied', why?: string): void =>
-    store.audit.record({ actor: `user:${input.username}`, action: `login.${input.role}`, target: input.client, result, detail: why ? { why } : {} });
-  const wrong = (): AuthError => new AuthError(401, input.role === 'admin' ? 'wrong username or password' : 'wrong name or PIN');
+    store.audit.record({
+      actor: `user:${input.username}`,
+      action: `login.${input.role}`,
+      target: input.client,
+      result,
+      detail: why ? { why } : {},
+    });
+  const wrong = (): AuthError =>
+    new AuthError(401, input.role === 'admin' ? 'wrong username or password' : 'wrong name or PIN');
   const source = guards.throttle.reserve(input.client);
   if (!source.ok) {
     if (source.firstRefusal) audit('denied', 'too many attempts from this address');
@@ -126,7 +162,14 @@ export async function authenticateUser(
     // the hash follow each other with nothing in between that another attempt could slip into.
     const now = Date.now();
     const { maxFailedLogins, lockoutMinutes } = config.auth;
-    const r = store.users.reserveLogin(input.username, input.role, scope, maxFailedLogins, lockoutMinutes * 60_000, now);
+    const r = store.users.reserveLogin(
+      input.username,
+      input.role,
+      scope,
+      maxFailedLogins,
+      lockoutMinutes * 60_000,
+      now,
+    );
     if (r.kind === 'locked') throw locked(r.lockedUntil, now);
     if (r.kind === 'unknown') {
       await verifySecret(input.secret, DUMMY_HASH);
@@ -136,7 +179,8 @@ export async function authenticateUser(
     const u = r.user;
     if (!(await verifySecret(input.secret, u.secretHash))) {
       audit('denied', r.lockedUntil ? 'wrong secret; account locked' : 'wrong secret');
-      if (r.lockedUntil) throw new AuthError(423, 'account locked after repeated failures', Math.ceil((r.lockedUntil - now) / 1000));
+      if (r.lockedUntil)
+        throw new AuthError(423, 'account locked after repeated failures', Math.ceil((r.lockedUntil - now) / 1000));
       throw wrong();
     }
     store.users.loginSucceeded(u.id, scope);

@@ -18,15 +18,24 @@ function credentials(device: Device, password: string): IssuedCredentials {
  * Register a device and issue its MQTT secret. The secret is returned once and stored only as a
  * slow hash. The CLI and the admin console both come through here.
  */
-export async function addDevice(store: Store, input: { id: string; kind: string; description?: string }, actor: string): Promise<IssuedCredentials> {
+export async function addDevice(
+  store: Store,
+  input: { id: string; kind: string; description?: string },
+  actor: string,
+): Promise<IssuedCredentials> {
   const issues = [];
   if (!DEVICE_ID_PATTERN.test(input.id) || input.id === SERVICE_USERNAME) {
-    issues.push({ path: '/id', expected: `lower-case letters, digits and dashes, 2-63 long (${DEVICE_ID_PATTERN.source})`, value: input.id });
+    issues.push({
+      path: '/id',
+      expected: `lower-case letters, digits and dashes, 2-63 long (${DEVICE_ID_PATTERN.source})`,
+      value: input.id,
+    });
   }
   if (!(DEVICE_KINDS as readonly string[]).includes(input.kind)) {
     issues.push({ path: '/kind', expected: `one of ${DEVICE_KINDS.join(', ')}`, value: input.kind });
   }
-  if ((input.description ?? '').length > 200) issues.push({ path: '/description', expected: 'at most 200 characters', value: input.description });
+  if ((input.description ?? '').length > 200)
+    issues.push({ path: '/description', expected: 'at most 200 characters', value: input.description });
   if (issues.length > 0) throw new ValidationError('device', issues);
   const password = randomSecret();
   const device = store.devices.add({

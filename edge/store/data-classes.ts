@@ -31,7 +31,8 @@ export const dataClasses: readonly DataClass[] = [
     retentionDays: (c) => c.retention.readingsDays,
     timeColumn: 'ts',
     // Purged only once the district holds them (when the appliance is enrolled).
-    purgeCondition: "(id <= (SELECT coalesce(max(confirmed_seq), 0) FROM sync_state WHERE stream = 'readings') OR NOT EXISTS (SELECT 1 FROM meta WHERE key = 'enrolled'))",
+    purgeCondition:
+      "(id <= (SELECT coalesce(max(confirmed_seq), 0) FROM sync_state WHERE stream = 'readings') OR NOT EXISTS (SELECT 1 FROM meta WHERE key = 'enrolled'))",
   },
   {
     name: 'readings-1m',
@@ -45,7 +46,8 @@ export const dataClasses: readonly DataClass[] = [
   {
     name: 'env-alerts',
     table: 'env_alerts',
-    purpose: 'Environment alerts (limit, start, end, peak) as evidence of the room conditions; sent to the district first.',
+    purpose:
+      'Environment alerts (limit, start, end, peak) as evidence of the room conditions; sent to the district first.',
     personal: 'none',
     destination: 'district',
     retentionDays: (c) => c.retention.readingsDays,
@@ -55,16 +57,18 @@ export const dataClasses: readonly DataClass[] = [
   {
     name: 'screen-time',
     table: 'screen_time',
-    purpose: 'Minutes each panel was on per day and lesson, against the 30 % screen-teaching guidance (myopia prevention).',
+    purpose:
+      'Minutes each panel was on per day and lesson, against the 30 % screen-teaching guidance (myopia prevention).',
     personal: 'none',
     destination: 'district',
     retentionDays: (c) => c.retention.readingsDays,
-    timeColumn: "unixepoch(day) * 1000",
+    timeColumn: 'unixepoch(day) * 1000',
   },
   {
     name: 'lessons',
     table: 'lessons',
-    purpose: 'Per-lesson interaction figures (S-T codes, Rt, Ch, teaching mode, teacher and student talk time, turns, class-level head-up rate): counts and durations, no audio, no image, no student.',
+    purpose:
+      'Per-lesson interaction figures (S-T codes, Rt, Ch, teaching mode, teacher and student talk time, turns, class-level head-up rate): counts and durations, no audio, no image, no student.',
     personal: 'none',
     destination: 'district',
     retentionDays: (c) => c.retention.lessonsDays,
@@ -74,7 +78,8 @@ export const dataClasses: readonly DataClass[] = [
   {
     name: 'lesson-samples',
     table: 'lesson_samples',
-    purpose: 'The S-T sample of each interval of a lesson (code, talk seconds, face count against students present): the S-T curve and head-up line of the lesson report.',
+    purpose:
+      'The S-T sample of each interval of a lesson (code, talk seconds, face count against students present): the S-T curve and head-up line of the lesson report.',
     personal: 'none',
     destination: 'district',
     retentionDays: (c) => c.retention.lessonsDays,
@@ -83,7 +88,8 @@ export const dataClasses: readonly DataClass[] = [
   {
     name: 'health-checks',
     table: 'health_checks',
-    purpose: 'Morning health check (晨检): temperature (raw, ambient, compensated), symptoms, fever follow-up. Sensitive personal information of minors.',
+    purpose:
+      'Morning health check (晨检): temperature (raw, ambient, compensated), symptoms, fever follow-up. Sensitive personal information of minors.',
     personal: 'student-sensitive',
     destination: 'district',
     retentionDays: (c) => c.retention.healthDays,

@@ -37,7 +37,9 @@ export class GroupCommit<T> {
       this.flush();
     } else if (this.#timer === undefined) {
       this.#timer =
-        this.#opts.maxDelayMs === 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), this.#opts.maxDelayMs);
+        this.#opts.maxDelayMs === 0
+          ? setImmediate(() => this.flush())
+          : setTimeout(() => this.flush(), this.#opts.maxDelayMs);
     }
   }
 

@@ -8,7 +8,16 @@ import type { Store } from '../store/store.js';
 import { errorMessage } from '../errors.js';
 import { localTime, toMinute } from '../config/timetable.js';
 import { applianceKey, readEnrolment, type Enrolment } from './keys.js';
-import { H, REQUEST_KINDS, configSigningString, requestSigningString, signBatch, type BatchLine, type ConfigAppliedRequest, type SignedRequest } from '../../cloud-sync/protocol.js';
+import {
+  H,
+  REQUEST_KINDS,
+  configSigningString,
+  requestSigningString,
+  signBatch,
+  type BatchLine,
+  type ConfigAppliedRequest,
+  type SignedRequest,
+} from '../../cloud-sync/protocol.js';
 import { signText, verifyText } from '../security/signing.js';
 import { editConfig, toChanges, type ConfigSource } from '../config/edit.js';
 import { postJsonish } from './http-client.js';
@@ -143,11 +152,19 @@ export class SyncAgent extends BaseComponent {
     if (start > now) await new Promise((r) => setTimeout(r, start - now));
   }
 
-  async #post(path: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  async #post(
+    path: string,
+    body: Buffer | string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     this.#c.bytesSent += size;
     await this.#throttle(size);
-    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, { timeoutMs: this.#o.config.sync.timeoutMs, caFile: this.#o.config.sync.districtCaFile, maxAnswerBytes: this.#o.config.sync.maxAnswerBytes });
+    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, {
+      timeoutMs: this.#o.config.sync.timeoutMs,
+      caFile: this.#o.config.sync.districtCaFile,
+      maxAnswerBytes: this.#o.config.sync.maxAnswerBytes,
+    });
   }
 
   #confirmed(stream: string): number {
@@ -160,16 +177,23 @@ export class SyncAgent extends BaseComponent {
   }
 
   async #adoptDistrictState(): Promise<void> {
-    const r = await this.#post('/v1/state', JSON.stringify(this.#signed(REQUEST_KINDS.state)), { 'content-type': 'application/json' });
+    const r = await this.#post('/v1/state', JSON.stringify(this.#signed(REQUEST_KINDS.state)), {
+      'content-type': 'application/json',
+    });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
-    for (const [stream, seq] of streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS])) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+    for (const [stream, seq] of streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]))
+      if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
   }
 
   #signed(kind: string, extra = ''): SignedRequest {
     const e = this.#enrolment as Enrolment;
     const nonce = randomBytes(16).toString('hex');
-    return { applianceId: e.applianceId, nonce, signature: signText(requestSigningString(kind, e.applianceId, nonce, extra), this.#key as KeyObject) };
+    return {
+      applianceId: e.applianceId,
+      nonce,
+      signature: signText(requestSigningString(kind, e.applianceId, nonce, extra), this.#key as KeyObject),
+    };
   }
 
   /**
@@ -196,7 +220,9 @@ export class SyncAgent extends BaseComponent {
    */
   async #pullConfig(): Promise<void> {
     const e = this.#enrolment as Enrolment;
-    const r = await this.#post('/v1/config', JSON.stringify(this.#signed(REQUEST_KINDS.config)), { 'content-type': 'application/json' });
+    const r = await this.#post('/v1/config', JSON.stringify(this.#signed(REQUEST_KINDS.config)), {
+      'content-type': 'application/json',
+    });
     if (r.status !== 200) throw new Error(`config query: HTTP ${r.status}`);
     const answer = configAnswer(r.json);
     const version = answer.version;
@@ -206,18 +232,29 @@ export class SyncAgent extends BaseComponent {
     const refused = this.#o.store.meta.get('config-refused');
     if (version === 0 || version === applied || publication === refused) return;
     const report = async (result: string): Promise<void> => {
-      const body: ConfigAppliedRequest = { ...this.#signed(REQUEST_KINDS.applied, `\n${version}\n${result}`), version, result };
+      const body: ConfigAppliedRequest = {
+        ...this.#signed(REQUEST_KINDS.applied, `\n${version}\n${result}`),
+        version,
+        result,
+      };
       await this.#post('/v1/config/applied', JSON.stringify(body), { 'content-type': 'application/json' });
     };
     const refuse = async (why: string): Promise<void> => {
       this.#o.store.meta.set('config-refused', publication);
-      this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'denied', detail: { why } });
+      this.#o.store.audit.record({
+        actor: 'district',
+        action: 'config.pull',
+        target: String(version),
+        result: 'denied',
+        detail: { why },
+      });
       this.#o.log.warn({ version, why }, 'district configuration refused');
       await report(`refused: ${why}`);
     };
     if (version < applied) return refuse(`version ${version} is older than the applied ${applied}`);
     const config = answer.config;
-    if (!verifyText(configSigningString(e.applianceId, version, config), answer.signature, e.districtPublicKeyPem)) return refuse('signature does not verify with the district key');
+    if (!verifyText(configSigningString(e.applianceId, version, config), answer.signature, e.districtPublicKeyPem))
+      return refuse('signature does not verify with the district key');
     if (!this.#o.configSource) return refuse('this appliance has no configuration file to write');
     try {
       editConfig(this.#o.configSource, toChanges(config), { dryRun: false });
@@ -225,7 +262,13 @@ export class SyncAgent extends BaseComponent {
       return refuse(errorMessage(err));
     }
     this.#o.store.meta.set('config-version', String(version));
-    this.#o.store.audit.record({ actor: 'district', action: 'config.pull', target: String(version), result: 'ok', detail: { paths: toChanges(config).map((c) => c.path) } });
+    this.#o.store.audit.record({
+      actor: 'district',
+      action: 'config.pull',
+      target: String(version),
+      result: 'ok',
+      detail: { paths: toChanges(config).map((c) => c.path) },
+    });
     this.#o.log.info({ version }, 'district configuration applied; it takes effect at the next start');
     await report('applied');
   }
@@ -233,9 +276,11 @@ export class SyncAgent extends BaseComponent {
   #lines(stream: Stream, after: number): BatchLine[] {
     const max = this.#o.config.sync.batchMaxRecords;
     if (stream === 'readings') {
-      return this.#o.store.readings
-        .after(after, max)
-        .map((r) => ({ seq: r.id, day: new Date(r.ts).toISOString().slice(0, 10), payload: { device: r.deviceId, metric: r.metric, value: r.value, ts: r.ts } }));
+      return this.#o.store.readings.after(after, max).map((r) => ({
+        seq: r.id,
+        day: new Date(r.ts).toISOString().slice(0, 10),
+        payload: { device: r.deviceId, metric: r.metric, value: r.value, ts: r.ts },
+      }));
     }
     return this.#o.store.outbox.after(stream, after, max).map((r) => {
       const payload = JSON.parse(r.payload) as { day?: string };
@@ -270,7 +315,9 @@ export class SyncAgent extends BaseComponent {
       return committed - confirmed;
     }
     this.#o.store.outbox.recordError(stream, `HTTP ${r.status}: ${String(r.json.message ?? '')}`);
-    throw new Error(`${stream} batch ${h.first}..${h.last}: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`);
+    throw new Error(
+      `${stream} batch ${h.first}..${h.last}: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`,
+    );
   }
 
   streams(): StreamStatus[] {
@@ -279,8 +326,15 @@ export class SyncAgent extends BaseComponent {
     return [...PRIORITY_STREAMS, ...BULK_STREAMS].map((s) => {
       const r = rows.get(s);
       const confirmed = r?.confirmedSeq ?? 0;
-      const backlog = s === 'readings' ? Math.max(0, maxReading - confirmed) : this.#o.store.outbox.pending(s, confirmed);
-      return { stream: s, confirmedSeq: confirmed, backlog, lastSuccessAt: r?.lastSuccessAt ?? null, lastError: r?.lastError ?? null };
+      const backlog =
+        s === 'readings' ? Math.max(0, maxReading - confirmed) : this.#o.store.outbox.pending(s, confirmed);
+      return {
+        stream: s,
+        confirmedSeq: confirmed,
+        backlog,
+        lastSuccessAt: r?.lastSuccessAt ?? null,
+        lastError: r?.lastError ?? null,
+      };
     });
   }
 

@@ -1,6 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { ProtocolError } from '../errors.js';
-import { BatchAnswer, ConfigAnswer, EnrolAnswer, Seq, Settings, describeProblem, wireCheck, type Checked } from '../../cloud-sync/protocol.js';
+import {
+  BatchAnswer,
+  ConfigAnswer,
+  EnrolAnswer,
+  Seq,
+  Settings,
+  describeProblem,
+  wireCheck,
+  type Checked,
+} from '../../cloud-sync/protocol.js';
 
 /**
  * What the district answers, checked against the protocol's schemas before the appliance acts on
@@ -10,12 +19,15 @@ import { BatchAnswer, ConfigAnswer, EnrolAnswer, Seq, Settings, describeProblem,
  */
 
 function checked<T>(r: Checked<T>, prefix = ''): T {
-  if (!r.ok) throw new ProtocolError(`district answer ${describeProblem({ ...r.problem, path: `${prefix}${r.problem.path}` })}`);
+  if (!r.ok)
+    throw new ProtocolError(`district answer ${describeProblem({ ...r.problem, path: `${prefix}${r.problem.path}` })}`);
   return r.value;
 }
 
 /** The envelope of `StreamsAnswer`: positions are read only for the streams this appliance sends (a newer district may report more). */
-const checkStreams = wireCheck(Type.Object({ streams: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { expected: 'an object' })) }));
+const checkStreams = wireCheck(
+  Type.Object({ streams: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { expected: 'an object' })) }),
+);
 const checkSeq = wireCheck(Seq);
 const checkBatch = wireCheck(BatchAnswer);
 const checkConfig = wireCheck(ConfigAnswer);

@@ -16,13 +16,21 @@ export async function enrolWithDistrict(config: Config, districtUrl: string, tok
   try {
     url = new URL('/v1/enrol', districtUrl);
   } catch {
-    throw new ClassEdgeError('invalid_input', `district: expected an http(s) URL such as https://sync.district.example, got '${districtUrl}'`);
+    throw new ClassEdgeError(
+      'invalid_input',
+      `district: expected an http(s) URL such as https://sync.district.example, got '${districtUrl}'`,
+    );
   }
-  const res = await postJsonish(url, JSON.stringify({ token, applianceId: config.appliance.id, publicKey: publicKeyPem }), { 'content-type': 'application/json' }, {
-    timeoutMs: 15_000,
-    caFile: config.sync.districtCaFile,
-    maxAnswerBytes: config.sync.maxAnswerBytes,
-  });
+  const res = await postJsonish(
+    url,
+    JSON.stringify({ token, applianceId: config.appliance.id, publicKey: publicKeyPem }),
+    { 'content-type': 'application/json' },
+    {
+      timeoutMs: 15_000,
+      caFile: config.sync.districtCaFile,
+      maxAnswerBytes: config.sync.maxAnswerBytes,
+    },
+  );
   if (res.status !== 201) {
     const why = typeof res.json.message === 'string' ? res.json.message : `HTTP ${res.status}`;
     throw new ClassEdgeError('enrolment_refused', `the district refused the enrolment: ${why}`);
@@ -31,7 +39,9 @@ export async function enrolWithDistrict(config: Config, districtUrl: string, tok
   try {
     districtPublicKeyPem = enrolAnswer(res.json).districtPublicKey;
   } catch (err) {
-    throw new ClassEdgeError('enrolment_refused', `the district did not send its public key: ${errorMessage(err)}`, { cause: err });
+    throw new ClassEdgeError('enrolment_refused', `the district did not send its public key: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const e = { districtUrl, applianceId: config.appliance.id, districtPublicKeyPem, enrolledAt: Date.now() };
   writeEnrolment(config.dataDir, e);

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../errors.js';
@@ -16,15 +16,21 @@ export function postJsonish(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const opts = { method: 'POST', headers: { ...headers, 'content-length': String(data.length) }, timeout: o.timeoutMs };
-    const onResponse = (res: import('node:http').IncomingMessage): void => {
+    const opts = {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(data.length) },
+      timeout: o.timeoutMs,
+    };
+    const onResponse = (res: IncomingMessage): void => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
         // sync.maxAnswerBytes: a district (or whatever answers in its place) cannot make the appliance buffer without end.
         if (size > o.maxAnswerBytes) {
-          res.destroy(new ProtocolError(`answer from ${url.host} exceeds ${o.maxAnswerBytes} bytes (sync.maxAnswerBytes)`));
+          res.destroy(
+            new ProtocolError(`answer from ${url.host} exceeds ${o.maxAnswerBytes} bytes (sync.maxAnswerBytes)`),
+          );
           return;
         }
         chunks.push(c);

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { DB_FILE, backupFile, schemaVersionOfFile } from '../store/db.js';
 import { verifyBundle } from './bundle.js';
@@ -82,7 +92,8 @@ function switchTo(root: string, version: string): void {
 
 function sh(cmd: string, what: string): void {
   const r = spawnSync('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${what} (${cmd}) failed: ${r.stderr.toString().trim() || `exit ${String(r.status)}`}`);
+  if (r.status !== 0)
+    throw new Error(`${what} (${cmd}) failed: ${r.stderr.toString().trim() || `exit ${String(r.status)}`}`);
 }
 
 async function healthyWithin(url: string, ms: number): Promise<boolean> {
@@ -90,7 +101,9 @@ async function healthyWithin(url: string, ms: number): Promise<boolean> {
   while (Date.now() < end) {
     try {
       // Over HTTPS (http.tls) the box's certificate may be self-signed, which fetch refuses.
-      const status = url.startsWith('https:') ? (await getLocal(url, 2000)).status : (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
+      const status = url.startsWith('https:')
+        ? (await getLocal(url, 2000)).status
+        : (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
       if (status === 200) return true;
     } catch {
       // not up yet
@@ -103,7 +116,8 @@ async function healthyWithin(url: string, ms: number): Promise<boolean> {
 /** Put the pre-update database back when the trial version changed its schema (the service is stopped). */
 function restoreDatabase(o: UpdateOptions, backup: string): boolean {
   const live = join(o.dataDir, DB_FILE);
-  if (!existsSync(backup) || !existsSync(live) || schemaVersionOfFile(live) === schemaVersionOfFile(backup)) return false;
+  if (!existsSync(backup) || !existsSync(live) || schemaVersionOfFile(live) === schemaVersionOfFile(backup))
+    return false;
   const tmp = `${live}.rollback`;
   copyFileSync(backup, tmp);
   for (const f of [`${live}-wal`, `${live}-shm`]) rmSync(f, { force: true });
@@ -116,9 +130,11 @@ async function rollBack(o: UpdateOptions, s: UpdateState, why: string): Promise<
   writeState(o.root, { ...s, phase: 'rolling-back', at: Date.now() });
   sh(o.stopCommand, 'stopping the service');
   switchTo(o.root, s.from);
-  if (restoreDatabase(o, s.backup)) o.log('step database-restored: the schema had changed; the pre-update backup is back');
+  if (restoreDatabase(o, s.backup))
+    o.log('step database-restored: the schema had changed; the pre-update backup is back');
   sh(o.startCommand, 'starting the service');
-  if (!(await healthyWithin(o.healthUrl, o.healthTimeoutMs))) throw new Error(`rolled back to ${s.from}, but it is not healthy either: see journalctl -u classedge`);
+  if (!(await healthyWithin(o.healthUrl, o.healthTimeoutMs)))
+    throw new Error(`rolled back to ${s.from}, but it is not healthy either: see journalctl -u classedge`);
   writeState(o.root, undefined);
   o.log(`step rolled-back: ${s.from} serves again`);
 }
@@ -140,17 +156,25 @@ export async function recover(o: UpdateOptions): Promise<string> {
 }
 
 /** Verify, install beside, back up, switch, start, prove healthy; else roll back. */
-export async function applyUpdate(file: string, districtPublicKeyPem: string, o: UpdateOptions): Promise<{ from: string; to: string; result: 'updated' | 'rolled-back' | 'already-current' }> {
+export async function applyUpdate(
+  file: string,
+  districtPublicKeyPem: string,
+  o: UpdateOptions,
+): Promise<{ from: string; to: string; result: 'updated' | 'rolled-back' | 'already-current' }> {
   const { manifest, payload } = verifyBundle(file, districtPublicKeyPem);
   o.log(`step verified: ${manifest.version}, signed by the district`);
   const recovered = await recover(o);
   if (recovered !== 'nothing to recover') o.log(`step recovered: ${recovered}`);
   const from = currentVersion(o.root);
-  if (!from) throw new Error(`${current(o.root)} does not exist: install the first version as docs/provisioning.md shows`);
+  if (!from)
+    throw new Error(`${current(o.root)} does not exist: install the first version as docs/provisioning.md shows`);
   const to = manifest.version;
   if (from === to) return { from, to, result: 'already-current' };
   // An old bundle the district once signed (perhaps with a known hole) must not be replayed.
-  if (compareVersions(to, from) < 0 && !o.allowDowngrade) throw new Error(`the bundle is version ${to}, older than the running ${from}; refused (use --allow-downgrade to step back on purpose)`);
+  if (compareVersions(to, from) < 0 && !o.allowDowngrade)
+    throw new Error(
+      `the bundle is version ${to}, older than the running ${from}; refused (use --allow-downgrade to step back on purpose)`,
+    );
 
   // Install beside: unpack into a temp directory, then rename into versions/<v> (never half there).
   const dir = join(o.root, 'versions', to);
@@ -162,7 +186,8 @@ export async function applyUpdate(file: string, districtPublicKeyPem: string, o:
     mkdirSync(tmp, { recursive: true });
     const tar = spawnSync('tar', ['-xzf', '-', '-C', tmp, '--no-same-owner'], { input: payload });
     if (tar.status !== 0) throw new Error(`unpacking failed: ${tar.stderr.toString()}`);
-    if (!existsSync(join(tmp, 'bin', 'classedge.js'))) throw new Error('the bundle holds no bin/classedge.js: not a ClassEdge install tree');
+    if (!existsSync(join(tmp, 'bin', 'classedge.js')))
+      throw new Error('the bundle holds no bin/classedge.js: not a ClassEdge install tree');
     renameSync(tmp, dir);
   }
   const backup = join(o.dataDir, `pre-update-${from}.db`);
@@ -189,7 +214,8 @@ export async function applyUpdate(file: string, districtPublicKeyPem: string, o:
     sh(o.startCommand, 'starting the service');
     writeState(o.root, { ...s, phase: 'started' });
     o.log(`step started: waiting up to ${Math.round(o.healthTimeoutMs / 1000)} s for health`);
-    if (!(await healthyWithin(o.healthUrl, o.healthTimeoutMs))) throw new Error(`${to} was not healthy within ${Math.round(o.healthTimeoutMs / 1000)} s`);
+    if (!(await healthyWithin(o.healthUrl, o.healthTimeoutMs)))
+      throw new Error(`${to} was not healthy within ${Math.round(o.healthTimeoutMs / 1000)} s`);
   } catch (err) {
     await rollBack(o, { ...s, phase: 'started' }, (err as Error).message);
     return { from, to, result: 'rolled-back' };

@@ -30,7 +30,10 @@ export class Vc0706Camera extends BaseComponent {
   ) {
     super();
     this.name = cfg.name;
-    this.#link = new ReopeningPort({ path: cfg.port, baudRate: cfg.baudRate, parity: 'none' }, { opened: (port) => this.#opened(port), lost: (reason) => this.setState('degraded', reason) });
+    this.#link = new ReopeningPort(
+      { path: cfg.port, baudRate: cfg.baudRate, parity: 'none' },
+      { opened: (port) => this.#opened(port), lost: (reason) => this.setState('degraded', reason) },
+    );
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -78,7 +81,10 @@ export class Vc0706Camera extends BaseComponent {
       if (d.error) throw new Error(d.error);
       if (d.data) return d.data;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no complete reply to command ${cmd.toString(16)} within ${Math.round(this.#wireMs(req.length + 10 + (frameBytes ?? 16)))} ms (${this.#rx.length} bytes received)`);
+      if (left <= 0)
+        throw new Error(
+          `no complete reply to command ${cmd.toString(16)} within ${Math.round(this.#wireMs(req.length + 10 + (frameBytes ?? 16)))} ms (${this.#rx.length} bytes received)`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.#waiter = () => {
@@ -100,7 +106,10 @@ export class Vc0706Camera extends BaseComponent {
       try {
         const length = lengthOf(await this.#transact(frameLength(), CMD.fbufLen));
         const max = this.ctx.config.analysis.maxSnapshotBytes;
-        if (length === 0 || length > max) throw new Error(`the module reports a frame of ${length} bytes; expected 1 to ${max} (analysis.maxSnapshotBytes)`);
+        if (length === 0 || length > max)
+          throw new Error(
+            `the module reports a frame of ${length} bytes; expected 1 to ${max} (analysis.maxSnapshotBytes)`,
+          );
         const parts: Buffer[] = [];
         for (let at = 0; at < length; at += this.cfg.chunkBytes) {
           const n = Math.min(this.cfg.chunkBytes, length - at);

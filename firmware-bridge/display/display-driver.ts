@@ -1,6 +1,13 @@
 import { DeviceError, errorMessage } from '../../edge/errors.js';
 import type { ByteLink } from '../serial/link.js';
-import { commandKey, hex, type DisplayCommand, type DisplayProtocol, type DisplayReply, type Source } from './protocol.js';
+import {
+  commandKey,
+  hex,
+  type DisplayCommand,
+  type DisplayProtocol,
+  type DisplayReply,
+  type Source,
+} from './protocol.js';
 
 export type Settable = 'power' | 'source' | 'volume' | 'mute' | 'brightness' | 'eyeCare';
 
@@ -17,7 +24,16 @@ export interface PanelState {
   lastError?: string;
 }
 
-export const UNKNOWN_STATE: PanelState = { power: 'unknown', source: 'unknown', volume: null, mute: null, brightness: null, eyeCare: null, pending: {}, reachable: false };
+export const UNKNOWN_STATE: PanelState = {
+  power: 'unknown',
+  source: 'unknown',
+  volume: null,
+  mute: null,
+  brightness: null,
+  eyeCare: null,
+  pending: {},
+  reachable: false,
+};
 
 /** After this many failed commands in a row the panel is unreachable and its state unknown again. */
 const UNREACHABLE_AFTER = 2;
@@ -132,7 +148,12 @@ export class DisplayDriver {
     const pending = { ...this.#state.pending };
     if (field) delete pending[field];
     const lost = this.#failures >= UNREACHABLE_AFTER;
-    this.#set({ ...(lost ? { ...UNKNOWN_STATE } : {}), pending, reachable: lost ? false : this.#state.reachable, lastError: errorMessage(lastErr) });
+    this.#set({
+      ...(lost ? { ...UNKNOWN_STATE } : {}),
+      pending,
+      reachable: lost ? false : this.#state.reachable,
+      lastError: errorMessage(lastErr),
+    });
     throw lastErr instanceof DeviceError ? lastErr : new DeviceError(errorMessage(lastErr));
   }
 

@@ -1,4 +1,11 @@
-import { checkLevel, commandKey, type DisplayCommand, type DisplayProtocol, type Provenance, type Source } from './protocol.js';
+import {
+  checkLevel,
+  commandKey,
+  type DisplayCommand,
+  type DisplayProtocol,
+  type Provenance,
+  type Source,
+} from './protocol.js';
 
 /**
  * Hisense, 9600 8N1: `DD FF <len hi> <len lo> <class> <fn> 00 00 01 <v> <xor> BB CC`, len = 7 (six
@@ -68,10 +75,17 @@ function fromFn(fn: number, v: number): DisplayCommand | undefined {
 /** 13 bytes from DD FF to BB CC with a good check byte. */
 function takeFrame(buf: Buffer): { frame?: Buffer; consumed: number; error?: string } {
   let start = -1;
-  for (let i = 0; i + 1 < buf.length; i++) if (buf[i] === 0xdd && buf[i + 1] === 0xff) { start = i; break; }
+  for (let i = 0; i + 1 < buf.length; i++)
+    if (buf[i] === 0xdd && buf[i + 1] === 0xff) {
+      start = i;
+      break;
+    }
   if (start < 0) {
     const keep = buf.length > 0 && buf[buf.length - 1] === 0xdd ? 1 : 0;
-    return { consumed: buf.length - keep, ...(buf.length - keep > 0 ? { error: `no DD FF start in ${buf.length - keep} bytes` } : {}) };
+    return {
+      consumed: buf.length - keep,
+      ...(buf.length - keep > 0 ? { error: `no DD FF start in ${buf.length - keep} bytes` } : {}),
+    };
   }
   if (start > 0) return { consumed: start, error: `skipped ${start} bytes before DD FF` };
   if (buf.length < 13) return { consumed: 0 };
@@ -79,7 +93,8 @@ function takeFrame(buf: Buffer): { frame?: Buffer; consumed: number; error?: str
   if (f[2] !== 0x00 || f[3] !== 0x07) return { consumed: 2, error: `length ${f[2]} ${f[3]}, expected 00 07` };
   if (f[11] !== 0xbb || f[12] !== 0xcc) return { consumed: 2, error: 'frame does not end with BB CC' };
   const x = [...f.subarray(2, 10)].reduce((a, b) => a ^ b, 0);
-  if (x !== f[10]) return { consumed: 13, error: `check byte ${(f[10] as number).toString(16)}, expected ${x.toString(16)}` };
+  if (x !== f[10])
+    return { consumed: 13, error: `check byte ${(f[10] as number).toString(16)}, expected ${x.toString(16)}` };
   return { frame: f, consumed: 13 };
 }
 
@@ -100,9 +115,20 @@ export const hisense: DisplayProtocol = {
     const cls = f[4] as number;
     const fn = f[5] as number;
     const v = f[9] as number;
-    if (cls === 0xd2) return { consumed: 13, reply: { answers: fn === 0x31 ? 'query.power' : 'query.volume', ok: true, value: fn === 0x31 ? (v === 0 ? 1 : 0) : v, raw: f } };
+    if (cls === 0xd2)
+      return {
+        consumed: 13,
+        reply: {
+          answers: fn === 0x31 ? 'query.power' : 'query.volume',
+          ok: true,
+          value: fn === 0x31 ? (v === 0 ? 1 : 0) : v,
+          raw: f,
+        },
+      };
     const cmd = cls === 0xd1 ? fromFn(fn, v) : undefined;
-    return cmd ? { consumed: 13, reply: { answers: commandKey(cmd), ok: true, raw: f } } : { consumed: 13, error: `unexpected reply class ${cls.toString(16)} function ${fn.toString(16)}` };
+    return cmd
+      ? { consumed: 13, reply: { answers: commandKey(cmd), ok: true, raw: f } }
+      : { consumed: 13, error: `unexpected reply class ${cls.toString(16)} function ${fn.toString(16)}` };
   },
   decodeCommand(buf) {
     const t = takeFrame(buf);

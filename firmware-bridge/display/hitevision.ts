@@ -1,4 +1,11 @@
-import { checkLevel, commandKey, type DisplayCommand, type DisplayProtocol, type Provenance, type Source } from './protocol.js';
+import {
+  checkLevel,
+  commandKey,
+  type DisplayCommand,
+  type DisplayProtocol,
+  type Provenance,
+  type Source,
+} from './protocol.js';
 
 /**
  * Hitevision / Newline, 115200 8N1: `7F <len> 99 A2 B3 C4 02 FF <cmd…> CF`, where len counts the
@@ -64,7 +71,8 @@ function fromBytes(c1: number, c2: number): DisplayCommand | undefined {
 /** Frame boundaries: 7F, then len, then len bytes, then CF. */
 function takeFrame(buf: Buffer): { frame?: Buffer; consumed: number; error?: string } {
   const start = buf.indexOf(0x7f);
-  if (start < 0) return { consumed: buf.length, ...(buf.length ? { error: `no 7F start byte in ${buf.length} bytes` } : {}) };
+  if (start < 0)
+    return { consumed: buf.length, ...(buf.length ? { error: `no 7F start byte in ${buf.length} bytes` } : {}) };
   if (start > 0) return { consumed: start, error: `skipped ${start} bytes before 7F` };
   if (buf.length < 2) return { consumed: 0 };
   const len = buf[1] as number;
@@ -72,7 +80,8 @@ function takeFrame(buf: Buffer): { frame?: Buffer; consumed: number; error?: str
   const total = len + 3;
   if (buf.length < total) return { consumed: 0 };
   const f = buf.subarray(0, total);
-  if (f[total - 1] !== 0xcf) return { consumed: 1, error: `frame does not end with CF (got ${(f[total - 1] as number).toString(16)})` };
+  if (f[total - 1] !== 0xcf)
+    return { consumed: 1, error: `frame does not end with CF (got ${(f[total - 1] as number).toString(16)})` };
   if (!HEAD.every((b, i) => f[2 + i] === b)) return { consumed: total, error: 'frame header is not 99 A2 B3 C4 02 FF' };
   return { frame: f, consumed: total };
 }
@@ -88,12 +97,20 @@ export const hitevision: DisplayProtocol = {
     const t = takeFrame(buf);
     if (!t.frame) return t;
     const f = t.frame;
-    if (f.length !== 12 || f[1] !== 0x09) return { consumed: t.consumed, error: `reply of ${f.length} bytes, expected 12 (7F 09 …)` };
+    if (f.length !== 12 || f[1] !== 0x09)
+      return { consumed: t.consumed, error: `reply of ${f.length} bytes, expected 12 (7F 09 …)` };
     const cmd = fromBytes(f[8] as number, f[9] as number);
     const v = f[10] as number;
-    if (!cmd) return { consumed: t.consumed, error: `reply to unknown command ${(f[8] as number).toString(16)} ${(f[9] as number).toString(16)}` };
+    if (!cmd)
+      return {
+        consumed: t.consumed,
+        error: `reply to unknown command ${(f[8] as number).toString(16)} ${(f[9] as number).toString(16)}`,
+      };
     const isQuery = cmd.kind === 'query';
-    return { consumed: t.consumed, reply: { answers: commandKey(cmd), ok: isQuery || v === 0, ...(isQuery ? { value: v } : {}), raw: f } };
+    return {
+      consumed: t.consumed,
+      reply: { answers: commandKey(cmd), ok: isQuery || v === 0, ...(isQuery ? { value: v } : {}), raw: f },
+    };
   },
   decodeCommand(buf) {
     const t = takeFrame(buf);

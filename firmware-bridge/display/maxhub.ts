@@ -1,4 +1,11 @@
-import { checkLevel, commandKey, type DisplayCommand, type DisplayProtocol, type Provenance, type Source } from './protocol.js';
+import {
+  checkLevel,
+  commandKey,
+  type DisplayCommand,
+  type DisplayProtocol,
+  type Provenance,
+  type Source,
+} from './protocol.js';
 
 /**
  * MAXHUB, 9600 8N1 (also TCP 4664): 9 ASCII bytes `: 0 1 <op> d d d d CR`. devices.md gives power
@@ -57,7 +64,8 @@ function fromSet(arg: string): DisplayCommand | undefined {
 /** Nine bytes from a ':' to a CR; anything else before a ':' is skipped and reported. */
 function takeFrame(buf: Buffer): { frame?: string; consumed: number; error?: string } {
   const start = buf.indexOf(0x3a);
-  if (start < 0) return { consumed: buf.length, ...(buf.length ? { error: `no ':' start byte in ${buf.length} bytes` } : {}) };
+  if (start < 0)
+    return { consumed: buf.length, ...(buf.length ? { error: `no ':' start byte in ${buf.length} bytes` } : {}) };
   if (start > 0) return { consumed: start, error: `skipped ${start} bytes before ':'` };
   if (buf.length < 9) return { consumed: 0 };
   const f = buf.subarray(0, 9).toString('latin1');
@@ -85,7 +93,9 @@ export const maxhub: DisplayProtocol = {
     const arg = t.frame.slice(4, 8);
     if (op === 'R') {
       const cmd = fromSet(arg);
-      return cmd ? { consumed: 9, reply: { answers: commandKey(cmd), ok: true, raw: buf.subarray(0, 9) } } : { consumed: 9, error: `reply to unknown command ${arg}` };
+      return cmd
+        ? { consumed: 9, reply: { answers: commandKey(cmd), ok: true, raw: buf.subarray(0, 9) } }
+        : { consumed: 9, error: `reply to unknown command ${arg}` };
     }
     if (op === 'P') {
       const what = arg[0] === '1' ? 'query.power' : arg[0] === '2' ? 'query.volume' : undefined;
@@ -104,7 +114,11 @@ export const maxhub: DisplayProtocol = {
     return cmd ? { cmd, consumed: 9 } : { consumed: 9, error: `unknown command ${t.frame.trim()}` };
   },
   encodeReply(cmd, state) {
-    if (cmd.kind === 'query') return frame('P', `${cmd.what === 'power' ? '1' : '2'}${d3(cmd.what === 'power' ? (state.power ? 1 : 0) : state.volume)}`);
+    if (cmd.kind === 'query')
+      return frame(
+        'P',
+        `${cmd.what === 'power' ? '1' : '2'}${d3(cmd.what === 'power' ? (state.power ? 1 : 0) : state.volume)}`,
+      );
     return frame('R', body(cmd).arg);
   },
 };

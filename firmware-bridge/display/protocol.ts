@@ -55,10 +55,14 @@ export function commandKey(cmd: DisplayCommand): string {
 }
 
 export function checkLevel(level: number, what: string): number {
-  if (!Number.isInteger(level) || level < 0 || level > 100) throw new ProtocolError(`${what} ${level}: expected an integer 0..100`);
+  if (!Number.isInteger(level) || level < 0 || level > 100)
+    throw new ProtocolError(`${what} ${level}: expected an integer 0..100`);
   return level;
 }
 
 export function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ').toUpperCase();
+  return Buffer.from(b)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ')
+    .toUpperCase();
 }

@@ -42,7 +42,8 @@ export function encodeRequest(r: ModbusRequest): Buffer {
     b.writeUInt16BE(r.register, 2);
     b.writeUInt16BE(r.value, 4);
   } else {
-    if (r.count < 1 || r.count > MAX_READ_REGISTERS) throw new ProtocolError(`register count ${r.count}: expected 1..${MAX_READ_REGISTERS}`);
+    if (r.count < 1 || r.count > MAX_READ_REGISTERS)
+      throw new ProtocolError(`register count ${r.count}: expected 1..${MAX_READ_REGISTERS}`);
     b.writeUInt16BE(r.start, 2);
     b.writeUInt16BE(r.count, 4);
   }
@@ -72,12 +73,14 @@ export function decodeResponse(r: ModbusRequest, frame: Uint8Array): ModbusRespo
     if (frame.length !== 8) throw new ProtocolError(`write reply of ${frame.length} bytes, expected 8`);
     const register = buf.readUInt16BE(2);
     const value = buf.readUInt16BE(4);
-    if (register !== r.register || value !== r.value) throw new ProtocolError(`write echo ${register}=${value}, expected ${r.register}=${r.value}`);
+    if (register !== r.register || value !== r.value)
+      throw new ProtocolError(`write echo ${register}=${value}, expected ${r.register}=${r.value}`);
     return { kind: 'written', address: addr, register, value };
   }
   const byteCount = frame[2] as number;
   if (byteCount !== 2 * r.count) throw new ProtocolError(`byte 2: byte count ${byteCount}, expected ${2 * r.count}`);
-  if (frame.length !== 5 + byteCount) throw new ProtocolError(`reply of ${frame.length} bytes, expected ${5 + byteCount}`);
+  if (frame.length !== 5 + byteCount)
+    throw new ProtocolError(`reply of ${frame.length} bytes, expected ${5 + byteCount}`);
   const values: number[] = [];
   for (let i = 0; i < r.count; i++) values.push(buf.readUInt16BE(3 + 2 * i));
   return { kind: 'registers', address: addr, values };
@@ -132,5 +135,7 @@ export function wireMs(bytes: number, baudRate: number): number {
 }
 
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(b.buffer, b.byteOffset, b.length)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }

@@ -26,5 +26,7 @@ export function withCrc(body: Uint8Array): Buffer {
 export function crcOk(frame: Uint8Array): boolean {
   if (frame.length < 4) return false;
   const expected = crc16(frame, frame.length - 2);
-  return (frame[frame.length - 2] as number) === (expected & 0xff) && (frame[frame.length - 1] as number) === expected >>> 8;
+  return (
+    (frame[frame.length - 2] as number) === (expected & 0xff) && (frame[frame.length - 1] as number) === expected >>> 8
+  );
 }

@@ -42,7 +42,18 @@ export class ModbusBus extends BaseComponent {
   #loop: Promise<void> | undefined;
   /** A fault of the line itself (never quiet), not of one sensor: shown until a poll succeeds. */
   #lineError: string | undefined;
-  readonly #c = { polls: 0, ok: 0, timeouts: 0, protocolErrors: 0, exceptions: 0, retries: 0, rejectedValues: 0, offline: 0, lineNotQuiet: 0, writeTimeouts: 0 };
+  readonly #c = {
+    polls: 0,
+    ok: 0,
+    timeouts: 0,
+    protocolErrors: 0,
+    exceptions: 0,
+    retries: 0,
+    rejectedValues: 0,
+    offline: 0,
+    lineNotQuiet: 0,
+    writeTimeouts: 0,
+  };
 
   constructor(ctx: ComponentContext, cfg: BusConfig) {
     super();
@@ -53,9 +64,21 @@ export class ModbusBus extends BaseComponent {
     this.#slaves = cfg.devices.map((d) => {
       const profile = profiles.get(d.profile);
       if (!profile) throw new Error(`no Modbus profile '${d.profile}'`);
-      return { address: d.address, id: d.id ?? `${cfg.name}-${d.address}`, profile, blocks: planReads(profile), failures: 0, online: undefined, nextAt: 0, lastError: undefined };
+      return {
+        address: d.address,
+        id: d.id ?? `${cfg.name}-${d.address}`,
+        profile,
+        blocks: planReads(profile),
+        failures: 0,
+        online: undefined,
+        nextAt: 0,
+        lastError: undefined,
+      };
     });
-    this.#link = new ReopeningPort({ path: cfg.port, baudRate: cfg.baudRate, parity: cfg.parity }, { opened: (port) => this.#opened(port), lost: (reason) => this.#lost(reason) });
+    this.#link = new ReopeningPort(
+      { path: cfg.port, baudRate: cfg.baudRate, parity: cfg.parity },
+      { opened: (port) => this.#opened(port), lost: (reason) => this.#lost(reason) },
+    );
   }
 
   protected override counters(): Record<string, number> {
@@ -63,8 +86,20 @@ export class ModbusBus extends BaseComponent {
   }
 
   /** Per-sensor state, for the admin console and doctor. */
-  slaves(): { address: number; id: string; profile: string; online: boolean | undefined; lastError: string | undefined }[] {
-    return this.#slaves.map((s) => ({ address: s.address, id: s.id, profile: s.profile.id, online: s.online, lastError: s.lastError }));
+  slaves(): {
+    address: number;
+    id: string;
+    profile: string;
+    online: boolean | undefined;
+    lastError: string | undefined;
+  }[] {
+    return this.#slaves.map((s) => ({
+      address: s.address,
+      id: s.id,
+      profile: s.profile.id,
+      online: s.online,
+      lastError: s.lastError,
+    }));
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -104,7 +139,11 @@ export class ModbusBus extends BaseComponent {
     if (!this.#master) return;
     if (this.#lineError) this.setState('degraded', this.#lineError);
     else if (off.length === 0) this.setState('running');
-    else this.setState('degraded', `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`);
+    else
+      this.setState(
+        'degraded',
+        `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`,
+      );
   }
 
   async #sleep(ms: number): Promise<void> {
@@ -143,7 +182,9 @@ export class ModbusBus extends BaseComponent {
     const regs = new Map<string, number>();
     try {
       for (const b of s.blocks) {
-        const values = await this.#withRetries(() => master.request({ fn: b.fn, address: s.address, start: b.start, count: b.count }));
+        const values = await this.#withRetries(() =>
+          master.request({ fn: b.fn, address: s.address, start: b.start, count: b.count }),
+        );
         values.forEach((v, i) => regs.set(`${b.fn}:${b.start + i}`, v));
       }
     } catch (err) {
@@ -169,7 +210,10 @@ export class ModbusBus extends BaseComponent {
     const { rows, rejected } = metricsToRows(s.id, metrics, now, now);
     for (const r of rejected) {
       this.#c.rejectedValues++;
-      this.#ctx.log.warn({ sensor: s.id, metric: r.metric, value: r.value, expected: r.expected }, 'implausible value from sensor; not stored');
+      this.#ctx.log.warn(
+        { sensor: s.id, metric: r.metric, value: r.value, expected: r.expected },
+        'implausible value from sensor; not stored',
+      );
     }
     s.failures = 0;
     s.lastError = undefined;
@@ -218,7 +262,8 @@ export class ModbusBus extends BaseComponent {
    */
   #lineNotQuiet(s: SlaveState, err: LineNotQuietError): void {
     this.#c.lineNotQuiet++;
-    if (this.#lineError !== err.message) this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus line never quiet');
+    if (this.#lineError !== err.message)
+      this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus line never quiet');
     this.#lineError = err.message;
     this.#updateState();
     s.nextAt = Date.now() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
@@ -236,7 +281,10 @@ export class ModbusBus extends BaseComponent {
     s.lastError = errorMessage(err);
     if (s.failures >= this.#cfg.offlineAfterFailures && s.online !== false) {
       s.online = false;
-      this.#ctx.log.warn({ sensor: s.id, address: s.address, err: s.lastError }, 'sensor offline; polling it less often');
+      this.#ctx.log.warn(
+        { sensor: s.id, address: s.address, err: s.lastError },
+        'sensor offline; polling it less often',
+      );
       this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: false });
       this.#updateState();
     }

@@ -18,7 +18,10 @@ export const PointSchema = Type.Object(
     fn: Type.Union([Type.Literal(3), Type.Literal(4)], { description: '3 = holding registers, 4 = input registers.' }),
     register: Type.Integer({ minimum: 0, maximum: 65535 }),
     type: StringEnum(['uint16', 'int16', 'uint32', 'int32'] as const),
-    wordOrder: StringEnum(['high-first', 'low-first'] as const, { default: 'high-first', description: 'For 32-bit values.' }),
+    wordOrder: StringEnum(['high-first', 'low-first'] as const, {
+      default: 'high-first',
+      description: 'For 32-bit values.',
+    }),
     scale: Type.Number({ default: 1, description: 'value = raw × scale + offset' }),
     offset: Type.Number({ default: 0 }),
   },
@@ -38,9 +41,13 @@ export const ProfileSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    addressRegister: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Written with function 6 to re-address the sensor.' })),
+    addressRegister: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'Written with function 6 to re-address the sensor.' }),
+    ),
     baudRegister: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    baudCodes: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 0, maximum: 65535 }))),
+    baudCodes: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 0, maximum: 65535 })),
+    ),
     points: Type.Array(PointSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -57,13 +64,20 @@ export const PROFILE_DIR = fileURLToPath(new URL('../../../firmware-bridge/profi
 export function parseProfile(doc: unknown, source: string): Profile {
   const issues: ValidationIssue[] = [];
   if (!validate(doc)) {
-    for (const e of validate.errors ?? []) issues.push({ path: e.instancePath, expected: (e.message ?? 'valid').replace(/^must (be )?/, '') });
+    for (const e of validate.errors ?? [])
+      issues.push({ path: e.instancePath, expected: (e.message ?? 'valid').replace(/^must (be )?/, '') });
     throw new ConfigError(source, issues);
   }
   doc.points.forEach((p, i) => {
-    if (!METRICS[p.metric]) issues.push({ path: `/points/${i}/metric`, expected: `a known metric (${Object.keys(METRICS).join(', ')})`, value: p.metric });
+    if (!METRICS[p.metric])
+      issues.push({
+        path: `/points/${i}/metric`,
+        expected: `a known metric (${Object.keys(METRICS).join(', ')})`,
+        value: p.metric,
+      });
   });
-  if (basename(source, '.json') !== doc.id && source.endsWith('.json')) issues.push({ path: '/id', expected: `the file's name (${basename(source, '.json')})`, value: doc.id });
+  if (basename(source, '.json') !== doc.id && source.endsWith('.json'))
+    issues.push({ path: '/id', expected: `the file's name (${basename(source, '.json')})`, value: doc.id });
   if (issues.length > 0) throw new ConfigError(source, issues);
   return doc;
 }
@@ -74,7 +88,9 @@ let cache: Map<string, Profile> | undefined;
 export function loadProfiles(dir = PROFILE_DIR): Map<string, Profile> {
   if (dir === PROFILE_DIR && cache) return cache;
   const out = new Map<string, Profile>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const file = join(dir, f);
     let doc: unknown;
     try {

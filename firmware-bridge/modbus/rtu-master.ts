@@ -1,6 +1,17 @@
 import type { SerialPort } from 'serialport';
 import { DeviceError, ProtocolError } from '../../edge/errors.js';
-import { decodeResponse, encodeRequest, interFrameMs, responseLength, toHex, wireMs, EXCEPTIONS, MAX_FRAME, type ModbusRequest, type ModbusResponse } from './codec.js';
+import {
+  decodeResponse,
+  encodeRequest,
+  interFrameMs,
+  responseLength,
+  toHex,
+  wireMs,
+  EXCEPTIONS,
+  MAX_FRAME,
+  type ModbusRequest,
+  type ModbusResponse,
+} from './codec.js';
 import { writeSerial } from '../serial/serial-link.js';
 
 export type FrameDirection = 'tx' | 'rx';

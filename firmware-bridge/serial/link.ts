@@ -14,7 +14,12 @@ export interface ByteLink {
 }
 
 /** `writeTimeoutMs`: a write that has not left the port by then rejects with SerialWriteTimeout. */
-export async function openSerialLink(path: string, baudRate: number, writeTimeoutMs: number, signal?: AbortSignal): Promise<ByteLink> {
+export async function openSerialLink(
+  path: string,
+  baudRate: number,
+  writeTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ByteLink> {
   const port: SerialPort = await openSerial({ path, baudRate, parity: 'none' }, signal);
   let closing = false;
   // An error event without a listener would end the process; a lost port also closes, which onClose reports.
@@ -62,7 +67,11 @@ export function openTcpLink(host: string, port: number, writeTimeoutMs: number, 
           new Promise((res, rej) => {
             // A peer that stops reading leaves the write buffered forever: bound it like a serial write.
             const timer = setTimeout(() => {
-              rej(new SerialWriteTimeout(`write of ${data.length} bytes to ${host}:${port} did not complete within ${writeTimeoutMs} ms (the far side is not reading)`));
+              rej(
+                new SerialWriteTimeout(
+                  `write of ${data.length} bytes to ${host}:${port} did not complete within ${writeTimeoutMs} ms (the far side is not reading)`,
+                ),
+              );
               sock.destroy();
             }, writeTimeoutMs);
             sock.write(data, (err) => {

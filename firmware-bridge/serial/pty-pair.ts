@@ -24,7 +24,9 @@ export async function openPtyPair(dir?: string): Promise<PtyPair> {
   const b = join(base, 'device');
   let child: ChildProcess;
   try {
-    child = spawn(programCommand('socat'), ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(programCommand('socat'), ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
     throw new DeviceError(`cannot start socat for a pseudo-terminal pair (${installHint('socat')})`, { cause: err });
   }

@@ -20,7 +20,14 @@ export class SerialWriteTimeout extends DeviceError {}
 export function openSerial(o: SerialOptions, signal?: AbortSignal): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
-    const port = new SerialPort({ path: o.path, baudRate: o.baudRate, parity: o.parity, dataBits: o.dataBits ?? 8, stopBits: o.stopBits ?? 1, autoOpen: false });
+    const port = new SerialPort({
+      path: o.path,
+      baudRate: o.baudRate,
+      parity: o.parity,
+      dataBits: o.dataBits ?? 8,
+      stopBits: o.stopBits ?? 1,
+      autoOpen: false,
+    });
     const onAbort = (): void => reject(signal?.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
     port.open((err) => {
@@ -56,12 +63,19 @@ export function writeSerial(port: SerialPort, data: Buffer, timeoutMs: number): 
       else resolve();
     };
     const timer = setTimeout(
-      () => settle(new SerialWriteTimeout(`write of ${data.length} bytes to ${port.path} did not complete within ${timeoutMs} ms (flow control stuck, or the far side is not reading)`)),
+      () =>
+        settle(
+          new SerialWriteTimeout(
+            `write of ${data.length} bytes to ${port.path} did not complete within ${timeoutMs} ms (flow control stuck, or the far side is not reading)`,
+          ),
+        ),
       timeoutMs,
     );
     port.write(data, (err) => {
       if (err) return settle(new DeviceError(`write to ${port.path} failed: ${err.message}`, { cause: err }));
-      port.drain((e) => settle(e ? new DeviceError(`drain of ${port.path} failed: ${e.message}`, { cause: e }) : undefined));
+      port.drain((e) =>
+        settle(e ? new DeviceError(`drain of ${port.path} failed: ${e.message}`, { cause: e }) : undefined),
+      );
     });
   });
 }

@@ -8,7 +8,12 @@ export const CameraSimSchema = Type.Object(
     ...componentBaseFields,
     deviceId: DeviceId({ description: 'Device id of the simulated camera node (kind camera).' }),
     everySeconds: Type.Number({ minimum: 1, maximum: 300, default: 5, description: 'A JPEG snapshot this often.' }),
-    maxFaces: Type.Integer({ minimum: 0, maximum: 40, default: 16, description: 'Faces in the room when every head is up; the count rises and falls over a few minutes.' }),
+    maxFaces: Type.Integer({
+      minimum: 0,
+      maximum: 40,
+      default: 16,
+      description: 'Faces in the room when every head is up; the count rises and falls over a few minutes.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -34,7 +34,12 @@ export class CameraSim extends BaseComponent {
   async start(): Promise<void> {
     this.setState('starting');
     const secret = await this.ctx.issueSimulatedDeviceSecret(this.cfg.deviceId, 'camera');
-    const client = connectDevice(this.ctx.deviceBroker(), { username: this.cfg.deviceId, password: secret, clientId: `${this.cfg.deviceId}_${process.pid}`, reconnectPeriod: 1000 });
+    const client = connectDevice(this.ctx.deviceBroker(), {
+      username: this.cfg.deviceId,
+      password: secret,
+      clientId: `${this.cfg.deviceId}_${process.pid}`,
+      reconnectPeriod: 1000,
+    });
     this.#client = client;
     client.on('connect', () => this.setState('running'));
     client.on('offline', () => this.setState('degraded', 'not connected to the broker'));
@@ -52,12 +57,20 @@ export class CameraSim extends BaseComponent {
   async #snap(): Promise<void> {
     if (this.#busy || !this.#client?.connected) return;
     // On a demo's first start python3-skimage (the scenes' photographs) is still being installed.
-    if (!existsSync(SKIMAGE_DATA)) return this.setState('degraded', `waiting for the photographs in ${SKIMAGE_DATA} (Debian python3-skimage)`);
+    if (!existsSync(SKIMAGE_DATA))
+      return this.setState('degraded', `waiting for the photographs in ${SKIMAGE_DATA} (Debian python3-skimage)`);
     if (this.state === 'degraded' && this.detail?.startsWith('waiting for the photographs')) this.setState('running');
     this.#busy = true;
     try {
       const want = this.facesAt(this.#n++);
-      const scene = await composeScene(this.#n, { width: 1280, height: 720, minFace: 30, maxFace: 64, maxFaces: want, exactly: true });
+      const scene = await composeScene(this.#n, {
+        width: 1280,
+        height: 720,
+        minFace: 30,
+        maxFace: 64,
+        maxFaces: want,
+        exactly: true,
+      });
       await this.#client.publishAsync(topics.deviceMessage(this.cfg.deviceId, 'snapshot'), scene.jpeg, { qos: 0 });
       this.#c.published++;
     } catch (err) {

@@ -9,7 +9,9 @@ import type { DeviceBrokerAddress } from '../../edge/runtime/context.js';
  */
 export function pinnedTlsOptions(tls: { ca: Buffer; fingerprint256: string }): IClientOptions {
   const checkServerIdentity = (_host: string, cert: PeerCertificate): Error | undefined =>
-    cert.fingerprint256 === tls.fingerprint256 ? undefined : new Error(`broker certificate ${cert.fingerprint256} is not the pinned ${tls.fingerprint256}`);
+    cert.fingerprint256 === tls.fingerprint256
+      ? undefined
+      : new Error(`broker certificate ${cert.fingerprint256} is not the pinned ${tls.fingerprint256}`);
   return { ca: tls.ca, rejectUnauthorized: true, ...({ checkServerIdentity } as object) };
 }
 

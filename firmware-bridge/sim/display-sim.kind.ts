@@ -9,7 +9,10 @@ export const DisplaySimSchema = Type.Object(
     type: Type.Literal('display-sim'),
     ...componentBaseFields,
     family: StringEnum(FAMILY_NAMES),
-    ptyDir: Type.String({ minLength: 1, description: 'Where the pty pair is made: <ptyDir>/appliance is the port a display opens.' }),
+    ptyDir: Type.String({
+      minLength: 1,
+      description: 'Where the pty pair is made: <ptyDir>/appliance is the port a display opens.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -24,7 +24,14 @@ export interface SimPanelState {
  */
 export class DisplaySim {
   readonly family: Family;
-  readonly state: SimPanelState = { power: false, source: 'hdmi1', volume: 30, mute: false, brightness: 70, eyeCare: false };
+  readonly state: SimPanelState = {
+    power: false,
+    source: 'hdmi1',
+    volume: 30,
+    mute: false,
+    brightness: 70,
+    eyeCare: false,
+  };
   fault: DisplayFault | undefined;
   lateMs = 2000;
   readonly received: DisplayCommand[] = [];
@@ -75,13 +82,19 @@ export class DisplaySim {
     const p = FAMILIES[this.family];
     if (this.fault === 'ignore') return;
     this.#apply(cmd);
-    const reply = this.fault === 'garbage' ? Buffer.from([0x13, 0x37, 0x00, 0xff, 0x42, 0x0d]) : p.encodeReply(cmd, { power: this.state.power, volume: this.state.volume });
+    const reply =
+      this.fault === 'garbage'
+        ? Buffer.from([0x13, 0x37, 0x00, 0xff, 0x42, 0x0d])
+        : p.encodeReply(cmd, { power: this.state.power, volume: this.state.volume });
     // The bytes take this long on a real line (11 bits a character): requests and replies alike.
     const wire = ((p.encode(cmd).length + reply.length) * 11 * 1000) / p.baudRate;
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      write(reply);
-    }, this.fault === 'late' ? this.lateMs : wire);
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(t);
+        write(reply);
+      },
+      this.fault === 'late' ? this.lateMs : wire,
+    );
     this.#timers.add(t);
   }
 

@@ -7,9 +7,17 @@ export const DoorSimSchema = Type.Object(
   {
     type: Type.Literal('door-sim'),
     ...componentBaseFields,
-    ptyDir: Type.String({ minLength: 1, description: 'Where the thermometer pty pair is made: <ptyDir>/appliance is the port a thermometer opens.' }),
+    ptyDir: Type.String({
+      minLength: 1,
+      description: 'Where the thermometer pty pair is made: <ptyDir>/appliance is the port a thermometer opens.',
+    }),
     readerDeviceId: DeviceId({ description: 'Device id of the simulated MQTT card reader.' }),
-    tapEveryMs: Type.Integer({ minimum: 1000, maximum: 3600000, default: 20000, description: 'A child taps a card this often (the next one not yet checked).' }),
+    tapEveryMs: Type.Integer({
+      minimum: 1000,
+      maximum: 3600000,
+      default: 20000,
+      description: 'A child taps a card this often (the next one not yet checked).',
+    }),
   },
   { additionalProperties: false },
 );

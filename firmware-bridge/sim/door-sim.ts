@@ -39,13 +39,20 @@ export class DoorSim extends BaseComponent {
     this.thermometer = new ThermometerSim();
     await this.thermometer.listen(this.#pty.b);
     const secret = await this.#ctx.issueSimulatedDeviceSecret(this.#cfg.readerDeviceId, 'card-reader');
-    this.#client = connectDevice(this.#ctx.deviceBroker(), { username: this.#cfg.readerDeviceId, password: secret, clientId: `${this.#cfg.readerDeviceId}_${process.pid}`, reconnectPeriod: 1000 });
+    this.#client = connectDevice(this.#ctx.deviceBroker(), {
+      username: this.#cfg.readerDeviceId,
+      password: secret,
+      clientId: `${this.#cfg.readerDeviceId}_${process.pid}`,
+      reconnectPeriod: 1000,
+    });
     this.#timer = setInterval(() => this.#tap(), this.#cfg.tapEveryMs);
     this.setState('running');
   }
 
   #tap(): void {
-    const card = this.#ctx.store.health.nextUncheckedCard(localTime(Date.now(), this.#ctx.config.appliance.timezone).date);
+    const card = this.#ctx.store.health.nextUncheckedCard(
+      localTime(Date.now(), this.#ctx.config.appliance.timezone).date,
+    );
     if (!card || !this.#client?.connected || !this.thermometer) return;
     this.#n++;
     this.thermometer.next = { objectC: this.#n % 11 === 0 ? 37.6 : 36.2 + (this.#n % 6) / 10, ambientC: 21.5 };

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { join } from 'node:path';
 import { rng } from './drift.js';
 
@@ -16,7 +16,14 @@ const HEADS = [
 ] as const;
 
 /** Photographs with no face in them (a cat is not a face either). */
-export const FACE_FREE = ['coffee.png', 'chelsea.png', 'brick.png', 'grass.png', 'gravel.png', 'motorcycle_left.png'] as const;
+export const FACE_FREE = [
+  'coffee.png',
+  'chelsea.png',
+  'brick.png',
+  'grass.png',
+  'gravel.png',
+  'motorcycle_left.png',
+] as const;
 
 export interface FaceScene {
   jpeg: Buffer;
@@ -43,7 +50,7 @@ export async function composeScene(seed: number, o: SceneOptions): Promise<FaceS
   const background = FACE_FREE[Math.floor(rnd() * FACE_FREE.length)]!;
   const count = o.exactly ? o.maxFaces : Math.floor(rnd() * (o.maxFaces + 1));
   const placed: { x: number; y: number; size: number }[] = [];
-  const overlays: import("sharp").OverlayOptions[] = [];
+  const overlays: OverlayOptions[] = [];
   for (let attempt = 0; placed.length < count && attempt < 200; attempt++) {
     const head = HEADS[Math.floor(rnd() * HEADS.length)]!;
     // Log-uniform sizes: as many small faces at the back as large ones at the front.

@@ -101,7 +101,13 @@ export interface MixOptions {
   noise: number;
 }
 
-export const DEFAULT_MIX: MixOptions = { teacherLapelDb: 0, teacherRoomDb: -8, studentLapelDb: -22, studentRoomDb: -2, noise: 0.01 };
+export const DEFAULT_MIX: MixOptions = {
+  teacherLapelDb: 0,
+  teacherRoomDb: -8,
+  studentLapelDb: -22,
+  studentRoomDb: -2,
+  noise: 0.01,
+};
 
 async function samples(path: string): Promise<number> {
   const b = await readFile(path);
@@ -110,7 +116,11 @@ async function samples(path: string): Promise<number> {
 }
 
 /** Speak, trim, mix and merge: writes `<dir>/lesson.wav` and returns it with the true segments. */
-export async function synthesizeLesson(dir: string, script: readonly ScriptLine[], mix: MixOptions = DEFAULT_MIX): Promise<SynthLesson> {
+export async function synthesizeLesson(
+  dir: string,
+  script: readonly ScriptLine[],
+  mix: MixOptions = DEFAULT_MIX,
+): Promise<SynthLesson> {
   const work = join(dir, 'parts');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -136,10 +146,27 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
       const raw = join(work, `raw-${cache.size}.wav`);
       const path = join(work, `utt-${cache.size}.wav`);
       // Teacher: a lower male voice; students: a higher, faster variant.
-      const voice = line.who === 'T' ? ['-v', 'cmn-latn-pinyin+m3', '-s', '150', '-p', '35'] : ['-v', 'cmn-latn-pinyin+f4', '-s', '175', '-p', '70'];
+      const voice =
+        line.who === 'T'
+          ? ['-v', 'cmn-latn-pinyin+m3', '-s', '150', '-p', '35']
+          : ['-v', 'cmn-latn-pinyin+f4', '-s', '175', '-p', '70'];
       await run('espeak-ng', [...voice, '-w', raw, line.text]);
       // Trim the synthesiser's own leading and trailing silence: the truth is where speech is.
-      await sox([raw, ...fmt, path, 'silence', '1', '0.02', '0.5%', 'reverse', 'silence', '1', '0.02', '0.5%', 'reverse']);
+      await sox([
+        raw,
+        ...fmt,
+        path,
+        'silence',
+        '1',
+        '0.02',
+        '0.5%',
+        'reverse',
+        'silence',
+        '1',
+        '0.02',
+        '0.5%',
+        'reverse',
+      ]);
       utt = { path, n: await samples(path) };
       cache.set(key, utt);
     }
@@ -165,8 +192,26 @@ export async function synthesizeLesson(dir: string, script: readonly ScriptLine[
   for (const l of lists) {
     await writeFile(join(work, `${l.name}.txt`), l.parts.join('\n'));
     await sox([...l.parts, join(work, `${l.name}-clean.wav`)]);
-    await sox([...nullIn, ...fmt, join(work, `${l.name}-noise.wav`), 'synth', String(t), 'pinknoise', 'vol', String(mix.noise)]);
-    await sox(['-m', '-v', '1', join(work, `${l.name}-clean.wav`), '-v', '1', join(work, `${l.name}-noise.wav`), join(work, `${l.name}.wav`)]);
+    await sox([
+      ...nullIn,
+      ...fmt,
+      join(work, `${l.name}-noise.wav`),
+      'synth',
+      String(t),
+      'pinknoise',
+      'vol',
+      String(mix.noise),
+    ]);
+    await sox([
+      '-m',
+      '-v',
+      '1',
+      join(work, `${l.name}-clean.wav`),
+      '-v',
+      '1',
+      join(work, `${l.name}-noise.wav`),
+      join(work, `${l.name}.wav`),
+    ]);
   }
   const wav = join(dir, 'lesson.wav');
   await sox(['-M', join(work, 'lapel.wav'), join(work, 'room.wav'), '-b', '16', wav]);

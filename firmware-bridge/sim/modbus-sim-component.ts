@@ -28,7 +28,12 @@ export class ModbusSimComponent extends BaseComponent {
     this.setState('starting');
     mkdirSync(this.#cfg.ptyDir, { recursive: true });
     this.#pty = await openPtyPair(this.#cfg.ptyDir);
-    this.sim = new ModbusSlaveSim({ path: this.#pty.b, baudRate: this.#cfg.baudRate, slaves: this.#cfg.slaves, seed: this.#cfg.seed });
+    this.sim = new ModbusSlaveSim({
+      path: this.#pty.b,
+      baudRate: this.#cfg.baudRate,
+      slaves: this.#cfg.slaves,
+      seed: this.#cfg.seed,
+    });
     await this.sim.start();
     this.setState('running');
   }

@@ -10,12 +10,16 @@ export const ModbusSimSchema = Type.Object(
     ...componentBaseFields,
     ptyDir: Type.String({
       minLength: 1,
-      description: 'Directory where the pseudo-terminal pair is made: <ptyDir>/appliance is the port a modbus-bus opens.',
+      description:
+        'Directory where the pseudo-terminal pair is made: <ptyDir>/appliance is the port a modbus-bus opens.',
     }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600 }),
     seed: Type.Integer({ minimum: 0, default: 1 }),
     slaves: Type.Array(
-      Type.Object({ address: Type.Integer({ minimum: 1, maximum: 247 }), profile: StringEnum(profileIds()) }, { additionalProperties: false }),
+      Type.Object(
+        { address: Type.Integer({ minimum: 1, maximum: 247 }), profile: StringEnum(profileIds()) },
+        { additionalProperties: false },
+      ),
       { minItems: 1 },
     ),
   },

@@ -1,12 +1,27 @@
 import type { SerialPort } from 'serialport';
-import { decodeRequest, encodeException, encodeRegisters, encodeWriteEcho, toHex, wireMs, type ModbusRequest } from '../modbus/codec.js';
+import {
+  decodeRequest,
+  encodeException,
+  encodeRegisters,
+  encodeWriteEcho,
+  toHex,
+  wireMs,
+  type ModbusRequest,
+} from '../modbus/codec.js';
 import { encodePoint, loadProfiles, type Profile } from '../modbus/profile.js';
 import { closeSerial, openSerial } from '../serial/serial-link.js';
 import { RoomDrift } from './drift.js';
 
 /** What a misbehaving sensor or cable does; injected per slave. */
 export type ModbusFault = 'no-reply' | 'bad-crc' | 'garbage' | 'wrong-slave-id' | 'slow' | 'truncated';
-export const MODBUS_FAULTS: readonly ModbusFault[] = ['no-reply', 'bad-crc', 'garbage', 'wrong-slave-id', 'slow', 'truncated'];
+export const MODBUS_FAULTS: readonly ModbusFault[] = [
+  'no-reply',
+  'bad-crc',
+  'garbage',
+  'wrong-slave-id',
+  'slow',
+  'truncated',
+];
 
 const NOISE = Buffer.alloc(16, Buffer.from([0xaa, 0x55, 0xff, 0x00]));
 
@@ -54,7 +69,10 @@ export class ModbusSlaveSim {
       this.#slaves.set(s.address, {
         address: s.address,
         profile,
-        room: new RoomDrift((o.seed ?? 1) + s.address, profile.points.map((p) => p.metric)),
+        room: new RoomDrift(
+          (o.seed ?? 1) + s.address,
+          profile.points.map((p) => p.metric),
+        ),
         fault: s.fault,
         written: new Map(),
       });
@@ -167,7 +185,8 @@ export class ModbusSlaveSim {
   #reply(slave: Slave, req: ModbusRequest): Buffer {
     if (req.fn === 6) {
       const p = slave.profile;
-      if (req.register !== p.addressRegister && req.register !== p.baudRegister) return encodeException(req.address, 6, 2);
+      if (req.register !== p.addressRegister && req.register !== p.baudRegister)
+        return encodeException(req.address, 6, 2);
       slave.written.set(req.register, req.value);
       const echo = encodeWriteEcho(req.address, req.register, req.value);
       if (req.register === p.addressRegister && req.value >= 1 && req.value <= 247) {

@@ -6,8 +6,15 @@ export const MqttSensorSimSchema = Type.Object(
   {
     type: Type.Literal('mqtt-sensor-sim'),
     ...componentBaseFields,
-    deviceId: DeviceId({ description: 'Device identity the simulated Wi-Fi sensor connects as; its credentials are (re)issued at start.' }),
-    intervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 2000, description: 'Milliseconds between readings.' }),
+    deviceId: DeviceId({
+      description: 'Device identity the simulated Wi-Fi sensor connects as; its credentials are (re)issued at start.',
+    }),
+    intervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 3600000,
+      default: 2000,
+      description: 'Milliseconds between readings.',
+    }),
     seed: Type.Integer({ minimum: 0, default: 1, description: 'Random seed, so a demo or test run is repeatable.' }),
   },
   { additionalProperties: false },

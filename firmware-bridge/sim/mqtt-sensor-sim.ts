@@ -45,7 +45,12 @@ export class MqttSensorSim extends BaseComponent {
       password: secret,
       clientId: `${this.#cfg.deviceId}_${process.pid}`,
       reconnectPeriod: 1000,
-      will: { topic: topics.deviceMessage(this.#cfg.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+      will: {
+        topic: topics.deviceMessage(this.#cfg.deviceId, 'status'),
+        payload: Buffer.from('offline'),
+        qos: 1,
+        retain: true,
+      },
     });
     this.#client = client;
     client.on('connect', () => {
@@ -64,9 +69,14 @@ export class MqttSensorSim extends BaseComponent {
     if (!client?.connected) return;
     const metrics: Record<string, number> = {};
     for (const [m, v] of Object.entries(this.#room.next())) metrics[m] = Math.round(v * 10) / 10;
-    client.publish(topics.deviceMessage(this.#cfg.deviceId, 'reading'), JSON.stringify({ ts: Date.now(), metrics }), { qos: 1 }, (err) => {
-      if (!err) this.#published++;
-    });
+    client.publish(
+      topics.deviceMessage(this.#cfg.deviceId, 'reading'),
+      JSON.stringify({ ts: Date.now(), metrics }),
+      { qos: 1 },
+      (err) => {
+        if (!err) this.#published++;
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -78,7 +88,9 @@ export class MqttSensorSim extends BaseComponent {
       // A clean goodbye: the status goes offline as the will would have said.
       await new Promise<void>((resolve) => {
         if (!client.connected) return resolve();
-        client.publish(topics.deviceMessage(this.#cfg.deviceId, 'status'), 'offline', { qos: 1, retain: true }, () => resolve());
+        client.publish(topics.deviceMessage(this.#cfg.deviceId, 'status'), 'offline', { qos: 1, retain: true }, () =>
+          resolve(),
+        );
       });
       await client.endAsync();
     }

@@ -45,7 +45,8 @@ export class Vc0706Sim {
   #send(bytes: Buffer): void {
     if (this.fault === 'silent') return;
     if (this.fault === 'garbage') bytes = Buffer.concat([Buffer.from([0x13, 0x37, 0x76]), bytes]);
-    if (this.fault === 'bad-status') bytes = Buffer.from(bytes.subarray(0, 3).toString('hex') + '01' + bytes.subarray(4).toString('hex'), 'hex');
+    if (this.fault === 'bad-status')
+      bytes = Buffer.from(bytes.subarray(0, 3).toString('hex') + '01' + bytes.subarray(4).toString('hex'), 'hex');
     this.#port?.write(bytes);
   }
 

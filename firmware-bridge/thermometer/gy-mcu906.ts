@@ -38,24 +38,38 @@ export function encodeReading(r: IrReading): Buffer {
  */
 export function takeReading(buf: Buffer): { reading?: IrReading; consumed: number; error?: string } {
   let start = -1;
-  for (let i = 0; i + 1 < buf.length; i++) if (buf[i] === 0x5a && buf[i + 1] === 0x5a) { start = i; break; }
+  for (let i = 0; i + 1 < buf.length; i++)
+    if (buf[i] === 0x5a && buf[i + 1] === 0x5a) {
+      start = i;
+      break;
+    }
   if (start < 0) {
     const keep = buf.length > 0 && buf[buf.length - 1] === 0x5a ? 1 : 0;
-    return { consumed: buf.length - keep, ...(buf.length - keep > 0 ? { error: `no 5A 5A frame start in ${buf.length - keep} bytes` } : {}) };
+    return {
+      consumed: buf.length - keep,
+      ...(buf.length - keep > 0 ? { error: `no 5A 5A frame start in ${buf.length - keep} bytes` } : {}),
+    };
   }
   if (start > 0) return { consumed: start, error: `skipped ${start} bytes before 5A 5A` };
   if (buf.length < FRAME_LEN) return { consumed: 0 };
   const f = buf.subarray(0, FRAME_LEN);
-  if (f[2] !== 0x45) return { consumed: 2, error: `byte 2: frame type ${(f[2] as number).toString(16)}, expected 45 (temperature)` };
+  if (f[2] !== 0x45)
+    return { consumed: 2, error: `byte 2: frame type ${(f[2] as number).toString(16)}, expected 45 (temperature)` };
   if (f[3] !== 0x04) return { consumed: 2, error: `byte 3: data length ${f[3]}, expected 4` };
-  if (sum8(f) !== f[8]) return { consumed: FRAME_LEN, error: `byte 8: checksum ${(f[8] as number).toString(16)}, expected ${sum8(f).toString(16)}` };
+  if (sum8(f) !== f[8])
+    return {
+      consumed: FRAME_LEN,
+      error: `byte 8: checksum ${(f[8] as number).toString(16)}, expected ${sum8(f).toString(16)}`,
+    };
   return { consumed: FRAME_LEN, reading: { objectC: f.readInt16BE(4) / 100, ambientC: f.readInt16BE(6) / 100 } };
 }
 
 /** A forehead surface reading a living person can give, and a room the station can work in. */
 export function readingProblem(r: IrReading, range: { minC: number; maxC: number }): string | undefined {
-  if (r.objectC < range.minC || r.objectC > range.maxC) return `object temperature ${r.objectC} °C is outside any human range (${range.minC}..${range.maxC} °C): measure again, closer to the forehead`;
-  if (r.ambientC < -10 || r.ambientC > 50) return `ambient temperature ${r.ambientC} °C is implausible (-10..50 °C): is the sensor faulty?`;
+  if (r.objectC < range.minC || r.objectC > range.maxC)
+    return `object temperature ${r.objectC} °C is outside any human range (${range.minC}..${range.maxC} °C): measure again, closer to the forehead`;
+  if (r.ambientC < -10 || r.ambientC > 50)
+    return `ambient temperature ${r.ambientC} °C is implausible (-10..50 °C): is the sensor faulty?`;
   return undefined;
 }
 

@@ -68,7 +68,10 @@ export class SerialCardReader extends BaseComponent {
   #overlong(length: number): void {
     this.#c.rejected++;
     this.#c.overlong++;
-    this.#ctx.log.warn({ length, maxLineBytes: this.#cfg.maxLineBytes }, 'card reader line longer than maxLineBytes dropped');
+    this.#ctx.log.warn(
+      { length, maxLineBytes: this.#cfg.maxLineBytes },
+      'card reader line longer than maxLineBytes dropped',
+    );
   }
 
   async stop(): Promise<void> {

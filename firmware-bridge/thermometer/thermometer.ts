@@ -29,7 +29,15 @@ export class Thermometer extends BaseComponent {
   #owedSince: number | undefined;
   #owedSettled: (() => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  readonly #c = { readings: 0, rejected: 0, badFrames: 0, timeouts: 0, lateReplies: 0, unsolicited: 0, writeTimeouts: 0 };
+  readonly #c = {
+    readings: 0,
+    rejected: 0,
+    badFrames: 0,
+    timeouts: 0,
+    lateReplies: 0,
+    unsolicited: 0,
+    writeTimeouts: 0,
+  };
 
   constructor(ctx: ComponentContext, cfg: Static<typeof ThermometerSchema>) {
     super();
@@ -134,10 +142,12 @@ export class Thermometer extends BaseComponent {
   }
 
   async #measure(): Promise<IrReading & { at: number }> {
-    if (!this.#link.port) throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
+    if (!this.#link.port)
+      throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
     await this.#waitForOwed();
     const port = this.#link.port;
-    if (!port) throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
+    if (!port)
+      throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
     this.#rx = Buffer.alloc(0);
     const sentAt = Date.now();
     const got = await new Promise<IrReading | Error>((resolve) => {
@@ -172,7 +182,12 @@ export class Thermometer extends BaseComponent {
     }
     this.#c.readings++;
     const reading = { ...got, at: Date.now() };
-    this.#ctx.bus.safeEmit('health.temperature', { station: this.name, objectC: got.objectC, ambientC: got.ambientC, at: reading.at });
+    this.#ctx.bus.safeEmit('health.temperature', {
+      station: this.name,
+      objectC: got.objectC,
+      ambientC: got.ambientC,
+      at: reading.at,
+    });
     return reading;
   }
 

@@ -25,7 +25,19 @@ function rssMb(): number {
 /** 1920x1080 classroom frames with 8-12 faces of 24-120 px, as a front camera would send them. */
 async function frames(n: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) out.push((await composeScene(7000 + i, { width: 1920, height: 1080, minFace: 24, maxFace: 120, maxFaces: 8 + (i % 5), exactly: true })).jpeg);
+  for (let i = 0; i < n; i++)
+    out.push(
+      (
+        await composeScene(7000 + i, {
+          width: 1920,
+          height: 1080,
+          minFace: 24,
+          maxFace: 120,
+          maxFaces: 8 + (i % 5),
+          exactly: true,
+        })
+      ).jpeg,
+    );
   return out;
 }
 
@@ -46,14 +58,24 @@ async function frameTimes(vision: AnalysisConfig['vision']): Promise<{ p50: numb
         inferences.push(r.inferences);
       }
     }
-    return { p50: round1(percentile(times, 50)), p95: round1(percentile(times, 95)), inferences: round1(inferences.reduce((x, y) => x + y, 0) / inferences.length) };
+    return {
+      p50: round1(percentile(times, 50)),
+      p95: round1(percentile(times, 95)),
+      inferences: round1(inferences.reduce((x, y) => x + y, 0) / inferences.length),
+    };
   } finally {
     await client.stop();
   }
 }
 
 const vision: FigureGroup = {
-  figures: ['vision_frame_ms_p50', 'vision_frame_ms_p95', 'vision_inferences_per_frame', 'vision_frame_ms_p95_minface48', 'vision_frame_ms_p95_2threads'],
+  figures: [
+    'vision_frame_ms_p50',
+    'vision_frame_ms_p95',
+    'vision_inferences_per_frame',
+    'vision_frame_ms_p95_minface48',
+    'vision_frame_ms_p95_2threads',
+  ],
   async run() {
     const a = Value.Default(AnalysisSchema, {}) as AnalysisConfig;
     // The default: every face from 24 px, one thread (the other core stays with the API and broker).
@@ -61,7 +83,13 @@ const vision: FigureGroup = {
     // The same frames when the smallest face to count is 48 px (a nearer camera, or 24 px at 960x540).
     const coarse = await frameTimes({ ...a.vision, minFacePx: 48 });
     const two = await frameTimes({ ...a.vision, threads: 2 });
-    return { vision_frame_ms_p50: d.p50, vision_frame_ms_p95: d.p95, vision_inferences_per_frame: d.inferences, vision_frame_ms_p95_minface48: coarse.p95, vision_frame_ms_p95_2threads: two.p95 };
+    return {
+      vision_frame_ms_p50: d.p50,
+      vision_frame_ms_p95: d.p95,
+      vision_inferences_per_frame: d.inferences,
+      vision_frame_ms_p95_minface48: coarse.p95,
+      vision_frame_ms_p95_2threads: two.p95,
+    };
   },
 };
 
@@ -69,7 +97,11 @@ const audio: FigureGroup = {
   figures: ['audio_rtf'],
   async run() {
     const dir = tempDir('classedge-bench-');
-    const client = new InferenceClient({ role: 'audio', threads: 1, vision: Value.Default(AnalysisSchema, {}) as AnalysisConfig['vision'] });
+    const client = new InferenceClient({
+      role: 'audio',
+      threads: 1,
+      vision: Value.Default(AnalysisSchema, {}) as AnalysisConfig['vision'],
+    });
     try {
       const lesson = await synthesizeLesson(dir.path, lessonScript(77, 120));
       const bytes = readFileSync(lesson.wav);
@@ -98,11 +130,18 @@ const audio: FigureGroup = {
  * while the event loop's delay is sampled and the API is asked for the lesson every 100 ms.
  */
 const loop: FigureGroup = {
-  figures: ['event_loop_lag_ms_p99', 'api_latency_ms_p99_during_analysis', 'analysis_rss_mb', 'analysis_rss_increase_mb'],
+  figures: [
+    'event_loop_lag_ms_p99',
+    'api_latency_ms_p99_during_analysis',
+    'analysis_rss_mb',
+    'analysis_rss_increase_mb',
+  ],
   async run() {
     const dir = tempDir('classedge-bench-');
     const lesson = await synthesizeLesson(dir.path, lessonScript(78, 120));
-    const t = await startTestAppliance(`timetable: { lessons: [] }\ncomponents:\n  - { type: audio-file, name: mics, path: ${JSON.stringify(lesson.wav)}, loop: true }\n`);
+    const t = await startTestAppliance(
+      `timetable: { lessons: [] }\ncomponents:\n  - { type: audio-file, name: mics, path: ${JSON.stringify(lesson.wav)}, loop: true }\n`,
+    );
     try {
       await seedAccounts(t);
       const api = new ApiClient(t.httpUrl);

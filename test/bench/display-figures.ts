@@ -34,7 +34,8 @@ async function rtt(family: Family): Promise<{ p95: number; wire: number }> {
     }
     const p = FAMILIES[family];
     const cmd = { kind: 'volume', level: 20 } as const;
-    const wire = ((p.encode(cmd).length + p.encodeReply(cmd, { power: true, volume: 20 }).length) * 11 * 1000) / p.baudRate;
+    const wire =
+      ((p.encode(cmd).length + p.encodeReply(cmd, { power: true, volume: 20 }).length) * 11 * 1000) / p.baudRate;
     return { p95: percentile(times, 95), wire };
   } finally {
     await t.stop();
@@ -46,7 +47,13 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 export const displayFigures: FigureGroup[] = [
   {
-    figures: ['display_command_rtt_ms', 'display_command_wire_ms', 'display_command_vs_wire', 'display_command_rtt_ms_9600', 'display_command_vs_wire_9600'],
+    figures: [
+      'display_command_rtt_ms',
+      'display_command_wire_ms',
+      'display_command_vs_wire',
+      'display_command_rtt_ms_9600',
+      'display_command_vs_wire_9600',
+    ],
     run: async () => {
       const fast = await rtt('hitevision');
       const slow = await rtt('maxhub');

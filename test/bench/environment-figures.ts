@@ -28,10 +28,24 @@ async function pollCycle(): Promise<Record<string, number>> {
   const sim = new ModbusSlaveSim({ path: pty.b, baudRate: BAUD, slaves: [...DEMO_MODBUS_SLAVES] });
   await sim.start();
   const port = await openSerial({ path: pty.a, baudRate: BAUD, parity: 'none' });
-  const master = new RtuMaster({ port, baudRate: BAUD, responseTimeoutMs: 500, usbLatencyMs: 20, writeTimeoutMs: 1000 });
+  const master = new RtuMaster({
+    port,
+    baudRate: BAUD,
+    responseTimeoutMs: 500,
+    usbLatencyMs: 20,
+    writeTimeoutMs: 1000,
+  });
   const profiles = loadProfiles();
-  const plan = DEMO_MODBUS_SLAVES.flatMap((s) => planReads(profiles.get(s.profile)!).map((b) => ({ address: s.address, ...b })));
-  const floor = plan.reduce((ms, b) => ms + interFrameMs(BAUD) + wireMs(8 + responseLength({ fn: b.fn, address: b.address, start: b.start, count: b.count }), BAUD), 0);
+  const plan = DEMO_MODBUS_SLAVES.flatMap((s) =>
+    planReads(profiles.get(s.profile)!).map((b) => ({ address: s.address, ...b })),
+  );
+  const floor = plan.reduce(
+    (ms, b) =>
+      ms +
+      interFrameMs(BAUD) +
+      wireMs(8 + responseLength({ fn: b.fn, address: b.address, start: b.start, count: b.count }), BAUD),
+    0,
+  );
   const cycles: number[] = [];
   try {
     for (let i = 0; i < 25; i++) {
@@ -61,7 +75,12 @@ async function envPipeline(): Promise<Record<string, number>> {
   const store = Store.open(config);
   const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const bus = new TypedEmitter<LiveEvents>(log);
-  const pipeline = new ReadingsPipeline({ readings: store.readings, bus, maxDelayMs: config.store.groupCommitMaxDelayMs, maxRows: config.store.groupCommitMaxRows });
+  const pipeline = new ReadingsPipeline({
+    readings: store.readings,
+    bus,
+    maxDelayMs: config.store.groupCommitMaxDelayMs,
+    maxRows: config.store.groupCommitMaxRows,
+  });
   const env = new EnvironmentService({ config, store, bus, log, publish: () => undefined });
   await env.start();
   const metrics = ['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3', 'noise_dba', 'illuminance_lx'];
@@ -80,7 +99,18 @@ async function envPipeline(): Promise<Record<string, number>> {
       const submitFrom = async (): Promise<void> => {
         for (let i = 0; i < N && !failed; i++) {
           const k = i % metrics.length;
-          pipeline.submit([{ deviceId: `dev-${i % 6}`, metric: metrics[k] as string, value: (values[k] as number) + (i % 7), ts: base + i, receivedAt: Date.now() }], onDone);
+          pipeline.submit(
+            [
+              {
+                deviceId: `dev-${i % 6}`,
+                metric: metrics[k] as string,
+                value: (values[k] as number) + (i % 7),
+                ts: base + i,
+                receivedAt: Date.now(),
+              },
+            ],
+            onDone,
+          );
           // Yield now and then, as messages arriving from sockets would.
           if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
         }

@@ -27,8 +27,12 @@ const CLIENTS = 20;
 const LOAD = { window: 100, warmupMs: 1500, measureMs: 6000 };
 
 async function bareBroker(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'bench', 'bare-broker.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(d.toString())?.[1]))));
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'bench', 'bare-broker.js'), '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(d.toString())?.[1]))),
+  );
   return {
     url: `mqtt://127.0.0.1:${port}`,
     stop: async () => {
@@ -47,7 +51,11 @@ const ingest: FigureGroup = {
       const clients = [];
       for (let i = 0; i < CLIENTS; i++) {
         const c = await addDevice(seed, { id: `bench-${i}`, kind: 'sensor' }, 'bench');
-        clients.push({ username: c.mqtt.username, password: c.mqtt.password, topic: `classedge/dev/bench-${i}/reading` });
+        clients.push({
+          username: c.mqtt.username,
+          password: c.mqtt.password,
+          topic: `classedge/dev/bench-${i}/reading`,
+        });
       }
       seed.close();
       const app = await spawnAppliance(dir.path, ['--log-level', 'warn']);
@@ -116,4 +124,16 @@ const startup: FigureGroup = {
 };
 
 /** Every benchmark group. Later issues add theirs here. */
-export const figureGroups: FigureGroup[] = [startup, ingest, ...kioskFigures, ...environmentFigures, ...displayFigures, ...healthFigures, ...syncFigures, ...analysisFigures, ...provisionFigures, ...mediaFigures, ...freshFigures];
+export const figureGroups: FigureGroup[] = [
+  startup,
+  ingest,
+  ...kioskFigures,
+  ...environmentFigures,
+  ...displayFigures,
+  ...healthFigures,
+  ...syncFigures,
+  ...analysisFigures,
+  ...provisionFigures,
+  ...mediaFigures,
+  ...freshFigures,
+];

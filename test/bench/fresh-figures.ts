@@ -15,10 +15,19 @@ async function freshDemo(): Promise<Record<string, number>> {
   try {
     const out = join(dir.path, 'fresh-root.json');
     const r = await run('bash', [join(ROOT, 'scripts', 'fresh-root-check.sh'), '--only', 'demo', '--out', out]);
-    const figures = JSON.parse(readFileSync(out, 'utf8')) as { fresh_demo_s: number | null; fresh_demo_media_ready_s: number | null };
+    const figures = JSON.parse(readFileSync(out, 'utf8')) as {
+      fresh_demo_s: number | null;
+      fresh_demo_media_ready_s: number | null;
+    };
     // Measured nothing is a failure, not a flattering number.
-    if (r.code !== 0 || typeof figures.fresh_demo_s !== 'number' || typeof figures.fresh_demo_media_ready_s !== 'number') {
-      throw new Error(`the bare-root demo did not come up (exit ${String(r.code)}): ${r.out.slice(-2000)}${r.err.slice(-2000)}`);
+    if (
+      r.code !== 0 ||
+      typeof figures.fresh_demo_s !== 'number' ||
+      typeof figures.fresh_demo_media_ready_s !== 'number'
+    ) {
+      throw new Error(
+        `the bare-root demo did not come up (exit ${String(r.code)}): ${r.out.slice(-2000)}${r.err.slice(-2000)}`,
+      );
     }
     return { fresh_demo_s: figures.fresh_demo_s, fresh_demo_media_ready_s: figures.fresh_demo_media_ready_s };
   } finally {

@@ -18,7 +18,9 @@ async function checks(): Promise<Record<string, number>> {
   const pty = await openPtyPair(dir.path);
   const sim = new ThermometerSim();
   await sim.listen(pty.b);
-  const t = await startTestAppliance(`health: { remeasureAfterMinutes: 0 }\ncomponents:\n  - { type: thermometer, name: door, port: ${JSON.stringify(join(dir.path, 'appliance'))} }\n`);
+  const t = await startTestAppliance(
+    `health: { remeasureAfterMinutes: 0 }\ncomponents:\n  - { type: thermometer, name: door, port: ${JSON.stringify(join(dir.path, 'appliance'))} }\n`,
+  );
   try {
     await seedAccounts(t);
     importRoster(t.appliance.store, parseRoster(Buffer.from(rosterCsv(200))).rows);
@@ -30,7 +32,12 @@ async function checks(): Promise<Record<string, number>> {
     for (const s of students) {
       const a = performance.now();
       const m = await api.post('/api/v1/health/measure', {});
-      const c = await api.post('/api/v1/health/checks', { studentId: s.studentId, tempRawC: m.body.objectC, ambientC: m.body.ambientC, symptoms: [] });
+      const c = await api.post('/api/v1/health/checks', {
+        studentId: s.studentId,
+        tempRawC: m.body.objectC,
+        ambientC: m.body.ambientC,
+        symptoms: [],
+      });
       if (c.status !== 201) throw new Error(`check failed: ${JSON.stringify(c.body)}`);
       times.push(performance.now() - a);
     }
@@ -51,4 +58,6 @@ async function checks(): Promise<Record<string, number>> {
   }
 }
 
-export const healthFigures: FigureGroup[] = [{ figures: ['health_checks_per_min', 'health_check_ms_p50', 'health_check_software_ms_p50'], run: checks }];
+export const healthFigures: FigureGroup[] = [
+  { figures: ['health_checks_per_min', 'health_check_ms_p50', 'health_check_software_ms_p50'], run: checks },
+];

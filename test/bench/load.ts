@@ -21,7 +21,12 @@ export async function qos1Load(o: {
     o.clients.map(
       (c, i) =>
         new Promise<MqttClient>((resolve, reject) => {
-          const client = mqtt.connect(o.url, { username: c.username, password: c.password, clientId: c.username ? `${c.username}_load${i}` : `load-${i}`, reconnectPeriod: 0 });
+          const client = mqtt.connect(o.url, {
+            username: c.username,
+            password: c.password,
+            clientId: c.username ? `${c.username}_load${i}` : `load-${i}`,
+            reconnectPeriod: 0,
+          });
           client.once('connect', () => resolve(client));
           client.once('error', reject);
         }),

@@ -71,7 +71,9 @@ async function forwardingFigure(): Promise<Record<string, number>> {
   try {
     const api = new ApiClient(t.httpUrl);
     await api.loginTeacher(TEACHER.username, TEACHER.pin);
-    const tc = await MediaClient.connect(`${t.httpUrl.replace('http', 'ws')}/api/v1/media`, { cookie: api.cookie ?? '' });
+    const tc = await MediaClient.connect(`${t.httpUrl.replace('http', 'ws')}/api/v1/media`, {
+      cookie: api.cookie ?? '',
+    });
     const { code } = await tc.request('lesson.start', {});
     await tc.request('room.join');
     const [pid] = media(t).workerPids();
@@ -97,7 +99,8 @@ async function forwardingFigure(): Promise<Record<string, number>> {
     const cpu = (cpuSeconds(pid) - c0) / seconds; // share of one core
     const received = viewers.reduce((n, v) => n + v.packets, 0) - p0;
     const expected = VIEWERS * seconds * (6 / 0.033);
-    if (received < expected * 0.8) throw new Error(`viewers got ${received} packets of ~${Math.round(expected)}: the figure would not be honest`);
+    if (received < expected * 0.8)
+      throw new Error(`viewers got ${received} packets of ~${Math.round(expected)}: the figure would not be honest`);
     // The publisher's stream in, VIEWERS streams out: cost per forwarded stream.
     const perStream = cpu / VIEWERS;
     return { sfu_forwarded_streams_per_core: Math.floor(0.7 / perStream) };

@@ -29,10 +29,32 @@ async function provisionSeconds(): Promise<Record<string, number>> {
         const config = join(dir.path, 'config.yaml');
         const env = { CLASSEDGE_HTTP_PORT: String(await freePort()), CLASSEDGE_MQTT_PORT: String(await freePort()) };
         const t0 = performance.now();
-        const p = await run(process.execPath, [CLI, 'provision', '--district', url, '--token', token, '--id', id, '--school', 'bench-school', '--admin', 'it-admin', '--config', config, '--data-dir', data, '--json'], {
-          env,
-          input: 'Bench-Passw0rd!\n',
-        });
+        const p = await run(
+          process.execPath,
+          [
+            CLI,
+            'provision',
+            '--district',
+            url,
+            '--token',
+            token,
+            '--id',
+            id,
+            '--school',
+            'bench-school',
+            '--admin',
+            'it-admin',
+            '--config',
+            config,
+            '--data-dir',
+            data,
+            '--json',
+          ],
+          {
+            env,
+            input: 'Bench-Passw0rd!\n',
+          },
+        );
         if (p.code !== 0) throw new Error(`provision failed: ${p.err}${p.out}`);
         const app = await spawnAppliance(data, ['--config', config, '--log-level', 'warn']);
         try {

@@ -15,9 +15,12 @@ if (unknown.length > 0) {
   process.stderr.write(`unknown figure(s): ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
   process.exit(2);
 }
-const groups = wanted.length === 0 ? figureGroups : figureGroups.filter((g) => g.figures.some((f) => wanted.includes(f)));
+const groups =
+  wanted.length === 0 ? figureGroups : figureGroups.filter((g) => g.figures.some((f) => wanted.includes(f)));
 const file = join(ROOT, 'bench', 'results.json');
-const results: Record<string, unknown> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+const results: Record<string, unknown> = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+  : {};
 for (const g of groups) {
   process.stderr.write(`bench: ${g.figures.join(', ')} ...\n`);
   const figures = await g.run();

@@ -20,12 +20,24 @@ async function classroomDay(): Promise<Record<string, number>> {
   try {
     const token = await receiver.createToken('bench-room');
     const { publicKeyPem } = applianceKey(dir.path);
-    const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, applianceId: 'bench-room', publicKey: publicKeyPem }) });
+    const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, applianceId: 'bench-room', publicKey: publicKeyPem }),
+    });
     if (e.status !== 201) throw new Error(`enrol: ${e.status}`);
     const { districtPublicKey } = (await e.json()) as { districtPublicKey: string };
-    writeEnrolment(dir.path, { districtUrl: `http://127.0.0.1:${port}`, applianceId: 'bench-room', districtPublicKeyPem: districtPublicKey, enrolledAt: Date.now() });
+    writeEnrolment(dir.path, {
+      districtUrl: `http://127.0.0.1:${port}`,
+      applianceId: 'bench-room',
+      districtPublicKeyPem: districtPublicKey,
+      enrolledAt: Date.now(),
+    });
     // Fill the store first (as a day of sensors would), with the sync agent idle outside its window.
-    const t = await startTestAppliance(`appliance: { id: bench-room }\nsync: { intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`, { keepDir: dir.path });
+    const t = await startTestAppliance(
+      `appliance: { id: bench-room }\nsync: { intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`,
+      { keepDir: dir.path },
+    );
     const base = Date.parse('2026-11-23T00:00:00Z');
     const metrics = ['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3', 'noise_dba', 'illuminance_lx'];
     const values = [800, 23, 50, 20, 50, 400];
@@ -33,15 +45,30 @@ async function classroomDay(): Promise<Record<string, number>> {
       t.appliance.store.readings.insertMany(
         Array.from({ length: 20_000 }, (_, k) => {
           const j = i + k;
-          return { deviceId: `modbus-${(j % 6) + 1}`, metric: metrics[j % 6] as string, value: (values[j % 6] as number) + (j % 17) / 10, ts: base + Math.floor(j / 6) * 500, receivedAt: base };
+          return {
+            deviceId: `modbus-${(j % 6) + 1}`,
+            metric: metrics[j % 6] as string,
+            value: (values[j % 6] as number) + (j % 17) / 10,
+            ts: base + Math.floor(j / 6) * 500,
+            receivedAt: base,
+          };
         }),
       );
     }
     // Raw size: the records as plain JSON lines, what an uncompressed upload would carry.
     let raw = 0;
     withDbFile(t.dataDir, (db) => {
-      for (const r of db.prepare<[], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings').iterate()) {
-        raw += JSON.stringify({ seq: r.id, day: '2026-11-23', payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts } }).length + 1;
+      for (const r of db
+        .prepare<[], { id: number; device_id: string; metric: string; value: number; ts: number }>(
+          'SELECT id, device_id, metric, value, ts FROM readings',
+        )
+        .iterate()) {
+        raw +=
+          JSON.stringify({
+            seq: r.id,
+            day: '2026-11-23',
+            payload: { device: r.device_id, metric: r.metric, value: r.value, ts: r.ts },
+          }).length + 1;
       }
     });
     let wire = 0;
@@ -55,13 +82,23 @@ async function classroomDay(): Promise<Record<string, number>> {
     };
     const t0 = performance.now();
     t.appliance.sync.requestBulk();
-    await waitFor(() => (t.appliance.sync.streams().find((s) => s.stream === 'readings')?.backlog === 0 ? true : undefined), 'classroom day synced', 600_000, 50);
+    await waitFor(
+      () => (t.appliance.sync.streams().find((s) => s.stream === 'readings')?.backlog === 0 ? true : undefined),
+      'classroom day synced',
+      600_000,
+      50,
+    );
     const seconds = (performance.now() - t0) / 1000;
     globalThis.fetch = origFetch;
-    const committed = (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'bench-room'")).rows[0].n;
+    const committed = (
+      await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'bench-room'")
+    ).rows[0].n;
     if (committed !== N) throw new Error(`${committed} of ${N} committed`);
     await t.stop();
-    return { sync_classroom_day_s: Math.round(seconds * 10) / 10, sync_wire_ratio: Math.round((wire / raw) * 1000) / 1000 };
+    return {
+      sync_classroom_day_s: Math.round(seconds * 10) / 10,
+      sync_wire_ratio: Math.round((wire / raw) * 1000) / 1000,
+    };
   } finally {
     await receiver.close();
     await pg.stop();
@@ -92,7 +129,11 @@ async function districtIngest(): Promise<Record<string, number>> {
         const id = `load-${i}`;
         const k = newKeyPair();
         const token = await receiver.createToken(id);
-        await fetch(`http://127.0.0.1:${port}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, applianceId: id, publicKey: k.publicKeyPem }) });
+        await fetch(`http://127.0.0.1:${port}/v1/enrol`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token, applianceId: id, publicKey: k.publicKeyPem }),
+        });
         return { id, key: privateKeyFrom(k.privateKeyPem), next: 1 };
       }),
     );
@@ -101,12 +142,25 @@ async function districtIngest(): Promise<Record<string, number>> {
     const loop = async (c: (typeof clients)[number]): Promise<void> => {
       while (!stop) {
         const first = c.next;
-        const lines = Array.from({ length: BATCH }, (_, k) => JSON.stringify({ seq: first + k, day: '2026-11-23', payload: { device: 'modbus-1', metric: 'co2_ppm', value: 600 + (k % 300), ts: 1795363200000 + first + k } }));
+        const lines = Array.from({ length: BATCH }, (_, k) =>
+          JSON.stringify({
+            seq: first + k,
+            day: '2026-11-23',
+            payload: { device: 'modbus-1', metric: 'co2_ppm', value: 600 + (k % 300), ts: 1795363200000 + first + k },
+          }),
+        );
         const body = gzipSync(lines.join('\n'), { level: 6 });
         const h = { appliance: c.id, batch: randomUUID(), stream: 'readings', first, last: first + BATCH - 1 };
         const r = await fetch(`http://127.0.0.1:${port}/v1/batches`, {
           method: 'POST',
-          headers: { [H.appliance]: h.appliance, [H.batch]: h.batch, [H.stream]: h.stream, [H.first]: String(h.first), [H.last]: String(h.last), [H.signature]: signBatch(h, body, c.key) },
+          headers: {
+            [H.appliance]: h.appliance,
+            [H.batch]: h.batch,
+            [H.stream]: h.stream,
+            [H.first]: String(h.first),
+            [H.last]: String(h.last),
+            [H.signature]: signBatch(h, body, c.key),
+          },
           body,
         });
         await r.arrayBuffer();

@@ -11,7 +11,10 @@ import type { TrueSegment } from '../../firmware-bridge/sim/lesson-audio.js';
  * The appliance's audio path (Silero VAD per microphone, attribution, hysteresis) run over a whole
  * recording, in-process, with the same functions the analyser uses.
  */
-export async function segmentRecording(wavPath: string, a: AnalysisConfig): Promise<{ teacher: Segment[]; student: Segment[]; seconds: number }> {
+export async function segmentRecording(
+  wavPath: string,
+  a: AnalysisConfig,
+): Promise<{ teacher: Segment[]; student: Segment[]; seconds: number }> {
   const bytes = await readFile(wavPath);
   const fmt = parseWavHeader(bytes);
   const chans = deinterleave(bytes.subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes), fmt.channels);
@@ -26,7 +29,12 @@ export async function segmentRecording(wavPath: string, a: AnalysisConfig): Prom
   for (let at = 0; at + VAD_WINDOW <= lapel.length; at += VAD_WINDOW) {
     const l = lapel.subarray(at, at + VAD_WINDOW);
     const r = room.subarray(at, at + VAD_WINDOW);
-    talk.push(at / 16000, { lapelP: await vl.probability(l), roomP: await vr.probability(r), lapelRms: rms(l), roomRms: rms(r) });
+    talk.push(at / 16000, {
+      lapelP: await vl.probability(l),
+      roomP: await vr.probability(r),
+      lapelRms: rms(l),
+      roomRms: rms(r),
+    });
   }
   return { teacher: talk.teacher.flush(), student: talk.student.flush(), seconds: lapel.length / 16000 };
 }
@@ -37,7 +45,10 @@ const iou = (a: Segment, b: Segment): number => {
 };
 
 /** Segment precision and recall: a found segment matches one true segment with IoU >= 0.5. */
-export function segmentScores(truth: readonly Segment[], found: readonly Segment[]): { precision: number; recall: number; f1: number } {
+export function segmentScores(
+  truth: readonly Segment[],
+  found: readonly Segment[],
+): { precision: number; recall: number; f1: number } {
   const used = new Set<number>();
   let hits = 0;
   for (const f of found) {
@@ -55,7 +66,8 @@ export function segmentScores(truth: readonly Segment[], found: readonly Segment
 /** The S-T codes of a recording by the analyser's rule, from segments. */
 export function codes(teacher: readonly Segment[], seconds: number, a: AnalysisConfig): StCode[] {
   const out: StCode[] = [];
-  for (let t = 0; t + a.sampleIntervalS <= seconds; t += a.sampleIntervalS) out.push(codeInterval(overlapSeconds(teacher, t, t + a.sampleIntervalS), a.sampleIntervalS, a.teacherShareForT));
+  for (let t = 0; t + a.sampleIntervalS <= seconds; t += a.sampleIntervalS)
+    out.push(codeInterval(overlapSeconds(teacher, t, t + a.sampleIntervalS), a.sampleIntervalS, a.teacherShareForT));
   return out;
 }
 
@@ -72,7 +84,11 @@ export interface AudioEval {
   codesFound: string;
 }
 
-export async function evaluateRecording(wav: string, truth: readonly TrueSegment[], a: AnalysisConfig): Promise<AudioEval> {
+export async function evaluateRecording(
+  wav: string,
+  truth: readonly TrueSegment[],
+  a: AnalysisConfig,
+): Promise<AudioEval> {
   const found = await segmentRecording(wav, a);
   const tTrue = truth.filter((s) => s.who === 'T');
   const sTrue = truth.filter((s) => s.who === 'S');
@@ -84,5 +100,16 @@ export async function evaluateRecording(wav: string, truth: readonly TrueSegment
   );
   const ct = codes(tTrue, found.seconds, a);
   const cf = codes(found.teacher, found.seconds, a);
-  return { teacher, student, f1: all.f1, rtTrue: rt(ct), rtFound: rt(cf), chTrue: ch(ct), chFound: ch(cf), samples: ct.length, codesTrue: ct.join(''), codesFound: cf.join('') };
+  return {
+    teacher,
+    student,
+    f1: all.f1,
+    rtTrue: rt(ct),
+    rtFound: rt(cf),
+    chTrue: ch(ct),
+    chFound: ch(cf),
+    samples: ct.length,
+    codesTrue: ct.join(''),
+    codesFound: cf.join(''),
+  };
 }

@@ -27,7 +27,22 @@ for (const seed of [31, 32, 33]) {
   const lesson = await synthesizeLesson(join(dir.path, `l${seed}`), lessonScript(seed, 600));
   for (const interval of [30, 15]) {
     const r = await evaluateRecording(lesson.wav, lesson.truth, { ...a, sampleIntervalS: interval });
-    lessons.push({ seed, seconds: Math.round(lesson.seconds), interval, f1: r.f1, teacherF1: r.teacher.f1, studentF1: r.student.f1, precision: (r.teacher.precision + r.student.precision) / 2, recall: (r.teacher.recall + r.student.recall) / 2, rtTrue: r.rtTrue, rtFound: r.rtFound, rtError: Math.abs(r.rtFound - r.rtTrue), chError: Math.abs(r.chFound - r.chTrue), codesTrue: r.codesTrue, codesFound: r.codesFound });
+    lessons.push({
+      seed,
+      seconds: Math.round(lesson.seconds),
+      interval,
+      f1: r.f1,
+      teacherF1: r.teacher.f1,
+      studentF1: r.student.f1,
+      precision: (r.teacher.precision + r.student.precision) / 2,
+      recall: (r.teacher.recall + r.student.recall) / 2,
+      rtTrue: r.rtTrue,
+      rtFound: r.rtFound,
+      rtError: Math.abs(r.rtFound - r.rtTrue),
+      chError: Math.abs(r.chFound - r.chTrue),
+      codesTrue: r.codesTrue,
+      codesFound: r.codesFound,
+    });
   }
 }
 out.audio = lessons;
@@ -48,24 +63,39 @@ const misses: string[] = [];
 const EVAL_SEED = 11000;
 const N = 200;
 for (let i = 0; i < N; i++) {
-  const scene = await composeScene(EVAL_SEED + i, { width: 1280, height: 720, minFace: 24, maxFace: 160, maxFaces: 12 });
+  const scene = await composeScene(EVAL_SEED + i, {
+    width: 1280,
+    height: 720,
+    minFace: 24,
+    maxFace: 160,
+    maxFaces: 12,
+  });
   const r = await counter.detect(scene.jpeg);
   faces += scene.faces.length;
   found += r.faces.length;
   if (r.faces.length === scene.faces.length) exact++;
-  else misses.push(`scene ${EVAL_SEED + i} (${scene.background}): ${scene.faces.length} placed (${scene.faces.map((f) => f.size).join(' ')} px), ${r.faces.length} found`);
+  else
+    misses.push(
+      `scene ${EVAL_SEED + i} (${scene.background}): ${scene.faces.length} placed (${scene.faces.map((f) => f.size).join(' ')} px), ${r.faces.length} found`,
+    );
 }
 const negatives = [];
 for (const photo of FACE_FREE) {
   for (const size of [undefined, { width: 1280, height: 720 }, { width: 1920, height: 1080 }]) {
     const r = await counter.detect(await faceFreeFrame(photo, size));
-    negatives.push({ photo, size: size ? `${size.width}x${size.height}` : 'native', named: photo === 'coffee.png' || photo === 'chelsea.png', faces: r.faces.length });
+    negatives.push({
+      photo,
+      size: size ? `${size.width}x${size.height}` : 'native',
+      named: photo === 'coffee.png' || photo === 'chelsea.png',
+      faces: r.faces.length,
+    });
   }
 }
 out.vision = { scenes: N, exactShare: exact / N, facesPlaced: faces, facesFound: found, misses, negatives };
 if (exact / N < 0.9) goals.push(`face count exact on ${((100 * exact) / N).toFixed(1)} % (${exact} of ${N}) < 90 %`);
 const namedFalse = negatives.filter((n) => n.named && n.faces > 0);
-if (namedFalse.length) goals.push(`faces found in face-free photographs: ${namedFalse.map((n) => `${n.photo} ${n.size}`).join(', ')}`);
+if (namedFalse.length)
+  goals.push(`faces found in face-free photographs: ${namedFalse.map((n) => `${n.photo} ${n.size}`).join(', ')}`);
 
 out.machine = `${cpus()[0]?.model.trim() ?? '?'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 mkdirSync(join(ROOT, 'eval'), { recursive: true });
@@ -76,7 +106,10 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 process.stdout.write(
   [
     'Audio (segment F1 with IoU >= 0.5; Rt and Ch against the script coded by the same rule):',
-    ...lessons.map((l) => `  lesson ${l.seed} (${l.seconds} s) @ ${l.interval} s: F1 ${l.f1.toFixed(3)} (teacher ${l.teacherF1.toFixed(3)}, students ${l.studentF1.toFixed(3)}), Rt ${l.rtFound.toFixed(3)} vs ${l.rtTrue.toFixed(3)}, Ch error ${l.chError.toFixed(3)}`),
+    ...lessons.map(
+      (l) =>
+        `  lesson ${l.seed} (${l.seconds} s) @ ${l.interval} s: F1 ${l.f1.toFixed(3)} (teacher ${l.teacherF1.toFixed(3)}, students ${l.studentF1.toFixed(3)}), Rt ${l.rtFound.toFixed(3)} vs ${l.rtTrue.toFixed(3)}, Ch error ${l.chError.toFixed(3)}`,
+    ),
     `Vision: face count exact on ${pct(exact / N)} of ${N} composed classrooms (faces 24-160 px, 0-12 a picture); ${found} found of ${faces} placed`,
     ...misses.map((m) => `  miss: ${m}`),
     'Face-free photographs (faces found):',

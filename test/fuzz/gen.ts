@@ -25,7 +25,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('cut' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('drop' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), data: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x0a, 0x0d, 0x22, 0x5c) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    at: fc.nat(),
+    value: fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x0a, 0x0d, 0x22, 0x5c),
+  }),
   fc.record({ op: fc.constant('repeat' as const), times: fc.integer({ min: 2, max: 40 }) }),
 );
 
@@ -64,7 +68,11 @@ export function mutated(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
 
 /** Random bytes, mutations of valid frames and valid frames, in one input. */
 export function hostile(valid: fc.Arbitrary<Buffer>, maxRandom = 512): fc.Arbitrary<Buffer> {
-  return fc.oneof({ arbitrary: bytes(maxRandom), weight: 2 }, { arbitrary: mutated(valid), weight: 3 }, { arbitrary: valid, weight: 1 });
+  return fc.oneof(
+    { arbitrary: bytes(maxRandom), weight: 2 },
+    { arbitrary: mutated(valid), weight: 3 },
+    { arbitrary: valid, weight: 1 },
+  );
 }
 
 /** A byte stream made of several hostile pieces, as a serial line delivers it. */
@@ -90,11 +98,47 @@ export const text = (maxLength = 200): fc.Arbitrary<string> =>
   fc.oneof(
     fc.string({ maxLength }),
     fc.string({ unit: 'binary', maxLength }),
-    fc.string({ unit: fc.constantFrom('"', ',', '\n', '\r', ';', '=', '%', ' ', '\u0000', '\uFEFF', '中', 'a', '0', '-', '#', ':', '{', '}', '[', ']', '&', '*', '!', "'", '\\', '|', '>'), maxLength }),
+    fc.string({
+      unit: fc.constantFrom(
+        '"',
+        ',',
+        '\n',
+        '\r',
+        ';',
+        '=',
+        '%',
+        ' ',
+        '\u0000',
+        '\uFEFF',
+        '中',
+        'a',
+        '0',
+        '-',
+        '#',
+        ':',
+        '{',
+        '}',
+        '[',
+        ']',
+        '&',
+        '*',
+        '!',
+        "'",
+        '\\',
+        '|',
+        '>',
+      ),
+      maxLength,
+    }),
   );
 
 /** A JSON value with the edge cases parsers get wrong: huge and negative numbers, nulls, deep nesting. */
 export const jsonValue = fc.oneof(
   { arbitrary: fc.jsonValue({ maxDepth: 4 }), weight: 4 },
-  { arbitrary: fc.constantFrom(null, 0, -1, 1e308, -1e308, 2 ** 53, 0.5, '', 'null', [], {}, true, '__proto__', { __proto__: null }), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(null, 0, -1, 1e308, -1e308, 2 ** 53, 0.5, '', 'null', [], {}, true, '__proto__', {
+      __proto__: null,
+    }),
+    weight: 1,
+  },
 );

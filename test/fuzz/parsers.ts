@@ -10,14 +10,32 @@ import { MAX_LISTED_ISSUES, OPTIONAL, REQUIRED, parseRoster } from '../../edge/h
 import { JpegSplitter, looksLikeJpeg } from '../../edge/analysis/jpeg-stream.js';
 import { parseConfig } from '../../edge/config/load.js';
 import { crcOk, withCrc } from '../../firmware-bridge/modbus/crc.js';
-import { MAX_READ_REGISTERS, decodeRequest, decodeResponse, encodeException, encodeRegisters, encodeRequest, encodeWriteEcho, type ModbusRequest } from '../../firmware-bridge/modbus/codec.js';
+import {
+  MAX_READ_REGISTERS,
+  decodeRequest,
+  decodeResponse,
+  encodeException,
+  encodeRegisters,
+  encodeRequest,
+  encodeWriteEcho,
+  type ModbusRequest,
+} from '../../firmware-bridge/modbus/codec.js';
 import { FAMILIES } from '../../firmware-bridge/display/families.js';
 import { SOURCES, type DisplayCommand } from '../../firmware-bridge/display/protocol.js';
 import { FRAME_LEN, encodeReading, takeReading } from '../../firmware-bridge/thermometer/gy-mcu906.js';
 import { CARD_PATTERN, CardLines, MAX_CARD_LINE } from '../../firmware-bridge/thermometer/card-lines.js';
 import { CMD, decodeReply, frameReply, reply } from '../../firmware-bridge/camera/vc0706.js';
 import { H, type BatchHeaders } from '../../cloud-sync/protocol.js';
-import { Refusal, batchHeaders, batchLines, bodyObject, configAppliedRequest, enrolRequest, restoredRequest, signedFields } from '../../cloud-sync/server/requests.js';
+import {
+  Refusal,
+  batchHeaders,
+  batchLines,
+  bodyObject,
+  configAppliedRequest,
+  enrolRequest,
+  restoredRequest,
+  signedFields,
+} from '../../cloud-sync/server/requests.js';
 import { committedSeq, configAnswer, enrolAnswer, streamPositions } from '../../edge/sync/answers.js';
 import { answerJson } from '../../edge/sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
@@ -55,11 +73,14 @@ function onlyTyped<T>(fn: () => T, ...classes: (abstract new (...a: never[]) => 
   try {
     return fn();
   } catch (err) {
-    if (!classes.some((c) => err instanceof c)) fail(`escaped ${(err as Error)?.constructor?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}`);
+    if (!classes.some((c) => err instanceof c))
+      fail(`escaped ${(err as Error)?.constructor?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}`);
     checkMessage((err as Error).message);
     if (err instanceof ValidationError || err instanceof ConfigError) {
       if (err.issues.length === 0) fail(`${err.name} without issues`);
-      for (const i of err.issues) if (typeof i.path !== 'string' || !i.expected) fail(`${err.name} issue without path or expectation: ${JSON.stringify(i)}`);
+      for (const i of err.issues)
+        if (typeof i.path !== 'string' || !i.expected)
+          fail(`${err.name} issue without path or expectation: ${JSON.stringify(i)}`);
     }
     return undefined;
   }
@@ -81,13 +102,20 @@ function checkReason(r: unknown, max = 500): void {
  * the front. It must consume 0..length bytes, make progress whenever it reports something, and
  * wait (consume nothing) only while fewer than `maxWaiting` bytes are held.
  */
-function drain<R extends { consumed: number; error?: string }>(parse: (b: Buffer) => R, data: Buffer, sizes: readonly number[], maxWaiting: number, seen?: (r: R, frame: Buffer) => void): void {
+function drain<R extends { consumed: number; error?: string }>(
+  parse: (b: Buffer) => R,
+  data: Buffer,
+  sizes: readonly number[],
+  maxWaiting: number,
+  seen?: (r: R, frame: Buffer) => void,
+): void {
   let rx = Buffer.alloc(0);
   for (const chunk of chunked(data, sizes)) {
     rx = Buffer.concat([rx, chunk]);
     for (;;) {
       const r = parse(rx);
-      if (!Number.isInteger(r.consumed) || r.consumed < 0 || r.consumed > rx.length) fail(`consumed ${r.consumed} of ${rx.length} bytes`);
+      if (!Number.isInteger(r.consumed) || r.consumed < 0 || r.consumed > rx.length)
+        fail(`consumed ${r.consumed} of ${rx.length} bytes`);
       if (r.error !== undefined) checkReason(r.error);
       if (r.consumed === 0) {
         const reported = Object.entries(r).filter(([k, v]) => k !== 'consumed' && v !== undefined);
@@ -103,17 +131,27 @@ function drain<R extends { consumed: number; error?: string }>(parse: (b: Buffer
 
 // ---- MQTT payloads -------------------------------------------------------------------------------
 
-const metricName = fc.oneof(fc.constantFrom(...Object.keys(METRICS)), fc.stringMatching(/^[a-z][a-z0-9_]{0,31}$/), fc.string({ maxLength: 40 }));
+const metricName = fc.oneof(
+  fc.constantFrom(...Object.keys(METRICS)),
+  fc.stringMatching(/^[a-z][a-z0-9_]{0,31}$/),
+  fc.string({ maxLength: 40 }),
+);
 const metricValue = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 250, 10000, 85, -40, 1e308), jsonValue);
 const readingDoc = fc.record(
   {
-    ts: fc.oneof(fc.integer({ min: 946684800000, max: 4102444800000 }), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), text(45), jsonValue),
+    ts: fc.oneof(
+      fc.integer({ min: 946684800000, max: 4102444800000 }),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      text(45),
+      jsonValue,
+    ),
     metrics: fc.oneof(fc.dictionary(metricName, metricValue, { maxKeys: 40 }), jsonValue),
     extra: jsonValue,
   },
   { requiredKeys: [] },
 );
-const json = (a: fc.Arbitrary<unknown>): fc.Arbitrary<Buffer> => a.map((v) => Buffer.from(JSON.stringify(v) ?? 'undefined'));
+const json = (a: fc.Arbitrary<unknown>): fc.Arbitrary<Buffer> =>
+  a.map((v) => Buffer.from(JSON.stringify(v) ?? 'undefined'));
 
 const mqttPayloads: FuzzTarget = {
   name: 'mqtt-payloads',
@@ -123,8 +161,19 @@ const mqttPayloads: FuzzTarget = {
     const now = Date.UTC(2026, 11, 3, 8);
     const prop = fc.property(
       hostile(json(readingDoc), 300),
-      hostile(json(fc.record({ card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40), jsonValue) }, { requiredKeys: [] })), 300),
-      hostile(fc.constantFrom('online', 'offline').map((s) => Buffer.from(s)), 64),
+      hostile(
+        json(
+          fc.record(
+            { card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40), jsonValue) },
+            { requiredKeys: [] },
+          ),
+        ),
+        300,
+      ),
+      hostile(
+        fc.constantFrom('online', 'offline').map((s) => Buffer.from(s)),
+        64,
+      ),
       hostile(jpeg, 200),
       text(120),
       (reading, card, status, snapshot, topic) => {
@@ -132,7 +181,8 @@ const mqttPayloads: FuzzTarget = {
         if (r.ok) {
           for (const row of r.value) {
             const spec = METRICS[row.metric] ?? fail(`unknown metric ${row.metric} accepted`);
-            if (!Number.isFinite(row.value) || row.value < spec.min || row.value > spec.max) fail(`${row.metric}=${row.value} accepted`);
+            if (!Number.isFinite(row.value) || row.value < spec.min || row.value > spec.max)
+              fail(`${row.metric}=${row.value} accepted`);
             if (row.ts > now + 5 * 60_000) fail('a future timestamp accepted');
           }
         } else checkReason(r.reason);
@@ -177,48 +227,52 @@ function guardReference(data: Buffer, max: number): boolean {
   return true;
 }
 
-const mqttPacket = fc
-  .tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 300 }))
-  .map(([type, body]) => {
-    const len: number[] = [];
-    let n = body.length;
-    do {
-      let b = n % 128;
-      n = Math.floor(n / 128);
-      if (n > 0) b |= 0x80;
-      len.push(b);
-    } while (n > 0);
-    return Buffer.from([type, ...len, ...body]);
-  });
+const mqttPacket = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 300 })).map(([type, body]) => {
+  const len: number[] = [];
+  let n = body.length;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    len.push(b);
+  } while (n > 0);
+  return Buffer.from([type, ...len, ...body]);
+});
 
 const frameGuard: FuzzTarget = {
   name: 'mqtt-frame-guard',
-  asserts: 'fed any chunks, FrameGuard passes the bytes through unchanged or stops with a ProtocolError exactly when a packet announces more than the limit or a length longer than 4 bytes; it keeps at most 5 header bytes',
+  asserts:
+    'fed any chunks, FrameGuard passes the bytes through unchanged or stops with a ProtocolError exactly when a packet announces more than the limit or a length longer than 4 bytes; it keeps at most 5 header bytes',
   async property() {
-    const prop = fc.asyncProperty(stream(mqttPacket, 8), cuts, fc.integer({ min: 0, max: 400 }), async (data, sizes, max) => {
-      const guard = new FrameGuard(max);
-      const out: Buffer[] = [];
-      guard.on('data', (c: Buffer) => out.push(c));
-      const done = new Promise<Error | undefined>((resolve) => {
-        guard.on('error', resolve);
-        guard.on('end', () => resolve(undefined));
-      });
-      for (const c of chunked(data, sizes)) if (!guard.destroyed) guard.write(c);
-      if (!guard.destroyed) guard.end();
-      const err = await done;
-      const passed = Buffer.concat(out);
-      if (!data.subarray(0, passed.length).equals(passed)) fail('guard changed the bytes');
-      const ok = guardReference(data, max);
-      if (err) {
-        if (!(err instanceof ProtocolError)) fail(`escaped ${err.constructor.name}: ${err.message}`);
-        checkMessage(err.message);
-        if (ok) fail(`refused a stream within the limit: ${err.message}`);
-      } else {
-        if (!ok) fail('let a packet over the limit through');
-        if (passed.length !== data.length) fail('lost bytes');
-      }
-      return true;
-    });
+    const prop = fc.asyncProperty(
+      stream(mqttPacket, 8),
+      cuts,
+      fc.integer({ min: 0, max: 400 }),
+      async (data, sizes, max) => {
+        const guard = new FrameGuard(max);
+        const out: Buffer[] = [];
+        guard.on('data', (c: Buffer) => out.push(c));
+        const done = new Promise<Error | undefined>((resolve) => {
+          guard.on('error', resolve);
+          guard.on('end', () => resolve(undefined));
+        });
+        for (const c of chunked(data, sizes)) if (!guard.destroyed) guard.write(c);
+        if (!guard.destroyed) guard.end();
+        const err = await done;
+        const passed = Buffer.concat(out);
+        if (!data.subarray(0, passed.length).equals(passed)) fail('guard changed the bytes');
+        const ok = guardReference(data, max);
+        if (err) {
+          if (!(err instanceof ProtocolError)) fail(`escaped ${err.constructor.name}: ${err.message}`);
+          checkMessage(err.message);
+          if (ok) fail(`refused a stream within the limit: ${err.message}`);
+        } else {
+          if (!ok) fail('let a packet over the limit through');
+          if (passed.length !== data.length) fail('lost bytes');
+        }
+        return true;
+      },
+    );
     return { prop };
   },
 };
@@ -240,7 +294,9 @@ const rosterCsv = fc
     fc.constantFrom('\n', '\r\n', '\r'),
     fc.boolean(),
   )
-  .map(([cols, rows, nl, bom]) => Buffer.from(`${bom ? '\uFEFF' : ''}${[cols, ...rows].map((r) => r.map(quote).join(',')).join(nl)}`));
+  .map(([cols, rows, nl, bom]) =>
+    Buffer.from(`${bom ? '\uFEFF' : ''}${[cols, ...rows].map((r) => r.map(quote).join(',')).join(nl)}`),
+  );
 
 const roster: FuzzTarget = {
   name: 'roster-csv',
@@ -267,14 +323,29 @@ const roster: FuzzTarget = {
 // ---- Modbus --------------------------------------------------------------------------------------
 
 const modbusRequest: fc.Arbitrary<ModbusRequest> = fc.oneof(
-  fc.record({ fn: fc.constantFrom(3 as const, 4 as const), address: fc.integer({ min: 1, max: 247 }), start: fc.integer({ min: 0, max: 0xffff }), count: fc.integer({ min: 1, max: MAX_READ_REGISTERS }) }),
-  fc.record({ fn: fc.constant(6 as const), address: fc.integer({ min: 1, max: 247 }), register: fc.integer({ min: 0, max: 0xffff }), value: fc.integer({ min: 0, max: 0xffff }) }),
+  fc.record({
+    fn: fc.constantFrom(3 as const, 4 as const),
+    address: fc.integer({ min: 1, max: 247 }),
+    start: fc.integer({ min: 0, max: 0xffff }),
+    count: fc.integer({ min: 1, max: MAX_READ_REGISTERS }),
+  }),
+  fc.record({
+    fn: fc.constant(6 as const),
+    address: fc.integer({ min: 1, max: 247 }),
+    register: fc.integer({ min: 0, max: 0xffff }),
+    value: fc.integer({ min: 0, max: 0xffff }),
+  }),
 );
 const validReply = (r: ModbusRequest): fc.Arbitrary<Buffer> =>
   r.fn === 6
-    ? fc.oneof(fc.constant(encodeWriteEcho(r.address, r.register, r.value)), fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, 6, code)))
+    ? fc.oneof(
+        fc.constant(encodeWriteEcho(r.address, r.register, r.value)),
+        fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, 6, code)),
+      )
     : fc.oneof(
-        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: r.count, maxLength: r.count }).map((v) => encodeRegisters(r.address, r.fn, v)),
+        fc
+          .array(fc.integer({ min: 0, max: 0xffff }), { minLength: r.count, maxLength: r.count })
+          .map((v) => encodeRegisters(r.address, r.fn, v)),
         fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, r.fn, code)),
       );
 /** A mutation with its CRC made good again, so that it reaches the checks behind the CRC. */
@@ -282,17 +353,25 @@ const recrc = (b: Buffer): Buffer => (b.length >= 3 ? withCrc(b.subarray(0, b.le
 
 const modbus: FuzzTarget = {
   name: 'modbus-replies',
-  asserts: 'decodeResponse and decodeRequest return a frame or throw ProtocolError; a reply that decodes has a good CRC, the asked slave and function, and exactly the asked register count',
+  asserts:
+    'decodeResponse and decodeRequest return a frame or throw ProtocolError; a reply that decodes has a good CRC, the asked slave and function, and exactly the asked register count',
   async property() {
     const prop = fc.property(
-      modbusRequest.chain((r) => fc.tuple(fc.constant(r), fc.oneof(hostile(validReply(r), 300), mutated(validReply(r)).map(recrc)))),
-      fc.oneof(bytes(12), mutated(modbusRequest.map(encodeRequest)), mutated(modbusRequest.map(encodeRequest)).map(recrc)),
+      modbusRequest.chain((r) =>
+        fc.tuple(fc.constant(r), fc.oneof(hostile(validReply(r), 300), mutated(validReply(r)).map(recrc))),
+      ),
+      fc.oneof(
+        bytes(12),
+        mutated(modbusRequest.map(encodeRequest)),
+        mutated(modbusRequest.map(encodeRequest)).map(recrc),
+      ),
       ([req, frame], request) => {
         const res = onlyTyped(() => decodeResponse(req, frame), ProtocolError);
         if (res) {
           if (!crcOk(frame)) fail('a reply with a bad CRC decoded');
           if (res.address !== req.address) fail('a reply from another slave decoded');
-          if (res.kind === 'registers' && (req.fn === 6 || res.values.length !== req.count)) fail('wrong register count decoded');
+          if (res.kind === 'registers' && (req.fn === 6 || res.values.length !== req.count))
+            fail('wrong register count decoded');
         }
         onlyTyped(() => decodeRequest(request), ProtocolError);
         return true;
@@ -316,23 +395,36 @@ const displayCommand: fc.Arbitrary<DisplayCommand> = fc.oneof(
 
 const panels: FuzzTarget = {
   name: 'panel-replies',
-  asserts: 'every panel family’s parse (replies) and decodeCommand (simulator side), driven over chunked streams, never throw, consume within the buffer, make progress when they report, and wait only while holding less than 64 bytes',
+  asserts:
+    'every panel family’s parse (replies) and decodeCommand (simulator side), driven over chunked streams, never throw, consume within the buffer, make progress when they report, and wait only while holding less than 64 bytes',
   async property() {
     const families = Object.values(FAMILIES);
     const prop = fc.property(
-      fc.constantFrom(...families).chain((p) =>
-        fc.tuple(
-          fc.constant(p),
-          stream(
-            fc.tuple(displayCommand, fc.boolean(), fc.integer({ min: 0, max: 100 }), fc.boolean()).map(([cmd, power, volume, asReply]) => (asReply ? p.encodeReply(cmd, { power, volume }) : p.encode(cmd))),
+      fc
+        .constantFrom(...families)
+        .chain((p) =>
+          fc.tuple(
+            fc.constant(p),
+            stream(
+              fc
+                .tuple(displayCommand, fc.boolean(), fc.integer({ min: 0, max: 100 }), fc.boolean())
+                .map(([cmd, power, volume, asReply]) =>
+                  asReply ? p.encodeReply(cmd, { power, volume }) : p.encode(cmd),
+                ),
+            ),
+            cuts,
           ),
-          cuts,
         ),
-      ),
       ([p, data, sizes]) => {
-        drain((b) => p.parse(b), data, sizes, 64, (r) => {
-          if (r.reply && r.reply.raw.length > r.consumed) fail('reply longer than what was consumed');
-        });
+        drain(
+          (b) => p.parse(b),
+          data,
+          sizes,
+          64,
+          (r) => {
+            if (r.reply && r.reply.raw.length > r.consumed) fail('reply longer than what was consumed');
+          },
+        );
         drain((b) => p.decodeCommand(b), data, sizes, 64);
         return true;
       },
@@ -345,14 +437,18 @@ const panels: FuzzTarget = {
 
 const thermometer: FuzzTarget = {
   name: 'thermometer-frames',
-  asserts: 'takeReading over chunked streams never throws, consumes within the buffer, waits only while holding less than one frame, and every reading it returns came from a frame with a good checksum',
+  asserts:
+    'takeReading over chunked streams never throws, consumes within the buffer, waits only while holding less than one frame, and every reading it returns came from a frame with a good checksum',
   async property() {
-    const frame = fc.tuple(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 })).map(([o, a]) => encodeReading({ objectC: o / 100, ambientC: a / 100 }));
+    const frame = fc
+      .tuple(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 }))
+      .map(([o, a]) => encodeReading({ objectC: o / 100, ambientC: a / 100 }));
     const prop = fc.property(stream(frame, 16), cuts, (data, sizes) => {
       drain(takeReading, data, sizes, FRAME_LEN, (r, f) => {
         if (r.reading) {
           if (f.length !== FRAME_LEN) fail('a reading from a frame of the wrong length');
-          if (!f.equals(encodeReading(r.reading))) fail(`reading ${JSON.stringify(r.reading)} does not match its frame`);
+          if (!f.equals(encodeReading(r.reading)))
+            fail(`reading ${JSON.stringify(r.reading)} does not match its frame`);
         }
       });
       return true;
@@ -365,13 +461,18 @@ const cardReader: FuzzTarget = {
   name: 'card-reader-lines',
   asserts: `CardLines over chunked serial output never throws, returns only 4-32 hex digit card numbers, names the bad byte of a refused line, and holds at most ${MAX_CARD_LINE} characters between chunks`,
   async property() {
-    const line = fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40)).chain((s) => fc.constantFrom('\r\n', '\n', '\r', '').map((nl) => Buffer.from(`${s}${nl}`, 'latin1')));
+    const line = fc
+      .oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40))
+      .chain((s) => fc.constantFrom('\r\n', '\n', '\r', '').map((nl) => Buffer.from(`${s}${nl}`, 'latin1')));
     const prop = fc.property(fc.oneof(stream(line, 20), bytes(2000)), cuts, (data, sizes) => {
       const lines = new CardLines();
       for (const c of chunked(data, sizes)) {
         const r = lines.push(c);
-        for (const card of r.cards) if (!CARD_PATTERN.test(card) || card !== card.toUpperCase()) fail(`card ${card} accepted`);
-        for (const l of r.rejected) if (!/^(byte \d+: 0x[0-9a-f]{2} is not a hex digit|\d+ hex digits; expected 4-32)/.test(l)) fail(`a refused line's problem names no byte: ${l.slice(0, 80)}`);
+        for (const card of r.cards)
+          if (!CARD_PATTERN.test(card) || card !== card.toUpperCase()) fail(`card ${card} accepted`);
+        for (const l of r.rejected)
+          if (!/^(byte \d+: 0x[0-9a-f]{2} is not a hex digit|\d+ hex digits; expected 4-32)/.test(l))
+            fail(`a refused line's problem names no byte: ${l.slice(0, 80)}`);
         if (lines.pending > MAX_CARD_LINE) fail(`holds ${lines.pending} characters`);
       }
       return true;
@@ -382,20 +483,30 @@ const cardReader: FuzzTarget = {
 
 const vc0706: FuzzTarget = {
   name: 'vc0706-frames',
-  asserts: 'decodeReply over chunked streams, for every command and frame length, never throws, consumes within the buffer, waits only while holding less than one reply, and data it returns has the asked length for frame reads',
+  asserts:
+    'decodeReply over chunked streams, for every command and frame length, never throws, consumes within the buffer, waits only while holding less than one reply, and data it returns has the asked length for frame reads',
   async property() {
     const cmds = Object.values(CMD);
-    const input = fc.tuple(fc.constantFrom(...cmds), fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined })).chain(([cmd, frameBytes]) => {
-      const valid =
-        frameBytes === undefined
-          ? fc.uint8Array({ maxLength: 20 }).map((d) => reply(cmd, Buffer.from(d)))
-          : fc.uint8Array({ minLength: frameBytes, maxLength: frameBytes }).map((d) => frameReply(Buffer.from(d)));
-      return fc.tuple(fc.constant(cmd), fc.constant(frameBytes), stream(valid, 6), cuts);
-    });
-    const prop = fc.property(input, ([cmd, frameBytes, data, sizes]) => {
-      drain((b) => decodeReply(b, cmd, frameBytes), data, sizes, frameBytes === undefined ? 5 + 255 : 10 + frameBytes, (r) => {
-        if (r.data && frameBytes !== undefined && r.data.length !== frameBytes) fail(`frame data of ${r.data.length} bytes, asked ${frameBytes}`);
+    const input = fc
+      .tuple(fc.constantFrom(...cmds), fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }))
+      .chain(([cmd, frameBytes]) => {
+        const valid =
+          frameBytes === undefined
+            ? fc.uint8Array({ maxLength: 20 }).map((d) => reply(cmd, Buffer.from(d)))
+            : fc.uint8Array({ minLength: frameBytes, maxLength: frameBytes }).map((d) => frameReply(Buffer.from(d)));
+        return fc.tuple(fc.constant(cmd), fc.constant(frameBytes), stream(valid, 6), cuts);
       });
+    const prop = fc.property(input, ([cmd, frameBytes, data, sizes]) => {
+      drain(
+        (b) => decodeReply(b, cmd, frameBytes),
+        data,
+        sizes,
+        frameBytes === undefined ? 5 + 255 : 10 + frameBytes,
+        (r) => {
+          if (r.data && frameBytes !== undefined && r.data.length !== frameBytes)
+            fail(`frame data of ${r.data.length} bytes, asked ${frameBytes}`);
+        },
+      );
       return true;
     });
     return { prop };
@@ -419,14 +530,16 @@ const jpeg: fc.Arbitrary<Buffer> = fc
 
 const jpegStream: FuzzTarget = {
   name: 'jpeg-snapshots',
-  asserts: 'JpegSplitter over chunked streams never throws, yields only images from FF D8 FF to FF D9 of at most maxBytes, and holds at most maxBytes between chunks; looksLikeJpeg never throws and names the byte it refuses',
+  asserts:
+    'JpegSplitter over chunked streams never throws, yields only images from FF D8 FF to FF D9 of at most maxBytes, and holds at most maxBytes between chunks; looksLikeJpeg never throws and names the byte it refuses',
   async property() {
     const prop = fc.property(stream(jpeg, 10), cuts, fc.integer({ min: 16, max: 400 }), (data, sizes, max) => {
       const s = new JpegSplitter(max);
       for (const c of chunked(data, sizes)) {
         for (const img of s.push(c)) {
           if (img.length > max) fail(`image of ${img.length} bytes over ${max}`);
-          if (img[0] !== 0xff || img[1] !== 0xd8 || img[2] !== 0xff || img.at(-2) !== 0xff || img.at(-1) !== 0xd9) fail(`not an image: ${img.toString('hex')}`);
+          if (img[0] !== 0xff || img[1] !== 0xd8 || img[2] !== 0xff || img.at(-2) !== 0xff || img.at(-1) !== 0xd9)
+            fail(`not an image: ${img.toString('hex')}`);
           if (looksLikeJpeg(img) !== undefined) fail('looksLikeJpeg refuses an image the splitter cut');
         }
         if (s.buffered > max) fail(`holds ${s.buffered} bytes, limit ${max}`);
@@ -451,13 +564,36 @@ const SAMPLE_CONFIGS = [
 const yamlText = fc.oneof(
   fc.constantFrom(...SAMPLE_CONFIGS),
   mutated(fc.constantFrom(...SAMPLE_CONFIGS).map((s) => Buffer.from(s))).map((b) => b.toString('utf8')),
-  fc.dictionary(fc.constantFrom('appliance', 'dataDir', 'http', 'mqtt', 'store', 'auth', 'log', 'kiosk', 'health', 'sync', 'analysis', 'components', 'timetable', 'shutdownTimeoutMs', 'x'), jsonValue, { maxKeys: 5 }).map((o) => stringify(o)),
+  fc
+    .dictionary(
+      fc.constantFrom(
+        'appliance',
+        'dataDir',
+        'http',
+        'mqtt',
+        'store',
+        'auth',
+        'log',
+        'kiosk',
+        'health',
+        'sync',
+        'analysis',
+        'components',
+        'timetable',
+        'shutdownTimeoutMs',
+        'x',
+      ),
+      jsonValue,
+      { maxKeys: 5 },
+    )
+    .map((o) => stringify(o)),
   text(300),
 );
 
 const yamlConfig: FuzzTarget = {
   name: 'yaml-config',
-  asserts: 'parseConfig returns a configuration or throws ConfigError whose issues each carry a path and what was expected; its message stays under 64 KiB',
+  asserts:
+    'parseConfig returns a configuration or throws ConfigError whose issues each carry a path and what was expected; its message stays under 64 KiB',
   async property() {
     const prop = fc.property(yamlText, (t) => {
       onlyTyped(() => parseConfig(t, 'fuzz.yaml', { dataDir: '/tmp/classedge-fuzz' }), ConfigError);
@@ -479,7 +615,18 @@ const batchHead = fc.record({
   signature: fc.oneof(fc.base64String({ maxLength: 88 }), fc.constant('')),
 });
 const ndjsonLine = fc.oneof(
-  fc.record({ seq: fc.integer({ min: 0, max: 40 }), day: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), fc.constantFrom('2026-02-30', '2026-13-01', '0000-00-00'), text(12)), payload: jsonValue }, { requiredKeys: [] }),
+  fc.record(
+    {
+      seq: fc.integer({ min: 0, max: 40 }),
+      day: fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+        fc.constantFrom('2026-02-30', '2026-13-01', '0000-00-00'),
+        text(12),
+      ),
+      payload: jsonValue,
+    },
+    { requiredKeys: [] },
+  ),
   jsonValue,
 );
 const batchBody = fc.oneof(
@@ -491,7 +638,8 @@ const batchBody = fc.oneof(
 
 const districtRequests: FuzzTarget = {
   name: 'district-requests',
-  asserts: 'the receiver’s request parsing (bodyObject, signedFields, enrolRequest, configAppliedRequest, restoredRequest, batchHeaders, batchLines) returns checked values or throws a 400 Refusal; accepted batch lines are numbered first..last with real days',
+  asserts:
+    'the receiver’s request parsing (bodyObject, signedFields, enrolRequest, configAppliedRequest, restoredRequest, batchHeaders, batchLines) returns checked values or throws a 400 Refusal; accepted batch lines are numbered first..last with real days',
   async property() {
     const prop = fc.property(jsonValue, batchHead, batchBody, (body, head, gz) => {
       onlyTyped(() => bodyObject(body), Refusal);
@@ -499,9 +647,22 @@ const districtRequests: FuzzTarget = {
       onlyTyped(() => enrolRequest(body), Refusal);
       onlyTyped(() => configAppliedRequest(body), Refusal);
       onlyTyped(() => restoredRequest(body), Refusal);
-      const names: Record<string, string> = { [H.appliance]: head.appliance, [H.batch]: head.batch, [H.stream]: head.stream, [H.first]: head.first, [H.last]: head.last, [H.signature]: head.signature };
+      const names: Record<string, string> = {
+        [H.appliance]: head.appliance,
+        [H.batch]: head.batch,
+        [H.stream]: head.stream,
+        [H.first]: head.first,
+        [H.last]: head.last,
+        [H.signature]: head.signature,
+      };
       const h: BatchHeaders | undefined = onlyTyped(() => batchHeaders((n) => names[n]), Refusal);
-      const use = h ?? { appliance: 'room-301', batch: '00000000-0000-0000-0000-000000000000', stream: 'readings', first: 1, last: 3 };
+      const use = h ?? {
+        appliance: 'room-301',
+        batch: '00000000-0000-0000-0000-000000000000',
+        stream: 'readings',
+        first: 1,
+        last: 3,
+      };
       const lines = onlyTyped(() => batchLines(gz, use, 1024 * 1024), Refusal);
       if (lines) lines.forEach((l, i) => l.seq !== use.first + i && fail('a gap accepted'));
       return true;
@@ -512,9 +673,22 @@ const districtRequests: FuzzTarget = {
 
 const districtAnswers: FuzzTarget = {
   name: 'district-answers',
-  asserts: 'the agent’s reading of the district’s answers (answerJson, streamPositions, committedSeq, configAnswer, enrolAnswer) returns whole non-negative positions or throws ProtocolError naming the field; answerJson never throws and always gives an object',
+  asserts:
+    'the agent’s reading of the district’s answers (answerJson, streamPositions, committedSeq, configAnswer, enrolAnswer) returns whole non-negative positions or throws ProtocolError naming the field; answerJson never throws and always gives an object',
   async property() {
-    const answer = fc.record({ streams: fc.oneof(fc.dictionary(fc.constantFrom('readings', 'lessons', 'x', '__proto__'), jsonValue), jsonValue), committedSeq: jsonValue, version: jsonValue, config: jsonValue, signature: jsonValue }, { requiredKeys: [] });
+    const answer = fc.record(
+      {
+        streams: fc.oneof(
+          fc.dictionary(fc.constantFrom('readings', 'lessons', 'x', '__proto__'), jsonValue),
+          jsonValue,
+        ),
+        committedSeq: jsonValue,
+        version: jsonValue,
+        config: jsonValue,
+        signature: jsonValue,
+      },
+      { requiredKeys: [] },
+    );
     const prop = fc.property(hostile(json(answer), 200), (body) => {
       const j = answerJson(body);
       if (j === null || typeof j !== 'object' || Array.isArray(j)) fail('answerJson gave a non-object');
@@ -539,21 +713,41 @@ const mqttBroker: FuzzTarget = {
   async property() {
     const t = await startTestAppliance();
     const c = await addDevice(t.appliance.store, { id: 'fuzz-cam', kind: 'camera' }, 'fuzz');
-    const client = await connect(t.mqttUrl, { username: c.mqtt.username, password: c.mqtt.password, clientId: 'fuzz-cam' });
+    const client = await connect(t.mqttUrl, {
+      username: c.mqtt.username,
+      password: c.mqtt.password,
+      clientId: 'fuzz-cam',
+    });
 
-    const kinds = { reading: hostile(json(readingDoc), 300), card: hostile(json(fc.record({ card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40)) })), 300), status: hostile(fc.constantFrom('online', 'offline').map((x) => Buffer.from(x)), 64), snapshot: hostile(jpeg, 300) };
-    const message = fc.constantFrom(...(Object.keys(kinds) as (keyof typeof kinds)[])).chain((kind) => fc.tuple(fc.constant(kind), kinds[kind]));
+    const kinds = {
+      reading: hostile(json(readingDoc), 300),
+      card: hostile(json(fc.record({ card: fc.oneof(fc.stringMatching(/^[0-9A-Fa-f]{4,32}$/), text(40)) })), 300),
+      status: hostile(
+        fc.constantFrom('online', 'offline').map((x) => Buffer.from(x)),
+        64,
+      ),
+      snapshot: hostile(jpeg, 300),
+    };
+    const message = fc
+      .constantFrom(...(Object.keys(kinds) as (keyof typeof kinds)[]))
+      .chain((kind) => fc.tuple(fc.constant(kind), kinds[kind]));
     const prop = fc.asyncProperty(message, async ([kind, payload]) => {
       if (!client.connected) fail('the broker closed the device’s connection');
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no PUBACK for a ${kind} of ${payload.length} bytes within 10 s`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no PUBACK for a ${kind} of ${payload.length} bytes within 10 s`)),
+          10_000,
+        );
         client.publish(`classedge/dev/fuzz-cam/${kind}`, payload, { qos: 1 }, (err) => {
           clearTimeout(timer);
           if (err) reject(err);
           else resolve();
         });
       });
-      if (!client.connected) fail(`the broker closed the connection after a ${kind} of ${payload.length} bytes: ${payload.subarray(0, 40).toString('hex')}`);
+      if (!client.connected)
+        fail(
+          `the broker closed the connection after a ${kind} of ${payload.length} bytes: ${payload.subarray(0, 40).toString('hex')}`,
+        );
       return true;
     });
     return {
@@ -606,10 +800,13 @@ function fromSchema(s: Record<string, unknown> | undefined, depth = 0): fc.Arbit
   let a: fc.Arbitrary<unknown> = jsonValue;
   if (s.const !== undefined) a = fc.constant(s.const);
   else if (Array.isArray(s.enum) && s.enum.length > 0) a = fc.constantFrom(...(s.enum as unknown[]));
-  else if (Array.isArray(s.anyOf)) a = fc.oneof(...(s.anyOf as Record<string, unknown>[]).map((x) => fromSchema(x, depth + 1)));
+  else if (Array.isArray(s.anyOf))
+    a = fc.oneof(...(s.anyOf as Record<string, unknown>[]).map((x) => fromSchema(x, depth + 1)));
   else if (s.type === 'object') {
     const props = Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>);
-    a = fc.record(Object.fromEntries(props.map(([k, v]) => [k, fromSchema(v, depth + 1)])), { requiredKeys: ((s.required ?? []) as string[]).filter((k) => props.some(([p]) => p === k)) });
+    a = fc.record(Object.fromEntries(props.map(([k, v]) => [k, fromSchema(v, depth + 1)])), {
+      requiredKeys: ((s.required ?? []) as string[]).filter((k) => props.some(([p]) => p === k)),
+    });
   } else if (s.type === 'string') {
     let shaped: fc.Arbitrary<string> = text(typeof s.maxLength === 'number' ? Math.min(s.maxLength, 80) : 80);
     if (typeof s.pattern === 'string') {
@@ -620,10 +817,19 @@ function fromSchema(s: Record<string, unknown> | undefined, depth = 0): fc.Arbit
       }
     }
     a = shaped;
-  } else if (s.type === 'integer') a = fc.oneof(fc.integer({ min: typeof s.minimum === 'number' ? s.minimum : -1e9, max: typeof s.maximum === 'number' ? s.maximum : 1e9 }), fc.constantFrom(0, -1, 2 ** 53, 1e300));
-  else if (s.type === 'number') a = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(36.5, 42, -273));
+  } else if (s.type === 'integer')
+    a = fc.oneof(
+      fc.integer({
+        min: typeof s.minimum === 'number' ? s.minimum : -1e9,
+        max: typeof s.maximum === 'number' ? s.maximum : 1e9,
+      }),
+      fc.constantFrom(0, -1, 2 ** 53, 1e300),
+    );
+  else if (s.type === 'number')
+    a = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(36.5, 42, -273));
   else if (s.type === 'boolean') a = fc.boolean();
-  else if (s.type === 'array') a = fc.array(fromSchema(s.items as Record<string, unknown>, depth + 1), { maxLength: 6 });
+  else if (s.type === 'array')
+    a = fc.array(fromSchema(s.items as Record<string, unknown>, depth + 1), { maxLength: 6 });
   return fc.oneof({ arbitrary: a, weight: 6 }, { arbitrary: jsonValue, weight: 1 });
 }
 
@@ -633,32 +839,88 @@ const routeCase = fc.constantFrom(...HTTP_ROUTES).chain((key) => {
     ? fromSchema(r.query as unknown as Record<string, unknown>).map((q) =>
         q !== null && typeof q === 'object' && !Array.isArray(q)
           ? Object.entries(q)
-              .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`)
+              .map(
+                ([k, v]) =>
+                  `${encodeURIComponent(k)}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`,
+              )
               .join('&')
           : '',
       )
     : fc.constant('');
   const body = r.body ? json(fromSchema(r.body as unknown as Record<string, unknown>)) : fc.constant(Buffer.from('{}'));
-  return fc.record({ method: fc.constant(r.method.toUpperCase()), path: fc.constant(r.path), shapedQuery: query, shapedBody: body });
+  return fc.record({
+    method: fc.constant(r.method.toUpperCase()),
+    path: fc.constant(r.path),
+    shapedQuery: query,
+    shapedBody: body,
+  });
 });
 
 const queryPart = fc.oneof(
-  fc.dictionary(fc.constantFrom('day', 'classId', 'from', 'to', 'limit', 'offset', 'metric', 'deviceId', 'bucket', 'status', 'x', '__proto__', 'limit[]'), fc.oneof(text(20), fc.integer().map(String), fc.constantFrom('', '%', '%zz', '-1', '1e9', 'NaN', '2026-12-03')), { maxKeys: 4 }).map((o) =>
-    Object.entries(o)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-      .join('&'),
-  ),
+  fc
+    .dictionary(
+      fc.constantFrom(
+        'day',
+        'classId',
+        'from',
+        'to',
+        'limit',
+        'offset',
+        'metric',
+        'deviceId',
+        'bucket',
+        'status',
+        'x',
+        '__proto__',
+        'limit[]',
+      ),
+      fc.oneof(text(20), fc.integer().map(String), fc.constantFrom('', '%', '%zz', '-1', '1e9', 'NaN', '2026-12-03')),
+      { maxKeys: 4 },
+    )
+    .map((o) =>
+      Object.entries(o)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join('&'),
+    ),
   fc.string({ unit: fc.constantFrom('a', '=', '&', '%', '2', 'f', 'Z', '[', ']', '+', ';', '#'), maxLength: 30 }),
 );
 const httpBody = fc.oneof(
-  json(fc.dictionary(fc.constantFrom('day', 'classId', 'studentId', 'studentNo', 'cardId', 'temperatureC', 'objectC', 'symptoms', 'reason', 'note', 'command', 'kind', 'on', 'level', 'source', 'csvBase64', 'followUp', 'x'), jsonValue, { maxKeys: 5 })),
+  json(
+    fc.dictionary(
+      fc.constantFrom(
+        'day',
+        'classId',
+        'studentId',
+        'studentNo',
+        'cardId',
+        'temperatureC',
+        'objectC',
+        'symptoms',
+        'reason',
+        'note',
+        'command',
+        'kind',
+        'on',
+        'level',
+        'source',
+        'csvBase64',
+        'followUp',
+        'x',
+      ),
+      jsonValue,
+      { maxKeys: 5 },
+    ),
+  ),
   json(fc.record({ csvBase64: rosterCsv.map((b) => b.toString('base64')) })),
   json(jsonValue),
   bytes(100),
 );
 const cookieHeader = fc.oneof(
   fc.constant(undefined),
-  fc.string({ unit: fc.constantFrom('a', '=', ';', '%', ' ', 'E', '0', 'classedge_session', '\u00ff', '"', ','), maxLength: 60 }),
+  fc.string({
+    unit: fc.constantFrom('a', '=', ';', '%', ' ', 'E', '0', 'classedge_session', '\u00ff', '"', ','),
+    maxLength: 60,
+  }),
   fc.constantFrom('a=%', 'classedge_session=%E0%A4%A', '=', ';;;', 'classedge_session='),
 );
 
@@ -671,28 +933,43 @@ const http: FuzzTarget = {
     await seedAccounts(t);
     const admin = new ApiClient(t.httpUrl);
     await admin.loginAdmin(ADMIN.username, ADMIN.password);
-    const prop = fc.asyncProperty(routeCase, fc.boolean(), queryPart, httpBody, fc.oneof(text(12), fc.integer({ min: -1, max: 5 }).map(String)), cookieHeader, fc.nat(4).map((n) => n > 0), async (r, shaped, wildQuery, wildBody, param, cookie, asAdmin) => {
-      const path = r.path.replace(/:[a-z]+/g, () => encodeURIComponent(param) || '1');
-      const query = shaped ? r.shapedQuery : wildQuery;
-      const body = shaped ? r.shapedBody : wildBody;
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (asAdmin && admin.cookie) headers.cookie = cookie ? `${cookie}; ${admin.cookie}` : admin.cookie;
-      else if (cookie) headers.cookie = cookie;
-      if (asAdmin && admin.csrf) headers['x-csrf-token'] = admin.csrf;
-      const res = await fetch(`${t.httpUrl}${path}${query ? `?${query}` : ''}`, { method: r.method, headers, body: r.method === 'GET' ? null : body });
-      const answer = await res.text();
-      if (res.status >= 500 && res.status !== 504) fail(`${r.method} ${path}?${query} cookie=${JSON.stringify(cookie)}: ${res.status} ${answer.slice(0, 200)}`);
-      if (res.status >= 400) {
-        let e: { error?: unknown; message?: unknown };
-        try {
-          e = JSON.parse(answer) as typeof e;
-        } catch {
-          return fail(`${res.status} without a JSON body: ${answer.slice(0, 100)}`);
+    const prop = fc.asyncProperty(
+      routeCase,
+      fc.boolean(),
+      queryPart,
+      httpBody,
+      fc.oneof(text(12), fc.integer({ min: -1, max: 5 }).map(String)),
+      cookieHeader,
+      fc.nat(4).map((n) => n > 0),
+      async (r, shaped, wildQuery, wildBody, param, cookie, asAdmin) => {
+        const path = r.path.replace(/:[a-z]+/g, () => encodeURIComponent(param) || '1');
+        const query = shaped ? r.shapedQuery : wildQuery;
+        const body = shaped ? r.shapedBody : wildBody;
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (asAdmin && admin.cookie) headers.cookie = cookie ? `${cookie}; ${admin.cookie}` : admin.cookie;
+        else if (cookie) headers.cookie = cookie;
+        if (asAdmin && admin.csrf) headers['x-csrf-token'] = admin.csrf;
+        const res = await fetch(`${t.httpUrl}${path}${query ? `?${query}` : ''}`, {
+          method: r.method,
+          headers,
+          body: r.method === 'GET' ? null : body,
+        });
+        const answer = await res.text();
+        if (res.status >= 500 && res.status !== 504)
+          fail(`${r.method} ${path}?${query} cookie=${JSON.stringify(cookie)}: ${res.status} ${answer.slice(0, 200)}`);
+        if (res.status >= 400) {
+          let e: { error?: unknown; message?: unknown };
+          try {
+            e = JSON.parse(answer) as typeof e;
+          } catch {
+            return fail(`${res.status} without a JSON body: ${answer.slice(0, 100)}`);
+          }
+          if (typeof e.error !== 'string' || typeof e.message !== 'string')
+            fail(`${res.status} without error and message: ${answer.slice(0, 100)}`);
         }
-        if (typeof e.error !== 'string' || typeof e.message !== 'string') fail(`${res.status} without error and message: ${answer.slice(0, 100)}`);
-      }
-      return true;
-    });
+        return true;
+      },
+    );
     return {
       prop,
       close: async () => {
@@ -710,9 +987,30 @@ const http: FuzzTarget = {
 
 const upgradeHeaders: FuzzTarget = {
   name: 'upgrade-headers',
-  asserts: 'parseCookies and parseUpgradeTarget (the WebSocket upgrade listener runs outside Express, where a throw ends the process) never throw; at most 50 cookies are kept; a target is a path starting with one "/" or a reason naming the request target',
+  asserts:
+    'parseCookies and parseUpgradeTarget (the WebSocket upgrade listener runs outside Express, where a throw ends the process) never throw; at most 50 cookies are kept; a target is a path starting with one "/" or a reason naming the request target',
   async property() {
-    const piece = fc.oneof(fc.constantFrom('%', '%E0%A4%A', '%zz', '=', ';', ' ', '/', '//', '?', '#', '\u0000', 'classedge_session', '__proto__', 'constructor', 'a'), fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }));
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '%',
+        '%E0%A4%A',
+        '%zz',
+        '=',
+        ';',
+        ' ',
+        '/',
+        '//',
+        '?',
+        '#',
+        '\u0000',
+        'classedge_session',
+        '__proto__',
+        'constructor',
+        'a',
+      ),
+      fc.string({ maxLength: 20 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    );
     const header = fc.array(piece, { maxLength: 200 }).map((parts) => parts.join(''));
     const prop = fc.property(header, header, (cookie, url) => {
       const jar = parseCookies(cookie);
@@ -730,9 +1028,14 @@ const upgradeHeaders: FuzzTarget = {
 
 const mediaMessages: FuzzTarget = {
   name: 'media-messages',
-  asserts: 'jsonObject (every media signalling message from a browser, a guest or a partner appliance) never throws; it returns a JSON object or a reason starting "message:"',
+  asserts:
+    'jsonObject (every media signalling message from a browser, a guest or a partner appliance) never throws; it returns a JSON object or a reason starting "message:"',
   async property() {
-    const msg = fc.oneof(fc.json(), fc.string({ maxLength: 200 }), fc.constantFrom('null', '5', '"x"', '[]', '{"id":null}', '{"__proto__":{"id":1}}', '{', ''));
+    const msg = fc.oneof(
+      fc.json(),
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom('null', '5', '"x"', '[]', '{"id":null}', '{"__proto__":{"id":1}}', '{', ''),
+    );
     const prop = fc.property(msg, (raw) => {
       const m = jsonObject(raw);
       if (typeof m === 'string') {
@@ -744,7 +1047,24 @@ const mediaMessages: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [mqttPayloads, frameGuard, upgradeHeaders, mediaMessages, roster, modbus, panels, thermometer, cardReader, vc0706, jpegStream, yamlConfig, districtRequests, districtAnswers, mqttBroker, http];
+export const TARGETS: readonly FuzzTarget[] = [
+  mqttPayloads,
+  frameGuard,
+  upgradeHeaders,
+  mediaMessages,
+  roster,
+  modbus,
+  panels,
+  thermometer,
+  cardReader,
+  vc0706,
+  jpegStream,
+  yamlConfig,
+  districtRequests,
+  districtAnswers,
+  mqttBroker,
+  http,
+];
 
 export interface FuzzResult {
   name: string;
@@ -774,7 +1094,9 @@ export async function runTarget(t: FuzzTarget, numRuns: number, seed: number): P
   const ms = Math.round(performance.now() - started);
   // A counterexample can be megabytes (a repeated frame); the first part says enough, the seed repeats it.
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  const report = details.failed ? `${fc.defaultReportMessage(details) ?? `failed after ${details.numRuns} runs`}\nerror: ${error}` : undefined;
+  const report = details.failed
+    ? `${fc.defaultReportMessage(details) ?? `failed after ${details.numRuns} runs`}\nerror: ${error}`
+    : undefined;
   const failure = report && report.length > 4000 ? `${report.slice(0, 4000)}… (${report.length} characters)` : report;
   return { name: t.name, cases: details.numRuns, ms, ...(failure ? { failure } : {}) };
 }

@@ -8,12 +8,21 @@ export class ApiClient {
     this.base = base;
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const h: Record<string, string> = { ...headers };
     if (body !== undefined) h['content-type'] = 'application/json';
     if (this.cookie) h.cookie = this.cookie;
     if (this.csrf && method !== 'GET' && h['x-csrf-token'] === undefined) h['x-csrf-token'] = this.csrf;
-    const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(this.base + path, {
+      method,
+      headers: h,
+      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    });
     const set = res.headers.get('set-cookie');
     if (set) {
       const v = set.split(';')[0] ?? '';
@@ -26,7 +35,8 @@ export class ApiClient {
     } catch {
       /* not JSON */
     }
-    if (parsed && typeof parsed === 'object' && 'csrfToken' in parsed) this.csrf = (parsed as { csrfToken: string }).csrfToken;
+    if (parsed && typeof parsed === 'object' && 'csrfToken' in parsed)
+      this.csrf = (parsed as { csrfToken: string }).csrfToken;
     return { status: res.status, body: parsed, headers: res.headers };
   }
 

@@ -28,11 +28,20 @@ export interface TestAppliance {
 /** A real appliance in this process: real SQLite in a temp dir, real broker and HTTP on random loopback ports. */
 export async function startTestAppliance(
   yaml = '',
-  extra: { keepDir?: string; httpPort?: number; tls?: { certFile: string; keyFile: string }; httpHost?: string; http?: string; mqtt?: Record<string, number> } = {},
+  extra: {
+    keepDir?: string;
+    httpPort?: number;
+    tls?: { certFile: string; keyFile: string };
+    httpHost?: string;
+    http?: string;
+    mqtt?: Record<string, number>;
+  } = {},
 ): Promise<TestAppliance> {
   const dir = extra.keepDir ? { path: extra.keepDir, cleanup: () => undefined } : tempDir();
   // With a certificate: HTTPS and MQTT over TLS on their own (random) ports, as after provisioning.
-  const tls = extra.tls ? `, tls: { enabled: true, port: 0, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }` : '';
+  const tls = extra.tls
+    ? `, tls: { enabled: true, port: 0, certFile: ${JSON.stringify(extra.tls.certFile)}, keyFile: ${JSON.stringify(extra.tls.keyFile)} }`
+    : '';
   const mqttTls = extra.tls ? ', tls: { enabled: true, port: 0 }' : '';
   const mqttExtra = Object.entries(extra.mqtt ?? {})
     .map(([k, v]) => `, ${k}: ${v}`)
@@ -72,11 +81,25 @@ export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
 export const TEACHER = { username: 'li', pin: '482916' };
 
 export async function seedAccounts(t: TestAppliance): Promise<void> {
-  await addUser(t.appliance.store, t.config, { username: ADMIN.username, role: 'admin', secret: ADMIN.password }, 'test');
-  await addUser(t.appliance.store, t.config, { username: TEACHER.username, displayName: '李老师', role: 'teacher', secret: TEACHER.pin }, 'test');
+  await addUser(
+    t.appliance.store,
+    t.config,
+    { username: ADMIN.username, role: 'admin', secret: ADMIN.password },
+    'test',
+  );
+  await addUser(
+    t.appliance.store,
+    t.config,
+    { username: TEACHER.username, displayName: '李老师', role: 'teacher', secret: TEACHER.pin },
+    'test',
+  );
 }
 
-export async function seedDevice(t: TestAppliance, id: string, kind: DeviceKind = 'sensor'): Promise<{ username: string; password: string }> {
+export async function seedDevice(
+  t: TestAppliance,
+  id: string,
+  kind: DeviceKind = 'sensor',
+): Promise<{ username: string; password: string }> {
   const c = await addDevice(t.appliance.store, { id, kind }, 'test');
   return { username: c.mqtt.username, password: c.mqtt.password };
 }

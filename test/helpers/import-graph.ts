@@ -9,20 +9,43 @@ import ts from 'typescript';
  * so they are not edges; dynamic `import()` loads later, on demand, and is not an edge either.
  */
 export function valueImports(file: string, source: string): string[] {
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    source,
+    ts.ScriptTarget.Latest,
+    false,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const out: string[] = [];
   for (const st of sf.statements) {
     let spec: ts.Expression | undefined;
     if (ts.isImportDeclaration(st)) {
       const c = st.importClause;
-      const typeOnly = c !== undefined && (c.isTypeOnly || (c.name === undefined && c.namedBindings !== undefined && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        c !== undefined &&
+        (c.isTypeOnly ||
+          (c.name === undefined &&
+            c.namedBindings !== undefined &&
+            ts.isNamedImports(c.namedBindings) &&
+            c.namedBindings.elements.length > 0 &&
+            c.namedBindings.elements.every((e) => e.isTypeOnly)));
       if (!typeOnly) spec = st.moduleSpecifier;
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier) {
-      const typeOnly = st.isTypeOnly || (st.exportClause !== undefined && ts.isNamedExports(st.exportClause) && st.exportClause.elements.length > 0 && st.exportClause.elements.every((e) => e.isTypeOnly));
+      const typeOnly =
+        st.isTypeOnly ||
+        (st.exportClause !== undefined &&
+          ts.isNamedExports(st.exportClause) &&
+          st.exportClause.elements.length > 0 &&
+          st.exportClause.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) spec = st.moduleSpecifier;
     }
     if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.')) {
-      out.push(posix.normalize(posix.join(posix.dirname(file), spec.text)).replace(/\.js$/, '.ts').replace(/\.jsx$/, '.tsx'));
+      out.push(
+        posix
+          .normalize(posix.join(posix.dirname(file), spec.text))
+          .replace(/\.js$/, '.ts')
+          .replace(/\.jsx$/, '.tsx'),
+      );
     }
   }
   return out;

@@ -64,7 +64,9 @@ export function tlsFingerprint(port: number, host = '127.0.0.1', timeoutMs = 500
       socket.end();
       resolve(fp);
     });
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake on ${host}:${port} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(new Error(`no TLS handshake on ${host}:${port} within ${timeoutMs} ms`)),
+    );
     socket.on('error', reject);
   });
 }

@@ -39,7 +39,9 @@ export class MediaClient {
     const ws = new WebSocket(url, { headers });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new MediaClient(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('unexpected-response', (_req, res) =>
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
+      );
       ws.once('error', reject);
     });
   }
@@ -58,7 +60,8 @@ export class MediaClient {
     for (;;) {
       const e = this.events.find((x) => x.type === type && match(x.data));
       if (e) return e.data;
-      if (Date.now() > deadline) throw new Error(`no '${type}' event within ${timeoutMs} ms; got ${this.events.map((x) => x.type).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`no '${type}' event within ${timeoutMs} ms; got ${this.events.map((x) => x.type).join(', ')}`);
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve);
         setTimeout(resolve, 200);
@@ -76,15 +79,31 @@ const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 interface ServerTransport {
   id: string;
   iceParameters: { usernameFragment: string; password: string };
-  iceCandidates: { foundation: string; priority: number; address?: string; ip?: string; protocol: string; port: number; type: string }[];
+  iceCandidates: {
+    foundation: string;
+    priority: number;
+    address?: string;
+    ip?: string;
+    protocol: string;
+    port: number;
+    type: string;
+  }[];
   dtlsParameters: { fingerprints: { algorithm: string; value: string }[] };
 }
 
 function transportLines(t: ServerTransport, setup: string): string[] {
   const fp = t.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? t.dtlsParameters.fingerprints[0];
   if (!fp) throw new Error('the appliance sent no DTLS fingerprint');
-  const lines = [`a=ice-ufrag:${t.iceParameters.usernameFragment}`, `a=ice-pwd:${t.iceParameters.password}`, `a=fingerprint:${fp.algorithm} ${fp.value}`, `a=setup:${setup}`, 'a=rtcp-mux'];
-  for (const c of t.iceCandidates) if (c.protocol === 'udp') lines.push(`a=candidate:${c.foundation} 1 udp ${c.priority} ${c.address ?? c.ip} ${c.port} typ ${c.type}`);
+  const lines = [
+    `a=ice-ufrag:${t.iceParameters.usernameFragment}`,
+    `a=ice-pwd:${t.iceParameters.password}`,
+    `a=fingerprint:${fp.algorithm} ${fp.value}`,
+    `a=setup:${setup}`,
+    'a=rtcp-mux',
+  ];
+  for (const c of t.iceCandidates)
+    if (c.protocol === 'udp')
+      lines.push(`a=candidate:${c.foundation} 1 udp ${c.priority} ${c.address ?? c.ip} ${c.port} typ ${c.type}`);
   lines.push('a=end-of-candidates');
   return lines;
 }
@@ -130,22 +149,50 @@ export class WeriftPublisher {
   producerId = '';
   #timer: NodeJS.Timeout | undefined;
 
-  async publish(client: MediaClient, label = 'camera', o: { packetsPerFrame?: number; payloadBytes?: number; frameMs?: number } = {}): Promise<string> {
+  async publish(
+    client: MediaClient,
+    label = 'camera',
+    o: { packetsPerFrame?: number; payloadBytes?: number; frameMs?: number } = {},
+  ): Promise<string> {
     const t = (await client.request('transport.create', { direction: 'send' })) as ServerTransport;
     const track = new MediaStreamTrack({ kind: 'video' });
     const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     const mid = transceiver.mid ?? '0';
-    const answer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', `a=group:BUNDLE ${mid}`, 'a=ice-lite', 'm=video 7 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 127.0.0.1', `a=mid:${mid}`, 'a=recvonly', ...transportLines(t, 'passive'), 'a=rtpmap:96 VP8/90000', `a=extmap:1 ${MID_URI}`, ''].join('\r\n');
-    await client.request('transport.connect', { transportId: t.id, dtlsParameters: { role: 'client', fingerprints: [fingerprintOf(this.pc.localDescription?.sdp ?? offer.sdp)] } });
+    const answer = [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      `a=group:BUNDLE ${mid}`,
+      'a=ice-lite',
+      'm=video 7 UDP/TLS/RTP/SAVPF 96',
+      'c=IN IP4 127.0.0.1',
+      `a=mid:${mid}`,
+      'a=recvonly',
+      ...transportLines(t, 'passive'),
+      'a=rtpmap:96 VP8/90000',
+      `a=extmap:1 ${MID_URI}`,
+      '',
+    ].join('\r\n');
+    await client.request('transport.connect', {
+      transportId: t.id,
+      dtlsParameters: { role: 'client', fingerprints: [fingerprintOf(this.pc.localDescription?.sdp ?? offer.sdp)] },
+    });
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     const ssrc = transceiver.sender.ssrc;
     const { producerId } = (await client.request('produce', {
       transportId: t.id,
       kind: 'video',
       label,
-      rtpParameters: { mid, codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [{ uri: MID_URI, id: 1 }], encodings: [{ ssrc }], rtcp: { cname: 'werift' } },
+      rtpParameters: {
+        mid,
+        codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
+        headerExtensions: [{ uri: MID_URI, id: 1 }],
+        encodings: [{ ssrc }],
+        rtcp: { cname: 'werift' },
+      },
     })) as { producerId: string };
     this.producerId = producerId;
     let seq = 1;
@@ -155,7 +202,13 @@ export class WeriftPublisher {
     this.#timer = setInterval(() => {
       ts += 90 * frameMs;
       for (let i = 0; i < perFrame; i++) {
-        const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq++ & 0xffff, timestamp: ts >>> 0, ssrc, marker: i === perFrame - 1 });
+        const header = new RtpHeader({
+          payloadType: 96,
+          sequenceNumber: seq++ & 0xffff,
+          timestamp: ts >>> 0,
+          ssrc,
+          marker: i === perFrame - 1,
+        });
         track.writeRtp(new RtpPacket(header, fakeVp8KeyFrame(seq, o.payloadBytes)));
       }
     }, frameMs);
@@ -181,15 +234,38 @@ export class WeriftConsumer {
       transportId: t.id,
       producerId,
       rtpCapabilities: {
-        codecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96, rtcpFeedback: [] }],
+        codecs: [
+          { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96, rtcpFeedback: [] },
+        ],
         headerExtensions: [{ kind: 'video', uri: MID_URI, preferredId: 1, direction: 'sendrecv' }],
       },
-    })) as { consumerId: string; rtpParameters: { mid?: string; codecs: { payloadType: number }[]; encodings: { ssrc: number }[] } };
+    })) as {
+      consumerId: string;
+      rtpParameters: { mid?: string; codecs: { payloadType: number }[]; encodings: { ssrc: number }[] };
+    };
     const pt = c.rtpParameters.codecs[0]?.payloadType ?? -1;
     this.consumerPayloadType = pt;
     const ssrc = c.rtpParameters.encodings[0]?.ssrc;
     const mid = c.rtpParameters.mid ?? '0';
-    const offer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', `a=group:BUNDLE ${mid}`, 'a=ice-lite', 'a=msid-semantic: WMS *', `m=video 7 UDP/TLS/RTP/SAVPF ${pt}`, 'c=IN IP4 127.0.0.1', `a=mid:${mid}`, 'a=sendonly', ...transportLines(t, 'actpass'), `a=rtpmap:${pt} VP8/90000`, `a=extmap:1 ${MID_URI}`, `a=ssrc:${ssrc} cname:classedge`, `a=msid:lesson video`, ''].join('\r\n');
+    const offer = [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      `a=group:BUNDLE ${mid}`,
+      'a=ice-lite',
+      'a=msid-semantic: WMS *',
+      `m=video 7 UDP/TLS/RTP/SAVPF ${pt}`,
+      'c=IN IP4 127.0.0.1',
+      `a=mid:${mid}`,
+      'a=sendonly',
+      ...transportLines(t, 'actpass'),
+      `a=rtpmap:${pt} VP8/90000`,
+      `a=extmap:1 ${MID_URI}`,
+      `a=ssrc:${ssrc} cname:classedge`,
+      `a=msid:lesson video`,
+      '',
+    ].join('\r\n');
     this.pc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.packets++;
@@ -201,7 +277,10 @@ export class WeriftConsumer {
     await this.pc.setLocalDescription(answer);
     const sdp = this.pc.localDescription?.sdp ?? answer.sdp;
     const setup = /a=setup:(\w+)/.exec(sdp)?.[1] ?? 'active';
-    await client.request('transport.connect', { transportId: t.id, dtlsParameters: { role: setup === 'passive' ? 'server' : 'client', fingerprints: [fingerprintOf(sdp)] } });
+    await client.request('transport.connect', {
+      transportId: t.id,
+      dtlsParameters: { role: setup === 'passive' ? 'server' : 'client', fingerprints: [fingerprintOf(sdp)] },
+    });
     await client.request('consumer.resume', { consumerId: c.consumerId });
   }
 

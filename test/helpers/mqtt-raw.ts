@@ -31,7 +31,14 @@ function field(s: string | Buffer): Buffer {
   return Buffer.concat([len, b]);
 }
 
-export function connectPacket(o: { clientId: string; username?: string; password?: string; clean?: boolean; keepalive?: number; will?: { topic: string; payload: Buffer | string } }): Buffer {
+export function connectPacket(o: {
+  clientId: string;
+  username?: string;
+  password?: string;
+  clean?: boolean;
+  keepalive?: number;
+  will?: { topic: string; payload: Buffer | string };
+}): Buffer {
   let flags = o.clean === false ? 0 : 0x02;
   if (o.will) flags |= 0x04;
   if (o.username !== undefined) flags |= 0x80;
@@ -39,14 +46,23 @@ export function connectPacket(o: { clientId: string; username?: string; password
   const keepalive = Buffer.alloc(2);
   keepalive.writeUInt16BE(o.keepalive ?? 60);
   const parts = [field('MQTT'), Buffer.from([4, flags]), keepalive, field(o.clientId)];
-  if (o.will) parts.push(field(o.will.topic), field(typeof o.will.payload === 'string' ? Buffer.from(o.will.payload) : o.will.payload));
+  if (o.will)
+    parts.push(
+      field(o.will.topic),
+      field(typeof o.will.payload === 'string' ? Buffer.from(o.will.payload) : o.will.payload),
+    );
   if (o.username !== undefined) parts.push(field(o.username));
   if (o.password !== undefined) parts.push(field(o.password));
   const body = Buffer.concat(parts);
   return Buffer.concat([fixedHeader(PacketType.connect, 0, body.length), body]);
 }
 
-export function publishPacket(o: { topic: string; payload: Buffer | string; qos: 0 | 1 | 2; messageId?: number }): Buffer {
+export function publishPacket(o: {
+  topic: string;
+  payload: Buffer | string;
+  qos: 0 | 1 | 2;
+  messageId?: number;
+}): Buffer {
   const id = Buffer.alloc(o.qos > 0 ? 2 : 0);
   if (o.qos > 0) id.writeUInt16BE(o.messageId ?? 1);
   const body = Buffer.concat([field(o.topic), id, typeof o.payload === 'string' ? Buffer.from(o.payload) : o.payload]);

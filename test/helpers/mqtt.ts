@@ -8,7 +8,12 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
   const clientId = opts.clientId ?? (opts.username ? `${opts.username}_${randomBytes(4).toString('hex')}` : undefined);
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts, ...(clientId !== undefined ? { clientId } : {}) });
+    const c = mqtt.connect(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...opts,
+      ...(clientId !== undefined ? { clientId } : {}),
+    });
     c.once('connect', () => resolve(c));
     c.once('error', (err) => {
       c.end(true);

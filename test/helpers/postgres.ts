@@ -26,10 +26,17 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   // As root, run the server as `postgres` (it refuses root); otherwise as whoever runs the tests.
   const as = process.getuid?.() === 0 ? { uid, gid } : {};
-  const init = spawnSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], { encoding: 'utf8', ...as });
+  const init = spawnSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], {
+    encoding: 'utf8',
+    ...as,
+  });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
-  const child = spawn(`${BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'], ...as });
+  const child = spawn(
+    `${BIN}/postgres`,
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
+    { stdio: ['ignore', 'ignore', 'pipe'], ...as },
+  );
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const base = `postgresql://postgres@127.0.0.1:${port}`;

@@ -47,7 +47,11 @@ export function upgradeRequest(target: string, headers: Record<string, string | 
  * A WebSocket opened by hand that never reads after the handshake (or never answers pings):
  * the appliance sees a client that stopped. Resolves once the 101 arrived.
  */
-export function stalledWebSocket(port: number, target: string, headers: Record<string, string> = {}): Promise<{ socket: Socket; closed: Promise<void> }> {
+export function stalledWebSocket(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ socket: Socket; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const key = randomBytes(16).toString('base64');
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');

@@ -2,9 +2,17 @@ import type { Page } from 'playwright-core';
 import { TEACHER } from './appliance.js';
 
 /** Chromium's fake camera and microphone, and no permission prompt. */
-export const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+export const FAKE_MEDIA = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
 
-export async function teacherStartsLesson(page: Page, url: string, who: { username: string; pin: string } = TEACHER): Promise<string> {
+export async function teacherStartsLesson(
+  page: Page,
+  url: string,
+  who: { username: string; pin: string } = TEACHER,
+): Promise<string> {
   await page.goto(url);
   await page.click(`[data-testid=teacher-${who.username}]`);
   for (const d of who.pin) await page.click(`[data-testid=pin-${d}]`);

@@ -7,7 +7,11 @@ export interface RunResult {
 }
 
 /** Run a command to its end, optionally feeding standard input; never throws on a non-zero exit. */
-export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { env: { ...process.env, ...o.env }, ...(o.cwd ? { cwd: o.cwd } : {}) });
     let out = '';

@@ -92,8 +92,19 @@ const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 function assignments(lines: Line[]): Map<string, string[]> {
   const vars = new Map<string, string[]>();
   for (const l of lines) {
-    const m = /^\s*(?:local\s+|readonly\s+|export\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_]\w*)=(\([^)]*\)|"[^"$]*"|'[^']*'|[^\s"'$;&|()]+)\s*(?:[;&|#].*)?$/.exec(l.text);
-    if (m) vars.set(m[1] ?? '', (m[2] ?? '').replace(/^[("']|[)"']$/g, '').trim().split(/\s+/).filter((w) => w !== ''));
+    const m =
+      /^\s*(?:local\s+|readonly\s+|export\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_]\w*)=(\([^)]*\)|"[^"$]*"|'[^']*'|[^\s"'$;&|()]+)\s*(?:[;&|#].*)?$/.exec(
+        l.text,
+      );
+    if (m)
+      vars.set(
+        m[1] ?? '',
+        (m[2] ?? '')
+          .replace(/^[("']|[)"']$/g, '')
+          .trim()
+          .split(/\s+/)
+          .filter((w) => w !== ''),
+      );
   }
   return vars;
 }
@@ -113,7 +124,7 @@ export function packagesInstalledBy(scriptsDir: string, entry: string): ScriptIn
   load(entry);
   // To a fixed point: a reached line may name a script or call a function defined in a file
   // reached later (lib.sh is sourced before its functions are called).
-  for (let seen = -1; seen !== reached.length + calledFunctions.size; ) {
+  for (let seen = -1; seen !== reached.length + calledFunctions.size;) {
     seen = reached.length + calledFunctions.size;
     for (const l of [...reached]) {
       const named = [...l.text.matchAll(/([\w.-]+\.sh)\b/g)].map((m) => m[1] ?? '');
@@ -136,15 +147,24 @@ export function packagesInstalledBy(scriptsDir: string, entry: string): ScriptIn
   for (const l of reached) {
     for (const m of l.text.matchAll(/(?:^|[\s;&|(])ensure_debian(?=\s|$)([^;&|)<>]*)/g)) {
       const packages: string[] = [];
-      for (const word of (m[1] ?? '').trim().split(/\s+/).filter((w) => w !== '')) {
+      for (const word of (m[1] ?? '')
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== '')) {
         const unquoted = word.replace(/^["']|["']$/g, '');
         const v = /^\$\{?(\w+)(?:\[@\])?\}?$/.exec(unquoted);
         // "$@" in a function's body: the packages are what the reached calls of that function pass.
         const words = unquoted === '$@' ? forwarded(l, parsed, reached) : v ? vars.get(v[1] ?? '') : [unquoted];
-        if (words === undefined) problems.push(`${l.file}:${l.line}: ensure_debian argument ${word} is not a literal assignment of these scripts`);
+        if (words === undefined)
+          problems.push(
+            `${l.file}:${l.line}: ensure_debian argument ${word} is not a literal assignment of these scripts`,
+          );
         for (const w of words ?? []) {
           if (PACKAGE.test(w)) packages.push(w);
-          else problems.push(`${l.file}:${l.line}: ensure_debian argument ${JSON.stringify(w)} is not a Debian package name`);
+          else
+            problems.push(
+              `${l.file}:${l.line}: ensure_debian argument ${JSON.stringify(w)} is not a Debian package name`,
+            );
         }
       }
       calls.push({ file: l.file, line: l.line, packages });
@@ -162,7 +182,12 @@ function forwarded(line: Line, parsed: Map<string, ParsedScript>, reached: Line[
       for (const l of reached) {
         if (body.includes(l)) continue;
         for (const m of l.text.matchAll(new RegExp(`(?:^|[\\s;&|(])${fn}(?=\\s|$)([^;&|)<>]*)`, 'g'))) {
-          args.push(...(m[1] ?? '').trim().split(/\s+/).filter((w) => w !== ''));
+          args.push(
+            ...(m[1] ?? '')
+              .trim()
+              .split(/\s+/)
+              .filter((w) => w !== ''),
+          );
         }
       }
       return args;

@@ -122,7 +122,9 @@ function scanTs(rel: string, text: string, out: ScanResult): void {
   };
   const callers = [...SPAWNERS.map((s) => ({ name: s, how: 'P1' })), ...w.names.map((n) => ({ name: n, how: 'P2' }))];
   for (const { name, how } of callers) {
-    for (const m of text.matchAll(new RegExp(`${CALL_START}\\b${name}\\(\\s*(?:${LITERAL}|([^\\s'"\`)][^,)]*))`, 'g'))) {
+    for (const m of text.matchAll(
+      new RegExp(`${CALL_START}\\b${name}\\(\\s*(?:${LITERAL}|([^\\s'"\`)][^,)]*))`, 'g'),
+    )) {
       const [, lit, expr] = m;
       if (lit !== undefined) {
         const v = literalValue(lit, consts);
@@ -131,7 +133,11 @@ function scanTs(rel: string, text: string, out: ScanResult): void {
       } else if (expr !== undefined) {
         const e = expr.trim();
         if (/^programCommand\(\s*'[^']+'/.test(e)) continue; // found by P3 below
-        out.dynamic.push({ file: rel, line: lineOf(text, m.index), expr: w.params.includes(e) ? `wrapper parameter ${e}` : e });
+        out.dynamic.push({
+          file: rel,
+          line: lineOf(text, m.index),
+          expr: w.params.includes(e) ? `wrapper parameter ${e}` : e,
+        });
       }
     }
   }
@@ -139,11 +145,17 @@ function scanTs(rel: string, text: string, out: ScanResult): void {
   if (/from\s+'(?:[./]*(?:edge\/)?runtime\/|\.\/)programs\.js'/.test(text)) {
     for (const m of text.matchAll(/\b(?:programCommand|need)\(\s*'([^']+)'/g)) add('P3', m.index, m[1] ?? '');
   }
-  for (const m of text.matchAll(/\b\w+Path:\s*Type\.String\(\{[^}]*?\bdefault:\s*'([^']+)'/g)) add('P4', m.index, m[1] ?? '');
-  for (const m of text.matchAll(/['"`](\/(?:usr\/)?(?:local\/)?s?bin\/[\w.+-]+|\/usr\/lib\/[\w.+/-]+\/bin\/[\w.+-]+)['"`]/g)) add('P5', m.index, m[1] ?? '');
-  for (const m of text.matchAll(/dist-packages\/(\w+)/g)) out.python.push({ file: rel, line: lineOf(text, m.index), module: m[1] ?? '' });
+  for (const m of text.matchAll(/\b\w+Path:\s*Type\.String\(\{[^}]*?\bdefault:\s*'([^']+)'/g))
+    add('P4', m.index, m[1] ?? '');
+  for (const m of text.matchAll(
+    /['"`](\/(?:usr\/)?(?:local\/)?s?bin\/[\w.+-]+|\/usr\/lib\/[\w.+/-]+\/bin\/[\w.+-]+)['"`]/g,
+  ))
+    add('P5', m.index, m[1] ?? '');
+  for (const m of text.matchAll(/dist-packages\/(\w+)/g))
+    out.python.push({ file: rel, line: lineOf(text, m.index), module: m[1] ?? '' });
   for (const m of text.matchAll(/['"]-c['"]\s*,\s*(?:'([^'\n]*)'|"([^"\n]*)")/g)) {
-    for (const mod of pythonImports((m[1] ?? m[2] ?? '').replace(/;\s*/g, '\n'))) out.python.push({ file: rel, line: lineOf(text, m.index), module: mod });
+    for (const mod of pythonImports((m[1] ?? m[2] ?? '').replace(/;\s*/g, '\n')))
+      out.python.push({ file: rel, line: lineOf(text, m.index), module: mod });
   }
 }
 

@@ -73,9 +73,26 @@ function AdminLogin({ onDone }: { onDone: (s: SessionInfo) => void }) {
       <TopBar title={t('admin.title')} />
       <form class="form narrow" onSubmit={(e) => void submit(e)}>
         <h2>{t('admin.login')}</h2>
-        {error && <p class="error" role="alert">{error}</p>}
-        <Field label={t('admin.username')} name="username" value={username} onInput={setUsername} autocomplete="username" />
-        <Field label={t('admin.password')} name="password" type="password" value={password} onInput={setPassword} autocomplete="current-password" />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <Field
+          label={t('admin.username')}
+          name="username"
+          value={username}
+          onInput={setUsername}
+          autocomplete="username"
+        />
+        <Field
+          label={t('admin.password')}
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="current-password"
+        />
         <button type="submit" class="btn primary big" data-testid="admin-login">
           {t('admin.loginButton')}
         </button>
@@ -95,7 +112,15 @@ function Setup({ onDone }: { onDone: () => void }) {
       await api('POST /api/v1/setup/admin', { body: { username, password, ...(displayName ? { displayName } : {}) } });
       onDone();
     } catch (err) {
-      if (err instanceof ApiError) setIssues(Object.fromEntries((err.issues.length ? err.issues : [{ path: '/', expected: err.message }]).map((i) => [i.path.replace(/^\/body/, ''), i.expected])));
+      if (err instanceof ApiError)
+        setIssues(
+          Object.fromEntries(
+            (err.issues.length ? err.issues : [{ path: '/', expected: err.message }]).map((i) => [
+              i.path.replace(/^\/body/, ''),
+              i.expected,
+            ]),
+          ),
+        );
     }
   };
   return (
@@ -105,9 +130,29 @@ function Setup({ onDone }: { onDone: () => void }) {
         <h2>{t('admin.setupTitle')}</h2>
         <p class="hint">{t('admin.setupBody')}</p>
         {issues['/'] && <p class="error">{issues['/']}</p>}
-        <Field label={t('admin.username')} name="username" value={username} onInput={setUsername} error={issues['/username']} />
-        <Field label={t('admin.displayName')} name="displayName" value={displayName} onInput={setDisplayName} error={issues['/displayName']} />
-        <Field label={t('admin.password')} name="password" type="password" value={password} onInput={setPassword} error={issues['/password']} autocomplete="new-password" />
+        <Field
+          label={t('admin.username')}
+          name="username"
+          value={username}
+          onInput={setUsername}
+          error={issues['/username']}
+        />
+        <Field
+          label={t('admin.displayName')}
+          name="displayName"
+          value={displayName}
+          onInput={setDisplayName}
+          error={issues['/displayName']}
+        />
+        <Field
+          label={t('admin.password')}
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          error={issues['/password']}
+          autocomplete="new-password"
+        />
         <button type="submit" class="btn primary big" data-testid="setup-create">
           {t('admin.create')}
         </button>

@@ -30,7 +30,14 @@ export class ApiError extends Error {
 }
 
 function isIssue(x: unknown): x is Issue {
-  return typeof x === 'object' && x !== null && 'path' in x && typeof x.path === 'string' && 'expected' in x && typeof x.expected === 'string';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    'path' in x &&
+    typeof x.path === 'string' &&
+    'expected' in x &&
+    typeof x.expected === 'string'
+  );
 }
 
 let csrfToken: string | undefined;
@@ -39,14 +46,28 @@ export function setCsrf(token: string | undefined): void {
   csrfToken = token;
 }
 
-type Part<Name extends string, T> = [T] extends [undefined] ? unknown : [keyof T] extends [never] ? unknown : Record<never, never> extends T ? { [P in Name]?: T } : { [P in Name]: T };
+type Part<Name extends string, T> = [T] extends [undefined]
+  ? unknown
+  : [keyof T] extends [never]
+    ? unknown
+    : Record<never, never> extends T
+      ? { [P in Name]?: T }
+      : { [P in Name]: T };
 /** What a call of an endpoint sends: its path parameters, query and body, each where it has one. */
-export type RequestOf<K extends EndpointKey> = Part<'params', { [N in keyof ParamsOf<K>]: string | number }> & Part<'query', QueryInput<K>> & Part<'body', BodyInput<K>>;
-export type ApiArgs<K extends EndpointKey> = Record<never, never> extends RequestOf<K> ? [request?: RequestOf<K>] : [request: RequestOf<K>];
+export type RequestOf<K extends EndpointKey> = Part<'params', { [N in keyof ParamsOf<K>]: string | number }> &
+  Part<'query', QueryInput<K>> &
+  Part<'body', BodyInput<K>>;
+export type ApiArgs<K extends EndpointKey> =
+  Record<never, never> extends RequestOf<K> ? [request?: RequestOf<K>] : [request: RequestOf<K>];
 
 /** The path of a call: `:name` segments filled in, the query appended. */
-export function pathOf(key: EndpointKey, request?: { params?: Record<string, string | number>; query?: Record<string, unknown> }): string {
-  const path = key.slice(key.indexOf(' ') + 1).replace(/:([A-Za-z_]+)/g, (_m, name: string) => encodeURIComponent(String(request?.params?.[name] ?? '')));
+export function pathOf(
+  key: EndpointKey,
+  request?: { params?: Record<string, string | number>; query?: Record<string, unknown> },
+): string {
+  const path = key
+    .slice(key.indexOf(' ') + 1)
+    .replace(/:([A-Za-z_]+)/g, (_m, name: string) => encodeURIComponent(String(request?.params?.[name] ?? '')));
   const query = Object.entries(request?.query ?? {}).filter(([, v]) => v !== undefined);
   return query.length ? `${path}?${new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString()}` : path;
 }
@@ -54,17 +75,26 @@ export function pathOf(key: EndpointKey, request?: { params?: Record<string, str
 export function api<K extends EndpointKey>(key: K, ...args: ApiArgs<K>): Promise<ResponseOf<K>>;
 // The one place where JSON from the wire meets the contract's types: test/api-contract.test.ts checks
 // that every route's real answers match the schema these types are made from.
-export async function api(key: EndpointKey, request?: { params?: Record<string, string | number>; query?: Record<string, unknown>; body?: unknown }): Promise<unknown> {
+export async function api(
+  key: EndpointKey,
+  request?: { params?: Record<string, string | number>; query?: Record<string, unknown>; body?: unknown },
+): Promise<unknown> {
   const method = key.slice(0, key.indexOf(' '));
   const headers: Record<string, string> = {};
   if (request?.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(pathOf(key, request), { method, headers, body: request?.body === undefined ? null : JSON.stringify(request.body), credentials: 'same-origin' });
+  const res = await fetch(pathOf(key, request), {
+    method,
+    headers,
+    body: request?.body === undefined ? null : JSON.stringify(request.body),
+    credentials: 'same-origin',
+  });
   const data: unknown = await res.json().catch(() => ({}));
   if (!res.ok) {
     const retry = res.headers.get('retry-after');
     throw new ApiError(res.status, data, retry ? Number(retry) : undefined);
   }
-  if (data && typeof data === 'object' && 'csrfToken' in data && typeof data.csrfToken === 'string') setCsrf(data.csrfToken);
+  if (data && typeof data === 'object' && 'csrfToken' in data && typeof data.csrfToken === 'string')
+    setCsrf(data.csrfToken);
   return data;
 }

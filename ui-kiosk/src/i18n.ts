@@ -87,7 +87,8 @@ const zh = {
   'admin.students': '学生名单',
   'admin.sync': '区级同步',
   'admin.capture': '诊断采集',
-  'capture.explain': '为调试摄像头或麦克风，可临时保存画面和声音。开启期间所有教师面板都会显示提示，到时自动关闭，文件在保留期后删除；每次开关都记入审计日志。',
+  'capture.explain':
+    '为调试摄像头或麦克风，可临时保存画面和声音。开启期间所有教师面板都会显示提示，到时自动关闭，文件在保留期后删除；每次开关都记入审计日志。',
   'capture.on': '正在采集，直到 {until}（{by} 开启）',
   'capture.stop': '立即停止',
   'capture.minutes': '时长（分钟）',
@@ -349,7 +350,8 @@ const en: Record<MessageKey, string> = {
   'admin.students': 'Students',
   'admin.sync': 'District sync',
   'admin.capture': 'Diagnostic capture',
-  'capture.explain': 'To aim a camera or check a microphone, frames and sound can be kept for a while. Every teacher panel says so while it runs; it switches itself off, the files are deleted after the keeping time, and each switch is in the audit log.',
+  'capture.explain':
+    'To aim a camera or check a microphone, frames and sound can be kept for a while. Every teacher panel says so while it runs; it switches itself off, the files are deleted after the keeping time, and each switch is in the audit log.',
   'capture.on': 'Capturing until {until} (switched on by {by})',
   'capture.stop': 'Stop now',
   'capture.minutes': 'Minutes',
@@ -386,7 +388,8 @@ const en: Record<MessageKey, string> = {
   'health.absent': 'Absence reason',
   'health.report': 'Daily report',
   'health.csv': 'Export CSV',
-  'health.alert': 'Outbreak signal ({rule}, {category}, {cases} cases): report to the CDC and the education bureau within 24 h',
+  'health.alert':
+    'Outbreak signal ({rule}, {category}, {cases} cases): report to the CDC and the education bureau within 24 h',
   'status.unchecked': 'Not checked',
   'status.normal': 'Normal',
   'status.symptoms': 'Symptoms',
@@ -427,7 +430,8 @@ const en: Record<MessageKey, string> = {
   'display.eyeCare': 'Eye care',
   'display.screenTime': 'Screen time today',
   'display.screenTimeBody': '{share}% of teaching time (guidance ≤ {limit}%), {minutes} minutes',
-  'display.reminder': 'The screen has been on for {share}% of this lesson (guidance: at most {limit}%). A screen break would rest the pupils’ eyes.',
+  'display.reminder':
+    'The screen has been on for {share}% of this lesson (guidance: at most {limit}%). A screen break would rest the pupils’ eyes.',
   'display.dismiss': 'OK',
   'source.hdmi1': 'HDMI 1',
   'source.hdmi2': 'HDMI 2',

@@ -39,7 +39,20 @@ export interface LiveState {
  * so the shell can return to the login.
  */
 export class LiveClient {
-  readonly state = signalLike<LiveState>({ connected: false, lastFrameAt: undefined, latest: new Map(), components: new Map(), alerts: new Map(), displays: new Map(), healthAlerts: [], reminder: undefined, lesson: null, lessonSamples: [], lessonLive: undefined, capture: { active: false, until: null, by: null } });
+  readonly state = signalLike<LiveState>({
+    connected: false,
+    lastFrameAt: undefined,
+    latest: new Map(),
+    components: new Map(),
+    alerts: new Map(),
+    displays: new Map(),
+    healthAlerts: [],
+    reminder: undefined,
+    lesson: null,
+    lessonSamples: [],
+    lessonLive: undefined,
+    capture: { active: false, until: null, by: null },
+  });
   readonly frames = signalLike<LiveFrame | undefined>(undefined);
   #ws: WebSocket | undefined;
   #retryMs = 500;
@@ -98,7 +111,13 @@ export class LiveClient {
     switch (frame.type) {
       case 'reading':
         for (const [metric, value] of Object.entries(frame.data.metrics)) {
-          s.latest.set(`${frame.data.deviceId}/${metric}`, { deviceId: frame.data.deviceId, metric, value, ts: frame.data.ts, receivedAt: now });
+          s.latest.set(`${frame.data.deviceId}/${metric}`, {
+            deviceId: frame.data.deviceId,
+            metric,
+            value,
+            ts: frame.data.ts,
+            receivedAt: now,
+          });
         }
         break;
       case 'component.state':
@@ -125,7 +144,10 @@ export class LiveClient {
         s.lesson = frame.data.lesson;
         break;
       case 'lesson.sample':
-        s.lessonSamples = [...s.lessonSamples.filter((x) => x.lessonId === frame.data.lessonId && x.idx !== frame.data.idx), frame.data];
+        s.lessonSamples = [
+          ...s.lessonSamples.filter((x) => x.lessonId === frame.data.lessonId && x.idx !== frame.data.idx),
+          frame.data,
+        ];
         break;
       case 'lesson.live':
         s.lessonLive = frame.data;

@@ -14,5 +14,6 @@ function Root() {
 setLang(lang.get(), false);
 const root = document.getElementById('app');
 // The viewer page (and mediasoup-client) is its own chunk: the teacher panel does not load it.
-if (root && location.pathname.startsWith('/join')) void import('./viewer-app.js').then(({ ViewerApp }) => render(<ViewerApp />, root));
+if (root && location.pathname.startsWith('/join'))
+  void import('./viewer-app.js').then(({ ViewerApp }) => render(<ViewerApp />, root));
 else if (root) render(<Root />, root);

@@ -18,7 +18,10 @@ type Replies = MediaReplies<{
 type PublishLabel = 'camera' | 'screen' | 'mic';
 const isPublishLabel = (x: unknown): x is PublishLabel => x === 'camera' || x === 'screen' || x === 'mic';
 /** A frame from the appliance: a reply to one of this page's requests, or an event. */
-type Incoming = { id: number; ok: true; data: unknown } | { id: number; ok: false; error?: string; message?: string } | MediaEventFrame;
+type Incoming =
+  | { id: number; ok: true; data: unknown }
+  | { id: number; ok: false; error?: string; message?: string }
+  | MediaEventFrame;
 
 type ProducerInfo = MediaEvents['producer.added'];
 type ParticipantInfo = MediaEvents['participant.joined'];
@@ -39,7 +42,14 @@ export interface LessonState {
   muted: boolean;
 }
 
-const EMPTY: LessonState = { joined: false, code: undefined, participants: [], remotes: [], closed: undefined, muted: false };
+const EMPTY: LessonState = {
+  joined: false,
+  code: undefined,
+  participants: [],
+  remotes: [],
+  closed: undefined,
+  muted: false,
+};
 
 /**
  * One browser's side of a remote lesson: the `/api/v1/media` signalling socket and a
@@ -169,7 +179,12 @@ export class LessonSession {
           ]
         : undefined;
     // stopTracks false: after a worker restart the same track is published again.
-    const producer = await this.#send.produce({ track, stopTracks: false, ...(encodings ? { encodings } : {}), appData: { label } });
+    const producer = await this.#send.produce({
+      track,
+      stopTracks: false,
+      ...(encodings ? { encodings } : {}),
+      appData: { label },
+    });
     this.#producers.set(label, producer);
   }
 
@@ -186,8 +201,17 @@ export class LessonSession {
     if (!device || info.participantId === this.#participantId) return;
     if (this.state.get().remotes.some((r) => r.info.producerId === info.producerId)) return;
     this.#recv ??= await this.#transport('recv');
-    const r = await this.request('consume', { transportId: this.#recv.id, producerId: info.producerId, rtpCapabilities: device.rtpCapabilities });
-    const consumer = await this.#recv.consume({ id: r.consumerId, producerId: info.producerId, kind: r.kind, rtpParameters: r.rtpParameters });
+    const r = await this.request('consume', {
+      transportId: this.#recv.id,
+      producerId: info.producerId,
+      rtpCapabilities: device.rtpCapabilities,
+    });
+    const consumer = await this.#recv.consume({
+      id: r.consumerId,
+      producerId: info.producerId,
+      kind: r.kind,
+      rtpParameters: r.rtpParameters,
+    });
     await this.request('consumer.resume', { consumerId: r.consumerId });
     const remote: RemoteStream = { info, consumer, stream: new MediaStream([consumer.track]) };
     this.#set({ remotes: [...this.state.get().remotes, remote] });
@@ -212,7 +236,9 @@ export class LessonSession {
         return;
       }
       case 'participant.joined':
-        this.#set({ participants: [...s.participants.filter((p) => p.participantId !== f.data.participantId), f.data] });
+        this.#set({
+          participants: [...s.participants.filter((p) => p.participantId !== f.data.participantId), f.data],
+        });
         return;
       case 'participant.left':
         this.#set({ participants: s.participants.filter((p) => p.participantId !== f.data.participantId) });
@@ -225,7 +251,10 @@ export class LessonSession {
       }
       case 'room.closed': {
         // A media worker restarted: same lesson, same code; join again and send what was sent.
-        const republish = f.data.reason === 'restarting' ? [...this.#producers.entries()].map(([label, p]) => ({ label, track: p.track })) : [];
+        const republish =
+          f.data.reason === 'restarting'
+            ? [...this.#producers.entries()].map(([label, p]) => ({ label, track: p.track }))
+            : [];
         const code = s.code;
         this.#reset();
         if (f.data.reason !== 'restarting') {

@@ -79,7 +79,10 @@ export function TeacherApp() {
         </TopBar>
         {liveState.reminder && (
           <div class="banner reminder" role="status" data-testid="screen-reminder">
-            {t('display.reminder', { share: Math.round(liveState.reminder.share * 100), limit: Math.round(liveState.reminder.limit * 100) })}{' '}
+            {t('display.reminder', {
+              share: Math.round(liveState.reminder.share * 100),
+              limit: Math.round(liveState.reminder.limit * 100),
+            })}{' '}
             <button type="button" class="btn" onClick={() => live.dismissReminder()}>
               {t('display.dismiss')}
             </button>

@@ -50,11 +50,22 @@ export function ViewerApp() {
         >
           <label>
             {t('viewer.code')}
-            <input data-testid="viewer-code" value={code} maxLength={16} autoComplete="off" onInput={(e) => setCode(e.currentTarget.value)} />
+            <input
+              data-testid="viewer-code"
+              value={code}
+              maxLength={16}
+              autoComplete="off"
+              onInput={(e) => setCode(e.currentTarget.value)}
+            />
           </label>
           <label>
             {t('viewer.name')}
-            <input data-testid="viewer-name" value={name} maxLength={40} onInput={(e) => setName(e.currentTarget.value)} />
+            <input
+              data-testid="viewer-name"
+              value={name}
+              maxLength={40}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
           </label>
           <button class="big" type="submit" data-testid="viewer-join">
             {t('viewer.join')}
@@ -69,7 +80,8 @@ export function ViewerApp() {
 
 function Watching({ session }: { session: LessonSession }) {
   const s = useObservable(session.state);
-  if (s.closed) return <p data-testid="viewer-closed">{t(`viewer.closed.${s.closed === 'removed' ? 'removed' : 'ended'}`)}</p>;
+  if (s.closed)
+    return <p data-testid="viewer-closed">{t(`viewer.closed.${s.closed === 'removed' ? 'removed' : 'ended'}`)}</p>;
   return (
     <div class="remote-grid" data-testid="viewer-grid">
       {s.remotes.length === 0 && <p>{t('viewer.waiting')}</p>}

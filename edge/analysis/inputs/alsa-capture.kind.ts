@@ -6,8 +6,18 @@ export const AlsaCaptureSchema = Type.Object(
   {
     type: Type.Literal('audio-alsa'),
     ...componentBaseFields,
-    device: Type.String({ minLength: 1, default: 'default', description: 'ALSA capture device (arecord -L lists them), e.g. hw:CARD=Device,DEV=0 for a USB audio interface with the wireless lapel receiver on one input and the room microphone on the other.' }),
-    channels: Type.Integer({ minimum: 1, maximum: 2, default: 2, description: 'Two: lapel and room microphone (analysis.vad.lapelChannel says which is which); one: room only.' }),
+    device: Type.String({
+      minLength: 1,
+      default: 'default',
+      description:
+        'ALSA capture device (arecord -L lists them), e.g. hw:CARD=Device,DEV=0 for a USB audio interface with the wireless lapel receiver on one input and the room microphone on the other.',
+    }),
+    channels: Type.Integer({
+      minimum: 1,
+      maximum: 2,
+      default: 2,
+      description: 'Two: lapel and room microphone (analysis.vad.lapelChannel says which is which); one: room only.',
+    }),
     arecordPath: Type.String({ default: 'arecord', description: "arecord from Debian's alsa-utils." }),
   },
   { additionalProperties: false },

@@ -5,7 +5,10 @@ export const AudioFileSchema = Type.Object(
   {
     type: Type.Literal('audio-file'),
     ...componentBaseFields,
-    path: Type.String({ minLength: 1, description: 'A 16 kHz, 16-bit PCM WAV recording: two channels (lapel and room microphone) or one (room).' }),
+    path: Type.String({
+      minLength: 1,
+      description: 'A 16 kHz, 16-bit PCM WAV recording: two channels (lapel and room microphone) or one (room).',
+    }),
     loop: Type.Boolean({ default: false, description: 'Start again at the end (demo mode).' }),
   },
   { additionalProperties: false },

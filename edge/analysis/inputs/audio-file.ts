@@ -38,12 +38,15 @@ export class AudioFileInput extends BaseComponent {
       // A recording that is not there yet (being made, a USB stick not yet in): wait for it.
       this.setState('degraded', `waiting for ${this.cfg.path}`);
       this.#timer = setInterval(() => {
-        void this.#open().then((ok) => {
-          if (ok && this.#timer) {
-            clearInterval(this.#timer);
-            this.#play();
-          }
-        }, (err: unknown) => this.setState('degraded', (err as Error).message));
+        void this.#open().then(
+          (ok) => {
+            if (ok && this.#timer) {
+              clearInterval(this.#timer);
+              this.#play();
+            }
+          },
+          (err: unknown) => this.setState('degraded', (err as Error).message),
+        );
       }, 1000);
       return;
     }
@@ -64,7 +67,10 @@ export class AudioFileInput extends BaseComponent {
       const head = Buffer.alloc(Math.min(size, 4096));
       await fh.read(head, 0, head.length, 0);
       const fmt = parseWavHeader(head, size);
-      if (fmt.sampleRate !== 16000) throw new Error(`${this.cfg.path}: ${fmt.sampleRate} Hz; the voice model needs 16000 Hz (convert with: sox in.wav -r 16000 out.wav)`);
+      if (fmt.sampleRate !== 16000)
+        throw new Error(
+          `${this.cfg.path}: ${fmt.sampleRate} Hz; the voice model needs 16000 Hz (convert with: sox in.wav -r 16000 out.wav)`,
+        );
       this.#fmt = fmt;
       this.#fh = fh;
       return true;
@@ -108,7 +114,11 @@ export class AudioFileInput extends BaseComponent {
         this.#pos += bytesRead;
         this.#sent += bytesRead / frameBytes;
         this.#c.blocks++;
-        this.ctx.analysis.submitAudio(this.name, deinterleave(buf.subarray(0, bytesRead), fmt.channels), fmt.sampleRate);
+        this.ctx.analysis.submitAudio(
+          this.name,
+          deinterleave(buf.subarray(0, bytesRead), fmt.channels),
+          fmt.sampleRate,
+        );
       }
     } catch (err) {
       this.setState('degraded', (err as Error).message);

@@ -11,10 +11,29 @@ export function ffmpegArgs(cfg: Pick<Static<typeof FfmpegCameraSchema>, 'source'
   if (isLive(cfg.source)) input.push(...(cfg.source.startsWith('/dev/') ? ['-f', 'v4l2'] : ['-rtsp_transport', 'tcp']));
   // A file is read at its own pace (-re), as a camera would deliver it.
   else input.push('-re', ...(cfg.loop ? ['-stream_loop', '-1'] : []));
-  return ['-hide_banner', '-loglevel', 'error', '-nostdin', ...input, '-i', cfg.source, '-an', '-vf', `fps=1/${cfg.everySeconds}`, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    ...input,
+    '-i',
+    cfg.source,
+    '-an',
+    '-vf',
+    `fps=1/${cfg.everySeconds}`,
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    'pipe:1',
+  ];
 }
 
-const isLive = (source: string): boolean => source.startsWith('rtsp://') || source.startsWith('rtsps://') || source.startsWith('/dev/video');
+const isLive = (source: string): boolean =>
+  source.startsWith('rtsp://') || source.startsWith('rtsps://') || source.startsWith('/dev/video');
 
 /**
  * A classroom camera (RTSP or USB) or a video file through Debian's ffmpeg, sampled at a low

@@ -51,7 +51,10 @@ export class SupervisedProcess {
       const wait = RESTART_MS[Math.min(this.#failures, RESTART_MS.length - 1)]!;
       this.#failures++;
       this.restarts++;
-      this.o.onRestarting(`${this.o.command} stopped (${code ?? 'signal'}): ${stderr.trim().split('\n').pop() ?? ''}`, wait);
+      this.o.onRestarting(
+        `${this.o.command} stopped (${code ?? 'signal'}): ${stderr.trim().split('\n').pop() ?? ''}`,
+        wait,
+      );
       this.#timer = setTimeout(() => this.#spawn(), wait);
     });
   }

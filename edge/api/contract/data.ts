@@ -23,7 +23,11 @@ export const dataEndpoints = {
   'GET /api/v1/devices': { response: Type.Array(DeviceBody) },
   'POST /api/v1/devices': {
     body: Type.Object(
-      { id: Type.String({ maxLength: 63 }), kind: StringEnum(DEVICE_KINDS), description: Type.Optional(Type.String({ maxLength: 200 })) },
+      {
+        id: Type.String({ maxLength: 63 }),
+        kind: StringEnum(DEVICE_KINDS),
+        description: Type.Optional(Type.String({ maxLength: 200 })),
+      },
       { additionalProperties: false },
     ),
     response: DeviceCredentialsBody,
@@ -43,8 +47,14 @@ export const dataEndpoints = {
     ),
     response: UserBody,
   },
-  'PUT /api/v1/users/:username/secret': { body: Type.Object({ secret: Type.String({ maxLength: 128 }) }, { additionalProperties: false }), response: Ok },
-  'PUT /api/v1/users/:username/disabled': { body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }), response: UserBody },
+  'PUT /api/v1/users/:username/secret': {
+    body: Type.Object({ secret: Type.String({ maxLength: 128 }) }, { additionalProperties: false }),
+    response: Ok,
+  },
+  'PUT /api/v1/users/:username/disabled': {
+    body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
+    response: UserBody,
+  },
   'DELETE /api/v1/users/:username': { response: Ok },
   'GET /api/v1/audit': {
     query: Type.Object(

@@ -11,7 +11,15 @@ export const ScreenTimeBody = Type.Object({
   lessonOnMinutes: Type.Number(),
   share: Type.Number(),
   limit: Type.Number(),
-  lessons: Type.Array(Type.Object({ lesson: Type.Integer(), start: Type.String(), end: Type.String(), onMinutes: Type.Number(), share: Type.Number() })),
+  lessons: Type.Array(
+    Type.Object({
+      lesson: Type.Integer(),
+      start: Type.String(),
+      end: Type.String(),
+      onMinutes: Type.Number(),
+      share: Type.Number(),
+    }),
+  ),
 });
 
 export const PanelBody = Type.Object({
@@ -40,7 +48,10 @@ export const displayEndpoints = {
     response: PanelBody,
   },
   'GET /api/v1/displays/:name/screen-time': {
-    query: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) }, { additionalProperties: false }),
+    query: Type.Object(
+      { date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) },
+      { additionalProperties: false },
+    ),
     response: ScreenTimeBody,
   },
 } satisfies Record<EndpointKey, Endpoint>;

@@ -28,12 +28,20 @@ export function Defaulted<T extends TSchema>(schema: T, value: Static<T>): TDefa
 }
 
 type Evaluate<T> = { [K in keyof T]: T[K] } & {};
-type OptionalKeys<P extends TProperties> = { [K in keyof P]: P[K] extends TOptional<TSchema> ? K : P[K] extends { default: unknown } ? K : never }[keyof P];
+type OptionalKeys<P extends TProperties> = {
+  [K in keyof P]: P[K] extends TOptional<TSchema> ? K : P[K] extends { default: unknown } ? K : never;
+}[keyof P];
 
 /** What a caller sends for a schema: like Static, except that defaulted fields may be left out. */
 export type Input<T extends TSchema> =
-  T extends TObject<infer P> ? Evaluate<{ [K in Exclude<keyof P, OptionalKeys<P>>]: Static<P[K]> } & { [K in OptionalKeys<P>]?: Static<P[K]> }> : Static<T>;
+  T extends TObject<infer P>
+    ? Evaluate<{ [K in Exclude<keyof P, OptionalKeys<P>>]: Static<P[K]> } & { [K in OptionalKeys<P>]?: Static<P[K]> }>
+    : Static<T>;
 
-type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}` ? N | ParamNames<`/${Rest}`> : P extends `${string}:${infer N}` ? N : never;
+type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}`
+  ? N | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer N}`
+    ? N
+    : never;
 /** `/api/v1/users/:username/secret` -> `{ username: string }`. */
 export type PathParams<K extends string> = { [N in ParamNames<K>]: string };

@@ -52,13 +52,21 @@ export const environmentEndpoints = {
   'GET /api/v1/environment': { response: EnvironmentBody },
   'GET /api/v1/environment/history': {
     query: Type.Object(
-      { metric: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), hours: Defaulted(Type.Integer({ minimum: 1, maximum: 168 }), 24) },
+      {
+        metric: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }),
+        hours: Defaulted(Type.Integer({ minimum: 1, maximum: 168 }), 24),
+      },
       { additionalProperties: false },
     ),
-    response: Type.Array(Type.Object({ ts: Type.Integer(), avg: Type.Number(), min: Type.Number(), max: Type.Number() })),
+    response: Type.Array(
+      Type.Object({ ts: Type.Integer(), avg: Type.Number(), min: Type.Number(), max: Type.Number() }),
+    ),
   },
   'GET /api/v1/environment/alerts': {
-    query: Type.Object({ limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000 }), 50) }, { additionalProperties: false }),
+    query: Type.Object(
+      { limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000 }), 50) },
+      { additionalProperties: false },
+    ),
     response: Type.Array(AlertBody),
   },
   'GET /api/v1/modbus': { response: Type.Array(ModbusBusBody) },

@@ -8,7 +8,10 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Symptom = StringEnum(SYMPTOMS);
 const Symptoms = Type.Array(Symptom, { maxItems: SYMPTOMS.length });
-const ClassDay = Type.Object({ classId: Type.Optional(Type.String({ maxLength: 32 })), day: Type.Optional(Day) }, { additionalProperties: false });
+const ClassDay = Type.Object(
+  { classId: Type.Optional(Type.String({ maxLength: 32 })), day: Type.Optional(Day) },
+  { additionalProperties: false },
+);
 
 export const CHECK_RESULTS = ['normal', 'symptoms', 'fever-pending', 'fever-cleared', 'fever-confirmed'] as const;
 
@@ -48,7 +51,9 @@ export const StudentDayBody = Type.Object({
   name: Type.String(),
   cardId: Nullable(Type.String()),
   check: Nullable(CheckBody),
-  remeasureDueAt: Nullable(Type.Integer({ description: 'When a fever must be measured again (ms), while the first reading waits for it.' })),
+  remeasureDueAt: Nullable(
+    Type.Integer({ description: 'When a fever must be measured again (ms), while the first reading waits for it.' }),
+  ),
   absence: Nullable(AbsenceBody),
   status: StringEnum([...CHECK_RESULTS, 'absent', 'unchecked'] as const),
 });
@@ -61,10 +66,25 @@ export const DailyReportBody = Type.Object({
   checked: Type.Integer(),
   fever: Type.Object({ pending: Type.Integer(), cleared: Type.Integer(), confirmed: Type.Integer() }),
   withSymptoms: Type.Integer(),
-  symptoms: Type.Record(Type.String(), Type.Integer(), { description: 'Students with each symptom (symptoms nobody has are left out).' }),
-  absent: Type.Object({ illness: Type.Integer(), personal: Type.Integer(), other: Type.Integer(), unknown: Type.Integer(), unexplained: Type.Integer() }),
+  symptoms: Type.Record(Type.String(), Type.Integer(), {
+    description: 'Students with each symptom (symptoms nobody has are left out).',
+  }),
+  absent: Type.Object({
+    illness: Type.Integer(),
+    personal: Type.Integer(),
+    other: Type.Integer(),
+    unknown: Type.Integer(),
+    unexplained: Type.Integer(),
+  }),
   students: Type.Array(
-    Type.Object({ studentNo: Type.String(), name: Type.String(), status: Type.String(), tempC: Nullable(Type.Number()), symptoms: Type.Array(Symptom), absence: Nullable(Type.String()) }),
+    Type.Object({
+      studentNo: Type.String(),
+      name: Type.String(),
+      status: Type.String(),
+      tempC: Nullable(Type.Number()),
+      symptoms: Type.Array(Symptom),
+      absence: Nullable(Type.String()),
+    }),
   ),
 });
 
@@ -75,7 +95,13 @@ export const DailyReportBody = Type.Object({
  * still declares the rows as stored.
  */
 export const StudentRecordBody = Type.Object({
-  student: Type.Object({ id: Type.Integer(), class_id: Type.String(), student_no: Type.String(), name: Type.String(), active: Type.Boolean() }),
+  student: Type.Object({
+    id: Type.Integer(),
+    class_id: Type.String(),
+    student_no: Type.String(),
+    name: Type.String(),
+    active: Type.Boolean(),
+  }),
   checks: Type.Array(
     Type.Object({
       id: Type.Integer(),
@@ -88,17 +114,37 @@ export const StudentRecordBody = Type.Object({
       superseded_by: Nullable(Type.Integer()),
     }),
   ),
-  absences: Type.Array(Type.Object({ day: Day, reason: Type.String(), symptoms: Type.String({ description: 'JSON array of symptom codes' }), returned_day: Nullable(Type.String()) })),
+  absences: Type.Array(
+    Type.Object({
+      day: Day,
+      reason: Type.String(),
+      symptoms: Type.String({ description: 'JSON array of symptom codes' }),
+      returned_day: Nullable(Type.String()),
+    }),
+  ),
 });
 
-export const MeasuredBody = Type.Object({ station: Type.String(), objectC: Type.Number(), ambientC: Type.Number(), compensatedC: Type.Number(), method: Type.String(), at: Type.Integer() });
+export const MeasuredBody = Type.Object({
+  station: Type.String(),
+  objectC: Type.Number(),
+  ambientC: Type.Number(),
+  compensatedC: Type.Number(),
+  method: Type.String(),
+  at: Type.Integer(),
+});
 
 export const healthEndpoints = {
   'GET /api/v1/health/classes': {
-    response: Type.Object({ default: Nullable(Type.String()), classes: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), students: Type.Integer() })) }),
+    response: Type.Object({
+      default: Nullable(Type.String()),
+      classes: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), students: Type.Integer() })),
+    }),
   },
   'GET /api/v1/health/day': { query: ClassDay, response: Type.Array(StudentDayBody) },
-  'POST /api/v1/health/measure': { body: Type.Object({ station: Type.Optional(Type.String()) }, { additionalProperties: false }), response: MeasuredBody },
+  'POST /api/v1/health/measure': {
+    body: Type.Object({ station: Type.Optional(Type.String()) }, { additionalProperties: false }),
+    response: MeasuredBody,
+  },
   'POST /api/v1/health/checks': {
     body: Type.Object(
       {
@@ -126,13 +172,22 @@ export const healthEndpoints = {
   },
   'POST /api/v1/health/absences': {
     body: Type.Object(
-      { studentId: Type.Integer({ minimum: 1 }), day: Type.Optional(Day), reason: StringEnum(ABSENCE_REASONS), symptoms: Type.Optional(Symptoms), onsetDay: Type.Optional(Day) },
+      {
+        studentId: Type.Integer({ minimum: 1 }),
+        day: Type.Optional(Day),
+        reason: StringEnum(ABSENCE_REASONS),
+        symptoms: Type.Optional(Symptoms),
+        onsetDay: Type.Optional(Day),
+      },
       { additionalProperties: false },
     ),
     response: AbsenceBody,
   },
   'POST /api/v1/health/absences/:id/follow-up': {
-    body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 500 }), returnedDay: Type.Optional(Day) }, { additionalProperties: false }),
+    body: Type.Object(
+      { note: Type.String({ minLength: 1, maxLength: 500 }), returnedDay: Type.Optional(Day) },
+      { additionalProperties: false },
+    ),
     response: AbsenceBody,
   },
   'GET /api/v1/health/alerts': { response: Type.Array(HealthAlertEvent) },
@@ -140,11 +195,25 @@ export const healthEndpoints = {
   'GET /api/v1/health/report.csv': { query: ClassDay, response: Type.String(), raw: 'text/csv' },
   'GET /api/v1/health/report.html': { query: ClassDay, response: Type.String(), raw: 'text/html' },
   'GET /api/v1/health/students': {
-    response: Type.Array(Type.Object({ id: Type.Integer(), classId: Type.String(), studentNo: Type.String(), name: Type.String(), cardId: Nullable(Type.String()), active: Type.Boolean() })),
+    response: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        classId: Type.String(),
+        studentNo: Type.String(),
+        name: Type.String(),
+        cardId: Nullable(Type.String()),
+        active: Type.Boolean(),
+      }),
+    ),
   },
   'GET /api/v1/health/students/:id': { response: StudentRecordBody },
   'POST /api/v1/health/roster': {
     body: Type.Object({ csvBase64: Type.String({ maxLength: 8_000_000 }) }, { additionalProperties: false }),
-    response: Type.Object({ classes: Type.Integer(), students: Type.Integer(), deactivated: Type.Integer(), encoding: Type.String() }),
+    response: Type.Object({
+      classes: Type.Integer(),
+      students: Type.Integer(),
+      deactivated: Type.Integer(),
+      encoding: Type.String(),
+    }),
   },
 } satisfies Record<EndpointKey, Endpoint>;

@@ -30,14 +30,21 @@ export const endpoints = {
 export type Endpoints = typeof endpoints;
 export type EndpointKey = keyof Endpoints;
 
-type SchemaOf<K extends EndpointKey, F extends 'body' | 'query'> = Endpoints[K] extends { [P in F]: infer S extends TSchema } ? S : undefined;
+type SchemaOf<K extends EndpointKey, F extends 'body' | 'query'> = Endpoints[K] extends {
+  [P in F]: infer S extends TSchema;
+}
+  ? S
+  : undefined;
 
 /** The answer of an endpoint (the JSON body; the text of a raw document). */
 export type ResponseOf<K extends EndpointKey> = Static<Endpoints[K]['response']>;
 /** The body and query as the handler receives them: validated, defaults filled in. */
 export type BodyOf<K extends EndpointKey> = SchemaOf<K, 'body'> extends infer S extends TSchema ? Static<S> : undefined;
-export type QueryOf<K extends EndpointKey> = SchemaOf<K, 'query'> extends infer S extends TSchema ? Static<S> : undefined;
+export type QueryOf<K extends EndpointKey> =
+  SchemaOf<K, 'query'> extends infer S extends TSchema ? Static<S> : undefined;
 /** The body and query as a caller sends them: defaulted fields may be left out. */
-export type BodyInput<K extends EndpointKey> = SchemaOf<K, 'body'> extends infer S extends TSchema ? Input<S> : undefined;
-export type QueryInput<K extends EndpointKey> = SchemaOf<K, 'query'> extends infer S extends TSchema ? Input<S> : undefined;
+export type BodyInput<K extends EndpointKey> =
+  SchemaOf<K, 'body'> extends infer S extends TSchema ? Input<S> : undefined;
+export type QueryInput<K extends EndpointKey> =
+  SchemaOf<K, 'query'> extends infer S extends TSchema ? Input<S> : undefined;
 export type ParamsOf<K extends EndpointKey> = PathParams<K>;

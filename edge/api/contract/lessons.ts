@@ -6,24 +6,41 @@ import { Defaulted } from './endpoint.js';
 export const LessonReportBody = Type.Object({
   lesson: LessonEvent,
   samples: Type.Array(Type.Omit(LessonSampleEvent, ['lessonId'])),
-  curve: Type.Array(Type.Object({ t: Type.Integer(), s: Type.Integer() }), { description: 'The S-T curve: cumulative T against cumulative S, one point per coded sample.' }),
+  curve: Type.Array(Type.Object({ t: Type.Integer(), s: Type.Integer() }), {
+    description: 'The S-T curve: cumulative T against cumulative S, one point per coded sample.',
+  }),
 });
 
 export const lessonEndpoints = {
   'GET /api/v1/lessons': {
-    query: Type.Object({ limit: Defaulted(Type.Integer({ minimum: 1, maximum: 200 }), 30), before: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+    query: Type.Object(
+      { limit: Defaulted(Type.Integer({ minimum: 1, maximum: 200 }), 30), before: Type.Optional(Type.Integer()) },
+      { additionalProperties: false },
+    ),
     response: Type.Array(LessonEvent),
   },
-  'GET /api/v1/lessons/current': { response: Type.Object({ lesson: Type.Union([LessonEvent, Type.Null()]), capture: CaptureEvent }) },
+  'GET /api/v1/lessons/current': {
+    response: Type.Object({ lesson: Type.Union([LessonEvent, Type.Null()]), capture: CaptureEvent }),
+  },
   'POST /api/v1/lessons/start': { response: LessonEvent },
   'POST /api/v1/lessons/current/end': { response: LessonEvent },
   'GET /api/v1/lessons/:id': { response: LessonReportBody },
   'GET /api/v1/analysis/capture': {
     response: Type.Object({
       state: CaptureEvent,
-      captures: Type.Array(Type.Object({ id: Type.String(), files: Type.Integer(), bytes: Type.Integer(), endedAt: Type.Union([Type.Integer(), Type.Null()]) })),
+      captures: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          files: Type.Integer(),
+          bytes: Type.Integer(),
+          endedAt: Type.Union([Type.Integer(), Type.Null()]),
+        }),
+      ),
     }),
   },
-  'POST /api/v1/analysis/capture': { body: Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 60 }) }, { additionalProperties: false }), response: CaptureEvent },
+  'POST /api/v1/analysis/capture': {
+    body: Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 60 }) }, { additionalProperties: false }),
+    response: CaptureEvent,
+  },
   'DELETE /api/v1/analysis/capture': { response: CaptureEvent },
 } satisfies Record<EndpointKey, Endpoint>;

@@ -27,10 +27,15 @@ export const JsonSchemaNode = Type.Recursive(
 );
 
 export const TlsStatusBody = Type.Object({
-  listeners: Type.Array(Type.Object({ service: Type.String(), tls: Type.Boolean(), host: Type.String(), port: Type.Integer() }), {
-    description: 'The configured listeners: plain ones are on loopback once TLS is on, unless plaintextLan.',
+  listeners: Type.Array(
+    Type.Object({ service: Type.String(), tls: Type.Boolean(), host: Type.String(), port: Type.Integer() }),
+    {
+      description: 'The configured listeners: plain ones are on loopback once TLS is on, unless plaintextLan.',
+    },
+  ),
+  fingerprint256: Type.Union([Type.String(), Type.Null()], {
+    description: 'SHA-256 of the certificate HTTPS serves, for browsers and devices to pin; null with TLS off.',
   }),
-  fingerprint256: Type.Union([Type.String(), Type.Null()], { description: 'SHA-256 of the certificate HTTPS serves, for browsers and devices to pin; null with TLS off.' }),
   validTo: Type.Union([Type.String(), Type.Null()]),
 });
 
@@ -40,7 +45,10 @@ export const KioskInfoBody = Type.Object({
   idleLockSeconds: Type.Integer({ description: 'kiosk.idleLockSeconds: the panel locks after this much inactivity.' }),
   defaultLanguage: Type.String(),
   pinLength: Type.Integer(),
-  lockoutSeconds: Type.Integer({ description: 'auth.lockoutMinutes in seconds: how long the panel shows a lock when a refusal carries no Retry-After.' }),
+  lockoutSeconds: Type.Integer({
+    description:
+      'auth.lockoutMinutes in seconds: how long the panel shows a lock when a refusal carries no Retry-After.',
+  }),
 });
 
 /**
@@ -83,7 +91,13 @@ export const systemEndpoints = {
     body: Type.Object(
       {
         changes: Type.Array(
-          Type.Object({ path: Type.String({ pattern: '^(/[A-Za-z0-9]+)+$' }), value: Type.Unknown({ description: 'The new value, checked against the configuration schema.' }) }, { additionalProperties: false }),
+          Type.Object(
+            {
+              path: Type.String({ pattern: '^(/[A-Za-z0-9]+)+$' }),
+              value: Type.Unknown({ description: 'The new value, checked against the configuration schema.' }),
+            },
+            { additionalProperties: false },
+          ),
           { minItems: 1, maxItems: 100 },
         ),
         dryRun: Defaulted(Type.Boolean(), false),

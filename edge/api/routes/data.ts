@@ -37,7 +37,7 @@ export const deviceRoutes: RouteDef[] = [
   route('POST /api/v1/devices/:id/secret', {
     tag: 'devices',
     access: 'admin',
-    summary: "Issue a new MQTT password for a device (the old one stops working; it is disconnected).",
+    summary: 'Issue a new MQTT password for a device (the old one stops working; it is disconnected).',
     handler: async (req, ctx) => {
       const id = req.params.id;
       const creds = await rotateDeviceSecret(ctx.store, id, actor(req));
@@ -84,13 +84,15 @@ export const userRoutes: RouteDef[] = [
   route('PUT /api/v1/users/:username/disabled', {
     tag: 'users',
     access: 'admin',
-    summary: 'Disable (true) or enable (false) an account. Disabling ends its sessions at once; enabling lifts any lock. The last enabled admin cannot be disabled (409).',
+    summary:
+      'Disable (true) or enable (false) an account. Disabling ends its sessions at once; enabling lifts any lock. The last enabled admin cannot be disabled (409).',
     handler: (req, ctx) => setUserDisabled(ctx.store, req.params.username, req.body.disabled, actor(req)),
   }),
   route('DELETE /api/v1/users/:username', {
     tag: 'users',
     access: 'admin',
-    summary: 'Delete an account; its sessions end at once (the audit log keeps its actions). The last enabled admin cannot be deleted (409).',
+    summary:
+      'Delete an account; its sessions end at once (the audit log keeps its actions). The last enabled admin cannot be deleted (409).',
     handler: (req, ctx) => {
       removeUser(ctx.store, req.params.username, actor(req));
       return OK;

@@ -35,7 +35,8 @@ export const displayRoutes: RouteDef[] = [
   route('POST /api/v1/displays/:name/commands', {
     tag: 'display',
     access: 'teacher',
-    summary: 'Send a command and wait until the panel confirms it (200 with the confirmed state), or 504 when it does not.',
+    summary:
+      'Send a command and wait until the panel confirms it (200 with the confirmed state), or 504 when it does not.',
     handler: async (req, ctx) => {
       const d = find(ctx, req.params.name);
       const b = req.body;
@@ -50,14 +51,21 @@ export const displayRoutes: RouteDef[] = [
             : { kind: b.kind, on: b.on ?? need('on', 'true or false') };
       // A panel that does not confirm raises DeviceError, which the server answers with 504.
       await d.command(cmd);
-      ctx.store.audit.record({ actor: `user:${req.session?.username ?? '?'}`, action: 'display.command', target: d.name, result: 'ok', detail: { ...cmd } });
+      ctx.store.audit.record({
+        actor: `user:${req.session?.username ?? '?'}`,
+        action: 'display.command',
+        target: d.name,
+        result: 'ok',
+        detail: { ...cmd },
+      });
       return body(d);
     },
   }),
   route('GET /api/v1/displays/:name/screen-time', {
     tag: 'display',
     access: 'teacher',
-    summary: 'Screen time of one local day (default today): minutes on, per lesson, and the share of teaching time against the guidance.',
+    summary:
+      'Screen time of one local day (default today): minutes on, per lesson, and the share of teaching time against the guidance.',
     handler: (req, ctx) => find(ctx, req.params.name).screenTime(req.query.date),
   }),
 ];

@@ -4,7 +4,8 @@ export const environmentRoutes: RouteDef[] = [
   route('GET /api/v1/environment', {
     tag: 'environment',
     access: 'teacher',
-    summary: "The room now: every metric's sensors, rolling averages (1 h, 8 h, 24 h) and status, active alerts, the desk-illuminance check, and the rules in force.",
+    summary:
+      "The room now: every metric's sensors, rolling averages (1 h, 8 h, 24 h) and status, active alerts, the desk-illuminance check, and the rules in force.",
     handler: (_req, ctx) => ctx.environment.view(),
   }),
   route('GET /api/v1/environment/history', {
@@ -22,7 +23,8 @@ export const environmentRoutes: RouteDef[] = [
   route('GET /api/v1/modbus', {
     tag: 'environment',
     access: 'admin',
-    summary: 'Every Modbus bus, its counters and its sensors (online, last error). Raw frames stream as modbus.frame live events.',
+    summary:
+      'Every Modbus bus, its counters and its sensors (online, last error). Raw frames stream as modbus.frame live events.',
     handler: (_req, ctx) => ctx.modbusBuses(),
   }),
 ];

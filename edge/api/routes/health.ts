@@ -8,10 +8,26 @@ import { NotFoundError } from '../../errors.js';
 import { actor } from '../actor.js';
 
 /** A report leaving the screen (download or print) is an export of minors' data: audited. */
-function exportReport(req: ApiRequest<unknown, { classId?: string; day?: string }>, ctx: ApiContext, format: 'csv' | 'html'): RawResponse {
-  const r = dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today());
-  ctx.store.audit.record({ actor: actor(req), action: 'health.export', target: r.classId, result: 'ok', detail: { day: r.day, format } });
-  return format === 'csv' ? new RawResponse('text/csv; charset=utf-8', reportCsv(r), `health-${r.classId}-${r.day}.csv`) : new RawResponse('text/html; charset=utf-8', reportHtml(r));
+function exportReport(
+  req: ApiRequest<unknown, { classId?: string; day?: string }>,
+  ctx: ApiContext,
+  format: 'csv' | 'html',
+): RawResponse {
+  const r = dailyReport(
+    ctx.health,
+    req.query.classId ?? ctx.health.defaultClass(),
+    req.query.day ?? ctx.health.today(),
+  );
+  ctx.store.audit.record({
+    actor: actor(req),
+    action: 'health.export',
+    target: r.classId,
+    result: 'ok',
+    detail: { day: r.day, format },
+  });
+  return format === 'csv'
+    ? new RawResponse('text/csv; charset=utf-8', reportCsv(r), `health-${r.classId}-${r.day}.csv`)
+    : new RawResponse('text/html; charset=utf-8', reportHtml(r));
 }
 
 export const healthRoutes: RouteDef[] = [
@@ -32,13 +48,15 @@ export const healthRoutes: RouteDef[] = [
   route('GET /api/v1/health/day', {
     tag: 'health',
     access: 'teacher',
-    summary: "The class's morning check: every student with the day's check, fever re-measure time, absence and status.",
+    summary:
+      "The class's morning check: every student with the day's check, fever re-measure time, absence and status.",
     handler: (req, ctx) => ctx.health.day(req.query.classId ?? ctx.health.defaultClass(), req.query.day),
   }),
   route('POST /api/v1/health/measure', {
     tag: 'health',
     access: 'teacher',
-    summary: "Take a reading from the door's infrared thermometer (raw, ambient and the compensated value with its method).",
+    summary:
+      "Take a reading from the door's infrared thermometer (raw, ambient and the compensated value with its method).",
     handler: async (req, ctx) => {
       const stations = ctx.thermometers();
       const t = req.body.station === undefined ? stations[0] : stations.find((s) => s.name === req.body.station);
@@ -50,7 +68,8 @@ export const healthRoutes: RouteDef[] = [
   route('POST /api/v1/health/checks', {
     tag: 'health',
     access: 'teacher',
-    summary: 'Record a check. A fever (>= health.feverC) asks for a re-measure after health.remeasureAfterMinutes; the re-measure confirms or clears it.',
+    summary:
+      'Record a check. A fever (>= health.feverC) asks for a re-measure after health.remeasureAfterMinutes; the re-measure confirms or clears it.',
     status: 201,
     handler: (req, ctx) => ctx.health.recordCheck(req.body, actor(req)),
   }),
@@ -87,7 +106,8 @@ export const healthRoutes: RouteDef[] = [
     tag: 'health',
     access: 'teacher',
     summary: 'Daily per-class summary: checked, fever, symptoms, absences by reason.',
-    handler: (req, ctx) => dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today()),
+    handler: (req, ctx) =>
+      dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today()),
   }),
   route('GET /api/v1/health/report.csv', {
     tag: 'health',
@@ -113,7 +133,12 @@ export const healthRoutes: RouteDef[] = [
     summary: "A student's record (roster entry, every check with corrections, absences). Every read is audit-logged.",
     handler: (req, ctx) => {
       const r = ctx.health.record(Number(req.params.id));
-      ctx.store.audit.record({ actor: actor(req), action: 'health.read-student', target: r.student.pseudonym, result: 'ok' });
+      ctx.store.audit.record({
+        actor: actor(req),
+        action: 'health.read-student',
+        target: r.student.pseudonym,
+        result: 'ok',
+      });
       const s = r.student;
       return {
         student: { id: s.id, class_id: s.classId, student_no: s.studentNo, name: s.name, active: s.active },
@@ -127,14 +152,20 @@ export const healthRoutes: RouteDef[] = [
           correction_reason: c.correctionReason,
           superseded_by: c.supersededBy,
         })),
-        absences: r.absences.map((a) => ({ day: a.day, reason: a.reason, symptoms: JSON.stringify(a.symptoms), returned_day: a.returnedDay })),
+        absences: r.absences.map((a) => ({
+          day: a.day,
+          reason: a.reason,
+          symptoms: JSON.stringify(a.symptoms),
+          returned_day: a.returnedDay,
+        })),
       };
     },
   }),
   route('POST /api/v1/health/roster', {
     tag: 'health',
     access: 'admin',
-    summary: "Import the district's roster CSV (base64). Bad rows are reported by line and field; a bad file changes nothing.",
+    summary:
+      "Import the district's roster CSV (base64). Bad rows are reported by line and field; a bad file changes nothing.",
     handler: (req, ctx) => {
       const { rows, encoding } = parseRoster(Buffer.from(req.body.csvBase64, 'base64'));
       const r = importRoster(ctx.store, rows);
@@ -143,4 +174,3 @@ export const healthRoutes: RouteDef[] = [
     },
   }),
 ];
-

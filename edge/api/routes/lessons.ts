@@ -12,7 +12,9 @@ export const lessonRoutes: RouteDef[] = [
     summary: 'Lessons analysed, newest first (the lesson under way included).',
     handler: (req, ctx) => {
       const current = ctx.analysis.current();
-      return ctx.store.lessons.list({ limit: req.query.limit, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }).map((l) => lessonView(l.id === current?.id ? current : l));
+      return ctx.store.lessons
+        .list({ limit: req.query.limit, ...(req.query.before !== undefined ? { before: req.query.before } : {}) })
+        .map((l) => lessonView(l.id === current?.id ? current : l));
     },
   }),
   route('GET /api/v1/lessons/current', {
@@ -40,26 +42,35 @@ export const lessonRoutes: RouteDef[] = [
   route('GET /api/v1/lessons/:id', {
     tag: 'lessons',
     access: 'teacher',
-    summary: 'The report of one lesson: figures, every S-T sample (code, talk seconds, faces against students present) and the S-T curve.',
+    summary:
+      'The report of one lesson: figures, every S-T sample (code, talk seconds, faces against students present) and the S-T curve.',
     handler: (req, ctx) => {
       const id = Number(req.params.id);
       const current = ctx.analysis.current();
       const lesson = current?.id === id ? current : ctx.store.lessons.get(id);
       if (!lesson) throw new NotFoundError(`no lesson ${req.params.id}`);
       const samples = ctx.store.lessons.samples(id);
-      return { lesson: lessonView(lesson), samples, curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)) };
+      return {
+        lesson: lessonView(lesson),
+        samples,
+        curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)),
+      };
     },
   }),
   route('GET /api/v1/analysis/capture', {
     tag: 'lessons',
     access: 'admin',
     summary: 'Diagnostic capture: whether it is on, until when, and the captures still on disk.',
-    handler: (_req, ctx) => ({ state: ctx.capture.state(), captures: ctx.capture.list().map((c) => ({ ...c, endedAt: c.endedAt ?? null })) }),
+    handler: (_req, ctx) => ({
+      state: ctx.capture.state(),
+      captures: ctx.capture.list().map((c) => ({ ...c, endedAt: c.endedAt ?? null })),
+    }),
   }),
   route('POST /api/v1/analysis/capture', {
     tag: 'lessons',
     access: 'admin',
-    summary: 'Switch on a time-limited diagnostic capture: camera frames (with the faces found) and audio are written to the data directory until it ends. Audit-logged, shown on every kiosk, deleted after analysis.diagnosticCapture.keepHours.',
+    summary:
+      'Switch on a time-limited diagnostic capture: camera frames (with the faces found) and audio are written to the data directory until it ends. Audit-logged, shown on every kiosk, deleted after analysis.diagnosticCapture.keepHours.',
     status: 201,
     handler: (req, ctx) => ctx.capture.start(actor(req), req.body.minutes),
   }),

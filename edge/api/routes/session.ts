@@ -17,7 +17,13 @@ function sessionBody(ctx: ApiContext, s: Session | undefined): Static<typeof Ses
 }
 
 /** Admins log in with a password, teachers with a PIN; otherwise the two logins are the same. */
-async function login(req: ApiRequest<unknown, unknown, unknown>, ctx: ApiContext, role: Role, username: string, secret: string): Promise<Static<typeof SessionBody>> {
+async function login(
+  req: ApiRequest<unknown, unknown, unknown>,
+  ctx: ApiContext,
+  role: Role,
+  username: string,
+  secret: string,
+): Promise<Static<typeof SessionBody>> {
   const user = await authenticateUser(ctx.store, ctx.config, { username, secret, role, client: req.ip }, ctx.logins);
   const { token, session } = ctx.store.sessions.create(user.id, req.ip);
   req.setSessionCookie(token);
@@ -62,8 +68,15 @@ export const sessionRoutes: RouteDef[] = [
       "Names of the teachers who may log in, for the classroom panel's login picker: only to the panel's own browser (loopback) or a logged-in user; from the LAN without a session 403 (type the username).",
     handler: (req, ctx) => {
       // Listing every username to the classroom Wi-Fi turns PIN guessing into a sweep of all staff.
-      if (!isLoopback(req.ip) && !req.session) throw new AuthError(403, 'the list of teachers is shown only on the classroom panel itself; type your username');
-      return ctx.store.users.list('teacher').filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName }));
+      if (!isLoopback(req.ip) && !req.session)
+        throw new AuthError(
+          403,
+          'the list of teachers is shown only on the classroom panel itself; type your username',
+        );
+      return ctx.store.users
+        .list('teacher')
+        .filter((u) => !u.disabled)
+        .map((u) => ({ username: u.username, displayName: u.displayName }));
     },
   }),
   route('POST /api/v1/setup/admin', {
@@ -75,9 +88,18 @@ export const sessionRoutes: RouteDef[] = [
     handler: async (req, ctx) => {
       // Until an admin exists anyone who reaches this creates one; the LAN (and a rebinding page,
       // which the Host check stops first) must not be able to.
-      if (!isLoopback(req.ip)) throw new AuthError(403, 'first-run setup is possible only on the appliance itself (its own browser, or classedge user add)');
+      if (!isLoopback(req.ip))
+        throw new AuthError(
+          403,
+          'first-run setup is possible only on the appliance itself (its own browser, or classedge user add)',
+        );
       const body = req.body;
-      return createFirstAdmin(ctx.store, ctx.config, { username: body.username, displayName: body.displayName ?? body.username, password: body.password }, `setup:${req.ip}`);
+      return createFirstAdmin(
+        ctx.store,
+        ctx.config,
+        { username: body.username, displayName: body.displayName ?? body.username, password: body.password },
+        `setup:${req.ip}`,
+      );
     },
   }),
 ];

@@ -6,11 +6,19 @@ export const syncRoutes: RouteDef[] = [
   route('GET /api/v1/sync', {
     tag: 'sync',
     access: 'admin',
-    summary: 'District sync status: enrolment, the night window, and per stream what the district confirmed, the backlog, the last success and error.',
+    summary:
+      'District sync status: enrolment, the night window, and per stream what the district confirmed, the backlog, the last success and error.',
     handler: (_req, ctx) => {
       const e = readEnrolment(ctx.config.dataDir);
       const s = ctx.sync.status();
-      return { enrolled: e !== undefined, district: e?.districtUrl ?? null, state: s.state, ...(s.detail !== undefined ? { detail: s.detail } : {}), window: ctx.config.sync.bulkWindow, streams: ctx.sync.streams() };
+      return {
+        enrolled: e !== undefined,
+        district: e?.districtUrl ?? null,
+        state: s.state,
+        ...(s.detail !== undefined ? { detail: s.detail } : {}),
+        window: ctx.config.sync.bulkWindow,
+        streams: ctx.sync.streams(),
+      };
     },
   }),
   route('POST /api/v1/sync/now', {

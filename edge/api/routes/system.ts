@@ -24,13 +24,22 @@ function tlsStatus(config: Config): Static<typeof TlsStatusBody> {
   }
 }
 
-export function healthOf(ctx: ApiContext): { status: Static<typeof HealthBody>['status']; body: Static<typeof HealthBody> } {
+export function healthOf(ctx: ApiContext): {
+  status: Static<typeof HealthBody>['status'];
+  body: Static<typeof HealthBody>;
+} {
   const components = ctx.components();
   // Only a core component makes the appliance not serving (503). An optional one that is failed or
   // still preparing (the media worker being built for minutes) leaves it serving, degraded.
   const core = new Set(components.filter((c) => c.core).map((c) => c.state));
   const all = new Set(components.map((c) => c.state));
-  const status = core.has('failed') ? 'failed' : core.has('starting') ? 'starting' : all.has('failed') || all.has('starting') || all.has('degraded') ? 'degraded' : 'ok';
+  const status = core.has('failed')
+    ? 'failed'
+    : core.has('starting')
+      ? 'starting'
+      : all.has('failed') || all.has('starting') || all.has('degraded')
+        ? 'degraded'
+        : 'ok';
   return {
     status,
     body: {
@@ -38,7 +47,14 @@ export function healthOf(ctx: ApiContext): { status: Static<typeof HealthBody>['
       version: ctx.version,
       applianceId: ctx.config.appliance.id,
       uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
-      components: components.map(({ name, kind, state, detail, progress, core: isCore }) => ({ name, kind, state, ...(detail !== undefined ? { detail } : {}), ...(progress !== undefined ? { progress } : {}), ...(isCore ? { core: true } : {}) })),
+      components: components.map(({ name, kind, state, detail, progress, core: isCore }) => ({
+        name,
+        kind,
+        state,
+        ...(detail !== undefined ? { detail } : {}),
+        ...(progress !== undefined ? { progress } : {}),
+        ...(isCore ? { core: true } : {}),
+      })),
     },
   };
 }
@@ -47,7 +63,8 @@ export const systemRoutes: RouteDef[] = [
   route('GET /api/v1/health', {
     tag: 'system',
     access: 'public',
-    summary: 'Liveness and component states. 200 while serving (ok, or degraded: an optional component failed or preparing), 503 while a core component is starting or failed.',
+    summary:
+      'Liveness and component states. 200 while serving (ok, or degraded: an optional component failed or preparing), 503 while a core component is starting or failed.',
     handler: (req, ctx) => {
       const h = healthOf(ctx);
       if (h.status === 'failed' || h.status === 'starting') req.setStatus(503);
@@ -84,7 +101,13 @@ export const systemRoutes: RouteDef[] = [
     access: 'admin',
     summary: 'Every class of data kept: purpose, personal data, retention and where it may go.',
     handler: (_req, ctx) =>
-      dataClasses.map((d) => ({ name: d.name, purpose: d.purpose, personal: d.personal, destination: d.destination, retentionDays: d.retentionDays(ctx.config) ?? null })),
+      dataClasses.map((d) => ({
+        name: d.name,
+        purpose: d.purpose,
+        personal: d.personal,
+        destination: d.destination,
+        retentionDays: d.retentionDays(ctx.config) ?? null,
+      })),
   }),
   route('GET /api/v1/config/schema', {
     tag: 'system',

@@ -16,7 +16,9 @@ async function passphrase(file: string | undefined): Promise<string> {
 export function registerBackup(program: Command): void {
   program
     .command('backup')
-    .description('Write an encrypted archive of the database (online backup, safe while running), the keys and enrolment, and the configuration.')
+    .description(
+      'Write an encrypted archive of the database (online backup, safe while running), the keys and enrolment, and the configuration.',
+    )
     .requiredOption('--out <file>', 'archive to write, e.g. /media/usb/room-101-2026-11-22.ceb')
     .option('--passphrase-file <file>', 'read the passphrase from this file (else a prompt or standard input)')
     .option('-c, --config <file>', 'configuration file')
@@ -24,13 +26,25 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts: CommonOptions & { out: string; passphraseFile?: string }) => {
       const { config, source } = resolveConfig(opts);
-      const header = await backupAppliance(config, source, resolve(opts.out), await passphrase(opts.passphraseFile), cliActor());
-      print(opts, { file: resolve(opts.out), ...header }, () => `backup of ${config.appliance.id} written to ${resolve(opts.out)} (${String(header.files)})`);
+      const header = await backupAppliance(
+        config,
+        source,
+        resolve(opts.out),
+        await passphrase(opts.passphraseFile),
+        cliActor(),
+      );
+      print(
+        opts,
+        { file: resolve(opts.out), ...header },
+        () => `backup of ${config.appliance.id} written to ${resolve(opts.out)} (${String(header.files)})`,
+      );
     });
 
   program
     .command('restore <file>')
-    .description('Restore a backup into an empty data directory (a replacement box): the same data, the same identity; the district is told.')
+    .description(
+      'Restore a backup into an empty data directory (a replacement box): the same data, the same identity; the district is told.',
+    )
     .option('--passphrase-file <file>', 'read the passphrase from this file (else a prompt or standard input)')
     .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
     .option('--data-dir <dir>', 'data directory to restore into (env CLASSEDGE_DATA_DIR)')
@@ -38,7 +52,17 @@ export function registerBackup(program: Command): void {
     .action(async (file: string, opts: CommonOptions & { passphraseFile?: string }) => {
       const dataDir = overridesFrom(opts).dataDir ?? loadConfig(undefined).dataDir;
       const configTarget = configFile(opts) ?? join(dataDir, 'config.yaml');
-      const r = await restoreAppliance(resolve(file), await passphrase(opts.passphraseFile), { dataDir, configFile: resolve(configTarget) }, cliActor());
-      print(opts, r, () => `restored ${r.applianceId} (backup of ${r.backupCreatedAt}) into ${r.dataDir}; configuration ${r.configFile}; district: ${r.district}`);
+      const r = await restoreAppliance(
+        resolve(file),
+        await passphrase(opts.passphraseFile),
+        { dataDir, configFile: resolve(configTarget) },
+        cliActor(),
+      );
+      print(
+        opts,
+        r,
+        () =>
+          `restored ${r.applianceId} (backup of ${r.backupCreatedAt}) into ${r.dataDir}; configuration ${r.configFile}; district: ${r.district}`,
+      );
     });
 }

@@ -11,14 +11,19 @@ const showCreds = (c: IssuedCredentials): string =>
 export function registerDevice(program: Command): void {
   const device = program.command('device').description('Register classroom devices and their MQTT credentials.');
   const common = (c: Command): Command =>
-    c.option('-c, --config <file>', 'configuration file').option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)').option('--json', 'print as JSON');
+    c
+      .option('-c, --config <file>', 'configuration file')
+      .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
+      .option('--json', 'print as JSON');
 
   common(device.command('add <id>').description('Register a device and print its MQTT password (once).'))
     .requiredOption('--kind <kind>', `one of ${DEVICE_KINDS.join(', ')}`)
     .option('--description <text>', 'where it is, what it is')
     .action(async (id: string, opts: CommonOptions & { kind: string; description?: string }) => {
       const config = loadCliConfig(opts);
-      const creds = await withStoreAsync(config, (s) => addDevice(s, { id, kind: opts.kind, description: opts.description ?? '' }, cliActor()));
+      const creds = await withStoreAsync(config, (s) =>
+        addDevice(s, { id, kind: opts.kind, description: opts.description ?? '' }, cliActor()),
+      );
       print(opts, creds, () => showCreds(creds));
     });
 
@@ -32,17 +37,17 @@ export function registerDevice(program: Command): void {
     );
   });
 
-  common(device.command('remove <id>').description('Remove a device; it can no longer connect. Its readings stay.')).action(
-    (id: string, opts: CommonOptions) => {
-      withStore(loadCliConfig(opts), (s) => removeDevice(s, id, cliActor()));
-      print(opts, { removed: id }, () => `removed ${id}`);
-    },
-  );
+  common(
+    device.command('remove <id>').description('Remove a device; it can no longer connect. Its readings stay.'),
+  ).action((id: string, opts: CommonOptions) => {
+    withStore(loadCliConfig(opts), (s) => removeDevice(s, id, cliActor()));
+    print(opts, { removed: id }, () => `removed ${id}`);
+  });
 
-  common(device.command('rotate <id>').description('Issue a new MQTT password for a device (the old one stops working).')).action(
-    async (id: string, opts: CommonOptions) => {
-      const creds = await withStoreAsync(loadCliConfig(opts), (s) => rotateDeviceSecret(s, id, cliActor()));
-      print(opts, creds, () => showCreds(creds));
-    },
-  );
+  common(
+    device.command('rotate <id>').description('Issue a new MQTT password for a device (the old one stops working).'),
+  ).action(async (id: string, opts: CommonOptions) => {
+    const creds = await withStoreAsync(loadCliConfig(opts), (s) => rotateDeviceSecret(s, id, cliActor()));
+    print(opts, creds, () => showCreds(creds));
+  });
 }

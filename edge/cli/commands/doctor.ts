@@ -8,7 +8,9 @@ const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('Check the appliance and say what to fix: config, data directory, disk, clock, serial ports, database, the programs configured components start, HTTPS certificate, API and broker.')
+    .description(
+      'Check the appliance and say what to fix: config, data directory, disk, clock, serial ports, database, the programs configured components start, HTTPS certificate, API and broker.',
+    )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
@@ -20,11 +22,20 @@ export function registerDoctor(program: Command): void {
         results = await runChecks(loadCliConfig(opts));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        results = [{ name: 'config', status: 'fail', detail: err.message, fix: 'correct the configuration; classedge config validate lists every problem' }];
+        results = [
+          {
+            name: 'config',
+            status: 'fail',
+            detail: err.message,
+            fix: 'correct the configuration; classedge config validate lists every problem',
+          },
+        ];
       }
       const failed = results.filter((r) => r.status === 'fail').length;
       print(opts, { ok: failed === 0, checks: results }, () =>
-        results.map((r) => `${MARK[r.status]}  ${r.name.padEnd(13)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`).join('\n'),
+        results
+          .map((r) => `${MARK[r.status]}  ${r.name.padEnd(13)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`)
+          .join('\n'),
       );
       if (failed > 0) process.exitCode = 1;
     });

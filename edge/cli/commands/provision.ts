@@ -5,7 +5,17 @@ import { provision, type ProvisionResult } from '../../provision/provision.js';
 import { checkSpec, mergeSpec, readSpecFile, type ProvisionSpec } from '../../provision/spec.js';
 import { Prompter, askMissing } from '../../provision/prompt.js';
 import { DB_FILE } from '../../store/db.js';
-import { cliActor, configFile, overridesFrom, print, readSecret, readTokenOption, resolveConfig, withStore, type CommonOptions } from '../io.js';
+import {
+  cliActor,
+  configFile,
+  overridesFrom,
+  print,
+  readSecret,
+  readTokenOption,
+  resolveConfig,
+  withStore,
+  type CommonOptions,
+} from '../io.js';
 import { loadConfig } from '../../config/load.js';
 import { ClassEdgeError } from '../../errors.js';
 
@@ -57,7 +67,10 @@ export function registerProvision(program: Command): void {
     )
     .option('-f, --file <yaml>', 'provisioning file (from classedge-district provision-bulk); flags override it')
     .option('--district <url>', 'district receiver URL')
-    .option('--token-file <file>', 'read the one-time enrolment token from this file (or give it in the provisioning file, or at the prompt)')
+    .option(
+      '--token-file <file>',
+      'read the one-time enrolment token from this file (or give it in the provisioning file, or at the prompt)',
+    )
     .option('--token <token>', 'the token on the command line (deprecated: visible in ps)')
     .option('--district-ca <file>', "PEM of the district's CA (sync.districtCaFile)")
     .option('--id <id>', 'appliance id, e.g. room-101')
@@ -68,14 +81,28 @@ export function registerProvision(program: Command): void {
     .option('--grade <grade>', 'classroom label: grade')
     .option('--class <class>', 'classroom label: class')
     .option('--room <room>', 'classroom label: room')
-    .option('--admin <username>', 'first admin (made only when there is none); password from a prompt or standard input')
+    .option(
+      '--admin <username>',
+      'first admin (made only when there is none); password from a prompt or standard input',
+    )
     .option('--admin-display-name <name>', "first admin's display name")
     .option('--admin-password-file <file>', "read the first admin's password from this file instead")
     .option('--interactive', 'ask for what is missing (the default on a terminal)')
-    .option('--tls', 'HTTPS and MQTT over TLS on the LAN with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate): the default')
-    .option('--no-tls', 'TLS ends elsewhere (a proxy): no certificate; plain HTTP and MQTT on the LAN, recorded as http.plaintextLan and mqtt.plaintextLan (doctor warns)')
+    .option(
+      '--tls',
+      'HTTPS and MQTT over TLS on the LAN with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate): the default',
+    )
+    .option(
+      '--no-tls',
+      'TLS ends elsewhere (a proxy): no certificate; plain HTTP and MQTT on the LAN, recorded as http.plaintextLan and mqtt.plaintextLan (doctor warns)',
+    )
     .option('--tls-days <n>', 'validity of a certificate made for TLS, in days', '825')
-    .option('--tls-host <name>', 'a DNS name or IP address for the certificate made for TLS (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--tls-host <name>',
+      'a DNS name or IP address for the certificate made for TLS (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port (env CLASSEDGE_HTTP_PORT)')
@@ -87,7 +114,12 @@ export function registerProvision(program: Command): void {
       // The configuration file named may not exist yet on a fresh box: provisioning writes it.
       const named = configFile(opts);
       const { config, source } =
-        named !== undefined && !existsSync(named) ? { config: loadConfig(undefined, overridesFrom(opts)), source: { file: resolve(named), overrides: overridesFrom(opts) } } : resolveConfig(opts);
+        named !== undefined && !existsSync(named)
+          ? {
+              config: loadConfig(undefined, overridesFrom(opts)),
+              source: { file: resolve(named), overrides: overridesFrom(opts) },
+            }
+          : resolveConfig(opts);
       const dbFile = join(config.dataDir, DB_FILE);
       const needAdmin = !existsSync(dbFile) || withStore(config, (s) => s.users.countAdmins() === 0);
       const interactive = opts.interactive === true || (process.stdin.isTTY && !opts.json);
@@ -106,8 +138,14 @@ export function registerProvision(program: Command): void {
       let result: ProvisionResult;
       try {
         const withTls = opts.tls !== false;
-        if (withTls && !/^\d+$/.test(opts.tlsDays)) throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
-        result = await provision(spec, { source, adminPassword, actor: cliActor(), tls: withTls ? { days: Number(opts.tlsDays), hosts: opts.tlsHost } : false });
+        if (withTls && !/^\d+$/.test(opts.tlsDays))
+          throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
+        result = await provision(spec, {
+          source,
+          adminPassword,
+          actor: cliActor(),
+          tls: withTls ? { days: Number(opts.tlsDays), hosts: opts.tlsHost } : false,
+        });
       } finally {
         prompter?.close();
       }
@@ -116,8 +154,12 @@ export function registerProvision(program: Command): void {
           `Provisioning ${result.applianceId} (enrolment code ${result.enrolmentCode})`,
           ...result.steps.map((s) => `${MARK[s.status]}  ${s.step.padEnd(15)} ${s.detail}`),
           'doctor:',
-          ...result.doctor.map((r) => `${DOCTOR[r.status]}  ${r.name.padEnd(15)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`),
-          result.ok ? `\n${result.applianceId} is provisioned. Start it: systemctl enable --now classedge` : '\nProvisioning is not complete: fix what is marked FAIL and run it again.',
+          ...result.doctor.map(
+            (r) => `${DOCTOR[r.status]}  ${r.name.padEnd(15)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`,
+          ),
+          result.ok
+            ? `\n${result.applianceId} is provisioned. Start it: systemctl enable --now classedge`
+            : '\nProvisioning is not complete: fix what is marked FAIL and run it again.',
         ].join('\n'),
       );
       if (!result.ok) process.exitCode = 1;

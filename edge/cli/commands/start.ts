@@ -13,7 +13,9 @@ import { ensureDemoAccounts, ensureDemoRoster, demoOverlay, DEMO_ACCOUNTS, demoL
 function demoLessonPath(): string {
   const lesson = demoLesson();
   lesson.ready.catch((err: unknown) => {
-    process.stderr.write(`demo lesson recording not made (${(err as Error).message.split('\n')[0]}); install espeak-ng and sox for the interaction demo\n`);
+    process.stderr.write(
+      `demo lesson recording not made (${(err as Error).message.split('\n')[0]}); install espeak-ng and sox for the interaction demo\n`,
+    );
   });
   return lesson.path;
 }
@@ -37,7 +39,9 @@ export function registerStart(program: Command): void {
       let config;
       let source;
       try {
-        const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), demoLessonPath()) : undefined;
+        const overlay = opts.demo
+          ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), demoLessonPath())
+          : undefined;
         ({ config, source } = resolveConfig(opts, overlay));
       } catch (err) {
         if (err instanceof ConfigError) {

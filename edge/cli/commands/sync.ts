@@ -11,20 +11,34 @@ import { ClassEdgeError } from '../../errors.js';
 export function registerSync(program: Command): void {
   program
     .command('enrol')
-    .description("Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's.")
+    .description(
+      "Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's.",
+    )
     .requiredOption('--district <url>', 'district receiver, e.g. https://sync.district.example')
-    .option('--token-file <file>', 'read the one-time enrolment token (from classedge-district token create) from this file; without it, from a hidden prompt or standard input')
+    .option(
+      '--token-file <file>',
+      'read the one-time enrolment token (from classedge-district token create) from this file; without it, from a hidden prompt or standard input',
+    )
     .option('--token <token>', 'the token on the command line (deprecated: visible in ps)')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--demo', "enrol the demo appliance (the data directory and identity of 'classedge start --demo')")
     .option('--json', 'print as JSON')
     .action(async (opts: CommonOptions & { district: string; token?: string; tokenFile?: string; demo?: boolean }) => {
-      const config = loadCliConfig(opts, opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined);
+      const config = loadCliConfig(
+        opts,
+        opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined,
+      );
       const token = await readTokenOption(opts, 'One-time enrolment token: ');
-      if (token === '') throw new ClassEdgeError('invalid_input', 'enrolment token: expected the one-time token from classedge-district token create, got nothing');
+      if (token === '')
+        throw new ClassEdgeError(
+          'invalid_input',
+          'enrolment token: expected the one-time token from classedge-district token create, got nothing',
+        );
       const e = await enrolWithDistrict(config, opts.district, token);
-      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }));
+      withStore(config, (s) =>
+        s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }),
+      );
       print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
     });
 
@@ -38,16 +52,31 @@ export function registerSync(program: Command): void {
     .action((opts: CommonOptions) => {
       const config = loadCliConfig(opts);
       const enrolment = readEnrolment(config.dataDir);
-      const streams = withStore(config, (store) => new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) }).streams());
-      print(opts, { enrolled: enrolment !== undefined, district: enrolment?.districtUrl ?? null, window: config.sync.bulkWindow, streams }, () =>
-        [
-          enrolment ? `district ${enrolment.districtUrl} (appliance ${enrolment.applianceId})` : 'not enrolled: nothing is sent (classedge enrol)',
-          `bulk window ${config.sync.bulkWindow.from}-${config.sync.bulkWindow.to} local time`,
-          table(
-            streams.map((s) => ({ ...s, lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : null })),
-            ['stream', 'confirmedSeq', 'backlog', 'lastSuccessAt', 'lastError'],
-          ),
-        ].join('\n'),
+      const streams = withStore(config, (store) =>
+        new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) }).streams(),
+      );
+      print(
+        opts,
+        {
+          enrolled: enrolment !== undefined,
+          district: enrolment?.districtUrl ?? null,
+          window: config.sync.bulkWindow,
+          streams,
+        },
+        () =>
+          [
+            enrolment
+              ? `district ${enrolment.districtUrl} (appliance ${enrolment.applianceId})`
+              : 'not enrolled: nothing is sent (classedge enrol)',
+            `bulk window ${config.sync.bulkWindow.from}-${config.sync.bulkWindow.to} local time`,
+            table(
+              streams.map((s) => ({
+                ...s,
+                lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : null,
+              })),
+              ['stream', 'confirmedSeq', 'backlog', 'lastSuccessAt', 'lastError'],
+            ),
+          ].join('\n'),
       );
     });
 }

@@ -22,20 +22,40 @@ export function registerTls(program: Command): void {
       'Make a self-signed certificate and key (openssl req, ECDSA P-256) in <data dir>/tls/ for when the district issues none, and print its SHA-256 fingerprint to check in the browser. An existing pair is kept unless --force.',
     )
     .option('--days <n>', 'validity in days', '825')
-    .option('--host <name>', `a DNS name or IP address browsers and devices use for this box (repeatable; always added: ${defaultHosts().join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--host <name>',
+      `a DNS name or IP address browsers and devices use for this box (repeatable; always added: ${defaultHosts().join(', ')})`,
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--force', 'replace an existing certificate (browsers that trusted the old one will warn again)')
-    .option('--enable', 'also switch http.tls and mqtt.tls on with this pair in the configuration file (restart to apply); plain text then stays on loopback')
+    .option(
+      '--enable',
+      'also switch http.tls and mqtt.tls on with this pair in the configuration file (restart to apply); plain text then stays on loopback',
+    )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--json', 'print as JSON')
     .action((opts: TlsGenerateOptions) => {
-      if (!/^\d+$/.test(opts.days)) throw new ClassEdgeError('invalid_input', `--days: expected whole days, got '${opts.days}'`);
+      if (!/^\d+$/.test(opts.days))
+        throw new ClassEdgeError('invalid_input', `--days: expected whole days, got '${opts.days}'`);
       const { config, source } = resolveConfig(opts);
-      const r = setupSelfSignedTls(source, config, { days: Number(opts.days), hosts: opts.host, enable: opts.enable === true, ...(opts.force ? { force: true } : {}) });
+      const r = setupSelfSignedTls(source, config, {
+        days: Number(opts.days),
+        hosts: opts.host,
+        enable: opts.enable === true,
+        ...(opts.force ? { force: true } : {}),
+      });
       const g = r.generated;
       if ((g.created || r.enabled) && existsSync(join(config.dataDir, DB_FILE))) {
         withStore(config, (s) =>
-          s.audit.record({ actor: cliActor(), action: 'tls.generate', target: g.certFile, result: 'ok', detail: { created: g.created, enabled: r.enabled, fingerprint256: g.info.fingerprint256 } }),
+          s.audit.record({
+            actor: cliActor(),
+            action: 'tls.generate',
+            target: g.certFile,
+            result: 'ok',
+            detail: { created: g.created, enabled: r.enabled, fingerprint256: g.info.fingerprint256 },
+          }),
         );
       }
       print(

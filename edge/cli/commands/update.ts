@@ -18,11 +18,16 @@ interface UpdateCliOptions extends CommonOptions {
 export function registerUpdate(program: Command): void {
   program
     .command('update [bundle]')
-    .description("Install a signed update bundle (from the district, e.g. on a USB stick) beside the running version, switch to it, and roll back by itself if it is not healthy in time. --recover finishes or undoes an interrupted update.")
+    .description(
+      'Install a signed update bundle (from the district, e.g. on a USB stick) beside the running version, switch to it, and roll back by itself if it is not healthy in time. --recover finishes or undoes an interrupted update.',
+    )
     .option('--root <dir>', 'install root holding versions/ and the current symlink', '/opt/classedge')
     .option('--stop-command <cmd>', 'stops the service', 'systemctl stop classedge')
     .option('--start-command <cmd>', 'starts the service', 'systemctl start classedge')
-    .option('--health-url <url>', 'health check of the started version (default http(s)://127.0.0.1:<http.port>/api/v1/health, https when http.tls is on)')
+    .option(
+      '--health-url <url>',
+      'health check of the started version (default http(s)://127.0.0.1:<http.port>/api/v1/health, https when http.tls is on)',
+    )
     .option('--timeout <s>', 'seconds the new version has to become healthy', '120')
     .option('--allow-downgrade', 'install a version older than the running one (audited)')
     .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
@@ -32,7 +37,11 @@ export function registerUpdate(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (bundle: string | undefined, opts: UpdateCliOptions) => {
       const config = loadCliConfig(opts);
-      if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 5) throw new ClassEdgeError('invalid_input', `--timeout: expected whole seconds, at least 5, got '${opts.timeout}'`);
+      if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 5)
+        throw new ClassEdgeError(
+          'invalid_input',
+          `--timeout: expected whole seconds, at least 5, got '${opts.timeout}'`,
+        );
       const o: UpdateOptions = {
         root: opts.root,
         dataDir: config.dataDir,
@@ -50,10 +59,28 @@ export function registerUpdate(program: Command): void {
       }
       if (!bundle) throw new ClassEdgeError('invalid_input', 'give the update bundle file (or --recover)');
       const e = readEnrolment(config.dataDir);
-      if (!e) throw new ClassEdgeError('not_enrolled', "this appliance is not enrolled, so it has no district key to check an update with: provision it first");
+      if (!e)
+        throw new ClassEdgeError(
+          'not_enrolled',
+          'this appliance is not enrolled, so it has no district key to check an update with: provision it first',
+        );
       const r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
-      withStore(config, (s) => s.audit.record({ actor: cliActor(), action: 'update', target: r.to, result: r.result === 'rolled-back' ? 'error' : 'ok', detail: { ...r, allowDowngrade: opts.allowDowngrade === true } }));
-      print(opts, r, () => (r.result === 'updated' ? `updated ${r.from} -> ${r.to}` : r.result === 'already-current' ? `${r.to} is already running` : `${r.to} was not healthy: rolled back to ${r.from}`));
+      withStore(config, (s) =>
+        s.audit.record({
+          actor: cliActor(),
+          action: 'update',
+          target: r.to,
+          result: r.result === 'rolled-back' ? 'error' : 'ok',
+          detail: { ...r, allowDowngrade: opts.allowDowngrade === true },
+        }),
+      );
+      print(opts, r, () =>
+        r.result === 'updated'
+          ? `updated ${r.from} -> ${r.to}`
+          : r.result === 'already-current'
+            ? `${r.to} is already running`
+            : `${r.to} was not healthy: rolled back to ${r.from}`,
+      );
       if (r.result === 'rolled-back') process.exitCode = 1;
     });
 }

@@ -33,7 +33,9 @@ interface Row {
 const GENESIS = '0'.repeat(64);
 
 function chainHash(prev: string, r: Pick<Row, 'ts' | 'actor' | 'action' | 'target' | 'result' | 'detail'>): string {
-  return createHash('sha256').update(JSON.stringify([prev, r.ts, r.actor, r.action, r.target, r.result, r.detail])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([prev, r.ts, r.actor, r.action, r.target, r.result, r.detail]))
+    .digest('hex');
 }
 
 /**

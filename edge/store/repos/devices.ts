@@ -42,13 +42,19 @@ export class DevicesRepo {
     this.#db = db;
   }
 
-  add(d: { id: string; kind: DeviceKind; description: string; secretHash: string; createdBy: string }, now = Date.now()): Device {
+  add(
+    d: { id: string; kind: DeviceKind; description: string; secretHash: string; createdBy: string },
+    now = Date.now(),
+  ): Device {
     try {
       this.#db
-        .prepare('INSERT INTO devices (id, kind, description, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO devices (id, kind, description, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(d.id, d.kind, d.description, d.secretHash, now, d.createdBy);
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`device '${d.id}' already exists`);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+        throw new ConflictError(`device '${d.id}' already exists`);
       throw err;
     }
     return this.get(d.id);
@@ -72,7 +78,11 @@ export class DevicesRepo {
 
   /** What a login needs, in one read: the secret's hash (never returned through the API), whether it may connect, its kind. */
   loginFacts(id: string): { secretHash: string; enabled: boolean; kind: DeviceKind } | undefined {
-    const r = this.#db.prepare<[string], { secret_hash: string; disabled: number; kind: DeviceKind }>('SELECT secret_hash, disabled, kind FROM devices WHERE id = ?').get(id);
+    const r = this.#db
+      .prepare<[string], { secret_hash: string; disabled: number; kind: DeviceKind }>(
+        'SELECT secret_hash, disabled, kind FROM devices WHERE id = ?',
+      )
+      .get(id);
     return r ? { secretHash: r.secret_hash, enabled: r.disabled === 0, kind: r.kind } : undefined;
   }
 

@@ -57,12 +57,25 @@ export class EnvAlertsRepo {
       .prepare(
         'INSERT INTO env_alerts (rule_id, metric, level, win, direction, threshold, advice, started_at, peak, last_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(a.ruleId, a.metric, a.level, a.window, a.direction, a.threshold, a.advice ?? null, a.startedAt, a.peak, a.value);
+      .run(
+        a.ruleId,
+        a.metric,
+        a.level,
+        a.window,
+        a.direction,
+        a.threshold,
+        a.advice ?? null,
+        a.startedAt,
+        a.peak,
+        a.value,
+      );
     return { ...a, id: Number(r.lastInsertRowid), endedAt: undefined };
   }
 
   close(id: number, endedAt: number, peak: number, value: number): void {
-    this.#db.prepare('UPDATE env_alerts SET ended_at = ?, peak = ?, last_value = ? WHERE id = ?').run(endedAt, peak, value, id);
+    this.#db
+      .prepare('UPDATE env_alerts SET ended_at = ?, peak = ?, last_value = ? WHERE id = ?')
+      .run(endedAt, peak, value, id);
   }
 
   updatePeak(id: number, peak: number, value: number): void {
@@ -70,10 +83,16 @@ export class EnvAlertsRepo {
   }
 
   active(): EnvAlert[] {
-    return this.#db.prepare<[], Row>('SELECT * FROM env_alerts WHERE ended_at IS NULL ORDER BY started_at').all().map(toAlert);
+    return this.#db
+      .prepare<[], Row>('SELECT * FROM env_alerts WHERE ended_at IS NULL ORDER BY started_at')
+      .all()
+      .map(toAlert);
   }
 
   recent(limit: number): EnvAlert[] {
-    return this.#db.prepare<[number], Row>('SELECT * FROM env_alerts ORDER BY started_at DESC, id DESC LIMIT ?').all(limit).map(toAlert);
+    return this.#db
+      .prepare<[number], Row>('SELECT * FROM env_alerts ORDER BY started_at DESC, id DESC LIMIT ?')
+      .all(limit)
+      .map(toAlert);
   }
 }

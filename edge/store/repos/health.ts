@@ -135,14 +135,21 @@ export class HealthRepo {
   /** The student's check of the day that no correction superseded, newest first. */
   current(studentId: number, day: string): Check | null {
     const r = this.#db
-      .prepare<[number, string], CheckRow>(`SELECT ${CHECK_COLUMNS} FROM health_checks WHERE student_id = ? AND day = ? AND superseded_by IS NULL ORDER BY checked_at DESC, id DESC LIMIT 1`)
+      .prepare<[number, string], CheckRow>(
+        `SELECT ${CHECK_COLUMNS} FROM health_checks WHERE student_id = ? AND day = ? AND superseded_by IS NULL ORDER BY checked_at DESC, id DESC LIMIT 1`,
+      )
       .get(studentId, day);
     return r ? toCheck(r) : null;
   }
 
   /** Every check of a student, corrections included, in the order they were taken. */
   checksOf(studentId: number): Check[] {
-    return this.#db.prepare<[number], CheckRow>(`SELECT ${CHECK_COLUMNS} FROM health_checks WHERE student_id = ? ORDER BY checked_at`).all(studentId).map(toCheck);
+    return this.#db
+      .prepare<[number], CheckRow>(
+        `SELECT ${CHECK_COLUMNS} FROM health_checks WHERE student_id = ? ORDER BY checked_at`,
+      )
+      .all(studentId)
+      .map(toCheck);
   }
 
   insertCheck(c: Omit<Check, 'id' | 'supersededBy'>): number {
@@ -151,7 +158,22 @@ export class HealthRepo {
         `INSERT INTO health_checks (student_id, day, checked_at, temp_raw, temp_ambient, temp_compensated, compensation, symptoms, notes, result, remeasure_of, recorded_by, corrects, correction_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(c.studentId, c.day, c.checkedAt, c.tempRawC, c.ambientC, c.tempC, c.compensation, JSON.stringify(c.symptoms), c.notes, c.result, c.remeasureOf, c.recordedBy, c.corrects, c.correctionReason);
+      .run(
+        c.studentId,
+        c.day,
+        c.checkedAt,
+        c.tempRawC,
+        c.ambientC,
+        c.tempC,
+        c.compensation,
+        JSON.stringify(c.symptoms),
+        c.notes,
+        c.result,
+        c.remeasureOf,
+        c.recordedBy,
+        c.corrects,
+        c.correctionReason,
+      );
     return Number(r.lastInsertRowid);
   }
 
@@ -160,7 +182,15 @@ export class HealthRepo {
   }
 
   /** Record (or re-record) a student's absence of a day; a changed reason is noted in the follow-up. */
-  upsertAbsence(a: { studentId: number; day: string; reason: AbsenceReason; symptoms: Symptom[]; onsetDay: string | null; recordedBy: string; recordedAt: number }): void {
+  upsertAbsence(a: {
+    studentId: number;
+    day: string;
+    reason: AbsenceReason;
+    symptoms: Symptom[];
+    onsetDay: string | null;
+    recordedBy: string;
+    recordedAt: number;
+  }): void {
     this.#db
       .prepare(
         `INSERT INTO absences (student_id, day, reason, symptoms, onset_day, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -171,7 +201,9 @@ export class HealthRepo {
   }
 
   absence(studentId: number, day: string): Absence | null {
-    const r = this.#db.prepare<[number, string], AbsenceRow>(`SELECT ${ABSENCE_COLUMNS} FROM absences WHERE student_id = ? AND day = ?`).get(studentId, day);
+    const r = this.#db
+      .prepare<[number, string], AbsenceRow>(`SELECT ${ABSENCE_COLUMNS} FROM absences WHERE student_id = ? AND day = ?`)
+      .get(studentId, day);
     return r ? toAbsence(r) : null;
   }
 
@@ -182,20 +214,28 @@ export class HealthRepo {
 
   /** Every absence of a student, by day. */
   absencesOf(studentId: number): Absence[] {
-    return this.#db.prepare<[number], AbsenceRow>(`SELECT ${ABSENCE_COLUMNS} FROM absences WHERE student_id = ? ORDER BY day`).all(studentId).map(toAbsence);
+    return this.#db
+      .prepare<[number], AbsenceRow>(`SELECT ${ABSENCE_COLUMNS} FROM absences WHERE student_id = ? ORDER BY day`)
+      .all(studentId)
+      .map(toAbsence);
   }
 
   /** Append a follow-up note; `returnedDay`, when given, records the day the student came back. */
   addFollowUp(id: number, note: { at: number; by: string; note: string }, returnedDay: string | undefined): void {
     this.#db
-      .prepare("UPDATE absences SET follow_up = json_insert(follow_up, '$[#]', json_object('at', ?, 'by', ?, 'note', ?)), returned_day = coalesce(?, returned_day) WHERE id = ?")
+      .prepare(
+        "UPDATE absences SET follow_up = json_insert(follow_up, '$[#]', json_object('at', ?, 'by', ?, 'note', ?)), returned_day = coalesce(?, returned_day) WHERE id = ?",
+      )
       .run(note.at, note.by, note.note, returnedDay ?? null, id);
   }
 
   /** A class's cases between two days (inclusive): checks with symptoms or a confirmed fever, and absences for illness. */
   cases(classId: string, from: string, until: string): CaseRecord[] {
     const checks = this.#db
-      .prepare<[string, string, string], { pseudonym: string; day: string; symptoms: string; result: CheckResult; temp_compensated: number | null }>(
+      .prepare<
+        [string, string, string],
+        { pseudonym: string; day: string; symptoms: string; result: CheckResult; temp_compensated: number | null }
+      >(
         `SELECT s.pseudonym, h.day, h.symptoms, h.result, h.temp_compensated FROM health_checks h JOIN students s ON s.id = h.student_id
          WHERE s.class_id = ? AND h.day BETWEEN ? AND ? AND h.superseded_by IS NULL AND h.result IN ('symptoms', 'fever-confirmed')`,
       )
@@ -211,14 +251,21 @@ export class HealthRepo {
         "SELECT s.pseudonym, a.day, a.symptoms FROM absences a JOIN students s ON s.id = a.student_id WHERE s.class_id = ? AND a.day BETWEEN ? AND ? AND a.reason = 'illness'",
       )
       .all(classId, from, until)
-      .map((r) => ({ pseudonym: r.pseudonym, day: r.day, symptoms: JSON.parse(r.symptoms) as Symptom[], feverC: undefined }));
+      .map((r) => ({
+        pseudonym: r.pseudonym,
+        day: r.day,
+        symptoms: JSON.parse(r.symptoms) as Symptom[],
+        feverC: undefined,
+      }));
     return [...checks, ...absences];
   }
 
   /** Store a signal once; returns its id, or undefined when the same signal was already raised. */
   raiseAlert(a: Omit<HealthAlert, 'id'> & { pseudonyms: string[] }, raisedAt: number): number | undefined {
     const r = this.#db
-      .prepare('INSERT INTO health_alerts (class_id, rule, category, first_day, last_day, cases, raised_at, pseudonyms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .prepare(
+        'INSERT INTO health_alerts (class_id, rule, category, first_day, last_day, cases, raised_at, pseudonyms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
       .run(a.classId, a.rule, a.category, a.firstDay, a.lastDay, a.cases, raisedAt, JSON.stringify(a.pseudonyms));
     return r.changes === 0 ? undefined : Number(r.lastInsertRowid);
   }
@@ -226,11 +273,30 @@ export class HealthRepo {
   /** The newest 100 signals, of one class or all. */
   alerts(classId?: string): HealthAlert[] {
     return this.#db
-      .prepare<[string | null, string | null], { id: number; class_id: string; rule: string; category: string; first_day: string; last_day: string; cases: number }>(
+      .prepare<
+        [string | null, string | null],
+        {
+          id: number;
+          class_id: string;
+          rule: string;
+          category: string;
+          first_day: string;
+          last_day: string;
+          cases: number;
+        }
+      >(
         'SELECT id, class_id, rule, category, first_day, last_day, cases FROM health_alerts WHERE (? IS NULL OR class_id = ?) ORDER BY raised_at DESC LIMIT 100',
       )
       .all(classId ?? null, classId ?? null)
-      .map((r) => ({ id: r.id, classId: r.class_id, rule: r.rule, category: r.category, firstDay: r.first_day, lastDay: r.last_day, cases: r.cases }));
+      .map((r) => ({
+        id: r.id,
+        classId: r.class_id,
+        rule: r.rule,
+        category: r.category,
+        firstDay: r.first_day,
+        lastDay: r.last_day,
+        cases: r.cases,
+      }));
   }
 
   /** The card of the first active student (by number) not checked on `day`: what the door simulator taps next. */

@@ -89,7 +89,20 @@ const toLesson = (r: LessonRow): Lesson => ({
 });
 
 /** What changes while a lesson runs; written with each sample in one transaction. */
-export type LessonProgress = Pick<Lesson, 'codes' | 'teacherTalkS' | 'studentTalkS' | 'turns' | 'rt' | 'ch' | 'mode' | 'headUpMean' | 'framesAnalysed' | 'framesDropped' | 'audioDroppedS'>;
+export type LessonProgress = Pick<
+  Lesson,
+  | 'codes'
+  | 'teacherTalkS'
+  | 'studentTalkS'
+  | 'turns'
+  | 'rt'
+  | 'ch'
+  | 'mode'
+  | 'headUpMean'
+  | 'framesAnalysed'
+  | 'framesDropped'
+  | 'audioDroppedS'
+>;
 
 /** A lesson as the API and the live events show it (who started it and dropped audio stay local). */
 export function lessonView(l: Lesson): LessonView {
@@ -116,9 +129,18 @@ export function lessonView(l: Lesson): LessonView {
 export class LessonsRepo {
   constructor(private readonly db: Db) {}
 
-  start(l: { day: string; startedAt: number; source: LessonSource; timetableIndex: number | null; startedBy: string; sampleIntervalS: number }): Lesson {
+  start(l: {
+    day: string;
+    startedAt: number;
+    source: LessonSource;
+    timetableIndex: number | null;
+    startedBy: string;
+    sampleIntervalS: number;
+  }): Lesson {
     const r = this.db
-      .prepare('INSERT INTO lessons (day, started_at, source, timetable_index, started_by, sample_interval_s) VALUES (?, ?, ?, ?, ?, ?) RETURNING *')
+      .prepare(
+        'INSERT INTO lessons (day, started_at, source, timetable_index, started_by, sample_interval_s) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+      )
       .get(l.day, l.startedAt, l.source, l.timetableIndex, l.startedBy, l.sampleIntervalS) as LessonRow;
     return toLesson(r);
   }
@@ -127,7 +149,9 @@ export class LessonsRepo {
   addSample(lessonId: number, s: LessonSample, p: LessonProgress): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO lesson_samples (lesson_id, idx, at, code, teacher_s, student_s, faces, present, head_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO lesson_samples (lesson_id, idx, at, code, teacher_s, student_s, faces, present, head_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(lessonId, s.idx, s.at, s.code, s.teacherS, s.studentS, s.faces, s.present, s.headUp);
       this.#progress(lessonId, p);
     })();
@@ -139,13 +163,28 @@ export class LessonsRepo {
         `UPDATE lessons SET codes = ?, teacher_talk_s = ?, student_talk_s = ?, turns = ?, rt = ?, ch = ?, mode = ?, head_up_mean = ?,
            frames_analysed = ?, frames_dropped = ?, audio_dropped_s = ? WHERE id = ?`,
       )
-      .run(p.codes, p.teacherTalkS, p.studentTalkS, p.turns, p.rt, p.ch, p.mode, p.headUpMean, p.framesAnalysed, p.framesDropped, p.audioDroppedS, id);
+      .run(
+        p.codes,
+        p.teacherTalkS,
+        p.studentTalkS,
+        p.turns,
+        p.rt,
+        p.ch,
+        p.mode,
+        p.headUpMean,
+        p.framesAnalysed,
+        p.framesDropped,
+        p.audioDroppedS,
+        id,
+      );
   }
 
   end(id: number, endedAt: number, endedBy: string, p?: LessonProgress): Lesson {
     return this.db.transaction(() => {
       if (p) this.#progress(id, p);
-      this.db.prepare('UPDATE lessons SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL').run(endedAt, endedBy, id);
+      this.db
+        .prepare('UPDATE lessons SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL')
+        .run(endedAt, endedBy, id);
       return this.get(id)!;
     })();
   }
@@ -168,7 +207,11 @@ export class LessonsRepo {
 
   samples(id: number): LessonSample[] {
     return (
-      this.db.prepare('SELECT idx, at, code, teacher_s, student_s, faces, present, head_up FROM lesson_samples WHERE lesson_id = ? ORDER BY idx').all(id) as {
+      this.db
+        .prepare(
+          'SELECT idx, at, code, teacher_s, student_s, faces, present, head_up FROM lesson_samples WHERE lesson_id = ? ORDER BY idx',
+        )
+        .all(id) as {
         idx: number;
         at: number;
         code: StCode | null;
@@ -178,12 +221,23 @@ export class LessonsRepo {
         present: number | null;
         head_up: number | null;
       }[]
-    ).map((r) => ({ idx: r.idx, at: r.at, code: r.code, teacherS: r.teacher_s, studentS: r.student_s, faces: r.faces, present: r.present, headUp: r.head_up }));
+    ).map((r) => ({
+      idx: r.idx,
+      at: r.at,
+      code: r.code,
+      teacherS: r.teacher_s,
+      studentS: r.student_s,
+      faces: r.faces,
+      present: r.present,
+      headUp: r.head_up,
+    }));
   }
 
   list(o: { limit: number; before?: number }): Lesson[] {
     return (
-      this.db.prepare('SELECT * FROM lessons WHERE started_at < ? ORDER BY started_at DESC LIMIT ?').all(o.before ?? Number.MAX_SAFE_INTEGER, o.limit) as LessonRow[]
+      this.db
+        .prepare('SELECT * FROM lessons WHERE started_at < ? ORDER BY started_at DESC LIMIT ?')
+        .all(o.before ?? Number.MAX_SAFE_INTEGER, o.limit) as LessonRow[]
     ).map(toLesson);
   }
 }

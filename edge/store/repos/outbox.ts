@@ -37,7 +37,11 @@ export class OutboxRepo {
   }
 
   confirmedSeq(stream: string): number {
-    return this.#db.prepare<[string], { confirmed_seq: number }>('SELECT confirmed_seq FROM sync_state WHERE stream = ?').get(stream)?.confirmed_seq ?? 0;
+    return (
+      this.#db
+        .prepare<[string], { confirmed_seq: number }>('SELECT confirmed_seq FROM sync_state WHERE stream = ?')
+        .get(stream)?.confirmed_seq ?? 0
+    );
   }
 
   /** Record the district's position and drop what it holds from the outbox, in one transaction. */
@@ -47,28 +51,44 @@ export class OutboxRepo {
 
   recordError(stream: string, message: string, at = Date.now()): void {
     this.#db
-      .prepare('INSERT INTO sync_state (stream, last_error, last_error_at) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at')
+      .prepare(
+        'INSERT INTO sync_state (stream, last_error, last_error_at) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at',
+      )
       .run(stream, message, at);
   }
 
   /** The stream's records after `after`, oldest first. */
   after(stream: string, after: number, limit: number): OutboxRecord[] {
     return this.#db
-      .prepare<[string, number, number], { seq: number; created_at: number; payload: string }>('SELECT seq, created_at, payload FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .prepare<[string, number, number], { seq: number; created_at: number; payload: string }>(
+        'SELECT seq, created_at, payload FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
       .all(stream, after, limit)
       .map((r) => ({ seq: r.seq, createdAt: r.created_at, payload: r.payload }));
   }
 
   /** How many of the stream's records wait after `after`. */
   pending(stream: string, after: number): number {
-    return this.#db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM outbox WHERE stream = ? AND seq > ?').get(stream, after)?.n ?? 0;
+    return (
+      this.#db
+        .prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM outbox WHERE stream = ? AND seq > ?')
+        .get(stream, after)?.n ?? 0
+    );
   }
 
   states(): StreamState[] {
     return this.#db
-      .prepare<[], { stream: string; confirmed_seq: number; last_success_at: number | null; last_error: string | null }>('SELECT stream, confirmed_seq, last_success_at, last_error FROM sync_state')
+      .prepare<
+        [],
+        { stream: string; confirmed_seq: number; last_success_at: number | null; last_error: string | null }
+      >('SELECT stream, confirmed_seq, last_success_at, last_error FROM sync_state')
       .all()
-      .map((r) => ({ stream: r.stream, confirmedSeq: r.confirmed_seq, lastSuccessAt: r.last_success_at, lastError: r.last_error }));
+      .map((r) => ({
+        stream: r.stream,
+        confirmedSeq: r.confirmed_seq,
+        lastSuccessAt: r.last_success_at,
+        lastError: r.last_error,
+      }));
   }
 
   /** Move a stream's next number to at least `next` (after a restore, past what the district holds). */

@@ -46,13 +46,22 @@ export class ReadingsRepo {
 
   query(q: ReadingQuery): ReadingRow[] {
     return this.#db
-      .prepare<Record<string, unknown>, { device_id: string; metric: string; value: number; ts: number; received_at: number }>(
+      .prepare<
+        Record<string, unknown>,
+        { device_id: string; metric: string; value: number; ts: number; received_at: number }
+      >(
         `SELECT device_id, metric, value, ts, received_at FROM readings
          WHERE (@deviceId IS NULL OR device_id = @deviceId) AND (@metric IS NULL OR metric = @metric)
            AND ts >= @from AND ts <= @to
          ORDER BY ts DESC, id DESC LIMIT @limit`,
       )
-      .all({ deviceId: q.deviceId ?? null, metric: q.metric ?? null, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit })
+      .all({
+        deviceId: q.deviceId ?? null,
+        metric: q.metric ?? null,
+        from: q.from ?? 0,
+        to: q.to ?? Number.MAX_SAFE_INTEGER,
+        limit: q.limit,
+      })
       .map((r) => ({ deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at }));
   }
 
@@ -76,7 +85,9 @@ export class ReadingsRepo {
   /** Readings after row `afterId`, in row order: the district stream's next records. */
   after(afterId: number, limit: number): NumberedReading[] {
     return this.#db
-      .prepare<[number, number], { id: number; device_id: string; metric: string; value: number; ts: number }>('SELECT id, device_id, metric, value, ts FROM readings WHERE id > ? ORDER BY id LIMIT ?')
+      .prepare<[number, number], { id: number; device_id: string; metric: string; value: number; ts: number }>(
+        'SELECT id, device_id, metric, value, ts FROM readings WHERE id > ? ORDER BY id LIMIT ?',
+      )
       .all(afterId, limit)
       .map((r) => ({ id: r.id, deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts }));
   }
@@ -89,8 +100,11 @@ export class ReadingsRepo {
   /** Every reading received after `receivedAt`, one at a time (a catch-up may cover many). */
   *receivedAfter(receivedAt: number): Generator<ReadingRow> {
     const rows = this.#db
-      .prepare<[number], { device_id: string; metric: string; value: number; ts: number; received_at: number }>('SELECT device_id, metric, value, ts, received_at FROM readings WHERE received_at > ?')
+      .prepare<[number], { device_id: string; metric: string; value: number; ts: number; received_at: number }>(
+        'SELECT device_id, metric, value, ts, received_at FROM readings WHERE received_at > ?',
+      )
       .iterate(receivedAt);
-    for (const r of rows) yield { deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at };
+    for (const r of rows)
+      yield { deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at };
   }
 }

@@ -41,13 +41,19 @@ export class RollupsRepo {
 
   /** `received_at` of the newest reading already rolled up. */
   watermark(): number {
-    return this.#db.prepare<[], { received_at: number }>('SELECT received_at FROM rollup_watermark WHERE id = 1').get()?.received_at ?? 0;
+    return (
+      this.#db.prepare<[], { received_at: number }>('SELECT received_at FROM rollup_watermark WHERE id = 1').get()
+        ?.received_at ?? 0
+    );
   }
 
   /** Room-level buckets (sensors summed) from `sinceMinute`, oldest first. */
   roomBuckets(sinceMinute: number, metric?: string): { metric: string; minute: number; b: MinuteBucket }[] {
     return this.#db
-      .prepare<[number, string | null, string | null], { metric: string; minute: number; n: number; sum: number; min: number; max: number }>(
+      .prepare<
+        [number, string | null, string | null],
+        { metric: string; minute: number; n: number; sum: number; min: number; max: number }
+      >(
         `SELECT metric, minute, sum(n) AS n, sum(sum) AS sum, min(min) AS min, max(max) AS max FROM readings_1m
          WHERE minute >= ? AND (? IS NULL OR metric = ?) GROUP BY metric, minute ORDER BY minute`,
       )

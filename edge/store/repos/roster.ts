@@ -58,32 +58,58 @@ export class RosterRepo {
 
   student(id: number): StudentRef | undefined {
     const r = this.#db
-      .prepare<[number], { id: number; class_id: string; student_no: string; name: string; pseudonym: string; active: number }>(
-        'SELECT id, class_id, student_no, name, pseudonym, active FROM students WHERE id = ?',
-      )
+      .prepare<
+        [number],
+        { id: number; class_id: string; student_no: string; name: string; pseudonym: string; active: number }
+      >('SELECT id, class_id, student_no, name, pseudonym, active FROM students WHERE id = ?')
       .get(id);
-    return r ? { id: r.id, classId: r.class_id, studentNo: r.student_no, name: r.name, pseudonym: r.pseudonym, active: r.active === 1 } : undefined;
+    return r
+      ? {
+          id: r.id,
+          classId: r.class_id,
+          studentNo: r.student_no,
+          name: r.name,
+          pseudonym: r.pseudonym,
+          active: r.active === 1,
+        }
+      : undefined;
   }
 
   /** The active student holding a card (upper case). */
   byCard(card: string): { id: number; name: string; classId: string } | undefined {
-    const r = this.#db.prepare<[string], { id: number; name: string; class_id: string }>('SELECT id, name, class_id FROM students WHERE card_id = ? AND active = 1').get(card);
+    const r = this.#db
+      .prepare<[string], { id: number; name: string; class_id: string }>(
+        'SELECT id, name, class_id FROM students WHERE card_id = ? AND active = 1',
+      )
+      .get(card);
     return r ? { id: r.id, name: r.name, classId: r.class_id } : undefined;
   }
 
   /** A class's active students by student number. */
   activeInClass(classId: string): { id: number; studentNo: string; name: string; cardId: string | null }[] {
     return this.#db
-      .prepare<[string], { id: number; student_no: string; name: string; card_id: string | null }>('SELECT id, student_no, name, card_id FROM students WHERE class_id = ? AND active = 1 ORDER BY student_no')
+      .prepare<[string], { id: number; student_no: string; name: string; card_id: string | null }>(
+        'SELECT id, student_no, name, card_id FROM students WHERE class_id = ? AND active = 1 ORDER BY student_no',
+      )
       .all(classId)
       .map((r) => ({ id: r.id, studentNo: r.student_no, name: r.name, cardId: r.card_id }));
   }
 
   list(): RosterEntry[] {
     return this.#db
-      .prepare<[], { id: number; class_id: string; student_no: string; name: string; card_id: string | null; active: number }>('SELECT id, class_id, student_no, name, card_id, active FROM students ORDER BY class_id, student_no')
+      .prepare<
+        [],
+        { id: number; class_id: string; student_no: string; name: string; card_id: string | null; active: number }
+      >('SELECT id, class_id, student_no, name, card_id, active FROM students ORDER BY class_id, student_no')
       .all()
-      .map((r) => ({ id: r.id, classId: r.class_id, studentNo: r.student_no, name: r.name, cardId: r.card_id, active: r.active === 1 }));
+      .map((r) => ({
+        id: r.id,
+        classId: r.class_id,
+        studentNo: r.student_no,
+        name: r.name,
+        cardId: r.card_id,
+        active: r.active === 1,
+      }));
   }
 
   /** Students on the roster, active or not. */
@@ -101,7 +127,9 @@ export class RosterRepo {
 
   #applyRows(rows: readonly RosterImportRow[]): { classes: number; students: number; deactivated: number } {
     const classes = new Map(rows.map((r) => [r.classId, r.className]));
-    const upsertClass = this.#db.prepare('INSERT INTO classes (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name');
+    const upsertClass = this.#db.prepare(
+      'INSERT INTO classes (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name',
+    );
     for (const [id, name] of classes) upsertClass.run(id, name);
     // Cards move between students; clear the file's cards first so a swap does not collide.
     const clearCard = this.#db.prepare('UPDATE students SET card_id = NULL WHERE card_id = ?');
@@ -111,10 +139,13 @@ export class RosterRepo {
        ON CONFLICT (student_no) DO UPDATE SET class_id = excluded.class_id, name = excluded.name, card_id = excluded.card_id,
          guardian_phone = excluded.guardian_phone, active = 1`,
     );
-    for (const r of rows) upsert.run(r.classId, r.studentNo, r.name, r.pseudonym, r.cardId ?? null, r.guardianPhone ?? null);
+    for (const r of rows)
+      upsert.run(r.classId, r.studentNo, r.name, r.pseudonym, r.cardId ?? null, r.guardianPhone ?? null);
     let deactivated = 0;
     const nos = new Set(rows.map((r) => r.studentNo));
-    const active = this.#db.prepare<[string], { id: number; student_no: string }>('SELECT id, student_no FROM students WHERE class_id = ? AND active = 1');
+    const active = this.#db.prepare<[string], { id: number; student_no: string }>(
+      'SELECT id, student_no FROM students WHERE class_id = ? AND active = 1',
+    );
     const deactivate = this.#db.prepare('UPDATE students SET active = 0 WHERE id = ?');
     for (const cid of classes.keys()) {
       for (const s of active.all(cid)) {

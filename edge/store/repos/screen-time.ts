@@ -27,7 +27,9 @@ export class ScreenTimeRepo {
 
   day(day: string, display: string): ScreenTimeSlot[] {
     return this.#db
-      .prepare<[string, string], { lesson: number; on_s: number }>('SELECT lesson, on_s FROM screen_time WHERE day = ? AND display = ?')
+      .prepare<[string, string], { lesson: number; on_s: number }>(
+        'SELECT lesson, on_s FROM screen_time WHERE day = ? AND display = ?',
+      )
       .all(day, display)
       .map((r) => ({ lesson: r.lesson, onS: r.on_s }));
   }

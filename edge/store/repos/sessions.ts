@@ -47,7 +47,11 @@ export class SessionsRepo {
     this.#db
       .prepare('INSERT INTO sessions (id, user_id, csrf, created_at, last_seen_at, client) VALUES (?, ?, ?, ?, ?, ?)')
       .run(sha256Hex(token), userId, csrf, now, now, client.slice(0, 200));
-    const session = this.lookup(token, { idleMs: () => Number.MAX_SAFE_INTEGER, maxMs: () => Number.MAX_SAFE_INTEGER }, now);
+    const session = this.lookup(
+      token,
+      { idleMs: () => Number.MAX_SAFE_INTEGER, maxMs: () => Number.MAX_SAFE_INTEGER },
+      now,
+    );
     if (!session) throw new Error('session vanished right after creation');
     return { token, session };
   }
@@ -72,8 +76,17 @@ export class SessionsRepo {
       return undefined;
     }
     // Writing on every request would cost a commit per call; a coarse refresh is enough for idle timing.
-    if (now - r.last_seen_at > 15_000) this.#db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, id);
-    return { id, userId: r.user_id, username: r.username, displayName: r.display_name, role: r.role, csrf: r.csrf, lastSeenAt: now };
+    if (now - r.last_seen_at > 15_000)
+      this.#db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, id);
+    return {
+      id,
+      userId: r.user_id,
+      username: r.username,
+      displayName: r.display_name,
+      role: r.role,
+      csrf: r.csrf,
+      lastSeenAt: now,
+    };
   }
 
   end(token: string, now = Date.now()): void {
@@ -92,13 +105,18 @@ export class SessionsRepo {
    */
   state(id: string, limits: SessionLimits, now = Date.now()): SessionState {
     const r = this.#db
-      .prepare<[string], { ended_at: number | null; created_at: number; last_seen_at: number; role: Role; disabled: number }>(
+      .prepare<
+        [string],
+        { ended_at: number | null; created_at: number; last_seen_at: number; role: Role; disabled: number }
+      >(
         'SELECT s.ended_at, s.created_at, s.last_seen_at, u.role, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?',
       )
       .get(id);
     if (!r || r.ended_at !== null) return 'ended';
     if (r.disabled === 1) return 'disabled';
-    return now - r.last_seen_at > limits.idleMs(r.role) || now - r.created_at > limits.maxMs(r.role) ? 'expired' : 'live';
+    return now - r.last_seen_at > limits.idleMs(r.role) || now - r.created_at > limits.maxMs(r.role)
+      ? 'expired'
+      : 'live';
   }
 
   /** Called after sessions were ended (logout, new secret), so open WebSockets are re-checked at once. */

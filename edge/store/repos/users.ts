@@ -43,7 +43,10 @@ const toUser = (r: Row): User => ({
   displayName: r.display_name,
   role: r.role,
   disabled: r.disabled === 1,
-  lockedUntil: r.locked_until === null && r.remote_locked_until === null ? null : Math.max(r.locked_until ?? 0, r.remote_locked_until ?? 0),
+  lockedUntil:
+    r.locked_until === null && r.remote_locked_until === null
+      ? null
+      : Math.max(r.locked_until ?? 0, r.remote_locked_until ?? 0),
   createdAt: r.created_at,
 });
 
@@ -56,11 +59,14 @@ export class UsersRepo {
   add(u: { username: string; displayName: string; role: Role; secretHash: string }, now = Date.now()): User {
     try {
       const r = this.#db
-        .prepare('INSERT INTO users (username, display_name, role, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO users (username, display_name, role, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(u.username, u.displayName, u.role, u.secretHash, now, now);
       return this.byId(Number(r.lastInsertRowid));
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`user '${u.username}' already exists`);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new ConflictError(`user '${u.username}' already exists`);
       throw err;
     }
   }
@@ -78,18 +84,25 @@ export class UsersRepo {
 
   list(role?: Role): User[] {
     return this.#db
-      .prepare<[string | null, string | null], Row>('SELECT * FROM users WHERE (? IS NULL OR role = ?) ORDER BY role, username')
+      .prepare<[string | null, string | null], Row>(
+        'SELECT * FROM users WHERE (? IS NULL OR role = ?) ORDER BY role, username',
+      )
       .all(role ?? null, role ?? null)
       .map(toUser);
   }
 
   countAdmins(): number {
-    return this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get()?.n ?? 0;
+    return (
+      this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get()
+        ?.n ?? 0
+    );
   }
 
   setSecret(username: string, secretHash: string, now = Date.now()): void {
     const r = this.#db
-      .prepare('UPDATE users SET secret_hash = ?, failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL, updated_at = ? WHERE username = ?')
+      .prepare(
+        'UPDATE users SET secret_hash = ?, failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL, updated_at = ? WHERE username = ?',
+      )
       .run(secretHash, now, username);
     if (r.changes === 0) throw new NotFoundError(`no user '${username}'`);
   }
@@ -101,7 +114,8 @@ export class UsersRepo {
   addFirstAdmin(u: { username: string; displayName: string; secretHash: string }, now = Date.now()): User | undefined {
     return this.#db
       .transaction(() => {
-        const n = this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'").get()?.n ?? 0;
+        const n =
+          this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'").get()?.n ?? 0;
         return n > 0 ? undefined : this.add({ ...u, role: 'admin' }, now);
       })
       .immediate();
@@ -113,8 +127,18 @@ export class UsersRepo {
    * the slow hash. So however many attempts arrive at once, at most `maxFailed` are ever checked per
    * lock window; a right secret undoes its own count through `loginSucceeded`.
    */
-  reserveLogin(username: string, role: Role, scope: LoginScope, maxFailed: number, lockMs: number, now = Date.now()): LoginReservation {
-    const [failedCol, lockCol] = scope === 'local' ? (['failed_logins', 'locked_until'] as const) : (['remote_failed_logins', 'remote_locked_until'] as const);
+  reserveLogin(
+    username: string,
+    role: Role,
+    scope: LoginScope,
+    maxFailed: number,
+    lockMs: number,
+    now = Date.now(),
+  ): LoginReservation {
+    const [failedCol, lockCol] =
+      scope === 'local'
+        ? (['failed_logins', 'locked_until'] as const)
+        : (['remote_failed_logins', 'remote_locked_until'] as const);
     return this.#db
       .transaction((): LoginReservation => {
         const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
@@ -123,8 +147,14 @@ export class UsersRepo {
         if (lock !== null && lock > now) return { kind: 'locked', lockedUntil: lock };
         const failed = (lock !== null ? 0 : r[failedCol]) + 1; // a lock that has ended starts a new count
         const lockedUntil = failed >= maxFailed ? now + lockMs : null;
-        this.#db.prepare(`UPDATE users SET ${failedCol} = ?, ${lockCol} = ? WHERE id = ?`).run(failed, lockedUntil, r.id);
-        return { kind: 'reserved', user: { ...toUser(r), secretHash: r.secret_hash }, lockedUntil: lockedUntil ?? undefined };
+        this.#db
+          .prepare(`UPDATE users SET ${failedCol} = ?, ${lockCol} = ? WHERE id = ?`)
+          .run(failed, lockedUntil, r.id);
+        return {
+          kind: 'reserved',
+          user: { ...toUser(r), secretHash: r.secret_hash },
+          lockedUntil: lockedUntil ?? undefined,
+        };
       })
       .immediate();
   }
@@ -132,7 +162,11 @@ export class UsersRepo {
   /** When the account's lock for this scope ends (possibly already past); undefined when not locked or unknown. */
   lockedUntil(username: string, scope: LoginScope): number | undefined {
     const col = scope === 'local' ? 'locked_until' : 'remote_locked_until';
-    return this.#db.prepare<[string], { until: number | null }>(`SELECT ${col} AS until FROM users WHERE username = ?`).get(username)?.until ?? undefined;
+    return (
+      this.#db
+        .prepare<[string], { until: number | null }>(`SELECT ${col} AS until FROM users WHERE username = ?`)
+        .get(username)?.until ?? undefined
+    );
   }
 
   /** The secret was right: the scope's count and lock start afresh. */
@@ -162,8 +196,12 @@ export class UsersRepo {
           throw new ConflictError(`'${username}' is the last enabled admin; add or enable another admin first`);
         }
         // Enabling also lifts any lock, as setting a new secret does.
-        const unlock = disabled ? '' : ', failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL';
-        this.#db.prepare(`UPDATE users SET disabled = ?, updated_at = ?${unlock} WHERE id = ?`).run(disabled ? 1 : 0, now, r.id);
+        const unlock = disabled
+          ? ''
+          : ', failed_logins = 0, locked_until = NULL, remote_failed_logins = 0, remote_locked_until = NULL';
+        this.#db
+          .prepare(`UPDATE users SET disabled = ?, updated_at = ?${unlock} WHERE id = ?`)
+          .run(disabled ? 1 : 0, now, r.id);
         return this.byId(r.id);
       })
       .immediate();

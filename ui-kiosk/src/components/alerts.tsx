@@ -6,7 +6,12 @@ import { useObservable } from '../store.js';
 /** Active environment alerts as plain advice ("开窗通风"), largest first. */
 export function AlertList({ alerts, empty }: { alerts: LiveEvents['env.alert'][]; empty?: boolean }) {
   const l = useObservable(lang);
-  if (alerts.length === 0) return empty ? <p class="hint" data-testid="no-alerts">{t('room.noAlerts')}</p> : null;
+  if (alerts.length === 0)
+    return empty ? (
+      <p class="hint" data-testid="no-alerts">
+        {t('room.noAlerts')}
+      </p>
+    ) : null;
   return (
     <ul class="alerts" data-testid="env-alerts">
       {alerts.map((a) => {
@@ -15,8 +20,8 @@ export function AlertList({ alerts, empty }: { alerts: LiveEvents['env.alert'][]
           <li class={`alert ${a.level}`} data-testid={`alert-${a.ruleId}`}>
             <strong class="advice">{a.advice ? t(`advice.${a.advice}` as MessageKey) : a.ruleId}</strong>
             <span>
-              {spec ? spec.label[l] : a.metric} {a.direction === 'high' ? '>' : '<'} {a.threshold} {spec?.unit ?? ''} ({a.window}) ·{' '}
-              {t('room.since', { time: formatTime(a.startedAt), peak: Math.round(a.peak * 10) / 10 })}
+              {spec ? spec.label[l] : a.metric} {a.direction === 'high' ? '>' : '<'} {a.threshold} {spec?.unit ?? ''} (
+              {a.window}) · {t('room.since', { time: formatTime(a.startedAt), peak: Math.round(a.peak * 10) / 10 })}
             </span>
           </li>
         );

@@ -7,7 +7,19 @@ import 'uplot/dist/uPlot.min.css';
  * [ms, value]; the x axis always shows the last `windowMs` up to now, however few points there are;
  * the chart follows its container's width.
  */
-export function TimeChart({ points, label, unit, windowMs, testId }: { points: [number, number][]; label: string; unit: string; windowMs: number; testId?: string }) {
+export function TimeChart({
+  points,
+  label,
+  unit,
+  windowMs,
+  testId,
+}: {
+  points: [number, number][];
+  label: string;
+  unit: string;
+  windowMs: number;
+  testId?: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -22,7 +34,14 @@ export function TimeChart({ points, label, unit, windowMs, testId }: { points: [
       scales: { x: { time: true, range: () => [(Date.now() - windowMs) / 1000, Date.now() / 1000] } },
       axes: [
         { stroke: '#9fb3c8', grid: { stroke: '#243447' }, font: '16px sans-serif' },
-        { stroke: '#9fb3c8', grid: { stroke: '#243447' }, font: '16px sans-serif', label: unit, labelFont: '16px sans-serif', size: 70 },
+        {
+          stroke: '#9fb3c8',
+          grid: { stroke: '#243447' },
+          font: '16px sans-serif',
+          label: unit,
+          labelFont: '16px sans-serif',
+          size: 70,
+        },
       ],
       series: [{}, { label, stroke: '#4fc3f7', width: 3, fill: 'rgba(79,195,247,0.12)' }],
     };

@@ -34,7 +34,15 @@ export function Field(p: {
 }
 
 /** A choice among `options`; what it reports is always one of them. */
-export function Select<T extends string>(p: { label: string; name: string; value: T; options: readonly T[]; onChange: (v: T) => void; error?: string | undefined; render?: (o: T) => ComponentChildren }) {
+export function Select<T extends string>(p: {
+  label: string;
+  name: string;
+  value: T;
+  options: readonly T[];
+  onChange: (v: T) => void;
+  error?: string | undefined;
+  render?: (o: T) => ComponentChildren;
+}) {
   const pick = (value: string): void => {
     const o = p.options.find((x) => x === value);
     if (o !== undefined) p.onChange(o);
@@ -47,7 +55,11 @@ export function Select<T extends string>(p: { label: string; name: string; value
           <option value={o}>{p.render ? p.render(o) : o}</option>
         ))}
       </select>
-      {p.error && <span class="field-error" role="alert">{p.error}</span>}
+      {p.error && (
+        <span class="field-error" role="alert">
+          {p.error}
+        </span>
+      )}
     </label>
   );
 }

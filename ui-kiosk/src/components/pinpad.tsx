@@ -1,7 +1,17 @@
 import { t } from '../i18n.js';
 
 /** A numeric pad with big keys, for a PIN typed on a wall-mounted panel from arm's length. */
-export function PinPad({ value, length, onChange, onSubmit }: { value: string; length: number; onChange: (v: string) => void; onSubmit: () => void }) {
+export function PinPad({
+  value,
+  length,
+  onChange,
+  onSubmit,
+}: {
+  value: string;
+  length: number;
+  onChange: (v: string) => void;
+  onSubmit: () => void;
+}) {
   const press = (d: string) => {
     if (value.length < length) onChange(value + d);
   };
@@ -24,7 +34,13 @@ export function PinPad({ value, length, onChange, onSubmit }: { value: string; l
         <button type="button" class="key" data-testid="pin-0" onClick={() => press('0')}>
           0
         </button>
-        <button type="button" class="key primary" data-testid="pin-ok" disabled={value.length !== length} onClick={onSubmit}>
+        <button
+          type="button"
+          class="key primary"
+          data-testid="pin-ok"
+          disabled={value.length !== length}
+          onClick={onSubmit}
+        >
           {t('login.ok')}
         </button>
       </div>

@@ -4,7 +4,17 @@ import { lang, setLang, t, formatTime } from '../i18n.js';
 import { useObservable } from '../store.js';
 
 /** The bar on every screen: where am I, is the data live, the way home, the language switch. */
-export function TopBar({ title, connected, onHome, children }: { title: string; connected?: boolean; onHome?: () => void; children?: ComponentChildren }) {
+export function TopBar({
+  title,
+  connected,
+  onHome,
+  children,
+}: {
+  title: string;
+  connected?: boolean;
+  onHome?: () => void;
+  children?: ComponentChildren;
+}) {
   const l = useObservable(lang);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {

@@ -31,7 +31,12 @@ export function CaptureScreen() {
       {d?.state.active ? (
         <p class="warn" data-testid="capture-on">
           {t('capture.on', { until: new Date(d.state.until ?? 0).toLocaleTimeString(), by: d.state.by ?? '' })}{' '}
-          <button type="button" class="btn" data-testid="capture-stop" onClick={() => act(() => api('DELETE /api/v1/analysis/capture'))}>
+          <button
+            type="button"
+            class="btn"
+            data-testid="capture-stop"
+            onClick={() => act(() => api('DELETE /api/v1/analysis/capture'))}
+          >
             {t('capture.stop')}
           </button>
         </p>
@@ -39,9 +44,21 @@ export function CaptureScreen() {
         <p>
           <label>
             {t('capture.minutes')}{' '}
-            <input type="number" min={1} max={60} value={minutes} onInput={(e) => setMinutes(Number(e.currentTarget.value))} data-testid="capture-minutes" />
+            <input
+              type="number"
+              min={1}
+              max={60}
+              value={minutes}
+              onInput={(e) => setMinutes(Number(e.currentTarget.value))}
+              data-testid="capture-minutes"
+            />
           </label>{' '}
-          <button type="button" class="btn primary" data-testid="capture-start" onClick={() => act(() => api('POST /api/v1/analysis/capture', { body: { minutes } }))}>
+          <button
+            type="button"
+            class="btn primary"
+            data-testid="capture-start"
+            onClick={() => act(() => api('POST /api/v1/analysis/capture', { body: { minutes } }))}
+          >
             {t('capture.start')}
           </button>
         </p>

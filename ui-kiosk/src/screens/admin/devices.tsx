@@ -51,7 +51,9 @@ export function DevicesScreen() {
             <dt>{t('admin.username')}</dt>
             <dd data-testid="creds-username">{creds.mqtt.username}</dd>
             <dt>{t('admin.password')}</dt>
-            <dd data-testid="creds-password" class="secret">{creds.mqtt.password}</dd>
+            <dd data-testid="creds-password" class="secret">
+              {creds.mqtt.password}
+            </dd>
             <dt>{t('devices.topicPrefix')}</dt>
             <dd>{creds.mqtt.topicPrefix}</dd>
           </dl>
@@ -86,7 +88,12 @@ export function DevicesScreen() {
                 {confirm === d.id ? (
                   <span>
                     {t('devices.confirmRemove', { id: d.id })}{' '}
-                    <button type="button" class="btn danger" data-testid={`confirm-remove-${d.id}`} onClick={() => void remove(d.id)}>
+                    <button
+                      type="button"
+                      class="btn danger"
+                      data-testid={`confirm-remove-${d.id}`}
+                      onClick={() => void remove(d.id)}
+                    >
                       {t('devices.remove')}
                     </button>{' '}
                     <button type="button" class="btn" onClick={() => setConfirm(undefined)}>
@@ -105,9 +112,29 @@ export function DevicesScreen() {
       </table>
       <form class="form inline" data-testid="device-add" onSubmit={(e) => void add(e)}>
         <h3>{t('devices.add')}</h3>
-        <Field label={t('devices.id')} name="id" value={id} onInput={setId} error={issues.id} attrs={{ pattern: '[a-z0-9][a-z0-9-]{1,62}', required: 'required' }} />
-        <Select label={t('devices.kind')} name="kind" value={kind} options={DEVICE_KINDS} onChange={setKind} error={issues.kind} />
-        <Field label={t('devices.description')} name="description" value={description} onInput={setDescription} error={issues.description} />
+        <Field
+          label={t('devices.id')}
+          name="id"
+          value={id}
+          onInput={setId}
+          error={issues.id}
+          attrs={{ pattern: '[a-z0-9][a-z0-9-]{1,62}', required: 'required' }}
+        />
+        <Select
+          label={t('devices.kind')}
+          name="kind"
+          value={kind}
+          options={DEVICE_KINDS}
+          onChange={setKind}
+          error={issues.kind}
+        />
+        <Field
+          label={t('devices.description')}
+          name="description"
+          value={description}
+          onInput={setDescription}
+          error={issues.description}
+        />
         <button type="submit" class="btn primary" data-testid="device-add-submit">
           {t('devices.add')}
         </button>

@@ -46,7 +46,9 @@ export function ModbusScreen() {
                   <td>{s.address}</td>
                   <td>{s.id}</td>
                   <td>{s.profile}</td>
-                  <td class={s.online === false ? 'warn' : ''}>{t(s.online === undefined ? 'modbus.unknown' : s.online ? 'modbus.online' : 'modbus.offline')}</td>
+                  <td class={s.online === false ? 'warn' : ''}>
+                    {t(s.online === undefined ? 'modbus.unknown' : s.online ? 'modbus.online' : 'modbus.offline')}
+                  </td>
                   <td>{s.lastError ?? ''}</td>
                 </tr>
               ))}
@@ -56,7 +58,12 @@ export function ModbusScreen() {
       ))}
       <h3>{t('modbus.frames')}</h3>
       <pre class="frames" data-testid="modbus-frames">
-        {frames.map((f) => `${new Date(f.at).toLocaleTimeString()} ${f.bus} ${f.dir} ${f.hex}${f.error ? `  ← ${f.error}` : ''}\n`).join('')}
+        {frames
+          .map(
+            (f) =>
+              `${new Date(f.at).toLocaleTimeString()} ${f.bus} ${f.dir} ${f.hex}${f.error ? `  ← ${f.error}` : ''}\n`,
+          )
+          .join('')}
       </pre>
     </div>
   );

@@ -21,7 +21,10 @@ function leaves(node: SchemaNode, prefix = ''): { section: string; items: Leaf[]
     const path = `${prefix}/${key}`;
     if (NOT_HERE.has(path)) continue;
     if (child.type === 'object') {
-      sections.push({ section: key, items: Object.entries(child.properties ?? {}).map(([k, n]) => ({ path: `${path}/${k}`, key: k, node: n })) });
+      sections.push({
+        section: key,
+        items: Object.entries(child.properties ?? {}).map(([k, n]) => ({ path: `${path}/${k}`, key: k, node: n })),
+      });
     } else if (child.type !== 'array') {
       sections.push({ section: key, items: [{ path, key, node: child }] });
     }
@@ -33,7 +36,10 @@ function valueAt(config: unknown, path: string): unknown {
   return path
     .split('/')
     .slice(1)
-    .reduce<unknown>((cur, seg) => (cur && typeof cur === 'object' ? Object.getOwnPropertyDescriptor(cur, seg)?.value : undefined), config);
+    .reduce<unknown>(
+      (cur, seg) => (cur && typeof cur === 'object' ? Object.getOwnPropertyDescriptor(cur, seg)?.value : undefined),
+      config,
+    );
 }
 
 /**
@@ -47,7 +53,12 @@ export function SettingsScreen() {
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [note, setNote] = useState<string | undefined>(undefined);
 
-  if (!schema.data || !config.data) return <div class="loading" aria-busy="true">{schema.error ?? config.error}</div>;
+  if (!schema.data || !config.data)
+    return (
+      <div class="loading" aria-busy="true">
+        {schema.error ?? config.error}
+      </div>
+    );
   const current = (p: string): unknown => (p in edits ? edits[p] : valueAt(config.data, p));
 
   const save = async (e: Event) => {
@@ -65,7 +76,14 @@ export function SettingsScreen() {
       config.reload();
     } catch (err) {
       if (err instanceof ApiError && err.issues.length > 0) {
-        setIssues(Object.fromEntries(err.issues.map((i) => [i.path, `${i.expected}${i.value !== undefined ? ` (${JSON.stringify(i.value)})` : ''}`])));
+        setIssues(
+          Object.fromEntries(
+            err.issues.map((i) => [
+              i.path,
+              `${i.expected}${i.value !== undefined ? ` (${JSON.stringify(i.value)})` : ''}`,
+            ]),
+          ),
+        );
         setNote(t('settings.invalid', { n: err.issues.length }));
       } else setNote(reportError(err));
     }
@@ -84,7 +102,10 @@ export function SettingsScreen() {
         </select>
       );
     }
-    if (n.type === 'boolean') return <input type="checkbox" name={leaf.path} checked={v === true} onChange={(e) => set(e.currentTarget.checked)} />;
+    if (n.type === 'boolean')
+      return (
+        <input type="checkbox" name={leaf.path} checked={v === true} onChange={(e) => set(e.currentTarget.checked)} />
+      );
     if (n.type === 'integer' || n.type === 'number') {
       return (
         <input
@@ -100,7 +121,14 @@ export function SettingsScreen() {
         />
       );
     }
-    return <input type="text" name={leaf.path} value={v === undefined ? '' : String(v)} onInput={(e) => set(e.currentTarget.value)} />;
+    return (
+      <input
+        type="text"
+        name={leaf.path}
+        value={v === undefined ? '' : String(v)}
+        onInput={(e) => set(e.currentTarget.value)}
+      />
+    );
   };
 
   return (

@@ -37,9 +37,15 @@ export function StatusScreen() {
           <dt>{t('status.schema')}</dt>
           <dd>{s.schemaVersion}</dd>
           <dt>{t('status.listeners')}</dt>
-          <dd data-testid="listeners">{s.tls.listeners.map((l) => `${l.service}${l.tls ? ' TLS' : ''} ${l.host}:${l.port}`).join(' · ')}</dd>
+          <dd data-testid="listeners">
+            {s.tls.listeners.map((l) => `${l.service}${l.tls ? ' TLS' : ''} ${l.host}:${l.port}`).join(' · ')}
+          </dd>
           <dt>{t('status.certificate')}</dt>
-          <dd data-testid="fingerprint">{s.tls.fingerprint256 ? `${s.tls.fingerprint256} (${s.tls.validTo?.slice(0, 10) ?? ''})` : t('status.noTls')}</dd>
+          <dd data-testid="fingerprint">
+            {s.tls.fingerprint256
+              ? `${s.tls.fingerprint256} (${s.tls.validTo?.slice(0, 10) ?? ''})`
+              : t('status.noTls')}
+          </dd>
         </dl>
       )}
       <table class="table">

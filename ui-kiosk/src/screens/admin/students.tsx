@@ -32,7 +32,13 @@ export function StudentsScreen() {
       setNote({ ok: true, text: t('students.imported', r) });
       list.reload();
     } catch (err) {
-      setNote({ ok: false, text: err instanceof ApiError && err.issues.length ? err.issues.map((i) => `${i.path}: ${i.expected}`).join('\n') : reportError(err) });
+      setNote({
+        ok: false,
+        text:
+          err instanceof ApiError && err.issues.length
+            ? err.issues.map((i) => `${i.path}: ${i.expected}`).join('\n')
+            : reportError(err),
+      });
     }
   };
   const open = (id: number) =>
@@ -46,10 +52,15 @@ export function StudentsScreen() {
       <h2>{t('admin.students')}</h2>
       <label class="btn primary" data-testid="roster-upload">
         {t('students.import')}
-        <input type="file" accept=".csv,text/csv" hidden onChange={(e) => {
-          const f = e.currentTarget.files?.[0];
-          if (f) void upload(f);
-        }} />
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          hidden
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) void upload(f);
+          }}
+        />
       </label>
       {note && (
         <pre class={note.ok ? 'ok' : 'error'} role="status" data-testid="roster-note">

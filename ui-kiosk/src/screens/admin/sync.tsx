@@ -23,7 +23,17 @@ export function SyncScreen() {
         </p>
       )}
       {d?.enrolled && (
-        <button type="button" class="btn primary" data-testid="sync-now" onClick={() => void api('POST /api/v1/sync/now').then(() => setNote(t('sync.requested')), (e: unknown) => setNote(reportError(e)))}>
+        <button
+          type="button"
+          class="btn primary"
+          data-testid="sync-now"
+          onClick={() =>
+            void api('POST /api/v1/sync/now').then(
+              () => setNote(t('sync.requested')),
+              (e: unknown) => setNote(reportError(e)),
+            )
+          }
+        >
           {t('sync.now')}
         </button>
       )}

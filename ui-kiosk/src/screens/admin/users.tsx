@@ -10,7 +10,12 @@ type Role = User['role'];
 /** Accounts: teachers with PINs, admins with passwords. */
 export function UsersScreen() {
   const { data, error, reload } = useApiData('GET /api/v1/users');
-  const [form, setForm] = useState<{ username: string; displayName: string; role: Role; secret: string }>({ username: '', displayName: '', role: 'teacher', secret: '' });
+  const [form, setForm] = useState<{ username: string; displayName: string; role: Role; secret: string }>({
+    username: '',
+    displayName: '',
+    role: 'teacher',
+    secret: '',
+  });
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [resetFor, setResetFor] = useState<string | undefined>(undefined);
   const [resetSecret, setResetSecret] = useState('');
@@ -40,7 +45,8 @@ export function UsersScreen() {
   const change = async (method: 'PUT' | 'DELETE', u: User) => {
     try {
       const params = { username: u.username };
-      if (method === 'PUT') await api('PUT /api/v1/users/:username/disabled', { params, body: { disabled: !u.disabled } });
+      if (method === 'PUT')
+        await api('PUT /api/v1/users/:username/disabled', { params, body: { disabled: !u.disabled } });
       else await api('DELETE /api/v1/users/:username', { params });
       setNote(t('users.saved'));
       reload();
@@ -52,7 +58,10 @@ export function UsersScreen() {
     e.preventDefault();
     if (!resetFor) return;
     try {
-      await api('PUT /api/v1/users/:username/secret', { params: { username: resetFor }, body: { secret: resetSecret } });
+      await api('PUT /api/v1/users/:username/secret', {
+        params: { username: resetFor },
+        body: { secret: resetSecret },
+      });
       setResetFor(undefined);
       setResetSecret('');
       setNote(t('users.saved'));
@@ -66,7 +75,11 @@ export function UsersScreen() {
     <div class="page">
       <h2>{t('admin.users')}</h2>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
-      {note && <p class="ok" role="status">{note}</p>}
+      {note && (
+        <p class="ok" role="status">
+          {note}
+        </p>
+      )}
       <table class="table" data-testid="users-table">
         <thead>
           <tr>
@@ -90,12 +103,22 @@ export function UsersScreen() {
                 <button type="button" class="btn" onClick={() => setResetFor(u.username)}>
                   {t('users.setSecret')}
                 </button>
-                <button type="button" class="btn" data-testid={`user-toggle-${u.username}`} onClick={() => void change('PUT', u)}>
+                <button
+                  type="button"
+                  class="btn"
+                  data-testid={`user-toggle-${u.username}`}
+                  onClick={() => void change('PUT', u)}
+                >
                   {t(u.disabled ? 'users.enable' : 'users.disable')}
                 </button>
                 {confirmDelete === u.username ? (
                   <span>
-                    <button type="button" class="btn danger" data-testid={`user-confirm-delete-${u.username}`} onClick={() => void change('DELETE', u)}>
+                    <button
+                      type="button"
+                      class="btn danger"
+                      data-testid={`user-confirm-delete-${u.username}`}
+                      onClick={() => void change('DELETE', u)}
+                    >
                       {t('users.delete')}: {u.username}
                     </button>{' '}
                     <button type="button" class="btn" onClick={() => setConfirmDelete(undefined)}>
@@ -103,7 +126,12 @@ export function UsersScreen() {
                     </button>
                   </span>
                 ) : (
-                  <button type="button" class="btn" data-testid={`user-delete-${u.username}`} onClick={() => setConfirmDelete(u.username)}>
+                  <button
+                    type="button"
+                    class="btn"
+                    data-testid={`user-delete-${u.username}`}
+                    onClick={() => setConfirmDelete(u.username)}
+                  >
                     {t('users.delete')}
                   </button>
                 )}
@@ -117,7 +145,14 @@ export function UsersScreen() {
           <h3>
             {t('users.setSecret')}: {resetFor}
           </h3>
-          <Field label={t('users.secret')} name="reset-secret" type="password" value={resetSecret} onInput={setResetSecret} error={issues.secret} />
+          <Field
+            label={t('users.secret')}
+            name="reset-secret"
+            type="password"
+            value={resetSecret}
+            onInput={setResetSecret}
+            error={issues.secret}
+          />
           <button type="submit" class="btn primary">
             {t('settings.save')}
           </button>
@@ -125,8 +160,20 @@ export function UsersScreen() {
       )}
       <form class="form inline" data-testid="user-add" onSubmit={(e) => void add(e)}>
         <h3>{t('users.add')}</h3>
-        <Field label={t('admin.username')} name="username" value={form.username} onInput={(v) => setForm({ ...form, username: v })} error={issues.username} />
-        <Field label={t('admin.displayName')} name="displayName" value={form.displayName} onInput={(v) => setForm({ ...form, displayName: v })} error={issues.displayName} />
+        <Field
+          label={t('admin.username')}
+          name="username"
+          value={form.username}
+          onInput={(v) => setForm({ ...form, username: v })}
+          error={issues.username}
+        />
+        <Field
+          label={t('admin.displayName')}
+          name="displayName"
+          value={form.displayName}
+          onInput={(v) => setForm({ ...form, displayName: v })}
+          error={issues.displayName}
+        />
         <Select
           label={t('users.role')}
           name="role"
@@ -135,7 +182,15 @@ export function UsersScreen() {
           onChange={(v) => setForm({ ...form, role: v })}
           render={(o) => t(o === 'admin' ? 'role.admin' : 'role.teacher')}
         />
-        <Field label={t('users.secret')} name="secret" type="password" value={form.secret} onInput={(v) => setForm({ ...form, secret: v })} error={issues.secret} autocomplete="new-password" />
+        <Field
+          label={t('users.secret')}
+          name="secret"
+          type="password"
+          value={form.secret}
+          onInput={(v) => setForm({ ...form, secret: v })}
+          error={issues.secret}
+          autocomplete="new-password"
+        />
         <button type="submit" class="btn primary" data-testid="user-add-submit">
           {t('users.add')}
         </button>

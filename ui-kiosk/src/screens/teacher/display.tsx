@@ -54,10 +54,20 @@ function DisplayView({ live }: { live: LiveClient }) {
             {!s.reachable && s.lastError && <p class="warn">{t('display.unreachable', { error: s.lastError })}</p>}
             <div class="row">
               <span class="label">{t('display.power')}</span>
-              <button type="button" class={`btn huge ${s.power === 'on' ? 'primary' : ''}`} data-testid="power-on" onClick={() => void send(p.name, { kind: 'power', on: true })}>
+              <button
+                type="button"
+                class={`btn huge ${s.power === 'on' ? 'primary' : ''}`}
+                data-testid="power-on"
+                onClick={() => void send(p.name, { kind: 'power', on: true })}
+              >
                 {t('display.on')}
               </button>
-              <button type="button" class={`btn huge ${s.power === 'off' ? 'primary' : ''}`} data-testid="power-off" onClick={() => void send(p.name, { kind: 'power', on: false })}>
+              <button
+                type="button"
+                class={`btn huge ${s.power === 'off' ? 'primary' : ''}`}
+                data-testid="power-off"
+                onClick={() => void send(p.name, { kind: 'power', on: false })}
+              >
                 {t('display.off')}
               </button>
               <span class="state" data-testid="power-state">
@@ -69,7 +79,12 @@ function DisplayView({ live }: { live: LiveClient }) {
               <div class="row">
                 <span class="label">{t('display.source')}</span>
                 {SOURCES.map((src) => (
-                  <button type="button" class={`btn huge ${s.source === src ? 'primary' : ''}`} data-testid={`source-${src}`} onClick={() => void send(p.name, { kind: 'source', source: src })}>
+                  <button
+                    type="button"
+                    class={`btn huge ${s.source === src ? 'primary' : ''}`}
+                    data-testid={`source-${src}`}
+                    onClick={() => void send(p.name, { kind: 'source', source: src })}
+                  >
                     {t(`source.${src}`)}
                   </button>
                 ))}
@@ -78,17 +93,32 @@ function DisplayView({ live }: { live: LiveClient }) {
             )}
             <div class="row">
               <span class="label">{t('display.volume')}</span>
-              <button type="button" class="btn huge" data-testid="volume-down" onClick={() => void send(p.name, { kind: 'volume', level: Math.max(0, (s.volume ?? 30) - 5) })}>
+              <button
+                type="button"
+                class="btn huge"
+                data-testid="volume-down"
+                onClick={() => void send(p.name, { kind: 'volume', level: Math.max(0, (s.volume ?? 30) - 5) })}
+              >
                 −
               </button>
               <span class="level" data-testid="volume-value">
                 {level(s.volume)}
               </span>
-              <button type="button" class="btn huge" data-testid="volume-up" onClick={() => void send(p.name, { kind: 'volume', level: Math.min(100, (s.volume ?? 30) + 5) })}>
+              <button
+                type="button"
+                class="btn huge"
+                data-testid="volume-up"
+                onClick={() => void send(p.name, { kind: 'volume', level: Math.min(100, (s.volume ?? 30) + 5) })}
+              >
                 +
               </button>
               {has('mute') && (
-                <button type="button" class={`btn huge ${s.mute ? 'primary' : ''}`} data-testid="mute" onClick={() => void send(p.name, { kind: 'mute', on: !s.mute })}>
+                <button
+                  type="button"
+                  class={`btn huge ${s.mute ? 'primary' : ''}`}
+                  data-testid="mute"
+                  onClick={() => void send(p.name, { kind: 'mute', on: !s.mute })}
+                >
                   {t('display.mute')}
                 </button>
               )}
@@ -97,11 +127,28 @@ function DisplayView({ live }: { live: LiveClient }) {
             {has('brightness') && (
               <div class="row">
                 <span class="label">{t('display.brightness')}</span>
-                <button type="button" class="btn huge" data-testid="brightness-down" onClick={() => void send(p.name, { kind: 'brightness', level: Math.max(0, (s.brightness ?? 50) - 10) })}>
+                <button
+                  type="button"
+                  class="btn huge"
+                  data-testid="brightness-down"
+                  onClick={() =>
+                    void send(p.name, { kind: 'brightness', level: Math.max(0, (s.brightness ?? 50) - 10) })
+                  }
+                >
                   −
                 </button>
                 <span class="level">{level(s.brightness)}</span>
-                <button type="button" class="btn huge" data-testid="brightness-up" onClick={() => void send(p.name, { kind: 'brightness', level: Math.min(p.capBrightness, (s.brightness ?? 50) + 10) })}>
+                <button
+                  type="button"
+                  class="btn huge"
+                  data-testid="brightness-up"
+                  onClick={() =>
+                    void send(p.name, {
+                      kind: 'brightness',
+                      level: Math.min(p.capBrightness, (s.brightness ?? 50) + 10),
+                    })
+                  }
+                >
                   +
                 </button>
                 <span class="hint">{t('display.brightnessCap', { cap: p.capBrightness })}</span>
@@ -110,7 +157,12 @@ function DisplayView({ live }: { live: LiveClient }) {
             {has('eyeCare') && (
               <div class="row">
                 <span class="label">{t('display.eyeCare')}</span>
-                <button type="button" class={`btn huge ${s.eyeCare ? 'primary' : ''}`} data-testid="eyecare" onClick={() => void send(p.name, { kind: 'eyeCare', on: !s.eyeCare })}>
+                <button
+                  type="button"
+                  class={`btn huge ${s.eyeCare ? 'primary' : ''}`}
+                  data-testid="eyecare"
+                  onClick={() => void send(p.name, { kind: 'eyeCare', on: !s.eyeCare })}
+                >
                   {s.eyeCare ? t('display.on') : t('display.off')}
                 </button>
               </div>
@@ -118,10 +170,17 @@ function DisplayView({ live }: { live: LiveClient }) {
             <div class="row">
               <span class="label">{t('display.screenTime')}</span>
               <div class="meter" data-testid="screen-time">
-                <div class={p.screenTime.share > p.screenTime.limit ? 'fill over' : 'fill'} style={{ width: `${Math.min(100, Math.round(p.screenTime.share * 100))}%` }} />
+                <div
+                  class={p.screenTime.share > p.screenTime.limit ? 'fill over' : 'fill'}
+                  style={{ width: `${Math.min(100, Math.round(p.screenTime.share * 100))}%` }}
+                />
               </div>
               <span class="hint">
-                {t('display.screenTimeBody', { share: Math.round(p.screenTime.share * 100), limit: Math.round(p.screenTime.limit * 100), minutes: p.screenTime.lessonOnMinutes })}
+                {t('display.screenTimeBody', {
+                  share: Math.round(p.screenTime.share * 100),
+                  limit: Math.round(p.screenTime.limit * 100),
+                  minutes: p.screenTime.lessonOnMinutes,
+                })}
               </span>
             </div>
           </div>

@@ -32,7 +32,10 @@ function HealthView({ live }: { live: LiveClient }) {
   // selected (a card tapped while measuring) is that earlier student's, and must not be saved as this one's.
   const selection = useRef(0);
 
-  const load = () => void api('GET /api/v1/health/day').then(setRows, (e: unknown) => setMessage({ kind: 'error', text: reportError(e) }));
+  const load = () =>
+    void api('GET /api/v1/health/day').then(setRows, (e: unknown) =>
+      setMessage({ kind: 'error', text: reportError(e) }),
+    );
   useEffect(load, []);
   // A card tapped at the reader selects the student.
   useEffect(
@@ -59,7 +62,8 @@ function HealthView({ live }: { live: LiveClient }) {
       if (forSelection !== selection.current) setMessage({ kind: 'warn', text: t('health.lateReading') });
       else setMeasured(m);
     } catch (err) {
-      if (forSelection === selection.current) setMessage({ kind: 'error', text: err instanceof ApiError ? err.message : reportError(err) });
+      if (forSelection === selection.current)
+        setMessage({ kind: 'error', text: err instanceof ApiError ? err.message : reportError(err) });
     } finally {
       setBusy(false);
     }
@@ -96,7 +100,9 @@ function HealthView({ live }: { live: LiveClient }) {
   const absent = async (reason: AbsenceReason) => {
     if (selected === undefined) return;
     try {
-      await api('POST /api/v1/health/absences', { body: { studentId: selected, reason, ...(reason === 'illness' ? { symptoms } : {}) } });
+      await api('POST /api/v1/health/absences', {
+        body: { studentId: selected, reason, ...(reason === 'illness' ? { symptoms } : {}) },
+      });
       setSelected(undefined);
       load();
     } catch (err) {
@@ -118,7 +124,9 @@ function HealthView({ live }: { live: LiveClient }) {
         </div>
       ))}
       <div class="health-bar">
-        <span data-testid="health-summary">{t('health.summary', { checked, total: rows.length, fever, absent: absentN })}</span>
+        <span data-testid="health-summary">
+          {t('health.summary', { checked, total: rows.length, fever, absent: absentN })}
+        </span>
         <a class="btn" href="/api/v1/health/report.html" target="_blank" rel="noopener">
           {t('health.report')}
         </a>
@@ -136,19 +144,34 @@ function HealthView({ live }: { live: LiveClient }) {
           <h2>
             {student.name} <span class="hint">{student.studentNo}</span>
           </h2>
-          {student.remeasureDueAt && <p class="warn">{t('health.remeasure', { time: formatTime(student.remeasureDueAt) })}</p>}
+          {student.remeasureDueAt && (
+            <p class="warn">{t('health.remeasure', { time: formatTime(student.remeasureDueAt) })}</p>
+          )}
           <div class="row">
-            <button type="button" class="btn huge primary" data-testid="measure" disabled={busy} onClick={() => void measure()}>
+            <button
+              type="button"
+              class="btn huge primary"
+              data-testid="measure"
+              disabled={busy}
+              onClick={() => void measure()}
+            >
               {busy ? t('health.measuring') : t('health.measure')}
             </button>
             {measured ? (
               <span class="temp" data-testid="measured">
-                {measured.compensatedC.toFixed(1)} °C <span class="hint">{t('health.raw', { raw: measured.objectC, ambient: measured.ambientC })}</span>
+                {measured.compensatedC.toFixed(1)} °C{' '}
+                <span class="hint">{t('health.raw', { raw: measured.objectC, ambient: measured.ambientC })}</span>
               </span>
             ) : (
               <label class="field">
                 <span class="field-label">{t('health.temp')}</span>
-                <input type="number" step="0.1" name="temp" value={manual} onInput={(e) => setManual(e.currentTarget.value)} />
+                <input
+                  type="number"
+                  step="0.1"
+                  name="temp"
+                  value={manual}
+                  onInput={(e) => setManual(e.currentTarget.value)}
+                />
               </label>
             )}
           </div>
@@ -180,7 +203,13 @@ function HealthView({ live }: { live: LiveClient }) {
       )}
       <div class="students">
         {rows.map((r) => (
-          <button type="button" class={`student status-${r.status}${r.studentId === selected ? ' selected' : ''}`} data-testid={`student-${r.studentNo}`} data-status={r.status} onClick={() => select(r.studentId)}>
+          <button
+            type="button"
+            class={`student status-${r.status}${r.studentId === selected ? ' selected' : ''}`}
+            data-testid={`student-${r.studentNo}`}
+            data-status={r.status}
+            onClick={() => select(r.studentId)}
+          >
             <span class="student-name">{r.name}</span>
             <span class="student-status">
               {t(`status.${r.status}`)}

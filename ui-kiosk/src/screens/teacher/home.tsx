@@ -65,7 +65,9 @@ function HomeView({ live }: { live: LiveClient }) {
   const co2 = useSeries(CHARTS[0].metric);
   const temp = useSeries(CHARTS[1].metric);
   const order = Object.keys(METRICS);
-  const values = [...state.latest.values()].sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric) || a.deviceId.localeCompare(b.deviceId));
+  const values = [...state.latest.values()].sort(
+    (a, b) => order.indexOf(a.metric) - order.indexOf(b.metric) || a.deviceId.localeCompare(b.deviceId),
+  );
   const stale = !state.connected;
   const alerts = [...state.alerts.values()];
   return (

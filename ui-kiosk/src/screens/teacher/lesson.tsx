@@ -14,7 +14,11 @@ export function LessonScreen() {
   const live = useContext(LiveContext);
   const [report, setReport] = useState<number | undefined>(undefined);
   if (!live) return null;
-  return report === undefined ? <CurrentLesson live={live} onReport={setReport} /> : <LessonReport id={report} onBack={() => setReport(undefined)} />;
+  return report === undefined ? (
+    <CurrentLesson live={live} onReport={setReport} />
+  ) : (
+    <LessonReport id={report} onBack={() => setReport(undefined)} />
+  );
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}`);
@@ -32,7 +36,10 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
     if (!lesson) return;
     void api('GET /api/v1/lessons/:id', { params: { id: lesson.id } }).then((r) => setEarlier(r.samples), reportError);
   }, [lesson?.id]);
-  const samples = mergeSamples(earlier, state.lessonSamples.filter((s) => s.lessonId === lesson?.id));
+  const samples = mergeSamples(
+    earlier,
+    state.lessonSamples.filter((s) => s.lessonId === lesson?.id),
+  );
   const act = async (key: 'POST /api/v1/lessons/start' | 'POST /api/v1/lessons/current/end') => {
     setError(undefined);
     try {
@@ -45,9 +52,18 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
   if (!lesson) {
     return (
       <div class="lesson-screen">
-        {error && <p class="error" role="alert">{error}</p>}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
         <p data-testid="lesson-none">{t('lesson.none')}</p>
-        <button type="button" class="btn huge primary" data-testid="lesson-start" onClick={() => void act('POST /api/v1/lessons/start')}>
+        <button
+          type="button"
+          class="btn huge primary"
+          data-testid="lesson-start"
+          onClick={() => void act('POST /api/v1/lessons/start')}
+        >
           {t('lesson.start')}
         </button>
         <PastLessons lessons={past.data ?? []} onReport={onReport} />
@@ -62,10 +78,19 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
   const codes = samples.filter((s) => s.code !== null).map((s) => s.code!);
   return (
     <div class="lesson-screen" data-testid="lesson-live" data-lesson={lesson.id}>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="row">
         <h2>{t('lesson.running', { id: lesson.id, minutes: Math.floor(elapsed / 60) })}</h2>
-        <button type="button" class="btn huge" data-testid="lesson-end" onClick={() => void act('POST /api/v1/lessons/current/end')}>
+        <button
+          type="button"
+          class="btn huge"
+          data-testid="lesson-end"
+          onClick={() => void act('POST /api/v1/lessons/current/end')}
+        >
           {t('lesson.end')}
         </button>
       </div>
@@ -73,7 +98,11 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
         <h3>{t('lesson.talk')}</h3>
         <TalkBar teacher={teacher} students={students} total={elapsed} />
         <p class="state" data-testid="speaking">
-          {l?.speaking === 'teacher' ? t('lesson.speakingTeacher') : l?.speaking === 'student' ? t('lesson.speakingStudent') : '\u00a0'}
+          {l?.speaking === 'teacher'
+            ? t('lesson.speakingTeacher')
+            : l?.speaking === 'student'
+              ? t('lesson.speakingStudent')
+              : '\u00a0'}
         </p>
       </section>
       <div class="lesson-charts">
@@ -85,7 +114,11 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
         <section class="card">
           <h3>{t('lesson.headUp')}</h3>
           <HeadUpLine samples={samples} />
-          <p data-testid="headup-now">{l && l.faces !== null ? t('lesson.headUpNow', { faces: l.faces, present: l.present, rate: pct(l.headUp) }) : t('lesson.noCamera')}</p>
+          <p data-testid="headup-now">
+            {l && l.faces !== null
+              ? t('lesson.headUpNow', { faces: l.faces, present: l.present, rate: pct(l.headUp) })
+              : t('lesson.noCamera')}
+          </p>
           {(l?.framesDropped ?? 0) > 0 && <p class="hint">{t('lesson.dropped', { n: l!.framesDropped })}</p>}
         </section>
       </div>
@@ -113,13 +146,19 @@ function TalkBar({ teacher, students, total }: { teacher: number; students: numb
   const min = (x: number): string => t('lesson.minutes', { minutes: (x / 60).toFixed(1) });
   return (
     <div>
-      <div class="talk-bar" data-testid="talk-bar" data-teacher={teacher.toFixed(1)} data-students={students.toFixed(1)}>
+      <div
+        class="talk-bar"
+        data-testid="talk-bar"
+        data-teacher={teacher.toFixed(1)}
+        data-students={students.toFixed(1)}
+      >
         <span class="teacher" style={{ width: part(teacher) }} />
         <span class="students" style={{ width: part(students) }} />
         <span class="quiet" style={{ width: part(quiet) }} />
       </div>
       <p class="legend">
-        <span class="key teacher" /> {t('lesson.teacher')} {min(teacher)} <span class="key students" /> {t('lesson.students')} {min(students)} <span class="key quiet" /> {t('lesson.quiet')} {min(quiet)}
+        <span class="key teacher" /> {t('lesson.teacher')} {min(teacher)} <span class="key students" />{' '}
+        {t('lesson.students')} {min(students)} <span class="key quiet" /> {t('lesson.quiet')} {min(quiet)}
       </p>
     </div>
   );
@@ -212,7 +251,11 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
           <h2>
             {t('lesson.report')} · {new Date(data.lesson.startedAt).toLocaleString()}
           </h2>
-          <TalkBar teacher={data.lesson.teacherTalkS} students={data.lesson.studentTalkS} total={((data.lesson.endedAt ?? Date.now()) - data.lesson.startedAt) / 1000} />
+          <TalkBar
+            teacher={data.lesson.teacherTalkS}
+            students={data.lesson.studentTalkS}
+            total={((data.lesson.endedAt ?? Date.now()) - data.lesson.startedAt) / 1000}
+          />
           <div class="lesson-charts">
             <section class="card">
               <h3>{t('lesson.stCurve')}</h3>

@@ -12,7 +12,15 @@ const LOCK_KEY = 'classedge.panelLockedUntil';
  */
 type Teacher = ResponseOf<'GET /api/v1/teachers'>[number];
 
-export function TeacherLogin({ pinLength, lockoutSeconds, onLoggedIn }: { pinLength: number; lockoutSeconds: number; onLoggedIn: (s: SessionInfo) => void }) {
+export function TeacherLogin({
+  pinLength,
+  lockoutSeconds,
+  onLoggedIn,
+}: {
+  pinLength: number;
+  lockoutSeconds: number;
+  onLoggedIn: (s: SessionInfo) => void;
+}) {
   const [teachers, setTeachers] = useState<Teacher[] | undefined>(undefined);
   const [who, setWho] = useState<Teacher | undefined>(undefined);
   const [pin, setPin] = useState('');
@@ -64,7 +72,11 @@ export function TeacherLogin({ pinLength, lockoutSeconds, onLoggedIn }: { pinLen
         setNow(Date.now());
         return;
       }
-      setError(err instanceof ApiError && err.status === 401 ? t('login.wrongPin') : t('common.error', { message: String(err) }));
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? t('login.wrongPin')
+          : t('common.error', { message: String(err) }),
+      );
     }
   };
 
@@ -79,8 +91,19 @@ export function TeacherLogin({ pinLength, lockoutSeconds, onLoggedIn }: { pinLen
         }}
       >
         <h2>{t('login.typeName')}</h2>
-        {error && <p class="error" role="alert">{error}</p>}
-        <input class="username-input" name="username" data-testid="login-username" autocomplete="username" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <input
+          class="username-input"
+          name="username"
+          data-testid="login-username"
+          autocomplete="username"
+          value={typed}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
         <button type="submit" class="btn big primary">
           {t('login.ok')}
         </button>
@@ -112,8 +135,24 @@ export function TeacherLogin({ pinLength, lockoutSeconds, onLoggedIn }: { pinLen
           {error}
         </p>
       )}
-      <PinPad value={pin} length={pinLength} onChange={(v) => { setPin(v); setError(undefined); }} onSubmit={() => void submit()} />
-      <button type="button" class="btn" onClick={() => { setWho(undefined); setPin(''); setError(undefined); }}>
+      <PinPad
+        value={pin}
+        length={pinLength}
+        onChange={(v) => {
+          setPin(v);
+          setError(undefined);
+        }}
+        onSubmit={() => void submit()}
+      />
+      <button
+        type="button"
+        class="btn"
+        onClick={() => {
+          setWho(undefined);
+          setPin('');
+          setError(undefined);
+        }}
+      >
         {t('login.back')}
       </button>
     </div>

@@ -20,7 +20,15 @@ function useMediaComponent() {
  * On a bare machine the media worker is still being built when the panel first shows: say so,
  * with the build's progress, until the component runs (it does so by itself, no restart).
  */
-function MediaNotReady({ state, detail, progress }: { state: string; detail: string | undefined; progress: number | undefined }) {
+function MediaNotReady({
+  state,
+  detail,
+  progress,
+}: {
+  state: string;
+  detail: string | undefined;
+  progress: number | undefined;
+}) {
   if (state === 'failed') {
     return (
       <p class="error" role="alert" data-testid="remote-failed">
@@ -30,9 +38,19 @@ function MediaNotReady({ state, detail, progress }: { state: string; detail: str
   }
   return (
     <div role="status" data-testid="remote-preparing">
-      <p>{progress === undefined ? t('remote.preparing') : t('remote.preparingProgress', { percent: Math.round(progress) })}</p>
+      <p>
+        {progress === undefined
+          ? t('remote.preparing')
+          : t('remote.preparingProgress', { percent: Math.round(progress) })}
+      </p>
       {progress !== undefined && (
-        <div class="meter" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress)}>
+        <div
+          class="meter"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(progress)}
+        >
           <div class="fill" style={{ width: `${Math.round(progress)}%` }} />
         </div>
       )}
@@ -150,8 +168,13 @@ function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: (
             <span>
               {p.name} · {t(`remote.role.${p.role}`)}
             </span>
-            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>{t('remote.mute')}</button>
-            <button class="danger" onClick={act(() => session.request('participant.remove', { participantId: p.participantId }))}>
+            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>
+              {t('remote.mute')}
+            </button>
+            <button
+              class="danger"
+              onClick={act(() => session.request('participant.remove', { participantId: p.participantId }))}
+            >
               {t('remote.remove')}
             </button>
           </li>

@@ -46,7 +46,9 @@ function RoomView({ live }: { live: LiveClient }) {
     const id = window.setInterval(load, 10_000);
     return () => clearInterval(id);
   }, [alertKey]);
-  const alerts = [...state.alerts.values()].sort((a, b) => (a.level === b.level ? a.startedAt - b.startedAt : a.level === 'alert' ? -1 : 1));
+  const alerts = [...state.alerts.values()].sort((a, b) =>
+    a.level === b.level ? a.startedAt - b.startedAt : a.level === 'alert' ? -1 : 1,
+  );
   // The live alerts (a snapshot at connect, then every change) are what the colours follow.
   const statusOf = (metric: string): MetricView['status'] => {
     const levels = alerts.filter((a) => a.metric === metric).map((a) => a.level);
@@ -61,7 +63,9 @@ function RoomView({ live }: { live: LiveClient }) {
       <section class="tiles">
         {env?.metrics.map((m) => {
           const latest = [...state.latest.values()].filter((v) => v.metric === m.metric);
-          const value = latest.length ? latest.reduce((a, b) => (b.ts > a.ts ? b : a)).value : (m.devices[0]?.value ?? 0);
+          const value = latest.length
+            ? latest.reduce((a, b) => (b.ts > a.ts ? b : a)).value
+            : (m.devices[0]?.value ?? 0);
           const status = statusOf(m.metric);
           const spec = METRICS[m.metric];
           return (
@@ -92,7 +96,9 @@ function RoomView({ live }: { live: LiveClient }) {
         {env && env.desk.averageLx !== null ? (
           <p class={env.desk.ok ? 'ok' : 'warn'}>
             {t(env.desk.ok ? 'room.deskOk' : 'room.deskLow', { lx: env.desk.averageLx, min: env.desk.minLx })}
-            {env.desk.uniformity !== null ? ` · ${t('room.deskUniform', { u: env.desk.uniformity, min: env.desk.uniformityMin })}` : ''}
+            {env.desk.uniformity !== null
+              ? ` · ${t('room.deskUniform', { u: env.desk.uniformity, min: env.desk.uniformityMin })}`
+              : ''}
           </p>
         ) : (
           <p class="hint">{t('room.deskNone')}</p>
