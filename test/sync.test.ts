@@ -90,27 +90,21 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
       { keepDir: dir.path },
     );
     await t.stop();
-    const again = await run(process.execPath, [
-      CLI,
-      'enrol',
-      '--district',
-      `http://127.0.0.1:${proxyPort}`,
-      '--token',
-      token.out.trim(),
-      '--config',
-      join(dir.path, 'config.yaml'),
-    ]);
+    // The same command twice with the same one-time token: enrolled once, refused the second time.
+    const enrolWithToken = () =>
+      run(process.execPath, [
+        CLI,
+        'enrol',
+        '--district',
+        `http://127.0.0.1:${proxyPort}`,
+        '--token',
+        token.out.trim(),
+        '--config',
+        join(dir.path, 'config.yaml'),
+      ]);
+    const again = await enrolWithToken();
     assert.equal(again.code, 0, again.err + again.out);
-    const reuse = await run(process.execPath, [
-      CLI,
-      'enrol',
-      '--district',
-      `http://127.0.0.1:${proxyPort}`,
-      '--token',
-      token.out.trim(),
-      '--config',
-      join(dir.path, 'config.yaml'),
-    ]);
+    const reuse = await enrolWithToken();
     assert.equal(reuse.code, 2, 'a one-time token works once');
     assert.match(reuse.err, /used or expired/);
 
