@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 # own server in a temp directory). espeak-ng, sox, ffmpeg and python3-skimage: speech, recordings,
 # video and real photographs for the interaction analysis; alsa-utils: arecord, the ALSA microphones.
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
-# test/programs.test.ts checks that every program the code and the tests start is in this list.
+# test/project/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
   python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
 ensure_node_modules
@@ -25,6 +25,6 @@ rc=0
 # Two test files at a time on CI's two cores; each file is its own process. A test that hangs
 # fails after its timeout; a file whose tests are done exits even if a handle is left open.
 node --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --enable-source-maps \
-  dist/test/*.test.js || rc=$?
+  "dist/test/**/*.test.js" || rc=$?
 if ! bash scripts/leftover-processes.sh "$CLASSEDGE_TEST_RUN"; then rc=1; fi
 exit $rc

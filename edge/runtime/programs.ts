@@ -4,7 +4,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 /**
  * Every program outside Node that ClassEdge, its tests, benchmarks, evaluation or demo starts, and
  * the Debian package that provides it. One table, so that three things agree: what the code spawns
- * (test/programs.test.ts scans the source for spawns and fails on a program missing here), what the
+ * (test/project/programs.test.ts scans the source for spawns and fails on a program missing here), what the
  * README's two commands install (the same test reads scripts/*.sh), and what `classedge doctor`
  * tells a technician to install when a configured component needs a program that is not there.
  */
@@ -145,13 +145,13 @@ const table = {
   mkfifo: { debianPackage: 'coreutils', purpose: "the ALSA test's named pipe", usedBy: ['test'], essential: true },
   dpkg: {
     debianPackage: 'dpkg',
-    purpose: 'test/programs.test.ts: which package owns a program',
+    purpose: 'test/project/programs.test.ts: which package owns a program',
     usedBy: ['test'],
     essential: true,
   },
   'dpkg-query': {
     debianPackage: 'dpkg',
-    purpose: 'test/programs.test.ts: whether a package is Essential, what a metapackage depends on',
+    purpose: 'test/project/programs.test.ts: whether a package is Essential, what a metapackage depends on',
     usedBy: ['test'],
     essential: true,
   },

@@ -768,7 +768,10 @@ const mqttBroker: FuzzTarget = {
 
 // ---- HTTP, through a real appliance --------------------------------------------------------------
 
-/** Routes whose bodies and queries are fuzzed as an administrator; none of them changes accounts or the configuration file. */
+/**
+ * Routes whose bodies and queries are fuzzed as an administrator; none of them changes accounts or the configuration
+ * file.
+ */
 const HTTP_ROUTES: readonly string[] = [
   'get /api/v1/readings',
   'get /api/v1/environment/history',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * The Debian packages a project script installs: its `ensure_debian` calls and those of every
- * script and function it reaches, read from the files as they are (test/programs.test.ts).
+ * script and function it reaches, read from the files as they are (test/project/programs.test.ts).
  *
  * A small reading of bash, enough for scripts/: backslash continuations are joined, comments and
  * heredoc bodies dropped. Code is reached when it is the entry's top level, the top level of a
@@ -173,7 +173,9 @@ export function packagesInstalledBy(scriptsDir: string, entry: string): ScriptIn
   return { files, calls, packages: new Set(calls.flatMap((c) => c.packages)), problems };
 }
 
-/** The literal arguments the reached calls pass to the function whose body holds `line`; undefined outside a function. */
+/**
+ * The literal arguments the reached calls pass to the function whose body holds `line`; undefined outside a function.
+ */
 function forwarded(line: Line, parsed: Map<string, ParsedScript>, reached: Line[]): string[] | undefined {
   for (const p of parsed.values()) {
     for (const [fn, body] of p.functions) {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
- * Finds, in the source text, every outside program the code starts, for test/programs.test.ts.
+ * Finds, in the source text, every outside program the code starts, for test/project/programs.test.ts.
  * A text scan, not a type-level analysis: it reads what a reviewer reads. What it recognises:
  *
  * P1 `spawn|spawnSync|execFile|execFileSync|exec|execSync(` with a literal first argument
@@ -159,7 +159,10 @@ function scanTs(rel: string, text: string, out: ScanResult): void {
   }
 }
 
-/** Scans `dirs` (relative to `root`; `skip`: files not to read) for programs and Python modules the code starts or imports. */
+/**
+ * Scans `dirs` (relative to `root`; `skip`: files not to read) for programs and Python modules the code starts or
+ * imports.
+ */
 export function scanSource(root: string, dirs: readonly string[], skip: readonly string[] = []): ScanResult {
   const out: ScanResult = { programs: [], dynamic: [], python: [], files: 0 };
   for (const dir of dirs) {

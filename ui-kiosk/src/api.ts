@@ -73,7 +73,7 @@ export function pathOf(
 }
 
 export function api<K extends EndpointKey>(key: K, ...args: ApiArgs<K>): Promise<ResponseOf<K>>;
-// The one place where JSON from the wire meets the contract's types: test/api-contract.test.ts checks
+// The one place where JSON from the wire meets the contract's types: test/api/api-contract.test.ts checks
 // that every route's real answers match the schema these types are made from.
 export async function api(
   key: EndpointKey,

@@ -1,0 +1,279 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
+import { run } from '../helpers/run.js';
+import { newKeyPair, privateKeyFrom } from '../../edge/security/signing.js';
+import { writeEnrolment } from '../../edge/sync/keys.js';
+import { makeBundle } from '../../edge/update/bundle.js';
+import { startTestAppliance } from '../helpers/appliance.js';
+
+/**
+ * Versions as install trees. A good one runs the real ClassEdge (and notes which version serves);
+ * the bad one migrates the database forward, then answers its health check with 503 forever.
+ */
+function goodTree(dir: string, version: string, marker: string): void {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'classedge', version }));
+  writeFileSync(
+    join(dir, 'bin', 'classedge.js'),
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, ${JSON.stringify(version)});\nawait import(${JSON.stringify(join(ROOT, 'bin', 'classedge.js'))});\n`,
+  );
+}
+function badTree(dir: string, version: string, marker: string): void {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'classedge', version }));
+  writeFileSync(
+    join(dir, 'bin', 'classedge.js'),
+    `import { createServer } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import Database from ${JSON.stringify(join(ROOT, 'node_modules', 'better-sqlite3', 'lib', 'index.js'))};
+writeFileSync(${JSON.stringify(marker)}, ${JSON.stringify(version)});
+const db = new Database(process.env.CLASSEDGE_DATA_DIR + '/classedge.db');
+db.pragma('user_version = 99');
+db.close();
+createServer((_q, r) => { r.statusCode = 503; r.end('{"status":"failed"}'); }).listen(Number(process.env.CLASSEDGE_HTTP_PORT), '127.0.0.1');
+`,
+  );
+}
+
+interface Bench {
+  root: string;
+  data: string;
+  marker: string;
+  args: (extra: string[], timeoutS?: number) => string[];
+  health: () => Promise<number>;
+  served: () => string;
+  stop: () => Promise<void>;
+  bundle: (version: string, tree: 'good' | 'bad') => string;
+}
+
+async function bench(dir: string): Promise<Bench> {
+  const root = join(dir, 'opt');
+  const data = join(dir, 'data');
+  const marker = join(dir, 'served-by');
+  const pid = join(dir, 'pid');
+  const http = await freePort();
+  const mqtt = await freePort();
+  // The service manager of this bench: a pid file and a background process, like systemd's start/stop.
+  const env = `CLASSEDGE_DATA_DIR=${data} CLASSEDGE_HTTP_PORT=${http} CLASSEDGE_MQTT_PORT=${mqtt}`;
+  // Like systemctl start, a no-op while the service runs (the recovery of an update that never
+  // stopped the old version starts it "again"; a second instance would have outlived the test).
+  const start = `if [ -f ${pid} ] && kill -0 "$(cat ${pid})" 2>/dev/null; then exit 0; fi; ${env} nohup ${process.execPath} ${root}/current/bin/classedge.js start --log-level warn >> ${dir}/app.log 2>&1 & echo $! > ${pid}`;
+  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; rm -f ${pid}; fi`;
+  mkdirSync(join(root, 'versions'), { recursive: true });
+  mkdirSync(data, { recursive: true });
+  goodTree(join(root, 'versions', '1.0.0'), '1.0.0', marker);
+  symlinkSync(join('versions', '1.0.0'), join(root, 'current'));
+  // An enrolled appliance with data; the district's key is what signs its updates.
+  const t = await startTestAppliance('appliance: { id: room-601 }', { keepDir: data });
+  t.appliance.store.readings.insertMany(
+    Array.from({ length: 100 }, (_, i) => ({
+      deviceId: 'co2-a',
+      metric: 'co2_ppm',
+      value: 400 + i,
+      ts: Date.parse('2026-11-20T00:00:00Z') + i,
+      receivedAt: 0,
+    })),
+  );
+  await t.appliance.stop();
+  const district = newKeyPair();
+  writeEnrolment(data, {
+    districtUrl: 'http://127.0.0.1:1',
+    applianceId: 'room-601',
+    districtPublicKeyPem: district.publicKeyPem,
+    enrolledAt: Date.now(),
+  });
+  const sh = (cmd: string): Promise<unknown> => run('sh', ['-c', cmd]);
+  await sh(start);
+  const health = async (): Promise<number> => {
+    try {
+      return (await fetch(`http://127.0.0.1:${http}/api/v1/health`)).status;
+    } catch {
+      return 0;
+    }
+  };
+  await waitFor(async () => ((await health()) === 200 ? true : undefined), 'version 1.0.0 up', 20_000, 100);
+  return {
+    root,
+    data,
+    marker,
+    args: (extra, timeoutS = 30) => [
+      CLI,
+      'update',
+      ...extra,
+      '--root',
+      root,
+      '--data-dir',
+      data,
+      '--http-port',
+      String(http),
+      '--stop-command',
+      stop,
+      '--start-command',
+      start,
+      '--timeout',
+      String(timeoutS),
+    ],
+    health,
+    served: () => readFileSync(marker, 'utf8'),
+    stop: async () => void (await sh(stop)),
+    bundle: (version, tree) => {
+      const src = join(dir, 'build', version);
+      (tree === 'good' ? goodTree : badTree)(src, version, marker);
+      const out = join(dir, `classedge-${version}.update`);
+      makeBundle(src, version, privateKeyFrom(district.privateKeyPem), out);
+      return out;
+    },
+  };
+}
+
+const schema = (data: string): number => {
+  const db = new Database(join(data, 'classedge.db'), { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+};
+
+// Each update test starts and stops several appliance versions as child processes: on a loaded
+// 2-core machine (the bare-root check under other work) they needed more than the suite's 240 s.
+const UPDATE_TEST_TIMEOUT_MS = 600_000;
+
+test(
+  'updates: a tampered bundle is refused; a good one is switched to; one that fails its health check is rolled back with its migration undone',
+  { timeout: UPDATE_TEST_TIMEOUT_MS },
+  async () => {
+    const dir = tempDir('classedge-update-');
+    const b = await bench(dir.path);
+    try {
+      const good = b.bundle('2.0.0', 'good');
+      // Tampered three ways: a payload byte, the signed version, another signer.
+      const raw = readFileSync(good);
+      const flipped = Buffer.from(raw);
+      flipped[flipped.length - 100] = (flipped[flipped.length - 100] ?? 0) ^ 1;
+      writeFileSync(join(dir.path, 'flipped.update'), flipped);
+      writeFileSync(
+        join(dir.path, 'renamed.update'),
+        Buffer.from(raw.toString('latin1').replace('"version":"2.0.0"', '"version":"9.0.0"'), 'latin1'),
+      );
+      makeBundle(
+        join(dir.path, 'build', '2.0.0'),
+        '2.0.0',
+        privateKeyFrom(newKeyPair().privateKeyPem),
+        join(dir.path, 'other.update'),
+      );
+      for (const [f, why] of [
+        ['flipped.update', /signed SHA-256/],
+        ['renamed.update', /signature by the district's key/],
+        ['other.update', /signature by the district's key/],
+      ] as const) {
+        const r = await run(process.execPath, b.args([join(dir.path, f)]));
+        assert.equal(r.code, 2, `${f}: ${r.err}`);
+        assert.match(r.err, why);
+      }
+      assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '1.0.0'));
+      assert.equal(existsSync(join(b.root, 'versions', '2.0.0')), false, 'nothing unpacked from a refused bundle');
+
+      const up = await run(process.execPath, b.args([good, '--json']));
+      assert.equal(up.code, 0, up.err);
+      assert.deepEqual(
+        JSON.parse(up.out || 'null'),
+        { from: '1.0.0', to: '2.0.0', result: 'updated' },
+        `exit ${String(up.code)}: ${up.err}`,
+      );
+      assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
+      assert.equal(await b.health(), 200);
+      assert.equal(b.served(), '2.0.0');
+      // An older bundle, even one the district signed, is not replayed.
+      const old = await run(process.execPath, b.args([b.bundle('1.5.0', 'good')]));
+      assert.notEqual(old.code, 0);
+      assert.match(old.err, /older than the running 2\.0\.0; refused/);
+      assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
+      const before = schema(b.data);
+
+      const bad = await run(process.execPath, b.args([b.bundle('3.0.0', 'bad'), '--json'], 8));
+      assert.equal(bad.code, 1, bad.err);
+      assert.deepEqual(JSON.parse(bad.out), { from: '2.0.0', to: '3.0.0', result: 'rolled-back' });
+      assert.match(bad.err, /not healthy within 8 s/);
+      assert.match(bad.err, /database-restored/);
+      assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
+      assert.equal(await b.health(), 200, 'the old version keeps serving');
+      assert.equal(b.served(), '2.0.0');
+      assert.equal(schema(b.data), before, "the bad version's migration is undone");
+      const db = new Database(join(b.data, 'classedge.db'), { readonly: true });
+      assert.equal((db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n, 100);
+      db.close();
+    } finally {
+      await b.stop();
+      dir.cleanup();
+    }
+  },
+);
+
+test(
+  'updates: killed -9 at each step, the appliance recovers to a working version',
+  { timeout: UPDATE_TEST_TIMEOUT_MS },
+  async () => {
+    const dir = tempDir('classedge-update-kill-');
+    const b = await bench(dir.path);
+    try {
+      const bundle = b.bundle('4.0.0', 'good');
+      for (const step of ['verified', 'installed', 'backed-up', 'stopped', 'switched', 'started']) {
+        // Its own process group, killed whole: the update and the start or stop command it is running
+        // die together, as in a power cut. Killing the update alone left its start command running
+        // on, which started a version after the recovery had stopped the service: it outlived the test.
+        const child = spawn(process.execPath, b.args([bundle]), {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          detached: true,
+        });
+        let err = '';
+        const killed = new Promise<void>((resolve) => {
+          child.stderr.on('data', (d: Buffer) => {
+            err += d.toString();
+            if (err.includes(`step ${step}:`)) {
+              try {
+                process.kill(-(child.pid ?? 0), 'SIGKILL');
+              } catch {
+                // the group is gone already; the assertion on the signal below says so
+              }
+              resolve();
+            }
+          });
+          child.on('exit', () => resolve());
+        });
+        await killed;
+        await new Promise((r) => child.once('exit', r));
+        assert.equal(child.signalCode, 'SIGKILL', `killed at ${step}: ${err}`);
+        // What the service's ExecStartPre does at the next boot.
+        const rec = await run(process.execPath, b.args(['--recover']));
+        assert.equal(rec.code, 0, `${step}: ${rec.err}`);
+        await waitFor(
+          async () => ((await b.health()) === 200 ? true : undefined),
+          `healthy after a kill at ${step}`,
+          20_000,
+          100,
+        );
+        const cur = readlinkSync(join(b.root, 'current'));
+        assert.equal(
+          cur,
+          join('versions', '1.0.0'),
+          `after a kill at ${step}, back on the version known to be healthy`,
+        );
+        assert.equal(b.served(), '1.0.0');
+        assert.equal(existsSync(join(b.root, 'update-state.json')), false);
+      }
+      // And then the update goes through.
+      const up = await run(process.execPath, b.args([bundle]));
+      assert.equal(up.code, 0, up.err);
+      assert.equal(b.served(), '4.0.0');
+    } finally {
+      await b.stop();
+      dir.cleanup();
+    }
+  },
+);
