@@ -24,7 +24,10 @@ export const H = {
 
 // ---- Values -------------------------------------------------------------------------------------
 
-/** A stream position. A position that is not a whole number (a string compares above every integer in SQLite) would delete records the district never received. */
+/**
+ * A stream position. A position that is not a whole number (a string compares above every integer in SQLite) would
+ * delete records the district never received.
+ */
 export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 0' });
 const LineSeq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 1' });
 /** YYYY-MM-DD; that it is a real calendar day is checked beside the schema (`validDay`). */
@@ -161,7 +164,9 @@ export const AnswerObject = Type.Record(Type.String(), Type.Unknown(), { expecte
 
 // ---- Checking ------------------------------------------------------------------------------------
 
-/** Where a value broke its schema: the field (a JSON pointer, '' for the value itself), what was expected and what came. */
+/**
+ * Where a value broke its schema: the field (a JSON pointer, '' for the value itself), what was expected and what came.
+ */
 export interface WireProblem {
   path: string;
   expected: string;

@@ -1,9 +1,21 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 
 /**
  * The one typed message map. MQTT payloads, WebSocket frames and the kiosk's types all come from
  * here, so there is one API, not three. docs/mqtt.md documents the same map.
  */
+
+// ---- Closed vocabularies: the kiosk turns each value into a translated word, so a value the
+// kiosk has no word for must fail the type check here rather than show a raw key on the panel.
+
+export const COMPONENT_STATES = ['stopped', 'starting', 'running', 'degraded', 'failed', 'stopping'] as const;
+export const ADVICE = ['ventilate', 'purify', 'heat', 'cool', 'humidify', 'dehumidify', 'lights'] as const;
+export const PANEL_POWER = ['on', 'off', 'unknown'] as const;
+export const TEACHING_MODES = ['lecture', 'practice', 'dialogue', 'mixed'] as const;
+
+function OneOf<T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v as T[number])));
+}
 
 // ---- Device -> appliance (MQTT, topic classedge/dev/<deviceId>/<kind>) -------------------------
 
@@ -55,7 +67,7 @@ export const ReadingEvent = Type.Object({
 export const ComponentStateEvent = Type.Object({
   name: Type.String(),
   kind: Type.String(),
-  state: Type.String(),
+  state: OneOf(COMPONENT_STATES),
   detail: Type.Optional(Type.String()),
   /** How far a long preparation has come while starting (the media worker's build). */
   progress: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
@@ -89,7 +101,7 @@ export const EnvAlertEvent = Type.Object({
   window: Type.String(),
   direction: Type.Union([Type.Literal('high'), Type.Literal('low')]),
   threshold: Type.Number(),
-  advice: Type.Optional(Type.String()),
+  advice: Type.Optional(OneOf(ADVICE)),
   startedAt: Type.Integer(),
   endedAt: Type.Optional(Type.Integer()),
   peak: Type.Number(),
@@ -99,7 +111,7 @@ export const EnvAlertEvent = Type.Object({
 
 export const DisplayStateEvent = Type.Object({
   name: Type.String(),
-  power: Type.String(),
+  power: OneOf(PANEL_POWER),
   source: Type.String(),
   volume: Type.Union([Type.Number(), Type.Null()]),
   mute: Type.Union([Type.Boolean(), Type.Null()]),
@@ -156,7 +168,7 @@ export const LessonEvent = Type.Object({
   turns: Type.Integer(),
   rt: Nullable(Type.Number()),
   ch: Nullable(Type.Number()),
-  mode: Nullable(Type.String()),
+  mode: Nullable(OneOf(TEACHING_MODES)),
   headUpMean: Nullable(Type.Number()),
   framesAnalysed: Type.Integer(),
   framesDropped: Type.Integer(),
@@ -187,7 +199,7 @@ export const LessonLiveEvent = Type.Object({
   codes: Type.String(),
   rt: Nullable(Type.Number()),
   ch: Nullable(Type.Number()),
-  mode: Nullable(Type.String()),
+  mode: Nullable(OneOf(TEACHING_MODES)),
   turns: Type.Integer(),
 });
 export const CaptureEvent = Type.Object({

@@ -1,8 +1,9 @@
 import type { AnalysisConfig } from './config.js';
+import type { TEACHING_MODES } from '../messages.js';
 
 /** S-T analysis (interaction-analysis.md): codes per sample, Rt, Ch, the curve and the mode. */
 export type StCode = 'T' | 'S';
-export type TeachingMode = 'lecture' | 'practice' | 'dialogue' | 'mixed';
+export type TeachingMode = (typeof TEACHING_MODES)[number];
 
 /** T when the teacher talked at least `share` of the interval; silence counts as S (students working). */
 export function codeInterval(teacherSeconds: number, intervalSeconds: number, share: number): StCode {

@@ -201,7 +201,8 @@ export class HttpServer extends BaseComponent {
       );
       res.setHeader('Cache-Control', 'no-store');
       if (result instanceof RawResponse) {
-        // The name carries request values (a class id): only safe characters, or setHeader throws on a NUL and a quote ends the value.
+        // The name carries request values (a class id): only safe characters, or setHeader throws on a NUL and a quote
+        // ends the value.
         if (result.filename)
           res.setHeader('Content-Disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
         res.status(status).type(result.contentType).send(result.body);

@@ -114,7 +114,8 @@ export function ensureDemoRoster(store: Store): void {
 }
 
 export async function ensureDemoAccounts(store: Store, config: Config): Promise<void> {
-  // Side by side: each hash is a deliberate fraction of a second (scrypt N=2^17) and the demo's first start waits for both.
+  // Side by side: each hash is a deliberate fraction of a second (scrypt N=2^17) and the demo's first start waits for
+  // both.
   const { admin, teacher } = DEMO_ACCOUNTS;
   await Promise.all([
     store.users.byUsername(admin.username)

@@ -10,6 +10,7 @@ import type { DisplayCommand } from '../../firmware-bridge/display/protocol.js';
 import { brightnessCap, brightnessFor, desiredPower, inRanges, lessonSeconds } from './schedule.js';
 import type { DisplaySchema } from './display.kind.js';
 import type { LiveEvents } from '../messages.js';
+import { REOPEN_FIRST_MS, REOPEN_MAX_MS } from '../../firmware-bridge/serial/reopening-port.js';
 
 type DisplayConfig = Static<typeof DisplaySchema>;
 const TICK_MS = 15_000;
@@ -134,10 +135,12 @@ export class DisplayService extends BaseComponent {
     this.#onState(this.#driver.state);
   }
 
+  // Its own loop, not ReopeningPort: a panel's link may be TCP (a network-controlled panel) as well
+  // as serial. The pace is the serial drivers' one.
   async #reconnect(): Promise<void> {
     if (this.#reconnecting) return;
     this.#reconnecting = true;
-    let delay = 500;
+    let delay = REOPEN_FIRST_MS;
     while (this.#timer !== undefined) {
       await new Promise((r) => setTimeout(r, delay));
       try {
@@ -145,7 +148,7 @@ export class DisplayService extends BaseComponent {
         await this.#driver?.send({ kind: 'query', what: 'power' }).catch(() => undefined);
         break;
       } catch (err) {
-        delay = Math.min(delay * 2, 10_000);
+        delay = Math.min(delay * 2, REOPEN_MAX_MS);
         this.setState('degraded', errorMessage(err));
       }
     }

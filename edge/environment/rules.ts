@@ -1,12 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from '../config/string-enum.js';
+import { ADVICE } from '../messages.js';
+
+export { ADVICE };
 
 /**
  * Environment limits as configuration. The defaults are seeded from the national standards in
  * shared/domain/environment.md; every one may be overridden by a school. `basis` says where a
  * figure comes from, and "(unconfirmed)" marks those taken from secondary summaries.
  */
-export const ADVICE = ['ventilate', 'purify', 'heat', 'cool', 'humidify', 'dehumidify', 'lights'] as const;
 export type Advice = (typeof ADVICE)[number];
 export const WINDOWS = ['instant', '1h', '8h', '24h'] as const;
 export type Window = (typeof WINDOWS)[number];

@@ -253,7 +253,9 @@ export class HealthService extends BaseComponent {
     return health.absenceById(absenceId) as Absence;
   }
 
-  /** Every student of a class with the day's check, absence and status. After the check window, no check means absent. */
+  /**
+   * Every student of a class with the day's check, absence and status. After the check window, no check means absent.
+   */
   day(classId: string, day = this.today()): StudentDay[] {
     const cfg = this.#o.config.health;
     const local = localTime(this.#now(), this.#o.config.appliance.timezone);

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
+import type { COMPONENT_STATES } from '../messages.js';
 
 /** Life-cycle state every component reports; shown in health, doctor and on the kiosk. */
-export type ComponentState = 'stopped' | 'starting' | 'running' | 'degraded' | 'failed' | 'stopping';
+export type ComponentState = (typeof COMPONENT_STATES)[number];
 
 export interface ComponentStatus {
   name: string;

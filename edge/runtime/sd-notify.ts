@@ -26,7 +26,10 @@ export class SdNotify {
     return socket ? new SdNotify(socket, log) : undefined;
   }
 
-  /** The watchdog interval systemd asked for (half of WatchdogSec), or undefined when it asked for none or for another process. */
+  /**
+   * The watchdog interval systemd asked for (half of WatchdogSec), or undefined when it asked for none or for another
+   * process.
+   */
   static watchdogMs(env: NodeJS.ProcessEnv = process.env, pid = process.pid): number | undefined {
     const usec = Number(env.WATCHDOG_USEC);
     if (!Number.isFinite(usec) || usec <= 0) return undefined;

@@ -24,7 +24,10 @@ function checked<T>(r: Checked<T>, prefix = ''): T {
   return r.value;
 }
 
-/** The envelope of `StreamsAnswer`: positions are read only for the streams this appliance sends (a newer district may report more). */
+/**
+ * The envelope of `StreamsAnswer`: positions are read only for the streams this appliance sends (a newer district may
+ * report more).
+ */
 const checkStreams = wireCheck(
   Type.Object({ streams: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { expected: 'an object' })) }),
 );

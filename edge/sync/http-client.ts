@@ -26,7 +26,8 @@ export function postJsonish(
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        // sync.maxAnswerBytes: a district (or whatever answers in its place) cannot make the appliance buffer without end.
+        // sync.maxAnswerBytes: a district (or whatever answers in its place) cannot make the appliance buffer without
+        // end.
         if (size > o.maxAnswerBytes) {
           res.destroy(
             new ProtocolError(`answer from ${url.host} exceeds ${o.maxAnswerBytes} bytes (sync.maxAnswerBytes)`),

@@ -1,5 +1,6 @@
 import { DeviceError, errorMessage } from '../../edge/errors.js';
 import type { ByteLink } from '../serial/link.js';
+import type { PANEL_POWER } from '../../edge/messages.js';
 import {
   commandKey,
   hex,
@@ -13,7 +14,7 @@ export type Settable = 'power' | 'source' | 'volume' | 'mute' | 'brightness' | '
 
 /** What the panel has confirmed. `null` / 'unknown' until it answers; a command in flight is `pending`. */
 export interface PanelState {
-  power: 'on' | 'off' | 'unknown';
+  power: (typeof PANEL_POWER)[number];
   source: Source | 'unknown';
   volume: number | null;
   mute: boolean | null;

@@ -5,7 +5,9 @@ import { lang, setLang } from './i18n.js';
 import { useObservable } from './store.js';
 import './styles.css';
 
-/** One bundle, three entry URLs: `/` is the teacher's panel, `/admin` the IT console, `/join` a remote lesson's viewers. */
+/**
+ * One bundle, three entry URLs: `/` is the teacher's panel, `/admin` the IT console, `/join` a remote lesson's viewers.
+ */
 function Root() {
   useObservable(lang);
   return location.pathname.startsWith('/admin') ? <AdminApp /> : <TeacherApp />;

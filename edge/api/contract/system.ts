@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ComponentStatusBody, HealthBody } from '../schemas.js';
+import { ConfigSchema } from '../../config/schema.js';
 import type { Endpoint, EndpointKey } from './endpoint.js';
 import { Defaulted } from './endpoint.js';
 
@@ -56,7 +57,8 @@ export const KioskInfoBody = Type.Object({
  * which depends on server modules this contract may not import; the route test checks the answer
  * against it.
  */
-export const ConfigBody = Type.Object({ dataDir: Type.String() }, { additionalProperties: true });
+/** The configuration in effect is the configuration schema itself, every default filled in. */
+export const ConfigBody = ConfigSchema;
 
 export const systemEndpoints = {
   'GET /api/v1/health': { response: HealthBody },

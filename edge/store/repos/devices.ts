@@ -76,7 +76,10 @@ export class DevicesRepo {
     return r ? toDevice(r) : undefined;
   }
 
-  /** What a login needs, in one read: the secret's hash (never returned through the API), whether it may connect, its kind. */
+  /**
+   * What a login needs, in one read: the secret's hash (never returned through the API), whether it may connect, its
+   * kind.
+   */
   loginFacts(id: string): { secretHash: string; enabled: boolean; kind: DeviceKind } | undefined {
     const r = this.#db
       .prepare<[string], { secret_hash: string; disabled: number; kind: DeviceKind }>(

@@ -1,4 +1,10 @@
 import type { Db } from '../db.js';
+import { ADVICE } from '../../messages.js';
+
+type Advice = (typeof ADVICE)[number];
+/** A stored advice word the running version no longer has (a rule set of an older one) is left out, not shown raw. */
+const isAdvice = (v: string): v is Advice => (ADVICE as readonly string[]).includes(v);
+const asAdvice = (v: string | null): Advice | undefined => (v !== null && isAdvice(v) ? v : undefined);
 
 export interface EnvAlert {
   id: number;
@@ -8,7 +14,7 @@ export interface EnvAlert {
   window: string;
   direction: 'high' | 'low';
   threshold: number;
-  advice: string | undefined;
+  advice: Advice | undefined;
   startedAt: number;
   endedAt: number | undefined;
   peak: number;
@@ -38,7 +44,7 @@ const toAlert = (r: Row): EnvAlert => ({
   window: r.win,
   direction: r.direction,
   threshold: r.threshold,
-  advice: r.advice ?? undefined,
+  advice: asAdvice(r.advice),
   startedAt: r.started_at,
   endedAt: r.ended_at ?? undefined,
   peak: r.peak,

@@ -229,7 +229,9 @@ export class HealthRepo {
       .run(note.at, note.by, note.note, returnedDay ?? null, id);
   }
 
-  /** A class's cases between two days (inclusive): checks with symptoms or a confirmed fever, and absences for illness. */
+  /**
+   * A class's cases between two days (inclusive): checks with symptoms or a confirmed fever, and absences for illness.
+   */
   cases(classId: string, from: string, until: string): CaseRecord[] {
     const checks = this.#db
       .prepare<

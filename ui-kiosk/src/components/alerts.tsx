@@ -1,6 +1,6 @@
 import type { LiveEvents } from '../../../edge/messages.js';
 import { METRICS } from '../../../edge/metrics.js';
-import { formatTime, lang, t, type MessageKey } from '../i18n.js';
+import { formatTime, lang, t } from '../i18n.js';
 import { useObservable } from '../store.js';
 
 /** Active environment alerts as plain advice ("开窗通风"), largest first. */
@@ -18,7 +18,7 @@ export function AlertList({ alerts, empty }: { alerts: LiveEvents['env.alert'][]
         const spec = METRICS[a.metric];
         return (
           <li class={`alert ${a.level}`} data-testid={`alert-${a.ruleId}`}>
-            <strong class="advice">{a.advice ? t(`advice.${a.advice}` as MessageKey) : a.ruleId}</strong>
+            <strong class="advice">{a.advice ? t(`advice.${a.advice}`) : a.ruleId}</strong>
             <span>
               {spec ? spec.label[l] : a.metric} {a.direction === 'high' ? '>' : '<'} {a.threshold} {spec?.unit ?? ''} (
               {a.window}) · {t('room.since', { time: formatTime(a.startedAt), peak: Math.round(a.peak * 10) / 10 })}

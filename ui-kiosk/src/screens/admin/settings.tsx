@@ -12,7 +12,9 @@ interface Leaf {
   node: SchemaNode;
 }
 
-/** Settings that are not edited in this form: the data directory moves the database, components have their own pages. */
+/**
+ * Settings that are not edited in this form: the data directory moves the database, components have their own pages.
+ */
 const NOT_HERE = new Set(['/dataDir', '/components']);
 
 function leaves(node: SchemaNode, prefix = ''): { section: string; items: Leaf[] }[] {

@@ -2,7 +2,7 @@ import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ResponseOf } from '../../api.js';
 import type { BodyInput } from '../../../../edge/api/contract/index.js';
 import { SOURCES } from '../../../../firmware-bridge/display/sources.js';
-import { t, type MessageKey } from '../../i18n.js';
+import { t } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
@@ -71,7 +71,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                 {t('display.off')}
               </button>
               <span class="state" data-testid="power-state">
-                {t(`display.${s.power}` as MessageKey)}
+                {t(`display.${s.power}`)}
                 {pend('power') ? ` · ${t('display.pending')}` : ''}
               </span>
             </div>

@@ -101,7 +101,7 @@ function HomeView({ live }: { live: LiveClient }) {
           {[...state.components.values()].map((c) => (
             <li class={`comp ${c.state}`} data-testid={`component-${c.name}`} data-state={c.state}>
               <span class="comp-dot" />
-              {c.name} · {t(`state.${c.state}` as MessageKey)}
+              {c.name} · {t(`state.${c.state}`)}
               {c.detail ? ` (${c.detail})` : ''}
             </li>
           ))}

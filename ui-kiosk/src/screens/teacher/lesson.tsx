@@ -1,6 +1,7 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, type ResponseOf } from '../../api.js';
-import { t, type MessageKey } from '../../i18n.js';
+import { t } from '../../i18n.js';
+import type { TEACHING_MODES } from '../../../../edge/messages.js';
 import { useObservable } from '../../store.js';
 import { reportError, useApiData } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
@@ -22,7 +23,7 @@ export function LessonScreen() {
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}`);
-const modeText = (m: string | null): string => (m ? t(`lesson.mode.${m}` as MessageKey) : '–');
+const modeText = (m: (typeof TEACHING_MODES)[number] | null): string => (m ? t(`lesson.mode.${m}`) : '–');
 
 function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: number) => void }) {
   const state = useObservable(live.state);
@@ -134,7 +135,12 @@ function mergeSamples(a: Sample[], b: Sample[]): Sample[] {
 }
 
 /** Rt, Ch, the teaching mode and the turns, as the appliance computed them. */
-function figures(f: { rt: number | null; ch: number | null; mode: string | null; turns: number }): string {
+function figures(f: {
+  rt: number | null;
+  ch: number | null;
+  mode: (typeof TEACHING_MODES)[number] | null;
+  turns: number;
+}): string {
   if (f.rt === null || f.ch === null) return '–';
   return t('lesson.figures', { rt: f.rt.toFixed(2), ch: f.ch.toFixed(2), mode: modeText(f.mode), turns: f.turns });
 }

@@ -1,7 +1,7 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { METRICS } from '../../../../edge/metrics.js';
 import { api, type ResponseOf } from '../../api.js';
-import { lang, t, type MessageKey } from '../../i18n.js';
+import { lang, t } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { TimeChart } from '../../components/chart.js';
@@ -83,7 +83,7 @@ function RoomView({ live }: { live: LiveClient }) {
                   // An average over part of its window says so: "(12 %)" of the window holds data.
                   .map((w) => {
                     const a = m.windows[w];
-                    return `${t(`room.avg${w}` as MessageKey)} ${a?.avg}${a && a.coverage < 0.99 ? ` (${Math.round(a.coverage * 100)} %)` : ''}`;
+                    return `${t(`room.avg${w}`)} ${a?.avg}${a && a.coverage < 0.99 ? ` (${Math.round(a.coverage * 100)} %)` : ''}`;
                   })
                   .join(' · ')}
               </div>
