@@ -198,7 +198,11 @@ test(
 
       const bad = await run(process.execPath, b.args([b.bundle('3.0.0', 'bad'), '--json'], 8));
       assert.equal(bad.code, 1, bad.err);
-      assert.deepEqual(JSON.parse(bad.out), { from: '2.0.0', to: '3.0.0', result: 'rolled-back' });
+      assert.deepEqual(
+        JSON.parse(bad.out || 'null'),
+        { from: '2.0.0', to: '3.0.0', result: 'rolled-back' },
+        `no JSON result; stderr: ${bad.err}`,
+      );
       assert.match(bad.err, /not healthy within 8 s/);
       assert.match(bad.err, /database-restored/);
       assert.equal(readlinkSync(join(b.root, 'current')), join('versions', '2.0.0'));
