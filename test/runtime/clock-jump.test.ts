@@ -120,6 +120,10 @@ test(
       'log: { level: info }',
       'retention: { clockCheckSeconds: 1, jobIntervalMinutes: 1 }',
       'auth: { adminSessionIdleMinutes: 1, adminSessionMaxMinutes: 1, maxFailedLogins: 3, lockoutMinutes: 1 }',
+      // A Modbus sensor on a simulated cable, polled every second: its schedule must survive the jumps.
+      'components:',
+      `  - { type: modbus-sim, name: sensors-sim, ptyDir: ${JSON.stringify(join(dir.path, 'pty'))}, slaves: [{ address: 3, profile: jxct-th }] }`,
+      `  - { type: modbus-bus, name: bus, port: ${JSON.stringify(join(dir.path, 'pty', 'appliance'))}, pollIntervalMs: 1000, devices: [{ address: 3, profile: jxct-th }] }`,
       '',
     ].join('\n');
     writeFileSync(configFile, configText);
@@ -128,7 +132,14 @@ test(
     const setOffset = (o: string): void => writeFileSync(offsetFile, `${o}\n`);
     const app = await startUnderFaketime(dir.path, configFile, offsetFile);
     try {
+      const polled = (): number => count(dir.path, "SELECT count(*) AS n FROM readings WHERE device_id = 'bus-3'");
+      /** The bus keeps polling: new readings within seconds (a schedule on the wall clock stalled). */
+      const stillPolling = async (when: string): Promise<void> => {
+        const n = polled();
+        await waitFor(() => polled() > n || undefined, `Modbus readings after ${when}`, 10_000, 200);
+      };
       await healthy(app);
+      await waitFor(() => polled() > 0 || undefined, 'the first Modbus readings', 30_000, 200);
       const base = `http://127.0.0.1:${app.httpPort}`;
       const jumps = (): { driftMs: number }[] =>
         withDbFile(dir.path, (db) =>
@@ -168,6 +179,7 @@ test(
       assert.equal((await liLogin('482916')).status, 423, 'a clock set forward must not lift a lock');
       await jump('-1h', -3_600_000);
       assert.equal((await admin.get('/api/v1/status')).status, 200);
+      await stillPolling('the clock was set back an hour');
 
       // Two years ahead: every record now looks expired. The session lives on, and the retention run
       // that comes while the clock is there refuses to purge.
@@ -175,7 +187,7 @@ test(
       assert.equal((await admin.get('/api/v1/status')).status, 200, 'two years forward must not end a session');
       const refusedBefore = await refused();
       await waitFor(async () => (await refused()) > refusedBefore || undefined, 'a refused retention run', 90_000, 500);
-      assert.equal(count(dir.path, 'SELECT count(*) AS n FROM readings'), 3);
+      assert.equal(count(dir.path, "SELECT count(*) AS n FROM readings WHERE device_id = 'co2-1'"), 3);
       assert.equal(count(dir.path, 'SELECT count(*) AS n FROM health_checks'), 1);
       assert.equal(count(dir.path, "SELECT count(*) AS n FROM audit_log WHERE action = 'user.add'"), 3);
       assert.equal(count(dir.path, "SELECT count(*) AS n FROM audit_log WHERE action = 'audit.pruned'"), 0);
@@ -197,6 +209,7 @@ test(
       // Two years behind: the session ends when its minute is up and the lock when its minute is up,
       // though by the wall clock both were made two years in the future.
       await jump('-730d', -730 * DAY);
+      await stillPolling('the clock was set back two years');
       const waitUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
       await waitUntil(adminAt + 62_000);
       assert.equal((await admin.get('/api/v1/status')).status, 401, 'a clock set back must not extend a session');
@@ -211,7 +224,7 @@ test(
         15_000,
         200,
       );
-      assert.equal(count(dir.path, 'SELECT count(*) AS n FROM readings'), 3);
+      assert.equal(count(dir.path, "SELECT count(*) AS n FROM readings WHERE device_id = 'co2-1'"), 3);
       const after = await run(process.execPath, [CLI, 'retention', 'status', '--json', '-c', configFile], {
         env: { CLASSEDGE_DATA_DIR: dir.path },
       });
