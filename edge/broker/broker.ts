@@ -30,7 +30,7 @@ import { AuditLimiter } from './audit-limiter.js';
 import { CappedMap } from './capped-map.js';
 import { clientIdProblem, clip } from './client-id.js';
 import { LoginThrottle } from './login-throttle.js';
-import { monoNow } from '../runtime/clock.js';
+import { monoNow } from '../clock.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity =

@@ -1,5 +1,5 @@
 import { CappedMap } from './capped-map.js';
-import { monoNow } from '../runtime/clock.js';
+import { monoNow } from '../clock.js';
 
 /**
  * Failed logins per source address. Each wrong secret costs the appliance a slow hash (scrypt on

@@ -11,7 +11,7 @@ import { brightnessCap, brightnessFor, desiredPower, inRanges, lessonSeconds } f
 import type { DisplaySchema } from './display.kind.js';
 import type { LiveEvents } from '../messages.js';
 import { REOPEN_FIRST_MS, REOPEN_MAX_MS } from '../../firmware-bridge/serial/reopening-port.js';
-import { monoNow } from '../runtime/clock.js';
+import { monoNow } from '../clock.js';
 
 type DisplayConfig = Static<typeof DisplaySchema>;
 const TICK_MS = 15_000;

@@ -18,7 +18,7 @@ import { jsonObject, type MediaReplies } from './wire.js';
 import type { types } from 'mediasoup';
 import { rejectUpgrade, sameOrigin, type UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
-import { monoNow } from '../runtime/clock.js';
+import { monoNow } from '../clock.js';
 
 /** Signalling messages are small: SDP-sized JSON at most. */
 const MAX_MESSAGE_BYTES = 64 * 1024;

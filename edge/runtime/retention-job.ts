@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { enforceRetention } from '../store/retention.js';
-import { bootId, monoNow } from './clock.js';
+import { bootId, monoNow } from '../clock.js';
 import { formatShift, judgeClock } from './clock-guard.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { monoNow } from '../runtime/clock.js';
+import { monoNow } from '../clock.js';
 
 /**
  * Login attempts per source address, across every account: one phone on the classroom Wi-Fi

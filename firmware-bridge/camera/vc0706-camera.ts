@@ -7,7 +7,7 @@ import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
 import { looksLikeJpeg } from '../../edge/analysis/jpeg-stream.js';
 import { CMD, decodeReply, freeze, frameLength, lengthOf, readFrame, resume, setImageSize } from './vc0706.js';
 import type { Vc0706Schema } from './vc0706-camera.kind.js';
-import { monoNow } from '../../edge/runtime/clock.js';
+import { monoNow } from '../../edge/clock.js';
 
 /**
  * A VC0706-family serial JPEG camera: every `everySeconds` it freezes a frame, reads its length,

@@ -10,7 +10,7 @@ import { RtuMaster, ModbusException, ModbusTimeout, LineNotQuietError } from './
 import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
 import type { ReadFn } from './codec.js';
 import type { ModbusBusSchema } from './modbus-bus.kind.js';
-import { monoNow } from '../../edge/runtime/clock.js';
+import { monoNow } from '../../edge/clock.js';
 
 type BusConfig = Static<typeof ModbusBusSchema>;
 

@@ -7,7 +7,7 @@ import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
 import { ReopeningPort } from '../serial/reopening-port.js';
 import { CMD_SINGLE, FRAME_LEN, readingProblem, takeReading, type IrReading } from './gy-mcu906.js';
 import type { ThermometerSchema } from './thermometer.kind.js';
-import { monoNow } from '../../edge/runtime/clock.js';
+import { monoNow } from '../../edge/clock.js';
 
 /** Bytes kept while waiting for a frame to complete: a frame is 9, anything longer is noise. */
 const MAX_PENDING_BYTES = 256;

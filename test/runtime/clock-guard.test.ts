@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { judgeClock, formatShift } from '../../edge/runtime/clock-guard.js';
-import { bootId, monoNow } from '../../edge/runtime/clock.js';
+import { bootId, monoNow } from '../../edge/clock.js';
 import { Store } from '../../edge/store/store.js';
 import { parseConfig } from '../../edge/config/load.js';
 import { CLI, tempDir } from '../helpers/env.js';

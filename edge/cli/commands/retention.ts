@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bootId, monoNow } from '../../runtime/clock.js';
+import { bootId, monoNow } from '../../clock.js';
 import { cliActor, loadCliConfig, print, withStore, type CommonOptions } from '../io.js';
 
 export function registerRetention(program: Command): void {

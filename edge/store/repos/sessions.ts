@@ -1,7 +1,7 @@
 import type { Db } from '../db.js';
 import { randomSecret, sha256Hex } from '../../security/secrets.js';
 import type { Role } from './users.js';
-import { monoNow } from '../../runtime/clock.js';
+import { monoNow } from '../../clock.js';
 
 export interface Session {
   id: string;

@@ -1,6 +1,6 @@
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { monoNow } from '../../runtime/clock.js';
+import { monoNow } from '../../clock.js';
 
 export type Role = 'admin' | 'teacher';
 /** Where a login comes from: the kiosk's own browser (loopback) or the LAN. Each has its own failure count and lock. */
