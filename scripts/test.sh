@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
 # test/project/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
-  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl
+  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl faketime
 ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker

@@ -30,6 +30,7 @@ import { AuditLimiter } from './audit-limiter.js';
 import { CappedMap } from './capped-map.js';
 import { clientIdProblem, clip } from './client-id.js';
 import { LoginThrottle } from './login-throttle.js';
+import { monoNow } from '../clock.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity =
@@ -414,7 +415,7 @@ export class Broker extends BaseComponent {
         this.#authCache.set(username, {
           storedHash: facts.secretHash,
           digest: digest(secret),
-          until: Date.now() + AUTH_CACHE_MS,
+          until: monoNow() + AUTH_CACHE_MS,
         });
       }
       if (!facts.enabled) return refuse('device is disabled', 5);
@@ -510,7 +511,7 @@ export class Broker extends BaseComponent {
   }
 
   #warnAtMostEvery(key: string, fields: Record<string, unknown>, msg: string, level: 'warn' | 'error' = 'warn'): void {
-    const now = Date.now();
+    const now = monoNow();
     if ((this.#logAt.get(key) ?? 0) + LOG_EVERY_MS > now) return;
     this.#logAt.set(key, now);
     this.#o.log[level](fields, msg);
@@ -519,7 +520,7 @@ export class Broker extends BaseComponent {
   #cachedOk(username: string, storedHash: string, secret: string): boolean {
     const hit = this.#authCache.get(username);
     if (!hit) return false;
-    if (hit.until < Date.now() || hit.storedHash !== storedHash) {
+    if (hit.until < monoNow() || hit.storedHash !== storedHash) {
       this.#authCache.delete(username);
       return false;
     }

@@ -1,4 +1,5 @@
 import { CappedMap } from './capped-map.js';
+import { monoNow } from '../clock.js';
 
 /**
  * Failed logins per source address. Each wrong secret costs the appliance a slow hash (scrypt on
@@ -17,7 +18,7 @@ export class LoginThrottle {
   }
 
   /** Milliseconds until `source` may try again, or 0 when it may now. */
-  blockedFor(source: string, now = Date.now()): number {
+  blockedFor(source: string, now = monoNow()): number {
     const f = this.#failures.get(source);
     if (!f) return 0;
     if (now - f.since >= this.#windowMs) {
@@ -27,7 +28,7 @@ export class LoginThrottle {
     return f.n >= this.#max ? f.since + this.#windowMs - now : 0;
   }
 
-  failed(source: string, now = Date.now()): void {
+  failed(source: string, now = monoNow()): void {
     const f = this.#failures.get(source);
     if (!f || now - f.since >= this.#windowMs) this.#failures.set(source, { since: now, n: 1 });
     else f.n++;

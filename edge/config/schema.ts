@@ -305,6 +305,27 @@ export const RetentionSchema = Type.Object(
       default: 60,
       description: 'How often the retention job runs.',
     }),
+    clockCheckSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description:
+        'How often the retention job compares the wall clock with the monotonic clock, to notice a clock set forward or back (bad RTC, unauthenticated NTP) and record it in the audit log.',
+    }),
+    clockJumpToleranceMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 10,
+      description:
+        'How far the wall clock may move against the monotonic clock (or, after a restart, behind the last check or the newest audit record) before retention stops purging until the clock is back or an admin confirms it (classedge retention trust-clock).',
+    }),
+    clockMaxOffDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 100,
+      description:
+        "After a reboot, how far the wall clock may be ahead of the retention job's last check before retention stops purging until an admin confirms the time (a box off for longer, e.g. over the summer holiday, needs classedge retention trust-clock).",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -11,6 +11,7 @@ import { brightnessCap, brightnessFor, desiredPower, inRanges, lessonSeconds } f
 import type { DisplaySchema } from './display.kind.js';
 import type { LiveEvents } from '../messages.js';
 import { REOPEN_FIRST_MS, REOPEN_MAX_MS } from '../../firmware-bridge/serial/reopening-port.js';
+import { monoNow } from '../clock.js';
 
 type DisplayConfig = Static<typeof DisplaySchema>;
 const TICK_MS = 15_000;
@@ -64,7 +65,7 @@ export class DisplayService extends BaseComponent {
   #lastDesiredPower: boolean | undefined;
   #lastDesiredEyeCare: boolean | undefined;
   #lastTickAt: number | undefined;
-  #lastBrightnessAt = 0;
+  #lastBrightnessAt: number | undefined;
   readonly #reminded = new Set<string>();
   #reconnecting = false;
 
@@ -181,8 +182,9 @@ export class DisplayService extends BaseComponent {
   #followLight(lux: number): void {
     const l = this.cfg.luminance;
     if (!l.followLight || this.panel?.power !== 'on') return;
-    const now = this.#now();
-    if (now - this.#lastBrightnessAt < BRIGHTNESS_EVERY_MS) return;
+    // Monotonic: after the wall clock is set back, brightness must not freeze until it catches up.
+    const now = monoNow();
+    if (this.#lastBrightnessAt !== undefined && now - this.#lastBrightnessAt < BRIGHTNESS_EVERY_MS) return;
     const target = brightnessFor(lux, l);
     const current = this.panel.brightness;
     if (current !== null && Math.abs(current - target) < BRIGHTNESS_STEP) return;

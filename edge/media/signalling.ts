@@ -18,6 +18,7 @@ import { jsonObject, type MediaReplies } from './wire.js';
 import type { types } from 'mediasoup';
 import { rejectUpgrade, sameOrigin, type UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
+import { monoNow } from '../clock.js';
 
 /** Signalling messages are small: SDP-sized JSON at most. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -53,7 +54,7 @@ export class MediaConnection {
   /** A viewer's join code as presented at upgrade: it admits to that lesson only. */
   admittedCode: string | undefined;
   /** When a message or a pong last came (for the idle timeout). */
-  lastHeard = Date.now();
+  lastHeard = monoNow();
   #ws: WebSocket;
   #onClose: (() => void)[] = [];
 
@@ -152,7 +153,7 @@ export class MediaHub {
   }
 
   #beat(): void {
-    const now = Date.now();
+    const now = monoNow();
     for (const c of this.connections) {
       if (now - c.lastHeard > this.#o.limits.idleMs) {
         this.counters.idleClosed++;
@@ -199,7 +200,7 @@ export class MediaHub {
       }
       role = 'partner';
     } else if (code !== null) {
-      const now = Date.now();
+      const now = monoNow();
       const recent = (this.#badCodes.get(addr) ?? []).filter((t) => now - t < 60_000);
       if (recent.length >= MAX_BAD_CODES_PER_MINUTE) return reject(429, 'Too Many Requests');
       if (!this.#o.handler.joinCodeValid(code.toUpperCase())) {
@@ -257,12 +258,12 @@ export class MediaHub {
       this.#o.handler.disconnected(conn);
     });
     ws.on('error', () => undefined);
-    ws.on('pong', () => (conn.lastHeard = Date.now()));
+    ws.on('pong', () => (conn.lastHeard = monoNow()));
     // Requests are answered in order of arrival, one at a time per connection: a client's
     // `consume` must not overtake its own `transport.connect`.
     let queue = Promise.resolve();
     ws.on('message', (raw: RawData) => {
-      conn.lastHeard = Date.now();
+      conn.lastHeard = monoNow();
       // Whatever one message does, the chain goes on and nothing is left unhandled (an unhandled
       // rejection ends the process).
       queue = queue

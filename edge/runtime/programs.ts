@@ -72,6 +72,12 @@ const table = {
     usedBy: ['bench'],
     essential: true,
   },
+  faketime: {
+    debianPackage: 'faketime',
+    purpose:
+      'starts an appliance process with libfaketime preloaded (through coreutils env, which drops its fixed offset so the library follows a timestamp file): a test sets its wall clock forward and back while it runs (test/runtime/clock-jump.test.ts)',
+    usedBy: ['test'],
+  },
   sh: {
     debianPackage: 'dash',
     purpose: "an update bundle's health command; the kiosk launcher in tests",

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { monoNow } from '../clock.js';
 
 /**
  * Login attempts per source address, across every account: one phone on the classroom Wi-Fi
@@ -38,7 +39,7 @@ export class LoginThrottle {
   }
 
   /** Count an attempt from `address`, or refuse it with the seconds until its window ends. */
-  reserve(address: string, now = Date.now()): ThrottleVerdict {
+  reserve(address: string, now = monoNow()): ThrottleVerdict {
     this.#prune(now);
     const key = sourceKey(address);
     let e = this.#entries.get(key);

@@ -152,8 +152,8 @@ export async function authenticateUser(
     return new AuthError(423, 'account locked after repeated failures', Math.ceil((until - now) / 1000));
   };
   // A locked account needs no hash: refuse it without queueing for one (the check below decides).
-  const lockedNow = store.users.lockedUntil(input.username, scope);
-  if (lockedNow !== undefined && lockedNow > Date.now()) throw locked(lockedNow, Date.now());
+  const lockedFor = store.users.lockLeftMs(input.username, scope, config.auth.lockoutMinutes * 60_000);
+  if (lockedFor > 0) throw locked(Date.now() + lockedFor, Date.now());
   const slot = guards.hashes.enter();
   if (!slot) throw new AuthError(429, 'too many logins at once; try again in a moment', 1);
   const release = await slot;

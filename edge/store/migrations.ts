@@ -346,4 +346,33 @@ ALTER TABLE users ADD COLUMN remote_failed_logins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN remote_locked_until INTEGER;
 `,
   },
+  {
+    version: 8,
+    name: 'clock-safety',
+    sql: `
+-- Each audit record's number in the chain (hashed with it), so a record deleted anywhere shows as a
+-- gap. Older records keep no number: their id serves, and the first new record continues from it.
+ALTER TABLE audit_log ADD COLUMN seq INTEGER;
+CREATE UNIQUE INDEX audit_by_seq ON audit_log (seq);
+-- The newest record's number and hash, written in the same transaction as it: deleting the newest
+-- records (which leaves a chain that is consistent as far as it goes) shows against it.
+CREATE TABLE audit_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  seq  INTEGER NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_head (id, seq, hash) SELECT 1, id, hash FROM audit_log ORDER BY id DESC LIMIT 1;
+-- The last moment the retention job trusted the wall clock (wall and monotonic time, boot id), and
+-- why it distrusts it now, if it does: retention purges nothing while the clock is suspect.
+CREATE TABLE clock_state (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  wall           INTEGER NOT NULL,
+  mono           REAL NOT NULL,
+  boot           TEXT NOT NULL,
+  suspect_since  INTEGER,
+  suspect_reason TEXT,
+  suspect_drift  INTEGER
+) STRICT;
+`,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { openDb, schemaVersion, type Db } from './db.js';
 import { AuditRepo } from './repos/audit.js';
+import { ClockRepo } from './repos/clock.js';
 import { DevicesRepo } from './repos/devices.js';
 import { ReadingsRepo } from './repos/readings.js';
 import { SessionsRepo } from './repos/sessions.js';
@@ -36,6 +37,7 @@ export class Store {
   readonly screenTime: ScreenTimeRepo;
   readonly rollups: RollupsRepo;
   readonly retention: RetentionRepo;
+  readonly clock: ClockRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -54,6 +56,7 @@ export class Store {
     this.screenTime = new ScreenTimeRepo(db);
     this.rollups = new RollupsRepo(db);
     this.retention = new RetentionRepo(db);
+    this.clock = new ClockRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

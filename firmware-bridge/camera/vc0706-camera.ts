@@ -7,6 +7,7 @@ import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
 import { looksLikeJpeg } from '../../edge/analysis/jpeg-stream.js';
 import { CMD, decodeReply, freeze, frameLength, lengthOf, readFrame, resume, setImageSize } from './vc0706.js';
 import type { Vc0706Schema } from './vc0706-camera.kind.js';
+import { monoNow } from '../../edge/clock.js';
 
 /**
  * A VC0706-family serial JPEG camera: every `everySeconds` it freezes a frame, reads its length,
@@ -73,14 +74,14 @@ export class Vc0706Camera extends BaseComponent {
       if (err instanceof SerialWriteTimeout) this.#link.giveUp(err.message);
       throw err;
     }
-    const deadline = Date.now() + this.#wireMs(req.length + 10 + (frameBytes ?? 16));
+    const deadline = monoNow() + this.#wireMs(req.length + 10 + (frameBytes ?? 16));
     for (;;) {
       const d = decodeReply(this.#rx, cmd, frameBytes);
       if (d.skipped) this.#c.skippedBytes += d.skipped;
       this.#rx = this.#rx.subarray(d.consumed);
       if (d.error) throw new Error(d.error);
       if (d.data) return d.data;
-      const left = deadline - Date.now();
+      const left = deadline - monoNow();
       if (left <= 0)
         throw new Error(
           `no complete reply to command ${cmd.toString(16)} within ${Math.round(this.#wireMs(req.length + 10 + (frameBytes ?? 16)))} ms (${this.#rx.length} bytes received)`,

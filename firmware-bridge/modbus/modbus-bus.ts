@@ -10,6 +10,7 @@ import { RtuMaster, ModbusException, ModbusTimeout, LineNotQuietError } from './
 import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
 import type { ReadFn } from './codec.js';
 import type { ModbusBusSchema } from './modbus-bus.kind.js';
+import { monoNow } from '../../edge/clock.js';
 
 type BusConfig = Static<typeof ModbusBusSchema>;
 
@@ -165,7 +166,7 @@ export class ModbusBus extends BaseComponent {
         continue;
       }
       const next = this.#slaves.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
-      const wait = next.nextAt - Date.now();
+      const wait = next.nextAt - monoNow();
       if (wait > 0) {
         await this.#sleep(wait);
         continue;
@@ -222,7 +223,7 @@ export class ModbusBus extends BaseComponent {
       this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: true });
       this.#updateState();
     }
-    s.nextAt = now + this.#cfg.pollIntervalMs;
+    s.nextAt = monoNow() + this.#cfg.pollIntervalMs;
     if (rows.length > 0) {
       try {
         await this.#ctx.readings.submitAsync(rows);
@@ -266,7 +267,7 @@ export class ModbusBus extends BaseComponent {
       this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus line never quiet');
     this.#lineError = err.message;
     this.#updateState();
-    s.nextAt = Date.now() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
+    s.nextAt = monoNow() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
   }
 
   /** A request that never left the port: the port is unusable; close it and let the loop reopen it. */
@@ -288,7 +289,7 @@ export class ModbusBus extends BaseComponent {
       this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: false });
       this.#updateState();
     }
-    s.nextAt = Date.now() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
+    s.nextAt = monoNow() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import { SerialWriteTimeout, writeSerial } from '../serial/serial-link.js';
 import { ReopeningPort } from '../serial/reopening-port.js';
 import { CMD_SINGLE, FRAME_LEN, readingProblem, takeReading, type IrReading } from './gy-mcu906.js';
 import type { ThermometerSchema } from './thermometer.kind.js';
+import { monoNow } from '../../edge/clock.js';
 
 /** Bytes kept while waiting for a frame to complete: a frame is 9, anything longer is noise. */
 const MAX_PENDING_BYTES = 256;
@@ -100,7 +101,7 @@ export class Thermometer extends BaseComponent {
     if (this.#owedSince !== undefined) {
       this.#c.lateReplies++;
       this.#ctx.log.warn(
-        { ageMs: Date.now() - this.#owedSince, ...(r instanceof Error ? { err: r.message } : { objectC: r.objectC }) },
+        { ageMs: monoNow() - this.#owedSince, ...(r instanceof Error ? { err: r.message } : { objectC: r.objectC }) },
         `late thermometer reading dropped: it answers a request that timed out after ${this.#cfg.timeoutMs} ms (raise timeoutMs if the board is this slow)`,
       );
       this.#settleOwed();
@@ -120,7 +121,7 @@ export class Thermometer extends BaseComponent {
   async #waitForOwed(): Promise<void> {
     const since = this.#owedSince;
     if (since === undefined) return;
-    const left = since + this.#cfg.lateReplyMs - Date.now();
+    const left = since + this.#cfg.lateReplyMs - monoNow();
     if (left > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
@@ -149,7 +150,7 @@ export class Thermometer extends BaseComponent {
     if (!port)
       throw new DeviceError(`thermometer ${this.name} is not connected: ${this.status().detail ?? 'port closed'}`);
     this.#rx = Buffer.alloc(0);
-    const sentAt = Date.now();
+    const sentAt = monoNow();
     const got = await new Promise<IrReading | Error>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;

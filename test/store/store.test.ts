@@ -68,7 +68,12 @@ test(
       },
       { write: true },
     );
-    assert.deepEqual(s.audit.verify(), { ok: false, brokenAt: 2 });
+    assert.deepEqual(s.audit.verify(), {
+      ok: false,
+      brokenAt: 2,
+      problem: 'altered',
+      detail: 'record 2 was altered',
+    });
   }),
 );
 
@@ -125,11 +130,12 @@ test(
       s.readings.query({ limit: 10 }).map((r) => r.value),
       [600],
     );
+    // The purge leaves its record, which lets the chain that now starts at record 2 verify.
     assert.deepEqual(
       s.audit.list({ limit: 10 }).map((a) => a.action),
-      ['recent'],
+      ['audit.pruned', 'recent'],
     );
-    assert.deepEqual(s.audit.verify(), { ok: true, rows: 1 });
+    assert.deepEqual(s.audit.verify(), { ok: true, rows: 2 });
   }),
 );
 

@@ -1,5 +1,6 @@
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { monoNow } from '../../clock.js';
 
 export type Role = 'admin' | 'teacher';
 /** Where a login comes from: the kiosk's own browser (loopback) or the LAN. Each has its own failure count and lock. */
@@ -8,7 +9,7 @@ export type LoginScope = 'local' | 'remote';
 /** The outcome of `reserveLogin`: the attempt may be checked, or it is refused before any hashing. */
 export type LoginReservation =
   | { kind: 'unknown' }
-  | { kind: 'locked'; lockedUntil: number }
+  | { kind: 'locked'; lockedUntil: number; leftMs: number }
   | { kind: 'reserved'; user: User & { secretHash: string }; lockedUntil: number | undefined };
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$/;
 
@@ -50,10 +51,34 @@ const toUser = (r: Row): User => ({
   createdAt: r.created_at,
 });
 
+/**
+ * Accounts, their failure counts and locks. A lock's stored `locked_until` is a wall-clock time (for
+ * the record and for `classedge user list`); whether it still holds is measured on the monotonic
+ * clock from when this process set or first saw it, so setting the wall clock back does not lengthen
+ * a lock and setting it forward does not lift one. A lock set before a restart is given what its
+ * stored end says is left, never more than the lock length (docs/security.md "Clock safety").
+ */
 export class UsersRepo {
   readonly #db: Db;
+  /** `${userId}:${scope}` → when the lock ends, on the monotonic clock. */
+  readonly #lockEnds = new Map<string, number>();
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /** Milliseconds the account's lock for `scope` still holds (0 or less: not locked). */
+  #lockLeft(r: Row, scope: LoginScope, lockMs: number, now: number, mono: number): number {
+    const stored = scope === 'local' ? r.locked_until : r.remote_locked_until;
+    const key = `${r.id}:${scope}`;
+    if (stored === null) {
+      this.#lockEnds.delete(key);
+      return 0;
+    }
+    const end = this.#lockEnds.get(key);
+    if (end !== undefined) return end - mono;
+    const left = Math.min(stored - now, lockMs);
+    if (left > 0) this.#lockEnds.set(key, mono + left);
+    return left;
   }
 
   add(u: { username: string; displayName: string; role: Role; secretHash: string }, now = Date.now()): User {
@@ -134,6 +159,7 @@ export class UsersRepo {
     maxFailed: number,
     lockMs: number,
     now = Date.now(),
+    mono = monoNow(),
   ): LoginReservation {
     const [failedCol, lockCol] =
       scope === 'local'
@@ -143,13 +169,14 @@ export class UsersRepo {
       .transaction((): LoginReservation => {
         const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
         if (!r || r.role !== role || r.disabled === 1) return { kind: 'unknown' };
-        const lock = r[lockCol];
-        if (lock !== null && lock > now) return { kind: 'locked', lockedUntil: lock };
-        const failed = (lock !== null ? 0 : r[failedCol]) + 1; // a lock that has ended starts a new count
+        const left = this.#lockLeft(r, scope, lockMs, now, mono);
+        if (left > 0) return { kind: 'locked', lockedUntil: now + left, leftMs: left };
+        const failed = (r[lockCol] !== null ? 0 : r[failedCol]) + 1; // a lock that has ended starts a new count
         const lockedUntil = failed >= maxFailed ? now + lockMs : null;
         this.#db
           .prepare(`UPDATE users SET ${failedCol} = ?, ${lockCol} = ? WHERE id = ?`)
           .run(failed, lockedUntil, r.id);
+        if (lockedUntil !== null) this.#lockEnds.set(`${r.id}:${scope}`, mono + lockMs);
         return {
           kind: 'reserved',
           user: { ...toUser(r), secretHash: r.secret_hash },
@@ -159,14 +186,10 @@ export class UsersRepo {
       .immediate();
   }
 
-  /** When the account's lock for this scope ends (possibly already past); undefined when not locked or unknown. */
-  lockedUntil(username: string, scope: LoginScope): number | undefined {
-    const col = scope === 'local' ? 'locked_until' : 'remote_locked_until';
-    return (
-      this.#db
-        .prepare<[string], { until: number | null }>(`SELECT ${col} AS until FROM users WHERE username = ?`)
-        .get(username)?.until ?? undefined
-    );
+  /** Milliseconds the account's lock for this scope still holds; 0 when not locked or unknown. */
+  lockLeftMs(username: string, scope: LoginScope, lockMs: number, now = Date.now(), mono = monoNow()): number {
+    const r = this.#db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?').get(username);
+    return r ? Math.max(0, this.#lockLeft(r, scope, lockMs, now, mono)) : 0;
   }
 
   /** The secret was right: the scope's count and lock start afresh. */
