@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { enforceRetention } from '../store/retention.js';
+import { purgeDatabaseCopies } from '../update/copies.js';
 
 /** Runs the retention rules at start and then on the configured interval. */
 export class RetentionJob extends BaseComponent {
@@ -25,6 +26,7 @@ export class RetentionJob extends BaseComponent {
   run(): void {
     try {
       const deleted = enforceRetention(this.#o.store, this.#o.config);
+      deleted['database-copies'] = purgeDatabaseCopies(this.#o.config).removed.length;
       this.#runs++;
       const total = Object.values(deleted).reduce((a, b) => a + b, 0);
       this.#deleted += total;
