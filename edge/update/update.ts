@@ -317,8 +317,13 @@ export async function applyUpdate(
     return { from, to, result: 'rolled-back' };
   }
   writeState(o.root, undefined);
-  raiseFloor(o, highest([from, to]) ?? to);
   o.log(`step healthy: ${to} serves`);
+  try {
+    raiseFloor(o, highest([from, to]) ?? to);
+  } catch (err) {
+    // The update itself succeeded; the next one raises the floor again.
+    o.log(`step floor-not-recorded: ${errorMessage(err)}`);
+  }
   pruneCopies(o);
   return { from, to, result: 'updated' };
 }
