@@ -163,14 +163,35 @@ export function districtProgram(): Command {
     .requiredOption('--dir <dir>', 'the install tree')
     .requiredOption('--version <version>', 'its version, e.g. 1.4.0')
     .requiredOption('--out <file>', 'bundle to write')
-    .action(async (o: { database: string; dir: string; version: string; out: string }) => {
-      const { makeBundle } = await import('../../edge/update/bundle.js');
-      const r = new DistrictReceiver({ databaseUrl: o.database });
-      await r.migrate();
-      const key = await r.signingKey();
-      await r.close();
-      process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
-    });
+    .option('--channel <name>', "release channel it is for (the appliances' update.channel)", 'stable')
+    .option('--expires-days <n>', 'days until the appliances refuse it', '90')
+    .option('--appliance <id...>', 'only these appliances may install it (default: any of the district)')
+    .action(
+      async (o: {
+        database: string;
+        dir: string;
+        version: string;
+        out: string;
+        channel: string;
+        expiresDays: string;
+        appliance?: string[];
+      }) => {
+        const { makeBundle } = await import('../../edge/update/bundle.js');
+        if (!/^\d+$/.test(o.expiresDays) || Number(o.expiresDays) < 1 || Number(o.expiresDays) > 366)
+          throw new Error(`--expires-days: expected whole days from 1 to 366, got '${o.expiresDays}'`);
+        const r = new DistrictReceiver({ databaseUrl: o.database });
+        await r.migrate();
+        const key = await r.signingKey();
+        await r.close();
+        const bundle = {
+          version: o.version,
+          channel: o.channel,
+          expiresAt: new Date(Date.now() + Number(o.expiresDays) * 86_400_000),
+          ...(o.appliance ? { appliances: o.appliance } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(makeBundle(o.dir, bundle, key, o.out))}\n`);
+      },
+    );
   return program;
 }
 

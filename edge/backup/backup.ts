@@ -25,6 +25,7 @@ import { BULK_STREAMS, PRIORITY_STREAMS } from '../sync/agent.js';
 import { VERSION } from '../version.js';
 import { ValidationError, errorMessage } from '../errors.js';
 import { readArchive, writeArchive, type ArchiveHeader } from './archive.js';
+import { compareVersions, isVersion } from '../update/semver.js';
 
 /**
  * `classedge backup`: a consistent copy of the database (SQLite's online backup, safe while the
@@ -100,7 +101,7 @@ export interface RestoreResult {
 export async function restoreAppliance(
   file: string,
   passphrase: string,
-  target: { dataDir: string; configFile: string },
+  target: { dataDir: string; configFile: string; force?: boolean },
   actor: string,
 ): Promise<RestoreResult> {
   const dataDir = resolve(target.dataDir);
@@ -110,6 +111,17 @@ export async function restoreAppliance(
         path: '/dataDir',
         expected: 'an empty data directory (this one already holds a database or keys; restore never overwrites)',
         value: dataDir,
+      },
+    ]);
+  }
+  // Checked before anything is decrypted or written; the archive may hold no configuration at all,
+  // but a file the technician pointed at is not replaced by surprise either way.
+  if (existsSync(target.configFile) && target.force !== true) {
+    throw new ValidationError('restore', [
+      {
+        path: '/config',
+        expected: 'a configuration file that does not exist yet (this one does; give --force to replace it)',
+        value: target.configFile,
       },
     ]);
   }
@@ -139,6 +151,12 @@ export async function restoreAppliance(
     const district = await tellDistrict(config, header.createdAt);
     const store = Store.open(config);
     try {
+      // The version that made the backup ran on the source box: the replacement refuses updates
+      // older than it (and than any floor the source had), whatever image it was installed with.
+      const made = typeof header.version === 'string' && isVersion(header.version) ? header.version : undefined;
+      const floor = store.meta.get('update-floor');
+      if (made && !(floor && isVersion(floor) && compareVersions(floor, made) >= 0))
+        store.meta.set('update-floor', made);
       store.audit.record({
         actor,
         action: 'restore',
@@ -191,14 +209,19 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
     try {
       store.transaction(() => {
         for (const [stream, seq] of streams) {
-          store.outbox.advanceNext(stream, seq + 1);
           if (stream === 'readings') behind = Math.max(0, seq - store.readings.maxId());
+          // The district holds everything up to its position: recorded as confirmed, which also moves
+          // the stream's numbering (the readings' row ids included) past it.
+          if (seq > store.outbox.confirmedSeq(stream)) store.outbox.confirm(stream, seq);
+          store.outbox.advanceNext(stream, seq + 1);
         }
       });
     } finally {
       store.close();
     }
-    return behind > 0 ? `told; ${behind} readings newer than the backup are at the district only` : 'told';
+    return behind > 0
+      ? `told; ${behind} readings newer than the backup are at the district only (new readings are numbered after them)`
+      : 'told';
   } catch (err) {
     return `not told: ${errorMessage(err)}; tell the district engineer`;
   }

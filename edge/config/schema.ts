@@ -330,6 +330,25 @@ export const RetentionSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const UpdateSchema = Type.Object(
+  {
+    channel: Type.String({
+      pattern: '^[a-z][a-z0-9-]{0,31}$',
+      default: 'stable',
+      description:
+        'Release channel this appliance follows; an update bundle signed for another channel is refused (e.g. stable, pilot).',
+    }),
+    keepPreUpdateCopies: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description:
+        'Pre-update database copies (pre-update-<version>.db) kept after an update (at least the newest, which a rollback needs); none is kept longer than the shortest retention of the data it holds.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const AuthSchema = Type.Object(
   {
     adminSessionIdleMinutes: Type.Integer({
@@ -455,6 +474,7 @@ export const ConfigSchema = Type.Object(
     mqtt: MqttSchema,
     store: StoreSchema,
     retention: RetentionSchema,
+    update: UpdateSchema,
     auth: AuthSchema,
     log: LogSchema,
     kiosk: KioskSchema,

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { enforceRetention } from '../store/retention.js';
 import { bootId, monoNow } from '../clock.js';
 import { formatShift, judgeClock } from './clock-guard.js';
+import { purgeDatabaseCopies } from '../update/copies.js';
 
 /**
  * Runs the retention rules at start and then on the configured interval, but only while the wall
@@ -104,6 +105,7 @@ export class RetentionJob extends BaseComponent {
         return;
       }
       const deleted = enforceRetention(this.#o.store, this.#o.config);
+      deleted['database-copies'] = purgeDatabaseCopies(this.#o.config).removed.length;
       this.#runs++;
       const total = Object.values(deleted).reduce((a, b) => a + b, 0);
       this.#deleted += total;

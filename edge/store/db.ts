@@ -44,6 +44,20 @@ export function schemaVersionOfFile(file: string): number {
   }
 }
 
+/**
+ * Work on a database file without migrating it: the updater reads and writes a few meta values in a
+ * database that a newer (or older) version may own.
+ */
+export function withDbFile<T>(file: string, fn: (db: Db) => T, readonly = false): T {
+  const db = new Database(file, { readonly, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** SQLite's online backup of a database file into `dest`, safe while another process writes it. */
 export async function backupFile(file: string, dest: string): Promise<void> {
   const db = new Database(file, { fileMustExist: true });

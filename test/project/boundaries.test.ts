@@ -19,8 +19,10 @@ const SHARED: Record<string, string> = {
   'edge/errors.ts': 'typed errors',
   'edge/log.ts': 'the logger',
   // The update-bundle format: `classedge-district update-bundle` makes what the appliance's
-  // updater verifies, so both ends must read the same bytes; it imports only signing and errors.
+  // updater verifies, so both ends must read the same bytes; it imports only signing, errors and
+  // the version grammar.
   'edge/update/bundle.ts': 'the update-bundle format',
+  'edge/update/semver.ts': 'semantic versions (grammar and order)',
 };
 
 interface Violation {

@@ -1,15 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from '../helpers/appliance.js';
-import { CLI, tempDir } from '../helpers/env.js';
+import { CLI, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import { spawnAppliance, healthy } from '../helpers/child.js';
 import type { DistrictReceiver } from '../../cloud-sync/server/district.js';
 import { startDistrict, type TestDistrict } from '../helpers/district.js';
+import { VERSION } from '../../edge/version.js';
 
 let fixture: TestDistrict;
 let receiver: DistrictReceiver;
@@ -21,6 +22,15 @@ before(async () => {
 after(() => fixture.stop());
 
 const PASS = 'correct horse battery staple';
+
+/** Where the district's copy of one of room-301's streams stands. */
+async function districtPosition(stream: string): Promise<number> {
+  const r = await receiver.pool.query<{ seq: string }>(
+    "SELECT committed_seq AS seq FROM stream_state WHERE appliance_id = 'room-301' AND stream = $1",
+    [stream],
+  );
+  return Number(r.rows[0]?.seq ?? 0);
+}
 
 /** Every table's row count and a checksum of its rows, as the same SQL sees them on both boxes. */
 function fingerprint(dbFile: string, skip: string[] = []): Record<string, string> {
@@ -54,7 +64,7 @@ function fingerprint(dbFile: string, skip: string[] = []): Record<string, string
 const CONFIG =
   'appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { intervalMs: 3600000 }\nanalysis: { enabled: false }';
 
-test('backup one data directory while it runs, restore into another: the same rows, the same identity, the district told; wrong passphrase and tampering refused', async () => {
+test('backup one data directory while it runs, restore into another: the same rows, the same identity, the district told and new readings numbered past what it holds; wrong passphrase, tampering and an existing configuration file refused', async () => {
   const a = tempDir('classedge-backup-a-');
   const b = tempDir('classedge-backup-b-');
   const media = tempDir('classedge-backup-usb-');
@@ -103,6 +113,25 @@ test('backup one data directory while it runs, restore into another: the same ro
     );
     clearInterval(writing);
     assert.equal(bk.code, 0, bk.err);
+    // The source goes on after the backup, and the district receives readings the backup lacks.
+    const later = Date.now();
+    t.appliance.store.readings.insertMany(
+      Array.from({ length: 10 }, (_, i) => ({
+        deviceId: 'co2-a',
+        metric: 'co2_ppm',
+        value: 900 + i,
+        ts: later,
+        receivedAt: later,
+      })),
+    );
+    const sourceMax = t.appliance.store.readings.maxId();
+    t.appliance.sync.requestBulk();
+    await waitFor(
+      async () => ((await districtPosition('readings')) >= sourceMax ? true : undefined),
+      'the district holds every reading of the source',
+      60_000,
+      100,
+    );
     assert.equal(statSync(archive).mode & 0o777, 0o600);
     const raw = readFileSync(archive);
     assert.equal(raw.includes(Buffer.from('BEGIN PRIVATE KEY')), false, 'the key is not in the clear');
@@ -140,7 +169,7 @@ test('backup one data directory while it runs, restore into another: the same ro
     assert.equal(rs.code, 0, rs.err);
     const r = JSON.parse(rs.out) as { applianceId: string; district: string; configFile: string };
     assert.equal(r.applianceId, 'room-301');
-    assert.equal(r.district, 'told');
+    assert.match(r.district, /^told; \d+ readings newer than the backup are at the district only/);
     assert.deepEqual(
       readFileSync(join(target, 'keys', 'appliance.key')),
       readFileSync(join(a.path, 'keys', 'appliance.key')),
@@ -161,10 +190,21 @@ test('backup one data directory while it runs, restore into another: the same ro
 
     // Same data: every table but the audit log (which gained the backup and restore records) is identical,
     // up to the moment of the backup; the audit log holds the source's records plus those.
-    const before = fingerprint(join(a.path, 'classedge.db'), ['audit_log', 'readings']);
-    assert.deepEqual(fingerprint(join(target, 'classedge.db'), ['audit_log', 'readings']), before);
+    // (The sync state differs: the source sent more after the backup, and the restore adopted it.
+    // The restored box also knows the version the backup was made by: it installs nothing older.)
+    const skip = ['audit_log', 'readings', 'sync_state', 'meta'];
+    const before = fingerprint(join(a.path, 'classedge.db'), skip);
+    assert.deepEqual(fingerprint(join(target, 'classedge.db'), skip), before);
     const src = new Database(join(a.path, 'classedge.db'), { readonly: true });
     const dst = new Database(join(target, 'classedge.db'), { readonly: true });
+    const meta = (db: Database.Database): Record<string, string> =>
+      Object.fromEntries(
+        db
+          .prepare<[], { key: string; value: string }>('SELECT key, value FROM meta ORDER BY key')
+          .all()
+          .map((m) => [m.key, m.value]),
+      );
+    assert.deepEqual(meta(dst), { ...meta(src), 'update-floor': VERSION });
     const n = (dst.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
     assert.ok(n >= 5000, `${n} readings restored`);
     const sum = (db: Database.Database): unknown =>
@@ -205,6 +245,58 @@ test('backup one data directory while it runs, restore into another: the same ro
       app.child.kill('SIGTERM');
       await app.exited;
     }
+
+    // The restored box numbers its new readings after those the district holds, and they reach it.
+    // A plain database copy left by a killed backup goes at the first retention run.
+    const stale = join(target, '.backup-stale');
+    mkdirSync(stale);
+    writeFileSync(join(stale, 'classedge.db'), 'a plain copy');
+    const twoDaysAgo = (Date.now() - 2 * 86_400_000) / 1000;
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    t = await startTestAppliance(CONFIG, { keepDir: target });
+    assert.equal(existsSync(stale), false, 'the stale staging copy is removed');
+    t.appliance.store.readings.insertMany([
+      { deviceId: 'co2-a', metric: 'co2_ppm', value: 777, ts: Date.now(), receivedAt: Date.now() },
+    ]);
+    const id = t.appliance.store.readings.maxId();
+    assert.ok(id > sourceMax, `the new reading is number ${id}, past the district's ${sourceMax}`);
+    t.appliance.sync.requestBulk();
+    await waitFor(
+      async () => ((await districtPosition('readings')) >= id ? true : undefined),
+      'the new reading reaches the district',
+      60_000,
+      100,
+    );
+    const held = await receiver.pool.query<{ value: string }>(
+      "SELECT payload->>'value' AS value FROM records WHERE appliance_id = 'room-301' AND stream = 'readings' AND seq = $1",
+      [id],
+    );
+    assert.deepEqual(
+      held.rows.map((x) => Number(x.value)),
+      [777],
+      'the district stored the new reading, not taken it for one it had',
+    );
+    await t.stop();
+    t = undefined;
+
+    // An existing configuration file is not replaced unless --force says so.
+    const existing = join(b.path, 'existing.yaml');
+    writeFileSync(existing, 'log: { level: info }\n');
+    const target2 = join(b.path, 'data2');
+    const kept = await run(process.execPath, [CLI, 'restore', archive, '--data-dir', target2, '--config', existing], {
+      input: `${PASS}\n`,
+    });
+    assert.equal(kept.code, 2, kept.err);
+    assert.match(kept.err, /\/config: .*give --force to replace it/);
+    assert.equal(readFileSync(existing, 'utf8'), 'log: { level: info }\n');
+    assert.equal(existsSync(join(target2, 'classedge.db')), false, 'nothing restored');
+    const forced = await run(
+      process.execPath,
+      [CLI, 'restore', archive, '--data-dir', target2, '--config', existing, '--force'],
+      { input: `${PASS}\n` },
+    );
+    assert.equal(forced.code, 0, forced.err);
+    assert.match(readFileSync(existing, 'utf8'), new RegExp(`dataDir: "?${target2}`));
   } finally {
     await t?.stop();
     a.cleanup();

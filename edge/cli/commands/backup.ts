@@ -48,14 +48,15 @@ export function registerBackup(program: Command): void {
     .option('--passphrase-file <file>', 'read the passphrase from this file (else a prompt or standard input)')
     .option('-c, --config <file>', 'configuration file to write (default: <data dir>/config.yaml)')
     .option('--data-dir <dir>', 'data directory to restore into (env CLASSEDGE_DATA_DIR)')
+    .option('--force', 'replace the configuration file if it exists (never the data directory)')
     .option('--json', 'print as JSON')
-    .action(async (file: string, opts: CommonOptions & { passphraseFile?: string }) => {
+    .action(async (file: string, opts: CommonOptions & { passphraseFile?: string; force?: boolean }) => {
       const dataDir = overridesFrom(opts).dataDir ?? loadConfig(undefined).dataDir;
       const configTarget = configFile(opts) ?? join(dataDir, 'config.yaml');
       const r = await restoreAppliance(
         resolve(file),
         await passphrase(opts.passphraseFile),
-        { dataDir, configFile: resolve(configTarget) },
+        { dataDir, configFile: resolve(configTarget), force: opts.force === true },
         cliActor(),
       );
       print(

@@ -19,7 +19,7 @@ export function registerUpdate(program: Command): void {
   program
     .command('update [bundle]')
     .description(
-      'Install a signed update bundle (from the district, e.g. on a USB stick) beside the running version, switch to it, and roll back by itself if it is not healthy in time. --recover finishes or undoes an interrupted update.',
+      "Install a signed update bundle (from the district, e.g. on a USB stick) beside the running version, switch to it, and roll back by itself if it is not healthy in time. The bundle must be for this appliance's update.channel, not expired, and not older than the running version or any version this appliance has run. --recover finishes or undoes an interrupted update.",
     )
     .option('--root <dir>', 'install root holding versions/ and the current symlink', '/opt/classedge')
     .option('--stop-command <cmd>', 'stops the service', 'systemctl stop classedge')
@@ -29,7 +29,10 @@ export function registerUpdate(program: Command): void {
       'health check of the started version (default http(s)://127.0.0.1:<http.port>/api/v1/health, https when http.tls is on)',
     )
     .option('--timeout <s>', 'seconds the new version has to become healthy', '120')
-    .option('--allow-downgrade', 'install a version older than the running one (audited)')
+    .option(
+      '--allow-downgrade',
+      'install a version older than the running one, or than the highest this appliance has run (audited)',
+    )
     .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
@@ -42,9 +45,11 @@ export function registerUpdate(program: Command): void {
           'invalid_input',
           `--timeout: expected whole seconds, at least 5, got '${opts.timeout}'`,
         );
+      const e = readEnrolment(config.dataDir);
       const o: UpdateOptions = {
         root: opts.root,
-        dataDir: config.dataDir,
+        config,
+        applianceId: e?.applianceId ?? config.appliance.id,
         stopCommand: opts.stopCommand,
         startCommand: opts.startCommand,
         healthUrl: opts.healthUrl ?? localHealthUrl(config.http),
@@ -58,13 +63,28 @@ export function registerUpdate(program: Command): void {
         return;
       }
       if (!bundle) throw new ClassEdgeError('invalid_input', 'give the update bundle file (or --recover)');
-      const e = readEnrolment(config.dataDir);
       if (!e)
         throw new ClassEdgeError(
           'not_enrolled',
           'this appliance is not enrolled, so it has no district key to check an update with: provision it first',
         );
-      const r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
+      let r: Awaited<ReturnType<typeof applyUpdate>>;
+      try {
+        r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
+      } catch (err) {
+        // Refused (signature, channel, expiry, older than the floor) or undone before the switch: on the record too.
+        if (err instanceof ClassEdgeError)
+          withStore(config, (s) =>
+            s.audit.record({
+              actor: cliActor(),
+              action: 'update',
+              target: bundle,
+              result: err.code === 'update_failed' ? 'error' : 'denied',
+              detail: { error: err.message, allowDowngrade: opts.allowDowngrade === true },
+            }),
+          );
+        throw err;
+      }
       withStore(config, (s) =>
         s.audit.record({
           actor: cliActor(),

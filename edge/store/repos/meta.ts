@@ -5,9 +5,11 @@ import type { Db } from '../db.js';
  * - `pseudonym-key`: the HMAC key of student pseudonyms (base64), made once;
  * - `enrolled`: the district URL once enrolled (retention keeps unsent readings until then);
  * - `config-version`: the district configuration version last applied;
- * - `config-refused`: the district publication last refused ("version signature"), refused once.
+ * - `config-refused`: the district publication last refused ("version signature"), refused once;
+ * - `update-floor`: the highest version ever proven healthy here ("installed at least"); kept in the
+ *   database so that it travels in backups and a restored box still refuses older bundles.
  */
-export type MetaKey = 'pseudonym-key' | 'enrolled' | 'config-version' | 'config-refused';
+export type MetaKey = 'pseudonym-key' | 'enrolled' | 'config-version' | 'config-refused' | 'update-floor';
 
 export class MetaRepo {
   readonly #db: Db;

@@ -30,9 +30,13 @@ export class OutboxRepo {
        ON CONFLICT (stream) DO UPDATE SET confirmed_seq = max(confirmed_seq, excluded.confirmed_seq), last_success_at = excluded.last_success_at, last_error = NULL`,
     );
     const drop = db.prepare<[string, number]>('DELETE FROM outbox WHERE stream = ? AND seq <= ?');
+    // A position beyond what this box numbered (an old backup restored) moves its numbering past it,
+    // or the next records would get numbers the district holds and be taken as already sent.
+    const pastConfirmed = db.prepare<[number, string]>('UPDATE sync_seq SET next = max(next, ?) WHERE stream = ?');
     this.#confirm = db.transaction((stream: string, seq: number, at: number) => {
       upsert.run(stream, seq, at);
       drop.run(stream, seq);
+      pastConfirmed.run(seq + 1, stream);
     });
   }
 

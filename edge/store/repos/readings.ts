@@ -31,8 +31,15 @@ export class ReadingsRepo {
   readonly #insertMany;
   constructor(db: Db) {
     this.#db = db;
+    // The row id is the reading's number in the district stream, so it must never be one the
+    // district already holds: past the newest row, and past the district's confirmed position,
+    // which is ahead of the table after an old backup is restored or when retention has removed
+    // every confirmed row (SQLite alone would number from max(rowid) + 1 and reuse them).
     this.#insert = db.prepare<[string, string, number, number, number]>(
-      'INSERT INTO readings (device_id, metric, value, ts, received_at) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO readings (id, device_id, metric, value, ts, received_at) VALUES (
+         max(coalesce((SELECT max(id) FROM readings), 0),
+             coalesce((SELECT confirmed_seq FROM sync_state WHERE stream = 'readings'), 0)) + 1,
+         ?, ?, ?, ?, ?)`,
     );
     this.#insertMany = db.transaction((rows: readonly ReadingRow[]) => {
       for (const r of rows) this.#insert.run(r.deviceId, r.metric, r.value, r.ts, r.receivedAt);
