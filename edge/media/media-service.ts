@@ -797,7 +797,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
       hostSigningText(d.nonce, hostId, d.applianceId, conn.challenge),
       applianceKey(this.#ctx.config.dataDir).privateKey,
     );
-    const p = room.addParticipant({ name: d.applianceId, role: 'partner', conn, router: room.router });
+    const p = room.addParticipant({ name: trusted.name ?? d.applianceId, role: 'partner', conn, router: room.router });
     conn.participantId = p.id;
     room.broadcast({ type: 'participant.joined', data: { participantId: p.id, name: p.name, role: 'partner' } }, p.id);
     this.#counters.partnerLinks++;

@@ -14,6 +14,8 @@ import { MediaClient, WeriftConsumer, WeriftPublisher } from '../helpers/media-p
 import { newKeyPair, privateKeyFrom, signText } from '../../edge/security/signing.js';
 import { hostSigningText } from '../../edge/media/partner-link.js';
 import type { MediaService } from '../../edge/media/media-service.js';
+import { launchChromium } from '../helpers/browser.js';
+import { FAKE_MEDIA, teacherStartsLesson } from '../helpers/remote-browser.js';
 
 async function teacherSocket(httpUrl: string): Promise<MediaClient> {
   const api = new ApiClient(httpUrl);
@@ -334,5 +336,71 @@ test('partner.link: a host that does not answer times out at each step, a refusi
     await real.stop();
     rmSync(partnerDir.path, { recursive: true, force: true });
     realDir.cleanup();
+  }
+});
+
+test('Chromium: the partner teacher picks the host classroom by name on the kiosk, types its code and receives its camera', async () => {
+  const hostDir = keyedDir();
+  const partnerDir = keyedDir();
+  const host = await startTestAppliance(
+    `components:\n  - type: media\n    name: media\n    listenIp: 127.0.0.1\n    workers: 1\n    applianceId: school-a-201\n    partners:\n      - { applianceId: school-b-301, name: "乡村教学点", publicKeyPem: ${pem(partnerDir.publicKeyPem)} }\n`,
+    { keepDir: hostDir.path },
+  );
+  const hostMediaUrl = `${host.httpUrl.replace('http', 'ws')}/api/v1/media`;
+  let partner: TestAppliance | undefined;
+  const browser = await launchChromium(FAKE_MEDIA);
+  try {
+    partner = await startTestAppliance(
+      `components:\n  - type: media\n    name: media\n    listenIp: 127.0.0.1\n    workers: 1\n    applianceId: school-b-301\n    partners:\n      - { applianceId: school-a-201, name: "县一中 初二(3)班", url: ${hostMediaUrl}, publicKeyPem: ${pem(hostDir.publicKeyPem)} }\n`,
+      { keepDir: partnerDir.path },
+    );
+    await seedAccounts(host);
+    await seedAccounts(partner);
+    const hostPage = await (await browser.newContext()).newPage();
+    const code = await teacherStartsLesson(hostPage, host.httpUrl);
+
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(partner.httpUrl);
+    await page.click(`[data-testid=teacher-${TEACHER.username}]`);
+    for (const d of TEACHER.pin) await page.click(`[data-testid=pin-${d}]`);
+    await page.click('[data-testid=pin-ok]');
+    await page.waitForSelector('[data-testid=home]');
+    await page.goto(`${partner.httpUrl}/#/remote`);
+    await page.waitForSelector('[data-testid=partner-select]');
+    assert.deepEqual(await page.locator('[data-testid=partner-select] option').allTextContents(), ['县一中 初二(3)班']);
+
+    // A wrong code: the host's refusal is shown, and the panel stays on the form.
+    await page.fill('[data-testid=partner-code]', 'ZZZZZZZZ');
+    await page.click('[data-testid=partner-link]');
+    await page.waitForSelector('[data-testid=partner-link-error]');
+    assert.match(
+      (await page.textContent('[data-testid=partner-link-error]')) ?? '',
+      /code: no lesson with this join code/,
+    );
+    assert.equal(await media(partner).dump(), undefined, 'no relay room after the refusal');
+
+    await page.fill('[data-testid=partner-code]', code.toLowerCase());
+    await page.click('[data-testid=partner-link]');
+    await page.waitForSelector('[data-testid=remote-code]');
+    await page.waitForSelector('[data-testid=stream-camera] video');
+    await waitFor(
+      async () =>
+        (await page.evaluate<number>(
+          "document.querySelector('[data-testid=stream-camera] video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0",
+        )) > 0
+          ? true
+          : undefined,
+      "the host's camera decoded on the partner's kiosk",
+      30_000,
+    );
+    // The host teacher sees the partner classroom among the participants.
+    await hostPage.waitForSelector('[data-testid=person-partner]');
+    assert.match((await hostPage.textContent('[data-testid=person-partner]')) ?? '', /乡村教学点/);
+  } finally {
+    await browser.close();
+    await partner?.stop();
+    await host.stop();
+    hostDir.cleanup();
+    partnerDir.cleanup();
   }
 });
