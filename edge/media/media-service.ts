@@ -920,7 +920,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     let createdRoom = false;
     let hostParticipant: Participant | undefined;
     try {
-      host = await HostConnection.open(url, timeoutMs);
+      host = await HostConnection.open(url, timeoutMs, entry.tlsFingerprint256);
       attempt.host = host;
       if (this.#stopping) throw new ConflictError('the media component is stopping');
       const challenge = await host.challenge();

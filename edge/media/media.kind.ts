@@ -126,6 +126,13 @@ export const MediaSchema = Type.Object(
                 "The partner's /api/v1/media URL. With it, a teacher here may link to lessons that partner hosts (and only to listed partners).",
             }),
           ),
+          tlsFingerprint256: Type.Optional(
+            Type.String({
+              pattern: '^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$',
+              description:
+                "SHA-256 fingerprint of the partner's TLS certificate (as classedge provision prints it). With a wss:// url the link accepts this certificate only, self-signed or not; without it the certificate must chain to a CA Node trusts.",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

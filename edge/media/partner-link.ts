@@ -1,3 +1,4 @@
+import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
 import type { MediaEventFrame, MediaMethod, MediaRequests } from '../messages.js';
 import { ClassEdgeError } from '../errors.js';
@@ -75,22 +76,47 @@ export class HostConnection {
     ws.on('error', () => undefined);
   }
 
-  /** Connects (TCP, TLS and the WebSocket upgrade together) within `timeoutMs`. */
-  static open(url: string, timeoutMs: number): Promise<HostConnection> {
+  /**
+   * Connects (TCP, TLS and the WebSocket upgrade together) within `timeoutMs`. With
+   * `fingerprint256`, a wss:// host must present exactly that certificate (appliances' certificates
+   * are self-signed, so no CA vouches for them); the check is made before anything is sent on the
+   * socket but the upgrade request itself, which carries nothing secret.
+   */
+  static open(url: string, timeoutMs: number, fingerprint256?: string): Promise<HostConnection> {
     const u = new URL(url);
     u.searchParams.set('partner', '1');
-    const ws = new WebSocket(u, { handshakeTimeout: timeoutMs });
+    const pinned = u.protocol === 'wss:' && fingerprint256 !== undefined;
+    const ws = new WebSocket(u, { handshakeTimeout: timeoutMs, ...(pinned ? { rejectUnauthorized: false } : {}) });
+    // Whatever fails after the first error (a terminate mid-handshake) must not throw from an emitter.
+    ws.on('error', () => undefined);
     return new Promise((resolve, reject) => {
       // handshakeTimeout covers the upgrade; this also covers a name lookup or TCP connect that hangs.
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new PartnerTimeoutError(`connecting to ${u.host}`, timeoutMs));
       }, timeoutMs);
+      let refused = false;
+      if (pinned)
+        ws.once('upgrade', (res) => {
+          const presented = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+          if (presented?.toUpperCase() === fingerprint256.toUpperCase()) return;
+          refused = true;
+          clearTimeout(timer);
+          ws.terminate();
+          reject(
+            new ClassEdgeError(
+              'forbidden',
+              `tlsFingerprint256: the appliance at ${u.host} presented a certificate with fingerprint ${presented ?? 'none'}, not the one listed in media.partners`,
+            ),
+          );
+        });
       ws.once('open', () => {
+        if (refused) return;
         clearTimeout(timer);
         resolve(new HostConnection(ws, timeoutMs));
       });
       ws.once('error', (err) => {
+        if (refused) return;
         clearTimeout(timer);
         ws.terminate();
         reject(new ClassEdgeError('media_error', `cannot reach the host appliance at ${u.host}: ${err.message}`));

@@ -13,6 +13,7 @@ import { spawnAppliance, healthy } from '../helpers/child.js';
 import { MediaClient, WeriftConsumer, WeriftPublisher } from '../helpers/media-peer.js';
 import { newKeyPair, privateKeyFrom, signText } from '../../edge/security/signing.js';
 import { hostSigningText } from '../../edge/media/partner-link.js';
+import { generateSelfSigned } from '../../edge/security/tls.js';
 import type { MediaService } from '../../edge/media/media-service.js';
 import { launchChromium } from '../helpers/browser.js';
 import { FAKE_MEDIA, teacherStartsLesson } from '../helpers/remote-browser.js';
@@ -336,6 +337,67 @@ test('partner.link: a host that does not answer times out at each step, a refusi
     await real.stop();
     rmSync(partnerDir.path, { recursive: true, force: true });
     realDir.cleanup();
+  }
+});
+
+test('over wss:// the partner accepts only the host certificate listed for it (appliances’ certificates are self-signed)', async () => {
+  const hostDir = keyedDir();
+  const partnerDir = keyedDir();
+  const certs = tempDir();
+  const cert = generateSelfSigned({ dataDir: certs.path, days: 30, hosts: ['localhost', '127.0.0.1'] });
+  const other = generateSelfSigned({ dataDir: join(certs.path, 'other'), days: 30, hosts: ['127.0.0.1'] });
+  const host = await startTestAppliance(
+    `components:\n  - type: media\n    name: media\n    listenIp: 127.0.0.1\n    workers: 1\n    applianceId: school-a-201\n    partners:\n      - { applianceId: school-b-301, publicKeyPem: ${pem(partnerDir.publicKeyPem)} }\n`,
+    { keepDir: hostDir.path, tls: { certFile: cert.certFile, keyFile: cert.keyFile } },
+  );
+  assert.match(host.httpUrl, /^https:/);
+  const wss = `${host.httpUrl.replace('https', 'wss')}/api/v1/media`;
+  const entry = (id: string, fingerprint?: string) =>
+    `      - { applianceId: ${id}, url: ${wss}, publicKeyPem: ${pem(hostDir.publicKeyPem)}${fingerprint ? `, tlsFingerprint256: "${fingerprint}"` : ''} }\n`;
+  let partner: TestAppliance | undefined;
+  try {
+    // Listed three times: unpinned, pinned to another certificate, pinned to the host's own.
+    partner = await startTestAppliance(
+      `components:\n  - type: media\n    name: media\n    listenIp: 127.0.0.1\n    workers: 1\n    applianceId: school-b-301\n    partnerTimeoutSeconds: 5\n    partners:\n${entry('school-x-unpinned')}${entry('school-x-other', other.info.fingerprint256)}${entry('school-a-201', cert.info.fingerprint256.toLowerCase())}`,
+      { keepDir: partnerDir.path },
+    );
+    await seedAccounts(host);
+    await seedAccounts(partner);
+    // The host's own teacher uses the panel's plain loopback port.
+    const hostTeacher = await teacherSocket(`http://127.0.0.1:${host.appliance.http.port}`);
+    const { code } = await hostTeacher.request('lesson.start', {});
+    const tc = await teacherSocket(partner.httpUrl);
+    await assert.rejects(
+      tc.request('partner.link', { partnerId: 'school-x-unpinned', code }),
+      /media_error: cannot reach the host appliance at 127\.0\.0\.1:\d+: self[- ]signed certificate/,
+    );
+    await assert.rejects(
+      tc.request('partner.link', { partnerId: 'school-x-other', code }),
+      /forbidden: tlsFingerprint256: the appliance at 127\.0\.0\.1:\d+ presented a certificate with fingerprint/,
+    );
+    assert.deepEqual(await media(partner).workerResources(), { routers: 0, transports: 0 });
+    assert.equal(
+      await media(host)
+        .dump()
+        .then((d) => d?.participants.length),
+      0,
+      'the host admitted nobody',
+    );
+    const linked = await tc.request('partner.link', { partnerId: 'school-a-201', code });
+    assert.match(linked.code, /^[A-HJ-NP-Z2-9]{8}$/);
+    assert.deepEqual(
+      (await media(host).dump())?.participants.map((x) => [x.role, x.name, x.transports]),
+      [['partner', 'school-b-301', 1]],
+      'linked over the pinned wss:// socket, its pipe in place',
+    );
+    hostTeacher.close();
+    tc.close();
+  } finally {
+    await partner?.stop();
+    await host.stop();
+    hostDir.cleanup();
+    partnerDir.cleanup();
+    certs.cleanup();
   }
 });
 
