@@ -890,6 +890,30 @@ export class MediaService extends BaseComponent implements MediaHandler {
     }
   }
 
+  /** The lesson a link relays into: the relay room already here, or a new one (not yet this.#room). */
+  async #relayRoom(title: string): Promise<Room> {
+    const check = (): Room | undefined => {
+      if (this.#stopping) throw new ConflictError('the media component is stopping');
+      // A lesson started here while the link was being proved: this classroom hosts now.
+      if (this.#room?.mode === 'host')
+        throw new ConflictError('this classroom started a lesson of its own while linking; end it first');
+      return this.#room;
+    };
+    const existing = check();
+    if (existing) return existing;
+    const router = await this.#newRouter();
+    let meanwhile: Room | undefined;
+    try {
+      meanwhile = check();
+    } catch (err) {
+      router.close();
+      throw err;
+    }
+    if (!meanwhile) return new Room({ router, title, mode: 'relay' });
+    router.close();
+    return meanwhile;
+  }
+
   /**
    * Partner side: link this classroom to a lesson hosted by a partner classroom listed in
    * media.partners (its URL and key from the list, never from the request). Both prove their keys
@@ -945,9 +969,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
           'forbidden',
           `hostSignature: the appliance at ${new URL(url).host} did not prove the key listed for '${partnerId}' in media.partners`,
         );
-      if (this.#stopping) throw new ConflictError('the media component is stopping');
-      createdRoom = this.#room === undefined;
-      room = this.#room ?? new Room({ router: await this.#newRouter(), title: hello.title, mode: 'relay' });
+      room = await this.#relayRoom(hello.title);
+      createdRoom = this.#room !== room;
       this.#room = room;
       const pipe = await room.router.createPipeTransport({
         listenInfo: this.#pipeListen(),
@@ -1014,7 +1037,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
         this.#room = undefined;
         room.close();
       }
-      this.#audit(conn, 'media.partner.join', { ...audit, error: errorMessage(err) }, 'denied');
+      const refused = err instanceof ClassEdgeError && err.code === 'forbidden';
+      this.#audit(conn, 'media.partner.join', { ...audit, error: errorMessage(err) }, refused ? 'denied' : 'error');
       throw err;
     }
   }
