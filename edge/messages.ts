@@ -311,7 +311,12 @@ export const MediaRequestSchemas = {
   'camera.stop': Type.Object({}, { additionalProperties: false }),
   'partner.link': Type.Object(
     {
-      url: Type.String({ pattern: '^wss?://', maxLength: 300, description: "The host appliance's /api/v1/media URL." }),
+      partnerId: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          "The host classroom's applianceId in media.partners; its URL and key come from that list, not from the request.",
+      }),
       code: Type.String({ minLength: 4, maxLength: 16 }),
     },
     { additionalProperties: false },
@@ -321,6 +326,10 @@ export const MediaRequestSchemas = {
       applianceId: Id,
       code: Type.String({ minLength: 4, maxLength: 16 }),
       signature: Type.String({ minLength: 1, maxLength: 200 }),
+      nonce: Type.String({
+        pattern: '^[A-Za-z0-9_-]{16,64}$',
+        description: "The partner's one-time challenge to the host, which signs it back (mutual proof).",
+      }),
     },
     { additionalProperties: false },
   ),

@@ -18,6 +18,7 @@ import { displayRoutes } from './routes/display.js';
 import { healthRoutes } from './routes/health.js';
 import { syncRoutes } from './routes/sync.js';
 import { lessonRoutes } from './routes/lessons.js';
+import { mediaRoutes } from './routes/media.js';
 import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
@@ -42,6 +43,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...healthRoutes,
   ...syncRoutes,
   ...lessonRoutes,
+  ...mediaRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,

@@ -10,8 +10,9 @@ import type { MediaMethod, MediaRequests } from '../messages.js';
 import { MediaHub, type ApplianceMediaReplies, type MediaConnection, type MediaHandler } from './signalling.js';
 import { Room, type Label, type Participant } from './room.js';
 import { ClassroomCamera } from './camera.js';
-import { HostConnection, partnerSigningText } from './partner-link.js';
+import { HostConnection, hostSigningText, partnerSigningText } from './partner-link.js';
 import { loadMediasoup, preparingDetail, workerReadiness, type WorkerReadiness } from './worker-bin.js';
+import { randomBytes } from 'node:crypto';
 import { ClassEdgeError, ConflictError, NotFoundError, NotReadyError, errorMessage } from '../errors.js';
 import type { UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
@@ -72,6 +73,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
   #camera: { cam: ClassroomCamera; source: string } | undefined;
   /** Partner side: the link to the host appliance whose lesson this classroom relays. */
   #link: { host: HostConnection; pipe: types.PipeTransport; hostParticipant: Participant } | undefined;
+  /** A partner.link under way (one at a time: the second would find no #link yet and build another). */
+  #linking: { host: HostConnection | undefined } | undefined;
   #stopping = false;
   /** While the worker binary is being built: the next look (one at a time: each schedules the next). */
   #poll: NodeJS.Timeout | undefined;
@@ -248,6 +251,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
     this.#camera = undefined;
     this.#link?.host.close();
     this.#link = undefined;
+    this.#linking?.host?.terminate();
     this.#room?.close();
     this.#room = undefined;
     this.#hub?.close();
@@ -408,7 +412,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
         this.#camera = undefined;
         return {};
       case 'partner.link':
-        return this.#linkToHost(conn, r.data.url, r.data.code);
+        return this.#linkToHost(conn, r.data.partnerId, r.data.code);
       case 'partner.hello':
         return this.#partnerHello(conn, r.data);
       case 'partner.pipe':
@@ -434,13 +438,46 @@ export class MediaService extends BaseComponent implements MediaHandler {
     }
   }
 
-  #audit(conn: MediaConnection | undefined, action: string, detail: Record<string, unknown>): void {
+  #audit(
+    conn: MediaConnection | undefined,
+    action: string,
+    detail: Record<string, unknown>,
+    result: 'ok' | 'denied' | 'error' = 'ok',
+  ): void {
     this.#ctx.store.audit.record({
       actor: conn?.session ? `${conn.session.role}:${conn.session.username}` : conn ? `${conn.role}` : 'system',
       action,
-      result: 'ok',
+      result,
       detail,
     });
+  }
+
+  /** This appliance's id towards partner classrooms: media.applianceId, else its district enrolment id. */
+  #selfId(): string {
+    const id = this.#c.applianceId ?? readEnrolment(this.#ctx.config.dataDir)?.applianceId;
+    if (!id)
+      throw new ConflictError(
+        'applianceId: this appliance is not enrolled with the district and media.applianceId is not set',
+      );
+    return id;
+  }
+
+  /** The partner classrooms of media.partners: names, and which ones this classroom may link to. */
+  partners(): { applianceId: string; name: string; canLink: boolean }[] {
+    return this.#c.partners.map((p) => ({
+      applianceId: p.applianceId,
+      name: p.name ?? p.applianceId,
+      canLink: p.url !== undefined,
+    }));
+  }
+
+  /** Routers and transports alive in the workers (mediasoup's own dumps): what a refused link must not leave. */
+  async workerResources(): Promise<{ routers: number; transports: number }> {
+    let routers = 0;
+    for (const w of this.#workers) routers += (await w.dump()).routerIds.length;
+    let transports = 0;
+    for (const r of this.#room?.routers() ?? []) transports += (await r.dump()).transportIds.length;
+    return { routers, transports };
   }
 
   async #startLesson(conn: MediaConnection, title: string): Promise<Reply<'lesson.start'>> {
@@ -743,17 +780,29 @@ export class MediaService extends BaseComponent implements MediaHandler {
         'forbidden',
         `applianceId: '${d.applianceId}' is not a partner of this classroom (media.partners)`,
       );
-    if (!verifyText(partnerSigningText(conn.challenge, d.applianceId, d.code), d.signature, trusted.publicKeyPem)) {
-      throw new ClassEdgeError('forbidden', `signature: does not verify with the key enrolled for '${d.applianceId}'`);
+    // The signed text names this host: a signature another host relays here does not verify.
+    const hostId = this.#selfId();
+    const text = partnerSigningText(conn.challenge, hostId, d.applianceId, d.code);
+    if (!verifyText(text, d.signature, trusted.publicKeyPem)) {
+      this.#audit(conn, 'media.partner.link', { partner: d.applianceId, reason: 'signature' }, 'denied');
+      throw new ClassEdgeError(
+        'forbidden',
+        `signature: does not verify with the key enrolled for '${d.applianceId}' over this connection's challenge and host '${hostId}'`,
+      );
     }
     if (d.code.toUpperCase() !== room.code) throw new NotFoundError('code: no lesson with this join code');
     if (conn.participantId) throw new ConflictError('already linked on this connection');
-    const p = room.addParticipant({ name: d.applianceId, role: 'partner', conn, router: room.router });
+    // The partner sends no media before the host has proved its own key in turn.
+    const hostSignature = signText(
+      hostSigningText(d.nonce, hostId, d.applianceId, conn.challenge),
+      applianceKey(this.#ctx.config.dataDir).privateKey,
+    );
+    const p = room.addParticipant({ name: trusted.name ?? d.applianceId, role: 'partner', conn, router: room.router });
     conn.participantId = p.id;
     room.broadcast({ type: 'participant.joined', data: { participantId: p.id, name: p.name, role: 'partner' } }, p.id);
     this.#counters.partnerLinks++;
     this.#audit(conn, 'media.partner.link', { partner: d.applianceId, roomId: room.id });
-    return { roomId: room.id, participantId: p.id, title: room.title };
+    return { roomId: room.id, participantId: p.id, title: room.title, hostId, hostSignature };
   }
 
   /** Host side: the one SRTP pipe to this partner; then every local producer is sent through it. */
@@ -841,46 +890,108 @@ export class MediaService extends BaseComponent implements MediaHandler {
     }
   }
 
-  /** Partner side: link this classroom to a lesson hosted by another appliance. */
-  async #linkToHost(conn: MediaConnection, url: string, code: string): Promise<Reply<'partner.link'>> {
+  /** The lesson a link relays into: the relay room already here, or a new one (not yet this.#room). */
+  async #relayRoom(title: string): Promise<Room> {
+    const check = (): Room | undefined => {
+      if (this.#stopping) throw new ConflictError('the media component is stopping');
+      // A lesson started here while the link was being proved: this classroom hosts now.
+      if (this.#room?.mode === 'host')
+        throw new ConflictError('this classroom started a lesson of its own while linking; end it first');
+      return this.#room;
+    };
+    const existing = check();
+    if (existing) return existing;
+    const router = await this.#newRouter();
+    let meanwhile: Room | undefined;
+    try {
+      meanwhile = check();
+    } catch (err) {
+      router.close();
+      throw err;
+    }
+    if (!meanwhile) return new Room({ router, title, mode: 'relay' });
+    router.close();
+    return meanwhile;
+  }
+
+  /**
+   * Partner side: link this classroom to a lesson hosted by a partner classroom listed in
+   * media.partners (its URL and key from the list, never from the request). Both prove their keys
+   * before any media flows; every step is bounded by partnerTimeoutSeconds, and a link that fails
+   * at any step leaves nothing behind (no relay room, no router, no pipe).
+   */
+  async #linkToHost(conn: MediaConnection, partnerId: string, code: string): Promise<Reply<'partner.link'>> {
     if (this.#room?.mode === 'host')
       throw new ConflictError('this classroom hosts a lesson; end it before joining another as a partner');
     if (this.#link) throw new ConflictError('already linked to a host classroom');
-    const enrolment = readEnrolment(this.#ctx.config.dataDir);
-    const applianceId = this.#c.applianceId ?? enrolment?.applianceId;
-    if (!applianceId)
+    if (this.#linking) throw new ConflictError('a link to a host classroom is being set up');
+    const entry = this.#c.partners.find((x) => x.applianceId === partnerId);
+    if (!entry?.url)
       throw new ClassEdgeError(
-        'invalid_input',
-        'applianceId: this appliance is not enrolled with the district and media.applianceId is not set',
+        'forbidden',
+        entry
+          ? `partnerId: '${partnerId}' has no url in media.partners; this classroom may not link to it`
+          : `partnerId: '${partnerId}' is not a partner classroom of this appliance (media.partners)`,
       );
-    const host = await HostConnection.open(url);
+    const url = entry.url;
+    const applianceId = this.#selfId();
+    const timeoutMs = this.#c.partnerTimeoutSeconds * 1000;
+    const audit = { host: partnerId, address: new URL(url).host };
+    const attempt: { host: HostConnection | undefined } = { host: undefined };
+    this.#linking = attempt;
+    let host: HostConnection | undefined;
+    let room: Room | undefined;
+    let createdRoom = false;
+    let hostParticipant: Participant | undefined;
     try {
+      host = await HostConnection.open(url, timeoutMs, entry.tlsFingerprint256);
+      attempt.host = host;
+      if (this.#stopping) throw new ConflictError('the media component is stopping');
       const challenge = await host.challenge();
       const { privateKey } = applianceKey(this.#ctx.config.dataDir);
+      const nonce = randomBytes(24).toString('base64url');
       const hello = await host.request('partner.hello', {
         applianceId,
         code,
-        signature: signText(partnerSigningText(challenge, applianceId, code), privateKey),
+        nonce,
+        signature: signText(partnerSigningText(challenge, entry.applianceId, applianceId, code), privateKey),
       });
-      const room = this.#room ?? new Room({ router: await this.#newRouter(), title: hello.title, mode: 'relay' });
+      // Mutual: the host proves the key listed for it before this classroom's camera goes anywhere.
+      if (
+        hello.hostId !== entry.applianceId ||
+        !verifyText(
+          hostSigningText(nonce, entry.applianceId, applianceId, challenge),
+          hello.hostSignature,
+          entry.publicKeyPem,
+        )
+      )
+        throw new ClassEdgeError(
+          'forbidden',
+          `hostSignature: the appliance at ${new URL(url).host} did not prove the key listed for '${partnerId}' in media.partners`,
+        );
+      room = await this.#relayRoom(hello.title);
+      createdRoom = this.#room !== room;
       this.#room = room;
       const pipe = await room.router.createPipeTransport({
         listenInfo: this.#pipeListen(),
         enableSrtp: true,
         enableRtx: false,
       });
-      const hostParticipant = room.addParticipant({
-        name: 'host classroom',
+      const hp = room.addParticipant({
+        name: entry.name ?? partnerId,
         role: 'partner',
         conn: undefined,
         router: room.router,
       });
-      hostParticipant.transports.set(pipe.id, pipe);
+      hostParticipant = hp;
+      hp.transports.set(pipe.id, pipe);
+      const relay = room;
+      const link = host;
       // Events may arrive while the pipe is being connected: queue them until it is.
       let ready: () => void = () => undefined;
       const connected = new Promise<void>((resolve) => (ready = resolve));
       let queue = connected;
-      host.onEvent = (frame) => {
+      link.onEvent = (frame) => {
         queue = queue.then(async () => {
           if (frame.type === 'partner.producer') {
             const d = frame.data;
@@ -891,32 +1002,43 @@ export class MediaService extends BaseComponent implements MediaHandler {
                 rtpParameters: d.rtpParameters as unknown as types.RtpParameters,
                 paused: d.paused,
               });
-              this.#addProducer(room, hostParticipant, producer, d.label, 'partner', d.name);
+              this.#addProducer(relay, hp, producer, d.label, 'partner', d.name);
             } catch (err) {
               this.#ctx.log.warn({ err: errorMessage(err) }, 'could not receive a producer from the host classroom');
             }
           } else if (frame.type === 'producer.closed') {
-            if (hostParticipant.producers.has(frame.data.producerId)) room.dropProducer(frame.data.producerId);
+            if (hp.producers.has(frame.data.producerId)) relay.dropProducer(frame.data.producerId);
           }
         });
       };
       const addr = MediaService.#pipeAddress(pipe);
-      const theirs = await host.request('partner.pipe', { ...addr, srtpParameters: pipe.srtpParameters as never });
+      const theirs = await link.request('partner.pipe', { ...addr, srtpParameters: pipe.srtpParameters as never });
       await pipe.connect({ ip: theirs.ip, port: theirs.port, srtpParameters: theirs.srtpParameters });
-      this.#link = { host, pipe, hostParticipant };
+      if (this.#room !== relay || this.#stopping) throw new ConflictError('the lesson ended while linking');
+      this.#link = { host: link, pipe, hostParticipant: hp };
+      this.#linking = undefined;
       ready();
       this.#counters.partnerLinks++;
-      void host.closed.then(() => {
-        if (this.#link?.host !== host) return;
+      void link.closed.then(() => {
+        if (this.#link?.host !== link) return;
         this.#link = undefined;
         this.#ctx.log.info('link to the host classroom closed');
-        room.removeParticipant(hostParticipant.id, 'left');
+        relay.removeParticipant(hp.id, 'left');
       });
-      for (const [id, e] of room.producers) if (e.origin === 'local') void this.#forward(room, id);
-      this.#audit(conn, 'media.partner.join', { host: new URL(url).host, roomId: room.id });
-      return { roomId: room.id, code: room.code };
+      for (const [id, e] of relay.producers) if (e.origin === 'local') void this.#forward(relay, id);
+      this.#audit(conn, 'media.partner.join', { ...audit, roomId: relay.id });
+      return { roomId: relay.id, code: relay.code };
     } catch (err) {
-      host.close();
+      // Refused, timed out or cut: close what this attempt opened, and the relay room if it made it.
+      if (this.#linking === attempt) this.#linking = undefined;
+      host?.terminate();
+      if (room && hostParticipant) room.removeParticipant(hostParticipant.id, 'left');
+      if (room && createdRoom && this.#room === room) {
+        this.#room = undefined;
+        room.close();
+      }
+      const refused = err instanceof ClassEdgeError && err.code === 'forbidden';
+      this.#audit(conn, 'media.partner.join', { ...audit, error: errorMessage(err) }, refused ? 'denied' : 'error');
       throw err;
     }
   }

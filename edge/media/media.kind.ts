@@ -111,15 +111,44 @@ export const MediaSchema = Type.Object(
             maxLength: 1000,
             description: "The partner appliance's Ed25519 public key (as enrolled with the district).",
           }),
+          name: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 100,
+              description: 'The classroom as the kiosk lists it, e.g. "县一中 初二(3)班"; default: its applianceId.',
+            }),
+          ),
+          url: Type.Optional(
+            Type.String({
+              pattern: '^wss?://',
+              maxLength: 300,
+              description:
+                "The partner's /api/v1/media URL. With it, a teacher here may link to lessons that partner hosts (and only to listed partners).",
+            }),
+          ),
+          tlsFingerprint256: Type.Optional(
+            Type.String({
+              pattern: '^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$',
+              description:
+                "SHA-256 fingerprint of the partner's TLS certificate (as classedge provision prints it). With a wss:// url the link accepts this certificate only, self-signed or not; without it the certificate must chain to a CA Node trusts.",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
       {
         default: [],
         description:
-          'Partner classrooms allowed to link to lessons hosted here. Distributed by the district (signed configuration).',
+          'Partner classrooms, both ways: those allowed to link to lessons hosted here, and (with url) the only hosts this classroom may link to. Each proves its key. Distributed by the district (signed configuration).',
       },
     ),
+    partnerTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      default: 10,
+      description:
+        "Linking to a host classroom: each step (connecting, the host's challenge, each request) must finish within this long, or the link is given up and everything set up for it is closed.",
+    }),
     ffmpegPath: Type.String({
       minLength: 1,
       default: 'ffmpeg',

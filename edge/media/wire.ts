@@ -72,7 +72,14 @@ interface MediaReplyTable<P extends MediaParams> {
   'camera.start': { producerId: string };
   'camera.stop': MediaDone;
   'partner.link': { roomId: string; code: string };
-  'partner.hello': { roomId: string; participantId: string; title: string };
+  'partner.hello': {
+    roomId: string;
+    participantId: string;
+    title: string;
+    /** The host's proof: its appliance key over hostSigningText (edge/media/partner-link.ts). */
+    hostId: string;
+    hostSignature: string;
+  };
   'partner.pipe': { ip: string; port: number; srtpParameters?: P['srtpParameters'] };
   'partner.produce': MediaDone;
   'partner.unproduce': MediaDone;

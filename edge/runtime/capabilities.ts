@@ -47,6 +47,8 @@ export interface ModbusBusView {
 export interface MediaServer {
   status(): ComponentStatus;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void;
+  /** The partner classrooms of its settings, by name (no keys, no addresses): the kiosk's link form. */
+  partners(): { applianceId: string; name: string; canLink: boolean }[];
 }
 
 export const THERMOMETER = capability<TemperatureStation>('thermometer');

@@ -290,6 +290,9 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(admin, 'GET /api/v1/analysis/capture');
   await call(admin, 'DELETE /api/v1/analysis/capture');
 
+  // Remote lessons: no media component here, so no partner classrooms.
+  assert.deepEqual((await call(teacher, 'GET /api/v1/media/partners')).body, []);
+
   // District sync (not enrolled: the status says so, and a bulk request is only noted).
   await call(admin, 'GET /api/v1/sync');
   await call(admin, 'POST /api/v1/sync/now');

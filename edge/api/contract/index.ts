@@ -8,6 +8,7 @@ import { displayEndpoints } from './display.js';
 import { healthEndpoints } from './health.js';
 import { syncEndpoints } from './sync.js';
 import { lessonEndpoints } from './lessons.js';
+import { mediaEndpoints } from './media.js';
 
 export type { Endpoint, Input, Method, PathParams } from './endpoint.js';
 
@@ -25,6 +26,7 @@ export const endpoints = {
   ...healthEndpoints,
   ...syncEndpoints,
   ...lessonEndpoints,
+  ...mediaEndpoints,
 };
 
 export type Endpoints = typeof endpoints;

@@ -4,6 +4,7 @@ import { signalLike, useObservable } from '../../store.js';
 import { LessonSession } from '../../remote-session.js';
 import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
 import { LiveContext } from './live-context.js';
+import { useApiData } from '../../hooks.js';
 import type { LiveState } from '../../live.js';
 
 /** Stands in for the live state when the screen is shown outside the teacher's panel. */
@@ -80,11 +81,12 @@ export function RemoteLessonScreen() {
       setError(err instanceof Error ? err.message : String(err));
     }
   };
-  if (!session)
+  if (!session) {
+    const ready = !media || media.state === 'running' || media.state === 'degraded';
     return (
       <section class="remote-lesson">
         <p>{t('remote.intro')}</p>
-        {media && media.state !== 'running' && media.state !== 'degraded' ? (
+        {!ready ? (
           <MediaNotReady state={media.state} detail={media.detail} progress={media.progress} />
         ) : (
           <button class="big" data-testid="remote-start" onClick={() => void start()}>
@@ -92,9 +94,77 @@ export function RemoteLessonScreen() {
           </button>
         )}
         {error && <p class="error">{t('common.error', { message: error })}</p>}
+        {ready && <PartnerLinkForm onLinked={setSession} />}
       </section>
     );
+  }
   return <RemoteLessonView session={session} onEnd={() => setSession(undefined)} />;
+}
+
+/**
+ * Join a lesson hosted by a partner classroom: the partners this classroom may link to come from
+ * the appliance's allowlist (media.partners, from the district), by name. The teacher chooses one
+ * and types the host's join code; the address and the key never pass through this form.
+ */
+function PartnerLinkForm({ onLinked }: { onLinked: (s: LessonSession) => void }) {
+  const partners = useApiData('GET /api/v1/media/partners');
+  const linkable = (partners.data ?? []).filter((p) => p.canLink);
+  const [partnerId, setPartnerId] = useState('');
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  if (linkable.length === 0) return null;
+  const chosen = linkable.some((p) => p.applianceId === partnerId) ? partnerId : (linkable[0]?.applianceId ?? '');
+  const link = async (ev: Event) => {
+    ev.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    let s: LessonSession | undefined;
+    try {
+      s = await LessonSession.open();
+      await s.request('partner.link', { partnerId: chosen, code: code.trim().toUpperCase() });
+      await s.join();
+      onLinked(s);
+    } catch (err) {
+      s?.close();
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="partner-link" data-testid="partner-link-form" onSubmit={(ev) => void link(ev)}>
+      <h3>{t('remote.partner.title')}</h3>
+      <label>
+        {t('remote.partner.host')}
+        <select data-testid="partner-select" value={chosen} onChange={(ev) => setPartnerId(ev.currentTarget.value)}>
+          {linkable.map((p) => (
+            <option key={p.applianceId} value={p.applianceId}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('remote.partner.code')}
+        <input
+          data-testid="partner-code"
+          value={code}
+          autocomplete="off"
+          maxLength={16}
+          onInput={(ev) => setCode(ev.currentTarget.value)}
+        />
+      </label>
+      <button type="submit" data-testid="partner-link" disabled={busy || code.trim().length < 4}>
+        {busy ? t('remote.partner.linking') : t('remote.partner.link')}
+      </button>
+      {error && (
+        <p class="error" role="alert" data-testid="partner-link-error">
+          {t('common.error', { message: error })}
+        </p>
+      )}
+    </form>
+  );
 }
 
 function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: () => void }) {
