@@ -91,4 +91,16 @@ ALTER TABLE desired_config DROP CONSTRAINT IF EXISTS desired_config_appliance_id
 ALTER TABLE appliances ADD COLUMN restored_at timestamptz, ADD COLUMN restored_from text;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- The district's key changes only through a message signed by the old key; its answers carry
+-- these messages, oldest first, so an appliance that pinned any earlier key can follow.
+CREATE TABLE district_key_rotations (
+  id         serial PRIMARY KEY,
+  message    jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];

@@ -111,6 +111,33 @@ export class DistrictStore {
     return { privateKeyPem: row.private_key, publicKeyPem: row.public_key };
   }
 
+  /** The messages, each signed by the key before it, that lead from the district's first key to its current one. */
+  async keyRotations(): Promise<unknown[]> {
+    const r = await this.pool.query<{ message: unknown }>('SELECT message FROM district_key_rotations ORDER BY id');
+    return r.rows.map((x) => x.message);
+  }
+
+  /**
+   * Replace the district's key pair with `next` and keep the rotation message; false (nothing changed) when the
+   * current key is no longer `previousPublicKeyPem` (another rotation came first).
+   */
+  async rotateDistrictKey(previousPublicKeyPem: string, next: KeyPairPem, message: unknown): Promise<boolean> {
+    const c = await this.pool.connect();
+    try {
+      return await inTx(c, async () => {
+        const r = await c.query(
+          'UPDATE district_keys SET private_key = $1, public_key = $2 WHERE id = 1 AND public_key = $3',
+          [next.privateKeyPem, next.publicKeyPem, previousPublicKeyPem],
+        );
+        if (r.rowCount !== 1) return false;
+        await c.query('INSERT INTO district_key_rotations (message) VALUES ($1)', [JSON.stringify(message)]);
+        return true;
+      });
+    } finally {
+      c.release();
+    }
+  }
+
   /** Appliance ids a publication reaches, including ids that so far only hold a live enrolment token. */
   async configTargets(target: PublishTarget): Promise<string[]> {
     const r = await this.pool.query<{ id: string }>(

@@ -5,9 +5,17 @@ import type { Db } from '../db.js';
  * - `pseudonym-key`: the HMAC key of student pseudonyms (base64), made once;
  * - `enrolled`: the district URL once enrolled (retention keeps unsent readings until then);
  * - `config-version`: the district configuration version last applied;
- * - `config-refused`: the district publication last refused ("version signature"), refused once.
+ * - `config-refused`: the district publication last refused ("version signature"), refused once;
+ * - `sync-answers-refused`, `sync-answer-refused-last`: district answers the sync agent refused as
+ *   unsigned or not verifying (a count), and the last one's time and reason (JSON).
  */
-export type MetaKey = 'pseudonym-key' | 'enrolled' | 'config-version' | 'config-refused';
+export type MetaKey =
+  | 'pseudonym-key'
+  | 'enrolled'
+  | 'config-version'
+  | 'config-refused'
+  | 'sync-answers-refused'
+  | 'sync-answer-refused-last';
 
 export class MetaRepo {
   readonly #db: Db;
