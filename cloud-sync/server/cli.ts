@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { registerKeyCommand } from './key-command.js';
 
 const checkSettings = wireCheck(Settings);
 
@@ -171,6 +172,7 @@ export function districtProgram(): Command {
       await r.close();
       process.stdout.write(`${JSON.stringify(makeBundle(o.dir, o.version, key, o.out))}\n`);
     });
+  registerKeyCommand(program, db);
   return program;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startDistrict, type TestDistrict } from '../helpers/district.js';
-import { CLI, tempDir } from '../helpers/env.js';
+import { CLI, ROOT, tempDir } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import { parseConfig } from '../../edge/config/load.js';
 import { Store } from '../../edge/store/store.js';
@@ -349,7 +349,19 @@ test(
 
       // The same URL answering with a key other than the pinned one: a district moves to a new key by a signed
       // rotation the appliance follows in its answers, not by enrolling it again.
-      await district.receiver.rotateKey();
+      const rotate = await run(process.execPath, [
+        join(ROOT, 'bin', 'classedge-district.js'),
+        'key',
+        'rotate',
+        '--database',
+        pgsql.url,
+        '--json',
+      ]);
+      assert.equal(rotate.code, 0, rotate.err);
+      assert.equal(
+        (JSON.parse(rotate.out) as { newPublicKey: string }).newPublicKey,
+        (await district.receiver.store.districtKey()).publicKeyPem,
+      );
       const rekeyed = await enrol(other);
       assert.notEqual(rekeyed.code, 0);
       assert.match(rekeyed.err, /answered with key [0-9a-f]{16}, not the pinned [0-9a-f]{16}; .*--force/);
