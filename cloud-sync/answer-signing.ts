@@ -6,10 +6,16 @@ import { canonicalJson, signText, verifyText } from '../edge/security/signing.js
  * Answers signed by the district, and the rotation of the district's key.
  *
  * An answer that changes the appliance's state (stream positions delete outbox rows, a
- * configuration is applied) carries `answerSignature`: the district key's signature over the
- * appliance id, the digest of the request it answers (the text the appliance signed, which holds
- * a fresh nonce or batch id), the HTTP status and the answer's canonical JSON. So an answer cannot
- * be forged on the way, nor replayed for another request, another appliance or another status.
+ * configuration is applied) carries `answerSignature`: a signature over the appliance id, the
+ * digest of the request it answers (the text the appliance signed, which holds a fresh nonce or
+ * batch id), the HTTP status and the answer's canonical JSON. So an answer cannot be forged on the
+ * way, nor replayed for another request, another appliance or another status.
+ *
+ * The signature is made with the district's *answer key*, which the internet-facing receiver holds;
+ * the district key itself (configuration, update bundles) stays out of the receiver's reach and
+ * only certifies the answer key (`answerKey`: its public key, signed by the district key). The
+ * appliance checks the certificate with the district key it pinned, then the answer with the
+ * answer key.
  *
  * When the district changes its key, it signs a rotation message with the old key and sends its
  * rotations with every answer (`keyRotations`, oldest first); an appliance accepts a message only
@@ -17,6 +23,7 @@ import { canonicalJson, signText, verifyText } from '../edge/security/signing.js
  */
 
 export const ANSWER_SIGNATURE = 'answerSignature';
+export const ANSWER_KEY = 'answerKey';
 export const KEY_ROTATIONS = 'keyRotations';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -74,6 +81,32 @@ export function verifyAnswerSignature(
   const signature = body[ANSWER_SIGNATURE];
   if (typeof signature !== 'string') return false;
   return verifyText(answerSigningString(applianceId, requestSigningText, status, body), signature, publicKeyPem);
+}
+
+// ---- The answer key's certificate ----------------------------------------------------------------
+
+/** The receiver's answer key, certified by the district key. */
+export const AnswerKeyCertificate = Type.Object(
+  {
+    publicKey: Type.String({ pattern: 'BEGIN PUBLIC KEY', maxLength: 1000, expected: 'a public key (PEM)' }),
+    signature: Type.String({ minLength: 1, maxLength: 200, expected: "the district key's signature (base64)" }),
+  },
+  { expected: 'an answer key certificate object' },
+);
+export type AnswerKeyCertificate = Static<typeof AnswerKeyCertificate>;
+
+export const answerKeySigningString = (publicKeyPem: string): string =>
+  ['classedge-answer-key-v1', sha256(publicKeyPem)].join('\n');
+
+export function certifyAnswerKey(answerPublicKeyPem: string, districtKey: KeyObject): AnswerKeyCertificate {
+  return {
+    publicKey: answerPublicKeyPem,
+    signature: signText(answerKeySigningString(answerPublicKeyPem), districtKey),
+  };
+}
+
+export function answerKeyCertified(c: AnswerKeyCertificate, districtPublicKeyPem: string): boolean {
+  return verifyText(answerKeySigningString(c.publicKey), c.signature, districtPublicKeyPem);
 }
 
 // ---- Key rotation --------------------------------------------------------------------------------

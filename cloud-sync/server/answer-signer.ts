@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import { KEY_ROTATIONS, signAnswer, type KeyRotation } from '../answer-signing.js';
+import {
+  ANSWER_KEY,
+  KEY_ROTATIONS,
+  signAnswer,
+  type AnswerKeyCertificate,
+  type KeyRotation,
+} from '../answer-signing.js';
 
 /** What an answer is bound to: the appliance and the text it signed in its request. */
 interface Binding {
@@ -21,16 +27,21 @@ export function bindAnswer(res: Response, applianceId: string, requestText: stri
   res.locals[BINDING] = b;
 }
 
-/** The key answers are signed with, and the rotation messages that lead to it from the district's first key. */
+/**
+ * The answer key, its certificate (signed by the district key) and the rotation messages that lead
+ * to the current district key from the first.
+ */
 export interface AnswerKey {
   key: KeyObject;
+  certificate: AnswerKeyCertificate;
   rotations: KeyRotation[];
 }
 
 /**
- * Signs the district's answers to signed requests. The key is read once and kept for `ttlMs`, so
- * a batch does not cost a key lookup, and a key rotated by another process is used within
- * `ttlMs` by every receiver instance.
+ * Signs the district's answers to signed requests with the answer key (never the district key,
+ * which the receiver cannot read). The key is read once and kept for `ttlMs`, so a batch does not
+ * cost a key lookup, and a key rotated by another process is used within `ttlMs` by every
+ * receiver instance.
  */
 export class AnswerSigner {
   readonly #load: () => Promise<AnswerKey>;
@@ -68,8 +79,12 @@ export class AnswerSigner {
         res.json = (body: unknown) => {
           const b = res.locals[BINDING] as Binding | undefined;
           if (!b || body === null || typeof body !== 'object' || Array.isArray(body)) return json(body);
-          const withRotation = k.rotations.length > 0 ? { ...body, [KEY_ROTATIONS]: k.rotations } : body;
-          return json(signAnswer(b.applianceId, b.requestText, res.statusCode, withRotation, k.key));
+          const full = {
+            ...body,
+            [ANSWER_KEY]: k.certificate,
+            ...(k.rotations.length > 0 ? { [KEY_ROTATIONS]: k.rotations } : {}),
+          };
+          return json(signAnswer(b.applianceId, b.requestText, res.statusCode, full, k.key));
         };
         next();
       }, next);

@@ -33,7 +33,7 @@ import {
 import { DistrictStore, type PublishTarget } from './store.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
 import { AnswerSigner, bindAnswer } from './answer-signer.js';
-import { keyRotation, rotateDistrictKey } from './key-rotation.js';
+import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -71,10 +71,7 @@ export class DistrictReceiver {
 
   constructor(o: { databaseUrl: string; poolSize?: number }) {
     this.store = new DistrictStore(o);
-    this.answers = new AnswerSigner(async () => ({
-      key: await this.signingKey(),
-      rotations: await keyRotation(this.store),
-    }));
+    this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
   }
 
   /** The database pool, for tests and tools that read the district's tables themselves. */
@@ -84,6 +81,7 @@ export class DistrictReceiver {
 
   async migrate(): Promise<void> {
     await this.store.migrate(newKeyPair);
+    await ensureAnswerKey(this.store);
   }
 
   /** A one-time enrolment token for one appliance id, valid for `hours`. */

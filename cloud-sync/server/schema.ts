@@ -101,6 +101,20 @@ CREATE TABLE district_key_rotations (
   message    jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+-- The key the receiver signs its answers with, and its certificate (its public key signed by the
+-- district key): the receiver needs this one, never the district key itself.
+CREATE TABLE district_answer_key (
+  id          integer PRIMARY KEY CHECK (id = 1),
+  private_key text NOT NULL,
+  public_key  text NOT NULL,
+  certificate jsonb NOT NULL
+);
+-- The receiver's role, where the database has one, reads both.
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    GRANT SELECT ON district_key_rotations, district_answer_key TO classedge_receiver;
+  END IF;
+END $do$;
 `,
   },
 ];

@@ -11,9 +11,12 @@ import {
   type Checked,
 } from '../../cloud-sync/protocol.js';
 import {
+  ANSWER_KEY,
   ANSWER_SIGNATURE,
+  AnswerKeyCertificate,
   KEY_ROTATIONS,
   KeyRotation,
+  answerKeyCertified,
   keyFingerprint,
   rotationProblem,
   verifyAnswerSignature,
@@ -117,23 +120,35 @@ export function followRotations(
   return { pinnedPem: pinned, accepted };
 }
 
+const checkCertificate = wireCheck(AnswerKeyCertificate);
+
 /**
- * The answer, when the district key pinned at enrolment signed it for this request (`requestText`,
- * what the appliance signed), this appliance and this status; otherwise a ProtocolError that says
- * what did not verify. Nothing of an answer that is refused here may change the appliance's state.
+ * The answer, when it is signed for this request (`requestText`, what the appliance signed), this
+ * appliance and this status by an answer key that the district key pinned at enrolment certified;
+ * otherwise a ProtocolError that says what did not verify. Nothing of an answer that is refused
+ * here may change the appliance's state.
  */
 export function verifiedAnswer(
   what: string,
   r: { status: number; json: Record<string, unknown> },
   binding: { applianceId: string; requestText: string; districtPublicKeyPem: string },
 ): Record<string, unknown> {
-  if (typeof r.json[ANSWER_SIGNATURE] !== 'string')
+  const unsigned = (missing: string): ProtocolError =>
+    new ProtocolError(`${what}: not signed by the district (${missing} missing); nothing in it is applied`);
+  if (typeof r.json[ANSWER_SIGNATURE] !== 'string') throw unsigned(ANSWER_SIGNATURE);
+  if (!Object.hasOwn(r.json, ANSWER_KEY)) throw unsigned(ANSWER_KEY);
+  const cert = checkCertificate(r.json[ANSWER_KEY]);
+  if (!cert.ok)
     throw new ProtocolError(
-      `${what}: not signed by the district (${ANSWER_SIGNATURE} missing); nothing in it is applied`,
+      `${what}: ${describeProblem({ ...cert.problem, path: `/${ANSWER_KEY}${cert.problem.path}` })}; nothing in it is applied`,
     );
-  if (!verifyAnswerSignature(binding.applianceId, binding.requestText, r.status, r.json, binding.districtPublicKeyPem))
+  if (!answerKeyCertified(cert.value, binding.districtPublicKeyPem))
     throw new ProtocolError(
-      `${what}: ${ANSWER_SIGNATURE} does not verify with the pinned district key for this request (forged, altered on the way, or the answer to another request); nothing in it is applied`,
+      `${what}: ${ANSWER_KEY} is not certified by the pinned district key (another district, or a forgery); nothing in it is applied`,
+    );
+  if (!verifyAnswerSignature(binding.applianceId, binding.requestText, r.status, r.json, cert.value.publicKey))
+    throw new ProtocolError(
+      `${what}: ${ANSWER_SIGNATURE} does not verify for this request (forged, altered on the way, or the answer to another request); nothing in it is applied`,
     );
   return r.json;
 }

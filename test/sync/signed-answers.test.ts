@@ -16,7 +16,14 @@ import { readEnrolment } from '../../edge/sync/keys.js';
 import { createLogger } from '../../edge/log.js';
 import { ClassEdgeError } from '../../edge/errors.js';
 import { newKeyPair, privateKeyFrom } from '../../edge/security/signing.js';
-import { ANSWER_SIGNATURE, KEY_ROTATIONS, signRotation } from '../../cloud-sync/answer-signing.js';
+import {
+  ANSWER_SIGNATURE,
+  KEY_ROTATIONS,
+  certifyAnswerKey,
+  signAnswer,
+  signRotation,
+} from '../../cloud-sync/answer-signing.js';
+import { REQUEST_KINDS, requestSigningString } from '../../cloud-sync/protocol.js';
 
 /**
  * The district's answers are signed, bound to their request, and the appliance acts only on answers
@@ -32,8 +39,8 @@ before(async () => {
 after(async () => pgsql.stop());
 
 type Json = Record<string, unknown>;
-/** Rewrites the district's answer to `path` (return undefined to pass it on as it came). */
-type Rewrite = (path: string, status: number, body: Json) => Json | undefined;
+/** Rewrites the district's answer to `path` (undefined: passed on as it came); `request` is what was asked. */
+type Rewrite = (path: string, status: number, body: Json, request: Buffer) => Json | undefined;
 
 /** An HTTP proxy in front of the district that can rewrite its JSON answers: the man in the middle. */
 class AnswerProxy {
@@ -61,7 +68,7 @@ class AnswerProxy {
             const path = new URL(req.url ?? '/', this.target).pathname;
             const body = (await r.json()) as Json;
             this.answers.push({ path, status: r.status, body });
-            const out = this.rewrite?.(path, r.status, structuredClone(body)) ?? body;
+            const out = this.rewrite?.(path, r.status, structuredClone(body), Buffer.concat(chunks)) ?? body;
             res.writeHead(r.status, { 'content-type': 'application/json' });
             res.end(JSON.stringify(out));
           })
@@ -189,20 +196,40 @@ test(
       await b.round();
       assert.equal(b.outbox(), queued, 'nothing deleted on an altered answer');
       assert.equal(refusals(), 2);
-      assert.match(b.agent.status().detail ?? '', /answerSignature does not verify with the pinned district key/);
+      assert.match(b.agent.status().detail ?? '', /state answer: answerSignature does not verify for this request/);
+
+      // A man in the middle who signs, for this very request, with an answer key of his own making.
+      const mitm = newKeyPair();
+      b.proxy.rewrite = (path, status, _body, request) => {
+        if (path !== '/v1/state') return undefined;
+        const asked = JSON.parse(request.toString()) as { applianceId: string; nonce: string };
+        const text = requestSigningString(REQUEST_KINDS.state, asked.applianceId, asked.nonce);
+        const forged = {
+          streams: { 'env-alerts': 1e15 },
+          answerKey: certifyAnswerKey(mitm.publicKeyPem, privateKeyFrom(mitm.privateKeyPem)),
+        };
+        return signAnswer(asked.applianceId, text, status, forged, privateKeyFrom(mitm.privateKeyPem));
+      };
+      await b.round();
+      assert.equal(b.outbox(), queued, 'nothing deleted on an answer signed by a key the district did not certify');
+      assert.match(
+        b.agent.status().detail ?? '',
+        /state answer: answerKey is not certified by the pinned district key/,
+      );
+      assert.equal(refusals(), 3);
 
       // A genuine signed answer, but to an earlier request (another nonce): not an answer to this one.
       const earlier = b.proxy.answers.find((a) => a.path === '/v1/state');
       assert.ok(earlier && typeof earlier.body[ANSWER_SIGNATURE] === 'string', 'the district signs its answers');
       b.proxy.rewrite = (path) => (path === '/v1/state' ? earlier.body : undefined);
       await b.round();
-      assert.equal(refusals(), 3, 'a replayed answer is refused');
+      assert.equal(refusals(), 4, 'a replayed answer is refused');
 
       // The batch is committed at the district, but its answer is forged: the rows stay until a signed answer.
       b.proxy.rewrite = (path) => (path === '/v1/batches' ? { committedSeq: 1e15 } : undefined);
       await b.round();
       assert.equal(b.outbox(), queued, 'nothing deleted on a forged batch answer');
-      assert.equal(refusals(), 4);
+      assert.equal(refusals(), 5);
       assert.match(
         b.agent.streams().find((s) => s.stream === 'env-alerts')?.lastError ?? '',
         /env-alerts batch answer: not signed/,
@@ -223,7 +250,7 @@ test(
       ]);
       assert.equal(status.code, 0, status.err);
       const s = JSON.parse(status.out) as { refusedAnswers: { count: number; last: { why: string } } };
-      assert.equal(s.refusedAnswers.count, 4);
+      assert.equal(s.refusedAnswers.count, 5);
       assert.match(s.refusedAnswers.last.why, /batch answer: not signed/);
 
       // Nothing rewritten: the signed answers confirm, and the outbox drains.
@@ -233,7 +260,7 @@ test(
       assert.equal(b.outbox(), 0, 'confirmed rows leave the outbox');
       assert.equal(b.store.outbox.confirmedSeq('env-alerts'), queued);
       assert.equal(await b.districtRecords(), queued, 'every alert at the district once');
-      assert.equal(refusals(), 4);
+      assert.equal(refusals(), 5);
     } finally {
       await b.close();
     }
