@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
-import { enrolWithDistrict, reenrolment } from '../sync/enrol.js';
+import { enrolWithDistrict, reenrolment, sameDistrictUrl } from '../sync/enrol.js';
 import { SyncAgent } from '../sync/agent.js';
 import { createLogger } from '../log.js';
 import { addUser } from '../services/accounts.js';
@@ -193,7 +193,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const url = spec.district?.url;
   const store = Store.open(config);
   try {
-    if (enrolled && (url === undefined || enrolled.districtUrl === url)) {
+    if (enrolled && (url === undefined || sameDistrictUrl(enrolled.districtUrl, url))) {
       step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
     } else if (enrolled && !o.force) {
       // Another district would replace the pinned district key: the key that verifies every answer and update.

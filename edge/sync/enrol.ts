@@ -5,6 +5,15 @@ import { ClassEdgeError, errorMessage } from '../errors.js';
 import { applianceKey, readEnrolment, writeEnrolment, type Enrolment } from './keys.js';
 import { keyFingerprint } from '../../cloud-sync/answer-signing.js';
 
+/** Whether two district URLs name the same receiver (`https://d.example` and `https://d.example/` do). */
+export function sameDistrictUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
 /** What a re-enrolment changed (district URL, district key), for the audit log; undefined when nothing did. */
 export function reenrolment(
   previous: Enrolment | undefined,
@@ -12,7 +21,8 @@ export function reenrolment(
 ): { fromDistrict: string; toDistrict: string; fromKey: string; toKey: string } | undefined {
   if (
     !previous ||
-    (previous.districtUrl === next.districtUrl && previous.districtPublicKeyPem === next.districtPublicKeyPem)
+    (sameDistrictUrl(previous.districtUrl, next.districtUrl) &&
+      previous.districtPublicKeyPem === next.districtPublicKeyPem)
   )
     return undefined;
   return {
@@ -50,7 +60,7 @@ export async function enrolWithDistrict(
   const insecure = districtUrlProblem(url, config.sync.allowPlainHttp);
   if (insecure) throw new ClassEdgeError('insecure_district', insecure);
   const previous = readEnrolment(config.dataDir);
-  if (previous && previous.districtUrl !== districtUrl && !o.force)
+  if (previous && !sameDistrictUrl(previous.districtUrl, districtUrl) && !o.force)
     throw new ClassEdgeError(
       'already_enrolled',
       `already enrolled with ${previous.districtUrl}: enrolling with ${districtUrl} would replace the pinned district key; use --force to re-enrol (audited)`,

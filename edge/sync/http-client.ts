@@ -8,8 +8,8 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /**
  * Why `url` may not carry district traffic, or undefined when it may: HTTPS, or plain HTTP to a
- * loopback host when `sync.allowPlainHttp` says this is a test bench. Over plain HTTP anyone on the
- * path reads the records and, before answers were signed, could rewrite what the district says.
+ * loopback host when `sync.allowPlainHttp` says this is a test bench: over plain HTTP anyone on the
+ * path reads the pupils' records.
  */
 export function districtUrlProblem(url: URL, allowPlainHttp: boolean): string | undefined {
   if (url.protocol === 'https:') return undefined;

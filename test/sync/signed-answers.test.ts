@@ -338,13 +338,18 @@ test(
         ]);
       const first = await enrol(district.url);
       assert.equal(first.code, 0, first.err);
+      const same = await enrol(`${district.url}/`);
+      assert.equal(same.code, 0, `the same district written with a trailing slash is not another one: ${same.err}`);
       const pinned = readEnrolment(dir.path);
 
       // Another URL (the same receiver under another name stands in for another district).
       const other = `http://localhost:${district.port}`;
       const moved = await enrol(other);
       assert.notEqual(moved.code, 0);
-      assert.match(moved.err, /already enrolled with http:\/\/127\.0\.0\.1:\d+: .*use --force to re-enrol \(audited\)/);
+      assert.match(
+        moved.err,
+        /already enrolled with http:\/\/127\.0\.0\.1:\d+\/: .*use --force to re-enrol \(audited\)/,
+      );
       assert.deepEqual(readEnrolment(dir.path), pinned, 'the enrolment is kept');
 
       const prov = await run(process.execPath, [
@@ -399,7 +404,7 @@ test(
       store.close();
       const re = rows.filter((r) => r.action === 'sync.reenrol');
       assert.equal(re.length, 1, JSON.stringify(rows));
-      assert.match(JSON.stringify(re[0]?.detail), /"fromDistrict":"http:\/\/127\.0\.0\.1:\d+".*"forced":true/);
+      assert.match(JSON.stringify(re[0]?.detail), /"fromDistrict":"http:\/\/127\.0\.0\.1:\d+\/".*"forced":true/);
       assert.ok(
         rows.some((r) => r.action === 'sync.enrol' && r.result === 'denied'),
         'the refused provision',
