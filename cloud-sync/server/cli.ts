@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { registerKeyCommand } from './key-command.js';
 
 const checkSettings = wireCheck(Settings);
 
@@ -192,6 +193,7 @@ export function districtProgram(): Command {
         process.stdout.write(`${JSON.stringify(makeBundle(o.dir, bundle, key, o.out))}\n`);
       },
     );
+  registerKeyCommand(program, db);
   return program;
 }
 

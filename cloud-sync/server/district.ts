@@ -10,6 +10,7 @@ import {
   REQUEST_KINDS,
   configSigningString,
   requestSigningString,
+  signingString,
   verifyBatch,
   type AppliedAnswer,
   type BatchAnswer,
@@ -31,6 +32,9 @@ import {
 } from './requests.js';
 import { DistrictStore, type PublishTarget } from './store.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { AnswerSigner, bindAnswer } from './answer-signer.js';
+import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
+import type { KeyRotation } from '../answer-signing.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_INFLATED = 128 * 1024 * 1024;
@@ -62,9 +66,12 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
 export class DistrictReceiver {
   readonly store: DistrictStore;
   #server: Server | undefined;
+  /** Signs the answers that change an appliance's state (positions, configuration), bound to their request. */
+  readonly answers: AnswerSigner;
 
   constructor(o: { databaseUrl: string; poolSize?: number }) {
     this.store = new DistrictStore(o);
+    this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
   }
 
   /** The database pool, for tests and tools that read the district's tables themselves. */
@@ -74,6 +81,7 @@ export class DistrictReceiver {
 
   async migrate(): Promise<void> {
     await this.store.migrate(newKeyPair);
+    await ensureAnswerKey(this.store);
   }
 
   /** A one-time enrolment token for one appliance id, valid for `hours`. */
@@ -86,6 +94,13 @@ export class DistrictReceiver {
   /** The district's signing key (configuration and update bundles). */
   async signingKey(): Promise<KeyObject> {
     return privateKeyFrom((await this.store.districtKey()).privateKeyPem);
+  }
+
+  /** A new district key, announced to appliances by a message signed with the old one (see `./key-rotation.ts`). */
+  async rotateKey(): Promise<KeyRotation> {
+    const r = await rotateDistrictKey(this.store);
+    this.answers.forget();
+    return r;
   }
 
   /**
@@ -112,22 +127,31 @@ export class DistrictReceiver {
     app.post(
       '/v1/batches',
       express.raw({ type: () => true, limit: MAX_BODY }),
+      this.answers.handler(),
       (req, res, next) => void this.#batch(req, res).catch(next),
     );
-    app.post('/v1/state', express.json({ limit: '16kb' }), (req, res, next) => void this.#state(req, res).catch(next));
+    app.post(
+      '/v1/state',
+      express.json({ limit: '16kb' }),
+      this.answers.handler(),
+      (req, res, next) => void this.#state(req, res).catch(next),
+    );
     app.post(
       '/v1/config',
       express.json({ limit: '16kb' }),
+      this.answers.handler(),
       (req, res, next) => void this.#config(req, res).catch(next),
     );
     app.post(
       '/v1/config/applied',
       express.json({ limit: '16kb' }),
+      this.answers.handler(),
       (req, res, next) => void this.#applied(req, res).catch(next),
     );
     app.post(
       '/v1/restored',
       express.json({ limit: '16kb' }),
+      this.answers.handler(),
       (req, res, next) => void this.#restored(req, res).catch(next),
     );
     app.get('/v1/health', (_req, res) => {
@@ -165,20 +189,16 @@ export class DistrictReceiver {
   }
 
   /** A signed request from an appliance: `kind` keeps one kind of request from standing in for another. */
-  async #signed(b: SignedRequest, kind: string, extra = ''): Promise<string> {
-    if (
-      !verifyText(
-        requestSigningString(kind, b.applianceId, b.nonce, extra),
-        b.signature,
-        await this.#publicKey(b.applianceId),
-      )
-    )
+  async #signed(res: Response, b: SignedRequest, kind: string, extra = ''): Promise<string> {
+    const text = requestSigningString(kind, b.applianceId, b.nonce, extra);
+    bindAnswer(res, b.applianceId, text);
+    if (!verifyText(text, b.signature, await this.#publicKey(b.applianceId)))
       throw new Refusal(401, 'bad_signature', `${kind} signature does not verify`);
     return b.applianceId;
   }
 
   async #config(req: Request, res: Response): Promise<void> {
-    const id = await this.#signed(signedFields(req.body), REQUEST_KINDS.config);
+    const id = await this.#signed(res, signedFields(req.body), REQUEST_KINDS.config);
     const d = await this.store.desiredConfig(id);
     const answer: ConfigAnswer = d ? { version: d.version, config: d.config, signature: d.signature } : { version: 0 };
     res.json(answer);
@@ -186,7 +206,7 @@ export class DistrictReceiver {
 
   async #applied(req: Request, res: Response): Promise<void> {
     const b = configAppliedRequest(req.body);
-    const id = await this.#signed(b, REQUEST_KINDS.applied, `\n${b.version}\n${b.result}`);
+    const id = await this.#signed(res, b, REQUEST_KINDS.applied, `\n${b.version}\n${b.result}`);
     await this.store.putAppliedConfig(id, b.version, b.result.slice(0, 500));
     const answer: AppliedAnswer = { ok: true };
     res.json(answer);
@@ -195,7 +215,7 @@ export class DistrictReceiver {
   /** A replacement box restored from a backup: noted, and answered with where each stream stands. */
   async #restored(req: Request, res: Response): Promise<void> {
     const b = restoredRequest(req.body);
-    const id = await this.#signed(b, REQUEST_KINDS.restored, `\n${b.backupCreatedAt}`);
+    const id = await this.#signed(res, b, REQUEST_KINDS.restored, `\n${b.backupCreatedAt}`);
     await this.store.markRestored(id, b.backupCreatedAt);
     const answer: StreamsAnswer = { streams: await this.store.streamPositions(id) };
     res.json(answer);
@@ -208,16 +228,8 @@ export class DistrictReceiver {
   }
 
   async #state(req: Request, res: Response): Promise<void> {
-    const b = signedFields(req.body);
-    if (
-      !verifyText(
-        requestSigningString(REQUEST_KINDS.state, b.applianceId, b.nonce),
-        b.signature,
-        await this.#publicKey(b.applianceId),
-      )
-    )
-      throw new Refusal(401, 'bad_signature', 'state request signature does not verify');
-    const answer: StreamsAnswer = { streams: await this.store.streamPositions(b.applianceId) };
+    const id = await this.#signed(res, signedFields(req.body), REQUEST_KINDS.state);
+    const answer: StreamsAnswer = { streams: await this.store.streamPositions(id) };
     res.json(answer);
   }
 
@@ -225,6 +237,7 @@ export class DistrictReceiver {
     const h = batchHeaders((name) => req.get(name));
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
+    bindAnswer(res, h.appliance, signingString(h, body));
     if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance)))
       throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
     const lines = batchLines(body, h, MAX_INFLATED);

@@ -91,4 +91,30 @@ ALTER TABLE desired_config DROP CONSTRAINT IF EXISTS desired_config_appliance_id
 ALTER TABLE appliances ADD COLUMN restored_at timestamptz, ADD COLUMN restored_from text;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- The district's key changes only through a message signed by the old key; its answers carry
+-- these messages, oldest first, so an appliance that pinned any earlier key can follow.
+CREATE TABLE district_key_rotations (
+  id         serial PRIMARY KEY,
+  message    jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+-- The key the receiver signs its answers with, and its certificate (its public key signed by the
+-- district key): the receiver needs this one, never the district key itself.
+CREATE TABLE district_answer_key (
+  id          integer PRIMARY KEY CHECK (id = 1),
+  private_key text NOT NULL,
+  public_key  text NOT NULL,
+  certificate jsonb NOT NULL
+);
+-- The receiver's role, where the database has one, reads both.
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    GRANT SELECT ON district_key_rotations, district_answer_key TO classedge_receiver;
+  END IF;
+END $do$;
+`,
+  },
 ];

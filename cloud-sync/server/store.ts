@@ -25,6 +25,21 @@ export interface ApplianceRow {
   applied_config: string | null;
 }
 
+/** The receiver's answer key pair and its certificate (signed by the district key). */
+export interface AnswerKeyRow {
+  privateKeyPem: string;
+  publicKeyPem: string;
+  certificate: unknown;
+}
+
+const putAnswerKey = async (q: pg.Pool | pg.PoolClient, k: AnswerKeyRow): Promise<void> => {
+  await q.query(
+    `INSERT INTO district_answer_key (id, private_key, public_key, certificate) VALUES (1, $1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET private_key = excluded.private_key, public_key = excluded.public_key, certificate = excluded.certificate`,
+    [k.privateKeyPem, k.publicKeyPem, JSON.stringify(k.certificate)],
+  );
+};
+
 /** The district's PEM key pair: it signs configuration and update bundles. */
 export interface KeyPairPem {
   privateKeyPem: string;
@@ -109,6 +124,54 @@ export class DistrictStore {
     const row = r.rows[0];
     if (!row) throw new Error('the district has no key pair: run migrate() first');
     return { privateKeyPem: row.private_key, publicKeyPem: row.public_key };
+  }
+
+  /** The messages, each signed by the key before it, that lead from the district's first key to its current one. */
+  async keyRotations(): Promise<unknown[]> {
+    const r = await this.pool.query<{ message: unknown }>('SELECT message FROM district_key_rotations ORDER BY id');
+    return r.rows.map((x) => x.message);
+  }
+
+  /**
+   * Replace the district's key pair with `next`, keep the rotation message and put in the answer key certified by
+   * the new key, in one transaction; false (nothing changed) when the current key is no longer
+   * `previousPublicKeyPem` (another rotation came first).
+   */
+  async rotateDistrictKey(
+    previousPublicKeyPem: string,
+    next: KeyPairPem,
+    message: unknown,
+    answerKey: AnswerKeyRow,
+  ): Promise<boolean> {
+    const c = await this.pool.connect();
+    try {
+      return await inTx(c, async () => {
+        const r = await c.query(
+          'UPDATE district_keys SET private_key = $1, public_key = $2 WHERE id = 1 AND public_key = $3',
+          [next.privateKeyPem, next.publicKeyPem, previousPublicKeyPem],
+        );
+        if (r.rowCount !== 1) return false;
+        await c.query('INSERT INTO district_key_rotations (message) VALUES ($1)', [JSON.stringify(message)]);
+        await putAnswerKey(c, answerKey);
+        return true;
+      });
+    } finally {
+      c.release();
+    }
+  }
+
+  /** The receiver's answer key and its certificate; undefined before the first `ensureAnswerKey`. */
+  async answerKey(): Promise<AnswerKeyRow | undefined> {
+    const r = await this.pool.query<{ private_key: string; public_key: string; certificate: unknown }>(
+      'SELECT private_key, public_key, certificate FROM district_answer_key WHERE id = 1',
+    );
+    const row = r.rows[0];
+    return row && { privateKeyPem: row.private_key, publicKeyPem: row.public_key, certificate: row.certificate };
+  }
+
+  /** Put in the answer key (made and certified by whoever holds the district key). */
+  async putAnswerKey(k: AnswerKeyRow): Promise<void> {
+    await putAnswerKey(this.pool, k);
   }
 
   /** Appliance ids a publication reaches, including ids that so far only hold a live enrolment token. */

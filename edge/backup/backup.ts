@@ -20,7 +20,7 @@ import { DB_FILE } from '../store/db.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
 import { postJsonish } from '../sync/http-client.js';
 import { signText } from '../security/signing.js';
-import { streamPositions } from '../sync/answers.js';
+import { streamPositions, verifiedAnswer } from '../sync/answers.js';
 import { BULK_STREAMS, PRIORITY_STREAMS } from '../sync/agent.js';
 import { VERSION } from '../version.js';
 import { ValidationError, errorMessage } from '../errors.js';
@@ -199,11 +199,21 @@ async function tellDistrict(config: Config, backupCreatedAt: string): Promise<st
         signature: signText(text, applianceKey(config.dataDir).privateKey),
       }),
       { 'content-type': 'application/json' },
-      { timeoutMs: 15_000, caFile: config.sync.districtCaFile, maxAnswerBytes: config.sync.maxAnswerBytes },
+      {
+        timeoutMs: 15_000,
+        caFile: config.sync.districtCaFile,
+        maxAnswerBytes: config.sync.maxAnswerBytes,
+        allowPlainHttp: config.sync.allowPlainHttp,
+      },
     );
     if (r.status !== 200)
       return `not told: HTTP ${r.status} ${String(r.json.message ?? '')}; the next sync round still adopts its positions`;
-    const streams = streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
+    const answer = verifiedAnswer('restored answer', r, {
+      applianceId: e.applianceId,
+      requestText: text,
+      districtPublicKeyPem: e.districtPublicKeyPem,
+    });
+    const streams = streamPositions(answer, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
     const store = Store.open(config);
     let behind = 0;
     try {

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { applianceKey, keyDir, readEnrolment } from '../sync/keys.js';
-import { enrolWithDistrict } from '../sync/enrol.js';
+import { enrolWithDistrict, reenrolment, sameDistrictUrl } from '../sync/enrol.js';
 import { SyncAgent } from '../sync/agent.js';
 import { createLogger } from '../log.js';
 import { addUser } from '../services/accounts.js';
@@ -44,6 +44,8 @@ export interface ProvisionOptions {
    * in the configuration as http.plaintextLan and mqtt.plaintextLan.
    */
   tls: { days: number; hosts: string[] } | false;
+  /** Re-enrol a box enrolled with another district (or whose district answers with another key): audited. */
+  force?: boolean;
 }
 
 const load = (source: ConfigSource): Config =>
@@ -191,8 +193,23 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const url = spec.district?.url;
   const store = Store.open(config);
   try {
-    if (enrolled && (url === undefined || enrolled.districtUrl === url)) {
+    if (enrolled && (url === undefined || sameDistrictUrl(enrolled.districtUrl, url))) {
       step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
+    } else if (enrolled && !o.force) {
+      // Another district would replace the pinned district key: the key that verifies every answer and update.
+      store.audit.record({
+        actor: o.actor,
+        action: 'sync.enrol',
+        target: url ?? '',
+        result: 'denied',
+        detail: { why: `already enrolled with ${enrolled.districtUrl}; --force not given` },
+      });
+      step(
+        'enrol',
+        'failed',
+        `already enrolled with ${enrolled.districtUrl}: enrolling with ${url ?? ''} would replace the pinned district key; run again with --force to re-enrol (audited)`,
+      );
+      return await finish(false);
     } else if (!url || !spec.district?.token) {
       step(
         'enrol',
@@ -202,8 +219,15 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
       return await finish(false);
     } else {
       try {
-        await enrolWithDistrict(config, url, spec.district.token);
-        store.audit.record({ actor: o.actor, action: 'sync.enrol', target: url, result: 'ok' });
+        const e = await enrolWithDistrict(config, url, spec.district.token, { force: o.force === true });
+        const replaced = reenrolment(enrolled, e);
+        store.audit.record({
+          actor: o.actor,
+          action: replaced ? 'sync.reenrol' : 'sync.enrol',
+          target: url,
+          result: 'ok',
+          ...(replaced ? { detail: { ...replaced, forced: true } } : {}),
+        });
         step(
           'enrol',
           'done',

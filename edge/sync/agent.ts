@@ -7,13 +7,14 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { errorMessage } from '../errors.js';
 import { localTime, toMinute } from '../config/timetable.js';
-import { applianceKey, readEnrolment, type Enrolment } from './keys.js';
+import { applianceKey, readEnrolment, writeEnrolment, type Enrolment } from './keys.js';
 import {
   H,
   REQUEST_KINDS,
   configSigningString,
   requestSigningString,
   signBatch,
+  signingString,
   type BatchLine,
   type ConfigAppliedRequest,
   type SignedRequest,
@@ -21,7 +22,18 @@ import {
 import { signText, verifyText } from '../security/signing.js';
 import { editConfig, toChanges, type ConfigSource } from '../config/edit.js';
 import { postJsonish } from './http-client.js';
-import { committedSeq, configAnswer, streamPositions } from './answers.js';
+import {
+  committedSeq,
+  configAnswer,
+  followRotations,
+  keyRotations,
+  streamPositions,
+  verifiedAnswer,
+} from './answers.js';
+
+/** Meta keys: how many district answers were refused as not signed or not verifying, and the last reason. */
+const ANSWERS_REFUSED = 'sync-answers-refused';
+const LAST_ANSWER_REFUSED = 'sync-answer-refused-last';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
 export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences', 'lessons'] as const;
@@ -63,7 +75,7 @@ export class SyncAgent extends BaseComponent {
   #retryAt = 0;
   #failures = 0;
   #bulkRequested = false;
-  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0 };
+  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0 };
 
   constructor(o: SyncAgentOptions) {
     super();
@@ -164,7 +176,67 @@ export class SyncAgent extends BaseComponent {
       timeoutMs: this.#o.config.sync.timeoutMs,
       caFile: this.#o.config.sync.districtCaFile,
       maxAnswerBytes: this.#o.config.sync.maxAnswerBytes,
+      allowPlainHttp: this.#o.config.sync.allowPlainHttp,
     });
+  }
+
+  /**
+   * The district's answer to the request that signed `requestText`, once the district key pinned at
+   * enrolment (or reached from it by signed rotations the answer carries) verifies it. A refused
+   * answer changes nothing, is counted (`classedge sync status`) and fails the round with the reason.
+   */
+  #verified(
+    what: string,
+    r: { status: number; json: Record<string, unknown> },
+    requestText: string,
+  ): Record<string, unknown> {
+    try {
+      this.#followRotations(r.json);
+      const e = this.#enrolment as Enrolment;
+      return verifiedAnswer(what, r, {
+        applianceId: e.applianceId,
+        requestText,
+        districtPublicKeyPem: e.districtPublicKeyPem,
+      });
+    } catch (err) {
+      const why = errorMessage(err);
+      const count = Number(this.#o.store.meta.get(ANSWERS_REFUSED) ?? 0) + 1;
+      this.#o.store.meta.set(ANSWERS_REFUSED, String(count));
+      this.#o.store.meta.set(LAST_ANSWER_REFUSED, JSON.stringify({ at: Date.now(), why }));
+      this.#c.answersRefused++;
+      this.#o.log.warn({ why }, 'district answer refused');
+      throw err;
+    }
+  }
+
+  /** Pin the district's new key when the answer carries a rotation the pinned key signed. */
+  #followRotations(json: Record<string, unknown>): void {
+    const e = this.#enrolment as Enrolment;
+    const rotations = keyRotations(json);
+    if (rotations.length === 0) return;
+    const { pinnedPem, accepted } = followRotations(e.districtPublicKeyPem, rotations, this.#o.now?.() ?? Date.now());
+    if (accepted.length === 0) return;
+    const next: Enrolment = { ...e, districtPublicKeyPem: pinnedPem };
+    writeEnrolment(this.#o.config.dataDir, next);
+    this.#enrolment = next;
+    for (const r of accepted)
+      this.#o.store.audit.record({
+        actor: 'district',
+        action: 'sync.key-rotation',
+        target: r.previousKey.slice(0, 16),
+        result: 'ok',
+        detail: { notBefore: r.notBefore },
+      });
+    this.#o.log.info({ rotations: accepted.length }, 'district key rotated: the new key is pinned');
+  }
+
+  /** Answers refused since enrolment, and the last reason (`classedge sync status`). */
+  refusedAnswers(): { count: number; last: { at: number; why: string } | null } {
+    const last = this.#o.store.meta.get(LAST_ANSWER_REFUSED);
+    return {
+      count: Number(this.#o.store.meta.get(ANSWERS_REFUSED) ?? 0),
+      last: last ? (JSON.parse(last) as { at: number; why: string }) : null,
+    };
   }
 
   #confirmed(stream: string): number {
@@ -177,13 +249,20 @@ export class SyncAgent extends BaseComponent {
   }
 
   async #adoptDistrictState(): Promise<void> {
-    const r = await this.#post('/v1/state', JSON.stringify(this.#signed(REQUEST_KINDS.state)), {
+    const req = this.#signed(REQUEST_KINDS.state);
+    const r = await this.#post('/v1/state', JSON.stringify(req), {
       'content-type': 'application/json',
     });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
+    const answer = this.#verified('state answer', r, this.#requestText(REQUEST_KINDS.state, req));
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
-    for (const [stream, seq] of streamPositions(r.json, [...PRIORITY_STREAMS, ...BULK_STREAMS]))
+    for (const [stream, seq] of streamPositions(answer, [...PRIORITY_STREAMS, ...BULK_STREAMS]))
       if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+  }
+
+  /** What a signed request signed: an answer to it is bound to this text. */
+  #requestText(kind: string, req: SignedRequest, extra = ''): string {
+    return requestSigningString(kind, req.applianceId, req.nonce, extra);
   }
 
   #signed(kind: string, extra = ''): SignedRequest {
@@ -220,11 +299,12 @@ export class SyncAgent extends BaseComponent {
    */
   async #pullConfig(): Promise<void> {
     const e = this.#enrolment as Enrolment;
-    const r = await this.#post('/v1/config', JSON.stringify(this.#signed(REQUEST_KINDS.config)), {
+    const req = this.#signed(REQUEST_KINDS.config);
+    const r = await this.#post('/v1/config', JSON.stringify(req), {
       'content-type': 'application/json',
     });
     if (r.status !== 200) throw new Error(`config query: HTTP ${r.status}`);
-    const answer = configAnswer(r.json);
+    const answer = configAnswer(this.#verified('config answer', r, this.#requestText(REQUEST_KINDS.config, req)));
     const version = answer.version;
     const applied = this.configVersion();
     // What was refused is remembered by version and signature: the same publication is refused once.
@@ -307,7 +387,16 @@ export class SyncAgent extends BaseComponent {
       [H.last]: String(h.last),
       [H.signature]: signBatch(h, body, this.#key as KeyObject),
     });
-    const committed = committedSeq(r.json);
+    let committed: number | undefined;
+    try {
+      committed =
+        r.status === 200
+          ? committedSeq(this.#verified(`${stream} batch answer`, r, signingString(h, body)))
+          : committedSeq(r.json);
+    } catch (err) {
+      this.#o.store.outbox.recordError(stream, errorMessage(err));
+      throw err;
+    }
     if (r.status === 200 && committed !== undefined) {
       this.#confirm(stream, committed);
       this.#c.batches++;

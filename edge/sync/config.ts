@@ -50,6 +50,11 @@ export const SyncSchema = Type.Object(
       default: 0,
       description: "Upload at most this many kilobits per second on average (0: no cap), to spare a school's uplink.",
     }),
+    allowPlainHttp: Type.Boolean({
+      default: false,
+      description:
+        'Allow a plain http:// district URL, for tests on this machine only: even with it, only a loopback host (127.0.0.1, ::1, localhost) is accepted. Everything else is HTTPS.',
+    }),
     districtCaFile: Type.Optional(
       Type.String({
         description:

@@ -499,7 +499,11 @@ test(
     try {
       const url = `http://127.0.0.1:${(district.address() as AddressInfo).port}`;
       const config = join(dir.path, 'config.yaml');
-      writeFileSync(config, `dataDir: ${JSON.stringify(dir.path)}\nappliance: { id: room-101 }\n`);
+      // The stub district is plain HTTP on loopback: allowed only with sync.allowPlainHttp.
+      writeFileSync(
+        config,
+        `dataDir: ${JSON.stringify(dir.path)}\nappliance: { id: room-101 }\nsync: { allowPlainHttp: true }\n`,
+      );
       const stdin = await run(process.execPath, [CLI, 'enrol', '--district', url, '--config', config], {
         input: 'tok-from-stdin\n',
       });
@@ -531,6 +535,7 @@ test(
       writeFileSync(file, 'tok-for-provision\n', { mode: 0o600 });
       const box = join(dir.path, 'box');
       mkdirSync(box);
+      writeFileSync(join(box, 'config.yaml'), 'sync: { allowPlainHttp: true }\n');
       const prov = await run(process.execPath, [
         CLI,
         'provision',

@@ -35,7 +35,7 @@ async function classroomDay(): Promise<Record<string, number>> {
     });
     // Fill the store first (as a day of sensors would), with the sync agent idle outside its window.
     const t = await startTestAppliance(
-      `appliance: { id: bench-room }\nsync: { intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`,
+      `appliance: { id: bench-room }\nsync: { allowPlainHttp: true, intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`,
       { keepDir: dir.path },
     );
     const base = Date.parse('2026-11-23T00:00:00Z');

@@ -177,7 +177,7 @@ test(
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/state`);
-      const o = { timeoutMs: 10_000, maxAnswerBytes };
+      const o = { timeoutMs: 10_000, maxAnswerBytes, allowPlainHttp: true };
       body = Buffer.alloc(maxAnswerBytes + 1, 0x20);
       await assert.rejects(
         postJsonish(url, '{}', {}, o),

@@ -14,6 +14,8 @@ import { ROOT } from '../helpers/env.js';
 const DISTRICT = 'cloud-sync/server/';
 const SHARED: Record<string, string> = {
   'cloud-sync/protocol.ts': 'the wire protocol both ends check',
+  'cloud-sync/answer-signing.ts':
+    "the district's signed answers and key rotation, signed by one end, checked by the other",
   'edge/security/signing.ts': 'Ed25519 and canonical JSON',
   'edge/csv.ts': 'reading CSV (rosters, classroom lists)',
   'edge/errors.ts': 'typed errors',

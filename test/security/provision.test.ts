@@ -30,6 +30,8 @@ function tcpOpen(host: string, port: number): Promise<void> {
 import type { ProvisionResult } from '../../edge/provision/provision.js';
 
 const DISTRICT_CLI = join(ROOT, 'bin', 'classedge-district.js');
+/** The test district is plain HTTP on loopback: allowed only with this setting. */
+const PLAIN_HTTP = 'sync: { allowPlainHttp: true }\n';
 const PASSWORD = 'Classr00m-Admin!';
 
 let fixture: TestDistrict;
@@ -80,6 +82,9 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
 
     const data = join(dir.path, 'data');
     const config = join(dir.path, 'config.yaml');
+    // The test district listens on loopback over plain HTTP.
+    writeFileSync(config, PLAIN_HTTP);
+    writeFileSync(join(dir.path, 'config2.yaml'), PLAIN_HTTP);
     const ports = {
       CLASSEDGE_HTTP_PORT: String(await freePort()),
       CLASSEDGE_MQTT_PORT: String(await freePort()),
@@ -257,6 +262,7 @@ test('provision refuses bad input with the field named, and reports a refused to
   try {
     const data = join(dir.path, 'data');
     const config = join(dir.path, 'config.yaml');
+    writeFileSync(config, PLAIN_HTTP);
     const bad = join(dir.path, 'bad.yaml');
     writeFileSync(bad, 'appliance: { id: Room_1 }\nclassroom: { schol: x }\n');
     const r = await run(process.execPath, [CLI, 'provision', '--file', bad, '--config', config, '--data-dir', data]);

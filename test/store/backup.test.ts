@@ -62,7 +62,7 @@ function fingerprint(dbFile: string, skip: string[] = []): Record<string, string
 // The timetable's lesson analysis is off: a lesson that ends between the backup and the stop (a
 // long window on a loaded machine) changed the source after the backup and failed the comparison.
 const CONFIG =
-  'appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { intervalMs: 3600000 }\nanalysis: { enabled: false }';
+  'appliance: { id: room-301, classroom: { school: 实验小学 } }\nsync: { allowPlainHttp: true, intervalMs: 3600000 }\nanalysis: { enabled: false }';
 
 test('backup one data directory while it runs, restore into another: the same rows, the same identity, the district told and new readings numbered past what it holds; wrong passphrase, tampering and an existing configuration file refused', async () => {
   const a = tempDir('classedge-backup-a-');

@@ -86,7 +86,7 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
     assert.equal(token.code, 0, token.err);
     // The classroom's configuration (with its appliance id) exists before enrolment.
     t = await startTestAppliance(
-      `appliance: { id: room-101 }\nsync: { intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
+      `appliance: { id: room-101 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
       { keepDir: dir.path },
     );
     await t.stop();
@@ -109,7 +109,7 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
     assert.match(reuse.err, /used or expired/);
 
     t = await startTestAppliance(
-      `appliance: { id: room-101 }\nsync: { intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
+      `appliance: { id: room-101 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
       { keepDir: dir.path },
     );
     const base = Date.parse('2026-11-23T00:00:00Z');
@@ -288,13 +288,16 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
   const dir = tempDir('classedge-sync-');
   try {
     // A classroom's store with 60 000 readings waiting, enrolled, its bulk window open all day.
-    let t = await startTestAppliance(`appliance: { id: room-303 }\nsync: { intervalMs: 100000 }`, {
-      keepDir: dir.path,
-    });
+    let t = await startTestAppliance(
+      `appliance: { id: room-303 }\nsync: { allowPlainHttp: true, intervalMs: 100000 }`,
+      {
+        keepDir: dir.path,
+      },
+    );
     await produce(t, 60_000, Date.parse('2026-11-23T00:00:00Z'));
     await t.stop();
     const token = await receiver.createToken('room-303');
-    const yaml = `dataDir: ${JSON.stringify(dir.path)}\nappliance: { id: room-303 }\nsync: { intervalMs: 200, batchMaxRecords: 2000, retryMaxMs: 1000, bulkWindow: { from: '00:00', to: '23:59' } }\n`;
+    const yaml = `dataDir: ${JSON.stringify(dir.path)}\nappliance: { id: room-303 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 2000, retryMaxMs: 1000, bulkWindow: { from: '00:00', to: '23:59' } }\n`;
     writeFileSync(join(dir.path, 'config.yaml'), yaml);
     const enrol = await run(process.execPath, [
       CLI,
@@ -328,7 +331,9 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
     ).rows[0].d;
     assert.equal(Number(dupes), 0);
     // An agent whose clock is a day ahead still sends, and the district still takes it.
-    t = await startTestAppliance(`appliance: { id: room-303 }\nsync: { intervalMs: 100000 }`, { keepDir: dir.path });
+    t = await startTestAppliance(`appliance: { id: room-303 }\nsync: { allowPlainHttp: true, intervalMs: 100000 }`, {
+      keepDir: dir.path,
+    });
     await t.appliance.readings.submitAsync([
       { deviceId: 'late', metric: 'co2_ppm', value: 777, ts: Date.now() + 86_400_000, receivedAt: Date.now() },
     ]);
@@ -354,9 +359,12 @@ test('district configuration: signed and newer is applied through the schema; in
   const dir = tempDir('classedge-sync-');
   let t: TestAppliance | undefined;
   try {
-    t = await startTestAppliance(`appliance: { id: room-404 }\nsync: { intervalMs: 200, retryMaxMs: 1000 }`, {
-      keepDir: dir.path,
-    });
+    t = await startTestAppliance(
+      `appliance: { id: room-404 }\nsync: { allowPlainHttp: true, intervalMs: 200, retryMaxMs: 1000 }`,
+      {
+        keepDir: dir.path,
+      },
+    );
     await t.stop();
     const token = await receiver.createToken('room-404');
     const file = join(dir.path, 'config.yaml');
@@ -371,9 +379,12 @@ test('district configuration: signed and newer is applied through the schema; in
       file,
     ]);
     assert.equal(enrol.code, 0, enrol.err);
-    t = await startTestAppliance(`appliance: { id: room-404 }\nsync: { intervalMs: 200, retryMaxMs: 1000 }`, {
-      keepDir: dir.path,
-    });
+    t = await startTestAppliance(
+      `appliance: { id: room-404 }\nsync: { allowPlainHttp: true, intervalMs: 200, retryMaxMs: 1000 }`,
+      {
+        keepDir: dir.path,
+      },
+    );
     const applied = async (): Promise<string | undefined> =>
       (
         await receiver.pool.query(
@@ -581,7 +592,7 @@ test('the bandwidth cap spreads uploads: the bytes sent take at least their time
   const dir = tempDir('classedge-sync-');
   try {
     const t = await startTestAppliance(
-      `appliance: { id: room-505 }\nsync: { intervalMs: 100000, batchMaxRecords: 2000, bandwidthKbps: 200, bulkWindow: { from: '00:00', to: '23:59' } }`,
+      `appliance: { id: room-505 }\nsync: { allowPlainHttp: true, intervalMs: 100000, batchMaxRecords: 2000, bandwidthKbps: 200, bulkWindow: { from: '00:00', to: '23:59' } }`,
       { keepDir: dir.path },
     );
     await produce(t, 12_000, Date.parse('2026-11-23T00:00:00Z'));

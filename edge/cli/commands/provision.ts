@@ -40,6 +40,7 @@ interface ProvisionOptions extends CommonOptions {
   tls?: boolean;
   tlsDays: string;
   tlsHost: string[];
+  force?: boolean;
 }
 
 const MARK = { done: 'done', skipped: 'ok  ', warn: 'WARN', failed: 'FAIL' } as const;
@@ -73,6 +74,10 @@ export function registerProvision(program: Command): void {
     )
     .option('--token <token>', 'the token on the command line (deprecated: visible in ps)')
     .option('--district-ca <file>', "PEM of the district's CA (sync.districtCaFile)")
+    .option(
+      '--force',
+      'on a box enrolled with another district: re-enrol with this one, replacing the pinned district key (audited)',
+    )
     .option('--id <id>', 'appliance id, e.g. room-101')
     .option('--name <name>', 'name shown on the panel')
     .option('--timezone <tz>', 'IANA time zone')
@@ -145,6 +150,7 @@ export function registerProvision(program: Command): void {
           adminPassword,
           actor: cliActor(),
           tls: withTls ? { days: Number(opts.tlsDays), hosts: opts.tlsHost } : false,
+          force: opts.force === true,
         });
       } finally {
         prompter?.close();

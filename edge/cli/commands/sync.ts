@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { demoOverlay } from '../demo.js';
 import { readEnrolment } from '../../sync/keys.js';
-import { enrolWithDistrict } from '../../sync/enrol.js';
+import { enrolWithDistrict, reenrolment } from '../../sync/enrol.js';
 import { SyncAgent } from '../../sync/agent.js';
 import { createLogger } from '../../log.js';
 import { cliActor, loadCliConfig, print, readTokenOption, table, withStore, type CommonOptions } from '../io.js';
@@ -23,24 +23,40 @@ export function registerSync(program: Command): void {
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--demo', "enrol the demo appliance (the data directory and identity of 'classedge start --demo')")
+    .option(
+      '--force',
+      'replace an enrolment with another district, or with a district key other than the pinned one (audited)',
+    )
     .option('--json', 'print as JSON')
-    .action(async (opts: CommonOptions & { district: string; token?: string; tokenFile?: string; demo?: boolean }) => {
-      const config = loadCliConfig(
-        opts,
-        opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined,
-      );
-      const token = await readTokenOption(opts, 'One-time enrolment token: ');
-      if (token === '')
-        throw new ClassEdgeError(
-          'invalid_input',
-          'enrolment token: expected the one-time token from classedge-district token create, got nothing',
+    .action(
+      async (
+        opts: CommonOptions & { district: string; token?: string; tokenFile?: string; demo?: boolean; force?: boolean },
+      ) => {
+        const config = loadCliConfig(
+          opts,
+          opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined,
         );
-      const e = await enrolWithDistrict(config, opts.district, token);
-      withStore(config, (s) =>
-        s.audit.record({ actor: cliActor(), action: 'sync.enrol', target: opts.district, result: 'ok' }),
-      );
-      print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
-    });
+        const token = await readTokenOption(opts, 'One-time enrolment token: ');
+        if (token === '')
+          throw new ClassEdgeError(
+            'invalid_input',
+            'enrolment token: expected the one-time token from classedge-district token create, got nothing',
+          );
+        const previous = readEnrolment(config.dataDir);
+        const e = await enrolWithDistrict(config, opts.district, token, { force: opts.force === true });
+        const replaced = reenrolment(previous, e);
+        withStore(config, (s) =>
+          s.audit.record({
+            actor: cliActor(),
+            action: replaced ? 'sync.reenrol' : 'sync.enrol',
+            target: opts.district,
+            result: 'ok',
+            ...(replaced ? { detail: { ...replaced, forced: true } } : {}),
+          }),
+        );
+        print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
+      },
+    );
 
   const sync = program.command('sync').description('The district sync: what has been sent, what waits.');
   sync
@@ -52,9 +68,10 @@ export function registerSync(program: Command): void {
     .action((opts: CommonOptions) => {
       const config = loadCliConfig(opts);
       const enrolment = readEnrolment(config.dataDir);
-      const streams = withStore(config, (store) =>
-        new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) }).streams(),
-      );
+      const { streams, refusedAnswers } = withStore(config, (store) => {
+        const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) });
+        return { streams: agent.streams(), refusedAnswers: agent.refusedAnswers() };
+      });
       print(
         opts,
         {
@@ -62,6 +79,7 @@ export function registerSync(program: Command): void {
           district: enrolment?.districtUrl ?? null,
           window: config.sync.bulkWindow,
           streams,
+          refusedAnswers,
         },
         () =>
           [
@@ -69,6 +87,11 @@ export function registerSync(program: Command): void {
               ? `district ${enrolment.districtUrl} (appliance ${enrolment.applianceId})`
               : 'not enrolled: nothing is sent (classedge enrol)',
             `bulk window ${config.sync.bulkWindow.from}-${config.sync.bulkWindow.to} local time`,
+            ...(refusedAnswers.last
+              ? [
+                  `district answers refused (not signed or not verifying): ${refusedAnswers.count}, last at ${new Date(refusedAnswers.last.at).toISOString()}: ${refusedAnswers.last.why}`,
+                ]
+              : []),
             table(
               streams.map((s) => ({
                 ...s,

@@ -8,8 +8,17 @@ import type { Db } from '../db.js';
  * - `config-refused`: the district publication last refused ("version signature"), refused once;
  * - `update-floor`: the highest version ever proven healthy here ("installed at least"); kept in the
  *   database so that it travels in backups and a restored box still refuses older bundles.
+ * - `sync-answers-refused`, `sync-answer-refused-last`: district answers the sync agent refused as
+ *   unsigned or not verifying (a count), and the last one's time and reason (JSON).
  */
-export type MetaKey = 'pseudonym-key' | 'enrolled' | 'config-version' | 'config-refused' | 'update-floor';
+export type MetaKey =
+  | 'pseudonym-key'
+  | 'enrolled'
+  | 'config-version'
+  | 'config-refused'
+  | 'update-floor'
+  | 'sync-answers-refused'
+  | 'sync-answer-refused-last';
 
 export class MetaRepo {
   readonly #db: Db;
