@@ -31,6 +31,7 @@ import {
 } from './requests.js';
 import { DistrictStore, type PublishTarget } from './store.js';
 import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { DistrictErasures } from './erasure.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_INFLATED = 128 * 1024 * 1024;
@@ -61,10 +62,12 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
  */
 export class DistrictReceiver {
   readonly store: DistrictStore;
+  readonly #erasures: DistrictErasures;
   #server: Server | undefined;
 
   constructor(o: { databaseUrl: string; poolSize?: number }) {
     this.store = new DistrictStore(o);
+    this.#erasures = new DistrictErasures(this.store.pool);
   }
 
   /** The database pool, for tests and tools that read the district's tables themselves. */
@@ -227,7 +230,12 @@ export class DistrictReceiver {
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
     if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance)))
       throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
-    const lines = batchLines(body, h, MAX_INFLATED);
+    const lines = await this.#erasures.receive(
+      h.appliance,
+      h.stream,
+      batchLines(body, h, MAX_INFLATED),
+      await this.#publicKey(h.appliance),
+    );
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);

@@ -14,6 +14,7 @@ import { registerUdev } from './commands/udev.js';
 import { registerBackup } from './commands/backup.js';
 import { registerUpdate } from './commands/update.js';
 import { registerTls } from './commands/tls.js';
+import { registerStudent } from './commands/student.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerUpdate(program);
   registerTls(program);
+  registerStudent(program);
   return program;
 }
 

@@ -346,4 +346,13 @@ ALTER TABLE users ADD COLUMN remote_failed_logins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN remote_locked_until INTEGER;
 `,
   },
+  {
+    version: 8,
+    name: 'erasures',
+    sql: `
+-- Erasure records (classedge student erase): queued by the command, not by a trigger, and sent to the
+-- district, which deletes that student's records there too.
+INSERT INTO sync_seq (stream, next) VALUES ('erasures', 1);
+`,
+  },
 ];

@@ -24,7 +24,15 @@ import { postJsonish } from './http-client.js';
 import { committedSeq, configAnswer, streamPositions } from './answers.js';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
-export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences', 'lessons'] as const;
+// Erasures first: the district deletes an erased student's records as soon as the link allows.
+export const PRIORITY_STREAMS = [
+  'erasures',
+  'health-alerts',
+  'env-alerts',
+  'health-checks',
+  'absences',
+  'lessons',
+] as const;
 export const BULK_STREAMS = ['readings', 'screen-time'] as const;
 export type Stream = (typeof PRIORITY_STREAMS)[number] | (typeof BULK_STREAMS)[number];
 
