@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { ErasureCounts, SubjectData, SubjectStudent } from '../store/repos/subject.js';
+import type { Consent } from '../store/repos/consent.js';
+import type { ConsentStatus } from './consent.js';
 import { NotFoundError } from '../errors.js';
 import { signText } from '../security/signing.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
@@ -30,6 +32,37 @@ export function exportStudent(store: Store, studentNo: string, actor: string): S
     detail: { checks: data.healthChecks.length, absences: data.absences.length },
   });
   return data;
+}
+
+/**
+ * Record what a guardian said, as the school took it (their form, or a withdrawal). Without `given`,
+ * the student's checks and absences stay on the appliance; a refusal or withdrawal also withdraws
+ * their copies still waiting for the district (what has left already is the district's to keep or
+ * erase). Audited.
+ */
+export function recordConsent(
+  store: Store,
+  student: { id: number; pseudonym: string },
+  status: ConsentStatus,
+  actor: string,
+): Consent {
+  return store.transaction(() => {
+    store.consent.recordBySchool(student.id, status, actor);
+    const withdrawn = status === 'given' ? 0 : store.outbox.withdrawOwn(student.pseudonym, 'no-consent');
+    store.audit.record({
+      actor,
+      action: 'student.consent',
+      target: student.pseudonym,
+      result: 'ok',
+      detail: { status, withdrawn },
+    });
+    return store.consent.get(student.id);
+  });
+}
+
+/** `recordConsent` for the student with this student number (the CLI's way to name them). */
+export function recordConsentByNo(store: Store, studentNo: string, status: ConsentStatus, actor: string): Consent {
+  return recordConsent(store, find(store, studentNo), status, actor);
 }
 
 export interface ErasureResult {

@@ -15,6 +15,7 @@ import { ScreenTimeRepo } from './repos/screen-time.js';
 import { RollupsRepo } from './repos/rollups.js';
 import { RetentionRepo } from './repos/retention.js';
 import { SubjectRepo } from './repos/subject.js';
+import { ConsentRepo } from './repos/consent.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -38,6 +39,7 @@ export class Store {
   readonly rollups: RollupsRepo;
   readonly retention: RetentionRepo;
   readonly subject: SubjectRepo;
+  readonly consent: ConsentRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -57,6 +59,7 @@ export class Store {
     this.rollups = new RollupsRepo(db);
     this.retention = new RetentionRepo(db);
     this.subject = new SubjectRepo(db);
+    this.consent = new ConsentRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

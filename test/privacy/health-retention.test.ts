@@ -7,7 +7,7 @@ import { enforceRetention } from '../../edge/store/retention.js';
 import { parseConfig } from '../../edge/config/load.js';
 import { importRoster, parseRoster } from '../../edge/health/roster.js';
 import { tempDir } from '../helpers/env.js';
-import { rosterCsv } from '../helpers/roster.js';
+import { rosterCsv, withConsent } from '../helpers/roster.js';
 import { withDbFile } from '../helpers/sqlite.js';
 
 const DAY = 86_400_000;
@@ -32,7 +32,7 @@ const holding = (dir: string, marker: string): string[] =>
  * captures on disk. `fresh` records of today stay as the control that the scan does find what is there.
  */
 function seed(s: Store, dataDir: string, now: number): { oldDay: string; freshDay: string } {
-  importRoster(s, parseRoster(Buffer.from(rosterCsv(3))).rows);
+  importRoster(s, parseRoster(Buffer.from(withConsent(rosterCsv(3)))).rows);
   const oldAt = now - 40 * DAY;
   const oldDay = new Date(oldAt).toISOString().slice(0, 10);
   const freshDay = new Date(now).toISOString().slice(0, 10);

@@ -13,7 +13,7 @@ import { subjectOf } from '../../cloud-sync/server/erasure.js';
 import { startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { startDistrict, type TestDistrict } from '../helpers/district.js';
 import { CLI, tempDir, waitFor } from '../helpers/env.js';
-import { rosterCsv } from '../helpers/roster.js';
+import { rosterCsv, withConsent } from '../helpers/roster.js';
 import { run } from '../helpers/run.js';
 import { withDbFile } from '../helpers/sqlite.js';
 
@@ -143,7 +143,8 @@ test(
       // Checks, a correction, an absence and an outbreak signal of the class, all at the district.
       t = await startTestAppliance(YAML, { keepDir: dir.path });
       const s = t.appliance.store;
-      importRoster(s, parseRoster(Buffer.from(rosterCsv(3))).rows);
+      // Every guardian consented: the checks and absences go to the district (and so must be erased there).
+      importRoster(s, parseRoster(Buffer.from(withConsent(rosterCsv(3)))).rows);
       const a = s.subject.byStudentNo(A.no);
       const b = s.subject.byStudentNo('2026002');
       assert.ok(a && b);

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { eraseStudent, exportStudent } from '../../health/subject-rights.js';
+import { eraseStudent, exportStudent, recordConsentByNo } from '../../health/subject-rights.js';
+import { CONSENT_STATUSES, type ConsentStatus } from '../../health/consent.js';
 import { ValidationError } from '../../errors.js';
 import { cliActor, loadCliConfig, print, withStore, type CommonOptions } from '../io.js';
 
@@ -52,5 +53,24 @@ export function registerStudent(program: Command): void {
         () =>
           `erased student ${studentNo} (${r.pseudonym}): ${r.counts.healthChecks} checks, ${r.counts.absences} absences, ${r.counts.healthAlerts} signals, ${r.counts.outbox} queued copies; erasure record ${r.erasureSeq} queued for the district`,
       );
+    });
+
+  common(
+    student
+      .command('consent <studentNo> <status>')
+      .description(
+        "Record the guardian's consent as the school took it: given, refused or withdrawn. Without 'given', the student's checks and absences stay on this appliance (not sent to the district). Audited.",
+      ),
+  )
+    .option('--json', 'print as JSON')
+    .action((studentNo: string, status: string, opts: CommonOptions) => {
+      if (!(CONSENT_STATUSES as readonly string[]).includes(status))
+        throw new ValidationError('student consent', [
+          { path: '<status>', expected: CONSENT_STATUSES.join(', '), value: status },
+        ]);
+      const c = withStore(loadCliConfig(opts), (s) =>
+        recordConsentByNo(s, studentNo, status as ConsentStatus, cliActor()),
+      );
+      print(opts, c, () => `guardian consent of student ${studentNo}: ${c.status}`);
     });
 }

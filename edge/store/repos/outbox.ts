@@ -20,9 +20,10 @@ export interface OutboxRecord {
  * Why a record's payload was withdrawn from the outbox. The row stays (the stream is numbered without
  * gaps, and the district refuses a batch that skips a number) but carries nothing of the student:
  * - `expired`: it passed its data class's retention before the district confirmed it;
- * - `erased`: the student was erased (`classedge student erase`).
+ * - `erased`: the student was erased (`classedge student erase`);
+ * - `no-consent`: the guardian refused or withdrew consent before it left.
  */
-export type Withdrawn = 'expired' | 'erased';
+export type Withdrawn = 'expired' | 'erased' | 'no-consent';
 
 /** The payload a withdrawn record keeps: the reason only; the agent dates it by its outbox time. */
 export const withdrawnPayload = (why: Withdrawn): string => JSON.stringify({ withdrawn: why });
@@ -124,11 +125,7 @@ export class OutboxRepo {
    * withdrawn records, and the outbreak signals waiting to go lose the pseudonym from their list.
    */
   withdrawStudent(pseudonym: string): number {
-    const own = this.#db
-      .prepare<[string, string]>(
-        `UPDATE outbox SET payload = ? WHERE stream IN ('health-checks', 'absences') AND json_extract(payload, '$.pseudonym') = ?`,
-      )
-      .run(withdrawnPayload('erased'), pseudonym).changes;
+    const own = this.withdrawOwn(pseudonym, 'erased');
     const listed = this.#db
       .prepare<[string, string]>(
         `UPDATE outbox SET payload = json_set(payload, '$.pseudonyms',
@@ -137,6 +134,15 @@ export class OutboxRepo {
       )
       .run(pseudonym, pseudonym).changes;
     return own + listed;
+  }
+
+  /** Withdraw the student's own queued checks and absences (not the class-level signals naming them). */
+  withdrawOwn(pseudonym: string, why: Withdrawn): number {
+    return this.#db
+      .prepare<[string, string]>(
+        `UPDATE outbox SET payload = ? WHERE stream IN ('health-checks', 'absences') AND json_extract(payload, '$.pseudonym') = ?`,
+      )
+      .run(withdrawnPayload(why), pseudonym).changes;
   }
 
   /** Queue a record on a stream the database does not fill by trigger (erasures), with its next number. */

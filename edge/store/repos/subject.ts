@@ -15,6 +15,8 @@ export interface SubjectStudent {
 /** Everything stored of one student, table by table, as stored (JSON columns parsed). */
 export interface SubjectData {
   student: SubjectStudent;
+  /** The guardian consent register's row, when one was recorded. */
+  consent: Record<string, unknown> | null;
   healthChecks: Record<string, unknown>[];
   absences: Record<string, unknown>[];
   /** Outbreak signals whose case list names the student. */
@@ -91,6 +93,7 @@ export class SubjectRepo {
       this.#db.prepare<(string | number)[], Record<string, unknown>>(sql).all(...args);
     return {
       student: s,
+      consent: rows('SELECT * FROM guardian_consent WHERE student_id = ?', s.id)[0] ?? null,
       healthChecks: rows('SELECT * FROM health_checks WHERE student_id = ? ORDER BY checked_at, id', s.id).map((r) =>
         parse(r, ['symptoms']),
       ),
@@ -136,6 +139,7 @@ export class SubjectRepo {
          WHERE EXISTS (SELECT 1 FROM json_each(health_alerts.pseudonyms) WHERE value = ?)`,
       )
       .run(s.pseudonym, s.pseudonym).changes;
+    // The consent register's row goes with the student (ON DELETE CASCADE).
     const students = this.#db.prepare('DELETE FROM students WHERE id = ?').run(s.id).changes;
     return { healthChecks, absences, healthAlerts, students };
   }
