@@ -23,6 +23,7 @@ export function registerStudent(program: Command): void {
       ),
   )
     .option('-o, --out <file>', 'write to this file (mode 0600) instead of standard output')
+    .option('--json', 'print as JSON (the export is JSON either way)')
     .action((studentNo: string, opts: CommonOptions & { out?: string }) => {
       const data = withStore(loadCliConfig(opts), (s) => exportStudent(s, studentNo, cliActor()));
       const text = `${JSON.stringify(data, null, 2)}\n`;
