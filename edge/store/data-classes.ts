@@ -131,6 +131,16 @@ export const dataClasses: readonly DataClass[] = [
     retentionDays: () => undefined,
   },
   {
+    name: 'guardian-consent',
+    table: 'guardian_consent',
+    purpose:
+      "The guardian's consent per student (PIPL arts. 29, 31): a student's own health records go to the district only with it.",
+    personal: 'student-sensitive',
+    destination: 'local-only',
+    // Kept while the student is on the roster; erasing the student deletes it.
+    retentionDays: () => undefined,
+  },
+  {
     name: 'audit-log',
     table: 'audit_log',
     purpose: 'Security audit (等级保护 2.0): who did what, when, with what result.',
