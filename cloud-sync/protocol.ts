@@ -151,6 +151,30 @@ export function verifyBatch(h: BatchHeaders, body: Buffer, signature: string, pu
   return verifyText(signingString(h, body), signature, publicKeyPem);
 }
 
+// ---- Erasure: the `erasures` stream ------------------------------------------------------------
+
+/**
+ * A student erased on the appliance (`classedge student erase`): the district deletes that student's
+ * records of this appliance. The batch is signed as every batch is; each record is signed on its own
+ * too, so the district can keep it as the proof of what it was asked to erase, apart from the batch.
+ */
+export const ERASURE_STREAM = 'erasures';
+/** Streams whose payload names one student by `pseudonym`. */
+export const STUDENT_STREAMS = ['health-checks', 'absences'] as const;
+/** Streams whose payload lists students in `pseudonyms` (class-level outbreak signals). */
+export const LISTING_STREAMS = ['health-alerts'] as const;
+export const ErasureRecord = object({
+  pseudonym: Type.String({ pattern: '^P[A-Za-z0-9_-]{1,40}$', expected: 'a student pseudonym' }),
+  erasedAt: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a time in ms' }),
+  signature: Short,
+});
+export type ErasureRecord = Static<typeof ErasureRecord>;
+
+/** What an erasure record's signature covers: the appliance, the pseudonym and when. */
+export function erasureSigningString(applianceId: string, r: Pick<ErasureRecord, 'pseudonym' | 'erasedAt'>): string {
+  return ['classedge-erasure-v1', applianceId, r.pseudonym, String(r.erasedAt)].join('\n');
+}
+
 // ---- Any answer ----------------------------------------------------------------------------------
 
 /** A refusal: a stable code, what was wrong, and for a replay or a gap the stream's committed position. */

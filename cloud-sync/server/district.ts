@@ -35,6 +35,7 @@ import { ENROL_TOKEN_HOURS } from './defaults.js';
 import { AnswerSigner, bindAnswer } from './answer-signer.js';
 import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
+import { DistrictErasures } from './erasure.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_INFLATED = 128 * 1024 * 1024;
@@ -65,6 +66,7 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
  */
 export class DistrictReceiver {
   readonly store: DistrictStore;
+  readonly #erasures: DistrictErasures;
   #server: Server | undefined;
   /** Signs the answers that change an appliance's state (positions, configuration), bound to their request. */
   readonly answers: AnswerSigner;
@@ -72,6 +74,7 @@ export class DistrictReceiver {
   constructor(o: { databaseUrl: string; poolSize?: number }) {
     this.store = new DistrictStore(o);
     this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
+    this.#erasures = new DistrictErasures(this.store.pool);
   }
 
   /** The database pool, for tests and tools that read the district's tables themselves. */
@@ -240,7 +243,12 @@ export class DistrictReceiver {
     bindAnswer(res, h.appliance, signingString(h, body));
     if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance)))
       throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
-    const lines = batchLines(body, h, MAX_INFLATED);
+    const lines = await this.#erasures.receive(
+      h.appliance,
+      h.stream,
+      batchLines(body, h, MAX_INFLATED),
+      await this.#publicKey(h.appliance),
+    );
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);

@@ -15,6 +15,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerUpdate } from './commands/update.js';
 import { registerTls } from './commands/tls.js';
 import { registerRetention } from './commands/retention.js';
+import { registerStudent } from './commands/student.js';
 
 export function buildProgram(): Command {
   const program = new Command('classedge')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerUpdate(program);
   registerTls(program);
   registerRetention(program);
+  registerStudent(program);
   return program;
 }
 

@@ -5,12 +5,29 @@ import { decodeCsv, parseCsv } from '../csv.js';
 
 /**
  * The class roster from the district's CSV export. Columns (header row, any order; others ignored):
- * `class_id, class_name, student_no, name` required; `card_id, guardian_phone` optional. UTF-8
+ * `class_id, class_name, student_no, name` required; `card_id, guardian_phone, guardian_consent` optional
+ * (`guardian_consent`: yes/no, 是/否, 同意/不同意, 1/0; blank leaves the register as it is). UTF-8
  * (with or without BOM) or GB18030/GBK, which many district systems export. The whole file is
  * checked first; a bad file changes nothing.
  */
 export const REQUIRED = ['class_id', 'class_name', 'student_no', 'name'] as const;
-export const OPTIONAL = ['card_id', 'guardian_phone'] as const;
+export const OPTIONAL = ['card_id', 'guardian_phone', 'guardian_consent'] as const;
+const CONSENT_WORDS: Record<string, 'given' | 'refused'> = {
+  yes: 'given',
+  y: 'given',
+  '1': 'given',
+  true: 'given',
+  given: 'given',
+  是: 'given',
+  同意: 'given',
+  no: 'refused',
+  n: 'refused',
+  '0': 'refused',
+  false: 'refused',
+  refused: 'refused',
+  否: 'refused',
+  不同意: 'refused',
+};
 const MAX_BYTES = 5 * 1024 * 1024;
 /**
  * Problems listed in one refusal. A 5 MB file of bad lines has millions; listing them all made an
@@ -26,6 +43,8 @@ export interface RosterRow {
   name: string;
   cardId: string | undefined;
   guardianPhone: string | undefined;
+  /** The guardian's consent as the district's export says; undefined when the column is absent or blank. */
+  consent?: 'given' | 'refused' | undefined;
 }
 
 export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: string } {
@@ -63,7 +82,11 @@ export function parseRoster(bytes: Uint8Array): { rows: RosterRow[]; encoding: s
       name: at(fields, 'name'),
       cardId: at(fields, 'card_id') || undefined,
       guardianPhone: at(fields, 'guardian_phone') || undefined,
+      consent: CONSENT_WORDS[at(fields, 'guardian_consent').toLowerCase()],
     };
+    const consentText = at(fields, 'guardian_consent');
+    if (consentText !== '' && r.consent === undefined)
+      bad('guardian_consent', 'yes or no (是/否, 同意/不同意, 1/0), or blank', consentText);
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(r.classId)) bad('class_id', 'letters, digits, - or _ (1-32)', r.classId);
     if (r.className.length < 1 || r.className.length > 40) bad('class_name', '1-40 characters', r.className);
     if (!/^[A-Za-z0-9-]{1,32}$/.test(r.studentNo)) bad('student_no', 'letters, digits or - (1-32)', r.studentNo);
@@ -105,15 +128,18 @@ export function pseudonymOf(key: Buffer, studentNo: string): string {
 /**
  * Apply a roster in one transaction (the pseudonym key made on the first import included).
  * Students of the file's classes who are not in it are marked inactive, never deleted: their
- * health records stay.
+ * health records stay. The `guardian_consent` column fills the consent register, except where the
+ * school recorded a guardian's word itself; a roster without the column changes no consent, and a
+ * student never recorded counts as not consenting (their records stay on the appliance).
  */
 export function importRoster(
   store: Store,
   rows: RosterRow[],
-): { classes: number; students: number; deactivated: number } {
+  actor = 'roster',
+): { classes: number; students: number; deactivated: number; consents: number } {
   return store.transaction(() => {
     const key = pseudonymKey(store);
-    return store.roster.apply(
+    const applied = store.roster.apply(
       rows.map((r) => ({
         classId: r.classId,
         className: r.className,
@@ -124,5 +150,13 @@ export function importRoster(
         guardianPhone: r.guardianPhone,
       })),
     );
+    let consents = 0;
+    for (const r of rows) {
+      if (!r.consent || !store.consent.recordFromRoster(r.studentNo, r.consent, actor)) continue;
+      consents++;
+      // A refusal also holds back what was queued for the district and has not left yet.
+      if (r.consent === 'refused') store.outbox.withdrawOwn(pseudonymOf(key, r.studentNo), 'no-consent');
+    }
+    return { ...applied, consents };
   });
 }

@@ -19,6 +19,12 @@ export interface DataClass {
   timeColumn?: string;
   /** Extra condition a row must meet before retention may delete it. */
   purgeCondition?: string;
+  /**
+   * Outbox streams holding copies of this class's rows for the district. A copy waits there until the
+   * district confirms it, which never happens on a box that is not enrolled: retention withdraws the
+   * copies of student-sensitive classes when they pass the class's retention, enrolled or not.
+   */
+  outboxStreams?: readonly string[];
 }
 
 export const dataClasses: readonly DataClass[] = [
@@ -94,6 +100,7 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'district',
     retentionDays: (c) => c.retention.healthDays,
     timeColumn: 'checked_at',
+    outboxStreams: ['health-checks'],
   },
   {
     name: 'absences',
@@ -103,6 +110,7 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'district',
     retentionDays: (c) => c.retention.healthDays,
     timeColumn: 'recorded_at',
+    outboxStreams: ['absences'],
   },
   {
     name: 'health-alerts',
@@ -112,6 +120,7 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'district',
     retentionDays: (c) => c.retention.healthDays,
     timeColumn: 'raised_at',
+    outboxStreams: ['health-alerts'],
   },
   {
     name: 'roster',
@@ -119,6 +128,16 @@ export const dataClasses: readonly DataClass[] = [
     purpose: 'Class roster: name and student number stay on the appliance; a pseudonym is what leaves it.',
     personal: 'student-sensitive',
     destination: 'local-only',
+    retentionDays: () => undefined,
+  },
+  {
+    name: 'guardian-consent',
+    table: 'guardian_consent',
+    purpose:
+      "The guardian's consent per student (PIPL arts. 29, 31): a student's own health records go to the district only with it.",
+    personal: 'student-sensitive',
+    destination: 'local-only',
+    // Kept while the student is on the roster; erasing the student deletes it.
     retentionDays: () => undefined,
   },
   {

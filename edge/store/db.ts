@@ -26,6 +26,9 @@ export function openDb(opts: OpenOptions): Db {
   db.pragma(`synchronous = ${opts.synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten with zeros, not left in free pages: health records past their
+  // retention and an erased student must not be recoverable from the file (privacy-security.md).
+  db.pragma('secure_delete = ON');
   if (!opts.readonly) migrate(db);
   return db;
 }

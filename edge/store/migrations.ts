@@ -375,4 +375,58 @@ CREATE TABLE clock_state (
 ) STRICT;
 `,
   },
+  {
+    version: 9,
+    name: 'erasures',
+    sql: `
+-- Erasure records (classedge student erase): queued by the command, not by a trigger, and sent to the
+-- district, which deletes that student's records there too.
+INSERT INTO sync_seq (stream, next) VALUES ('erasures', 1);
+`,
+  },
+  {
+    version: 10,
+    name: 'guardian-consent',
+    sql: `
+-- The guardian consent register (PIPL arts. 29 and 31): per student, what the guardian said, when,
+-- who recorded it and from where (the district's roster or the school). No row = not known = no consent.
+CREATE TABLE guardian_consent (
+  student_id  INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+  status      TEXT NOT NULL CHECK (status IN ('given', 'refused', 'withdrawn')),
+  source      TEXT NOT NULL CHECK (source IN ('roster', 'school')),
+  recorded_at INTEGER NOT NULL,
+  recorded_by TEXT NOT NULL
+) STRICT;
+-- A student's own checks and absences go to the district only with the guardian's consent; without
+-- it they stay on the appliance (the school's own duty), and class-level outbreak signals still go.
+DROP TRIGGER outbox_health_checks_insert;
+CREATE TRIGGER outbox_health_checks_insert AFTER INSERT ON health_checks
+WHEN EXISTS (SELECT 1 FROM guardian_consent WHERE student_id = NEW.student_id AND status = 'given')
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-checks', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'checkedAt', NEW.checked_at, 'tempRaw', NEW.temp_raw, 'ambient', NEW.temp_ambient, 'temp', NEW.temp_compensated, 'compensation', NEW.compensation, 'symptoms', json(NEW.symptoms), 'result', NEW.result, 'remeasureOf', NEW.remeasure_of, 'corrects', NEW.corrects, 'correctionReason', NEW.correction_reason, 'supersededBy', NEW.superseded_by) FROM sync_seq WHERE stream = 'health-checks';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-checks';
+END;
+DROP TRIGGER outbox_health_checks_update;
+CREATE TRIGGER outbox_health_checks_update AFTER UPDATE ON health_checks
+WHEN EXISTS (SELECT 1 FROM guardian_consent WHERE student_id = NEW.student_id AND status = 'given')
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-checks', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'checkedAt', NEW.checked_at, 'tempRaw', NEW.temp_raw, 'ambient', NEW.temp_ambient, 'temp', NEW.temp_compensated, 'compensation', NEW.compensation, 'symptoms', json(NEW.symptoms), 'result', NEW.result, 'remeasureOf', NEW.remeasure_of, 'corrects', NEW.corrects, 'correctionReason', NEW.correction_reason, 'supersededBy', NEW.superseded_by) FROM sync_seq WHERE stream = 'health-checks';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-checks';
+END;
+DROP TRIGGER outbox_absences_insert;
+CREATE TRIGGER outbox_absences_insert AFTER INSERT ON absences
+WHEN EXISTS (SELECT 1 FROM guardian_consent WHERE student_id = NEW.student_id AND status = 'given')
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'absences', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'reason', NEW.reason, 'symptoms', json(NEW.symptoms), 'onset', NEW.onset_day, 'returned', NEW.returned_day) FROM sync_seq WHERE stream = 'absences';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'absences';
+END;
+DROP TRIGGER outbox_absences_update;
+CREATE TRIGGER outbox_absences_update AFTER UPDATE ON absences
+WHEN EXISTS (SELECT 1 FROM guardian_consent WHERE student_id = NEW.student_id AND status = 'given')
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'absences', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'pseudonym', (SELECT pseudonym FROM students WHERE id = NEW.student_id), 'class', (SELECT class_id FROM students WHERE id = NEW.student_id), 'day', NEW.day, 'reason', NEW.reason, 'symptoms', json(NEW.symptoms), 'onset', NEW.onset_day, 'returned', NEW.returned_day) FROM sync_seq WHERE stream = 'absences';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'absences';
+END;
+`,
+  },
 ];

@@ -15,6 +15,8 @@ import { OutboxRepo } from './repos/outbox.js';
 import { ScreenTimeRepo } from './repos/screen-time.js';
 import { RollupsRepo } from './repos/rollups.js';
 import { RetentionRepo } from './repos/retention.js';
+import { SubjectRepo } from './repos/subject.js';
+import { ConsentRepo } from './repos/consent.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -38,6 +40,8 @@ export class Store {
   readonly rollups: RollupsRepo;
   readonly retention: RetentionRepo;
   readonly clock: ClockRepo;
+  readonly subject: SubjectRepo;
+  readonly consent: ConsentRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -57,6 +61,8 @@ export class Store {
     this.rollups = new RollupsRepo(db);
     this.retention = new RetentionRepo(db);
     this.clock = new ClockRepo(db);
+    this.subject = new SubjectRepo(db);
+    this.consent = new ConsentRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

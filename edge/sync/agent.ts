@@ -36,7 +36,15 @@ const ANSWERS_REFUSED = 'sync-answers-refused';
 const LAST_ANSWER_REFUSED = 'sync-answer-refused-last';
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
-export const PRIORITY_STREAMS = ['health-alerts', 'env-alerts', 'health-checks', 'absences', 'lessons'] as const;
+// Erasures first: the district deletes an erased student's records as soon as the link allows.
+export const PRIORITY_STREAMS = [
+  'erasures',
+  'health-alerts',
+  'env-alerts',
+  'health-checks',
+  'absences',
+  'lessons',
+] as const;
 export const BULK_STREAMS = ['readings', 'screen-time'] as const;
 export type Stream = (typeof PRIORITY_STREAMS)[number] | (typeof BULK_STREAMS)[number];
 

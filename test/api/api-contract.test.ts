@@ -262,6 +262,15 @@ test('every route answers as its schema says, on a running appliance', async () 
     'absent',
   );
   await call(admin, 'GET /api/v1/health/students/:id', { params: { id: first.id } });
+  assert.equal(
+    (
+      await call(admin, 'PUT /api/v1/health/students/:id/consent', {
+        params: { id: first.id },
+        body: { status: 'given' },
+      })
+    ).body.status,
+    'given',
+  );
   await call(teacher, 'GET /api/v1/health/alerts');
   await call(teacher, 'GET /api/v1/health/report');
   await call(teacher, 'GET /api/v1/health/report.csv');

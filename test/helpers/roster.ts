@@ -9,3 +9,12 @@ export function rosterCsv(n: number, classId = 'g2c3', className = '二年级(3)
   );
   return `class_id,class_name,student_no,name,card_id,guardian_phone\n${rows.join('\n')}\n`;
 }
+
+/** The roster with a `guardian_consent` column of `value` for every student (yes: their records go to the district). */
+export function withConsent(csv: string, value = 'yes'): string {
+  return `${csv
+    .trimEnd()
+    .split('\n')
+    .map((line, i) => `${line},${i === 0 ? 'guardian_consent' : value}`)
+    .join('\n')}\n`;
+}

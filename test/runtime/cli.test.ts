@@ -135,7 +135,7 @@ test('roster import: a good file is imported; a bad one is refused by line and f
     writeFileSync(good, rosterCsv(12));
     const ok = cli(['roster', 'import', good, '--json'], { dataDir: dir.path });
     assert.equal(ok.status, 0, ok.stderr);
-    assert.deepEqual(ok.json(), { classes: 1, students: 12, deactivated: 0, encoding: 'utf-8' });
+    assert.deepEqual(ok.json(), { classes: 1, students: 12, deactivated: 0, consents: 0, encoding: 'utf-8' });
     const bad = join(dir.path, 'bad.csv');
     writeFileSync(bad, `${rosterCsv(2)}g2c3,二年级(3)班,2026099,,,\n`);
     const r = cli(['roster', 'import', bad], { dataDir: dir.path });

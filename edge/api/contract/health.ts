@@ -3,6 +3,7 @@ import { StringEnum } from '../../config/string-enum.js';
 import { SYMPTOMS, ABSENCE_REASONS } from '../../health/symptoms.js';
 import { HealthAlertEvent } from '../../messages.js';
 import type { Endpoint, EndpointKey } from './endpoint.js';
+import { CONSENT_STATUSES } from '../../health/consent.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
@@ -213,7 +214,24 @@ export const healthEndpoints = {
       classes: Type.Integer(),
       students: Type.Integer(),
       deactivated: Type.Integer(),
+      consents: Type.Integer({ description: "Guardian consents taken from the file's guardian_consent column." }),
       encoding: Type.String(),
+    }),
+  },
+  'PUT /api/v1/health/students/:id/consent': {
+    body: Type.Object(
+      { status: StringEnum(CONSENT_STATUSES) },
+      {
+        additionalProperties: false,
+        description: "What the guardian said, as the school recorded it (the guardian's form).",
+      },
+    ),
+    response: Type.Object({
+      studentId: Type.Integer(),
+      status: StringEnum([...CONSENT_STATUSES, 'unknown'] as const),
+      source: Nullable(StringEnum(['roster', 'school'] as const)),
+      recordedAt: Nullable(Type.Integer()),
+      recordedBy: Nullable(Type.String()),
     }),
   },
 } satisfies Record<EndpointKey, Endpoint>;

@@ -2,6 +2,7 @@ import { route, RawResponse, type ApiRequest, type RouteDef } from '../route.js'
 import type { ApiContext } from '../context.js';
 import { dailyReport, reportCsv, reportHtml } from '../../health/report.js';
 import { parseRoster, importRoster } from '../../health/roster.js';
+import { recordConsent } from '../../health/subject-rights.js';
 import { compensate } from '../../health/config.js';
 import { NotFoundError } from '../../errors.js';
 
@@ -161,6 +162,14 @@ export const healthRoutes: RouteDef[] = [
       };
     },
   }),
+  route('PUT /api/v1/health/students/:id/consent', {
+    tag: 'health',
+    access: 'admin',
+    summary:
+      "Record the guardian's consent as the school took it. Without 'given', the student's checks and absences stay on the appliance. Audited.",
+    handler: (req, ctx) =>
+      recordConsent(ctx.store, ctx.health.record(Number(req.params.id)).student, req.body.status, actor(req)),
+  }),
   route('POST /api/v1/health/roster', {
     tag: 'health',
     access: 'admin',
@@ -168,7 +177,7 @@ export const healthRoutes: RouteDef[] = [
       "Import the district's roster CSV (base64). Bad rows are reported by line and field; a bad file changes nothing.",
     handler: (req, ctx) => {
       const { rows, encoding } = parseRoster(Buffer.from(req.body.csvBase64, 'base64'));
-      const r = importRoster(ctx.store, rows);
+      const r = importRoster(ctx.store, rows, actor(req));
       ctx.store.audit.record({ actor: actor(req), action: 'health.roster-import', result: 'ok', detail: { ...r } });
       return { ...r, encoding };
     },

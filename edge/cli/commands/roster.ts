@@ -10,7 +10,7 @@ export function registerRoster(program: Command): void {
   roster
     .command('import <file>')
     .description(
-      'Import a roster CSV (UTF-8 or GBK): class_id, class_name, student_no, name[, card_id, guardian_phone]. A bad file changes nothing.',
+      'Import a roster CSV (UTF-8 or GBK): class_id, class_name, student_no, name[, card_id, guardian_phone, guardian_consent]. A bad file changes nothing.',
     )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
@@ -18,7 +18,7 @@ export function registerRoster(program: Command): void {
     .action((file: string, opts: CommonOptions) => {
       const { rows, encoding } = parseRoster(readFileSync(file));
       const r = withStore(loadCliConfig(opts), (s) => {
-        const result = importRoster(s, rows);
+        const result = importRoster(s, rows, cliActor());
         s.audit.record({ actor: cliActor(), action: 'health.roster-import', result: 'ok', detail: { ...result } });
         return result;
       });
@@ -26,7 +26,7 @@ export function registerRoster(program: Command): void {
         opts,
         { ...r, encoding },
         () =>
-          `imported ${r.students} students in ${r.classes} classes (${encoding}); ${r.deactivated} no longer on the roster were marked inactive`,
+          `imported ${r.students} students in ${r.classes} classes (${encoding}); ${r.deactivated} no longer on the roster were marked inactive; ${r.consents} guardian consents recorded`,
       );
     });
 }

@@ -17,6 +17,18 @@ export interface OutboxRecord {
 }
 
 /**
+ * Why a record's payload was withdrawn from the outbox. The row stays (the stream is numbered without
+ * gaps, and the district refuses a batch that skips a number) but carries nothing of the student:
+ * - `expired`: it passed its data class's retention before the district confirmed it;
+ * - `erased`: the student was erased (`classedge student erase`);
+ * - `no-consent`: the guardian refused or withdrew consent before it left.
+ */
+export type Withdrawn = 'expired' | 'erased' | 'no-consent';
+
+/** The payload a withdrawn record keeps: the reason only; the agent dates it by its outbox time. */
+export const withdrawnPayload = (why: Withdrawn): string => JSON.stringify({ withdrawn: why });
+
+/**
  * The sync outbox (filled by triggers, in the same transaction as each change), the district's
  * confirmed position per stream, and the streams' next numbers.
  */
@@ -93,6 +105,62 @@ export class OutboxRepo {
         lastSuccessAt: r.last_success_at,
         lastError: r.last_error,
       }));
+  }
+
+  /**
+   * Withdraw the records of `streams` older than `before` (ms) that the district has not confirmed:
+   * older by when they were queued or by any time of the record they copy (its time or its day: an
+   * absence re-recorded today is of a day long ago). Returns how many per stream.
+   */
+  withdrawExpired(streams: readonly string[], before: number): Record<string, number> {
+    // What the district confirmed has already left the outbox: every row here is unconfirmed.
+    const stmt = this.#db.prepare<[string, string, number]>(
+      `UPDATE outbox SET payload = ? WHERE stream = ? AND json_extract(payload, '$.withdrawn') IS NULL
+         AND min(created_at, coalesce(json_extract(payload, '$.checkedAt'), created_at), coalesce(json_extract(payload, '$.raisedAt'), created_at),
+                 coalesce(unixepoch(json_extract(payload, '$.day')) * 1000, created_at)) < ?`,
+    );
+    const out: Record<string, number> = {};
+    for (const stream of streams) out[stream] = stmt.run(withdrawnPayload('expired'), stream, before).changes;
+    return out;
+  }
+
+  /**
+   * Withdraw every queued record of one student (by pseudonym): their checks and absences become
+   * withdrawn records, and the outbreak signals waiting to go lose the pseudonym from their list.
+   */
+  withdrawStudent(pseudonym: string): number {
+    const own = this.withdrawOwn(pseudonym, 'erased');
+    const listed = this.#db
+      .prepare<[string, string]>(
+        `UPDATE outbox SET payload = json_set(payload, '$.pseudonyms',
+           json((SELECT json_group_array(value) FROM json_each(outbox.payload, '$.pseudonyms') WHERE value <> ?)))
+         WHERE stream = 'health-alerts' AND EXISTS (SELECT 1 FROM json_each(outbox.payload, '$.pseudonyms') WHERE value = ?)`,
+      )
+      .run(pseudonym, pseudonym).changes;
+    return own + listed;
+  }
+
+  /** Withdraw the student's own queued checks and absences (not the class-level signals naming them). */
+  withdrawOwn(pseudonym: string, why: Withdrawn): number {
+    return this.#db
+      .prepare<[string, string]>(
+        `UPDATE outbox SET payload = ? WHERE stream IN ('health-checks', 'absences') AND json_extract(payload, '$.pseudonym') = ?`,
+      )
+      .run(withdrawnPayload(why), pseudonym).changes;
+  }
+
+  /** Queue a record on a stream the database does not fill by trigger (erasures), with its next number. */
+  enqueue(stream: string, payload: string, at = Date.now()): number {
+    const next = this.#db
+      .prepare<[string], { next: number }>(
+        'UPDATE sync_seq SET next = next + 1 WHERE stream = ? RETURNING next - 1 AS next',
+      )
+      .get(stream)?.next;
+    if (next === undefined) throw new Error(`no outbox stream '${stream}'`);
+    this.#db
+      .prepare('INSERT INTO outbox (stream, seq, created_at, payload) VALUES (?, ?, ?, ?)')
+      .run(stream, next, at, payload);
+    return next;
   }
 
   /** Move a stream's next number to at least `next` (after a restore, past what the district holds). */

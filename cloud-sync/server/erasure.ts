@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { verifyText } from '../../edge/security/signing.js';
+import {
+  ERASURE_STREAM,
+  ErasureRecord,
+  LISTING_STREAMS,
+  STUDENT_STREAMS,
+  describeProblem,
+  erasureSigningString,
+  wireCheck,
+  type BatchLine,
+} from '../protocol.js';
+import { Refusal } from './requests.js';
+
+const checkRecord = wireCheck(ErasureRecord);
+const STUDENT: readonly string[] = STUDENT_STREAMS;
+const LISTING: readonly string[] = LISTING_STREAMS;
+
+/** What the district keeps of an erased student: a digest of the pseudonym, never the pseudonym itself. */
+export const subjectOf = (pseudonym: string): string => createHash('sha256').update(pseudonym).digest('hex');
+
+/**
+ * The `erasures` stream on the district side (`classedge student erase` on an appliance). Kept apart
+ * from the receiver's batch handling, which calls `receive` on every batch's lines before it stores
+ * them:
+ * - an erasure batch: every record is checked and its own signature verified, that student's records
+ *   of this appliance are deleted (and the pseudonym taken out of outbreak signals' lists), and the
+ *   record is stored with the pseudonym replaced by its digest, as the proof of the erasure;
+ * - a batch of a stream naming students: a record of a student already erased (a batch delayed in the
+ *   network past the erasure) is stored withdrawn, so an erased student cannot come back.
+ * The deletion is idempotent and committed before the batch itself, so a batch sent again after a
+ * lost answer erases again harmlessly. Its SQL lives here rather than in store.ts, with the feature.
+ */
+export class DistrictErasures {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async receive(applianceId: string, stream: string, lines: BatchLine[], publicKeyPem: string): Promise<BatchLine[]> {
+    if (stream === ERASURE_STREAM) return this.#erase(applianceId, lines, publicKeyPem);
+    if (STUDENT.includes(stream) || LISTING.includes(stream)) return this.#screen(applianceId, lines);
+    return lines;
+  }
+
+  async #erase(applianceId: string, lines: BatchLine[], publicKeyPem: string): Promise<BatchLine[]> {
+    const records = lines.map((l, i) => {
+      const r = checkRecord(l.payload);
+      if (!r.ok)
+        throw new Refusal(
+          400,
+          'invalid_input',
+          `erasure line ${i + 1}: ${describeProblem({ ...r.problem, path: `/payload${r.problem.path}` })}`,
+        );
+      if (!verifyText(erasureSigningString(applianceId, r.value), r.value.signature, publicKeyPem))
+        throw new Refusal(401, 'bad_signature', `erasure line ${i + 1}: the record's signature does not verify`);
+      return r.value;
+    });
+    const c = await this.#pool.connect();
+    const deleted: number[] = [];
+    try {
+      await c.query('BEGIN');
+      for (const r of records) {
+        const own = await c.query(
+          "DELETE FROM records WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->>'pseudonym' = $3",
+          [applianceId, STUDENT, r.pseudonym],
+        );
+        const listed = await c.query(
+          `UPDATE records SET payload = jsonb_set(payload, '{pseudonyms}',
+             (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(payload->'pseudonyms') AS x WHERE x <> to_jsonb($3::text)))
+           WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->'pseudonyms' ? $3`,
+          [applianceId, LISTING, r.pseudonym],
+        );
+        deleted.push((own.rowCount ?? 0) + (listed.rowCount ?? 0));
+      }
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+    return lines.map((l, i) => {
+      const r = records[i] as ErasureRecord;
+      return {
+        seq: l.seq,
+        day: l.day,
+        payload: { subject: subjectOf(r.pseudonym), erasedAt: r.erasedAt, signature: r.signature, records: deleted[i] },
+      };
+    });
+  }
+
+  /** Lines naming an erased student come out withdrawn (or without that student in a list). */
+  async #screen(applianceId: string, lines: BatchLine[]): Promise<BatchLine[]> {
+    const r = await this.#pool.query<{ subject: string }>(
+      "SELECT payload->>'subject' AS subject FROM records WHERE appliance_id = $1 AND stream = $2",
+      [applianceId, ERASURE_STREAM],
+    );
+    if (r.rows.length === 0) return lines;
+    const erased = new Set(r.rows.map((x) => x.subject));
+    const isErased = (p: unknown): boolean => typeof p === 'string' && erased.has(subjectOf(p));
+    return lines.map((l) => {
+      const p = l.payload;
+      if (p === null || typeof p !== 'object' || Array.isArray(p)) return l;
+      const o = p as Record<string, unknown>;
+      if (isErased(o.pseudonym)) return { ...l, payload: { withdrawn: 'erased' } };
+      if (Array.isArray(o.pseudonyms) && o.pseudonyms.some(isErased))
+        return { ...l, payload: { ...o, pseudonyms: o.pseudonyms.filter((x) => !isErased(x)) } };
+      return l;
+    });
+  }
+}
