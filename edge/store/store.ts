@@ -14,6 +14,7 @@ import { OutboxRepo } from './repos/outbox.js';
 import { ScreenTimeRepo } from './repos/screen-time.js';
 import { RollupsRepo } from './repos/rollups.js';
 import { RetentionRepo } from './repos/retention.js';
+import { QuarantineRepo } from './repos/quarantine.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -36,6 +37,7 @@ export class Store {
   readonly screenTime: ScreenTimeRepo;
   readonly rollups: RollupsRepo;
   readonly retention: RetentionRepo;
+  readonly quarantine: QuarantineRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -54,6 +56,7 @@ export class Store {
     this.screenTime = new ScreenTimeRepo(db);
     this.rollups = new RollupsRepo(db);
     this.retention = new RetentionRepo(db);
+    this.quarantine = new QuarantineRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

@@ -45,16 +45,19 @@ export function registerSync(program: Command): void {
   const sync = program.command('sync').description('The district sync: what has been sent, what waits.');
   sync
     .command('status')
-    .description('Per stream: confirmed by the district, backlog, last success and last error.')
+    .description(
+      'Per stream: confirmed by the district, backlog, last success and last error; and the records the district refused (the quarantine), with reasons.',
+    )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--json', 'print as JSON')
     .action((opts: CommonOptions) => {
       const config = loadCliConfig(opts);
       const enrolment = readEnrolment(config.dataDir);
-      const streams = withStore(config, (store) =>
-        new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) }).streams(),
-      );
+      const { streams, quarantine } = withStore(config, (store) => {
+        const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) });
+        return { streams: agent.streams(), quarantine: agent.quarantine() };
+      });
       print(
         opts,
         {
@@ -62,6 +65,7 @@ export function registerSync(program: Command): void {
           district: enrolment?.districtUrl ?? null,
           window: config.sync.bulkWindow,
           streams,
+          quarantine,
         },
         () =>
           [
@@ -74,8 +78,19 @@ export function registerSync(program: Command): void {
                 ...s,
                 lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : null,
               })),
-              ['stream', 'confirmedSeq', 'backlog', 'lastSuccessAt', 'lastError'],
+              ['stream', 'confirmedSeq', 'backlog', 'quarantined', 'lastSuccessAt', 'lastError'],
             ),
+            quarantine.count === 0
+              ? 'quarantine: empty'
+              : [
+                  `quarantine: ${quarantine.count} record(s) the district refused (${Object.entries(quarantine.byStream)
+                    .map(([k, n]) => `${k} ${n}`)
+                    .join(', ')}); latest:`,
+                  table(
+                    quarantine.latest.map((q) => ({ ...q, quarantinedAt: new Date(q.quarantinedAt).toISOString() })),
+                    ['stream', 'seq', 'quarantinedAt', 'reason'],
+                  ),
+                ].join('\n'),
           ].join('\n'),
       );
     });
