@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
+import { DISTRICT_MIGRATIONS } from './schema.js';
 import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS } from './defaults.js';
 
 /** A whole number option of at least `min`, or an error naming the option and what it expected. */
@@ -45,6 +46,10 @@ export function districtProgram(): Command {
     .option('--tls-key <file>', 'its private key (PEM)')
     .option('--days-back <n>', "oldest record day accepted, in days before the receiver's clock", String(DAYS_BACK))
     .option('--days-ahead <n>', "newest record day accepted, in days after the receiver's clock", String(DAYS_AHEAD))
+    .option(
+      '--no-migrate',
+      "do not migrate the database (a login in role classedge_receiver, which cannot read the district's signing key); run `classedge-district migrate` with the owner's login first",
+    )
     .action(
       async (o: {
         database: string;
@@ -54,13 +59,24 @@ export function districtProgram(): Command {
         tlsKey?: string;
         daysBack: string;
         daysAhead: string;
+        migrate: boolean;
       }) => {
         const days = {
           back: wholeNumber('--days-back', o.daysBack, 1),
           ahead: wholeNumber('--days-ahead', o.daysAhead, 0),
         };
         const r = new DistrictReceiver({ databaseUrl: o.database, days });
-        await r.migrate();
+        if (o.migrate) await r.migrate();
+        else {
+          const want = DISTRICT_MIGRATIONS.at(-1)?.version ?? 0;
+          const have = await r.store.schemaVersion();
+          if (have < want) {
+            await r.close();
+            throw new Error(
+              `the district database is at schema ${have}, this receiver needs ${want}: run classedge-district migrate with the owner's login`,
+            );
+          }
+        }
         const port = await r.listen(
           Number(o.port),
           o.host,
@@ -78,6 +94,19 @@ export function districtProgram(): Command {
         process.on('SIGINT', stop);
       },
     );
+  db(
+    program
+      .command('migrate')
+      .description(
+        "Create or update the district's tables, its key pair and the classedge_receiver role (run with the database owner's login).",
+      ),
+  ).action(async (o: { database: string }) => {
+    const r = new DistrictReceiver({ databaseUrl: o.database });
+    await r.migrate();
+    const version = await r.store.schemaVersion();
+    await r.close();
+    process.stdout.write(`district schema ${version}\n`);
+  });
   db(
     program
       .command('token')

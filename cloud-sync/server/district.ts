@@ -186,7 +186,7 @@ export class DistrictReceiver {
     });
     const answer: EnrolAnswer = {
       applianceId: b.applianceId,
-      districtPublicKey: (await this.store.districtKey()).publicKeyPem,
+      districtPublicKey: await this.store.districtPublicKey(),
     };
     res.status(201).json(answer);
   }

@@ -398,3 +398,74 @@ test(`a 1 GiB gzip bomb and 16 MiB unsigned bodies are refused without the recei
     await exited;
   }
 });
+
+test("the district's signing key is out of the receiver role's reach, and a receiver on that role still enrols and takes batches", async () => {
+  const owner = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await owner.migrate();
+  await owner.pool.query('DROP ROLE IF EXISTS receiver_login');
+  await owner.pool.query('CREATE ROLE receiver_login LOGIN IN ROLE classedge_receiver');
+  const receiverDb = pgsql.url.replace('postgres@', 'receiver_login@');
+  const districtPort = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'classedge-district.js'),
+      'serve',
+      '--no-migrate',
+      '--database',
+      receiverDb,
+      '--port',
+      String(districtPort),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  const asReceiver = new DistrictReceiver({ databaseUrl: receiverDb });
+  try {
+    await new Promise<void>((resolve) =>
+      child.stdout?.on('data', (d: Buffer) => /listening/.test(d.toString()) && resolve()),
+    );
+    // The receiver's login cannot read the private key, and no other table holds one.
+    await assert.rejects(
+      asReceiver.pool.query('SELECT private_key FROM district_signing_key'),
+      /permission denied for table district_signing_key/,
+    );
+    await assert.rejects(asReceiver.store.districtKey(), /permission denied/);
+    const columns = await owner.pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%private%'",
+    );
+    assert.deepEqual(
+      columns.rows.map((r) => r.table_name),
+      ['district_signing_key'],
+    );
+    // The engineer's commands (owner's login) still sign.
+    const pair = await owner.store.districtKey();
+    assert.match(pair.privateKeyPem, /PRIVATE KEY/);
+
+    // The receiver on the restricted role: enrolment answers the public key; a batch of a new day
+    // makes its partition through records_partition.
+    const token = await owner.createToken('room-404');
+    const k = newKeyPair();
+    const e = await fetch(`http://127.0.0.1:${districtPort}/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, applianceId: 'room-404', publicKey: k.publicKeyPem }),
+    });
+    assert.equal(e.status, 201, await e.clone().text());
+    assert.equal(((await e.json()) as { districtPublicKey: string }).districtPublicKey, pair.publicKeyPem);
+    const day = new Date(Date.now() - 7 * DAY).toISOString().slice(0, 10);
+    const body = ndjson([{ seq: 1, day, payload: { v: 1 } }]);
+    const h = { appliance: 'room-404', batch: randomUUID(), stream: 'readings', first: 1, last: 1 };
+    const ok = await post(districtPort, batchRequestHeaders(h, body, privateKeyFrom(k.privateKeyPem)), body);
+    assert.deepEqual([ok.status, ok.json.committedSeq], [200, 1], JSON.stringify(ok.json));
+    const part = await owner.pool.query(
+      "SELECT tableoid::regclass::text AS p FROM records WHERE appliance_id = 'room-404'",
+    );
+    assert.equal(part.rows[0]?.p, `records_${day.replace(/-/g, '')}`);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await asReceiver.close();
+    await owner.close();
+  }
+});
