@@ -12,6 +12,7 @@ import { startDistrict } from '../helpers/district.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { launchChromium } from '../helpers/browser.js';
 import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
@@ -81,7 +82,7 @@ async function enrolKey(url: string, id: string): Promise<KeyObject> {
 const ndjson = (lines: unknown[]): Buffer => gzipSync(lines.map((l) => JSON.stringify(l)).join('\n'));
 const today = (): string => new Date().toISOString().slice(0, 10);
 
-test('a poisoned reading is quarantined with the reason and the stream goes on; sync status (CLI and API) shows the quarantine', async () => {
+test('a poisoned reading is quarantined with the reason and the stream goes on; sync status (CLI, API, admin console) shows the quarantine', async () => {
   const { receiver, port, stop: stopDistrict } = await startDistrict(pgsql);
   const proxy = new FaultProxy({ host: '127.0.0.1', port });
   const proxyPort = await proxy.listen();
@@ -185,6 +186,20 @@ test('a poisoned reading is quarantined with the reason and the stream goes on; 
     };
     assert.equal(api.quarantine.count, 3);
     assert.ok(api.quarantine.latest.every((x) => x.stream === 'readings' && x.reason.startsWith('/day: expected')));
+    // And the admin console's sync page, in a real browser: the count and the reasons.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${t.httpUrl}/admin#/sync`);
+      await page.fill('input[name=username]', ADMIN.username);
+      await page.fill('input[name=password]', ADMIN.password);
+      await page.click('[data-testid=admin-login]');
+      await page.waitForSelector('[data-testid=sync-quarantine]:has-text("1971-01-01")');
+      assert.match((await page.textContent('[data-testid=sync-quarantine] h3')) ?? '', /3/);
+      assert.equal((await page.textContent('[data-testid=stream-readings] td:nth-child(4)'))?.trim(), '3');
+    } finally {
+      await browser.close();
+    }
   } finally {
     await t?.stop();
     await proxy.close();

@@ -45,8 +45,8 @@ export function SyncScreen() {
               <td>{x.stream}</td>
               <td>{x.confirmedSeq}</td>
               <td>{x.backlog}</td>
-              <td>{x.lastSuccessAt ? new Date(x.lastSuccessAt).toLocaleString() : '-'}</td>
               <td class={x.quarantined > 0 ? 'warn' : ''}>{x.quarantined}</td>
+              <td>{x.lastSuccessAt ? new Date(x.lastSuccessAt).toLocaleString() : '-'}</td>
               <td class={x.lastError ? 'warn' : ''}>{x.lastError ?? ''}</td>
             </tr>
           ))}
