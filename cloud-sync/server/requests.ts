@@ -175,6 +175,12 @@ export async function readBody(req: AsyncIterable<Buffer>, length: number, bodyH
 const tooLarge = (message: string): Refusal => new Refusal(413, 'too_large', message);
 
 /**
+ * Records named in one refusal at most: the answer stays small (the agent reads 1 MiB at most); the
+ * appliance quarantines these, sends again, and hears of the next ones.
+ */
+export const MAX_REFUSED_LISTED = 1000;
+
+/**
  * A batch's body: gzip NDJSON of `{seq, day, payload}` (or `{seq, quarantined}`) lines numbered
  * `first..last` without gaps. Inflated as a stream (on zlib's thread pool, not the event loop),
  * counted as it comes: past `maxInflatedBytes`, or a line past `maxLineBytes`, or more lines than
@@ -250,7 +256,7 @@ export async function batchLines(
       422,
       'record_refused',
       `${refused.length} record(s) refused, the first: seq ${refused[0]?.seq}: ${refused[0]?.reason}`,
-      { refused },
+      { refused: refused.slice(0, MAX_REFUSED_LISTED) },
     );
   return lines;
 }

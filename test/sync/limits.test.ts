@@ -16,6 +16,8 @@ import { launchChromium } from '../helpers/browser.js';
 import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
+import { DISTRICT_MIGRATIONS } from '../../cloud-sync/server/schema.js';
+import { MAX_REFUSED_LISTED, Refusal, batchLines, dayWindow } from '../../cloud-sync/server/requests.js';
 import { H, batchRequestHeaders, type BatchHeaders } from '../../cloud-sync/protocol.js';
 import { newKeyPair, privateKeyFrom } from '../../edge/security/signing.js';
 import { createLogger } from '../../edge/log.js';
@@ -482,5 +484,55 @@ test("the district's signing key is out of the receiver role's reach, and a rece
     await exited;
     await asReceiver.close();
     await owner.close();
+  }
+});
+
+test('a refusal lists at most 1000 records, so its answer stays small; a zero-filled gzip bomb stops at the line cap', async () => {
+  const h = { appliance: 'room-405', batch: randomUUID(), stream: 'readings', first: 1, last: 1500 };
+  const limits = { maxBodyBytes: 1 << 24, maxInflatedBytes: 1 << 26, maxLineBytes: 1 << 20, maxRecords: 100_000 };
+  const window = dayWindow(Date.now(), 400, 2);
+  const lines = Array.from({ length: 1500 }, (_, i) => ({ seq: i + 1, day: '1971-01-01', payload: {} }));
+  const err: unknown = await batchLines(ndjson(lines), h, limits, window).catch((e: unknown) => e);
+  assert.ok(err instanceof Refusal);
+  assert.equal(err.status, 422);
+  assert.equal(err.extra.refused?.length, MAX_REFUSED_LISTED);
+  assert.match(err.message, /^1500 record\(s\) refused, the first: seq 1: \/day: expected/);
+  const zeros = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+  const bomb: unknown = await batchLines(zeros, h, limits, window).catch((e: unknown) => e);
+  assert.ok(bomb instanceof Refusal);
+  assert.deepEqual([bomb.status, bomb.message], [413, `a line longer than ${1 << 20} bytes`]);
+});
+
+test('a district database from before: migrating moves its signing key out of district_keys and keeps it', async () => {
+  const admin = new DistrictReceiver({ databaseUrl: pgsql.url });
+  await admin.pool.query('DROP DATABASE IF EXISTS district_v4');
+  await admin.pool.query('CREATE DATABASE district_v4');
+  const url = pgsql.url.replace(/\/district$/, '/district_v4');
+  const old = new DistrictReceiver({ databaseUrl: url });
+  try {
+    // The schema as it was at version 4, with its key pair in district_keys.
+    for (const m of DISTRICT_MIGRATIONS.filter((x) => x.version <= 4)) {
+      await old.pool.query(m.sql);
+      if (m.version > 1) await old.pool.query('INSERT INTO schema_version VALUES ($1)', [m.version]);
+    }
+    const k = newKeyPair();
+    await old.pool.query('INSERT INTO district_keys (id, private_key, public_key) VALUES (1, $1, $2)', [
+      k.privateKeyPem,
+      k.publicKeyPem,
+    ]);
+    await old.migrate();
+    assert.equal(await old.store.schemaVersion(), DISTRICT_MIGRATIONS.at(-1)?.version);
+    assert.deepEqual(await old.store.districtKey(), k, 'the same key pair, so appliances and bundles keep trusting it');
+    const cols = await old.pool.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'district_keys' ORDER BY column_name",
+    );
+    assert.deepEqual(
+      cols.rows.map((r: { column_name: string }) => r.column_name),
+      ['id', 'public_key'],
+    );
+  } finally {
+    await old.close();
+    await admin.pool.query('DROP DATABASE IF EXISTS district_v4 WITH (FORCE)');
+    await admin.close();
   }
 });
