@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import {
   BatchHeaders,
@@ -229,22 +228,36 @@ export async function batchLines(
       return void refused.push(dayRefused);
     lines.push(r.value);
   };
-  const decoder = new StringDecoder('utf8');
+  // Lines are cut on the bytes (a newline byte is never inside a UTF-8 sequence), and empty ones
+  // skipped without making a string: a bomb of newlines makes no garbage for the collector to lag behind.
+  const line = (bytes: Buffer): void => {
+    const text = bytes.toString('utf8');
+    if (text.trim() !== '') take(text);
+  };
   let inflated = 0;
-  let pending = '';
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   try {
     await pipeline(Readable.from([body]), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) {
         inflated += chunk.length;
         if (inflated > limits.maxInflatedBytes)
           throw tooLarge(`batch inflates to more than ${limits.maxInflatedBytes} bytes`);
-        const parts = (pending + decoder.write(chunk)).split('\n');
-        pending = parts.pop() ?? '';
-        if (pending.length > limits.maxLineBytes) throw tooLarge(`a line longer than ${limits.maxLineBytes} bytes`);
-        for (const p of parts) if (p.trim() !== '') take(p);
+        let at = 0;
+        for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, at)) {
+          if (pendingBytes > 0) line(Buffer.concat([...pending, chunk.subarray(at, nl)]));
+          else if (nl > at) line(chunk.subarray(at, nl));
+          pending = [];
+          pendingBytes = 0;
+          at = nl + 1;
+        }
+        if (at < chunk.length) {
+          pending.push(chunk.subarray(at));
+          pendingBytes += chunk.length - at;
+          if (pendingBytes > limits.maxLineBytes) throw tooLarge(`a line longer than ${limits.maxLineBytes} bytes`);
+        }
       }
-      pending += decoder.end();
-      if (pending.trim() !== '') take(pending);
+      if (pendingBytes > 0) line(Buffer.concat(pending));
     });
   } catch (err) {
     if (err instanceof Refusal) throw err;
