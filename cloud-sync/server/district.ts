@@ -54,13 +54,6 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
   };
 };
 
-/**
- * The district receiver. Stateless: the database is the only state, so any number of instances
- * can run behind a load balancer. A batch is verified (known appliance, Ed25519 signature over its
- * headers and body, not a replay, no gap) and committed idempotently before it is acknowledged.
- * Every request is checked against its schema in `../protocol.ts` before it is used; every SQL
- * statement is in `./store.ts`.
- */
 export interface ReceiverOptions {
   databaseUrl: string;
   poolSize?: number;
@@ -74,6 +67,13 @@ export interface ReceiverOptions {
   now?: () => number;
 }
 
+/**
+ * The district receiver. Stateless: the database is the only state, so any number of instances
+ * can run behind a load balancer. A batch is verified (known appliance, Ed25519 signature over its
+ * headers and body, not a replay, no gap) and committed idempotently before it is acknowledged.
+ * Every request is checked against its schema in `../protocol.ts` before it is used; every SQL
+ * statement is in `./store.ts`.
+ */
 export class DistrictReceiver {
   readonly store: DistrictStore;
   readonly log: Logger;

@@ -159,11 +159,17 @@ export async function readBody(req: AsyncIterable<Buffer>, length: number, bodyH
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let got = 0;
-  for await (const c of req) {
-    got += c.length;
-    if (got > length) throw invalid(`body longer than its Content-Length (${length})`);
-    hash.update(c);
-    chunks.push(c);
+  try {
+    for await (const c of req) {
+      got += c.length;
+      if (got > length) throw invalid(`body longer than its Content-Length (${length})`);
+      hash.update(c);
+      chunks.push(c);
+    }
+  } catch (err) {
+    // A client that hangs up half-way is its own failure, not the receiver's (no 500 logged for it).
+    if (err instanceof Refusal) throw err;
+    throw invalid(`body cut short after ${got} of ${length} bytes`);
   }
   if (got === 0) throw invalid('empty body');
   if (hash.digest('hex') !== bodyHash)
