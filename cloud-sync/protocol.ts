@@ -20,6 +20,11 @@ export const H = {
   first: 'x-classedge-first',
   last: 'x-classedge-last',
   signature: 'x-classedge-signature',
+  /**
+   * The SHA-256 (hex) of the compressed body, signed with the headers: the receiver checks the
+   * signature before it reads the body, then the body against it.
+   */
+  bodySha256: 'x-classedge-body-sha256',
 } as const;
 
 // ---- Values -------------------------------------------------------------------------------------
@@ -124,31 +129,70 @@ export const BatchHeaders = object({
   last: LineSeq,
 });
 export type BatchHeaders = Static<typeof BatchHeaders>;
-/** One NDJSON line of a batch. */
-export const BatchLine = object({ seq: LineSeq, day: Day, payload: Type.Unknown({ expected: 'a payload' }) });
+/** One NDJSON line of a batch: a record. */
+export const RecordLine = object({ seq: LineSeq, day: Day, payload: Type.Unknown({ expected: 'a payload' }) });
+export type RecordLine = Static<typeof RecordLine>;
+/**
+ * A record the district refused earlier, kept in the appliance's quarantine: its number is sent
+ * (with why) so the stream stays without gaps, and nothing is stored for it.
+ */
+export const QuarantinedLine = object({
+  seq: LineSeq,
+  quarantined: Type.String({ minLength: 1, maxLength: 500, expected: 'the reason (1-500 characters)' }),
+});
+export type QuarantinedLine = Static<typeof QuarantinedLine>;
+export const BatchLine = Type.Union([RecordLine, QuarantinedLine], {
+  expected: 'a line {seq, day, payload} or {seq, quarantined}',
+});
 export type BatchLine = Static<typeof BatchLine>;
 /** 200: the stream's committed position after the batch. */
 export const BatchAnswer = object({ committedSeq: Type.Optional(Seq) });
 export type BatchAnswer = Static<typeof BatchAnswer>;
 
+export const bodySha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
+/** What a batch's signature covers: the headers and the SHA-256 (hex) of the compressed body. */
+export function batchSigningString(h: BatchHeaders, bodyHashHex: string): string {
+  return ['classedge-batch-v1', h.appliance, h.batch, h.stream, String(h.first), String(h.last), bodyHashHex].join(
+    '\n',
+  );
+}
+
 export function signingString(h: BatchHeaders, body: Buffer): string {
-  return [
-    'classedge-batch-v1',
-    h.appliance,
-    h.batch,
-    h.stream,
-    String(h.first),
-    String(h.last),
-    createHash('sha256').update(body).digest('hex'),
-  ].join('\n');
+  return batchSigningString(h, bodySha256(body));
 }
 
 export function signBatch(h: BatchHeaders, body: Buffer, key: KeyObject): string {
   return signText(signingString(h, body), key);
 }
 
+/** Every header of a batch upload, signed. */
+export function batchRequestHeaders(h: BatchHeaders, body: Buffer, key: KeyObject): Record<string, string> {
+  const hash = bodySha256(body);
+  return {
+    'content-type': 'application/x-ndjson',
+    [H.appliance]: h.appliance,
+    [H.batch]: h.batch,
+    [H.stream]: h.stream,
+    [H.first]: String(h.first),
+    [H.last]: String(h.last),
+    [H.bodySha256]: hash,
+    [H.signature]: signText(batchSigningString(h, hash), key),
+  };
+}
+
 export function verifyBatch(h: BatchHeaders, body: Buffer, signature: string, publicKeyPem: string): boolean {
   return verifyText(signingString(h, body), signature, publicKeyPem);
+}
+
+/** The signature checked on the headers alone (the declared body hash); the body is checked against it after. */
+export function verifyBatchHeaders(
+  h: BatchHeaders,
+  bodyHashHex: string,
+  signature: string,
+  publicKeyPem: string,
+): boolean {
+  return verifyText(batchSigningString(h, bodyHashHex), signature, publicKeyPem);
 }
 
 // ---- Erasure: the `erasures` stream ------------------------------------------------------------
@@ -177,8 +221,20 @@ export function erasureSigningString(applianceId: string, r: Pick<ErasureRecord,
 
 // ---- Any answer ----------------------------------------------------------------------------------
 
-/** A refusal: a stable code, what was wrong, and for a replay or a gap the stream's committed position. */
-export const ErrorAnswer = object({ error: Text, message: Text, committedSeq: Type.Optional(Seq) });
+/** A record of a batch the district refuses (`record_refused`): its number and why. */
+export const RefusedRecord = object({ seq: LineSeq, reason: Text });
+export type RefusedRecord = Static<typeof RefusedRecord>;
+/**
+ * A refusal: a stable code, what was wrong, for a replay or a gap the stream's committed position,
+ * and for `record_refused` (422) the records refused (the rest of the batch was fine): the appliance
+ * quarantines those and sends the batch again without them.
+ */
+export const ErrorAnswer = object({
+  error: Text,
+  message: Text,
+  committedSeq: Type.Optional(Seq),
+  refused: Type.Optional(Type.Array(RefusedRecord, { maxItems: 10000, expected: 'a list of {seq, reason}' })),
+});
 export type ErrorAnswer = Static<typeof ErrorAnswer>;
 /** GET /v1/health (for a load balancer). */
 export const HealthAnswer = object({ status: Text });

@@ -24,7 +24,8 @@ export const ReadingPayload = Type.Object(
     ts: Type.Optional(
       Type.Union(
         [
-          Type.Integer({ minimum: 946684800000, maximum: 4102444800000 }),
+          // From 2020-01-01 (EARLIEST_RECORD_MS); the upper end is the appliance's clock, checked by decodeReading.
+          Type.Integer({ minimum: 1577836800000, maximum: 4102444800000 }),
           Type.String({ minLength: 10, maxLength: 40 }),
         ],
         {

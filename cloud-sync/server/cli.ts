@@ -3,7 +3,14 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
-import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { DISTRICT_MIGRATIONS } from './schema.js';
+import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS } from './defaults.js';
+
+/** A whole number option of at least `min`, or an error naming the option and what it expected. */
+function wholeNumber(option: string, v: string, min: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`${option}: expected a whole number >= ${min}, got '${v}'`);
+  return Number(v);
+}
 import { registerKeyCommand } from './key-command.js';
 
 const checkSettings = wireCheck(Settings);
@@ -38,25 +45,69 @@ export function districtProgram(): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--tls-cert <file>', "the district's certificate (PEM): serve HTTPS")
     .option('--tls-key <file>', 'its private key (PEM)')
-    .action(async (o: { database: string; port: string; host: string; tlsCert?: string; tlsKey?: string }) => {
-      const r = new DistrictReceiver({ databaseUrl: o.database });
-      await r.migrate();
-      const port = await r.listen(
-        Number(o.port),
-        o.host,
-        o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
-      );
-      process.stdout.write(`listening ${port}\n`);
-      // A second signal ends the process at once instead of waiting for the pool to drain.
-      let stopping = false;
-      const stop = (): void => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        void r.close().then(() => process.exit(0));
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    .option('--days-back <n>', "oldest record day accepted, in days before the receiver's clock", String(DAYS_BACK))
+    .option('--days-ahead <n>', "newest record day accepted, in days after the receiver's clock", String(DAYS_AHEAD))
+    .option(
+      '--no-migrate',
+      "do not migrate the database (a login in role classedge_receiver, which cannot read the district's signing key); run `classedge-district migrate` with the owner's login first",
+    )
+    .action(
+      async (o: {
+        database: string;
+        port: string;
+        host: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        daysBack: string;
+        daysAhead: string;
+        migrate: boolean;
+      }) => {
+        const days = {
+          back: wholeNumber('--days-back', o.daysBack, 1),
+          ahead: wholeNumber('--days-ahead', o.daysAhead, 0),
+        };
+        const r = new DistrictReceiver({ databaseUrl: o.database, days });
+        if (o.migrate) await r.migrate();
+        else {
+          const want = DISTRICT_MIGRATIONS.at(-1)?.version ?? 0;
+          const have = await r.store.schemaVersion();
+          if (have < want) {
+            await r.close();
+            throw new Error(
+              `the district database is at schema ${have}, this receiver needs ${want}: run classedge-district migrate with the owner's login`,
+            );
+          }
+        }
+        const port = await r.listen(
+          Number(o.port),
+          o.host,
+          o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
+        );
+        process.stdout.write(`listening ${port}\n`);
+        // A second signal ends the process at once instead of waiting for the pool to drain.
+        let stopping = false;
+        const stop = (): void => {
+          if (stopping) process.exit(1);
+          stopping = true;
+          void r.close().then(() => process.exit(0));
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      },
+    );
+  db(
+    program
+      .command('migrate')
+      .description(
+        "Create or update the district's tables, its key pair and the classedge_receiver role (run with the database owner's login).",
+      ),
+  ).action(async (o: { database: string }) => {
+    const r = new DistrictReceiver({ databaseUrl: o.database });
+    await r.migrate();
+    const version = await r.store.schemaVersion();
+    await r.close();
+    process.stdout.write(`district schema ${version}\n`);
+  });
   db(
     program
       .command('token')

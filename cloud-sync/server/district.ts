@@ -6,12 +6,14 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type pg from 'pg';
 import { newKeyPair, privateKeyFrom, signText, verifyText } from '../../edge/security/signing.js';
+import { createLogger, type Logger } from '../../edge/log.js';
 import {
   REQUEST_KINDS,
   configSigningString,
   requestSigningString,
-  signingString,
-  verifyBatch,
+  batchSigningString,
+  verifyBatchHeaders,
+  type RecordLine,
   type AppliedAnswer,
   type BatchAnswer,
   type ConfigAnswer,
@@ -25,20 +27,20 @@ import {
   Refusal,
   batchHeaders,
   batchLines,
+  dayWindow,
+  readBody,
+  type BatchLimits,
   configAppliedRequest,
   enrolRequest,
   restoredRequest,
   signedFields,
 } from './requests.js';
 import { DistrictStore, type PublishTarget } from './store.js';
-import { ENROL_TOKEN_HOURS } from './defaults.js';
+import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS, LIMITS } from './defaults.js';
 import { AnswerSigner, bindAnswer } from './answer-signer.js';
 import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
 import { DistrictErasures } from './erasure.js';
-
-const MAX_BODY = 16 * 1024 * 1024;
-const MAX_INFLATED = 128 * 1024 * 1024;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -57,6 +59,19 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
   };
 };
 
+export interface ReceiverOptions {
+  databaseUrl: string;
+  poolSize?: number;
+  /** Record days accepted: from `back` days before the receiver's clock to `ahead` days after (400 and 2). */
+  days?: { back: number; ahead: number };
+  /** What one batch may cost before it is refused (defaults.ts LIMITS). */
+  limits?: Partial<BatchLimits>;
+  /** Where failures are logged (default: a pino logger on standard output). */
+  log?: Logger;
+  /** The receiver's clock (tests). */
+  now?: () => number;
+}
+
 /**
  * The district receiver. Stateless: the database is the only state, so any number of instances
  * can run behind a load balancer. A batch is verified (known appliance, Ed25519 signature over its
@@ -67,14 +82,23 @@ const parserError = (err: unknown): { status: number; message: string } | undefi
 export class DistrictReceiver {
   readonly store: DistrictStore;
   readonly #erasures: DistrictErasures;
-  #server: Server | undefined;
   /** Signs the answers that change an appliance's state (positions, configuration), bound to their request. */
   readonly answers: AnswerSigner;
+  readonly log: Logger;
+  readonly #days: { back: number; ahead: number };
+  readonly #limits: BatchLimits;
+  readonly #now: () => number;
+  #server: Server | undefined;
+  #closing: Promise<void> | undefined;
 
-  constructor(o: { databaseUrl: string; poolSize?: number }) {
+  constructor(o: ReceiverOptions) {
     this.store = new DistrictStore(o);
     this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
     this.#erasures = new DistrictErasures(this.store.pool);
+    this.log = o.log ?? createLogger({ level: 'info' }).child({ component: 'district-receiver' });
+    this.#days = o.days ?? { back: DAYS_BACK, ahead: DAYS_AHEAD };
+    this.#limits = { ...LIMITS, ...o.limits };
+    this.#now = o.now ?? Date.now;
   }
 
   /** The database pool, for tests and tools that read the district's tables themselves. */
@@ -127,12 +151,8 @@ export class DistrictReceiver {
     const app = express();
     app.disable('x-powered-by');
     app.post('/v1/enrol', express.json({ limit: '16kb' }), (req, res, next) => void this.#enrol(req, res).catch(next));
-    app.post(
-      '/v1/batches',
-      express.raw({ type: () => true, limit: MAX_BODY }),
-      this.answers.handler(),
-      (req, res, next) => void this.#batch(req, res).catch(next),
-    );
+    // No body parser: the headers (size, signature) are checked before a byte of the body is read.
+    app.post('/v1/batches', this.answers.handler(), (req, res, next) => void this.#batch(req, res).catch(next));
     app.post(
       '/v1/state',
       express.json({ limit: '16kb' }),
@@ -164,11 +184,17 @@ export class DistrictReceiver {
         () => answer(503, { status: 'database unreachable' }),
       );
     });
-    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      // A body left unread (refused on its headers) is not drained: the connection closes after the answer.
+      if (!req.complete) res.set('connection', 'close');
       const answer = (status: number, a: ErrorAnswer): void => void res.status(status).json(a);
       if (err instanceof Refusal) return answer(err.status, { error: err.code, message: err.message, ...err.extra });
       const parser = parserError(err);
       if (parser) return answer(parser.status, { error: 'invalid_input', message: parser.message });
+      this.log.error(
+        { err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path },
+        'request failed',
+      );
       answer(500, { error: 'internal', message: 'internal error' });
     });
     return app;
@@ -186,7 +212,7 @@ export class DistrictReceiver {
     });
     const answer: EnrolAnswer = {
       applianceId: b.applianceId,
-      districtPublicKey: (await this.store.districtKey()).publicKeyPem,
+      districtPublicKey: await this.store.districtPublicKey(),
     };
     res.status(201).json(answer);
   }
@@ -236,19 +262,30 @@ export class DistrictReceiver {
     res.json(answer);
   }
 
+  /**
+   * Limits before work: size and signature are checked on the headers (the signature covers the
+   * body's SHA-256) before the body is read; the body is then read up to its declared length, must
+   * match the signed hash, and only then is it inflated, as a capped stream.
+   */
   async #batch(req: Request, res: Response): Promise<void> {
     const h = batchHeaders((name) => req.get(name));
-    const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'invalid_input', 'empty body');
-    bindAnswer(res, h.appliance, signingString(h, body));
-    if (!verifyBatch(h, body, h.signature, await this.#publicKey(h.appliance)))
+    // Every answer from here on (refusals too) is signed for this request: the appliance acts on
+    // a 422's record list (quarantine) only when it verifies.
+    bindAnswer(res, h.appliance, batchSigningString(h, h.bodySha256));
+    const lim = this.#limits;
+    const length = Number(req.get('content-length'));
+    if (req.get('content-length') === undefined || !Number.isSafeInteger(length))
+      throw new Refusal(411, 'length_required', 'a batch needs a Content-Length header');
+    if (length > lim.maxBodyBytes)
+      throw new Refusal(413, 'too_large', `body of ${length} bytes; at most ${lim.maxBodyBytes}`);
+    if (h.last - h.first + 1 > lim.maxRecords)
+      throw new Refusal(413, 'too_large', `${h.last - h.first + 1} records in one batch; at most ${lim.maxRecords}`);
+    if (!verifyBatchHeaders(h, h.bodySha256, h.signature, await this.#publicKey(h.appliance)))
       throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
-    const lines = await this.#erasures.receive(
-      h.appliance,
-      h.stream,
-      batchLines(body, h, MAX_INFLATED),
-      await this.#publicKey(h.appliance),
-    );
+    const body = await readBody(req, length, h.bodySha256);
+    const window = dayWindow(this.#now(), this.#days.back, this.#days.ahead);
+    const records = (await batchLines(body, h, lim, window)).filter((l): l is RecordLine => 'day' in l);
+    const lines = await this.#erasures.receive(h.appliance, h.stream, records, await this.#publicKey(h.appliance));
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);
@@ -280,9 +317,17 @@ export class DistrictReceiver {
     return (server.address() as AddressInfo).port;
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
-    this.#server?.closeAllConnections();
-    await this.store.end();
+  /** Stop listening and end the pool; a second call waits for the first instead of failing on the ended pool. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const server = this.#server;
+      if (server) {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await closed;
+      }
+      await this.store.end();
+    })();
+    return this.#closing;
   }
 }

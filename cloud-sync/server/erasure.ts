@@ -9,7 +9,7 @@ import {
   describeProblem,
   erasureSigningString,
   wireCheck,
-  type BatchLine,
+  type RecordLine,
 } from '../protocol.js';
 import { Refusal } from './requests.js';
 
@@ -39,13 +39,13 @@ export class DistrictErasures {
     this.#pool = pool;
   }
 
-  async receive(applianceId: string, stream: string, lines: BatchLine[], publicKeyPem: string): Promise<BatchLine[]> {
+  async receive(applianceId: string, stream: string, lines: RecordLine[], publicKeyPem: string): Promise<RecordLine[]> {
     if (stream === ERASURE_STREAM) return this.#erase(applianceId, lines, publicKeyPem);
     if (STUDENT.includes(stream) || LISTING.includes(stream)) return this.#screen(applianceId, lines);
     return lines;
   }
 
-  async #erase(applianceId: string, lines: BatchLine[], publicKeyPem: string): Promise<BatchLine[]> {
+  async #erase(applianceId: string, lines: RecordLine[], publicKeyPem: string): Promise<RecordLine[]> {
     const records = lines.map((l, i) => {
       const r = checkRecord(l.payload);
       if (!r.ok)
@@ -93,7 +93,7 @@ export class DistrictErasures {
   }
 
   /** Lines naming an erased student come out withdrawn (or without that student in a list). */
-  async #screen(applianceId: string, lines: BatchLine[]): Promise<BatchLine[]> {
+  async #screen(applianceId: string, lines: RecordLine[]): Promise<RecordLine[]> {
     const r = await this.#pool.query<{ subject: string }>(
       "SELECT payload->>'subject' AS subject FROM records WHERE appliance_id = $1 AND stream = $2",
       [applianceId, ERASURE_STREAM],

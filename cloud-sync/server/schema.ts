@@ -94,6 +94,48 @@ ALTER TABLE appliances ADD COLUMN restored_at timestamptz, ADD COLUMN restored_f
   {
     version: 5,
     sql: `
+-- The district's private signing key (configuration, update bundles) moves out of the receiver's
+-- reach: its own table, on which the receiver's role has no grant. The public key stays readable
+-- (enrolment answers it).
+CREATE TABLE district_signing_key (
+  id          integer PRIMARY KEY CHECK (id = 1),
+  private_key text NOT NULL
+);
+INSERT INTO district_signing_key (id, private_key) SELECT id, private_key FROM district_keys;
+ALTER TABLE district_keys DROP COLUMN private_key;
+
+-- A day's partition, made by its owner for whoever may call it: the receiver's role creates no
+-- table itself. The day has passed the receiver's window check.
+CREATE FUNCTION records_partition(d date) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+DECLARE
+  name text := 'records_' || to_char(d, 'YYYYMMDD');
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext(name));
+  IF EXISTS (SELECT 1 FROM pg_class WHERE relname = name) THEN RETURN; END IF;
+  -- A day already holding rows in the default partition keeps them there.
+  IF EXISTS (SELECT 1 FROM records_default WHERE day = d LIMIT 1) THEN RETURN; END IF;
+  EXECUTE format('CREATE TABLE %I PARTITION OF records FOR VALUES FROM (%L) TO (%L)', name, d, d + 1);
+END
+$fn$;
+REVOKE ALL ON FUNCTION records_partition(date) FROM PUBLIC;
+
+-- What the internet-facing receiver may do, and nothing more: a login for \`serve\` is made a
+-- member of this role (docs/district.md). Roles belong to the cluster, so it may exist already.
+DO $do$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    CREATE ROLE classedge_receiver NOLOGIN;
+  END IF;
+END $do$;
+GRANT SELECT, INSERT, UPDATE ON appliances, enrol_tokens, batches, stream_state, records, applied_config
+  TO classedge_receiver;
+GRANT SELECT ON district_keys, desired_config, schema_version TO classedge_receiver;
+GRANT EXECUTE ON FUNCTION records_partition(date) TO classedge_receiver;
+`,
+  },
+  {
+    version: 6,
+    sql: `
 -- The district's key changes only through a message signed by the old key; its answers carry
 -- these messages, oldest first, so an appliance that pinned any earlier key can follow.
 CREATE TABLE district_key_rotations (
@@ -113,6 +155,18 @@ CREATE TABLE district_answer_key (
 DO $do$ BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
     GRANT SELECT ON district_key_rotations, district_answer_key TO classedge_receiver;
+  END IF;
+END $do$;
+`,
+  },
+  {
+    version: 7,
+    sql: `
+-- Erasure (classedge student erase on an appliance) deletes that student's records of that appliance
+-- (cloud-sync/server/erasure.ts): the receiver's role may delete records, as it may already update them.
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    GRANT DELETE ON records TO classedge_receiver;
   END IF;
 END $do$;
 `,

@@ -95,10 +95,13 @@ export class DistrictStore {
         });
       }
       const k = newKeyPair();
-      await c.query(
-        'INSERT INTO district_keys (id, private_key, public_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING',
-        [k.privateKeyPem, k.publicKeyPem],
-      );
+      await inTx(c, async () => {
+        const made = await c.query('INSERT INTO district_keys (id, public_key) VALUES (1, $1) ON CONFLICT DO NOTHING', [
+          k.publicKeyPem,
+        ]);
+        if (made.rowCount)
+          await c.query('INSERT INTO district_signing_key (id, private_key) VALUES (1, $1)', [k.privateKeyPem]);
+      });
     } finally {
       await c.query('SELECT pg_advisory_unlock(7351)').catch(() => undefined);
       c.release();
@@ -117,13 +120,34 @@ export class DistrictStore {
     );
   }
 
+  /** The district's public key (PEM), which the receiver answers at enrolment. */
+  async districtPublicKey(): Promise<string> {
+    const row = (await this.pool.query<{ public_key: string }>('SELECT public_key FROM district_keys WHERE id = 1'))
+      .rows[0];
+    if (!row) throw new Error('the district has no key pair: run classedge-district migrate first');
+    return row.public_key;
+  }
+
+  /**
+   * The district's key pair, private key included: for the engineer's commands (publish, bundles),
+   * run with the database owner's login. The receiver's role is refused here by PostgreSQL.
+   */
   async districtKey(): Promise<KeyPairPem> {
     const r = await this.pool.query<{ private_key: string; public_key: string }>(
-      'SELECT private_key, public_key FROM district_keys WHERE id = 1',
+      'SELECT s.private_key, k.public_key FROM district_signing_key s JOIN district_keys k ON k.id = s.id WHERE s.id = 1',
     );
     const row = r.rows[0];
-    if (!row) throw new Error('the district has no key pair: run migrate() first');
+    if (!row) throw new Error('the district has no key pair: run classedge-district migrate first');
     return { privateKeyPem: row.private_key, publicKeyPem: row.public_key };
+  }
+
+  /** The newest migration applied (0 for an empty database). */
+  async schemaVersion(): Promise<number> {
+    const exists = await this.pool.query<{ t: string | null }>("SELECT to_regclass('schema_version') AS t");
+    if (!exists.rows[0]?.t) return 0;
+    return Number(
+      (await this.pool.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version')).rows[0]?.v,
+    );
   }
 
   /** The messages, each signed by the key before it, that lead from the district's first key to its current one. */
@@ -146,11 +170,12 @@ export class DistrictStore {
     const c = await this.pool.connect();
     try {
       return await inTx(c, async () => {
-        const r = await c.query(
-          'UPDATE district_keys SET private_key = $1, public_key = $2 WHERE id = 1 AND public_key = $3',
-          [next.privateKeyPem, next.publicKeyPem, previousPublicKeyPem],
-        );
+        const r = await c.query('UPDATE district_keys SET public_key = $1 WHERE id = 1 AND public_key = $2', [
+          next.publicKeyPem,
+          previousPublicKeyPem,
+        ]);
         if (r.rowCount !== 1) return false;
+        await c.query('UPDATE district_signing_key SET private_key = $1 WHERE id = 1', [next.privateKeyPem]);
         await c.query('INSERT INTO district_key_rotations (message) VALUES ($1)', [JSON.stringify(message)]);
         await putAnswerKey(c, answerKey);
         return true;
@@ -257,16 +282,14 @@ export class DistrictStore {
   }
 
   /**
-   * One partition per day, made before the day's first rows arrive (a day already holding rows in
-   * the default partition keeps them there). An advisory lock per day keeps concurrent receivers
-   * from racing on the same CREATE. `day` must have passed the batch's YYYY-MM-DD check: it goes
-   * into the table name.
+   * One partition per day, made before the day's first rows arrive, by the `records_partition`
+   * function (its owner's rights: the receiver's role creates no table itself; an advisory lock per
+   * day keeps concurrent receivers from racing). `day` must have passed the receiver's window.
    */
   async ensurePartitions(days: string[]): Promise<void> {
     for (const day of days) {
       if (this.#partitions.has(day)) continue;
-      const name = `records_${day.replace(/-/g, '')}`;
-      await this.withTx((tx) => tx.makePartition(name, day));
+      await this.withTx((tx) => tx.makePartition(day));
       this.#partitions.add(day);
     }
   }
@@ -297,18 +320,9 @@ export class DistrictTx {
     this.#c = c;
   }
 
-  /** The day's partition `name`, unless it exists or the day already has rows in the default partition. */
-  async makePartition(name: string, day: string): Promise<void> {
-    await this.#c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
-    const exists = await this.#c.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
-    const inDefault = exists.rowCount
-      ? null
-      : await this.#c.query('SELECT 1 FROM records_default WHERE day = $1 LIMIT 1', [day]);
-    if (!exists.rowCount && !inDefault?.rowCount) {
-      await this.#c.query(
-        `CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`,
-      );
-    }
+  /** The day's partition, unless it exists or the day already has rows in the default partition. */
+  async makePartition(day: string): Promise<void> {
+    await this.#c.query('SELECT records_partition($1::date)', [day]);
   }
 
   /** The unused, unexpired token's appliance and school, locked until the transaction ends. */

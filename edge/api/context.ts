@@ -38,7 +38,7 @@ export interface ApiContext {
   displays(): DisplayService[];
   /** The whole service: the daily report (edge/health/report.ts) takes it. */
   health: HealthService;
-  sync: Pick<SyncAgent, 'status' | 'streams' | 'requestBulk'>;
+  sync: Pick<SyncAgent, 'status' | 'streams' | 'quarantine' | 'requestBulk'>;
   /** The door's temperature stations, in configuration order. */
   thermometers(): TemperatureStation[];
   /** Lessons and their interaction figures. */

@@ -575,7 +575,13 @@ export class Broker extends BaseComponent {
     const payload = packet.payload as Buffer;
     switch (parsed.kind) {
       case 'reading': {
-        const decoded = decodeReading(id.deviceId, payload, this.#o.config.mqtt.maxPayloadBytes, Date.now());
+        const decoded = decodeReading(
+          id.deviceId,
+          payload,
+          this.#o.config.mqtt.maxPayloadBytes,
+          Date.now(),
+          this.#o.config.mqtt.maxClockSkewMs,
+        );
         if (!decoded.ok)
           return this.#reject(
             id.deviceId,

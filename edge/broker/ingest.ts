@@ -3,20 +3,24 @@ import { ReadingPayload } from '../messages.js';
 import type { ReadingRow } from '../store/repos/readings.js';
 import { metricsToRows } from '../ingest/metrics-to-rows.js';
 import { looksLikeJpeg } from '../analysis/jpeg-stream.js';
+import { DEFAULT_MAX_SKEW_MS, timestampProblem } from '../ingest/timestamps.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validateReading = ajv.compile<ReadingPayload>(ReadingPayload);
 
-/** How far ahead of the appliance's clock a device timestamp may be before it is refused. */
-const MAX_FUTURE_MS = 5 * 60_000;
-
 /**
  * Turn one `reading` payload into rows. Everything a device sends is checked here: size, JSON,
  * shape, metric names, units' plausible ranges, timestamps. Nothing unchecked reaches the store.
  */
-export function decodeReading(deviceId: string, payload: Buffer, maxBytes: number, now: number): Decoded<ReadingRow[]> {
+export function decodeReading(
+  deviceId: string,
+  payload: Buffer,
+  maxBytes: number,
+  now: number,
+  maxSkewMs = DEFAULT_MAX_SKEW_MS,
+): Decoded<ReadingRow[]> {
   if (payload.length > maxBytes) return { ok: false, reason: `payload of ${payload.length} bytes exceeds ${maxBytes}` };
   let doc: unknown;
   try {
@@ -26,6 +30,13 @@ export function decodeReading(deviceId: string, payload: Buffer, maxBytes: numbe
   }
   if (!validateReading(doc)) {
     const e = validateReading.errors?.[0];
+    const rawTs = (doc as { ts?: unknown } | null)?.ts;
+    // A whole number outside the schema's bounds gets the range in words, not the schema's "must be >=".
+    const tsProblem =
+      e?.instancePath === '/ts' && typeof rawTs === 'number'
+        ? timestampProblem('/ts', rawTs, now, maxSkewMs)
+        : undefined;
+    if (tsProblem) return { ok: false, field: '/ts', reason: tsProblem };
     const field = e
       ? e.keyword === 'required'
         ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`
@@ -46,10 +57,11 @@ export function decodeReading(deviceId: string, payload: Buffer, maxBytes: numbe
         field: '/ts',
         reason: `/ts: expected ms since epoch or ISO 8601, got ${JSON.stringify(doc.ts)}`,
       };
-    if (ts > now + MAX_FUTURE_MS)
-      return { ok: false, field: '/ts', reason: `/ts: ${new Date(ts).toISOString()} is in the future` };
   }
-  const { rows, rejected } = metricsToRows(deviceId, doc.metrics, ts, now);
+  // Arrival time too: an appliance whose clock was never set stamps 1970, and the district refuses that day.
+  const problem = timestampProblem('/ts', ts, now, maxSkewMs);
+  if (problem) return { ok: false, field: '/ts', reason: problem };
+  const { rows, rejected } = metricsToRows(deviceId, doc.metrics, ts, now, maxSkewMs);
   const bad = rejected[0];
   // A device message is all or nothing: one implausible value makes the whole message suspect.
   if (bad)

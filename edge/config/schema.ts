@@ -157,6 +157,13 @@ export const MqttSchema = Type.Object(
       default: 16384,
       description: 'Largest payload accepted on a device topic; larger messages are rejected and counted.',
     }),
+    maxClockSkewMs: Type.Integer({
+      minimum: 0,
+      maximum: 86400000,
+      default: 300000,
+      description:
+        "How far after the appliance's clock a device's reading time may be; readings before 2020-01-01 or later than this are refused with the accepted range.",
+    }),
     maxConnections: Type.Integer({
       minimum: 1,
       maximum: 10000,

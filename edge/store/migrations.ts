@@ -429,4 +429,21 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 11,
+    name: 'sync-quarantine',
+    sql: `
+-- Records the district refused by name (a day outside its window, a record that is not one): held
+-- back here with the reason; the stream sends their numbers as quarantined lines and goes on.
+CREATE TABLE sync_quarantine (
+  stream         TEXT NOT NULL,
+  seq            INTEGER NOT NULL,
+  day            TEXT NOT NULL,
+  payload        TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  quarantined_at INTEGER NOT NULL,
+  PRIMARY KEY (stream, seq)
+) STRICT;
+`,
+  },
 ];

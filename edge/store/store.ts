@@ -17,6 +17,7 @@ import { RollupsRepo } from './repos/rollups.js';
 import { RetentionRepo } from './repos/retention.js';
 import { SubjectRepo } from './repos/subject.js';
 import { ConsentRepo } from './repos/consent.js';
+import { QuarantineRepo } from './repos/quarantine.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -42,6 +43,7 @@ export class Store {
   readonly clock: ClockRepo;
   readonly subject: SubjectRepo;
   readonly consent: ConsentRepo;
+  readonly quarantine: QuarantineRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -63,6 +65,7 @@ export class Store {
     this.clock = new ClockRepo(db);
     this.subject = new SubjectRepo(db);
     this.consent = new ConsentRepo(db);
+    this.quarantine = new QuarantineRepo(db);
   }
 
   static open(config: Pick<Config, 'dataDir' | 'store'>): Store {

@@ -9,12 +9,14 @@ import { errorMessage } from '../errors.js';
 import { localTime, toMinute } from '../config/timetable.js';
 import { applianceKey, readEnrolment, writeEnrolment, type Enrolment } from './keys.js';
 import {
-  H,
+  ErrorAnswer,
   REQUEST_KINDS,
+  batchRequestHeaders,
   configSigningString,
   requestSigningString,
-  signBatch,
-  signingString,
+  batchSigningString,
+  bodySha256,
+  wireCheck,
   type BatchLine,
   type ConfigAppliedRequest,
   type SignedRequest,
@@ -34,6 +36,10 @@ import {
 /** Meta keys: how many district answers were refused as not signed or not verifying, and the last reason. */
 const ANSWERS_REFUSED = 'sync-answers-refused';
 const LAST_ANSWER_REFUSED = 'sync-answer-refused-last';
+import { utcDay } from '../ingest/timestamps.js';
+import type { QuarantineSummary } from '../store/repos/quarantine.js';
+
+const checkError = wireCheck(ErrorAnswer);
 
 /** Streams sent as soon as the district is reachable; the rest wait for the night window. */
 // Erasures first: the district deletes an erased student's records as soon as the link allows.
@@ -54,6 +60,8 @@ export interface StreamStatus {
   backlog: number;
   lastSuccessAt: number | null;
   lastError: string | null;
+  /** Records the district refused, held back in the quarantine. */
+  quarantined: number;
 }
 
 export interface SyncAgentOptions {
@@ -83,7 +91,7 @@ export class SyncAgent extends BaseComponent {
   #retryAt = 0;
   #failures = 0;
   #bulkRequested = false;
-  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0 };
+  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0, quarantined: 0 };
 
   constructor(o: SyncAgentOptions) {
     super();
@@ -361,46 +369,93 @@ export class SyncAgent extends BaseComponent {
     await report('applied');
   }
 
-  #lines(stream: Stream, after: number): BatchLine[] {
+  #records(stream: Stream, after: number): { seq: number; day: string; payload: unknown }[] {
     const max = this.#o.config.sync.batchMaxRecords;
     if (stream === 'readings') {
       return this.#o.store.readings.after(after, max).map((r) => ({
         seq: r.id,
-        day: new Date(r.ts).toISOString().slice(0, 10),
+        // A time no Date can hold gives a day the district refuses by name: quarantined, not a round that throws.
+        day: utcDay(r.ts),
         payload: { device: r.deviceId, metric: r.metric, value: r.value, ts: r.ts },
       }));
     }
     return this.#o.store.outbox.after(stream, after, max).map((r) => {
       const payload = JSON.parse(r.payload) as { day?: string };
-      return { seq: r.seq, day: payload.day ?? new Date(r.createdAt).toISOString().slice(0, 10), payload };
+      return { seq: r.seq, day: payload.day ?? utcDay(r.createdAt), payload };
     });
+  }
+
+  /** The next batch's lines: the stream's records, each quarantined one sent as its number and reason only. */
+  #lines(
+    stream: Stream,
+    after: number,
+  ): { lines: BatchLine[]; records: Map<number, { day: string; payload: unknown }> } {
+    const records = this.#records(stream, after);
+    const held = this.#o.store.quarantine.reasons(stream, records[0]?.seq ?? 0, records.at(-1)?.seq ?? -1);
+    const lines = records.map((r): BatchLine => {
+      const reason = held.get(r.seq);
+      return reason === undefined ? r : { seq: r.seq, quarantined: reason.slice(0, 500) };
+    });
+    return { lines, records: new Map(records.map((r) => [r.seq, r])) };
+  }
+
+  /**
+   * A batch the district refused by naming its records (422 `record_refused`): those records move to
+   * the quarantine with the district's reason, and the batch is sent again without them. Returns how
+   * many were quarantined; 0 when the answer named none this batch could hold back.
+   */
+  #quarantine(
+    stream: Stream,
+    answer: Record<string, unknown>,
+    batch: { first: number; last: number; lines: BatchLine[]; records: Map<number, { day: string; payload: unknown }> },
+  ): number {
+    const a = checkError(answer);
+    if (!a.ok || a.value.error !== 'record_refused' || !a.value.refused) return 0;
+    const held = new Set(batch.lines.flatMap((l) => ('quarantined' in l ? [l.seq] : [])));
+    const now = Date.now();
+    const take = a.value.refused.flatMap((x) => {
+      const r = batch.records.get(x.seq);
+      if (!r || held.has(x.seq) || x.seq < batch.first || x.seq > batch.last) return [];
+      return [
+        {
+          stream,
+          seq: x.seq,
+          day: r.day,
+          payload: JSON.stringify(r.payload),
+          reason: x.reason.slice(0, 500) || 'refused by the district',
+          quarantinedAt: now,
+        },
+      ];
+    });
+    if (take.length === 0) return 0;
+    this.#o.store.quarantine.add(take);
+    this.#c.quarantined += take.length;
+    this.#o.log.warn(
+      { stream, records: take.length, first: take[0]?.seq, reason: take[0]?.reason },
+      'district refused records; quarantined, the stream goes on',
+    );
+    return take.length;
   }
 
   /** Send one batch of a stream; returns how many records the district newly confirmed. */
   async #sendOne(stream: Stream): Promise<number> {
     const e = this.#enrolment as Enrolment;
     const confirmed = this.#confirmed(stream);
-    const lines = this.#lines(stream, confirmed);
+    const { lines, records } = this.#lines(stream, confirmed);
     const first = lines[0];
     const last = lines.at(-1);
     if (!first || !last) return 0;
     const body = gzipSync(lines.map((l) => JSON.stringify(l)).join('\n'), { level: 6 });
     const h = { appliance: e.applianceId, batch: randomUUID(), stream, first: first.seq, last: last.seq };
-    const r = await this.#post('/v1/batches', body, {
-      'content-type': 'application/x-ndjson',
-      [H.appliance]: h.appliance,
-      [H.batch]: h.batch,
-      [H.stream]: h.stream,
-      [H.first]: String(h.first),
-      [H.last]: String(h.last),
-      [H.signature]: signBatch(h, body, this.#key as KeyObject),
-    });
+    const r = await this.#post('/v1/batches', body, batchRequestHeaders(h, body, this.#key as KeyObject));
+    // What changes the outbox (a position, a list of records to quarantine) is taken only from an
+    // answer the district signed for this very request.
+    const requestText = batchSigningString(h, bodySha256(body));
     let committed: number | undefined;
+    let refusal: Record<string, unknown> = r.json;
     try {
-      committed =
-        r.status === 200
-          ? committedSeq(this.#verified(`${stream} batch answer`, r, signingString(h, body)))
-          : committedSeq(r.json);
+      if (r.status === 200) committed = committedSeq(this.#verified(`${stream} batch answer`, r, requestText));
+      else if (r.status === 422) refusal = this.#verified(`${stream} batch refusal`, r, requestText);
     } catch (err) {
       this.#o.store.outbox.recordError(stream, errorMessage(err));
       throw err;
@@ -411,6 +466,8 @@ export class SyncAgent extends BaseComponent {
       this.#c.records += lines.length;
       return committed - confirmed;
     }
+    if (r.status === 422 && this.#quarantine(stream, refusal, { first: h.first, last: h.last, lines, records }) > 0)
+      return 1;
     this.#o.store.outbox.recordError(stream, `HTTP ${r.status}: ${String(r.json.message ?? '')}`);
     throw new Error(
       `${stream} batch ${h.first}..${h.last}: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`,
@@ -431,8 +488,14 @@ export class SyncAgent extends BaseComponent {
         backlog,
         lastSuccessAt: r?.lastSuccessAt ?? null,
         lastError: r?.lastError ?? null,
+        quarantined: this.#o.store.quarantine.count(s),
       };
     });
+  }
+
+  /** The records the district refused: how many, per stream, and the latest with their reasons. */
+  quarantine(): QuarantineSummary {
+    return this.#o.store.quarantine.summary();
   }
 
   async stop(): Promise<void> {

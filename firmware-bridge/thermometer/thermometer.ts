@@ -8,6 +8,7 @@ import { ReopeningPort } from '../serial/reopening-port.js';
 import { CMD_SINGLE, FRAME_LEN, readingProblem, takeReading, type IrReading } from './gy-mcu906.js';
 import type { ThermometerSchema } from './thermometer.kind.js';
 import { monoNow } from '../../edge/clock.js';
+import { isoOr, timestampInRange, timestampRange } from '../../edge/ingest/timestamps.js';
 
 /** Bytes kept while waiting for a frame to complete: a frame is 9, anything longer is noise. */
 const MAX_PENDING_BYTES = 256;
@@ -181,8 +182,14 @@ export class Thermometer extends BaseComponent {
       this.#c.rejected++;
       throw new ValidationError('temperature', [{ path: '/objectC', expected: problem, value: got.objectC }]);
     }
+    const at = Date.now();
+    // Stamped with the appliance's clock: unset (1970), it would make a health check the district refuses.
+    if (!timestampInRange(at, at)) {
+      this.#c.rejected++;
+      throw new ValidationError('temperature', [{ path: '/at', expected: timestampRange(at), value: isoOr(at) }]);
+    }
     this.#c.readings++;
-    const reading = { ...got, at: Date.now() };
+    const reading = { ...got, at };
     this.#ctx.bus.safeEmit('health.temperature', {
       station: this.name,
       objectC: got.objectC,

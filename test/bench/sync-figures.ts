@@ -115,7 +115,7 @@ export const syncFigures: FigureGroup[] = [{ figures: ['sync_classroom_day_s', '
 async function districtIngest(): Promise<Record<string, number>> {
   const { randomUUID } = await import('node:crypto');
   const { gzipSync } = await import('node:zlib');
-  const { H, signBatch } = await import('../../cloud-sync/protocol.js');
+  const { batchRequestHeaders } = await import('../../cloud-sync/protocol.js');
   const { newKeyPair, privateKeyFrom } = await import('../../edge/security/signing.js');
   const pg = await startPostgres();
   const receiver = new DistrictReceiver({ databaseUrl: pg.url, poolSize: 20 });
@@ -153,14 +153,7 @@ async function districtIngest(): Promise<Record<string, number>> {
         const h = { appliance: c.id, batch: randomUUID(), stream: 'readings', first, last: first + BATCH - 1 };
         const r = await fetch(`http://127.0.0.1:${port}/v1/batches`, {
           method: 'POST',
-          headers: {
-            [H.appliance]: h.appliance,
-            [H.batch]: h.batch,
-            [H.stream]: h.stream,
-            [H.first]: String(h.first),
-            [H.last]: String(h.last),
-            [H.signature]: signBatch(h, body, c.key),
-          },
+          headers: batchRequestHeaders(h, body, c.key),
           body,
         });
         await r.arrayBuffer();

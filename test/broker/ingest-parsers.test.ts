@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { decodeReading } from '../../edge/broker/ingest.js';
+import { metricsToRows } from '../../edge/ingest/metrics-to-rows.js';
 import { FrameGuard } from '../../edge/broker/frame-guard.js';
 import { ProtocolError } from '../../edge/errors.js';
 import { parseDeviceTopic, deviceMaySubscribe } from '../../edge/broker/topics.js';
@@ -52,6 +53,47 @@ for (const [name, payload, field] of [
       assert.ok(r.field?.startsWith(field), `field ${String(r.field)} should start with ${field}: ${r.reason}`);
   });
 }
+
+test('reading times outside 2020-01-01 .. the appliance clock + skew are refused, naming /ts and the range', () => {
+  for (const ts of [
+    '"-000001-01-01T00:00:00Z"',
+    '"0000-01-01"',
+    '"1971-01-01"',
+    '"2019-12-31T23:59:59Z"',
+    '"+275760-09-13T00:00:00Z"',
+    String(Date.UTC(1999, 0, 1)),
+    String(NOW + 301_000),
+  ]) {
+    const r = dec(`{"ts":${ts},"metrics":{"co2_ppm":600}}`);
+    assert.ok(!r.ok, ts);
+    assert.equal(r.field, '/ts');
+    assert.match(
+      r.reason,
+      /^\/ts: expected a time from 2020-01-01 to 300 s after the appliance's clock \(2026-11-22T08:05:00\.000Z\), got /,
+    );
+  }
+  assert.ok(dec(`{"ts":"2020-01-01","metrics":{"co2_ppm":600}}`).ok);
+  // The skew is a setting (mqtt.maxClockSkewMs).
+  const payload = Buffer.from(`{"ts":${NOW + 3_600_000},"metrics":{"co2_ppm":600}}`);
+  assert.ok(decodeReading('dev-1', payload, 16384, NOW, 2 * 3_600_000).ok);
+  // Without a device time, the arrival time: an appliance whose clock reads 1970 stores nothing.
+  const unset = decodeReading('dev-1', Buffer.from('{"metrics":{"co2_ppm":600}}'), 16384, 86_400_000);
+  assert.ok(!unset.ok && unset.field === '/ts');
+});
+
+test('Modbus and simulators (metricsToRows) refuse a time outside the range: every metric, with the range', () => {
+  const r = metricsToRows('modbus-1', { co2_ppm: 600, humidity_pct: 40 }, Date.UTC(1970, 0, 2), Date.UTC(1970, 0, 2));
+  assert.equal(r.rows.length, 0);
+  assert.deepEqual(
+    r.rejected.map((x) => x.metric),
+    ['co2_ppm', 'humidity_pct'],
+  );
+  assert.match(
+    r.rejected[0]?.expected ?? '',
+    /^a time from 2020-01-01 .* as the reading's time \(it was 1970-01-02T00:00:00\.000Z\)/,
+  );
+  assert.equal(metricsToRows('modbus-1', { co2_ppm: 600 }, NOW, NOW).rows.length, 1);
+});
 
 test('oversize payloads are refused before parsing', () => {
   const big = JSON.stringify({ metrics: { co2_ppm: 600 }, pad: 'x'.repeat(20_000) });

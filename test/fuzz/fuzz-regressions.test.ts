@@ -11,7 +11,7 @@ import { JpegSplitter } from '../../edge/analysis/jpeg-stream.js';
 import { decodeCard, decodeStatus } from '../../edge/broker/ingest.js';
 import { decodeReply } from '../../firmware-bridge/camera/vc0706.js';
 import { CardLines, MAX_CARD_LINE } from '../../firmware-bridge/thermometer/card-lines.js';
-import { Refusal, batchLines, bodyObject, signedFields } from '../../cloud-sync/server/requests.js';
+import { Refusal, batchLines, bodyObject, dayWindow, signedFields } from '../../cloud-sync/server/requests.js';
 import { committedSeq, configAnswer, streamPositions } from '../../edge/sync/answers.js';
 import { postJsonish } from '../../edge/sync/http-client.js';
 import { ADMIN, seedAccounts, startTestAppliance } from '../helpers/appliance.js';
@@ -114,7 +114,7 @@ test('MQTT card and status payloads that are JSON but not objects are refused, n
   assert.ok(!big.ok && big.reason.length < 200, 'a 1 MB status is quoted whole');
 });
 
-test('the district refuses a batch line that is null or not an object with a 400, not a TypeError', () => {
+test('the district refuses a batch line that is null or not an object with a 400, not a TypeError', async () => {
   const h = {
     appliance: 'room-301',
     batch: '00000000-0000-0000-0000-000000000000',
@@ -122,9 +122,12 @@ test('the district refuses a batch line that is null or not an object with a 400
     first: 1,
     last: 2,
   };
+  const limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxLineBytes: 1 << 16, maxRecords: 1000 };
   for (const second of ['null', '5', '[]', '{"seq": "2", "day": "2026-12-03"}']) {
     const body = gzipSync(`{"seq":1,"day":"2026-12-03","payload":{}}\n${second}`);
-    const err = thrown(() => batchLines(body, h, 1024 * 1024));
+    const err: unknown = await batchLines(body, h, limits, dayWindow(Date.UTC(2026, 11, 3), 400, 2)).catch(
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof Refusal, `${second}: ${String(err)}`);
     assert.equal(err.status, 400);
     assert.match(err.message, /line 2/);

@@ -30,6 +30,7 @@ import {
   Refusal,
   batchHeaders,
   batchLines,
+  dayWindow,
   bodyObject,
   configAppliedRequest,
   enrolRequest,
@@ -639,15 +640,16 @@ const batchBody = fc.oneof(
 const districtRequests: FuzzTarget = {
   name: 'district-requests',
   asserts:
-    'the receiver’s request parsing (bodyObject, signedFields, enrolRequest, configAppliedRequest, restoredRequest, batchHeaders, batchLines) returns checked values or throws a 400 Refusal; accepted batch lines are numbered first..last with real days',
+    'the receiver’s request parsing (bodyObject, signedFields, enrolRequest, configAppliedRequest, restoredRequest, batchHeaders, batchLines) returns checked values or throws a Refusal; accepted batch lines are numbered first..last with real days inside the window',
   async property() {
-    const prop = fc.property(jsonValue, batchHead, batchBody, (body, head, gz) => {
+    const prop = fc.asyncProperty(jsonValue, batchHead, batchBody, async (body, head, gz) => {
       onlyTyped(() => bodyObject(body), Refusal);
       onlyTyped(() => signedFields(body), Refusal);
       onlyTyped(() => enrolRequest(body), Refusal);
       onlyTyped(() => configAppliedRequest(body), Refusal);
       onlyTyped(() => restoredRequest(body), Refusal);
       const names: Record<string, string> = {
+        [H.bodySha256]: '0'.repeat(64),
         [H.appliance]: head.appliance,
         [H.batch]: head.batch,
         [H.stream]: head.stream,
@@ -663,8 +665,21 @@ const districtRequests: FuzzTarget = {
         first: 1,
         last: 3,
       };
-      const lines = onlyTyped(() => batchLines(gz, use, 1024 * 1024), Refusal);
-      if (lines) lines.forEach((l, i) => l.seq !== use.first + i && fail('a gap accepted'));
+      const window = dayWindow(Date.UTC(2026, 11, 3), 400, 2);
+      const limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxLineBytes: 1 << 16, maxRecords: 1000 };
+      const lines = await batchLines(gz, use, limits, window).then(
+        (ls) => ls,
+        (err: unknown) =>
+          onlyTyped(() => {
+            throw err;
+          }, Refusal),
+      );
+      if (lines)
+        lines.forEach((l, i) => {
+          if (l.seq !== use.first + i) fail('a gap accepted');
+          if ('day' in l && (l.day < window.from || l.day > window.to))
+            fail(`a day outside the window accepted: ${l.day}`);
+        });
       return true;
     });
     return { prop };

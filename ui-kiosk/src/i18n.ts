@@ -99,6 +99,8 @@ const zh = {
   'sync.district': '区级平台 {url}，夜间时段 {from}–{to}',
   'sync.now': '立即同步全部',
   'sync.requested': '已开始同步',
+  'sync.quarantine': '区级平台拒收的记录（已隔离）：{count} 条',
+  'sync.quarantineHelp': '这些记录留在本机、不再发送，其余数据照常同步。原因见下表。',
   'students.import': '导入名单 CSV',
   'students.imported': '已导入 {students} 名学生（{encoding}），{deactivated} 名不在新名单上，已停用',
   'students.record': '健康记录（查看会写入审计日志）',
@@ -367,6 +369,9 @@ const en: Record<MessageKey, string> = {
   'sync.district': 'District {url}, night window {from}–{to}',
   'sync.now': 'Send everything now',
   'sync.requested': 'Sync started',
+  'sync.quarantine': 'Records the district refused (quarantined): {count}',
+  'sync.quarantineHelp':
+    'They stay on this appliance and are not sent again; everything else keeps syncing. The reasons are below.',
   'students.import': 'Import roster CSV',
   'students.imported': 'Imported {students} students ({encoding}); {deactivated} no longer listed were deactivated',
   'students.record': 'Health record (opening it is written to the audit log)',

@@ -7,7 +7,7 @@ export const syncRoutes: RouteDef[] = [
     tag: 'sync',
     access: 'admin',
     summary:
-      'District sync status: enrolment, the night window, and per stream what the district confirmed, the backlog, the last success and error.',
+      'District sync status: enrolment, the night window, per stream what the district confirmed, the backlog, the last success and error, and the quarantine of records the district refused (count, reasons).',
     handler: (_req, ctx) => {
       const e = readEnrolment(ctx.config.dataDir);
       const s = ctx.sync.status();
@@ -18,6 +18,7 @@ export const syncRoutes: RouteDef[] = [
         ...(s.detail !== undefined ? { detail: s.detail } : {}),
         window: ctx.config.sync.bulkWindow,
         streams: ctx.sync.streams(),
+        quarantine: ctx.sync.quarantine(),
       };
     },
   }),

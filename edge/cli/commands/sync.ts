@@ -61,16 +61,18 @@ export function registerSync(program: Command): void {
   const sync = program.command('sync').description('The district sync: what has been sent, what waits.');
   sync
     .command('status')
-    .description('Per stream: confirmed by the district, backlog, last success and last error.')
+    .description(
+      'Per stream: confirmed by the district, backlog, last success and last error; and the records the district refused (the quarantine), with reasons.',
+    )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--json', 'print as JSON')
     .action((opts: CommonOptions) => {
       const config = loadCliConfig(opts);
       const enrolment = readEnrolment(config.dataDir);
-      const { streams, refusedAnswers } = withStore(config, (store) => {
+      const { streams, refusedAnswers, quarantine } = withStore(config, (store) => {
         const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }) });
-        return { streams: agent.streams(), refusedAnswers: agent.refusedAnswers() };
+        return { streams: agent.streams(), refusedAnswers: agent.refusedAnswers(), quarantine: agent.quarantine() };
       });
       print(
         opts,
@@ -80,6 +82,7 @@ export function registerSync(program: Command): void {
           window: config.sync.bulkWindow,
           streams,
           refusedAnswers,
+          quarantine,
         },
         () =>
           [
@@ -97,8 +100,19 @@ export function registerSync(program: Command): void {
                 ...s,
                 lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : null,
               })),
-              ['stream', 'confirmedSeq', 'backlog', 'lastSuccessAt', 'lastError'],
+              ['stream', 'confirmedSeq', 'backlog', 'quarantined', 'lastSuccessAt', 'lastError'],
             ),
+            quarantine.count === 0
+              ? 'quarantine: empty'
+              : [
+                  `quarantine: ${quarantine.count} record(s) the district refused (${Object.entries(quarantine.byStream)
+                    .map(([k, n]) => `${k} ${n}`)
+                    .join(', ')}); latest:`,
+                  table(
+                    quarantine.latest.map((q) => ({ ...q, quarantinedAt: new Date(q.quarantinedAt).toISOString() })),
+                    ['stream', 'seq', 'quarantinedAt', 'reason'],
+                  ),
+                ].join('\n'),
           ].join('\n'),
       );
     });

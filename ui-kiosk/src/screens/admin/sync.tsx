@@ -45,12 +45,31 @@ export function SyncScreen() {
               <td>{x.stream}</td>
               <td>{x.confirmedSeq}</td>
               <td>{x.backlog}</td>
+              <td class={x.quarantined > 0 ? 'warn' : ''}>{x.quarantined}</td>
               <td>{x.lastSuccessAt ? new Date(x.lastSuccessAt).toLocaleString() : '-'}</td>
               <td class={x.lastError ? 'warn' : ''}>{x.lastError ?? ''}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {d && d.quarantine.count > 0 && (
+        <div data-testid="sync-quarantine">
+          <h3>{t('sync.quarantine', { count: d.quarantine.count })}</h3>
+          <p>{t('sync.quarantineHelp')}</p>
+          <table class="table">
+            <tbody>
+              {d.quarantine.latest.map((q) => (
+                <tr>
+                  <td>{q.stream}</td>
+                  <td>{q.seq}</td>
+                  <td>{new Date(q.quarantinedAt).toLocaleString()}</td>
+                  <td class="warn">{q.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </div>
   );
 }
