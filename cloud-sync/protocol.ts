@@ -158,14 +158,6 @@ export function batchSigningString(h: BatchHeaders, bodyHashHex: string): string
   );
 }
 
-export function signingString(h: BatchHeaders, body: Buffer): string {
-  return batchSigningString(h, bodySha256(body));
-}
-
-export function signBatch(h: BatchHeaders, body: Buffer, key: KeyObject): string {
-  return signText(signingString(h, body), key);
-}
-
 /** Every header of a batch upload, signed. */
 export function batchRequestHeaders(h: BatchHeaders, body: Buffer, key: KeyObject): Record<string, string> {
   const hash = bodySha256(body);
@@ -179,10 +171,6 @@ export function batchRequestHeaders(h: BatchHeaders, body: Buffer, key: KeyObjec
     [H.bodySha256]: hash,
     [H.signature]: signText(batchSigningString(h, hash), key),
   };
-}
-
-export function verifyBatch(h: BatchHeaders, body: Buffer, signature: string, publicKeyPem: string): boolean {
-  return verifyText(signingString(h, body), signature, publicKeyPem);
 }
 
 /** The signature checked on the headers alone (the declared body hash); the body is checked against it after. */

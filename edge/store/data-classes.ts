@@ -123,6 +123,16 @@ export const dataClasses: readonly DataClass[] = [
     outboxStreams: ['health-alerts'],
   },
   {
+    name: 'sync-quarantine',
+    table: 'sync_quarantine',
+    purpose:
+      'Records the district refused by name (a day outside its window, a malformed record), held with the reason for IT staff; may hold copies of health records.',
+    personal: 'student-sensitive',
+    destination: 'local-only',
+    retentionDays: (c) => c.retention.healthDays,
+    timeColumn: 'quarantined_at',
+  },
+  {
     name: 'roster',
     table: 'students',
     purpose: 'Class roster: name and student number stay on the appliance; a pseudonym is what leaves it.',

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { errorMessage } from '../errors.js';
+import { monoNow } from '../clock.js';
 import { localTime, toMinute } from '../config/timetable.js';
 import { applianceKey, readEnrolment, writeEnrolment, type Enrolment } from './keys.js';
 import {
@@ -70,7 +71,10 @@ export interface SyncAgentOptions {
   log: Logger;
   /** Where desired configuration from the district is written (the file a start reads). */
   configSource?: ConfigSource;
+  /** The wall clock (time of day for the bulk window, stamps); Date.now by default. */
   now?: () => number;
+  /** The monotonic clock that paces retries and the bandwidth cap; `monoNow` by default. */
+  mono?: () => number;
 }
 
 /**
@@ -146,8 +150,11 @@ export class SyncAgent extends BaseComponent {
 
   /** One round: learn the district's positions, then drain every eligible stream. */
   async syncOnce(): Promise<void> {
+    // Retry pacing runs on the monotonic clock (a wall clock set back must not pause sync for the
+    // size of the jump); the wall clock only says whether it is the bulk window's time of day.
     const now = this.#o.now?.() ?? Date.now();
-    if (now < this.#retryAt) return;
+    const mono = this.#o.mono?.() ?? monoNow();
+    if (mono < this.#retryAt) return;
     try {
       await this.#adoptDistrictState();
       await this.#pullConfig();
@@ -162,19 +169,22 @@ export class SyncAgent extends BaseComponent {
       this.#c.failures++;
       // Exponential backoff with full jitter, so a district coming back is not hit by every classroom at once.
       const cap = Math.min(this.#o.config.sync.retryMaxMs, 1000 * 2 ** this.#failures);
-      this.#retryAt = now + Math.round(Math.random() * cap);
+      this.#retryAt = mono + Math.round(Math.random() * cap);
       this.setState('degraded', `district unreachable or refusing: ${errorMessage(err)}`);
-      this.#o.log.warn({ err: errorMessage(err), retryInMs: this.#retryAt - now }, 'sync failed; will retry');
+      this.#o.log.warn(
+        { err: errorMessage(err), retryInMs: Math.round(this.#retryAt - mono) },
+        'sync failed; will retry',
+      );
     }
   }
 
-  /** When the bandwidth cap lets the next upload start (ms since epoch). */
+  /** When the bandwidth cap lets the next upload start (monotonic ms, `monoNow`). */
   #nextSendAt = 0;
 
   async #throttle(bytes: number): Promise<void> {
     const kbps = this.#o.config.sync.bandwidthKbps;
     if (kbps <= 0) return;
-    const now = Date.now();
+    const now = this.#o.mono?.() ?? monoNow();
     const start = Math.max(now, this.#nextSendAt);
     this.#nextSendAt = start + (bytes * 8) / kbps;
     if (start > now) await new Promise((r) => setTimeout(r, start - now));

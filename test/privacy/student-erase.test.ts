@@ -8,7 +8,7 @@ import { Store } from '../../edge/store/store.js';
 import { importRoster, parseRoster } from '../../edge/health/roster.js';
 import { applianceKey } from '../../edge/sync/keys.js';
 import { newKeyPair, privateKeyFrom, signText } from '../../edge/security/signing.js';
-import { H, erasureSigningString, signBatch } from '../../cloud-sync/protocol.js';
+import { batchRequestHeaders, erasureSigningString } from '../../cloud-sync/protocol.js';
 import { subjectOf } from '../../cloud-sync/server/erasure.js';
 import { startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { startDistrict, type TestDistrict } from '../helpers/district.js';
@@ -18,7 +18,7 @@ import { run } from '../helpers/run.js';
 import { withDbFile } from '../helpers/sqlite.js';
 
 const ID = 'room-505';
-const YAML = `appliance: { id: ${ID} }\nsync: { intervalMs: 200, retryMaxMs: 1000, timeoutMs: 5000 }`;
+const YAML = `appliance: { id: ${ID} }\nsync: { intervalMs: 200, retryMaxMs: 1000, timeoutMs: 5000, allowPlainHttp: true }`;
 // rosterCsv(3): 2026001 王小明 (card 4A10000) is erased; 2026002 李小明 and 2026003 张小明 stay.
 const A = { no: '2026001', name: '王小明', card: '4A10000' };
 
@@ -108,15 +108,7 @@ async function postBatch(
   const h = { appliance: ID, batch: randomUUID(), stream, first, last: first + payloads.length - 1 };
   const res = await fetch(`${d.url}/v1/batches`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-ndjson',
-      [H.appliance]: h.appliance,
-      [H.batch]: h.batch,
-      [H.stream]: h.stream,
-      [H.first]: String(h.first),
-      [H.last]: String(h.last),
-      [H.signature]: signBatch(h, body, applianceKey(dataDir).privateKey),
-    },
+    headers: batchRequestHeaders(h, body, applianceKey(dataDir).privateKey),
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -205,7 +197,14 @@ test(
       assert.equal(erased.code, 0, erased.err);
       const r = JSON.parse(erased.out) as { pseudonym: string; counts: Record<string, number> };
       assert.equal(r.pseudonym, a.pseudonym);
-      assert.deepEqual(r.counts, { healthChecks: 3, absences: 1, healthAlerts: 2, students: 1, outbox: 2 });
+      assert.deepEqual(r.counts, {
+        healthChecks: 3,
+        absences: 1,
+        healthAlerts: 2,
+        quarantined: 0,
+        students: 1,
+        outbox: 2,
+      });
 
       // On the box: no row of A in any table (the audit log keeps the pseudonym, which the law keeps
       // six months and which names nobody once the roster row is gone), nothing of A in any file.

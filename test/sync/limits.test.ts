@@ -92,7 +92,7 @@ test('a poisoned reading is quarantined with the reason and the stream goes on; 
   let t: TestAppliance | undefined;
   try {
     const token = await receiver.createToken('room-401');
-    const yaml = `appliance: { id: room-401 }\nsync: { intervalMs: 200, batchMaxRecords: 50, retryMaxMs: 1000, timeoutMs: 5000 }`;
+    const yaml = `appliance: { id: room-401 }\nsync: { intervalMs: 200, batchMaxRecords: 50, retryMaxMs: 1000, timeoutMs: 5000, allowPlainHttp: true }`;
     writeFileSync(join(dir.path, 'config.yaml'), `dataDir: ${JSON.stringify(dir.path)}\n${yaml}\n`);
     const enrol = await run(process.execPath, [
       CLI,
@@ -442,18 +442,19 @@ test("the district's signing key is out of the receiver role's reach, and a rece
     await new Promise<void>((resolve) =>
       child.stdout?.on('data', (d: Buffer) => /listening/.test(d.toString()) && resolve()),
     );
-    // The receiver's login cannot read the private key, and no other table holds one.
+    // The receiver's login cannot read the district's private key. The only other private key in the
+    // database is the receiver's own answer key, which the district key certifies and which it may read.
     await assert.rejects(
       asReceiver.pool.query('SELECT private_key FROM district_signing_key'),
       /permission denied for table district_signing_key/,
     );
     await assert.rejects(asReceiver.store.districtKey(), /permission denied/);
     const columns = await owner.pool.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%private%'",
+      "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%private%' ORDER BY table_name",
     );
     assert.deepEqual(
       columns.rows.map((r) => r.table_name),
-      ['district_signing_key'],
+      ['district_answer_key', 'district_signing_key'],
     );
     // The engineer's commands (owner's login) still sign.
     const pair = await owner.store.districtKey();

@@ -135,7 +135,14 @@ async function bench(id: string): Promise<Bench> {
   }
   await enrolWithDistrict(config, proxyUrl, await district.receiver.createToken(id));
   let clock = Date.now();
-  const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }), now: () => clock });
+  // One test clock for both: each round is an hour later on the wall and past any retry backoff.
+  const agent = new SyncAgent({
+    config,
+    store,
+    log: createLogger({ level: 'silent' }),
+    now: () => clock,
+    mono: () => clock,
+  });
   await agent.pullConfigNow();
   return {
     district,

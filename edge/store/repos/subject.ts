@@ -33,6 +33,8 @@ export interface ErasureCounts {
   absences: number;
   healthAlerts: number;
   outbox: number;
+  /** Records of theirs the district refused earlier, held in the sync quarantine. */
+  quarantined: number;
   students: number;
 }
 
@@ -139,8 +141,13 @@ export class SubjectRepo {
          WHERE EXISTS (SELECT 1 FROM json_each(health_alerts.pseudonyms) WHERE value = ?)`,
       )
       .run(s.pseudonym, s.pseudonym).changes;
+    // A quarantined copy names the student by pseudonym (a check, an absence) or lists them (an
+    // outbreak signal); pseudonyms are random tokens, so the quoted token is found only where it is.
+    const quarantined = this.#db
+      .prepare<[string]>('DELETE FROM sync_quarantine WHERE instr(payload, ?) > 0')
+      .run(JSON.stringify(s.pseudonym)).changes;
     // The consent register's row goes with the student (ON DELETE CASCADE).
     const students = this.#db.prepare('DELETE FROM students WHERE id = ?').run(s.id).changes;
-    return { healthChecks, absences, healthAlerts, students };
+    return { healthChecks, absences, healthAlerts, quarantined, students };
   }
 }
