@@ -38,11 +38,11 @@ export function registerRetention(program: Command): void {
       ),
   ).action((opts: CommonOptions) => {
     const now = { wall: Date.now(), mono: monoNow(), boot: bootId() };
-    const was = withStore(loadCliConfig(opts), (s) =>
-      s.transaction(() => {
-        const before = s.clock.get();
-        s.clock.trust(now);
-        s.audit.record(
+    const was = withStore(loadCliConfig(opts), (store) =>
+      store.transaction(() => {
+        const before = store.clock.get();
+        store.clock.trust(now);
+        store.audit.record(
           {
             actor: cliActor(),
             action: 'clock.trusted',
