@@ -94,7 +94,7 @@ export class DistrictReceiver {
   constructor(o: ReceiverOptions) {
     this.store = new DistrictStore(o);
     this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
-    this.#erasures = new DistrictErasures(this.store.pool);
+    this.#erasures = new DistrictErasures(this.store);
     this.log = o.log ?? createLogger({ level: 'info' }).child({ component: 'district-receiver' });
     this.#days = o.days ?? { back: DAYS_BACK, ahead: DAYS_AHEAD };
     this.#limits = { ...LIMITS, ...o.limits };

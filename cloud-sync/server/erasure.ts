@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
 import { verifyText } from '../../edge/security/signing.js';
 import {
   ERASURE_STREAM,
@@ -12,6 +11,7 @@ import {
   type RecordLine,
 } from '../protocol.js';
 import { Refusal } from './requests.js';
+import type { DistrictStore } from './store.js';
 
 const checkRecord = wireCheck(ErasureRecord);
 const STUDENT: readonly string[] = STUDENT_STREAMS;
@@ -30,13 +30,13 @@ export const subjectOf = (pseudonym: string): string => createHash('sha256').upd
  * - a batch of a stream naming students: a record of a student already erased (a batch delayed in the
  *   network past the erasure) is stored withdrawn, so an erased student cannot come back.
  * The deletion is idempotent and committed before the batch itself, so a batch sent again after a
- * lost answer erases again harmlessly. Its SQL lives here rather than in store.ts, with the feature.
+ * lost answer erases again harmlessly. Its SQL is in store.ts, as all of the district's.
  */
 export class DistrictErasures {
-  readonly #pool: pg.Pool;
+  readonly #store: DistrictStore;
 
-  constructor(pool: pg.Pool) {
-    this.#pool = pool;
+  constructor(store: DistrictStore) {
+    this.#store = store;
   }
 
   async receive(applianceId: string, stream: string, lines: RecordLine[], publicKeyPem: string): Promise<RecordLine[]> {
@@ -58,30 +58,12 @@ export class DistrictErasures {
         throw new Refusal(401, 'bad_signature', `erasure line ${i + 1}: the record's signature does not verify`);
       return r.value;
     });
-    const c = await this.#pool.connect();
-    const deleted: number[] = [];
-    try {
-      await c.query('BEGIN');
-      for (const r of records) {
-        const own = await c.query(
-          "DELETE FROM records WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->>'pseudonym' = $3",
-          [applianceId, STUDENT, r.pseudonym],
-        );
-        const listed = await c.query(
-          `UPDATE records SET payload = jsonb_set(payload, '{pseudonyms}',
-             (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(payload->'pseudonyms') AS x WHERE x <> to_jsonb($3::text)))
-           WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->'pseudonyms' ? $3`,
-          [applianceId, LISTING, r.pseudonym],
-        );
-        deleted.push((own.rowCount ?? 0) + (listed.rowCount ?? 0));
-      }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    const deleted = await this.#store.eraseSubjects(
+      applianceId,
+      records.map((r) => r.pseudonym),
+      STUDENT,
+      LISTING,
+    );
     return lines.map((l, i) => {
       const r = records[i] as ErasureRecord;
       return {
@@ -94,12 +76,9 @@ export class DistrictErasures {
 
   /** Lines naming an erased student come out withdrawn (or without that student in a list). */
   async #screen(applianceId: string, lines: RecordLine[]): Promise<RecordLine[]> {
-    const r = await this.#pool.query<{ subject: string }>(
-      "SELECT payload->>'subject' AS subject FROM records WHERE appliance_id = $1 AND stream = $2",
-      [applianceId, ERASURE_STREAM],
-    );
-    if (r.rows.length === 0) return lines;
-    const erased = new Set(r.rows.map((x) => x.subject));
+    const subjects = await this.#store.erasedSubjects(applianceId, ERASURE_STREAM);
+    if (subjects.length === 0) return lines;
+    const erased = new Set(subjects);
     const isErased = (p: unknown): boolean => typeof p === 'string' && erased.has(subjectOf(p));
     return lines.map((l) => {
       const p = l.payload;

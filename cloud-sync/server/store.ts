@@ -150,6 +150,50 @@ export class DistrictStore {
     );
   }
 
+  /**
+   * Erase students of one appliance, in one transaction: each pseudonym's records in `own` streams
+   * are deleted and it is taken out of the `listing` streams' `pseudonyms` lists. Returns, per
+   * pseudonym, how many records were deleted or changed. Idempotent.
+   */
+  async eraseSubjects(
+    applianceId: string,
+    pseudonyms: readonly string[],
+    own: readonly string[],
+    listing: readonly string[],
+  ): Promise<number[]> {
+    const c = await this.pool.connect();
+    try {
+      return await inTx(c, async () => {
+        const changed: number[] = [];
+        for (const p of pseudonyms) {
+          const deleted = await c.query(
+            "DELETE FROM records WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->>'pseudonym' = $3",
+            [applianceId, own, p],
+          );
+          const unlisted = await c.query(
+            `UPDATE records SET payload = jsonb_set(payload, '{pseudonyms}',
+               (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(payload->'pseudonyms') AS x WHERE x <> to_jsonb($3::text)))
+             WHERE appliance_id = $1 AND stream = ANY($2::text[]) AND payload->'pseudonyms' ? $3`,
+            [applianceId, listing, p],
+          );
+          changed.push((deleted.rowCount ?? 0) + (unlisted.rowCount ?? 0));
+        }
+        return changed;
+      });
+    } finally {
+      c.release();
+    }
+  }
+
+  /** The `subject` digests of the erasure records an appliance sent on `stream`. */
+  async erasedSubjects(applianceId: string, stream: string): Promise<string[]> {
+    const r = await this.pool.query<{ subject: string }>(
+      "SELECT payload->>'subject' AS subject FROM records WHERE appliance_id = $1 AND stream = $2",
+      [applianceId, stream],
+    );
+    return r.rows.map((x) => x.subject);
+  }
+
   /** The messages, each signed by the key before it, that lead from the district's first key to its current one. */
   async keyRotations(): Promise<unknown[]> {
     const r = await this.pool.query<{ message: unknown }>('SELECT message FROM district_key_rotations ORDER BY id');

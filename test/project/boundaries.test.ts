@@ -97,3 +97,39 @@ test('the boundary check names the file and the import that crosses, static, dyn
     "cloud-sync/protocol.ts imports '../edge/config/schema.js' (edge/config/schema.ts), which is neither the district's nor shared",
   ]);
 });
+
+/**
+ * The district's SQL lives in one module (`cloud-sync/server/store.ts`, one `withTx`): a query or a
+ * pooled connection anywhere else of the district's is named with its file and line.
+ */
+function districtSqlOutsideStore(files: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [file, source] of Object.entries(files)) {
+    if (file === `${DISTRICT}store.ts`) continue;
+    source.split('\n').forEach((line, i) => {
+      if (/\.query\s*(<[^>]*>)?\s*\(|\.connect\s*\(\s*\)/.test(line)) out.push(`${file}:${i + 1}  ${line.trim()}`);
+    });
+  }
+  return out;
+}
+
+test("the district's SQL is all in its store module", () => {
+  const files = Object.fromEntries(
+    readdirSync(join(ROOT, DISTRICT))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [`${DISTRICT}${f}`, readFileSync(join(ROOT, DISTRICT, f), 'utf8')]),
+  );
+  assert.ok(Object.keys(files).includes(`${DISTRICT}store.ts`), 'the district store is found');
+  assert.ok(districtSqlOutsideStore({ x: files[`${DISTRICT}store.ts`] ?? '' }).length > 0, 'the scan sees its SQL');
+  assert.deepEqual(districtSqlOutsideStore(files), []);
+  assert.deepEqual(
+    districtSqlOutsideStore({
+      [`${DISTRICT}erasure.ts`]:
+        "const c = await this.#pool.connect();\nawait c.query<{ n: number }>('DELETE FROM records');",
+    }),
+    [
+      `${DISTRICT}erasure.ts:1  const c = await this.#pool.connect();`,
+      `${DISTRICT}erasure.ts:2  await c.query<{ n: number }>('DELETE FROM records');`,
+    ],
+  );
+});
