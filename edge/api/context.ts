@@ -14,6 +14,7 @@ import type { SyncAgent } from '../sync/agent.js';
 import type { InteractionAnalyser } from '../analysis/analyser.js';
 import type { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import type { LoginGuards } from '../services/accounts.js';
+import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 
 /**
  * What route handlers may use. Services appear as the methods the routes call (a route that needs
@@ -22,6 +23,8 @@ import type { LoginGuards } from '../services/accounts.js';
 export interface ApiContext {
   config: Config;
   store: Store;
+  /** The readings on their way into the store: history queries apply them first; `latest` includes them. */
+  readings: Pick<ReadingsPipeline, 'apply' | 'latest'>;
   log: Logger;
   version: string;
   startedAt: number;

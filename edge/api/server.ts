@@ -266,7 +266,7 @@ export class HttpServer extends BaseComponent {
       maxBufferedBytes,
       snapshot: () => ({
         components: this.#ctx.components(),
-        latest: this.#ctx.store.readings.latest(),
+        latest: this.#ctx.readings.latest(),
         alerts: this.#ctx.environment.view().alerts.map((a) => alertEvent(a, 'raised')),
         displays: this.#ctx.displays().flatMap((d) => (d.panel ? [panelEvent(d.name, d.panel)] : [])),
         lesson: { lesson: this.#ctx.analysis.currentEvent() },

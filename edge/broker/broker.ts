@@ -84,7 +84,7 @@ export interface BrokerOptions {
 /**
  * The embedded MQTT broker. Devices authenticate with their own secret, may only touch their own
  * topic prefix, and a QoS 1 reading is acknowledged only after it is committed to SQLite
- * (authorizePublish holds the PUBACK until the group commit calls back).
+ * (authorizePublish holds the PUBACK until the readings journal is synced).
  */
 export class Broker extends BaseComponent {
   readonly name = 'broker';
@@ -95,6 +95,7 @@ export class Broker extends BaseComponent {
   /** MQTT over TLS for devices on the LAN (mqtt.tls); #server is then plain MQTT on loopback. */
   #tlsServer: TlsServer | undefined;
   readonly #identities = new WeakMap<Client, Identity>();
+  readonly #inFlight = new WeakMap<Client, Map<number, ((err: Error | null) => void)[]>>();
   readonly #dropped = new WeakSet<Buffer>();
   /** Keyed by device; valid only while the stored hash is unchanged (another process may rotate it). */
   readonly #authCache: CappedMap<string, { storedHash: string; digest: Buffer; until: number }>;
@@ -115,6 +116,7 @@ export class Broker extends BaseComponent {
     accepted: 0,
     rejected: 0,
     storeErrors: 0,
+    retransmits: 0,
     protocolErrors: 0,
     auditErrors: 0,
     auditSuppressed: 0,
@@ -546,6 +548,16 @@ export class Broker extends BaseComponent {
     }
   }
 
+  /** A client's QoS 1 readings waiting for their sync, by packet id, with every PUBACK owed for each. */
+  #inFlightOf(client: Client): Map<number, ((err: Error | null) => void)[]> {
+    let m = this.#inFlight.get(client);
+    if (!m) {
+      m = new Map();
+      this.#inFlight.set(client, m);
+    }
+    return m;
+  }
+
   #authorizePublish(client: Client | null, packet: PublishPacket, cb: (err: Error | null) => void): void {
     const id = client ? this.#identities.get(client) : undefined;
     if (client === null || id?.type === 'service') return cb(null);
@@ -591,16 +603,36 @@ export class Broker extends BaseComponent {
             decoded.field,
             cb,
           );
-        this.#o.readings.submit(decoded.value, (err) => {
-          if (err) {
-            // Not acknowledged: the device keeps the message and sends it again.
-            this.#c.storeErrors++;
-            this.#o.log.error({ err: errorMessage(err) }, 'readings commit failed; not acknowledging');
-            return cb(err);
-          }
-          this.#c.accepted++;
-          cb(null);
-        });
+        // QoS 0: nobody waits, the reading is journaled and goes on. QoS 1 and 2: the PUBACK waits for the sync.
+        const durability = packet.qos === 0 ? 'polled' : 'acknowledged';
+        const inFlight = client ? this.#inFlightOf(client) : undefined;
+        const waiting = inFlight?.get(packet.messageId ?? -1);
+        if (durability === 'acknowledged' && waiting) {
+          // The same packet id while the first is still waiting for its sync: a retransmission (ESP-MQTT
+          // resends after 1 s without a PUBACK). Acknowledged with the first; stored once.
+          this.#c.retransmits++;
+          waiting.push(cb);
+          return;
+        }
+        const callbacks = [cb];
+        if (durability === 'acknowledged' && inFlight && packet.messageId !== undefined)
+          inFlight.set(packet.messageId, callbacks);
+        this.#o.readings.submit(
+          decoded.value,
+          (err) => {
+            if (packet.messageId !== undefined) inFlight?.delete(packet.messageId);
+            if (err) {
+              // Not acknowledged: the device keeps the message and sends it again.
+              this.#c.storeErrors++;
+              this.#o.log.error({ err: errorMessage(err) }, 'readings commit failed; not acknowledging');
+              for (const c of callbacks) c(err);
+              return;
+            }
+            this.#c.accepted++;
+            for (const c of callbacks) c(null);
+          },
+          durability,
+        );
         return;
       }
       case 'card': {

@@ -259,15 +259,36 @@ export const StoreSchema = Type.Object(
     }),
     groupCommitMaxDelayMs: Type.Integer({
       minimum: 0,
-      maximum: 100,
-      default: 2,
-      description: 'How long an incoming reading may wait to share a commit with others before it is acknowledged.',
+      maximum: 10000,
+      default: 2000,
+      description:
+        'Longest an acknowledged reading (MQTT QoS 1) waits for the journal sync it shares with others; its PUBACK waits for that sync. Readings filling a 4 KB flash page are synced at once, so this bound only applies at low rates. Clients that retransmit unacknowledged messages after 1 s (ESP-MQTT) send duplicates when it is longer; the broker recognises them (docs/storage.md).',
     }),
     groupCommitMaxRows: Type.Integer({
       minimum: 1,
       maximum: 100000,
       default: 5000,
-      description: 'Rows per commit at most.',
+      description: 'Acknowledged rows waiting for a sync at most; more are synced at once.',
+    }),
+    polledSyncMaxMs: Type.Integer({
+      minimum: 0,
+      maximum: 600000,
+      default: 60000,
+      description:
+        'Longest a reading nobody waits for (a Modbus poll, MQTT QoS 0) stays unsynced: what a power cut can lose of them. A crash of the process loses none.',
+    }),
+    applyIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 3600000,
+      default: 300000,
+      description:
+        'How often the journaled readings go into the database in one transaction. Longer writes fewer flash pages per reading; readers that need the newest readings (sync, backup, the readings API) apply first.',
+    }),
+    applyMaxRows: Type.Integer({
+      minimum: 100,
+      maximum: 1000000,
+      default: 20000,
+      description: 'Journaled readings held for the database at most (memory bound); more go in at once.',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -12,7 +12,6 @@ import { errorMessage } from '../errors.js';
 
 /** A sensor value older than this no longer speaks for the room. */
 const STALE_MS = 10 * MINUTE;
-const FLUSH_MS = 10_000;
 
 export interface MetricView {
   metric: string;
@@ -116,8 +115,10 @@ export class EnvironmentService extends BaseComponent {
     for (const r of this.#o.store.readings.latest()) this.#setLatest(r.deviceId, r.metric, r.value, r.ts);
     for (const a of this.#o.store.envAlerts.active()) this.#active.set(a.ruleId, a);
     this.#unsubscribe = this.#o.bus.on('reading', (e) => this.onReading(e));
+    // Rollups are derived: after a crash the readings past the watermark are rolled up again, so they
+    // are written as rarely as the readings themselves (flash wear, docs/storage.md).
     this.#timer = this.every(
-      FLUSH_MS,
+      this.#o.config.store.applyIntervalMs,
       () => this.flush(),
       (err) => this.#o.log.error({ err }, 'environment flush failed; retrying at the next tick'),
     );

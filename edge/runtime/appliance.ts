@@ -4,7 +4,7 @@ import { Store } from '../store/store.js';
 import { TypedEmitter, type ComponentStatus } from './component.js';
 import { ComponentRegistry } from './registry.js';
 import type { LiveEvents } from '../messages.js';
-import { ReadingsPipeline } from '../ingest/readings-pipeline.js';
+import { ReadingsPipeline, pipelineOptions } from '../ingest/readings-pipeline.js';
 import { Broker } from '../broker/broker.js';
 import { ServiceClient } from '../broker/service-client.js';
 import { HttpServer, type MountStatic } from '../api/server.js';
@@ -63,12 +63,7 @@ export class Appliance {
     this.store = Store.open(o.config);
     this.bus = new TypedEmitter<LiveEvents>(componentLogger(o.log, 'bus'));
     this.registry = new ComponentRegistry({ log: o.log, bus: this.bus });
-    this.readings = new ReadingsPipeline({
-      readings: this.store.readings,
-      bus: this.bus,
-      maxDelayMs: o.config.store.groupCommitMaxDelayMs,
-      maxRows: o.config.store.groupCommitMaxRows,
-    });
+    this.readings = new ReadingsPipeline(pipelineOptions(o.config, this.store.readings, this.bus));
     const serviceSecret = randomSecret(32);
     this.health = new HealthService({
       config: o.config,
@@ -81,6 +76,8 @@ export class Appliance {
       store: this.store,
       log: componentLogger(o.log, 'sync'),
       configSource: o.configSource,
+      applyReadings: () => this.readings.apply(),
+      pendingReadings: () => this.readings.pendingRows,
     });
     this.environment = new EnvironmentService({
       config: o.config,
@@ -118,6 +115,7 @@ export class Appliance {
       ctx: {
         config: o.config,
         store: this.store,
+        readings: this.readings,
         log: componentLogger(o.log, 'http'),
         version: VERSION,
         startedAt: this.startedAt,

@@ -16,6 +16,9 @@ import { purgeDatabaseCopies } from '../update/copies.js';
  * where the monotonic clock says it should be (`clock.restored`) or an admin confirms the time
  * (`classedge retention trust-clock`). `classedge doctor` shows the pause.
  */
+/** How old the stored trusted clock point may grow before a check writes a new one. */
+const TRUST_REWRITE_MS = 30 * 60_000;
+
 export class RetentionJob extends BaseComponent {
   readonly name = 'retention';
   readonly kind = 'retention-job';
@@ -50,7 +53,11 @@ export class RetentionJob extends BaseComponent {
       limits: { toleranceMs, maxOffMs: config.retention.clockMaxOffDays * 86_400_000 },
     });
     if (v.trusted) {
-      store.clock.trust(now);
+      // Any consistent (wall, monotonic, boot) point of this boot serves as the reference; writing a new
+      // one every check would be a database commit a minute on flash for nothing (docs/storage.md).
+      const ref = state?.trusted;
+      if (!ref || ref.boot !== now.boot || state?.suspect || now.mono - ref.mono >= TRUST_REWRITE_MS)
+        store.clock.trust(now);
       if (state?.suspect) {
         store.audit.record(
           {

@@ -25,11 +25,33 @@ export interface DataClass {
    * copies of student-sensitive classes when they pass the class's retention, enrolled or not.
    */
   outboxStreams?: readonly string[];
+  /** What survives a crash of the process and a power cut, and when (docs/storage.md). */
+  durability: Durability;
 }
+
+/**
+ * The durability promises, each with its flash cost (docs/storage.md):
+ * - `commit`: rare events written in their own transaction, synced before anyone is told "done";
+ * - `journal`: sensor readings, through the readings journal: a QoS 1 reading survives a power cut when
+ *   its PUBACK is sent (store.groupCommitMaxDelayMs); a polled reading survives a crash at once and a
+ *   power cut within store.polledSyncMaxMs;
+ * - `derived`: computed from other classes and written in batches (store.applyIntervalMs); after a crash
+ *   or power cut what was lost is computed again from its source.
+ */
+export type Durability = 'commit' | 'journal' | 'derived';
+
+export const DURABILITY_TEXT: Readonly<Record<Durability, string>> = {
+  commit: 'Synced to the disk in its own transaction before it is confirmed (survives a power cut).',
+  journal:
+    'Sensor readings: an acknowledged (MQTT QoS 1) reading is on the disk when its PUBACK is sent; a polled one (Modbus, QoS 0) survives a process crash at once and a power cut within store.polledSyncMaxMs.',
+  derived:
+    'Computed from stored readings and written every store.applyIntervalMs; after a crash what was lost is computed again.',
+};
 
 export const dataClasses: readonly DataClass[] = [
   {
     name: 'readings',
+    durability: 'journal',
     table: 'readings',
     purpose: 'Classroom environment monitoring (air, light, noise) against national standards.',
     personal: 'none',
@@ -42,6 +64,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'readings-1m',
+    durability: 'derived',
     table: 'readings_1m',
     purpose: 'Per-minute min/avg/max of every sensor metric: charts and rolling averages against the standards.',
     personal: 'none',
@@ -51,6 +74,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'env-alerts',
+    durability: 'commit',
     table: 'env_alerts',
     purpose:
       'Environment alerts (limit, start, end, peak) as evidence of the room conditions; sent to the district first.',
@@ -62,6 +86,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'screen-time',
+    durability: 'commit',
     table: 'screen_time',
     purpose:
       'Minutes each panel was on per day and lesson, against the 30 % screen-teaching guidance (myopia prevention).',
@@ -72,6 +97,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'lessons',
+    durability: 'commit',
     table: 'lessons',
     purpose:
       'Per-lesson interaction figures (S-T codes, Rt, Ch, teaching mode, teacher and student talk time, turns, class-level head-up rate): counts and durations, no audio, no image, no student.',
@@ -83,6 +109,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'lesson-samples',
+    durability: 'commit',
     table: 'lesson_samples',
     purpose:
       'The S-T sample of each interval of a lesson (code, talk seconds, face count against students present): the S-T curve and head-up line of the lesson report.',
@@ -93,6 +120,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'health-checks',
+    durability: 'commit',
     table: 'health_checks',
     purpose:
       'Morning health check (晨检): temperature (raw, ambient, compensated), symptoms, fever follow-up. Sensitive personal information of minors.',
@@ -104,6 +132,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'absences',
+    durability: 'commit',
     table: 'absences',
     purpose: 'Absence for illness follow-up (因病缺勤追踪, WS/T 772-2020): reason, symptoms, onset, return.',
     personal: 'student-sensitive',
@@ -114,6 +143,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'health-alerts',
+    durability: 'commit',
     table: 'health_alerts',
     purpose: 'Class-level outbreak signals (2006 reporting rules), with pseudonyms only; sent to the district first.',
     personal: 'student-sensitive',
@@ -124,6 +154,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'sync-quarantine',
+    durability: 'commit',
     table: 'sync_quarantine',
     purpose:
       'Records the district refused by name (a day outside its window, a malformed record), held with the reason for IT staff; may hold copies of health records.',
@@ -134,6 +165,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'roster',
+    durability: 'commit',
     table: 'students',
     purpose: 'Class roster: name and student number stay on the appliance; a pseudonym is what leaves it.',
     personal: 'student-sensitive',
@@ -142,6 +174,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'guardian-consent',
+    durability: 'commit',
     table: 'guardian_consent',
     purpose:
       "The guardian's consent per student (PIPL arts. 29, 31): a student's own health records go to the district only with it.",
@@ -152,6 +185,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'audit-log',
+    durability: 'commit',
     table: 'audit_log',
     purpose: 'Security audit (等级保护 2.0): who did what, when, with what result.',
     personal: 'staff',
@@ -161,6 +195,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'sessions',
+    durability: 'commit',
     table: 'sessions',
     purpose: 'Login sessions of admins and teachers.',
     personal: 'staff',
@@ -171,6 +206,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'users',
+    durability: 'commit',
     table: 'users',
     purpose: 'Admin and teacher accounts (name, role, slow hash of password or PIN).',
     personal: 'staff',
@@ -179,6 +215,7 @@ export const dataClasses: readonly DataClass[] = [
   },
   {
     name: 'devices',
+    durability: 'commit',
     table: 'devices',
     purpose: 'Registered classroom devices and the slow hash of their MQTT secret.',
     personal: 'none',

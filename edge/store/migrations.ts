@@ -446,4 +446,34 @@ CREATE TABLE sync_quarantine (
 ) STRICT;
 `,
   },
+  {
+    version: 12,
+    name: 'readings-journal',
+    sql: `
+-- Flash wear (docs/storage.md): a batch of readings touched one index leaf per sensor series in
+-- readings_by_series. The room's current values move to a table of one row per series, and a series'
+-- history is read through readings_by_ts (queries are bounded by time and a limit).
+CREATE TABLE readings_latest (
+  device_id   TEXT NOT NULL,
+  metric      TEXT NOT NULL,
+  value       REAL NOT NULL,
+  ts          INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, metric)
+) STRICT, WITHOUT ROWID;
+INSERT INTO readings_latest (device_id, metric, value, ts, received_at)
+  SELECT r.device_id, r.metric, r.value, r.ts, r.received_at FROM readings r
+  JOIN (SELECT device_id, metric, max(ts) AS ts FROM readings GROUP BY device_id, metric) m
+    ON m.device_id = r.device_id AND m.metric = r.metric AND m.ts = r.ts
+  GROUP BY r.device_id, r.metric;
+DROP INDEX readings_by_series;
+-- The last readings-journal record applied to the readings table, moved in the same transaction as
+-- the rows: a record is applied once whoever applies it (edge/store/readings-journal.ts).
+CREATE TABLE readings_journal_applied (
+  id  INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
+) STRICT;
+INSERT INTO readings_journal_applied (id, seq) VALUES (1, 0);
+`,
+  },
 ];

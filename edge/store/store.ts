@@ -1,5 +1,7 @@
 import type { Config } from '../config/schema.js';
+import { join } from 'node:path';
 import { openDb, schemaVersion, type Db } from './db.js';
+import { readJournal } from './readings-journal.js';
 import { AuditRepo } from './repos/audit.js';
 import { ClockRepo } from './repos/clock.js';
 import { DevicesRepo } from './repos/devices.js';
@@ -68,8 +70,13 @@ export class Store {
     this.quarantine = new QuarantineRepo(db);
   }
 
-  static open(config: Pick<Config, 'dataDir' | 'store'>): Store {
-    return new Store(openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous }));
+  static open(config: { dataDir: string; store: Pick<Config['store'], 'synchronous'> }): Store {
+    const store = new Store(openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous }));
+    // Readings acknowledged before a crash may be in the journal only: whoever opens the store first
+    // puts them in (once: the applied position moves in the same transaction).
+    const records = readJournal(join(config.dataDir, 'journal'));
+    if (records.length > 0) store.readings.applyJournal(records);
+    return store;
   }
 
   /**

@@ -75,6 +75,10 @@ export interface SyncAgentOptions {
   now?: () => number;
   /** The monotonic clock that paces retries and the bandwidth cap; `monoNow` by default. */
   mono?: () => number;
+  /** Puts readings still in the journal into the store before the readings stream is read. */
+  applyReadings?: () => void;
+  /** Readings journaled and not yet in the store. */
+  pendingReadings?: () => number;
 }
 
 /**
@@ -382,6 +386,7 @@ export class SyncAgent extends BaseComponent {
   #records(stream: Stream, after: number): { seq: number; day: string; payload: unknown }[] {
     const max = this.#o.config.sync.batchMaxRecords;
     if (stream === 'readings') {
+      this.#o.applyReadings?.();
       return this.#o.store.readings.after(after, max).map((r) => ({
         seq: r.id,
         // A time no Date can hold gives a day the district refuses by name: quarantined, not a round that throws.
@@ -486,7 +491,8 @@ export class SyncAgent extends BaseComponent {
 
   streams(): StreamStatus[] {
     const rows = new Map(this.#o.store.outbox.states().map((r) => [r.stream, r]));
-    const maxReading = this.#o.store.readings.maxId();
+    // Readings still in the journal count as waiting without being put into the store for a status view.
+    const maxReading = this.#o.store.readings.maxId() + (this.#o.pendingReadings?.() ?? 0);
     return [...PRIORITY_STREAMS, ...BULK_STREAMS].map((s) => {
       const r = rows.get(s);
       const confirmed = r?.confirmedSeq ?? 0;

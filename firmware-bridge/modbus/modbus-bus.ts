@@ -226,7 +226,8 @@ export class ModbusBus extends BaseComponent {
     s.nextAt = monoNow() + this.#cfg.pollIntervalMs;
     if (rows.length > 0) {
       try {
-        await this.#ctx.readings.submitAsync(rows);
+        // Polled: nobody waits for an acknowledgement (the promise is store.polledSyncMaxMs).
+        await this.#ctx.readings.submitAsync(rows, 'polled');
       } catch (err) {
         this.#ctx.log.error({ err: errorMessage(err) }, 'could not store Modbus readings');
       }

@@ -7,7 +7,7 @@ import { loadProfiles, planReads } from '../../firmware-bridge/modbus/profile.js
 import { interFrameMs, responseLength, wireMs } from '../../firmware-bridge/modbus/codec.js';
 import { DEMO_MODBUS_SLAVES } from '../../edge/cli/demo.js';
 import { Store } from '../../edge/store/store.js';
-import { ReadingsPipeline } from '../../edge/ingest/readings-pipeline.js';
+import { ReadingsPipeline, pipelineOptions } from '../../edge/ingest/readings-pipeline.js';
 import { EnvironmentService } from '../../edge/environment/service.js';
 import { TypedEmitter } from '../../edge/runtime/component.js';
 import { parseConfig } from '../../edge/config/load.js';
@@ -75,12 +75,7 @@ async function envPipeline(): Promise<Record<string, number>> {
   const store = Store.open(config);
   const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const bus = new TypedEmitter<LiveEvents>(log);
-  const pipeline = new ReadingsPipeline({
-    readings: store.readings,
-    bus,
-    maxDelayMs: config.store.groupCommitMaxDelayMs,
-    maxRows: config.store.groupCommitMaxRows,
-  });
+  const pipeline = new ReadingsPipeline(pipelineOptions(config, store.readings, bus));
   const env = new EnvironmentService({ config, store, bus, log, publish: () => undefined });
   await env.start();
   const metrics = ['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3', 'noise_dba', 'illuminance_lx'];

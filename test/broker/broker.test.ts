@@ -2,7 +2,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { MqttClient } from 'mqtt';
-import { startTestAppliance, seedAccounts, seedDevice, ADMIN, type TestAppliance } from '../helpers/appliance.js';
+import {
+  startTestAppliance,
+  seedAccounts,
+  seedDevice,
+  ADMIN,
+  type TestAppliance,
+  storedReadings,
+} from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { connect, closed } from '../helpers/mqtt.js';
 import { waitFor } from '../helpers/env.js';
@@ -62,8 +69,8 @@ test("Eclipse mosquitto_pub with a device's credentials: reading stored and visi
     '{"metrics":{"co2_ppm":733}}',
   ]);
   assert.equal(r.status, 0, r.stderr);
-  // mosquitto_pub exits after its PUBACK, and PUBACK means committed: the row is there now.
-  const rows = t.appliance.store.readings.query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 });
+  // mosquitto_pub exits after its PUBACK, and PUBACK means journaled: the row is there once applied.
+  const rows = storedReadings(t).query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 });
   assert.ok(rows.some((x) => x.value === 733));
   const api = new ApiClient(t.httpUrl);
   assert.equal((await api.get('/api/v1/readings?deviceId=air-1')).status, 401);
@@ -90,12 +97,12 @@ test('a wrong secret and an unknown device are refused, and audited', async () =
 });
 
 test("a device cannot publish under another device's prefix: dropped, disconnected, nothing stored", async () => {
-  const before = t.appliance.store.readings.query({ deviceId: 'air-2', limit: 100 }).length;
+  const before = storedReadings(t).query({ deviceId: 'air-2', limit: 100 }).length;
   const c = await device();
   const gone = closed(c);
   c.publish('classedge/dev/air-2/reading', JSON.stringify({ metrics: { co2_ppm: 999 } }), { qos: 1 });
   await gone;
-  assert.equal(t.appliance.store.readings.query({ deviceId: 'air-2', limit: 100 }).length, before);
+  assert.equal(storedReadings(t).query({ deviceId: 'air-2', limit: 100 }).length, before);
   const audit = t.appliance.store.audit.list({ limit: 20, action: 'mqtt.publish' });
   assert.ok(
     audit.some(
@@ -127,7 +134,7 @@ test('malformed payloads are acknowledged, dropped, counted and explained to the
     if (topic.endsWith('/rejected')) notices.push(payload.toString());
     else forwarded.push(payload.toString());
   });
-  const beforeRows = t.appliance.store.readings.count();
+  const beforeRows = storedReadings(t).count();
   const rejectedBefore = t.appliance.broker.status().counters?.rejected ?? 0;
   for (const bad of [
     'not json',
@@ -139,13 +146,13 @@ test('malformed payloads are acknowledged, dropped, counted and explained to the
     await c.publishAsync('classedge/dev/air-1/reading', bad, { qos: 1 });
   }
   await waitFor(() => notices.length >= 5 || undefined, 'five rejection notices');
-  assert.equal(t.appliance.store.readings.count(), beforeRows);
+  assert.equal(storedReadings(t).count(), beforeRows);
   assert.equal((t.appliance.broker.status().counters?.rejected ?? 0) - rejectedBefore, 5);
   assert.match(notices.join('\n'), /not JSON/);
   assert.match(notices.join('\n'), /co2_ppm.*90000/);
   // Still serving: a good one goes through on the same connection.
   await c.publishAsync('classedge/dev/air-1/reading', '{"metrics":{"co2_ppm":812}}', { qos: 1 });
-  assert.equal(t.appliance.store.readings.count(), beforeRows + 1);
+  assert.equal(storedReadings(t).count(), beforeRows + 1);
   await waitFor(() => forwarded.length >= 1 || undefined, 'the good reading forwarded');
   assert.deepEqual(forwarded, ['{"metrics":{"co2_ppm":812}}']);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MqttClient } from 'mqtt';
-import { startTestAppliance, seedDevice, type TestAppliance } from '../helpers/appliance.js';
+import { startTestAppliance, seedDevice, storedReadings, type TestAppliance } from '../helpers/appliance.js';
 import { connect } from '../helpers/mqtt.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { spawnAppliance, healthy } from '../helpers/child.js';
@@ -89,7 +89,7 @@ async function deviceStillServed(localAddress: string, value: number): Promise<v
   const c = await deviceFrom(localAddress, air1, `air-1_${value}`);
   await c.publishAsync('classedge/dev/air-1/reading', JSON.stringify({ metrics: { co2_ppm: value } }), { qos: 1 });
   assert.ok(
-    t.appliance.store.readings
+    storedReadings(t)
       .query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 50 })
       .some((r) => r.value === value),
   );
@@ -524,7 +524,7 @@ test(
     const dir = tempDir();
     const seed = Store.open({
       dataDir: dir.path,
-      store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 5000 },
+      store: { synchronous: 'FULL' },
     });
     const dev = await addDevice(seed, { id: 'air-9', kind: 'sensor' }, 'test');
     seed.close();

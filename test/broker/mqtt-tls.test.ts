@@ -5,7 +5,7 @@ import { connect as netConnect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { startTestAppliance, seedDevice, type TestAppliance } from '../helpers/appliance.js';
+import { startTestAppliance, seedDevice, type TestAppliance, storedReadings } from '../helpers/appliance.js';
 import { connect } from '../helpers/mqtt.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { generateSelfSigned } from '../../edge/security/tls.js';
@@ -61,7 +61,9 @@ test('a device logs in over mqtts with its credentials, trusting only the applia
   await c.publishAsync('classedge/dev/air-1/reading', JSON.stringify({ metrics: { co2_ppm: 812 } }), { qos: 1 });
   // PUBACK means committed.
   assert.ok(
-    t.appliance.store.readings.query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 5 }).some((r) => r.value === 812),
+    storedReadings(t)
+      .query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 5 })
+      .some((r) => r.value === 812),
   );
   assert.ok((counters().tlsSockets ?? 0) > before, 'counted on the TLS listener');
 });
@@ -164,7 +166,9 @@ test('Eclipse mosquitto_pub over TLS with --cafile (what a technician tries from
   });
   assert.equal(r.status, 0, r.stderr);
   assert.ok(
-    t.appliance.store.readings.query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 }).some((x) => x.value === 901),
+    storedReadings(t)
+      .query({ deviceId: 'air-1', metric: 'co2_ppm', limit: 10 })
+      .some((x) => x.value === 901),
   );
 });
 

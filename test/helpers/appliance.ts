@@ -77,6 +77,15 @@ export async function startTestAppliance(
   };
 }
 
+/**
+ * The appliance's readings table once everything journaled is in it: readings reach SQLite in batches
+ * (store.applyIntervalMs), so a test that reads the table directly applies first, as the API does.
+ */
+export function storedReadings(t: TestAppliance): TestAppliance['appliance']['store']['readings'] {
+  t.appliance.readings.apply();
+  return t.appliance.store.readings;
+}
+
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
 export const TEACHER = { username: 'li', pin: '482916' };
 

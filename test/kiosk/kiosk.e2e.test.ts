@@ -12,6 +12,7 @@ import {
   ADMIN,
   TEACHER,
   type TestAppliance,
+  storedReadings,
 } from '../helpers/appliance.js';
 import { connect } from '../helpers/mqtt.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -221,7 +222,7 @@ test('admin: first-run setup, then login, add a device whose shown credentials w
     await page.waitForSelector('[data-testid=device-ceiling-co2]');
     assert.equal(await page.$('[data-testid=creds-password]'), null, 'the password is gone once closed');
     await publish(t, { username, password }, { co2_ppm: 640 });
-    assert.equal(t.appliance.store.readings.query({ deviceId: 'ceiling-co2', limit: 5 })[0]?.value, 640);
+    assert.equal(storedReadings(t).query({ deviceId: 'ceiling-co2', limit: 5 })[0]?.value, 640);
     await page.click('[data-testid=remove-ceiling-co2]');
     await page.click('[data-testid=confirm-remove-ceiling-co2]');
     await page.waitForSelector('[data-testid=device-ceiling-co2]', { state: 'detached' });

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance } from '../helpers/appliance.js';
+import { startTestAppliance, seedAccounts, ADMIN, type TestAppliance, storedReadings } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import type { ModbusBus } from '../../firmware-bridge/modbus/modbus-bus.js';
@@ -44,7 +44,12 @@ const bus = (): ModbusBus => t.appliance.registry.get<ModbusBus>('bus-a') as Mod
 const sim = (): ModbusSimComponent => t.appliance.registry.get<ModbusSimComponent>('sim') as ModbusSimComponent;
 const counters = (): Record<string, number> => bus().status().counters ?? {};
 const latestTs = (deviceId: string): number =>
-  Math.max(0, ...t.appliance.store.readings.query({ deviceId, limit: 1 }).map((r) => r.ts));
+  Math.max(
+    0,
+    ...storedReadings(t)
+      .query({ deviceId, limit: 1 })
+      .map((r) => r.ts),
+  );
 
 before(async () => {
   ptyDir = tempDir('classedge-bus-');
@@ -58,11 +63,15 @@ after(async () => {
 
 test('six sensors on one bus: every metric arrives, decoded and stored', async () => {
   await waitFor(
-    () => (t.appliance.store.readings.latest().length >= 10 ? true : undefined),
+    () => (storedReadings(t).latest().length >= 10 ? true : undefined),
     'readings from all six sensors',
     10_000,
   );
-  const metrics = new Set(t.appliance.store.readings.latest().map((r) => r.metric));
+  const metrics = new Set(
+    storedReadings(t)
+      .latest()
+      .map((r) => r.metric),
+  );
   for (const m of [
     'co2_ppm',
     'tvoc_ppb',
@@ -74,7 +83,7 @@ test('six sensors on one bus: every metric arrives, decoded and stored', async (
     'illuminance_lx',
   ])
     assert.ok(metrics.has(m), m);
-  const co2 = t.appliance.store.readings.query({ deviceId: 'bus-a-1', metric: 'co2_ppm', limit: 1 })[0];
+  const co2 = storedReadings(t).query({ deviceId: 'bus-a-1', metric: 'co2_ppm', limit: 1 })[0];
   assert.ok(co2 && Math.abs(co2.value - (sim().sim?.value(1, 'co2_ppm') ?? 0)) < 30, `stored ${co2?.value}`);
   assert.equal(bus().status().state, 'running');
 });
@@ -140,7 +149,7 @@ test('implausible values from a sensor are counted and not stored', async () => 
   sim().sim?.setValue(1, 'co2_ppm', 60000);
   await waitFor(() => ((counters().rejectedValues ?? 0) > before ? true : undefined), 'rejected value counted');
   assert.ok(
-    !t.appliance.store.readings
+    !storedReadings(t)
       .query({ deviceId: 'bus-a-1', metric: 'co2_ppm', limit: 50 })
       .some((r) => r.value > 10000),
   );

@@ -119,6 +119,8 @@ test(
       'mqtt: { host: 127.0.0.1 }',
       'log: { level: info }',
       'retention: { clockCheckSeconds: 1, jobIntervalMinutes: 1 }',
+      // Readings reach the table every half second (they are counted there), on the same timers as the rest.
+      'store: { applyIntervalMs: 500 }',
       'auth: { adminSessionIdleMinutes: 1, adminSessionMaxMinutes: 1, maxFailedLogins: 3, lockoutMinutes: 1 }',
       // A Modbus sensor on a simulated cable, polled every second: its schedule must survive the jumps.
       'components:',

@@ -12,7 +12,7 @@ function withStore(fn: (s: Store, dataDir: string) => void) {
     const dir = tempDir();
     const s = Store.open({
       dataDir: dir.path,
-      store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 100 },
+      store: { synchronous: 'FULL' },
     });
     try {
       fn(s, dir.path);

@@ -5,11 +5,10 @@ import { migrate, schemaVersion, openDb } from '../../edge/store/db.js';
 import { migrations } from '../../edge/store/migrations.js';
 import { enforceRetention } from '../../edge/store/retention.js';
 import { parseConfig } from '../../edge/config/load.js';
-import { GroupCommit } from '../../edge/store/group-commit.js';
 import { ClassEdgeError } from '../../edge/errors.js';
 import { tempDir, thrown } from '../helpers/env.js';
 import { startTestAppliance, seedDevice } from '../helpers/appliance.js';
-import { connect, closed } from '../helpers/mqtt.js';
+import { connect } from '../helpers/mqtt.js';
 import { withDbFile } from '../helpers/sqlite.js';
 
 const DAY = 86_400_000;
@@ -19,7 +18,7 @@ function withStore(fn: (s: Store, dataDir: string) => void | Promise<void>) {
     const dir = tempDir();
     const s = Store.open({
       dataDir: dir.path,
-      store: { synchronous: 'FULL', groupCommitMaxDelayMs: 2, groupCommitMaxRows: 100 },
+      store: { synchronous: 'FULL' },
     });
     try {
       await fn(s, dir.path);
@@ -139,35 +138,11 @@ test(
   }),
 );
 
-test('group commit: one transaction for many producers; a failed commit fails every producer of the batch', () => {
-  const committed: number[][] = [];
-  let fail = false;
-  const gc = new GroupCommit<number>({
-    commit: (items) => {
-      if (fail) throw new Error('disk full');
-      committed.push([...items]);
-    },
-    maxDelayMs: 1000,
-    maxItems: 5,
-  });
-  const results: (string | null)[] = [];
-  gc.add([1, 2], (e) => results.push(e?.message ?? null));
-  gc.add([3, 4, 5], (e) => results.push(e?.message ?? null));
-  assert.deepEqual(committed, [[1, 2, 3, 4, 5]]);
-  fail = true;
-  gc.add([6], (e) => results.push(e?.message ?? null));
-  gc.flush();
-  assert.deepEqual(results, [null, null, 'disk full']);
-  gc.close();
-  gc.add([7], (e) => results.push(e?.message ?? null));
-  assert.equal(results.at(-1), 'store is closing');
-});
-
-test('a reading whose commit fails is not acknowledged: the device is disconnected and keeps it', async () => {
+test('a reading the database refuses is kept in the journal, reported, and stored once the database takes it', async () => {
   const t = await startTestAppliance();
   try {
     const creds = await seedDevice(t, 'flaky');
-    // Stand-in for a failing disk: the database refuses this one row.
+    // Stand-in for a failing database: it refuses this one row.
     withDbFile(
       t.dataDir,
       (db) =>
@@ -177,15 +152,18 @@ test('a reading whose commit fails is not acknowledged: the device is disconnect
       { write: true },
     );
     const c = await connect(t.mqttUrl, { username: creds.username, password: creds.password });
-    let acked = false;
-    const gone = closed(c);
-    c.publish('classedge/dev/flaky/reading', '{"metrics":{"co2_ppm":4242}}', { qos: 1 }, (err) => {
-      if (!err) acked = true;
-    });
-    await gone;
-    assert.equal(acked, false);
+    // Acknowledged: the journal holds it durably whatever SQLite does later.
+    await c.publishAsync('classedge/dev/flaky/reading', '{"metrics":{"co2_ppm":4242}}', { qos: 1 });
+    assert.throws(() => t.appliance.readings.apply(), /disk I\/O error/);
+    assert.equal(t.appliance.readings.pendingRows, 1, 'kept for the next apply');
     assert.equal(t.appliance.store.readings.query({ deviceId: 'flaky', limit: 5 }).length, 0);
-    assert.equal(t.appliance.broker.status().counters?.storeErrors, 1);
+    withDbFile(t.dataDir, (db) => db.exec('DROP TRIGGER refuse_4242'), { write: true });
+    t.appliance.readings.apply();
+    const rows = t.appliance.store.readings.query({ deviceId: 'flaky', limit: 5 });
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [4242],
+    );
     c.end(true);
   } finally {
     await t.stop();

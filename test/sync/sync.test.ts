@@ -328,6 +328,7 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
       store: t.appliance.store,
       log: createLogger({ level: 'silent' }),
       now: () => Date.now() + 86_400_000,
+      applyReadings: () => t?.appliance.readings.apply(),
     });
     await skewed.start();
     skewed.requestBulk();
@@ -597,7 +598,12 @@ test('the bandwidth cap spreads uploads: the bytes sent take at least their time
       enrolledAt: Date.now(),
     });
     let bytes = 0;
-    const agent = new SyncAgent({ config: t.config, store: t.appliance.store, log: createLogger({ level: 'silent' }) });
+    const agent = new SyncAgent({
+      config: t.config,
+      store: t.appliance.store,
+      log: createLogger({ level: 'silent' }),
+      applyReadings: () => t.appliance.readings.apply(),
+    });
     const t0 = Date.now();
     await agent.start();
     agent.requestBulk();

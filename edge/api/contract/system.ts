@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ComponentStatusBody, HealthBody } from '../schemas.js';
-import { ConfigSchema } from '../../config/schema.js';
+import { ConfigSchema, StringEnum } from '../../config/schema.js';
 import type { Endpoint, EndpointKey } from './endpoint.js';
 import { Defaulted } from './endpoint.js';
 
@@ -84,6 +84,10 @@ export const systemEndpoints = {
         personal: Type.String(),
         destination: Type.String(),
         retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+        durability: StringEnum(['commit', 'journal', 'derived'] as const, {
+          description: 'What survives a crash and a power cut (docs/storage.md).',
+        }),
+        durabilityText: Type.String(),
       }),
     ),
   },

@@ -10,13 +10,16 @@ export const readingRoutes: RouteDef[] = [
     tag: 'readings',
     access: 'teacher',
     summary: 'Stored readings, newest first, filtered by device, metric and time (ms since epoch).',
-    handler: (req, ctx) => ctx.store.readings.query(req.query),
+    handler: (req, ctx) => {
+      ctx.readings.apply();
+      return ctx.store.readings.query(req.query);
+    },
   }),
   route('GET /api/v1/readings/latest', {
     tag: 'readings',
     access: 'teacher',
     summary: "The newest value of every device's every metric: the room's current state.",
-    handler: (_req, ctx) => ctx.store.readings.latest(),
+    handler: (_req, ctx) => ctx.readings.latest(),
   }),
 ];
 

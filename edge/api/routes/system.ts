@@ -5,7 +5,7 @@ import type { HealthBody } from '../schemas.js';
 import type { TlsStatusBody } from '../contract/system.js';
 import type { ApiContext } from '../context.js';
 import { ConfigSchema } from '../../config/schema.js';
-import { dataClasses } from '../../store/data-classes.js';
+import { dataClasses, DURABILITY_TEXT } from '../../store/data-classes.js';
 import { editConfig } from '../../config/edit.js';
 import type { Config } from '../../config/schema.js';
 import { listenerLayout } from '../../security/listeners.js';
@@ -107,6 +107,8 @@ export const systemRoutes: RouteDef[] = [
         personal: d.personal,
         destination: d.destination,
         retentionDays: d.retentionDays(ctx.config) ?? null,
+        durability: d.durability,
+        durabilityText: DURABILITY_TEXT[d.durability],
       })),
   }),
   route('GET /api/v1/config/schema', {

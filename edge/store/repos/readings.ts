@@ -1,4 +1,6 @@
+import type { Transaction } from 'better-sqlite3';
 import type { Db } from '../db.js';
+import type { JournalRecord } from '../readings-journal.js';
 
 export interface ReadingRow {
   deviceId: string;
@@ -41,14 +43,61 @@ export class ReadingsRepo {
              coalesce((SELECT confirmed_seq FROM sync_state WHERE stream = 'readings'), 0)) + 1,
          ?, ?, ?, ?, ?)`,
     );
-    this.#insertMany = db.transaction((rows: readonly ReadingRow[]) => {
-      for (const r of rows) this.#insert.run(r.deviceId, r.metric, r.value, r.ts, r.receivedAt);
+    const latest = db.prepare<[string, string, number, number, number]>(
+      `INSERT INTO readings_latest (device_id, metric, value, ts, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (device_id, metric) DO UPDATE SET value = excluded.value, ts = excluded.ts,
+         received_at = excluded.received_at WHERE excluded.ts >= readings_latest.ts`,
+    );
+    const insertRows = (rows: readonly ReadingRow[]): void => {
+      // The newest of each series once per batch: one small row per sensor metric, not one per reading.
+      const newest = new Map<string, ReadingRow>();
+      for (const r of rows) {
+        this.#insert.run(r.deviceId, r.metric, r.value, r.ts, r.receivedAt);
+        const key = `${r.deviceId}\u0000${r.metric}`;
+        const seen = newest.get(key);
+        if (!seen || r.ts >= seen.ts) newest.set(key, r);
+      }
+      for (const r of newest.values()) latest.run(r.deviceId, r.metric, r.value, r.ts, r.receivedAt);
+    };
+    this.#insertMany = db.transaction(insertRows);
+    const appliedSeq = db.prepare<[], { seq: number }>('SELECT seq FROM readings_journal_applied WHERE id = 1');
+    const setApplied = db.prepare<[number]>('UPDATE readings_journal_applied SET seq = ? WHERE id = 1');
+    this.#applyJournal = db.transaction((records: readonly JournalRecord[]): number => {
+      const applied = appliedSeq.get()?.seq ?? 0;
+      const rows: ReadingRow[] = [];
+      let last = applied;
+      for (const rec of records) {
+        if (rec.seq <= applied) continue;
+        for (const r of rec.rows) rows.push(r);
+        last = Math.max(last, rec.seq);
+      }
+      insertRows(rows);
+      if (last > applied) setApplied.run(last);
+      return rows.length;
     });
+    this.#appliedSeq = () => appliedSeq.get()?.seq ?? 0;
   }
+
+  readonly #applyJournal: Transaction<(records: readonly JournalRecord[]) => number>;
+  readonly #appliedSeq: () => number;
 
   /** Insert rows in one transaction: all are committed, or none. */
   insertMany(rows: readonly ReadingRow[]): void {
     this.#insertMany.immediate(rows);
+  }
+
+  /**
+   * Insert the rows of readings-journal records not applied yet, and move the applied position, in one
+   * transaction: a record is applied once, whoever applies it (the appliance, or a CLI after a crash).
+   * Returns the rows inserted.
+   */
+  applyJournal(records: readonly JournalRecord[]): number {
+    return this.#applyJournal.immediate(records);
+  }
+
+  /** The last readings-journal record applied (0 when none). */
+  journalAppliedSeq(): number {
+    return this.#appliedSeq();
   }
 
   query(q: ReadingQuery): ReadingRow[] {
@@ -76,10 +125,7 @@ export class ReadingsRepo {
   latest(): ReadingRow[] {
     return this.#db
       .prepare<[], { device_id: string; metric: string; value: number; ts: number; received_at: number }>(
-        `SELECT r.device_id, r.metric, r.value, r.ts, r.received_at FROM readings r
-         JOIN (SELECT device_id, metric, max(ts) AS ts FROM readings GROUP BY device_id, metric) m
-           ON m.device_id = r.device_id AND m.metric = r.metric AND m.ts = r.ts
-         GROUP BY r.device_id, r.metric`,
+        'SELECT device_id, metric, value, ts, received_at FROM readings_latest ORDER BY device_id, metric',
       )
       .all()
       .map((r) => ({ deviceId: r.device_id, metric: r.metric, value: r.value, ts: r.ts, receivedAt: r.received_at }));
