@@ -280,12 +280,14 @@ export class DistrictReceiver {
       throw new Refusal(413, 'too_large', `body of ${length} bytes; at most ${lim.maxBodyBytes}`);
     if (h.last - h.first + 1 > lim.maxRecords)
       throw new Refusal(413, 'too_large', `${h.last - h.first + 1} records in one batch; at most ${lim.maxRecords}`);
-    if (!verifyBatchHeaders(h, h.bodySha256, h.signature, await this.#publicKey(h.appliance)))
+    const publicKey = await this.#publicKey(h.appliance);
+    if (!verifyBatchHeaders(h, h.bodySha256, h.signature, publicKey))
       throw new Refusal(401, 'bad_signature', 'batch signature does not verify (tampered, or signed by another key)');
     const body = await readBody(req, length, h.bodySha256);
     const window = dayWindow(this.#now(), this.#days.back, this.#days.ahead);
     const records = (await batchLines(body, h, lim, window)).filter((l): l is RecordLine => 'day' in l);
-    const lines = await this.#erasures.receive(h.appliance, h.stream, records, await this.#publicKey(h.appliance));
+    // The key that verified the batch verifies its erasure records: one lookup a batch, not two.
+    const lines = await this.#erasures.receive(h.appliance, h.stream, records, publicKey);
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);

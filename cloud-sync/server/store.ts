@@ -411,7 +411,11 @@ export class DistrictTx {
     );
   }
 
-  /** Multi-row insert through arrays: one statement per batch, whatever its size. */
+  /**
+   * Multi-row insert: one statement per batch, whatever its size. The lines travel as one JSON
+   * document (not three arrays): pg escapes every element of a text array in JavaScript, which cost
+   * more than PostgreSQL's own work on a 20 000-line batch.
+   */
   async insertRecords(
     applianceId: string,
     stream: string,
@@ -419,15 +423,9 @@ export class DistrictTx {
   ): Promise<void> {
     await this.#c.query(
       `INSERT INTO records (appliance_id, stream, seq, day, payload)
-       SELECT $1, $2, s, d::date, p::jsonb FROM unnest($3::bigint[], $4::text[], $5::text[]) AS t(s, d, p)
+       SELECT $1, $2, t.seq, t.day, t.payload FROM jsonb_to_recordset($3::jsonb) AS t(seq bigint, day date, payload jsonb)
        ON CONFLICT DO NOTHING`,
-      [
-        applianceId,
-        stream,
-        lines.map((l) => l.seq),
-        lines.map((l) => l.day),
-        lines.map((l) => JSON.stringify(l.payload)),
-      ],
+      [applianceId, stream, JSON.stringify(lines.map((l) => ({ seq: l.seq, day: l.day, payload: l.payload })))],
     );
   }
 

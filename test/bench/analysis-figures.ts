@@ -10,16 +10,13 @@ import { deinterleave, parseWavHeader } from '../../edge/analysis/wav.js';
 import { composeScene } from '../../firmware-bridge/sim/face-scenes.js';
 import { lessonScript, synthesizeLesson } from '../../firmware-bridge/sim/lesson-audio.js';
 import type { FigureGroup } from './figures.js';
+import { atLeast, measured, percentile as percentileOf, ratio, sampled } from './guard.js';
 
-const percentile = (values: number[], p: number): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 function rssMb(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return round1(Number(m?.[1] ?? 0) / 1024);
+  return round1(measured('resident memory (VmRSS)', Number(m?.[1] ?? 0)) / 1024);
 }
 
 /** 1920x1080 classroom frames with 8-12 faces of 24-120 px, as a front camera would send them. */
@@ -58,10 +55,17 @@ async function frameTimes(vision: AnalysisConfig['vision']): Promise<{ p50: numb
         inferences.push(r.inferences);
       }
     }
+    const runs = sampled('inferences per frame', inferences, 35);
     return {
-      p50: round1(percentile(times, 50)),
-      p95: round1(percentile(times, 95)),
-      inferences: round1(inferences.reduce((x, y) => x + y, 0) / inferences.length),
+      p50: round1(percentileOf('frame times', times, 50)),
+      p95: round1(percentileOf('frame times', times, 95)),
+      inferences: round1(
+        ratio(
+          'inferences per frame',
+          runs.reduce((x, y) => x + y, 0),
+          runs.length,
+        ),
+      ),
     };
   } finally {
     await client.stop();
@@ -115,8 +119,11 @@ const audio: FigureGroup = {
         const r = room!.slice(at, at + chunk);
         await client.request<'audio'>({ type: 'audio', lapel: l, room: r }, [l.buffer, r.buffer]);
       }
+      atLeast('audio samples sent', lapel!.length, chunk);
       const seconds = (performance.now() - t0) / 1000;
-      return { audio_rtf: Math.round((seconds / (lapel!.length / 16000)) * 10000) / 10000 };
+      return {
+        audio_rtf: Math.round(ratio('processing / audio time', seconds, lapel!.length / 16000) * 10000) / 10000,
+      };
     } finally {
       await client.stop();
       dir.cleanup();
@@ -172,10 +179,13 @@ const loop: FigureGroup = {
       clearInterval(feeder);
       await asker;
       const analysed = t.appliance.analysis.status().counters?.framesAnalysed ?? 0;
-      if (analysed < 10) throw new Error(`only ${analysed} frames analysed: the load did not run`);
+      atLeast('frames analysed under load', analysed, 10);
+      measured('event-loop delay samples', h.count);
       return {
         event_loop_lag_ms_p99: round1(h.percentile(99) / 1e6),
-        api_latency_ms_p99_during_analysis: round1(percentile(apiTimes.slice(50), 99)),
+        api_latency_ms_p99_during_analysis: round1(
+          percentileOf('API times after the first 50', apiTimes.slice(50), 99),
+        ),
         analysis_rss_mb: rss,
         analysis_rss_increase_mb: round1(rss - idle),
       };

@@ -4,11 +4,7 @@ import { ApiClient } from '../helpers/api-client.js';
 import { tempDir } from '../helpers/env.js';
 import { FAMILIES, type Family } from '../../firmware-bridge/display/families.js';
 import type { FigureGroup } from './figures.js';
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
+import { measured, percentile, ratio } from './guard.js';
 
 /**
  * The kiosk's request to the panel's confirmed state, through the HTTP API as the kiosk sends it,
@@ -36,7 +32,7 @@ async function rtt(family: Family): Promise<{ p95: number; wire: number }> {
     const cmd = { kind: 'volume', level: 20 } as const;
     const wire =
       ((p.encode(cmd).length + p.encodeReply(cmd, { power: true, volume: 20 }).length) * 11 * 1000) / p.baudRate;
-    return { p95: percentile(times, 95), wire };
+    return { p95: percentile(`${family} command times`, times, 95), wire: measured(`${family} wire time`, wire) };
   } finally {
     await t.stop();
     dir.cleanup();
@@ -60,9 +56,9 @@ export const displayFigures: FigureGroup[] = [
       return {
         display_command_rtt_ms: r2(fast.p95),
         display_command_wire_ms: r2(fast.wire),
-        display_command_vs_wire: r2(fast.p95 / fast.wire),
+        display_command_vs_wire: r2(ratio('hitevision time / wire', fast.p95, fast.wire)),
         display_command_rtt_ms_9600: r2(slow.p95),
-        display_command_vs_wire_9600: r2(slow.p95 / slow.wire),
+        display_command_vs_wire_9600: r2(ratio('maxhub time / wire', slow.p95, slow.wire)),
       };
     },
   },

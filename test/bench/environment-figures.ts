@@ -15,6 +15,7 @@ import { createLogger } from '../../edge/log.js';
 import type { LiveEvents } from '../../edge/messages.js';
 import { tempDir } from '../helpers/env.js';
 import type { FigureGroup } from './figures.js';
+import { atLeast, measured, median as medianOf, ratio } from './guard.js';
 
 const BAUD = 9600;
 
@@ -59,12 +60,12 @@ async function pollCycle(): Promise<Record<string, number>> {
     await sim.stop();
     await pty.close();
   }
-  cycles.sort((a, b) => a - b);
-  const median = cycles[Math.floor(cycles.length / 2)] ?? NaN;
+  atLeast('Modbus reads planned for the six sensors', plan.length, 6);
+  const median = medianOf('poll cycles', cycles);
   return {
     modbus_poll_cycle_ms: Math.round(median * 10) / 10,
-    modbus_poll_cycle_wire_ms: Math.round(floor * 10) / 10,
-    modbus_poll_cycle_vs_wire: Math.round((median / floor) * 100) / 100,
+    modbus_poll_cycle_wire_ms: Math.round(measured('wire time of a cycle', floor) * 10) / 10,
+    modbus_poll_cycle_vs_wire: Math.round(ratio('cycle / wire', median, floor) * 100) / 100,
   };
 }
 
@@ -113,6 +114,7 @@ async function envPipeline(): Promise<Record<string, number>> {
       submitFrom().catch(reject);
     });
     await all;
+    atLeast('readings committed', done, N);
     env.flush();
   } finally {
     await env.stop();
@@ -120,7 +122,9 @@ async function envPipeline(): Promise<Record<string, number>> {
     store.close();
     dir.cleanup();
   }
-  return { env_pipeline_readings_per_s: Math.round(N / ((performance.now() - t0) / 1000)) };
+  return {
+    env_pipeline_readings_per_s: Math.round(ratio('readings per second', N, (performance.now() - t0) / 1000)),
+  };
 }
 
 export const environmentFigures: FigureGroup[] = [

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ROOT, tempDir } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import type { FigureGroup } from './figures.js';
+import { measured } from './guard.js';
 
 /**
  * `fresh_demo_s`: seconds from `npm run demo` in a bare Debian root (scripts/fresh-root-check.sh:
@@ -29,7 +30,10 @@ async function freshDemo(): Promise<Record<string, number>> {
         `the bare-root demo did not come up (exit ${String(r.code)}): ${r.out.slice(-2000)}${r.err.slice(-2000)}`,
       );
     }
-    return { fresh_demo_s: figures.fresh_demo_s, fresh_demo_media_ready_s: figures.fresh_demo_media_ready_s };
+    return {
+      fresh_demo_s: measured('seconds to the demo', figures.fresh_demo_s),
+      fresh_demo_media_ready_s: measured('seconds to media ready', figures.fresh_demo_media_ready_s),
+    };
   } finally {
     dir.cleanup();
   }

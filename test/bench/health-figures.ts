@@ -7,6 +7,7 @@ import { openPtyPair } from '../../firmware-bridge/serial/pty-pair.js';
 import { ThermometerSim, WIRE_MS } from '../../firmware-bridge/sim/thermometer-sim.js';
 import { parseRoster, importRoster } from '../../edge/health/roster.js';
 import type { FigureGroup } from './figures.js';
+import { atLeast, median as medianOf, ratio } from './guard.js';
 
 /**
  * One check end to end through the API as the kiosk does it: measure (thermometer over a pty at
@@ -25,6 +26,7 @@ async function checks(): Promise<Record<string, number>> {
     await seedAccounts(t);
     importRoster(t.appliance.store, parseRoster(Buffer.from(rosterCsv(200))).rows);
     const students = t.appliance.health.day('g2c3');
+    atLeast('students on the roster to check', students.length, 10);
     const api = new ApiClient(t.httpUrl);
     await api.loginTeacher(TEACHER.username, TEACHER.pin);
     const times: number[] = [];
@@ -42,11 +44,10 @@ async function checks(): Promise<Record<string, number>> {
       times.push(performance.now() - a);
     }
     const total = performance.now() - t0;
-    times.sort((x, y) => x - y);
-    const median = times[Math.floor(times.length / 2)] ?? NaN;
+    const median = medianOf('check times', times);
     const deviceMs = WIRE_MS;
     return {
-      health_checks_per_min: Math.round((students.length / total) * 60_000),
+      health_checks_per_min: Math.round(ratio('checks per ms', times.length, total) * 60_000),
       health_check_ms_p50: Math.round(median * 10) / 10,
       health_check_software_ms_p50: Math.round((median - deviceMs) * 10) / 10,
     };

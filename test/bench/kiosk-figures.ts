@@ -6,19 +6,16 @@ import { launchChromium } from '../helpers/browser.js';
 import { startTestAppliance, seedAccounts, seedDevice, TEACHER } from '../helpers/appliance.js';
 import { connect } from '../helpers/mqtt.js';
 import type { FigureGroup } from './figures.js';
+import { atLeast, measured, percentile } from './guard.js';
 
 /** Gzip size of what the panel loads before the first screen: index.html and the assets it links. */
 function initialBundleKb(): number {
   const html = readFileSync(join(KIOSK_DIST, 'index.html'), 'utf8');
   const assets = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+|favicon\.svg)"/g)].map((m) => m[1] ?? '');
+  atLeast('assets linked by the kiosk page', assets.length, 1);
   const files = [html, ...assets.map((a) => readFileSync(join(KIOSK_DIST, a)))];
   const bytes = files.reduce((n, f) => n + gzipSync(f, { level: 9 }).length, 0);
-  return Math.round((bytes / 1024) * 10) / 10;
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+  return Math.round((measured('gzip bytes of the first load', bytes) / 1024) * 10) / 10;
 }
 
 /**
@@ -59,7 +56,8 @@ async function liveLatencyMs(): Promise<{ p95: number; p50: number }> {
     const seen = (await page.evaluate('window.__seen')) as Record<string, number>;
     const lat = Object.entries(sentAt).map(([v, at]) => (seen[v] ?? NaN) - at);
     await dev.endAsync();
-    return { p95: percentile(lat, 95), p50: percentile(lat, 50) };
+    // A value the page never showed is NaN here, and fails the figure.
+    return { p95: percentile('live latencies', lat, 95), p50: percentile('live latencies', lat, 50) };
   } finally {
     await browser.close();
     await t.stop();

@@ -7,6 +7,7 @@ import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from '../helpers/remot
 import { MediaClient, WeriftConsumer, WeriftPublisher } from '../helpers/media-peer.js';
 import type { MediaService } from '../../edge/media/media-service.js';
 import type { FigureGroup } from './figures.js';
+import { measured, median, ratio } from './guard.js';
 
 const MEDIA = `components:\n  - { type: media, name: media, listenIp: 127.0.0.1, workers: 1 }\n`;
 
@@ -16,7 +17,7 @@ function media(t: TestAppliance): MediaService {
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round((Number(m?.[1] ?? 0) / 1024) * 10) / 10;
+  return Math.round((measured(`resident memory of process ${pid}`, Number(m?.[1] ?? 0)) / 1024) * 10) / 10;
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -24,8 +25,6 @@ function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
-
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 /** Join to first decoded frame in Chromium, three viewers one after another; the worker's RSS with them. */
 async function chromiumFigures(): Promise<Record<string, number>> {
@@ -52,7 +51,11 @@ async function chromiumFigures(): Promise<Record<string, number>> {
     }
     await new Promise((r) => setTimeout(r, 3000));
     const [pid] = media(t).workerPids();
-    return { sfu_time_to_first_frame_ms: Math.round(median(times)), sfu_worker_rss_mb: rssMb(pid ?? 0) };
+    if (!pid) throw new Error('no media worker');
+    return {
+      sfu_time_to_first_frame_ms: Math.round(median('times to first frame', times)),
+      sfu_worker_rss_mb: rssMb(pid),
+    };
   } finally {
     await browser?.close();
     await t.stop();
@@ -102,8 +105,8 @@ async function forwardingFigure(): Promise<Record<string, number>> {
     if (received < expected * 0.8)
       throw new Error(`viewers got ${received} packets of ~${Math.round(expected)}: the figure would not be honest`);
     // The publisher's stream in, VIEWERS streams out: cost per forwarded stream.
-    const perStream = cpu / VIEWERS;
-    return { sfu_forwarded_streams_per_core: Math.floor(0.7 / perStream) };
+    const perStream = measured("the worker's CPU share", cpu) / VIEWERS;
+    return { sfu_forwarded_streams_per_core: Math.floor(ratio('70 % of a core / cost of a stream', 0.7, perStream)) };
   } finally {
     for (const p of peers) await p.close();
     await t.stop();

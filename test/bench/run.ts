@@ -3,10 +3,12 @@ import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/env.js';
 import { figureGroups } from './figures.js';
+import { checkFigures } from './guard.js';
 
 /**
  * `npm run bench [-- NAME...]`: runs the benchmark figures (all, or the groups producing NAMEs) and
- * merges them into bench/results.json, with the machine they were measured on.
+ * merges them into bench/results.json, with the machine they were measured on. A figure that is
+ * missing, not a number, or 0 (measured nothing) fails the run before anything is written.
  */
 const wanted = process.argv.slice(2);
 const known = figureGroups.flatMap((g) => g.figures);
@@ -23,7 +25,8 @@ const results: Record<string, unknown> = existsSync(file)
   : {};
 for (const g of groups) {
   process.stderr.write(`bench: ${g.figures.join(', ')} ...\n`);
-  const figures = await g.run();
+  // A group that measured nothing stops the run here: nothing of it is written (guard.ts).
+  const figures = checkFigures(g, await g.run());
   for (const [k, v] of Object.entries(figures)) {
     results[k] = v;
     process.stderr.write(`  ${k} = ${v}\n`);
