@@ -127,8 +127,9 @@ export function systemVerdicts(p: {
       verdict: {
         level: freeShare < 0.03 ? 'bad' : 'warn',
         advice: {
-          'zh-CN': '磁盘剩余不足 10%：导出并删除诊断录像（课堂分析 → 诊断采集），或缩短 retention.* 保留天数。',
-          en: 'Less than 10 % of the disk is free: export and delete diagnostic captures, or shorten the retention.* days.',
+          'zh-CN':
+            '磁盘剩余不足 10%：在“设置”中缩短 retention.readingsDays 等保留天数，或清理数据目录外的其他文件；运行 classedge doctor 查看占用。',
+          en: 'Less than 10 % of the disk is free: shorten retention.readingsDays and the other retention days in Settings, or clear other files off the disk; run classedge doctor for what uses it.',
         },
       },
     });

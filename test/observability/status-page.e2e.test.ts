@@ -146,6 +146,14 @@ ${slaves}
       const weekLabels = ((await page.getAttribute('[data-testid=chart-cpuShare]', 'data-x-labels')) ?? '').split('|');
       for (const l of weekLabels) assert.match(l, /^(0[1-9]|1[0-2])-([0-2]\d|3[01])( ([01]\d|2[0-3]):[0-5]\d)?$/, l);
       await page.screenshot({ path: join(OUT, 'admin-status-7d-1440x900.png'), fullPage: true });
+
+      // The English switch shows the same table's English labels.
+      await page.click('[data-testid=lang]');
+      await page.waitForSelector(
+        '[data-testid=component-broker] [data-counter=authFailures]:has-text("authentication failures")',
+      );
+      assert.match((await page.textContent('[data-testid=verdict-broker]')) ?? '', /Healthy/);
+      await page.click('[data-testid=lang]');
       assert.deepEqual(errors, []);
     } finally {
       await page.close();
