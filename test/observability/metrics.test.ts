@@ -11,6 +11,7 @@ import { ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { writeEnrolment } from '../../edge/sync/keys.js';
 import { newKeyPair } from '../../edge/security/signing.js';
 import { SYSTEM_METRICS, counterName } from '../../edge/observability/metric-names.js';
+import { observeCommit, observeInference } from '../../edge/observability/metrics.js';
 
 /**
  * GET /metrics of a real appliance (a Modbus bus at the far end of a simulated cable, the media
@@ -226,6 +227,20 @@ test(
     assert.equal(e.types.get('classedge_inference_seconds'), 'histogram');
   },
 );
+
+test('the latency hooks feed the histograms /metrics serves: a commit of 3 ms, a frame of 40 ms', TIMEOUT, async () => {
+  const before = parseExposition((await scrape(t.httpUrl)).text);
+  const commitsBefore = value(before, 'classedge_store_commit_seconds_count') ?? 0;
+  const fastBefore = value(before, 'classedge_store_commit_seconds_bucket', { le: '0.002' }) ?? 0;
+  observeCommit(3);
+  observeInference('vision', 40);
+  const e = parseExposition((await scrape(t.httpUrl)).text);
+  assert.equal(value(e, 'classedge_store_commit_seconds_count'), commitsBefore + 1);
+  assert.ok(value(e, 'classedge_store_commit_seconds_bucket', { le: '0.005' })! >= 1);
+  assert.equal(value(e, 'classedge_store_commit_seconds_bucket', { le: '0.002' }), fastBefore, '3 ms is above 2 ms');
+  assert.ok(value(e, 'classedge_inference_seconds_count', { model: 'vision' })! >= 1);
+  assert.ok(value(e, 'classedge_inference_seconds_bucket', { model: 'vision', le: '0.05' })! >= 1);
+});
 
 test(
   'from the school network /metrics needs the scrape token: 401 without or with a wrong one, 200 with it',
