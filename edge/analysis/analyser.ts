@@ -11,6 +11,7 @@ import { TalkTracker, countTurns, overlapSeconds, type Segment, type SpeechSegme
 import { ch, codeInterval, rt, teachingMode, type StCode } from './st.js';
 import { VAD_SAMPLE_RATE, VAD_WINDOW } from '../../models/silero-vad.js';
 import type { DiagnosticCapture } from './diagnostic-capture.js';
+import { observeInference } from '../observability/metrics.js';
 import { looksLikeJpeg } from './jpeg-stream.js';
 
 /** Where inputs (microphones, cameras) hand their data. Nothing handed here is kept. */
@@ -409,6 +410,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
         }
         const job = this.#audioQueue.shift()!;
         let res;
+        const t0 = performance.now();
         try {
           res = await client.request<'audio'>({ type: 'audio', lapel: job.lapel, room: job.room }, [
             job.lapel.buffer as ArrayBuffer,
@@ -418,6 +420,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
           this.#o.log.error({ err: (err as Error).message }, 'voice analysis failed on a chunk');
           continue;
         }
+        // Round trip to the worker: what a chunk costs the lesson, queueing in the worker included.
+        observeInference('audio', performance.now() - t0);
         this.#onWindows(res.windows, job.endAt);
       }
     } finally {
@@ -488,6 +492,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       ]);
       this.#c.framesAnalysed++;
       this.#c.visionMsLast = Math.round(res.ms);
+      observeInference('vision', res.ms);
       this.#lastFaces = res.faces;
       if (capturing) this.#o.capture.frame(source, jpeg, res.boxes ?? []);
       const r = this.#running;

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { syncRoutes } from './routes/sync.js';
 import { lessonRoutes } from './routes/lessons.js';
 import { mediaRoutes } from './routes/media.js';
+import { observabilityRoutes } from './routes/observability.js';
 import { alertEvent } from '../environment/service.js';
 import { panelEvent } from '../display/display-service.js';
 import { AuthError, ClassEdgeError, ValidationError, type ValidationIssue } from '../errors.js';
@@ -44,6 +45,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...syncRoutes,
   ...lessonRoutes,
   ...mediaRoutes,
+  ...observabilityRoutes,
   ...deviceRoutes,
   ...userRoutes,
   ...auditRoutes,

@@ -490,6 +490,31 @@ export const KioskSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const MetricsSchema = Type.Object(
+  {
+    scrapeTokenSha256: Type.String({
+      pattern: '^([0-9a-f]{64})?$',
+      default: '',
+      description:
+        'SHA-256 (hex) of the bearer token a Prometheus on the network presents to GET /metrics; empty: /metrics answers loopback only. Make the token with `openssl rand -hex 32` (docs/metrics.md).',
+    }),
+    historyIntervalSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 300,
+      description:
+        'How often CPU, memory, disk free, flash writes, event-loop lag and sync lag are stored for the 系统状态 charts (one small row each time).',
+    }),
+    historyMaxRows: Type.Integer({
+      minimum: 10,
+      maximum: 100000,
+      default: 2100,
+      description: 'Rows of that history kept; the oldest go first (2100 rows at 5 minutes is a little over 7 days).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     appliance: ApplianceSchema,
@@ -511,6 +536,7 @@ export const ConfigSchema = Type.Object(
     health: HealthSchema,
     sync: SyncSchema,
     analysis: AnalysisSchema,
+    metrics: MetricsSchema,
     shutdownTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

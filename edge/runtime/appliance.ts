@@ -25,6 +25,9 @@ import type { ConfigSource } from '../config/edit.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js';
+import { ApplianceMetrics, observeCommit } from '../observability/metrics.js';
+import { metricsMount } from '../observability/scrape.js';
+import { SystemHistory } from '../observability/history.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -53,6 +56,7 @@ export class Appliance {
   readonly sync: SyncAgent;
   readonly analysis: InteractionAnalyser;
   readonly capture: DiagnosticCapture;
+  readonly metrics: ApplianceMetrics;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -64,6 +68,7 @@ export class Appliance {
     this.bus = new TypedEmitter<LiveEvents>(componentLogger(o.log, 'bus'));
     this.registry = new ComponentRegistry({ log: o.log, bus: this.bus });
     this.readings = new ReadingsPipeline(pipelineOptions(o.config, this.store.readings, this.bus));
+    this.readings.onCommit = (_rows, ms) => observeCommit(ms);
     const serviceSecret = randomSecret(32);
     this.health = new HealthService({
       config: o.config,
@@ -109,9 +114,16 @@ export class Appliance {
       serviceSecret,
       onSnapshot: (deviceId, jpeg) => this.analysis.submitFrame(deviceId, jpeg),
     });
+    this.metrics = new ApplianceMetrics({
+      statuses: () => this.registry.statuses(),
+      readings: this.readings,
+      dataDir: o.config.dataDir,
+      startedAt: this.startedAt,
+      sync: this.sync,
+    });
     this.http = new HttpServer({
       bus: this.bus,
-      mounts: o.mounts ?? [],
+      mounts: [metricsMount(this.metrics, o.config.metrics.scrapeTokenSha256), ...(o.mounts ?? [])],
       ctx: {
         config: o.config,
         store: this.store,
@@ -164,6 +176,16 @@ export class Appliance {
     this.registry.add(this.health, { core: true });
     this.registry.add(this.sync, { core: true });
     this.registry.add(this.analysis, { core: true });
+    this.registry.add(
+      new SystemHistory({
+        config: o.config,
+        store: this.store,
+        log: componentLogger(o.log, 'history'),
+        sync: this.sync,
+        startedAt: this.startedAt,
+      }),
+      { core: false },
+    );
     this.registry.add(this.http, { core: true });
   }
 
@@ -239,6 +261,7 @@ export class Appliance {
       this.#abort.abort();
       const clean = await this.registry.stopAll(this.config.shutdownTimeoutMs);
       this.readings.close();
+      this.metrics.close();
       try {
         this.store.audit.record({ actor: 'system', action: 'appliance.stop', result: clean ? 'ok' : 'error' });
       } finally {

@@ -222,4 +222,14 @@ export const dataClasses: readonly DataClass[] = [
     destination: 'local-only',
     retentionDays: () => undefined,
   },
+  {
+    name: 'system-history',
+    durability: 'commit',
+    table: 'system_history',
+    purpose:
+      "The appliance's own CPU, memory, disk free, flash writes, event-loop lag and sync lag every few minutes, for the 系统状态 charts; bounded by metrics.historyMaxRows.",
+    personal: 'none',
+    destination: 'local-only',
+    retentionDays: () => undefined,
+  },
 ];

@@ -476,4 +476,24 @@ CREATE TABLE readings_journal_applied (
 INSERT INTO readings_journal_applied (id, seq) VALUES (1, 0);
 `,
   },
+  {
+    version: 13,
+    name: 'system-history',
+    sql: `
+-- The 系统状态 page's 24-hour and 7-day charts: one small row every few minutes
+-- (metrics.historyIntervalSeconds), the oldest dropped past metrics.historyMaxRows.
+-- flash_bytes: block-device bytes the process wrote since the previous row, over span_ms.
+CREATE TABLE system_history (
+  id              INTEGER PRIMARY KEY,
+  ts              INTEGER NOT NULL,
+  span_ms         INTEGER NOT NULL,
+  cpu_share       REAL NOT NULL,
+  rss_bytes       INTEGER NOT NULL,
+  disk_free_bytes INTEGER NOT NULL,
+  flash_bytes     INTEGER,
+  loop_lag_p99_ms REAL NOT NULL,
+  sync_lag_s      REAL
+) STRICT;
+`,
+  },
 ];

@@ -20,6 +20,7 @@ import { RetentionRepo } from './repos/retention.js';
 import { SubjectRepo } from './repos/subject.js';
 import { ConsentRepo } from './repos/consent.js';
 import { QuarantineRepo } from './repos/quarantine.js';
+import { SystemHistoryRepo } from './repos/system-history.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -46,6 +47,7 @@ export class Store {
   readonly subject: SubjectRepo;
   readonly consent: ConsentRepo;
   readonly quarantine: QuarantineRepo;
+  readonly systemHistory: SystemHistoryRepo;
   #closed = false;
 
   constructor(db: Db) {
@@ -68,6 +70,7 @@ export class Store {
     this.subject = new SubjectRepo(db);
     this.consent = new ConsentRepo(db);
     this.quarantine = new QuarantineRepo(db);
+    this.systemHistory = new SystemHistoryRepo(db);
   }
 
   static open(config: { dataDir: string; store: Pick<Config['store'], 'synchronous'> }): Store {

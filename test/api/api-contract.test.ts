@@ -186,6 +186,21 @@ test('every route answers as its schema says, on a running appliance', async () 
 
   // The appliance itself.
   await call(admin, 'GET /api/v1/status');
+  t.appliance.store.systemHistory.append(
+    {
+      ts: Date.now(),
+      spanMs: 300_000,
+      cpuShare: 0.1,
+      rssBytes: 1e8,
+      diskFreeBytes: 1e10,
+      flashBytes: null,
+      loopLagP99Ms: 9,
+      syncLagS: null,
+    },
+    2100,
+  );
+  const history = await call(admin, 'GET /api/v1/system/history', { query: 'range=7d' });
+  assert.ok(history.body.points.length >= 1);
   await call(admin, 'GET /api/v1/data-classes');
   await call(admin, 'GET /api/v1/config/schema');
   const config = await call(admin, 'GET /api/v1/config');

@@ -9,6 +9,7 @@ import { healthEndpoints } from './health.js';
 import { syncEndpoints } from './sync.js';
 import { lessonEndpoints } from './lessons.js';
 import { mediaEndpoints } from './media.js';
+import { observabilityEndpoints } from './observability.js';
 
 export type { Endpoint, Input, Method, PathParams } from './endpoint.js';
 
@@ -27,6 +28,7 @@ export const endpoints = {
   ...syncEndpoints,
   ...lessonEndpoints,
   ...mediaEndpoints,
+  ...observabilityEndpoints,
 };
 
 export type Endpoints = typeof endpoints;
