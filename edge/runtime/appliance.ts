@@ -25,6 +25,7 @@ import type { ConfigSource } from '../config/edit.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js';
+import { DiskGuard } from './disk-guard.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -53,6 +54,7 @@ export class Appliance {
   readonly sync: SyncAgent;
   readonly analysis: InteractionAnalyser;
   readonly capture: DiagnosticCapture;
+  readonly disk: DiskGuard;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -60,7 +62,14 @@ export class Appliance {
   constructor(o: ApplianceOptions) {
     this.config = o.config;
     this.log = o.log;
-    this.store = Store.open(o.config);
+    this.store = Store.open(o.config, { checkIntegrity: true });
+    const recovered = this.store.integrity?.recovery;
+    if (recovered)
+      o.log.error(
+        { movedTo: recovered.movedTo, problem: recovered.problem, salvaged: recovered.salvaged },
+        'the database was damaged: moved aside, started on a fresh one (docs/disk-full-and-corruption.md)',
+      );
+    this.disk = new DiskGuard({ store: this.store, config: o.config, log: componentLogger(o.log, 'disk'), recovered });
     this.bus = new TypedEmitter<LiveEvents>(componentLogger(o.log, 'bus'));
     this.registry = new ComponentRegistry({ log: o.log, bus: this.bus });
     this.readings = new ReadingsPipeline({
@@ -133,6 +142,7 @@ export class Appliance {
         sync: this.sync,
         analysis: this.analysis,
         capture: this.capture,
+        disk: this.disk,
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,
@@ -148,6 +158,7 @@ export class Appliance {
         media: () => this.registry.find(MEDIA_SERVER).find((c) => !['stopped', 'stopping'].includes(c.status().state)),
       },
     });
+    this.registry.add(this.disk, { core: true });
     this.registry.add(
       new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }),
       { core: true },

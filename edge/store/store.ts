@@ -18,6 +18,9 @@ import { RetentionRepo } from './repos/retention.js';
 import { SubjectRepo } from './repos/subject.js';
 import { ConsentRepo } from './repos/consent.js';
 import { QuarantineRepo } from './repos/quarantine.js';
+import { DiskRepo } from './repos/disk.js';
+import { StreamRebaseRepo } from './repos/stream-rebase.js';
+import { checkAtStart, salvage, type IntegrityResult } from './integrity.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -44,6 +47,10 @@ export class Store {
   readonly subject: SubjectRepo;
   readonly consent: ConsentRepo;
   readonly quarantine: QuarantineRepo;
+  readonly disk: DiskRepo;
+  readonly streamRebase: StreamRebaseRepo;
+  /** The start's integrity check (`Store.open` with `checkIntegrity`): its time, and the recovery if damaged. */
+  integrity: IntegrityResult | undefined;
   #closed = false;
 
   constructor(db: Db) {
@@ -66,10 +73,33 @@ export class Store {
     this.subject = new SubjectRepo(db);
     this.consent = new ConsentRepo(db);
     this.quarantine = new QuarantineRepo(db);
+    this.disk = new DiskRepo(db);
+    this.streamRebase = new StreamRebaseRepo(db);
   }
 
-  static open(config: Pick<Config, 'dataDir' | 'store'>): Store {
-    return new Store(openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous }));
+  /**
+   * Open the database. `checkIntegrity` (the appliance's start, not the CLI's commands, which may run
+   * beside it) checks the file first and moves a damaged one aside for a fresh one
+   * (edge/store/integrity.ts, docs/disk-full-and-corruption.md).
+   */
+  static open(config: Pick<Config, 'dataDir' | 'store'>, opts: { checkIntegrity?: boolean } = {}): Store {
+    const check = opts.checkIntegrity === true ? checkAtStart(config.dataDir) : undefined;
+    const db = openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous });
+    const store = new Store(db);
+    store.integrity = check;
+    if (check?.recovery && check.asideFile) {
+      Object.assign(check.recovery, salvage(db, check.asideFile));
+      store.streamRebase.markPending();
+      store.meta.set('store-recovered', JSON.stringify(check.recovery));
+      store.audit.record({
+        actor: 'system',
+        action: 'store.corrupt-recovered',
+        target: check.recovery.movedTo,
+        result: 'error',
+        detail: { ...check.recovery },
+      });
+    }
+    return store;
   }
 
   /**
