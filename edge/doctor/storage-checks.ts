@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
-import { diskLevel, fsSpace } from '../runtime/disk-guard.js';
+import { measureDisk } from '../runtime/disk-guard.js';
 import { corruptAsideFiles, type Recovery } from '../store/integrity.js';
 import type { CheckResult } from './checks.js';
 
@@ -11,16 +11,13 @@ const MB = 1024 * 1024;
  * inside the database as the guard does, and what the guard last deleted to make room.
  */
 export function diskCheck(config: Config, store?: Store): CheckResult {
-  const fs = fsSpace(config.dataDir);
-  const inside = store ? store.disk.freeBytesInside() : 0;
-  const free = fs.free + inside;
-  const level = diskLevel(free, fs.total, config.disk);
+  const { free, total, level } = measureDisk(config, store ? store.disk.freeBytesInside() : 0);
   const last = store?.audit.list({ limit: 1, action: 'disk.shed' })[0];
   const unsynced = store ? store.disk.unsyncedReadings() : 0;
   const shed = last
     ? `; last deletion for space ${new Date(last.ts).toISOString()}: ${String(last.detail.rows ?? last.detail.files ?? '?')} ${last.detail.rows !== undefined ? 'rows' : 'files'} of ${last.target}`
     : '';
-  const detail = `${Math.round(free / MB)} MB free of ${Math.round(fs.total / MB)} MB on the data directory's disk (${level}; low below ${config.disk.lowFreeMb} MB or ${config.disk.lowFreePercent} %, critical below ${config.disk.criticalFreeMb} MB or ${config.disk.criticalFreePercent} %)${unsynced > 0 ? `; ${unsynced} readings not yet at the district` : ''}${shed}`;
+  const detail = `${Math.round(free / MB)} MB free of ${Math.round(total / MB)} MB on the data directory's disk (${level}; low below ${config.disk.lowFreeMb} MB or ${config.disk.lowFreePercent} %, critical below ${config.disk.criticalFreeMb} MB or ${config.disk.criticalFreePercent} %)${unsynced > 0 ? `; ${unsynced} readings not yet at the district` : ''}${shed}`;
   if (level === 'ok') return { name: 'disk', status: 'ok', detail };
   return {
     name: 'disk',

@@ -40,6 +40,30 @@ export function fsSpace(dir: string): { free: number; total: number } {
   return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
 }
 
+export interface DiskMeasure {
+  /** What `level` was judged on (bytes). */
+  free: number;
+  total: number;
+  level: DiskLevel;
+  /** The level of the room for data alone: free blocks plus free pages inside the database. */
+  dataLevel: DiskLevel;
+}
+
+/**
+ * Two measures: room for data (free blocks plus free pages inside the database, which new rows
+ * reuse; deleting rows frees pages but never shrinks the file) and room on the file system alone,
+ * which the write-ahead log needs to grow: with less than the critical amount there, a commit can
+ * fail whatever the free pages, so that alone is critical.
+ */
+export function measureDisk(config: Pick<Config, 'dataDir' | 'disk'>, insideBytes: number): DiskMeasure {
+  const d = config.disk;
+  const fs = fsSpace(config.dataDir);
+  const free = fs.free + insideBytes;
+  const dataLevel = diskLevel(free, fs.total, d);
+  if (fs.free < d.criticalFreeMb * MB) return { free: fs.free, total: fs.total, level: 'critical', dataLevel };
+  return { free, total: fs.total, level: dataLevel, dataLevel };
+}
+
 /**
  * Watches the data directory's disk and, when it runs low, deletes the least important data first,
  * re-measuring after each batch and stopping as soon as the level is back to ok:
@@ -84,16 +108,14 @@ export class DiskGuard extends BaseComponent {
     return { ...this.#state, shed: { ...this.#state.shed } };
   }
 
-  #measure(): { free: number; total: number; level: DiskLevel } {
-    const fs = fsSpace(this.#o.config.dataDir);
+  #measure(): DiskMeasure {
     let inside = 0;
     try {
       inside = this.#o.store.disk.freeBytesInside();
     } catch {
       inside = 0;
     }
-    const free = fs.free + inside;
-    return { free, total: fs.total, level: diskLevel(free, fs.total, this.#o.config.disk) };
+    return measureDisk(this.#o.config, inside);
   }
 
   /** Audit one deletion; on a disk too full even for that, the log keeps it (and the count is shown). */
@@ -171,7 +193,8 @@ export class DiskGuard extends BaseComponent {
       for (let step = 0; m.level !== 'ok' && step < 4;) {
         let r: { cls: string; n: number; unit: 'rows' | 'files' } | undefined;
         try {
-          r = this.#shedStep(m.level, step);
+          // Deleting rows makes room for rows, not on the file system: only when room for data is short.
+          r = step < 2 || m.dataLevel !== 'ok' ? this.#shedStep(m.level, step) : undefined;
         } catch (err) {
           // A delete can itself fail on a full disk (its WAL append); the next class may free room.
           this.#failures++;
