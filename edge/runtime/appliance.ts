@@ -26,6 +26,7 @@ import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
 import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js';
 import { DiskGuard } from './disk-guard.js';
+import { markCleanStop } from '../store/integrity.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -64,6 +65,10 @@ export class Appliance {
     this.log = o.log;
     this.store = Store.open(o.config, { checkIntegrity: true });
     const recovered = this.store.integrity?.recovery;
+    o.log.info(
+      { scope: this.store.integrity?.scope, checkMs: Math.round(this.store.integrity?.checkMs ?? 0) },
+      'database checked',
+    );
     if (recovered)
       o.log.error(
         { movedTo: recovered.movedTo, problem: recovered.problem, salvaged: recovered.salvaged },
@@ -256,6 +261,7 @@ export class Appliance {
         this.store.audit.record({ actor: 'system', action: 'appliance.stop', result: clean ? 'ok' : 'error' });
       } finally {
         this.store.close();
+        markCleanStop(this.config.dataDir);
       }
       return clean;
     })();

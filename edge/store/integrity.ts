@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassEdgeError, errorMessage } from '../errors.js';
 import { DB_FILE, type Db } from './db.js';
@@ -28,6 +28,8 @@ export interface Recovery {
 export interface IntegrityResult {
   /** How long the check took (ms): docs/disk-full-and-corruption.md has the figure for a semester's database. */
   checkMs: number;
+  /** `full` after a stop that was not clean (power cut, kill, crash), `bounded` after a clean one. */
+  scope: CheckScope;
   recovery?: Recovery;
 }
 
@@ -39,21 +41,70 @@ function isDamage(err: unknown): boolean {
   return typeof code === 'string' && DAMAGE.has(code);
 }
 
+export type CheckScope = 'full' | 'bounded';
+
+/**
+ * Written by the appliance when it closed the database cleanly, removed by the next start before it
+ * opens anything: its absence means the last run ended by a power cut, a kill or a crash.
+ */
+const CLEAN_STOP = '.clean-stop';
+
+export function markCleanStop(dataDir: string): void {
+  writeFileSync(join(dataDir, CLEAN_STOP), `${new Date().toISOString()}\n`);
+}
+
+/** Whether the last run stopped cleanly; removes the mark, so that this run's own end decides the next check. */
+function takeCleanStop(dataDir: string): boolean {
+  const f = join(dataDir, CLEAN_STOP);
+  if (!existsSync(f)) return false;
+  rmSync(f, { force: true });
+  return true;
+}
+
+/**
+ * The tables every start reads or writes at once (identity, accounts, devices, stream positions, the
+ * audit chain's head, the clock state, the rollup watermark): the bounded check covers them.
+ */
+const START_TABLES = [
+  'meta',
+  'users',
+  'devices',
+  'sync_state',
+  'sync_seq',
+  'audit_head',
+  'clock_state',
+  'rollup_watermark',
+] as const;
+
 /**
  * Check the database with SQLite's `quick_check` before the appliance opens it. quick_check reads
  * every page and checks the b-trees but not that each index matches its table (integrity_check's
- * extra work, several times slower); a page torn by a power cut or a failing card shows either way.
+ * extra work, about six times slower); a page torn by a power cut or a failing card shows either way.
+ * `full` checks every table (seconds per GB: docs/disk-full-and-corruption.md); `bounded` only the
+ * tables a start needs and the newest readings page, in milliseconds.
  * Returns undefined when the file is sound (or absent), else SQLite's words for the damage.
  */
-export function checkFile(file: string): string | undefined {
+export function checkFile(file: string, scope: CheckScope = 'full'): string | undefined {
   if (!existsSync(file)) return undefined;
   let db: Db | undefined;
   try {
     db = new Database(file, { fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    const rows = db.pragma('quick_check(10)') as { quick_check: string }[];
-    const lines = rows.map((r) => r.quick_check);
-    return lines.length === 1 && lines[0] === 'ok' ? undefined : lines.join('; ');
+    const present = new Set(
+      (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    const pragmas =
+      scope === 'full'
+        ? ['quick_check(10)']
+        : START_TABLES.filter((t) => present.has(t)).map((t) => `quick_check(${t})`);
+    const lines: string[] = [];
+    for (const p of pragmas)
+      for (const r of db.pragma(p) as { quick_check: string }[]) if (r.quick_check !== 'ok') lines.push(r.quick_check);
+    // The page the next reading goes after: a damaged one would fail the first commit.
+    if (scope === 'bounded' && present.has('readings')) db.prepare('SELECT max(id) FROM readings').get();
+    return lines.length === 0 ? undefined : lines.join('; ');
   } catch (err) {
     if (isDamage(err)) return errorMessage(err);
     throw err;
@@ -163,10 +214,11 @@ export function salvage(fresh: Db, asideFile: string): { salvaged: Record<string
  * (more than `MAX_CORRUPT_ASIDE` aside files) stops the start, with what to do.
  */
 export function checkAtStart(dataDir: string, now = Date.now()): IntegrityResult & { asideFile?: string } {
+  const scope: CheckScope = takeCleanStop(dataDir) ? 'bounded' : 'full';
   const t0 = performance.now();
-  const problem = checkFile(join(dataDir, DB_FILE));
+  const problem = checkFile(join(dataDir, DB_FILE), scope);
   const checkMs = performance.now() - t0;
-  if (problem === undefined) return { checkMs };
+  if (problem === undefined) return { checkMs, scope };
   const earlier = corruptAsideFiles(dataDir);
   if (earlier.length >= MAX_CORRUPT_ASIDE)
     throw new ClassEdgeError(
@@ -176,6 +228,7 @@ export function checkAtStart(dataDir: string, now = Date.now()): IntegrityResult
   const movedTo = moveAside(dataDir, now);
   return {
     checkMs,
+    scope,
     asideFile: join(dataDir, movedTo),
     recovery: { at: now, movedTo, problem, salvaged: {}, notSalvaged: [] },
   };

@@ -124,6 +124,9 @@ test(
       const second = await spawnAppliance(dir.path);
       apps.push(second);
       await healthy(second, 120_000);
+      // The first run stopped cleanly: this start checks only what a start needs, in milliseconds.
+      assert.match(second.stdout.join(''), /"scope":"bounded"[^\n]*database checked/);
+      assert.match(first.stdout.join(''), /"scope":"full"[^\n]*database checked/);
       assert.deepEqual(
         readdirSync(dir.path).filter((n) => ASIDE.test(n)),
         aside,
