@@ -54,7 +54,7 @@ try {
   const quick = time('quick_check');
   const start = checkAtStart(dir.path).checkMs;
   const full = time('integrity_check');
-  console.log(
+  process.stdout.write(
     JSON.stringify({
       days,
       readings: days * perDay,
@@ -65,7 +65,7 @@ try {
       startCheckMs: Math.round(start),
       integrityCheckMs: Math.round(full),
       loadavg: loadavg().map((x) => x.toFixed(2)),
-    }),
+    }) + '\n',
   );
 } finally {
   dir.cleanup();
