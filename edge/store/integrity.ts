@@ -50,7 +50,11 @@ export type CheckScope = 'full' | 'bounded';
 const CLEAN_STOP = '.clean-stop';
 
 export function markCleanStop(dataDir: string): void {
-  writeFileSync(join(dataDir, CLEAN_STOP), `${new Date().toISOString()}\n`);
+  try {
+    writeFileSync(join(dataDir, CLEAN_STOP), `${new Date().toISOString()}\n`);
+  } catch {
+    // A full or read-only disk at the stop: without the mark the next start checks the whole file.
+  }
 }
 
 /** Whether the last run stopped cleanly; removes the mark, so that this run's own end decides the next check. */
