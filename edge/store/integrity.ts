@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassEdgeError, errorMessage } from '../errors.js';
 import { DB_FILE, type Db } from './db.js';
@@ -212,6 +212,27 @@ export function salvage(fresh: Db, asideFile: string): { salvaged: Record<string
 }
 
 /**
+ * A database that cannot even be opened to be checked. The usual cause on a classroom box is a file
+ * system the kernel remounted read-only after I/O errors on a failing card: say so, not only SQLite's
+ * "unable to open database file".
+ */
+function unreachable(dataDir: string, err: unknown): Error {
+  // access(2) answers EROFS for a read-only file system, even to root.
+  let writable = true;
+  try {
+    accessSync(dataDir, constants.W_OK);
+  } catch {
+    writable = false;
+  }
+  if (writable) return err instanceof Error ? err : new Error(String(err));
+  return new ClassEdgeError(
+    'database_unreachable',
+    `the database ${join(dataDir, DB_FILE)} cannot be opened to be checked (${errorMessage(err)}): the data directory is not writable, or its file system is read-only (the kernel remounts a card with I/O errors read-only: dmesg says so). It cannot be checked or moved aside; replace the card and restore the last backup (classedge restore), or fix the permissions of ${dataDir}`,
+    { cause: err },
+  );
+}
+
+/**
  * The start's check: a damaged database is moved aside and the caller opens a fresh one (then calls
  * `salvage`). A start after that finds the fresh database sound and does nothing, so a damaged file
  * never makes the appliance restart in a loop; only a storage that damages database after database
@@ -220,7 +241,12 @@ export function salvage(fresh: Db, asideFile: string): { salvaged: Record<string
 export function checkAtStart(dataDir: string, now = Date.now()): IntegrityResult & { asideFile?: string } {
   const scope: CheckScope = takeCleanStop(dataDir) ? 'bounded' : 'full';
   const t0 = performance.now();
-  const problem = checkFile(join(dataDir, DB_FILE), scope);
+  let problem: string | undefined;
+  try {
+    problem = checkFile(join(dataDir, DB_FILE), scope);
+  } catch (err) {
+    throw unreachable(dataDir, err);
+  }
   const checkMs = performance.now() - t0;
   if (problem === undefined) return { checkMs, scope };
   const earlier = corruptAsideFiles(dataDir);

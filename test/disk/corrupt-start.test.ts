@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readdirSync, statSync, writeSync, copyFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync, writeSync, copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -172,6 +173,33 @@ test(
       assert.equal(readdirSync(dir.path).filter((n) => ASIDE.test(n)).length, 3, 'nothing more moved');
     } finally {
       dir.cleanup();
+    }
+  },
+);
+
+test(
+  'a database on a read-only file system (a failing card remounted by the kernel) is a clear fatal error naming what to do',
+  { timeout: 120_000 },
+  async () => {
+    const mnt = tempDir('classedge-ro-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt.path]);
+    try {
+      const dataDir = join(mnt.path, 'data');
+      mkdirSync(dataDir);
+      await makeDatabase(dataDir);
+      damage(join(dataDir, 'classedge.db'));
+      execFileSync('mount', ['-o', 'remount,ro', mnt.path]);
+      const app = await spawnAppliance(dataDir);
+      const exit = await app.exited;
+      assert.notEqual(exit.code, 0);
+      const said = app.stderr.join('') + app.stdout.join('');
+      // A card with I/O errors is remounted read-only by the kernel: the file can be neither checked nor moved.
+      assert.match(said, /cannot be opened to be checked/);
+      assert.match(said, /read-only/);
+      assert.match(said, /classedge restore/);
+    } finally {
+      execFileSync('umount', ['-l', mnt.path]);
+      mnt.cleanup();
     }
   },
 );
