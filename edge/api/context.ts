@@ -1,3 +1,4 @@
+import type { DiskGuard } from '../runtime/disk-guard.js';
 import type { IncomingMessage } from 'node:http';
 import type { Session } from '../store/repos/sessions.js';
 import type { SessionWatch } from './session-watch.js';
@@ -47,6 +48,8 @@ export interface ApiContext {
   /** Lessons and their interaction figures. */
   analysis: Pick<InteractionAnalyser, 'current' | 'currentEvent' | 'startLesson' | 'endLesson'>;
   capture: Pick<DiagnosticCapture, 'state' | 'list' | 'start' | 'stop'>;
+  /** The data directory's disk: its level, what was deleted for space, a fresh start after damage. */
+  disk: Pick<DiskGuard, 'diskState'>;
   /** Login attempts per source address (bounded) and login hashes at once. */
   logins: LoginGuards;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */

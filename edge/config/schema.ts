@@ -358,6 +358,66 @@ export const RetentionSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const DiskSchema = Type.Object(
+  {
+    checkSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description:
+        "How often the disk guard measures the free space of the data directory's disk (free blocks plus free pages inside the database).",
+    }),
+    lowFreeMb: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 1024,
+      description:
+        'Below this much free space (MB) the disk is low: diagnostic captures, old minute rollups and raw readings the district holds are deleted, oldest first, and the kiosk and doctor say so.',
+    }),
+    lowFreePercent: Type.Number({
+      minimum: 0,
+      maximum: 50,
+      default: 5,
+      description: 'The disk is also low below this share (%) of its size free.',
+    }),
+    criticalFreeMb: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 256,
+      description:
+        'Below this much free space (MB) the disk is critical: also every damaged-database copy is deleted; readings the district has not confirmed are still kept (new readings may then be refused and re-sent by their devices).',
+    }),
+    criticalFreePercent: Type.Number({
+      minimum: 0,
+      maximum: 50,
+      default: 2,
+      description: 'The disk is also critical below this share (%) of its size free.',
+    }),
+    shedRollupsOlderThanDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 14,
+      description:
+        'Under disk pressure, minute rollups older than this are deleted first (the 24-hour and 7-day charts and the rolling averages need the newer ones).',
+    }),
+    shedReadingsOlderThanHours: Type.Integer({
+      minimum: 1,
+      maximum: 8760,
+      default: 24,
+      description:
+        'Under disk pressure, raw readings older than this (and already in their minute rollups and confirmed by the district) are deleted next.',
+    }),
+    shedBatchRows: Type.Integer({
+      minimum: 100,
+      maximum: 100_000,
+      default: 2000,
+      description:
+        'Rows deleted per transaction under disk pressure: small enough that the delete itself finds room in the write-ahead log.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const UpdateSchema = Type.Object(
   {
     channel: Type.String({
@@ -527,6 +587,7 @@ export const ConfigSchema = Type.Object(
     mqtt: MqttSchema,
     store: StoreSchema,
     retention: RetentionSchema,
+    disk: DiskSchema,
     update: UpdateSchema,
     auth: AuthSchema,
     log: LogSchema,

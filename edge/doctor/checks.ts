@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
@@ -13,6 +13,7 @@ import { loadTlsPair } from '../security/tls.js';
 import { dialHost, isLoopback, listenerLayout, mqttTlsFiles, plainHost, type Listener } from '../security/listeners.js';
 import { findKind } from '../runtime/component-kinds.js';
 import { findProgram, PROGRAMS, programCommand, type ProgramName } from '../runtime/programs.js';
+import { diskCheck, recoveryCheck } from './storage-checks.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -22,8 +23,6 @@ export interface CheckResult {
   /** What to do about it, for a technician. Empty when ok. */
   fix?: string;
 }
-
-const GiB = 1024 ** 3;
 
 function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -337,15 +336,8 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
     } else {
       accessSync(config.dataDir, constants.W_OK);
       results.push({ name: 'data-dir', status: 'ok', detail: `${config.dataDir} is writable` });
-      const fs = statfsSync(config.dataDir);
-      const free = fs.bavail * fs.bsize;
-      const status: CheckStatus = free < 0.2 * GiB ? 'fail' : free < 1 * GiB ? 'warn' : 'ok';
-      results.push({
-        name: 'disk',
-        status,
-        detail: `${(free / GiB).toFixed(1)} GiB free on the data directory's disk`,
-        ...(status === 'ok' ? {} : { fix: 'free space: old logs, or lower retention.readingsDays' }),
-      });
+      // With the database open below, the disk check also counts the free pages inside it.
+      if (!existsSync(join(config.dataDir, DB_FILE))) results.push(diskCheck(config));
     }
   } catch (err) {
     results.push({
@@ -418,10 +410,10 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
                 name: 'database',
                 status: 'fail',
                 detail: `SQLite quick_check: ${integrity}`,
-                fix: 'restore the last backup',
+                fix: 'restart the appliance (classedge start moves a damaged database aside and starts on a fresh one), or restore the last backup',
               },
         );
-        results.push(auditCheck(store), retentionCheck(store));
+        results.push(auditCheck(store), retentionCheck(store), diskCheck(config, store), recoveryCheck(config, store));
         if (store.users.countAdmins() === 0)
           results.push({
             name: 'accounts',
@@ -433,12 +425,16 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
         store.close();
       }
     } catch (err) {
-      results.push({
-        name: 'database',
-        status: 'fail',
-        detail: errorMessage(err),
-        fix: 'check the data directory and its permissions',
-      });
+      results.push(
+        {
+          name: 'database',
+          status: 'fail',
+          detail: errorMessage(err),
+          fix: 'check the data directory and its permissions; a damaged database is moved aside by the next classedge start',
+        },
+        diskCheck(config),
+        recoveryCheck(config),
+      );
     }
 
   // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh, on a bare

@@ -28,6 +28,8 @@ import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js'
 import { ApplianceMetrics, observeCommit } from '../observability/metrics.js';
 import { metricsMount } from '../observability/scrape.js';
 import { SystemHistory } from '../observability/history.js';
+import { DiskGuard } from './disk-guard.js';
+import { markCleanStop } from '../store/integrity.js';
 
 export interface ApplianceOptions {
   config: Config;
@@ -57,6 +59,7 @@ export class Appliance {
   readonly analysis: InteractionAnalyser;
   readonly capture: DiagnosticCapture;
   readonly metrics: ApplianceMetrics;
+  readonly disk: DiskGuard;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -64,7 +67,18 @@ export class Appliance {
   constructor(o: ApplianceOptions) {
     this.config = o.config;
     this.log = o.log;
-    this.store = Store.open(o.config);
+    this.store = Store.open(o.config, { checkIntegrity: true });
+    const recovered = this.store.integrity?.recovery;
+    o.log.info(
+      { scope: this.store.integrity?.scope, checkMs: Math.round(this.store.integrity?.checkMs ?? 0) },
+      'database checked',
+    );
+    if (recovered)
+      o.log.error(
+        { movedTo: recovered.movedTo, problem: recovered.problem, salvaged: recovered.salvaged },
+        'the database was damaged: moved aside, started on a fresh one (docs/disk-full-and-corruption.md)',
+      );
+    this.disk = new DiskGuard({ store: this.store, config: o.config, log: componentLogger(o.log, 'disk'), recovered });
     this.bus = new TypedEmitter<LiveEvents>(componentLogger(o.log, 'bus'));
     this.registry = new ComponentRegistry({ log: o.log, bus: this.bus });
     this.readings = new ReadingsPipeline(pipelineOptions(o.config, this.store.readings, this.bus));
@@ -143,6 +157,7 @@ export class Appliance {
         sync: this.sync,
         analysis: this.analysis,
         capture: this.capture,
+        disk: this.disk,
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,
@@ -158,6 +173,7 @@ export class Appliance {
         media: () => this.registry.find(MEDIA_SERVER).find((c) => !['stopped', 'stopping'].includes(c.status().state)),
       },
     });
+    this.registry.add(this.disk, { core: true });
     this.registry.add(
       new RetentionJob({ store: this.store, config: o.config, log: componentLogger(o.log, 'retention') }),
       { core: true },
@@ -266,6 +282,7 @@ export class Appliance {
         this.store.audit.record({ actor: 'system', action: 'appliance.stop', result: clean ? 'ok' : 'error' });
       } finally {
         this.store.close();
+        markCleanStop(this.config.dataDir);
       }
       return clean;
     })();

@@ -21,6 +21,9 @@ import { SubjectRepo } from './repos/subject.js';
 import { ConsentRepo } from './repos/consent.js';
 import { QuarantineRepo } from './repos/quarantine.js';
 import { SystemHistoryRepo } from './repos/system-history.js';
+import { DiskRepo } from './repos/disk.js';
+import { StreamRebaseRepo } from './repos/stream-rebase.js';
+import { checkAtStart, salvage, type IntegrityResult } from './integrity.js';
 
 /**
  * The appliance database and one repository per data class. Shared by the runtime and the CLI.
@@ -48,6 +51,10 @@ export class Store {
   readonly consent: ConsentRepo;
   readonly quarantine: QuarantineRepo;
   readonly systemHistory: SystemHistoryRepo;
+  readonly disk: DiskRepo;
+  readonly streamRebase: StreamRebaseRepo;
+  /** The start's integrity check (`Store.open` with `checkIntegrity`): its time, and the recovery if damaged. */
+  integrity: IntegrityResult | undefined;
   #closed = false;
 
   constructor(db: Db) {
@@ -71,12 +78,38 @@ export class Store {
     this.consent = new ConsentRepo(db);
     this.quarantine = new QuarantineRepo(db);
     this.systemHistory = new SystemHistoryRepo(db);
+    this.disk = new DiskRepo(db);
+    this.streamRebase = new StreamRebaseRepo(db);
   }
 
-  static open(config: { dataDir: string; store: Pick<Config['store'], 'synchronous'> }): Store {
-    const store = new Store(openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous }));
+  /**
+   * Open the database. `checkIntegrity` (the appliance's start, not the CLI's commands, which may run
+   * beside it) checks the file first and moves a damaged one aside for a fresh one
+   * (edge/store/integrity.ts, docs/disk-full-and-corruption.md).
+   */
+  static open(
+    config: { dataDir: string; store: Pick<Config['store'], 'synchronous'> },
+    opts: { checkIntegrity?: boolean } = {},
+  ): Store {
+    const check = opts.checkIntegrity === true ? checkAtStart(config.dataDir) : undefined;
+    const db = openDb({ dataDir: config.dataDir, synchronous: config.store.synchronous });
+    const store = new Store(db);
+    store.integrity = check;
+    if (check?.recovery && check.asideFile) {
+      Object.assign(check.recovery, salvage(db, check.asideFile));
+      store.streamRebase.markPending();
+      store.meta.set('store-recovered', JSON.stringify(check.recovery));
+      store.audit.record({
+        actor: 'system',
+        action: 'store.corrupt-recovered',
+        target: check.recovery.movedTo,
+        result: 'error',
+        detail: { ...check.recovery },
+      });
+    }
     // Readings acknowledged before a crash may be in the journal only: whoever opens the store first
-    // puts them in (once: the applied position moves in the same transaction).
+    // puts them in (once: the applied position moves in the same transaction). After a damaged database
+    // was moved aside, this is what brings the journal's readings into the fresh one.
     const records = readJournal(join(config.dataDir, 'journal'));
     if (records.length > 0) store.readings.applyJournal(records);
     return store;

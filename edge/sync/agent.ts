@@ -323,9 +323,15 @@ export class SyncAgent extends BaseComponent {
     });
     if (r.status !== 200) throw new Error(`state query: HTTP ${r.status} ${String(r.json.message ?? '')}`);
     const answer = this.#verified('state answer', r, this.#requestText(REQUEST_KINDS.state, req));
+    const positions = streamPositions(answer, [...PRIORITY_STREAMS, ...BULK_STREAMS]);
+    // A database that replaced a damaged one numbered from 1: its records move past the district's positions first.
+    if (this.#o.store.streamRebase.pending()) {
+      const moved = this.#o.store.streamRebase.rebase(positions);
+      this.#o.store.audit.record({ actor: 'system', action: 'sync.rebased', result: 'ok', detail: { moved } });
+      this.#o.log.warn({ moved }, 'fresh database: its records renumbered after the district positions');
+    }
     // A commit whose answer was lost (cut connection, crash) is known from the district's own position.
-    for (const [stream, seq] of streamPositions(answer, [...PRIORITY_STREAMS, ...BULK_STREAMS]))
-      if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
+    for (const [stream, seq] of positions) if (seq > this.#confirmed(stream)) this.#confirm(stream, seq);
   }
 
   /** What a signed request signed: an answer to it is bound to this text. */

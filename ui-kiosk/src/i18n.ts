@@ -14,6 +14,12 @@ const zh = {
   'conn.live': '实时',
   'conn.stale': '已断开',
   'conn.staleBanner': '与教室设备的连接已断开，正在重连。显示的是最后已知的数据。',
+  'disk.low':
+    '存储空间不足（剩余 {free} MB）：设备已自动删除旧的诊断文件和已同步到教育局的旧数据。请通知信息技术老师清理或更换存储卡。',
+  'disk.critical':
+    '存储空间严重不足（剩余 {free} MB）：新的传感器数据可能暂时无法保存（设备稍后会重发）。尚未同步的 {unsynced} 条数据已保留。请立即通知信息技术老师。',
+  'disk.recovered':
+    '本机数据库在 {at} 启动时发现损坏，已另存并使用新数据库启动。已同步到教育局的数据仍在教育局；请通知信息技术老师运行 classedge doctor 查看详情。',
   'login.pickTeacher': '请选择您的名字',
   'login.typeName': '请输入您的用户名',
   'login.enterPin': '请输入 PIN 码',
@@ -296,6 +302,12 @@ const en: Record<MessageKey, string> = {
   'conn.live': 'Live',
   'conn.stale': 'Offline',
   'conn.staleBanner': 'Connection to the classroom devices lost; reconnecting. Showing the last known data.',
+  'disk.low':
+    'Storage is running low ({free} MB free): old diagnostic files and old data the district already holds were deleted. Ask the IT teacher to free space or replace the storage card.',
+  'disk.critical':
+    'Storage is almost full ({free} MB free): new sensor data may not be saved for now (devices will send it again). The {unsynced} readings not yet at the district are kept. Tell the IT teacher now.',
+  'disk.recovered':
+    'At the start at {at} the database was found damaged: it was set aside and the appliance started on a fresh one. What was synced is still at the district; ask the IT teacher to run classedge doctor for details.',
   'login.pickTeacher': 'Choose your name',
   'login.typeName': 'Type your username',
   'login.enterPin': 'Enter your PIN',

@@ -11,6 +11,7 @@ import { screensFor } from './screens/registry.js';
 import { TeacherLogin } from './screens/teacher/login.js';
 import { LiveContext } from './screens/teacher/live-context.js';
 import { sessionLost } from './hooks.js';
+import { StorageBanner } from './components/storage-banner.js';
 
 /**
  * The teacher's panel: PIN login, then the room's live state. Every screen has the home button;
@@ -53,6 +54,7 @@ export function TeacherApp() {
     return (
       <div class="screen">
         <TopBar title={info.applianceName} />
+        <StorageBanner initial={info.storage} />
         <TeacherLogin
           pinLength={info.pinLength}
           lockoutSeconds={info.lockoutSeconds}
@@ -77,6 +79,7 @@ export function TeacherApp() {
             {t('nav.lock')}
           </button>
         </TopBar>
+        <StorageBanner initial={info.storage} />
         {liveState.reminder && (
           <div class="banner reminder" role="status" data-testid="screen-reminder">
             {t('display.reminder', {

@@ -50,6 +50,21 @@ export const KioskInfoBody = Type.Object({
     description:
       'auth.lockoutMinutes in seconds: how long the panel shows a lock when a refusal carries no Retry-After.',
   }),
+  storage: Type.Object(
+    {
+      level: Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('critical')], {
+        description: "The data directory's disk against disk.lowFreeMb/criticalFreeMb (and their percentages).",
+      }),
+      freeMb: Type.Integer({ description: 'Free space the database can use, in MB.' }),
+      unsyncedReadings: Type.Integer({
+        description: 'Readings not yet confirmed by the district (never deleted for space).',
+      }),
+      recoveredAt: Type.Union([Type.Integer(), Type.Null()], {
+        description: 'When this start found the database damaged and started on a fresh one (ms); null otherwise.',
+      }),
+    },
+    { description: 'What the panel warns about: a nearly full disk, a fresh start after a damaged database.' },
+  ),
 });
 
 /**

@@ -10,6 +10,17 @@ import { editConfig } from '../../config/edit.js';
 import type { Config } from '../../config/schema.js';
 import { listenerLayout } from '../../security/listeners.js';
 import { certInfo } from '../../security/tls.js';
+import type { DiskState } from '../../runtime/disk-guard.js';
+import type { KioskInfoBody } from '../contract/system.js';
+
+function kioskStorage(d: DiskState): Static<typeof KioskInfoBody>['storage'] {
+  return {
+    level: d.level,
+    freeMb: d.freeMb,
+    unsyncedReadings: d.unsyncedReadings,
+    recoveredAt: d.recovered?.at ?? null,
+  };
+}
 
 function tlsStatus(config: Config): Static<typeof TlsStatusBody> {
   const listeners = listenerLayout(config).map(({ service, tls, host, port }) => ({ service, tls, host, port }));
@@ -128,6 +139,7 @@ export const systemRoutes: RouteDef[] = [
       defaultLanguage: ctx.config.kiosk.defaultLanguage,
       pinLength: ctx.config.auth.pinLength,
       lockoutSeconds: ctx.config.auth.lockoutMinutes * 60,
+      storage: kioskStorage(ctx.disk.diskState()),
     }),
   }),
   route('PUT /api/v1/config', {

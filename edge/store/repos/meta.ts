@@ -10,6 +10,10 @@ import type { Db } from '../db.js';
  *   database so that it travels in backups and a restored box still refuses older bundles.
  * - `sync-answers-refused`, `sync-answer-refused-last`: district answers the sync agent refused as
  *   unsigned or not verifying (a count), and the last one's time and reason (JSON).
+ * - `store-recovered`: the database was found damaged at a start and this one started fresh (JSON
+ *   `Recovery` of edge/store/integrity.ts: when, the aside file, the damage, what was salvaged);
+ * - `stream-rebase-pending`: set with it; the sync agent numbers this database's records after the
+ *   district's positions at its next round (edge/store/repos/stream-rebase.ts), then clears it.
  */
 export type MetaKey =
   | 'pseudonym-key'
@@ -18,7 +22,9 @@ export type MetaKey =
   | 'config-refused'
   | 'update-floor'
   | 'sync-answers-refused'
-  | 'sync-answer-refused-last';
+  | 'sync-answer-refused-last'
+  | 'store-recovered'
+  | 'stream-rebase-pending';
 
 export class MetaRepo {
   readonly #db: Db;
@@ -28,6 +34,10 @@ export class MetaRepo {
 
   get(key: MetaKey): string | undefined {
     return this.#db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+  }
+
+  delete(key: MetaKey): void {
+    this.#db.prepare('DELETE FROM meta WHERE key = ?').run(key);
   }
 
   set(key: MetaKey, value: string): void {
