@@ -284,6 +284,13 @@ export const StoreSchema = Type.Object(
       description:
         'How often the journaled readings go into the database in one transaction. Longer writes fewer flash pages per reading; readers that need the newest readings (sync, backup, the readings API) apply first.',
     }),
+    journalSegmentKb: Type.Integer({
+      minimum: 64,
+      maximum: 65536,
+      default: 4096,
+      description:
+        "Size of each of the readings journal's two segments, written in full at the first start. What the journal can hold while the database cannot take readings (a full disk): about 7 000 sensor messages per MB.",
+    }),
     applyMaxRows: Type.Integer({
       minimum: 100,
       maximum: 1000000,

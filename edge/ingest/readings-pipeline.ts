@@ -34,6 +34,17 @@ export interface ReadingsPipelineOptions {
 
 /** Acknowledged records fill a flash page (4 KB) before the bound: then waiting longer saves nothing. */
 const PAGE_BYTES = 4096;
+/** Messages remembered to recognise a device's resend (hours of a classroom's messages). */
+const RECENT_MESSAGES = 50_000;
+
+/**
+ * The same reading sent again: the same device, time and metrics. QoS 1 is "at least once": a device
+ * that got no PUBACK before a crash or a reconnect sends the message again, with its own time stamp.
+ */
+function messageKey(rows: readonly ReadingRow[]): string {
+  const first = rows[0] as ReadingRow;
+  return `${first.deviceId}\u0000${first.ts}\u0000${rows.map((r) => `${r.deviceId}:${r.metric}:${r.ts}`).join(',')}`;
+}
 
 /** The journal directory of a data directory. */
 export function journalDir(dataDir: string): string {
@@ -55,6 +66,7 @@ export function pipelineOptions(
     polledSyncMaxMs: config.store.polledSyncMaxMs,
     applyIntervalMs: config.store.applyIntervalMs,
     applyMaxRows: config.store.applyMaxRows,
+    segmentBytes: config.store.journalSegmentKb * 1024,
   };
 }
 
@@ -85,6 +97,10 @@ export class ReadingsPipeline {
   #unappliedRows = 0;
   #closed = false;
   #applyError: Error | undefined;
+  /** Keys of the messages journaled lately, oldest first (a Map keeps insertion order). */
+  readonly #recent = new Map<string, true>();
+  /** Messages recognised as a resend of one already journaled, and not stored again. */
+  duplicates = 0;
   /** Rows of the journal's records replayed into SQLite at start (after a crash or power cut). */
   readonly replayedRows: number;
   commits = 0;
@@ -102,6 +118,8 @@ export class ReadingsPipeline {
     );
     this.#journal = journal;
     this.replayedRows = records.length > 0 ? opts.readings.applyJournal(records) : 0;
+    // A device whose message was journaled just before a crash sends it again after the restart.
+    for (const r of records.slice(-RECENT_MESSAGES)) if (r.rows.length > 0) this.#remember(messageKey(r.rows));
     this.#applyTimer = setInterval(() => this.#applySafely(), opts.applyIntervalMs);
     this.#applyTimer.unref();
   }
@@ -118,6 +136,15 @@ export class ReadingsPipeline {
     }
     if (rows.length === 0) {
       done(null);
+      return;
+    }
+    if (this.#recent.has(messageKey(rows))) {
+      // Already journaled: acknowledged once that copy is synced (at once when it already is), stored once.
+      this.duplicates++;
+      if (durability === 'polled') return done(null);
+      this.#waiters.push({ rows: [], done });
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = setTimeout(() => this.#releaseAcks(), 0);
       return;
     }
     let bytes: number;
@@ -168,6 +195,7 @@ export class ReadingsPipeline {
     const before = this.#journal.appendedBytes;
     const seq = this.#journal.append([rows]);
     this.#unapplied.push({ seq, rows: [...rows] });
+    this.#remember(messageKey(rows));
     for (const r of rows) {
       const key = `${r.deviceId}\u0000${r.metric}`;
       const seen = this.#latest.get(key);
@@ -176,6 +204,11 @@ export class ReadingsPipeline {
     this.#unappliedRows += rows.length;
     if (this.#unappliedRows >= this.#o.applyMaxRows) setImmediate(() => this.#applySafely());
     return this.#journal.appendedBytes - before;
+  }
+
+  #remember(key: string): void {
+    this.#recent.set(key, true);
+    if (this.#recent.size > RECENT_MESSAGES) this.#recent.delete(this.#recent.keys().next().value as string);
   }
 
   /** Sync the journal and acknowledge everyone waiting for it. */
@@ -202,7 +235,7 @@ export class ReadingsPipeline {
       this.onCommit?.(rows, ms);
     }
     for (const w of waiters) {
-      if (error === null) this.#emit(w.rows);
+      if (error === null && w.rows.length > 0) this.#emit(w.rows);
       w.done(error);
     }
   }

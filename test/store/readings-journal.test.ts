@@ -280,3 +280,31 @@ test(
     }
   },
 );
+
+test(
+  'pipeline: a resend of a journaled message (same device, time and metrics) is acknowledged and stored once, also after a crash',
+  { timeout: 30_000 },
+  async () => {
+    const dir = tempDir();
+    try {
+      const store = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL' } });
+      const p = pipeline(dir.path, store);
+      await p.submitAsync(message(1));
+      await p.submitAsync(message(1));
+      await p.submitAsync(message(1), 'polled');
+      assert.equal(p.duplicates, 2);
+      // The same time with other values of another metric is another reading.
+      await p.submitAsync([{ ...(message(1)[0] as ReadingRow), metric: 'noise_dba', value: 50 }]);
+      store.close(); // a crash before any apply: the device got no PUBACK for its last message and resends it
+      const again = Store.open({ dataDir: dir.path, store: { synchronous: 'FULL' } });
+      const p2 = pipeline(dir.path, again);
+      await p2.submitAsync(message(1));
+      assert.equal(p2.duplicates, 1, 'recognised from the journal after the restart');
+      p2.close();
+      assert.equal(again.readings.count(), 3);
+      again.close();
+    } finally {
+      dir.cleanup();
+    }
+  },
+);

@@ -329,6 +329,7 @@ test('the appliance killed -9 during an upload, then restarted with its clock a 
       log: createLogger({ level: 'silent' }),
       now: () => Date.now() + 86_400_000,
       applyReadings: () => t?.appliance.readings.apply(),
+      pendingReadings: () => t?.appliance.readings.pendingRows ?? 0,
     });
     await skewed.start();
     skewed.requestBulk();
@@ -603,6 +604,7 @@ test('the bandwidth cap spreads uploads: the bytes sent take at least their time
       store: t.appliance.store,
       log: createLogger({ level: 'silent' }),
       applyReadings: () => t.appliance.readings.apply(),
+      pendingReadings: () => t.appliance.readings.pendingRows,
     });
     const t0 = Date.now();
     await agent.start();
