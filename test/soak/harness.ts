@@ -9,6 +9,10 @@ import { addDevice } from '../../edge/services/devices.js';
 import { DEMO_MODBUS_SLAVES } from '../../edge/cli/demo.js';
 import { openPtyPair, type PtyPair } from '../../firmware-bridge/serial/pty-pair.js';
 import { ModbusSlaveSim } from '../../firmware-bridge/sim/modbus-slave-sim.js';
+import { ThermometerSim } from '../../firmware-bridge/sim/thermometer-sim.js';
+import { composeScene } from '../../firmware-bridge/sim/face-scenes.js';
+import { demoLesson } from '../../edge/cli/demo.js';
+import { rosterCsv, withConsent } from '../helpers/roster.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -18,6 +22,11 @@ import type { SoakEvent } from './schedule.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
+export const TEACHER = { username: 'li', pin: '482916' };
+export const STUDENTS = 40;
+/** A camera frame every 5 s during a lesson, with the whole class in it. */
+export const FRAME_PERIOD_MS = 5000;
+export const CAMERA_ID = 'cam-01';
 export const MQTT_DEVICES = 30;
 /** One reading per device every 10 s, as a classroom's Wi-Fi sensors send them. */
 export const MQTT_PERIOD_MS = 10_000;
@@ -129,12 +138,27 @@ export class Soak {
   pty: PtyPair | undefined;
   modbus: ModbusSlaveSim | undefined;
   readonly devices: { id: string; username: string; password: string; client?: MqttClient }[] = [];
+  doorPty: PtyPair | undefined;
+  thermometer: ThermometerSim | undefined;
+  teacher: ApiClient | undefined;
+  camera: { username: string; password: string; client?: MqttClient } | undefined;
+  frames: Buffer[] = [];
+  lessonWav = '';
+  students: number[] = [];
+  /** Health checks the appliance answered 201 for (their ids). */
+  readonly checks: number[] = [];
+  /** Lessons the appliance answered as ended (their ids). */
+  readonly lessons: number[] = [];
+  framesSent = 0;
+  /** Thermometer readings taken again after a 504 (the teacher presses again). */
+  measureRetries = 0;
   #timers = new Set<NodeJS.Timeout>();
   #stopping = false;
   readonly configFile = join(this.dir.path, 'config.yaml');
   readonly dataDir = join(this.dir.path, 'data');
   readonly ptyDir = join(this.dir.path, 'pty');
   readonly offsetFile = join(this.dir.path, 'faketime-offset');
+  readonly doorDir = join(this.dir.path, 'pty-door');
   kills = 0;
 
   constructor(o: { log?: (line: string) => void } = {}) {
@@ -153,7 +177,15 @@ export class Soak {
       'log: { level: warn }',
       // The night window never opens by itself (from = to): the schedule's 'nightly-sync' asks for it, compressed.
       "sync: { allowPlainHttp: true, intervalMs: 1000, retryMaxMs: 5000, timeoutMs: 20000, bulkWindow: { from: '03:00', to: '03:00' } }",
+      // Lessons are started and ended by the harness (the compressed timetable), never by the clock.
+      'timetable: { lessons: [] }',
+      `analysis: { sampleIntervalS: 5, classSize: ${STUDENTS} }`,
+      "health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }",
       'components:',
+      `  - { type: thermometer, name: door, port: ${JSON.stringify(join(this.doorDir, 'appliance'))} }`,
+      ...(this.lessonWav
+        ? [`  - { type: audio-file, name: mics, path: ${JSON.stringify(this.lessonWav)}, loop: true }`]
+        : []),
       '  - type: modbus-bus',
       '    name: modbus',
       `    port: ${JSON.stringify(join(this.ptyDir, 'appliance'))}`,
@@ -167,6 +199,24 @@ export class Soak {
   async setup(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
     mkdirSync(this.ptyDir, { recursive: true });
+    mkdirSync(this.doorDir, { recursive: true });
+    // The two-microphone lesson recording (cached beside the demo's) and three frames of a class of forty.
+    const wav = demoLesson();
+    await wav.ready;
+    this.lessonWav = wav.path;
+    for (let i = 0; i < 3; i++)
+      this.frames.push(
+        (
+          await composeScene(4000 + i, {
+            width: 1280,
+            height: 720,
+            minFace: 30,
+            maxFace: 64,
+            maxFaces: STUDENTS,
+            exactly: true,
+          })
+        ).jpeg,
+      );
     writeFileSync(this.configFile, this.configText());
     writeFileSync(this.offsetFile, '+0\n');
     this.pg = await startPostgres();
@@ -177,10 +227,15 @@ export class Soak {
     await this.seed();
     await this.enrol();
     await this.plugSerial();
+    this.doorPty = await openPtyPair(this.doorDir);
+    this.thermometer = new ThermometerSim();
+    await this.thermometer.listen(this.doorPty.b);
     this.httpPort = await freePort();
     this.mqttPort = await freePort();
     await this.startAppliance();
+    await this.importRoster();
     this.startDevices();
+    this.startCamera();
     this.#every(5000, () => this.sample());
   }
 
@@ -189,6 +244,14 @@ export class Soak {
     const s = Store.open(config);
     try {
       await addUser(s, config, { username: ADMIN.username, role: 'admin', secret: ADMIN.password }, 'soak');
+      await addUser(
+        s,
+        config,
+        { username: TEACHER.username, displayName: '李老师', role: 'teacher', secret: TEACHER.pin },
+        'soak',
+      );
+      const cam = await addDevice(s, { id: CAMERA_ID, kind: 'camera' }, 'soak');
+      this.camera = { username: cam.mqtt.username, password: cam.mqtt.password };
       for (let i = 1; i <= MQTT_DEVICES; i++) {
         const id = `air-${String(i).padStart(2, '0')}`;
         const c = await addDevice(s, { id, kind: 'sensor' }, 'soak');
@@ -307,6 +370,8 @@ export class Soak {
     this.appPid = nodeDescendant(child.pid as number) ?? (child.pid as number);
     this.api = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
     await this.api.loginAdmin(ADMIN.username, ADMIN.password);
+    this.teacher = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
+    await this.teacher.loginTeacher(TEACHER.username, TEACHER.pin);
   }
 
   /** kill -9 of the whole process group (faketime, env and node): a power cut, as far as the data dir knows. */
@@ -464,14 +529,106 @@ export class Soak {
     );
   }
 
+  /** The district's roster of forty, every guardian's consent given (their checks go to the district). */
+  async importRoster(): Promise<void> {
+    const csv = withConsent(rosterCsv(STUDENTS));
+    const r = await (this.api as ApiClient).post('/api/v1/health/roster', {
+      csvBase64: Buffer.from(csv).toString('base64'),
+    });
+    if (r.status !== 200) throw new Error(`roster import: ${r.status} ${JSON.stringify(r.body)}`);
+    const day = await (this.teacher as ApiClient).get('/api/v1/health/day');
+    this.students = (day.body as { studentId: number }[]).map((x) => x.studentId);
+    if (this.students.length !== STUDENTS) throw new Error(`roster: ${this.students.length} students, not ${STUDENTS}`);
+  }
+
+  /** A teacher's request, logging in again when the session ended (a restart, the idle limit). */
+  async asTeacher(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const t = this.teacher as ApiClient;
+    let r = await t.request(method, path, method === 'POST' ? (body ?? {}) : undefined);
+    if (r.status === 401) {
+      await t.loginTeacher(TEACHER.username, TEACHER.pin);
+      r = await t.request(method, path, method === 'POST' ? (body ?? {}) : undefined);
+    }
+    return r;
+  }
+
+  /** Forty children pass the door: each measured by the infrared thermometer, the check recorded. */
+  async morningCheck(): Promise<string> {
+    const th = this.thermometer as ThermometerSim;
+    let n = 0;
+    for (const [i, studentId] of this.students.entries()) {
+      th.next = { objectC: 36 + ((i * 7) % 7) / 10, ambientC: 21.5 };
+      // A reading that did not come (the board busy, a write stuck on the cable) is taken again, as at the door.
+      let m = await this.asTeacher('POST', '/api/v1/health/measure', {});
+      for (let k = 0; k < 3 && m.status === 504; k++) {
+        this.measureRetries++;
+        await new Promise((r) => setTimeout(r, 1000));
+        m = await this.asTeacher('POST', '/api/v1/health/measure', {});
+      }
+      if (m.status !== 200) throw new Error(`measure: ${m.status} ${JSON.stringify(m.body)}`);
+      const c = await this.asTeacher('POST', '/api/v1/health/checks', {
+        studentId,
+        tempRawC: m.body.objectC,
+        ambientC: m.body.ambientC,
+        symptoms: [],
+      });
+      if (c.status !== 201) throw new Error(`check: ${c.status} ${JSON.stringify(c.body)}`);
+      this.checks.push(c.body.id as number);
+      n++;
+    }
+    return `${n} checks`;
+  }
+
+  /** The Wi-Fi camera node: connected all day, sending a frame every 5 s only while a lesson is on. */
+  startCamera(): void {
+    const cam = this.camera as { username: string; password: string; client?: MqttClient };
+    cam.client = mqtt.connect(`mqtt://127.0.0.1:${this.mqttPort}`, {
+      username: cam.username,
+      password: cam.password,
+      clientId: `${cam.username}_soak`,
+      reconnectPeriod: 2000,
+      connectTimeout: 5000,
+    });
+    cam.client.on('error', () => undefined);
+  }
+
+  /** A lesson of `ms`: started, the microphones and a 40-face frame every 5 s analysed, ended. */
+  async lesson(ms: number): Promise<string> {
+    const started = await this.asTeacher('POST', '/api/v1/lessons/start');
+    if (started.status !== 201) throw new Error(`lesson start: ${started.status} ${JSON.stringify(started.body)}`);
+    const end = Date.now() + ms;
+    const cam = this.camera?.client;
+    while (Date.now() < end) {
+      if (cam?.connected) {
+        cam.publish(
+          `classedge/dev/${CAMERA_ID}/snapshot`,
+          this.frames[this.framesSent % this.frames.length] as Buffer,
+          {
+            qos: 0,
+          },
+        );
+        this.framesSent++;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(FRAME_PERIOD_MS, Math.max(0, end - Date.now()))));
+    }
+    const ended = await this.asTeacher('POST', '/api/v1/lessons/current/end');
+    if (ended.status !== 200) throw new Error(`lesson end: ${ended.status} ${JSON.stringify(ended.body)}`);
+    this.lessons.push(ended.body.id as number);
+    const b = ended.body as { id: number; framesAnalysed?: number; framesDropped?: number; codes?: string };
+    return `lesson ${b.id}: frames ${b.framesAnalysed ?? '?'} analysed, ${b.framesDropped ?? '?'} dropped; codes ${b.codes ?? '?'}`;
+  }
+
   /** Ends every process and timer the harness started, whatever state the run is in. */
   async close(): Promise<void> {
     this.#stopping = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const d of this.devices) d.client?.end(true);
+    this.camera?.client?.end(true);
     await this.stopAppliance().catch(() => undefined);
     await this.unplugSerial().catch(() => undefined);
+    await this.thermometer?.close().catch(() => undefined);
+    await this.doorPty?.close().catch(() => undefined);
     await this.proxy?.close().catch(() => undefined);
     await this.stopReceiver().catch(() => undefined);
     await this.pg?.stop().catch(() => undefined);

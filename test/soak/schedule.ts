@@ -99,17 +99,20 @@ export const SHORT: SimDay[] = [
   {
     name: 'Mon',
     events: [
-      { at: 0.4, do: 'appliance-kill' },
-      { at: 0.55, do: 'serial-unplug' },
+      { at: 0.02, do: 'morning-check' },
+      { at: 0.15, do: 'lesson' },
+      { at: 0.55, do: 'appliance-kill' },
+      { at: 0.7, do: 'serial-unplug' },
       { at: 0.9, do: 'nightly-sync' },
     ],
   },
   {
     name: 'Tue',
     events: [
-      { at: 0.1, do: 'network-cut' },
-      { at: 0.2, do: 'nightly-sync' },
-      { at: 0.5, do: 'appliance-kill' },
+      { at: 0.02, do: 'morning-check' },
+      { at: 0.15, do: 'network-cut' },
+      { at: 0.2, do: 'lesson' },
+      { at: 0.6, do: 'appliance-kill' },
       { at: 0.9, do: 'nightly-sync' },
     ],
   },

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { APPLIANCE_ID, CLK_TCK, Soak, p99, type DayFigures } from './harness.js';
-import { dayFigures, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
+import { dayFigures, districtStream, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
 import type { SimDay, SoakEvent } from './schedule.js';
 
 export interface SoakReport {
@@ -19,6 +19,9 @@ export interface SoakReport {
   acked_readings: number;
   district_readings: number;
   appliance_kills: number;
+  /** Health checks and lessons: how many the appliance acknowledged, and what the district holds. */
+  records: Record<string, { expected: number; district: number; missing: number; duplicated: number }>;
+  camera_frames_sent: number;
   days: DayFigures[];
   failures: string[];
   missing_sample: ExactlyOnce['missingReadings'];
@@ -29,6 +32,11 @@ const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r
 /** What each calendar event does to the classroom. */
 async function act(s: Soak, ev: SoakEvent, dayMs: number): Promise<string | undefined> {
   switch (ev) {
+    case 'morning-check':
+      return s.morningCheck();
+    case 'lesson':
+      // Long enough for a few 5-second samples; in a two-hour week, about eight minutes.
+      return s.lesson(Math.max(15_000, Math.min(dayMs * 0.12, 8 * 60_000)));
     case 'nightly-sync':
       await s.nightlySync();
       return undefined;
@@ -103,11 +111,25 @@ export async function runSoak(o: {
     await s.unplugSerial();
     await s.drain(o.drainMs ?? 180_000);
     const once = await readingsExactlyOnce((s.pg as { url: string }).url, APPLIANCE_ID, s.acked);
-    const lost = once.missingReadings.length;
+    let lost = once.missingReadings.length;
     if (lost > 0) failures.push(`${lost} acknowledged readings missing from the district`);
-    const dup = once.duplicatedReadings.length + once.duplicateRows;
+    let dup = once.duplicatedReadings.length + once.duplicateRows;
     if (once.duplicateRows > 0) failures.push(`${once.duplicateRows} reading rows in the district more than once`);
     if (once.ackedReadings === 0) failures.push('no reading was acknowledged: the soak measured nothing');
+    // Health checks and lessons: each the appliance answered for, in the district once, by its id.
+    const records = { 'health-checks': s.checks, lessons: s.lessons };
+    const recordCounts: Record<string, { expected: number; district: number; missing: number; duplicated: number }> =
+      {};
+    for (const [stream, ids] of Object.entries(records)) {
+      const d = await districtStream((s.pg as { url: string }).url, APPLIANCE_ID, stream, 'id');
+      const missing = ids.filter((id) => (d.keys.get(String(id)) ?? 0) === 0).length;
+      const duplicated = [...d.keys.values()].filter((n) => n > 1).length;
+      recordCounts[stream] = { expected: ids.length, district: d.rows, missing, duplicated };
+      if (missing > 0) failures.push(`${missing} ${stream} missing from the district`);
+      if (duplicated > 0) failures.push(`${duplicated} ${stream} in the district more than once`);
+      lost += missing;
+      dup += duplicated;
+    }
     const lagDays = days.flatMap((d) => (d.loopLagMsP99 !== null ? [d.loopLagMsP99] : []));
     const fromMetrics = lagDays.length > 0;
     const report: SoakReport = {
@@ -126,6 +148,8 @@ export async function runSoak(o: {
       acked_readings: once.ackedReadings,
       district_readings: once.districtReadings,
       appliance_kills: s.kills,
+      records: recordCounts,
+      camera_frames_sent: s.framesSent,
       days,
       failures,
       missing_sample: once.missingReadings.slice(0, 20),
