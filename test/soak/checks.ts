@@ -13,6 +13,8 @@ export interface ExactlyOnce {
   duplicateRows: number;
   /** Every reading row the district holds for this appliance. */
   districtReadings: number;
+  /** The first doubled readings with the seq of each copy: two seqs mean the appliance stored the reading twice. */
+  duplicateSample: { device: string; metric: string; ts: string; seqs: string[] }[];
 }
 
 /**
@@ -28,8 +30,9 @@ export async function readingsExactlyOnce(
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const r = await c.query<{ device: string; metric: string; ts: string; n: number }>(
-      `SELECT payload->>'device' AS device, payload->>'metric' AS metric, payload->>'ts' AS ts, count(*)::int AS n
+    const r = await c.query<{ device: string; metric: string; ts: string; n: number; seqs: string[] }>(
+      `SELECT payload->>'device' AS device, payload->>'metric' AS metric, payload->>'ts' AS ts, count(*)::int AS n,
+              array_agg(seq::text ORDER BY seq) AS seqs
          FROM records WHERE appliance_id = $1 AND stream = 'readings' GROUP BY 1, 2, 3`,
       [applianceId],
     );
@@ -48,7 +51,18 @@ export async function readingsExactlyOnce(
       if (n === 0) missingReadings.push(a);
       else if (n > 1) duplicatedReadings.push(a);
     }
-    return { ackedReadings: acked.length, missingReadings, duplicatedReadings, duplicateRows, districtReadings: rows };
+    const duplicateSample = r.rows
+      .filter((x) => x.n > 1)
+      .slice(0, 20)
+      .map((x) => ({ device: x.device, metric: x.metric, ts: x.ts, seqs: x.seqs }));
+    return {
+      ackedReadings: acked.length,
+      missingReadings,
+      duplicatedReadings,
+      duplicateRows,
+      districtReadings: rows,
+      duplicateSample,
+    };
   } finally {
     await c.end();
   }

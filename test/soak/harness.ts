@@ -13,6 +13,8 @@ import { ThermometerSim } from '../../firmware-bridge/sim/thermometer-sim.js';
 import { composeScene } from '../../firmware-bridge/sim/face-scenes.js';
 import { demoLesson } from '../../edge/cli/demo.js';
 import { rosterCsv, withConsent } from '../helpers/roster.js';
+import { launchChromium } from '../helpers/browser.js';
+import type { Browser, Page } from 'playwright-core';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -61,6 +63,8 @@ export interface DayFigures {
   rssMaxMb: number;
   loopLagMsP99: number | null;
   probeMsP99: number | null;
+  /** Whether the kiosk page still showed something at the day's end (when the kiosk is open). */
+  kioskAlive?: boolean;
   events: { do: SoakEvent; ok: boolean; ms: number; detail?: string }[];
 }
 
@@ -150,6 +154,10 @@ export class Soak {
   /** Lessons the appliance answered as ended (their ids). */
   readonly lessons: number[] = [];
   framesSent = 0;
+  browser: Browser | undefined;
+  kiosk: Page | undefined;
+  /** Uncaught errors in the kiosk page and renderer crashes, over the run. */
+  kioskErrors: string[] = [];
   /** Thermometer readings taken again after a 504 (the teacher presses again). */
   measureRetries = 0;
   #timers = new Set<NodeJS.Timeout>();
@@ -161,8 +169,11 @@ export class Soak {
   readonly doorDir = join(this.dir.path, 'pty-door');
   kills = 0;
 
-  constructor(o: { log?: (line: string) => void } = {}) {
+  readonly withKiosk: boolean;
+
+  constructor(o: { log?: (line: string) => void; kiosk?: boolean } = {}) {
     this.log = o.log ?? ((line) => process.stderr.write(`soak: ${line}\n`));
+    this.withKiosk = o.kiosk ?? true;
   }
 
   configText(): string {
@@ -236,6 +247,7 @@ export class Soak {
     await this.importRoster();
     this.startDevices();
     this.startCamera();
+    if (this.withKiosk) await this.openKiosk();
     this.#every(5000, () => this.sample());
   }
 
@@ -618,6 +630,34 @@ export class Soak {
     return `lesson ${b.id}: frames ${b.framesAnalysed ?? '?'} analysed, ${b.framesDropped ?? '?'} dropped; codes ${b.codes ?? '?'}`;
   }
 
+  /** The classroom panel: Chromium on the kiosk page with the teacher logged in, left open all week. */
+  async openKiosk(): Promise<void> {
+    this.browser = await launchChromium();
+    const page = await this.browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('pageerror', (e) => this.kioskErrors.push(`pageerror: ${e.message}`));
+    page.on('crash', () => this.kioskErrors.push('renderer crashed'));
+    await page.goto(`http://127.0.0.1:${this.httpPort}/`);
+    await page.click(`[data-testid=teacher-${TEACHER.username}]`, { timeout: 30_000 });
+    for (const d of TEACHER.pin) await page.click(`[data-testid=pin-${d}]`);
+    await page.click('[data-testid=pin-ok]');
+    this.kiosk = page;
+  }
+
+  /** Whether the kiosk still shows a page (after restarts it reconnects by itself, or the teacher reloads). */
+  async kioskAlive(): Promise<boolean> {
+    if (!this.kiosk) return false;
+    try {
+      return ((await this.kiosk.locator('body').innerText({ timeout: 10_000 })) ?? '').length > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The wall clock stepped (libfaketime reads the offset file at every call); the monotonic clock is not. */
+  setClockOffset(offset: string): void {
+    writeFileSync(this.offsetFile, `${offset}\n`);
+  }
+
   /** Ends every process and timer the harness started, whatever state the run is in. */
   async close(): Promise<void> {
     this.#stopping = true;
@@ -625,6 +665,7 @@ export class Soak {
     this.#timers.clear();
     for (const d of this.devices) d.client?.end(true);
     this.camera?.client?.end(true);
+    await this.browser?.close().catch(() => undefined);
     await this.stopAppliance().catch(() => undefined);
     await this.unplugSerial().catch(() => undefined);
     await this.thermometer?.close().catch(() => undefined);

@@ -29,7 +29,7 @@ if (values['day-seconds'] !== undefined) {
   cal.dayMs = s * 1000;
 }
 const r = await runSoak({ ...cal, out: values.out });
-const { days: _days, missing_sample: _m, ...figures } = r;
+const { days: _days, ...figures } = r;
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 process.stdout.write(`report: ${values.out}\n`);
 process.exitCode = r.soak_lost_records === 0 && r.failures.length === 0 ? 0 : 1;

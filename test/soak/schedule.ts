@@ -111,6 +111,7 @@ export const SHORT: SimDay[] = [
     events: [
       { at: 0.02, do: 'morning-check' },
       { at: 0.15, do: 'network-cut' },
+      { at: 0.45, do: 'clock-step' },
       { at: 0.2, do: 'lesson' },
       { at: 0.6, do: 'appliance-kill' },
       { at: 0.9, do: 'nightly-sync' },
