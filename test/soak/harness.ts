@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -75,7 +75,8 @@ interface Proc {
   stderr: string[];
 }
 
-export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+/** /proc's clock ticks per second: USER_HZ, fixed at 100 in Linux's ABI on every architecture it runs on here. */
+export const CLK_TCK = 100;
 
 /** The node process under `faketime … env … node` (Node names its main thread, so by executable, not comm). */
 function nodeDescendant(pid: number): number | undefined {
@@ -453,10 +454,26 @@ export class Soak {
     );
   }
 
+  /**
+   * The devices switched off: each may finish what is in flight for 10 s (a PUBACK that arrives still
+   * counts), then its connection is dropped; what never got its PUBACK was never promised. (mqtt.js's
+   * graceful end can wait forever for a message queued while it was reconnecting.)
+   */
   async stopDevices(): Promise<void> {
     this.#stopping = true;
     await Promise.all(
-      this.devices.map((d) => new Promise<void>((r) => (d.client ? d.client.end(false, {}, () => r()) : r()))),
+      this.devices.map(
+        (d) =>
+          new Promise<void>((r) => {
+            const c = d.client;
+            if (!c) return r();
+            const force = setTimeout(() => c.end(true, {}, () => r()), 10_000);
+            c.end(false, {}, () => {
+              clearTimeout(force);
+              r();
+            });
+          }),
+      ),
     );
   }
 

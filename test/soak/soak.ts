@@ -139,7 +139,9 @@ export async function runSoak(o: {
     // RS-485 adapter is unplugged, so that the last night's sync can empty every stream.
     await s.stopDevices();
     await s.unplugSerial();
+    s.log(`devices off: ${s.acked.length} readings acknowledged, ${s.sentNotAcked} sent without a PUBACK; draining`);
     await s.drain(o.drainMs ?? 180_000);
+    s.log('every stream drained; checking the district');
     const once = await readingsExactlyOnce((s.pg as { url: string }).url, APPLIANCE_ID, s.acked);
     let lost = once.missingReadings.length;
     if (lost > 0) failures.push(`${lost} acknowledged readings missing from the district`);
