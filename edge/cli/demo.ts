@@ -62,6 +62,25 @@ async function waitForPrograms(names: readonly string[], timeoutMs: number): Pro
   }
 }
 
+/**
+ * The demo's sensors: a Wi-Fi sensor (four metrics at QoS 1 every 2 s, unless `wifi` is false) and six
+ * Modbus sensors on a simulated bus polled every 2 s. The flash benchmark measures the store at this rate.
+ */
+export function demoSensors(ptyDir: string, wifi = true): Record<string, unknown>[] {
+  return [
+    ...(wifi ? [{ type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 }] : []),
+    // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
+    { type: 'modbus-sim', name: 'demo-modbus-sensors', ptyDir, slaves: DEMO_MODBUS_SLAVES },
+    {
+      type: 'modbus-bus',
+      name: 'modbus',
+      port: join(ptyDir, 'appliance'),
+      pollIntervalMs: 2000,
+      devices: DEMO_MODBUS_SLAVES,
+    },
+  ];
+}
+
 /** The demo's configuration; `lessonWav` adds the replayed recording (commands other than start leave it out). */
 export function demoOverlay(dataDir: string, lessonWav?: string): Record<string, unknown> {
   const ptyDir = join(dataDir, 'pty');
@@ -71,16 +90,7 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
     // Short S-T intervals, so the curve visibly grows within a minute of watching.
     analysis: { sampleIntervalS: 10, classSize: 30 },
     components: [
-      { type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 },
-      // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
-      { type: 'modbus-sim', name: 'demo-modbus-sensors', ptyDir, slaves: DEMO_MODBUS_SLAVES },
-      {
-        type: 'modbus-bus',
-        name: 'modbus',
-        port: join(ptyDir, 'appliance'),
-        pollIntervalMs: 2000,
-        devices: DEMO_MODBUS_SLAVES,
-      },
+      ...demoSensors(ptyDir),
       // A Hitevision/Newline panel on a simulated RS-232 cable, under the teacher's control.
       { type: 'display-sim', name: 'demo-panel-sim', family: 'hitevision', ptyDir: join(dataDir, 'pty-panel') },
       { type: 'display', name: 'panel', family: 'hitevision', port: join(dataDir, 'pty-panel', 'appliance') },

@@ -260,7 +260,7 @@ export const StoreSchema = Type.Object(
     groupCommitMaxDelayMs: Type.Integer({
       minimum: 0,
       maximum: 10000,
-      default: 2000,
+      default: 5000,
       description:
         'Longest an acknowledged reading (MQTT QoS 1) waits for the journal sync it shares with others; its PUBACK waits for that sync. Readings filling a 4 KB flash page are synced at once, so this bound only applies at low rates. Clients that retransmit unacknowledged messages after 1 s (ESP-MQTT) send duplicates when it is longer; the broker recognises them (docs/storage.md).',
     }),

@@ -80,6 +80,8 @@ export class EnvironmentService extends BaseComponent {
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #c = { readings: 0, raised: 0, cleared: 0, flushes: 0 };
+  /** Active alerts whose peak rose since the last flush (by rule). */
+  readonly #peakDirty = new Set<string>();
 
   constructor(o: EnvironmentOptions) {
     super();
@@ -127,6 +129,11 @@ export class EnvironmentService extends BaseComponent {
 
   flush(): void {
     try {
+      for (const ruleId of this.#peakDirty) {
+        const a = this.#active.get(ruleId);
+        if (a) this.#o.store.envAlerts.updatePeak(a.id, a.peak, a.value);
+      }
+      this.#peakDirty.clear();
       if (this.#rollups.flush() > 0) this.#c.flushes++;
     } catch (err) {
       this.setState('degraded', `rollup flush failed: ${errorMessage(err)}`);
@@ -189,7 +196,9 @@ export class EnvironmentService extends BaseComponent {
           ? value < (rule.max ?? Infinity) - rule.hysteresis
           : value > (rule.min ?? -Infinity) + rule.hysteresis;
       if (clear) this.#clear(active, now);
-      else if (worse) this.#o.store.envAlerts.updatePeak(active.id, active.peak, value);
+      // Written with the rollups (flush): a rising CO₂ peak was a database commit (and an outbox copy)
+      // per reading. After a crash the alert keeps the peak of the last flush.
+      else if (worse) this.#peakDirty.add(active.ruleId);
       return;
     }
     const direction =
@@ -220,6 +229,7 @@ export class EnvironmentService extends BaseComponent {
 
   #clear(a: EnvAlert, now: number): void {
     a.endedAt = now;
+    this.#peakDirty.delete(a.ruleId);
     this.#o.store.envAlerts.close(a.id, now, a.peak, a.value);
     this.#active.delete(a.ruleId);
     this.#c.cleared++;

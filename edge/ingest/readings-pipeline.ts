@@ -78,9 +78,9 @@ interface Waiter {
 /**
  * Where every validated reading goes, whatever brought it (MQTT, Modbus, a simulator): the readings
  * journal first (edge/store/readings-journal.ts), SQLite in batches behind it, one live event per
- * source message. Flash wear decides the shape (docs/storage.md): an acknowledged reading costs one
- * fdatasync of one page shared by every reading that arrived within `maxDelayMs`, and SQLite writes
- * its pages once per `applyIntervalMs` instead of once per reading.
+ * source message as soon as it is journaled. Flash wear decides the shape (docs/storage.md): an
+ * acknowledged reading costs one fdatasync of one page shared by every reading that arrived within
+ * `maxDelayMs`, and SQLite writes its pages once per `applyIntervalMs` instead of once per reading.
  */
 export class ReadingsPipeline {
   readonly #o: ReadingsPipelineOptions;
@@ -154,9 +154,11 @@ export class ReadingsPipeline {
       done(err instanceof Error ? err : new Error(String(err)));
       return;
     }
+    // Live at once, whatever the promise: the kiosk's tiles and the rules need not wait for the sync (a
+    // value shown and then lost to a power cut within the sync bound is a value the room had).
+    this.#emit(rows);
     if (durability === 'polled') {
       this.committedRows += rows.length;
-      this.#emit(rows);
       if (this.#polledTimer === undefined) {
         this.#polledTimer = setTimeout(() => {
           this.#polledTimer = undefined;
@@ -234,10 +236,7 @@ export class ReadingsPipeline {
       this.committedRows += rows;
       this.onCommit?.(rows, ms);
     }
-    for (const w of waiters) {
-      if (error === null && w.rows.length > 0) this.#emit(w.rows);
-      w.done(error);
-    }
+    for (const w of waiters) w.done(error);
   }
 
   #syncSafely(): void {

@@ -65,6 +65,7 @@ export const COMPONENT_COUNTERS = {
   accepted: c('已接收消息', 'messages accepted', ITEMS),
   rejected: c('拒收', 'rejected', ITEMS),
   storeErrors: c('存储错误', 'store errors'),
+  retransmits: c('重发消息（只存一次）', 'resent messages (stored once)', ITEMS),
   protocolErrors: c('协议错误', 'protocol errors'),
   auditErrors: c('审计写入错误', 'audit write errors'),
   auditSuppressed: c('审计限流省略', 'audit records rate-limited', ITEMS),
@@ -121,6 +122,10 @@ export const COMPONENT_COUNTERS = {
   guestsRefused: c('拒绝的访客', 'guests refused'),
   notAdmitted: c('未准入', 'not admitted'),
   idleClosed: c('空闲断开', 'closed when idle'),
+  // disk guard
+  diskChecks: c('磁盘检查', 'disk checks'),
+  diskCheckFailures: c('磁盘检查失败', 'disk checks failed'),
+  shedRows: c('为腾出空间删除的行', 'rows deleted for space', ITEMS),
   // district sync
   batches: c('同步批次', 'sync batches'),
   records: c('已同步记录', 'records sent', ITEMS),

@@ -101,7 +101,9 @@ export class DiskGuard extends BaseComponent {
 
   protected override counters(): Record<string, number> {
     const shed = Object.values(this.#state.shed).reduce((a, b) => a + b, 0);
-    return { checks: this.#checks, failures: this.#failures, freeMb: this.#state.freeMb, shed };
+    // Names of their own: /metrics and the 系统状态 page label counters by name (edge/observability/metric-names.ts);
+    // the free space itself is a gauge there (classedge_disk_free_bytes).
+    return { diskChecks: this.#checks, diskCheckFailures: this.#failures, shedRows: shed };
   }
 
   diskState(): DiskState {

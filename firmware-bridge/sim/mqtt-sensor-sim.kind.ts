@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
 import { DeviceId } from '../../edge/config/device-id.js';
+import { StringEnum } from '../../edge/config/schema.js';
 
 export const MqttSensorSimSchema = Type.Object(
   {
@@ -16,6 +17,12 @@ export const MqttSensorSimSchema = Type.Object(
       description: 'Milliseconds between readings.',
     }),
     seed: Type.Integer({ minimum: 0, default: 1, description: 'Random seed, so a demo or test run is repeatable.' }),
+    metrics: Type.Array(StringEnum(['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3'] as const), {
+      minItems: 1,
+      uniqueItems: true,
+      default: ['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3'],
+      description: 'What the node measures: each message carries one reading of each.',
+    }),
   },
   { additionalProperties: false },
 );

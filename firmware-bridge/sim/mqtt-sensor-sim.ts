@@ -30,7 +30,7 @@ export class MqttSensorSim extends BaseComponent {
     this.#ctx = ctx;
     this.#cfg = cfg;
     this.name = cfg.name;
-    this.#room = new RoomDrift(cfg.seed, ['co2_ppm', 'temperature_c', 'humidity_pct', 'pm25_ugm3']);
+    this.#room = new RoomDrift(cfg.seed, cfg.metrics);
   }
 
   protected override counters(): Record<string, number> {

@@ -16,6 +16,7 @@ import { analysisFigures } from './analysis-figures.js';
 import { provisionFigures } from './provision-figures.js';
 import { mediaFigures } from './media-figures.js';
 import { freshFigures } from './fresh-figures.js';
+import { flashFigures } from './flash-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -143,4 +144,5 @@ export const figureGroups: FigureGroup[] = [
   ...provisionFigures,
   ...mediaFigures,
   ...freshFigures,
+  flashFigures,
 ];

@@ -501,9 +501,8 @@ export class Soak {
   }
 
   /**
-   * The appliance's own event-loop lag p99, from /metrics when it serves it (METRICS, issue 19 item 4).
-   * TODO(issue 19 item 4): until /metrics exists this finds nothing and the report falls back to the
-   * health probe's latency, named as such.
+   * The appliance's own event-loop lag p99, from /metrics (loopback may scrape it without a token); when
+   * it does not answer, the report falls back to the health probe's latency, named as such.
    */
   async loopLagMs(): Promise<number | undefined> {
     try {
@@ -513,9 +512,8 @@ export class Soak {
       });
       if (r.status !== 200) return undefined;
       const text = await r.text();
-      const m =
-        /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})?\s+([0-9.eE+-]+)/m.exec(text) ??
-        /^classedge_event_loop_lag_p99_seconds(?:\{[^}]*\})?\s+([0-9.eE+-]+)/m.exec(text);
+      // The p99 of the event-loop delay since the previous scrape (edge/observability/metrics.ts).
+      const m = /^classedge_event_loop_lag_seconds\{quantile="0\.99"\}\s+([0-9.eE+-]+)/m.exec(text);
       return m ? Number(m[1]) * 1000 : undefined;
     } catch {
       return undefined;

@@ -86,7 +86,9 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
     assert.equal(token.code, 0, token.err);
     // The classroom's configuration (with its appliance id) exists before enrolment.
     t = await startTestAppliance(
-      `appliance: { id: room-101 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
+      // Readings acknowledged within milliseconds (not the flash-saving default of seconds): the faults below
+      // must be queued before the agent's first bulk round.
+      `appliance: { id: room-101 }\nstore: { groupCommitMaxDelayMs: 5 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
       { keepDir: dir.path },
     );
     await t.stop();
@@ -109,7 +111,9 @@ test('enrol, then every record reaches PostgreSQL exactly once through cut reque
     assert.match(reuse.err, /used or expired/);
 
     t = await startTestAppliance(
-      `appliance: { id: room-101 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
+      // Readings acknowledged within milliseconds (not the flash-saving default of seconds): the faults below
+      // must be queued before the agent's first bulk round.
+      `appliance: { id: room-101 }\nstore: { groupCommitMaxDelayMs: 5 }\nsync: { allowPlainHttp: true, intervalMs: 200, batchMaxRecords: 4000, retryMaxMs: 1000, timeoutMs: 5000 }`,
       { keepDir: dir.path },
     );
     const base = Date.parse('2026-11-23T00:00:00Z');
