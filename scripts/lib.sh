@@ -49,7 +49,14 @@ ensure_node() {
   local have major
   have="$(node -p process.versions.node 2>/dev/null || echo none)"
   major="${have%%.*}"
-  if [ "${CLASSEDGE_NODE:-}" != pinned ] && [ "$have" != none ] && [ "$major" -ge "$NODE_FLOOR" ]; then return 0; fi
+  if [ "${CLASSEDGE_NODE:-}" != pinned ] && [ "$have" != none ] && [ "$major" -ge "$NODE_FLOOR" ]; then
+    # Native modules compile against the headers of the Node that runs them. Debian's npm carries a
+    # node-gyp patched to use Debian's Node headers (/usr/include/nodejs): with a newer Node first on
+    # the PATH it built better-sqlite3 for Node 20 (NODE_MODULE_VERSION 115), which Node 24 refuses.
+    local prefix; prefix="$(node -p 'require("path").dirname(require("path").dirname(process.execPath))')"
+    if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
+    return 0
+  fi
   local home; home="$(pinned_node_home)"
   if [ ! -x "$home/bin/node" ]; then
     [ "$have" = none ] || echo "this machine's Node is $have, older than the supported floor $NODE_FLOOR: using the project's Node $NODE_PIN" >&2

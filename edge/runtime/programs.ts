@@ -78,6 +78,17 @@ const table = {
       'starts an appliance process with libfaketime preloaded (through coreutils env, which drops its fixed offset so the library follows a timestamp file): a test sets its wall clock forward and back while it runs (test/runtime/clock-jump.test.ts)',
     usedBy: ['test'],
   },
+  mount: {
+    debianPackage: 'mount',
+    purpose:
+      'mounts a small tmpfs as a data directory that fills up, and remounts one read-only (test/disk: a disk nearly full, a card the kernel made read-only); needs root',
+    usedBy: ['test'],
+  },
+  umount: {
+    debianPackage: 'mount',
+    purpose: 'unmounts those test file systems, pass or fail',
+    usedBy: ['test'],
+  },
   sh: {
     debianPackage: 'dash',
     purpose: "an update bundle's health command; the kiosk launcher in tests",

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
 import { DeviceId } from '../../edge/config/device-id.js';
-import { StringEnum } from '../../edge/config/schema.js';
+import { StringEnum } from '../../edge/config/string-enum.js';
 
 export const MqttSensorSimSchema = Type.Object(
   {

@@ -38,8 +38,10 @@ test('health needs no login and reports version, uptime and every component', as
   assert.deepEqual(r.body.components.map((c: { name: string }) => c.name).sort(), [
     'analysis',
     'broker',
+    'disk',
     'environment',
     'health',
+    'history',
     'http',
     'mqtt-service',
     'retention',

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { lang, t } from '../../i18n.js';
 import { useApiData } from '../../hooks.js';
 import { TimeChart } from '../../components/chart.js';
@@ -100,10 +100,23 @@ function History() {
   );
 }
 
+/** How often the status page asks again for the components' states and counters. */
+const STATUS_REFRESH_MS = 5000;
+
 /** Versions, disk, uptime, every component with its verdict and counters, and the on-box history charts. */
 export function StatusScreen() {
   const status = useApiData('GET /api/v1/status');
   const comps = useApiData('GET /api/v1/components');
+  // A technician watches this page while fixing a cable: states and counters follow without a reload.
+  const reloadStatus = status.reload;
+  const reloadComps = comps.reload;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      reloadStatus();
+      reloadComps();
+    }, STATUS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reloadStatus, reloadComps]);
   const latest = useApiData('GET /api/v1/system/history', { query: { range: '24h' } });
   const s = status.data;
   const last = latest.data?.points.at(-1);
