@@ -53,13 +53,15 @@ ensure_node() {
     # Native modules compile against the headers of the Node that runs them. Debian's npm carries a
     # node-gyp patched to use Debian's Node headers (/usr/include/nodejs): with a newer Node first on
     # the PATH it built better-sqlite3 for Node 20 (NODE_MODULE_VERSION 115), which Node 24 refuses.
+    # A Node without its headers beside it (a binary copied alone) would make node-gyp download them
+    # from nodejs.org, which an offline install cannot reach: the project's Node is used instead.
     local prefix; prefix="$(node -p 'require("path").dirname(require("path").dirname(process.execPath))')"
-    if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
-    return 0
+    if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; return 0; fi
+    echo "this machine's Node $have has no headers beside it ($prefix/include/node): using the project's Node $NODE_PIN" >&2
   fi
   local home; home="$(pinned_node_home)"
   if [ ! -x "$home/bin/node" ]; then
-    [ "$have" = none ] || echo "this machine's Node is $have, older than the supported floor $NODE_FLOOR: using the project's Node $NODE_PIN" >&2
+    [ "$have" = none ] || [ "$major" -ge "$NODE_FLOOR" ] || echo "this machine's Node is $have, older than the supported floor $NODE_FLOOR: using the project's Node $NODE_PIN" >&2
     command -v npm >/dev/null || { echo "npm is needed once to fetch Node $NODE_PIN from the npm registry; install Debian's npm (apt-get install npm)" >&2; return 1; }
     install_pinned_node
   fi
