@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseConfig } from '../../edge/config/load.js';
@@ -21,6 +21,7 @@ import { ApiClient } from '../helpers/api-client.js';
 import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import type { SoakEvent } from './schedule.js';
+import { RemoteClassrooms } from './remote-lesson.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
@@ -33,6 +34,9 @@ export const MQTT_DEVICES = 30;
 /** One reading per device every 10 s, as a classroom's Wi-Fi sensors send them. */
 export const MQTT_PERIOD_MS = 10_000;
 const MODBUS_POLL_MS = 2000;
+/** The small disk (tmpfs) the data directory lives on when the calendar fills it, and its low mark. */
+const DISK_MB = 256;
+const DISK_LOW_MB = 48;
 const DISTRICT = join(ROOT, 'bin', 'classedge-district.js');
 
 /** A reading whose PUBACK arrived: the appliance promised to keep it. */
@@ -171,10 +175,17 @@ export class Soak {
   kills = 0;
 
   readonly withKiosk: boolean;
+  /** The remote lesson's partner classrooms and viewers, when the calendar has remote lessons. */
+  readonly remote: RemoteClassrooms | undefined;
+  /** The data directory on its own size-limited file system (tmpfs), when the calendar fills the disk. */
+  readonly smallDisk: boolean;
+  #mounted = false;
 
-  constructor(o: { log?: (line: string) => void; kiosk?: boolean } = {}) {
+  constructor(o: { log?: (line: string) => void; kiosk?: boolean; remote?: boolean; smallDisk?: boolean } = {}) {
     this.log = o.log ?? ((line) => process.stderr.write(`soak: ${line}\n`));
     this.withKiosk = o.kiosk ?? true;
+    this.remote = o.remote ? new RemoteClassrooms(this.dataDir, TEACHER) : undefined;
+    this.smallDisk = o.smallDisk ?? false;
   }
 
   configText(): string {
@@ -192,12 +203,19 @@ export class Soak {
       // Lessons are started and ended by the harness (the compressed timetable), never by the clock.
       'timetable: { lessons: [] }',
       `analysis: { sampleIntervalS: 5, classSize: ${STUDENTS} }`,
+      // On the soak's small disk: low below 48 MB free, critical below 16 MB, measured every 5 s.
+      ...(this.smallDisk
+        ? [
+            `disk: { checkSeconds: 5, lowFreeMb: ${DISK_LOW_MB}, lowFreePercent: 0, criticalFreeMb: 16, criticalFreePercent: 0 }`,
+          ]
+        : []),
       "health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }",
       'components:',
       `  - { type: thermometer, name: door, port: ${JSON.stringify(join(this.doorDir, 'appliance'))} }`,
       ...(this.lessonWav
         ? [`  - { type: audio-file, name: mics, path: ${JSON.stringify(this.lessonWav)}, loop: true }`]
         : []),
+      ...(this.remote ? this.remote.componentYaml() : []),
       '  - type: modbus-bus',
       '    name: modbus',
       `    port: ${JSON.stringify(join(this.ptyDir, 'appliance'))}`,
@@ -210,6 +228,10 @@ export class Soak {
 
   async setup(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
+    if (this.smallDisk) {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', this.dataDir]);
+      this.#mounted = true;
+    }
     mkdirSync(this.ptyDir, { recursive: true });
     mkdirSync(this.doorDir, { recursive: true });
     // The two-microphone lesson recording (cached beside the demo's) and three frames of a class of forty.
@@ -246,6 +268,7 @@ export class Soak {
     this.mqttPort = await freePort();
     await this.startAppliance();
     await this.importRoster();
+    await this.remote?.start(this.httpPort);
     this.startDevices();
     this.startCamera();
     if (this.withKiosk) await this.openKiosk();
@@ -673,6 +696,52 @@ export class Soak {
     writeFileSync(this.offsetFile, `${offset}\n`);
   }
 
+  /** The appliance's storage state as the kiosk shows it. */
+  async storage(): Promise<{ level: string; freeMb: number }> {
+    const r = await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/kiosk`, { signal: AbortSignal.timeout(5000) });
+    return ((await r.json()) as { storage: { level: string; freeMb: number } }).storage;
+  }
+
+  /**
+   * The disk nearly full for `holdMs`: a ballast file leaves the small disk between the critical and
+   * the low mark; the appliance must say 'low', shed what it may, keep taking readings, and say 'ok'
+   * again when the ballast is gone.
+   */
+  async diskNearlyFull(holdMs: number): Promise<string> {
+    if (!this.smallDisk) throw new Error("disk-full needs the data directory on the soak's small disk");
+    const ballast = join(this.dataDir, 'ballast');
+    const s = statfsSync(this.dataDir);
+    const leave = (DISK_LOW_MB - 16) * 1024 * 1024;
+    execFileSync('fallocate', ['-l', String(Math.max(4096, s.bavail * s.bsize - leave)), ballast]);
+    try {
+      const acked = this.acked.length;
+      const low = await waitFor(
+        async () => {
+          const st = await this.storage().catch(() => undefined);
+          return st && st.level !== 'ok' ? st : undefined;
+        },
+        'the kiosk to say the disk is low',
+        60_000,
+        500,
+      );
+      await new Promise((r) => setTimeout(r, holdMs));
+      if (this.acked.length <= acked) throw new Error('no reading acknowledged while the disk was nearly full');
+      rmSync(ballast, { force: true });
+      const ok = await waitFor(
+        async () => {
+          const st = await this.storage().catch(() => undefined);
+          return st?.level === 'ok' ? st : undefined;
+        },
+        'the disk back to ok',
+        60_000,
+        500,
+      );
+      return `kiosk said ${low.level} at ${low.freeMb} MB free; ${this.acked.length - acked} readings acknowledged meanwhile; ok again at ${ok.freeMb} MB`;
+    } finally {
+      rmSync(ballast, { force: true });
+    }
+  }
+
   /** Ends every process and timer the harness started, whatever state the run is in. */
   async close(): Promise<void> {
     this.#stopping = true;
@@ -688,6 +757,14 @@ export class Soak {
     await this.proxy?.close().catch(() => undefined);
     await this.stopReceiver().catch(() => undefined);
     await this.pg?.stop().catch(() => undefined);
+    await this.remote?.close().catch(() => undefined);
+    if (this.#mounted) {
+      try {
+        execFileSync('umount', ['-l', this.dataDir]);
+      } catch {
+        /* already gone */
+      }
+    }
     this.dir.cleanup();
   }
 }

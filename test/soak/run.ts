@@ -1,16 +1,18 @@
 import { parseArgs } from 'node:util';
 import { runSoak } from './soak.js';
-import { SHORT, calendar } from './schedule.js';
+import { FAULTS, SHORT, calendar } from './schedule.js';
 
 /**
  * `npm run soak -- --hours N [--out file.json]`: a simulated school week (or more) in N hours of wall
- * clock. `--short` runs CI's two short days instead. Exits 1 when a record was lost or an event failed.
+ * clock. `--short` runs CI's two short days instead; `--faults` one day of the remote lesson, the media
+ * worker killed and the disk nearly full. Exits 1 when a record was lost or an event failed.
  */
 const { values } = parseArgs({
   options: {
     hours: { type: 'string', default: '2' },
     out: { type: 'string', default: 'soak-report.json' },
     short: { type: 'boolean', default: false },
+    faults: { type: 'boolean', default: false },
     'day-seconds': { type: 'string' },
   },
 });
@@ -19,7 +21,11 @@ if (!Number.isFinite(hours) || hours <= 0) {
   process.stderr.write(`soak: --hours: expected a positive number of hours, got '${values.hours}'\n`);
   process.exit(2);
 }
-const cal = values.short ? { days: SHORT, dayMs: 60_000 } : calendar(hours);
+const cal = values.short
+  ? { days: SHORT, dayMs: 60_000 }
+  : values.faults
+    ? { days: FAULTS, dayMs: 240_000 }
+    : calendar(hours);
 if (values['day-seconds'] !== undefined) {
   const s = Number(values['day-seconds']);
   if (!Number.isFinite(s) || s < 30) {

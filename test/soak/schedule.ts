@@ -119,6 +119,19 @@ export const SHORT: SimDay[] = [
   },
 ];
 
+/** The faults the week adds to CI's short days, in one day: for trying them alone (`npm run soak -- --faults`). */
+export const FAULTS: SimDay[] = [
+  {
+    name: 'Faults',
+    events: [
+      { at: 0.02, do: 'remote-lesson' },
+      { at: 0.3, do: 'media-worker-kill' },
+      { at: 0.65, do: 'disk-full' },
+      { at: 0.9, do: 'nightly-sync' },
+    ],
+  },
+];
+
 /** The week repeated until `hours` of wall clock are filled, at least one week. */
 export function calendar(hours: number): { days: SimDay[]; dayMs: number } {
   const weeks = Math.max(1, Math.round(hours / 2));
