@@ -103,7 +103,8 @@ export async function runSoak(o: {
   drainMs?: number;
 }): Promise<SoakReport> {
   const events = new Set(o.days.flatMap((d) => d.events.map((e) => e.do)));
-  // A size-limited file system for the data directory needs mount (root); without it the fault is reported as not built.
+  // A size-limited file system for the data directory needs mount (root); without it the fault is
+  // reported as not built.
   const canMount = process.getuid?.() === 0;
   const s = new Soak({
     remote: events.has('remote-lesson') || events.has('media-worker-kill'),
