@@ -65,6 +65,9 @@ export interface DayFigures {
   cpuShare: number;
   rssMb: number;
   rssMaxMb: number;
+  /** Mean RSS in the evening (after the nightly sync), of the process running at the day's end. */
+  rssEveningMb: number | null;
+  eveningPid: number | null;
   loopLagMsP99: number | null;
   probeMsP99: number | null;
   /** Whether the kiosk page still showed something at the day's end (when the kiosk is open). */

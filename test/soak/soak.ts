@@ -1,12 +1,14 @@
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { APPLIANCE_ID, CLK_TCK, Soak, p99, type DayFigures } from './harness.js';
-import { dayFigures, districtStream, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
+import { dayFigures, districtStream, eveningGrowth, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
 import type { SimDay, SoakEvent } from './schedule.js';
 
 export interface SoakReport {
   soak_cpu_share: number;
   soak_rss_slope_mb_per_day: number;
+  /** Evening RSS growth per simulated day while one process ran (no kill between): the leak figure. */
+  soak_rss_evening_growth_mb_per_day: number | null;
   soak_event_loop_lag_ms_p99: number | null;
   /** Where the lag figure comes from: the appliance's /metrics, or the health probe's latency while it has none. */
   soak_event_loop_lag_source: 'metrics' | 'health-probe';
@@ -181,6 +183,7 @@ export async function runSoak(o: {
     const report: SoakReport = {
       soak_cpu_share: days.reduce((a, d) => a + d.cpuShare * d.wallMs, 0) / days.reduce((a, d) => a + d.wallMs, 0),
       soak_rss_slope_mb_per_day: slope(days.map((d) => d.rssMb)),
+      soak_rss_evening_growth_mb_per_day: eveningGrowth(days),
       soak_event_loop_lag_ms_p99: fromMetrics
         ? p99(s.samples.flatMap((x) => (x.loopLagMs !== undefined ? [x.loopLagMs] : [])))
         : p99(s.samples.flatMap((x) => (x.probeMs !== undefined ? [x.probeMs] : []))),
