@@ -99,11 +99,17 @@ export function dayFigures(
 ): DayFigures {
   const inDay = samples.filter((s) => s.at >= from && s.at < to);
   let ticks = 0;
+  let waitNs = 0;
+  let waitSpanMs = 0;
   for (let i = 1; i < inDay.length; i++) {
     const a = inDay[i - 1] as Sample;
     const b = inDay[i] as Sample;
     // A restarted appliance (after a kill -9) is a new pid: all its ticks are this day's.
     ticks += b.pid === a.pid ? Math.max(0, b.cpuTicks - a.cpuTicks) : b.cpuTicks;
+    if (b.pid === a.pid && a.runWaitNs !== undefined && b.runWaitNs !== undefined) {
+      waitNs += Math.max(0, b.runWaitNs - a.runWaitNs);
+      waitSpanMs += b.at - a.at;
+    }
   }
   const span = inDay.length > 1 ? ((inDay.at(-1) as Sample).at - (inDay[0] as Sample).at) / 1000 : 0;
   const rss = inDay.map((s) => s.rssKb / 1024);
@@ -119,6 +125,7 @@ export function dayFigures(
     cpuShare: span > 0 ? ticks / clkTck / span / 2 : 0,
     rssMb: rss.length ? rss.reduce((s, x) => s + x, 0) / rss.length : 0,
     rssMaxMb: rss.length ? Math.max(...rss) : 0,
+    runWaitShare: waitSpanMs > 0 ? waitNs / 1e6 / waitSpanMs : null,
     rssEveningMb: eveningRss.length ? eveningRss.reduce((a, x) => a + x, 0) / eveningRss.length : null,
     eveningPid: endPid ?? null,
     loopLagMsP99: p99(lag),

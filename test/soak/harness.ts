@@ -52,6 +52,12 @@ export interface Sample {
   rssKb: number;
   /** utime + stime of `pid`, in clock ticks. */
   cpuTicks: number;
+  /**
+   * Time the main thread spent runnable but waiting for a core (ns, /proc/<pid>/schedstat's second
+   * field): on a machine shared with the harness's own load this is where event-loop lag comes from
+   * when the appliance itself is not busy.
+   */
+  runWaitNs?: number;
   /** The appliance's event-loop lag p99 (ms) as it reports it, when it does. */
   loopLagMs?: number;
   /** Time for GET /api/v1/health to answer (ms): the loop-lag stand-in while the appliance has no /metrics. */
@@ -65,6 +71,8 @@ export interface DayFigures {
   cpuShare: number;
   rssMb: number;
   rssMaxMb: number;
+  /** Share of the day's wall time the main thread was runnable but waiting for a core. */
+  runWaitShare: number | null;
   /** Mean RSS in the evening (after the nightly sync), of the process running at the day's end. */
   rssEveningMb: number | null;
   eveningPid: number | null;
@@ -106,7 +114,7 @@ function nodeDescendant(pid: number): number | undefined {
   return undefined;
 }
 
-function procSample(pid: number): { rssKb: number; cpuTicks: number } | undefined {
+function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -114,7 +122,9 @@ function procSample(pid: number): { rssKb: number; cpuTicks: number } | undefine
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuTicks = Number(rest[11]) + Number(rest[12]);
-    return Number.isFinite(rssKb) && Number.isFinite(cpuTicks) ? { rssKb, cpuTicks } : undefined;
+    if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks)) return undefined;
+    const runWaitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(runWaitNs) ? { rssKb, cpuTicks, runWaitNs } : { rssKb, cpuTicks };
   } catch {
     return undefined;
   }
