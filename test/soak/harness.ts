@@ -22,6 +22,7 @@ import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import type { SoakEvent } from './schedule.js';
 import { RemoteClassrooms } from './remote-lesson.js';
+import { atClassroomPriority, descendants, harnessIsFarSide } from './priority.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
@@ -130,6 +131,14 @@ function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?:
   }
 }
 
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 export function p99(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -179,6 +188,7 @@ export class Soak {
   /** Thermometer readings taken again after a 504 (the teacher presses again). */
   measureRetries = 0;
   #timers = new Set<NodeJS.Timeout>();
+  #chromiumPids: number[] = [];
   #stopping = false;
   readonly configFile = join(this.dir.path, 'config.yaml');
   readonly dataDir = join(this.dir.path, 'data');
@@ -239,7 +249,11 @@ export class Soak {
     ].join('\n');
   }
 
+  /** Whether the far side runs at a lower priority than the appliance and the kiosk (priority.ts). */
+  farSideNiced = false;
+
   async setup(): Promise<void> {
+    this.farSideNiced = harnessIsFarSide();
     mkdirSync(this.dataDir, { recursive: true });
     if (this.smallDisk) {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', this.dataDir]);
@@ -417,6 +431,9 @@ export class Soak {
       200,
     );
     this.appPid = nodeDescendant(child.pid as number) ?? (child.pid as number);
+    // Started from the (niced) harness: the appliance and its media worker go back to nice 0. The
+    // worker may start a moment later; #every re-applies it with each sample.
+    if (this.farSideNiced) atClassroomPriority(this.appPid);
     this.api = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
     await this.api.loginAdmin(ADMIN.username, ADMIN.password);
     this.teacher = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
@@ -520,6 +537,10 @@ export class Soak {
 
   async sample(): Promise<void> {
     const pid = this.appPid;
+    if (this.farSideNiced && pid) {
+      atClassroomPriority(pid);
+      for (const c of this.#chromiumPids) atClassroomPriority(c);
+    }
     const p = pid ? procSample(pid) : undefined;
     if (!p) return;
     const s: Sample = { at: Date.now(), pid, ...p };
@@ -683,7 +704,10 @@ export class Soak {
 
   /** The classroom panel: Chromium on the kiosk page with the teacher logged in, left open all week. */
   async openKiosk(): Promise<void> {
+    const before = new Set(descendants(process.pid));
     this.browser = await launchChromium();
+    // The kiosk's Chromium runs on the classroom's mini-PC beside the appliance: nice 0 too.
+    this.#chromiumPids = descendants(process.pid).filter((p) => !before.has(p) && /chrom/i.test(comm(p)));
     const page = await this.browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (e) => this.kioskErrors.push(`pageerror: ${e.message}`));
     page.on('crash', () => this.kioskErrors.push('renderer crashed'));

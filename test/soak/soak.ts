@@ -8,6 +8,8 @@ export interface SoakReport {
   soak_cpu_share: number;
   /** Share of wall time the appliance's main thread waited for a core (the machine's contention, by day weight). */
   soak_run_wait_share: number | null;
+  /** Whether the far side (district, partners, viewers, simulators) ran at nice 10 (test/soak/priority.ts). */
+  far_side_niced: boolean;
   soak_rss_slope_mb_per_day: number;
   /** Evening RSS growth per simulated day while one process ran (no kill between): the leak figure. */
   soak_rss_evening_growth_mb_per_day: number | null;
@@ -188,6 +190,7 @@ export async function runSoak(o: {
         ? days.reduce((a, d) => a + (d.runWaitShare ?? 0) * d.wallMs, 0) /
           days.reduce((a, d) => a + (d.runWaitShare !== null ? d.wallMs : 0), 0)
         : null,
+      far_side_niced: s.farSideNiced,
       soak_rss_slope_mb_per_day: slope(days.map((d) => d.rssMb)),
       soak_rss_evening_growth_mb_per_day: eveningGrowth(days),
       soak_event_loop_lag_ms_p99: fromMetrics
