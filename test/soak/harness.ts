@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseConfig } from '../../edge/config/load.js';
@@ -96,23 +96,13 @@ export const CLK_TCK = 100;
 
 /** The node process under `faketime … env … node` (Node names its main thread, so by executable, not comm). */
 function nodeDescendant(pid: number): number | undefined {
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift() as number;
+  return descendants(pid).find((p) => {
     try {
-      if (readlinkSync(`/proc/${p}/exe`) === process.execPath) return p;
-      for (const t of readdirSync(`/proc/${p}/task`))
-        queue.push(
-          ...readFileSync(`/proc/${p}/task/${t}/children`, 'utf8')
-            .split(' ')
-            .filter((s) => s.trim() !== '')
-            .map(Number),
-        );
+      return readlinkSync(`/proc/${p}/exe`) === process.execPath;
     } catch {
-      /* gone */
+      return false;
     }
-  }
-  return undefined;
+  });
 }
 
 function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?: number } | undefined {
