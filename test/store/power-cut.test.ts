@@ -15,6 +15,7 @@ import { ApiClient } from '../helpers/api-client.js';
 import { rosterCsv, withConsent } from '../helpers/roster.js';
 import { ROOT, tempDir, waitFor } from '../helpers/env.js';
 import { withDbFile } from '../helpers/sqlite.js';
+import { qos1Burst } from '../helpers/mqtt.js';
 
 const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
 const STORE_OPTS = Value.Default(StoreSchema, {}) as Config['store'];
@@ -95,9 +96,6 @@ test(
       );
 
       // QoS 1 readings from four clients with windows in flight, and health checks one after another.
-      const acked = new Set<number>();
-      const sent = new Set<number>();
-      let seq = 0;
       let stop = false;
       for (let i = 0; i < 4; i++)
         clients.push(
@@ -109,21 +107,7 @@ test(
           }),
         );
       await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
-      const pump = (c: mqtt.MqttClient): void => {
-        if (stop || !c.connected) return;
-        const ts = BASE_TS + seq++;
-        sent.add(ts);
-        c.publish(
-          'classedge/dev/co2-cut/reading',
-          JSON.stringify({ ts, metrics: { co2_ppm: 400 + (ts % 1000) } }),
-          { qos: 1 },
-          (err) => {
-            if (!err) acked.add(ts);
-            pump(c);
-          },
-        );
-      };
-      for (const c of clients) for (let w = 0; w < 20; w++) pump(c);
+      const { sent, acked, stop: stopBurst } = qos1Burst(clients, 'co2-cut', BASE_TS, 20);
       const checks: number[] = [];
       const checking = (async () => {
         for (const studentId of students) {
@@ -144,6 +128,7 @@ test(
       const pid = app.child.pid as number;
       process.kill(pid, 'SIGSTOP');
       stop = true;
+      stopBurst();
       fs.child.kill('SIGUSR1');
       // fuse-python runs the handler at its next request: any request will do (it fails: the power is off).
       await waitFor(

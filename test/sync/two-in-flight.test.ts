@@ -6,8 +6,8 @@ import { startPostgres } from '../helpers/postgres.js';
 import { startTestAppliance } from '../helpers/appliance.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
+import { enrolDataDir } from '../helpers/district.js';
 import { StreamTurns } from '../../cloud-sync/server/stream-turns.js';
-import { applianceKey, writeEnrolment } from '../../edge/sync/keys.js';
 
 test(
   'stream turns: handed out in the order taken, a turn stuck past the wait is passed, and nothing is kept after',
@@ -65,21 +65,7 @@ test(
     const port = (server.address() as AddressInfo).port;
     const dir = tempDir('classedge-two-in-flight-');
     try {
-      const token = await receiver.createToken('room-two');
-      const { publicKeyPem } = applianceKey(dir.path);
-      const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, applianceId: 'room-two', publicKey: publicKeyPem }),
-      });
-      assert.equal(e.status, 201);
-      const { districtPublicKey } = (await e.json()) as { districtPublicKey: string };
-      writeEnrolment(dir.path, {
-        districtUrl: `http://127.0.0.1:${port}`,
-        applianceId: 'room-two',
-        districtPublicKeyPem: districtPublicKey,
-        enrolledAt: Date.now(),
-      });
+      await enrolDataDir(receiver, `http://127.0.0.1:${port}`, dir.path, 'room-two');
       const t = await startTestAppliance(
         `appliance: { id: room-two }\nsync: { allowPlainHttp: true, intervalMs: 3600000, batchMaxRecords: 500, bulkWindow: { from: '00:00', to: '00:01' } }`,
         { keepDir: dir.path },
