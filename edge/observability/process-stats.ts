@@ -42,13 +42,13 @@ export class CpuShare {
   }
 }
 
+/** monitorEventLoopDelay's timer period (ms). */
+const LAG_RESOLUTION_MS = 10;
+
 /**
  * Event-loop delay quantiles over a window that `take()` ends and starts again. Each reader has its
  * own (the scrape and the on-box history must not reset each other's window).
  */
-/** monitorEventLoopDelay's timer period (ms). */
-const LAG_RESOLUTION_MS = 10;
-
 export class LoopLag {
   readonly #h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
 

@@ -44,10 +44,10 @@ import type { QuarantineSummary } from '../store/repos/quarantine.js';
 const checkError = wireCheck(ErrorAnswer);
 const gzipAsync = promisify(gzip);
 
-/** One batch ready to send: its lines, the records behind them, the compressed body and the signed headers. */
 /** The district's answer to a request: its status and JSON body. */
 type Answer = { status: number; json: Record<string, unknown> };
 
+/** One batch ready to send: its lines, the records behind them, the compressed body and the signed headers. */
 interface Batch {
   h: { appliance: string; batch: string; stream: Stream; first: number; last: number };
   lines: BatchLine[];
@@ -141,6 +141,8 @@ export class SyncAgent extends BaseComponent {
    * stream's batches under a row lock and refuses a gap, has stored it once or not at all).
    */
   #ahead: { after: number; batch: Promise<Batch | undefined>; answer: Promise<Answer | undefined> } | undefined;
+  /** Requests still out, settled or not: stop() waits for them (a read-ahead batch may outlive its round). */
+  readonly #inFlight = new Set<Promise<void>>();
   readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0, quarantined: 0 };
 
   constructor(o: SyncAgentOptions) {
@@ -251,7 +253,6 @@ export class SyncAgent extends BaseComponent {
       maxAnswerBytes: this.#o.config.sync.maxAnswerBytes,
       allowPlainHttp: this.#o.config.sync.allowPlainHttp,
     });
-    // stop() waits for every request still out (a read-ahead batch may outlive a failed round).
     const settled = p.then(
       () => undefined,
       () => undefined,
@@ -260,8 +261,6 @@ export class SyncAgent extends BaseComponent {
     void settled.then(() => this.#inFlight.delete(settled));
     return p;
   }
-
-  readonly #inFlight = new Set<Promise<void>>();
 
   /**
    * The district's answer to the request that signed `requestText`, once the district key pinned at
@@ -560,7 +559,7 @@ export class SyncAgent extends BaseComponent {
     const answer = ahead?.answer ?? this.#post('/v1/batches', body, batch.headers);
     // Readings never change once stored, so the next batch can be read, compressed and sent while
     // this one is being committed: the district's checks of one batch overlap its database's insert of
-    // the other (two batches in flight; a classroom-day took twice as long one at a time). Only
+    // the other (two batches in flight: docs/benchmarks.md, "Sync figures"). Only
     // readings: outbox records may still be withdrawn (a student's erasure) until they are read to send.
     // It starts after this request is on the socket (setImmediate runs after the pending writes); a
     // read that fails here is tried again, and reported, when the batch is needed.
