@@ -41,6 +41,10 @@ import { AnswerSigner, bindAnswer } from './answer-signer.js';
 import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
 import { DistrictErasures } from './erasure.js';
+import { StreamTurns } from './stream-turns.js';
+
+/** How long a stream's batch waits for the one before it to commit (an ordering hint only: StreamTurns). */
+const TURN_WAIT_MS = 5000;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -87,6 +91,7 @@ export class DistrictReceiver {
   readonly log: Logger;
   readonly #days: { back: number; ahead: number };
   readonly #limits: BatchLimits;
+  readonly #turns = new StreamTurns(TURN_WAIT_MS);
   readonly #now: () => number;
   #server: Server | undefined;
   #closing: Promise<void> | undefined;
@@ -272,6 +277,20 @@ export class DistrictReceiver {
     // Every answer from here on (refusals too) is signed for this request: the appliance acts on
     // a 422's record list (quarantine) only when it verifies.
     bindAnswer(res, h.appliance, batchSigningString(h, h.bodySha256));
+    const turn = this.#turns.take(`${h.appliance}\n${h.stream}`);
+    try {
+      await this.#applyBatch(req, res, h, turn);
+    } finally {
+      turn.done();
+    }
+  }
+
+  async #applyBatch(
+    req: Request,
+    res: Response,
+    h: ReturnType<typeof batchHeaders>,
+    turn: { ready: Promise<void> },
+  ): Promise<void> {
     const lim = this.#limits;
     const length = Number(req.get('content-length'));
     if (req.get('content-length') === undefined || !Number.isSafeInteger(length))
@@ -289,6 +308,9 @@ export class DistrictReceiver {
     // The key that verified the batch verifies its erasure records: one lookup a batch, not two.
     const lines = await this.#erasures.receive(h.appliance, h.stream, records, publicKey);
     await this.store.ensurePartitions([...new Set(lines.map((l) => l.day))]);
+    // An appliance may send a stream's next batch while this instance commits the one before: the
+    // checks above ran side by side with that commit; the database part waits its turn here.
+    await turn.ready;
     const next = await this.store.withTx(async (tx) => {
       const committed = await tx.lockStream(h.appliance, h.stream);
       if (await tx.batchSeen(h.appliance, h.batch))

@@ -241,7 +241,7 @@ export const SYSTEM_METRICS = {
     type: 'gauge',
     unit: SECONDS,
     label: { 'zh-CN': '事件循环延迟', en: 'event-loop lag' },
-    help: 'Event-loop delay since the previous scrape at the quantile (0.5, 0.99), from perf_hooks.monitorEventLoopDelay.',
+    help: 'How late the event loop ran since the previous scrape, at the quantile (0.5, 0.99): perf_hooks.monitorEventLoopDelay less its 10 ms timer period.',
   },
   cpuSeconds: {
     metric: 'classedge_process_cpu_seconds_total',

@@ -42,23 +42,28 @@ export class CpuShare {
   }
 }
 
+/** monitorEventLoopDelay's timer period (ms). */
+const LAG_RESOLUTION_MS = 10;
+
 /**
  * Event-loop delay quantiles over a window that `take()` ends and starts again. Each reader has its
  * own (the scrape and the on-box history must not reset each other's window).
  */
 export class LoopLag {
-  readonly #h = monitorEventLoopDelay({ resolution: 10 });
+  readonly #h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
 
   constructor() {
     this.#h.enable();
   }
 
-  /** p50 and p99 in milliseconds since the previous call (0 when the loop was never measured). */
+  /**
+   * p50 and p99 in milliseconds since the previous call (0 when the loop was never measured). The
+   * histogram records the time between its timer's runs, so an idle loop reads the timer's period
+   * (10 ms): that is taken off, leaving how late the loop was.
+   */
   take(): { p50Ms: number; p99Ms: number } {
-    const r =
-      this.#h.count > 0
-        ? { p50Ms: this.#h.percentile(50) / 1e6, p99Ms: this.#h.percentile(99) / 1e6 }
-        : { p50Ms: 0, p99Ms: 0 };
+    const late = (q: number): number => Math.max(0, this.#h.percentile(q) / 1e6 - LAG_RESOLUTION_MS);
+    const r = this.#h.count > 0 ? { p50Ms: late(50), p99Ms: late(99) } : { p50Ms: 0, p99Ms: 0 };
     this.#h.reset();
     return r;
   }

@@ -66,6 +66,12 @@ const table = {
     usedBy: ['runtime', 'test'],
     essential: true,
   },
+  fallocate: {
+    debianPackage: 'util-linux',
+    purpose: "the soak's ballast file that leaves its small disk nearly full",
+    usedBy: ['test'],
+    essential: true,
+  },
   bash: {
     debianPackage: 'bash',
     purpose: 'runs scripts/fresh-root-check.sh for the fresh_demo_s figure',
@@ -124,8 +130,13 @@ const table = {
   python3: {
     debianPackage: 'python3',
     providedBy: 'python3-minimal',
-    purpose: 'runs the pymodbus slave fixture',
+    purpose: 'runs the pymodbus slave fixture and the power-cut file system (test/fixtures/power_cut_fs.py)',
     path: '/usr/bin/python3',
+    usedBy: ['test'],
+  },
+  fusermount3: {
+    debianPackage: 'fuse3',
+    purpose: 'unmounts the power-cut file system (FUSE) the power-cut test runs the appliance on',
     usedBy: ['test'],
   },
   initdb: {
@@ -221,6 +232,12 @@ const pythonTable = {
     purpose: "pymodbus.server's serial transport (imported by pymodbus.server)",
     usedBy: ['test'],
     importedVia: 'pymodbus',
+  },
+  fuse: {
+    debianPackage: 'python3-fuse',
+    purpose:
+      "the power-cut file system (test/fixtures/power_cut_fs.py): a FUSE mirror that keeps only what was fsync'ed",
+    usedBy: ['test'],
   },
   skimage: {
     debianPackage: 'python3-skimage',

@@ -44,6 +44,9 @@ import type { QuarantineSummary } from '../store/repos/quarantine.js';
 const checkError = wireCheck(ErrorAnswer);
 const gzipAsync = promisify(gzip);
 
+/** The district's answer to a request: its status and JSON body. */
+type Answer = { status: number; json: Record<string, unknown> };
+
 /** One batch ready to send: its lines, the records behind them, the compressed body and the signed headers. */
 interface Batch {
   h: { appliance: string; batch: string; stream: Stream; first: number; last: number };
@@ -132,10 +135,14 @@ export class SyncAgent extends BaseComponent {
   #failures = 0;
   #bulkRequested = false;
   /**
-   * The readings batch after the one in flight, read and compressed while the district commits that
-   * one: `after` is the position it continues from; it is sent only if the stream stands there then.
+   * The readings batch after the one in flight, read, compressed and sent while the district commits
+   * that one: `after` is the position it continues from; its answer is used only if the stream stands
+   * there when the one before is confirmed (otherwise it is dropped and the district, which orders a
+   * stream's batches under a row lock and refuses a gap, has stored it once or not at all).
    */
-  #ahead: { after: number; batch: Promise<Batch | undefined> } | undefined;
+  #ahead: { after: number; batch: Promise<Batch | undefined>; answer: Promise<Answer | undefined> } | undefined;
+  /** Requests still out, settled or not: stop() waits for them (a read-ahead batch may outlive its round). */
+  readonly #inFlight = new Set<Promise<void>>();
   readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0, quarantined: 0 };
 
   constructor(o: SyncAgentOptions) {
@@ -240,12 +247,19 @@ export class SyncAgent extends BaseComponent {
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     this.#c.bytesSent += size;
     await this.#throttle(size);
-    return postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, {
+    const p = postJsonish(new URL(path, this.#enrolment?.districtUrl), body, headers, {
       timeoutMs: this.#o.config.sync.timeoutMs,
       caFile: this.#o.config.sync.districtCaFile,
       maxAnswerBytes: this.#o.config.sync.maxAnswerBytes,
       allowPlainHttp: this.#o.config.sync.allowPlainHttp,
     });
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return p;
   }
 
   /**
@@ -523,33 +537,45 @@ export class SyncAgent extends BaseComponent {
     return gzipAsync(text, { level: 6 }).then(make);
   }
 
-  /** The read-ahead batch when it continues from `confirmed`; otherwise it is dropped. */
-  async #takeAhead(stream: Stream, confirmed: number): Promise<Batch | undefined> {
+  /** The read-ahead batch and its answer when it continues from `confirmed`; otherwise it is dropped. */
+  async #takeAhead(
+    stream: Stream,
+    confirmed: number,
+  ): Promise<{ batch: Batch; answer: Promise<Answer | undefined> } | undefined> {
     const a = this.#ahead;
     this.#ahead = undefined;
     if (stream !== 'readings' || a?.after !== confirmed) return undefined;
-    return a.batch;
+    const batch = await a.batch;
+    return batch ? { batch, answer: a.answer } : undefined;
   }
 
   /** Send one batch of a stream; returns how many records the district newly confirmed. */
   async #sendOne(stream: Stream): Promise<number> {
     const confirmed = this.#confirmed(stream);
-    const batch = (await this.#takeAhead(stream, confirmed)) ?? this.#batch(stream, confirmed, 'sync');
+    const ahead = await this.#takeAhead(stream, confirmed);
+    const batch = ahead?.batch ?? this.#batch(stream, confirmed, 'sync');
     if (!batch) return 0;
     const { h, lines, records, body } = batch;
-    const answer = this.#post('/v1/batches', body, batch.headers);
-    // Readings never change once stored, so the next batch can be read and compressed while this one
-    // is on its way and being committed (a round trip the appliance would otherwise spend idle). Only
+    const answer = ahead?.answer ?? this.#post('/v1/batches', body, batch.headers);
+    // Readings never change once stored, so the next batch can be read, compressed and sent while
+    // this one is being committed: the district's checks of one batch overlap its database's insert of
+    // the other (two batches in flight: docs/benchmarks.md, "Sync figures"). Only
     // readings: outbox records may still be withdrawn (a student's erasure) until they are read to send.
     // It starts after this request is on the socket (setImmediate runs after the pending writes); a
     // read that fails here is tried again, and reported, when the batch is needed.
     if (stream === 'readings') {
-      const next = new Promise<void>((r) => setImmediate(r)).then(() =>
-        this.#stopped ? undefined : this.#batch(stream, h.last, 'async'),
+      const next = new Promise<void>((r) => setImmediate(r))
+        .then(() => (this.#stopped ? undefined : this.#batch(stream, h.last, 'async')))
+        .catch(() => undefined);
+      const nextAnswer = next.then((b) =>
+        b && !this.#stopped ? this.#post('/v1/batches', b.body, b.headers) : undefined,
       );
-      this.#ahead = { after: h.last, batch: next.catch(() => undefined) };
+      // Awaited only when the stream gets there; a failure is reported then (or never, when dropped).
+      nextAnswer.catch(() => undefined);
+      this.#ahead = { after: h.last, batch: next, answer: nextAnswer };
     }
     const r = await answer;
+    if (!r) return 0;
     // What changes the outbox (a position, a list of records to quarantine) is taken only from an
     // answer the district signed for this very request.
     const requestText = batchSigningString(h, bodySha256(body));
@@ -605,6 +631,7 @@ export class SyncAgent extends BaseComponent {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#running;
+    await Promise.all(this.#inFlight);
     this.setState('stopped');
   }
 }

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** monitorEventLoopDelay's timer period in the lag figure (ms). */
+const LAG_RESOLUTION_MS = 5;
 import { Value } from '@sinclair/typebox/value';
 import { tempDir } from '../helpers/env.js';
 import { startTestAppliance, seedAccounts, TEACHER } from '../helpers/appliance.js';
@@ -156,7 +159,7 @@ const loop: FigureGroup = {
       const idle = rssMb();
       t.appliance.analysis.startLesson('bench');
       const jpegs = await frames(10);
-      const h = monitorEventLoopDelay({ resolution: 5 });
+      const h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       const apiTimes: number[] = [];
       let stop = false;
       let i = 0;
@@ -182,7 +185,8 @@ const loop: FigureGroup = {
       atLeast('frames analysed under load', analysed, 10);
       measured('event-loop delay samples', h.count);
       return {
-        event_loop_lag_ms_p99: round1(h.percentile(99) / 1e6),
+        // The histogram records the time between its timer's runs: its period is not lag.
+        event_loop_lag_ms_p99: round1(Math.max(0, h.percentile(99) / 1e6 - LAG_RESOLUTION_MS)),
         api_latency_ms_p99_during_analysis: round1(
           percentileOf('API times after the first 50', apiTimes.slice(50), 99),
         ),

@@ -2,7 +2,7 @@ import { startPostgres } from '../helpers/postgres.js';
 import { startTestAppliance } from '../helpers/appliance.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
-import { applianceKey, writeEnrolment } from '../../edge/sync/keys.js';
+import { enrolDataDir } from '../helpers/district.js';
 import type { FigureGroup } from './figures.js';
 import { withDbFile } from '../helpers/sqlite.js';
 import { NothingMeasured, atLeast, measured, ratio } from './guard.js';
@@ -24,21 +24,7 @@ async function classroomDay(): Promise<Record<string, number>> {
   const dir = tempDir('classedge-bench-');
   const N = 1_000_000;
   try {
-    const token = await receiver.createToken('bench-room');
-    const { publicKeyPem } = applianceKey(dir.path);
-    const e = await fetch(`http://127.0.0.1:${port}/v1/enrol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, applianceId: 'bench-room', publicKey: publicKeyPem }),
-    });
-    if (e.status !== 201) throw new Error(`enrol: ${e.status}`);
-    const { districtPublicKey } = (await e.json()) as { districtPublicKey: string };
-    writeEnrolment(dir.path, {
-      districtUrl: `http://127.0.0.1:${port}`,
-      applianceId: 'bench-room',
-      districtPublicKeyPem: districtPublicKey,
-      enrolledAt: Date.now(),
-    });
+    await enrolDataDir(receiver, `http://127.0.0.1:${port}`, dir.path, 'bench-room');
     // Fill the store first (as a day of sensors would), with the sync agent idle outside its window.
     const t = await startTestAppliance(
       `appliance: { id: bench-room }\nsync: { allowPlainHttp: true, intervalMs: 3600000, batchMaxRecords: 20000, bulkWindow: { from: '00:00', to: '00:01' } }`,

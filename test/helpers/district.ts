@@ -1,5 +1,6 @@
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
+import { applianceKey, writeEnrolment } from '../../edge/sync/keys.js';
 
 export interface TestDistrict {
   pgsql: TestPostgres;
@@ -30,4 +31,31 @@ export async function startDistrict(pgsql?: TestPostgres): Promise<TestDistrict>
       if (!pgsql) await db.stop();
     },
   };
+}
+
+/**
+ * Enrols the data directory `dataDir` as `applianceId` with the receiver at `url` (its key made now),
+ * and writes the enrolment the appliance reads at start: `classedge enrol` without the CLI process.
+ */
+export async function enrolDataDir(
+  receiver: DistrictReceiver,
+  url: string,
+  dataDir: string,
+  applianceId: string,
+): Promise<void> {
+  const token = await receiver.createToken(applianceId);
+  const { publicKeyPem } = applianceKey(dataDir);
+  const e = await fetch(`${url}/v1/enrol`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, applianceId, publicKey: publicKeyPem }),
+  });
+  if (e.status !== 201) throw new Error(`enrol: HTTP ${e.status} ${await e.text()}`);
+  const { districtPublicKey } = (await e.json()) as { districtPublicKey: string };
+  writeEnrolment(dataDir, {
+    districtUrl: url,
+    applianceId,
+    districtPublicKeyPem: districtPublicKey,
+    enrolledAt: Date.now(),
+  });
 }

@@ -29,3 +29,35 @@ export function closed(c: MqttClient): Promise<void> {
     c.once('close', () => resolve());
   });
 }
+
+/**
+ * A busy sensor gateway: each client keeps `window` QoS 1 readings of `deviceId` in flight, each with a
+ * new timestamp from `baseTs`, until `stop()`. `sent` and `acked` hold the timestamps.
+ */
+export function qos1Burst(
+  clients: MqttClient[],
+  deviceId: string,
+  baseTs: number,
+  window: number,
+): { sent: Set<number>; acked: Set<number>; stop(): void } {
+  const sent = new Set<number>();
+  const acked = new Set<number>();
+  let seq = 0;
+  let stopped = false;
+  const pump = (c: MqttClient): void => {
+    if (stopped || !c.connected) return;
+    const ts = baseTs + seq++;
+    sent.add(ts);
+    c.publish(
+      `classedge/dev/${deviceId}/reading`,
+      JSON.stringify({ ts, metrics: { co2_ppm: 400 + (ts % 1000) } }),
+      { qos: 1 },
+      (err) => {
+        if (!err) acked.add(ts);
+        pump(c);
+      },
+    );
+  };
+  for (const c of clients) for (let w = 0; w < window; w++) pump(c);
+  return { sent, acked, stop: () => (stopped = true) };
+}

@@ -208,7 +208,7 @@ test(
     if (existsSync('/proc/self/io')) assert.ok(value(e, 'classedge_flash_written_bytes_total')! >= 0);
     const p50 = value(e, 'classedge_event_loop_lag_seconds', { quantile: '0.5' })!;
     const p99 = value(e, 'classedge_event_loop_lag_seconds', { quantile: '0.99' })!;
-    assert.ok(p50 > 0 && p50 <= p99 && p99 < 5, `event-loop lag p50 ${p50} p99 ${p99}`);
+    assert.ok(p50 >= 0 && p50 <= p99 && p99 < 5, `event-loop lag p50 ${p50} p99 ${p99}`);
     assert.ok(value(e, 'classedge_process_cpu_seconds_total')! > 0);
     assert.ok(value(e, 'classedge_process_resident_memory_bytes')! > 20 * 1024 * 1024);
     assert.ok(value(e, 'classedge_cpu_cores')! >= 1);

@@ -99,14 +99,24 @@ export function dayFigures(
 ): DayFigures {
   const inDay = samples.filter((s) => s.at >= from && s.at < to);
   let ticks = 0;
+  let waitNs = 0;
+  let waitSpanMs = 0;
   for (let i = 1; i < inDay.length; i++) {
     const a = inDay[i - 1] as Sample;
     const b = inDay[i] as Sample;
     // A restarted appliance (after a kill -9) is a new pid: all its ticks are this day's.
     ticks += b.pid === a.pid ? Math.max(0, b.cpuTicks - a.cpuTicks) : b.cpuTicks;
+    if (b.pid === a.pid && a.runWaitNs !== undefined && b.runWaitNs !== undefined) {
+      waitNs += Math.max(0, b.runWaitNs - a.runWaitNs);
+      waitSpanMs += b.at - a.at;
+    }
   }
   const span = inDay.length > 1 ? ((inDay.at(-1) as Sample).at - (inDay[0] as Sample).at) / 1000 : 0;
   const rss = inDay.map((s) => s.rssKb / 1024);
+  // The evening: after the day's nightly sync (0.9 of the day), no lesson, nothing starting.
+  const evening = inDay.filter((s) => s.at >= from + 0.92 * (to - from));
+  const endPid = evening.at(-1)?.pid;
+  const eveningRss = evening.filter((s) => s.pid === endPid).map((s) => s.rssKb / 1024);
   const lag = inDay.flatMap((s) => (s.loopLagMs !== undefined ? [s.loopLagMs] : []));
   const probe = inDay.flatMap((s) => (s.probeMs !== undefined ? [s.probeMs] : []));
   return {
@@ -115,10 +125,31 @@ export function dayFigures(
     cpuShare: span > 0 ? ticks / clkTck / span / 2 : 0,
     rssMb: rss.length ? rss.reduce((s, x) => s + x, 0) / rss.length : 0,
     rssMaxMb: rss.length ? Math.max(...rss) : 0,
+    runWaitShare: waitSpanMs > 0 ? waitNs / 1e6 / waitSpanMs : null,
+    rssEveningMb: eveningRss.length ? eveningRss.reduce((a, x) => a + x, 0) / eveningRss.length : null,
+    eveningPid: endPid ?? null,
     loopLagMsP99: p99(lag),
     probeMsP99: p99(probe),
     events,
   };
+}
+
+/**
+ * How much the evening RSS grew from one day to the next while the same process ran (no kill -9
+ * between the two evenings): the mean of those day-to-day differences (MB per simulated day), or null
+ * when no two consecutive evenings share a process. A restart resets memory, so a slope across one
+ * says nothing of a leak.
+ */
+export function eveningGrowth(days: { rssEveningMb: number | null; eveningPid: number | null }[]): number | null {
+  const steps: number[] = [];
+  for (let i = 1; i < days.length; i++) {
+    const a = days[i - 1];
+    const b = days[i];
+    if (a?.rssEveningMb == null || b?.rssEveningMb == null || a.eveningPid === null || a.eveningPid !== b.eveningPid)
+      continue;
+    steps.push(b.rssEveningMb - a.rssEveningMb);
+  }
+  return steps.length ? steps.reduce((x, y) => x + y, 0) / steps.length : null;
 }
 
 /** Least-squares slope of y over x = 0, 1, 2, … (MB per simulated day). */

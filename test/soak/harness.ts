@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseConfig } from '../../edge/config/load.js';
@@ -22,6 +22,7 @@ import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
 import type { SoakEvent } from './schedule.js';
 import { RemoteClassrooms } from './remote-lesson.js';
+import { atClassroomPriority, descendants, harnessIsFarSide } from './priority.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
@@ -52,6 +53,12 @@ export interface Sample {
   rssKb: number;
   /** utime + stime of `pid`, in clock ticks. */
   cpuTicks: number;
+  /**
+   * Time the main thread spent runnable but waiting for a core (ns, /proc/<pid>/schedstat's second
+   * field): on a machine shared with the harness's own load this is where event-loop lag comes from
+   * when the appliance itself is not busy.
+   */
+  runWaitNs?: number;
   /** The appliance's event-loop lag p99 (ms) as it reports it, when it does. */
   loopLagMs?: number;
   /** Time for GET /api/v1/health to answer (ms): the loop-lag stand-in while the appliance has no /metrics. */
@@ -65,6 +72,11 @@ export interface DayFigures {
   cpuShare: number;
   rssMb: number;
   rssMaxMb: number;
+  /** Share of the day's wall time the main thread was runnable but waiting for a core. */
+  runWaitShare: number | null;
+  /** Mean RSS in the evening (after the nightly sync), of the process running at the day's end. */
+  rssEveningMb: number | null;
+  eveningPid: number | null;
   loopLagMsP99: number | null;
   probeMsP99: number | null;
   /** Whether the kiosk page still showed something at the day's end (when the kiosk is open). */
@@ -84,26 +96,16 @@ export const CLK_TCK = 100;
 
 /** The node process under `faketime … env … node` (Node names its main thread, so by executable, not comm). */
 function nodeDescendant(pid: number): number | undefined {
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift() as number;
+  return descendants(pid).find((p) => {
     try {
-      if (readlinkSync(`/proc/${p}/exe`) === process.execPath) return p;
-      for (const t of readdirSync(`/proc/${p}/task`))
-        queue.push(
-          ...readFileSync(`/proc/${p}/task/${t}/children`, 'utf8')
-            .split(' ')
-            .filter((s) => s.trim() !== '')
-            .map(Number),
-        );
+      return readlinkSync(`/proc/${p}/exe`) === process.execPath;
     } catch {
-      /* gone */
+      return false;
     }
-  }
-  return undefined;
+  });
 }
 
-function procSample(pid: number): { rssKb: number; cpuTicks: number } | undefined {
+function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -111,9 +113,19 @@ function procSample(pid: number): { rssKb: number; cpuTicks: number } | undefine
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuTicks = Number(rest[11]) + Number(rest[12]);
-    return Number.isFinite(rssKb) && Number.isFinite(cpuTicks) ? { rssKb, cpuTicks } : undefined;
+    if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks)) return undefined;
+    const runWaitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(runWaitNs) ? { rssKb, cpuTicks, runWaitNs } : { rssKb, cpuTicks };
   } catch {
     return undefined;
+  }
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
   }
 }
 
@@ -166,6 +178,7 @@ export class Soak {
   /** Thermometer readings taken again after a 504 (the teacher presses again). */
   measureRetries = 0;
   #timers = new Set<NodeJS.Timeout>();
+  #chromiumPids: number[] = [];
   #stopping = false;
   readonly configFile = join(this.dir.path, 'config.yaml');
   readonly dataDir = join(this.dir.path, 'data');
@@ -226,7 +239,11 @@ export class Soak {
     ].join('\n');
   }
 
+  /** Whether the far side runs at a lower priority than the appliance and the kiosk (priority.ts). */
+  farSideNiced = false;
+
   async setup(): Promise<void> {
+    this.farSideNiced = harnessIsFarSide();
     mkdirSync(this.dataDir, { recursive: true });
     if (this.smallDisk) {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', this.dataDir]);
@@ -404,6 +421,9 @@ export class Soak {
       200,
     );
     this.appPid = nodeDescendant(child.pid as number) ?? (child.pid as number);
+    // Started from the (niced) harness: the appliance and its media worker go back to nice 0. The
+    // worker may start a moment later; #every re-applies it with each sample.
+    if (this.farSideNiced) atClassroomPriority(this.appPid);
     this.api = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
     await this.api.loginAdmin(ADMIN.username, ADMIN.password);
     this.teacher = new ApiClient(`http://127.0.0.1:${this.httpPort}`);
@@ -507,6 +527,10 @@ export class Soak {
 
   async sample(): Promise<void> {
     const pid = this.appPid;
+    if (this.farSideNiced && pid) {
+      atClassroomPriority(pid);
+      for (const c of this.#chromiumPids) atClassroomPriority(c);
+    }
     const p = pid ? procSample(pid) : undefined;
     if (!p) return;
     const s: Sample = { at: Date.now(), pid, ...p };
@@ -670,7 +694,10 @@ export class Soak {
 
   /** The classroom panel: Chromium on the kiosk page with the teacher logged in, left open all week. */
   async openKiosk(): Promise<void> {
+    const before = new Set(descendants(process.pid));
     this.browser = await launchChromium();
+    // The kiosk's Chromium runs on the classroom's mini-PC beside the appliance: nice 0 too.
+    this.#chromiumPids = descendants(process.pid).filter((p) => !before.has(p) && /chrom/i.test(comm(p)));
     const page = await this.browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (e) => this.kioskErrors.push(`pageerror: ${e.message}`));
     page.on('crash', () => this.kioskErrors.push('renderer crashed'));

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { descendants } from './priority.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { newKeyPair } from '../../edge/security/signing.js';
@@ -31,26 +32,15 @@ interface Session {
   viewers: { client: MediaClient; consumer: WeriftConsumer }[];
 }
 
-/** The mediasoup worker processes under the appliance's node process (by executable name). */
+/** The mediasoup worker processes under the appliance's node process (by their command line). */
 export function mediaWorkerPids(appPid: number): number[] {
-  const out: number[] = [];
-  const queue = [appPid];
-  while (queue.length > 0) {
-    const p = queue.shift() as number;
+  return descendants(appPid).filter((p) => {
     try {
-      if (p !== appPid && /mediasoup-worker/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))) out.push(p);
-      for (const t of readdirSync(`/proc/${p}/task`))
-        queue.push(
-          ...readFileSync(`/proc/${p}/task/${t}/children`, 'utf8')
-            .split(' ')
-            .filter((s) => s.trim() !== '')
-            .map(Number),
-        );
+      return p !== appPid && /mediasoup-worker/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
     } catch {
-      /* gone */
+      return false;
     }
-  }
-  return out;
+  });
 }
 
 /**

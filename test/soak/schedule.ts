@@ -92,8 +92,9 @@ export const WEEK: SimDay[] = [
 ];
 
 /**
- * CI's short soak: the same harness over two short days, with the skeleton's faults (a kill -9 in
- * the middle of the readings, a cut upload), so that a regression in the exactly-once path fails CI.
+ * CI's short soak: the same harness over two short days with every kind of fault once (the district
+ * outage aside: the cut uploads exercise the same retry), so that a regression in the exactly-once
+ * path, the disk guard or the media worker's restart fails CI.
  */
 export const SHORT: SimDay[] = [
   {
@@ -101,6 +102,7 @@ export const SHORT: SimDay[] = [
     events: [
       { at: 0.02, do: 'morning-check' },
       { at: 0.15, do: 'lesson' },
+      { at: 0.3, do: 'disk-full' },
       { at: 0.55, do: 'appliance-kill' },
       { at: 0.7, do: 'serial-unplug' },
       { at: 0.9, do: 'nightly-sync' },
@@ -111,8 +113,9 @@ export const SHORT: SimDay[] = [
     events: [
       { at: 0.02, do: 'morning-check' },
       { at: 0.15, do: 'network-cut' },
-      { at: 0.45, do: 'clock-step' },
       { at: 0.2, do: 'lesson' },
+      { at: 0.3, do: 'media-worker-kill' },
+      { at: 0.45, do: 'clock-step' },
       { at: 0.6, do: 'appliance-kill' },
       { at: 0.9, do: 'nightly-sync' },
     ],

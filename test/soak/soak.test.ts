@@ -11,7 +11,7 @@ import { SHORT } from './schedule.js';
 
 // CI's soak: the same harness and checks as `npm run soak`, over SHORT's two 45-second days.
 test(
-  'short soak: every acknowledged reading reaches PostgreSQL exactly once through kill -9, an unplugged bus and cut uploads',
+  'short soak: every acknowledged reading reaches PostgreSQL exactly once through kill -9, an unplugged bus, cut uploads, a nearly full disk and the media worker killed mid-lesson',
   { timeout: 600_000 },
   async () => {
     const dir = tempDir('classedge-soak-out-');
@@ -23,6 +23,13 @@ test(
       // Thirty devices, one reading per 10 s, for 90 s: far fewer means the devices were not heard.
       assert.ok(r.acked_readings >= 150, `${r.acked_readings} readings acknowledged`);
       assert.equal(r.appliance_kills, 2);
+      // The remote lesson with the media worker killed half-way: every viewer received again.
+      assert.deepEqual(
+        r.remote_lessons.map((x) => [x.viewersReceiving, x.partnerStreams, x.workerKilled]),
+        [[8, 2, true]],
+      );
+      // The disk filled needs a tmpfs mount (root); elsewhere it is reported as not built, nothing else is.
+      assert.deepEqual(r.not_built, process.getuid?.() === 0 ? [] : ['disk-full']);
       assert.equal(r.days.length, 2);
       for (const d of r.days) {
         assert.ok(d.rssMb > 20, `${d.day}: RSS ${d.rssMb} MB is not a Node process's`);

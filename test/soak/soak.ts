@@ -1,12 +1,18 @@
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { APPLIANCE_ID, CLK_TCK, Soak, p99, type DayFigures } from './harness.js';
-import { dayFigures, districtStream, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
+import { dayFigures, districtStream, eveningGrowth, readingsExactlyOnce, slope, type ExactlyOnce } from './checks.js';
 import type { SimDay, SoakEvent } from './schedule.js';
 
 export interface SoakReport {
   soak_cpu_share: number;
+  /** Share of wall time the appliance's main thread waited for a core (the machine's contention, by day weight). */
+  soak_run_wait_share: number | null;
+  /** Whether the far side (district, partners, viewers, simulators) ran at nice 10 (test/soak/priority.ts). */
+  far_side_niced: boolean;
   soak_rss_slope_mb_per_day: number;
+  /** Evening RSS growth per simulated day while one process ran (no kill between): the leak figure. */
+  soak_rss_evening_growth_mb_per_day: number | null;
   soak_event_loop_lag_ms_p99: number | null;
   /** Where the lag figure comes from: the appliance's /metrics, or the health probe's latency while it has none. */
   soak_event_loop_lag_source: 'metrics' | 'health-probe';
@@ -146,7 +152,7 @@ export async function runSoak(o: {
       }
       days.push(f);
       s.log(
-        `${day.name}: cpu ${(f.cpuShare * 100).toFixed(1)}% rss ${f.rssMb.toFixed(1)} MB lag p99 ${f.loopLagMsP99 ?? '-'} ms probe p99 ${f.probeMsP99?.toFixed(1) ?? '-'} ms; ${s.acked.length} readings acknowledged`,
+        `${day.name}: cpu ${(f.cpuShare * 100).toFixed(1)}% waiting for a core ${((f.runWaitShare ?? 0) * 100).toFixed(1)}% rss ${f.rssMb.toFixed(1)} MB lag p99 ${f.loopLagMsP99 ?? '-'} ms probe p99 ${f.probeMsP99?.toFixed(1) ?? '-'} ms; ${s.acked.length} readings acknowledged`,
       );
     }
     // Evening: the devices stop (what is in flight gets its PUBACK or was never promised) and the
@@ -180,7 +186,13 @@ export async function runSoak(o: {
     const fromMetrics = lagDays.length > 0;
     const report: SoakReport = {
       soak_cpu_share: days.reduce((a, d) => a + d.cpuShare * d.wallMs, 0) / days.reduce((a, d) => a + d.wallMs, 0),
+      soak_run_wait_share: days.some((d) => d.runWaitShare !== null)
+        ? days.reduce((a, d) => a + (d.runWaitShare ?? 0) * d.wallMs, 0) /
+          days.reduce((a, d) => a + (d.runWaitShare !== null ? d.wallMs : 0), 0)
+        : null,
+      far_side_niced: s.farSideNiced,
       soak_rss_slope_mb_per_day: slope(days.map((d) => d.rssMb)),
+      soak_rss_evening_growth_mb_per_day: eveningGrowth(days),
       soak_event_loop_lag_ms_p99: fromMetrics
         ? p99(s.samples.flatMap((x) => (x.loopLagMs !== undefined ? [x.loopLagMs] : [])))
         : p99(s.samples.flatMap((x) => (x.probeMs !== undefined ? [x.probeMs] : []))),

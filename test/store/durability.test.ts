@@ -8,6 +8,7 @@ import { addDevice } from '../../edge/services/devices.js';
 import { spawnAppliance, healthy } from '../helpers/child.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { withDbFile } from '../helpers/sqlite.js';
+import { qos1Burst } from '../helpers/mqtt.js';
 
 const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
 // The store as the appliance opens it by default (FULL durability): the schema's defaults, not a copy.
@@ -30,8 +31,6 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
 
     const app = await spawnAppliance(dir.path);
     await healthy(app);
-    const acked = new Set<number>();
-    const sent = new Set<number>();
     const clients = Array.from({ length: 4 }, (_, i) =>
       mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
         username: creds.mqtt.username,
@@ -41,28 +40,12 @@ test('kill -9 in the middle of a QoS 1 burst: every acknowledged reading is in t
       }),
     );
     await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
-    let seq = 0;
-    let stop = false;
     // Each client keeps a window of messages in flight, as a busy sensor gateway would.
-    const pump = (c: mqtt.MqttClient): void => {
-      if (stop || !c.connected) return;
-      const ts = BASE_TS + seq++;
-      sent.add(ts);
-      c.publish(
-        'classedge/dev/burst-1/reading',
-        JSON.stringify({ ts, metrics: { co2_ppm: 400 + (ts % 1000) } }),
-        { qos: 1 },
-        (err) => {
-          if (!err) acked.add(ts);
-          pump(c);
-        },
-      );
-    };
-    for (const c of clients) for (let w = 0; w < 50; w++) pump(c);
+    const { sent, acked, stop } = qos1Burst(clients, 'burst-1', BASE_TS, 50);
     await waitFor(() => acked.size >= 3000 || undefined, '3000 acknowledged readings', 60_000);
     app.child.kill('SIGKILL');
     const exit = await app.exited;
-    stop = true;
+    stop();
     for (const c of clients) c.end(true);
     assert.equal(exit.signal, 'SIGKILL');
     assert.ok(sent.size > acked.size, 'the kill landed while messages were still in flight');

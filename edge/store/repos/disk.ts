@@ -46,13 +46,19 @@ export class DiskRepo {
       .run(before, limit).changes;
   }
 
-  /** Readings the district has not confirmed yet (0 on a box not enrolled): kept whatever the disk. */
+  /**
+   * Readings the district has not confirmed yet (0 on a box not enrolled): kept whatever the disk.
+   * Readings are numbered without gaps past the confirmed position (nothing unconfirmed is ever
+   * deleted), so this is the newest number less the confirmed one, as the sync's backlog counts it:
+   * two index lookups, where counting the rows walked a day of them (100 000s) every disk check.
+   */
   unsyncedReadings(): number {
     return (
       this.#db
         .prepare<[], { n: number }>(
           `SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'enrolled') THEN
-             (SELECT count(*) FROM readings WHERE id > (SELECT coalesce(max(confirmed_seq), 0) FROM sync_state WHERE stream = 'readings'))
+             max(0, coalesce((SELECT max(id) FROM readings), 0)
+                    - (SELECT coalesce(max(confirmed_seq), 0) FROM sync_state WHERE stream = 'readings'))
            ELSE 0 END AS n`,
         )
         .get()?.n ?? 0

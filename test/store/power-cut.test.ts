@@ -1,0 +1,212 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { Value } from '@sinclair/typebox/value';
+import { StoreSchema, type Config } from '../../edge/config/schema.js';
+import { Store } from '../../edge/store/store.js';
+import { parseConfig } from '../../edge/config/load.js';
+import { addDevice } from '../../edge/services/devices.js';
+import { addUser } from '../../edge/services/accounts.js';
+import { spawnAppliance, healthy, type ChildAppliance } from '../helpers/child.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { rosterCsv, withConsent } from '../helpers/roster.js';
+import { ROOT, tempDir, waitFor } from '../helpers/env.js';
+import { withDbFile } from '../helpers/sqlite.js';
+import { qos1Burst } from '../helpers/mqtt.js';
+
+const BASE_TS = Date.parse('2026-11-01T00:00:00Z');
+const STORE_OPTS = Value.Default(StoreSchema, {}) as Config['store'];
+const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
+const TEACHER = { username: 'li', pin: '482916' };
+const FS = join(ROOT, 'test', 'fixtures', 'power_cut_fs.py');
+
+/** test/fixtures/power_cut_fs.py over `backing` at `mountpoint`; its stdout lines as they come. */
+async function mountPowerCutFs(
+  backing: string,
+  mountpoint: string,
+): Promise<{ child: ChildProcess; lines: string[]; exited: Promise<unknown> }> {
+  const child = spawn('/usr/bin/python3', [FS, backing, mountpoint], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`power_cut_fs exited ${child.exitCode}: ${err}`);
+      return lines.includes('ready') || undefined;
+    },
+    'the power-cut file system mounted',
+    20_000,
+    50,
+  );
+  return { child, lines, exited };
+}
+
+test(
+  'power cut mid-burst: every QoS 1 reading acknowledged and every health check answered 201 is there after the cut; what was written without an fsync is gone',
+  { timeout: 240_000 },
+  async () => {
+    const backing = tempDir('classedge-cut-disk-');
+    const mnt = tempDir('classedge-cut-mnt-');
+    const fs = await mountPowerCutFs(backing.path, mnt.path);
+    let app: ChildAppliance | undefined;
+    let again: ChildAppliance | undefined;
+    const clients: mqtt.MqttClient[] = [];
+    let mounted = true;
+    const unmount = (): void => {
+      if (!mounted) return;
+      mounted = false;
+      execFileSync('fusermount3', ['-u', '-z', mnt.path]);
+    };
+    try {
+      // The data directory on the disk that can lose power: seeded, then the appliance started on it.
+      const dataDir = mnt.path;
+      const config = parseConfig(`dataDir: ${JSON.stringify(dataDir)}\n`, join(dataDir, 'config.yaml'));
+      const seed = Store.open(config);
+      let creds;
+      try {
+        creds = await addDevice(seed, { id: 'co2-cut', kind: 'sensor' }, 'test');
+        await addUser(seed, config, { username: ADMIN.username, role: 'admin', secret: ADMIN.password }, 'test');
+        await addUser(
+          seed,
+          config,
+          { username: TEACHER.username, displayName: '李老师', role: 'teacher', secret: TEACHER.pin },
+          'test',
+        );
+      } finally {
+        seed.close();
+      }
+      app = await spawnAppliance(dataDir);
+      await healthy(app, 120_000);
+      const url = `http://127.0.0.1:${app.httpPort}`;
+      const admin = new ApiClient(url);
+      await admin.loginAdmin(ADMIN.username, ADMIN.password);
+      const roster = await admin.post('/api/v1/health/roster', {
+        csvBase64: Buffer.from(withConsent(rosterCsv(40))).toString('base64'),
+      });
+      assert.equal(roster.status, 200, JSON.stringify(roster.body));
+      const teacher = new ApiClient(url);
+      await teacher.loginTeacher(TEACHER.username, TEACHER.pin);
+      const students = ((await teacher.get('/api/v1/health/day')).body as { studentId: number }[]).map(
+        (x) => x.studentId,
+      );
+
+      // QoS 1 readings from four clients with windows in flight, and health checks one after another.
+      let stop = false;
+      for (let i = 0; i < 4; i++)
+        clients.push(
+          mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
+            username: creds.mqtt.username,
+            password: creds.mqtt.password,
+            clientId: `${creds.mqtt.username}_${i}`,
+            reconnectPeriod: 0,
+          }),
+        );
+      await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
+      const { sent, acked, stop: stopBurst } = qos1Burst(clients, 'co2-cut', BASE_TS, 20);
+      const checks: number[] = [];
+      const checking = (async () => {
+        for (const studentId of students) {
+          if (stop) return;
+          const r = await teacher.post('/api/v1/health/checks', {
+            studentId,
+            tempRawC: 36.4,
+            ambientC: 21.5,
+            symptoms: [],
+          });
+          if (r.status === 201) checks.push(r.body.id as number);
+        }
+      })().catch(() => undefined);
+      await waitFor(() => (acked.size >= 2000 && checks.length >= 10) || undefined, 'readings and checks', 90_000);
+
+      // The cut: the machine stops at once (SIGSTOP), the disk keeps only what was fsync'ed, then the
+      // process is gone. Whatever a client was told before the stop was promised.
+      const pid = app.child.pid as number;
+      process.kill(pid, 'SIGSTOP');
+      stop = true;
+      stopBurst();
+      fs.child.kill('SIGUSR1');
+      // fuse-python runs the handler at its next request: any request will do (it fails: the power is off).
+      await waitFor(
+        () => {
+          try {
+            statSync(join(mnt.path, 'classedge.db'));
+          } catch {
+            /* EIO once cut */
+          }
+          return fs.lines.find((l) => l.startsWith('cut ')) ?? undefined;
+        },
+        'the power cut',
+        10_000,
+        50,
+      );
+      process.kill(pid, 'SIGKILL');
+      await app.exited;
+      app = undefined;
+      for (const c of clients) c.end(true);
+      await checking;
+      unmount();
+      const [, files, bytes] = (fs.lines.find((l) => l.startsWith('cut ')) as string).split(' ');
+      // The cut must have taken something away, or this test proves nothing about fsync.
+      assert.ok(Number(files) >= 1, `the cut undid writes in ${files} files (${bytes} bytes restored)`);
+      assert.ok(sent.size > acked.size, 'the cut landed while readings were still in flight');
+
+      // Power back: the appliance starts on what the disk kept, and every promise holds.
+      again = await spawnAppliance(backing.path);
+      await healthy(again, 120_000);
+      again.child.kill('SIGTERM');
+      await again.exited;
+      again = undefined;
+      Store.open({ dataDir: backing.path, store: STORE_OPTS }).close();
+      withDbFile(backing.path, (db) => {
+        const stored = new Set(
+          db
+            .prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'co2-cut'")
+            .all()
+            .map((r) => r.ts),
+        );
+        const missing = [...acked].filter((ts) => !stored.has(ts));
+        assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acked.size} acknowledged readings lost`);
+        assert.ok(
+          [...stored].every((ts) => sent.has(ts)),
+          'nothing stored that was not sent',
+        );
+        const dupes = db
+          .prepare<[], { n: number }>(
+            "SELECT count(*) - count(DISTINCT ts) AS n FROM readings WHERE device_id = 'co2-cut'",
+          )
+          .get()?.n;
+        assert.equal(dupes, 0);
+        const kept = new Set(
+          db
+            .prepare<[], { id: number }>('SELECT id FROM health_checks')
+            .all()
+            .map((r) => r.id),
+        );
+        const lostChecks = checks.filter((id) => !kept.has(id));
+        assert.deepEqual(lostChecks, [], `${lostChecks.length} of ${checks.length} answered health checks lost`);
+      });
+    } finally {
+      for (const c of clients) c.end(true);
+      for (const a of [app, again]) {
+        if (a && a.child.exitCode === null) {
+          a.child.kill('SIGKILL');
+          await a.exited;
+        }
+      }
+      try {
+        unmount();
+      } catch {
+        /* not mounted any more */
+      }
+      if (fs.child.exitCode === null) fs.child.kill('SIGTERM');
+      await fs.exited;
+      mnt.cleanup();
+      backing.cleanup();
+    }
+  },
+);
