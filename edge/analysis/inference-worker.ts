@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openModel } from '../../models/session.js';
 import { SileroVadStream, VAD_WINDOW } from '../../models/silero-vad.js';
@@ -9,6 +10,20 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protoco
  * own onnxruntime session, so the API and broker stay responsive while models run.
  */
 const init = workerData as WorkerInit;
+
+/**
+ * The models' thread runs at a lower priority than the event loop (10 nice levels below the
+ * process's own, at most 19): on a 2-core box a head count that takes a second can wait a few
+ * milliseconds, the teacher's screen, the broker's acknowledgements and the API cannot. Linux sets
+ * a priority per thread, so this touches only this worker (and the onnxruntime threads it starts
+ * after). Where it is not allowed the worker runs at the process's priority, as before.
+ */
+const INFERENCE_NICE_STEP = 10;
+try {
+  setPriority(Math.min(19, getPriority() + INFERENCE_NICE_STEP));
+} catch {
+  /* not allowed here: the process's own priority */
+}
 const port = parentPort!;
 const send = (m: WorkerResponse): void => port.postMessage(m);
 
