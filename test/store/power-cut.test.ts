@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Value } from '@sinclair/typebox/value';
@@ -44,6 +44,38 @@ async function mountPowerCutFs(
     50,
   );
   return { child, lines, exited };
+}
+
+/**
+ * The power cut: the machine stops at once (SIGSTOP: nothing more reaches the disk or the network),
+ * the disk keeps only what was fsync'ed, then the process is gone. Returns what the cut undid.
+ */
+async function cutPower(
+  fs: { child: ChildProcess; lines: string[] },
+  app: ChildAppliance,
+  mountpoint: string,
+): Promise<{ files: number; bytes: number }> {
+  const pid = app.child.pid as number;
+  process.kill(pid, 'SIGSTOP');
+  fs.child.kill('SIGUSR1');
+  // fuse-python runs the handler at its next request: any request will do (it fails: the power is off).
+  const line = await waitFor(
+    () => {
+      try {
+        statSync(join(mountpoint, 'classedge.db'));
+      } catch {
+        /* EIO once cut */
+      }
+      return fs.lines.find((l) => l.startsWith('cut ')) ?? undefined;
+    },
+    'the power cut',
+    10_000,
+    50,
+  );
+  process.kill(pid, 'SIGKILL');
+  await app.exited;
+  const [, files, bytes] = line.split(' ');
+  return { files: Number(files), bytes: Number(bytes) };
 }
 
 test(
@@ -125,34 +157,15 @@ test(
 
       // The cut: the machine stops at once (SIGSTOP), the disk keeps only what was fsync'ed, then the
       // process is gone. Whatever a client was told before the stop was promised.
-      const pid = app.child.pid as number;
-      process.kill(pid, 'SIGSTOP');
       stop = true;
       stopBurst();
-      fs.child.kill('SIGUSR1');
-      // fuse-python runs the handler at its next request: any request will do (it fails: the power is off).
-      await waitFor(
-        () => {
-          try {
-            statSync(join(mnt.path, 'classedge.db'));
-          } catch {
-            /* EIO once cut */
-          }
-          return fs.lines.find((l) => l.startsWith('cut ')) ?? undefined;
-        },
-        'the power cut',
-        10_000,
-        50,
-      );
-      process.kill(pid, 'SIGKILL');
-      await app.exited;
+      const cut = await cutPower(fs, app, mnt.path);
       app = undefined;
       for (const c of clients) c.end(true);
       await checking;
       unmount();
-      const [, files, bytes] = (fs.lines.find((l) => l.startsWith('cut ')) as string).split(' ');
       // The cut must have taken something away, or this test proves nothing about fsync.
-      assert.ok(Number(files) >= 1, `the cut undid writes in ${files} files (${bytes} bytes restored)`);
+      assert.ok(cut.files >= 1, `the cut undid writes in ${cut.files} files (${cut.bytes} bytes restored)`);
       assert.ok(sent.size > acked.size, 'the cut landed while readings were still in flight');
 
       // Power back: the appliance starts on what the disk kept, and every promise holds.
@@ -207,6 +220,105 @@ test(
       await fs.exited;
       mnt.cleanup();
       backing.cleanup();
+    }
+  },
+);
+
+test(
+  'power cut with readings nobody acknowledges (QoS 0, as a Modbus poll): only the last store.polledSyncMaxMs can be lost',
+  { timeout: 120_000 },
+  async () => {
+    const backing = tempDir('classedge-cut-disk-');
+    const mnt = tempDir('classedge-cut-mnt-');
+    const conf = tempDir('classedge-cut-conf-');
+    const fs = await mountPowerCutFs(backing.path, mnt.path);
+    const POLLED_SYNC_MS = 2000;
+    let app: ChildAppliance | undefined;
+    let again: ChildAppliance | undefined;
+    let client: mqtt.MqttClient | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let mounted = true;
+    const unmount = (): void => {
+      if (!mounted) return;
+      mounted = false;
+      execFileSync('fusermount3', ['-u', '-z', mnt.path]);
+    };
+    try {
+      const configFile = join(conf.path, 'config.yaml');
+      writeFileSync(configFile, `store: { polledSyncMaxMs: ${POLLED_SYNC_MS} }\n`);
+      const config = parseConfig(`dataDir: ${JSON.stringify(mnt.path)}\n`, configFile);
+      const seed = Store.open(config);
+      let creds;
+      try {
+        creds = await addDevice(seed, { id: 'co2-polled', kind: 'sensor' }, 'test');
+      } finally {
+        seed.close();
+      }
+      app = await spawnAppliance(mnt.path, ['-c', configFile]);
+      await healthy(app, 120_000);
+      client = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
+        username: creds.mqtt.username,
+        password: creds.mqtt.password,
+        clientId: creds.mqtt.username,
+        reconnectPeriod: 0,
+      });
+      const c = client;
+      await new Promise((r) => c.once('connect', r));
+      // A reading every 50 ms at QoS 0: nothing is acknowledged, so only the sync bound applies.
+      const sentAt = new Map<number, number>();
+      let ts = BASE_TS;
+      timer = setInterval(() => {
+        ts++;
+        sentAt.set(ts, performance.now());
+        c.publish('classedge/dev/co2-polled/reading', JSON.stringify({ ts, metrics: { co2_ppm: 450 } }), { qos: 0 });
+      }, 50);
+      await new Promise((r) => setTimeout(r, 4 * POLLED_SYNC_MS));
+      clearInterval(timer);
+      const cutAt = performance.now();
+      const cut = await cutPower(fs, app, mnt.path);
+      app = undefined;
+      c.end(true);
+      unmount();
+      assert.ok(cut.files >= 1, `the cut undid writes in ${cut.files} files`);
+
+      again = await spawnAppliance(backing.path, ['-c', configFile]);
+      await healthy(again, 120_000);
+      again.child.kill('SIGTERM');
+      await again.exited;
+      again = undefined;
+      const stored = new Set<number>();
+      withDbFile(backing.path, (db) => {
+        for (const r of db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'co2-polled'").all())
+          stored.add(r.ts);
+      });
+      // Older than the bound (and a second for the broker and the loaded machine): must have survived.
+      const promised = [...sentAt].filter(([, at]) => cutAt - at > POLLED_SYNC_MS + 1000).map(([t]) => t);
+      const lost = promised.filter((t) => !stored.has(t));
+      assert.ok(promised.length > 50, `${promised.length} readings older than the bound`);
+      assert.deepEqual(
+        lost.slice(0, 10),
+        [],
+        `${lost.length} of ${promised.length} readings older than the bound lost`,
+      );
+    } finally {
+      clearInterval(timer);
+      client?.end(true);
+      for (const a of [app, again]) {
+        if (a && a.child.exitCode === null) {
+          a.child.kill('SIGKILL');
+          await a.exited;
+        }
+      }
+      try {
+        unmount();
+      } catch {
+        /* not mounted any more */
+      }
+      if (fs.child.exitCode === null) fs.child.kill('SIGTERM');
+      await fs.exited;
+      mnt.cleanup();
+      backing.cleanup();
+      conf.cleanup();
     }
   },
 );
