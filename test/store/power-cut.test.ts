@@ -23,38 +23,68 @@ const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
 const TEACHER = { username: 'li', pin: '482916' };
 const FS = join(ROOT, 'test', 'fixtures', 'power_cut_fs.py');
 
-/** test/fixtures/power_cut_fs.py over `backing` at `mountpoint`; its stdout lines as they come. */
-async function mountPowerCutFs(
-  backing: string,
-  mountpoint: string,
-): Promise<{ child: ChildProcess; lines: string[]; exited: Promise<unknown> }> {
-  const child = spawn('/usr/bin/python3', [FS, backing, mountpoint], { stdio: ['ignore', 'pipe', 'pipe'] });
+interface PowerCutDisk {
+  /** What the disk keeps: where the appliance starts again after the cut. */
+  backing: string;
+  /** The disk the appliance runs on until the cut. */
+  mountpoint: string;
+  child: ChildProcess;
+  lines: string[];
+  /** Unmounts (once; later calls do nothing). */
+  unmount(): void;
+  /** Unmounts if still mounted, ends the file system's process, removes both directories. */
+  close(): Promise<void>;
+}
+
+/** test/fixtures/power_cut_fs.py over a fresh backing directory, mounted on another; its stdout lines as they come. */
+async function powerCutDisk(): Promise<PowerCutDisk> {
+  const backing = tempDir('classedge-cut-disk-');
+  const mnt = tempDir('classedge-cut-mnt-');
+  const child = spawn('/usr/bin/python3', [FS, backing.path, mnt.path], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let err = '';
   child.stdout?.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise((r) => child.once('exit', r));
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`power_cut_fs exited ${child.exitCode}: ${err}`);
-      return lines.includes('ready') || undefined;
-    },
-    'the power-cut file system mounted',
-    20_000,
-    50,
-  );
-  return { child, lines, exited };
+  let mounted = true;
+  const unmount = (): void => {
+    if (!mounted) return;
+    mounted = false;
+    execFileSync('fusermount3', ['-u', '-z', mnt.path]);
+  };
+  const close = async (): Promise<void> => {
+    try {
+      unmount();
+    } catch {
+      /* not mounted any more */
+    }
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    mnt.cleanup();
+    backing.cleanup();
+  };
+  try {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`power_cut_fs exited ${child.exitCode}: ${err}`);
+        return lines.includes('ready') || undefined;
+      },
+      'the power-cut file system mounted',
+      20_000,
+      50,
+    );
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { backing: backing.path, mountpoint: mnt.path, child, lines, unmount, close };
 }
 
 /**
  * The power cut: the machine stops at once (SIGSTOP: nothing more reaches the disk or the network),
  * the disk keeps only what was fsync'ed, then the process is gone. Returns what the cut undid.
  */
-async function cutPower(
-  fs: { child: ChildProcess; lines: string[] },
-  app: ChildAppliance,
-  mountpoint: string,
-): Promise<{ files: number; bytes: number }> {
+async function cutPower(fs: PowerCutDisk, app: ChildAppliance): Promise<{ files: number; bytes: number }> {
   const pid = app.child.pid as number;
   process.kill(pid, 'SIGSTOP');
   fs.child.kill('SIGUSR1');
@@ -62,7 +92,7 @@ async function cutPower(
   const line = await waitFor(
     () => {
       try {
-        statSync(join(mountpoint, 'classedge.db'));
+        statSync(join(fs.mountpoint, 'classedge.db'));
       } catch {
         /* EIO once cut */
       }
@@ -82,21 +112,13 @@ test(
   'power cut mid-burst: every QoS 1 reading acknowledged and every health check answered 201 is there after the cut; what was written without an fsync is gone',
   { timeout: 240_000 },
   async () => {
-    const backing = tempDir('classedge-cut-disk-');
-    const mnt = tempDir('classedge-cut-mnt-');
-    const fs = await mountPowerCutFs(backing.path, mnt.path);
+    const fs = await powerCutDisk();
     let app: ChildAppliance | undefined;
     let again: ChildAppliance | undefined;
     const clients: mqtt.MqttClient[] = [];
-    let mounted = true;
-    const unmount = (): void => {
-      if (!mounted) return;
-      mounted = false;
-      execFileSync('fusermount3', ['-u', '-z', mnt.path]);
-    };
     try {
       // The data directory on the disk that can lose power: seeded, then the appliance started on it.
-      const dataDir = mnt.path;
+      const dataDir = fs.mountpoint;
       const config = parseConfig(`dataDir: ${JSON.stringify(dataDir)}\n`, join(dataDir, 'config.yaml'));
       const seed = Store.open(config);
       let creds;
@@ -159,23 +181,23 @@ test(
       // process is gone. Whatever a client was told before the stop was promised.
       stop = true;
       stopBurst();
-      const cut = await cutPower(fs, app, mnt.path);
+      const cut = await cutPower(fs, app);
       app = undefined;
       for (const c of clients) c.end(true);
       await checking;
-      unmount();
+      fs.unmount();
       // The cut must have taken something away, or this test proves nothing about fsync.
       assert.ok(cut.files >= 1, `the cut undid writes in ${cut.files} files (${cut.bytes} bytes restored)`);
       assert.ok(sent.size > acked.size, 'the cut landed while readings were still in flight');
 
       // Power back: the appliance starts on what the disk kept, and every promise holds.
-      again = await spawnAppliance(backing.path);
+      again = await spawnAppliance(fs.backing);
       await healthy(again, 120_000);
       again.child.kill('SIGTERM');
       await again.exited;
       again = undefined;
-      Store.open({ dataDir: backing.path, store: STORE_OPTS }).close();
-      withDbFile(backing.path, (db) => {
+      Store.open({ dataDir: fs.backing, store: STORE_OPTS }).close();
+      withDbFile(fs.backing, (db) => {
         const stored = new Set(
           db
             .prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'co2-cut'")
@@ -211,15 +233,7 @@ test(
           await a.exited;
         }
       }
-      try {
-        unmount();
-      } catch {
-        /* not mounted any more */
-      }
-      if (fs.child.exitCode === null) fs.child.kill('SIGTERM');
-      await fs.exited;
-      mnt.cleanup();
-      backing.cleanup();
+      await fs.close();
     }
   },
 );
@@ -228,25 +242,17 @@ test(
   'power cut with readings nobody acknowledges (QoS 0, as a Modbus poll): only the last store.polledSyncMaxMs can be lost',
   { timeout: 120_000 },
   async () => {
-    const backing = tempDir('classedge-cut-disk-');
-    const mnt = tempDir('classedge-cut-mnt-');
     const conf = tempDir('classedge-cut-conf-');
-    const fs = await mountPowerCutFs(backing.path, mnt.path);
+    const fs = await powerCutDisk();
     const POLLED_SYNC_MS = 2000;
     let app: ChildAppliance | undefined;
     let again: ChildAppliance | undefined;
     let client: mqtt.MqttClient | undefined;
     let timer: NodeJS.Timeout | undefined;
-    let mounted = true;
-    const unmount = (): void => {
-      if (!mounted) return;
-      mounted = false;
-      execFileSync('fusermount3', ['-u', '-z', mnt.path]);
-    };
     try {
       const configFile = join(conf.path, 'config.yaml');
       writeFileSync(configFile, `store: { polledSyncMaxMs: ${POLLED_SYNC_MS} }\n`);
-      const config = parseConfig(`dataDir: ${JSON.stringify(mnt.path)}\n`, configFile);
+      const config = parseConfig(`dataDir: ${JSON.stringify(fs.mountpoint)}\n`, configFile);
       const seed = Store.open(config);
       let creds;
       try {
@@ -254,7 +260,7 @@ test(
       } finally {
         seed.close();
       }
-      app = await spawnAppliance(mnt.path, ['-c', configFile]);
+      app = await spawnAppliance(fs.mountpoint, ['-c', configFile]);
       await healthy(app, 120_000);
       client = mqtt.connect(`mqtt://127.0.0.1:${app.mqttPort}`, {
         username: creds.mqtt.username,
@@ -275,19 +281,19 @@ test(
       await new Promise((r) => setTimeout(r, 4 * POLLED_SYNC_MS));
       clearInterval(timer);
       const cutAt = performance.now();
-      const cut = await cutPower(fs, app, mnt.path);
+      const cut = await cutPower(fs, app);
       app = undefined;
       c.end(true);
-      unmount();
+      fs.unmount();
       assert.ok(cut.files >= 1, `the cut undid writes in ${cut.files} files`);
 
-      again = await spawnAppliance(backing.path, ['-c', configFile]);
+      again = await spawnAppliance(fs.backing, ['-c', configFile]);
       await healthy(again, 120_000);
       again.child.kill('SIGTERM');
       await again.exited;
       again = undefined;
       const stored = new Set<number>();
-      withDbFile(backing.path, (db) => {
+      withDbFile(fs.backing, (db) => {
         for (const r of db.prepare<[], { ts: number }>("SELECT ts FROM readings WHERE device_id = 'co2-polled'").all())
           stored.add(r.ts);
       });
@@ -309,15 +315,7 @@ test(
           await a.exited;
         }
       }
-      try {
-        unmount();
-      } catch {
-        /* not mounted any more */
-      }
-      if (fs.child.exitCode === null) fs.child.kill('SIGTERM');
-      await fs.exited;
-      mnt.cleanup();
-      backing.cleanup();
+      await fs.close();
       conf.cleanup();
     }
   },
