@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseConfig } from '../../edge/config/load.js';
@@ -23,6 +23,7 @@ import { run } from '../helpers/run.js';
 import type { SoakEvent } from './schedule.js';
 import { RemoteClassrooms } from './remote-lesson.js';
 import { atClassroomPriority, descendants, harnessIsFarSide } from './priority.js';
+import { comm, nodeDescendant, procSample } from './proc.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
@@ -93,41 +94,6 @@ interface Proc {
 
 /** /proc's clock ticks per second: USER_HZ, fixed at 100 in Linux's ABI on every architecture it runs on here. */
 export const CLK_TCK = 100;
-
-/** The node process under `faketime … env … node` (Node names its main thread, so by executable, not comm). */
-function nodeDescendant(pid: number): number | undefined {
-  return descendants(pid).find((p) => {
-    try {
-      return readlinkSync(`/proc/${p}/exe`) === process.execPath;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    // Fields after the command's closing parenthesis: utime and stime are the 14th and 15th of the line.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuTicks = Number(rest[11]) + Number(rest[12]);
-    if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks)) return undefined;
-    const runWaitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
-    return Number.isFinite(runWaitNs) ? { rssKb, cpuTicks, runWaitNs } : { rssKb, cpuTicks };
-  } catch {
-    return undefined;
-  }
-}
-
-function comm(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
 
 export function p99(xs: number[]): number | null {
   if (xs.length === 0) return null;
