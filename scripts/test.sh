@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 # fuse3 and python3-fuse: the power-cut file system test/store/power-cut.test.ts runs the appliance on.
 # test/project/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
-  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl faketime \
+  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl libfaketime \
   mount fuse3 python3-fuse
 ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).

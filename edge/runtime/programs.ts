@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 /**
@@ -77,12 +77,6 @@ const table = {
     purpose: 'runs scripts/fresh-root-check.sh for the fresh_demo_s figure',
     usedBy: ['bench'],
     essential: true,
-  },
-  faketime: {
-    debianPackage: 'faketime',
-    purpose:
-      'starts an appliance process with libfaketime preloaded (through coreutils env, which drops its fixed offset so the library follows a timestamp file): a test sets its wall clock forward and back while it runs (test/runtime/clock-jump.test.ts)',
-    usedBy: ['test'],
   },
   mount: {
     debianPackage: 'mount',
@@ -248,6 +242,50 @@ const pythonTable = {
 
 export type PythonModuleName = keyof typeof pythonTable;
 export const PYTHON_MODULES: Readonly<Record<PythonModuleName, PythonModuleInfo>> = pythonTable;
+
+/**
+ * Shared libraries a test preloads into an appliance process (LD_PRELOAD), by their path inside
+ * the multiarch library directory (/usr/lib/x86_64-linux-gnu, /usr/lib/aarch64-linux-gnu).
+ */
+export interface PreloadInfo {
+  readonly debianPackage: string;
+  /** Relative to the multiarch library directory. */
+  readonly file: string;
+  readonly purpose: string;
+  readonly usedBy: readonly ProgramUse[];
+}
+
+const preloadTable = {
+  libfaketime: {
+    debianPackage: 'libfaketime',
+    file: 'faketime/libfaketime.so.1',
+    purpose:
+      'preloaded straight into an appliance process (no faketime wrapper: killed -9, the wrapper leaves its named semaphore behind, and the next wrapper that gets the same pid cannot start): the library follows a timestamp file, so a test steps the wall clock forward and back while the appliance runs (test/runtime/clock-jump.test.ts, the soak)',
+    usedBy: ['test'],
+  },
+} as const satisfies Record<string, PreloadInfo>;
+
+export type PreloadName = keyof typeof preloadTable;
+export const PRELOADS: Readonly<Record<PreloadName, PreloadInfo>> = preloadTable;
+
+/** The library's path on this machine, or undefined when its package is not installed. */
+export function findPreload(name: PreloadName, libRoot = '/usr/lib'): string | undefined {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(libRoot).filter((d) => /-linux-gnu/.test(d));
+  } catch {
+    return undefined;
+  }
+  return dirs
+    .map((d) => join(libRoot, d, PRELOADS[name].file))
+    .find((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
+}
 
 /** A program a configured component starts: the table's entry and the command as configured. */
 export interface ProgramNeed {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from '../helpers/env.js';
 import { scanSource, type ScanResult } from '../helpers/spawn-scan.js';
@@ -12,6 +12,9 @@ import {
   programNames,
   PROGRAMS,
   PYTHON_MODULES,
+  PRELOADS,
+  findPreload,
+  type PreloadName,
   type ProgramInfo,
   type ProgramUse,
 } from '../../edge/runtime/programs.js';
@@ -249,6 +252,7 @@ test("every package in the table is installed by the scripts the README's comman
   };
   for (const n of programNames()) check(n, PROGRAMS[n]);
   for (const [n, m] of Object.entries(PYTHON_MODULES)) check(`python module ${n}`, m);
+  for (const [n, m] of Object.entries(PRELOADS)) check(`preloaded library ${n}`, m);
   assert.deepEqual(missing, [], `add the package to the script's ensure_debian:\n${missing.join('\n')}`);
 });
 
@@ -293,6 +297,37 @@ test('each program is provided by its package on this machine', { timeout: 60_00
   }
   assert.deepEqual(problems, []);
 });
+
+/** The text of every scanned source file but the table's own, for names the spawn scan does not see. */
+function scanSourceText(): string {
+  return SCANNED.flatMap((d) =>
+    readdirSync(join(ROOT, d), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && /\.ts$/.test(e.name) && !e.name.endsWith('.d.ts'))
+      .map((e) => join(e.parentPath, e.name))
+      .filter((f) => !f.includes('/node_modules/') && !NOT_SCANNED.some((n) => f.endsWith(n)))
+      .map((f) => readFileSync(f, 'utf8')),
+  ).join('\n');
+}
+
+test(
+  'each preloaded library is on this machine, from its package, and something preloads it',
+  { timeout: 60_000 },
+  () => {
+    const problems: string[] = [];
+    const sources = scanSourceText();
+    for (const n of Object.keys(PRELOADS) as PreloadName[]) {
+      const at = findPreload(n);
+      if (at === undefined)
+        problems.push(`${n}: ${PRELOADS[n].file} not found (apt-get install ${PRELOADS[n].debianPackage})`);
+      else if (!owners(at).includes(PRELOADS[n].debianPackage))
+        problems.push(
+          `${n}: ${at} belongs to ${owners(at).join(', ') || 'no package'}, not ${PRELOADS[n].debianPackage}`,
+        );
+      if (!sources.includes(`findPreload('${n}')`)) problems.push(`${n}: nothing calls findPreload('${n}'): remove it`);
+    }
+    assert.deepEqual(problems, []);
+  },
+);
 
 test('each Python module imports with /usr/bin/python3, from its package', { timeout: 60_000 }, () => {
   const problems: string[] = [];

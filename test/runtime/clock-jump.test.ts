@@ -11,37 +11,30 @@ import { ApiClient } from '../helpers/api-client.js';
 import { healthy, type ChildAppliance } from '../helpers/child.js';
 import { CLI, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
+import { steppableClockEnv } from '../helpers/steppable-clock.js';
 import { withDbFile } from '../helpers/sqlite.js';
 
 const DAY = 86_400_000;
 const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
 
 /**
- * A real `classedge start` whose wall clock the test moves while it runs: libfaketime, preloaded by
- * faketime, reads the offset from a file at every call (FAKETIME_NO_CACHE). The monotonic clock is
- * left alone (FAKETIME_DONT_FAKE_MONOTONIC), as on a box whose RTC or NTP answer is wrong.
+ * A real `classedge start` whose wall clock the test moves while it runs (libfaketime preloaded,
+ * following an offset file; see steppableClockEnv).
  */
 async function startUnderFaketime(dataDir: string, configFile: string, offsetFile: string): Promise<ChildAppliance> {
   const httpPort = await freePort();
   const mqttPort = await freePort();
-  const child = spawn(
-    'faketime',
-    ['-f', '+0', 'env', '-u', 'FAKETIME', process.execPath, CLI, 'start', '-c', configFile],
-    {
-      env: {
-        ...process.env,
-        CLASSEDGE_DATA_DIR: dataDir,
-        CLASSEDGE_HTTP_PORT: String(httpPort),
-        CLASSEDGE_MQTT_PORT: String(mqttPort),
-        FAKETIME_TIMESTAMP_FILE: offsetFile,
-        FAKETIME_NO_CACHE: '1',
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: faketime and env stay between the test and node; a signal reaches all three.
-      detached: true,
+  const child = spawn(process.execPath, [CLI, 'start', '-c', configFile], {
+    env: {
+      ...steppableClockEnv(offsetFile),
+      CLASSEDGE_DATA_DIR: dataDir,
+      CLASSEDGE_HTTP_PORT: String(httpPort),
+      CLASSEDGE_MQTT_PORT: String(mqttPort),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a signal reaches the appliance and whatever it started.
+    detached: true,
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stdout.on('data', (d: Buffer) => stdout.push(d.toString()));

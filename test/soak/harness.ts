@@ -23,7 +23,8 @@ import { run } from '../helpers/run.js';
 import type { SoakEvent } from './schedule.js';
 import { RemoteClassrooms } from './remote-lesson.js';
 import { atClassroomPriority, descendants, harnessIsFarSide } from './priority.js';
-import { comm, nodeDescendant, procSample } from './proc.js';
+import { comm, procSample } from './proc.js';
+import { steppableClockEnv } from '../helpers/steppable-clock.js';
 
 export const APPLIANCE_ID = 'soak-room';
 export const ADMIN = { username: 'it-admin', password: 'Str0ng-Passw0rd!' };
@@ -345,24 +346,17 @@ export class Soak {
   }
 
   async startAppliance(): Promise<void> {
-    const child = spawn(
-      'faketime',
-      ['-f', '+0', 'env', '-u', 'FAKETIME', process.execPath, CLI, 'start', '-c', this.configFile],
-      {
-        env: {
-          ...process.env,
-          CLASSEDGE_DATA_DIR: this.dataDir,
-          CLASSEDGE_HTTP_PORT: String(this.httpPort),
-          CLASSEDGE_MQTT_PORT: String(this.mqttPort),
-          FAKETIME_TIMESTAMP_FILE: this.offsetFile,
-          FAKETIME_NO_CACHE: '1',
-          FAKETIME_DONT_FAKE_MONOTONIC: '1',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        // Its own process group: faketime and env sit between the harness and node; a signal to the group reaches all.
-        detached: true,
+    const child = spawn(process.execPath, [CLI, 'start', '-c', this.configFile], {
+      env: {
+        ...steppableClockEnv(this.offsetFile),
+        CLASSEDGE_DATA_DIR: this.dataDir,
+        CLASSEDGE_HTTP_PORT: String(this.httpPort),
+        CLASSEDGE_MQTT_PORT: String(this.mqttPort),
       },
-    );
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group, so that a kill -9 reaches the media worker and ffmpeg with it.
+      detached: true,
+    });
     const stderr: string[] = [];
     child.stderr?.on('data', (d: Buffer) => {
       stderr.push(d.toString());
@@ -386,7 +380,7 @@ export class Soak {
       120_000,
       200,
     );
-    this.appPid = nodeDescendant(child.pid as number) ?? (child.pid as number);
+    this.appPid = child.pid as number;
     // Started from the (niced) harness: the appliance and its media worker go back to nice 0. The
     // worker may start a moment later; #every re-applies it with each sample.
     if (this.farSideNiced) atClassroomPriority(this.appPid);
@@ -396,7 +390,7 @@ export class Soak {
     await this.teacher.loginTeacher(TEACHER.username, TEACHER.pin);
   }
 
-  /** kill -9 of the whole process group (faketime, env and node): a power cut, as far as the data dir knows. */
+  /** kill -9 of the whole process group (node and what it started): a power cut, as far as the data dir knows. */
   async killAppliance(): Promise<void> {
     const app = this.app;
     if (!app || app.child.exitCode !== null) return;

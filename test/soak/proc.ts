@@ -1,18 +1,6 @@
-import { readFileSync, readlinkSync } from 'node:fs';
-import { descendants } from './priority.js';
+import { readFileSync } from 'node:fs';
 
 /** What the soak reads of the appliance's processes from /proc. */
-
-/** The node process under `faketime … env … node` (Node names its main thread, so by executable, not comm). */
-export function nodeDescendant(pid: number): number | undefined {
-  return descendants(pid).find((p) => {
-    try {
-      return readlinkSync(`/proc/${p}/exe`) === process.execPath;
-    } catch {
-      return false;
-    }
-  });
-}
 
 export function procSample(pid: number): { rssKb: number; cpuTicks: number; runWaitNs?: number } | undefined {
   try {
