@@ -209,6 +209,16 @@ export const CaptureEvent = Type.Object({
   by: Nullable(Type.String()),
 });
 
+/** A switched output of the room (edge/room/switch.ts): only what the device confirmed. */
+export const SwitchStateEvent = Type.Object({
+  id: Type.String(),
+  state: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('unknown')]),
+  pending: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  confirmedAt: Type.Optional(Type.Integer()),
+  lastError: Type.Optional(Type.String()),
+  via: Type.String(),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -227,6 +237,7 @@ export const LiveEventSchemas = {
   'lesson.sample': LessonSampleEvent,
   'lesson.live': LessonLiveEvent,
   'analysis.capture': CaptureEvent,
+  'switch.state': SwitchStateEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -252,6 +263,7 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'lesson.sample': ['admin', 'teacher'],
   'lesson.live': ['admin', 'teacher'],
   'analysis.capture': ['admin', 'teacher'],
+  'switch.state': ['admin', 'teacher'],
 };
 
 // ---- Remote lessons (WebSocket /api/v1/media; docs/remote-lesson.md) ----------------------------

@@ -5,6 +5,7 @@ import type { IrReading } from '../../firmware-bridge/thermometer/gy-mcu906.js';
 import type { DisplayService } from '../display/display-service.js';
 import type { UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
+import type { SwitchChannel } from '../room/switch.js';
 
 declare const carries: unique symbol;
 
@@ -41,6 +42,8 @@ export interface ModbusSlaveInfo {
 export interface ModbusBusView {
   status(): ComponentStatus;
   slaves(): ModbusSlaveInfo[];
+  /** The relays of its relay boards. */
+  switches(): SwitchChannel[];
 }
 
 /** The remote-lesson server: its state, and the signalling socket the HTTP server hands over. */

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { componentBaseFields, defineKind } from '../../edge/runtime/component-kind.js';
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from './profile.js';
+import { relayProfileIds } from '../relay/profile.js';
 import { SERIAL_WRITE_TIMEOUT_MS } from '../serial/defaults.js';
 import { MODBUS_BUS } from '../../edge/runtime/capabilities.js';
 import { DeviceId } from '../../edge/config/device-id.js';
@@ -77,7 +78,37 @@ export const ModbusBusSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { minItems: 1, description: 'The sensors on this bus.' },
+      { default: [], description: 'The sensors on this bus.' },
+    ),
+    relays: Type.Array(
+      Type.Object(
+        {
+          address: Type.Integer({ minimum: 1, maximum: 247 }),
+          board: StringEnum(relayProfileIds(), {
+            description: 'Relay board model (a file in firmware-bridge/profiles/relay).',
+          }),
+          id: Type.Optional(DeviceId({ description: "The board's device id; default <bus name>-<address>." })),
+          channels: Type.Array(
+            Type.Object(
+              {
+                relay: Type.Integer({ minimum: 1, maximum: 32, description: 'Relay number on the board, from 1.' }),
+                id: DeviceId({
+                  description:
+                    'The switch this relay is known by in the room settings, e.g. fresh-air or lights-front.',
+                }),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, description: 'The relays in use.' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        description:
+          'Relay boards on this bus (fresh air, lights, curtains): each relay is written, then read back; one that does not confirm is shown as unknown and written again.',
+      },
     ),
   },
   { additionalProperties: false },

@@ -3,16 +3,28 @@ import type { Static } from '@sinclair/typebox';
 import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { metricsToRows } from '../../edge/ingest/metrics-to-rows.js';
-import { errorMessage, ProtocolError } from '../../edge/errors.js';
+import { DeviceError, errorMessage, ProtocolError } from '../../edge/errors.js';
 import { SerialWriteTimeout } from '../serial/serial-link.js';
 import { ReopeningPort, REOPEN_MAX_MS } from '../serial/reopening-port.js';
 import { RtuMaster, ModbusException, ModbusTimeout, LineNotQuietError } from './rtu-master.js';
 import { decodePoints, loadProfiles, planReads, type Profile, type ReadBlock } from './profile.js';
-import type { ReadFn } from './codec.js';
+import type { ModbusRequest, ModbusResponse, ReadFn } from './codec.js';
+import { loadRelayProfiles } from '../relay/profile.js';
+import { RelayBoard } from '../relay/relay-board.js';
+import type { SwitchChannel } from '../../edge/room/switch.js';
 import type { ModbusBusSchema } from './modbus-bus.kind.js';
 import { monoNow } from '../../edge/clock.js';
 
 type BusConfig = Static<typeof ModbusBusSchema>;
+
+/** A relay board in the bus's turn: read back every poll interval, like a sensor. */
+interface BoardState {
+  board: RelayBoard;
+  failures: number;
+  online: boolean | undefined;
+  nextAt: number;
+  lastError: string | undefined;
+}
 
 interface SlaveState {
   address: number;
@@ -36,6 +48,7 @@ export class ModbusBus extends BaseComponent {
   readonly #ctx: ComponentContext;
   readonly #cfg: BusConfig;
   readonly #slaves: SlaveState[];
+  readonly #boards: BoardState[];
   readonly #link: ReopeningPort;
   #master: RtuMaster | undefined;
   #running = false;
@@ -76,6 +89,29 @@ export class ModbusBus extends BaseComponent {
         lastError: undefined,
       };
     });
+    const relayProfiles = loadRelayProfiles();
+    this.#boards = cfg.relays.map((r) => {
+      const profile = relayProfiles.get(r.board);
+      if (!profile) throw new Error(`no relay board profile '${r.board}'`);
+      const id = r.id ?? `${cfg.name}-${r.address}`;
+      return {
+        board: new RelayBoard({
+          id,
+          address: r.address,
+          profile,
+          channels: r.channels,
+          bus: `Modbus bus ${cfg.name}`,
+          exchange: (req) => this.#exchange(req),
+          changed: (status) => this.#ctx.bus.safeEmit('switch.state', status),
+        }),
+        failures: 0,
+        online: undefined,
+        nextAt: 0,
+        lastError: undefined,
+      };
+    });
+    if (this.#slaves.length + this.#boards.length === 0)
+      throw new Error(`Modbus bus ${cfg.name}: no devices and no relays configured`);
     this.#link = new ReopeningPort(
       { path: cfg.port, baudRate: cfg.baudRate, parity: cfg.parity },
       { opened: (port) => this.#opened(port), lost: (reason) => this.#lost(reason) },
@@ -83,10 +119,24 @@ export class ModbusBus extends BaseComponent {
   }
 
   protected override counters(): Record<string, number> {
-    return { ...this.#c, reopens: this.#link.reopens, offline: this.#slaves.filter((s) => s.online === false).length };
+    const relay = (k: keyof RelayBoard['counters']): number =>
+      this.#boards.reduce((n, b) => n + b.board.counters[k], 0);
+    return {
+      ...this.#c,
+      relayWrites: relay('writes'),
+      relayMismatches: relay('mismatches'),
+      relayRewrites: relay('rewrites'),
+      reopens: this.#link.reopens,
+      offline: [...this.#slaves, ...this.#boards].filter((s) => s.online === false).length,
+    };
   }
 
-  /** Per-sensor state, for the admin console and doctor. */
+  /** The relays of the bus's boards, for the room layer. */
+  switches(): SwitchChannel[] {
+    return this.#boards.flatMap((b) => b.board.channels());
+  }
+
+  /** Per-sensor (and per relay board) state, for the admin console and doctor. */
   slaves(): {
     address: number;
     id: string;
@@ -94,13 +144,22 @@ export class ModbusBus extends BaseComponent {
     online: boolean | undefined;
     lastError: string | undefined;
   }[] {
-    return this.#slaves.map((s) => ({
-      address: s.address,
-      id: s.id,
-      profile: s.profile.id,
-      online: s.online,
-      lastError: s.lastError,
-    }));
+    return [
+      ...this.#slaves.map((s) => ({
+        address: s.address,
+        id: s.id,
+        profile: s.profile.id,
+        online: s.online,
+        lastError: s.lastError,
+      })),
+      ...this.#boards.map((b) => ({
+        address: b.board.address,
+        id: b.board.id,
+        profile: b.board.profile.id,
+        online: b.online,
+        lastError: b.lastError,
+      })),
+    ];
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -136,14 +195,17 @@ export class ModbusBus extends BaseComponent {
   }
 
   #updateState(): void {
-    const off = this.#slaves.filter((s) => s.online === false);
+    const off = [
+      ...this.#slaves.map((s) => ({ id: s.id, online: s.online, lastError: s.lastError })),
+      ...this.#boards.map((b) => ({ id: b.board.id, online: b.online, lastError: b.lastError })),
+    ].filter((s) => s.online === false);
     if (!this.#master) return;
     if (this.#lineError) this.setState('degraded', this.#lineError);
     else if (off.length === 0) this.setState('running');
     else
       this.setState(
         'degraded',
-        `${off.length} of ${this.#slaves.length} sensors offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`,
+        `${off.length} of ${this.#slaves.length + this.#boards.length} devices offline: ${off.map((s) => `${s.id} (${s.lastError ?? '?'})`).join(', ')}`,
       );
   }
 
@@ -165,13 +227,14 @@ export class ModbusBus extends BaseComponent {
         await this.#sleep(REOPEN_MAX_MS);
         continue;
       }
-      const next = this.#slaves.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
+      const next = [...this.#slaves, ...this.#boards].reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
       const wait = next.nextAt - monoNow();
       if (wait > 0) {
         await this.#sleep(wait);
         continue;
       }
-      await this.#poll(next);
+      if ('board' in next) await this.#pollBoard(next);
+      else await this.#poll(next);
     }
   }
 
@@ -183,9 +246,10 @@ export class ModbusBus extends BaseComponent {
     const regs = new Map<string, number>();
     try {
       for (const b of s.blocks) {
-        const values = await this.#withRetries(() =>
+        const res = await this.#withRetries(() =>
           master.request({ fn: b.fn, address: s.address, start: b.start, count: b.count }),
         );
+        const values = res.kind === 'registers' ? res.values : [];
         values.forEach((v, i) => regs.set(`${b.fn}:${b.start + i}`, v));
       }
     } catch (err) {
@@ -234,7 +298,42 @@ export class ModbusBus extends BaseComponent {
     }
   }
 
-  async #withRetries(fn: () => Promise<{ kind: string; values?: number[] }>): Promise<number[]> {
+  /** One request for a relay board, with the bus's retries; fails at once while the port is gone. */
+  async #exchange(req: ModbusRequest): Promise<ModbusResponse> {
+    const master = this.#master;
+    if (!master) throw new DeviceError(`Modbus bus ${this.name}: the serial port ${this.#cfg.port} is not open`);
+    return this.#withRetries(() => master.request(req));
+  }
+
+  /** Read a relay board back (and write the relays that differ from what they were told). */
+  async #pollBoard(b: BoardState): Promise<void> {
+    this.#c.polls++;
+    try {
+      await b.board.poll();
+    } catch (err) {
+      if (err instanceof LineNotQuietError) {
+        this.#lineNotQuiet(b, err);
+        return;
+      }
+      if (err instanceof SerialWriteTimeout) {
+        this.#writeTimedOut(err);
+        return;
+      }
+      this.#failed(b, err);
+      return;
+    }
+    this.#c.ok++;
+    b.failures = 0;
+    b.lastError = undefined;
+    if (b.online !== true) {
+      b.online = true;
+      this.#ctx.bus.safeEmit('device.connection', { deviceId: b.board.id, connected: true });
+      this.#updateState();
+    }
+    b.nextAt = monoNow() + this.#cfg.pollIntervalMs;
+  }
+
+  async #withRetries<R extends ModbusResponse>(fn: () => Promise<R>): Promise<R> {
     let last: unknown;
     for (let attempt = 0; attempt <= this.#cfg.retries; attempt++) {
       if (attempt > 0) {
@@ -243,8 +342,7 @@ export class ModbusBus extends BaseComponent {
         if (!this.#master) break;
       }
       try {
-        const r = await fn();
-        return r.values ?? [];
+        return await fn();
       } catch (err) {
         last = err;
         if (err instanceof ModbusTimeout) this.#c.timeouts++;
@@ -262,7 +360,7 @@ export class ModbusBus extends BaseComponent {
    * Noise on the line says nothing about this sensor: the bus reports it, and the sensor keeps its
    * turn so the others are polled too (each poll waits at most lineQuietTimeoutMs).
    */
-  #lineNotQuiet(s: SlaveState, err: LineNotQuietError): void {
+  #lineNotQuiet(s: SlaveState | BoardState, err: LineNotQuietError): void {
     this.#c.lineNotQuiet++;
     if (this.#lineError !== err.message)
       this.#ctx.log.warn({ bus: this.name, err: err.message }, 'Modbus line never quiet');
@@ -278,16 +376,15 @@ export class ModbusBus extends BaseComponent {
     this.#link.giveUp(err.message);
   }
 
-  #failed(s: SlaveState, err: unknown): void {
+  #failed(s: SlaveState | BoardState, err: unknown): void {
     s.failures++;
     s.lastError = errorMessage(err);
     if (s.failures >= this.#cfg.offlineAfterFailures && s.online !== false) {
       s.online = false;
-      this.#ctx.log.warn(
-        { sensor: s.id, address: s.address, err: s.lastError },
-        'sensor offline; polling it less often',
-      );
-      this.#ctx.bus.safeEmit('device.connection', { deviceId: s.id, connected: false });
+      const id = 'board' in s ? s.board.id : s.id;
+      const address = 'board' in s ? s.board.address : s.address;
+      this.#ctx.log.warn({ device: id, address, err: s.lastError }, 'device offline; polling it less often');
+      this.#ctx.bus.safeEmit('device.connection', { deviceId: id, connected: false });
       this.#updateState();
     }
     s.nextAt = monoNow() + (s.online === false ? this.#cfg.offlinePollIntervalMs : this.#cfg.pollIntervalMs);

@@ -32,6 +32,7 @@ export class ModbusSimComponent extends BaseComponent {
       path: this.#pty.b,
       baudRate: this.#cfg.baudRate,
       slaves: this.#cfg.slaves,
+      relays: this.#cfg.relays,
       seed: this.#cfg.seed,
     });
     await this.sim.start();

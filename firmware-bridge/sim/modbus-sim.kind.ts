@@ -3,6 +3,7 @@ import { componentBaseFields, defineKind } from '../../edge/runtime/component-ki
 import { need } from '../../edge/runtime/programs.js';
 import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from '../modbus/profile.js';
+import { relayProfileIds } from '../relay/profile.js';
 
 export const ModbusSimSchema = Type.Object(
   {
@@ -20,7 +21,14 @@ export const ModbusSimSchema = Type.Object(
         { address: Type.Integer({ minimum: 1, maximum: 247 }), profile: StringEnum(profileIds()) },
         { additionalProperties: false },
       ),
-      { minItems: 1 },
+      { default: [] },
+    ),
+    relays: Type.Array(
+      Type.Object(
+        { address: Type.Integer({ minimum: 1, maximum: 247 }), board: StringEnum(relayProfileIds()) },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Simulated relay boards on the same line.' },
     ),
   },
   { additionalProperties: false },

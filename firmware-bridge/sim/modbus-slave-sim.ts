@@ -1,6 +1,7 @@
 import type { SerialPort } from 'serialport';
 import {
   decodeRequest,
+  requestLength,
   encodeException,
   encodeRegisters,
   encodeWriteEcho,
@@ -11,6 +12,8 @@ import {
 import { encodePoint, loadProfiles, type Profile } from '../modbus/profile.js';
 import { closeSerial, openSerial } from '../serial/serial-link.js';
 import { RoomDrift } from './drift.js';
+import { loadRelayProfiles } from '../relay/profile.js';
+import { RelayBoardSlave } from './relay-board-sim.js';
 
 /** What a misbehaving sensor or cable does; injected per slave. */
 export type ModbusFault = 'no-reply' | 'bad-crc' | 'garbage' | 'wrong-slave-id' | 'slow' | 'truncated';
@@ -29,6 +32,19 @@ export interface SimSlave {
   address: number;
   profile: string;
   fault?: ModbusFault;
+}
+
+export interface SimRelayBoard {
+  address: number;
+  /** A relay board profile (firmware-bridge/profiles/relay). */
+  board: string;
+  fault?: ModbusFault;
+}
+
+interface Board {
+  address: number;
+  slave: RelayBoardSlave;
+  fault: ModbusFault | undefined;
 }
 
 interface Slave {
@@ -50,6 +66,7 @@ export class ModbusSlaveSim {
   readonly #path: string;
   readonly #baudRate: number;
   readonly #slaves = new Map<number, Slave>();
+  readonly #boards = new Map<number, Board>();
   #port: SerialPort | undefined;
   #rx = Buffer.alloc(0);
   #timer: NodeJS.Timeout | undefined;
@@ -59,7 +76,7 @@ export class ModbusSlaveSim {
   requests = 0;
   readonly log: string[] = [];
 
-  constructor(o: { path: string; baudRate: number; slaves: SimSlave[]; seed?: number }) {
+  constructor(o: { path: string; baudRate: number; slaves: SimSlave[]; relays?: SimRelayBoard[]; seed?: number }) {
     this.#path = o.path;
     this.#baudRate = o.baudRate;
     const profiles = loadProfiles();
@@ -77,6 +94,17 @@ export class ModbusSlaveSim {
         written: new Map(),
       });
     }
+    const boards = loadRelayProfiles();
+    for (const r of o.relays ?? []) {
+      const profile = boards.get(r.board);
+      if (!profile) throw new Error(`no relay board profile '${r.board}'`);
+      this.#boards.set(r.address, { address: r.address, slave: new RelayBoardSlave(profile), fault: r.fault });
+    }
+  }
+
+  /** The relay board at `address` (its relays, writes, stuck and power-cycle controls). */
+  board(address: number): RelayBoardSlave | undefined {
+    return this.#boards.get(address)?.slave;
   }
 
   async start(): Promise<void> {
@@ -115,7 +143,7 @@ export class ModbusSlaveSim {
   }
 
   setFault(address: number, fault: ModbusFault | undefined): void {
-    const s = this.#slaves.get(address);
+    const s = this.#slaves.get(address) ?? this.#boards.get(address);
     if (s) s.fault = fault;
   }
 
@@ -134,9 +162,11 @@ export class ModbusSlaveSim {
 
   #onData(chunk: Buffer): void {
     this.#rx = Buffer.concat([this.#rx, chunk]);
-    // Requests the simulator understands are 8 bytes; anything else is line noise to skip.
-    while (this.#rx.length >= 8) {
-      const frame = this.#rx.subarray(0, 8);
+    // A request is 8 bytes (function 0F: 9 + its byte count); anything else is line noise to skip.
+    for (;;) {
+      const len = requestLength(this.#rx);
+      if (len === undefined || this.#rx.length < len) break;
+      const frame = this.#rx.subarray(0, len);
       let req: ModbusRequest;
       try {
         req = decodeRequest(frame);
@@ -144,7 +174,7 @@ export class ModbusSlaveSim {
         this.#rx = this.#rx.subarray(1);
         continue;
       }
-      this.#rx = this.#rx.subarray(8);
+      this.#rx = this.#rx.subarray(len);
       this.requests++;
       this.#answer(req);
     }
@@ -152,13 +182,15 @@ export class ModbusSlaveSim {
 
   #answer(req: ModbusRequest): void {
     const slave = this.#slaves.get(req.address);
-    if (!slave) return; // another slave's request: stay silent, as on a real bus
-    let reply = this.#reply(slave, req);
-    switch (slave.fault) {
+    const board = this.#boards.get(req.address);
+    // Another slave's request: stay silent, as on a real bus. A board that does not answer does not act either.
+    if (!slave && !board) return;
+    const fault = slave ? slave.fault : board?.fault;
+    if (fault === 'no-reply') return;
+    let reply = slave ? this.#reply(slave, req) : (board as Board).slave.answer(req);
+    switch (fault) {
       case undefined:
         break;
-      case 'no-reply':
-        return;
       case 'bad-crc':
         reply = Buffer.from(reply);
         reply[reply.length - 1] = (reply[reply.length - 1] as number) ^ 0xff;
@@ -183,6 +215,7 @@ export class ModbusSlaveSim {
   }
 
   #reply(slave: Slave, req: ModbusRequest): Buffer {
+    if (req.fn !== 3 && req.fn !== 4 && req.fn !== 6) return encodeException(req.address, req.fn, 1);
     if (req.fn === 6) {
       const p = slave.profile;
       if (req.register !== p.addressRegister && req.register !== p.baudRegister)

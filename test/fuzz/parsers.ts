@@ -11,7 +11,10 @@ import { JpegSplitter, looksLikeJpeg } from '../../edge/analysis/jpeg-stream.js'
 import { parseConfig } from '../../edge/config/load.js';
 import { crcOk, withCrc } from '../../firmware-bridge/modbus/crc.js';
 import {
+  MAX_READ_BITS,
   MAX_READ_REGISTERS,
+  encodeBits,
+  encodeCoilWriteEcho,
   decodeRequest,
   decodeResponse,
   encodeException,
@@ -336,26 +339,57 @@ const modbusRequest: fc.Arbitrary<ModbusRequest> = fc.oneof(
     register: fc.integer({ min: 0, max: 0xffff }),
     value: fc.integer({ min: 0, max: 0xffff }),
   }),
+  // Relay boards: coils read back, written one at a time and several at once.
+  fc.record({
+    fn: fc.constantFrom(1 as const, 2 as const),
+    address: fc.integer({ min: 1, max: 247 }),
+    start: fc.integer({ min: 0, max: 0xffff }),
+    count: fc.integer({ min: 1, max: MAX_READ_BITS }),
+  }),
+  fc.record({
+    fn: fc.constant(5 as const),
+    address: fc.integer({ min: 1, max: 247 }),
+    coil: fc.integer({ min: 0, max: 0xffff }),
+    value: fc.constantFrom('on' as const, 'off' as const, 'toggle' as const),
+  }),
+  fc.record({
+    fn: fc.constant(15 as const),
+    address: fc.integer({ min: 1, max: 247 }),
+    start: fc.integer({ min: 0, max: 0xffff }),
+    states: fc.array(fc.boolean(), { minLength: 1, maxLength: 64 }),
+  }),
 );
-const validReply = (r: ModbusRequest): fc.Arbitrary<Buffer> =>
-  r.fn === 6
-    ? fc.oneof(
-        fc.constant(encodeWriteEcho(r.address, r.register, r.value)),
-        fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, 6, code)),
-      )
-    : fc.oneof(
+const exception = (r: ModbusRequest): fc.Arbitrary<Buffer> =>
+  fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, r.fn, code));
+const validReply = (r: ModbusRequest): fc.Arbitrary<Buffer> => {
+  switch (r.fn) {
+    case 6:
+      return fc.oneof(fc.constant(encodeWriteEcho(r.address, r.register, r.value)), exception(r));
+    case 5:
+    case 15:
+      return fc.oneof(fc.constant(encodeCoilWriteEcho(r)), exception(r));
+    case 1:
+    case 2:
+      return fc.oneof(
+        fc.array(fc.boolean(), { minLength: r.count, maxLength: r.count }).map((v) => encodeBits(r.address, r.fn, v)),
+        exception(r),
+      );
+    default:
+      return fc.oneof(
         fc
           .array(fc.integer({ min: 0, max: 0xffff }), { minLength: r.count, maxLength: r.count })
           .map((v) => encodeRegisters(r.address, r.fn, v)),
-        fc.integer({ min: 0, max: 255 }).map((code) => encodeException(r.address, r.fn, code)),
+        exception(r),
       );
+  }
+};
 /** A mutation with its CRC made good again, so that it reaches the checks behind the CRC. */
 const recrc = (b: Buffer): Buffer => (b.length >= 3 ? withCrc(b.subarray(0, b.length - 2)) : b);
 
 const modbus: FuzzTarget = {
   name: 'modbus-replies',
   asserts:
-    'decodeResponse and decodeRequest return a frame or throw ProtocolError; a reply that decodes has a good CRC, the asked slave and function, and exactly the asked register count',
+    'decodeResponse and decodeRequest return a frame or throw ProtocolError; a reply that decodes has a good CRC, the asked slave and function, exactly the asked register or bit count, and a write echo that matches the write',
   async property() {
     const prop = fc.property(
       modbusRequest.chain((r) =>
@@ -371,8 +405,14 @@ const modbus: FuzzTarget = {
         if (res) {
           if (!crcOk(frame)) fail('a reply with a bad CRC decoded');
           if (res.address !== req.address) fail('a reply from another slave decoded');
-          if (res.kind === 'registers' && (req.fn === 6 || res.values.length !== req.count))
+          if (res.kind === 'registers' && ((req.fn !== 3 && req.fn !== 4) || res.values.length !== req.count))
             fail('wrong register count decoded');
+          if (res.kind === 'bits' && ((req.fn !== 1 && req.fn !== 2) || res.values.length !== req.count))
+            fail('wrong bit count decoded');
+          if (res.kind === 'coil-written' && (req.fn !== 5 || res.coil !== req.coil || res.value !== req.value))
+            fail('a coil write echo that does not match decoded');
+          if (res.kind === 'coils-written' && (req.fn !== 15 || res.count !== req.states.length))
+            fail('a multiple-coil write echo that does not match decoded');
         }
         onlyTyped(() => decodeRequest(request), ProtocolError);
         return true;

@@ -5,10 +5,13 @@ import { crc16, crcOk, withCrc } from '../../firmware-bridge/modbus/crc.js';
 import {
   decodeRequest,
   decodeResponse,
+  encodeBits,
+  encodeCoilWriteEcho,
   encodeException,
   encodeRegisters,
   encodeRequest,
   interFrameMs,
+  requestLength,
   type ModbusRequest,
 } from '../../firmware-bridge/modbus/codec.js';
 import {
@@ -143,4 +146,89 @@ test('a broken profile file is refused with every problem and its name', () => {
     ),
   );
   assert.ok(ok instanceof ConfigError && /radon_bq/.test(JSON.stringify(ok.issues)));
+});
+
+test("relay boards' frames: coil writes, multiple-coil writes and coil reads match the boards' published bytes", () => {
+  // Frames as the manuals of the common 8-relay boards print them (slave 1, relay 1 = coil 0).
+  assert.equal(encodeRequest({ fn: 5, address: 1, coil: 0, value: 'on' }).toString('hex'), '01050000ff008c3a');
+  assert.equal(encodeRequest({ fn: 5, address: 1, coil: 0, value: 'off' }).toString('hex'), '010500000000cdca');
+  assert.equal(encodeRequest({ fn: 1, address: 1, start: 0, count: 8 }).toString('hex'), '0101000000083dcc');
+  const allOn = { fn: 15, address: 1, start: 0, states: new Array<boolean>(8).fill(true) } as const;
+  assert.equal(encodeRequest(allOn).toString('hex'), '010f0000000801ffbed5');
+  // Each request decodes on the board's side to what was sent, and each echo to the write.
+  for (const req of [
+    { fn: 5, address: 1, coil: 3, value: 'toggle' },
+    { fn: 1, address: 9, start: 0, count: 16 },
+    { fn: 15, address: 2, start: 4, states: [true, false, true, true, false, false, false, false, true] },
+  ] as const)
+    assert.deepEqual(decodeRequest(encodeRequest(req)), req);
+  assert.deepEqual(decodeResponse(allOn, encodeCoilWriteEcho(allOn)), {
+    kind: 'coils-written',
+    address: 1,
+    start: 0,
+    count: 8,
+  });
+  // Relays 1, 3 and 9 of 10 on: bit 0 of the first byte is relay 1.
+  const states = [true, false, true, false, false, false, false, false, true, false];
+  const bits = encodeBits(1, 1, states);
+  assert.equal(bits.subarray(2, 5).toString('hex'), '020501');
+  assert.deepEqual(decodeResponse({ fn: 1, address: 1, start: 0, count: 10 }, bits), {
+    kind: 'bits',
+    address: 1,
+    values: states,
+  });
+});
+
+for (const [name, req, frame, pattern] of [
+  [
+    'coil echo of another value',
+    { fn: 5, address: 1, coil: 0, value: 'on' },
+    encodeCoilWriteEcho({ fn: 5, address: 1, coil: 0, value: 'off' }),
+    /write echo coil 0 = 0x0000, expected coil 0 = 0xff00/,
+  ],
+  [
+    'coil echo of another coil',
+    { fn: 5, address: 1, coil: 2, value: 'on' },
+    encodeCoilWriteEcho({ fn: 5, address: 1, coil: 3, value: 'on' }),
+    /write echo coil 3 = 0xff00, expected coil 2/,
+  ],
+  [
+    'multiple-coil echo of another count',
+    { fn: 15, address: 1, start: 0, states: [true, true] },
+    encodeCoilWriteEcho({ fn: 15, address: 1, start: 0, states: [true, true, true] }),
+    /write echo 3 coils from 0, expected 2 from 0/,
+  ],
+  [
+    'bits of the wrong byte count',
+    { fn: 1, address: 1, start: 0, count: 8 },
+    encodeBits(1, 1, new Array<boolean>(9).fill(false)),
+    /byte 2: byte count 2, expected 1/,
+  ],
+  [
+    'registers for a coil read',
+    { fn: 1, address: 1, start: 0, count: 8 },
+    encodeRegisters(1, 3, [1]),
+    /byte 1: function 0x03, expected 0x01/,
+  ],
+] as const) {
+  test(`relay reply refused with the byte named: ${name}`, () => {
+    const err = thrown(() => decodeResponse(req, frame));
+    assert.ok(err instanceof ProtocolError, String(err));
+    assert.match((err as Error).message, pattern);
+  });
+}
+
+test('relay requests outside the protocol are refused: coil value, coil count, bit count', () => {
+  assert.throws(
+    () => decodeRequest(withCrc(Buffer.from([1, 5, 0, 0, 0x12, 0x34]))),
+    /bytes 4-5: coil value 0x1234, expected 0xff00, 0x0000 or 0x5500/,
+  );
+  assert.throws(() => decodeRequest(withCrc(Buffer.from([1, 15, 0, 0, 0, 9, 1, 0xff]))), /9 coils in 1 bytes/);
+  assert.throws(() => encodeRequest({ fn: 15, address: 1, start: 0, states: [] }), /coil count 0/);
+  assert.throws(() => encodeRequest({ fn: 1, address: 1, start: 0, count: 2001 }), /bit count 2001: expected 1..2000/);
+  assert.throws(() => encodeRequest({ fn: 5, address: 1, coil: 70000, value: 'on' }), /coil 70000/);
+  // A 0F request is as long as its byte count says; until then it is not complete.
+  assert.equal(requestLength(Buffer.from([1, 15, 0, 0, 0, 16])), undefined);
+  assert.equal(requestLength(Buffer.from([1, 15, 0, 0, 0, 16, 2])), 11);
+  assert.equal(requestLength(Buffer.from([1, 3])), 8);
 });
