@@ -17,6 +17,7 @@ import { provisionFigures } from './provision-figures.js';
 import { mediaFigures } from './media-figures.js';
 import { freshFigures } from './fresh-figures.js';
 import { flashFigures } from './flash-figures.js';
+import { roomFigures } from './room-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -145,4 +146,5 @@ export const figureGroups: FigureGroup[] = [
   ...mediaFigures,
   ...freshFigures,
   flashFigures,
+  roomFigures,
 ];
