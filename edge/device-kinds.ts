@@ -3,6 +3,8 @@
  * the kiosk's registration form all take the list from here.
  *
  * `integration` is a read-only client such as Home Assistant or Node-RED: it may also follow the appliance's topics.
+ * `switch` is a Wi-Fi switch or dimmer speaking Tasmota's convention with its Topic set to the device id: it
+ * reports on `stat/<id>/…` and `tele/<id>/…` and takes commands on `cmnd/<id>/…` (docs/mqtt.md).
  */
 export const DEVICE_KINDS = [
   'sensor',
@@ -11,6 +13,7 @@ export const DEVICE_KINDS = [
   'thermometer',
   'panel',
   'integration',
+  'switch',
   'other',
 ] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];

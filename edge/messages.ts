@@ -216,6 +216,8 @@ export const SwitchStateEvent = Type.Object({
   pending: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
   confirmedAt: Type.Optional(Type.Integer()),
   lastError: Type.Optional(Type.String()),
+  /** A dimmer's confirmed output, 0..100 %. */
+  level: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   via: Type.String(),
 });
 

@@ -20,7 +20,7 @@ import type { LiveEvents } from '../messages.js';
 import type { ReadingsPipeline } from '../ingest/readings-pipeline.js';
 import { FrameGuard } from './frame-guard.js';
 import { decodeCard, decodeReading, decodeSnapshot, decodeStatus } from './ingest.js';
-import { deviceMaySubscribe, parseDeviceTopic, topics } from './topics.js';
+import { deviceMaySubscribe, parseDeviceTopic, parseTasmotaTopic, topics } from './topics.js';
 import { DUMMY_DEVICE_HASH, verifySecret } from '../security/secrets.js';
 import { errorMessage, ProtocolError } from '../errors.js';
 import { loadTlsPair } from '../security/tls.js';
@@ -34,7 +34,7 @@ import { monoNow } from '../clock.js';
 
 /** Who a connected client is. The appliance's own services have one identity; each device its own. */
 export type Identity =
-  { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean };
+  { type: 'service' } | { type: 'device'; deviceId: string; integration: boolean; camera: boolean; tasmota: boolean };
 
 export const SERVICE_USERNAME = 'classedge-service';
 
@@ -58,6 +58,7 @@ export const REJECT_CATEGORIES = [
   'snapshot: too large',
   'snapshot: not a JPEG',
   'status: invalid',
+  'switch: too large',
 ] as const;
 export type RejectCategory = (typeof REJECT_CATEGORIES)[number];
 
@@ -426,6 +427,7 @@ export class Broker extends BaseComponent {
         deviceId: username,
         integration: facts.kind === 'integration',
         camera: facts.kind === 'camera',
+        tasmota: facts.kind === 'switch',
       });
     } catch (err) {
       this.#c.internalErrors++;
@@ -562,6 +564,8 @@ export class Broker extends BaseComponent {
     const id = client ? this.#identities.get(client) : undefined;
     if (client === null || id?.type === 'service') return cb(null);
     if (id === undefined) return cb(new Error('publish before authentication'));
+    if (id.tasmota && (packet.topic.startsWith('stat/') || packet.topic.startsWith('tele/')))
+      return this.#authorizeTasmota(id.deviceId, packet, cb);
     const parsed = parseDeviceTopic(packet.topic);
     if (!parsed.ok || parsed.deviceId !== id.deviceId) {
       // MQTT 3.1.1 has no negative PUBACK: a publish outside the device's prefix closes the connection.
@@ -680,6 +684,61 @@ export class Broker extends BaseComponent {
     }
   }
 
+  /**
+   * A switch's own report (stat/<id>/…, tele/<id>/…): passed on to the appliance's subscribers (the
+   * switch's driver) when it is the switch's own topic and within the payload limit. Another
+   * device's topic closes the connection, as any publish outside a device's own topics does.
+   */
+  #authorizeTasmota(deviceId: string, packet: PublishPacket, cb: (err: Error | null) => void): void {
+    const parsed = parseTasmotaTopic(packet.topic);
+    if (!parsed.ok || parsed.deviceId !== deviceId) {
+      this.#c.aclDenials++;
+      const why = parsed.ok ? `topic belongs to device '${clip(parsed.deviceId)}'` : parsed.reason;
+      if (this.#deniedAudit.admit(`device ${deviceId}`))
+        this.#audit({
+          actor: `device:${deviceId}`,
+          action: 'mqtt.publish',
+          target: clip(packet.topic, 200),
+          result: 'denied',
+          detail: { why },
+        });
+      else this.#c.auditSuppressed++;
+      return cb(new Error(`publish to ${clip(packet.topic, 200)} refused: ${why}`));
+    }
+    const payload = packet.payload as Buffer;
+    const max = this.#o.config.mqtt.maxPayloadBytes;
+    if (payload.length > max)
+      return this.#reject(
+        deviceId,
+        packet,
+        'switch: too large',
+        `payload of ${payload.length} bytes exceeds mqtt.maxPayloadBytes (${max})`,
+        undefined,
+        cb,
+      );
+    this.#c.accepted++;
+    cb(null);
+  }
+
+  /**
+   * The appliance's own subscription inside the broker (no network client): drivers of MQTT
+   * devices follow their devices' topics with it. Returns the unsubscribe.
+   */
+  subscribeLocal(filter: string, onMessage: (topic: string, payload: Buffer) => void): () => void {
+    const aedes = this.#aedes;
+    if (!aedes) throw new Error('the broker is not running');
+    const deliver = (packet: { topic: string; payload: Buffer | string }, done: () => void): void => {
+      try {
+        onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      } catch (err) {
+        this.#o.log.error({ filter, err: errorMessage(err) }, 'local MQTT subscriber failed');
+      }
+      done();
+    };
+    aedes.subscribe(filter, deliver, () => undefined);
+    return () => aedes.unsubscribe(filter, deliver, () => undefined);
+  }
+
   /** Acknowledge and drop a bad message: counted, logged (rate-limited), told to the device. */
   #reject(
     deviceId: string,
@@ -716,7 +775,11 @@ export class Broker extends BaseComponent {
   ): void {
     const id = this.#identities.get(client);
     if (id?.type === 'service') return cb(null, sub);
-    if (id?.type === 'device' && deviceMaySubscribe(id.deviceId, sub.topic, id.integration)) return cb(null, sub);
+    if (
+      id?.type === 'device' &&
+      deviceMaySubscribe(id.deviceId, sub.topic, { integration: id.integration, tasmota: id.tasmota })
+    )
+      return cb(null, sub);
     this.#c.aclDenials++;
     this.#warnAtMostEvery(
       `subscribe:${client.id ?? ''}`,

@@ -16,7 +16,24 @@ export const topics = {
   /** Normalised sensor values from every source (Modbus too), for Home Assistant and other tools. */
   state: (deviceId: string, metric: string): string => `${ROOT}/appliance/state/${deviceId}/${metric}`,
   haDiscovery: (objectId: string): string => `homeassistant/sensor/${objectId}/config`,
+  /** Tasmota's convention (FullTopic `%prefix%/%topic%/`, Topic = the device id). */
+  tasmotaCommand: (deviceId: string, command: string): string => `cmnd/${deviceId}/${command}`,
 };
+
+/** A Tasmota key (POWER, POWER2, RESULT, STATE, LWT, Dimmer...): letters, digits, underscore. */
+const TASMOTA_KEY = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
+export type ParsedTasmotaTopic =
+  { ok: true; prefix: 'stat' | 'tele'; deviceId: string; key: string } | { ok: false; reason: string };
+
+/** Parse `stat/<deviceId>/<KEY>` or `tele/<deviceId>/<KEY>`, what a switch of Tasmota's convention publishes. */
+export function parseTasmotaTopic(topic: string): ParsedTasmotaTopic {
+  const [prefix, deviceId, key, ...more] = topic.split('/');
+  if ((prefix !== 'stat' && prefix !== 'tele') || !deviceId || key === undefined || more.length > 0)
+    return { ok: false, reason: 'expected stat/<deviceId>/<KEY> or tele/<deviceId>/<KEY>' };
+  if (!TASMOTA_KEY.test(key)) return { ok: false, reason: `key '${key.slice(0, 40)}': expected letters, digits and _` };
+  return { ok: true, prefix, deviceId, key };
+}
 
 export type ParsedDeviceTopic =
   { ok: true; deviceId: string; kind: DeviceMessageKind } | { ok: false; deviceId?: string; reason: string };
@@ -44,8 +61,15 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
  * reach past it), and the appliance's availability. An integration (Home Assistant, Node-RED) may
  * also follow everything the appliance publishes, but no other device's topics.
  */
-export function deviceMaySubscribe(deviceId: string, filter: string, integration = false): boolean {
+export function deviceMaySubscribe(
+  deviceId: string,
+  filter: string,
+  o: { integration?: boolean; tasmota?: boolean } = {},
+): boolean {
+  const { integration = false, tasmota = false } = o;
   if (filter === topics.availability() || filter.startsWith(`${DEVICE_PREFIX}${deviceId}/`)) return true;
+  // A switch follows its own commands (Tasmota subscribes to cmnd/<topic>/#); wildcards there cannot reach past it.
+  if (tasmota && filter.startsWith(`cmnd/${deviceId}/`)) return true;
   return (
     integration &&
     (filter.startsWith(`${ROOT}/appliance/`) || filter === 'homeassistant/#' || filter.startsWith('homeassistant/'))

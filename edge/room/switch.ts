@@ -22,6 +22,8 @@ export interface SwitchChannel {
   status(): SwitchStatus;
   /** Resolves with the status once the device confirmed or the attempt failed (then `unknown`). */
   set(on: boolean): Promise<SwitchStatus>;
+  /** A dimmer's output, 0..100 % (0 is off); absent on a plain switch. */
+  setLevel?(percent: number): Promise<SwitchStatus>;
 }
 
 export const onOff = (on: boolean): 'on' | 'off' => (on ? 'on' : 'off');

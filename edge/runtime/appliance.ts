@@ -230,6 +230,10 @@ export class Appliance {
       analysis: this.analysis,
       brokerUrl: () => this.brokerUrl(),
       deviceBroker: () => this.deviceBroker(),
+      localMqtt: {
+        publish: (topic, payload) => this.broker.publish(topic, payload),
+        subscribe: (filter, onMessage) => this.broker.subscribeLocal(filter, onMessage),
+      },
       issueSimulatedDeviceSecret: async (deviceId: string, kind: DeviceKind) => {
         const secret = randomSecret();
         const hash = await hashSecret(secret, DEVICE_COST);

@@ -54,8 +54,15 @@ export interface MediaServer {
   partners(): { applianceId: string; name: string; canLink: boolean }[];
 }
 
+/** A driver of switched outputs that are not on a Modbus bus (MQTT switches and dimmers). */
+export interface SwitchGroup {
+  status(): ComponentStatus;
+  switches(): SwitchChannel[];
+}
+
 export const THERMOMETER = capability<TemperatureStation>('thermometer');
 export const MODBUS_BUS = capability<ModbusBusView>('modbus-bus');
+export const SWITCHES = capability<SwitchGroup>('switches');
 export const MEDIA_SERVER = capability<MediaServer>('media-server');
 // The display routes still take the whole service (edge/api/routes/display.ts types its lookups with it).
 export const PANEL = capability<DisplayService>('panel');

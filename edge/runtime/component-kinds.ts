@@ -2,6 +2,8 @@ import { Type, type TUnsafe } from '@sinclair/typebox';
 import type { ComponentKind } from './component-kind.js';
 import { mqttSensorSimKind } from '../../firmware-bridge/sim/mqtt-sensor-sim.kind.js';
 import { modbusBusKind } from '../../firmware-bridge/modbus/modbus-bus.kind.js';
+import { tasmotaSwitchKind } from '../../firmware-bridge/tasmota/tasmota-switch.kind.js';
+import { tasmotaSimKind } from '../../firmware-bridge/sim/tasmota-sim.kind.js';
 import { modbusSimKind } from '../../firmware-bridge/sim/modbus-sim.kind.js';
 import { displaySimKind } from '../../firmware-bridge/sim/display-sim.kind.js';
 import { displayKind } from '../display/display.kind.js';
@@ -22,6 +24,8 @@ const kinds: readonly ComponentKind[] = [
   mqttSensorSimKind,
   modbusSimKind,
   modbusBusKind,
+  tasmotaSwitchKind,
+  tasmotaSimKind,
   displaySimKind,
   displayKind,
   thermometerKind,

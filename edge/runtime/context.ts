@@ -13,6 +13,13 @@ export interface DeviceBrokerAddress {
   tls?: { ca: Buffer; fingerprint256: string };
 }
 
+/** The embedded broker in process, as the appliance itself (no network client, no device ACL). */
+export interface LocalMqtt {
+  publish(topic: string, payload: string): void;
+  /** Returns the unsubscribe. */
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): () => void;
+}
+
 /** Everything a component may use, passed as one object (no positional constructor arguments). */
 export interface ComponentContext {
   log: Logger;
@@ -29,6 +36,8 @@ export interface ComponentContext {
    * appliance's certificate to pin when mqtt.tls is on, else the plain URL.
    */
   deviceBroker(): DeviceBrokerAddress;
+  /** Drivers of MQTT devices command and follow their devices with it (valid once the broker has started). */
+  localMqtt: LocalMqtt;
   /**
    * For simulators only: create the device if needed and issue it a fresh secret, returned once.
    * Real devices are added by people (CLI or admin console).

@@ -50,6 +50,7 @@ import { apiRoutes } from '../../edge/api/server.js';
 import { parseCookies } from '../../edge/api/cookies.js';
 import { parseUpgradeTarget } from '../../edge/api/upgrade-guard.js';
 import { jsonObject } from '../../edge/media/wire.js';
+import { readTasmota } from '../../firmware-bridge/tasmota/tasmota-reports.js';
 import { bytes, chunked, cuts, hostile, jsonValue, mutated, stream, text } from './gen.js';
 
 /**
@@ -475,6 +476,43 @@ const panels: FuzzTarget = {
 };
 
 // ---- Thermometer, card reader, camera ------------------------------------------------------------
+
+const tasmota: FuzzTarget = {
+  name: 'tasmota-reports',
+  asserts:
+    'readTasmota never throws on any stat/ or tele/ key and payload (JSON shaped like a report, mutated, or raw bytes), and reports only relays 1-8 with a state, a dimmer level 0-100 and online only from LWT',
+  async property() {
+    const report = fc
+      .record({
+        POWER: fc.constantFrom('ON', 'OFF', 'on', 1, 0, 'TOGGLE', null),
+        POWER2: fc.constantFrom('ON', 'OFF', 2),
+        POWER9: fc.constant('ON'),
+        Dimmer: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string()),
+      })
+      .map((r) => Buffer.from(JSON.stringify(r)));
+    const key = fc.oneof(
+      fc.constantFrom('RESULT', 'STATE', 'POWER', 'POWER1', 'POWER8', 'POWER9', 'LWT', 'Dimmer'),
+      text(40),
+    );
+    const prop = fc.property(
+      fc.constantFrom('stat' as const, 'tele' as const),
+      key,
+      fc.oneof(report, mutated(report), bytes(300), hostile(report, 2000)),
+      (prefix, k, payload) => {
+        const r = readTasmota(prefix, k, payload);
+        for (const [relay, on] of r.power) {
+          if (!Number.isInteger(relay) || relay < 1 || relay > 8) fail(`relay ${relay} reported`);
+          if (typeof on !== 'boolean') fail('a relay state that is not a boolean');
+        }
+        if (r.dimmer !== undefined && !(Number.isInteger(r.dimmer) && r.dimmer >= 0 && r.dimmer <= 100))
+          fail(`dimmer ${r.dimmer} reported`);
+        if (r.online !== undefined && !(prefix === 'tele' && k === 'LWT')) fail('online from something but LWT');
+        return true;
+      },
+    );
+    return { prop };
+  },
+};
 
 const thermometer: FuzzTarget = {
   name: 'thermometer-frames',
@@ -1112,6 +1150,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   mediaMessages,
   roster,
   modbus,
+  tasmota,
   panels,
   thermometer,
   cardReader,
