@@ -221,6 +221,51 @@ export const SwitchStateEvent = Type.Object({
   via: Type.String(),
 });
 
+/** The room (edge/room/room-service.ts): scene, each switch with what the room wants of it and why. */
+export const RoomStateEvent = Type.Object({
+  enabled: Type.Boolean(),
+  scene: Nullable(
+    Type.Object({
+      id: Type.Union([
+        Type.Literal('lesson'),
+        Type.Literal('break'),
+        Type.Literal('projection'),
+        Type.Literal('leave'),
+      ]),
+      since: Type.Integer(),
+      by: Type.String(),
+    }),
+  ),
+  switches: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      role: Type.Union([
+        Type.Literal('fresh-air'),
+        Type.Literal('lights'),
+        Type.Literal('screen-lights'),
+        Type.Literal('other'),
+      ]),
+      status: Type.Optional(SwitchStateEvent),
+      mode: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')]),
+      source: Type.Union([Type.Literal('scene'), Type.Literal('override')]),
+      overrideUntil: Type.Optional(Type.Integer()),
+      overrideBy: Type.Optional(Type.String()),
+      reason: Type.String(),
+    }),
+  ),
+  co2Ppm: Nullable(Type.Integer()),
+  deskLx: Nullable(Type.Integer()),
+  sizing: Type.Object({
+    students: Type.Integer(),
+    unitM3h: Type.Integer(),
+    steadyPpm: Type.Number({ description: 'Where CO₂ settles with the unit running and the windows shut.' }),
+    requiredUnitM3h: Type.Number({ description: 'The flow that would hold 1000 ppm.' }),
+    standardMinimumM3h: Type.Number({ description: "GB/T 17226's minimum fresh air for the class." }),
+    standardMinimumSteadyPpm: Type.Number(),
+    undersized: Type.Boolean(),
+  }),
+});
+
 /** Every live event: name -> payload. The WebSocket frame is `{ "type": name, "data": payload }`. */
 export const LiveEventSchemas = {
   reading: ReadingEvent,
@@ -240,6 +285,7 @@ export const LiveEventSchemas = {
   'lesson.live': LessonLiveEvent,
   'analysis.capture': CaptureEvent,
   'switch.state': SwitchStateEvent,
+  'room.state': RoomStateEvent,
 } as const;
 
 export type LiveEvents = { [K in keyof typeof LiveEventSchemas]: Static<(typeof LiveEventSchemas)[K]> };
@@ -266,6 +312,7 @@ export const LIVE_EVENT_ROLES: Record<LiveEventName, readonly ('admin' | 'teache
   'lesson.live': ['admin', 'teacher'],
   'analysis.capture': ['admin', 'teacher'],
   'switch.state': ['admin', 'teacher'],
+  'room.state': ['admin', 'teacher'],
 };
 
 // ---- Remote lessons (WebSocket /api/v1/media; docs/remote-lesson.md) ----------------------------

@@ -15,6 +15,7 @@ import { requireRole, sessionRoutes } from './routes/session.js';
 import { auditRoutes, deviceRoutes, readingRoutes, userRoutes } from './routes/data.js';
 import { environmentRoutes } from './routes/environment.js';
 import { displayRoutes } from './routes/display.js';
+import { roomRoutes } from './routes/room.js';
 import { healthRoutes } from './routes/health.js';
 import { syncRoutes } from './routes/sync.js';
 import { lessonRoutes } from './routes/lessons.js';
@@ -41,6 +42,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...readingRoutes,
   ...environmentRoutes,
   ...displayRoutes,
+  ...roomRoutes,
   ...healthRoutes,
   ...syncRoutes,
   ...lessonRoutes,

@@ -5,6 +5,7 @@ import { TimetableSchema } from './timetable.js';
 import { HealthSchema } from '../health/config.js';
 import { SyncSchema } from '../sync/config.js';
 import { AnalysisSchema } from '../analysis/config.js';
+import { RoomSchema } from '../room/config.js';
 import { componentConfigSchemas } from '../runtime/component-kinds.js';
 import { WebSocketSchema } from '../api/websocket-config.js';
 
@@ -601,6 +602,7 @@ export const ConfigSchema = Type.Object(
     kiosk: KioskSchema,
     environment: EnvironmentSchema,
     timetable: TimetableSchema,
+    room: RoomSchema,
     health: HealthSchema,
     sync: SyncSchema,
     analysis: AnalysisSchema,

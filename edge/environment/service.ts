@@ -241,6 +241,18 @@ export class EnvironmentService extends BaseComponent {
     this.#o.bus.safeEmit('env.alert', alertEvent(a, state));
   }
 
+  /**
+   * The room's value of a metric now, from the sensors heard within the last minutes: the highest
+   * for CO₂ (the ventilate-now rule judges the worst corner), the average otherwise (desk light).
+   */
+  roomValue(metric: string, now = Date.now()): number | undefined {
+    const fresh = [...(this.#latest.get(metric)?.values() ?? [])]
+      .filter((v) => now - v.ts < STALE_MS)
+      .map((v) => v.value);
+    if (fresh.length === 0) return undefined;
+    return metric === 'co2_ppm' ? Math.max(...fresh) : fresh.reduce((a, b) => a + b, 0) / fresh.length;
+  }
+
   view(now = Date.now()): EnvironmentView {
     const env = this.#o.config.environment;
     const metrics: MetricView[] = [];

@@ -1,4 +1,5 @@
 import type { SwitchState } from './switch.js';
+import { MinimumTimes, type RuleDecision } from './switch-rule.js';
 
 /**
  * Fresh air by CO₂: on at `onAtPpm`, off at `offAtPpm` (hysteresis), and never switched sooner than
@@ -17,56 +18,40 @@ export interface FreshAirRule {
 
 export const DEFAULT_FRESH_AIR_RULE: FreshAirRule = { onAtPpm: 800, offAtPpm: 650, minOnS: 300, minOffS: 180 };
 
-export interface FreshAirDecision {
-  /** Switch to this, or undefined to leave the fan as it is. */
-  switchTo: boolean | undefined;
-  /** Why, in words a technician reads in the audit log and the kiosk's "why" line. */
-  reason: string;
-  /** While a minimum time holds a switch back: when it may happen (monotonic ms). */
-  heldUntil?: number;
-}
+export type FreshAirDecision = RuleDecision;
 
 export class FreshAirControl {
   readonly rule: FreshAirRule;
-  /** When this controller last switched the fan, and to what (monotonic ms). */
-  #lastSwitch: { at: number; on: boolean } | undefined;
+  readonly #times: MinimumTimes;
 
   constructor(rule: FreshAirRule = DEFAULT_FRESH_AIR_RULE) {
     if (!(rule.offAtPpm < rule.onAtPpm))
       throw new Error(`fresh air: offAtPpm (${rule.offAtPpm}) must be below onAtPpm (${rule.onAtPpm})`);
     this.rule = rule;
+    this.#times = new MinimumTimes(rule.minOnS, rule.minOffS);
   }
 
   /** The fan was switched by someone else (a scene, the teacher): its minimum times count from now. */
   switched(on: boolean, at: number): void {
-    this.#lastSwitch = { at, on };
+    this.#times.switched(on, at);
   }
 
   decide(ppm: number | undefined, fan: SwitchState, now: number): FreshAirDecision {
     if (ppm === undefined) return { switchTo: undefined, reason: 'no recent CO₂ reading' };
-    // A fan whose state is unknown is taken to be as last commanded: its driver is still writing it.
-    const on = fan === 'unknown' ? (this.#lastSwitch?.on ?? false) : fan === 'on';
+    const on = this.#times.current(fan);
     const r = this.rule;
+    const c = Math.round(ppm);
     const want = on ? ppm > r.offAtPpm : ppm >= r.onAtPpm;
     if (want === on)
       return {
         switchTo: undefined,
-        reason: on ? `CO₂ ${Math.round(ppm)} ppm above ${r.offAtPpm}` : `CO₂ ${Math.round(ppm)} ppm below ${r.onAtPpm}`,
+        reason: on ? `CO₂ ${c} ppm above ${r.offAtPpm}` : `CO₂ ${c} ppm below ${r.onAtPpm}`,
       };
-    const minS = on ? r.minOnS : r.minOffS;
-    const since = this.#lastSwitch?.on === on ? this.#lastSwitch.at : undefined;
-    if (since !== undefined && now - since < minS * 1000)
-      return {
-        switchTo: undefined,
-        reason: `${on ? 'stays on' : 'stays off'} for at least ${minS} s after switching`,
-        heldUntil: since + minS * 1000,
-      };
-    this.#lastSwitch = { at: now, on: want };
-    return {
-      switchTo: want,
-      reason: want
-        ? `CO₂ ${Math.round(ppm)} ppm reached ${r.onAtPpm}`
-        : `CO₂ ${Math.round(ppm)} ppm fell to ${r.offAtPpm}`,
-    };
+    return this.#times.change(
+      on,
+      want,
+      now,
+      want ? `CO₂ ${c} ppm reached ${r.onAtPpm}` : `CO₂ ${c} ppm fell to ${r.offAtPpm}`,
+    );
   }
 }

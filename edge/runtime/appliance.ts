@@ -24,7 +24,8 @@ import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
 import { DiagnosticCapture } from '../analysis/diagnostic-capture.js';
-import { MEDIA_SERVER, MODBUS_BUS, PANEL, THERMOMETER } from './capabilities.js';
+import { MEDIA_SERVER, MODBUS_BUS, PANEL, SWITCHES, THERMOMETER } from './capabilities.js';
+import { RoomService } from '../room/room-service.js';
 import { ApplianceMetrics, observeCommit } from '../observability/metrics.js';
 import { metricsMount } from '../observability/scrape.js';
 import { SystemHistory } from '../observability/history.js';
@@ -60,6 +61,8 @@ export class Appliance {
   readonly capture: DiagnosticCapture;
   readonly metrics: ApplianceMetrics;
   readonly disk: DiskGuard;
+  /** The room's scenes and rules; started only with room.enabled, after the drivers it commands. */
+  readonly room: RoomService;
   readonly startedAt = Date.now();
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
@@ -128,6 +131,19 @@ export class Appliance {
       serviceSecret,
       onSnapshot: (deviceId, jpeg) => this.analysis.submitFrame(deviceId, jpeg),
     });
+    this.room = new RoomService({
+      config: o.config,
+      store: this.store,
+      bus: this.bus,
+      log: componentLogger(o.log, 'room'),
+      switches: () => [
+        ...this.registry.find(MODBUS_BUS).flatMap((b) => b.switches()),
+        ...this.registry.find(SWITCHES).flatMap((g) => g.switches()),
+      ],
+      panels: () => this.registry.find(PANEL),
+      roomValue: (metric, now) => this.environment.roomValue(metric, now),
+      presentToday: () => this.health.presentToday(),
+    });
     this.metrics = new ApplianceMetrics({
       statuses: () => this.registry.statuses(),
       readings: this.readings,
@@ -158,6 +174,7 @@ export class Appliance {
         analysis: this.analysis,
         capture: this.capture,
         disk: this.disk,
+        room: () => (this.config.room.enabled ? this.room : undefined),
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,
@@ -264,6 +281,7 @@ export class Appliance {
         provides: kind.provides,
       });
     }
+    if (this.config.room.enabled) this.registry.add(this.room, { core: false });
     await this.registry.startAll(this.#abort.signal);
     // Stopped while starting: the store may be closed already, and nothing was started to announce.
     if (this.#abort.signal.aborted) return;

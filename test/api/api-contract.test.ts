@@ -42,6 +42,7 @@ before(async () => {
   await thermometer.listen(pty.b);
   const slaves = '      - { address: 1, profile: jxct-gas }';
   t = await startTestAppliance(`timetable: { lessons: [] }
+room: { enabled: true, switches: [{ id: fresh-air, role: fresh-air }] }
 health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }
 components:
   - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 2000 }
@@ -59,12 +60,14 @@ components:
     ptyDir: ${JSON.stringify(join(dir.path, 'bus'))}
     slaves:
 ${slaves}
+    relays: [{ address: 9, board: coil-relay-4 }]
   - type: modbus-bus
     name: bus
     port: ${JSON.stringify(join(dir.path, 'bus', 'appliance'))}
     pollIntervalMs: 500
     devices:
 ${slaves}
+    relays: [{ address: 9, board: coil-relay-4, channels: [{ relay: 1, id: fresh-air }] }]
 `);
   doc = (await new ApiClient(t.httpUrl).get('/api/v1/openapi.json')).body;
 });
@@ -303,6 +306,11 @@ test('every route answers as its schema says, on a running appliance', async () 
     body: { kind: 'power', on: true },
   });
   await call(teacher, 'GET /api/v1/displays/:name/screen-time', { params: { name: 'panel' } });
+
+  // The room: a relay board on the bus drives the fresh air.
+  await call(teacher, 'GET /api/v1/room');
+  await call(teacher, 'POST /api/v1/room/scene', { body: { scene: 'lesson' } });
+  await call(teacher, 'POST /api/v1/room/switches/:id', { params: { id: 'fresh-air' }, body: { mode: 'on' } });
 
   // Lessons and the diagnostic capture.
   const lesson = (await call(teacher, 'POST /api/v1/lessons/start', { status: 201 })).body;

@@ -10,6 +10,7 @@ import { syncEndpoints } from './sync.js';
 import { lessonEndpoints } from './lessons.js';
 import { mediaEndpoints } from './media.js';
 import { observabilityEndpoints } from './observability.js';
+import { roomEndpoints } from './room.js';
 
 export type { Endpoint, Input, Method, PathParams } from './endpoint.js';
 
@@ -29,6 +30,7 @@ export const endpoints = {
   ...lessonEndpoints,
   ...mediaEndpoints,
   ...observabilityEndpoints,
+  ...roomEndpoints,
 };
 
 export type Endpoints = typeof endpoints;

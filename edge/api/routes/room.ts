@@ -1,0 +1,37 @@
+import { route, type RouteDef } from '../route.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { ApiContext } from '../context.js';
+
+function room(ctx: ApiContext): NonNullable<ReturnType<ApiContext['room']>> {
+  const r = ctx.room();
+  if (!r) throw new ConflictError('room control is off (room.enabled in the settings)');
+  return r;
+}
+
+export const roomRoutes: RouteDef[] = [
+  route('GET /api/v1/room', {
+    tag: 'room',
+    access: 'teacher',
+    summary:
+      'The room: the scene, every switch as its device confirmed it, what the room wants of it and why, CO₂, desk light and whether the fresh-air unit is big enough for the class.',
+    handler: (_req, ctx) => room(ctx).view(),
+  }),
+  route('POST /api/v1/room/scene', {
+    tag: 'room',
+    access: 'teacher',
+    summary:
+      'Start a scene (上课, 下课, 投影, 离开): each group to its target, the panel on or off; changes made by hand end.',
+    handler: async (req, ctx) => room(ctx).scene(req.body.scene, `user:${req.session?.username ?? '?'}`),
+  }),
+  route('POST /api/v1/room/switches/:id', {
+    tag: 'room',
+    access: 'teacher',
+    summary:
+      "Switch one output by hand (on, off) until the end of the lesson, or give it back to the room's rule (auto).",
+    handler: (req, ctx) => {
+      const v = room(ctx).override(req.params.id, req.body.mode, `user:${req.session?.username ?? '?'}`);
+      if (!v) throw new NotFoundError(`no switch '${req.params.id}' in room.switches`);
+      return v;
+    },
+  }),
+];

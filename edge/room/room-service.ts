@@ -1,0 +1,367 @@
+import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../log.js';
+import type { Static } from '@sinclair/typebox';
+import type { LiveEvents, RoomStateEvent } from '../messages.js';
+import { errorMessage } from '../errors.js';
+import { monoNow } from '../clock.js';
+import { lessonAt, lessonsOn, localTime, toMinute } from '../config/timetable.js';
+import type { DisplayService } from '../display/display-service.js';
+import { FreshAirControl } from './fresh-air-control.js';
+import { LightControl } from './light-control.js';
+import type { RuleDecision } from './switch-rule.js';
+import type { SwitchChannel, SwitchStatus } from './switch.js';
+import { sizeFreshAir } from './air-physics.js';
+import type { RoomConfig, SceneId, SceneTarget, SwitchRole } from './config.js';
+
+export type RoomView = Static<typeof RoomStateEvent>;
+export type RoomSwitchView = RoomView['switches'][number];
+export type SwitchMode = RoomSwitchView['mode'];
+
+export interface RoomServiceOptions {
+  config: Config;
+  store: Store;
+  bus: TypedEmitter<LiveEvents>;
+  log: Logger;
+  /** Every switch the configured drivers offer. */
+  switches(): SwitchChannel[];
+  panels(): DisplayService[];
+  /** The room's value of a metric now (the same the environment page shows), or undefined. */
+  roomValue(metric: 'co2_ppm' | 'illuminance_lx', now: number): number | undefined;
+  /** Students present today from a completed morning check, or undefined. */
+  presentToday(): number | undefined;
+  now?: () => number;
+}
+
+interface SwitchState {
+  readonly id: string;
+  readonly role: SwitchRole;
+  sceneMode: SwitchMode;
+  override: { mode: SwitchMode; until: number; by: string } | undefined;
+  /** What the room last told its driver, so that it is told once, not every tick. */
+  commanded: boolean | undefined;
+  inFlight: boolean;
+  reason: string;
+}
+
+const GROUP: Record<SwitchRole, keyof RoomConfig['scenes']['lesson'] | undefined> = {
+  'fresh-air': 'freshAir',
+  lights: 'lights',
+  'screen-lights': 'screenLights',
+  other: undefined,
+};
+
+/**
+ * The room: scenes (上课, 下课, 投影, 离开) from the kiosk, the timetable or the district's
+ * configuration; a teacher's change to any switch, which lapses at the end of the lesson; and the
+ * rules that drive fresh air by CO₂ and lights by desk illuminance (docs/room-control.md). Every
+ * switch it makes is in the audit log with its reason; the kiosk sees `room.state`.
+ *
+ * It only ever tells drivers what to do; whether it happened is what the drivers confirm.
+ */
+export class RoomService extends BaseComponent {
+  readonly name = 'room';
+  readonly kind = 'room-service';
+  readonly #o: RoomServiceOptions;
+  readonly #cfg: RoomConfig;
+  readonly #now: () => number;
+  readonly #switches: SwitchState[];
+  readonly #freshAir: FreshAirControl;
+  readonly #lights: LightControl;
+  readonly #screenLights: LightControl;
+  #scene: RoomView['scene'] = null;
+  /** The timetable's state at the last tick: a lesson index, -1 between lessons, 'leave' after the day. */
+  #period: number | 'leave' | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #warnedUndersized = false;
+  readonly #c = { commands: 0, scenes: 0, overrides: 0, lapsed: 0, atSwitch: 0 };
+
+  constructor(o: RoomServiceOptions) {
+    super();
+    this.#o = o;
+    this.#cfg = o.config.room;
+    this.#now = o.now ?? Date.now;
+    this.#switches = this.#cfg.switches.map((s) => ({
+      id: s.id,
+      role: s.role,
+      sceneMode: 'auto',
+      override: undefined,
+      commanded: undefined,
+      inFlight: false,
+      reason: 'no scene yet',
+    }));
+    this.#freshAir = new FreshAirControl(this.#cfg.freshAir);
+    const light = this.#cfg.lights;
+    this.#lights = new LightControl(light);
+    this.#screenLights = new LightControl(light);
+  }
+
+  protected override counters(): Record<string, number> {
+    return { ...this.#c };
+  }
+
+  async start(): Promise<void> {
+    this.setState('starting');
+    this.#unsubscribe = this.#o.bus.on('switch.state', (s) => {
+      if (this.#switches.some((x) => x.id === s.id)) this.#noticeAtSwitch(s);
+    });
+    this.tick();
+    this.#timer = this.every(
+      2000,
+      () => this.tick(),
+      (err) => this.#o.log.error({ err: errorMessage(err) }, 'room tick failed'),
+    );
+    this.setState('running');
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#timer) clearInterval(this.#timer);
+    this.setState('stopped');
+  }
+
+  /** One pass: the timetable's scenes, lapsed overrides, the rules, and the commands they call for. */
+  tick(): void {
+    const now = this.#now();
+    if (this.#cfg.timetableScenes) this.#timetable(now);
+    for (const s of this.#switches)
+      if (s.override && now >= s.override.until) {
+        this.#c.lapsed++;
+        this.#audit('room.override.lapsed', s.id, 'system', { mode: s.override.mode, by: s.override.by });
+        s.override = undefined;
+      }
+    this.#drive(now);
+    this.#sizingWarning();
+  }
+
+  /** A scene: each group to the scene's target; the panel on or off; overrides end. */
+  async scene(id: SceneId, by: string): Promise<RoomView> {
+    const now = this.#now();
+    const def = this.#cfg.scenes[id];
+    this.#scene = { id, since: now, by };
+    this.#c.scenes++;
+    for (const s of this.#switches) {
+      s.override = undefined;
+      const group = GROUP[s.role];
+      const target: SceneTarget = group ? def[group] : 'keep';
+      if (target !== 'keep') s.sceneMode = target;
+    }
+    this.#audit('room.scene', id, by, { ...def });
+    if (def.panel !== 'keep')
+      for (const p of this.#o.panels())
+        p.command({ kind: 'power', on: def.panel === 'on' }).then(
+          () => this.#audit('display.command', p.name, by, { kind: 'power', on: def.panel === 'on', scene: id }),
+          (err: unknown) =>
+            this.#o.log.warn({ panel: p.name, scene: id, err: errorMessage(err) }, 'scene: the panel did not confirm'),
+        );
+    this.#drive(now);
+    this.#emit();
+    return this.view(now);
+  }
+
+  /** A person's change to one switch: on, off, or back to the room's rule; it lapses at the end of the lesson. */
+  override(id: string, mode: SwitchMode, by: string): RoomView | undefined {
+    const s = this.#switches.find((x) => x.id === id);
+    if (!s) return undefined;
+    const now = this.#now();
+    this.#setOverride(s, mode, by, now);
+    this.#drive(now);
+    this.#emit();
+    return this.view(now);
+  }
+
+  #setOverride(s: SwitchState, mode: SwitchMode, by: string, now: number): void {
+    const until = this.#overrideEnd(now);
+    s.override = { mode, until, by };
+    this.#c.overrides++;
+    this.#audit('room.override', s.id, by, { mode, until: new Date(until).toISOString() });
+  }
+
+  /** The end of the lesson under way, or overrideMinutes from now between lessons. */
+  #overrideEnd(now: number): number {
+    const t = localTime(now, this.#o.config.appliance.timezone);
+    const lessons = lessonsOn(this.#o.config.timetable, t.date, t.weekday);
+    const i = lessonAt(lessons, t.minute);
+    const lesson = lessons[i];
+    if (lesson) return now + (toMinute(lesson.end) - t.minute) * 60_000 - (now % 60_000);
+    return now + this.#cfg.overrideMinutes * 60_000;
+  }
+
+  #timetable(now: number): void {
+    const t = localTime(now, this.#o.config.appliance.timezone);
+    const lessons = lessonsOn(this.#o.config.timetable, t.date, t.weekday);
+    const i = lessonAt(lessons, t.minute);
+    const last = lessons[lessons.length - 1];
+    const first = lessons[0];
+    const period: number | 'leave' =
+      i >= 0
+        ? i
+        : !first ||
+            !last ||
+            t.minute >= toMinute(last.end) + this.#cfg.leaveAfterMin ||
+            t.minute < toMinute(first.start) - 30
+          ? 'leave'
+          : -1;
+    if (period === this.#period) return;
+    const was = this.#period;
+    this.#period = period;
+    const scene: SceneId = period === 'leave' ? 'leave' : period >= 0 ? 'lesson' : 'break';
+    // At start only a lesson under way is taken up; otherwise the room is left as it is until something happens.
+    if (was === undefined && scene !== 'lesson') return;
+    void this.scene(scene, 'timetable');
+  }
+
+  /** A confirmed state nobody here asked for (the switch's own button): a person's override. */
+  #noticeAtSwitch(st: SwitchStatus): void {
+    const s = this.#switches.find((x) => x.id === st.id);
+    if (!s || s.inFlight || st.state === 'unknown' || st.pending !== undefined || s.commanded === undefined) return;
+    const on = st.state === 'on';
+    if (on === s.commanded) return;
+    this.#c.atSwitch++;
+    s.commanded = on;
+    this.#setOverride(s, on ? 'on' : 'off', 'at the switch', this.#now());
+    this.#emit();
+  }
+
+  #mode(s: SwitchState): SwitchMode {
+    return s.override?.mode ?? s.sceneMode;
+  }
+
+  #drive(now: number): void {
+    const byId = new Map(this.#o.switches().map((c) => [c.id, c]));
+    const mono = monoNow();
+    const co2 = this.#o.roomValue('co2_ppm', now);
+    const lx = this.#o.roomValue('illuminance_lx', now);
+    // One rule per group, judged on the group's first switch: the group switches together.
+    const decided = new Map<SwitchRole, RuleDecision>();
+    let changed = false;
+    for (const s of this.#switches) {
+      const channel = byId.get(s.id);
+      if (!channel) {
+        changed ||= s.reason !== 'no driver offers this switch';
+        s.reason = 'no driver offers this switch';
+        continue;
+      }
+      const mode = this.#mode(s);
+      let want: boolean | undefined;
+      let reason: string;
+      if (mode === 'auto' && s.role !== 'other') {
+        let d = decided.get(s.role);
+        if (!d) {
+          const state = channel.status().state;
+          d =
+            s.role === 'fresh-air'
+              ? this.#freshAir.decide(co2, state, mono)
+              : (s.role === 'lights' ? this.#lights : this.#screenLights).decide(lx, state, mono);
+          decided.set(s.role, d);
+        }
+        want = d.switchTo ?? (s.commanded === undefined ? undefined : s.commanded);
+        reason = d.reason;
+      } else {
+        want = mode === 'on' ? true : mode === 'off' ? false : undefined;
+        reason = s.override ? `${mode === 'on' ? 'on' : 'off'} by ${s.override.by}` : `scene ${this.#scene?.id ?? '-'}`;
+      }
+      changed ||= s.reason !== reason;
+      s.reason = reason;
+      if (want === undefined || want === s.commanded || s.inFlight) continue;
+      this.#command(s, channel, want, reason, mono);
+      changed = true;
+    }
+    if (changed) this.#emit();
+  }
+
+  #command(s: SwitchState, channel: SwitchChannel, on: boolean, reason: string, mono: number): void {
+    s.commanded = on;
+    s.inFlight = true;
+    this.#c.commands++;
+    // A switch made for a scene or a person restarts the rule's minimum time.
+    if (this.#mode(s) !== 'auto') {
+      if (s.role === 'fresh-air') this.#freshAir.switched(on, mono);
+      else if (s.role === 'lights') this.#lights.switched(on, mono);
+      else if (s.role === 'screen-lights') this.#screenLights.switched(on, mono);
+    }
+    const by = s.override ? s.override.by : this.#mode(s) === 'auto' ? 'rule' : `scene ${this.#scene?.id ?? ''}`;
+    channel.set(on).then(
+      (st) => {
+        s.inFlight = false;
+        this.#audit('room.switch', s.id, by, { to: on ? 'on' : 'off', reason, confirmed: st.state });
+        this.#emit();
+      },
+      (err: unknown) => {
+        s.inFlight = false;
+        this.#o.log.warn({ switch: s.id, err: errorMessage(err) }, 'room: switch command failed');
+      },
+    );
+  }
+
+  #sizing(): RoomView['sizing'] {
+    const students = this.#o.presentToday() ?? this.#cfg.classSize;
+    const unitM3h = this.#cfg.freshAir.unitM3h;
+    const room = {
+      volumeM3: this.#cfg.volumeM3,
+      outdoorPpm: this.#cfg.outdoorCo2Ppm,
+      infiltrationAch: this.#cfg.infiltrationAch,
+    };
+    return { ...sizeFreshAir(room, { students, stage: this.#cfg.stage, unitM3h }), students, unitM3h };
+  }
+
+  /** Once per start: IT staff are told the unit cannot hold the limit, rather than the rule being blamed. */
+  #sizingWarning(): void {
+    if (this.#warnedUndersized || !this.#switches.some((s) => s.role === 'fresh-air')) return;
+    const z = this.#sizing();
+    if (!z.undersized) return;
+    this.#warnedUndersized = true;
+    this.#o.log.warn(
+      {
+        students: z.students,
+        unitM3h: z.unitM3h,
+        settlesAtPpm: Math.round(z.steadyPpm),
+        neededM3h: Math.round(z.requiredUnitM3h),
+      },
+      'the fresh-air unit is undersized for this class: CO₂ will settle above 1000 ppm with it running',
+    );
+  }
+
+  #audit(action: string, target: string, by: string, detail: Record<string, unknown>): void {
+    try {
+      this.#o.store.audit.record({
+        actor: by.startsWith('user:') ? by : `room:${by}`,
+        action,
+        target,
+        result: 'ok',
+        detail,
+      });
+    } catch (err) {
+      this.#o.log.error({ action, err: errorMessage(err) }, 'room: audit record could not be written');
+    }
+  }
+
+  #emit(): void {
+    this.#o.bus.safeEmit('room.state', this.view());
+  }
+
+  view(now = this.#now()): RoomView {
+    const byId = new Map(this.#o.switches().map((c) => [c.id, c]));
+    const co2 = this.#o.roomValue('co2_ppm', now);
+    const lx = this.#o.roomValue('illuminance_lx', now);
+    return {
+      enabled: this.#cfg.enabled,
+      scene: this.#scene,
+      switches: this.#switches.map((s) => ({
+        id: s.id,
+        role: s.role,
+        status: byId.get(s.id)?.status(),
+        mode: this.#mode(s),
+        source: s.override ? 'override' : 'scene',
+        ...(s.override ? { overrideUntil: s.override.until, overrideBy: s.override.by } : {}),
+        reason: s.reason,
+      })),
+      co2Ppm: co2 === undefined ? null : Math.round(co2),
+      deskLx: lx === undefined ? null : Math.round(lx),
+      sizing: this.#sizing(),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import type { SwitchState } from './switch.js';
+
+/**
+ * What every automatic rule of the room shares: the switch is taken to be as last commanded while
+ * its state is unknown (its driver is still writing it, so the rule does not start it twice), and it
+ * is never switched sooner than `minOnS` after switching on or `minOffS` after switching off.
+ */
+export interface RuleDecision {
+  /** Switch to this, or undefined to leave it as it is. */
+  switchTo: boolean | undefined;
+  /** Why, in words a technician reads in the audit log and the kiosk's "why" line. */
+  reason: string;
+  /** While a minimum time holds a switch back: when it may happen (monotonic ms). */
+  heldUntil?: number;
+}
+
+export class MinimumTimes {
+  readonly #minOnS: number;
+  readonly #minOffS: number;
+  #last: { at: number; on: boolean } | undefined;
+
+  constructor(minOnS: number, minOffS: number) {
+    this.#minOnS = minOnS;
+    this.#minOffS = minOffS;
+  }
+
+  /** The switch's state as the rule judges it. */
+  current(state: SwitchState): boolean {
+    return state === 'unknown' ? (this.#last?.on ?? false) : state === 'on';
+  }
+
+  /** Switched by someone else (a scene, the teacher): its minimum time counts from now. */
+  switched(on: boolean, at: number): void {
+    this.#last = { at, on };
+  }
+
+  /** `want` differs from `on`: switch now, or say until when the minimum time holds it. */
+  change(on: boolean, want: boolean, now: number, reason: string): RuleDecision {
+    const minS = on ? this.#minOnS : this.#minOffS;
+    const since = this.#last?.on === on ? this.#last.at : undefined;
+    if (since !== undefined && now - since < minS * 1000)
+      return {
+        switchTo: undefined,
+        reason: `${on ? 'stays on' : 'stays off'} for at least ${minS} s after switching`,
+        heldUntil: since + minS * 1000,
+      };
+    this.#last = { at: now, on: want };
+    return { switchTo: want, reason };
+  }
+}
