@@ -1,4 +1,5 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { WHY_CODES } from './room/why.js';
 
 /**
  * The one typed message map. MQTT payloads, WebSocket frames and the kiosk's types all come from
@@ -250,7 +251,13 @@ export const RoomStateEvent = Type.Object({
       source: Type.Union([Type.Literal('scene'), Type.Literal('override')]),
       overrideUntil: Type.Optional(Type.Integer()),
       overrideBy: Type.Optional(Type.String()),
-      reason: Type.String(),
+      label: Type.Optional(Type.String({ description: 'Its name on the kiosk (room.switches[].label).' })),
+      why: Type.Object({
+        code: OneOf(WHY_CODES),
+        n: Type.Optional(Type.Number()),
+        m: Type.Optional(Type.Number()),
+      }),
+      reason: Type.String({ description: 'The same as why, in English.' }),
     }),
   ),
   co2Ppm: Nullable(Type.Integer()),

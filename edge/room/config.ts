@@ -66,6 +66,9 @@ export const RoomSchema = Type.Object(
       Type.Object(
         {
           id: DeviceId({ description: 'The switch, by the id its driver gives it.' }),
+          label: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 40, description: 'Its name on the kiosk, e.g. 前排灯.' }),
+          ),
           role: StringEnum(SWITCH_ROLES, {
             description:
               'fresh-air: a fresh-air unit; lights: classroom lights; screen-lights: the row near the screen (dimmed for projection); other: only by hand.',

@@ -1,5 +1,5 @@
 import type { SwitchState } from './switch.js';
-import { MinimumTimes, type RuleDecision } from './switch-rule.js';
+import { decision, MinimumTimes, type RuleDecision } from './switch-rule.js';
 
 /**
  * Fresh air by CO₂: on at `onAtPpm`, off at `offAtPpm` (hysteresis), and never switched sooner than
@@ -37,21 +37,21 @@ export class FreshAirControl {
   }
 
   decide(ppm: number | undefined, fan: SwitchState, now: number): FreshAirDecision {
-    if (ppm === undefined) return { switchTo: undefined, reason: 'no recent CO₂ reading' };
+    if (ppm === undefined) return decision(undefined, { code: 'no-co2' });
     const on = this.#times.current(fan);
     const r = this.rule;
     const c = Math.round(ppm);
     const want = on ? ppm > r.offAtPpm : ppm >= r.onAtPpm;
     if (want === on)
-      return {
-        switchTo: undefined,
-        reason: on ? `CO₂ ${c} ppm above ${r.offAtPpm}` : `CO₂ ${c} ppm below ${r.onAtPpm}`,
-      };
+      return decision(
+        undefined,
+        on ? { code: 'co2-above', n: c, m: r.offAtPpm } : { code: 'co2-below', n: c, m: r.onAtPpm },
+      );
     return this.#times.change(
       on,
       want,
       now,
-      want ? `CO₂ ${c} ppm reached ${r.onAtPpm}` : `CO₂ ${c} ppm fell to ${r.offAtPpm}`,
+      want ? { code: 'co2-reached', n: c, m: r.onAtPpm } : { code: 'co2-fell', n: c, m: r.offAtPpm },
     );
   }
 }

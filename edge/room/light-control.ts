@@ -1,5 +1,5 @@
 import type { SwitchState } from './switch.js';
-import { MinimumTimes, type RuleDecision } from './switch-rule.js';
+import { decision, MinimumTimes, type RuleDecision } from './switch-rule.js';
 
 /**
  * Lights by desk illuminance toward GB 7793 (maintained average ≥ 300 lx): on when the desks are
@@ -29,24 +29,24 @@ export class LightControl {
   }
 
   decide(lx: number | undefined, lights: SwitchState, now: number): RuleDecision {
-    if (lx === undefined) return { switchTo: undefined, reason: 'no recent desk illuminance reading' };
+    if (lx === undefined) return decision(undefined, { code: 'no-lux' });
     const on = this.#times.current(lights);
     const r = this.rule;
-    const daylight = on ? lx - r.lightsLx : lx;
+    // A sensor in shade may read less than the lights alone give: daylight is then none.
+    const daylight = Math.max(0, on ? lx - r.lightsLx : lx);
     const want = on ? daylight < r.targetLx + r.hysteresisLx : lx < r.targetLx;
     const l = Math.round(lx);
+    const d = Math.round(daylight);
     if (want === on)
-      return {
-        switchTo: undefined,
-        reason: on
-          ? `daylight alone about ${Math.round(daylight)} lx, below ${r.targetLx + r.hysteresisLx}`
-          : `desks ${l} lx`,
-      };
+      return decision(
+        undefined,
+        on ? { code: 'daylight-short', n: d, m: r.targetLx + r.hysteresisLx } : { code: 'desks-ok', n: l },
+      );
     return this.#times.change(
       on,
       want,
       now,
-      want ? `desks ${l} lx, below ${r.targetLx}` : `daylight alone about ${Math.round(daylight)} lx`,
+      want ? { code: 'lux-low', n: l, m: r.targetLx } : { code: 'daylight-enough', n: d },
     );
   }
 }

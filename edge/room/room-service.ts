@@ -12,6 +12,10 @@ import { FreshAirControl } from './fresh-air-control.js';
 import { LightControl } from './light-control.js';
 import type { RuleDecision } from './switch-rule.js';
 import type { SwitchChannel, SwitchStatus } from './switch.js';
+import { whyText, type Why } from './why.js';
+
+/** Who made a change at a device's own button. */
+const AT_SWITCH = 'at the switch';
 import { sizeFreshAir } from './air-physics.js';
 import type { RoomConfig, SceneId, SceneTarget, SwitchRole } from './config.js';
 
@@ -37,12 +41,13 @@ export interface RoomServiceOptions {
 interface SwitchState {
   readonly id: string;
   readonly role: SwitchRole;
+  readonly label: string | undefined;
   sceneMode: SwitchMode;
   override: { mode: SwitchMode; until: number; by: string } | undefined;
   /** What the room last told its driver, so that it is told once, not every tick. */
   commanded: boolean | undefined;
   inFlight: boolean;
-  reason: string;
+  why: Why;
 }
 
 const GROUP: Record<SwitchRole, keyof RoomConfig['scenes']['lesson'] | undefined> = {
@@ -86,11 +91,12 @@ export class RoomService extends BaseComponent {
     this.#switches = this.#cfg.switches.map((s) => ({
       id: s.id,
       role: s.role,
+      label: s.label,
       sceneMode: 'auto',
       override: undefined,
       commanded: undefined,
       inFlight: false,
-      reason: 'no scene yet',
+      why: { code: 'no-scene' },
     }));
     this.#freshAir = new FreshAirControl(this.#cfg.freshAir);
     const light = this.#cfg.lights;
@@ -222,7 +228,7 @@ export class RoomService extends BaseComponent {
     if (on === s.commanded) return;
     this.#c.atSwitch++;
     s.commanded = on;
-    this.#setOverride(s, on ? 'on' : 'off', 'at the switch', this.#now());
+    this.#setOverride(s, on ? 'on' : 'off', AT_SWITCH, this.#now());
     this.#emit();
   }
 
@@ -241,13 +247,13 @@ export class RoomService extends BaseComponent {
     for (const s of this.#switches) {
       const channel = byId.get(s.id);
       if (!channel) {
-        changed ||= s.reason !== 'no driver offers this switch';
-        s.reason = 'no driver offers this switch';
+        changed ||= s.why.code !== 'no-driver';
+        s.why = { code: 'no-driver' };
         continue;
       }
       const mode = this.#mode(s);
       let want: boolean | undefined;
-      let reason: string;
+      let why: Why;
       if (mode === 'auto' && s.role !== 'other') {
         let d = decided.get(s.role);
         if (!d) {
@@ -259,15 +265,15 @@ export class RoomService extends BaseComponent {
           decided.set(s.role, d);
         }
         want = d.switchTo ?? (s.commanded === undefined ? undefined : s.commanded);
-        reason = d.reason;
+        why = d.why;
       } else {
         want = mode === 'on' ? true : mode === 'off' ? false : undefined;
-        reason = s.override ? `${mode === 'on' ? 'on' : 'off'} by ${s.override.by}` : `scene ${this.#scene?.id ?? '-'}`;
+        why = { code: s.override ? (s.override.by === AT_SWITCH ? 'at-switch' : 'by-hand') : 'scene' };
       }
-      changed ||= s.reason !== reason;
-      s.reason = reason;
+      changed ||= JSON.stringify(s.why) !== JSON.stringify(why);
+      s.why = why;
       if (want === undefined || want === s.commanded || s.inFlight) continue;
-      this.#command(s, channel, want, reason, mono);
+      this.#command(s, channel, want, whyText(why), mono);
       changed = true;
     }
     if (changed) this.#emit();
@@ -356,8 +362,10 @@ export class RoomService extends BaseComponent {
         status: byId.get(s.id)?.status(),
         mode: this.#mode(s),
         source: s.override ? 'override' : 'scene',
+        ...(s.label !== undefined ? { label: s.label } : {}),
         ...(s.override ? { overrideUntil: s.override.until, overrideBy: s.override.by } : {}),
-        reason: s.reason,
+        why: s.why,
+        reason: whyText(s.why),
       })),
       co2Ppm: co2 === undefined ? null : Math.round(co2),
       deskLx: lx === undefined ? null : Math.round(lx),

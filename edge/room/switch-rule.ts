@@ -1,4 +1,5 @@
 import type { SwitchState } from './switch.js';
+import { whyText, type Why } from './why.js';
 
 /**
  * What every automatic rule of the room shares: the switch is taken to be as last commanded while
@@ -8,7 +9,9 @@ import type { SwitchState } from './switch.js';
 export interface RuleDecision {
   /** Switch to this, or undefined to leave it as it is. */
   switchTo: boolean | undefined;
-  /** Why, in words a technician reads in the audit log and the kiosk's "why" line. */
+  /** Why, for the kiosk's "why" line (in the teacher's language). */
+  why: Why;
+  /** The same in English, for the audit log and technicians. */
   reason: string;
   /** While a minimum time holds a switch back: when it may happen (monotonic ms). */
   heldUntil?: number;
@@ -35,16 +38,16 @@ export class MinimumTimes {
   }
 
   /** `want` differs from `on`: switch now, or say until when the minimum time holds it. */
-  change(on: boolean, want: boolean, now: number, reason: string): RuleDecision {
+  change(on: boolean, want: boolean, now: number, why: Why): RuleDecision {
     const minS = on ? this.#minOnS : this.#minOffS;
     const since = this.#last?.on === on ? this.#last.at : undefined;
     if (since !== undefined && now - since < minS * 1000)
-      return {
-        switchTo: undefined,
-        reason: `${on ? 'stays on' : 'stays off'} for at least ${minS} s after switching`,
-        heldUntil: since + minS * 1000,
-      };
+      return decision(undefined, { code: on ? 'held-on' : 'held-off', n: minS }, since + minS * 1000);
     this.#last = { at: now, on: want };
-    return { switchTo: want, reason };
+    return decision(want, why);
   }
+}
+
+export function decision(switchTo: boolean | undefined, why: Why, heldUntil?: number): RuleDecision {
+  return { switchTo, why, reason: whyText(why), ...(heldUntil !== undefined ? { heldUntil } : {}) };
 }

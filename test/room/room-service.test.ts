@@ -118,7 +118,9 @@ test('上课: fresh air follows CO₂ and the lights follow the desks, each swit
 
   sim()?.setValue(1, 'co2_ppm', 1200);
   let now = await until('fresh air on', (x) => sw(x, 'fresh-air').status?.state === 'on');
-  assert.match(sw(now, 'fresh-air').reason, /CO₂ 1\d{3} ppm reached 800/);
+  // Right after the switch the reason is why it switched, from the next pass on why it stays.
+  assert.match(sw(now, 'fresh-air').reason, /CO₂ 1\d{3} ppm (reached 800|above 650)/);
+  assert.ok(['co2-reached', 'co2-above'].includes(sw(now, 'fresh-air').why.code));
   assert.equal(relays()[0], true);
   sim()?.setValue(1, 'co2_ppm', 500);
   now = await until('fresh air off', (x) => sw(x, 'fresh-air').status?.state === 'off');
@@ -129,7 +131,7 @@ test('上课: fresh air follows CO₂ and the lights follow the desks, each swit
     'lights on',
     (x) => sw(x, 'lights-front').status?.state === 'on' && sw(x, 'lights-screen').status?.state === 'on',
   );
-  assert.match(sw(now, 'lights-front').reason, /desks 1\d\d lx, below 300/);
+  assert.match(sw(now, 'lights-front').reason, /desks 1\d\d lx, below 300|daylight alone about 0 lx, below 400/);
   // With the lights on the desks read daylight + 350: 470 is 120 of daylight, not enough to switch off.
   sim()?.setValue(2, 'illuminance_lx', 470);
   await new Promise((res) => setTimeout(res, 2500));

@@ -7,6 +7,7 @@ import type { LatestValue, LiveClient } from '../../live.js';
 import { TimeChart } from '../../components/chart.js';
 import { LiveContext } from './live-context.js';
 import { AlertList } from '../../components/alerts.js';
+import { RoomControl } from '../../components/room-control.js';
 
 const HOUR = 3_600_000;
 const CHARTS = [
@@ -73,6 +74,7 @@ function HomeView({ live }: { live: LiveClient }) {
   return (
     <div class="home">
       <AlertList alerts={alerts} />
+      <RoomControl live={live} />
       <section>
         <h2>{t('home.room')}</h2>
         {values.length === 0 ? (
