@@ -66,20 +66,81 @@ async function waitForPrograms(names: readonly string[], timeoutMs: number): Pro
  * The demo's sensors: a Wi-Fi sensor (four metrics at QoS 1 every 2 s, unless `wifi` is false) and six
  * Modbus sensors on a simulated bus polled every 2 s. The flash benchmark measures the store at this rate.
  */
-export function demoSensors(ptyDir: string, wifi = true): Record<string, unknown>[] {
+export function demoSensors(ptyDir: string, wifi = true, room = false): Record<string, unknown>[] {
   return [
     ...(wifi ? [{ type: 'mqtt-sensor-sim', name: 'demo-air-sensor', deviceId: 'demo-air-1', intervalMs: 2000 }] : []),
     // The simulator makes the socat "cable" and serves the sensors on its far end; the bus opens the near end.
-    { type: 'modbus-sim', name: 'demo-modbus-sensors', ptyDir, slaves: DEMO_MODBUS_SLAVES },
+    {
+      type: 'modbus-sim',
+      name: 'demo-modbus-sensors',
+      ptyDir,
+      slaves: DEMO_MODBUS_SLAVES,
+      ...(room ? DEMO_ROOM.sim : {}),
+    },
     {
       type: 'modbus-bus',
       name: 'modbus',
       port: join(ptyDir, 'appliance'),
       pollIntervalMs: 2000,
       devices: DEMO_MODBUS_SLAVES,
+      ...(room ? DEMO_ROOM.bus : {}),
     },
   ];
 }
+
+/**
+ * The demo's room: an 8-relay board on the sensors' RS-485 line (fresh-air unit, front and back
+ * lights) and a Wi-Fi switch for the blackboard light; the room model makes the CO₂ and light
+ * sensors follow the students of the timetable, the fresh air and the lights.
+ */
+const DEMO_ROOM = {
+  sim: {
+    relays: [{ address: 10, board: 'coil-relay-8' }],
+    roomModel: {
+      co2Sensor: 1,
+      lightSensor: 6,
+      freshAir: [{ board: 10, relay: 1 }],
+      lights: [
+        { board: 10, relay: 2 },
+        { board: 10, relay: 3 },
+      ],
+      students: 30,
+    },
+  },
+  bus: {
+    relays: [
+      {
+        address: 10,
+        board: 'coil-relay-8',
+        id: 'demo-relays',
+        channels: [
+          { relay: 1, id: 'fresh-air' },
+          { relay: 2, id: 'lights-front' },
+          { relay: 3, id: 'lights-back' },
+        ],
+      },
+    ],
+  },
+  components: [
+    { type: 'tasmota-sim', name: 'demo-board-light-sim', deviceId: 'demo-board-light' },
+    {
+      type: 'tasmota-switch',
+      name: 'board-light',
+      device: 'demo-board-light',
+      channels: [{ power: 1, id: 'board-light' }],
+    },
+  ],
+  settings: {
+    enabled: true,
+    classSize: 30,
+    switches: [
+      { id: 'fresh-air', role: 'fresh-air', label: '新风机' },
+      { id: 'lights-front', role: 'screen-lights', label: '前排灯' },
+      { id: 'lights-back', role: 'lights', label: '后排灯' },
+      { id: 'board-light', role: 'other', label: '黑板灯' },
+    ],
+  },
+} as const;
 
 /** The demo's configuration; `lessonWav` adds the replayed recording (commands other than start leave it out). */
 export function demoOverlay(dataDir: string, lessonWav?: string): Record<string, unknown> {
@@ -89,8 +150,10 @@ export function demoOverlay(dataDir: string, lessonWav?: string): Record<string,
     dataDir,
     // Short S-T intervals, so the curve visibly grows within a minute of watching.
     analysis: { sampleIntervalS: 10, classSize: 30 },
+    room: DEMO_ROOM.settings,
     components: [
-      ...demoSensors(ptyDir),
+      ...demoSensors(ptyDir, true, true),
+      ...DEMO_ROOM.components,
       // A Hitevision/Newline panel on a simulated RS-232 cable, under the teacher's control.
       { type: 'display-sim', name: 'demo-panel-sim', family: 'hitevision', ptyDir: join(dataDir, 'pty-panel') },
       { type: 'display', name: 'panel', family: 'hitevision', port: join(dataDir, 'pty-panel', 'appliance') },

@@ -5,6 +5,14 @@ import { StringEnum } from '../../edge/config/string-enum.js';
 import { profileIds } from '../modbus/profile.js';
 import { relayProfileIds } from '../relay/profile.js';
 
+const RelayRef = Type.Object(
+  {
+    board: Type.Integer({ minimum: 1, maximum: 247, description: "The relay board's slave address." }),
+    relay: Type.Integer({ minimum: 1, maximum: 32 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ModbusSimSchema = Type.Object(
   {
     type: Type.Literal('modbus-sim'),
@@ -29,6 +37,41 @@ export const ModbusSimSchema = Type.Object(
         { additionalProperties: false },
       ),
       { default: [], description: 'Simulated relay boards on the same line.' },
+    ),
+    roomModel: Type.Optional(
+      Type.Object(
+        {
+          co2Sensor: Type.Integer({
+            minimum: 1,
+            maximum: 247,
+            description: 'The slave whose co2_ppm follows the room.',
+          }),
+          lightSensor: Type.Integer({
+            minimum: 1,
+            maximum: 247,
+            description: 'The slave whose illuminance_lx follows daylight and the lights.',
+          }),
+          freshAir: Type.Array(RelayRef, { default: [], description: "Relays of the room's fresh-air units." }),
+          lights: Type.Array(RelayRef, { default: [], description: 'Relays of the lights over the desks.' }),
+          students: Type.Integer({
+            minimum: 0,
+            maximum: 80,
+            default: 40,
+            description: 'Students in the room during lessons and breaks of the timetable.',
+          }),
+          unitM3h: Type.Integer({
+            minimum: 0,
+            maximum: 10000,
+            default: 1000,
+            description: "The fresh-air units' flow.",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The room model (firmware-bridge/sim/room-model.ts) drives the CO₂ and light sensors: CO₂ rises with the students in the room by the timetable and falls with the fresh-air relays; the desks get daylight and the lights' relays.",
+        },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -289,6 +289,23 @@ test('classedge start --demo serves health and the simulated sensor reaches the 
         if (latest.length === 0) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(latest.some((r) => r.deviceId === 'demo-air-1' && r.metric === 'co2_ppm'));
+      // The demo's room: relays on the RS-485 line and a Wi-Fi switch, each confirmed by its device.
+      let room:
+        { enabled: boolean; switches: { id: string; label?: string; status?: { state: string } }[] } | undefined;
+      for (let i = 0; i < 100; i++) {
+        room = (await (
+          await fetch(`http://127.0.0.1:${port}/api/v1/room`, { headers: { cookie } })
+        ).json()) as typeof room;
+        if (room?.switches.every((x) => x.status && x.status.state !== 'unknown')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(room?.enabled, true);
+      assert.deepEqual(
+        room?.switches
+          .map((x) => `${x.label ?? ''}:${x.status?.state ?? 'none'}`)
+          .map((x) => x.replace(/:(on|off)$/, ':ok')),
+        ['新风机:ok', '前排灯:ok', '后排灯:ok', '黑板灯:ok'],
+      );
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
