@@ -55,7 +55,8 @@ export class TasmotaDevice {
     const client = connectDevice(this.#o.address, {
       username: this.topic,
       password: this.#o.password,
-      // Tasmota's default client id (DVES_xxxxxx) names no one: the broker takes <topic> or <topic>_<suffix> (docs/mqtt.md).
+      // Tasmota's default client id (DVES_xxxxxx) names no one: the broker takes <topic> or
+      // <topic>_<suffix> (docs/mqtt.md).
       clientId: `${this.topic}_${process.pid}`,
       reconnectPeriod: 1000,
       will: { topic: `tele/${this.topic}/LWT`, payload: Buffer.from('Offline'), qos: 1, retain: true },

@@ -162,6 +162,10 @@ export class LiveClient {
       case 'health.temperature':
       case 'health.identified':
         break;
+      case 'switch.state':
+      case 'room.state':
+        // The room's panel follows these from the frames (components/room-control.tsx).
+        break;
     }
     this.#update({ lastFrameAt: now });
     this.frames.set(frame);
