@@ -15,7 +15,12 @@ export const topics = {
   event: (name: LiveEventName): string => `${ROOT}/appliance/event/${name}`,
   /** Normalised sensor values from every source (Modbus too), for Home Assistant and other tools. */
   state: (deviceId: string, metric: string): string => `${ROOT}/appliance/state/${deviceId}/${metric}`,
-  haDiscovery: (objectId: string): string => `homeassistant/sensor/${objectId}/config`,
+  haDiscovery: (objectId: string, component: 'sensor' | 'binary_sensor' = 'sensor'): string =>
+    `homeassistant/${component}/${objectId}/config`,
+  /** The room's switches and scene, retained, for Home Assistant and other tools (read-only). */
+  roomSwitch: (id: string): string => `${ROOT}/appliance/room/switch/${id}`,
+  roomSwitchAvailability: (id: string): string => `${ROOT}/appliance/room/switch/${id}/availability`,
+  roomScene: (): string => `${ROOT}/appliance/room/scene`,
   /** Tasmota's convention (FullTopic `%prefix%/%topic%/`, Topic = the device id). */
   tasmotaCommand: (deviceId: string, command: string): string => `cmnd/${deviceId}/${command}`,
 };

@@ -13,6 +13,7 @@ import { LightControl } from './light-control.js';
 import type { RuleDecision } from './switch-rule.js';
 import type { SwitchChannel, SwitchStatus } from './switch.js';
 import { whyText, type Why } from './why.js';
+import { HaRoomPublisher } from './ha-room.js';
 
 /** Who made a change at a device's own button. */
 const AT_SWITCH = 'at the switch';
@@ -35,6 +36,8 @@ export interface RoomServiceOptions {
   roomValue(metric: 'co2_ppm' | 'illuminance_lx', now: number): number | undefined;
   /** Students present today from a completed morning check, or undefined. */
   presentToday(): number | undefined;
+  /** Retained publishes on the embedded broker (Home Assistant sees the room). */
+  publish?: (topic: string, payload: string, retain: boolean) => void;
   now?: () => number;
 }
 
@@ -81,6 +84,7 @@ export class RoomService extends BaseComponent {
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #warnedUndersized = false;
+  readonly #ha: HaRoomPublisher | undefined;
   readonly #c = { commands: 0, scenes: 0, overrides: 0, lapsed: 0, atSwitch: 0 };
 
   constructor(o: RoomServiceOptions) {
@@ -102,6 +106,13 @@ export class RoomService extends BaseComponent {
     const light = this.#cfg.lights;
     this.#lights = new LightControl(light);
     this.#screenLights = new LightControl(light);
+    this.#ha = o.publish
+      ? new HaRoomPublisher({
+          applianceId: o.config.appliance.id,
+          discovery: o.config.environment.haDiscovery,
+          publish: o.publish,
+        })
+      : undefined;
   }
 
   protected override counters(): Record<string, number> {
@@ -346,7 +357,9 @@ export class RoomService extends BaseComponent {
   }
 
   #emit(): void {
-    this.#o.bus.safeEmit('room.state', this.view());
+    const view = this.view();
+    this.#o.bus.safeEmit('room.state', view);
+    this.#ha?.update(view);
   }
 
   view(now = this.#now()): RoomView {

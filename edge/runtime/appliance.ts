@@ -143,6 +143,7 @@ export class Appliance {
       panels: () => this.registry.find(PANEL),
       roomValue: (metric, now) => this.environment.roomValue(metric, now),
       presentToday: () => this.health.presentToday(),
+      publish: (topic, payload, retain) => this.broker.publish(topic, payload, retain),
     });
     this.metrics = new ApplianceMetrics({
       statuses: () => this.registry.statuses(),

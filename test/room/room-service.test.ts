@@ -5,6 +5,7 @@ import { startTestAppliance, seedAccounts, seedDevice, TEACHER, type TestApplian
 import { ApiClient } from '../helpers/api-client.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { withDbFile } from '../helpers/sqlite.js';
+import { connect, closed } from '../helpers/mqtt.js';
 import type { ModbusSimComponent } from '../../firmware-bridge/sim/modbus-sim-component.js';
 import { TasmotaDevice } from '../../firmware-bridge/sim/tasmota-device.js';
 import type { LiveEvents } from '../../edge/messages.js';
@@ -200,4 +201,33 @@ test("the wall switch's own button: the room takes it as the person's choice unt
   );
   assert.equal(sw(r, 'lights-wall').mode, 'on');
   assert.equal(wall.relays[0], true, 'not switched back');
+});
+
+test('Home Assistant sees the room, read-only: a binary sensor per switch with its confirmed state, the scene as a sensor', async () => {
+  const cred = await seedDevice(t, 'ha-1', 'integration');
+  const c = await connect(t.mqttUrl, { username: 'ha-1', password: cred.password });
+  const got = new Map<string, string>();
+  c.on('message', (topic, payload) => got.set(topic, payload.toString()));
+  try {
+    await c.subscribeAsync(['homeassistant/#', 'classedge/appliance/room/#']);
+    await waitFor(() => (got.has('classedge/appliance/room/scene') ? true : undefined), 'retained room state', 5000);
+    const fan = JSON.parse(
+      got.get(
+        `homeassistant/binary_sensor/classedge_${t.config.appliance.id.replace(/[^a-zA-Z0-9_]/g, '_')}_room_fresh_air/config`,
+      ) ?? '{}',
+    ) as Record<string, unknown>;
+    assert.equal(fan.state_topic, 'classedge/appliance/room/switch/fresh-air');
+    assert.equal(fan.device_class, 'running');
+    assert.equal(got.get('classedge/appliance/room/scene'), 'leave');
+    const r = await room();
+    for (const s of r.switches)
+      if (s.status && s.status.state !== 'unknown')
+        assert.equal(got.get(`classedge/appliance/room/switch/${s.id}`), s.status.state === 'on' ? 'ON' : 'OFF', s.id);
+    // Read-only: a command published by the integration closes its connection.
+    const gone = closed(c);
+    c.publish('classedge/appliance/room/switch/fresh-air', 'ON');
+    await gone;
+  } finally {
+    await c.endAsync().catch(() => undefined);
+  }
 });
