@@ -260,6 +260,15 @@ export const RoomStateEvent = Type.Object({
       reason: Type.String({ description: 'The same as why, in English.' }),
     }),
   ),
+  curtains: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      label: Type.Optional(Type.String()),
+      position: Nullable(Type.Number({ description: '0 closed .. 1 open, estimated from time; null until known.' })),
+      moving: Nullable(Type.Union([Type.Literal('opening'), Type.Literal('closing')])),
+      lastError: Type.Optional(Type.String()),
+    }),
+  ),
   co2Ppm: Nullable(Type.Integer()),
   deskLx: Nullable(Type.Integer()),
   sizing: Type.Object({

@@ -52,7 +52,7 @@ export interface ApiContext {
   /** The data directory's disk: its level, what was deleted for space, a fresh start after damage. */
   disk: Pick<DiskGuard, 'diskState'>;
   /** The room's scenes and switches; undefined unless room.enabled. */
-  room(): Pick<RoomService, 'view' | 'scene' | 'override'> | undefined;
+  room(): Pick<RoomService, 'view' | 'scene' | 'override' | 'curtain'> | undefined;
   /** Login attempts per source address (bounded) and login hashes at once. */
   logins: LoginGuards;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */

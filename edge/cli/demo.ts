@@ -117,6 +117,8 @@ const DEMO_ROOM = {
           { relay: 1, id: 'fresh-air' },
           { relay: 2, id: 'lights-front' },
           { relay: 3, id: 'lights-back' },
+          { relay: 4, id: 'curtain-open' },
+          { relay: 5, id: 'curtain-close' },
         ],
       },
     ],
@@ -139,6 +141,7 @@ const DEMO_ROOM = {
       { id: 'lights-back', role: 'lights', label: '后排灯' },
       { id: 'board-light', role: 'other', label: '黑板灯' },
     ],
+    curtains: [{ id: 'curtain', label: '窗帘', openSwitch: 'curtain-open', closeSwitch: 'curtain-close', travelS: 20 }],
   },
 } as const;
 

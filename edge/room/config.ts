@@ -20,7 +20,13 @@ export type SceneTarget = (typeof SCENE_TARGETS)[number];
 const Target = (description: string, def: SceneTarget) => StringEnum(SCENE_TARGETS, { default: def, description });
 
 const SceneSchema = (
-  d: { freshAir: SceneTarget; lights: SceneTarget; screenLights: SceneTarget; panel: 'on' | 'off' | 'keep' },
+  d: {
+    freshAir: SceneTarget;
+    lights: SceneTarget;
+    screenLights: SceneTarget;
+    panel: 'on' | 'off' | 'keep';
+    curtains: 'open' | 'close' | 'keep';
+  },
   description: string,
 ) =>
   Type.Object(
@@ -29,6 +35,10 @@ const SceneSchema = (
       lights: Target('Lights: auto = by desk illuminance (lights rule).', d.lights),
       screenLights: Target('The lights near the screen.', d.screenLights),
       panel: StringEnum(['on', 'off', 'keep'] as const, { default: d.panel, description: 'The interactive panel.' }),
+      curtains: StringEnum(['open', 'close', 'keep'] as const, {
+        default: d.curtains,
+        description: 'Curtains and blinds: open lets daylight count toward the desk illuminance; close for projection.',
+      }),
     },
     { additionalProperties: false, default: {}, description },
   );
@@ -77,6 +87,24 @@ export const RoomSchema = Type.Object(
         { additionalProperties: false },
       ),
       { default: [], description: 'The switched outputs of the room.' },
+    ),
+    curtains: Type.Array(
+      Type.Object(
+        {
+          id: DeviceId({ description: 'The curtain, e.g. curtain-window.' }),
+          label: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Its name on the kiosk.' })),
+          openSwitch: DeviceId({ description: 'The relay that runs the motor open (not also in switches).' }),
+          closeSwitch: DeviceId({ description: 'The relay that runs the motor closed (not also in switches).' }),
+          travelS: Type.Integer({
+            minimum: 1,
+            maximum: 300,
+            default: 30,
+            description: 'Seconds from fully closed to fully open; the motor is stopped after it.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Curtain and screen motors, each on two relays (never both on).' },
     ),
     freshAir: Type.Object(
       {
@@ -132,10 +160,22 @@ export const RoomSchema = Type.Object(
     }),
     scenes: Type.Object(
       {
-        lesson: SceneSchema({ freshAir: 'auto', lights: 'auto', screenLights: 'auto', panel: 'on' }, '上课'),
-        break: SceneSchema({ freshAir: 'auto', lights: 'auto', screenLights: 'auto', panel: 'keep' }, '下课'),
-        projection: SceneSchema({ freshAir: 'auto', lights: 'auto', screenLights: 'off', panel: 'on' }, '投影/观影'),
-        leave: SceneSchema({ freshAir: 'off', lights: 'off', screenLights: 'off', panel: 'off' }, '离开'),
+        lesson: SceneSchema(
+          { freshAir: 'auto', lights: 'auto', screenLights: 'auto', panel: 'on', curtains: 'open' },
+          '上课',
+        ),
+        break: SceneSchema(
+          { freshAir: 'auto', lights: 'auto', screenLights: 'auto', panel: 'keep', curtains: 'keep' },
+          '下课',
+        ),
+        projection: SceneSchema(
+          { freshAir: 'auto', lights: 'auto', screenLights: 'off', panel: 'on', curtains: 'close' },
+          '投影/观影',
+        ),
+        leave: SceneSchema(
+          { freshAir: 'off', lights: 'off', screenLights: 'off', panel: 'off', curtains: 'keep' },
+          '离开',
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

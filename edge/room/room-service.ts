@@ -14,6 +14,7 @@ import type { RuleDecision } from './switch-rule.js';
 import type { SwitchChannel, SwitchStatus } from './switch.js';
 import { whyText, type Why } from './why.js';
 import { HaRoomPublisher } from './ha-room.js';
+import { Curtain, type CurtainMotion } from './curtain.js';
 
 /** Who made a change at a device's own button. */
 const AT_SWITCH = 'at the switch';
@@ -53,7 +54,7 @@ interface SwitchState {
   why: Why;
 }
 
-const GROUP: Record<SwitchRole, keyof RoomConfig['scenes']['lesson'] | undefined> = {
+const GROUP: Record<SwitchRole, 'freshAir' | 'lights' | 'screenLights' | undefined> = {
   'fresh-air': 'freshAir',
   lights: 'lights',
   'screen-lights': 'screenLights',
@@ -85,6 +86,8 @@ export class RoomService extends BaseComponent {
   #unsubscribe: (() => void) | undefined;
   #warnedUndersized = false;
   readonly #ha: HaRoomPublisher | undefined;
+  /** Curtain motors, made once their relays' drivers are found. */
+  readonly #curtains = new Map<string, Curtain>();
   readonly #c = { commands: 0, scenes: 0, overrides: 0, lapsed: 0, atSwitch: 0 };
 
   constructor(o: RoomServiceOptions) {
@@ -106,6 +109,13 @@ export class RoomService extends BaseComponent {
     const light = this.#cfg.lights;
     this.#lights = new LightControl(light);
     this.#screenLights = new LightControl(light);
+    const taken = new Set(this.#cfg.switches.map((s) => s.id));
+    for (const c of this.#cfg.curtains)
+      for (const id of [c.openSwitch, c.closeSwitch])
+        if (taken.has(id))
+          throw new Error(
+            `room.curtains ${c.id}: ${id} is also in room.switches; a motor relay must be the curtain's alone`,
+          );
     this.#ha = o.publish
       ? new HaRoomPublisher({
           applianceId: o.config.appliance.id,
@@ -167,6 +177,7 @@ export class RoomService extends BaseComponent {
       if (target !== 'keep') s.sceneMode = target;
     }
     this.#audit('room.scene', id, by, { ...def });
+    if (def.curtains !== 'keep') for (const c of this.#cfg.curtains) void this.curtain(c.id, def.curtains, by);
     if (def.panel !== 'keep')
       for (const p of this.#o.panels())
         p.command({ kind: 'power', on: def.panel === 'on' }).then(
@@ -188,6 +199,33 @@ export class RoomService extends BaseComponent {
     this.#drive(now);
     this.#emit();
     return this.view(now);
+  }
+
+  /** Move a curtain: open, close or stop. Undefined when there is no such curtain or its relays have no driver. */
+  async curtain(id: string, motion: CurtainMotion, by: string): Promise<RoomView | undefined> {
+    const c = this.#curtain(id);
+    if (!c) return undefined;
+    const st = await c.command(motion);
+    this.#audit('room.curtain', id, by, { motion, ...(st.lastError ? { error: st.lastError } : {}) });
+    this.#emit();
+    // The motor stops by itself after its travel: tell the kiosk then too.
+    if (st.moving)
+      setTimeout(() => this.#emit(), (this.#cfg.curtains.find((x) => x.id === id)?.travelS ?? 0) * 1000 + 1500).unref();
+    return this.view();
+  }
+
+  #curtain(id: string): Curtain | undefined {
+    const known = this.#curtains.get(id);
+    if (known) return known;
+    const cfg = this.#cfg.curtains.find((c) => c.id === id);
+    if (!cfg) return undefined;
+    const byId = new Map(this.#o.switches().map((c) => [c.id, c]));
+    const open = byId.get(cfg.openSwitch);
+    const close = byId.get(cfg.closeSwitch);
+    if (!open || !close) return undefined;
+    const made = new Curtain({ id, open, close, travelS: cfg.travelS });
+    this.#curtains.set(id, made);
+    return made;
   }
 
   #setOverride(s: SwitchState, mode: SwitchMode, by: string, now: number): void {
@@ -380,6 +418,16 @@ export class RoomService extends BaseComponent {
         why: s.why,
         reason: whyText(s.why),
       })),
+      curtains: this.#cfg.curtains.map((c) => {
+        const st = this.#curtains.get(c.id)?.status();
+        return {
+          id: c.id,
+          ...(c.label !== undefined ? { label: c.label } : {}),
+          position: st?.position ?? null,
+          moving: st?.moving ?? null,
+          ...(st?.lastError !== undefined ? { lastError: st.lastError } : {}),
+        };
+      }),
       co2Ppm: co2 === undefined ? null : Math.round(co2),
       deskLx: lx === undefined ? null : Math.round(lx),
       sizing: this.#sizing(),

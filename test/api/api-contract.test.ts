@@ -42,7 +42,10 @@ before(async () => {
   await thermometer.listen(pty.b);
   const slaves = '      - { address: 1, profile: jxct-gas }';
   t = await startTestAppliance(`timetable: { lessons: [] }
-room: { enabled: true, switches: [{ id: fresh-air, role: fresh-air }] }
+room:
+  enabled: true
+  switches: [{ id: fresh-air, role: fresh-air }]
+  curtains: [{ id: curtain, openSwitch: curtain-open, closeSwitch: curtain-close, travelS: 1 }]
 health: { remeasureAfterMinutes: 0, checkWindow: { from: '00:00', to: '23:59' } }
 components:
   - { type: thermometer, name: door, port: ${JSON.stringify(pty.a)}, timeoutMs: 2000 }
@@ -67,7 +70,10 @@ ${slaves}
     pollIntervalMs: 500
     devices:
 ${slaves}
-    relays: [{ address: 9, board: coil-relay-4, channels: [{ relay: 1, id: fresh-air }] }]
+    relays:
+      - address: 9
+        board: coil-relay-4
+        channels: [{ relay: 1, id: fresh-air }, { relay: 2, id: curtain-open }, { relay: 3, id: curtain-close }]
 `);
   doc = (await new ApiClient(t.httpUrl).get('/api/v1/openapi.json')).body;
 });
@@ -311,6 +317,7 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(teacher, 'GET /api/v1/room');
   await call(teacher, 'POST /api/v1/room/scene', { body: { scene: 'lesson' } });
   await call(teacher, 'POST /api/v1/room/switches/:id', { params: { id: 'fresh-air' }, body: { mode: 'on' } });
+  await call(teacher, 'POST /api/v1/room/curtains/:id', { params: { id: 'curtain' }, body: { motion: 'stop' } });
 
   // Lessons and the diagnostic capture.
   const lesson = (await call(teacher, 'POST /api/v1/lessons/start', { status: 201 })).body;

@@ -34,6 +34,8 @@ room:
     - { id: lights-front, role: lights }
     - { id: lights-screen, role: screen-lights }
     - { id: lights-wall, role: other }
+  curtains:
+    - { id: curtain, label: 窗帘, openSwitch: curtain-open, closeSwitch: curtain-close, travelS: 1 }
   freshAir: { onAtPpm: 800, offAtPpm: 650, minOnS: 0, minOffS: 0 }
   lights: { targetLx: 300, lightsLx: 350, hysteresisLx: 100, minOnS: 0, minOffS: 0 }
 components:
@@ -60,6 +62,8 @@ components:
           - { relay: 1, id: fresh-air }
           - { relay: 2, id: lights-front }
           - { relay: 3, id: lights-screen }
+          - { relay: 4, id: curtain-open }
+          - { relay: 5, id: curtain-close }
   - type: tasmota-switch
     name: wall
     device: wall-1
@@ -178,6 +182,11 @@ test('a teacher switches a light by hand: it holds against the rule, shows who a
 test("投影 turns the screen's lights off and leaves the rest to the rules; 离开 switches everything off", async () => {
   sim()?.setValue(2, 'illuminance_lx', 120);
   await teacher.post('/api/v1/room/scene', { scene: 'projection' });
+  // The curtains close for projection: the close relay runs for the travel time, then stops.
+  await waitFor(() => (relays()[4] === true ? true : undefined), 'curtain closing', 5000);
+  assert.equal(relays()[3], false, 'never both directions');
+  await until('curtain closed', (x) => x.curtains[0]?.position === 0 && x.curtains[0].moving === null);
+  assert.deepEqual(relays().slice(3, 5), [false, false]);
   await until(
     'screen lights off, front lights on',
     (x) => sw(x, 'lights-screen').status?.state === 'off' && sw(x, 'lights-front').status?.state === 'on',

@@ -13,6 +13,10 @@ export const roomEndpoints = {
     ),
     response: RoomStateEvent,
   },
+  'POST /api/v1/room/curtains/:id': {
+    body: Type.Object({ motion: StringEnum(['open', 'close', 'stop'] as const) }, { additionalProperties: false }),
+    response: RoomStateEvent,
+  },
   'POST /api/v1/room/switches/:id': {
     body: Type.Object(
       {

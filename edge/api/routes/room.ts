@@ -23,6 +23,17 @@ export const roomRoutes: RouteDef[] = [
       'Start a scene (上课, 下课, 投影, 离开): each group to its target, the panel on or off; changes made by hand end.',
     handler: async (req, ctx) => room(ctx).scene(req.body.scene, `user:${req.session?.username ?? '?'}`),
   }),
+  route('POST /api/v1/room/curtains/:id', {
+    tag: 'room',
+    access: 'teacher',
+    summary:
+      'Open, close or stop a curtain; it answers once the motor relay is confirmed (or why it did not move) and stops by itself after its travel time.',
+    handler: async (req, ctx) => {
+      const v = await room(ctx).curtain(req.params.id, req.body.motion, `user:${req.session?.username ?? '?'}`);
+      if (!v) throw new NotFoundError(`no curtain '${req.params.id}' in room.curtains, or its relays have no driver`);
+      return v;
+    },
+  }),
   route('POST /api/v1/room/switches/:id', {
     tag: 'room',
     access: 'teacher',

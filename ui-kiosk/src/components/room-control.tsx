@@ -57,6 +57,16 @@ export function RoomControl({ live }: { live: LiveClient }) {
       setBusy(undefined);
     }
   };
+  const move = async (id: string, motion: 'open' | 'close' | 'stop'): Promise<void> => {
+    setBusy(id);
+    try {
+      setRoom(await api('POST /api/v1/room/curtains/:id', { params: { id }, body: { motion } }));
+    } catch (err) {
+      reportError(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
   const set = async (s: RoomSwitch, mode: 'on' | 'off' | 'auto'): Promise<void> => {
     setBusy(s.id);
     try {
@@ -164,6 +174,54 @@ export function RoomControl({ live }: { live: LiveClient }) {
             </div>
           );
         })}
+        {room.curtains.map((c) => (
+          <div class="roomctl-switch" data-testid={`curtain-${c.id}`} data-moving={c.moving ?? ''}>
+            <div class="roomctl-name">{c.label ?? t('roomctl.curtain')}</div>
+            <div class="roomctl-state">
+              {c.moving === 'opening'
+                ? t('roomctl.opening')
+                : c.moving === 'closing'
+                  ? t('roomctl.closing')
+                  : c.position === null
+                    ? t('roomctl.positionUnknown')
+                    : c.position >= 0.99
+                      ? t('roomctl.open')
+                      : c.position <= 0.01
+                        ? t('roomctl.closed')
+                        : t('roomctl.partly', { pct: Math.round(c.position * 100) })}
+            </div>
+            <div class="roomctl-why">{c.lastError ? t('roomctl.curtainFailed') : ''}</div>
+            <div class="roomctl-buttons">
+              <button
+                type="button"
+                class="btn"
+                data-testid={`curtain-${c.id}-open`}
+                disabled={busy !== undefined}
+                onClick={() => void move(c.id, 'open')}
+              >
+                {t('roomctl.doOpen')}
+              </button>
+              <button
+                type="button"
+                class="btn"
+                data-testid={`curtain-${c.id}-stop`}
+                disabled={busy !== undefined}
+                onClick={() => void move(c.id, 'stop')}
+              >
+                {t('roomctl.doStop')}
+              </button>
+              <button
+                type="button"
+                class="btn"
+                data-testid={`curtain-${c.id}-close`}
+                disabled={busy !== undefined}
+                onClick={() => void move(c.id, 'close')}
+              >
+                {t('roomctl.doClose')}
+              </button>
+            </div>
+          </div>
+        ))}
       </div>
     </section>
   );
