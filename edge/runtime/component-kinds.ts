@@ -4,6 +4,7 @@ import { mqttSensorSimKind } from '../../firmware-bridge/sim/mqtt-sensor-sim.kin
 import { modbusBusKind } from '../../firmware-bridge/modbus/modbus-bus.kind.js';
 import { tasmotaSwitchKind } from '../../firmware-bridge/tasmota/tasmota-switch.kind.js';
 import { tasmotaSimKind } from '../../firmware-bridge/sim/tasmota-sim.kind.js';
+import { irAcKind } from '../../firmware-bridge/tasmota/ir-ac.kind.js';
 import { modbusSimKind } from '../../firmware-bridge/sim/modbus-sim.kind.js';
 import { displaySimKind } from '../../firmware-bridge/sim/display-sim.kind.js';
 import { displayKind } from '../display/display.kind.js';
@@ -26,6 +27,7 @@ const kinds: readonly ComponentKind[] = [
   modbusBusKind,
   tasmotaSwitchKind,
   tasmotaSimKind,
+  irAcKind,
   displaySimKind,
   displayKind,
   thermometerKind,

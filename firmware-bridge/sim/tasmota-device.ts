@@ -24,9 +24,17 @@ export class TasmotaDevice {
   readonly relays: boolean[];
   dimmer = 100;
   fault: TasmotaFault | undefined;
+  /** The last IRhvac command sent through this device's IR LED (an IR blaster). */
+  irhvac: Record<string, unknown> | undefined;
   /** Commands received, oldest first. */
   readonly commands: string[] = [];
-  readonly #o: { address: DeviceBrokerAddress; password: string; channels: number; telePeriodMs: number };
+  readonly #o: {
+    address: DeviceBrokerAddress;
+    password: string;
+    channels: number;
+    telePeriodMs: number;
+    meterW: (() => number) | undefined;
+  };
   #client: MqttClient | undefined;
   #tele: NodeJS.Timeout | undefined;
 
@@ -36,6 +44,8 @@ export class TasmotaDevice {
     password: string;
     channels: number;
     telePeriodMs?: number;
+    /** A metering plug: the power it measures (ENERGY.Power on tele/<topic>/SENSOR and STATUS 10). */
+    meterW?: () => number;
   }) {
     this.topic = o.topic;
     this.relays = new Array<boolean>(o.channels).fill(false);
@@ -44,6 +54,7 @@ export class TasmotaDevice {
       password: o.password,
       channels: o.channels,
       telePeriodMs: o.telePeriodMs ?? 300_000,
+      meterW: o.meterW,
     };
   }
 
@@ -129,6 +140,19 @@ export class TasmotaDevice {
       );
       return;
     }
+    if (/^irhvac$/i.test(command)) {
+      try {
+        this.irhvac = JSON.parse(payload) as Record<string, unknown>;
+        this.#publish(`stat/${this.topic}/RESULT`, '{"IRHVAC":"Done"}');
+      } catch {
+        this.#publish(`stat/${this.topic}/RESULT`, '{"IRHVAC":"Invalid JSON"}');
+      }
+      return;
+    }
+    if (/^status$/i.test(command) && payload === '10' && this.#o.meterW) {
+      this.#publish(`stat/${this.topic}/STATUS10`, JSON.stringify({ StatusSNS: this.#sensor() }));
+      return;
+    }
     if (/^state$/i.test(command)) this.#publish(`stat/${this.topic}/RESULT`, JSON.stringify(this.#state()));
   }
 
@@ -157,6 +181,11 @@ export class TasmotaDevice {
 
   #teleState(): void {
     this.#publish(`tele/${this.topic}/STATE`, JSON.stringify(this.#state()));
+    if (this.#o.meterW) this.#publish(`tele/${this.topic}/SENSOR`, JSON.stringify(this.#sensor()));
+  }
+
+  #sensor(): Record<string, unknown> {
+    return { Time: new Date().toISOString().slice(0, 19), ENERGY: { Power: this.#o.meterW?.() ?? 0, Voltage: 220 } };
   }
 
   #publish(topic: string, payload: string): void {

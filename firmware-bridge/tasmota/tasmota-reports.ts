@@ -7,6 +7,8 @@ export interface TasmotaReport {
   power: Map<number, boolean>;
   dimmer?: number;
   online?: boolean;
+  /** A metering plug's active power, W (tele/…/SENSOR or a STATUS answer: ENERGY.Power). */
+  powerW?: number;
 }
 
 const POWER_KEY = /^POWER([1-8])?$/;
@@ -32,7 +34,7 @@ export function readTasmota(prefix: 'stat' | 'tele', key: string, payload: Buffe
     if (on !== undefined) out.power.set(Number(plain[1] ?? 1), on);
     return out;
   }
-  if (key !== 'RESULT' && key !== 'STATE') return out;
+  if (key !== 'RESULT' && key !== 'STATE' && key !== 'SENSOR') return out;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -46,6 +48,10 @@ export function readTasmota(prefix: 'stat' | 'tele', key: string, payload: Buffe
       const on = onOff(v);
       if (on !== undefined) out.power.set(Number(m[1] ?? 1), on);
     } else if (k === 'Dimmer' && typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100) out.dimmer = v;
+    else if (k === 'ENERGY' && typeof v === 'object' && v !== null) {
+      const p = (v as Record<string, unknown>).Power;
+      if (typeof p === 'number' && Number.isFinite(p) && p >= 0 && p < 100_000) out.powerW = p;
+    }
   }
   return out;
 }

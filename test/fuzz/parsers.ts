@@ -488,10 +488,11 @@ const tasmota: FuzzTarget = {
         POWER2: fc.constantFrom('ON', 'OFF', 2),
         POWER9: fc.constant('ON'),
         Dimmer: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string()),
+        ENERGY: fc.record({ Power: fc.oneof(fc.double(), fc.integer(), fc.string(), fc.constant(null)) }),
       })
       .map((r) => Buffer.from(JSON.stringify(r)));
     const key = fc.oneof(
-      fc.constantFrom('RESULT', 'STATE', 'POWER', 'POWER1', 'POWER8', 'POWER9', 'LWT', 'Dimmer'),
+      fc.constantFrom('RESULT', 'STATE', 'SENSOR', 'POWER', 'POWER1', 'POWER8', 'POWER9', 'LWT', 'Dimmer'),
       text(40),
     );
     const prop = fc.property(
@@ -507,6 +508,8 @@ const tasmota: FuzzTarget = {
         if (r.dimmer !== undefined && !(Number.isInteger(r.dimmer) && r.dimmer >= 0 && r.dimmer <= 100))
           fail(`dimmer ${r.dimmer} reported`);
         if (r.online !== undefined && !(prefix === 'tele' && k === 'LWT')) fail('online from something but LWT');
+        if (r.powerW !== undefined && !(Number.isFinite(r.powerW) && r.powerW >= 0 && r.powerW < 100_000))
+          fail(`power ${r.powerW} W reported`);
         return true;
       },
     );

@@ -22,6 +22,12 @@ test("Tasmota's reports as the firmware sends them: plain POWERn, RESULT and STA
     ],
   );
   assert.equal(state.dimmer, 60);
+  assert.equal(
+    readTasmota('tele', 'SENSOR', b('{"Time":"2026-12-04T08:00:00","ENERGY":{"Total":12.3,"Power":850,"Voltage":221}}'))
+      .powerW,
+    850,
+  );
+  assert.equal(readTasmota('tele', 'SENSOR', b('{"ENERGY":{"Power":-5}}')).powerW, undefined);
   assert.equal(readTasmota('tele', 'LWT', b('Offline')).online, false);
   assert.equal(readTasmota('tele', 'LWT', b('Online')).online, true);
 });
