@@ -138,7 +138,10 @@ export class IrAc extends BaseComponent {
     if (w) {
       this.#c.confirmed++;
       this.#settle();
-    } else if (this.#commanded !== undefined && this.#commanded !== running) this.#commanded = running; // its own remote
+    } else if (this.#commanded !== undefined && this.#commanded !== running) {
+      // Switched with its own remote: that is the state now.
+      this.#commanded = running;
+    }
     if (changed) this.#ctx.bus.safeEmit('switch.state', this.#status());
     this.#update();
   }
