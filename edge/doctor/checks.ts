@@ -1,3 +1,4 @@
+import { sizeFreshAir } from '../room/air-physics.js';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -106,6 +107,29 @@ export function tlsCheck(config: Config, now = Date.now()): CheckResult | undefi
 
 const describe = (l: Listener): string =>
   `${l.service === 'http' ? (l.tls ? 'HTTPS' : 'HTTP') : l.tls ? 'MQTT over TLS' : 'MQTT'} ${l.host}:${l.port}`;
+
+/**
+ * Is the room's fresh-air unit big enough for the class (room.freshAir.unitM3h against room.classSize
+ * and the stage)? An undersized unit cannot hold 1000 ppm whatever the rule does: IT staff hear it
+ * here, with the flow that would be needed (docs/room-control.md).
+ */
+export function freshAirCheck(config: Config): CheckResult | undefined {
+  const room = config.room;
+  if (!room.enabled || !room.switches.some((s) => s.role === 'fresh-air')) return undefined;
+  const z = sizeFreshAir(
+    { volumeM3: room.volumeM3, outdoorPpm: room.outdoorCo2Ppm, infiltrationAch: room.infiltrationAch },
+    { students: room.classSize, stage: room.stage, unitM3h: room.freshAir.unitM3h },
+  );
+  const detail = `${room.freshAir.unitM3h} m³/h for ${room.classSize} ${room.stage} students: CO₂ settles near ${Math.round(z.steadyPpm)} ppm with it running (GB/T 17226 minimum ${z.standardMinimumM3h} m³/h settles near ${Math.round(z.standardMinimumSteadyPpm)} ppm)`;
+  return z.undersized
+    ? {
+        name: 'fresh-air',
+        status: 'warn',
+        detail: `undersized: ${detail}`,
+        fix: `a unit (or units together) of at least ${Math.ceil(z.requiredUnitM3h / 50) * 50} m³/h holds 1000 ppm; until then open windows in lessons; set room.freshAir.unitM3h to the rated flow`,
+      }
+    : { name: 'fresh-air', status: 'ok', detail };
+}
 
 /**
  * Every plain-text listener that is not on loopback (passwords, session cookies, device secrets in
@@ -388,6 +412,9 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
           detail: ports.length > 0 ? `present: ${ports.join(', ')}` : 'no serial adapters present (none configured)',
         },
   );
+
+  const freshAir = freshAirCheck(config);
+  if (freshAir) results.push(freshAir);
 
   // Database: schema, integrity, audit chain. The doctor looks; it never creates anything.
   const dbFile = join(config.dataDir, DB_FILE);

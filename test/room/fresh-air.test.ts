@@ -11,6 +11,8 @@ import {
 import { FreshAirControl, DEFAULT_FRESH_AIR_RULE } from '../../edge/room/fresh-air-control.js';
 import { DEFAULT_ROOM, RoomModel } from '../../firmware-bridge/sim/room-model.js';
 import { schoolMorning } from '../helpers/school-morning.js';
+import { freshAirCheck } from '../../edge/doctor/checks.js';
+import { parseConfig } from '../../edge/config/load.js';
 
 const ROOM = DEFAULT_ROOM;
 
@@ -88,4 +90,21 @@ test('desk illuminance: daylight through the curtains plus the lights', () => {
   assert.ok(Math.abs(m.deskLx(12) - ROOM.daylightPeakLx * ROOM.curtainTransmission) < 1);
   m.lightsLevel = 1;
   assert.ok(m.deskLx(12) > 300, 'lights alone bring the desks to GB 7793 level');
+});
+
+test('classedge doctor tells IT staff when the fresh-air unit is too small for the class, with the flow needed', () => {
+  const undersized = freshAirCheck(
+    parseConfig(
+      'room: { enabled: true, classSize: 40, stage: junior, switches: [{ id: fan, role: fresh-air }] }',
+      't.yaml',
+    ),
+  );
+  assert.equal(undersized?.status, 'warn');
+  assert.match(undersized?.detail ?? '', /undersized: 1000 m³\/h for 40 junior students: CO₂ settles near 10\d\d ppm/);
+  assert.match(undersized?.fix ?? '', /at least 1050 m³\/h/);
+  const enough = freshAirCheck(
+    parseConfig('room: { enabled: true, classSize: 40, switches: [{ id: fan, role: fresh-air }] }', 't.yaml'),
+  );
+  assert.equal(enough?.status, 'ok');
+  assert.equal(freshAirCheck(parseConfig('room: { enabled: false }', 't.yaml')), undefined);
 });
