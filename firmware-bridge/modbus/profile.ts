@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
+import { loadProfileFiles } from '../profile-files.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { StringEnum } from '../../edge/config/string-enum.js';
@@ -87,20 +87,7 @@ let cache: Map<string, Profile> | undefined;
 /** All profiles shipped in firmware-bridge/profiles/modbus, by id. */
 export function loadProfiles(dir = PROFILE_DIR): Map<string, Profile> {
   if (dir === PROFILE_DIR && cache) return cache;
-  const out = new Map<string, Profile>();
-  for (const f of readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const file = join(dir, f);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(file, [{ path: '', expected: `valid JSON (${(err as Error).message})` }]);
-    }
-    const p = parseProfile(doc, file);
-    out.set(p.id, p);
-  }
+  const out = loadProfileFiles(dir, parseProfile);
   if (dir === PROFILE_DIR) cache = out;
   return out;
 }

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
+import { loadProfileFiles } from '../profile-files.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError, type ValidationIssue } from '../../edge/errors.js';
@@ -29,35 +29,40 @@ const common = {
   channels: Type.Integer({ minimum: 1, maximum: 32, description: 'Relays on the board.' }),
 };
 
-export const RelayProfileSchema = Type.Union([
-  Type.Object(
-    {
-      ...common,
-      family: Type.Literal('coils'),
-      firstCoil: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      ...common,
-      family: Type.Literal('register'),
-      firstRegister: Type.Integer({ minimum: 0, maximum: 65535 }),
-      onValue: Type.Integer({ minimum: 0, maximum: 65535, description: 'Written with function 06 to switch on.' }),
-      offValue: Type.Integer({ minimum: 0, maximum: 65535, description: 'Written with function 06 to switch off.' }),
-    },
-    { additionalProperties: false },
-  ),
-]);
-
-export type RelayProfile = Static<typeof RelayProfileSchema>;
-
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile<RelayProfile>(
-  RelayProfileSchema,
+export const RelayProfileSchema = Type.Object(
+  {
+    ...common,
+    family: Type.Union([Type.Literal('coils'), Type.Literal('register')], {
+      description:
+        'coils: relay n is coil firstCoil+n-1 (05/0F, read back with 01); register: holding register firstRegister+n-1 (06, read back with 03).',
+    }),
+    firstCoil: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'coils family; default 0.' })),
+    firstRegister: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'register family.' })),
+    onValue: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'register family: written with 06 to switch on.' }),
+    ),
+    offValue: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'register family: written with 06 to switch off.' }),
+    ),
+  },
+  { additionalProperties: false },
 );
+
+type Common = Omit<
+  Static<typeof RelayProfileSchema>,
+  'family' | 'firstCoil' | 'firstRegister' | 'onValue' | 'offValue'
+>;
+export type RelayProfile =
+  | (Common & { family: 'coils'; firstCoil: number })
+  | (Common & { family: 'register'; firstRegister: number; onValue: number; offValue: number });
+
+const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile<
+  Static<typeof RelayProfileSchema>
+>(RelayProfileSchema);
 
 export const RELAY_PROFILE_DIR = fileURLToPath(new URL('../../../firmware-bridge/profiles/relay/', import.meta.url));
 
+/** Check one relay board profile; every problem is reported with the file's name. */
 export function parseRelayProfile(doc: unknown, source: string): RelayProfile {
   if (!validate(doc)) {
     const issues: ValidationIssue[] = (validate.errors ?? []).map((e) => ({
@@ -66,11 +71,17 @@ export function parseRelayProfile(doc: unknown, source: string): RelayProfile {
     }));
     throw new ConfigError(source, issues);
   }
+  const issues: ValidationIssue[] = [];
   if (source.endsWith('.json') && basename(source, '.json') !== doc.id)
-    throw new ConfigError(source, [
-      { path: '/id', expected: `the file's name (${basename(source, '.json')})`, value: doc.id },
-    ]);
-  return doc;
+    issues.push({ path: '/id', expected: `the file's name (${basename(source, '.json')})`, value: doc.id });
+  if (doc.family === 'register')
+    for (const k of ['firstRegister', 'onValue', 'offValue'] as const)
+      if (doc[k] === undefined) issues.push({ path: `/${k}`, expected: 'a register family board names it' });
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  const { firstCoil, firstRegister, onValue, offValue, family, ...rest } = doc;
+  return family === 'coils'
+    ? { ...rest, family, firstCoil: firstCoil ?? 0 }
+    : { ...rest, family, firstRegister: firstRegister ?? 0, onValue: onValue ?? 0, offValue: offValue ?? 0 };
 }
 
 let cache: Map<string, RelayProfile> | undefined;
@@ -78,20 +89,7 @@ let cache: Map<string, RelayProfile> | undefined;
 /** All relay board profiles shipped in firmware-bridge/profiles/relay, by id. */
 export function loadRelayProfiles(dir = RELAY_PROFILE_DIR): Map<string, RelayProfile> {
   if (dir === RELAY_PROFILE_DIR && cache) return cache;
-  const out = new Map<string, RelayProfile>();
-  for (const f of readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const file = join(dir, f);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(file, [{ path: '', expected: `valid JSON (${(err as Error).message})` }]);
-    }
-    const p = parseRelayProfile(doc, file);
-    out.set(p.id, p);
-  }
+  const out = loadProfileFiles(dir, parseRelayProfile);
   if (dir === RELAY_PROFILE_DIR) cache = out;
   return out;
 }
