@@ -317,7 +317,15 @@ export class RoomService extends BaseComponent {
         why = d.why;
       } else {
         want = mode === 'on' ? true : mode === 'off' ? false : undefined;
-        why = { code: s.override ? (s.override.by === AT_SWITCH ? 'at-switch' : 'by-hand') : 'scene' };
+        why = {
+          code: s.override
+            ? s.override.by === AT_SWITCH
+              ? 'at-switch'
+              : 'by-hand'
+            : s.role === 'other' && mode === 'auto'
+              ? 'by-hand-only'
+              : 'scene',
+        };
       }
       changed ||= JSON.stringify(s.why) !== JSON.stringify(why);
       s.why = why;

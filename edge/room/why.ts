@@ -17,6 +17,7 @@ export const WHY_CODES = [
   'held-on',
   'held-off',
   'by-hand',
+  'by-hand-only',
   'at-switch',
   'scene',
   'no-scene',
@@ -61,6 +62,8 @@ export function whyText(w: Why): string {
       return `stays off for at least ${n} s after switching`;
     case 'by-hand':
       return 'switched by hand';
+    case 'by-hand-only':
+      return 'no rule drives it: switched by hand only';
     case 'at-switch':
       return "switched at the device's own button";
     case 'scene':

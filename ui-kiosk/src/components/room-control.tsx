@@ -129,12 +129,15 @@ export function RoomControl({ live }: { live: LiveClient }) {
                 {s.status?.pending && ` · ${t('roomctl.pending')}`}
               </div>
               <div class="roomctl-why">
-                {s.source === 'override' && s.overrideUntil
-                  ? t('roomctl.byHandUntil', { time: hhmm(s.overrideUntil) })
-                  : s.mode === 'auto'
-                    ? t('roomctl.auto')
-                    : t('roomctl.byScene')}
-                {' · '}
+                {s.why.code === 'by-hand-only'
+                  ? ''
+                  : `${
+                      s.source === 'override' && s.overrideUntil
+                        ? t('roomctl.byHandUntil', { time: hhmm(s.overrideUntil) })
+                        : s.mode === 'auto'
+                          ? t('roomctl.auto')
+                          : t('roomctl.byScene')
+                    } · `}
                 {t(`roomctl.why.${s.why.code}`, {
                   ...(s.why.n !== undefined ? { n: s.why.n } : {}),
                   ...(s.why.m !== undefined ? { m: s.why.m } : {}),
