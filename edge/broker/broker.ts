@@ -564,8 +564,8 @@ export class Broker extends BaseComponent {
     const id = client ? this.#identities.get(client) : undefined;
     if (client === null || id?.type === 'service') return cb(null);
     if (id === undefined) return cb(new Error('publish before authentication'));
-    if (id.tasmota && (packet.topic.startsWith('stat/') || packet.topic.startsWith('tele/')))
-      return this.#authorizeTasmota(id.deviceId, packet, cb);
+    // A switch speaks only Tasmota's topics: no readings (a compromised plug must not drive the fan by CO₂).
+    if (id.tasmota) return this.#authorizeTasmota(id.deviceId, packet, cb);
     const parsed = parseDeviceTopic(packet.topic);
     if (!parsed.ok || parsed.deviceId !== id.deviceId) {
       // MQTT 3.1.1 has no negative PUBACK: a publish outside the device's prefix closes the connection.
@@ -705,6 +705,9 @@ export class Broker extends BaseComponent {
       else this.#c.auditSuppressed++;
       return cb(new Error(`publish to ${clip(packet.topic, 200)} refused: ${why}`));
     }
+    // Retained only for its last will: any other retained key would be kept by the broker for good,
+    // one per topic a switch cares to invent.
+    if (packet.retain && parsed.key !== 'LWT') packet.retain = false;
     const payload = packet.payload as Buffer;
     const max = this.#o.config.mqtt.maxPayloadBytes;
     if (payload.length > max)
@@ -718,6 +721,17 @@ export class Broker extends BaseComponent {
       );
     this.#c.accepted++;
     cb(null);
+  }
+
+  /** The topics the broker keeps a retained message for under `pattern` (tests and diagnostics). */
+  async retainedTopics(pattern = '#'): Promise<string[]> {
+    const persistence = (
+      this.#aedes as unknown as { persistence?: { createRetainedStream(p: string): AsyncIterable<{ topic: string }> } }
+    )?.persistence;
+    if (!persistence) return [];
+    const out: string[] = [];
+    for await (const p of persistence.createRetainedStream(pattern)) out.push(p.topic);
+    return out;
   }
 
   /**

@@ -73,7 +73,7 @@ export class Curtain {
       this.#lastError = `${other.id} not confirmed off (${off.lastError ?? off.state}): the curtain does not move`;
       return this.status();
     }
-    const st = await on.set(true);
+    const st = await on.set(true).catch((err: unknown) => ({ state: 'unknown', lastError: errorMessage(err) }));
     if (st.state !== 'on') {
       this.#lastError = `${on.id} not confirmed on (${st.lastError ?? st.state})`;
       // It may have switched without confirming: make sure it is off again.

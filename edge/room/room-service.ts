@@ -18,6 +18,8 @@ import { Curtain, type CurtainMotion } from './curtain.js';
 
 /** Who made a change at a device's own button. */
 const AT_SWITCH = 'at the switch';
+/** More changes at a device's own button than this in a minute are the device, not a person. */
+const AT_SWITCH_PER_MINUTE = 6;
 import { sizeFreshAir } from './air-physics.js';
 import type { RoomConfig, SceneId, SceneTarget, SwitchRole } from './config.js';
 
@@ -88,6 +90,10 @@ export class RoomService extends BaseComponent {
   readonly #ha: HaRoomPublisher | undefined;
   /** Curtain motors, made once their relays' drivers are found. */
   readonly #curtains = new Map<string, Curtain>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #emitPending = false;
+  /** Changes made at a switch's own button, per switch, in the current minute: a flapping device is not a person. */
+  readonly #atSwitch = new Map<string, { minute: number; n: number }>();
   readonly #c = { commands: 0, scenes: 0, overrides: 0, lapsed: 0, atSwitch: 0 };
 
   constructor(o: RoomServiceOptions) {
@@ -109,13 +115,17 @@ export class RoomService extends BaseComponent {
     const light = this.#cfg.lights;
     this.#lights = new LightControl(light);
     this.#screenLights = new LightControl(light);
-    const taken = new Set(this.#cfg.switches.map((s) => s.id));
+    // A motor relay belongs to one curtain and one direction: shared, the interlock could not hold.
+    const taken = new Map(this.#cfg.switches.map((s) => [s.id, 'room.switches']));
     for (const c of this.#cfg.curtains)
-      for (const id of [c.openSwitch, c.closeSwitch])
-        if (taken.has(id))
+      for (const id of [c.openSwitch, c.closeSwitch]) {
+        const owner = taken.get(id);
+        if (owner)
           throw new Error(
-            `room.curtains ${c.id}: ${id} is also in room.switches; a motor relay must be the curtain's alone`,
+            `room.curtains ${c.id}: ${id} is also in ${owner}; a motor relay must be one curtain's, in one direction`,
           );
+        taken.set(id, `room.curtains ${c.id}`);
+      }
     this.#ha = o.publish
       ? new HaRoomPublisher({
           applianceId: o.config.appliance.id,
@@ -131,8 +141,12 @@ export class RoomService extends BaseComponent {
 
   async start(): Promise<void> {
     this.setState('starting');
+    const curtainRelays = new Set(this.#cfg.curtains.flatMap((c) => [c.openSwitch, c.closeSwitch]));
     this.#unsubscribe = this.#o.bus.on('switch.state', (s) => {
-      if (this.#switches.some((x) => x.id === s.id)) this.#noticeAtSwitch(s);
+      const ours = this.#switches.some((x) => x.id === s.id);
+      if (ours) this.#noticeAtSwitch(s);
+      // What a device confirms (or stops confirming) reaches the kiosk and Home Assistant at once.
+      if (ours || curtainRelays.has(s.id)) this.#emitSoon();
     });
     this.tick();
     this.#timer = this.every(
@@ -147,7 +161,34 @@ export class RoomService extends BaseComponent {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     if (this.#timer) clearInterval(this.#timer);
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    // A curtain motor must not run on with nobody left to stop it: stop each moving one, bounded.
+    const moving = [...this.#curtains.values()].filter((c) => c.status().moving !== undefined);
+    await Promise.race([
+      Promise.all(moving.map((c) => c.command('stop').catch(() => undefined))),
+      new Promise((r) => setTimeout(r, 3000).unref()),
+    ]);
     this.setState('stopped');
+  }
+
+  /** One room.state for a burst of device reports. */
+  #emitSoon(): void {
+    if (this.#emitPending) return;
+    this.#emitPending = true;
+    this.#later(100, () => {
+      this.#emitPending = false;
+      this.#emit();
+    });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    this.#timers.add(t);
   }
 
   /** One pass: the timetable's scenes, lapsed overrides, the rules, and the commands they call for. */
@@ -177,7 +218,11 @@ export class RoomService extends BaseComponent {
       if (target !== 'keep') s.sceneMode = target;
     }
     this.#audit('room.scene', id, by, { ...def });
-    if (def.curtains !== 'keep') for (const c of this.#cfg.curtains) void this.curtain(c.id, def.curtains, by);
+    if (def.curtains !== 'keep')
+      for (const c of this.#cfg.curtains)
+        this.curtain(c.id, def.curtains, by).catch((err: unknown) =>
+          this.#o.log.warn({ curtain: c.id, scene: id, err: errorMessage(err) }, 'scene: the curtain did not move'),
+        );
     if (def.panel !== 'keep')
       for (const p of this.#o.panels())
         p.command({ kind: 'power', on: def.panel === 'on' }).then(
@@ -266,7 +311,9 @@ export class RoomService extends BaseComponent {
     const scene: SceneId = period === 'leave' ? 'leave' : period >= 0 ? 'lesson' : 'break';
     // At start only a lesson under way is taken up; otherwise the room is left as it is until something happens.
     if (was === undefined && scene !== 'lesson') return;
-    void this.scene(scene, 'timetable');
+    this.scene(scene, 'timetable').catch((err: unknown) =>
+      this.#o.log.error({ scene, err: errorMessage(err) }, 'timetable scene failed'),
+    );
   }
 
   /** A confirmed state nobody here asked for (the switch's own button): a person's override. */
@@ -275,6 +322,20 @@ export class RoomService extends BaseComponent {
     if (!s || s.inFlight || st.state === 'unknown' || st.pending !== undefined || s.commanded === undefined) return;
     const on = st.state === 'on';
     if (on === s.commanded) return;
+    const minute = Math.floor(this.#now() / 60_000);
+    const seen = this.#atSwitch.get(s.id);
+    const n = seen?.minute === minute ? seen.n + 1 : 1;
+    this.#atSwitch.set(s.id, { minute, n });
+    if (n > AT_SWITCH_PER_MINUTE) {
+      // Flapping faster than anyone presses a button: taken as the state, not recorded as a person's choice.
+      s.commanded = on;
+      if (n === AT_SWITCH_PER_MINUTE + 1)
+        this.#o.log.warn(
+          { switch: s.id },
+          'a switch changes by itself more than a person would; not recorded one by one',
+        );
+      return;
+    }
     this.#c.atSwitch++;
     s.commanded = on;
     this.#setOverride(s, on ? 'on' : 'off', AT_SWITCH, this.#now());
@@ -356,6 +417,7 @@ export class RoomService extends BaseComponent {
       (err: unknown) => {
         s.inFlight = false;
         this.#o.log.warn({ switch: s.id, err: errorMessage(err) }, 'room: switch command failed');
+        this.#audit('room.switch', s.id, by, { to: on ? 'on' : 'off', reason, error: errorMessage(err) }, 'error');
       },
     );
   }
@@ -388,13 +450,19 @@ export class RoomService extends BaseComponent {
     );
   }
 
-  #audit(action: string, target: string, by: string, detail: Record<string, unknown>): void {
+  #audit(
+    action: string,
+    target: string,
+    by: string,
+    detail: Record<string, unknown>,
+    result: 'ok' | 'error' = 'ok',
+  ): void {
     try {
       this.#o.store.audit.record({
         actor: by.startsWith('user:') ? by : `room:${by}`,
         action,
         target,
-        result: 'ok',
+        result,
         detail,
       });
     } catch (err) {

@@ -338,7 +338,8 @@ export class ModbusBus extends BaseComponent {
     for (let attempt = 0; attempt <= this.#cfg.retries; attempt++) {
       if (attempt > 0) {
         this.#c.retries++;
-        await this.#sleep(50 * 2 ** (attempt - 1));
+        // Not #sleep: a room command retries outside the poll loop, and the loop's wake-up must stay its own.
+        await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1)));
         if (!this.#master) break;
       }
       try {

@@ -131,6 +131,8 @@ export class IrAc extends BaseComponent {
     const running = r.powerW > this.#cfg.onAboveW;
     const w = this.#waiting;
     if (w && running !== w.on) return; // the compressor has not started (or stopped) yet
+    if (!w && this.#commanded !== undefined && this.#confirmed !== this.#commanded && running !== this.#commanded)
+      return; // a command the AC did not follow stays unconfirmed: not taken for the remote's doing
     const changed = this.#confirmed !== running || this.#lastError !== undefined;
     this.#confirmed = running;
     this.#confirmedAt = Date.now();
@@ -139,7 +141,7 @@ export class IrAc extends BaseComponent {
       this.#c.confirmed++;
       this.#settle();
     } else if (this.#commanded !== undefined && this.#commanded !== running) {
-      // Switched with its own remote: that is the state now.
+      // Confirmed before and now otherwise: switched with its own remote, and that is the state now.
       this.#commanded = running;
     }
     if (changed) this.#ctx.bus.safeEmit('switch.state', this.#status());

@@ -32,7 +32,8 @@ before(async () => {
   browser = await launchChromium();
   mkdirSync(OUT, { recursive: true });
   dir = tempDir('classedge-room-e2e-');
-  // A lesson under way that ends at the next minute boundary at least 30 s away.
+  // A lesson under way that ends at the next minute boundary at least 30 s away (not across midnight).
+  while (localTime(Date.now(), 'Asia/Shanghai').minute >= 24 * 60 - 3) await new Promise((r) => setTimeout(r, 5000));
   const now = Date.now();
   const local = localTime(now, 'Asia/Shanghai');
   const sec = Math.floor(now / 1000) % 60;

@@ -78,6 +78,24 @@ test('open runs the open relay only, stops by itself after the travel time, and 
   }
 });
 
+test('the open relay welded on (it acknowledges off but reads back on): close never runs', async () => {
+  const c = new Curtain({ id: 'curtain', open: ch('curtain-open'), close: ch('curtain-close'), travelS: 1 });
+  await c.command('open');
+  const board = sim()?.board(BOARD);
+  assert.ok(board);
+  board.stuck = true;
+  try {
+    const s = await c.command('close');
+    assert.equal(s.moving, undefined);
+    assert.match(s.lastError ?? '', /curtain-open not confirmed off/);
+    assert.deepEqual(relays().slice(0, 2), [true, false], 'the close relay never went on beside the welded open one');
+  } finally {
+    board.stuck = false;
+  }
+  await c.command('stop');
+  await waitFor(() => (relays()[0] === false ? true : undefined), 'open relay off once the board works', 10_000);
+});
+
 test('a board that does not confirm: the curtain does not move and says why', async () => {
   const c = new Curtain({ id: 'curtain', open: ch('curtain-open'), close: ch('curtain-close'), travelS: 1 });
   sim()?.setFault(BOARD, 'no-reply');

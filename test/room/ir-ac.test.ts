@@ -88,6 +88,11 @@ test('an AC that ignores the IR command stays unknown with the reason, never sho
     assert.equal(s.state, 'unknown');
     assert.equal(s.pending, 'on');
     assert.match(s.lastError ?? '', /plug-1 showed no change within 3 s after the IR command/);
+    // The plug keeps reporting the AC off: still a command not followed, not someone's remote.
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = ac('air-conditioner').status();
+    assert.equal(later.state, 'unknown', JSON.stringify(later));
+    assert.equal(later.pending, 'on');
   } finally {
     acIgnoresIr = false;
   }

@@ -229,9 +229,35 @@ test('Home Assistant sees the room, read-only: a binary sensor per switch with i
     assert.equal(fan.device_class, 'running');
     assert.equal(got.get('classedge/appliance/room/scene'), 'leave');
     const r = await room();
-    for (const s of r.switches)
-      if (s.status && s.status.state !== 'unknown')
-        assert.equal(got.get(`classedge/appliance/room/switch/${s.id}`), s.status.state === 'on' ? 'ON' : 'OFF', s.id);
+    const known = r.switches.filter((s) => s.status && s.status.state !== 'unknown');
+    assert.ok(known.length >= 3, JSON.stringify(r.switches));
+    for (const s of known) {
+      assert.equal(got.get(`classedge/appliance/room/switch/${s.id}`), s.status?.state === 'on' ? 'ON' : 'OFF', s.id);
+      assert.equal(got.get(`classedge/appliance/room/switch/${s.id}/availability`), 'online', s.id);
+    }
+    // A board that stops answering: unavailable in Home Assistant, unknown on the kiosk's live frame, at once.
+    const frames: Room[] = [];
+    const off = t.appliance.bus.on('room.state', (f) => frames.push(f));
+    sim()?.setFault(RELAYS, 'no-reply');
+    try {
+      await waitFor(
+        () => (got.get('classedge/appliance/room/switch/fresh-air/availability') === 'offline' ? true : undefined),
+        'Home Assistant told the fan is unavailable',
+        10_000,
+      );
+      assert.ok(
+        frames.some((f) => sw(f, 'fresh-air').status?.state === 'unknown'),
+        'a live frame says unknown',
+      );
+    } finally {
+      off();
+      sim()?.setFault(RELAYS, undefined);
+    }
+    await waitFor(
+      () => (got.get('classedge/appliance/room/switch/fresh-air/availability') === 'online' ? true : undefined),
+      'available again',
+      10_000,
+    );
     // Read-only: a command published by the integration closes its connection.
     const gone = closed(c);
     c.publish('classedge/appliance/room/switch/fresh-air', 'ON');

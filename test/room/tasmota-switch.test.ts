@@ -167,7 +167,15 @@ test("the broker's ACL: a switch publishes only its own stat/ and tele/ topics a
     5000,
   );
   assert.ok(c2.connected);
-  await c2.endAsync();
+  // Retained only for its last will: a retained report is passed on, not kept by the broker.
+  await c2.publishAsync('stat/lights-2/RESULT', '{"POWER":"ON"}', { retain: true, qos: 1 });
+  await c2.publishAsync('tele/lights-2/LWT', 'Online', { retain: true, qos: 1 });
+  const retained = await t.appliance.broker.retainedTopics('+/lights-2/#');
+  assert.deepEqual(retained, ['tele/lights-2/LWT']);
+  // No readings from a switch: a compromised plug must not report CO₂.
+  const gone2 = closed(c2);
+  c2.publish('classedge/dev/lights-2/reading', JSON.stringify({ metrics: { co2_ppm: 2000 } }), { qos: 0 });
+  await gone2;
   // A sensor may not speak as a switch.
   const sensor = await seedDevice(t, 'co2-9', 'sensor');
   const c3 = await connect(t.mqttUrl, { username: 'co2-9', password: sensor.password });
