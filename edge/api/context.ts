@@ -51,8 +51,8 @@ export interface ApiContext {
   capture: Pick<DiagnosticCapture, 'state' | 'list' | 'start' | 'stop'>;
   /** The data directory's disk: its level, what was deleted for space, a fresh start after damage. */
   disk: Pick<DiskGuard, 'diskState'>;
-  /** The room's scenes and switches; undefined unless room.enabled. */
-  room(): Pick<RoomService, 'view' | 'scene' | 'override' | 'curtain'> | undefined;
+  /** The room's scenes and switches (its view says `enabled: false` unless room.enabled). */
+  room(): Pick<RoomService, 'view' | 'scene' | 'override' | 'curtain'>;
   /** Login attempts per source address (bounded) and login hashes at once. */
   logins: LoginGuards;
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */

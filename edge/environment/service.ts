@@ -9,6 +9,7 @@ import { MetricWindows, RollupStore, MINUTE } from './rollups.js';
 import { WINDOW_MS, type Rule, type Window } from './rules.js';
 import { HaPublisher } from './ha-discovery.js';
 import { errorMessage } from '../errors.js';
+import { roomValueOf } from './room-value.js';
 
 /** A sensor value older than this no longer speaks for the room. */
 const STALE_MS = 10 * MINUTE;
@@ -17,6 +18,8 @@ export interface MetricView {
   metric: string;
   unit: string;
   devices: { deviceId: string; value: number; ts: number }[];
+  /** The room's value now (room-value.ts): what every screen shows for the quantity. */
+  room: number | null;
   windows: Partial<Record<Exclude<Window, 'instant'>, { avg: number; coverage: number }>>;
   status: 'ok' | 'warn' | 'alert';
 }
@@ -246,11 +249,7 @@ export class EnvironmentService extends BaseComponent {
    * for CO₂ (the ventilate-now rule judges the worst corner), the average otherwise (desk light).
    */
   roomValue(metric: string, now = Date.now()): number | undefined {
-    const fresh = [...(this.#latest.get(metric)?.values() ?? [])]
-      .filter((v) => now - v.ts < STALE_MS)
-      .map((v) => v.value);
-    if (fresh.length === 0) return undefined;
-    return metric === 'co2_ppm' ? Math.max(...fresh) : fresh.reduce((a, b) => a + b, 0) / fresh.length;
+    return roomValueOf(metric, this.#latest.get(metric)?.values() ?? [], now);
   }
 
   view(now = Date.now()): EnvironmentView {
@@ -265,10 +264,12 @@ export class EnvironmentService extends BaseComponent {
         if (a) windows[name] = { avg: Math.round(a.avg * 100) / 100, coverage: Math.round(a.coverage * 100) / 100 };
       }
       const levels = [...this.#active.values()].filter((a) => a.metric === metric).map((a) => a.level);
+      const room = roomValueOf(metric, devices.values(), now);
       metrics.push({
         metric,
         unit: spec?.unit ?? '',
         devices: [...devices].map(([deviceId, v]) => ({ deviceId, value: v.value, ts: v.ts })),
+        room: room === undefined ? null : Math.round(room * 100) / 100,
         windows,
         status: levels.includes('alert') ? 'alert' : levels.includes('warn') ? 'warn' : 'ok',
       });

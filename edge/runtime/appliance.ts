@@ -175,7 +175,7 @@ export class Appliance {
         analysis: this.analysis,
         capture: this.capture,
         disk: this.disk,
-        room: () => (this.config.room.enabled ? this.room : undefined),
+        room: () => this.room,
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,

@@ -97,6 +97,37 @@ test('teacher: PIN login, a published reading appears live, home is one tap away
   }
 });
 
+test('a room is one place: 主页 and 教室环境 show the same value per quantity (worst CO₂, mean temperature), coloured by the alerts', async () => {
+  const t = await startTestAppliance();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const room = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await seedAccounts(t);
+    const front = await seedDevice(t, 'air-front');
+    const back = await seedDevice(t, 'air-back');
+    await publish(t, front, { co2_ppm: 820, temperature_c: 22 });
+    await publish(t, back, { co2_ppm: 1350, temperature_c: 24 });
+    await teacherLogin(page, t.httpUrl);
+    await page.waitForSelector('[data-testid=tile-co2_ppm][data-value="1350"][data-sensors="2"]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid=tile-temperature_c][data-value="23"]');
+    await page.waitForSelector('[data-testid=tile-co2_ppm][data-status=alert]');
+    await teacherLogin(room, `${t.httpUrl}/#/room`);
+    await room.waitForSelector('[data-testid=room-co2_ppm][data-value="1350"][data-status=alert]', { timeout: 5000 });
+    await room.waitForSelector('[data-testid=room-temperature_c][data-value="23"]');
+    // A new reading moves both screens to the same new value.
+    await publish(t, back, { co2_ppm: 700, temperature_c: 25 });
+    await page.waitForSelector('[data-testid=tile-co2_ppm][data-value="820"]', { timeout: 5000 });
+    await room.waitForSelector('[data-testid=room-co2_ppm][data-value="820"]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid=tile-temperature_c][data-value="23.5"]');
+    await room.waitForSelector('[data-testid=room-temperature_c][data-value="23.5"]');
+    await page.screenshot({ path: join(OUT, 'home-one-value-1280x800.png') });
+  } finally {
+    await page.close();
+    await room.close();
+    await t.stop();
+  }
+});
+
 test('teacher: the panel marks data stale when the appliance stops, and reconnects by itself', async () => {
   const dir = tempDir();
   const httpPort = await freePort();
@@ -336,10 +367,20 @@ test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     await page.waitForSelector('[data-testid=tile-co2_ppm]', { timeout: 2000 });
     assert.ok(Date.now() - t0 < 2000);
     await page.waitForSelector('[data-testid=component-demo-air-sensor][data-state=running]', { timeout: 2000 });
-    // The six Modbus sensors of the simulated RS-485 bus are on the panel too.
-    for (const m of ['co2_ppm', 'pm25_ugm3', 'temperature_c', 'humidity_pct', 'noise_dba', 'illuminance_lx']) {
-      await page.waitForSelector(`[data-testid=tile-${m}]:has-text("modbus-")`, { timeout: 8000 });
+    // The six Modbus sensors of the simulated RS-485 bus are behind the room's tiles too: one tile a
+    // quantity, with every sensor that measures it (the Wi-Fi node's four and the bus's).
+    for (const [m, n] of [
+      ['co2_ppm', 2],
+      ['pm25_ugm3', 2],
+      ['temperature_c', 3],
+      ['humidity_pct', 3],
+      ['noise_dba', 1],
+      ['illuminance_lx', 1],
+    ] as const) {
+      await page.waitForSelector(`[data-testid=tile-${m}][data-sensors="${n}"]`, { timeout: 8000 });
     }
+    await page.click('[data-testid=tile-temperature_c]');
+    assert.match((await page.textContent('[data-testid=tile-temperature_c-sensors]')) ?? '', /modbus-3.*modbus-4/s);
     // And the simulated panel answers the teacher.
     await page.click('[data-testid=tab-display]');
     await page.waitForSelector('[data-testid=display-panel]');

@@ -8,6 +8,8 @@ import type { LiveEvents } from '../../edge/messages.js';
 import { RoomService } from '../../edge/room/room-service.js';
 import type { SwitchChannel, SwitchStatus } from '../../edge/room/switch.js';
 import { tempDir } from '../helpers/env.js';
+import { startTestAppliance, seedAccounts, TEACHER } from '../helpers/appliance.js';
+import { ApiClient } from '../helpers/api-client.js';
 import { Writable } from 'node:stream';
 
 /*
@@ -136,5 +138,22 @@ test('a change by hand lasts until the end of the lesson, then the scene has the
     assert.equal(between?.overrideUntil, at('08:42') + 45 * 60_000);
   } finally {
     r.close();
+  }
+});
+
+test('room control off: the room reads as disabled (nothing on the kiosk), commands are refused with the setting named', async () => {
+  const t = await startTestAppliance('');
+  try {
+    await seedAccounts(t);
+    const teacher = new ApiClient(t.httpUrl);
+    await teacher.loginTeacher(TEACHER.username, TEACHER.pin);
+    const r = await teacher.get('/api/v1/room');
+    assert.equal(r.status, 200);
+    assert.equal((r.body as { enabled: boolean }).enabled, false);
+    const refused = await teacher.request('POST', '/api/v1/room/scene', { scene: 'lesson' });
+    assert.equal(refused.status, 409);
+    assert.match(JSON.stringify(refused.body), /room\.enabled/);
+  } finally {
+    await t.stop();
   }
 });

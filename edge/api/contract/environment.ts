@@ -17,6 +17,10 @@ export const EnvironmentBody = Type.Object({
       metric: Type.String(),
       unit: Type.String(),
       devices: Type.Array(Type.Object({ deviceId: Type.String(), value: Type.Number(), ts: Type.Integer() })),
+      room: Type.Union([Type.Number(), Type.Null()], {
+        description:
+          "The room's value now: the worst sensor for CO₂, particles, TVOC, formaldehyde and noise, the average for the rest; sensors heard in the last 10 minutes.",
+      }),
       windows: Type.Object({ '1h': Type.Optional(Avg), '8h': Type.Optional(Avg), '24h': Type.Optional(Avg) }),
       status: StringEnum(['ok', 'warn', 'alert'] as const),
     }),

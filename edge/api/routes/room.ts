@@ -2,10 +2,10 @@ import { route, type RouteDef } from '../route.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 
-function room(ctx: ApiContext): NonNullable<ReturnType<ApiContext['room']>> {
-  const r = ctx.room();
-  if (!r) throw new ConflictError('room control is off (room.enabled in the settings)');
-  return r;
+/** The room, for a command: refused while room control is off. */
+function room(ctx: ApiContext): ReturnType<ApiContext['room']> {
+  if (!ctx.config.room.enabled) throw new ConflictError('room control is off (room.enabled in the settings)');
+  return ctx.room();
 }
 
 export const roomRoutes: RouteDef[] = [
@@ -13,8 +13,8 @@ export const roomRoutes: RouteDef[] = [
     tag: 'room',
     access: 'teacher',
     summary:
-      'The room: the scene, every switch as its device confirmed it, what the room wants of it and why, CO₂, desk light and whether the fresh-air unit is big enough for the class.',
-    handler: (_req, ctx) => room(ctx).view(),
+      'The room: the scene, every switch as its device confirmed it, what the room wants of it and why, CO₂, desk light and whether the fresh-air unit is big enough for the class. `enabled` is false while room control is off.',
+    handler: (_req, ctx) => ctx.room().view(),
   }),
   route('POST /api/v1/room/scene', {
     tag: 'room',

@@ -4,6 +4,12 @@ import { formatTime, lang, t } from '../i18n.js';
 import { useObservable } from '../store.js';
 
 /** Active environment alerts as plain advice ("开窗通风"), largest first. */
+/** A quantity's colour: the worst of its active alerts, the same on every screen. */
+export function alertStatus(alerts: readonly LiveEvents['env.alert'][], metric: string): 'ok' | 'warn' | 'alert' {
+  const levels = alerts.filter((a) => a.metric === metric).map((a) => a.level);
+  return levels.includes('alert') ? 'alert' : levels.includes('warn') ? 'warn' : 'ok';
+}
+
 export function AlertList({ alerts, empty }: { alerts: LiveEvents['env.alert'][]; empty?: boolean }) {
   const l = useObservable(lang);
   if (alerts.length === 0)

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LiveEvents } from '../../../edge/messages.js';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { t, lang, type MessageKey } from '../i18n.js';
 import { useObservable } from '../store.js';
 import { reportError } from '../hooks.js';
@@ -34,18 +34,14 @@ const hhmm = (ms: number): string =>
 export function RoomControl({ live }: { live: LiveClient }) {
   useObservable(lang);
   const [room, setRoom] = useState<Room | undefined>(undefined);
-  const [off, setOff] = useState(false);
   const [busy, setBusy] = useState<string | undefined>(undefined);
   useEffect(() => {
-    api('GET /api/v1/room').then(setRoom, (err: unknown) => {
-      if (err instanceof ApiError && err.status === 409) setOff(true);
-      else reportError(err);
-    });
+    api('GET /api/v1/room').then(setRoom, reportError);
     return live.frames.subscribe((f) => {
       if (f?.type === 'room.state') setRoom(f.data);
     });
   }, [live]);
-  if (off || !room) return null;
+  if (!room?.enabled) return null;
 
   const scene = async (id: keyof typeof SCENE_KEYS): Promise<void> => {
     setBusy(id);

@@ -6,7 +6,8 @@ import { useObservable } from '../../store.js';
 import type { LatestValue, LiveClient } from '../../live.js';
 import { TimeChart } from '../../components/chart.js';
 import { LiveContext } from './live-context.js';
-import { AlertList } from '../../components/alerts.js';
+import { AlertList, alertStatus } from '../../components/alerts.js';
+import { roomValueOf } from '../../../../edge/environment/room-value.js';
 import { RoomControl } from '../../components/room-control.js';
 
 const HOUR = 3_600_000;
@@ -36,21 +37,62 @@ function useSeries(metric: string): [number, number][] {
   return points;
 }
 
-function Tile({ v, stale }: { v: LatestValue; stale: boolean }) {
-  const spec = METRICS[v.metric];
+const digits = (v: number): number => (Math.abs(v) >= 100 ? 0 : 1);
+
+/**
+ * One tile per quantity: the room's value (the same on 教室环境 and for the rules, room-value.ts),
+ * coloured by the active alerts; a tap lists the sensors behind it.
+ */
+function Tile({
+  metric,
+  sensors,
+  status,
+  stale,
+}: {
+  metric: string;
+  sensors: LatestValue[];
+  status: 'ok' | 'warn' | 'alert';
+  stale: boolean;
+}) {
+  const spec = METRICS[metric];
   const l = useObservable(lang);
-  const digits = Math.abs(v.value) >= 100 ? 0 : 1;
+  const [open, setOpen] = useState(false);
+  const newest = sensors.reduce((a, b) => (b.ts > a.ts ? b : a));
+  // Stale (the appliance unreachable): the last value known, marked, rather than nothing.
+  const room = roomValueOf(metric, sensors, stale ? newest.ts : Date.now()) ?? newest.value;
+  const shown = Number(room.toFixed(digits(room)));
   return (
-    <div class={stale ? 'tile stale' : 'tile'} data-testid={`tile-${v.metric}`} data-value={v.value}>
-      <div class="tile-label">{spec ? spec.label[l] : v.metric}</div>
+    <button
+      type="button"
+      class={stale ? 'tile stale' : `tile status-${status}`}
+      data-testid={`tile-${metric}`}
+      data-value={shown}
+      data-status={status}
+      data-sensors={sensors.length}
+      onClick={() => setOpen(!open)}
+    >
+      <div class="tile-label">
+        {spec ? spec.label[l] : metric}
+        {status !== 'ok' ? ` · ${t(`status.${status}`)}` : ''}
+      </div>
       <div class="tile-value">
-        {v.value.toFixed(digits)}
+        {shown.toFixed(digits(room))}
         <span class="tile-unit">{spec?.unit ?? ''}</span>
       </div>
       <div class="tile-meta">
-        {v.deviceId} · {t('home.updated', { time: formatTime(v.ts) })}
+        {sensors.length > 1 ? `${t('home.sensors', { n: sensors.length })} · ` : ''}
+        {t('home.updated', { time: formatTime(newest.ts) })}
       </div>
-    </div>
+      {open && (
+        <ul class="tile-sensors" data-testid={`tile-${metric}-sensors`}>
+          {sensors.map((s) => (
+            <li>
+              {s.deviceId}: {s.value.toFixed(digits(s.value))} {spec?.unit ?? ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </button>
   );
 }
 
@@ -66,23 +108,24 @@ function HomeView({ live }: { live: LiveClient }) {
   const co2 = useSeries(CHARTS[0].metric);
   const temp = useSeries(CHARTS[1].metric);
   const order = Object.keys(METRICS);
-  const values = [...state.latest.values()].sort(
-    (a, b) => order.indexOf(a.metric) - order.indexOf(b.metric) || a.deviceId.localeCompare(b.deviceId),
-  );
+  const byMetric = new Map<string, LatestValue[]>();
+  for (const v of state.latest.values()) byMetric.set(v.metric, [...(byMetric.get(v.metric) ?? []), v]);
+  const metrics = [...byMetric.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const stale = !state.connected;
   const alerts = [...state.alerts.values()];
+  const statusOf = (metric: string): 'ok' | 'warn' | 'alert' => alertStatus(alerts, metric);
   return (
     <div class="home">
       <AlertList alerts={alerts} />
       <RoomControl live={live} />
       <section>
         <h2>{t('home.room')}</h2>
-        {values.length === 0 ? (
+        {metrics.length === 0 ? (
           <p class="hint">{t('home.noReadings')}</p>
         ) : (
           <div class="tiles">
-            {values.map((v) => (
-              <Tile key={`${v.deviceId}/${v.metric}`} v={v} stale={stale} />
+            {metrics.map((m) => (
+              <Tile key={m} metric={m} sensors={byMetric.get(m) ?? []} status={statusOf(m)} stale={stale} />
             ))}
           </div>
         )}

@@ -5,8 +5,9 @@ import { lang, t } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { TimeChart } from '../../components/chart.js';
-import { AlertList } from '../../components/alerts.js';
+import { AlertList, alertStatus } from '../../components/alerts.js';
 import { LiveContext } from './live-context.js';
+import { roomValueOf } from '../../../../edge/environment/room-value.js';
 import type { LiveClient } from '../../live.js';
 
 type EnvView = ResponseOf<'GET /api/v1/environment'>;
@@ -50,10 +51,7 @@ function RoomView({ live }: { live: LiveClient }) {
     a.level === b.level ? a.startedAt - b.startedAt : a.level === 'alert' ? -1 : 1,
   );
   // The live alerts (a snapshot at connect, then every change) are what the colours follow.
-  const statusOf = (metric: string): MetricView['status'] => {
-    const levels = alerts.filter((a) => a.metric === metric).map((a) => a.level);
-    return levels.includes('alert') ? 'alert' : levels.includes('warn') ? 'warn' : 'ok';
-  };
+  const statusOf = (metric: string): MetricView['status'] => alertStatus(alerts, metric);
   return (
     <div class="room">
       <section>
@@ -62,14 +60,18 @@ function RoomView({ live }: { live: LiveClient }) {
       </section>
       <section class="tiles">
         {env?.metrics.map((m) => {
+          // The same value as the home screen's tile: the room's, from the live readings.
           const latest = [...state.latest.values()].filter((v) => v.metric === m.metric);
-          const value = latest.length
-            ? latest.reduce((a, b) => (b.ts > a.ts ? b : a)).value
-            : (m.devices[0]?.value ?? 0);
+          const value = roomValueOf(m.metric, latest, Date.now()) ?? m.room ?? m.devices[0]?.value ?? 0;
           const status = statusOf(m.metric);
           const spec = METRICS[m.metric];
           return (
-            <div class={`tile status-${status}`} data-testid={`room-${m.metric}`} data-status={status}>
+            <div
+              class={`tile status-${status}`}
+              data-testid={`room-${m.metric}`}
+              data-status={status}
+              data-value={Number(value.toFixed(Math.abs(value) >= 100 ? 0 : 1))}
+            >
               <div class="tile-label">
                 {spec ? spec.label[l] : m.metric} · {t(`status.${status}`)}
               </div>
