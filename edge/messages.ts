@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { WHY_CODES } from './room/why.js';
+import { CLUSTER_RULES, SIGNAL_CATEGORIES } from './health/symptoms.js';
 
 /**
  * The one typed message map. MQTT payloads, WebSocket frames and the kiosk's types all come from
@@ -147,8 +148,8 @@ export const IdentifiedEvent = Type.Object({
 export const HealthAlertEvent = Type.Object({
   id: Type.Integer(),
   classId: Type.String(),
-  rule: Type.String(),
-  category: Type.String(),
+  rule: OneOf(CLUSTER_RULES),
+  category: OneOf(SIGNAL_CATEGORIES),
   firstDay: Type.String(),
   lastDay: Type.String(),
   cases: Type.Integer(),

@@ -1,4 +1,10 @@
-import { CLUSTER_CATEGORIES, type ClusterCategory, type Symptom } from './symptoms.js';
+import {
+  CLUSTER_CATEGORIES,
+  type ClusterCategory,
+  type Symptom,
+  type CLUSTER_RULES,
+  type SIGNAL_CATEGORIES,
+} from './symptoms.js';
 
 /**
  * Class-level outbreak signals from the 2006 reporting rules (shared/domain/health-check.md),
@@ -13,8 +19,8 @@ export interface Case {
 }
 
 export interface ClusterSignal {
-  rule: 'similar-3-in-1-day' | 'similar-5-in-3-days' | 'hfmd-2-in-7-days' | 'ili-10-in-7-days';
-  category: ClusterCategory | 'hand-foot-mouth' | 'influenza-like';
+  rule: (typeof CLUSTER_RULES)[number];
+  category: (typeof SIGNAL_CATEGORIES)[number];
   firstDay: string;
   lastDay: string;
   cases: number;

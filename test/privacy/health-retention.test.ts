@@ -71,8 +71,8 @@ function seed(s: Store, dataDir: string, now: number): { oldDay: string; freshDa
   s.health.raiseAlert(
     {
       classId: 'g2c3',
-      rule: 'symptom-cluster',
-      category: 'respiratory',
+      rule: 'similar-3-in-1-day',
+      category: 'fever',
       firstDay: oldDay,
       lastDay: oldDay,
       cases: 2,

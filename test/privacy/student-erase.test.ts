@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Store } from '../../edge/store/store.js';
+import type { HealthAlert } from '../../edge/store/repos/health.js';
 import { importRoster, parseRoster } from '../../edge/health/roster.js';
 import { applianceKey } from '../../edge/sync/keys.js';
 import { newKeyPair, privateKeyFrom, signText } from '../../edge/security/signing.js';
@@ -41,12 +42,12 @@ function check(s: Store, studentId: number, notes: string): number {
   });
 }
 
-function alert(s: Store, category: string, pseudonyms: string[]): void {
+function alert(s: Store, category: HealthAlert['category'], pseudonyms: string[]): void {
   const day = new Date().toISOString().slice(0, 10);
   s.health.raiseAlert(
     {
       classId: 'g2c3',
-      rule: 'symptom-cluster',
+      rule: 'similar-3-in-1-day',
       category,
       firstDay: day,
       lastDay: day,
@@ -152,7 +153,7 @@ test(
         recordedBy: 'teacher:li',
         recordedAt: Date.now(),
       });
-      alert(s, 'respiratory', [a.pseudonym, b.pseudonym]);
+      alert(s, 'influenza-like', [a.pseudonym, b.pseudonym]);
       await drained(t);
       const ofA = "SELECT stream, payload FROM records WHERE appliance_id = $1 AND payload::text LIKE '%' || $2 || '%'";
       assert.equal((await districtRows(ofA, [ID, a.pseudonym])).length, 5, 'three checks, an absence, a signal');
@@ -164,7 +165,7 @@ test(
       const offline = Store.open(config);
       try {
         check(offline, a.id, 'A-NOTE-QUEUED');
-        alert(offline, 'gastrointestinal', [a.pseudonym, 'Pother-student']);
+        alert(offline, 'diarrhoea', [a.pseudonym, 'Pother-student']);
       } finally {
         offline.close();
       }

@@ -1,3 +1,4 @@
+import type { CLUSTER_RULES, SIGNAL_CATEGORIES } from '../../health/symptoms.js';
 import type { Db } from '../db.js';
 import type { AbsenceReason, Symptom } from '../../health/symptoms.js';
 
@@ -37,8 +38,9 @@ export interface Absence {
 export interface HealthAlert {
   id: number;
   classId: string;
-  rule: string;
-  category: string;
+  /** Written only from ClusterSignal (edge/health/clusters.ts). */
+  rule: (typeof CLUSTER_RULES)[number];
+  category: (typeof SIGNAL_CATEGORIES)[number];
   firstDay: string;
   lastDay: string;
   cases: number;
@@ -280,8 +282,8 @@ export class HealthRepo {
         {
           id: number;
           class_id: string;
-          rule: string;
-          category: string;
+          rule: HealthAlert['rule'];
+          category: HealthAlert['category'];
           first_day: string;
           last_day: string;
           cases: number;

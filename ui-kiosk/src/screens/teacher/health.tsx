@@ -120,7 +120,13 @@ function HealthView({ live }: { live: LiveClient }) {
     <div class="health">
       {state.healthAlerts.map((a) => (
         <div class="alert alert" role="alert" data-testid="health-alert">
-          <strong class="advice">{t('health.alert', { rule: a.rule, category: a.category, cases: a.cases })}</strong>
+          <strong class="advice">
+            {t('health.alert', {
+              rule: t(`cluster.${a.rule}`),
+              category: t(`symptom.${a.category}`),
+              cases: a.cases,
+            })}
+          </strong>
         </div>
       ))}
       <div class="health-bar">
