@@ -674,3 +674,25 @@ test('teacher on another device on the LAN: the names are not listed, the userna
     await t.stop();
   }
 });
+
+test('晨检: two pupils of one name are told apart by their student number; a unique name stands alone', async () => {
+  const t = await startTestAppliance(`health: { checkWindow: { from: '00:00', to: '23:59' } }`);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await seedAccounts(t);
+    const csv = `class_id,class_name,student_no,name,card_id,guardian_phone
+g2c3,二年级(3)班,2026001,王小明,,
+g2c3,二年级(3)班,2026002,王小明,,
+g2c3,二年级(3)班,2026003,李小红,,
+`;
+    importRoster(t.appliance.store, parseRoster(Buffer.from(csv)).rows);
+    await teacherLogin(page, `${t.httpUrl}/#/health`);
+    await page.waitForSelector('[data-testid=student-2026001]');
+    assert.match((await page.textContent('[data-testid=student-2026001]')) ?? '', /王小明\s*2026001/);
+    assert.match((await page.textContent('[data-testid=student-2026002]')) ?? '', /王小明\s*2026002/);
+    assert.doesNotMatch((await page.textContent('[data-testid=student-2026003]')) ?? '', /2026003/);
+  } finally {
+    await page.close();
+    await t.stop();
+  }
+});

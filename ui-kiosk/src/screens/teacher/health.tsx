@@ -116,6 +116,10 @@ function HealthView({ live }: { live: LiveClient }) {
   const checked = rows.filter((r) => r.check).length;
   const absentN = rows.filter((r) => r.status === 'absent').length;
   const student = rows.find((r) => r.studentId === selected);
+  // Two pupils of one name are told apart by their student number (学号).
+  const named = new Map<string, number>();
+  for (const r of rows) named.set(r.name, (named.get(r.name) ?? 0) + 1);
+  const sameName = new Set([...named].filter(([, n]) => n > 1).map(([name]) => name));
   return (
     <div class="health">
       {state.healthAlerts.map((a) => (
@@ -216,7 +220,10 @@ function HealthView({ live }: { live: LiveClient }) {
             data-status={r.status}
             onClick={() => select(r.studentId)}
           >
-            <span class="student-name">{r.name}</span>
+            <span class="student-name">
+              {r.name}
+              {sameName.has(r.name) && <span class="student-no"> {r.studentNo}</span>}
+            </span>
             <span class="student-status">
               {t(`status.${r.status}`)}
               {r.check?.tempC ? ` ${r.check.tempC.toFixed(1)}` : ''}
