@@ -722,6 +722,22 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   return tables[lang.get()][key].replace(/\{(\w+)\}/g, (_m, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** 21:15:07 — 24-hour, in both languages (the Chinese convention; never 9:15:07 PM). */
 export function formatTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString(lang.get(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** 21:15 */
+export function formatClock(ms: number): string {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** 2026-12-02 21:15 — never 12/2/26, 9:15 PM. */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${formatClock(ms)}`;
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type KioskInfo, type SessionInfo } from './api.js';
-import { applyDefaultLang, t } from './i18n.js';
+import { applyDefaultLang, t, formatClock } from './i18n.js';
 import { LiveClient } from './live.js';
 import { useObservable } from './store.js';
 import { navigate, useRoute } from './router.js';
@@ -93,7 +93,7 @@ export function TeacherApp() {
         )}
         {liveState.capture.active && (
           <div class="banner capture" role="alert" data-testid="capture-banner">
-            {t('lesson.captureOn', { until: new Date(liveState.capture.until ?? 0).toLocaleTimeString() })}
+            {t('lesson.captureOn', { until: formatClock(liveState.capture.until ?? 0) })}
           </div>
         )}
         {!liveState.connected && hadData && (

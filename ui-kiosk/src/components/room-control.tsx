@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LiveEvents } from '../../../edge/messages.js';
 import { api } from '../api.js';
-import { t, lang, type MessageKey } from '../i18n.js';
+import { t, lang, type MessageKey, formatClock } from '../i18n.js';
 import { useObservable } from '../store.js';
 import { reportError } from '../hooks.js';
 import type { LiveClient } from '../live.js';
@@ -23,8 +23,7 @@ const ROLE_KEYS = {
   other: 'roomctl.role.other',
 } as const satisfies Record<RoomSwitch['role'], MessageKey>;
 
-const hhmm = (ms: number): string =>
-  new Date(ms).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const hhmm = formatClock;
 
 /**
  * The room's switches and scenes for the teacher: one tap for 上课 / 下课 / 投影 / 离开; each switch

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ResponseOf } from '../../api.js';
-import { t } from '../../i18n.js';
+import { t, formatDateTime } from '../../i18n.js';
 import { reportError } from '../../hooks.js';
 
 type AuditRecord = ResponseOf<'GET /api/v1/audit'>[number];
@@ -36,7 +36,7 @@ export function AuditScreen() {
         <tbody>
           {rows.map((r) => (
             <tr class={`result-${r.result}`}>
-              <td>{new Date(r.ts).toLocaleString()}</td>
+              <td>{formatDateTime(r.ts)}</td>
               <td>{r.actor}</td>
               <td>{r.action}</td>
               <td>{r.target}</td>

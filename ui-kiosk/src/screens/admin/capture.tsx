@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.js';
-import { t } from '../../i18n.js';
+import { t, formatClock, formatDateTime } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
 /**
@@ -30,7 +30,7 @@ export function CaptureScreen() {
       <p>{t('capture.explain')}</p>
       {d?.state.active ? (
         <p class="warn" data-testid="capture-on">
-          {t('capture.on', { until: new Date(d.state.until ?? 0).toLocaleTimeString(), by: d.state.by ?? '' })}{' '}
+          {t('capture.on', { until: formatClock(d.state.until ?? 0), by: d.state.by ?? '' })}{' '}
           <button
             type="button"
             class="btn"
@@ -70,7 +70,7 @@ export function CaptureScreen() {
             <tr data-testid={`capture-${c.id}`}>
               <td>{c.id}</td>
               <td>{t('capture.files', { files: c.files, kb: Math.round(c.bytes / 1024) })}</td>
-              <td>{c.endedAt ? new Date(c.endedAt).toLocaleString() : t('capture.running')}</td>
+              <td>{c.endedAt ? formatDateTime(c.endedAt) : t('capture.running')}</td>
             </tr>
           ))}
         </tbody>

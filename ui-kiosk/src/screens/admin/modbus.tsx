@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { LiveEvents } from '../../../../edge/messages.js';
-import { t } from '../../i18n.js';
+import { t, formatTime } from '../../i18n.js';
 import { useApiData } from '../../hooks.js';
 import { LiveClient } from '../../live.js';
 import { sessionLost } from '../../hooks.js';
@@ -59,10 +59,7 @@ export function ModbusScreen() {
       <h3>{t('modbus.frames')}</h3>
       <pre class="frames" data-testid="modbus-frames">
         {frames
-          .map(
-            (f) =>
-              `${new Date(f.at).toLocaleTimeString()} ${f.bus} ${f.dir} ${f.hex}${f.error ? `  ← ${f.error}` : ''}\n`,
-          )
+          .map((f) => `${formatTime(f.at)} ${f.bus} ${f.dir} ${f.hex}${f.error ? `  ← ${f.error}` : ''}\n`)
           .join('')}
       </pre>
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.js';
-import { t } from '../../i18n.js';
+import { t, formatDateTime } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
 
 /** What reached the district and what waits, per stream; and a button for "now". */
@@ -46,7 +46,7 @@ export function SyncScreen() {
               <td>{x.confirmedSeq}</td>
               <td>{x.backlog}</td>
               <td class={x.quarantined > 0 ? 'warn' : ''}>{x.quarantined}</td>
-              <td>{x.lastSuccessAt ? new Date(x.lastSuccessAt).toLocaleString() : '-'}</td>
+              <td>{x.lastSuccessAt ? formatDateTime(x.lastSuccessAt) : '-'}</td>
               <td class={x.lastError ? 'warn' : ''}>{x.lastError ?? ''}</td>
             </tr>
           ))}
@@ -62,7 +62,7 @@ export function SyncScreen() {
                 <tr>
                   <td>{q.stream}</td>
                   <td>{q.seq}</td>
-                  <td>{new Date(q.quarantinedAt).toLocaleString()}</td>
+                  <td>{formatDateTime(q.quarantinedAt)}</td>
                   <td class="warn">{q.reason}</td>
                 </tr>
               ))}

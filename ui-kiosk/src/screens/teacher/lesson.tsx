@@ -1,6 +1,6 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, type ResponseOf } from '../../api.js';
-import { t } from '../../i18n.js';
+import { t, formatDateTime } from '../../i18n.js';
 import type { TEACHING_MODES } from '../../../../edge/messages.js';
 import { useObservable } from '../../store.js';
 import { reportError, useApiData } from '../../hooks.js';
@@ -235,7 +235,7 @@ function PastLessons({ lessons, onReport }: { lessons: LessonView[]; onReport: (
         {done.map((l) => (
           <li>
             <button type="button" class="btn" data-testid={`lesson-report-${l.id}`} onClick={() => onReport(l.id)}>
-              {new Date(l.startedAt).toLocaleString()} · {modeText(l.mode)} · Rt {l.rt?.toFixed(2) ?? '–'}
+              {formatDateTime(l.startedAt)} · {modeText(l.mode)} · Rt {l.rt?.toFixed(2) ?? '–'}
             </button>
           </li>
         ))}
@@ -255,7 +255,7 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
       {data && (
         <>
           <h2>
-            {t('lesson.report')} · {new Date(data.lesson.startedAt).toLocaleString()}
+            {t('lesson.report')} · {formatDateTime(data.lesson.startedAt)}
           </h2>
           <TalkBar
             teacher={data.lesson.teacherTalkS}
