@@ -119,8 +119,7 @@ export class ModbusBus extends BaseComponent {
   }
 
   protected override counters(): Record<string, number> {
-    const relay = (k: keyof RelayBoard['counters']): number =>
-      this.#boards.reduce((n, b) => n + b.board.counters[k], 0);
+    const relay = (k: keyof RelayBoard['tally']): number => this.#boards.reduce((n, b) => n + b.board.tally[k], 0);
     return {
       ...this.#c,
       relayWrites: relay('writes'),

@@ -44,7 +44,8 @@ export class RelayBoard {
   readonly #relays: Relay[];
   /** set() and poll() each run as one sequence of requests, not interleaved. */
   #turn: Promise<unknown> = Promise.resolve();
-  readonly counters = { writes: 0, readBacks: 0, mismatches: 0, rewrites: 0, failures: 0 };
+  /** Summed into the bus's relay counters (relayWrites, relayMismatches, relayRewrites). */
+  readonly tally = { writes: 0, readBacks: 0, mismatches: 0, rewrites: 0, failures: 0 };
 
   constructor(o: RelayBoardOptions) {
     this.#o = o;
@@ -80,7 +81,7 @@ export class RelayBoard {
       const states = await this.#readBack();
       for (const r of this.#relays) {
         if (r.commanded === undefined || states[r.relay - 1] === r.commanded) continue;
-        this.counters.rewrites++;
+        this.tally.rewrites++;
         await this.#write(r, r.commanded);
       }
     });
@@ -105,7 +106,7 @@ export class RelayBoard {
   async #write(r: Relay, on: boolean): Promise<void> {
     const p = this.profile;
     try {
-      this.counters.writes++;
+      this.tally.writes++;
       if (p.family === 'coils')
         await this.#o.exchange({
           fn: 5,
@@ -122,7 +123,7 @@ export class RelayBoard {
         });
       const states = await this.#readBack();
       if (states[r.relay - 1] !== on) {
-        this.counters.mismatches++;
+        this.tally.mismatches++;
         this.#unknown(r, `read back ${onOff(!on)} after switching ${onOff(on)}`);
         throw new Error(r.lastError);
       }
@@ -135,7 +136,7 @@ export class RelayBoard {
   /** Every relay of the board, as it reports them; marks those in use confirmed or, on failure, unknown. */
   async #readBack(): Promise<boolean[]> {
     const p = this.profile;
-    this.counters.readBacks++;
+    this.tally.readBacks++;
     let states: boolean[];
     try {
       const res = await this.#o.exchange(
@@ -147,7 +148,7 @@ export class RelayBoard {
       else if (res.kind === 'registers') states = res.values.map((v) => v !== 0);
       else throw new Error(`unexpected ${res.kind} reply to a read-back`);
     } catch (err) {
-      this.counters.failures++;
+      this.tally.failures++;
       for (const r of this.#relays) this.#unknown(r, errorMessage(err));
       throw err;
     }
