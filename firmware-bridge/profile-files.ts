@@ -26,3 +26,19 @@ export function loadProfileFiles<T extends { id: string }>(
   }
   return out;
 }
+
+/**
+ * The loader of one kind of profile: the shipped folder read once and kept; another folder (a test's)
+ * read every time.
+ */
+export function profileLoader<T extends { id: string }>(
+  shipped: string,
+  parse: (doc: unknown, file: string) => T,
+): (dir?: string) => Map<string, T> {
+  let cache: Map<string, T> | undefined;
+  return (dir = shipped) => {
+    if (dir !== shipped) return loadProfileFiles(dir, parse);
+    cache ??= loadProfileFiles(dir, parse);
+    return cache;
+  };
+}

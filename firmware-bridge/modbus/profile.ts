@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
-import { loadProfileFiles } from '../profile-files.js';
+import { profileLoader } from '../profile-files.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { StringEnum } from '../../edge/config/string-enum.js';
@@ -82,15 +82,8 @@ export function parseProfile(doc: unknown, source: string): Profile {
   return doc;
 }
 
-let cache: Map<string, Profile> | undefined;
-
-/** All profiles shipped in firmware-bridge/profiles/modbus, by id. */
-export function loadProfiles(dir = PROFILE_DIR): Map<string, Profile> {
-  if (dir === PROFILE_DIR && cache) return cache;
-  const out = loadProfileFiles(dir, parseProfile);
-  if (dir === PROFILE_DIR) cache = out;
-  return out;
-}
+/** All profiles shipped in firmware-bridge/profiles/modbus (or of a test's folder), by id. */
+export const loadProfiles = profileLoader(PROFILE_DIR, parseProfile);
 
 export function profileIds(): string[] {
   return [...loadProfiles().keys()];

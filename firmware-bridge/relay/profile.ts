@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
-import { loadProfileFiles } from '../profile-files.js';
+import { profileLoader } from '../profile-files.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError, type ValidationIssue } from '../../edge/errors.js';
@@ -84,15 +84,8 @@ export function parseRelayProfile(doc: unknown, source: string): RelayProfile {
     : { ...rest, family, firstRegister: firstRegister ?? 0, onValue: onValue ?? 0, offValue: offValue ?? 0 };
 }
 
-let cache: Map<string, RelayProfile> | undefined;
-
-/** All relay board profiles shipped in firmware-bridge/profiles/relay, by id. */
-export function loadRelayProfiles(dir = RELAY_PROFILE_DIR): Map<string, RelayProfile> {
-  if (dir === RELAY_PROFILE_DIR && cache) return cache;
-  const out = loadProfileFiles(dir, parseRelayProfile);
-  if (dir === RELAY_PROFILE_DIR) cache = out;
-  return out;
-}
+/** All relay board profiles shipped in firmware-bridge/profiles/relay (or of a test's folder), by id. */
+export const loadRelayProfiles = profileLoader(RELAY_PROFILE_DIR, parseRelayProfile);
 
 export function relayProfileIds(): string[] {
   return [...loadRelayProfiles().keys()];

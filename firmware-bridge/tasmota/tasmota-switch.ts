@@ -3,7 +3,6 @@ import { BaseComponent } from '../../edge/runtime/component.js';
 import type { ComponentContext } from '../../edge/runtime/context.js';
 import { parseTasmotaTopic, topics } from '../../edge/broker/topics.js';
 import { onOff, type SwitchChannel, type SwitchStatus } from '../../edge/room/switch.js';
-import { monoNow } from '../../edge/clock.js';
 import type { TasmotaSwitchSchema } from './tasmota-switch.kind.js';
 import { readTasmota, type TasmotaReport } from './tasmota-reports.js';
 
@@ -12,7 +11,6 @@ type Config = Static<typeof TasmotaSwitchSchema>;
 interface Outstanding {
   on: boolean;
   level?: number;
-  until: number;
   resolve: () => void;
   timer: NodeJS.Timeout;
 }
@@ -144,7 +142,6 @@ export class TasmotaSwitch extends BaseComponent {
       ch.outstanding = {
         on,
         ...(level !== undefined ? { level } : {}),
-        until: monoNow() + this.#cfg.confirmTimeoutMs,
         resolve: () => resolve(this.#status(ch)),
         timer,
       };
