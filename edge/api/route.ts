@@ -30,6 +30,9 @@ export interface ApiRequest<B = unknown, Q = unknown, P = Record<string, string>
   /** Present on every route whose access is not 'public'. */
   session: Session | undefined;
   ip: string;
+  /** The Host header as sent, and whether the request came over TLS (the join link's address). */
+  host: string | undefined;
+  secure: boolean;
   /** Set a cookie-bearing session on the response (login), or clear it (logout). */
   setSessionCookie(token: string | null): void;
   setHeader(name: string, value: string): void;

@@ -188,6 +188,8 @@ export class HttpServer extends BaseComponent {
           params: req.params as Record<string, string>,
           session,
           ip: req.socket.remoteAddress ?? '',
+          host: req.headers.host,
+          secure: req.secure,
           setSessionCookie: (token: string | null) => {
             const secure = req.secure ? '; Secure' : '';
             if (token === null) {

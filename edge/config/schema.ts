@@ -80,6 +80,13 @@ export const HttpSchema = Type.Object(
       description:
         "Host names (besides IP literals, localhost, this machine's host name, <host name>.local and <appliance.id>.local) the API answers to; any other Host header is refused (421), so a web page on the LAN cannot reach the API by DNS rebinding.",
     }),
+    publicAddress: Type.String({
+      maxLength: 300,
+      pattern: '^(|https?://[A-Za-z0-9.:\\[\\]-]+/?|[A-Za-z0-9.:\\[\\]-]+)$',
+      default: '',
+      description:
+        "The name or address (or whole origin, e.g. https://a203.school.local:8443) that phones and partner classrooms on the school network use to reach this box: the remote lesson's join link and QR code. Empty: the address the page was opened by when it is not loopback, else every LAN address of the box.",
+    }),
     tls: Type.Object(
       {
         enabled: Type.Boolean({

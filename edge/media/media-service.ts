@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { ClassEdgeError, ConflictError, NotFoundError, NotReadyError, errorMessage } from '../errors.js';
 import type { UpgradeTarget } from '../api/upgrade-guard.js';
 import type { UpgradeAuth } from '../api/context.js';
+import type { MediaLessonInfo } from '../runtime/capabilities.js';
 import { applianceKey, readEnrolment } from '../sync/keys.js';
 import { signText, verifyText } from '../security/signing.js';
 
@@ -277,6 +278,18 @@ export class MediaService extends BaseComponent implements MediaHandler {
       },
     });
     this.#hub.handleUpgrade(req, socket, head, target);
+  }
+
+  lesson(): MediaLessonInfo | undefined {
+    const r = this.#room;
+    if (!r) return undefined;
+    const participants = { teachers: 0, viewers: 0, partners: 0 };
+    for (const p of r.participants.values()) {
+      if (p.role === 'teacher') participants.teachers++;
+      else if (p.role === 'viewer') participants.viewers++;
+      else if (p.role === 'partner') participants.partners++;
+    }
+    return { code: r.code, title: r.title, startedAt: r.startedAt, mode: r.mode, participants };
   }
 
   joinCodeValid(code: string): boolean {

@@ -176,6 +176,7 @@ export class Appliance {
         capture: this.capture,
         disk: this.disk,
         room: () => this.room,
+        listening: () => ({ port: this.http.port, tlsPort: this.http.tlsPort }),
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,

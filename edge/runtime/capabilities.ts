@@ -52,6 +52,17 @@ export interface MediaServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget, auth: UpgradeAuth): void;
   /** The partner classrooms of its settings, by name (no keys, no addresses): the kiosk's link form. */
   partners(): { applianceId: string; name: string; canLink: boolean }[];
+  /** The lesson under way, if any: the panel shows it again after a reload or on another tab. */
+  lesson(): MediaLessonInfo | undefined;
+}
+
+export interface MediaLessonInfo {
+  code: string;
+  title: string;
+  startedAt: number;
+  /** 'host': started here; 'relay': this classroom follows a partner's lesson. */
+  mode: 'host' | 'relay';
+  participants: { teachers: number; viewers: number; partners: number };
 }
 
 /** A driver of switched outputs that are not on a Modbus bus (MQTT switches and dimmers). */

@@ -331,6 +331,8 @@ test('every route answers as its schema says, on a running appliance', async () 
 
   // Remote lessons: no media component here, so no partner classrooms.
   assert.deepEqual((await call(teacher, 'GET /api/v1/media/partners')).body, []);
+  const remote = (await call(teacher, 'GET /api/v1/media/lesson')).body as { lesson: unknown; joinOrigins: string[] };
+  assert.equal(remote.lesson, null, 'no media component: no lesson');
 
   // District sync (not enrolled: the status says so, and a bulk request is only noted).
   await call(admin, 'GET /api/v1/sync');

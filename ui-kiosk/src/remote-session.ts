@@ -188,6 +188,20 @@ export class LessonSession {
     this.#producers.set(label, producer);
   }
 
+  /** The tracks this page sends (the preview after the teacher comes back from another tab). */
+  publishedTracks(): MediaStreamTrack[] {
+    return [...this.#producers.values()].flatMap((p) => (p.track ? [p.track] : []));
+  }
+
+  isPublishing(label: PublishLabel): boolean {
+    return this.#producers.has(label);
+  }
+
+  /** Switch the camera, microphone and screen capture off (the lesson ended: the camera light goes out). */
+  stopTracks(): void {
+    for (const p of this.#producers.values()) p.track?.stop();
+  }
+
   async unpublish(label: PublishLabel): Promise<void> {
     const p = this.#producers.get(label);
     if (!p) return;

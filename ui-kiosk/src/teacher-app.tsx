@@ -12,6 +12,9 @@ import { TeacherLogin } from './screens/teacher/login.js';
 import { LiveContext } from './screens/teacher/live-context.js';
 import { sessionLost } from './hooks.js';
 import { StorageBanner } from './components/storage-banner.js';
+import { NoticeBar } from './components/notice.js';
+import { RemoteBadge } from './components/remote-badge.js';
+import { holdSession, lessonLive, refreshRemoteInfo, remoteInfo, remoteSession } from './remote-lesson-state.js';
 
 /**
  * The teacher's panel: PIN login, then the room's live state. Every screen has the home button;
@@ -24,6 +27,8 @@ export function TeacherApp() {
   const liveState = useObservable(live.state);
   const lost = useObservable(sessionLost);
   const path = useRoute();
+  useObservable(remoteSession);
+  useObservable(remoteInfo);
 
   useEffect(() => {
     void api('GET /api/v1/kiosk').then((k) => {
@@ -37,17 +42,30 @@ export function TeacherApp() {
   useEffect(() => {
     if (!authed) return undefined;
     live.start();
-    return () => live.stop();
+    // A lesson started on another panel tab, or before a reload, shows in the top bar too.
+    void refreshRemoteInfo();
+    const poll = window.setInterval(() => void refreshRemoteInfo(), 20_000);
+    return () => {
+      live.stop();
+      clearInterval(poll);
+    };
   }, [authed, live]);
 
   const lock = useCallback(() => {
+    // Locking ends this panel's session, and with it the camera the remote lesson's viewers watch;
+    // the lesson itself goes on (the next teacher can go back to it or end it).
+    remoteSession.get()?.stopTracks();
+    holdSession(undefined);
     void api('DELETE /api/v1/session').catch(() => undefined);
     sessionLost.set(false);
     setSession({ authenticated: false, setupRequired: false });
     navigate('/');
   }, []);
   // The idle time is the appliance's (kiosk.idleLockSeconds); until it is known nobody is logged in.
-  useIdle(info?.idleLockSeconds, lock, authed);
+  // Not while a remote lesson is live: a teacher at the blackboard does not touch the panel, and
+  // the lock would cut the camera the viewers watch.
+  const remoteLive = authed && lessonLive();
+  useIdle(info?.idleLockSeconds, lock, authed && !remoteLive);
 
   if (!info || !session) return <div class="loading" aria-busy="true" />;
   if (!authed) {
@@ -74,12 +92,14 @@ export function TeacherApp() {
     <LiveContext.Provider value={live}>
       <div class="screen">
         <TopBar title={info.applianceName} connected={liveState.connected} onHome={() => navigate('/')}>
+          {remoteLive && <RemoteBadge />}
           <span class="user">{session.user?.displayName}</span>
           <button type="button" class="btn" data-testid="lock" onClick={lock}>
             {t('nav.lock')}
           </button>
         </TopBar>
         <StorageBanner initial={info.storage} />
+        <NoticeBar />
         {liveState.reminder && (
           <div class="banner reminder" role="status" data-testid="screen-reminder">
             {t('display.reminder', {

@@ -27,14 +27,23 @@ export function ViewerApp() {
       window.classedgeFramesDecoded = () => s.framesDecoded();
       setSession(s);
     } catch (err) {
-      setError(err instanceof Error && err.message === 'code' ? t('viewer.badCode') : String(err));
+      setError(
+        err instanceof Error && err.message === 'code'
+          ? t('viewer.badCode')
+          : t('common.error', { message: err instanceof Error ? err.message : String(err) }),
+      );
     }
   };
   return (
     <main class="viewer">
       <header class="topbar">
         <h1>{t('viewer.title')}</h1>
-        <button data-testid="lang" onClick={() => setLang(lang.get() === 'en' ? 'zh-CN' : 'en')}>
+        <button
+          type="button"
+          class="btn"
+          data-testid="lang"
+          onClick={() => setLang(lang.get() === 'en' ? 'zh-CN' : 'en')}
+        >
           {lang.get() === 'en' ? '中文' : 'English'}
         </button>
       </header>
@@ -67,10 +76,14 @@ export function ViewerApp() {
               onInput={(e) => setName(e.currentTarget.value)}
             />
           </label>
-          <button class="big" type="submit" data-testid="viewer-join">
+          <button class="btn primary big" type="submit" data-testid="viewer-join">
             {t('viewer.join')}
           </button>
-          {error && <p class="error">{error}</p>}
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
           <p class="hint">{t('remote.notRecorded')}</p>
         </form>
       )}
@@ -81,10 +94,18 @@ export function ViewerApp() {
 function Watching({ session }: { session: LessonSession }) {
   const s = useObservable(session.state);
   if (s.closed)
-    return <p data-testid="viewer-closed">{t(`viewer.closed.${s.closed === 'removed' ? 'removed' : 'ended'}`)}</p>;
+    return (
+      <p class="viewer-status" role="status" data-testid="viewer-closed">
+        {t(`viewer.closed.${s.closed === 'removed' ? 'removed' : 'ended'}`)}
+      </p>
+    );
   return (
     <div class="remote-grid" data-testid="viewer-grid">
-      {s.remotes.length === 0 && <p>{t('viewer.waiting')}</p>}
+      {s.remotes.length === 0 && (
+        <p class="viewer-status" role="status" data-testid="viewer-waiting">
+          {t('viewer.waiting')}
+        </p>
+      )}
       {s.remotes.map((r) => (
         <RemoteMedia key={r.info.producerId} remote={r} />
       ))}

@@ -1,6 +1,9 @@
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { signalLike, useObservable } from '../../store.js';
+import { holdSession, joinUrl, refreshRemoteInfo, remoteInfo, remoteSession } from '../../remote-lesson-state.js';
+import { ConfirmButton } from '../../components/confirm.js';
+import { notify } from '../../components/notice.js';
 import { LessonSession } from '../../remote-session.js';
 import { JoinQr, RemoteMedia } from '../../components/remote-video.js';
 import { LiveContext } from './live-context.js';
@@ -64,41 +67,101 @@ function MediaNotReady({
 /**
  * The remote lesson (三个课堂) from the teacher's side: start it, show the join code and QR code,
  * share camera and microphone or the screen, see the partner classrooms, mute or remove people.
+ * The lesson is the panel's (remote-lesson-state.ts): other tabs keep it running, and after a
+ * reload the lesson the appliance still runs is offered again instead of a new one.
  */
 export function RemoteLessonScreen() {
-  const [session, setSession] = useState<LessonSession | undefined>(undefined);
+  const session = useObservable(remoteSession);
+  const info = useObservable(remoteInfo);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
   const media = useMediaComponent();
-  useEffect(() => () => session?.close(), [session]);
-  const start = async () => {
+  useEffect(() => {
+    void refreshRemoteInfo();
+  }, []);
+  const open = async (how: 'start' | 'rejoin') => {
     setError(undefined);
+    setBusy(true);
+    let s: LessonSession | undefined;
     try {
-      const s = await LessonSession.open();
-      await s.request('lesson.start', {});
+      s = await LessonSession.open();
+      if (how === 'start') await s.request('lesson.start', {});
       await s.join();
-      setSession(s);
+      holdSession(s);
+      notify(t(how === 'start' ? 'remote.started' : 'remote.rejoined'));
     } catch (err) {
+      s?.close();
       setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
     }
   };
-  if (!session) {
-    const ready = !media || media.state === 'running' || media.state === 'degraded';
+  const endOrphan = async () => {
+    // A lesson this page is not connected to (after a reload): connect just to end it.
+    setError(undefined);
+    let s: LessonSession | undefined;
+    try {
+      s = await LessonSession.open();
+      await s.request('lesson.end', {});
+      notify(t('remote.ended'));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      s?.close();
+      void refreshRemoteInfo();
+    }
+  };
+  if (session && !session.state.get().closed) return <RemoteLessonView session={session} />;
+  const running = info?.lesson;
+  if (running) {
     return (
       <section class="remote-lesson">
-        <p>{t('remote.intro')}</p>
-        {!ready ? (
-          <MediaNotReady state={media.state} detail={media.detail} progress={media.progress} />
-        ) : (
-          <button class="big" data-testid="remote-start" onClick={() => void start()}>
-            {t('remote.start')}
+        <p class="remote-running" data-testid="remote-running">
+          {t('remote.runningElsewhere', { code: running.code, viewers: running.participants.viewers })}
+        </p>
+        <div class="actions">
+          <button
+            type="button"
+            class="btn primary big"
+            data-testid="remote-rejoin"
+            disabled={busy}
+            onClick={() => void open('rejoin')}
+          >
+            {t('remote.rejoin')}
           </button>
-        )}
+          <ConfirmButton
+            testid="remote-end"
+            label={t('remote.end')}
+            question={t('remote.endQuestion')}
+            confirmLabel={t('remote.end')}
+            onConfirm={() => void endOrphan()}
+          />
+        </div>
         {error && <p class="error">{t('common.error', { message: error })}</p>}
-        {ready && <PartnerLinkForm onLinked={setSession} />}
       </section>
     );
   }
-  return <RemoteLessonView session={session} onEnd={() => setSession(undefined)} />;
+  const ready = !media || media.state === 'running' || media.state === 'degraded';
+  return (
+    <section class="remote-lesson">
+      <p>{t('remote.intro')}</p>
+      {!ready ? (
+        <MediaNotReady state={media.state} detail={media.detail} progress={media.progress} />
+      ) : (
+        <button
+          type="button"
+          class="btn primary big"
+          data-testid="remote-start"
+          disabled={busy}
+          onClick={() => void open('start')}
+        >
+          {t('remote.start')}
+        </button>
+      )}
+      {error && <p class="error">{t('common.error', { message: error })}</p>}
+      {ready && <PartnerLinkForm onLinked={holdSession} />}
+    </section>
+  );
 }
 
 /**
@@ -155,7 +218,12 @@ function PartnerLinkForm({ onLinked }: { onLinked: (s: LessonSession) => void })
           onInput={(ev) => setCode(ev.currentTarget.value)}
         />
       </label>
-      <button type="submit" data-testid="partner-link" disabled={busy || code.trim().length < 4}>
+      <button
+        type="submit"
+        class="btn primary big"
+        data-testid="partner-link"
+        disabled={busy || code.trim().length < 4}
+      >
         {busy ? t('remote.partner.linking') : t('remote.partner.link')}
       </button>
       {error && (
@@ -167,15 +235,25 @@ function PartnerLinkForm({ onLinked }: { onLinked: (s: LessonSession) => void })
   );
 }
 
-function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: () => void }) {
+function RemoteLessonView({ session }: { session: LessonSession }) {
   const s = useObservable(session.state);
+  useObservable(remoteInfo);
   const [error, setError] = useState<string | undefined>(undefined);
   const [sharing, setSharing] = useState<{ camera: boolean; screen: boolean }>({ camera: false, screen: false });
   const local = useRef<HTMLVideoElement>(null);
-  const act = (f: () => Promise<unknown>) => () => {
+  const act = (f: () => Promise<unknown>, done?: string) => () => {
     setError(undefined);
-    f().catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    f().then(
+      () => done && notify(done),
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
   };
+  // The local preview is this page's element: after another tab it shows the tracks still being sent.
+  useEffect(() => {
+    const tracks = session.publishedTracks().filter((x) => x.kind === 'video' || x.kind === 'audio');
+    if (local.current && tracks.length > 0) local.current.srcObject = new MediaStream(tracks);
+    setSharing({ camera: session.isPublishing('camera'), screen: session.isPublishing('screen') });
+  }, [session]);
   const shareCamera = act(async () => {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
     const [video] = media.getVideoTracks();
@@ -184,19 +262,19 @@ function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: (
     if (audio) await session.publish(audio, 'mic');
     if (local.current) local.current.srcObject = media;
     setSharing((x) => ({ ...x, camera: true }));
-  });
+  }, t('remote.cameraShared'));
   const shareScreen = act(async () => {
     const media = await navigator.mediaDevices.getDisplayMedia({ video: true });
     const [video] = media.getVideoTracks();
     if (video) await session.publish(video, 'screen');
     setSharing((x) => ({ ...x, screen: true }));
-  });
+  }, t('remote.screenShared'));
   const end = act(async () => {
     await session.request('lesson.end', {});
-    session.close();
-    onEnd();
-  });
-  const joinUrl = `${location.origin}/join#${s.code ?? ''}`;
+    session.stopTracks();
+    holdSession(undefined);
+  }, t('remote.ended'));
+  const link = joinUrl(s.code ?? '');
   return (
     <section class="remote-lesson">
       <div class="remote-code">
@@ -205,21 +283,45 @@ function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: (
           <p class="remote-big-code" data-testid="remote-code">
             {s.code}
           </p>
-          <p class="hint">{joinUrl}</p>
+          <p class="hint" data-testid="remote-join-url">
+            {link.url}
+          </p>
+          {!link.reachable && (
+            <p class="warn" role="status" data-testid="remote-join-local">
+              {t('remote.joinLocalOnly')}
+            </p>
+          )}
           <p class="hint">{t('remote.notRecorded')}</p>
         </div>
-        <JoinQr url={joinUrl} />
+        <JoinQr url={link.url} />
       </div>
       <div class="actions">
-        <button data-testid="remote-camera" disabled={sharing.camera} onClick={shareCamera}>
-          {t('remote.shareCamera')}
+        <button
+          type="button"
+          class="btn big"
+          data-testid="remote-camera"
+          disabled={sharing.camera}
+          onClick={shareCamera}
+        >
+          {sharing.camera ? t('remote.cameraOn') : t('remote.shareCamera')}
         </button>
-        <button data-testid="remote-screen" disabled={sharing.screen} onClick={shareScreen}>
-          {t('remote.shareScreen')}
+        <button
+          type="button"
+          class="btn big"
+          data-testid="remote-screen"
+          disabled={sharing.screen}
+          onClick={shareScreen}
+        >
+          {sharing.screen ? t('remote.screenOn') : t('remote.shareScreen')}
         </button>
-        <button class="danger" data-testid="remote-end" onClick={end}>
-          {t('remote.end')}
-        </button>
+        <span class="spacer" />
+        <ConfirmButton
+          testid="remote-end"
+          label={t('remote.end')}
+          question={t('remote.endQuestion')}
+          confirmLabel={t('remote.end')}
+          onConfirm={end}
+        />
       </div>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
       <div class="remote-grid">
@@ -238,15 +340,30 @@ function RemoteLessonView({ session, onEnd }: { session: LessonSession; onEnd: (
             <span>
               {p.name} · {t(`remote.role.${p.role}`)}
             </span>
-            <button onClick={act(() => session.request('participant.mute', { participantId: p.participantId }))}>
-              {t('remote.mute')}
-            </button>
-            <button
-              class="danger"
-              onClick={act(() => session.request('participant.remove', { participantId: p.participantId }))}
-            >
-              {t('remote.remove')}
-            </button>
+            {p.role !== 'teacher' && (
+              <>
+                <button
+                  type="button"
+                  class="btn"
+                  onClick={act(
+                    () => session.request('participant.mute', { participantId: p.participantId }),
+                    t('remote.muted', { name: p.name }),
+                  )}
+                >
+                  {t('remote.mute')}
+                </button>
+                <button
+                  type="button"
+                  class="btn danger"
+                  onClick={act(
+                    () => session.request('participant.remove', { participantId: p.participantId }),
+                    t('remote.removed', { name: p.name }),
+                  )}
+                >
+                  {t('remote.remove')}
+                </button>
+              </>
+            )}
           </li>
         ))}
       </ul>
