@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigSchema } from './schema.js';
+import type { SettingLabel } from './labels.js';
 import { componentKinds } from '../runtime/component-kinds.js';
 
 interface Node {
@@ -13,13 +14,15 @@ interface Node {
   properties?: Record<string, Node>;
   const?: unknown;
   required?: string[];
+  'x-i18n'?: SettingLabel;
 }
 
-function rows(node: Node, prefix: string, out: string[]): void {
+/** The table's rows; with `named`, a 名称 column (the setting's Chinese title) after the setting. */
+function rows(node: Node, prefix: string, out: string[], named: boolean): void {
   for (const [key, child] of Object.entries(node.properties ?? {})) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (child.type === 'object' && child.properties) {
-      rows(child, path, out);
+      rows(child, path, out, named);
       continue;
     }
     if (child.type === 'array') continue;
@@ -28,7 +31,7 @@ function rows(node: Node, prefix: string, out: string[]): void {
       child.minimum !== undefined || child.maximum !== undefined
         ? `${child.minimum ?? ''}..${child.maximum ?? ''}`
         : '',
-      child.pattern ? `\`${child.pattern}\`` : '',
+      child.pattern ? `\`${child.pattern.replace(/\|/g, '\\|')}\`` : '',
       child.const !== undefined ? `\`${String(child.const)}\`` : '',
     ]
       .filter(Boolean)
@@ -41,7 +44,8 @@ function rows(node: Node, prefix: string, out: string[]): void {
           ? '(required)'
           : '(not set)';
     const desc = (child.description ?? '').replace(/\|/g, '\\|');
-    out.push(`| \`${path}\` | ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
+    const name = named ? ` ${(child['x-i18n']?.['zh-CN'].title ?? '').replace(/\|/g, '\\|')} |` : '';
+    out.push(`| \`${path}\` |${name} ${child.type ?? (child.enum ? 'string' : '')} | ${def} | ${allowed} | ${desc} |`);
   }
 }
 
@@ -57,15 +61,17 @@ export function settingsReference(): string {
     'Settings take effect when the appliance starts; the admin console saves them to the file and says so.',
     'The data directory and ports can also be set by `--data-dir`, `--http-port`, `--mqtt-port` or by',
     '`CLASSEDGE_DATA_DIR`, `CLASSEDGE_HTTP_PORT`, `CLASSEDGE_MQTT_PORT` (flags beat the environment, which beats the file).',
+    "名称 is the setting's Chinese title, kept with it in the schema: its `x-i18n` annotation (edge/config/labels.ts)",
+    'also holds the Chinese help and the English title, for the admin console.',
     '',
-    '| setting | type | default | allowed | meaning |',
-    '|---|---|---|---|---|',
+    '| setting | 名称 | type | default | allowed | meaning |',
+    '|---|---|---|---|---|---|',
   ];
-  rows(ConfigSchema as unknown as Node, '', out);
+  rows(ConfigSchema as unknown as Node, '', out, true);
   out.push('', '## Components', '', 'Each entry of `components:` selects its kind with `type`.', '');
   for (const kind of componentKinds()) {
     out.push(`### \`${kind.type}\``, '', '| setting | type | default | allowed | meaning |', '|---|---|---|---|---|');
-    rows(kind.schema as unknown as Node, '', out);
+    rows(kind.schema as unknown as Node, '', out, false);
     out.push('');
   }
   return out.join('\n');

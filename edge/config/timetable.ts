@@ -1,12 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { label, type Labelled } from './labels.js';
 
 /**
  * The school's timetable: when lessons are. The panel's power schedule and screen-time accounting
  * use it now; lesson analytics will too. Times are local to `appliance.timezone`.
  */
-const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time, HH:MM.' });
+
+/** A lesson's start or end: the two share the pattern, each has its own label. */
+const HHMM = (labels: Labelled) =>
+  Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time, HH:MM.', ...labels });
 const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
-export const LessonSchema = Type.Object({ start: HHMM, end: HHMM }, { additionalProperties: false });
+export const LessonSchema = Type.Object(
+  {
+    start: HHMM(label('上课时间', 'Start', '这节课开始的当地时间，格式 HH:MM。')),
+    end: HHMM(label('下课时间', 'End', '这节课结束的当地时间，格式 HH:MM。')),
+  },
+  { additionalProperties: false },
+);
 
 export const TimetableSchema = Type.Object(
   {
@@ -21,22 +31,46 @@ export const TimetableSchema = Type.Object(
         { start: '15:40', end: '16:20' },
       ],
       description: 'Lessons of an ordinary school day.',
+      ...label('每日课节', 'Daily lessons', '平常教学日的各节课。'),
     }),
-    byWeekday: Type.Record(Type.String({ pattern: '^[1-7]$' }), Type.Array(LessonSchema), {
-      default: {},
-      description: 'Lessons of particular weekdays (1 = Monday ... 7 = Sunday) where they differ.',
-    }),
+    byWeekday: Type.Record(
+      Type.String({ pattern: '^[1-7]$' }),
+      Type.Array(LessonSchema, label('当天课节', 'Lessons of that day', '这一天的全部课节，代替平常的课节。')),
+      {
+        default: {},
+        description: 'Lessons of particular weekdays (1 = Monday ... 7 = Sunday) where they differ.',
+        ...label(
+          '按星期另排课节',
+          'Lessons by weekday',
+          '某几天的课节与平常不同时，按星期几单独填写（1 = 星期一 … 7 = 星期日）。',
+        ),
+      },
+    ),
     schoolDays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), {
       default: [1, 2, 3, 4, 5],
       description: 'Weekdays with lessons.',
+      ...label('上课日', 'School days', '每周有课的日子（1 = 星期一 … 7 = 星期日）。'),
     }),
-    holidays: Type.Array(DATE, { default: [], description: 'Dates without lessons (YYYY-MM-DD).' }),
+    holidays: Type.Array(DATE, {
+      default: [],
+      description: 'Dates without lessons (YYYY-MM-DD).',
+      ...label('节假日', 'Holidays', '不上课的日期（YYYY-MM-DD）。'),
+    }),
     makeUpDays: Type.Array(DATE, {
       default: [],
       description: 'Weekend dates with lessons (调休 make-up working days).',
+      ...label('调休上课日', 'Make-up school days', '调休需要上课的周末日期（YYYY-MM-DD）。'),
     }),
   },
-  { additionalProperties: false, default: {} },
+  {
+    additionalProperties: false,
+    default: {},
+    ...label(
+      '课表',
+      'Timetable',
+      '学校的作息时间：大屏定时开关机、屏幕使用时长统计和课堂分析都按它进行。时间按 `appliance.timezone` 的当地时间。',
+    ),
+  },
 );
 export type Timetable = Static<typeof TimetableSchema>;
 export type Lesson = Static<typeof LessonSchema>;

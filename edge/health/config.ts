@@ -1,31 +1,41 @@
 import { Type } from '@sinclair/typebox';
+import { label, type Labelled } from '../config/labels.js';
 
-const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
+const HHMM = (labels: Labelled) => Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', ...labels });
 
 /** The morning check's numbers. Institutional practice, not national figures: every one is configurable. */
 export const HealthSchema = Type.Object(
   {
     classId: Type.Optional(
-      Type.String({ description: 'The class at this door; default: the only (or first) class in the roster.' }),
+      Type.String({
+        description: 'The class at this door; default: the only (or first) class in the roster.',
+        ...label('晨检班级', 'Class at the door', '这个门口晨检的班级；不填则取学生名单中唯一（或第一个）的班级。'),
+      }),
     ),
     feverC: Type.Number({
       minimum: 36.5,
       maximum: 39,
       default: 37.3,
       description: 'Forehead temperature counted as fever (common school practice).',
+      ...label('发热体温（°C）', 'Fever from (°C)', '额温达到此值算发热（学校常用标准）。'),
     }),
     remeasureAfterMinutes: Type.Integer({
       minimum: 0,
       maximum: 30,
       default: 5,
       description: 'A fever is measured again after this long before it is confirmed.',
+      ...label('复测间隔（分钟）', 'Re-measure after (minutes)', '测出发热后隔多久复测，复测仍发热才确认。'),
     }),
     checkWindow: Type.Object(
-      { from: HHMM, to: HHMM },
+      {
+        from: HHMM(label('开始时间', 'From', '晨检开始的当地时间，格式 HH:MM。')),
+        to: HHMM(label('结束时间', 'To', '晨检结束的当地时间，格式 HH:MM。')),
+      },
       {
         additionalProperties: false,
         default: { from: '07:20', to: '08:10' },
         description: 'When the door check runs; students without a check after it are listed absent.',
+        ...label('晨检时段', 'Check window', '门口晨检进行的时间；时段结束时仍未检测的学生记为缺勤。'),
       },
     ),
     compensation: Type.Object(
@@ -35,27 +45,65 @@ export const HealthSchema = Type.Object(
           maximum: 0.2,
           default: 0.04,
           description: '°C added per °C the ambient is below the reference (a cold doorway cools the forehead).',
+          ...label(
+            '每度补偿（°C）',
+            'Added per degree (°C)',
+            '环境温度每比参考温度低 1 °C 所加的温度（门口寒冷会让额温偏低）。',
+          ),
         }),
-        ambientRefC: Type.Number({ minimum: 10, maximum: 35, default: 25 }),
-        maxAdjustC: Type.Number({ minimum: 0, maximum: 2, default: 0.6 }),
+        ambientRefC: Type.Number({
+          minimum: 10,
+          maximum: 35,
+          default: 25,
+          ...label('参考环境温度（°C）', 'Reference ambient (°C)', '环境温度低于此值时才补偿。'),
+        }),
+        maxAdjustC: Type.Number({
+          minimum: 0,
+          maximum: 2,
+          default: 0.6,
+          ...label('最大补偿（°C）', 'Largest adjustment (°C)', '补偿最多加这么多。'),
+        }),
       },
       {
         additionalProperties: false,
         default: {},
         description:
           'Surface-to-body compensation of the infrared reading; the raw and ambient values are kept beside the result. Have the school health officer confirm these.',
+        ...label(
+          '测温补偿',
+          'Temperature compensation',
+          '把红外测得的体表温度换算为体温的补偿；原始读数和环境温度与结果一起保存。请校医确认这些数值。',
+        ),
       },
     ),
     humanRangeC: Type.Object(
-      { minC: Type.Number({ default: 30 }), maxC: Type.Number({ default: 43 }) },
+      {
+        minC: Type.Number({
+          default: 30,
+          ...label('最低有效温度（°C）', 'Lowest plausible (°C)', '低于此值的测温结果算测量失败（例如没有对准额头）。'),
+        }),
+        maxC: Type.Number({
+          default: 43,
+          ...label('最高有效温度（°C）', 'Highest plausible (°C)', '高于此值的测温结果算测量失败。'),
+        }),
+      },
       {
         additionalProperties: false,
         default: {},
         description: 'Object temperatures outside this are a bad measurement, not a child.',
+        ...label('有效测温范围', 'Plausible range', '超出这个范围的测温结果算测量失败，而不是孩子的体温。'),
       },
     ),
   },
-  { additionalProperties: false, default: {} },
+  {
+    additionalProperties: false,
+    default: {},
+    ...label(
+      '晨检',
+      'Morning health check',
+      '晨检的发热标准、复测和测温补偿。这些是学校的做法而非国家标准，都可以修改。',
+    ),
+  },
 );
 
 export interface Compensated {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ComponentStatusBody, HealthBody } from '../schemas.js';
 import { ConfigSchema, StringEnum } from '../../config/schema.js';
+import { SettingLabelSchema } from '../../config/labels.js';
 import type { Endpoint, EndpointKey } from './endpoint.js';
 import { Defaulted } from './endpoint.js';
 
@@ -23,6 +24,8 @@ export const JsonSchemaNode = Type.Recursive(
       anyOf: Type.Optional(Type.Array(Node)),
       oneOf: Type.Optional(Type.Array(Node)),
       allOf: Type.Optional(Type.Array(Node)),
+      /** The setting's title, Chinese help and value words in both languages (edge/config/labels.ts). */
+      'x-i18n': Type.Optional(SettingLabelSchema),
     }),
   { $id: 'JsonSchemaNode' },
 );
