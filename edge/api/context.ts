@@ -55,6 +55,11 @@ export interface ApiContext {
   room(): Pick<RoomService, 'view' | 'scene' | 'override' | 'curtain'>;
   /** Login attempts per source address (bounded) and login hashes at once. */
   logins: LoginGuards;
+  /**
+   * Stop and start the appliance again with the settings file as it is now; undefined when the
+   * process that runs it cannot (an embedding test, a tool).
+   */
+  restart?(): void;
   /** The ports the HTTP(S) listeners are bound to (the settings may say 0: any). */
   listening(): { port: number; tlsPort: number };
   /** The media component's signalling socket (/api/v1/media), when a media component is configured and not stopped. */

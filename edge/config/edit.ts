@@ -44,8 +44,9 @@ function leafSchema(pointer: string): SchemaNode | undefined {
     node = node.properties?.[seg];
     if (!node) return undefined;
   }
-  // A list (a timetable's holidays, the environment rules) is replaced whole.
-  return node.type !== 'object' ? node : undefined;
+  // A list (a timetable's holidays, the environment rules) or a map by key (lessons by weekday)
+  // is replaced whole; an object of named settings is changed setting by setting.
+  return node.type !== 'object' || node.properties === undefined ? node : undefined;
 }
 
 /**

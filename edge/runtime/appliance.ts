@@ -39,6 +39,8 @@ export interface ApplianceOptions {
   configSource: ConfigSource;
   /** Extra static mounts on the HTTP server (the kiosk bundle). */
   mounts?: MountStatic[];
+  /** Asked by an admin (POST /api/v1/system/restart): the runner stops this appliance and starts a new one. */
+  onRestart?: () => void;
 }
 
 /**
@@ -177,6 +179,7 @@ export class Appliance {
         disk: this.disk,
         room: () => this.room,
         listening: () => ({ port: this.http.port, tlsPort: this.http.tlsPort }),
+        ...(o.onRestart ? { restart: o.onRestart } : {}),
         logins: {
           throttle: new LoginThrottle({
             maxAttempts: o.config.auth.sourceMaxFailedLogins,

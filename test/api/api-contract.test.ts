@@ -218,6 +218,11 @@ test('every route answers as its schema says, on a running appliance', async () 
     undefined,
     'GET /api/v1/config: the answer is the configuration schema',
   );
+  const saved = await call(admin, 'GET /api/v1/config/saved');
+  assert.equal(saved.body.restartRequired, false, 'nothing saved since the start');
+  // Embedded (no `classedge start` around it), the appliance cannot restart itself and says so;
+  // the restart itself is tested through the CLI in test/kiosk/settings.e2e.test.ts.
+  await call(admin, 'POST /api/v1/system/restart', { status: 409 });
   await call(admin, 'PUT /api/v1/config', {
     body: { changes: [{ path: '/kiosk/idleLockSeconds', value: 300 }], dryRun: true },
   });

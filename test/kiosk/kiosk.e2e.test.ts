@@ -264,38 +264,6 @@ test('admin: first-run setup, then login, add a device whose shown credentials w
   }
 });
 
-test('admin: the settings form shows the schema validation messages and saves a valid change', async () => {
-  const t = await startTestAppliance();
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  try {
-    await seedAccounts(t);
-    await adminLogin(page, `${t.httpUrl}/admin#/settings`);
-    await page.waitForSelector('[data-testid=settings]');
-    await page.fill('input[name="/mqtt/port"]', '70000');
-    await page.fill('input[name="/kiosk/idleLockSeconds"]', '5');
-    await page.click('[data-testid=settings-save]');
-    await page.waitForSelector('[data-testid="setting-/mqtt/port"] .field-error');
-    assert.match((await page.textContent('[data-testid="setting-/mqtt/port"] .field-error')) ?? '', /<= 65535/);
-    assert.match(
-      (await page.textContent('[data-testid="setting-/kiosk/idleLockSeconds"] .field-error')) ?? '',
-      />= 30/,
-    );
-    assert.doesNotMatch(readFileSync(join(t.dataDir, 'config.yaml'), 'utf8'), /70000/);
-    await page.fill('input[name="/mqtt/port"]', '1884');
-    await page.fill('input[name="/kiosk/idleLockSeconds"]', '600');
-    await page.click('[data-testid=settings-save]');
-    await page.waitForSelector('[data-testid=settings-note].ok');
-    const saved = readFileSync(join(t.dataDir, 'config.yaml'), 'utf8');
-    assert.match(saved, /port: 1884/);
-    assert.match(saved, /idleLockSeconds: 600/);
-    const audit = t.appliance.store.audit.list({ limit: 5, action: 'config.edit' });
-    assert.equal(audit[0]?.actor, `user:${ADMIN.username}`);
-  } finally {
-    await page.close();
-    await t.stop();
-  }
-});
-
 test('admin pages: users, audit log, system status and the diagnostic capture work from the API', async () => {
   const t = await startTestAppliance();
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

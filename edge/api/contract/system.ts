@@ -81,6 +81,14 @@ export const ConfigBody = ConfigSchema;
 export const systemEndpoints = {
   'GET /api/v1/health': { response: HealthBody },
   'GET /api/v1/components': { response: Type.Array(ComponentStatusBody) },
+  'POST /api/v1/system/restart': {
+    response: Type.Object({
+      restarting: Type.Literal(true, {
+        description:
+          'The appliance stops and starts again in the same process with the settings file as saved; the API answers again within seconds (GET /api/v1/status: uptimeS starts anew).',
+      }),
+    }),
+  },
   'GET /api/v1/status': {
     response: Type.Object({
       version: Type.String(),
@@ -131,4 +139,14 @@ export const systemEndpoints = {
     response: Type.Object({ saved: Type.Boolean(), file: Type.String(), restartRequired: Type.Boolean() }),
   },
   'GET /api/v1/config': { response: ConfigBody },
+  'GET /api/v1/config/saved': {
+    response: Type.Object({
+      settings: ConfigBody,
+      file: Type.String({ description: 'The configuration file the admin console saves to.' }),
+      restartRequired: Type.Boolean({
+        description:
+          'The saved settings differ from those in effect: they take effect at the next start (POST /api/v1/system/restart).',
+      }),
+    }),
+  },
 } satisfies Record<EndpointKey, Endpoint>;

@@ -1,6 +1,8 @@
 import type { Static } from '@sinclair/typebox';
-import { statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
+import { loadConfig } from '../../config/load.js';
 import { route, type RouteDef } from '../route.js';
+import { ConflictError } from '../../errors.js';
 import type { HealthBody } from '../schemas.js';
 import type { TlsStatusBody } from '../contract/system.js';
 import type { ApiContext } from '../context.js';
@@ -88,6 +90,28 @@ export const systemRoutes: RouteDef[] = [
     summary: 'Every component with its state and counters.',
     handler: (_req, ctx) => ctx.components(),
   }),
+  route('POST /api/v1/system/restart', {
+    tag: 'system',
+    access: 'admin',
+    summary:
+      'Restart the appliance so that saved settings take effect (the 重启服务 button of the settings page). Audited. Conflict when the process was not started by `classedge start` (then restart the service itself).',
+    handler: (req, ctx) => {
+      const restart = ctx.restart;
+      if (!restart)
+        throw new ConflictError(
+          'this process cannot restart itself; restart the service (systemctl restart classedge)',
+        );
+      ctx.store.audit.record({
+        actor: `user:${req.session?.username ?? '?'}`,
+        action: 'system.restart',
+        target: ctx.configSource.file,
+        result: 'ok',
+      });
+      // After the answer has gone: the restart closes this server.
+      setTimeout(restart, 200).unref();
+      return { restarting: true as const };
+    },
+  }),
   route('GET /api/v1/status', {
     tag: 'system',
     access: 'admin',
@@ -159,6 +183,21 @@ export const systemRoutes: RouteDef[] = [
         });
       }
       return { saved: !req.body.dryRun, file: ctx.configSource.file, restartRequired: !req.body.dryRun };
+    },
+  }),
+  route('GET /api/v1/config/saved', {
+    tag: 'system',
+    access: 'admin',
+    summary:
+      'The settings as saved in the configuration file (what the next start will use, with the same flags and environment), and whether they differ from those in effect: the settings form edits these.',
+    handler: (_req, ctx) => {
+      const src = ctx.configSource;
+      const settings = existsSync(src.file) ? loadConfig(src.file, src.overrides, src.overlay) : ctx.config;
+      return {
+        settings,
+        file: src.file,
+        restartRequired: JSON.stringify(settings) !== JSON.stringify(ctx.config),
+      };
     },
   }),
   route('GET /api/v1/config', {

@@ -4,6 +4,7 @@ import { Appliance } from '../../runtime/appliance.js';
 import { createLogger } from '../../log.js';
 import { resolveConfig, type CommonOptions } from '../io.js';
 import { ConfigError } from '../../errors.js';
+import type { ConfigSource } from '../../config/edit.js';
 import { kioskMount } from '../../api/kiosk-static.js';
 import { SdNotify } from '../../runtime/sd-notify.js';
 import { exitOnSignals } from '../../runtime/shutdown.js';
@@ -37,11 +38,9 @@ export function registerStart(program: Command): void {
     .option('--demo', 'demo mode: local data directory, simulated devices and demo accounts')
     .action(async (opts: StartOptions) => {
       let config;
-      let source;
+      let source: ConfigSource;
+      const overlay = opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), demoLessonPath()) : undefined;
       try {
-        const overlay = opts.demo
-          ? demoOverlay(resolve(process.cwd(), '.classedge-demo'), demoLessonPath())
-          : undefined;
         ({ config, source } = resolveConfig(opts, overlay));
       } catch (err) {
         if (err instanceof ConfigError) {
@@ -51,11 +50,65 @@ export function registerStart(program: Command): void {
         }
         throw err;
       }
-      if (opts.logLevel) config.log.level = opts.logLevel as typeof config.log.level;
-      const log = createLogger({ level: config.log.level });
-      const appliance = new Appliance({ config, log, configSource: source, mounts: [kioskMount()] });
+      // --log-level sets the logger, not the settings: the settings in effect stay those of the file
+      // (the admin console compares them with the saved file to say whether a restart is due).
+      const log = createLogger({ level: (opts.logLevel ?? config.log.level) as typeof config.log.level });
       const notify = SdNotify.fromEnv(log);
-      const signals = exitOnSignals(appliance, { log, timeoutMs: config.shutdownTimeoutMs, notify });
+      // One appliance at a time; an admin's 重启服务 replaces it in this process (no supervisor
+      // needed: the demo and a hand-started box restart the same way as the systemd service).
+      let appliance: Appliance;
+      let restarting: Promise<void> | undefined;
+      const make = (c: typeof config): Appliance =>
+        new Appliance({
+          config: c,
+          log,
+          configSource: source,
+          mounts: [kioskMount()],
+          onRestart: () => void restart(),
+        });
+      const restart = (): Promise<void> => {
+        restarting ??= (async () => {
+          notify?.send('RELOADING=1');
+          const old = appliance;
+          // Ports the settings leave to the system (0) stay the ones in use: open pages and devices find the box again.
+          const keep = { http: old.http.port, mqtt: old.broker.port };
+          log.info('restart asked by an admin: stopping');
+          await old.stop();
+          // As flags, so that the settings in effect and the saved file still compare equal.
+          if (old.config.http.port === 0) opts.httpPort = String(keep.http);
+          if (old.config.mqtt.port === 0) opts.mqttPort = String(keep.mqtt);
+          let next = old.config;
+          try {
+            ({ config: next, source } = resolveConfig(opts, overlay));
+          } catch (err) {
+            log.error({ err }, 'settings file not valid at restart: starting with the settings in effect before');
+          }
+          appliance = make(next);
+          try {
+            await appliance.start();
+            if (opts.demo && !appliance.analysis.current()) appliance.analysis.startLesson('demo');
+            notify?.send(`READY=1\nSTATUS=serving ${next.appliance.id} on port ${appliance.http.port} (restarted)`);
+            log.info('restarted with the saved settings');
+          } catch (err) {
+            log.fatal({ err }, 'appliance failed to start again');
+            await appliance.stop();
+            process.exit(1);
+          }
+        })().finally(() => {
+          restarting = undefined;
+        });
+        return restarting;
+      };
+      appliance = make(config);
+      const signals = exitOnSignals(
+        {
+          stop: async () => {
+            await restarting?.catch(() => undefined);
+            return appliance.stop();
+          },
+        },
+        { log, timeoutMs: config.shutdownTimeoutMs, notify },
+      );
       try {
         if (opts.demo) {
           await ensureDemoAccounts(appliance.store, config);
@@ -74,7 +127,8 @@ export function registerStart(program: Command): void {
       // systemd (Type=notify): ready once serving; the watchdog is fed while the core is healthy.
       notify?.send(`READY=1\nSTATUS=serving ${config.appliance.id} on port ${appliance.http.port}`);
       const watchdogMs = SdNotify.watchdogMs();
-      if (notify && watchdogMs !== undefined) notify.startWatchdog(watchdogMs, () => coreHealthy(appliance));
+      if (notify && watchdogMs !== undefined)
+        notify.startWatchdog(watchdogMs, () => restarting !== undefined || coreHealthy(appliance));
       if (opts.demo) {
         process.stderr.write(
           `\nClassEdge demo is running.\n` +
