@@ -135,13 +135,15 @@ export async function readSecret(prompt: string): Promise<string> {
 /**
  * A one-time token or other secret that must not be on the command line (every local user sees
  * argv in `ps`): from a file, else a hidden prompt or standard input. `--token` on the command line
- * is still taken, for scripts written before, with a warning.
+ * is still taken, for scripts written before, with a warning (`warning`: in the command's language).
  */
-export async function readTokenOption(o: { token?: string; tokenFile?: string }, prompt: string): Promise<string> {
+export async function readTokenOption(
+  o: { token?: string; tokenFile?: string },
+  prompt: string,
+  warning = 'warning: --token is visible to every user of this machine (ps); use --token-file or standard input instead',
+): Promise<string> {
   if (o.token !== undefined) {
-    process.stderr.write(
-      'warning: --token is visible to every user of this machine (ps); use --token-file or standard input instead\n',
-    );
+    process.stderr.write(`${warning}\n`);
     return o.token;
   }
   if (o.tokenFile !== undefined) return (readFileSync(o.tokenFile, 'utf8').split('\n')[0] ?? '').trim();

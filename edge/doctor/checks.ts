@@ -15,6 +15,7 @@ import { dialHost, isLoopback, listenerLayout, mqttTlsFiles, plainHost, type Lis
 import { findKind } from '../runtime/component-kinds.js';
 import { findProgram, PROGRAMS, programCommand, type ProgramName } from '../runtime/programs.js';
 import { diskCheck, recoveryCheck } from './storage-checks.js';
+import { readEnrolment } from '../sync/keys.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -344,6 +345,38 @@ export function retentionCheck(store: Store): CheckResult {
   };
 }
 
+/**
+ * Enrolment with the district. A box not enrolled (provisioned standalone, or never enrolled) works
+ * in the classroom and sends nothing: a warning with the command that enrols it, never a failure.
+ */
+export function enrolmentCheck(config: Config, standaloneSince?: string): CheckResult {
+  let enrolment;
+  try {
+    enrolment = readEnrolment(config.dataDir);
+  } catch (err) {
+    return {
+      name: 'district',
+      status: 'fail',
+      detail: `the enrolment file cannot be read: ${errorMessage(err)}`,
+      fix: 'check keys/enrolment.json in the data directory (owner, permissions, valid JSON); restore it from a backup, or enrol again with a new token (classedge enrol --force)',
+    };
+  }
+  if (enrolment)
+    return {
+      name: 'district',
+      status: 'ok',
+      detail: `enrolled with ${enrolment.districtUrl} as ${enrolment.applianceId}`,
+    };
+  return {
+    name: 'district',
+    status: 'warn',
+    detail: standaloneSince
+      ? `not enrolled (standalone since ${standaloneSince.slice(0, 10)}): the box works in the classroom and sends nothing to a district`
+      : 'not enrolled with a district: the box works in the classroom and sends nothing',
+    fix: 'to enrol: classedge enrol --district URL --token-file FILE (a one-time token from classedge-district token create), then restart the service',
+  };
+}
+
 /** Run every check; never throws, so a technician always gets the whole list. */
 export async function runChecks(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
@@ -418,6 +451,7 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
 
   // Database: schema, integrity, audit chain. The doctor looks; it never creates anything.
   const dbFile = join(config.dataDir, DB_FILE);
+  let standaloneSince: string | undefined;
   if (!existsSync(dbFile)) {
     results.push({
       name: 'database',
@@ -448,6 +482,7 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
             detail: 'no admin account yet',
             fix: 'classedge user add <name> --role admin, or open the admin console',
           });
+        standaloneSince = store.meta.get('standalone');
       } finally {
         store.close();
       }
@@ -463,6 +498,8 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
         recoveryCheck(config),
       );
     }
+
+  results.push(enrolmentCheck(config, standaloneSince));
 
   // The SFU's worker binary (remote lessons): built by scripts/build-mediasoup-worker.sh, on a bare
   // machine in the background while the appliance already runs.

@@ -15,10 +15,13 @@ import { runChecks, type CheckResult } from '../doctor/checks.js';
 import { ConfigError, errorMessage, ValidationError } from '../errors.js';
 import type { ProvisionSpec } from './spec.js';
 import { plaintextOptedIn, recordPlaintextOptIn, setupSelfSignedTls } from './tls.js';
+import { renderDetail, TEXT, type Detail, type StepId, type StepStatus } from './text.js';
 
-export type StepStatus = 'done' | 'skipped' | 'warn' | 'failed';
+export type { StepId, StepStatus } from './text.js';
+
+/** One step as the JSON output shows it: a stable id, a status, and the detail in English. */
 export interface ProvisionStep {
-  step: string;
+  step: StepId;
   status: StepStatus;
   detail: string;
 }
@@ -28,8 +31,19 @@ export interface ProvisionResult {
   applianceId: string;
   /** Short fingerprint of the appliance's public key: what a technician reads to the district (or scans). */
   enrolmentCode: string;
+  /** Not enrolled with a district, by choice (`--standalone`, or an empty answer to the district question). */
+  standalone: boolean;
+  /** On a standalone box: the one command that enrols it later (placeholders for the URL and the token file). */
+  enrolLater?: string;
   steps: ProvisionStep[];
   doctor: CheckResult[];
+}
+
+/** The result, and each step's sentence to be said in the technician's language. */
+export interface ProvisionOutcome {
+  result: ProvisionResult;
+  /** In the order of `result.steps`. */
+  details: Detail[];
 }
 
 export interface ProvisionOptions {
@@ -46,6 +60,11 @@ export interface ProvisionOptions {
   tls: { days: number; hosts: string[] } | false;
   /** Re-enrol a box enrolled with another district (or whose district answers with another key): audited. */
   force?: boolean;
+  /**
+   * No district for now: every other step is taken, enrolment is `skipped`, and the choice is kept
+   * (meta `standalone`) so that running provisioning again keeps it. `classedge enrol` ends it.
+   */
+  standalone?: boolean;
 }
 
 const load = (source: ConfigSource): Config =>
@@ -91,11 +110,20 @@ export function enrolmentCode(publicKeyPem: string): string {
 
 /**
  * Bring a box from nothing to enrolled and ready, one step after another; every step looks at what
- * is already there first, so running it again changes nothing and consumes no second token.
+ * is already there first, so running it again changes nothing and consumes no second token. With
+ * `standalone` (a school that enrols later) every step but enrolment and the district's first
+ * configuration is taken, and the box is ready without a district. Each step's sentence is kept as
+ * a `Detail` for the caller to say in the technician's language; `steps[].detail` is its English.
  */
-export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promise<ProvisionResult> {
+export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promise<ProvisionOutcome> {
   const steps: ProvisionStep[] = [];
-  const step = (s: string, status: StepStatus, detail: string): void => void steps.push({ step: s, status, detail });
+  const details: Detail[] = [];
+  const step = (s: StepId, status: StepStatus, detail: Detail): void => {
+    steps.push({ step: s, status, detail: renderDetail('en', detail) });
+    details.push(detail);
+  };
+  const configPath = resolve(o.source.file);
+  let standalone = false;
   const before = load(o.source);
 
   // A box enrolled under one id does not silently become another classroom.
@@ -127,12 +155,14 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     throw err;
   }
   const c = config.appliance.classroom;
-  const where = [c.district, c.school, c.grade, c.class, c.room].filter(Boolean).join(' / ') || 'no classroom labels';
-  step(
-    'identity',
-    changes.length > 0 || pinned ? 'done' : 'skipped',
-    `${config.appliance.id} (${where})${changes.length > 0 || pinned ? ` written to ${o.source.file}` : ', already set'}`,
-  );
+  const written = changes.length > 0 || pinned;
+  step('identity', written ? 'done' : 'skipped', {
+    msg: 'identity',
+    id: config.appliance.id,
+    where: [c.district, c.school, c.grade, c.class, c.room].filter(Boolean).join(' / '),
+    file: o.source.file,
+    written,
+  });
 
   // 2. Data directory and key pair: the private key readable by the service user only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
@@ -141,11 +171,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
   const { publicKeyPem } = applianceKey(config.dataDir);
   if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
   const code = enrolmentCode(publicKeyPem);
-  step(
-    'keys',
-    hadKey ? 'skipped' : 'done',
-    `Ed25519 key ${hadKey ? 'already present' : 'made'} in ${keyFile} (mode 0600), enrolment code ${code}`,
-  );
+  step('keys', hadKey ? 'skipped' : 'done', { msg: 'keys', file: keyFile, code, made: !hadKey });
 
   // 2b. TLS on the LAN (HTTPS, MQTT over TLS): a self-signed pair unless one is there already, and
   // plain text left on loopback only; or the administrator's recorded choice of plain text.
@@ -153,48 +179,57 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     if (o.tls === false) {
       const r = recordPlaintextOptIn(o.source, config);
       config = r.config;
-      const on = [config.http.tls.enabled ? 'http.tls' : '', config.mqtt.tls.enabled ? 'mqtt.tls' : ''].filter(Boolean);
-      step(
-        'tls',
-        r.changed ? 'warn' : 'skipped',
-        `no TLS (--no-tls): plain text on the LAN recorded as http.plaintextLan and mqtt.plaintextLan${r.changed ? ` in ${o.source.file}` : ', already'}${on.length > 0 ? `; ${on.join(' and ')} stay on` : ''}`,
+      const stayOn = [config.http.tls.enabled ? 'http.tls' : '', config.mqtt.tls.enabled ? 'mqtt.tls' : ''].filter(
+        Boolean,
       );
+      step('tls', r.changed ? 'warn' : 'skipped', {
+        msg: 'tlsOptOut',
+        changed: r.changed,
+        file: o.source.file,
+        stayOn,
+      });
     } else if (plaintextOptedIn(config)) {
-      step(
-        'tls',
-        'skipped',
-        'plain text on the LAN was chosen (http.plaintextLan, mqtt.plaintextLan): no certificate made; classedge tls generate --enable switches TLS on',
-      );
+      step('tls', 'skipped', { msg: 'tlsOptedIn' });
     } else {
       const t = setupSelfSignedTls(o.source, config, { ...o.tls, enable: true });
       config = t.config;
       const g = t.generated;
-      const what = `${g.created ? 'self-signed certificate made' : 'certificate kept'} in ${g.certFile}, SHA-256 ${g.info.fingerprint256}, valid to ${g.info.validTo.toISOString().slice(0, 10)}`;
-      const layout = `HTTPS on port ${config.http.tls.port}, MQTT over TLS on port ${config.mqtt.tls.port}; plain HTTP and MQTT on 127.0.0.1 only`;
+      const cert = {
+        made: g.created,
+        certFile: g.certFile,
+        fingerprint: g.info.fingerprint256,
+        validTo: g.info.validTo.toISOString().slice(0, 10),
+      };
       if (t.otherCertFile)
-        step(
-          'tls',
-          t.enabled ? 'done' : 'skipped',
-          `http.tls uses ${t.otherCertFile}; ${what} but not used${t.enabled ? '; mqtt.tls switched on with it' : ''}`,
-        );
+        step('tls', t.enabled ? 'done' : 'skipped', {
+          msg: 'tlsOtherCert',
+          otherCertFile: t.otherCertFile,
+          mqttOn: t.enabled,
+          ...cert,
+        });
       else
-        step(
-          'tls',
-          g.created || t.enabled ? 'done' : 'skipped',
-          `${what}${t.enabled ? `; http.tls and mqtt.tls switched on (${layout})` : '; http.tls and mqtt.tls already on'}`,
-        );
+        step('tls', g.created || t.enabled ? 'done' : 'skipped', {
+          msg: 'tlsSelfSigned',
+          switchedOn: t.enabled,
+          httpsPort: config.http.tls.port,
+          mqttsPort: config.mqtt.tls.port,
+          ...cert,
+        });
     }
   } catch (err) {
-    step('tls', 'failed', errorMessage(err));
+    step('tls', 'failed', { msg: 'error', why: errorMessage(err) });
     return await finish(false);
   }
 
-  // 3. Enrolment with a one-time token; an enrolled box is left as it is.
+  // 3. Enrolment with a one-time token; an enrolled box is left as it is. Standalone (no district
+  // for now): chosen now, or kept from an earlier run unless a district is given this time.
   const url = spec.district?.url;
   const store = Store.open(config);
   try {
+    standalone =
+      !enrolled && (o.standalone === true || (url === undefined && store.meta.get('standalone') !== undefined));
     if (enrolled && (url === undefined || sameDistrictUrl(enrolled.districtUrl, url))) {
-      step('enrol', 'skipped', `already enrolled with ${enrolled.districtUrl} as ${enrolled.applianceId}`);
+      step('enrol', 'skipped', { msg: 'enrolAlready', url: enrolled.districtUrl, id: enrolled.applianceId });
     } else if (enrolled && !o.force) {
       // Another district would replace the pinned district key: the key that verifies every answer and update.
       store.audit.record({
@@ -204,23 +239,19 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
         result: 'denied',
         detail: { why: `already enrolled with ${enrolled.districtUrl}; --force not given` },
       });
-      step(
-        'enrol',
-        'failed',
-        `already enrolled with ${enrolled.districtUrl}: enrolling with ${url ?? ''} would replace the pinned district key; run again with --force to re-enrol (audited)`,
-      );
+      step('enrol', 'failed', { msg: 'enrolOtherDistrict', enrolledUrl: enrolled.districtUrl, url: url ?? '' });
       return await finish(false);
+    } else if (standalone) {
+      if (store.meta.get('standalone') === undefined) store.meta.set('standalone', new Date().toISOString());
+      step('enrol', 'skipped', { msg: 'standalone', config: configPath });
     } else if (!url || !spec.district?.token) {
-      step(
-        'enrol',
-        'failed',
-        'not enrolled: give the district URL and a one-time token (--district, --token-file or the provisioning file; classedge-district token create)',
-      );
+      step('enrol', 'failed', { msg: 'enrolMissing' });
       return await finish(false);
     } else {
       try {
         const e = await enrolWithDistrict(config, url, spec.district.token, { force: o.force === true });
         const replaced = reenrolment(enrolled, e);
+        store.meta.delete('standalone');
         store.audit.record({
           actor: o.actor,
           action: replaced ? 'sync.reenrol' : 'sync.enrol',
@@ -228,11 +259,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
           result: 'ok',
           ...(replaced ? { detail: { ...replaced, forced: true } } : {}),
         });
-        step(
-          'enrol',
-          'done',
-          `enrolled with ${url}; the district's public key is kept for its configuration and updates`,
-        );
+        step('enrol', 'done', { msg: 'enrolDone', url });
       } catch (err) {
         store.audit.record({
           actor: o.actor,
@@ -241,47 +268,43 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
           result: 'error',
           detail: { why: errorMessage(err) },
         });
-        step('enrol', 'failed', errorMessage(err));
+        step('enrol', 'failed', { msg: 'error', why: errorMessage(err) });
         return await finish(false);
       }
     }
 
     // 4. The district's first signed configuration, applied through the schema like every later one.
-    try {
-      const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }), configSource: o.source });
-      const was = agent.configVersion();
-      const v = await agent.pullConfigNow();
-      const refused = store.meta.get('config-refused');
-      if (v === 0)
-        step(
-          'district-config',
-          refused ? 'warn' : 'skipped',
-          refused
-            ? `the district's configuration was refused (${refused}); see the audit log`
-            : 'the district has published no configuration for this classroom yet',
-        );
-      else
-        step(
-          'district-config',
-          v === was ? 'skipped' : 'done',
-          `configuration version ${v} ${v === was ? 'already applied' : 'applied'}`,
-        );
-      config = load(o.source);
-    } catch (err) {
-      step('district-config', 'failed', `could not fetch the district's configuration: ${errorMessage(err)}`);
-      return await finish(false);
-    }
+    if (standalone) step('district-config', 'skipped', { msg: 'districtConfigStandalone' });
+    else
+      try {
+        const agent = new SyncAgent({ config, store, log: createLogger({ level: 'silent' }), configSource: o.source });
+        const was = agent.configVersion();
+        const v = await agent.pullConfigNow();
+        const refused = store.meta.get('config-refused');
+        if (v === 0)
+          step(
+            'district-config',
+            refused ? 'warn' : 'skipped',
+            refused ? { msg: 'districtConfigRefused', why: refused } : { msg: 'districtConfigNone' },
+          );
+        else
+          step('district-config', v === was ? 'skipped' : 'done', {
+            msg: 'districtConfigApplied',
+            version: v,
+            already: v === was,
+          });
+        config = load(o.source);
+      } catch (err) {
+        step('district-config', 'failed', { msg: 'districtConfigFailed', why: errorMessage(err) });
+        return await finish(false);
+      }
 
     // 5. The first admin; never a second one, never a default account.
     const admins = store.users.list().filter((u) => u.role === 'admin');
     if (admins.length > 0) {
-      step('admin', 'skipped', `admin account exists (${admins.map((u) => u.username).join(', ')})`);
+      step('admin', 'skipped', { msg: 'adminExists', names: admins.map((u) => u.username) });
     } else if (!spec.admin?.username) {
-      step(
-        'admin',
-        'failed',
-        'no admin account yet: give one (--admin <username>; the password is read from a prompt or standard input)',
-      );
+      step('admin', 'failed', { msg: 'adminMissing' });
       return await finish(false);
     } else {
       try {
@@ -297,9 +320,9 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
           },
           o.actor,
         );
-        step('admin', 'done', `admin ${spec.admin.username} created`);
+        step('admin', 'done', { msg: 'adminCreated', name: spec.admin.username });
       } catch (err) {
-        step('admin', 'failed', errorMessage(err));
+        step('admin', 'failed', { msg: 'error', why: errorMessage(err) });
         return await finish(false);
       }
     }
@@ -308,7 +331,7 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
       action: 'provision',
       target: config.appliance.id,
       result: 'ok',
-      detail: { steps: steps.map((s) => `${s.step}:${s.status}`) },
+      detail: { steps: steps.map((s) => `${s.step}:${s.status}`), ...(standalone ? { standalone: true } : {}) },
     });
   } finally {
     store.close();
@@ -319,25 +342,25 @@ export async function provision(spec: ProvisionSpec, o: ProvisionOptions): Promi
     typeof comp.port === 'string' && comp.port.startsWith('/dev/') ? [{ name: comp.name, port: comp.port }] : [],
   );
   const missing = ports.filter((p) => !existsSync(p.port));
-  if (ports.length === 0) step('serial-ports', 'skipped', 'no serial ports configured');
-  else if (missing.length > 0)
-    step(
-      'serial-ports',
-      'warn',
-      `missing: ${missing.map((p) => `${p.port} (${p.name})`).join(', ')}; plug the adapters in, and install the rules of classedge udev-rules`,
-    );
-  else step('serial-ports', 'done', `present: ${ports.map((p) => p.port).join(', ')}`);
+  if (ports.length === 0) step('serial-ports', 'skipped', { msg: 'portsNone' });
+  else if (missing.length > 0) step('serial-ports', 'warn', { msg: 'portsMissing', missing });
+  else step('serial-ports', 'done', { msg: 'portsPresent', ports: ports.map((p) => p.port) });
 
   return finish(true);
 
-  async function finish(ok: boolean): Promise<ProvisionResult> {
+  async function finish(ok: boolean): Promise<ProvisionOutcome> {
     const doctor = await runChecks(load(o.source));
     return {
-      ok: ok && !doctor.some((d) => d.status === 'fail'),
-      applianceId: wantId,
-      enrolmentCode: code,
-      steps,
-      doctor,
+      result: {
+        ok: ok && !doctor.some((d) => d.status === 'fail'),
+        applianceId: wantId,
+        enrolmentCode: code,
+        standalone,
+        ...(standalone ? { enrolLater: TEXT.en.enrolLater(configPath) } : {}),
+        steps,
+        doctor,
+      },
+      details,
     };
   }
 }

@@ -524,10 +524,14 @@ test(
         'tok-on-argv',
         '--config',
         config,
+        '--lang',
+        'en',
       ]);
       assert.equal(flag.code, 0, flag.err);
       assert.match(flag.err, /--token is visible .*ps/);
-      const none = await run(process.execPath, [CLI, 'enrol', '--district', url, '--config', config], { input: '' });
+      const none = await run(process.execPath, [CLI, 'enrol', '--district', url, '--config', config, '--lang', 'en'], {
+        input: '',
+      });
       assert.notEqual(none.code, 0);
       assert.match(none.err, /enrolment token/);
       assert.deepEqual(tokens, ['tok-from-stdin', 'tok-from-file', 'tok-on-argv']);

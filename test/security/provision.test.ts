@@ -9,7 +9,9 @@ import { run } from '../helpers/run.js';
 import { spawnAppliance, healthy } from '../helpers/child.js';
 import type { DistrictReceiver } from '../../cloud-sync/server/district.js';
 import { startDistrict, type TestDistrict } from '../helpers/district.js';
-import { applianceKey } from '../../edge/sync/keys.js';
+import { applianceKey, readEnrolment } from '../../edge/sync/keys.js';
+import { langFromEnv, resolveLang } from '../../edge/cli/lang.js';
+import { waitFor } from '../helpers/env.js';
 import { X509Certificate } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -245,7 +247,18 @@ test('bulk files from a classrooms CSV, then provision a fresh box: enrolled, fi
     ].join('\n');
     const inter = await run(
       process.execPath,
-      [CLI, 'provision', '--interactive', '--config', join(dir.path, 'config2.yaml'), '--data-dir', data2, '--json'],
+      [
+        CLI,
+        'provision',
+        '--interactive',
+        '--lang',
+        'en',
+        '--config',
+        join(dir.path, 'config2.yaml'),
+        '--data-dir',
+        data2,
+        '--json',
+      ],
       { env: ports, input: `${answers}\n` },
     );
     assert.equal(inter.code, 0, inter.err + inter.out);
@@ -324,3 +337,200 @@ test('provision refuses bad input with the field named, and reports a refused to
     dir.cleanup();
   }
 });
+
+/** A bare Debian root shell: no locale, or C.UTF-8. */
+const C_LOCALE = { LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' };
+const EN_LOCALE = { LC_ALL: '', LC_MESSAGES: '', LANG: 'en_US.UTF-8' };
+
+test('the language: --lang first, then LC_ALL, LC_MESSAGES, LANG; English only for a locale starting with en', () => {
+  assert.equal(langFromEnv({}), 'zh-CN', 'no locale at all');
+  assert.equal(langFromEnv({ LANG: 'C' }), 'zh-CN');
+  assert.equal(langFromEnv({ LANG: 'C.UTF-8' }), 'zh-CN');
+  assert.equal(langFromEnv({ LANG: 'POSIX' }), 'zh-CN');
+  assert.equal(langFromEnv({ LANG: 'zh_CN.UTF-8' }), 'zh-CN');
+  assert.equal(langFromEnv({ LANG: 'en_US.UTF-8' }), 'en');
+  assert.equal(langFromEnv({ LANG: 'en' }), 'en');
+  assert.equal(langFromEnv({ LANG: 'eo.UTF-8' }), 'zh-CN', 'Esperanto is not English');
+  assert.equal(langFromEnv({ LC_ALL: 'zh_CN.UTF-8', LANG: 'en_US.UTF-8' }), 'zh-CN', 'LC_ALL wins');
+  assert.equal(langFromEnv({ LC_MESSAGES: 'en_GB.UTF-8', LANG: 'zh_CN.UTF-8' }), 'en', 'LC_MESSAGES before LANG');
+  assert.equal(langFromEnv({ LC_ALL: '', LANG: 'en_US.UTF-8' }), 'en', 'an empty LC_ALL is unset');
+  assert.equal(resolveLang('en', { LANG: 'zh_CN.UTF-8' }), 'en');
+  assert.equal(resolveLang('zh-CN', { LANG: 'en_US.UTF-8' }), 'zh-CN');
+  assert.throws(() => resolveLang('fr', {}), /--lang/);
+});
+
+test(
+  'a box with no district yet: the technician answers the prompts in Chinese (English with --lang en), provisioning completes standalone, the box runs without sync errors, and classedge enrol joins it to the district later',
+  { timeout: 200_000 },
+  async () => {
+    const dir = tempDir('classedge-provision-standalone-');
+    let app: Awaited<ReturnType<typeof spawnAppliance>> | undefined;
+    try {
+      const data = join(dir.path, 'data');
+      const config = join(dir.path, 'config.yaml');
+      writeFileSync(config, PLAIN_HTTP);
+      const ports = {
+        CLASSEDGE_HTTP_PORT: String(await freePort()),
+        CLASSEDGE_MQTT_PORT: String(await freePort()),
+        CLASSEDGE_HTTPS_PORT: String(await freePort()),
+        CLASSEDGE_MQTTS_PORT: String(await freePort()),
+      };
+      // Enter at the district question: standalone, and no token is asked.
+      const answers = ['', 'room-301', '初一(1)班', '海淀区', '实验中学', '初一', '1班', 'B-101', 'it-admin', PASSWORD];
+      const zh = await run(
+        process.execPath,
+        [CLI, 'provision', '--interactive', '--config', config, '--data-dir', data],
+        {
+          env: { ...ports, ...C_LOCALE },
+          input: `${answers.join('\n')}\n`,
+        },
+      );
+      assert.equal(zh.code, 0, zh.err + zh.out);
+      for (const q of ['区级平台地址', '直接回车', '设备编号', '所在区', '首个管理员的用户名', '首个管理员的密码'])
+        assert.ok(zh.err.includes(q), `the prompt says ${q}: ${zh.err}`);
+      assert.doesNotMatch(zh.err, /一次性接入令牌|District URL|enrolment token/);
+      assert.match(zh.out, /^初始配置 room-301（接入码 [0-9A-F]{4}(-[0-9A-F]{4}){3}）$/m);
+      assert.match(zh.out, /^完成\s+设备身份\s+room-301（海淀区 \/ 实验中学 \/ 初一 \/ 1班 \/ B-101），已写入 /m);
+      assert.match(zh.out, /^跳过\s+接入区级平台\s+单机运行，暂不接入区级平台：数据不上传/m);
+      assert.match(zh.out, /^完成\s+管理员\s+已创建管理员 it-admin$/m);
+      assert.match(zh.out, /^room-301 初始配置完成，单机运行/m);
+      const enrolLaterZh = `classedge enrol --config ${config} --district <区级平台地址> --token-file <令牌文件>`;
+      assert.ok(zh.out.includes(`以后接入区级平台（需要区级平台地址和一次性接入令牌）：${enrolLaterZh}`), zh.out);
+      assert.doesNotMatch(zh.out, /Provisioning|provisioned|not complete/);
+
+      // Again, unattended: the choice is kept, nothing changes, and the JSON keeps its ids (details in English).
+      const again = await run(process.execPath, [CLI, 'provision', '--config', config, '--data-dir', data, '--json'], {
+        env: { ...ports, ...C_LOCALE },
+        input: '',
+      });
+      assert.equal(again.code, 0, again.err + again.out);
+      const r = JSON.parse(again.out) as ProvisionResult;
+      assert.equal(r.standalone, true);
+      assert.deepEqual(stepsOf(r), {
+        identity: 'skipped',
+        keys: 'skipped',
+        tls: 'skipped',
+        enrol: 'skipped',
+        'district-config': 'skipped',
+        admin: 'skipped',
+        'serial-ports': 'skipped',
+      });
+      const enrolLater = `classedge enrol --config ${config} --district URL --token-file TOKEN_FILE`;
+      assert.equal(r.enrolLater, enrolLater);
+      assert.equal(
+        r.steps.find((x) => x.step === 'enrol')?.detail,
+        `standalone: not enrolled with a district for now, nothing is sent; enrol later with ${enrolLater}`,
+      );
+      const district = r.doctor.find((d) => d.name === 'district');
+      assert.equal(district?.status, 'warn', 'not enrolled is a warning, not a failure');
+      assert.match(district?.detail ?? '', /not enrolled \(standalone since \d{4}-\d\d-\d\d\)/);
+      assert.deepEqual(
+        r.doctor.filter((d) => d.status === 'fail'),
+        [],
+      );
+
+      // The same questions in English with --lang en (the locale still C), on another box.
+      const en = await run(
+        process.execPath,
+        [
+          CLI,
+          'provision',
+          '--interactive',
+          '--lang',
+          'en',
+          '--config',
+          join(dir.path, 'c2.yaml'),
+          '--data-dir',
+          join(dir.path, 'data2'),
+        ],
+        { env: { ...ports, ...C_LOCALE }, input: `${['standalone', 'room-302', ...answers.slice(2)].join('\n')}\n` },
+      );
+      assert.equal(en.code, 0, en.err + en.out);
+      assert.match(en.err, /District URL \(e\.g\. https:\/\/sync\.district\.example; press Enter to run standalone/);
+      assert.match(en.err, /First admin username: /);
+      assert.doesNotMatch(en.err + en.out, /区级平台|初始配置|管理员/);
+      assert.match(en.out, /^ok\s+enrol\s+standalone: not enrolled with a district for now/m);
+      assert.match(en.out, /^room-302 is provisioned and runs standalone/m);
+      assert.match(
+        en.out,
+        /^To enrol with a district later \(its URL and a one-time token\): classedge enrol --config /m,
+      );
+
+      // The locale decides without --lang; --standalone with a district is refused in that language.
+      const both = ['provision', '--standalone', '--district', url, '--config', config, '--data-dir', data];
+      const refusedEn = await run(process.execPath, [CLI, ...both], { env: EN_LOCALE });
+      assert.equal(refusedEn.code, 2);
+      assert.match(refusedEn.err, /--standalone runs the box without a district for now/);
+      const refusedZh = await run(process.execPath, [CLI, ...both], { env: C_LOCALE });
+      assert.equal(refusedZh.code, 2);
+      assert.match(refusedZh.err, /--standalone 表示暂不接入区级平台/);
+
+      // The standalone box runs; its sync agent sends nothing and reports no error.
+      app = await spawnAppliance(data, ['--config', config]);
+      await healthy(app);
+      const health = (await (await fetch(`http://127.0.0.1:${app.httpPort}/api/v1/health`)).json()) as {
+        components: { name: string; state: string; detail?: string }[];
+      };
+      const sync = health.components.find((c) => c.name === 'sync');
+      assert.equal(sync?.state, 'running');
+      assert.match(sync?.detail ?? '', /not enrolled/);
+
+      // Later: the district gives a token; the command the summary printed enrols the box.
+      const tokenFile = join(dir.path, 'token.txt');
+      writeFileSync(tokenFile, `${await receiver.createToken('room-301')}\n`, { mode: 0o600 });
+      const words = enrolLater.split(' ').map((w) => (w === 'URL' ? url : w === 'TOKEN_FILE' ? tokenFile : w));
+      assert.equal(words[0], 'classedge');
+      const enrol = await run(process.execPath, [CLI, ...words.slice(1)], { env: C_LOCALE });
+      assert.equal(enrol.code, 0, enrol.err + enrol.out);
+      assert.ok(enrol.out.includes(`已将 room-301 接入区级平台 ${url}`), enrol.out);
+      assert.match(enrol.out, /服务正在运行的，请重启：systemctl restart classedge/);
+      assert.equal(readEnrolment(data)?.districtUrl, url);
+      assert.equal(
+        (await receiver.pool.query("SELECT public_key FROM appliances WHERE id = 'room-301'")).rows[0]?.public_key,
+        applianceKey(data).publicKeyPem,
+        'the district holds the box public key',
+      );
+      assert.doesNotMatch(
+        app.stdout.join('') + app.stderr.join(''),
+        /sync round failed/,
+        'no sync errors while standalone',
+      );
+
+      // At its next start the box syncs: it fetches the configuration the district publishes to it.
+      await receiver.publishConfig({ appliance: 'room-301' }, { kiosk: { idleLockSeconds: 900 } });
+      app.child.kill('SIGTERM');
+      await app.exited;
+      app = await spawnAppliance(data, ['--config', config]);
+      await healthy(app);
+      await waitFor(
+        async () =>
+          (
+            await receiver.pool.query<{ r: string }>(
+              "SELECT version || ' ' || result AS r FROM applied_config WHERE appliance_id = 'room-301'",
+            )
+          ).rows[0]?.r === '1 applied' || undefined,
+        "the district's configuration applied and reported",
+        30_000,
+        200,
+      );
+      const doctor = await run(process.execPath, [CLI, 'doctor', '--json', '--config', config], {
+        env: {
+          CLASSEDGE_HTTP_PORT: String(app.httpPort),
+          CLASSEDGE_MQTT_PORT: String(app.mqttPort),
+          CLASSEDGE_HTTPS_PORT: String(app.httpsPort),
+          CLASSEDGE_MQTTS_PORT: String(app.mqttsPort),
+        },
+      });
+      const checks = (JSON.parse(doctor.out) as { checks: { name: string; status: string; detail: string }[] }).checks;
+      const enrolled = checks.find((c) => c.name === 'district');
+      assert.equal(enrolled?.status, 'ok', doctor.out);
+      assert.ok(enrolled?.detail.includes(`enrolled with ${url} as room-301`), doctor.out);
+    } finally {
+      if (app) {
+        app.child.kill('SIGTERM');
+        await app.exited;
+      }
+      dir.cleanup();
+    }
+  },
+);

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { provision, type ProvisionResult } from '../../provision/provision.js';
+import { provision, type ProvisionOutcome } from '../../provision/provision.js';
 import { checkSpec, mergeSpec, readSpecFile, type ProvisionSpec } from '../../provision/spec.js';
 import { Prompter, askMissing } from '../../provision/prompt.js';
+import { renderDetail, TEXT, type Detail } from '../../provision/text.js';
+import { readEnrolment } from '../../sync/keys.js';
 import { DB_FILE } from '../../store/db.js';
 import {
   cliActor,
@@ -18,6 +20,7 @@ import {
 } from '../io.js';
 import { loadConfig } from '../../config/load.js';
 import { ClassEdgeError } from '../../errors.js';
+import { displayWidth, padColumns, resolveLang, type Lang } from '../lang.js';
 
 interface ProvisionOptions extends CommonOptions {
   file?: string;
@@ -41,10 +44,37 @@ interface ProvisionOptions extends CommonOptions {
   tlsDays: string;
   tlsHost: string[];
   force?: boolean;
+  standalone?: boolean;
+  lang?: string;
 }
 
-const MARK = { done: 'done', skipped: 'ok  ', warn: 'WARN', failed: 'FAIL' } as const;
-const DOCTOR = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
+/** What the technician reads: every step and the doctor's checks, then what to do next. */
+export function provisionReport(lang: Lang, { result, details }: ProvisionOutcome): string {
+  const t = TEXT[lang];
+  const marks = [...Object.values(t.status), ...Object.values(t.doctorStatus)];
+  const markWidth = Math.max(...marks.map(displayWidth));
+  const mark = (m: string): string => padColumns(m, markWidth);
+  const labelWidth = Math.max(15, ...result.steps.map((s) => displayWidth(t.steps[s.step]) + 1));
+  const standalone = details.find((d): d is Extract<Detail, { msg: 'standalone' }> => d.msg === 'standalone');
+  return [
+    t.summary.heading(result.applianceId, result.enrolmentCode),
+    ...result.steps.map(
+      (s, i) =>
+        `${mark(t.status[s.status])}  ${padColumns(t.steps[s.step], labelWidth)} ${details[i] ? renderDetail(lang, details[i]) : s.detail}`,
+    ),
+    t.summary.doctor,
+    ...result.doctor.map(
+      (r) =>
+        `${mark(t.doctorStatus[r.status])}  ${padColumns(r.name, labelWidth)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`,
+    ),
+    '',
+    ...(result.ok
+      ? result.standalone
+        ? [t.summary.standalone(result.applianceId), t.summary.enrolLater(t.enrolLater(standalone?.config ?? ''))]
+        : [t.summary.ok(result.applianceId)]
+      : [t.summary.incomplete]),
+  ].join('\n');
+}
 
 function fromFlags(o: ProvisionOptions): ProvisionSpec {
   return checkSpec(
@@ -64,7 +94,7 @@ export function registerProvision(program: Command): void {
   program
     .command('provision')
     .description(
-      'Set up this box in one go: classroom identity, key pair, enrolment with the district (one-time token), its first configuration, the first admin, a serial-port check, then the doctor. Safe to run again.',
+      'Set up this box in one go: classroom identity, key pair, enrolment with the district (one-time token; or --standalone, no district for now), its first configuration, the first admin, a serial-port check, then the doctor. Safe to run again. Speaks Chinese; English with --lang en or an English locale.',
     )
     .option('-f, --file <yaml>', 'provisioning file (from classedge-district provision-bulk); flags override it')
     .option('--district <url>', 'district receiver URL')
@@ -94,6 +124,14 @@ export function registerProvision(program: Command): void {
     .option('--admin-password-file <file>', "read the first admin's password from this file instead")
     .option('--interactive', 'ask for what is missing (the default on a terminal)')
     .option(
+      '--standalone',
+      'no district for now (a school that enrols later): everything else is set up, enrolment is skipped, and the box runs standalone until classedge enrol; at a prompt, an empty district URL chooses the same',
+    )
+    .option(
+      '--lang <lang>',
+      'language of the prompts and the report: zh-CN (the default) or en; without it, English only when LC_ALL, LC_MESSAGES or LANG starts with en',
+    )
+    .option(
       '--tls',
       'HTTPS and MQTT over TLS on the LAN with a self-signed certificate in <data dir>/tls/ (kept when present; see classedge tls generate): the default',
     )
@@ -114,7 +152,12 @@ export function registerProvision(program: Command): void {
     .option('--mqtt-port <port>', 'MQTT port (env CLASSEDGE_MQTT_PORT)')
     .option('--json', 'print as JSON')
     .action(async (opts: ProvisionOptions) => {
-      if (opts.token !== undefined || opts.tokenFile !== undefined) opts.token = await readTokenOption(opts, '');
+      const lang = resolveLang(opts.lang);
+      const t = TEXT[lang];
+      if (opts.standalone && (opts.district !== undefined || opts.token !== undefined || opts.tokenFile !== undefined))
+        throw new ClassEdgeError('invalid_input', t.errors.standaloneWithDistrict);
+      if (opts.token !== undefined || opts.tokenFile !== undefined)
+        opts.token = await readTokenOption(opts, '', t.errors.tokenOnCommandLine);
       let spec = mergeSpec(opts.file ? readSpecFile(opts.file) : {}, fromFlags(opts));
       // The configuration file named may not exist yet on a fresh box: provisioning writes it.
       const named = configFile(opts);
@@ -129,45 +172,43 @@ export function registerProvision(program: Command): void {
       const needAdmin = !existsSync(dbFile) || withStore(config, (s) => s.users.countAdmins() === 0);
       const interactive = opts.interactive === true || (process.stdin.isTTY && !opts.json);
       let prompter: Prompter | undefined;
+      let standalone = opts.standalone === true;
       if (interactive) {
-        prompter = new Prompter(process.stdin, process.stderr);
-        spec = checkSpec(await askMissing(prompter, spec, needAdmin), 'answers');
+        prompter = new Prompter(process.stdin, process.stderr, t.ask);
+        prompter.say(t.prompts.intro);
+        const asked = await askMissing(prompter, spec, {
+          text: t,
+          needAdmin,
+          askDistrict: !standalone && readEnrolment(config.dataDir) === undefined,
+        });
+        spec = checkSpec(asked.spec, 'answers');
+        standalone ||= asked.standalone;
       }
       const adminPassword = async (): Promise<string> => {
         if (opts.adminPasswordFile) return readFileSync(opts.adminPasswordFile, 'utf8').split('\n')[0] ?? '';
-        if (prompter && !process.stdin.isTTY) return (await prompter.ask('Password for the first admin')) ?? '';
+        if (prompter && !process.stdin.isTTY) return (await prompter.ask(t.prompts.adminPassword)) ?? '';
         prompter?.close();
         prompter = undefined;
-        return readSecret('Password for the first admin (10+ characters, three of: lower, upper, digit, symbol): ');
+        return readSecret(t.prompts.adminPasswordHidden(config.auth.passwordMinLength));
       };
-      let result: ProvisionResult;
+      let outcome: ProvisionOutcome;
       try {
         const withTls = opts.tls !== false;
         if (withTls && !/^\d+$/.test(opts.tlsDays))
-          throw new ClassEdgeError('invalid_input', `--tls-days: expected whole days, got '${opts.tlsDays}'`);
-        result = await provision(spec, {
+          throw new ClassEdgeError('invalid_input', t.errors.tlsDays(opts.tlsDays));
+        outcome = await provision(spec, {
           source,
           adminPassword,
           actor: cliActor(),
           tls: withTls ? { days: Number(opts.tlsDays), hosts: opts.tlsHost } : false,
           force: opts.force === true,
+          standalone,
         });
       } finally {
         prompter?.close();
       }
-      print(opts, result, () =>
-        [
-          `Provisioning ${result.applianceId} (enrolment code ${result.enrolmentCode})`,
-          ...result.steps.map((s) => `${MARK[s.status]}  ${s.step.padEnd(15)} ${s.detail}`),
-          'doctor:',
-          ...result.doctor.map(
-            (r) => `${DOCTOR[r.status]}  ${r.name.padEnd(15)} ${r.detail}${r.fix ? `\n      -> ${r.fix}` : ''}`,
-          ),
-          result.ok
-            ? `\n${result.applianceId} is provisioned. Start it: systemctl enable --now classedge`
-            : '\nProvisioning is not complete: fix what is marked FAIL and run it again.',
-        ].join('\n'),
-      );
+      const { result } = outcome;
+      print(opts, result, () => provisionReport(lang, outcome));
       if (!result.ok) process.exitCode = 1;
     });
 }

@@ -7,14 +7,20 @@ import { SyncAgent } from '../../sync/agent.js';
 import { createLogger } from '../../log.js';
 import { cliActor, loadCliConfig, print, readTokenOption, table, withStore, type CommonOptions } from '../io.js';
 import { ClassEdgeError } from '../../errors.js';
+import { Prompter } from '../../provision/prompt.js';
+import { TEXT } from '../../provision/text.js';
+import { resolveLang } from '../lang.js';
 
 export function registerSync(program: Command): void {
   program
     .command('enrol')
     .description(
-      "Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's.",
+      "Enrol this appliance with the district: its key pair is made here (the private key never leaves), the one-time token is the district's. Also how a box provisioned standalone joins its district later.",
     )
-    .requiredOption('--district <url>', 'district receiver, e.g. https://sync.district.example')
+    .option(
+      '--district <url>',
+      'district receiver, e.g. https://sync.district.example (asked for at a terminal when not given)',
+    )
     .option(
       '--token-file <file>',
       'read the one-time enrolment token (from classedge-district token create) from this file; without it, from a hidden prompt or standard input',
@@ -27,34 +33,51 @@ export function registerSync(program: Command): void {
       '--force',
       'replace an enrolment with another district, or with a district key other than the pinned one (audited)',
     )
+    .option('--lang <lang>', 'language of the prompts and the report: zh-CN (the default) or en (or an English locale)')
     .option('--json', 'print as JSON')
     .action(
       async (
-        opts: CommonOptions & { district: string; token?: string; tokenFile?: string; demo?: boolean; force?: boolean },
+        opts: CommonOptions & {
+          district?: string;
+          token?: string;
+          tokenFile?: string;
+          demo?: boolean;
+          force?: boolean;
+          lang?: string;
+        },
       ) => {
+        const t = TEXT[resolveLang(opts.lang)];
         const config = loadCliConfig(
           opts,
           opts.demo ? demoOverlay(resolve(process.cwd(), '.classedge-demo')) : undefined,
         );
-        const token = await readTokenOption(opts, 'One-time enrolment token: ');
-        if (token === '')
-          throw new ClassEdgeError(
-            'invalid_input',
-            'enrolment token: expected the one-time token from classedge-district token create, got nothing',
-          );
+        let district = opts.district;
+        if (district === undefined && process.stdin.isTTY) {
+          const p = new Prompter(process.stdin, process.stderr, t.ask);
+          try {
+            district = await p.ask(t.enrol.districtPrompt);
+          } finally {
+            p.close();
+          }
+        }
+        if (!district) throw new ClassEdgeError('invalid_input', t.enrol.noDistrict);
+        const token = await readTokenOption(opts, t.enrol.tokenPrompt, t.errors.tokenOnCommandLine);
+        if (token === '') throw new ClassEdgeError('invalid_input', t.enrol.noToken);
         const previous = readEnrolment(config.dataDir);
-        const e = await enrolWithDistrict(config, opts.district, token, { force: opts.force === true });
+        const e = await enrolWithDistrict(config, district, token, { force: opts.force === true });
         const replaced = reenrolment(previous, e);
-        withStore(config, (s) =>
+        withStore(config, (s) => {
+          // A box provisioned standalone is standalone no more.
+          s.meta.delete('standalone');
           s.audit.record({
             actor: cliActor(),
             action: replaced ? 'sync.reenrol' : 'sync.enrol',
-            target: opts.district,
+            target: district,
             result: 'ok',
             ...(replaced ? { detail: { ...replaced, forced: true } } : {}),
-          }),
-        );
-        print(opts, e, () => `enrolled ${config.appliance.id} with ${opts.district}`);
+          });
+        });
+        print(opts, e, () => `${t.enrol.done(config.appliance.id, district)}\n${t.enrol.next}`);
       },
     );
 

@@ -4,6 +4,9 @@ import type { Db } from '../db.js';
  * The appliance's own small facts, one value per key:
  * - `pseudonym-key`: the HMAC key of student pseudonyms (base64), made once;
  * - `enrolled`: the district URL once enrolled (retention keeps unsent readings until then);
+ * - `standalone`: when the box was provisioned to run without a district for now (ISO time;
+ *   `classedge provision --standalone`); a later provisioning run keeps the choice, and an
+ *   enrolment (`classedge enrol`, or provisioning with a district) removes it;
  * - `config-version`: the district configuration version last applied;
  * - `config-refused`: the district publication last refused ("version signature"), refused once;
  * - `update-floor`: the highest version ever proven healthy here ("installed at least"); kept in the
@@ -18,6 +21,7 @@ import type { Db } from '../db.js';
 export type MetaKey =
   | 'pseudonym-key'
   | 'enrolled'
+  | 'standalone'
   | 'config-version'
   | 'config-refused'
   | 'update-floor'
