@@ -175,6 +175,19 @@ export const LessonEvent = Type.Object({
   headUpMean: Nullable(Type.Number()),
   framesAnalysed: Type.Integer(),
   framesDropped: Type.Integer(),
+  period: Nullable(
+    Type.Object(
+      {
+        n: Type.Integer({ minimum: 1, description: '第 n 节 of the day in the timetable.' }),
+        start: Type.String(),
+        end: Type.String(),
+      },
+      {
+        description:
+          'The timetable period the lesson was in (started up to 10 minutes early counts); null outside the timetable.',
+      },
+    ),
+  ),
 });
 export const LessonStateEvent = Type.Object({ lesson: Nullable(LessonEvent) });
 export const LessonSampleEvent = Type.Object({
@@ -197,6 +210,10 @@ export const LessonLiveEvent = Type.Object({
   speaking: Nullable(Type.Union([Type.Literal('teacher'), Type.Literal('student')])),
   faces: Nullable(Type.Integer()),
   present: Type.Integer(),
+  presentFrom: Type.Union([Type.Literal('check'), Type.Literal('classSize')], {
+    description:
+      "Where `present` comes from: today's morning check once it is complete (every student checked or reported absent), else analysis.classSize. Never a partial check.",
+  }),
   headUp: Nullable(Type.Number()),
   framesDropped: Type.Integer(),
   codes: Type.String(),

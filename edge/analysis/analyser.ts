@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { LiveEvents } from '../messages.js';
-import { lessonView, type Lesson, type LessonProgress, type LessonSample } from '../store/repos/lessons.js';
+import { lessonEvent } from './lesson-period.js';
+import { type Lesson, type LessonProgress, type LessonSample } from '../store/repos/lessons.js';
 import { lessonAt, lessonsOn, localTime } from '../config/timetable.js';
 import { ConflictError } from '../errors.js';
 import { InferenceClient } from './inference-client.js';
@@ -27,7 +28,7 @@ export interface AnalyserOptions {
   store: Store;
   bus: TypedEmitter<LiveEvents>;
   log: Logger;
-  /** Students present by today's morning check, if it ran. */
+  /** Students present by today's morning check once it is complete; undefined until then (the class size counts). */
   presentToday: () => number | undefined;
   capture: DiagnosticCapture;
   now?: () => number;
@@ -153,7 +154,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   /** The lesson under way as its live event, for a panel that just connected. */
   currentEvent(): LiveEvents['lesson.state']['lesson'] {
     const l = this.current();
-    return l ? lessonView(l) : null;
+    return l ? lessonEvent(l, this.#o.config) : null;
   }
 
   startLesson(actor: string): Lesson {
@@ -200,7 +201,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       result: 'ok',
       detail: { source },
     });
-    this.#o.bus.safeEmit('lesson.state', { lesson: lessonView(lesson) });
+    this.#o.bus.safeEmit('lesson.state', { lesson: lessonEvent(lesson, this.#o.config) });
     this.#o.log.info({ lesson: lesson.id, source }, 'lesson started');
     return lesson;
   }
@@ -308,6 +309,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     return this.#o.presentToday() ?? this.#o.config.analysis.classSize;
   }
 
+  #presentFrom(): 'check' | 'classSize' {
+    return this.#o.presentToday() === undefined ? 'classSize' : 'check';
+  }
+
   #progress(r: Running): LessonProgress {
     const codes = r.codes.filter((c): c is StCode => c !== null);
     const segs = this.#segmentsUntil(r);
@@ -340,6 +345,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       speaking: this.#speaking,
       faces: this.#lastFaces,
       present,
+      presentFrom: this.#presentFrom(),
       headUp: this.#lastFaces === null ? null : round(Math.min(1, this.#lastFaces / present), 3),
       framesDropped: r.framesDropped,
       codes: p.codes,

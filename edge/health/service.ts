@@ -280,12 +280,14 @@ export class HealthService extends BaseComponent {
 
   /**
    * Students in the room today by the morning check (checked, and not sent home with a confirmed
-   * fever), or undefined when no one has been checked today: the head-up rate's denominator.
+   * fever): the head-up rate's denominator. Only once the check is complete, every student checked
+   * or reported absent; before that undefined, and the configured class size counts. Two pupils
+   * checked at 07:40 are not a class of two: eleven faces against them read as 100 %.
    */
   presentToday(): number | undefined {
     if (this.classes().length === 0) return undefined;
     const day = this.day(this.defaultClass());
-    if (!day.some((s) => s.check)) return undefined;
+    if (day.length === 0 || !day.every((s) => s.check || s.absence)) return undefined;
     return day.filter((s) => s.check && s.check.result !== 'fever-confirmed').length;
   }
 

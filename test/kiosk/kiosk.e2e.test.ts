@@ -354,6 +354,13 @@ test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     await page.waitForSelector('[data-testid=display-panel]');
     await page.click('[data-testid=power-on]');
     await page.waitForSelector('[data-testid=display-panel][data-power=on]', { timeout: 5000 });
+    assert.match((await page.textContent('[data-testid=notice]')) ?? '', /开机指令/);
+    // 关 asks first; once off, the other controls wait for it to be on again.
+    await page.click('[data-testid=power-off]');
+    await page.click('[data-testid=power-off-yes]');
+    await page.waitForSelector('[data-testid=display-panel][data-power=off]', { timeout: 5000 });
+    assert.equal(await page.isDisabled('[data-testid=volume-up]'), true);
+    await page.waitForSelector('[data-testid=display-off-hint]');
     // The door station: the demo class, and the simulated thermometer answering.
     await page.click('[data-testid=tab-health]');
     await page.waitForSelector('[data-testid=student-D001]');
@@ -385,7 +392,18 @@ test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
       Number(await page.getAttribute('[data-testid=st-curve]', 'data-points')),
       20_000,
     );
-    assert.match((await page.textContent('[data-testid=headup-now]')) ?? '', /\d+\/30|\d+\/\d+/);
+    // Counts as counts, with where the number present comes from (the demo's check is not complete: the class size).
+    assert.match((await page.textContent('[data-testid=headup-now]')) ?? '', /抬头 \d+ 人 · 在场 30 人（按班额/);
+    // Named by the timetable's period (or as outside it), never by the database's lesson number.
+    assert.match(
+      (await page.textContent('[data-testid=lesson-title]')) ?? '',
+      /^(第 \d 节（\d\d:\d\d–\d\d:\d\d）|课表以外的课（\d\d:\d\d 开始）) · 已进行/,
+    );
+    // 下课 asks first; 取消 leaves the lesson running.
+    await page.click('[data-testid=lesson-end]');
+    await page.waitForSelector('[data-testid=lesson-end-confirm]');
+    await page.click('[data-testid=lesson-end-no]');
+    await page.waitForSelector('[data-testid=lesson-live]');
     await page.screenshot({ path: join(OUT, 'lesson-1920x1080.png') });
   } finally {
     await page.close();

@@ -1,7 +1,7 @@
 import { route, type RouteDef } from '../route.js';
 import { NotFoundError } from '../../errors.js';
 import { stCurve, type StCode } from '../../analysis/st.js';
-import { lessonView } from '../../store/repos/lessons.js';
+import { lessonEvent } from '../../analysis/lesson-period.js';
 
 import { actor } from '../actor.js';
 
@@ -14,7 +14,7 @@ export const lessonRoutes: RouteDef[] = [
       const current = ctx.analysis.current();
       return ctx.store.lessons
         .list({ limit: req.query.limit, ...(req.query.before !== undefined ? { before: req.query.before } : {}) })
-        .map((l) => lessonView(l.id === current?.id ? current : l));
+        .map((l) => lessonEvent(l.id === current?.id ? current : l, ctx.config));
     },
   }),
   route('GET /api/v1/lessons/current', {
@@ -23,7 +23,7 @@ export const lessonRoutes: RouteDef[] = [
     summary: 'The lesson under way with its figures so far, or null.',
     handler: (_req, ctx) => {
       const l = ctx.analysis.current();
-      return { lesson: l ? lessonView(l) : null, capture: ctx.capture.state() };
+      return { lesson: l ? lessonEvent(l, ctx.config) : null, capture: ctx.capture.state() };
     },
   }),
   route('POST /api/v1/lessons/start', {
@@ -31,13 +31,13 @@ export const lessonRoutes: RouteDef[] = [
     access: 'teacher',
     summary: 'Start a lesson now (outside the timetable, or when the timetable is not used). 409 if one is under way.',
     status: 201,
-    handler: (req, ctx) => lessonView(ctx.analysis.startLesson(actor(req))),
+    handler: (req, ctx) => lessonEvent(ctx.analysis.startLesson(actor(req)), ctx.config),
   }),
   route('POST /api/v1/lessons/current/end', {
     tag: 'lessons',
     access: 'teacher',
     summary: 'End the lesson under way; its figures are final and go to the district.',
-    handler: (req, ctx) => lessonView(ctx.analysis.endLesson(actor(req))),
+    handler: (req, ctx) => lessonEvent(ctx.analysis.endLesson(actor(req)), ctx.config),
   }),
   route('GET /api/v1/lessons/:id', {
     tag: 'lessons',
@@ -51,7 +51,7 @@ export const lessonRoutes: RouteDef[] = [
       if (!lesson) throw new NotFoundError(`no lesson ${req.params.id}`);
       const samples = ctx.store.lessons.samples(id);
       return {
-        lesson: lessonView(lesson),
+        lesson: lessonEvent(lesson, ctx.config),
         samples,
         curve: stCurve(samples.map((s) => s.code).filter((c): c is StCode => c !== null)),
       };

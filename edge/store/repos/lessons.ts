@@ -105,7 +105,7 @@ export type LessonProgress = Pick<
 >;
 
 /** A lesson as the API and the live events show it (who started it and dropped audio stay local). */
-export function lessonView(l: Lesson): LessonView {
+export function lessonView(l: Lesson): Omit<LessonView, 'period'> {
   return {
     id: l.id,
     day: l.day,

@@ -7,6 +7,8 @@ import { useObservable } from '../../store.js';
 import { reportError } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
+import { ConfirmButton } from '../../components/confirm.js';
+import { notify } from '../../components/notice.js';
 
 type Panel = ResponseOf<'GET /api/v1/displays'>[number];
 type Command = BodyInput<'POST /api/v1/displays/:name/commands'>;
@@ -32,8 +34,13 @@ function DisplayView({ live }: { live: LiveClient }) {
     try {
       const p = await api('POST /api/v1/displays/:name/commands', { params: { name }, body });
       setPanels((ps) => ps.map((x) => (x.name === name ? p : x)));
+      if (body.kind === 'power') notify(t(body.on ? 'display.sentOn' : 'display.sentOff'));
+      if (body.kind === 'source' && body.source)
+        notify(t('display.sentSource', { source: t(`source.${body.source}`) }));
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : reportError(err));
+      // The driver's own words are for IT staff (the log, 系统状态); the teacher gets what to do.
+      setError(err instanceof ApiError && err.status === 409 ? t('display.busy') : t('display.failed'));
+      reportError(err);
     }
   };
   return (
@@ -49,9 +56,15 @@ function DisplayView({ live }: { live: LiveClient }) {
         const pend = (k: string): boolean => k in s.pending;
         const has = (k: string): boolean => k in p.supported;
         const level = (v: number | null): string => (v === null ? '–' : String(v));
+        // Off, the panel takes no other command: its controls wait until it is on again.
+        const off = s.power === 'off';
         return (
           <div class="panel-card" data-testid={`display-${p.name}`} data-power={s.power} data-volume={String(s.volume)}>
-            {!s.reachable && s.lastError && <p class="warn">{t('display.unreachable', { error: s.lastError })}</p>}
+            {!s.reachable && s.lastError && (
+              <p class="warn" role="status" title={s.lastError} data-testid="display-unreachable">
+                {t('display.unreachable')}
+              </p>
+            )}
             <div class="row">
               <span class="label">{t('display.power')}</span>
               <button
@@ -62,19 +75,30 @@ function DisplayView({ live }: { live: LiveClient }) {
               >
                 {t('display.on')}
               </button>
-              <button
-                type="button"
-                class={`btn huge ${s.power === 'off' ? 'primary' : ''}`}
-                data-testid="power-off"
-                onClick={() => void send(p.name, { kind: 'power', on: false })}
-              >
-                {t('display.off')}
-              </button>
+              {off ? (
+                <button type="button" class="btn huge primary" data-testid="power-off" disabled>
+                  {t('display.off')}
+                </button>
+              ) : (
+                <ConfirmButton
+                  testid="power-off"
+                  className="btn huge"
+                  label={t('display.off')}
+                  question={t('display.offQuestion')}
+                  confirmLabel={t('display.offConfirm')}
+                  onConfirm={() => void send(p.name, { kind: 'power', on: false })}
+                />
+              )}
               <span class="state" data-testid="power-state">
                 {t(`display.${s.power}`)}
                 {pend('power') ? ` · ${t('display.pending')}` : ''}
               </span>
             </div>
+            {off && (
+              <p class="hint" data-testid="display-off-hint">
+                {t('display.offHint')}
+              </p>
+            )}
             {has('source') && (
               <div class="row">
                 <span class="label">{t('display.source')}</span>
@@ -83,6 +107,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                     type="button"
                     class={`btn huge ${s.source === src ? 'primary' : ''}`}
                     data-testid={`source-${src}`}
+                    disabled={off}
                     onClick={() => void send(p.name, { kind: 'source', source: src })}
                   >
                     {t(`source.${src}`)}
@@ -97,6 +122,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                 type="button"
                 class="btn huge"
                 data-testid="volume-down"
+                disabled={off}
                 onClick={() => void send(p.name, { kind: 'volume', level: Math.max(0, (s.volume ?? 30) - 5) })}
               >
                 −
@@ -108,6 +134,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                 type="button"
                 class="btn huge"
                 data-testid="volume-up"
+                disabled={off}
                 onClick={() => void send(p.name, { kind: 'volume', level: Math.min(100, (s.volume ?? 30) + 5) })}
               >
                 +
@@ -117,6 +144,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                   type="button"
                   class={`btn huge ${s.mute ? 'primary' : ''}`}
                   data-testid="mute"
+                  disabled={off}
                   onClick={() => void send(p.name, { kind: 'mute', on: !s.mute })}
                 >
                   {t('display.mute')}
@@ -131,6 +159,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                   type="button"
                   class="btn huge"
                   data-testid="brightness-down"
+                  disabled={off}
                   onClick={() =>
                     void send(p.name, { kind: 'brightness', level: Math.max(0, (s.brightness ?? 50) - 10) })
                   }
@@ -142,6 +171,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                   type="button"
                   class="btn huge"
                   data-testid="brightness-up"
+                  disabled={off}
                   onClick={() =>
                     void send(p.name, {
                       kind: 'brightness',
@@ -161,6 +191,7 @@ function DisplayView({ live }: { live: LiveClient }) {
                   type="button"
                   class={`btn huge ${s.eyeCare ? 'primary' : ''}`}
                   data-testid="eyecare"
+                  disabled={off}
                   onClick={() => void send(p.name, { kind: 'eyeCare', on: !s.eyeCare })}
                 >
                   {s.eyeCare ? t('display.on') : t('display.off')}

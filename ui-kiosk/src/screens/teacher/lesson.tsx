@@ -1,6 +1,8 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, type ResponseOf } from '../../api.js';
-import { t, formatDateTime } from '../../i18n.js';
+import { t, formatDateTime, formatClock } from '../../i18n.js';
+import { ConfirmButton } from '../../components/confirm.js';
+import { notify } from '../../components/notice.js';
 import type { TEACHING_MODES } from '../../../../edge/messages.js';
 import { useObservable } from '../../store.js';
 import { reportError, useApiData } from '../../hooks.js';
@@ -25,6 +27,32 @@ export function LessonScreen() {
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}`);
 const modeText = (m: (typeof TEACHING_MODES)[number] | null): string => (m ? t(`lesson.mode.${m}`) : '–');
 
+/** What the teacher calls the lesson: 第 3 节（09:50–10:30）, or when it started outside the timetable. */
+export function periodName(l: Pick<LessonView, 'period' | 'startedAt'>, short = false): string {
+  if (!l.period) return t('lesson.offTimetable', { time: formatClock(l.startedAt).slice(0, 5) });
+  return short ? t('lesson.periodShort', { n: l.period.n }) : t('lesson.period', l.period);
+}
+
+/**
+ * Head-up now: counts as counts; the rate only when it means something (not more faces than
+ * students present), with where the number present comes from.
+ */
+function headUpNow(l: {
+  faces: number | null;
+  present: number;
+  presentFrom: 'check' | 'classSize';
+  headUp: number | null;
+}): string {
+  if (l.faces === null) return t('lesson.noCamera');
+  const counts = t('lesson.headUpCounts', {
+    faces: l.faces,
+    present: l.present,
+    from: t(`lesson.presentFrom.${l.presentFrom}`),
+  });
+  if (l.faces > l.present) return `${counts} · ${t('lesson.headUpTooMany')}`;
+  return `${counts} · ${t('lesson.headUpRate', { rate: pct(l.headUp) })}`;
+}
+
 function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: number) => void }) {
   const state = useObservable(live.state);
   const lesson = state.lesson;
@@ -45,6 +73,7 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
     setError(undefined);
     try {
       await api(key);
+      notify(t(key === 'POST /api/v1/lessons/start' ? 'lesson.started' : 'lesson.ended'));
       past.reload();
     } catch (err) {
       setError(reportError(err));
@@ -85,15 +114,17 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
         </p>
       )}
       <div class="row">
-        <h2>{t('lesson.running', { id: lesson.id, minutes: Math.floor(elapsed / 60) })}</h2>
-        <button
-          type="button"
-          class="btn huge"
-          data-testid="lesson-end"
-          onClick={() => void act('POST /api/v1/lessons/current/end')}
-        >
-          {t('lesson.end')}
-        </button>
+        <h2 data-testid="lesson-title">
+          {t('lesson.running', { period: periodName(lesson), minutes: Math.floor(elapsed / 60) })}
+        </h2>
+        <ConfirmButton
+          testid="lesson-end"
+          className="btn huge"
+          label={t('lesson.end')}
+          question={t('lesson.endQuestion')}
+          confirmLabel={t('lesson.end')}
+          onConfirm={() => void act('POST /api/v1/lessons/current/end')}
+        />
       </div>
       <section class="card">
         <h3>{t('lesson.talk')}</h3>
@@ -111,16 +142,12 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
           <h3>{t('lesson.stCurve')}</h3>
           <StCurve codes={codes} />
           <p data-testid="lesson-figures">{figures(l ?? lesson)}</p>
+          <p class="hint">{t('lesson.figuresExplain')}</p>
         </section>
         <section class="card">
           <h3>{t('lesson.headUp')}</h3>
-          <HeadUpLine samples={samples} />
-          <p data-testid="headup-now">
-            {l && l.faces !== null
-              ? t('lesson.headUpNow', { faces: l.faces, present: l.present, rate: pct(l.headUp) })
-              : t('lesson.noCamera')}
-          </p>
-          {(l?.framesDropped ?? 0) > 0 && <p class="hint">{t('lesson.dropped', { n: l!.framesDropped })}</p>}
+          <HeadUpLine samples={samples} startedAt={lesson.startedAt} />
+          <p data-testid="headup-now">{l ? headUpNow(l) : t('lesson.noCamera')}</p>
         </section>
       </div>
       <p class="hint">{t('lesson.privacy')}</p>
@@ -141,7 +168,7 @@ function figures(f: {
   mode: (typeof TEACHING_MODES)[number] | null;
   turns: number;
 }): string {
-  if (f.rt === null || f.ch === null) return '–';
+  if (f.rt === null || f.ch === null) return t('lesson.noFigures');
   return t('lesson.figures', { rt: f.rt.toFixed(2), ch: f.ch.toFixed(2), mode: modeText(f.mode), turns: f.turns });
 }
 
@@ -202,25 +229,34 @@ export function StCurve({ codes }: { codes: ('T' | 'S')[] }) {
   );
 }
 
-/** Head-up rate per sample, 0-100 %. */
-export function HeadUpLine({ samples }: { samples: Sample[] }) {
+/** Head-up rate per sample, 0-100 %, against minutes since the lesson began (ticks every 10 minutes). */
+export function HeadUpLine({ samples, startedAt }: { samples: Sample[]; startedAt: number }) {
   const w = 320;
-  const h = 160;
+  const h = 170;
   const pts = samples.filter((s) => s.headUp !== null);
-  const n = Math.max(8, samples.length);
-  const x = (i: number): number => 30 + (i / n) * (w - 40);
-  const y = (r: number): number => 10 + (1 - r) * (h - 30);
+  const lastMin = Math.max(40, ...samples.map((s) => (s.at - startedAt) / 60_000));
+  const x = (min: number): number => 34 + (min / lastMin) * (w - 44);
+  const y = (r: number): number => 10 + (1 - r) * (h - 40);
+  const ticks = Array.from({ length: Math.floor(lastMin / 10) + 1 }, (_, i) => i * 10);
   return (
     <svg class="headup-line" viewBox={`0 0 ${w} ${h}`} data-testid="headup-line" data-points={pts.length}>
-      <line x1={x(0)} y1={y(0)} x2={x(n)} y2={y(0)} class="axis" />
+      <line x1={x(0)} y1={y(0)} x2={x(lastMin)} y2={y(0)} class="axis" />
       <line x1={x(0)} y1={y(0)} x2={x(0)} y2={y(1)} class="axis" />
       <text x={2} y={y(1) + 4} class="axis-label">
         100%
       </text>
-      <text x={8} y={y(0) + 4} class="axis-label">
+      <text x={14} y={y(0) + 4} class="axis-label">
         0
       </text>
-      <polyline points={pts.map((s) => `${x(s.idx)},${y(s.headUp!)}`).join(' ')} class="curve" />
+      {ticks.map((m) => (
+        <text x={x(m) - 6} y={h - 8} class="axis-label">
+          {m}
+        </text>
+      ))}
+      <text x={w - 44} y={y(0) - 6} class="axis-label">
+        {t('lesson.timeAxis')}
+      </text>
+      <polyline points={pts.map((s) => `${x((s.at - startedAt) / 60_000)},${y(s.headUp!)}`).join(' ')} class="curve" />
     </svg>
   );
 }
@@ -234,8 +270,9 @@ function PastLessons({ lessons, onReport }: { lessons: LessonView[]; onReport: (
       <ul class="lesson-list">
         {done.map((l) => (
           <li>
-            <button type="button" class="btn" data-testid={`lesson-report-${l.id}`} onClick={() => onReport(l.id)}>
-              {formatDateTime(l.startedAt)} · {modeText(l.mode)} · Rt {l.rt?.toFixed(2) ?? '–'}
+            <button type="button" class="btn big" data-testid={`lesson-report-${l.id}`} onClick={() => onReport(l.id)}>
+              {formatDateTime(l.startedAt)} · {periodName(l, true)} ·{' '}
+              {l.mode ? modeText(l.mode) : t('lesson.noFigures')}
             </button>
           </li>
         ))}
@@ -248,14 +285,19 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
   const { data, error } = useApiData('GET /api/v1/lessons/:id', { params: { id } });
   return (
     <div class="lesson-screen" data-testid="lesson-report">
-      <button type="button" class="btn" onClick={onBack}>
-        {t('lesson.back')}
-      </button>
+      <div class="row no-print">
+        <button type="button" class="btn big" data-testid="lesson-report-back" onClick={onBack}>
+          {t('lesson.back')}
+        </button>
+        <button type="button" class="btn big" data-testid="lesson-report-print" onClick={() => window.print()}>
+          {t('lesson.print')}
+        </button>
+      </div>
       {error && <p class="error">{error}</p>}
       {data && (
         <>
-          <h2>
-            {t('lesson.report')} · {formatDateTime(data.lesson.startedAt)}
+          <h2 data-testid="lesson-report-title">
+            {t('lesson.report')} · {formatDateTime(data.lesson.startedAt)} · {periodName(data.lesson)}
           </h2>
           <TalkBar
             teacher={data.lesson.teacherTalkS}
@@ -267,11 +309,17 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
               <h3>{t('lesson.stCurve')}</h3>
               <StCurve codes={stCodes(data.lesson.codes)} />
               <p>{figures(data.lesson)}</p>
+              <p class="hint">{t('lesson.stNote', { s: data.lesson.sampleIntervalS })}</p>
+              <p class="hint">{t('lesson.figuresExplain')}</p>
             </section>
             <section class="card">
               <h3>{t('lesson.headUp')}</h3>
-              <HeadUpLine samples={data.samples} />
-              <p>{pct(data.lesson.headUpMean)}%</p>
+              <HeadUpLine samples={data.samples} startedAt={data.lesson.startedAt} />
+              <p data-testid="lesson-report-headup">
+                {data.lesson.headUpMean === null
+                  ? t('lesson.headUpNone')
+                  : t('lesson.headUpMean', { rate: pct(data.lesson.headUpMean) })}
+              </p>
             </section>
           </div>
         </>
