@@ -949,11 +949,22 @@ export const KioskSchema = Type.Object(
         en: ['英文', 'English'],
       }),
     }),
+    itContact: Type.String({
+      maxLength: 200,
+      default: '',
+      description:
+        "Whom teachers call about the panel, e.g. '信息中心 张老师 分机 8021'. Shown on the help page, under the PIN pad (forgotten PIN) and where a device needs attention.",
+      ...label(
+        '信息老师联系方式',
+        'IT contact',
+        '教师遇到面板问题时找谁，例如“信息中心 张老师 分机 8021”。显示在帮助页、PIN 键盘下方（忘记 PIN）和设备需要检查的提示里。',
+      ),
+    }),
   },
   {
     additionalProperties: false,
     default: {},
-    ...label('教师面板', 'Teacher panel', '教室大屏上教师面板的自动锁屏和默认语言。'),
+    ...label('教师面板', 'Teacher panel', '教室大屏上教师面板的自动锁屏、默认语言和信息老师联系方式。'),
   },
 );
 

@@ -75,7 +75,7 @@ test('teacher: PIN login, a published reading appears live, home is one tap away
     await publish(t, dev, { co2_ppm: 1111, temperature_c: 24.5, humidity_pct: 51, pm25_ugm3: 12 });
     await page.waitForSelector('[data-testid=tile-co2_ppm][data-value="1111"]', { timeout: 5000 });
     assert.match((await page.textContent('[data-testid=tile-co2_ppm]')) ?? '', /1111\s*ppm/);
-    await page.waitForSelector('[data-testid=component-broker][data-state=running]');
+    await page.waitForSelector('[data-testid=components][data-running~=broker]');
     // Every touch target on the screen is at least 48 px.
     const small = await page.$$eval('button', (bs) =>
       bs
@@ -334,7 +334,7 @@ test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     await page.click('[data-testid=pin-ok]');
     await page.waitForSelector('[data-testid=tile-co2_ppm]', { timeout: 2000 });
     assert.ok(Date.now() - t0 < 2000);
-    await page.waitForSelector('[data-testid=component-demo-air-sensor][data-state=running]', { timeout: 2000 });
+    await page.waitForSelector('[data-testid=components][data-running~=demo-air-sensor]', { timeout: 2000 });
     // The six Modbus sensors of the simulated RS-485 bus are behind the room's tiles too: one tile a
     // quantity, with every sensor that measures it (the Wi-Fi node's four and the bus's).
     for (const [m, n] of [

@@ -27,6 +27,9 @@ const zh = {
   'login.wrongPin': 'PIN 码错误',
   'login.back': '返回',
   'login.clear': '清除',
+  'login.backspace': '删除',
+  'login.forgot': '忘记 PIN？请联系学校的信息老师重置。',
+  'login.forgotContact': '忘记 PIN？请联系信息老师重置：{contact}',
   'login.ok': '确定',
   'locked.title': '面板已锁定',
   'locked.body': '连续多次输错 PIN 码。请在 {time} 后再试，或请 IT 管理员重置。',
@@ -35,9 +38,30 @@ const zh = {
   'home.updated': '更新于 {time}',
   'home.sensors': '{n} 个传感器',
   'home.components': '设备与服务',
+  'home.componentsOk': '全部正常。',
+  'home.componentsWaiting': '正在连接…',
+  'home.componentsProblems': '有 {n} 项需要信息老师检查（不影响上课的其他功能）。',
+  'home.callContact': '请联系：{contact}',
+  'home.callIt': '请联系学校的信息老师。',
   'home.chartCo2': '二氧化碳（最近 1 小时）',
   'home.chartTemp': '温度（最近 1 小时）',
   'nav.room': '教室环境',
+  'nav.help': '帮助',
+  'help.callTitle': '遇到问题找谁',
+  'help.noContact': '请联系学校的信息老师（信息老师可在管理后台“设置 → 教师面板”里填写联系方式，显示在这里）。',
+  'help.tellThem': '报修时请说明：教室名称（见屏幕顶部）、软件版本 {version}，在哪个页面、做了什么、看到了什么。',
+  'help.home':
+    '主页：教室现在的空气、温湿度、光照和噪声，每项一个数（点开可看每个传感器）；颜色和提示按国家标准，变红时按提示开窗或调节。',
+  'help.health':
+    '晨检：学生到校时测体温、登记症状和缺勤；发热的学生过一会儿复测；全班完成后可查看和打印当天的晨检日报。',
+  'help.display':
+    '大屏：开关机、切换信号源、调节音量和亮度、护眼模式；关机前会再问一次。今天大屏亮屏时间超过上限时会提醒。',
+  'help.lesson':
+    '课堂分析：按课表自动开始，也可以手动开始和下课。只统计讲话时长、S-T 曲线和抬头人数，不识别人脸，不保存画面和声音。',
+  'help.room': '教室环境：各项数值的历史和提示；装有新风、灯光、窗帘控制时，可一键切换上课、下课、午休等场景。',
+  'help.remote':
+    '远程课堂：开始一节远程课，把加入码或二维码给家长、专家或合作教室；切到其他页面时课不会中断，顶部显示“远程课进行中”。',
+  'help.privacyTitle': '隐私',
   'nav.lesson': '课堂分析',
   'lesson.none': '现在没有进行中的课。按“开始上课”或按课表自动开始。',
   'lesson.start': '开始上课',
@@ -448,6 +472,9 @@ const en: Record<MessageKey, string> = {
   'login.wrongPin': 'Wrong PIN',
   'login.back': 'Back',
   'login.clear': 'Clear',
+  'login.backspace': 'Delete',
+  'login.forgot': 'Forgot your PIN? Ask the school IT staff to reset it.',
+  'login.forgotContact': 'Forgot your PIN? Ask IT to reset it: {contact}',
   'login.ok': 'OK',
   'locked.title': 'Panel locked',
   'locked.body': 'Too many wrong PINs. Try again after {time}, or ask IT to reset it.',
@@ -456,9 +483,33 @@ const en: Record<MessageKey, string> = {
   'home.updated': 'Updated {time}',
   'home.sensors': '{n} sensors',
   'home.components': 'Devices and services',
+  'home.componentsOk': 'All working.',
+  'home.componentsWaiting': 'Connecting…',
+  'home.componentsProblems': '{n} need a look from IT (the rest of the panel works).',
+  'home.callContact': 'Call: {contact}',
+  'home.callIt': "Call the school's IT staff.",
   'home.chartCo2': 'CO₂ (last hour)',
   'home.chartTemp': 'Temperature (last hour)',
   'nav.room': 'Room',
+  'nav.help': 'Help',
+  'help.callTitle': 'Whom to call',
+  'help.noContact':
+    "Ask the school's IT staff (they can put their contact in the admin console, Settings → Teacher panel, to show it here).",
+  'help.tellThem':
+    'When you report a problem, say: classroom "{room}", software version {version}, which screen, what you did and what you saw.',
+  'help.home':
+    "Home: the room's air, temperature, humidity, light and noise, one value each (tap for every sensor); colours and advice follow the national limits.",
+  'help.health':
+    'Morning check: temperatures, symptoms and absences at the door; a fever is measured again after a while; the daily report can be viewed and printed.',
+  'help.display':
+    'Panel: power, source, volume, brightness and eye care; switching off asks first. A reminder shows when the screen has been on too long today.',
+  'help.lesson':
+    'Lesson: starts by the timetable or by hand. Only talk time, the S-T curve and head counts are kept: no face recognition, no pictures or sound stored.',
+  'help.room':
+    "Room: each value's history and advice; with fresh air, lights and curtains connected, one tap switches scenes (lesson, break, nap).",
+  'help.remote':
+    'Remote lesson: start one and give the join code or QR code to parents, experts or partner classrooms; other tabs do not end it, the top bar shows it is live.',
+  'help.privacyTitle': 'Privacy',
   'nav.lesson': 'Lesson',
   'lesson.none': 'No lesson under way. Press “Start lesson”, or it starts by the timetable.',
   'lesson.start': 'Start lesson',

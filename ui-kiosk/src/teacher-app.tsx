@@ -76,6 +76,7 @@ export function TeacherApp() {
         <TeacherLogin
           pinLength={info.pinLength}
           lockoutSeconds={info.lockoutSeconds}
+          itContact={info.itContact}
           onLoggedIn={(s) => {
             // Stay on the screen that was asked for (a bookmarked #/room); the idle lock returns home.
             sessionLost.set(false);
@@ -93,7 +94,9 @@ export function TeacherApp() {
       <div class="screen">
         <TopBar title={info.applianceName} connected={liveState.connected} onHome={() => navigate('/')}>
           {remoteLive && <RemoteBadge />}
-          <span class="user">{session.user?.displayName}</span>
+          <span class="user" translate={false}>
+            {session.user?.displayName}
+          </span>
           <button type="button" class="btn" data-testid="lock" onClick={lock}>
             {t('nav.lock')}
           </button>

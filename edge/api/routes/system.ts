@@ -161,6 +161,7 @@ export const systemRoutes: RouteDef[] = [
       version: ctx.version,
       idleLockSeconds: ctx.config.kiosk.idleLockSeconds,
       defaultLanguage: ctx.config.kiosk.defaultLanguage,
+      itContact: ctx.config.kiosk.itContact,
       pinLength: ctx.config.auth.pinLength,
       lockoutSeconds: ctx.config.auth.lockoutMinutes * 60,
       storage: kioskStorage(ctx.disk.diskState()),

@@ -28,7 +28,7 @@ export function PinPad({
             {d}
           </button>
         ))}
-        <button type="button" class="key secondary" onClick={() => onChange('')}>
+        <button type="button" class="key secondary" data-testid="pin-clear" onClick={() => onChange('')}>
           {t('login.clear')}
         </button>
         <button type="button" class="key" data-testid="pin-0" onClick={() => press('0')}>
@@ -36,7 +36,17 @@ export function PinPad({
         </button>
         <button
           type="button"
-          class="key primary"
+          class="key secondary"
+          data-testid="pin-backspace"
+          aria-label={t('login.backspace')}
+          disabled={value.length === 0}
+          onClick={() => onChange(value.slice(0, -1))}
+        >
+          ⌫ {t('login.backspace')}
+        </button>
+        <button
+          type="button"
+          class="key primary wide"
           data-testid="pin-ok"
           disabled={value.length !== length}
           onClick={onSubmit}

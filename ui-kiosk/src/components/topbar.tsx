@@ -28,7 +28,8 @@ export function TopBar({
           ⌂ {t('nav.home')}
         </button>
       )}
-      <h1 class="title" data-testid="room-name">
+      {/* The room's name is what the school called it: a name, not text to translate. */}
+      <h1 class="title" data-testid="room-name" translate={false}>
         {title}
       </h1>
       <span class="clock">{formatTime(now)}</span>

@@ -55,6 +55,13 @@ export const screens: readonly ScreenDef[] = [
     load: () => import('./teacher/remote-lesson.js').then((m) => m.RemoteLessonScreen),
   },
   {
+    id: 'help',
+    mode: 'teacher',
+    path: '/help',
+    title: 'nav.help',
+    load: () => import('./teacher/help.js').then((m) => m.HelpScreen),
+  },
+  {
     id: 'devices',
     mode: 'admin',
     path: '/devices',

@@ -1,6 +1,7 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { METRICS } from '../../../../edge/metrics.js';
 import { api } from '../../api.js';
+import { useApiData } from '../../hooks.js';
 import { formatTime, lang, t, type MessageKey } from '../../i18n.js';
 import { useObservable } from '../../store.js';
 import type { LatestValue, LiveClient } from '../../live.js';
@@ -87,7 +88,7 @@ function Tile({
         <ul class="tile-sensors" data-testid={`tile-${metric}-sensors`}>
           {sensors.map((s) => (
             <li>
-              {s.deviceId}: {s.value.toFixed(digits(s.value))} {spec?.unit ?? ''}
+              <span translate={false}>{s.deviceId}</span>: {s.value.toFixed(digits(s.value))} {spec?.unit ?? ''}
             </li>
           ))}
         </ul>
@@ -140,18 +141,36 @@ function HomeView({ live }: { live: LiveClient }) {
           <TimeChart points={temp} label="°C" unit="°C" windowMs={HOUR} testId="chart-temp" />
         </div>
       </section>
-      <section>
-        <h3>{t('home.components')}</h3>
-        <ul class="components" data-testid="components">
-          {[...state.components.values()].map((c) => (
-            <li class={`comp ${c.state}`} data-testid={`component-${c.name}`} data-state={c.state}>
-              <span class="comp-dot" />
-              {c.name} · {t(`state.${c.state}`)}
-              {c.detail ? ` (${c.detail})` : ''}
-            </li>
-          ))}
-        </ul>
-      </section>
+      <ComponentsSummary components={[...state.components.values()]} />
     </div>
+  );
+}
+
+/**
+ * 设备与服务 for the teacher: all well, or how many need IT and whom to call. The components'
+ * names, kinds and details are for IT staff (系统状态 in the admin console), not for a lesson.
+ */
+function ComponentsSummary({ components }: { components: { name: string; state: string }[] }) {
+  const info = useApiData('GET /api/v1/kiosk');
+  const problems = components.filter((c) => c.state === 'failed' || c.state === 'degraded');
+  const running = components.filter((c) => c.state === 'running').map((c) => c.name);
+  const contact = info.data?.itContact ?? '';
+  return (
+    <section
+      class={problems.length ? 'components-summary warn' : 'components-summary ok'}
+      data-testid="components"
+      data-problems={problems.length}
+      data-running={running.join(' ')}
+    >
+      <h3>{t('home.components')}</h3>
+      <p>
+        {components.length === 0
+          ? t('home.componentsWaiting')
+          : problems.length === 0
+            ? t('home.componentsOk')
+            : t('home.componentsProblems', { n: problems.length })}
+        {problems.length > 0 && ` ${contact ? t('home.callContact', { contact }) : t('home.callIt')}`}
+      </p>
+    </section>
   );
 }

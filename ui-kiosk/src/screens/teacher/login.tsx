@@ -15,10 +15,13 @@ type Teacher = ResponseOf<'GET /api/v1/teachers'>[number];
 export function TeacherLogin({
   pinLength,
   lockoutSeconds,
+  itContact,
   onLoggedIn,
 }: {
   pinLength: number;
   lockoutSeconds: number;
+  /** kiosk.itContact: whom to call about a forgotten PIN. */
+  itContact: string;
   onLoggedIn: (s: SessionInfo) => void;
 }) {
   const [teachers, setTeachers] = useState<Teacher[] | undefined>(undefined);
@@ -144,9 +147,12 @@ export function TeacherLogin({
         }}
         onSubmit={() => void submit()}
       />
+      <p class="forgot" data-testid="pin-forgot">
+        {itContact ? t('login.forgotContact', { contact: itContact }) : t('login.forgot')}
+      </p>
       <button
         type="button"
-        class="btn"
+        class="btn big"
         onClick={() => {
           setWho(undefined);
           setPin('');

@@ -280,10 +280,10 @@ function RemoteLessonView({ session }: { session: LessonSession }) {
       <div class="remote-code">
         <div>
           <p>{t('remote.code')}</p>
-          <p class="remote-big-code" data-testid="remote-code">
+          <p class="remote-big-code" data-testid="remote-code" translate={false}>
             {s.code}
           </p>
-          <p class="hint" data-testid="remote-join-url">
+          <p class="hint" data-testid="remote-join-url" translate={false}>
             {link.url}
           </p>
           {!link.reachable && (
