@@ -31,6 +31,8 @@ function History({ metric, unit, label }: { metric: string; unit: string; label:
 }
 
 /** The room against the standards: values coloured by their limits, 24-h charts, alerts with advice, the desk check. */
+const WINDOW_HOURS = { '1h': 1, '8h': 8, '24h': 24 } as const;
+
 export function RoomScreen() {
   const live = useContext(LiveContext);
   return live ? <RoomView live={live} /> : null;
@@ -81,11 +83,21 @@ function RoomView({ live }: { live: LiveClient }) {
               </div>
               <div class="tile-meta">
                 {(['1h', '8h', '24h'] as const)
-                  .filter((w) => m.windows[w])
-                  // An average over part of its window says so: "(12 %)" of the window holds data.
-                  .map((w) => {
+                  // A longer window over no more data than the shorter one would repeat its figure.
+                  .filter((w) => {
                     const a = m.windows[w];
-                    return `${t(`room.avg${w}`)} ${a?.avg}${a && a.coverage < 0.99 ? ` (${Math.round(a.coverage * 100)} %)` : ''}`;
+                    if (!a) return false;
+                    const prev = w === '8h' ? 1 : w === '24h' ? 8 : 0;
+                    return a.coverage * WINDOW_HOURS[w] > prev + 0.05;
+                  })
+                  // An average over part of its window says how much data it holds: "（已有 1.2 小时数据）".
+                  .map((w) => {
+                    const a = m.windows[w]!;
+                    const partial =
+                      a.coverage < 0.99
+                        ? t('room.dataHours', { h: (a.coverage * WINDOW_HOURS[w]).toFixed(1) })
+                        : '';
+                    return `${t(`room.avg${w}`)} ${a.avg.toFixed(Math.abs(a.avg) >= 100 ? 0 : 1)}${partial}`;
                   })
                   .join(' · ')}
               </div>
