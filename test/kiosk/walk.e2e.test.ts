@@ -264,6 +264,18 @@ for (const lang of LANGS) {
             await page.click('[data-testid=remote-start]');
             await page.waitForSelector('[data-testid=remote-qr]');
             await check(page, lang, 'remote-live', { touch: true }, findings);
+            // The /join page a parent opens from the QR code, at the address the code names.
+            const joinUrl = ((await page.textContent('[data-testid=remote-join-url]')) ?? '').trim();
+            const viewer = await context.newPage();
+            await viewer.goto(joinUrl);
+            await setLanguage(viewer, lang);
+            await viewer.reload();
+            await viewer.waitForSelector('[data-testid=viewer-join]');
+            await check(viewer, lang, 'join', { touch: true }, findings);
+            await viewer.click('[data-testid=viewer-join]');
+            await viewer.waitForSelector('[data-testid=viewer-grid]');
+            await check(viewer, lang, 'join-watching', { touch: true }, findings);
+            await viewer.close();
             await page.click('[data-testid=remote-end]');
             await check(page, lang, 'remote-end-confirm', { touch: true }, findings);
             await page.click('[data-testid=remote-end-yes]');
