@@ -274,7 +274,7 @@ export const AnalysisSchema = Type.Object(
     ...label(
       '课堂分析',
       'Lesson analysis',
-      '课堂互动分析：S-T 分析、教学模式和抬头率（见 docs/interaction-analysis.md）。',
+      '课堂互动分析：S-T 分析、教学模式和抬头率（见 `docs/interaction-analysis.md`）。',
     ),
   },
 );

@@ -25,7 +25,7 @@ export const WebSocketSchema = Type.Object(
       ...label(
         '发送缓冲上限',
         'Send buffer limit',
-        '为每个 /api/v1/live 客户端暂存的未发出数据上限，单位字节。客户端不再接收、积压超过此值就会被断开（它重连后会拿到完整的当前状态）。',
+        '为每个 `/api/v1/live` 客户端暂存的未发出数据上限，单位字节。客户端不再接收、积压超过此值就会被断开（它重连后会拿到完整的当前状态）。',
       ),
     }),
   },
@@ -35,7 +35,7 @@ export const WebSocketSchema = Type.Object(
     ...label(
       '实时连接（WebSocket）',
       'WebSockets',
-      '实时数据（/api/v1/live）和音视频（/api/v1/media）WebSocket 连接的限制。',
+      '实时数据（`/api/v1/live`）和音视频（`/api/v1/media`）WebSocket 连接的限制。',
     ),
   },
 );

@@ -32,7 +32,7 @@ export const ClassroomSchema = Type.Object(
     school: PlaceName('School, e.g. "实验小学".', label('学校', 'School', '学校名称，例如“实验小学”。')),
     grade: PlaceName('Grade, e.g. "初二".', label('年级', 'Grade', '年级，例如“初二”。')),
     class: PlaceName('Class, e.g. "3班".', label('班级', 'Class', '班级，例如“3班”。')),
-    room: PlaceName('Room, e.g. "A-203".', label('教室编号', 'Room', '教室的门牌号，例如“A-203”。')),
+    room: PlaceName('Room, e.g. "A-203".', label('教室编号', 'Room', '教室的门牌号，例如“`A-203`”。')),
   },
   {
     additionalProperties: false,
@@ -69,7 +69,7 @@ export const ApplianceSchema = Type.Object(
       minLength: 1,
       default: 'Asia/Shanghai',
       description: 'IANA time zone of the school.',
-      ...label('时区', 'Time zone', '学校所在地的 IANA 时区，例如 Asia/Shanghai。'),
+      ...label('时区', 'Time zone', '学校所在地的 IANA 时区，例如 `Asia/Shanghai`。'),
     }),
     classroom: ClassroomSchema,
   },
@@ -98,7 +98,7 @@ export const HttpSchema = Type.Object(
       label(
         'HTTP 端口',
         'HTTP port',
-        '接口、实时 WebSocket 和教师面板使用的明文 HTTP 端口；开启 `http.tls` 后只在 127.0.0.1 上监听，供大屏自带的浏览器使用。也可用环境变量 CLASSEDGE_HTTP_PORT 设置。',
+        '接口、实时 WebSocket 和教师面板使用的明文 HTTP 端口；开启 `http.tls` 后只在 127.0.0.1 上监听，供大屏自带的浏览器使用。也可用环境变量 `CLASSEDGE_HTTP_PORT` 设置。',
       ),
     ),
     plaintextLan: Type.Boolean({
@@ -126,7 +126,7 @@ export const HttpSchema = Type.Object(
       ...label(
         '允许的主机名',
         'Allowed host names',
-        '除 IP 地址、localhost、本机主机名、<主机名>.local 和 <appliance.id>.local 之外，接口还接受的主机名；其他 Host 请求头一律拒绝（421），这样局域网里的网页无法通过 DNS 重绑定访问接口。',
+        '除 IP 地址、`localhost`、本机主机名、`<主机名>.local` 和 `<appliance.id>.local` 之外，接口还接受的主机名；其他 `Host` 请求头一律拒绝（421），这样局域网里的网页无法通过 DNS 重绑定访问接口。',
       ),
     }),
     publicAddress: Type.String({
@@ -138,7 +138,7 @@ export const HttpSchema = Type.Object(
       ...label(
         '对外地址',
         'Public address',
-        '手机、家长和合作教室在校园网里访问本机用的名称或地址（也可写完整地址，如 https://a203.school.local:8443）：远程课的加入链接和二维码用它。留空：用打开页面时的地址（不是本机回环地址时），否则用本机所有局域网地址。',
+        '手机、家长和合作教室在校园网里访问本机用的名称或地址（也可写完整地址，如 `https://a203.school.local:8443`）：远程课的加入链接和二维码用它。留空：用打开页面时的地址（不是本机回环地址时），否则用本机所有局域网地址。',
       ),
     }),
     tls: Type.Object(
@@ -159,7 +159,7 @@ export const HttpSchema = Type.Object(
           label(
             'HTTPS 端口',
             'HTTPS port',
-            '开启 `http.tls` 后，局域网内访问管理后台、教师面板和 WebSocket 的 HTTPS 端口。也可用环境变量 CLASSEDGE_HTTPS_PORT 设置。',
+            '开启 `http.tls` 后，局域网内访问管理后台、教师面板和 WebSocket 的 HTTPS 端口。也可用环境变量 `CLASSEDGE_HTTPS_PORT` 设置。',
           ),
         ),
         certFile: Type.Optional(
@@ -170,7 +170,7 @@ export const HttpSchema = Type.Object(
             ...label(
               '证书文件',
               'Certificate file',
-              'HTTPS 使用的 PEM 证书（链）：区里签发的证书，或 `classedge tls generate` 生成的 <dataDir>/tls/cert.pem。',
+              'HTTPS 使用的 PEM 证书（链）：区里签发的证书，或 `classedge tls generate` 生成的 `<dataDir>/tls/cert.pem`。',
             ),
           }),
         ),
@@ -206,7 +206,7 @@ export const MqttSchema = Type.Object(
       ...label(
         '监听地址',
         'Listen address',
-        '内置 MQTT 消息服务器监听的地址。开启 `mqtt.tls` 后这是 MQTT over TLS 的监听地址，明文 MQTT 则只监听 127.0.0.1（除非开启 `mqtt.plaintextLan`）。',
+        '内置 MQTT 消息服务器监听的地址。开启 `mqtt.tls` 后这是 TLS 加密的 MQTT 的监听地址，明文 MQTT 则只监听 127.0.0.1（除非开启 `mqtt.plaintextLan`）。',
       ),
     }),
     port: Port(
@@ -215,7 +215,7 @@ export const MqttSchema = Type.Object(
       label(
         'MQTT 端口',
         'MQTT port',
-        '明文 MQTT 端口；开启 `mqtt.tls` 后只在 127.0.0.1 上监听，供本机自己的服务和模拟器使用。也可用环境变量 CLASSEDGE_MQTT_PORT 设置。',
+        '明文 MQTT 端口；开启 `mqtt.tls` 后只在 127.0.0.1 上监听，供本机自己的服务和模拟器使用。也可用环境变量 `CLASSEDGE_MQTT_PORT` 设置。',
       ),
     ),
     tls: Type.Object(
@@ -227,7 +227,7 @@ export const MqttSchema = Type.Object(
           ...label(
             '启用 MQTT 加密',
             'Enable MQTT over TLS',
-            '在 `mqtt.host` 的 `mqtt.tls.port` 端口上为设备提供 MQTT over TLS（设备凭据不变），明文 MQTT 只在 127.0.0.1 上提供。`classedge provision` 会打开此项。',
+            '在 `mqtt.host` 的 `mqtt.tls.port` 端口上为设备提供 TLS 加密的 MQTT（设备凭据不变），明文 MQTT 只在 127.0.0.1 上提供。`classedge provision` 会打开此项。',
           ),
         }),
         port: Port(
@@ -236,7 +236,7 @@ export const MqttSchema = Type.Object(
           label(
             'MQTT 加密端口',
             'MQTT TLS port',
-            '设备使用的 MQTT over TLS 端口。也可用环境变量 CLASSEDGE_MQTTS_PORT 设置。',
+            '设备使用的 TLS 加密的 MQTT 端口。也可用环境变量 `CLASSEDGE_MQTTS_PORT` 设置。',
           ),
         ),
         certFile: Type.Optional(
@@ -266,7 +266,7 @@ export const MqttSchema = Type.Object(
       {
         additionalProperties: false,
         default: {},
-        ...label('MQTT 加密', 'MQTT over TLS', '设备通过 TLS 加密连接时所用的端口、证书和私钥。'),
+        ...label('MQTT 加密', 'TLS 加密的 MQTT', '设备通过 TLS 加密连接时所用的端口、证书和私钥。'),
       },
     ),
     plaintextLan: Type.Boolean({
@@ -342,7 +342,7 @@ export const MqttSchema = Type.Object(
       ...label(
         '连接报文超时（毫秒）',
         'CONNECT timeout',
-        '连接打开后在这段时间内还没收到完整的 CONNECT 报文（什么都没发，或只发了一半）就关闭。',
+        '连接打开后在这段时间内还没收到完整的 `CONNECT` 报文（什么都没发，或只发了一半）就关闭。',
       ),
     }),
     maxPreAuthPacketBytes: Type.Integer({
@@ -354,7 +354,7 @@ export const MqttSchema = Type.Object(
       ...label(
         '登录前最大报文',
         'Largest packet before login',
-        '客户端登录前（包括 CONNECT 报文本身）接受的最大 MQTT 报文，单位字节；报文头一到就能判断，超过则关闭连接。',
+        '客户端登录前（包括 `CONNECT` 报文本身）接受的最大 MQTT 报文，单位字节；报文头一到就能判断，超过则关闭连接。',
       ),
     }),
     maxInflightQos2: Type.Integer({
@@ -366,7 +366,7 @@ export const MqttSchema = Type.Object(
       ...label(
         'QoS 2 未完成消息上限',
         'Most unreleased QoS 2 messages',
-        '一个客户端已发出但尚未释放（PUBREL）的 QoS 2 消息上限；再多一条就关闭连接。',
+        '一个客户端已发出但尚未释放（`PUBREL`）的 QoS 2 消息上限；再多一条就关闭连接。',
       ),
     }),
     maxFailedLoginsPerSource: Type.Integer({
@@ -378,7 +378,7 @@ export const MqttSchema = Type.Object(
       ...label(
         '单地址登录失败上限',
         'Failed logins per address',
-        '同一地址在 `mqtt.failedLoginWindowMs` 时间内允许输错密钥的次数；超过后直到时间窗结束，该地址的登录一律拒绝（CONNACK 3），不再校验密钥。',
+        '同一地址在 `mqtt.failedLoginWindowMs` 时间内允许输错密钥的次数；超过后直到时间窗结束，该地址的登录一律拒绝（`CONNACK` 3），不再校验密钥。',
       ),
     }),
     failedLoginWindowMs: Type.Integer({
@@ -461,7 +461,7 @@ export const StoreSchema = Type.Object(
       ...label(
         '写入安全级别',
         'Write durability',
-        'SQLite 的持久性级别。FULL：每条已确认的读数断电也不会丢；NORMAL：只保证进程崩溃时不丢。',
+        'SQLite 的持久性级别。`FULL`：每条已确认的读数断电也不会丢；`NORMAL`：只保证进程崩溃时不丢。',
         {
           FULL: ['完全同步（断电不丢）', 'Full (survives a power cut)'],
           NORMAL: ['普通（崩溃不丢）', 'Normal (survives a crash)'],
@@ -477,7 +477,7 @@ export const StoreSchema = Type.Object(
       ...label(
         '合并提交最长等待（毫秒）',
         'Group commit delay',
-        '已确认的读数（MQTT QoS 1）为与其他读数共用一次日志同步最多等待的时间，其 PUBACK 也随之等待；凑满一个 4 KB 闪存页的读数立即同步，所以此值只在数据量小时起作用。1 秒未收到确认就重发的客户端（如 ESP-MQTT）在此值更长时会发来重复消息，消息服务器能识别它们（见 docs/storage.md）。',
+        '已确认的读数（MQTT QoS 1）为与其他读数共用一次日志同步最多等待的时间，其 `PUBACK` 也随之等待；凑满一个 4 KB 闪存页的读数立即同步，所以此值只在数据量小时起作用。1 秒未收到确认就重发的客户端（如 ESP-MQTT）在此值更长时会发来重复消息，消息服务器能识别它们（见 `docs/storage.md`）。',
       ),
     }),
     groupCommitMaxRows: Type.Integer({
@@ -745,7 +745,7 @@ export const UpdateSchema = Type.Object(
       ...label(
         '更新通道',
         'Release channel',
-        '本机跟随的发布通道（如 stable、pilot）；为其他通道签名的更新包会被拒绝。',
+        '本机跟随的发布通道（如 `stable`、`pilot`）；为其他通道签名的更新包会被拒绝。',
       ),
     }),
     keepPreUpdateCopies: Type.Integer({
@@ -757,7 +757,7 @@ export const UpdateSchema = Type.Object(
       ...label(
         '更新前备份份数',
         'Pre-update copies kept',
-        '更新后保留几份更新前的数据库副本（pre-update-<版本>.db），至少保留最新一份供回退使用；每份副本保留的时间都不超过其中数据最短的保留期。',
+        '更新后保留几份更新前的数据库副本（`pre-update-<版本>.db`），至少保留最新一份供回退使用；每份副本保留的时间都不超过其中数据最短的保留期。',
       ),
     }),
   },
@@ -841,7 +841,7 @@ export const AuthSchema = Type.Object(
       ...label(
         '单地址登录尝试上限',
         'Login attempts per address',
-        '同一来源地址（IPv6 按一个 /64 网段计）在每个 `auth.sourceWindowMinutes` 时间窗内对所有账户的登录尝试上限；超过返回 429 并带 Retry-After。登录成功不计入。',
+        '同一来源地址（IPv6 按一个 /64 网段计）在每个 `auth.sourceWindowMinutes` 时间窗内对所有账户的登录尝试上限；超过返回 429 并带 `Retry-After`。登录成功不计入。',
       ),
     }),
     sourceWindowMinutes: Type.Integer({
@@ -978,7 +978,7 @@ export const MetricsSchema = Type.Object(
       ...label(
         '指标令牌 SHA-256',
         'Metrics token (SHA-256)',
-        '网络上的 Prometheus 访问 GET /metrics 时出示的令牌的 SHA-256 值（十六进制）；留空则 /metrics 只回应本机。令牌用 `openssl rand -hex 32` 生成（见 docs/metrics.md）。',
+        '网络上的 Prometheus 访问 `GET /metrics` 时出示的令牌的 SHA-256 值（十六进制）；留空则 `/metrics` 只回应本机。令牌用 `openssl rand -hex 32` 生成（见 `docs/metrics.md`）。',
       ),
     }),
     historyIntervalSeconds: Type.Integer({

@@ -34,14 +34,14 @@ export const RuleSchema = Type.Object(
   {
     id: Type.String({
       pattern: '^[a-z0-9][a-z0-9-]{1,40}$',
-      ...label('规则编号', 'Rule ID', '规则的唯一标识，用小写字母、数字和短横线，例如 co2-1h。'),
+      ...label('规则编号', 'Rule ID', '规则的唯一标识，用小写字母、数字和短横线，例如 `co2-1h`。'),
     }),
     metric: Type.String({
       description: 'Metric name, e.g. co2_ppm.',
       ...label(
         '监测指标',
         'Metric',
-        '指标名称，例如 co2_ppm（二氧化碳）、pm25_ugm3（颗粒物 PM2.5）、hcho_mgm3（甲醛）。',
+        '指标名称，例如 `co2_ppm`（二氧化碳）、`pm25_ugm3`（颗粒物 PM2.5）、`hcho_mgm3`（甲醛）。',
       ),
     }),
     window: StringEnum(WINDOWS, {

@@ -173,7 +173,7 @@ export const RoomSchema = Type.Object(
         {
           id: DeviceId({
             description: 'The curtain, e.g. curtain-window.',
-            ...label('窗帘编号', 'Curtain ID', '窗帘的编号，例如 curtain-window。'),
+            ...label('窗帘编号', 'Curtain ID', '窗帘的编号，例如 `curtain-window`。'),
           }),
           label: Type.Optional(
             Type.String({
@@ -363,7 +363,7 @@ export const RoomSchema = Type.Object(
     ...label(
       '教室设备控制',
       'Room control',
-      '场景，以及按二氧化碳浓度控制新风、按课桌照度控制灯光（见 docs/room-control.md）。',
+      '场景，以及按二氧化碳浓度控制新风、按课桌照度控制灯光（见 `docs/room-control.md`）。',
     ),
   },
 );

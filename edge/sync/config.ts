@@ -76,7 +76,7 @@ export const SyncSchema = Type.Object(
       ...label(
         '允许明文 HTTP',
         'Allow plain HTTP',
-        '允许 http:// 开头的区级平台地址，只供在本机上测试：即使开启，也只接受回环地址（127.0.0.1、::1、localhost），其他一律要求 HTTPS。',
+        '允许 `http://` 开头的区级平台地址，只供在本机上测试：即使开启，也只接受回环地址（127.0.0.1、::1、`localhost`），其他一律要求 HTTPS。',
       ),
     }),
     districtCaFile: Type.Optional(

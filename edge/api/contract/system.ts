@@ -48,7 +48,9 @@ export const KioskInfoBody = Type.Object({
   version: Type.String(),
   idleLockSeconds: Type.Integer({ description: 'kiosk.idleLockSeconds: the panel locks after this much inactivity.' }),
   defaultLanguage: Type.String(),
-  itContact: Type.String({ description: 'kiosk.itContact: whom teachers call (help page, forgotten PIN); empty when not set.' }),
+  itContact: Type.String({
+    description: 'kiosk.itContact: whom teachers call (help page, forgotten PIN); empty when not set.',
+  }),
   pinLength: Type.Integer(),
   lockoutSeconds: Type.Integer({
     description:
