@@ -266,7 +266,7 @@ export const MqttSchema = Type.Object(
       {
         additionalProperties: false,
         default: {},
-        ...label('MQTT 加密', 'TLS 加密的 MQTT', '设备通过 TLS 加密连接时所用的端口、证书和私钥。'),
+        ...label('MQTT 加密', 'MQTT over TLS', '设备通过 TLS 加密连接时所用的端口、证书和私钥。'),
       },
     ),
     plaintextLan: Type.Boolean({

@@ -94,9 +94,7 @@ function RoomView({ live }: { live: LiveClient }) {
                   .map((w) => {
                     const a = m.windows[w]!;
                     const partial =
-                      a.coverage < 0.99
-                        ? t('room.dataHours', { h: (a.coverage * WINDOW_HOURS[w]).toFixed(1) })
-                        : '';
+                      a.coverage < 0.99 ? t('room.dataHours', { h: (a.coverage * WINDOW_HOURS[w]).toFixed(1) }) : '';
                     return `${t(`room.avg${w}`)} ${a.avg.toFixed(Math.abs(a.avg) >= 100 ? 0 : 1)}${partial}`;
                   })
                   .join(' · ')}
