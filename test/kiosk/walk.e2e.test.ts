@@ -303,6 +303,21 @@ for (const lang of LANGS) {
               await check(page, lang, 'home-sensors', { touch: true }, findings);
             }
           }
+          if (s.id === 'lesson' && (await page.locator('[data-testid=lesson-live]').count()) > 0) {
+            // 下课 (confirmed), the lesson's report in the kiosk, printed to PDF, back, and a new lesson.
+            await page.click('[data-testid=lesson-end]');
+            await page.click('[data-testid=lesson-end-yes]');
+            await page.waitForSelector('[data-testid=lesson-none]');
+            await page.locator('[data-testid^=lesson-report-]').first().click();
+            await page.waitForSelector('[data-testid=lesson-report-title]');
+            await check(page, lang, 'lesson-report', { touch: true }, findings);
+            const pdf = await page.pdf({ format: 'A4' });
+            assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'the report prints to PDF');
+            assert.ok(pdf.length > 5_000, `a PDF with the report in it (${pdf.length} bytes)`);
+            await page.click('[data-testid=lesson-report-back]');
+            await page.click('[data-testid=lesson-start]');
+            await page.waitForSelector('[data-testid=lesson-live]');
+          }
           if (s.id === 'remote' && (await page.locator('[data-testid=remote-start]').count()) > 0) {
             await page.click('[data-testid=remote-start]');
             await page.waitForSelector('[data-testid=remote-qr]');
