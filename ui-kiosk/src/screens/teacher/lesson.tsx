@@ -257,6 +257,10 @@ export function HeadUpLine({ samples, startedAt }: { samples: Sample[]; startedA
         {t('lesson.timeAxis')}
       </text>
       <polyline points={pts.map((s) => `${x((s.at - startedAt) / 60_000)},${y(s.headUp!)}`).join(' ')} class="curve" />
+      {/* Points as dots too: a short lesson's few samples are no line. */}
+      {pts.map((s) => (
+        <circle cx={x((s.at - startedAt) / 60_000)} cy={y(s.headUp!)} r={2.5} class="dot" />
+      ))}
     </svg>
   );
 }
@@ -285,7 +289,7 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
   const { data, error } = useApiData('GET /api/v1/lessons/:id', { params: { id } });
   return (
     <div class="lesson-screen" data-testid="lesson-report">
-      <div class="row no-print">
+      <div class="row report-actions no-print">
         <button type="button" class="btn big" data-testid="lesson-report-back" onClick={onBack}>
           {t('lesson.back')}
         </button>
