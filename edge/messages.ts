@@ -152,7 +152,13 @@ export const HealthAlertEvent = Type.Object({
   category: OneOf(SIGNAL_CATEGORIES),
   firstDay: Type.String(),
   lastDay: Type.String(),
-  cases: Type.Integer(),
+  cases: Type.Integer({ description: 'Students in the cluster so far (it grows while its days overlap).' }),
+  reportedAt: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      '已上报: when a teacher or the school doctor marked it reported to the CDC and the education bureau (ms).',
+  }),
+  reportedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who marked it reported (display name).' }),
+  reportedCases: Type.Union([Type.Integer(), Type.Null()], { description: 'Its cases when it was reported.' }),
 });
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

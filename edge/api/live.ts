@@ -28,6 +28,8 @@ export interface LiveOptions {
     components: ComponentStatus[];
     latest: ReadingRow[];
     alerts: LiveEvents['env.alert'][];
+    /** Outbreak signals a panel shows (not yet reported, or reported today): they survive a reload. */
+    healthAlerts: LiveEvents['health.alert'][];
     displays: LiveEvents['display.state'][];
     lesson: LiveEvents['lesson.state'];
     capture: LiveEvents['analysis.capture'];
@@ -92,6 +94,7 @@ export class LiveHub {
           data: { deviceId, ts: d.ts, receivedAt: d.receivedAt, metrics: d.metrics },
         });
       for (const a of snap.alerts) this.#send(ws, session, { type: 'env.alert', data: a });
+      for (const a of snap.healthAlerts) this.#send(ws, session, { type: 'health.alert', data: a });
       for (const d of snap.displays) this.#send(ws, session, { type: 'display.state', data: d });
       this.#send(ws, session, { type: 'lesson.state', data: snap.lesson });
       this.#send(ws, session, { type: 'analysis.capture', data: snap.capture });

@@ -274,6 +274,7 @@ export class HttpServer extends BaseComponent {
         components: this.#ctx.components(),
         latest: this.#ctx.readings.latest(),
         alerts: this.#ctx.environment.view().alerts.map((a) => alertEvent(a, 'raised')),
+        healthAlerts: this.#ctx.health.openAlerts(),
         displays: this.#ctx.displays().flatMap((d) => (d.panel ? [panelEvent(d.name, d.panel)] : [])),
         lesson: { lesson: this.#ctx.analysis.currentEvent() },
         capture: this.#ctx.capture.state(),

@@ -42,14 +42,20 @@ function isIli(c: Case): boolean {
   return (c.feverC ?? 0) >= 38 && (c.symptoms.includes('cough') || c.symptoms.includes('sore-throat'));
 }
 
-/** Distinct students among the cases inside [today - (days - 1), today] that match. */
+/**
+ * Distinct students among the cases inside [today - (days - 1), today] that match, each by their
+ * earliest matching case: a signal's first day must not depend on the order the cases come in (a
+ * student ill at home yesterday and at the door today is one case from yesterday, not a cluster
+ * that starts today and is raised a second time).
+ */
 function window(cases: readonly Case[], today: string, days: number, match: (c: Case) => boolean): Case[] {
   const end = dayNo(today);
   const seen = new Map<string, Case>();
   for (const c of cases) {
     const d = dayNo(c.day);
     if (d > end || d <= end - days || !match(c)) continue;
-    if (!seen.has(c.pseudonym)) seen.set(c.pseudonym, c);
+    const had = seen.get(c.pseudonym);
+    if (!had || c.day < had.day) seen.set(c.pseudonym, c);
   }
   return [...seen.values()];
 }

@@ -323,23 +323,60 @@ export class HealthService extends BaseComponent {
         this.#now(),
       );
       if (id === undefined) continue;
+      const stored = this.#o.store.health.alert(id);
+      if (!stored) continue;
       this.#o.log.warn(
-        { classId, rule: s.rule, category: s.category, cases: s.cases },
+        { classId, rule: s.rule, category: s.category, cases: stored.cases, signal: id },
         'health cluster signal: report within 24 h',
       );
-      this.#o.bus.safeEmit('health.alert', {
-        id,
-        classId,
-        rule: s.rule,
-        category: s.category,
-        firstDay: s.firstDay,
-        lastDay: s.lastDay,
-        cases: s.cases,
-      });
+      this.#o.bus.safeEmit('health.alert', stored);
     }
   }
 
   alerts(classId?: string): LiveEvents['health.alert'][] {
     return this.#o.store.health.alerts(classId);
+  }
+
+  /**
+   * The signals a panel shows: every one not yet reported (of the last 14 days, the cases' window),
+   * one reported today (so the panel says 已上报 and when), and one whose cluster grew after it was
+   * reported. One per cluster: rows raised twice for one cluster before that was fixed show once.
+   */
+  openAlerts(): LiveEvents['health.alert'][] {
+    const today = this.today();
+    const from = new Date(Date.parse(`${today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10);
+    const tz = this.#o.config.appliance.timezone;
+    const seen = new Set<string>();
+    return this.#o.store.health.alerts().filter((a) => {
+      const key = `${a.classId}|${a.rule}|${a.category}|${a.lastDay}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      if (a.reportedAt === null) return a.lastDay >= from;
+      return a.cases > (a.reportedCases ?? 0) || localTime(a.reportedAt, tz).date === today;
+    });
+  }
+
+  /** 已上报: the signal was reported to the CDC and the education bureau. Audited; every panel is told. */
+  markReported(id: number, actor: string, actorName: string): LiveEvents['health.alert'] {
+    const health = this.#o.store.health;
+    const before = Number.isSafeInteger(id) ? health.alert(id) : undefined;
+    if (!before) throw new NotFoundError(`no outbreak signal ${id}`);
+    health.markAlertReported(id, this.#now(), actor, actorName);
+    const after = health.alert(id) as LiveEvents['health.alert'];
+    this.#o.store.audit.record({
+      actor,
+      action: 'health.alert-reported',
+      target: before.classId,
+      result: 'ok',
+      detail: {
+        signal: id,
+        rule: before.rule,
+        category: before.category,
+        cases: before.cases,
+        again: before.reportedAt !== null,
+      },
+    });
+    this.#o.bus.safeEmit('health.alert', after);
+    return after;
   }
 }

@@ -496,4 +496,25 @@ CREATE TABLE system_history (
 ) STRICT;
 `,
   },
+  {
+    version: 14,
+    name: 'health-alert-reported',
+    sql: `
+-- 已上报: who marked an outbreak signal as reported to the CDC and the education bureau, when, and
+-- how many cases it had then (a cluster that grows after the report shows its new cases).
+-- reported_by is the audit actor (user:<name>); reported_by_name what the kiosk shows.
+ALTER TABLE health_alerts ADD COLUMN reported_at INTEGER;
+ALTER TABLE health_alerts ADD COLUMN reported_by TEXT;
+ALTER TABLE health_alerts ADD COLUMN reported_by_name TEXT;
+ALTER TABLE health_alerts ADD COLUMN reported_cases INTEGER;
+-- A signal whose cluster grows, or that is marked reported, goes to the district again under its id
+-- (as an environment alert does when it ends). Not on the erasure's own update of the pseudonyms.
+-- Who reported it stays on the appliance (the audit log); the district gets when.
+CREATE TRIGGER outbox_health_alerts_update AFTER UPDATE OF cases, last_day, reported_at ON health_alerts
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-alerts', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'class', NEW.class_id, 'rule', NEW.rule, 'category', NEW.category, 'firstDay', NEW.first_day, 'lastDay', NEW.last_day, 'cases', NEW.cases, 'raisedAt', NEW.raised_at, 'pseudonyms', json(NEW.pseudonyms), 'reportedAt', NEW.reported_at, 'reportedCases', NEW.reported_cases, 'day', NEW.last_day) FROM sync_seq WHERE stream = 'health-alerts';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-alerts';
+END;
+`,
+  },
 ];

@@ -64,12 +64,26 @@ export function takeReading(buf: Buffer): { reading?: IrReading; consumed: numbe
   return { consumed: FRAME_LEN, reading: { objectC: f.readInt16BE(4) / 100, ambientC: f.readInt16BE(6) / 100 } };
 }
 
-/** A forehead surface reading a living person can give, and a room the station can work in. */
-export function readingProblem(r: IrReading, range: { minC: number; maxC: number }): string | undefined {
+/**
+ * A forehead surface reading a living person can give, and a room the station can work in; the
+ * problem names the field at fault (the kiosk words an object reading and an ambient one apart).
+ */
+export function readingProblem(
+  r: IrReading,
+  range: { minC: number; maxC: number },
+): { path: '/objectC' | '/ambientC'; value: number; problem: string } | undefined {
   if (r.objectC < range.minC || r.objectC > range.maxC)
-    return `object temperature ${r.objectC} °C is outside any human range (${range.minC}..${range.maxC} °C): measure again, closer to the forehead`;
+    return {
+      path: '/objectC',
+      value: r.objectC,
+      problem: `object temperature ${r.objectC} °C is outside any human range (${range.minC}..${range.maxC} °C): measure again, closer to the forehead`,
+    };
   if (r.ambientC < -10 || r.ambientC > 50)
-    return `ambient temperature ${r.ambientC} °C is implausible (-10..50 °C): is the sensor faulty?`;
+    return {
+      path: '/ambientC',
+      value: r.ambientC,
+      problem: `ambient temperature ${r.ambientC} °C is implausible (-10..50 °C): is the sensor faulty?`,
+    };
   return undefined;
 }
 

@@ -180,7 +180,9 @@ export class Thermometer extends BaseComponent {
     const problem = readingProblem(got, this.#ctx.config.health.humanRangeC);
     if (problem) {
       this.#c.rejected++;
-      throw new ValidationError('temperature', [{ path: '/objectC', expected: problem, value: got.objectC }]);
+      throw new ValidationError('temperature', [
+        { path: problem.path, expected: problem.problem, value: problem.value },
+      ]);
     }
     const at = Date.now();
     // Stamped with the appliance's clock: unset (1970), it would make a health check the district refuses.

@@ -300,8 +300,18 @@ test('every route answers as its schema says, on a running appliance', async () 
     ).body.status,
     'given',
   );
-  await call(teacher, 'GET /api/v1/health/alerts');
+  // Two hand-foot-mouth cases in a week are an outbreak signal, which a teacher marks reported (已上报).
+  for (const s of students.slice(2, 4))
+    await call(teacher, 'POST /api/v1/health/checks', {
+      body: { studentId: s.id, tempRawC: 36.4, symptoms: ['hand-foot-mouth'] },
+      status: 201,
+    });
+  const signals = (await call(teacher, 'GET /api/v1/health/alerts')).body as { id: number }[];
+  assert.equal(signals.length, 1, 'one hand-foot-mouth signal');
+  const reported = await call(teacher, 'POST /api/v1/health/alerts/:id/reported', { params: { id: signals[0]!.id } });
+  assert.equal(reported.body.reportedCases, 2);
   await call(teacher, 'GET /api/v1/health/report');
+  await call(teacher, 'POST /api/v1/health/report/printed', { body: {} });
   await call(teacher, 'GET /api/v1/health/report.csv');
   await call(teacher, 'GET /api/v1/health/report.html');
 
@@ -366,6 +376,7 @@ test('error answers carry the error body: unknown names, bad input, a refused ro
   });
   await call(admin, 'GET /api/v1/displays/:name/screen-time', { params: { name: 'no-such-panel' }, status: 404 });
   await call(admin, 'GET /api/v1/lessons/:id', { params: { id: 999999 }, status: 404 });
+  await call(admin, 'POST /api/v1/health/alerts/:id/reported', { params: { id: 999999 }, status: 404 });
   await call(admin, 'POST /api/v1/devices', { body: { id: 'x', kind: 'toaster' }, status: 400 });
   await call(new ApiClient(t.httpUrl), 'GET /api/v1/status', { status: 401 });
 });

@@ -180,7 +180,19 @@ test('the check workflow: fever asks for a re-measure that confirms or clears it
     const html = await (
       await fetch(`${t.httpUrl}/api/v1/health/report.html`, { headers: { cookie: api.cookie ?? '' } })
     ).text();
-    assert.match(html, /发热（确认）Fever confirmed<\/th><td>1</);
+    assert.match(html, /发热（复测确认）<\/th><td>1</);
+    // The printed report speaks the school's language: no code of the API in the Chinese one.
+    const listed = html.slice(html.indexOf('<h2>'));
+    assert.match(listed, /病假/);
+    assert.match(listed, /发热、咳嗽/, 'the ill student is listed with symptoms in words');
+    assert.doesNotMatch(html, /absent|fever|diarrh|illness|pending|cleared|confirmed|cough|normal|unchecked/i);
+    const en = await (
+      await fetch(`${t.httpUrl}/api/v1/health/report.html?lang=en`, { headers: { cookie: api.cookie ?? '' } })
+    ).text();
+    assert.match(en, /<html lang="en">/);
+    assert.match(en, /Fever \(confirmed on re-measure\)<\/th><td>1</);
+    assert.match(en, /<td>Illness<\/td>/);
+    assert.doesNotMatch(en, /fever-confirmed|fever-pending|晨检|病假/);
     // The old record is still there, superseded, with who and why.
     const record = (await admin.get(`/api/v1/health/students/${s3.studentId}`)).body;
     assert.equal(record.checks.length, 2);
@@ -238,6 +250,109 @@ test('three rash cases in a class on one day raise an outbreak signal once; a ca
     assert.equal(identified[0]?.studentId, students[5]?.studentId);
     await c.publishAsync('classedge/dev/door-reader/card', '{"card":"not-a-card"}', { qos: 1 });
     c.end(true);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('one cluster is one signal: a student ill at home yesterday who comes back with the same symptom does not raise it again', async () => {
+  const { t, api, students } = await withRoster();
+  const alerts: LiveEvents['health.alert'][] = [];
+  t.appliance.bus.on('health.alert', (e) => alerts.push(e));
+  try {
+    const today = t.appliance.health.today();
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const [x, ...others] = students.slice(0, 5) as { studentId: number }[];
+    const absent = await api.post('/api/v1/health/absences', {
+      studentId: x!.studentId,
+      day: yesterday,
+      reason: 'illness',
+      symptoms: ['diarrhoea'],
+    });
+    assert.equal(absent.status, 201, JSON.stringify(absent.body));
+    const check = async (studentId: number): Promise<void> => {
+      const r = await api.post('/api/v1/health/checks', { studentId, tempRawC: 36.5, symptoms: ['diarrhoea'] });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    };
+    // Four at the door today: three in a day, then five in three days with yesterday's absence.
+    for (const s of others) await check(s.studentId);
+    // The ill student is back, still with diarrhoea: the same cluster, from yesterday; not a new one from today.
+    await check(x!.studentId);
+    const rows = withDbFile(t.dataDir, (db) =>
+      db
+        .prepare<[], { id: number; rule: string; first_day: string; cases: number }>(
+          'SELECT id, rule, first_day, cases FROM health_alerts ORDER BY id',
+        )
+        .all(),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.rule, r.first_day, r.cases]),
+      [
+        ['similar-3-in-1-day', today, 5],
+        ['similar-5-in-3-days', yesterday, 5],
+      ],
+    );
+    assert.deepEqual(
+      [...new Set(alerts.map((a) => a.id))],
+      rows.map((r) => r.id),
+      'the live events name these two signals only (a grown cluster is told again under its own id)',
+    );
+    assert.deepEqual(
+      (await api.get('/api/v1/health/alerts')).body.map((a: { id: number }) => a.id).sort(),
+      rows.map((r) => r.id).sort(),
+    );
+  } finally {
+    await t.stop();
+  }
+});
+
+test('已上报: a teacher marks a signal reported; who and when are stored, audited, told to every panel and kept open today', async () => {
+  const { t, api, students } = await withRoster();
+  const alerts: LiveEvents['health.alert'][] = [];
+  t.appliance.bus.on('health.alert', (e) => alerts.push(e));
+  try {
+    for (const s of students.slice(0, 2))
+      await api.post('/api/v1/health/checks', {
+        studentId: s.studentId,
+        tempRawC: 36.5,
+        symptoms: ['hand-foot-mouth'],
+      });
+    const [signal] = (await api.get('/api/v1/health/alerts')).body as LiveEvents['health.alert'][];
+    assert.ok(signal);
+    assert.deepEqual([signal.rule, signal.reportedAt, signal.reportedBy], ['hfmd-2-in-7-days', null, null]);
+    const before = Date.now();
+    const r = await api.post(`/api/v1/health/alerts/${signal.id}/reported`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.reportedAt >= before);
+    assert.equal(r.body.reportedBy, '李老师');
+    assert.equal(r.body.reportedCases, 2);
+    assert.equal(alerts.at(-1)?.reportedAt, r.body.reportedAt, 'every panel is told');
+    const audit = t.appliance.store.audit.list({ limit: 5, action: 'health.alert-reported' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]?.actor, `user:${TEACHER.username}`);
+    assert.equal(audit[0]?.target, 'g2c3');
+    assert.equal(audit[0]?.detail.signal, signal.id);
+    // Still shown today (the banner says 已上报); a panel that reconnects gets it in its snapshot.
+    assert.deepEqual(
+      t.appliance.health.openAlerts().map((a) => [a.id, a.reportedAt]),
+      [[signal.id, r.body.reportedAt]],
+    );
+    // The district hears when it was reported (not who: that stays in the audit log).
+    const queued = withDbFile(t.dataDir, (db) =>
+      db
+        .prepare<[], { payload: string }>("SELECT payload FROM outbox WHERE stream = 'health-alerts' ORDER BY seq")
+        .all()
+        .map((x) => JSON.parse(x.payload) as Record<string, unknown>),
+    );
+    assert.deepEqual(
+      queued.map((p) => [p.id, p.reportedAt ?? null]),
+      [
+        [signal.id, null],
+        [signal.id, r.body.reportedAt],
+      ],
+    );
+    assert.ok(!JSON.stringify(queued).includes(TEACHER.username));
+    assert.equal((await api.post('/api/v1/health/alerts/99999/reported', {})).status, 404);
   } finally {
     await t.stop();
   }

@@ -21,7 +21,7 @@ export interface LiveState {
   alerts: Map<string, LiveEvents['env.alert']>;
   /** Panel states by display name. */
   displays: Map<string, LiveEvents['display.state']>;
-  /** Outbreak signals raised since the panel connected. */
+  /** Outbreak signals a panel shows (not yet reported, or reported today), one entry per signal id. */
   healthAlerts: LiveEvents['health.alert'][];
   /** The latest screen-time reminder not yet dismissed. */
   reminder: LiveEvents['display.reminder'] | undefined;
@@ -76,8 +76,10 @@ export class LiveClient {
     let opened = false;
     ws.onopen = () => {
       opened = true;
-      // The server sends the whole current state first; alerts that ended meanwhile must go.
+      // The server sends the whole current state first (open outbreak signals too); alerts that
+      // ended meanwhile must go.
       this.state.get().alerts.clear();
+      this.state.get().healthAlerts = [];
       this.#retryMs = 500;
       this.#update({ connected: true });
     };

@@ -14,6 +14,16 @@ const ClassDay = Type.Object(
   { additionalProperties: false },
 );
 
+/** The printable report's words: Chinese, or English (default: the kiosk's default language). */
+const ReportQuery = Type.Object(
+  {
+    classId: Type.Optional(Type.String({ maxLength: 32 })),
+    day: Type.Optional(Day),
+    lang: Type.Optional(StringEnum(['zh-CN', 'en'] as const)),
+  },
+  { additionalProperties: false },
+);
+
 export const CHECK_RESULTS = ['normal', 'symptoms', 'fever-pending', 'fever-cleared', 'fever-confirmed'] as const;
 
 export const CheckBody = Type.Object({
@@ -192,9 +202,14 @@ export const healthEndpoints = {
     response: AbsenceBody,
   },
   'GET /api/v1/health/alerts': { response: Type.Array(HealthAlertEvent) },
+  'POST /api/v1/health/alerts/:id/reported': { response: HealthAlertEvent },
   'GET /api/v1/health/report': { query: ClassDay, response: DailyReportBody },
+  'POST /api/v1/health/report/printed': {
+    body: ClassDay,
+    response: Type.Object({ classId: Type.String(), day: Type.String() }),
+  },
   'GET /api/v1/health/report.csv': { query: ClassDay, response: Type.String(), raw: 'text/csv' },
-  'GET /api/v1/health/report.html': { query: ClassDay, response: Type.String(), raw: 'text/html' },
+  'GET /api/v1/health/report.html': { query: ReportQuery, response: Type.String(), raw: 'text/html' },
   'GET /api/v1/health/students': {
     response: Type.Array(
       Type.Object({

@@ -1,6 +1,6 @@
 import { route, RawResponse, type ApiRequest, type RouteDef } from '../route.js';
 import type { ApiContext } from '../context.js';
-import { dailyReport, reportCsv, reportHtml } from '../../health/report.js';
+import { dailyReport, reportCsv, reportHtml, type DailyReport, type ReportLang } from '../../health/report.js';
 import { parseRoster, importRoster } from '../../health/roster.js';
 import { recordConsent } from '../../health/subject-rights.js';
 import { compensate } from '../../health/config.js';
@@ -9,16 +9,13 @@ import { NotFoundError } from '../../errors.js';
 import { actor } from '../actor.js';
 
 /** A report leaving the screen (download or print) is an export of minors' data: audited. */
-function exportReport(
-  req: ApiRequest<unknown, { classId?: string; day?: string }>,
+function audited(
+  req: ApiRequest<unknown, unknown>,
   ctx: ApiContext,
-  format: 'csv' | 'html',
-): RawResponse {
-  const r = dailyReport(
-    ctx.health,
-    req.query.classId ?? ctx.health.defaultClass(),
-    req.query.day ?? ctx.health.today(),
-  );
+  where: { classId?: string | undefined; day?: string | undefined },
+  format: 'csv' | 'html' | 'print',
+): DailyReport {
+  const r = dailyReport(ctx.health, where.classId ?? ctx.health.defaultClass(), where.day ?? ctx.health.today());
   ctx.store.audit.record({
     actor: actor(req),
     action: 'health.export',
@@ -26,9 +23,21 @@ function exportReport(
     result: 'ok',
     detail: { day: r.day, format },
   });
+  return r;
+}
+
+function exportReport(
+  req: ApiRequest<unknown, { classId?: string; day?: string; lang?: ReportLang }>,
+  ctx: ApiContext,
+  format: 'csv' | 'html',
+): RawResponse {
+  const r = audited(req, ctx, req.query, format);
   return format === 'csv'
     ? new RawResponse('text/csv; charset=utf-8', reportCsv(r), `health-${r.classId}-${r.day}.csv`)
-    : new RawResponse('text/html; charset=utf-8', reportHtml(r));
+    : new RawResponse(
+        'text/html; charset=utf-8',
+        reportHtml(r, req.query.lang ?? ctx.config.kiosk.defaultLanguage, ctx.config.appliance.timezone),
+      );
 }
 
 export const healthRoutes: RouteDef[] = [
@@ -103,12 +112,29 @@ export const healthRoutes: RouteDef[] = [
     summary: 'Class-level outbreak signals raised on this appliance (report within 24 h).',
     handler: (_req, ctx) => ctx.health.alerts(),
   }),
+  route('POST /api/v1/health/alerts/:id/reported', {
+    tag: 'health',
+    access: 'teacher',
+    summary:
+      '已上报: mark an outbreak signal as reported to the CDC and the education bureau (who and when; again after it grew). Audited; every panel is told.',
+    handler: (req, ctx) =>
+      ctx.health.markReported(Number(req.params.id), actor(req), req.session?.displayName ?? actor(req)),
+  }),
   route('GET /api/v1/health/report', {
     tag: 'health',
     access: 'teacher',
     summary: 'Daily per-class summary: checked, fever, symptoms, absences by reason.',
     handler: (req, ctx) =>
       dailyReport(ctx.health, req.query.classId ?? ctx.health.defaultClass(), req.query.day ?? ctx.health.today()),
+  }),
+  route('POST /api/v1/health/report/printed', {
+    tag: 'health',
+    access: 'teacher',
+    summary: "The kiosk printed the daily report (its 打印 button): an export of minors' data, audited.",
+    handler: (req, ctx) => {
+      const r = audited(req, ctx, req.body, 'print');
+      return { classId: r.classId, day: r.day };
+    },
   }),
   route('GET /api/v1/health/report.csv', {
     tag: 'health',
@@ -119,7 +145,7 @@ export const healthRoutes: RouteDef[] = [
   route('GET /api/v1/health/report.html', {
     tag: 'health',
     access: 'teacher',
-    summary: 'The daily report as a printable page.',
+    summary: 'The daily report as a printable page, in Chinese or English (lang; default: the kiosk default language).',
     handler: (req, ctx) => exportReport(req, ctx, 'html'),
   }),
   route('GET /api/v1/health/students', {

@@ -44,7 +44,16 @@ export interface HealthAlert {
   firstDay: string;
   lastDay: string;
   cases: number;
+  /** 已上报: when it was marked reported to the CDC and the education bureau, by whom, with how many cases then. */
+  reportedAt: number | null;
+  reportedBy: string | null;
+  reportedCases: number | null;
 }
+
+/** A signal as the rules computed it, before it is stored. */
+export type SignalInput = Pick<HealthAlert, 'classId' | 'rule' | 'category' | 'firstDay' | 'lastDay' | 'cases'> & {
+  pseudonyms: string[];
+};
 
 /** A check or an illness absence that counts as a case for the outbreak rules. */
 export interface CaseRecord {
@@ -57,6 +66,32 @@ export interface CaseRecord {
 
 const CHECK_COLUMNS =
   'id, student_id, day, checked_at, temp_raw, temp_ambient, temp_compensated, compensation, symptoms, notes, result, remeasure_of, recorded_by, corrects, correction_reason, superseded_by';
+const ALERT_COLUMNS =
+  'id, class_id, rule, category, first_day, last_day, cases, reported_at, reported_by_name, reported_cases';
+interface AlertRow {
+  id: number;
+  class_id: string;
+  rule: HealthAlert['rule'];
+  category: HealthAlert['category'];
+  first_day: string;
+  last_day: string;
+  cases: number;
+  reported_at: number | null;
+  reported_by_name: string | null;
+  reported_cases: number | null;
+}
+const alertOf = (r: AlertRow): HealthAlert => ({
+  id: r.id,
+  classId: r.class_id,
+  rule: r.rule,
+  category: r.category,
+  firstDay: r.first_day,
+  lastDay: r.last_day,
+  cases: r.cases,
+  reportedAt: r.reported_at,
+  reportedBy: r.reported_by_name,
+  reportedCases: r.reported_cases,
+});
 const ABSENCE_COLUMNS = 'id, student_id, day, reason, symptoms, onset_day, returned_day, follow_up';
 
 interface CheckRow {
@@ -264,43 +299,65 @@ export class HealthRepo {
     return [...checks, ...absences];
   }
 
-  /** Store a signal once; returns its id, or undefined when the same signal was already raised. */
-  raiseAlert(a: Omit<HealthAlert, 'id'> & { pseudonyms: string[] }, raisedAt: number): number | undefined {
-    const r = this.#db
+  /**
+   * Store a signal once per cluster: a signal of the same class, rule and symptom group whose days
+   * overlap this one's is the same cluster, grown (its cases and last day updated); anything else is
+   * a new signal. Returns the signal's id when it is new or grew, undefined when nothing changed.
+   */
+  raiseAlert(a: SignalInput, raisedAt: number): number | undefined {
+    return this.#db.transaction(() => {
+      const same = this.#db
+        .prepare<
+          [string, string, string, string, string],
+          { id: number; first_day: string; last_day: string; pseudonyms: string }
+        >(
+          `SELECT id, first_day, last_day, pseudonyms FROM health_alerts
+           WHERE class_id = ? AND rule = ? AND category = ? AND last_day >= ? AND first_day <= ? ORDER BY id DESC LIMIT 1`,
+        )
+        .get(a.classId, a.rule, a.category, a.firstDay, a.lastDay);
+      if (!same) {
+        const r = this.#db
+          .prepare(
+            'INSERT INTO health_alerts (class_id, rule, category, first_day, last_day, cases, raised_at, pseudonyms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(a.classId, a.rule, a.category, a.firstDay, a.lastDay, a.cases, raisedAt, JSON.stringify(a.pseudonyms));
+        return r.changes === 0 ? undefined : Number(r.lastInsertRowid);
+      }
+      const had = JSON.parse(same.pseudonyms) as string[];
+      const added = a.pseudonyms.filter((p) => !had.includes(p));
+      const lastDay = a.lastDay > same.last_day ? a.lastDay : same.last_day;
+      if (added.length === 0 && lastDay === same.last_day) return undefined;
+      const all = [...had, ...added].sort();
+      this.#db
+        .prepare('UPDATE health_alerts SET last_day = ?, cases = ?, pseudonyms = ? WHERE id = ?')
+        .run(lastDay, all.length, JSON.stringify(all), same.id);
+      return same.id;
+    })();
+  }
+
+  /** Mark a signal 已上报 (reported to the CDC and the education bureau) with its cases as they are now. */
+  markAlertReported(id: number, at: number, by: string, byName: string): void {
+    this.#db
       .prepare(
-        'INSERT INTO health_alerts (class_id, rule, category, first_day, last_day, cases, raised_at, pseudonyms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        'UPDATE health_alerts SET reported_at = ?, reported_by = ?, reported_by_name = ?, reported_cases = cases WHERE id = ?',
       )
-      .run(a.classId, a.rule, a.category, a.firstDay, a.lastDay, a.cases, raisedAt, JSON.stringify(a.pseudonyms));
-    return r.changes === 0 ? undefined : Number(r.lastInsertRowid);
+      .run(at, by, byName, id);
+  }
+
+  /** One signal, or undefined. */
+  alert(id: number): HealthAlert | undefined {
+    const r = this.#db.prepare<[number], AlertRow>(`SELECT ${ALERT_COLUMNS} FROM health_alerts WHERE id = ?`).get(id);
+    return r && alertOf(r);
   }
 
   /** The newest 100 signals, of one class or all. */
   alerts(classId?: string): HealthAlert[] {
     return this.#db
-      .prepare<
-        [string | null, string | null],
-        {
-          id: number;
-          class_id: string;
-          rule: HealthAlert['rule'];
-          category: HealthAlert['category'];
-          first_day: string;
-          last_day: string;
-          cases: number;
-        }
-      >(
-        'SELECT id, class_id, rule, category, first_day, last_day, cases FROM health_alerts WHERE (? IS NULL OR class_id = ?) ORDER BY raised_at DESC LIMIT 100',
+      .prepare<[string | null, string | null], AlertRow>(
+        `SELECT ${ALERT_COLUMNS} FROM health_alerts WHERE (? IS NULL OR class_id = ?) ORDER BY raised_at DESC, id DESC LIMIT 100`,
       )
       .all(classId ?? null, classId ?? null)
-      .map((r) => ({
-        id: r.id,
-        classId: r.class_id,
-        rule: r.rule,
-        category: r.category,
-        firstDay: r.first_day,
-        lastDay: r.last_day,
-        cases: r.cases,
-      }));
+      .map(alertOf);
   }
 
   /** The card of the first active student (by number) not checked on `day`: what the door simulator taps next. */
