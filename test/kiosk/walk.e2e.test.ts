@@ -303,6 +303,12 @@ for (const lang of LANGS) {
               await check(page, lang, 'home-sensors', { touch: true }, findings);
             }
           }
+          if (s.id === 'health') {
+            await page.click('[data-testid=open-report]');
+            await page.waitForSelector('[data-testid=report-title]');
+            await check(page, lang, 'health-report', { touch: true }, findings);
+            await page.click('[data-testid=report-back]');
+          }
           if (s.id === 'lesson' && (await page.locator('[data-testid=lesson-live]').count()) > 0) {
             // 下课 (confirmed), the lesson's report in the kiosk, printed to PDF, back, and a new lesson.
             await page.click('[data-testid=lesson-end]');
