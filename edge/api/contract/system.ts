@@ -49,6 +49,9 @@ export const KioskInfoBody = Type.Object({
   idleLockSeconds: Type.Integer({ description: 'kiosk.idleLockSeconds: the panel locks after this much inactivity.' }),
   defaultLanguage: Type.String(),
   pinLength: Type.Integer(),
+  passwordMinLength: Type.Integer({
+    description: 'auth.passwordMinLength: the admin console says the password rule in words with it.',
+  }),
   lockoutSeconds: Type.Integer({
     description:
       'auth.lockoutMinutes in seconds: how long the panel shows a lock when a refusal carries no Retry-After.',

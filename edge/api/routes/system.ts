@@ -162,6 +162,7 @@ export const systemRoutes: RouteDef[] = [
       idleLockSeconds: ctx.config.kiosk.idleLockSeconds,
       defaultLanguage: ctx.config.kiosk.defaultLanguage,
       pinLength: ctx.config.auth.pinLength,
+      passwordMinLength: ctx.config.auth.passwordMinLength,
       lockoutSeconds: ctx.config.auth.lockoutMinutes * 60,
       storage: kioskStorage(ctx.disk.diskState()),
     }),
