@@ -70,11 +70,18 @@ export class DeviceError extends ClassEdgeError {
   }
 }
 
+/**
+ * A refused login or request. The code follows the status, except `login_busy` (429): every login
+ * slot is taking a hash, which is no fault of the address asking, so the console says "a moment".
+ */
 export class AuthError extends ClassEdgeError {
   readonly status: 401 | 403 | 423 | 429;
   readonly retryAfterS: number | undefined;
-  constructor(status: 401 | 403 | 423 | 429, message: string, retryAfterS?: number) {
-    super({ 401: 'unauthenticated', 403: 'forbidden', 423: 'locked', 429: 'too_many_attempts' }[status], message);
+  constructor(status: 401 | 403 | 423 | 429, message: string, retryAfterS?: number, code?: 'login_busy') {
+    super(
+      code ?? { 401: 'unauthenticated', 403: 'forbidden', 423: 'locked', 429: 'too_many_attempts' }[status],
+      message,
+    );
     this.status = status;
     this.retryAfterS = retryAfterS;
   }

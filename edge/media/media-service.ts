@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AuditAction } from '../audit-actions.js';
 import type { Duplex } from 'node:stream';
 import { availableParallelism } from 'node:os';
 import type { types } from 'mediasoup';
@@ -453,7 +454,7 @@ export class MediaService extends BaseComponent implements MediaHandler {
 
   #audit(
     conn: MediaConnection | undefined,
-    action: string,
+    action: AuditAction,
     detail: Record<string, unknown>,
     result: 'ok' | 'denied' | 'error' = 'ok',
   ): void {

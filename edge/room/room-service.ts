@@ -1,4 +1,5 @@
 import { BaseComponent, type TypedEmitter } from '../runtime/component.js';
+import type { AuditAction } from '../audit-actions.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
@@ -451,7 +452,7 @@ export class RoomService extends BaseComponent {
   }
 
   #audit(
-    action: string,
+    action: AuditAction,
     target: string,
     by: string,
     detail: Record<string, unknown>,

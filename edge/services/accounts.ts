@@ -155,7 +155,7 @@ export async function authenticateUser(
   const lockedFor = store.users.lockLeftMs(input.username, scope, config.auth.lockoutMinutes * 60_000);
   if (lockedFor > 0) throw locked(Date.now() + lockedFor, Date.now());
   const slot = guards.hashes.enter();
-  if (!slot) throw new AuthError(429, 'too many logins at once; try again in a moment', 1);
+  if (!slot) throw new AuthError(429, 'too many logins at once; try again in a moment', 1, 'login_busy');
   const release = await slot;
   try {
     // The account is looked at again only now, holding a hash slot: the lock check, the count and

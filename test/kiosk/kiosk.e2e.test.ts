@@ -624,7 +624,7 @@ test('admin: import the roster CSV from the console; a bad file is refused by li
     await adminLogin(page, `${t.httpUrl}/admin#/students`);
     await page.waitForSelector('[data-testid=roster-upload]');
     await page.setInputFiles('[data-testid=roster-upload] input', bad);
-    await page.waitForSelector('[data-testid=roster-note].error:has-text("line 4, student_no")');
+    await page.waitForSelector('[data-testid=roster-note].error:has-text("第 4 行，学号（student_no）")');
     await page.setInputFiles('[data-testid=roster-upload] input', good);
     await page.waitForSelector('[data-testid=roster-note].ok');
     await page.waitForSelector('[data-testid=open-2026003]');

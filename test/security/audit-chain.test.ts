@@ -23,10 +23,10 @@ function withStore(fn: (s: Store, dataDir: string) => void) {
   };
 }
 
-/** Five records, the first two older than a year, as a box keeps them. */
+/** Five records (told apart by their target, a1..a5), the first two older than a year, as a box keeps them. */
 function fiveRecords(s: Store, now: number): void {
   for (const [i, age] of [400, 390, 10, 5, 1].entries())
-    s.audit.record({ actor: 'system', action: `a${i + 1}`, result: 'ok' }, now - age * DAY);
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: `a${i + 1}`, result: 'ok' }, now - age * DAY);
 }
 
 /** What someone with a SQLite shell does: drop the guard, delete rows. */
@@ -47,7 +47,7 @@ test(
   withStore((s, dataDir) => {
     fiveRecords(s, Date.now());
     assert.deepEqual(s.audit.verify(), { ok: true, rows: 5 });
-    deleteBehindTheAppliance(dataDir, "action = 'a3'");
+    deleteBehindTheAppliance(dataDir, "target = 'a3'");
     const v = s.audit.verify();
     assert.equal(v.ok, false);
     assert.ok(!v.ok && v.problem === 'deleted' && /records 3\.\.3 are missing/.test(v.detail), JSON.stringify(v));
@@ -62,12 +62,12 @@ test(
   { timeout: 30_000 },
   withStore((s, dataDir) => {
     fiveRecords(s, Date.now());
-    deleteBehindTheAppliance(dataDir, "action IN ('a4', 'a5')");
+    deleteBehindTheAppliance(dataDir, "target IN ('a4', 'a5')");
     const tail = s.audit.verify();
     assert.ok(!tail.ok && tail.problem === 'deleted', JSON.stringify(tail));
     assert.match(tail.ok ? '' : tail.detail, /newest records 4\.\.5 are missing/);
     // The same box, another day: the head stays where it was, so later records still show the gap.
-    s.audit.record({ actor: 'system', action: 'a6', result: 'ok' });
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: 'a6', result: 'ok' });
     const mid = s.audit.verify();
     assert.ok(!mid.ok && /records 4\.\.5 are missing/.test(mid.detail), JSON.stringify(mid));
   }),
@@ -90,7 +90,7 @@ test(
     assert.equal(s.audit.prune(now - 365 * DAY, now), 0);
     assert.deepEqual(s.audit.verify(), { ok: true, rows: 4 });
     // The same cut made by hand further on has no purge record.
-    deleteBehindTheAppliance(dataDir, "action = 'a3'");
+    deleteBehindTheAppliance(dataDir, "target = 'a3'");
     const v = s.audit.verify();
     assert.ok(!v.ok && v.problem === 'deleted' && /before number 4/.test(v.detail), JSON.stringify(v));
     assert.equal(auditCheck(s).status, 'fail');
@@ -102,15 +102,18 @@ test(
   { timeout: 30_000 },
   withStore((s) => {
     const now = Date.now();
-    s.audit.record({ actor: 'system', action: 'old-1', result: 'ok' }, now - 400 * DAY);
-    s.audit.record({ actor: 'system', action: 'recent', result: 'ok' }, now - 2 * DAY);
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: 'old-1', result: 'ok' }, now - 400 * DAY);
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: 'recent', result: 'ok' }, now - 2 * DAY);
     // The clock was set back two years for this one: by its stamp it is due, by its place it is not.
-    s.audit.record({ actor: 'system', action: 'stamped-back', result: 'ok' }, now - 730 * DAY);
+    s.audit.record(
+      { actor: 'system', action: 'appliance.start', target: 'stamped-back', result: 'ok' },
+      now - 730 * DAY,
+    );
     assert.equal(s.audit.prune(now - 365 * DAY, now), 1);
     assert.deepEqual(
       s.audit
         .list({ limit: 10 })
-        .map((r) => r.action)
+        .map((r) => r.target || r.action)
         .reverse(),
       ['recent', 'stamped-back', 'audit.pruned'],
     );

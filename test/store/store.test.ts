@@ -120,8 +120,8 @@ test(
       { deviceId: 'd', metric: 'co2_ppm', value: 500, ts: now - 31 * DAY, receivedAt: now },
       { deviceId: 'd', metric: 'co2_ppm', value: 600, ts: now - 29 * DAY, receivedAt: now },
     ]);
-    s.audit.record({ actor: 'system', action: 'old', result: 'ok' }, now - 201 * DAY);
-    s.audit.record({ actor: 'system', action: 'recent', result: 'ok' }, now - 10 * DAY);
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: 'old', result: 'ok' }, now - 201 * DAY);
+    s.audit.record({ actor: 'system', action: 'appliance.start', target: 'recent', result: 'ok' }, now - 10 * DAY);
     const deleted = enforceRetention(s, config, now);
     assert.equal(deleted.readings, 1);
     assert.equal(deleted['audit-log'], 1);
@@ -131,7 +131,7 @@ test(
     );
     // The purge leaves its record, which lets the chain that now starts at record 2 verify.
     assert.deepEqual(
-      s.audit.list({ limit: 10 }).map((a) => a.action),
+      s.audit.list({ limit: 10 }).map((a) => a.target || a.action),
       ['audit.pruned', 'recent'],
     );
     assert.deepEqual(s.audit.verify(), { ok: true, rows: 2 });

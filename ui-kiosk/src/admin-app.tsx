@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type SessionInfo } from './api.js';
+import { api, ApiError, type KioskInfo, type SessionInfo } from './api.js';
 import { t } from './i18n.js';
 import { useObservable } from './store.js';
 import { navigate, useRoute } from './router.js';
@@ -8,6 +8,16 @@ import { ScreenView } from './components/lazy.js';
 import { screensFor } from './screens/registry.js';
 import { sessionLost } from './hooks.js';
 import { Field } from './components/form.js';
+import { errorText, loginErrorText, userIssues } from './admin-words.js';
+
+/** The appliance's account rules and lock time, for saying a refusal in words; undefined until known. */
+function useKioskInfo(): KioskInfo | undefined {
+  const [info, setInfo] = useState<KioskInfo | undefined>(undefined);
+  useEffect(() => {
+    void api('GET /api/v1/kiosk').then(setInfo, () => undefined);
+  }, []);
+  return info;
+}
 
 /** The IT admin console: first-run setup, password login, then one page per job. */
 export function AdminApp() {
@@ -60,12 +70,13 @@ function AdminLogin({ onDone }: { onDone: (s: SessionInfo) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
+  const info = useKioskInfo();
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
       onDone(await api('POST /api/v1/session/admin', { body: { username, password } }));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(loginErrorText(err, info?.lockoutSeconds));
     }
   };
   return (
@@ -74,7 +85,7 @@ function AdminLogin({ onDone }: { onDone: (s: SessionInfo) => void }) {
       <form class="form narrow" onSubmit={(e) => void submit(e)}>
         <h2>{t('admin.login')}</h2>
         {error && (
-          <p class="error" role="alert">
+          <p class="error" role="alert" data-testid="login-error">
             {error}
           </p>
         )}
@@ -106,21 +117,16 @@ function Setup({ onDone }: { onDone: () => void }) {
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [issues, setIssues] = useState<Record<string, string>>({});
+  const info = useKioskInfo();
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
       await api('POST /api/v1/setup/admin', { body: { username, password, ...(displayName ? { displayName } : {}) } });
       onDone();
     } catch (err) {
-      if (err instanceof ApiError)
-        setIssues(
-          Object.fromEntries(
-            (err.issues.length ? err.issues : [{ path: '/', expected: err.message }]).map((i) => [
-              i.path.replace(/^\/body/, ''),
-              i.expected,
-            ]),
-          ),
-        );
+      if (err instanceof ApiError && err.issues.length > 0) setIssues(userIssues(err.issues, info));
+      else if (err instanceof ApiError && err.status === 409) setIssues({ '': t('admin.setupTaken') });
+      else setIssues({ '': errorText(err) });
     }
   };
   return (
@@ -129,20 +135,20 @@ function Setup({ onDone }: { onDone: () => void }) {
       <form class="form narrow" data-testid="setup" onSubmit={(e) => void submit(e)}>
         <h2>{t('admin.setupTitle')}</h2>
         <p class="hint">{t('admin.setupBody')}</p>
-        {issues['/'] && <p class="error">{issues['/']}</p>}
+        {issues[''] && <p class="error">{issues['']}</p>}
         <Field
           label={t('admin.username')}
           name="username"
           value={username}
           onInput={setUsername}
-          error={issues['/username']}
+          error={issues.username}
         />
         <Field
           label={t('admin.displayName')}
           name="displayName"
           value={displayName}
           onInput={setDisplayName}
-          error={issues['/displayName']}
+          error={issues.displayName}
         />
         <Field
           label={t('admin.password')}
@@ -150,7 +156,7 @@ function Setup({ onDone }: { onDone: () => void }) {
           type="password"
           value={password}
           onInput={setPassword}
-          error={issues['/password']}
+          error={issues.secret}
           autocomplete="new-password"
         />
         <button type="submit" class="btn primary big" data-testid="setup-create">

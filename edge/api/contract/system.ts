@@ -52,6 +52,9 @@ export const KioskInfoBody = Type.Object({
     description: 'kiosk.itContact: whom teachers call (help page, forgotten PIN); empty when not set.',
   }),
   pinLength: Type.Integer(),
+  passwordMinLength: Type.Integer({
+    description: 'auth.passwordMinLength: the admin console says the password rule in words with it.',
+  }),
   lockoutSeconds: Type.Integer({
     description:
       'auth.lockoutMinutes in seconds: how long the panel shows a lock when a refusal carries no Retry-After.',

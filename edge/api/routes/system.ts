@@ -163,6 +163,7 @@ export const systemRoutes: RouteDef[] = [
       defaultLanguage: ctx.config.kiosk.defaultLanguage,
       itContact: ctx.config.kiosk.itContact,
       pinLength: ctx.config.auth.pinLength,
+      passwordMinLength: ctx.config.auth.passwordMinLength,
       lockoutSeconds: ctx.config.auth.lockoutMinutes * 60,
       storage: kioskStorage(ctx.disk.diskState()),
     }),

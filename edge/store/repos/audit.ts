@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db.js';
+import type { AuditAction } from '../../audit-actions.js';
 
 export type AuditResult = 'ok' | 'denied' | 'error';
 
 export interface AuditEntry {
   actor: string;
-  action: string;
+  /** One of the known actions: the admin console names each in words (edge/audit-actions.ts). */
+  action: AuditAction;
   target?: string;
   result: AuditResult;
   detail?: Record<string, unknown>;
 }
 
-export interface AuditRecord extends Required<Omit<AuditEntry, 'detail'>> {
+export interface AuditRecord extends Required<Omit<AuditEntry, 'detail' | 'action'>> {
+  /** As stored: records of older versions may carry an action no longer in the list. */
+  action: string;
   id: number;
   ts: number;
   detail: Record<string, unknown>;
@@ -37,7 +41,7 @@ interface Row {
 
 const GENESIS = '0'.repeat(64);
 /** The action of the record a retention purge leaves: which numbers it removed, and the last one's hash. */
-export const AUDIT_PRUNED = 'audit.pruned';
+export const AUDIT_PRUNED = 'audit.pruned' satisfies AuditAction;
 
 type Hashed = Pick<Row, 'seq' | 'ts' | 'actor' | 'action' | 'target' | 'result' | 'detail'>;
 

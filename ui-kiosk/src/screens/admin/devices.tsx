@@ -1,11 +1,21 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ResponseOf } from '../../api.js';
 import { formatTime, t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
-import { Field, Select, issuesByField } from '../../components/form.js';
+import { Field, Select } from '../../components/form.js';
 import { DEVICE_KINDS, type DeviceKind } from '../../../../edge/device-kinds.js';
+import { DEVICE_ID_HTML_PATTERN } from '../../../../edge/config/device-id-source.js';
+import { Tech, deviceIssues, deviceKindLabel, errorText } from '../../admin-words.js';
+import { configuredDevices, type ConfiguredDevice } from './configured-devices.js';
 
-/** Devices: list, add (the MQTT password is shown once), remove. */
+/** How often the configured devices' states are asked for again while the page is open. */
+const REFRESH_MS = 5000;
+
+/**
+ * Devices: those that connect over MQTT (list, add with the password shown once, remove), then those
+ * configured in the settings file (Modbus sensors and relay boards, panels, thermometers, …) with
+ * their state, read-only.
+ */
 export function DevicesScreen() {
   const { data, error, reload } = useApiData('GET /api/v1/devices');
   const [id, setId] = useState('');
@@ -21,12 +31,15 @@ export function DevicesScreen() {
     try {
       setCreds(await api('POST /api/v1/devices', { body: { id, kind, ...(description ? { description } : {}) } }));
       setIssues({});
+      setFailure(undefined);
       setId('');
       setDescription('');
       reload();
     } catch (err) {
-      if (err instanceof ApiError && err.issues.length > 0) setIssues(issuesByField(err.issues));
-      else setFailure(reportError(err));
+      reportError(err);
+      if (err instanceof ApiError && err.issues.length > 0) setIssues(deviceIssues(err.issues));
+      else if (err instanceof ApiError && err.status === 409) setIssues({ id: t('devices.exists', { id }) });
+      else setFailure(errorText(err));
     }
   };
   const remove = async (deviceId: string) => {
@@ -35,14 +48,15 @@ export function DevicesScreen() {
       setConfirm(undefined);
       reload();
     } catch (err) {
-      setFailure(reportError(err));
+      reportError(err);
+      setFailure(errorText(err));
     }
   };
 
   return (
     <div class="page">
       <h2>{t('admin.devices')}</h2>
-      {(error ?? failure) && <p class="error">{t('common.error', { message: error ?? failure ?? '' })}</p>}
+      {(error ?? failure) && <p class="error">{failure ?? t('common.error', { message: error ?? '' })}</p>}
       {creds && (
         <div class="dialog" role="dialog" data-testid="device-creds">
           <h3>{t('devices.credsTitle', { id: creds.device.id })}</h3>
@@ -62,6 +76,8 @@ export function DevicesScreen() {
           </button>
         </div>
       )}
+      <h3>{t('devices.mqtt')}</h3>
+      <p class="hint">{t('devices.mqttHelp')}</p>
       <table class="table" data-testid="devices-table">
         <thead>
           <tr>
@@ -81,7 +97,9 @@ export function DevicesScreen() {
           {data?.map((d) => (
             <tr data-testid={`device-${d.id}`}>
               <td>{d.id}</td>
-              <td>{d.kind}</td>
+              <td>
+                {deviceKindLabel(d.kind)} <Tech code={d.kind} />
+              </td>
               <td>{d.description}</td>
               <td>{d.lastSeenAt ? formatTime(d.lastSeenAt) : '-'}</td>
               <td>
@@ -118,7 +136,8 @@ export function DevicesScreen() {
           value={id}
           onInput={setId}
           error={issues.id}
-          attrs={{ pattern: '[a-z0-9][a-z0-9-]{1,62}', required: 'required' }}
+          hint={t('devices.rule.id')}
+          attrs={{ pattern: DEVICE_ID_HTML_PATTERN, required: 'required', maxLength: 63 }}
         />
         <Select
           label={t('devices.kind')}
@@ -127,6 +146,7 @@ export function DevicesScreen() {
           options={DEVICE_KINDS}
           onChange={setKind}
           error={issues.kind}
+          render={(k) => `${deviceKindLabel(k)}（${k}）`}
         />
         <Field
           label={t('devices.description')}
@@ -135,10 +155,83 @@ export function DevicesScreen() {
           onInput={setDescription}
           error={issues.description}
         />
+        {issues[''] && <p class="error">{issues['']}</p>}
         <button type="submit" class="btn primary" data-testid="device-add-submit">
           {t('devices.add')}
         </button>
       </form>
+      <ConfiguredDevices />
     </div>
+  );
+}
+
+function stateClass(d: ConfiguredDevice): string {
+  if (d.state === 'online') return 'ok';
+  if (d.state === 'offline' || d.state === 'failed' || d.state === 'degraded') return 'warn';
+  return 'muted';
+}
+
+/** The devices of the configured components, each with its state in words; read-only. */
+function ConfiguredDevices() {
+  const config = useApiData('GET /api/v1/config');
+  const saved = useApiData('GET /api/v1/config/saved');
+  const comps = useApiData('GET /api/v1/components');
+  const buses = useApiData('GET /api/v1/modbus');
+  const displays = useApiData('GET /api/v1/displays');
+  const room = useApiData('GET /api/v1/room');
+  const reloads = [comps.reload, buses.reload, displays.reload, room.reload];
+  useEffect(() => {
+    const timer = setInterval(() => reloads.forEach((r) => r()), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, reloads);
+  const rows = config.data
+    ? configuredDevices(config.data.components, {
+        components: comps.data ?? [],
+        buses: buses.data ?? [],
+        displays: displays.data ?? [],
+        switches: room.data?.switches ?? [],
+      })
+    : [];
+  return (
+    <section data-testid="configured-devices">
+      <h3>{t('devices.configured')}</h3>
+      {saved.data && <p class="hint">{t('devices.configuredHelp', { file: saved.data.file })}</p>}
+      {config.data && rows.length === 0 && <p class="hint">{t('devices.noneConfigured')}</p>}
+      {rows.length > 0 && (
+        <table class="table configured-table">
+          <thead>
+            <tr>
+              <th>{t('devices.col.device')}</th>
+              <th>{t('devices.kind')}</th>
+              <th>{t('devices.col.connection')}</th>
+              <th>{t('devices.col.state')}</th>
+              <th>{t('devices.col.detail')}</th>
+              <th>{t('devices.col.config')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr data-testid={`configured-${d.id}`} data-state={d.state} data-kind={d.kind}>
+                <td class="nowrap">{d.id}</td>
+                <td>
+                  <div class="nowrap">{t(`devices.cfg.${d.kind}`)}</div>
+                  {d.model && <div class="muted">{d.model}</div>}
+                </td>
+                <td>{d.connection}</td>
+                <td class={`device-state ${stateClass(d)}`} data-testid={`configured-state-${d.id}`}>
+                  <span>{t(`devices.state.${d.state}`)}</span>
+                </td>
+                <td>
+                  {d.detail.map((line) => (
+                    <div class="muted">{line}</div>
+                  ))}
+                </td>
+                <td>{t('devices.configAt', { name: d.component, n: d.index + 1 })}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

@@ -4,6 +4,7 @@ import { t, formatTime } from '../../i18n.js';
 import { useApiData } from '../../hooks.js';
 import { LiveClient } from '../../live.js';
 import { sessionLost } from '../../hooks.js';
+import { counterText } from '../../admin-words.js';
 
 const MAX_FRAMES = 200;
 
@@ -34,19 +35,28 @@ export function ModbusScreen() {
             {b.name} · {t(`state.${b.state}`)}
           </h3>
           {b.detail && <p class="warn">{b.detail}</p>}
-          <p class="hint">
-            {Object.entries(b.counters ?? {})
-              .map(([k, v]) => `${k} ${v}`)
-              .join(' · ')}
-          </p>
+          <ul class="counters hint" aria-label={t('modbus.counters')}>
+            {Object.entries(b.counters ?? {}).map(([k, v]) => (
+              <li data-counter={k}>{counterText(k, v)}</li>
+            ))}
+          </ul>
           <table class="table">
+            <thead>
+              <tr>
+                <th>{t('modbus.col.address')}</th>
+                <th>{t('modbus.col.id')}</th>
+                <th>{t('modbus.col.model')}</th>
+                <th>{t('modbus.col.state')}</th>
+                <th>{t('modbus.col.error')}</th>
+              </tr>
+            </thead>
             <tbody>
               {b.slaves.map((s) => (
                 <tr data-testid={`slave-${s.id}`}>
                   <td>{s.address}</td>
                   <td>{s.id}</td>
                   <td>{s.profile}</td>
-                  <td class={s.online === false ? 'warn' : ''}>
+                  <td class={s.online === false ? 'warn nowrap' : 'nowrap'}>
                     {t(s.online === undefined ? 'modbus.unknown' : s.online ? 'modbus.online' : 'modbus.offline')}
                   </td>
                   <td>{s.lastError ?? ''}</td>

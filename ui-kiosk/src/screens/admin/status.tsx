@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { lang, t } from '../../i18n.js';
+import { Tech, componentKindLabel, counterText } from '../../admin-words.js';
 import { useApiData } from '../../hooks.js';
 import { TimeChart } from '../../components/chart.js';
-import { HISTORY_SERIES, counterName } from '../../../../edge/observability/metric-names.js';
+import { HISTORY_SERIES } from '../../../../edge/observability/metric-names.js';
 import { componentVerdict, systemVerdicts, type Verdict } from '../../../../edge/observability/verdicts.js';
 
 const MiB = 1024 ** 2;
@@ -14,24 +15,6 @@ function uptime(s: number): string {
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
   return t('status.uptimeValue', { d, h, m });
-}
-
-function bytes(v: number): string {
-  if (v >= GiB) return `${(v / GiB).toFixed(1)} GiB`;
-  if (v >= MiB) return `${(v / MiB).toFixed(1)} MiB`;
-  if (v >= 1024) return `${(v / 1024).toFixed(1)} KiB`;
-  return `${v} B`;
-}
-
-/** One counter as the technician reads it: its label and unit from the shared table, never the raw name. */
-function counterText(key: string, v: number): string {
-  const l = lang.get();
-  const m = counterName(key);
-  const value = Number.isInteger(v) ? v.toLocaleString(l) : v.toFixed(1);
-  if (!m) return `${key} ${value}`;
-  if (m.unit.en === 'bytes') return `${m.label[l]} ${bytes(v)}`;
-  const unit = m.unit[l];
-  return `${m.label[l]} ${value}${unit ? ` ${unit}` : ''}`;
 }
 
 function VerdictCell({ v, testId }: { v: Verdict; testId: string }) {
@@ -183,9 +166,11 @@ export function StatusScreen() {
         <tbody>
           {comps.data?.map((c) => (
             <tr data-testid={`component-${c.name}`}>
-              <td>
+              <td class="name-cell">
                 <div>{c.name}</div>
-                <div class="muted">{c.kind}</div>
+                <div class="muted" data-testid={`kind-${c.name}`}>
+                  {componentKindLabel(c.kind)} <Tech code={c.kind} />
+                </div>
               </td>
               <td class={`state-cell state-${c.state}`} data-testid={`state-${c.name}`}>
                 <span>{t(`state.${c.state}`)}</span>

@@ -4,6 +4,8 @@ import { api, ApiError } from '../../api.js';
 import type { StudentRecordBody } from '../../../../edge/api/contract/health.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
+import { ABSENCE_REASONS, SYMPTOMS } from '../../../../edge/health/symptoms.js';
+import { actorText, errorText, rosterIssueText } from '../../admin-words.js';
 
 /**
  * The record view. Its endpoint declares this schema once the store change of issue 18 is merged;
@@ -11,11 +13,33 @@ import { reportError, useApiData } from '../../hooks.js';
  */
 type Record_ = Static<typeof StudentRecordBody>;
 
-/** The record keeps symptoms as a JSON array of codes. */
+/** The record keeps symptoms as a JSON array of codes: each in words (a code this version does not know, as it is). */
 function symptomsText(json: string): string {
   const codes: unknown = JSON.parse(json);
-  return Array.isArray(codes) ? codes.map(String).join(' ') : '';
+  if (!Array.isArray(codes)) return '';
+  return codes
+    .map(String)
+    .map((c) => {
+      const known = SYMPTOM_WORDS.find((x) => x === c);
+      return known ? t(`symptom.${known}`) : c;
+    })
+    .join('、');
 }
+const SYMPTOM_WORDS = [...SYMPTOMS, 'influenza-like'] as const;
+
+const CHECK_RESULTS = ['normal', 'symptoms', 'fever-pending', 'fever-cleared', 'fever-confirmed'] as const;
+/** A check's result in the words of the teacher's panel. */
+function resultText(r: string): string {
+  const known = CHECK_RESULTS.find((x) => x === r);
+  return known ? t(`status.${known}`) : r;
+}
+
+function reasonText(r: string): string {
+  const known = ABSENCE_REASONS.find((x) => x === r);
+  return known ? t(`reason.${known}`) : r;
+}
+
+const NOBODY = new Map();
 
 /** The roster for IT staff: import the district's CSV, and open one student's health record (audited). */
 export function StudentsScreen() {
@@ -32,19 +56,21 @@ export function StudentsScreen() {
       setNote({ ok: true, text: t('students.imported', r) });
       list.reload();
     } catch (err) {
+      reportError(err);
       setNote({
         ok: false,
         text:
-          err instanceof ApiError && err.issues.length
-            ? err.issues.map((i) => `${i.path}: ${i.expected}`).join('\n')
-            : reportError(err),
+          err instanceof ApiError && err.issues.length ? err.issues.map(rosterIssueText).join('\n') : errorText(err),
       });
     }
   };
   const open = (id: number) =>
     void api('GET /api/v1/health/students/:id', { params: { id } }).then(
       (r) => setRecord(r),
-      (e: unknown) => setNote({ ok: false, text: reportError(e) }),
+      (e: unknown) => {
+        reportError(e);
+        setNote({ ok: false, text: errorText(e) });
+      },
     );
 
   return (
@@ -74,26 +100,44 @@ export function StudentsScreen() {
           </h3>
           <h4>{t('students.checks')}</h4>
           <table class="table">
+            <thead>
+              <tr>
+                <th>{t('students.col.day')}</th>
+                <th>{t('students.col.result')}</th>
+                <th>{t('students.col.temp')}</th>
+                <th>{t('students.col.symptoms')}</th>
+                <th>{t('students.col.correction')}</th>
+                <th>{t('students.col.by')}</th>
+              </tr>
+            </thead>
             <tbody>
               {record.checks.map((c) => (
                 <tr class={c.superseded_by ? 'superseded' : ''}>
-                  <td>{c.day}</td>
-                  <td>{c.result}</td>
+                  <td class="nowrap">{c.day}</td>
+                  <td class="nowrap">{resultText(c.result)}</td>
                   <td>{c.temp_compensated ?? ''}</td>
                   <td>{symptomsText(c.symptoms)}</td>
                   <td>{c.correction_reason ?? ''}</td>
-                  <td>{c.recorded_by}</td>
+                  <td>{actorText(c.recorded_by, NOBODY)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           <h4>{t('students.absences')}</h4>
           <table class="table">
+            <thead>
+              <tr>
+                <th>{t('students.col.day')}</th>
+                <th>{t('students.col.reason')}</th>
+                <th>{t('students.col.symptoms')}</th>
+                <th>{t('students.col.returned')}</th>
+              </tr>
+            </thead>
             <tbody>
               {record.absences.map((a) => (
                 <tr>
-                  <td>{a.day}</td>
-                  <td>{a.reason}</td>
+                  <td class="nowrap">{a.day}</td>
+                  <td>{reasonText(a.reason)}</td>
                   <td>{symptomsText(a.symptoms)}</td>
                   <td>{a.returned_day ?? ''}</td>
                 </tr>
@@ -103,13 +147,29 @@ export function StudentsScreen() {
         </div>
       )}
       <table class="table" data-testid="students-table">
+        <thead>
+          <tr>
+            <th>{t('students.col.class')}</th>
+            <th>{t('students.col.no')}</th>
+            <th>{t('students.col.name')}</th>
+            <th>{t('students.col.card')}</th>
+            <th>{t('students.col.state')}</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
+          {list.data?.length === 0 && (
+            <tr>
+              <td colSpan={6}>{t('common.none')}</td>
+            </tr>
+          )}
           {list.data?.map((s) => (
-            <tr class={s.active ? '' : 'inactive'}>
+            <tr class={s.active ? '' : 'inactive'} data-testid={`student-row-${s.studentNo}`}>
               <td>{s.classId}</td>
               <td>{s.studentNo}</td>
               <td>{s.name}</td>
               <td>{s.cardId ?? ''}</td>
+              <td class="nowrap">{t(s.active ? 'students.active' : 'students.inactive')}</td>
               <td>
                 <button type="button" class="btn" data-testid={`open-${s.studentNo}`} onClick={() => open(s.id)}>
                   {t('students.record')}

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type ResponseOf } from '../../api.js';
 import { t } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
-import { Field, Select, issuesByField } from '../../components/form.js';
+import { Field, Select } from '../../components/form.js';
+import { errorText, userIssues } from '../../admin-words.js';
 
 type User = ResponseOf<'GET /api/v1/users'>[number];
 type Role = User['role'];
@@ -10,6 +11,8 @@ type Role = User['role'];
 /** Accounts: teachers with PINs, admins with passwords. */
 export function UsersScreen() {
   const { data, error, reload } = useApiData('GET /api/v1/users');
+  // The password and PIN rules, to say them in words when the server refuses a secret.
+  const rules = useApiData('GET /api/v1/kiosk').data;
   const [form, setForm] = useState<{ username: string; displayName: string; role: Role; secret: string }>({
     username: '',
     displayName: '',
@@ -19,15 +22,15 @@ export function UsersScreen() {
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [resetFor, setResetFor] = useState<string | undefined>(undefined);
   const [resetSecret, setResetSecret] = useState('');
-  const [note, setNote] = useState<string | undefined>(undefined);
+  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>(undefined);
   const [confirmDelete, setConfirmDelete] = useState<string | undefined>(undefined);
 
-  const toIssues = (err: unknown) => {
-    if (err instanceof ApiError && err.issues.length > 0) {
-      // The account rules name /pin or /password; both are the one "secret" field here.
-      const m = issuesByField(err.issues);
-      setIssues({ ...m, secret: m.pin ?? m.password ?? m.secret ?? '' });
-    } else setNote(reportError(err));
+  // The account rules name /pin or /password; both are the one "secret" field here.
+  const toIssues = (err: unknown, username: string) => {
+    reportError(err);
+    if (err instanceof ApiError && err.issues.length > 0) setIssues(userIssues(err.issues, rules));
+    else if (err instanceof ApiError && err.status === 409) setIssues({ username: t('users.exists', { username }) });
+    else setNote({ ok: false, text: errorText(err) });
   };
   const add = async (e: Event) => {
     e.preventDefault();
@@ -35,10 +38,10 @@ export function UsersScreen() {
       await api('POST /api/v1/users', { body: { ...form, ...(form.displayName ? {} : { displayName: undefined }) } });
       setForm({ username: '', displayName: '', role: form.role, secret: '' });
       setIssues({});
-      setNote(t('users.saved'));
+      setNote({ ok: true, text: t('users.saved') });
       reload();
     } catch (err) {
-      toIssues(err);
+      toIssues(err, form.username);
     }
   };
   // Disabling or deleting ends the account's sessions at once; the server refuses it for the last enabled admin.
@@ -48,10 +51,18 @@ export function UsersScreen() {
       if (method === 'PUT')
         await api('PUT /api/v1/users/:username/disabled', { params, body: { disabled: !u.disabled } });
       else await api('DELETE /api/v1/users/:username', { params });
-      setNote(t('users.saved'));
+      setNote({ ok: true, text: t('users.saved') });
       reload();
     } catch (err) {
-      setNote(reportError(err));
+      reportError(err);
+      // The one conflict here: the last enabled admin cannot be disabled or deleted.
+      setNote({
+        ok: false,
+        text:
+          err instanceof ApiError && err.status === 409
+            ? t('users.lastAdmin', { username: u.username })
+            : errorText(err),
+      });
     }
   };
   const reset = async (e: Event) => {
@@ -64,10 +75,10 @@ export function UsersScreen() {
       });
       setResetFor(undefined);
       setResetSecret('');
-      setNote(t('users.saved'));
+      setNote({ ok: true, text: t('users.saved') });
       reload();
     } catch (err) {
-      toIssues(err);
+      toIssues(err, resetFor);
     }
   };
 
@@ -76,8 +87,8 @@ export function UsersScreen() {
       <h2>{t('admin.users')}</h2>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
       {note && (
-        <p class="ok" role="status">
-          {note}
+        <p class={note.ok ? 'ok' : 'error'} role="status" data-testid="users-note">
+          {note.text}
         </p>
       )}
       <table class="table" data-testid="users-table">
