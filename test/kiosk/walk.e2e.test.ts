@@ -126,6 +126,8 @@ const TECHNICAL_LATIN = new Set(
     'BlazeFace',
     'Silero',
     'mediasoup',
+    'RSS',
+    'Node',
   ].map((w) => w.toLowerCase()),
 );
 

@@ -42,7 +42,9 @@ export function AdminApp() {
   return (
     <div class="screen admin">
       <TopBar title={t('admin.title')} onHome={() => navigate(adminScreens[0]?.path ?? '/')}>
-        <span class="user">{session.user.displayName}</span>
+        <span class="user" translate={false}>
+          {session.user.displayName}
+        </span>
         <button
           type="button"
           class="btn"

@@ -17,6 +17,15 @@ export function Tech({ code }: { code: string }) {
 }
 
 /** "3 分钟" / "40 秒": how long to wait, rounded up to whole minutes from a minute on. */
+/**
+ * A line that mixes words with what the technician configured (a port path, a profile, a
+ * component's name): the configured names set as code, so they read as names beside the words.
+ */
+export function TechText({ text }: { text: string }) {
+  const parts = text.split(/((?:\/|\b)[A-Za-z0-9][\w./:@-]*[\w/])/);
+  return <>{parts.map((p, i) => (i % 2 === 1 && /[A-Za-z]/.test(p) ? <code>{p}</code> : p))}</>;
+}
+
 export function waitText(seconds: number): string {
   const s = Math.max(1, Math.ceil(seconds));
   return s < 60 ? t('admin.wait.seconds', { n: s }) : t('admin.wait.minutes', { n: Math.ceil(s / 60) });

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type ResponseOf } from '../../api.js';
 import { t, formatDateTime } from '../../i18n.js';
 import { reportError, useApiData } from '../../hooks.js';
-import { Tech, actionLabel, actorText, errorText, resultText, type KnownUser } from '../../admin-words.js';
+import { Tech, actionLabel, actorText, errorText, resultText, type KnownUser, TechText } from '../../admin-words.js';
 
 type AuditRecord = ResponseOf<'GET /api/v1/audit'>[number];
 
@@ -45,12 +45,14 @@ export function AuditScreen() {
             <tr class={`result-${r.result}`} data-action={r.action}>
               <td class="nowrap">{formatDateTime(r.ts)}</td>
               <td data-testid="audit-actor">
-                {actorText(r.actor, known)} <Tech code={r.actor} />
+                <TechText text={actorText(r.actor, known)} /> <Tech code={r.actor} />
               </td>
               <td data-testid="audit-action">
                 {actionLabel(r.action) ?? t('audit.unknownAction')} <Tech code={r.action} />
               </td>
-              <td>{r.target}</td>
+              <td>
+                <code>{r.target}</code>
+              </td>
               <td class="nowrap">{resultText(r.result)}</td>
             </tr>
           ))}

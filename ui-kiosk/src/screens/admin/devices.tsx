@@ -5,7 +5,7 @@ import { reportError, useApiData } from '../../hooks.js';
 import { Field, Select } from '../../components/form.js';
 import { DEVICE_KINDS, type DeviceKind } from '../../../../edge/device-kinds.js';
 import { DEVICE_ID_HTML_PATTERN } from '../../../../edge/config/device-id-source.js';
-import { Tech, deviceIssues, deviceKindLabel, errorText } from '../../admin-words.js';
+import { Tech, TechText, deviceIssues, deviceKindLabel, errorText } from '../../admin-words.js';
 import { configuredDevices, type ConfiguredDevice } from './configured-devices.js';
 
 /** How often the configured devices' states are asked for again while the page is open. */
@@ -96,11 +96,11 @@ export function DevicesScreen() {
           )}
           {data?.map((d) => (
             <tr data-testid={`device-${d.id}`}>
-              <td>{d.id}</td>
+              <td translate={false}>{d.id}</td>
               <td>
                 {deviceKindLabel(d.kind)} <Tech code={d.kind} />
               </td>
-              <td>{d.description}</td>
+              <td translate={false}>{d.description}</td>
               <td>{d.lastSeenAt ? formatTime(d.lastSeenAt) : '-'}</td>
               <td>
                 {confirm === d.id ? (
@@ -195,7 +195,11 @@ function ConfiguredDevices() {
   return (
     <section data-testid="configured-devices">
       <h3>{t('devices.configured')}</h3>
-      {saved.data && <p class="hint">{t('devices.configuredHelp', { file: saved.data.file })}</p>}
+      {saved.data && (
+        <p class="hint">
+          <TechText text={t('devices.configuredHelp', { file: saved.data.file })} />
+        </p>
+      )}
       {config.data && rows.length === 0 && <p class="hint">{t('devices.noneConfigured')}</p>}
       {rows.length > 0 && (
         <table class="table configured-table">
@@ -212,21 +216,33 @@ function ConfiguredDevices() {
           <tbody>
             {rows.map((d) => (
               <tr data-testid={`configured-${d.id}`} data-state={d.state} data-kind={d.kind}>
-                <td class="nowrap">{d.id}</td>
+                <td class="nowrap" translate={false}>
+                  {d.id}
+                </td>
                 <td>
                   <div class="nowrap">{t(`devices.cfg.${d.kind}`)}</div>
-                  {d.model && <div class="muted">{d.model}</div>}
+                  {d.model && (
+                    <div class="muted">
+                      <TechText text={d.model} />
+                    </div>
+                  )}
                 </td>
-                <td>{d.connection}</td>
+                <td>
+                  <TechText text={d.connection} />
+                </td>
                 <td class={`device-state ${stateClass(d)}`} data-testid={`configured-state-${d.id}`}>
                   <span>{t(`devices.state.${d.state}`)}</span>
                 </td>
                 <td>
                   {d.detail.map((line) => (
-                    <div class="muted">{line}</div>
+                    <div class="muted">
+                      <TechText text={line} />
+                    </div>
                   ))}
                 </td>
-                <td>{t('devices.configAt', { name: d.component, n: d.index + 1 })}</td>
+                <td>
+                  <TechText text={t('devices.configAt', { name: d.component, n: d.index + 1 })} />
+                </td>
               </tr>
             ))}
           </tbody>

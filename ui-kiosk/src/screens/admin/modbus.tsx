@@ -54,12 +54,14 @@ export function ModbusScreen() {
               {b.slaves.map((s) => (
                 <tr data-testid={`slave-${s.id}`}>
                   <td>{s.address}</td>
-                  <td>{s.id}</td>
-                  <td>{s.profile}</td>
+                  <td translate={false}>{s.id}</td>
+                  <td>
+                    <code>{s.profile}</code>
+                  </td>
                   <td class={s.online === false ? 'warn nowrap' : 'nowrap'}>
                     {t(s.online === undefined ? 'modbus.unknown' : s.online ? 'modbus.online' : 'modbus.offline')}
                   </td>
-                  <td>{s.lastError ?? ''}</td>
+                  <td>{s.lastError ? <code>{s.lastError}</code> : ''}</td>
                 </tr>
               ))}
             </tbody>

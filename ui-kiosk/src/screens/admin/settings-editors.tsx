@@ -51,7 +51,14 @@ function Label({ node, path, keyName, edited }: Pick<EditorProps, 'node' | 'path
 /** Help text with `setting.names` and `commands` set as code, as the schema writes them. */
 export function Help({ text, block }: { text: string | undefined; block?: boolean }) {
   if (!text) return null;
-  const parts = text.split('`').map((x, i) => (i % 2 === 1 ? <code>{x}</code> : x));
+  // The English descriptions name settings without backticks: set those names as code too.
+  const names =
+    /((?:\/[\w.-]+){2,}|\b[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9_]+)+\b|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[a-z0-9]+_[a-z0-9_]+\b)/;
+  const parts = text
+    .split('`')
+    .flatMap((x, i) =>
+      i % 2 === 1 ? [<code>{x}</code>] : x.split(names).map((y, j) => (j % 2 === 1 ? <code>{y}</code> : y)),
+    );
   return block ? <p class="field-hint">{parts}</p> : <span class="field-hint">{parts}</span>;
 }
 

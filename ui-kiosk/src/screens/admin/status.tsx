@@ -119,7 +119,7 @@ export function StatusScreen() {
         <dl class="facts" data-testid="status">
           <dt>{t('status.version')}</dt>
           <dd>
-            ClassEdge {s.version} · Node {s.node} · {s.applianceId}
+            ClassEdge {s.version} · Node {s.node} · <code>{s.applianceId}</code>
           </dd>
           <dt>{t('status.uptime')}</dt>
           <dd>{uptime(s.uptimeS)}</dd>
@@ -167,7 +167,7 @@ export function StatusScreen() {
           {comps.data?.map((c) => (
             <tr data-testid={`component-${c.name}`}>
               <td class="name-cell">
-                <div>{c.name}</div>
+                <div translate={false}>{c.name}</div>
                 <div class="muted" data-testid={`kind-${c.name}`}>
                   {componentKindLabel(c.kind)} <Tech code={c.kind} />
                 </div>
@@ -177,7 +177,12 @@ export function StatusScreen() {
               </td>
               <VerdictCell v={componentVerdict(c)} testId={`verdict-${c.name}`} />
               <td>
-                {c.detail && <div class="muted">{c.detail}</div>}
+                {/* The component's own words, for IT staff: beside the Chinese verdict, set as a technical note. */}
+                {c.detail && (
+                  <div class="muted">
+                    <code>{c.detail}</code>
+                  </div>
+                )}
                 <ul class="counters">
                   {Object.entries(c.counters ?? {}).map(([k, v]) => (
                     <li data-counter={k}>{counterText(k, v)}</li>

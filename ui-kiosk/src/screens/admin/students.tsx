@@ -165,10 +165,10 @@ export function StudentsScreen() {
           )}
           {list.data?.map((s) => (
             <tr class={s.active ? '' : 'inactive'} data-testid={`student-row-${s.studentNo}`}>
-              <td>{s.classId}</td>
-              <td>{s.studentNo}</td>
-              <td>{s.name}</td>
-              <td>{s.cardId ?? ''}</td>
+              <td translate={false}>{s.classId}</td>
+              <td translate={false}>{s.studentNo}</td>
+              <td translate={false}>{s.name}</td>
+              <td translate={false}>{s.cardId ?? ''}</td>
               <td class="nowrap">{t(s.active ? 'students.active' : 'students.inactive')}</td>
               <td>
                 <button type="button" class="btn" data-testid={`open-${s.studentNo}`} onClick={() => open(s.id)}>

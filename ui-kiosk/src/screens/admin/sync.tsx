@@ -43,7 +43,11 @@ export function SyncScreen() {
   return (
     <div class="page" data-testid="sync">
       <h2>{t('admin.sync')}</h2>
-      {d && !d.enrolled && <p class="warn">{t('sync.notEnrolled')}</p>}
+      {d && !d.enrolled && (
+        <p class="warn">
+          {t('sync.notEnrolled')} <code>classedge enrol</code>
+        </p>
+      )}
       {d?.enrolled && (
         <p>
           {t('sync.district', { url: d.district ?? '', from: d.window.from, to: d.window.to })} · {stateText(d.state)}
@@ -90,7 +94,7 @@ export function SyncScreen() {
               <td>{x.backlog}</td>
               <td class={x.quarantined > 0 ? 'warn' : ''}>{x.quarantined}</td>
               <td>{x.lastSuccessAt ? formatDateTime(x.lastSuccessAt) : '-'}</td>
-              <td class={x.lastError ? 'warn' : ''}>{x.lastError ?? ''}</td>
+              <td class={x.lastError ? 'warn' : ''}>{x.lastError ? <code>{x.lastError}</code> : ''}</td>
             </tr>
           ))}
         </tbody>
@@ -116,7 +120,9 @@ export function SyncScreen() {
                   </td>
                   <td>{q.seq}</td>
                   <td>{formatDateTime(q.quarantinedAt)}</td>
-                  <td class="warn">{q.reason}</td>
+                  <td class="warn">
+                    <code>{q.reason}</code>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -103,8 +103,8 @@ export function UsersScreen() {
         <tbody>
           {data?.map((u) => (
             <tr data-testid={`user-${u.username}`}>
-              <td>{u.username}</td>
-              <td>{u.displayName}</td>
+              <td translate={false}>{u.username}</td>
+              <td translate={false}>{u.displayName}</td>
               <td>
                 {t(u.role === 'admin' ? 'role.admin' : 'role.teacher')}
                 {u.lockedUntil !== null && u.lockedUntil > Date.now() ? ` · ${t('users.locked')}` : ''}
