@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { startDemo } from '../helpers/demo.js';
 import {
   startTestAppliance,
   seedAccounts,
@@ -16,7 +16,7 @@ import {
 } from '../helpers/appliance.js';
 import { connect } from '../helpers/mqtt.js';
 import { ApiClient } from '../helpers/api-client.js';
-import { CLI, ROOT, freePort, tempDir } from '../helpers/env.js';
+import { ROOT, freePort, tempDir } from '../helpers/env.js';
 import { KIOSK_DIST } from '../../edge/api/kiosk-static.js';
 import { openPtyPair } from '../../firmware-bridge/serial/pty-pair.js';
 import { ThermometerSim } from '../../firmware-bridge/sim/thermometer-sim.js';
@@ -307,26 +307,10 @@ test('admin pages: users, audit log, system status and the diagnostic capture wo
 });
 
 test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, and the demo lesson's talk time, S-T curve and head-up line moving", async () => {
-  const dir = tempDir();
-  const child = spawn(
-    process.execPath,
-    [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
-    { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const demo = await startDemo(60_000);
+  const kiosk = demo.url;
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   try {
-    let banner = '';
-    const kiosk = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 60_000);
-      child.stderr.on('data', (d: Buffer) => {
-        banner += d.toString();
-        const m = /Kiosk:\s+(http:\/\/\S+)/.exec(banner);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
     await page.goto(kiosk);
     await page.click('[data-testid=teacher-teacher]');
     for (const d of '258036') await page.click(`[data-testid=pin-${d}]`);
@@ -407,9 +391,7 @@ test("demo mode: the kiosk shows the simulated sensor live within 2 s of login, 
     await page.screenshot({ path: join(OUT, 'lesson-1920x1080.png') });
   } finally {
     await page.close();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    dir.cleanup();
+    await demo.stop();
   }
 });
 

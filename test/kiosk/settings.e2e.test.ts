@@ -2,11 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { startTestAppliance, seedAccounts, ADMIN } from '../helpers/appliance.js';
-import { CLI, ROOT, tempDir, waitFor } from '../helpers/env.js';
+import { ROOT, waitFor } from '../helpers/env.js';
+import { startDemo } from '../helpers/demo.js';
 import { parseConfig } from '../../edge/config/load.js';
 import { ConfigSchema } from '../../edge/config/schema.js';
 import { DEMO_ACCOUNTS } from '../../edge/cli/demo.js';
@@ -213,26 +213,10 @@ test(
   'admin settings: 重启服务 restarts the running appliance (classedge start) with the saved settings, on the same port, audited',
   { timeout: 240_000 },
   async () => {
-    const dir = tempDir();
-    const child = spawn(
-      process.execPath,
-      [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
-      { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const demo = await startDemo();
+    const url = demo.url;
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     try {
-      let banner = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 90_000);
-        child.stderr.on('data', (d: Buffer) => {
-          banner += d.toString();
-          const m = /Kiosk:\s+(http:\/\/\S+?)\/?\s/.exec(banner);
-          if (m?.[1]) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-      });
       const kiosk = async () => (await (await fetch(`${url}/api/v1/kiosk`)).json()) as { idleLockSeconds: number };
       const before = (await kiosk()).idleLockSeconds;
       await adminLogin(page, `${url}/admin#/settings`, DEMO_ACCOUNTS.admin);
@@ -256,12 +240,10 @@ test(
         { items?: { actor: string }[] } | { actor: string }[];
       const items = Array.isArray(audit) ? audit : (audit.items ?? []);
       assert.equal(items[0]?.actor, `user:${DEMO_ACCOUNTS.admin.username}`);
-      assert.equal(child.exitCode, null, 'the process went on');
+      assert.equal(demo.child.exitCode, null, 'the process went on');
     } finally {
       await page.close();
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
-      dir.cleanup();
+      await demo.stop();
     }
   },
 );

@@ -2,12 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { FAKE_MEDIA } from '../helpers/remote-browser.js';
-import { CLI, ROOT, tempDir } from '../helpers/env.js';
+import { ROOT } from '../helpers/env.js';
+import { startDemo, type RunningDemo } from '../helpers/demo.js';
 import { DEMO_ACCOUNTS } from '../../edge/cli/demo.js';
 
 /**
@@ -224,41 +223,20 @@ async function settle(page: Page): Promise<void> {
     .catch(() => undefined);
 }
 
-let demo: ChildProcessByStdio<null, null, Readable>;
+let demo: RunningDemo | undefined;
 let url = '';
 let browser: Browser;
-const dir = tempDir();
 
 before(async () => {
   mkdirSync(OUT, { recursive: true });
-  demo = spawn(
-    process.execPath,
-    [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
-    {
-      cwd: dir.path,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let banner = '';
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 90_000);
-    demo.stderr.on('data', (d: Buffer) => {
-      banner += d.toString();
-      const m = /Kiosk:\s+(http:\/\/\S+?)\/?\s/.exec(banner);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  demo = await startDemo();
+  url = demo.url;
   browser = await launchChromium(FAKE_MEDIA);
 });
 
 after(async () => {
   await browser?.close();
-  demo.kill('SIGTERM');
-  await new Promise((r) => (demo.exitCode !== null ? r(undefined) : demo.once('exit', r)));
-  dir.cleanup();
+  await demo?.stop();
 });
 
 async function check(page: Page, lang: Lang, name: string, o: { touch: boolean }, findings: string[]): Promise<void> {

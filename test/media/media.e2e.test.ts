@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestAppliance, seedAccounts } from '../helpers/appliance.js';
 import { FAKE_MEDIA, framesDecoded, teacherStartsLesson } from '../helpers/remote-browser.js';
 import { launchChromium } from '../helpers/browser.js';
-import { spawn } from 'node:child_process';
-import { CLI, tempDir, waitFor } from '../helpers/env.js';
+import { waitFor } from '../helpers/env.js';
+import { startDemo } from '../helpers/demo.js';
 import { DEMO_ACCOUNTS } from '../../edge/cli/demo.js';
 
 test('Chromium: the teacher publishes camera and microphone from the kiosk; a second browser joins with the code and decodes video', async () => {
@@ -56,26 +56,10 @@ test('Chromium: the teacher publishes camera and microphone from the kiosk; a se
 });
 
 test('demo mode: the teacher starts a remote lesson and a second browser tab joins it', async () => {
-  const dir = tempDir();
-  const child = spawn(
-    process.execPath,
-    [CLI, 'start', '--demo', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
-    { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const demo = await startDemo();
+  const kiosk = demo.url;
   const browser = await launchChromium(FAKE_MEDIA);
   try {
-    let banner = '';
-    const kiosk = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no kiosk URL in: ${banner}`)), 60_000);
-      child.stderr.on('data', (d: Buffer) => {
-        banner += d.toString();
-        const m = /Kiosk:\s+(http:\/\/\S+?)\/?\s/.exec(banner);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
     const context = await browser.newContext();
     const teacher = await context.newPage();
     const code = await teacherStartsLesson(teacher, kiosk, DEMO_ACCOUNTS.teacher);
@@ -89,8 +73,6 @@ test('demo mode: the teacher starts a remote lesson and a second browser tab joi
     );
   } finally {
     await browser.close();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    dir.cleanup();
+    await demo.stop();
   }
 });
