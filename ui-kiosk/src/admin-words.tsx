@@ -32,14 +32,8 @@ export function waitText(seconds: number): string {
 }
 
 /** A failure that is neither a refused login nor a field's problem, in words (the code beside). */
-export function errorText(err: unknown): string {
-  if (!(err instanceof ApiError)) return t('admin.error.offline');
-  if (err.status === 401) return t('admin.error.sessionEnded');
-  if (err.status === 403) return t('admin.error.forbidden');
-  if (err.status === 404) return t('admin.error.notFound');
-  if (err.status >= 500) return t('admin.error.server', { code: err.status });
-  return t('admin.error.other', { code: `${err.status} ${err.code}` });
-}
+import { errorText } from './error-words.js';
+export { errorText };
 
 /**
  * A refused admin login: wrong password, the account locked for a while, too many attempts from this

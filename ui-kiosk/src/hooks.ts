@@ -1,13 +1,15 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ApiArgs, type EndpointKey, type ResponseOf } from './api.js';
 import { signalLike } from './store.js';
+import { errorText } from './error-words.js';
 
 /** Set when any request finds the session gone; the shell then shows the login again. */
 export const sessionLost = signalLike(false);
 
+/** A failed request: a lost session returns to the login; the answer is what to tell the person, in words. */
 export function reportError(err: unknown): string {
   if (err instanceof ApiError && err.status === 401) sessionLost.set(true);
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** GET an endpoint; `reload()` fetches again (after a change). */

@@ -71,6 +71,7 @@ const zh = {
   'lesson.periodShort': '第 {n} 节',
   'lesson.offTimetable': '课表以外的课（{time} 开始）',
   'lesson.endQuestion': '下课后本节的统计结束，报告发送到区级平台。确定下课？',
+  'lesson.conflict': '课的状态刚刚变了（可能是按课表自动开始或结束的），页面已更新。',
   'lesson.started': '已开始上课，课堂分析开始统计。',
   'lesson.ended': '已下课，本节课堂报告已生成。',
   'lesson.headUpCounts': '抬头 {faces} 人 · 在场 {present} 人（{from}）',
@@ -823,6 +824,8 @@ const en: Record<MessageKey, string> = {
   'lesson.periodShort': 'Period {n}',
   'lesson.offTimetable': 'Lesson outside the timetable (from {time})',
   'lesson.endQuestion': 'End the lesson? Its figures become final and go to the district.',
+  'lesson.conflict':
+    'The lesson changed meanwhile (the timetable may have started or ended it); the page is up to date.',
   'lesson.started': 'Lesson started; the analysis is counting.',
   'lesson.ended': 'Lesson ended; its report is ready.',
   'lesson.headUpCounts': '{faces} heads up · {present} present ({from})',

@@ -1,5 +1,5 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api, type ResponseOf } from '../../api.js';
+import { api, ApiError, type ResponseOf } from '../../api.js';
 import { t, formatDateTime, formatClock } from '../../i18n.js';
 import { ConfirmButton } from '../../components/confirm.js';
 import { notify } from '../../components/notice.js';
@@ -76,7 +76,8 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
       notify(t(key === 'POST /api/v1/lessons/start' ? 'lesson.started' : 'lesson.ended'));
       past.reload();
     } catch (err) {
-      setError(reportError(err));
+      // 409: the timetable (or another panel) started or ended the lesson meanwhile.
+      setError(err instanceof ApiError && err.status === 409 ? t('lesson.conflict') : reportError(err));
     }
   };
   if (!lesson) {
