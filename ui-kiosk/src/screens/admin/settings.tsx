@@ -106,6 +106,7 @@ export function SettingsScreen() {
     setState({ kind: 'restarting' });
     try {
       const before = await api('GET /api/v1/status');
+      const asked = Date.now();
       await api('POST /api/v1/system/restart');
       // The appliance answers again once the new settings are in effect: its uptime starts anew.
       const deadline = Date.now() + 120_000;
@@ -113,7 +114,8 @@ export function SettingsScreen() {
         await new Promise((r) => setTimeout(r, 1000));
         try {
           const now = await api('GET /api/v1/status');
-          if (now.uptimeS < before.uptimeS || now.uptimeS < 60) break;
+          // The old appliance's uptime would be `before` plus the time since; a new one's is well below.
+          if (now.uptimeS + 2 < before.uptimeS + (Date.now() - asked) / 1000) break;
         } catch {
           // Restarting: not answering for a moment is expected.
         }
