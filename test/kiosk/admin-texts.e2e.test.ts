@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { adminLogin } from '../helpers/admin-login.js';
 import { startTestAppliance, seedAccounts, seedDevice, ADMIN, TEACHER } from '../helpers/appliance.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { ROOT, tempDir } from '../helpers/env.js';
@@ -40,13 +41,6 @@ async function newPage(width = 1440, height = 900): Promise<{ page: Page; errors
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
   });
   return { page, errors };
-}
-
-async function adminLogin(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', ADMIN.username);
-  await page.fill('input[name=password]', ADMIN.password);
-  await page.click('[data-testid=admin-login]');
 }
 
 /** Submit the admin login and wait for the server's answer. */

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { adminLogin } from '../helpers/admin-login.js';
 import { startDemo } from '../helpers/demo.js';
 import {
   startTestAppliance,
@@ -41,14 +42,6 @@ async function teacherLogin(page: Page, url: string, pin = TEACHER.pin): Promise
   await page.click(`[data-testid=teacher-${TEACHER.username}]`);
   for (const d of pin) await page.click(`[data-testid=pin-${d}]`);
   await page.click('[data-testid=pin-ok]');
-}
-
-/** Open an admin page and log in through the form. */
-async function adminLogin(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', ADMIN.username);
-  await page.fill('input[name=password]', ADMIN.password);
-  await page.click('[data-testid=admin-login]');
 }
 
 async function publish(

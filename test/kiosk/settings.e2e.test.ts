@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { adminLogin } from '../helpers/admin-login.js';
 import { startTestAppliance, seedAccounts, ADMIN } from '../helpers/appliance.js';
 import { ROOT, waitFor } from '../helpers/env.js';
 import { startDemo } from '../helpers/demo.js';
@@ -18,11 +19,9 @@ before(async () => {
 });
 after(async () => browser.close());
 
-async function adminLogin(page: Page, url: string, who = ADMIN): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', who.username);
-  await page.fill('input[name=password]', who.password);
-  await page.click('[data-testid=admin-login]');
+/** Log in to the settings page and wait for its form. */
+async function openSettings(page: Page, url: string, who?: { username: string; password: string }): Promise<void> {
+  await adminLogin(page, url, who);
   await page.waitForSelector('[data-testid=settings]');
 }
 
@@ -53,7 +52,7 @@ test(
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     try {
       await seedAccounts(t);
-      await adminLogin(page, `${t.httpUrl}/admin#/settings`);
+      await openSettings(page, `${t.httpUrl}/admin#/settings`);
       const paths = formPaths();
       const tops = [...new Set(paths.map((p) => p.split('/')[1] ?? ''))];
       for (const top of tops) {
@@ -132,7 +131,7 @@ test(
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
       await seedAccounts(t);
-      await adminLogin(page, `${t.httpUrl}/admin#/settings`);
+      await openSettings(page, `${t.httpUrl}/admin#/settings`);
 
       await section(page, 'timetable');
       // The first lesson moves; an eighth lesson is added; Friday gets its own short day; Saturday is a school day.
@@ -219,7 +218,7 @@ test(
     try {
       const kiosk = async () => (await (await fetch(`${url}/api/v1/kiosk`)).json()) as { idleLockSeconds: number };
       const before = (await kiosk()).idleLockSeconds;
-      await adminLogin(page, `${url}/admin#/settings`, DEMO_ACCOUNTS.admin);
+      await openSettings(page, `${url}/admin#/settings`, DEMO_ACCOUNTS.admin);
       await section(page, 'kiosk');
       const next = before === 900 ? 600 : 900;
       await page.fill('input[name="/kiosk/idleLockSeconds"]', String(next));

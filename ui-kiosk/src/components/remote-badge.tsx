@@ -1,8 +1,7 @@
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { useObservable } from '../store.js';
+import { signalLike, useObservable } from '../store.js';
 import { remoteInfo, remoteSession } from '../remote-lesson-state.js';
-import { signalLike } from '../store.js';
 
 const none = signalLike<{ closed: string | undefined }>({ closed: undefined });
 
