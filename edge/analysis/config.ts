@@ -124,6 +124,18 @@ export const AnalysisSchema = Type.Object(
             '领夹麦克风比教室麦克风至少响这么多时，判为老师在讲话（学生的声音传到领夹麦克风时比教室麦克风弱）。',
           ),
         }),
+        handoverMs: Type.Integer({
+          minimum: 0,
+          maximum: 2000,
+          default: 300,
+          description:
+            "How long the teacher (or a student) must have been quiet before the other side's speech starts a segment: shorter, and the model's decaying tail on the other microphone passes for an answer; longer, and quick answers are timed late (the wait times depend on it).",
+          ...label(
+            '换人间隔（毫秒）',
+            'Hand-over (ms)',
+            '一方停下多久之后，另一方的声音才算开始讲话：太短，模型残留的概率会被当成回答；太长，快速的回答会被计晚（影响候答时间）。',
+          ),
+        }),
         lapelChannel: Type.Integer({
           minimum: 0,
           maximum: 1,
@@ -141,6 +153,98 @@ export const AnalysisSchema = Type.Object(
         additionalProperties: false,
         default: {},
         ...label('语音检测', 'Voice detection', '语音活动检测（VAD）：判断何时有人讲话、是不是老师在讲。'),
+      },
+    ),
+    questioning: Type.Object(
+      {
+        maxWaitS: Type.Number({
+          minimum: 1,
+          maximum: 60,
+          default: 10,
+          description:
+            'A silence between the teacher and a student longer than this is not a wait time (the class was working): the exchange does not count.',
+          ...label(
+            '最长候答（秒）',
+            'Longest wait (s)',
+            '老师和学生之间的停顿超过此值，不算候答时间（学生在做练习），这次交替不计入。',
+          ),
+        }),
+        bridgeS: Type.Number({
+          minimum: 0,
+          maximum: 30,
+          default: 4,
+          description:
+            'Pauses up to this long between speech count as one voice (a pause in a lecture or an exchange); longer silences are no voice (seatwork, thinking time).',
+          ...label(
+            '停顿归并（秒）',
+            'Pause bridged (s)',
+            '讲话之间不超过此值的停顿仍算“一人讲话”（讲授或问答中的停顿）；更长的安静算“无人讲话”（练习、思考）。',
+          ),
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        ...label(
+          '提问与候答',
+          'Questioning',
+          '从老师和学生讲话的先后与停顿得出候答时间、问答次数和课堂模式；不识别讲话内容。',
+        ),
+      },
+    ),
+    voices: Type.Object(
+      {
+        blockS: Type.Number({
+          minimum: 0.5,
+          maximum: 10,
+          default: 2,
+          description: 'Length of the blocks of room sound judged one voice or several at once.',
+          ...label('判定时长（秒）', 'Block (s)', '每次判断“一人讲话”还是“多人同时讲话”所用的声音长度。'),
+        }),
+        minSpeechShare: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.9,
+          description: 'Share of a block the room microphone must hear speech in for it to be several voices.',
+          ...label(
+            '讲话占比下限',
+            'Speech share',
+            '教室麦克风在一段声音中听到讲话的比例至少为此值，才可能是多人同时讲话。',
+          ),
+        }),
+        spreadDb: Type.Number({
+          minimum: 1,
+          maximum: 30,
+          default: 7,
+          description:
+            "Reference spread of the room's loudness (dB): one voice pauses between words and spreads more; several voices fill each other's pauses.",
+          ...label(
+            '响度起伏参考（dB）',
+            'Loudness spread (dB)',
+            '教室声音响度起伏的参考值：一个人讲话有字词间的停顿，起伏大；多人同时讲话互相填满停顿，起伏小。',
+          ),
+        }),
+        periodicShare: Type.Number({
+          minimum: 0.05,
+          maximum: 1,
+          default: 0.75,
+          description:
+            "Reference share of strongly periodic windows: one voice's pitch repeats itself, several pitches at once do not. A block is several voices when spread / spreadDb + periodic share / periodicShare < 2.",
+          ...label(
+            '周期性占比参考',
+            'Periodic share',
+            '声音中周期性强的片段所占比例的参考值：一个人的音高有规律地重复，多人同时讲话则没有。两个比值之和小于 2 时判为多人同时讲话。',
+          ),
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        ...label(
+          '多人讲话判定',
+          'Several voices',
+          '小组讨论时教室麦克风听到多人同时讲话，领夹麦克风安静；据此区分“一人讲话”和“多人讲话”。',
+        ),
       },
     ),
     vision: Type.Object(

@@ -4,6 +4,8 @@ import { openModel } from '../../models/session.js';
 import { SileroVadStream, VAD_WINDOW } from '../../models/silero-vad.js';
 import { FaceCounter } from '../../models/face-counter.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { AUDIO_WINDOW_FLOATS } from './audio-tracks.js';
+import { periodicity } from './voices.js';
 
 /**
  * Inference off the main event loop: one worker thread per role (audio or vision), each with its
@@ -24,6 +26,8 @@ try {
 } catch {
   /* not allowed here: the process's own priority */
 }
+/** Below this room speech probability a window is not speech for the multi-voice measure either. */
+const ROOM_SPEECH_FOR_PERIODICITY = 0.3;
 const port = parentPort!;
 const send = (m: WorkerResponse): void => port.postMessage(m);
 
@@ -44,13 +48,17 @@ async function main(): Promise<void> {
     handle = async (m) => {
       if (m.type !== 'audio') return { id: m.id, type: 'error', message: `the audio worker got a '${m.type}' request` };
       const n = Math.floor(m.lapel.length / VAD_WINDOW);
-      const out = new Float32Array(n * 4);
+      const k = AUDIO_WINDOW_FLOATS;
+      const out = new Float32Array(n * k);
       for (let w = 0; w < n; w++) {
         const at = w * VAD_WINDOW;
-        out[w * 4] = await lapel.probability(m.lapel.subarray(at, at + VAD_WINDOW));
-        out[w * 4 + 1] = await room.probability(m.room.subarray(at, at + VAD_WINDOW));
-        out[w * 4 + 2] = rms(m.lapel, at, VAD_WINDOW);
-        out[w * 4 + 3] = rms(m.room, at, VAD_WINDOW);
+        out[w * k] = await lapel.probability(m.lapel.subarray(at, at + VAD_WINDOW));
+        const roomP = await room.probability(m.room.subarray(at, at + VAD_WINDOW));
+        out[w * k + 1] = roomP;
+        out[w * k + 2] = rms(m.lapel, at, VAD_WINDOW);
+        out[w * k + 3] = rms(m.room, at, VAD_WINDOW);
+        // Only speech windows are judged one voice or several; the rest skip the autocorrelation.
+        out[w * k + 4] = roomP >= ROOM_SPEECH_FOR_PERIODICITY ? periodicity(m.room, at, VAD_WINDOW) : 0;
       }
       return { id: m.id, type: 'audio', windows: out };
     };

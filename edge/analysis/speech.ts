@@ -68,6 +68,11 @@ export class SpeechSegmenter {
     if (end - this.#start >= this.o.minSpeechMs / 1000) this.#done.push({ start: this.#start, end });
   }
 
+  /** Seconds since the open segment's speech fell below the release threshold (0 while it goes on). */
+  quietFor(t: number): number {
+    return this.#inSpeech && this.#quietSince !== undefined ? t - this.#quietSince : 0;
+  }
+
   /** Is a segment open, and since when (for live figures)? */
   open(): Segment | undefined {
     return this.#inSpeech ? { start: this.#start, end: this.#end() } : undefined;
@@ -126,12 +131,16 @@ export function countTurns(teacher: readonly Segment[], student: readonly Segmen
 
 export interface TalkOptions extends SegmenterOptions {
   teacherDominanceDb: number;
+  /** How long one side must have been quiet before the other side's speech can open a segment. */
+  handoverMs: number;
 }
 
 /**
  * Teacher and student speech from the two microphones, window by window: attribution, then one
- * segmenter each. While a teacher segment is open (including its trailing pause), the room
- * microphone's speech is the teacher's echo and tail, not the students'.
+ * segmenter each. While the teacher talks, and for `handoverMs` after, the room microphone's
+ * speech is the teacher's echo and the model's decaying tail, not a student's; after that a
+ * student can start while the teacher's segment is still waiting out its pause, so a quick
+ * answer is timed from when it began (the wait times depend on it).
  */
 export class TalkTracker {
   readonly teacher: SpeechSegmenter;
@@ -150,9 +159,11 @@ export class TalkTracker {
     const a = attribute(w, this.o.teacherDominanceDb);
     // The same holds the other way: as a student's voice fades, the lapel microphone's faint copy
     // of it can outweigh the room's for a moment; it is not the teacher starting to talk.
-    const teacherP = this.student.open() !== undefined ? 0 : a.teacherP;
+    const handover = this.o.handoverMs / 1000;
+    const holds = (seg: SpeechSegmenter): boolean => seg.open() !== undefined && seg.quietFor(t) < handover;
+    const teacherP = holds(this.student) ? 0 : a.teacherP;
     this.teacher.push(t, teacherP);
-    const studentP = this.teacher.open() !== undefined ? 0 : a.studentP;
+    const studentP = holds(this.teacher) ? 0 : a.studentP;
     this.student.push(t, studentP);
     return teacherP >= this.o.threshold ? 'teacher' : studentP >= this.o.threshold ? 'student' : null;
   }

@@ -18,16 +18,24 @@ const sox = (args: readonly string[]) => run('sox', ['-R', ...args]);
  */
 
 export interface ScriptLine {
-  who: 'T' | 'S';
+  /** T the teacher, S one student, G group work: several students talking at once. */
+  who: 'T' | 'S' | 'G';
   text: string;
   /** Silence before this line, seconds. */
   pauseBefore: number;
+  /** Group work only: how many students talk at once, and for how long. */
+  group?: { voices: number; seconds: number; seed: number };
+  /** The line's part in a question-and-answer episode, for the evaluation's truth. */
+  mark?: QaMark;
 }
 
+export type QaMark = 'question' | 'answer' | 'follow-up';
+
 export interface TrueSegment {
-  who: 'T' | 'S';
+  who: 'T' | 'S' | 'G';
   start: number;
   end: number;
+  mark?: QaMark;
 }
 
 export interface SynthLesson {
@@ -36,7 +44,7 @@ export interface SynthLesson {
   truth: TrueSegment[];
 }
 
-const TEACHER_LINES = [
+export const TEACHER_LINES = [
   'tong xue men hao, jin tian wo men xue xi xin de yi ke.',
   'qing da jia da kai ke ben, kan di san shi er ye.',
   'zhe ge wen ti fei chang zhong yao, qing ren zhen ting.',
@@ -46,7 +54,7 @@ const TEACHER_LINES = [
   'xia mian wo men lai kan yi ge li zi.',
   'qing da jia xiao zu tao lun wu fen zhong.',
 ];
-const STUDENT_LINES = [
+export const STUDENT_LINES = [
   'lao shi, wo zhi dao da an.',
   'zhe ge ci de yi si shi peng you.',
   'wo jue de zhe ge fang fa geng jian dan.',
@@ -140,43 +148,27 @@ export async function synthesizeLesson(
     lapel.push(silence);
     room.push(silence);
     t += gapSamples / 16000;
-    const key = `${line.who}:${line.text}`;
-    let utt = cache.get(key);
-    if (!utt) {
-      const raw = join(work, `raw-${cache.size}.wav`);
-      const path = join(work, `utt-${cache.size}.wav`);
-      // Teacher: a lower male voice; students: a higher, faster variant.
-      const voice =
-        line.who === 'T'
-          ? ['-v', 'cmn-latn-pinyin+m3', '-s', '150', '-p', '35']
-          : ['-v', 'cmn-latn-pinyin+f4', '-s', '175', '-p', '70'];
-      await run('espeak-ng', [...voice, '-w', raw, line.text]);
-      // Trim the synthesiser's own leading and trailing silence: the truth is where speech is.
-      await sox([
-        raw,
-        ...fmt,
-        path,
-        'silence',
-        '1',
-        '0.02',
-        '0.5%',
-        'reverse',
-        'silence',
-        '1',
-        '0.02',
-        '0.5%',
-        'reverse',
-      ]);
-      utt = { path, n: await samples(path) };
-      cache.set(key, utt);
+    if (line.who === 'G') {
+      const g = await groupWork(work, `g-${i}`, line.group!, mix, cache);
+      lapel.push(g.lapel);
+      room.push(g.room);
+      truth.push({ who: 'G', start: t, end: t + g.seconds });
+      t += g.seconds;
+      continue;
     }
+    // Teacher: a lower male voice; students: a higher, faster variant.
+    const voice =
+      line.who === 'T'
+        ? ['-v', 'cmn-latn-pinyin+m3', '-s', '150', '-p', '35']
+        : ['-v', 'cmn-latn-pinyin+f4', '-s', '175', '-p', '70'];
+    const utt = await speak(work, voice, line.text, cache);
     const onLapel = join(work, `l-${i}.wav`);
     const onRoom = join(work, `r-${i}.wav`);
     await sox([utt.path, onLapel, 'gain', String(line.who === 'T' ? mix.teacherLapelDb : mix.studentLapelDb)]);
     await sox([utt.path, onRoom, 'gain', String(line.who === 'T' ? mix.teacherRoomDb : mix.studentRoomDb)]);
     lapel.push(onLapel);
     room.push(onRoom);
-    truth.push({ who: line.who, start: t, end: t + utt.n / 16000 });
+    truth.push({ who: line.who, start: t, end: t + utt.n / 16000, ...(line.mark ? { mark: line.mark } : {}) });
     t += utt.n / 16000;
   }
   // A little silence at the end, then noise over everything, then the two microphones as one stereo file.
@@ -217,4 +209,101 @@ export async function synthesizeLesson(
   await sox(['-M', join(work, 'lapel.wav'), join(work, 'room.wav'), '-b', '16', wav]);
   await rm(work, { recursive: true, force: true });
   return { wav, seconds: t, truth };
+}
+
+const FMT = ['-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer'];
+type SpeechCache = Map<string, { path: string; n: number }>;
+
+/** One line spoken by espeak-ng in `voice`, with the synthesiser's own silence trimmed off. */
+async function speak(
+  work: string,
+  voice: readonly string[],
+  text: string,
+  cache: SpeechCache,
+): Promise<{ path: string; n: number }> {
+  const key = `${voice.join(' ')}:${text}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const raw = join(work, `raw-${cache.size}.wav`);
+  const path = join(work, `utt-${cache.size}.wav`);
+  await run('espeak-ng', [...voice, '-w', raw, text]);
+  // Trim the synthesiser's own leading and trailing silence: the truth is where speech is.
+  await sox([raw, ...FMT, path, 'silence', '1', '0.02', '0.5%', 'reverse', 'silence', '1', '0.02', '0.5%', 'reverse']);
+  const utt = { path, n: await samples(path) };
+  cache.set(key, utt);
+  return utt;
+}
+
+/** Voices of the students in group work: espeak-ng's variants at different pitches and speeds. */
+const GROUP_VARIANTS = ['f1', 'f2', 'f3', 'f4', 'f5', 'm1', 'm2', 'm4', 'm6', 'm7'];
+
+/**
+ * Group work: `voices` students, each speaking line after line with short pauses, each at the
+ * level of their own distance from the room microphone (and far quieter on the teacher's lapel),
+ * all at once for `seconds`. What the room hears is overlapping speech that never pauses as one
+ * voice does.
+ */
+async function groupWork(
+  work: string,
+  name: string,
+  g: { voices: number; seconds: number; seed: number },
+  mix: MixOptions,
+  cache: SpeechCache,
+): Promise<{ lapel: string; room: string; seconds: number }> {
+  const rnd = rng(g.seed);
+  const tracks: { path: string; roomDb: number; lapelDb: number }[] = [];
+  for (let v = 0; v < g.voices; v++) {
+    const variant = GROUP_VARIANTS[Math.floor(rnd() * GROUP_VARIANTS.length)]!;
+    const voice = [
+      '-v',
+      `cmn-latn-pinyin+${variant}`,
+      '-s',
+      String(150 + Math.floor(rnd() * 45)),
+      '-p',
+      String(40 + Math.floor(rnd() * 50)),
+    ];
+    const parts: string[] = [];
+    // Each voice starts at its own moment, so the group's speech is not in step.
+    let at = rnd() * 1.5;
+    parts.push(await silenceFile(work, `${name}-v${v}-lead`, at));
+    for (let k = 0; at < g.seconds; k++) {
+      const utt = await speak(work, voice, STUDENT_LINES[Math.floor(rnd() * STUDENT_LINES.length)]!, cache);
+      parts.push(utt.path);
+      const pause = 0.2 + rnd() * 0.8;
+      parts.push(await silenceFile(work, `${name}-v${v}-p${k}`, pause));
+      at += utt.n / 16000 + pause;
+    }
+    const track = join(work, `${name}-v${v}.wav`);
+    await sox([...parts, track, 'trim', '0', String(g.seconds)]);
+    // Nearer and farther groups: the room hears them 2-10 dB below a student answering aloud.
+    const roomDb = mix.studentRoomDb - 2 - rnd() * 8;
+    tracks.push({ path: track, roomDb, lapelDb: mix.studentLapelDb - 4 - rnd() * 6 });
+  }
+  const out = { lapel: join(work, `${name}-lapel.wav`), room: join(work, `${name}-room.wav`), seconds: g.seconds };
+  for (const [file, level] of [
+    [out.lapel, 'lapelDb'],
+    [out.room, 'roomDb'],
+  ] as const) {
+    const args: string[] = ['-m'];
+    for (const tr of tracks) args.push('-v', String(Math.pow(10, tr[level] / 20)), tr.path);
+    await sox([...args, ...FMT, file]);
+  }
+  return out;
+}
+
+async function silenceFile(work: string, name: string, seconds: number): Promise<string> {
+  const path = join(work, `${name}.wav`);
+  await sox([
+    '-r',
+    '16000',
+    '-c',
+    '1',
+    '-n',
+    ...FMT,
+    path,
+    'trim',
+    '0s',
+    `${Math.max(1, Math.round(seconds * 16000))}s`,
+  ]);
+  return path;
 }

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { openModel } from '../../models/session.js';
 import { SileroVadStream, VAD_WINDOW } from '../../models/silero-vad.js';
 import { deinterleave, parseWavHeader } from '../../edge/analysis/wav.js';
-import { TalkTracker, overlapSeconds, type Segment } from '../../edge/analysis/speech.js';
+import { overlapSeconds, type Segment } from '../../edge/analysis/speech.js';
+import { AudioTracks } from '../../edge/analysis/audio-tracks.js';
+import { periodicity } from '../../edge/analysis/voices.js';
 import { ch, codeInterval, rt, type StCode } from '../../edge/analysis/st.js';
 import type { AnalysisConfig } from '../../edge/analysis/config.js';
 import type { TrueSegment } from '../../firmware-bridge/sim/lesson-audio.js';
@@ -14,7 +16,7 @@ import type { TrueSegment } from '../../firmware-bridge/sim/lesson-audio.js';
 export async function segmentRecording(
   wavPath: string,
   a: AnalysisConfig,
-): Promise<{ teacher: Segment[]; student: Segment[]; seconds: number }> {
+): Promise<{ teacher: Segment[]; student: Segment[]; multi: Segment[]; seconds: number }> {
   const bytes = await readFile(wavPath);
   const fmt = parseWavHeader(bytes);
   const chans = deinterleave(bytes.subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes), fmt.channels);
@@ -23,20 +25,23 @@ export async function segmentRecording(
   const session = await openModel('silero-vad');
   const vl = new SileroVadStream(session);
   const vr = new SileroVadStream(session);
-  const win = VAD_WINDOW / 16000;
-  const talk = new TalkTracker(a.vad, win);
+  const tracks = new AudioTracks(a, VAD_WINDOW / 16000);
   const rms = (x: Float32Array): number => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
   for (let at = 0; at + VAD_WINDOW <= lapel.length; at += VAD_WINDOW) {
     const l = lapel.subarray(at, at + VAD_WINDOW);
     const r = room.subarray(at, at + VAD_WINDOW);
-    talk.push(at / 16000, {
+    const roomP = await vr.probability(r);
+    tracks.push(at / 16000, {
       lapelP: await vl.probability(l),
-      roomP: await vr.probability(r),
+      roomP,
       lapelRms: rms(l),
       roomRms: rms(r),
+      // As the worker does: only speech windows get the autocorrelation.
+      roomPeriodicity: roomP >= 0.3 ? periodicity(room, at, VAD_WINDOW) : 0,
     });
   }
-  return { teacher: talk.teacher.flush(), student: talk.student.flush(), seconds: lapel.length / 16000 };
+  await session.release();
+  return { ...tracks.flush(), seconds: lapel.length / 16000 };
 }
 
 const iou = (a: Segment, b: Segment): number => {
