@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = [
   // Lessons, the diagnostic capture, remote lessons
   'lesson.start',
   'lesson.end',
+  'lesson.trends.read',
   'analysis.capture.start',
   'analysis.capture.stop',
   'analysis.capture.purge',

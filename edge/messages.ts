@@ -163,6 +163,41 @@ export const HealthAlertEvent = Type.Object({
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+const WaitSummarySchema = Type.Object({
+  n: Type.Integer({ minimum: 0 }),
+  medianS: Nullable(Type.Number()),
+  p25S: Nullable(Type.Number()),
+  p75S: Nullable(Type.Number()),
+  atLeast3sShare: Nullable(Type.Number({ description: "Share of waits of at least 3 s (Rowe's threshold)." })),
+  histogram: Type.Array(Type.Integer({ minimum: 0 }), {
+    minItems: 5,
+    maxItems: 5,
+    description: 'Waits in [0,1), [1,2), [2,3), [3,5) and 5 s or more.',
+  }),
+});
+export const VOICE_MODES = ['single', 'multiple', 'none'] as const;
+/** Questioning figures of a lesson (edge/analysis/questioning.ts): timing only, no words. */
+export const QuestioningSchema = Type.Object(
+  {
+    wt1: WaitSummarySchema,
+    wt2: WaitSummarySchema,
+    episodes: Type.Integer({ minimum: 0 }),
+    episodesPer10Min: Nullable(Type.Number()),
+    episodeMedianS: Nullable(Type.Number()),
+    episodeAt: Type.Array(Type.Number(), {
+      description: "Seconds from the lesson's start at which each question-and-answer episode's question ended.",
+    }),
+    modeShares: Type.Object(
+      { single: Type.Number(), multiple: Type.Number(), none: Type.Number() },
+      { description: 'Share of the coded intervals in each classroom mode (one voice, several voices, no voice).' },
+    ),
+  },
+  {
+    description:
+      'Wait time 1 (the teacher stops → a student starts), wait time 2 (a student stops → the teacher resumes), question-and-answer episodes and the classroom modes, from the timing of speech alone.',
+  },
+);
+
 /** A lesson's figures so far (or final): counts and durations only. */
 export const LessonEvent = Type.Object({
   id: Type.Integer(),
@@ -181,6 +216,7 @@ export const LessonEvent = Type.Object({
   headUpMean: Nullable(Type.Number()),
   framesAnalysed: Type.Integer(),
   framesDropped: Type.Integer(),
+  questioning: Nullable(QuestioningSchema),
   period: Nullable(
     Type.Object(
       {
@@ -206,6 +242,7 @@ export const LessonSampleEvent = Type.Object({
   faces: Nullable(Type.Integer()),
   present: Nullable(Type.Integer()),
   headUp: Nullable(Type.Number()),
+  voice: Nullable(OneOf(VOICE_MODES)),
 });
 /** Every couple of seconds during a lesson: the talk-time bar and the current head count move. */
 export const LessonLiveEvent = Type.Object({

@@ -8,7 +8,10 @@ import { type Lesson, type LessonProgress, type LessonSample } from '../store/re
 import { lessonAt, lessonsOn, localTime } from '../config/timetable.js';
 import { ConflictError } from '../errors.js';
 import { InferenceClient } from './inference-client.js';
-import { TalkTracker, countTurns, overlapSeconds, type Segment, type SpeechSegmenter } from './speech.js';
+import { countTurns, overlapSeconds, type Segment, type SpeechSegmenter } from './speech.js';
+import { AUDIO_WINDOW_FLOATS, AudioTracks, readWindow } from './audio-tracks.js';
+import { voiceMode, type VoiceMode } from './voices.js';
+import { exchanges, questioningFigures } from './questioning.js';
 import { ch, codeInterval, rt, teachingMode, type StCode } from './st.js';
 import { VAD_SAMPLE_RATE, VAD_WINDOW } from '../../models/silero-vad.js';
 import type { DiagnosticCapture } from './diagnostic-capture.js';
@@ -48,6 +51,10 @@ interface Running {
   codes: (StCode | null)[];
   teacher: Segment[];
   student: Segment[];
+  /** Spans of several voices at once on the room microphone (group work). */
+  multi: Segment[];
+  /** Classroom mode of each coded interval. */
+  voices: VoiceMode[];
   /** Face counts of the interval under way. */
   faces: number[];
   /** Seconds of audio analysed in the interval under way. */
@@ -78,7 +85,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   #audioBusy = false;
   /** Samples of each source not yet a whole window. */
   readonly #partial = new Map<string, Float32Array[]>();
-  readonly #talk: TalkTracker;
+  readonly #tracks: AudioTracks;
   #running: Running | undefined;
   /** The timetable lesson the teacher ended early: not restarted by the timetable. */
   #endedTimetable: string | undefined;
@@ -104,7 +111,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   constructor(o: AnalyserOptions) {
     super();
     this.#o = o;
-    this.#talk = new TalkTracker(o.config.analysis.vad, WINDOW_S);
+    this.#tracks = new AudioTracks(o.config.analysis, WINDOW_S);
   }
 
   #now(): number {
@@ -187,6 +194,8 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       codes: [],
       teacher: [],
       student: [],
+      multi: [],
+      voices: [],
       faces: [],
       audioS: 0,
       headUps: [],
@@ -215,8 +224,9 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     if (now - partialFrom >= interval / 2) this.#closeSample(r, partialFrom, now);
     this.#running = undefined;
     const all = (seg: SpeechSegmenter): Segment[] => seg.flush().map((g) => g);
-    r.teacher.push(...all(this.#talk.teacher));
-    r.student.push(...all(this.#talk.student));
+    r.teacher.push(...all(this.#tracks.talk.teacher));
+    r.student.push(...all(this.#tracks.talk.student));
+    r.multi.push(...this.#tracks.multi.flush());
     const lesson = this.#o.store.lessons.end(r.lesson.id, now, actor, this.#progress(r));
     this.#o.store.audit.record({
       actor,
@@ -263,14 +273,15 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     }
   }
 
-  #segmentsUntil(r: Running): { teacher: Segment[]; student: Segment[] } {
-    const open = (seg: SpeechSegmenter): Segment[] => {
+  #segmentsUntil(r: Running): { teacher: Segment[]; student: Segment[]; multi: Segment[] } {
+    const open = (seg: { open(): Segment | undefined }): Segment[] => {
       const o = seg.open();
       return o ? [o] : [];
     };
     return {
-      teacher: [...r.teacher, ...open(this.#talk.teacher)],
-      student: [...r.student, ...open(this.#talk.student)],
+      teacher: [...r.teacher, ...open(this.#tracks.talk.teacher)],
+      student: [...r.student, ...open(this.#tracks.talk.student)],
+      multi: [...r.multi, ...open(this.#tracks.multi)],
     };
   }
 
@@ -282,6 +293,9 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     // Without audio in (most of) the interval there is nothing to code: silence would read as S.
     const heard = r.audioS >= ((to - from) / 1000) * 0.5;
     const code = heard ? codeInterval(teacherS, (to - from) / 1000, a.teacherShareForT) : null;
+    const voice = heard
+      ? voiceMode([...segs.teacher, ...segs.student], segs.multi, from / 1000, to / 1000, a.questioning.bridgeS)
+      : null;
     const faces = r.faces.length ? median(r.faces) : null;
     const present = this.#present();
     const headUp = faces === null ? null : Math.min(1, faces / present);
@@ -294,8 +308,10 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       faces,
       present: faces === null ? null : present,
       headUp: headUp === null ? null : round(headUp, 3),
+      voice,
     };
     r.codes.push(code);
+    if (voice !== null) r.voices.push(voice);
     if (headUp !== null) r.headUps.push(headUp);
     r.nextIdx++;
     r.faces = [];
@@ -331,6 +347,14 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       framesAnalysed: r.framesAnalysed,
       framesDropped: r.framesDropped,
       audioDroppedS: round(r.audioDroppedS),
+      questioning: codes.length
+        ? questioningFigures(
+            exchanges(segs.teacher, segs.student, segs.multi, this.#o.config.analysis.questioning),
+            r.lesson.startedAt / 1000,
+            (Math.max(this.#now(), r.lesson.startedAt) - r.lesson.startedAt) / 1000,
+            r.voices,
+          )
+        : null,
     };
   }
 
@@ -436,22 +460,15 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
   }
 
   #onWindows(w: Float32Array, endAt: number): void {
-    const n = w.length / 4;
+    const n = w.length / AUDIO_WINDOW_FLOATS;
     let speaking: 'teacher' | 'student' | null = null;
-    for (let i = 0; i < n; i++) {
-      const t = endAt / 1000 - (n - i) * WINDOW_S;
-      speaking = this.#talk.push(t, {
-        lapelP: w[i * 4]!,
-        roomP: w[i * 4 + 1]!,
-        lapelRms: w[i * 4 + 2]!,
-        roomRms: w[i * 4 + 3]!,
-      });
-    }
+    for (let i = 0; i < n; i++) speaking = this.#tracks.push(endAt / 1000 - (n - i) * WINDOW_S, readWindow(w, i));
     this.#c.audioWindows += n;
     this.#speaking = speaking;
     const r = this.#running;
-    const closedT = this.#talk.teacher.take();
-    const closedS = this.#talk.student.take();
+    const closedT = this.#tracks.talk.teacher.take();
+    const closedS = this.#tracks.talk.student.take();
+    const closedM = this.#tracks.multi.take();
     if (!r) return;
     r.audioS += n * WINDOW_S;
     // Only speech within the lesson counts.
@@ -461,6 +478,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     };
     r.teacher.push(...closedT.map(within).filter((g): g is Segment => g !== undefined));
     r.student.push(...closedS.map(within).filter((g): g is Segment => g !== undefined));
+    r.multi.push(...closedM.map(within).filter((g): g is Segment => g !== undefined));
   }
 
   // ---- vision ---------------------------------------------------------------------------------

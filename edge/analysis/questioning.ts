@@ -1,4 +1,7 @@
+import type { Static } from '@sinclair/typebox';
 import type { Segment } from './speech.js';
+import type { VoiceMode } from './voices.js';
+import type { QuestioningSchema } from '../messages.js';
 
 /**
  * Questioning figures from the timing of teacher and student speech alone (Rowe's wait times and
@@ -135,30 +138,30 @@ export function summariseWaits(waits: readonly number[]): WaitSummary {
   };
 }
 
-/** A lesson's questioning figures: what the report shows and what goes to the district. */
-export interface QuestioningFigures {
-  wt1: WaitSummary;
-  wt2: WaitSummary;
-  episodes: number;
-  episodesPer10Min: number | null;
-  episodeMedianS: number | null;
-  /** Seconds of the lesson in each classroom mode (coded intervals only). */
-  modeSeconds: { single: number; multiple: number; none: number };
-}
+/** A lesson's questioning figures: what the report shows and what goes to the district (messages.ts). */
+export type QuestioningFigures = Static<typeof QuestioningSchema>;
 
+/**
+ * The figures of a lesson from its speech: `startS` is the lesson's start (seconds, the segments'
+ * clock), `lessonS` how long it has run, `voices` the modes of its coded intervals.
+ */
 export function questioningFigures(
   found: { exchanges: Exchange[]; episodes: Episode[] },
+  startS: number,
   lessonS: number,
-  modeSeconds: QuestioningFigures['modeSeconds'],
+  voices: readonly VoiceMode[],
 ): QuestioningFigures {
   const durations = found.episodes.map((e) => e.durationS).sort((a, b) => a - b);
+  const share = (m: VoiceMode): number =>
+    voices.length ? round(voices.filter((v) => v === m).length / voices.length, 3) : 0;
   return {
     wt1: summariseWaits(found.exchanges.filter((e) => e.kind === 'wt1').map((e) => e.waitS)),
     wt2: summariseWaits(found.exchanges.filter((e) => e.kind === 'wt2').map((e) => e.waitS)),
     episodes: found.episodes.length,
     episodesPer10Min: lessonS >= 60 ? round((found.episodes.length * 600) / lessonS) : null,
     episodeMedianS: durations.length ? round(quantile(durations, 0.5)) : null,
-    modeSeconds,
+    episodeAt: found.episodes.map((e) => round(e.questionEnd - startS, 1)),
+    modeShares: { single: share('single'), multiple: share('multiple'), none: share('none') },
   };
 }
 

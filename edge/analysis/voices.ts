@@ -1,4 +1,5 @@
 import type { Segment } from './speech.js';
+import type { VOICE_MODES } from '../messages.js';
 
 /**
  * Several voices at once on the room microphone (group work) told from one voice (a lecture, a
@@ -118,7 +119,7 @@ export function periodicity(x: Float32Array, from: number, n: number): number {
 }
 
 /** DART's three classroom modes. */
-export type VoiceMode = 'single' | 'multiple' | 'none';
+export type VoiceMode = (typeof VOICE_MODES)[number];
 
 /**
  * The mode of the interval [from, to) (seconds): the one that lasted longest in it. Several voices

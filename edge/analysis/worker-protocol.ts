@@ -23,7 +23,7 @@ export type WorkerRequest =
 export type WorkerResponse =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  /** Per 512-sample window: lapel probability, room probability, lapel RMS, room RMS, room periodicity (audio-tracks.ts). */
+  /** Per 512-sample window: lapel and room probability, lapel and room RMS, room periodicity (audio-tracks.ts). */
   | { id: number; type: 'audio'; windows: Float32Array }
   | {
       id: number;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { lessonScript, synthesizeLesson } from '../../firmware-bridge/sim/lesson-audio.js';
+import { synthesizeLesson } from '../../firmware-bridge/sim/lesson-audio.js';
+import { qaLessonScript } from '../../firmware-bridge/sim/qa-lesson-script.js';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
@@ -34,7 +35,7 @@ export const DEMO_MODBUS_SLAVES = [
  * demo's microphones wait for it.
  */
 export function demoLesson(): { path: string; ready: Promise<void> } {
-  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'classedge', 'demo-lesson-v1');
+  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'classedge', 'demo-lesson-v2');
   const path = join(dir, 'lesson.wav');
   if (existsSync(path)) return { path, ready: Promise.resolve() };
   const ready = (async () => {
@@ -43,7 +44,7 @@ export function demoLesson(): { path: string; ready: Promise<void> } {
     const work = join(dir, `work-${process.pid}`);
     mkdirSync(work, { recursive: true });
     try {
-      const made = await synthesizeLesson(work, lessonScript(2026, 180));
+      const made = await synthesizeLesson(work, qaLessonScript(2026, 300));
       renameSync(made.wav, path);
     } finally {
       rmSync(work, { recursive: true, force: true });

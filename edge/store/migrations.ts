@@ -517,4 +517,26 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 15,
+    name: 'lesson-questioning',
+    sql: `
+-- Questioning and classroom modes (docs/interaction-analysis.md): the lesson's wait times, episodes
+-- and mode shares as one JSON object (counts, durations and distributions only); each interval's
+-- mode (DART: one voice, several, none). teacher: the username of the teacher whose lesson it was
+-- (who started or ended it, or logged in on the panel during it), for their own trends; it stays on
+-- the appliance: the district gets no teacher's name with a lesson.
+ALTER TABLE lessons ADD COLUMN questioning TEXT;
+ALTER TABLE lessons ADD COLUMN teacher TEXT;
+CREATE INDEX lessons_teacher ON lessons (teacher, started_at) WHERE teacher IS NOT NULL;
+ALTER TABLE lesson_samples ADD COLUMN voice TEXT CHECK (voice IN ('single', 'multiple', 'none'));
+DROP TRIGGER outbox_lessons_ended;
+CREATE TRIGGER outbox_lessons_ended AFTER UPDATE OF ended_at ON lessons
+WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'lessons', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('id', NEW.id, 'day', NEW.day, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'source', NEW.source, 'sampleIntervalS', NEW.sample_interval_s, 'codes', NEW.codes, 'teacherTalkS', NEW.teacher_talk_s, 'studentTalkS', NEW.student_talk_s, 'turns', NEW.turns, 'rt', NEW.rt, 'ch', NEW.ch, 'mode', NEW.mode, 'headUpMean', NEW.head_up_mean, 'framesAnalysed', NEW.frames_analysed, 'framesDropped', NEW.frames_dropped, 'headUp', (SELECT json_group_array(head_up) FROM (SELECT head_up FROM lesson_samples WHERE lesson_id = NEW.id ORDER BY idx)), 'questioning', json(NEW.questioning), 'voices', (SELECT json_group_array(voice) FROM (SELECT voice FROM lesson_samples WHERE lesson_id = NEW.id ORDER BY idx))) FROM sync_seq WHERE stream = 'lessons';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'lessons';
+END;
+`,
+  },
 ];

@@ -340,6 +340,18 @@ test('every route answers as its schema says, on a running appliance', async () 
   await call(teacher, 'GET /api/v1/lessons/:id', { params: { id: lesson.id } });
   await call(teacher, 'POST /api/v1/lessons/current/end');
   await call(teacher, 'GET /api/v1/lessons');
+  // The lesson the teacher started is theirs: in their own trends, readable by an admin, and
+  // another teacher's trends are not theirs to read.
+  const mine = (await call(teacher, 'GET /api/v1/lessons/trends')).body;
+  assert.deepEqual(
+    mine.lessons.map((l: { id: number }) => l.id),
+    [lesson.id],
+  );
+  await call(teacher, 'GET /api/v1/lessons/trends', { query: 'teacher=someone-else', status: 403 });
+  const listed = (await call(admin, 'GET /api/v1/lessons/trends')).body;
+  assert.deepEqual(listed.teachers, [mine.teacher]);
+  const asAdmin = (await call(admin, 'GET /api/v1/lessons/trends', { query: `teacher=${mine.teacher.username}` })).body;
+  assert.equal(asAdmin.lessons.length, 1);
   await call(admin, 'POST /api/v1/analysis/capture', { body: { minutes: 1 }, status: 201 });
   await call(admin, 'GET /api/v1/analysis/capture');
   await call(admin, 'DELETE /api/v1/analysis/capture');

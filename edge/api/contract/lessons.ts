@@ -11,6 +11,16 @@ export const LessonReportBody = Type.Object({
   }),
 });
 
+export const LessonTrendsBody = Type.Object({
+  teacher: Type.Union([Type.Object({ username: Type.String(), displayName: Type.String() }), Type.Null()], {
+    description: 'Whose lessons these are; null for an admin who named no teacher (then: the teachers to choose from).',
+  }),
+  teachers: Type.Array(Type.Object({ username: Type.String(), displayName: Type.String() }), {
+    description: 'For an admin: the teachers with analysed lessons. For a teacher: empty.',
+  }),
+  lessons: Type.Array(LessonEvent, { description: 'Their ended lessons in the period, oldest first (at most 200).' }),
+});
+
 export const lessonEndpoints = {
   'GET /api/v1/lessons': {
     query: Type.Object(
@@ -24,6 +34,22 @@ export const lessonEndpoints = {
   },
   'POST /api/v1/lessons/start': { response: LessonEvent },
   'POST /api/v1/lessons/current/end': { response: LessonEvent },
+  'GET /api/v1/lessons/trends': {
+    query: Type.Object(
+      {
+        teacher: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 64,
+            description: "Admins only: whose lessons. A teacher always gets their own (another teacher's name: 403).",
+          }),
+        ),
+        days: Defaulted(Type.Integer({ minimum: 1, maximum: 400 }), 120),
+      },
+      { additionalProperties: false },
+    ),
+    response: LessonTrendsBody,
+  },
   'GET /api/v1/lessons/:id': { response: LessonReportBody },
   'GET /api/v1/analysis/capture': {
     response: Type.Object({

@@ -4,6 +4,7 @@ import { OK, type SessionBody } from '../schemas.js';
 import { authenticateUser, createFirstAdmin } from '../../services/accounts.js';
 import { isLoopback } from '../../security/login-throttle.js';
 import { AuthError } from '../../errors.js';
+import { claimForTeacher } from './lessons.js';
 import type { ApiContext } from '../context.js';
 import type { Session } from '../../store/repos/sessions.js';
 import type { Role } from '../../store/repos/users.js';
@@ -27,6 +28,8 @@ async function login(
   const user = await authenticateUser(ctx.store, ctx.config, { username, secret, role, client: req.ip }, ctx.logins);
   const { token, session } = ctx.store.sessions.create(user.id, req.ip);
   req.setSessionCookie(token);
+  // The teacher who logs in on the panel while a lesson runs is that lesson's teacher.
+  claimForTeacher(session, ctx);
   return sessionBody(ctx, session);
 }
 

@@ -2,6 +2,8 @@ import type { Db } from '../db.js';
 import type { Static } from '@sinclair/typebox';
 import type { StCode, TeachingMode } from '../../analysis/st.js';
 import type { LessonEvent } from '../../messages.js';
+import type { QuestioningFigures } from '../../analysis/questioning.js';
+import type { VoiceMode } from '../../analysis/voices.js';
 
 export type LessonView = Static<typeof LessonEvent>;
 
@@ -28,6 +30,10 @@ export interface Lesson {
   framesAnalysed: number;
   framesDropped: number;
   audioDroppedS: number;
+  /** Wait times, episodes and mode shares; null before any coded interval. */
+  questioning: QuestioningFigures | null;
+  /** The teacher's username, once known (lessons.teacher); stays on the appliance. */
+  teacher: string | null;
 }
 
 export interface LessonSample {
@@ -40,6 +46,8 @@ export interface LessonSample {
   faces: number | null;
   present: number | null;
   headUp: number | null;
+  /** The interval's classroom mode; null when not coded. */
+  voice: VoiceMode | null;
 }
 
 interface LessonRow {
@@ -63,6 +71,8 @@ interface LessonRow {
   frames_analysed: number;
   frames_dropped: number;
   audio_dropped_s: number;
+  questioning: string | null;
+  teacher: string | null;
 }
 
 const toLesson = (r: LessonRow): Lesson => ({
@@ -86,6 +96,8 @@ const toLesson = (r: LessonRow): Lesson => ({
   framesAnalysed: r.frames_analysed,
   framesDropped: r.frames_dropped,
   audioDroppedS: r.audio_dropped_s,
+  questioning: r.questioning === null ? null : (JSON.parse(r.questioning) as QuestioningFigures),
+  teacher: r.teacher,
 });
 
 /** What changes while a lesson runs; written with each sample in one transaction. */
@@ -102,6 +114,7 @@ export type LessonProgress = Pick<
   | 'framesAnalysed'
   | 'framesDropped'
   | 'audioDroppedS'
+  | 'questioning'
 >;
 
 /** A lesson as the API and the live events show it (who started it and dropped audio stay local). */
@@ -123,6 +136,7 @@ export function lessonView(l: Lesson): Omit<LessonView, 'period'> {
     headUpMean: l.headUpMean,
     framesAnalysed: l.framesAnalysed,
     framesDropped: l.framesDropped,
+    questioning: l.questioning,
   };
 }
 
@@ -150,9 +164,9 @@ export class LessonsRepo {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO lesson_samples (lesson_id, idx, at, code, teacher_s, student_s, faces, present, head_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO lesson_samples (lesson_id, idx, at, code, teacher_s, student_s, faces, present, head_up, voice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(lessonId, s.idx, s.at, s.code, s.teacherS, s.studentS, s.faces, s.present, s.headUp);
+        .run(lessonId, s.idx, s.at, s.code, s.teacherS, s.studentS, s.faces, s.present, s.headUp, s.voice);
       this.#progress(lessonId, p);
     })();
   }
@@ -161,7 +175,7 @@ export class LessonsRepo {
     this.db
       .prepare(
         `UPDATE lessons SET codes = ?, teacher_talk_s = ?, student_talk_s = ?, turns = ?, rt = ?, ch = ?, mode = ?, head_up_mean = ?,
-           frames_analysed = ?, frames_dropped = ?, audio_dropped_s = ? WHERE id = ?`,
+           frames_analysed = ?, frames_dropped = ?, audio_dropped_s = ?, questioning = ? WHERE id = ?`,
       )
       .run(
         p.codes,
@@ -175,6 +189,7 @@ export class LessonsRepo {
         p.framesAnalysed,
         p.framesDropped,
         p.audioDroppedS,
+        p.questioning === null ? null : JSON.stringify(p.questioning),
         id,
       );
   }
@@ -209,7 +224,7 @@ export class LessonsRepo {
     return (
       this.db
         .prepare(
-          'SELECT idx, at, code, teacher_s, student_s, faces, present, head_up FROM lesson_samples WHERE lesson_id = ? ORDER BY idx',
+          'SELECT idx, at, code, teacher_s, student_s, faces, present, head_up, voice FROM lesson_samples WHERE lesson_id = ? ORDER BY idx',
         )
         .all(id) as {
         idx: number;
@@ -220,6 +235,7 @@ export class LessonsRepo {
         faces: number | null;
         present: number | null;
         head_up: number | null;
+        voice: VoiceMode | null;
       }[]
     ).map((r) => ({
       idx: r.idx,
@@ -230,7 +246,36 @@ export class LessonsRepo {
       faces: r.faces,
       present: r.present,
       headUp: r.head_up,
+      voice: r.voice,
     }));
+  }
+
+  /**
+   * The lesson is this teacher's (their own trends). Only a lesson without a teacher yet is
+   * claimed: the one who started it keeps it if a colleague logs in later.
+   */
+  claim(id: number, teacher: string): void {
+    this.db.prepare('UPDATE lessons SET teacher = ? WHERE id = ? AND teacher IS NULL').run(teacher, id);
+  }
+
+  /** One teacher's ended lessons since `since`, oldest first (their trends). */
+  byTeacher(teacher: string, since: number, limit: number): Lesson[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT * FROM (SELECT * FROM lessons WHERE teacher = ? AND started_at >= ? AND ended_at IS NOT NULL ORDER BY started_at DESC LIMIT ?) ORDER BY started_at',
+        )
+        .all(teacher, since, limit) as LessonRow[]
+    ).map(toLesson);
+  }
+
+  /** Usernames of the teachers with lessons. */
+  teachers(): string[] {
+    return (
+      this.db.prepare('SELECT DISTINCT teacher FROM lessons WHERE teacher IS NOT NULL ORDER BY teacher').all() as {
+        teacher: string;
+      }[]
+    ).map((r) => r.teacher);
   }
 
   list(o: { limit: number; before?: number }): Lesson[] {

@@ -83,6 +83,13 @@ export const screens: readonly ScreenDef[] = [
     load: () => import('./admin/students.js').then((m) => m.StudentsScreen),
   },
   {
+    id: 'trends',
+    mode: 'admin',
+    path: '/trends',
+    title: 'admin.trends',
+    load: () => import('./admin/lesson-trends.js').then((m) => m.AdminTrendsScreen),
+  },
+  {
     id: 'settings',
     mode: 'admin',
     path: '/settings',

@@ -8,6 +8,7 @@ import { useObservable } from '../../store.js';
 import { reportError, useApiData } from '../../hooks.js';
 import { LiveContext } from './live-context.js';
 import type { LiveClient } from '../../live.js';
+import { LessonTrends, ModeStrip, QuestioningCard } from './lesson-insight.js';
 
 type Sample = ResponseOf<'GET /api/v1/lessons/:id'>['samples'][number];
 type LessonView = ResponseOf<'GET /api/v1/lessons'>[number];
@@ -15,12 +16,30 @@ type LessonView = ResponseOf<'GET /api/v1/lessons'>[number];
 /** The lesson under way (talk-time bar, S-T curve, head-up line, live) and the reports of past lessons. */
 export function LessonScreen() {
   const live = useContext(LiveContext);
-  const [report, setReport] = useState<number | undefined>(undefined);
+  const [report, setReport] = useState<number | 'trends' | undefined>(undefined);
+  const [fromTrends, setFromTrends] = useState(false);
   if (!live) return null;
+  if (report === 'trends')
+    return (
+      <LessonTrends
+        onReport={(id) => {
+          setFromTrends(true);
+          setReport(id);
+        }}
+        onBack={() => setReport(undefined)}
+      />
+    );
   return report === undefined ? (
-    <CurrentLesson live={live} onReport={setReport} />
+    <CurrentLesson
+      live={live}
+      onReport={(id) => {
+        setFromTrends(false);
+        setReport(id);
+      }}
+      onTrends={() => setReport('trends')}
+    />
   ) : (
-    <LessonReport id={report} onBack={() => setReport(undefined)} />
+    <LessonReport id={report} onBack={() => setReport(fromTrends ? 'trends' : undefined)} />
   );
 }
 
@@ -53,7 +72,15 @@ function headUpNow(l: {
   return `${counts} · ${t('lesson.headUpRate', { rate: pct(l.headUp) })}`;
 }
 
-function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: number) => void }) {
+function CurrentLesson({
+  live,
+  onReport,
+  onTrends,
+}: {
+  live: LiveClient;
+  onReport: (id: number) => void;
+  onTrends: () => void;
+}) {
   const state = useObservable(live.state);
   const lesson = state.lesson;
   const [error, setError] = useState<string | undefined>(undefined);
@@ -98,6 +125,7 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
           {t('lesson.start')}
         </button>
         <PastLessons lessons={past.data ?? []} onReport={onReport} />
+        <TrendsButton onTrends={onTrends} />
         <p class="hint">{t('lesson.privacy')}</p>
       </div>
     );
@@ -151,6 +179,10 @@ function CurrentLesson({ live, onReport }: { live: LiveClient; onReport: (id: nu
           <p data-testid="headup-now">{l ? headUpNow(l) : t('lesson.noCamera')}</p>
         </section>
       </div>
+      <section class="card">
+        <h3>{t('insight.modes')}</h3>
+        <ModeStrip voices={samples.map((s) => s.voice)} intervalS={lesson.sampleIntervalS} />
+      </section>
       <p class="hint">{t('lesson.privacy')}</p>
     </div>
   );
@@ -327,8 +359,22 @@ function LessonReport({ id, onBack }: { id: number; onBack: () => void }) {
               </p>
             </section>
           </div>
+          <QuestioningCard
+            q={data.lesson.questioning}
+            voices={data.samples.map((s) => s.voice)}
+            intervalS={data.lesson.sampleIntervalS}
+          />
         </>
       )}
     </div>
+  );
+}
+
+/** A teacher's own trends; an admin on the panel reads a teacher's in the admin console instead. */
+function TrendsButton({ onTrends }: { onTrends: () => void }) {
+  return (
+    <button type="button" class="btn big" data-testid="lesson-trends-open" onClick={onTrends}>
+      {t('insight.trendsOpen')}
+    </button>
   );
 }
