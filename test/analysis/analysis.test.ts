@@ -368,6 +368,15 @@ test('a lesson end to end: recording, video file and an MQTT camera in, S-T samp
     );
     assert.equal(out.length, 1);
     assert.equal(JSON.parse(out[0]!.payload).codes, report.lesson.codes);
+    // With it go the questioning figures and each interval's classroom mode; no teacher's name.
+    const payload = JSON.parse(out[0]!.payload);
+    assert.deepEqual(
+      payload.voices,
+      report.samples.map((s: { voice: string | null }) => s.voice),
+    );
+    assert.ok(report.lesson.questioning !== null, 'questioning figures once an interval is coded');
+    assert.deepEqual(payload.questioning, report.lesson.questioning);
+    assert.equal('teacher' in payload, false);
     assert.deepEqual(mediaFiles(t.dataDir), []);
   } finally {
     await t.stop();
