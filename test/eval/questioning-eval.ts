@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { synthesizeLesson, type TrueSegment } from '../../firmware-bridge/sim/lesson-audio.js';
+import {
+  DEFAULT_MIX,
+  synthesizeLesson,
+  type MixOptions,
+  type TrueSegment,
+} from '../../firmware-bridge/sim/lesson-audio.js';
 import { qaLessonScript } from '../../firmware-bridge/sim/qa-lesson-script.js';
 import { exchanges, type Episode, type Exchange } from '../../edge/analysis/questioning.js';
 import { voiceMode, type VoiceMode } from '../../edge/analysis/voices.js';
@@ -18,6 +23,18 @@ import type { EvalPart } from './vision-eval.js';
 export const QA_DEV_SEEDS = [1, 2, 3];
 export const QA_HELD_OUT_SEEDS = [41, 42, 43, 44, 45, 46];
 const GOALS = { waitErrorS: 0.3, episodeF1: 0.9, modeAccuracy: 0.85 };
+
+/**
+ * A harder room, for information (no goal): noise 10 dB louder, students 6 dB quieter in the room
+ * (farther from the microphone), the teacher 4 dB louder in it. Shows where the method gives way.
+ */
+export const HARDER_MIX: MixOptions = {
+  ...DEFAULT_MIX,
+  teacherRoomDb: DEFAULT_MIX.teacherRoomDb + 4,
+  studentRoomDb: DEFAULT_MIX.studentRoomDb - 6,
+  noise: DEFAULT_MIX.noise * Math.pow(10, 10 / 20),
+};
+const HARDER_SEEDS = [41, 42, 43];
 
 interface TrueEpisode {
   questionEnd: number;
@@ -51,8 +68,13 @@ export interface QaLessonResult {
   modes: { truth: string; found: string; intervals: number; correct: number };
 }
 
-export async function evaluateQaLesson(dir: string, seed: number, a: AnalysisConfig): Promise<QaLessonResult> {
-  const lesson = await synthesizeLesson(join(dir, `qa${seed}`), qaLessonScript(seed, 600));
+export async function evaluateQaLesson(
+  dir: string,
+  seed: number,
+  a: AnalysisConfig,
+  mix: MixOptions = DEFAULT_MIX,
+): Promise<QaLessonResult> {
+  const lesson = await synthesizeLesson(join(dir, `qa${seed}`), qaLessonScript(seed, 600), mix);
   const found = await segmentRecording(lesson.wav, a);
   const ex = exchanges(found.teacher, found.student, found.multi, a.questioning);
   const truth = trueEpisodes(lesson.truth);
@@ -158,6 +180,9 @@ export async function evaluateQuestioning(dir: string, a: AnalysisConfig): Promi
   const lessons: QaLessonResult[] = [];
   for (const seed of QA_HELD_OUT_SEEDS) lessons.push(await evaluateQaLesson(dir, seed, a));
   const s = summariseQa(lessons);
+  const harder: QaLessonResult[] = [];
+  for (const seed of HARDER_SEEDS) harder.push(await evaluateQaLesson(join(dir, 'harder'), seed, a, HARDER_MIX));
+  const h = summariseQa(harder);
   const goals: string[] = [];
   if (!(s.wt1MedianErrorS <= GOALS.waitErrorS))
     goals.push(`WT1 median error ${s.wt1MedianErrorS.toFixed(2)} s > 0.3 s`);
@@ -171,6 +196,7 @@ export async function evaluateQuestioning(dir: string, a: AnalysisConfig): Promi
       heldOutSeeds: QA_HELD_OUT_SEEDS,
       devSeeds: QA_DEV_SEEDS,
       summary: s,
+      harderRoom: { seeds: HARDER_SEEDS, mix: HARDER_MIX, summary: h },
       lessons: lessons.map((l) => ({
         ...l,
         wt1Errors: l.wt1Errors.map((e) => Math.round(e * 1000) / 1000),
@@ -184,6 +210,7 @@ export async function evaluateQuestioning(dir: string, a: AnalysisConfig): Promi
         (l) =>
           `  lesson ${l.seed}: WT1 median error ${f(median(l.wt1Errors))} s (${l.wt1Missed} missed), WT2 ${f(median(l.wt2Errors))} s (${l.wt2Missed} missed), episodes ${l.episodes.matched} of ${l.episodes.truth} found (${l.episodes.found} reported), modes ${l.modes.correct}/${l.modes.intervals}\n    truth ${l.modes.truth}\n    found ${l.modes.found}`,
       ),
+      `  harder room (noise +10 dB, students 6 dB farther; seeds ${HARDER_SEEDS.join(', ')}; information): WT1 ${f(h.wt1MedianErrorS)} s (${h.wt1Missed} missed), WT2 ${f(h.wt2MedianErrorS)} s (${h.wt2Missed} missed), episode F1 ${h.episodeF1.toFixed(3)}, modes ${h.modeAccuracy.toFixed(3)}`,
       `  pooled: WT1 median error ${f(s.wt1MedianErrorS)} s, WT2 ${f(s.wt2MedianErrorS)} s (goal <= 0.3), episode F1 ${s.episodeF1.toFixed(3)} (P ${s.episodePrecision.toFixed(3)}, R ${s.episodeRecall.toFixed(3)}; goal >= 0.9), mode accuracy ${s.modeAccuracy.toFixed(3)} (goal >= 0.85)`,
     ],
   };
