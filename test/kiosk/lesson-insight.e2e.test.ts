@@ -184,10 +184,11 @@ test(
         modes: await attr('mode-strip', 'data-modes'),
       };
       const report = (await api.get(`/api/v1/lessons/${id}`)).body;
+      const lessonS = (report.lesson.endedAt - report.lesson.startedAt) / 1000;
       const seen = {
         offsetS: Math.round(offsetS * 100) / 100,
         recordingS: Math.round(lesson.seconds * 10) / 10,
-        lessonS: (report.lesson.endedAt - report.lesson.startedAt) / 1000,
+        lessonS,
         group: [group.start, group.end].map((x) => Math.round(x * 10) / 10),
         quiet: [quiet.start, quiet.end].map((x) => Math.round(x * 10) / 10),
         true: { wt1: truth.map((e) => e.wt1), wt2: truth.map((e) => e.wt2), wt1Median: trueWt1, wt2Median: trueWt2 },
@@ -212,6 +213,11 @@ test(
       // The mode strip: a cell per interval; group work several voices, seatwork none, the rest one.
       assert.equal(shown.modes.length, report.samples.length, shown.modes);
       for (const m of ['1', 'M', '-']) assert.ok(shown.modes.includes(m), `mode ${m} in ${shown.modes}`);
+      // Every interval the recording was heard in for at least half of it is coded ('?' only after it).
+      const audioEnd = offsetS + lesson.seconds;
+      for (let i = 0; i < shown.modes.length; i++)
+        if (Math.min(audioEnd, (i + 1) * INTERVAL_S, lessonS) - i * INTERVAL_S >= INTERVAL_S / 2 + 0.5)
+          assert.notEqual(shown.modes[i], '?', `interval ${i} of ${shown.modes} was heard`);
       /** The intervals wholly inside [from, to] of the recording, 1.5 s in from either end. */
       const inside = (from: number, to: number): number[] => {
         const out: number[] = [];
