@@ -303,6 +303,13 @@ test(
       await page.waitForSelector('[data-testid=lesson-trends]');
       await page.waitForSelector(`[data-testid=trend-row-${id}]`);
       await page.waitForSelector('[data-testid=trend-wt1][data-points="1"]');
+      // Both axes start at the origin, one lesson or many.
+      const axes = page.locator('[data-testid=trend-wt1] line.axis');
+      assert.equal(
+        await axes.nth(0).getAttribute('x1'),
+        await axes.nth(1).getAttribute('x1'),
+        'the time axis starts at 0',
+      );
       const trendsText = (await page.textContent('[data-testid=lesson-trends]')) ?? '';
       for (const bad of ['undefined', 'NaN', '[object Object]'])
         assert.ok(!trendsText.includes(bad), `"${bad}" on the trends: ${trendsText}`);
