@@ -57,8 +57,11 @@ interface Running {
   voices: VoiceMode[];
   /** Face counts of the interval under way. */
   faces: number[];
-  /** Seconds of audio analysed in the interval under way. */
-  audioS: number;
+  /**
+   * When audio was analysed (seconds, the segments' clock), from the interval under way on: an
+   * interval closes `grace` after its end, so audio that came meanwhile belongs to the next one.
+   */
+  heard: Segment[];
   headUps: number[];
   framesAnalysed: number;
   framesDropped: number;
@@ -197,7 +200,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       multi: [],
       voices: [],
       faces: [],
-      audioS: 0,
+      heard: [],
       headUps: [],
       framesAnalysed: 0,
       framesDropped: 0,
@@ -291,7 +294,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     const studentS = overlapSeconds(segs.student, from / 1000, to / 1000);
     const a = this.#o.config.analysis;
     // Without audio in (most of) the interval there is nothing to code: silence would read as S.
-    const heard = r.audioS >= ((to - from) / 1000) * 0.5;
+    const heard = overlapSeconds(r.heard, from / 1000, to / 1000) >= ((to - from) / 1000) * 0.5;
     const code = heard ? codeInterval(teacherS, (to - from) / 1000, a.teacherShareForT) : null;
     const voice = heard
       ? voiceMode([...segs.teacher, ...segs.student], segs.multi, from / 1000, to / 1000, a.questioning.bridgeS)
@@ -315,7 +318,7 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     if (headUp !== null) r.headUps.push(headUp);
     r.nextIdx++;
     r.faces = [];
-    r.audioS = 0;
+    r.heard = r.heard.filter((h) => h.end > to / 1000);
     // Segments wholly before this interval are in the totals already; keep the list short.
     this.#o.store.lessons.addSample(r.lesson.id, sample, this.#progress(r));
     this.#o.bus.safeEmit('lesson.sample', { lessonId: r.lesson.id, ...sample });
@@ -470,7 +473,11 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     const closedS = this.#tracks.talk.student.take();
     const closedM = this.#tracks.multi.take();
     if (!r) return;
-    r.audioS += n * WINDOW_S;
+    const span = { start: endAt / 1000 - n * WINDOW_S, end: endAt / 1000 };
+    const last = r.heard[r.heard.length - 1];
+    // Chunks of one stream follow each other: one span while the audio flows.
+    if (last && span.start <= last.end + 0.1) last.end = Math.max(last.end, span.end);
+    else r.heard.push(span);
     // Only speech within the lesson counts.
     const within = (g: Segment): Segment | undefined => {
       const start = Math.max(g.start, r.lesson.startedAt / 1000);

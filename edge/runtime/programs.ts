@@ -110,6 +110,11 @@ const table = {
     purpose: 'an independent Modbus RTU master against the simulated sensors',
     usedBy: ['test'],
   },
+  pdftoppm: {
+    debianPackage: 'poppler-utils',
+    purpose: "renders the printed lesson report's first page to a picture (test/kiosk/lesson-insight.e2e.test.ts)",
+    usedBy: ['test'],
+  },
   mosquitto_pub: {
     debianPackage: 'mosquitto-clients',
     purpose: 'an independent MQTT client against the embedded broker',

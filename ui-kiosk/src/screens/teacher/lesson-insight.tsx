@@ -231,7 +231,7 @@ function TrendLine({ lessons }: { lessons: LessonView[] }) {
   const pts = vals.map((v, i) => (v === null ? null : ([x(i), y(v)] as const))).filter((p) => p !== null);
   return (
     <svg class="headup-line" viewBox={`0 0 ${w} ${h}`} data-testid="trend-wt1" data-points={pts.length}>
-      <line x1={x(0)} y1={y(0)} x2={w - 10} y2={y(0)} class="axis" />
+      <line x1={36} y1={y(0)} x2={w - 10} y2={y(0)} class="axis" />
       <line x1={36} y1={y(0)} x2={36} y2={y(top)} class="axis" />
       <line x1={36} y1={y(3)} x2={w - 10} y2={y(3)} class="target" />
       <text x={4} y={y(3) + 4} class="axis-label">
