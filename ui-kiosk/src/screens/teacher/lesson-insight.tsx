@@ -114,6 +114,11 @@ export function ModeStrip({ voices, intervalS }: { voices: (VoiceMode | null)[];
             <span class={`key mode-${m}`} /> {t(`insight.mode.${m}`)}
           </>
         ))}
+        {voices.includes(null) && (
+          <>
+            <span class="key mode-uncoded" /> {t('insight.uncoded')}
+          </>
+        )}
       </p>
     </div>
   );
