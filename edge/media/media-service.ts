@@ -81,6 +81,8 @@ export class MediaService extends BaseComponent implements MediaHandler {
   /** While the worker binary is being built: the next look (one at a time: each schedules the next). */
   #poll: NodeJS.Timeout | undefined;
   #counters = { workerRestarts: 0, lessonsStarted: 0, vanished: 0, partnerLinks: 0 };
+  /** Worker replacements under way (#replaceWorker). */
+  #replacing = 0;
 
   constructor(ctx: ComponentContext, config: MediaConfig) {
     super();
@@ -208,16 +210,22 @@ export class MediaService extends BaseComponent implements MediaHandler {
   }
 
   async #replaceWorker(slot: number, dead: types.Worker): Promise<void> {
+    this.#replacing++;
     try {
       this.#workers[slot] = await this.#createWorker(slot);
       const room = this.#room;
       if (room && room.routers().some((r) => r.closed || this.#workerOf(r) === dead)) await this.#restartRoom(room);
-      this.setState(
-        'running',
-        `${this.#workers.length} mediasoup worker(s); ${this.#counters.workerRestarts} restart(s)`,
-      );
+      // Two workers that die together are replaced one after the other, and the second may move the
+      // lesson again: the service is running once the last of them is done, not the first.
+      if (this.#replacing === 1)
+        this.setState(
+          'running',
+          `${this.#workers.length} mediasoup worker(s); ${this.#counters.workerRestarts} restart(s)`,
+        );
     } catch (err) {
       this.setState('failed', `cannot restart mediasoup worker ${slot}: ${errorMessage(err)}`);
+    } finally {
+      this.#replacing--;
     }
   }
 
