@@ -9,8 +9,8 @@ import { SKIMAGE_DATA } from './face-scenes.js';
  * Whole classes as a front camera sees them (1920x1080, 30-50 students in rows that shrink with
  * depth), composed from real photographs of many different people that Debian packages ship:
  * - skimage's `lfw_subset.npy` (python3-skimage): 100 faces of Labeled Faces in the Wild, 25x25
- *   grey, of about 90 different people (a few, such as George W. Bush, appear more than once);
- *   small and soft enough only for the rows at the back;
+ *   grey, most of them of different people (by eye; a few, such as George W. Bush, appear more
+ *   than once); small and soft enough only for the rows at the back;
  * - kphotoalbum's demo album (the kphotoalbum package, /usr/share/kphotoalbum/demo): its
  *   author's friends, larger faces for the front rows, and face-free landscapes;
  * - opencv-doc's sample pictures (/usr/share/doc/opencv-doc/examples/data): face-free
