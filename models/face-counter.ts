@@ -19,21 +19,26 @@ const TILE = 512;
  * MODEL_MIN_FACE), so such a face is whole in one tile; 48 px lost faces cut by a tile edge.
  */
 const TILE_OVERLAP = 96;
-/** The screening look: the candidate centred in a crop of 4 face widths, on a 128x128 image. */
-const SCREEN = { input: 128, contexts: [4] } as const;
 /**
- * The second look: the candidate centred in crops of 4 and 6 face widths on a 256x256 image, each
- * plain and mirrored. A face's score is the mean of the four: a face stays a face at both sizes and
- * mirrored, while textures (gravel, fur, a motorcycle's parts) that pass one view seldom pass all.
+ * The looks: each candidate centred in a crop of 3 face widths. The screening look puts it on a
+ * 128x128 image (the face at 43 px), the second look on a 192x192 one (64 px), each plain and
+ * mirrored. A face's score is the mean of the four views: a face stays a face at both resolutions
+ * and mirrored, while textures (gravel, fur, a coffee cup, a motorcycle's lamp) that pass one view
+ * seldom pass all. It was a screening look of 4 face widths at 128 px, then 4 and 6 widths at 256 px:
+ * on a class of 40 that second look alone took 1.5 s of a frame's 2.4 s, for no better a count
+ * (docs/interaction-analysis.md, "How the looks were chosen").
  */
-const LOOK = { input: 256, contexts: [4, 6] } as const;
+const SCREEN = { input: 128, contexts: [3] } as const;
+const LOOK = { input: 192, contexts: [3] } as const;
 /** Crops per model run of the looks. */
 const BATCH = 8;
 /**
  * Two verified boxes are one face when this share of the smaller lies inside the other: the same
- * face found at two scales or offsets. Seated students' faces overlap less than this.
+ * face found at two scales or offsets. In a class a face at the back can be a third inside the box
+ * of the face in front, below it (staggered rows): at 0.3 about one face a class of 40 was merged
+ * away (class-scenes.ts, tune half); at 0.6 duplicates of one face began to count twice.
  */
-const SAME_FACE_OVERLAP = 0.3;
+const SAME_FACE_OVERLAP = 0.5;
 
 export interface FaceCounterOptions {
   /** The smallest face (box width in frame pixels) the count must include: sets the finest pyramid level. */
@@ -44,7 +49,7 @@ export interface FaceCounterOptions {
   scoreThreshold: number;
   /** Mean score of the screening look (plain and mirrored) a candidate needs to get the second look. */
   screenThreshold: number;
-  /** Mean score of the second look's four views a candidate needs to count as a face. */
+  /** Mean score of the four views (screening and second look) a candidate needs to count as a face. */
   verifyThreshold: number;
   /** Frames declaring more pixels (width × height) are refused before they are decoded. */
   maxFramePixels?: number;
@@ -126,7 +131,6 @@ function overlapOfSmaller(a: FaceBox, b: FaceBox): number {
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: readonly number[]): number => sum(xs) / xs.length;
 
 /**
  * Counts faces in a camera frame with BlazeFace (the any-size variant): a search over a crop
@@ -181,28 +185,26 @@ export class FaceCounter {
       }
     }
     const maxFace = this.options.maxFaceFraction * height;
-    const plausible = candidates.filter((b) => b.h <= maxFace && b.w >= this.options.minFacePx * 0.5);
+    // Boxes much smaller than the smallest face to count were eyes or ears of larger faces.
+    const plausible = candidates.filter((b) => b.h <= maxFace && b.w >= this.options.minFacePx * 0.75);
     // Merge the same face seen by several tiles and levels (by IoU: merging by containment first
     // would let a large false box swallow the small true faces inside it before the looks remove it).
     const merged = nonMaxSuppression(plausible, 0.3);
     const screenScores = await this.#look(full, width, height, merged, SCREEN);
-    const screened = merged.filter((_, i) => mean(screenScores[i]!) >= this.options.screenThreshold);
-    // The four views' mean, with the 6-width views skipped where the 4-width pair already rules the
-    // face out (even two perfect 6-width views could not lift the mean to the threshold).
-    const near = await this.#look(full, width, height, screened, { input: LOOK.input, contexts: [LOOK.contexts[0]] });
-    const views = LOOK.contexts.length * 2;
-    const hopeful = screened
-      .map((b, i) => ({ b, sum: sum(near[i]!) }))
-      .filter((c) => (c.sum + views - 2) / views >= this.options.verifyThreshold);
-    const far = await this.#look(
+    // The second look is skipped where the screening pair already rules the face out: even two
+    // perfect views could not lift the mean of the four to the threshold.
+    const hopeful = merged
+      .map((b, i) => ({ b, sum: sum(screenScores[i]!) }))
+      .filter((c) => c.sum / 2 >= this.options.screenThreshold && (c.sum + 2) / 4 >= this.options.verifyThreshold);
+    const second = await this.#look(
       full,
       width,
       height,
       hopeful.map((c) => c.b),
-      { input: LOOK.input, contexts: LOOK.contexts.slice(1) },
+      LOOK,
     );
     const verified = hopeful
-      .map((c, i) => ({ ...c.b, score: (c.sum + sum(far[i]!)) / views }))
+      .map((c, i) => ({ ...c.b, score: (c.sum + sum(second[i]!)) / 4 }))
       .filter((b) => b.score >= this.options.verifyThreshold);
     // Only now merge a face cut by a tile edge, or found at two scales, into the whole one.
     const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({

@@ -19,6 +19,8 @@ ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).
 phase media-worker ensure_mediasoup_worker
 phase build build_if_stale
+# kphotoalbum's and opencv-doc's photographs for the whole-class scenes (unpacked, not installed).
+phase eval-material bash "$(dirname "$0")/eval-material.sh"
 
 # The tests choose their own configuration, data directories and ports; the caller's must not leak in.
 unset CLASSEDGE_CONFIG CLASSEDGE_DATA_DIR CLASSEDGE_HTTP_PORT CLASSEDGE_MQTT_PORT

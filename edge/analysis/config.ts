@@ -292,11 +292,11 @@ export const AnalysisSchema = Type.Object(
           maximum: 0.99,
           default: 0.7,
           description:
-            "Mean score a face needs over the second look's four views (centred at two crop sizes, each plain and mirrored).",
+            'Mean score a face needs over four views: the screening look and the second look (centred in 3 face widths at 128 and 192 px), each plain and mirrored.',
           ...label(
             '复核阈值',
             'Verification threshold',
-            '人脸在复核的四个视图（两种裁剪尺寸居中，各有原图和镜像）中需要达到的平均得分。',
+            '人脸在四个视图（初筛与复核：3 倍脸宽居中裁剪，128 与 192 像素，各有原图和镜像）中需要达到的平均得分。',
           ),
         }),
         threads: Type.Integer({
