@@ -15,6 +15,7 @@ import type { ReadingRow } from '../store/repos/readings.js';
 import { rejectUpgrade, sameOrigin } from './upgrade-guard.js';
 import { componentStateEvent } from '../runtime/registry.js';
 import type { SessionWatch } from './session-watch.js';
+import { isLoopback } from '../security/login-throttle.js';
 
 export interface LiveOptions {
   bus: TypedEmitter<LiveEvents>;
@@ -44,6 +45,8 @@ export class LiveHub {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   readonly #o: LiveOptions;
   readonly #clients = new Map<WebSocket, Session>();
+  /** Sockets of teachers logged in on the classroom panel itself (loopback), by username. */
+  readonly #panel = new Map<WebSocket, string>();
   readonly #unsubscribe: (() => void)[] = [];
   /** Clients disconnected because they stopped reading (more than maxBufferedBytes unsent). */
   slowClosed = 0;
@@ -53,6 +56,11 @@ export class LiveHub {
     for (const name of Object.keys(LiveEventSchemas) as LiveEventName[]) {
       this.#unsubscribe.push(o.bus.on(name, (data) => this.#broadcast({ type: name, data } as LiveFrame)));
     }
+  }
+
+  /** The teachers whose panel session is open now (normally one: the classroom's panel). */
+  panelTeachers(): string[] {
+    return [...new Set(this.#panel.values())];
   }
 
   get clients(): number {
@@ -66,12 +74,15 @@ export class LiveHub {
     if (!session) return reject(401, 'Unauthorized');
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#clients.set(ws, session);
+      if (session.role === 'teacher' && isLoopback(req.socket.remoteAddress ?? ''))
+        this.#panel.set(ws, session.username);
       const unwatch = this.#o.sessions.watch(session.id, (code, reason) => {
         this.#clients.delete(ws);
         ws.close(code, reason);
       });
       const gone = (): void => {
         this.#clients.delete(ws);
+        this.#panel.delete(ws);
         unwatch();
       };
       ws.on('close', gone);
@@ -129,6 +140,7 @@ export class LiveHub {
     for (const u of this.#unsubscribe) u();
     for (const ws of this.#clients.keys()) ws.close(1001, 'appliance stopping');
     this.#clients.clear();
+    this.#panel.clear();
     this.#wss.close();
   }
 }

@@ -72,6 +72,7 @@ export class HttpServer extends BaseComponent {
   #live: LiveHub | undefined;
   #sessions: SessionWatch | undefined;
   #unwatch: (() => void) | undefined;
+  #unclaim: (() => void) | undefined;
   #requests = 0;
   #errors = 0;
   readonly #upgrade = { upgradeErrors: 0 };
@@ -295,6 +296,13 @@ export class HttpServer extends BaseComponent {
     );
     server.on('upgrade', onUpgrade);
     tlsServer?.on('upgrade', onUpgrade);
+    // A timetable lesson that starts while a teacher is logged in on the panel is that teacher's
+    // (their trends): without this only lessons they started, ended or logged in during were theirs.
+    this.#unclaim = this.#bus.on('lesson.state', (e) => {
+      const teachers = live.panelTeachers();
+      if (e.lesson && e.lesson.endedAt === null && teachers.length === 1)
+        this.#ctx.store.lessons.claim(e.lesson.id, teachers[0]!);
+    });
     this.#server = server;
     this.#tlsServer = tlsServer;
     this.#live = live;
@@ -326,6 +334,7 @@ export class HttpServer extends BaseComponent {
     if (this.state === 'stopped') return;
     this.setState('stopping');
     this.#live?.close();
+    this.#unclaim?.();
     this.#unwatch?.();
     this.#sessions?.close();
     const servers = [this.#server, this.#tlsServer].filter((x): x is Server => x !== undefined);

@@ -188,6 +188,39 @@ function openLive(
   });
 }
 
+test("a lesson that starts while a teacher's panel is open is that teacher's (their trends), though an admin started it", async () => {
+  const teacher = new ApiClient(t.httpUrl);
+  await teacher.loginTeacher(TEACHER.username, TEACHER.pin);
+  const admin = new ApiClient(t.httpUrl);
+  await admin.loginAdmin(ADMIN.username, ADMIN.password);
+  const before = (await teacher.get('/api/v1/lessons/trends')).body.lessons.length as number;
+  const { ws } = await openLive(t.httpUrl, {
+    cookie: teacher.cookie ?? '',
+    origin: `http://${new URL(t.httpUrl).host}`,
+  });
+  try {
+    // The panel's live channel is open (as the timetable's bell would find it); an admin's own start
+    // and end claim nothing.
+    const started = await admin.post('/api/v1/lessons/start');
+    assert.equal(started.status, 201);
+    assert.equal((await admin.post('/api/v1/lessons/current/end')).status, 200);
+    const mine = (await teacher.get('/api/v1/lessons/trends')).body.lessons as { id: number }[];
+    assert.equal(mine.length, before + 1);
+    assert.equal(mine.at(-1)!.id, started.body.id);
+  } finally {
+    ws.close();
+  }
+  // With no panel open (the server has seen the socket go), an admin's lesson is nobody's.
+  await waitFor(
+    () => (t.appliance.http.status().counters?.liveClients === 0 ? true : undefined),
+    'the panel socket closed',
+  );
+  const alone = await admin.post('/api/v1/lessons/start');
+  await admin.post('/api/v1/lessons/current/end');
+  const after = (await teacher.get('/api/v1/lessons/trends')).body.lessons as { id: number }[];
+  assert.ok(!after.some((l) => l.id === alone.body.id));
+});
+
 test('live WebSocket: refused without a session or from another origin; streams typed events after a publish', async () => {
   await assert.rejects(openLive(t.httpUrl, {}), /HTTP 401/);
   const teacher = new ApiClient(t.httpUrl);
