@@ -332,9 +332,26 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
     return this.#o.presentToday() === undefined ? 'classSize' : 'check';
   }
 
+  /** The lesson's figures so far, stored with each sample and at its end. */
   #progress(r: Running): LessonProgress {
-    const codes = r.codes.filter((c): c is StCode => c !== null);
     const segs = this.#segmentsUntil(r);
+    const figures = this.#talkFigures(r, segs);
+    return {
+      ...figures,
+      questioning: figures.codes.length
+        ? questioningFigures(
+            exchanges(segs.teacher, segs.student, segs.multi, this.#o.config.analysis.questioning),
+            r.lesson.startedAt / 1000,
+            (Math.max(this.#now(), r.lesson.startedAt) - r.lesson.startedAt) / 1000,
+            r.voices,
+          )
+        : null,
+    };
+  }
+
+  /** Everything of #progress but the questioning figures: what the live event every 2 s needs. */
+  #talkFigures(r: Running, segs: { teacher: Segment[]; student: Segment[] }): Omit<LessonProgress, 'questioning'> {
+    const codes = r.codes.filter((c): c is StCode => c !== null);
     const sum = (s: Segment[]): number => round(s.reduce((t, g) => t + (g.end - g.start), 0));
     const rtv = codes.length ? rt(codes) : null;
     const chv = codes.length ? ch(codes) : null;
@@ -350,19 +367,11 @@ export class InteractionAnalyser extends BaseComponent implements AnalysisSink {
       framesAnalysed: r.framesAnalysed,
       framesDropped: r.framesDropped,
       audioDroppedS: round(r.audioDroppedS),
-      questioning: codes.length
-        ? questioningFigures(
-            exchanges(segs.teacher, segs.student, segs.multi, this.#o.config.analysis.questioning),
-            r.lesson.startedAt / 1000,
-            (Math.max(this.#now(), r.lesson.startedAt) - r.lesson.startedAt) / 1000,
-            r.voices,
-          )
-        : null,
     };
   }
 
   #emitLive(r: Running, now: number): void {
-    const p = this.#progress(r);
+    const p = this.#talkFigures(r, this.#segmentsUntil(r));
     const present = this.#present();
     this.#o.bus.safeEmit('lesson.live', {
       lessonId: r.lesson.id,

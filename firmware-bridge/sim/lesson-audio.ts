@@ -38,6 +38,25 @@ export interface TrueSegment {
   mark?: QaMark;
 }
 
+/** A scripted question-and-answer episode's times, from a synthesised lesson's truth. */
+export interface ScriptedEpisode {
+  questionEnd: number;
+  answerStart: number;
+  answerEnd: number;
+  followUpStart: number;
+}
+
+/** The episodes of a lesson's truth: a question, an answer and a follow-up, in a row. */
+export function scriptedEpisodes(truth: readonly TrueSegment[]): ScriptedEpisode[] {
+  const out: ScriptedEpisode[] = [];
+  for (let i = 2; i < truth.length; i++) {
+    const [q, a, f] = [truth[i - 2]!, truth[i - 1]!, truth[i]!];
+    if (q.mark === 'question' && a.mark === 'answer' && f.mark === 'follow-up')
+      out.push({ questionEnd: q.end, answerStart: a.start, answerEnd: a.end, followUpStart: f.start });
+  }
+  return out;
+}
+
 export interface SynthLesson {
   wav: string;
   seconds: number;

@@ -3,7 +3,7 @@ import {
   DEFAULT_MIX,
   synthesizeLesson,
   type MixOptions,
-  type TrueSegment,
+  scriptedEpisodes,
 } from '../../firmware-bridge/sim/lesson-audio.js';
 import { qaLessonScript } from '../../firmware-bridge/sim/qa-lesson-script.js';
 import { exchanges, type Episode, type Exchange } from '../../edge/analysis/questioning.js';
@@ -36,24 +36,6 @@ export const HARDER_MIX: MixOptions = {
 };
 const HARDER_SEEDS = [41, 42, 43];
 
-interface TrueEpisode {
-  questionEnd: number;
-  answerStart: number;
-  answerEnd: number;
-  followUpStart: number;
-}
-
-/** The scripted episodes: question, answer, follow-up, in a row. */
-function trueEpisodes(truth: readonly TrueSegment[]): TrueEpisode[] {
-  const out: TrueEpisode[] = [];
-  for (let i = 2; i < truth.length; i++) {
-    const [q, a, f] = [truth[i - 2]!, truth[i - 1]!, truth[i]!];
-    if (q.mark === 'question' && a.mark === 'answer' && f.mark === 'follow-up')
-      out.push({ questionEnd: q.end, answerStart: a.start, answerEnd: a.end, followUpStart: f.start });
-  }
-  return out;
-}
-
 /** A found exchange is the scripted one when both of its ends are within `tol` seconds. */
 const near = (x: number, y: number, tol = 1): boolean => Math.abs(x - y) <= tol;
 
@@ -77,7 +59,7 @@ export async function evaluateQaLesson(
   const lesson = await synthesizeLesson(join(dir, `qa${seed}`), qaLessonScript(seed, 600), mix);
   const found = await segmentRecording(lesson.wav, a);
   const ex = exchanges(found.teacher, found.student, found.multi, a.questioning);
-  const truth = trueEpisodes(lesson.truth);
+  const truth = scriptedEpisodes(lesson.truth);
   const wt1Errors: number[] = [];
   const wt2Errors: number[] = [];
   let wt1Missed = 0;

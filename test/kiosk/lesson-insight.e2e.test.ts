@@ -18,7 +18,7 @@ import {
   synthesizeLesson,
   type ScriptLine,
   type SynthLesson,
-  type TrueSegment,
+  scriptedEpisodes,
 } from '../../firmware-bridge/sim/lesson-audio.js';
 
 /**
@@ -56,22 +56,6 @@ const SCRIPT: ScriptLine[] = [
   { who: 'T', text: 'qing da jia du li wan cheng lian xi.', pauseBefore: 1.0 },
   { who: 'T', text: TEACHER_LINES[6]!, pauseBefore: QUIET_S },
 ];
-
-interface TrueEpisode {
-  wt1: number;
-  wt2: number;
-}
-
-/** The scripted episodes: question, answer, follow-up in a row, with their true waits. */
-function trueEpisodes(truth: readonly TrueSegment[]): TrueEpisode[] {
-  const out: TrueEpisode[] = [];
-  for (let i = 2; i < truth.length; i++) {
-    const [q, a, f] = [truth[i - 2]!, truth[i - 1]!, truth[i]!];
-    if (q.mark === 'question' && a.mark === 'answer' && f.mark === 'follow-up')
-      out.push({ wt1: a.start - q.end, wt2: f.start - a.end });
-  }
-  return out;
-}
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -115,10 +99,12 @@ test(
   'lesson report in Chromium: wait times 1 and 2, episodes and classroom modes of a scripted lesson; the PDF renders; trends for the teacher and the admin',
   { timeout: 400_000 },
   async (ctx) => {
-    const truth = trueEpisodes(lesson.truth);
+    const truth = scriptedEpisodes(lesson.truth);
     assert.equal(truth.length, 3, 'the script has three episodes');
-    const trueWt1 = median(truth.map((e) => e.wt1));
-    const trueWt2 = median(truth.map((e) => e.wt2));
+    const wt1s = truth.map((e) => e.answerStart - e.questionEnd);
+    const wt2s = truth.map((e) => e.followUpStart - e.answerEnd);
+    const trueWt1 = median(wt1s);
+    const trueWt2 = median(wt2s);
     const group = lesson.truth.find((s) => s.who === 'G')!;
     const lastTeacher = lesson.truth.at(-1)!;
     const quiet = { start: lesson.truth.at(-2)!.end, end: lastTeacher.start };
@@ -191,7 +177,7 @@ test(
         lessonS,
         group: [group.start, group.end].map((x) => Math.round(x * 10) / 10),
         quiet: [quiet.start, quiet.end].map((x) => Math.round(x * 10) / 10),
-        true: { wt1: truth.map((e) => e.wt1), wt2: truth.map((e) => e.wt2), wt1Median: trueWt1, wt2Median: trueWt2 },
+        true: { wt1: wt1s, wt2: wt2s, wt1Median: trueWt1, wt2Median: trueWt2 },
         shown,
         questioning: report.lesson.questioning,
       };
