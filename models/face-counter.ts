@@ -67,6 +67,9 @@ export interface FaceCounterOptions {
   fullRange?: { low: number; accept: number; reject: number };
 }
 
+/** The full-range second opinion's rule, chosen on the tune half (class-scenes.ts seeds 20000-20039, 21500-21519). */
+export const FULL_RANGE_RULE: NonNullable<FaceCounterOptions['fullRange']> = { low: 0.5, accept: 0.7, reject: 0.3 };
+
 export const DEFAULT_FACE_COUNTER: FaceCounterOptions = {
   minFacePx: 24,
   maxFaceFraction: 0.3,

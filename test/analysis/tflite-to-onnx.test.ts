@@ -7,6 +7,7 @@ import { manifestEntry, modelPath, readVerifiedModel } from '../../models/manife
 import { openModel, ort } from '../../models/session.js';
 import { decodeBlazeFace, FULL_RANGE_HEADS, nonMaxSuppression } from '../../models/blazeface.js';
 import { SKIMAGE_DATA } from '../../firmware-bridge/sim/face-scenes.js';
+import { runTfliteReference } from './tflite-reference.js';
 
 /** A photograph letterboxed on a size x size mid-grey square, as the model's [-1, 1] NHWC input. */
 async function input(file: string, size: number): Promise<Float32Array> {
@@ -59,6 +60,18 @@ test('tflite-to-onnx: the full-range BlazeFace converts whole, with its signatur
   });
   assert.deepEqual(two.reshaped_classifier_face_4!.dims, [2, (128 / 4) * (256 / 4), 1]);
   assert.deepEqual(two.reshaped_regressor_face_4!.dims, [2, (128 / 4) * (256 / 4), 16]);
+
+  // Against an independent reading of the TFLite graph in its own NHWC layout (float64, naive
+  // loops): the same numbers, anchor by anchor, so layouts, paddings and resizes were converted right.
+  const reference = runTfliteReference(tflite, image);
+  fixed.outputNames.forEach((name, k) => {
+    const x = a[name]!.data as Float32Array;
+    const y = reference[k]!;
+    assert.equal(x.length, y.length, name);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+    assert.ok(worst < 1e-3, `${name}: differs from the reference by ${worst}`);
+  });
 
   // The TFLite file is never handed to onnxruntime as it is; garbage is not a model.
   await assert.rejects(openModel('blazeface-full-range'), /TFLite file/);
