@@ -14,18 +14,37 @@ export interface FaceBox {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, x))));
 
+export interface AnchorHead {
+  scores: string;
+  boxes: string;
+  stride: number;
+  perCell: number;
+}
+
 /** The two heads of the back model: anchors every 16 px (2 per cell) and every 32 px (6 per cell). */
-const HEADS = [
+export const BACK_HEADS: readonly AnchorHead[] = [
   { scores: 'Identity:0', boxes: 'Identity_2:0', stride: 16, perCell: 2 },
   { scores: 'Identity_1:0', boxes: 'Identity_3:0', stride: 32, perCell: 6 },
-] as const;
+];
+
+/**
+ * The full-range model (face_detection_full_range.tflite of @mediapipe/face_detection, converted by
+ * tflite-to-onnx.ts): one head, one anchor every 4 px. Its graph in the package's wasm says so:
+ * SsdAnchorsCalculator with num_layers 1, strides [4], aspect ratio 1, interpolated scale aspect
+ * ratio 0, fixed_anchor_size, offsets 0.5; TensorsToDetections with x, y, w, h scales of 192 (the
+ * input size: the regressors are in input pixels), sigmoid scores, min_score_thresh 0.6.
+ */
+export const FULL_RANGE_HEADS: readonly AnchorHead[] = [
+  { scores: 'reshaped_classifier_face_4', boxes: 'reshaped_regressor_face_4', stride: 4, perCell: 1 },
+];
 
 /** Output tensors of one run, by name (as onnxruntime returns them). */
 export type BlazeFaceOutputs = Record<string, { data: unknown }>;
 
 /**
  * Decode the candidates above `minScore` for image `index` of a batch run on images of
- * `width` x `height` (multiples of 32). MediaPipe's SsdAnchorsCalculator for the back model puts
+ * `width` x `height` (multiples of 32); `heads` defaults to the back model's. MediaPipe's
+ * SsdAnchorsCalculator for the back model puts
  * one fixed-size anchor pair per cell of each head's grid, row by row; `scores` holds one logit per
  * anchor and `boxes` 16 regressor values (box centre offset and size, then six key points) in
  * input pixels. Boxes come back in input pixels.
@@ -36,10 +55,11 @@ export function decodeBlazeFace(
   height: number,
   index: number,
   minScore: number,
+  heads: readonly AnchorHead[] = BACK_HEADS,
 ): FaceBox[] {
   const found: FaceBox[] = [];
   const minLogit = Math.log(minScore / (1 - minScore));
-  for (const head of HEADS) {
+  for (const head of heads) {
     const columns = width / head.stride;
     const perImage = columns * (height / head.stride) * head.perCell;
     const scores = out[head.scores]!.data as Float32Array;

@@ -21,6 +21,8 @@ export interface ModelEntry {
   sha256: string;
   licence: string;
   purpose: string;
+  /** 'onnx' unless said: a TFLite file is only run through one of its variants, converted in memory. */
+  format?: 'onnx' | 'tflite';
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   /** Forms of the model derived in memory from the verified file, each with the signature it must have. */
@@ -33,7 +35,7 @@ export interface ModelVariant {
   outputs: TensorSpec[];
 }
 
-export type ModelName = 'silero-vad' | 'blazeface-back-256';
+export type ModelName = 'silero-vad' | 'blazeface-back-256' | 'blazeface-full-range';
 
 /** A model that is missing, altered or not the one the code was written for. Names the file. */
 export class ModelError extends Error {

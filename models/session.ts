@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
 import { anySizeBlazeFace } from './blazeface-any-size.js';
+import { tfliteToOnnx } from './tflite-to-onnx.js';
 import { checkSignature, manifestEntry, modelPath, readVerifiedModel, ModelError, type ModelName } from './manifest.js';
 
 export interface OpenModelOptions {
@@ -14,6 +15,7 @@ export interface OpenModelOptions {
 /** How each variant is made from the file's bytes. */
 const DERIVE: Record<string, (bytes: Uint8Array) => Uint8Array> = {
   'blazeface-back-256/any-size': anySizeBlazeFace,
+  'blazeface-full-range/onnx': (bytes) => tfliteToOnnx(bytes, { dynamic: true }).bytes,
 };
 
 /**
@@ -26,6 +28,8 @@ export async function openModel(name: ModelName, o: OpenModelOptions = {}): Prom
   const path = o.path ?? modelPath(entry);
   let bytes = readVerifiedModel(entry, path);
   let signature: Parameters<typeof checkSignature>[0] = entry;
+  if (entry.format === 'tflite' && o.variant === undefined)
+    throw new ModelError(path, `${name} is a TFLite file: onnxruntime runs only a variant converted from it`);
   if (o.variant !== undefined) {
     const variant = entry.variants?.[o.variant];
     const derive = DERIVE[`${name}/${o.variant}`];

@@ -1,5 +1,5 @@
 import { openModel } from '../../models/session.js';
-import { FaceCounter } from '../../models/face-counter.js';
+import { FaceCounter, FULL_RANGE_RULE } from '../../models/face-counter.js';
 import { composeScene, faceFreeFrame, FACE_FREE } from '../../firmware-bridge/sim/face-scenes.js';
 import { checkClassMaterial, composeClass } from '../../firmware-bridge/sim/class-scenes.js';
 import type { AnalysisConfig } from '../../edge/analysis/config.js';
@@ -24,7 +24,7 @@ const percentile = (xs: readonly number[], p: number): number => {
  * face-free classes 21500-21519); one interim rule was run once on these seeds before that
  * (docs/interaction-analysis.md, "Evaluation").
  */
-async function evaluateClasses(counter: FaceCounter): Promise<EvalPart> {
+async function evaluateClasses(counter: FaceCounter, fullRange: boolean): Promise<EvalPart> {
   checkClassMaterial();
   const goals: string[] = [];
   const CLASS_SEED = 30000;
@@ -32,9 +32,12 @@ async function evaluateClasses(counter: FaceCounter): Promise<EvalPart> {
   const FACE_FREE_SEED = 31000;
   const NF = 20;
   const frames: { seed: number; classSize: number; visible: number; counted: number; background: string }[] = [];
+  const frameMs: number[] = [];
   for (let i = 0; i < N; i++) {
     const scene = await composeClass(CLASS_SEED + i, { split: 'held-out' });
+    const t0 = performance.now();
     const r = await counter.detect(scene.jpeg);
+    frameMs.push(performance.now() - t0);
     frames.push({
       seed: CLASS_SEED + i,
       classSize: scene.classSize,
@@ -78,6 +81,8 @@ async function evaluateClasses(counter: FaceCounter): Promise<EvalPart> {
     facesVisible: frames.reduce((x, f) => x + f.visible, 0),
     facesCounted: frames.reduce((x, f) => x + f.counted, 0),
     faceFreeFrames: NF,
+    frameMsP50: Math.round(percentile(frameMs, 50)),
+    frameMsP95: Math.round(percentile(frameMs, 95)),
     faceFreeFramesWithFaces: falseFrames.length,
     perFrame: frames,
     faceFree,
@@ -90,6 +95,7 @@ async function evaluateClasses(counter: FaceCounter): Promise<EvalPart> {
       `  count within ±5 % on ${pct(within / N)}, exact on ${pct(exact / N)}; count error mean ${pct(out.countErrorMean)}, p95 ${pct(out.countErrorP95)}`,
       `  head-up rate error (counted vs visible faces over the class in view): mean ${(100 * out.headUpRateErrorMean).toFixed(1)} points, p95 ${(100 * out.headUpRateErrorP95).toFixed(1)} points`,
       `  ${out.facesCounted} faces counted of ${out.facesVisible} visible; face-free class frames with a face: ${falseFrames.length} of ${NF}`,
+      `  time per frame (2 threads${fullRange ? ', with the full-range second opinion' : ''}): p50 ${out.frameMsP50} ms, p95 ${out.frameMsP95} ms`,
       ...frames
         .filter((f) => Math.abs(f.counted - f.visible) > 0.05 * f.visible)
         .map(
@@ -102,8 +108,14 @@ async function evaluateClasses(counter: FaceCounter): Promise<EvalPart> {
 /** The head count on whole classes, composed classrooms and face-free photographs. */
 export async function evaluateVision(a: AnalysisConfig): Promise<EvalPart> {
   const goals: string[] = [];
-  const counter = new FaceCounter(await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }), a.vision);
-  const classes = await evaluateClasses(counter);
+  // CLASSEDGE_EVAL_FULL_RANGE=1: the full-range model's second opinion (FULL_RANGE_RULE), on trial.
+  const fullRange = process.env.CLASSEDGE_EVAL_FULL_RANGE === '1';
+  const counter = new FaceCounter(
+    await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }),
+    fullRange ? { ...a.vision, fullRange: FULL_RANGE_RULE } : a.vision,
+    fullRange ? await openModel('blazeface-full-range', { threads: 2, variant: 'onnx' }) : undefined,
+  );
+  const classes = await evaluateClasses(counter, fullRange);
   let exact = 0;
   let faces = 0;
   let found = 0;
