@@ -60,26 +60,26 @@ export interface FaceCounterOptions {
   /** Frames declaring more pixels (width × height) are refused before they are decoded. */
   maxFramePixels?: number;
   /**
-   * With a full-range session (blazeface-full-range, variant onnx): its mean score over its views
-   * of each candidate is a second opinion. A candidate counts when the back model's mean is at least
-   * `verifyThreshold` and the full range's at least `reject`, or when the back model's mean is at
-   * least `low` and the full range's at least `accept`.
+   * Ask the full-range model (blazeface-full-range, variant onnx) about the candidates the back
+   * model leaves undecided: a mean of the four views from `secondOpinionFrom` up to
+   * `verifyThreshold`. Such a candidate counts when the full range's mean score over its views
+   * (FULL_RANGE_LOOKS) is at least `secondOpinionAccept`. Needs the full-range session.
    */
-  fullRange?: { low: number; accept: number; reject: number };
+  secondOpinion?: boolean;
+  secondOpinionFrom?: number;
+  secondOpinionAccept?: number;
 }
 
-/**
- * The full-range second opinion's rule, chosen on the tune half (class-scenes.ts seeds 20000-20039
- * and face-free 21500-21519, every candidate's views recorded, rules compared on the records): the
- * back model's four views as before (0.7) unless the full range all but rules the face out (0.1),
- * and from 0.4 when the full range agrees (0.6). Tune: within ±5 % on 62.5 % of classes (47.5 %
- * without), mean count − truth −1.0 (−2.0), no face on the 20 face-free classes (0).
- * Held-out (run once): classes within ±5 % on 67 % (39 %), but the composed classrooms fell from
- * 89.5 % to 62 % exact: the veto (`reject`) drops real faces the full range does not see (on the
- * development scenes 5000-5039 too: 67.5 % against 90 %). `reject: 0` keeps those at 87.5 % and
- * the tune classes at 60 %; not yet run on the held-out seeds (docs/interaction-analysis.md).
+/*
+ * The second opinion's rule was chosen on the tune half (class-scenes.ts seeds 20000-20039 and
+ * face-free 21500-21519, every candidate's views recorded, rules compared on the records): from
+ * 0.4 when the full range agrees (0.6). A first rule also let the full range veto the back
+ * model's faces (below 0.1); on the held-out classes it raised the share within ±5 % from 39 to
+ * 67 %, but it dropped real faces the full range does not see: composed classrooms 89.5 -> 62 %
+ * exact, the development scenes 5000-5039 90 -> 67.5 %. Without the veto those stay at 87.5 %
+ * and the full range is asked only about the undecided candidates, which is also what keeps the
+ * frame inside its time (docs/interaction-analysis.md).
  */
-export const FULL_RANGE_RULE: NonNullable<FaceCounterOptions['fullRange']> = { low: 0.4, accept: 0.6, reject: 0.1 };
 
 export const DEFAULT_FACE_COUNTER: FaceCounterOptions = {
   minFacePx: 24,
@@ -88,6 +88,9 @@ export const DEFAULT_FACE_COUNTER: FaceCounterOptions = {
   screenThreshold: 0.3,
   verifyThreshold: 0.7,
   maxFramePixels: 3840 * 2160,
+  secondOpinion: false,
+  secondOpinionFrom: 0.4,
+  secondOpinionAccept: 0.6,
 };
 
 /** A rectangle of a pyramid level that one model run covers. */
@@ -167,14 +170,15 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 export class FaceCounter {
   /** Model runs in the current frame. */
   #runs = 0;
-  /** The last frame's candidates that had the second look, with every view's score (for tuning; boxes only). */
-  lastCandidates: { box: FaceBox; back: number[]; fullRange: number[] }[] = [];
 
   constructor(
     private readonly session: InferenceSession,
     private readonly options: FaceCounterOptions = DEFAULT_FACE_COUNTER,
     private readonly fullRange?: InferenceSession,
-  ) {}
+  ) {
+    if (options.secondOpinion && !fullRange)
+      throw new Error('analysis.vision.secondOpinion is on, but the full-range model was not opened');
+  }
 
   async detect(image: Uint8Array): Promise<{ width: number; height: number; faces: FrameFace[]; inferences: number }> {
     // The header first (cheap, nothing decoded): a frame may declare far more pixels than its
@@ -222,8 +226,9 @@ export class FaceCounter {
     const screenScores = await this.#look(full, width, height, merged, SCREEN);
     // The second look is skipped where the screening pair already rules the face out: even two
     // perfect views could not lift the mean of the four to the threshold.
-    const fr = this.fullRange ? this.options.fullRange : undefined;
-    const lowest = Math.min(this.options.verifyThreshold, fr?.low ?? 1);
+    const o = this.options;
+    const from = o.secondOpinion ? Math.min(o.verifyThreshold, o.secondOpinionFrom ?? 1) : 1;
+    const lowest = Math.min(o.verifyThreshold, from);
     const hopeful = merged
       .map((b, i) => ({ b, sum: sum(screenScores[i]!) }))
       .filter((c) => c.sum / 2 >= this.options.screenThreshold && (c.sum + 2) / 4 >= lowest);
@@ -235,22 +240,16 @@ export class FaceCounter {
       LOOK,
     );
     const scored = hopeful.map((c, i) => ({ ...c.b, score: (c.sum + sum(second[i]!)) / 4 }));
-    // The full range looks only at what the back model alone leaves undecided or would count.
-    const asked = fr ? scored.filter((b) => b.score >= lowest) : [];
-    const opinions = asked.length ? await this.#fullRangeLook(full, width, height, asked) : [];
-    const opinion = new Map(asked.map((b, i) => [b, opinions[i]!]));
-    this.lastCandidates = scored.map((b, i) => ({
-      box: b,
-      back: [...screenScores[merged.indexOf(hopeful[i]!.b)]!, ...second[i]!],
-      fullRange: opinion.get(b) ?? [],
-    }));
-    const verified = scored.filter((b) => {
-      if (!fr) return b.score >= this.options.verifyThreshold;
-      const views = opinion.get(b);
-      if (!views) return false;
-      const f = sum(views) / views.length;
-      return (b.score >= this.options.verifyThreshold && f >= fr.reject) || (b.score >= fr.low && f >= fr.accept);
-    });
+    const verified = scored.filter((b) => b.score >= this.options.verifyThreshold);
+    // The full range is asked only about what the back model alone leaves undecided.
+    const undecided = scored.filter((b) => b.score >= from && b.score < this.options.verifyThreshold);
+    if (undecided.length) {
+      const opinions = await this.#fullRangeLook(full, width, height, undecided);
+      const accept = this.options.secondOpinionAccept ?? 1;
+      undecided.forEach((b, i) => {
+        if (sum(opinions[i]!) / opinions[i]!.length >= accept) verified.push(b);
+      });
+    }
     // Only now merge a face cut by a tile edge, or found at two scales, into the whole one.
     const faces = nonMaxSuppression(verified, SAME_FACE_OVERLAP, overlapOfSmaller).map((b) => ({
       x: b.cx - b.w / 2,

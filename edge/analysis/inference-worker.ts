@@ -64,8 +64,14 @@ async function main(): Promise<void> {
     };
   } else {
     const session = await openModel('blazeface-back-256', { threads: init.threads, variant: 'any-size' });
-    release = () => session.release();
-    const counter = new FaceCounter(session, init.vision);
+    const fullRange = init.vision.secondOpinion
+      ? await openModel('blazeface-full-range', { threads: init.threads, variant: 'onnx' })
+      : undefined;
+    release = async () => {
+      await session.release();
+      await fullRange?.release();
+    };
+    const counter = new FaceCounter(session, init.vision, fullRange);
     handle = async (m) => {
       if (m.type !== 'frame')
         return { id: m.id, type: 'error', message: `the vision worker got a '${m.type}' request` };

@@ -1,5 +1,5 @@
 import { openModel } from '../../models/session.js';
-import { FaceCounter, FULL_RANGE_RULE } from '../../models/face-counter.js';
+import { FaceCounter } from '../../models/face-counter.js';
 import { composeScene, faceFreeFrame, FACE_FREE } from '../../firmware-bridge/sim/face-scenes.js';
 import { checkClassMaterial, composeClass } from '../../firmware-bridge/sim/class-scenes.js';
 import type { AnalysisConfig } from '../../edge/analysis/config.js';
@@ -108,11 +108,15 @@ async function evaluateClasses(counter: FaceCounter, fullRange: boolean): Promis
 /** The head count on whole classes, composed classrooms and face-free photographs. */
 export async function evaluateVision(a: AnalysisConfig): Promise<EvalPart> {
   const goals: string[] = [];
-  // CLASSEDGE_EVAL_FULL_RANGE=1: the full-range model's second opinion (FULL_RANGE_RULE), on trial.
-  const fullRange = process.env.CLASSEDGE_EVAL_FULL_RANGE === '1';
+  // CLASSEDGE_EVAL_SECOND_OPINION=off: the count as before the full-range second opinion, to compare.
+  const vision = {
+    ...a.vision,
+    ...(process.env.CLASSEDGE_EVAL_SECOND_OPINION === 'off' ? { secondOpinion: false } : {}),
+  };
+  const fullRange = vision.secondOpinion;
   const counter = new FaceCounter(
     await openModel('blazeface-back-256', { threads: 2, variant: 'any-size' }),
-    fullRange ? { ...a.vision, fullRange: FULL_RANGE_RULE } : a.vision,
+    vision,
     fullRange ? await openModel('blazeface-full-range', { threads: 2, variant: 'onnx' }) : undefined,
   );
   const classes = await evaluateClasses(counter, fullRange);
