@@ -64,6 +64,7 @@ export const REQUEST_KINDS = {
   config: 'classedge-config-request-v1',
   applied: 'classedge-config-applied-v1',
   restored: 'classedge-restored-v1',
+  heartbeat: 'classedge-heartbeat-v1',
 } as const;
 
 /** The text a signed request's signature covers: its kind, the appliance, a nonce and the request's own fields. */
@@ -107,6 +108,62 @@ export const ConfigAnswer = object({
 export type ConfigAnswer = Static<typeof ConfigAnswer>;
 export const AppliedAnswer = object({ ok: Type.Literal(true) });
 export type AppliedAnswer = Static<typeof AppliedAnswer>;
+
+// ---- Heartbeat: POST /v1/heartbeat (signed over `\n<sha256 of the status's canonical JSON>`) --------
+
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 0' });
+const Amount = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a number >= 0' });
+/** One component of the appliance as its registry reports it (docs/architecture.md). */
+export const HeartbeatComponent = object({
+  name: Short,
+  kind: Short,
+  state: Type.String({ minLength: 1, maxLength: 40, expected: 'a component state' }),
+  detail: Type.Optional(Type.String({ maxLength: 300, expected: 'a string of at most 300 characters' })),
+});
+export type HeartbeatComponent = Static<typeof HeartbeatComponent>;
+/** How far the district is behind on one stream, as the appliance sees it. */
+export const HeartbeatStream = object({ backlog: Count, lagS: Amount, quarantined: Count });
+export type HeartbeatStream = Static<typeof HeartbeatStream>;
+/**
+ * The appliance's small status, every `sync.heartbeatSeconds`: what a district IT technician needs
+ * to see without logging in to the box. Aggregates of the box only: nothing about a student or a
+ * teacher.
+ */
+export const HeartbeatStatus = object({
+  /** The appliance's clock when it sent this (ms): the district notes how far it is from its own. */
+  sentAt: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999, expected: 'a time in ms before the year 10000' }),
+  version: Short,
+  uptimeS: Count,
+  components: Type.Array(HeartbeatComponent, { maxItems: 200, expected: 'a list of at most 200 components' }),
+  disk: object({ freeBytes: Count, totalBytes: Count }),
+  /**
+   * Bytes the appliance made the flash write per day since the last heartbeat (the kernel's count
+   * for this process), and the eMMC's own estimate of the life it has used, in its 10 % steps,
+   * where the card reports one.
+   */
+  flash: object({
+    writtenBytesPerDay: Type.Optional(Amount),
+    lifeUsedPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 110, expected: 'a percentage 0-110' })),
+  }),
+  streams: Type.Record(Type.String({ maxLength: 60 }), HeartbeatStream, {
+    maxProperties: 50,
+    expected: 'an object of at most 50 streams',
+  }),
+  /** The district configuration version applied last (0: none). */
+  configVersion: Count,
+});
+export type HeartbeatStatus = Static<typeof HeartbeatStatus>;
+export const HeartbeatRequest = object({ ...signedFields, status: HeartbeatStatus });
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
+/** What a heartbeat's signature covers beside the kind, appliance and nonce. */
+export const heartbeatSigningExtra = (status: HeartbeatStatus): string =>
+  `\n${createHash('sha256').update(canonicalJson(status)).digest('hex')}`;
+/** 200: noted; `nextInS` asks for the next heartbeat sooner or later than the appliance's setting. */
+export const HeartbeatAnswer = object({
+  ok: Type.Literal(true),
+  nextInS: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400, expected: 'seconds, 10-86400' })),
+});
+export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
 
 /** What a desired-configuration signature covers: the appliance, the version and the settings. */
 export function configSigningString(applianceId: string, version: number, config: unknown): string {
@@ -259,6 +316,23 @@ export function wireCheck<T extends TSchema>(schema: T): (v: unknown) => Checked
       },
     };
   };
+}
+
+/**
+ * Where a value holds the NUL character (U+0000) in a string or a key, as a JSON pointer; undefined
+ * when nowhere. JSON allows it (`\u0000`), PostgreSQL's jsonb and text do not: a record holding one
+ * would fail its insert on every retry and stall the stream behind it.
+ */
+export function nulPath(v: unknown, path = ''): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path || '/' : undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+    const at = `${path}/${String(k).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (String(k).includes('\u0000')) return at;
+    const inner = nulPath(x, at);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /** `/field: expected ..., got <the value, cut short>`, the wording of every refusal of wire data. */

@@ -104,7 +104,17 @@ ensure_debian() {
   if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq -o DPkg::Lock::Timeout=900; export APT_UPDATED=1; fi
   # Waits for the dpkg lock when another install (the demo's background job) holds it.
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
+    -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null && return 0
+  # An install cut short (power lost, or the demo's background job ended with its session) leaves
+  # dpkg "interrupted", and apt refuses everything after it until it is finished: finish it, once.
+  if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ]; then
+    echo "an earlier package install was interrupted: finishing it (dpkg --configure -a)" >&2
+    DEBIAN_FRONTEND=noninteractive as_root dpkg --configure -a >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+        -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
+  else
+    return 1
+  fi
 }
 
 # Node dependencies: installed when node_modules is missing or the lock file changed since, in

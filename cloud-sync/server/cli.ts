@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { Settings, describeProblem, wireCheck } from '../protocol.js';
 import { DistrictReceiver } from './district.js';
 import { DISTRICT_MIGRATIONS } from './schema.js';
-import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS } from './defaults.js';
+import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS, OFFLINE_AFTER_MINUTES } from './defaults.js';
 
 /** A whole number option of at least `min`, or an error naming the option and what it expected. */
 function wholeNumber(option: string, v: string, min: number): number {
@@ -12,6 +12,25 @@ function wholeNumber(option: string, v: string, min: number): number {
   return Number(v);
 }
 import { registerKeyCommand } from './key-command.js';
+import type { FleetRow } from './fleet-store.js';
+
+/** One appliance on one line of `appliances`. */
+function fleetLine(x: FleetRow): string {
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const s = x.status;
+  const notRunning = s?.components.filter((c) => c.state !== 'running').map((c) => `${c.name} ${c.state}`) ?? [];
+  return [
+    x.id,
+    x.school || '-',
+    x.online ? 'online' : 'OFFLINE',
+    `heartbeat ${x.lastHeartbeat?.toISOString() ?? 'never'}`,
+    s ? `version ${s.version}` : 'version ?',
+    s ? `disk free ${gib(s.disk.freeBytes)} of ${gib(s.disk.totalBytes)}` : 'disk ?',
+    notRunning.length ? `not running: ${notRunning.join(', ')}` : s ? 'all running' : 'no heartbeat yet',
+    `last seen ${x.lastSeen?.toISOString() ?? 'never'}`,
+    JSON.stringify(x.streams),
+  ].join('\t');
+}
 
 const checkSettings = wireCheck(Settings);
 
@@ -28,7 +47,7 @@ function settingsFile(file: string): Record<string, unknown> {
 /**
  * `classedge-district`: what a district engineer runs. `serve` is the receiver (stateless; run as
  * many as needed behind a load balancer); `token create` enrols a classroom; `appliances` shows
- * each appliance's sync lag.
+ * each appliance's heartbeat and sync position.
  */
 export function districtProgram(): Command {
   const program = new Command('classedge-district')
@@ -155,19 +174,21 @@ export function districtProgram(): Command {
   db(
     program
       .command('appliances')
-      .description("Enrolled appliances, when each was last seen, and each stream's committed position."),
+      .description(
+        "Enrolled appliances: online or offline by their last heartbeat, software version, components not running, disk free, and each stream's committed position.",
+      ),
   )
+    .option('--offline-after-minutes <n>', 'offline once the last heartbeat is this old', String(OFFLINE_AFTER_MINUTES))
     .option('--json', 'print as JSON')
-    .action(async (o: { database: string; json?: boolean }) => {
+    .action(async (o: { database: string; json?: boolean; offlineAfterMinutes: string }) => {
+      const minutes = Number(o.offlineAfterMinutes);
+      if (!Number.isFinite(minutes) || minutes <= 0)
+        throw new Error(`--offline-after-minutes: expected a number of minutes > 0, got '${o.offlineAfterMinutes}'`);
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const rows = await r.store.appliances();
+      const rows = await r.fleet.fleet(new Date(), minutes * 60_000);
       await r.close();
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify(rows, null, 2)}\n`
-          : `${rows.map((x) => `${x.id}\tlast seen ${x.last_seen?.toISOString() ?? 'never'}\t${JSON.stringify(x.streams)}`).join('\n')}\n`,
-      );
+      process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map(fleetLine).join('\n')}\n`);
     });
   db(
     program

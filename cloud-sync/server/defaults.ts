@@ -16,3 +16,11 @@ export const LIMITS = {
   maxLineBytes: 1024 * 1024,
   maxRecords: 100_000,
 };
+
+/**
+ * An appliance is offline once its last heartbeat is this old: three missed heartbeats at the
+ * appliance's default of 5 minutes (sync.heartbeatSeconds).
+ */
+export const OFFLINE_AFTER_MINUTES = 15;
+/** Days of each appliance's heartbeat history kept (hourly, and at every change of version or component state). */
+export const STATUS_HISTORY_DAYS = 90;

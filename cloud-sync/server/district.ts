@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { Value } from '@sinclair/typebox/value';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type pg from 'pg';
 import { newKeyPair, privateKeyFrom, signText, verifyText } from '../../edge/security/signing.js';
@@ -20,6 +21,10 @@ import {
   type EnrolAnswer,
   type ErrorAnswer,
   type HealthAnswer,
+  type HeartbeatAnswer,
+  HeartbeatStatus,
+  type HeartbeatStatus as HeartbeatStatusT,
+  heartbeatSigningExtra,
   type SignedRequest,
   type StreamsAnswer,
 } from '../protocol.js';
@@ -32,11 +37,13 @@ import {
   type BatchLimits,
   configAppliedRequest,
   enrolRequest,
+  heartbeatRequest,
   restoredRequest,
   signedFields,
 } from './requests.js';
 import { DistrictStore, type PublishTarget } from './store.js';
-import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS, LIMITS } from './defaults.js';
+import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS, LIMITS, STATUS_HISTORY_DAYS } from './defaults.js';
+import { FleetStore } from './fleet-store.js';
 import { AnswerSigner, bindAnswer } from './answer-signer.js';
 import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
@@ -74,6 +81,8 @@ export interface ReceiverOptions {
   log?: Logger;
   /** The receiver's clock (tests). */
   now?: () => number;
+  /** Days of heartbeat history kept per appliance (STATUS_HISTORY_DAYS). */
+  statusHistoryDays?: number;
 }
 
 /**
@@ -85,6 +94,8 @@ export interface ReceiverOptions {
  */
 export class DistrictReceiver {
   readonly store: DistrictStore;
+  readonly fleet: FleetStore;
+  readonly #statusHistoryDays: number;
   readonly #erasures: DistrictErasures;
   /** Signs the answers that change an appliance's state (positions, configuration), bound to their request. */
   readonly answers: AnswerSigner;
@@ -98,6 +109,8 @@ export class DistrictReceiver {
 
   constructor(o: ReceiverOptions) {
     this.store = new DistrictStore(o);
+    this.fleet = new FleetStore(this.store.pool);
+    this.#statusHistoryDays = o.statusHistoryDays ?? STATUS_HISTORY_DAYS;
     this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
     this.#erasures = new DistrictErasures(this.store);
     this.log = o.log ?? createLogger({ level: 'info' }).child({ component: 'district-receiver' });
@@ -182,6 +195,12 @@ export class DistrictReceiver {
       this.answers.handler(),
       (req, res, next) => void this.#restored(req, res).catch(next),
     );
+    app.post(
+      '/v1/heartbeat',
+      express.json({ limit: '64kb' }),
+      this.answers.handler(),
+      (req, res, next) => void this.#heartbeat(req, res).catch(next),
+    );
     app.get('/v1/health', (_req, res) => {
       const answer = (status: number, a: HealthAnswer): void => void res.status(status).json(a);
       void this.store.ping().then(
@@ -252,6 +271,17 @@ export class DistrictReceiver {
     const id = await this.#signed(res, b, REQUEST_KINDS.restored, `\n${b.backupCreatedAt}`);
     await this.store.markRestored(id, b.backupCreatedAt);
     const answer: StreamsAnswer = { streams: await this.store.streamPositions(id) };
+    res.json(answer);
+  }
+
+  /** An appliance's status (cloud-sync/protocol.ts HeartbeatStatus): kept for the fleet view. */
+  async #heartbeat(req: Request, res: Response): Promise<void> {
+    const b = heartbeatRequest(req.body);
+    const id = await this.#signed(res, b, REQUEST_KINDS.heartbeat, heartbeatSigningExtra(b.status));
+    // Fields this district does not know (a newer appliance's) are dropped, not stored unread.
+    const status = Value.Clean(HeartbeatStatus, structuredClone(b.status)) as HeartbeatStatusT;
+    await this.fleet.putHeartbeat(id, status, new Date(this.#now()), this.#statusHistoryDays);
+    const answer: HeartbeatAnswer = { ok: true };
     res.json(answer);
   }
 

@@ -8,10 +8,12 @@ import {
   RecordLine,
   ConfigAppliedRequest,
   EnrolRequest,
+  HeartbeatRequest,
   H,
   RestoredRequest,
   SignedRequest,
   describeProblem,
+  nulPath,
   wireCheck,
   type BatchLine,
   type Checked,
@@ -59,28 +61,50 @@ const checkSigned = wireCheck(SignedRequest);
 const checkEnrol = wireCheck(EnrolRequest);
 const checkApplied = wireCheck(ConfigAppliedRequest);
 const checkRestored = wireCheck(RestoredRequest);
+const checkHeartbeat = wireCheck(HeartbeatRequest);
 const checkHeaders = wireCheck(BatchHeaders);
 const checkRecord = wireCheck(RecordLine);
 const checkQuarantined = wireCheck(QuarantinedLine);
 
+/** A request's fields go into text and jsonb columns, which cannot hold the NUL character: refused by field. */
+function withoutNul<T>(b: T): T {
+  const nul = nulPath(b);
+  if (nul !== undefined) throw invalid(`${nul}: expected text without the NUL character (\\u0000)`);
+  return b;
+}
+
 /** The fields every signed request carries (`/v1/state`, `/v1/config`). */
 export function signedFields(body: unknown): SignedRequest {
-  return checked(
-    checkSigned(bodyObject(body)),
-    'expected {applianceId, nonce, signature} (strings of at most 200 characters)',
+  return withoutNul(
+    checked(
+      checkSigned(bodyObject(body)),
+      'expected {applianceId, nonce, signature} (strings of at most 200 characters)',
+    ),
   );
 }
 
 export function enrolRequest(body: unknown): EnrolRequest {
-  return checked(checkEnrol(bodyObject(body)), 'expected {token, applianceId, publicKey (PEM)}');
+  return withoutNul(checked(checkEnrol(bodyObject(body)), 'expected {token, applianceId, publicKey (PEM)}'));
 }
 
 export function configAppliedRequest(body: unknown): ConfigAppliedRequest {
-  return checked(checkApplied(bodyObject(body)), 'expected {version, result} beside {applianceId, nonce, signature}');
+  return withoutNul(
+    checked(checkApplied(bodyObject(body)), 'expected {version, result} beside {applianceId, nonce, signature}'),
+  );
 }
 
 export function restoredRequest(body: unknown): RestoredRequest {
-  return checked(checkRestored(bodyObject(body)), 'expected {backupCreatedAt} beside {applianceId, nonce, signature}');
+  return withoutNul(
+    checked(checkRestored(bodyObject(body)), 'expected {backupCreatedAt} beside {applianceId, nonce, signature}'),
+  );
+}
+
+export function heartbeatRequest(body: unknown): HeartbeatRequest {
+  const b = checked(
+    checkHeartbeat(bodyObject(body)),
+    'expected {status: {sentAt, version, uptimeS, components, disk, flash, streams, configVersion}} beside {applianceId, nonce, signature}',
+  );
+  return withoutNul(b);
 }
 
 /** A batch's headers: its appliance, a UUID, the stream, 1 <= first <= last, the body's hash and the signature. */
@@ -235,6 +259,13 @@ export async function batchLines(
         ? refuseDay((doc as { day?: unknown }).day)
         : void refused.push({ seq, reason: `line ${i + 1}: ${describeProblem(r.problem)}` });
     if (!dayOk(r.value.day)) return refuseDay(r.value.day);
+    // The escape is in the line's text whenever a NUL is in its strings; only then is the record walked.
+    const nul = text.includes('\\u0000') ? nulPath(r.value.payload, '/payload') : undefined;
+    if (nul !== undefined)
+      return void refused.push({
+        seq,
+        reason: `line ${i + 1}: ${nul}: expected text without the NUL character (\\u0000), which the district cannot store`,
+      });
     lines.push(r.value);
   };
   // A batch holds a few days at most: each is checked once (a real day, inside the window), not once a line.

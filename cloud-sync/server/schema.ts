@@ -171,4 +171,31 @@ DO $do$ BEGIN
 END $do$;
 `,
   },
+  {
+    version: 8,
+    sql: `
+-- The fleet (docs/district-console.md): each appliance's last heartbeat, and a history of them kept
+-- at most hourly and whenever the version or a component's state changes. appliance_id leads every
+-- key, as in records: the distribution column if these tables move to a distributed PostgreSQL.
+CREATE TABLE appliance_status (
+  appliance_id text PRIMARY KEY REFERENCES appliances(id),
+  received_at  timestamptz NOT NULL,
+  sent_at      timestamptz NOT NULL,
+  version      text NOT NULL,
+  status       jsonb NOT NULL
+);
+CREATE TABLE appliance_status_history (
+  appliance_id text NOT NULL REFERENCES appliances(id),
+  received_at  timestamptz NOT NULL,
+  status       jsonb NOT NULL,
+  PRIMARY KEY (appliance_id, received_at)
+);
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    GRANT SELECT, INSERT, UPDATE ON appliance_status TO classedge_receiver;
+    GRANT SELECT, INSERT, DELETE ON appliance_status_history TO classedge_receiver;
+  END IF;
+END $do$;
+`,
+  },
 ];

@@ -15,16 +15,6 @@ export interface DesiredConfig {
   signature: string;
 }
 
-/** A row of `classedge-district appliances`. */
-export interface ApplianceRow {
-  id: string;
-  school: string;
-  last_seen: Date | null;
-  streams: Record<string, number>;
-  desired_config: number | null;
-  applied_config: string | null;
-}
-
 /** The receiver's answer key pair and its certificate (signed by the district key). */
 export interface AnswerKeyRow {
   privateKeyPem: string;
@@ -314,17 +304,6 @@ export class DistrictStore {
     ).rows[0]?.public_key;
   }
 
-  async appliances(): Promise<ApplianceRow[]> {
-    return (
-      await this.pool.query<ApplianceRow>(
-        `SELECT a.id, a.school, a.last_seen, coalesce(json_object_agg(s.stream, s.committed_seq) FILTER (WHERE s.stream IS NOT NULL), '{}') AS streams,
-           (SELECT version FROM desired_config d WHERE d.appliance_id = a.id) AS desired_config,
-           (SELECT version || ' ' || result FROM applied_config c WHERE c.appliance_id = a.id) AS applied_config
-         FROM appliances a LEFT JOIN stream_state s ON s.appliance_id = a.id GROUP BY a.id ORDER BY a.id`,
-      )
-    ).rows;
-  }
-
   /**
    * One partition per day, made before the day's first rows arrive, by the `records_partition`
    * function (its owner's rights: the receiver's role creates no table itself; an advisory lock per
@@ -344,7 +323,7 @@ export class DistrictStore {
 }
 
 /** BEGIN, `fn`, COMMIT; ROLLBACK (whose own failure is ignored) and rethrow when `fn` or COMMIT throws. */
-async function inTx<T>(c: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+export async function inTx<T>(c: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
   await c.query('BEGIN');
   try {
     const out = await fn();

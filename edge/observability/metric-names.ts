@@ -148,6 +148,8 @@ export const COMPONENT_COUNTERS = {
   failures: c('同步失败', 'sync failures'),
   bytesSent: c('已发送数据', 'bytes sent', BYTES),
   answersRefused: c('拒收的区级应答', 'district answers refused'),
+  heartbeats: c('已发送状态上报', 'heartbeats sent'),
+  heartbeatFailures: c('未送达的状态上报', 'heartbeats not delivered'),
   quarantined: c('隔离的记录', 'records quarantined', ITEMS),
   // interaction analysis
   audioWindows: c('语音分析窗口', 'voice windows analysed'),

@@ -20,6 +20,7 @@ import { DEVICE_COST, hashSecret, randomSecret } from '../security/secrets.js';
 import { LoginThrottle } from '../security/login-throttle.js';
 import { HashGate } from '../security/hash-gate.js';
 import { VERSION } from '../version.js';
+import { HeartbeatSource } from '../sync/heartbeat.js';
 import type { DeviceKind } from '../store/repos/devices.js';
 import type { ConfigSource } from '../config/edit.js';
 import { InteractionAnalyser } from '../analysis/analyser.js';
@@ -66,6 +67,7 @@ export class Appliance {
   /** The room's scenes and rules; started only with room.enabled, after the drivers it commands. */
   readonly room: RoomService;
   readonly startedAt = Date.now();
+  #heartbeat: HeartbeatSource | undefined;
   readonly #abort = new AbortController();
   #stopping: Promise<boolean> | undefined;
 
@@ -102,6 +104,17 @@ export class Appliance {
       configSource: o.configSource,
       applyReadings: () => this.readings.apply(),
       pendingReadings: () => this.readings.pendingRows,
+      heartbeat: () => {
+        this.#heartbeat ??= new HeartbeatSource({
+          version: VERSION,
+          startedAt: this.startedAt,
+          dataDir: o.config.dataDir,
+          statuses: () => this.registry.statuses(),
+          streams: () => this.sync.streams(),
+          configVersion: () => this.sync.configVersion(),
+        });
+        return this.#heartbeat.take();
+      },
     });
     this.environment = new EnvironmentService({
       config: o.config,

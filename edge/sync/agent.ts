@@ -12,15 +12,20 @@ import { localTime, toMinute } from '../config/timetable.js';
 import { applianceKey, readEnrolment, writeEnrolment, type Enrolment } from './keys.js';
 import {
   ErrorAnswer,
+  HeartbeatAnswer,
   REQUEST_KINDS,
+  heartbeatSigningExtra,
   batchRequestHeaders,
   configSigningString,
   requestSigningString,
   batchSigningString,
   bodySha256,
+  describeProblem,
   wireCheck,
   type BatchLine,
   type ConfigAppliedRequest,
+  type HeartbeatRequest,
+  type HeartbeatStatus,
   type SignedRequest,
 } from '../../cloud-sync/protocol.js';
 import { signText, verifyText } from '../security/signing.js';
@@ -42,6 +47,7 @@ import { utcDay } from '../ingest/timestamps.js';
 import type { QuarantineSummary } from '../store/repos/quarantine.js';
 
 const checkError = wireCheck(ErrorAnswer);
+const checkHeartbeatAnswer = wireCheck(HeartbeatAnswer);
 const gzipAsync = promisify(gzip);
 
 /** The district's answer to a request: its status and JSON body. */
@@ -114,6 +120,8 @@ export interface SyncAgentOptions {
   applyReadings?: () => void;
   /** Readings journaled and not yet in the store. */
   pendingReadings?: () => number;
+  /** The status sent every sync.heartbeatSeconds (edge/sync/heartbeat.ts); none is sent without it. */
+  heartbeat?: () => HeartbeatStatus;
 }
 
 /**
@@ -143,7 +151,18 @@ export class SyncAgent extends BaseComponent {
   #ahead: { after: number; batch: Promise<Batch | undefined>; answer: Promise<Answer | undefined> } | undefined;
   /** Requests still out, settled or not: stop() waits for them (a read-ahead batch may outlive its round). */
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #c = { batches: 0, records: 0, failures: 0, bytesSent: 0, answersRefused: 0, quarantined: 0 };
+  readonly #c = {
+    batches: 0,
+    records: 0,
+    failures: 0,
+    bytesSent: 0,
+    answersRefused: 0,
+    quarantined: 0,
+    heartbeats: 0,
+    heartbeatFailures: 0,
+  };
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeating: Promise<void> | undefined;
 
   constructor(o: SyncAgentOptions) {
     super();
@@ -170,6 +189,47 @@ export class SyncAgent extends BaseComponent {
     this.#timer = setInterval(() => this.kick(), this.#o.config.sync.intervalMs);
     this.#timer.unref();
     this.kick();
+    // The first heartbeat at once: the district console shows a box online as soon as it starts.
+    if (this.#o.heartbeat) this.#scheduleHeartbeat(0);
+  }
+
+  #scheduleHeartbeat(inMs: number): void {
+    if (this.#stopped) return;
+    this.#heartbeatTimer = setTimeout(() => {
+      this.#heartbeating = this.heartbeatNow()
+        .then(
+          (nextInS) => this.#scheduleHeartbeat((nextInS ?? this.#o.config.sync.heartbeatSeconds) * 1000),
+          (err: unknown) => {
+            this.#c.heartbeatFailures++;
+            this.#o.log.warn({ err: errorMessage(err) }, 'heartbeat not delivered; the next one is sent as usual');
+            this.#scheduleHeartbeat(this.#o.config.sync.heartbeatSeconds * 1000);
+          },
+        )
+        .finally(() => {
+          this.#heartbeating = undefined;
+        });
+    }, inMs);
+    this.#heartbeatTimer.unref();
+  }
+
+  /**
+   * Send the status now and return the interval the district asked for, if it asked. Throws when
+   * the district cannot be reached, refuses, or its answer does not verify.
+   */
+  async heartbeatNow(): Promise<number | undefined> {
+    if (!this.#enrolment || !this.#o.heartbeat) throw new Error('not enrolled with a district, or no status to send');
+    const status = this.#o.heartbeat();
+    const extra = heartbeatSigningExtra(status);
+    const req: HeartbeatRequest = { ...this.#signed(REQUEST_KINDS.heartbeat, extra), status };
+    const r = await this.#post('/v1/heartbeat', JSON.stringify(req), { 'content-type': 'application/json' });
+    if (r.status !== 200)
+      throw new Error(`heartbeat: HTTP ${r.status} ${String(r.json.error ?? '')} ${String(r.json.message ?? '')}`);
+    const checked = checkHeartbeatAnswer(
+      this.#verified('heartbeat answer', r, this.#requestText(REQUEST_KINDS.heartbeat, req, extra)),
+    );
+    if (!checked.ok) throw new Error(`heartbeat answer: ${describeProblem(checked.problem)}`);
+    this.#c.heartbeats++;
+    return checked.value.nextInS;
   }
 
   /** Send the bulk streams now too, outside the night window (`classedge sync now`). */
@@ -630,7 +690,9 @@ export class SyncAgent extends BaseComponent {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer);
     await this.#running;
+    await this.#heartbeating;
     await Promise.all(this.#inFlight);
     this.setState('stopped');
   }

@@ -69,6 +69,18 @@ export const SyncSchema = Type.Object(
         '平均上传速率上限（0 表示不限速），以免占满学校的出口带宽。',
       ),
     }),
+    heartbeatSeconds: Type.Integer({
+      minimum: 30,
+      maximum: 3600,
+      default: 300,
+      description:
+        'How often the appliance sends the district its small signed status (version, component states, disk, flash, sync lag): the district console marks it offline after a few missed ones.',
+      ...label(
+        '状态上报间隔（秒）',
+        'Heartbeat interval (s)',
+        '本机每隔多久向区级平台发送一次签名的简短状态（软件版本、各组件状态、磁盘、闪存写入、同步延迟）；区级控制台在连续几次收不到后把本机标为离线。',
+      ),
+    }),
     allowPlainHttp: Type.Boolean({
       default: false,
       description:

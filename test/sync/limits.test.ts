@@ -247,13 +247,19 @@ test('the receiver takes only days inside its window, refuses records by number,
       { seq: 3, day: ahead, payload: { a: 3 } },
       { seq: 4, day: '0000-01-01', payload: { a: 4 } },
       { seq: 5, day: today(), payload: { a: 5 } },
+      // JSON may carry U+0000, jsonb may not: before, this record failed its insert on every retry (500).
+      { seq: 6, day: today(), payload: { device: { name: 'sensor\u0000' } } },
     ]);
-    const refused = await post(port, batchRequestHeaders(h(1, 5), body, key), body);
+    const refused = await post(port, batchRequestHeaders(h(1, 6), body, key), body);
     assert.equal(refused.status, 422);
     assert.equal(refused.json.error, 'record_refused');
     assert.deepEqual(
       refused.json.refused?.map((r) => r.seq),
-      [2, 3, 4],
+      [2, 3, 4, 6],
+    );
+    assert.equal(
+      refused.json.refused?.[3]?.reason,
+      'line 6: /payload/device/name: expected text without the NUL character (\\u0000), which the district cannot store',
     );
     assert.match(
       refused.json.refused?.[0]?.reason ?? '',
@@ -271,9 +277,10 @@ test('the receiver takes only days inside its window, refuses records by number,
       { seq: 3, quarantined: 'refused' },
       { seq: 4, quarantined: 'refused' },
       { seq: 5, day: today(), payload: { a: 5 } },
+      { seq: 6, quarantined: 'refused' },
     ]);
-    const ok = await post(port, batchRequestHeaders(h(1, 5), again, key), again);
-    assert.deepEqual([ok.status, ok.json.committedSeq], [200, 5]);
+    const ok = await post(port, batchRequestHeaders(h(1, 6), again, key), again);
+    assert.deepEqual([ok.status, ok.json.committedSeq], [200, 6]);
     assert.equal(
       (await receiver.pool.query("SELECT count(*)::int AS n FROM records WHERE appliance_id = 'room-402'")).rows[0].n,
       2,

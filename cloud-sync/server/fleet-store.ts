@@ -1,0 +1,130 @@
+import type pg from 'pg';
+import type { HeartbeatStatus } from '../protocol.js';
+import { inTx } from './store.js';
+
+/** A heartbeat is kept in the history at most this often, unless the version or a component's state changed. */
+const HISTORY_EVERY_MS = 3_600_000;
+
+/** One appliance as the fleet view shows it: enrolment, its last heartbeat and its streams. */
+export interface FleetRow {
+  id: string;
+  school: string;
+  enrolledAt: Date;
+  /** When a batch or a signed request last came from it. */
+  lastSeen: Date | null;
+  /** When its last heartbeat arrived (null: none yet). */
+  lastHeartbeat: Date | null;
+  online: boolean;
+  /** Its clock minus the district's when the heartbeat arrived (ms; transit time included). */
+  clockSkewMs: number | null;
+  status: HeartbeatStatus | null;
+  /** Each stream's committed position at the district. */
+  streams: Record<string, number>;
+}
+
+/** Component states that leave a component working (the rest are worth a look). */
+const WORKING = new Set(['running', 'stopped', 'starting']);
+
+/** A status's shape for the history: what changed, compared without the figures that always move. */
+function signature(s: HeartbeatStatus): string {
+  return JSON.stringify([s.version, s.components.map((c) => `${c.name}:${WORKING.has(c.state) ? 'ok' : c.state}`)]);
+}
+
+/**
+ * The district's view of its fleet: heartbeats in, and the fleet read back. Every statement here
+ * takes the appliance id first, as every key of these tables does (docs/district-console.md,
+ * "Scale").
+ */
+export class FleetStore {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * Note a heartbeat: the status replaces the last one; the history gets it when the last kept one
+   * is an hour old or says otherwise about the version or a component; history older than
+   * `keepDays` of this appliance goes.
+   */
+  async putHeartbeat(applianceId: string, status: HeartbeatStatus, receivedAt: Date, keepDays: number): Promise<void> {
+    const c = await this.#pool.connect();
+    try {
+      await inTx(c, async () => {
+        const before = (
+          await c.query<{ status: HeartbeatStatus }>(
+            'SELECT status FROM appliance_status WHERE appliance_id = $1 FOR UPDATE',
+            [applianceId],
+          )
+        ).rows[0]?.status;
+        await c.query(
+          `INSERT INTO appliance_status (appliance_id, received_at, sent_at, version, status) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (appliance_id) DO UPDATE SET received_at = excluded.received_at, sent_at = excluded.sent_at,
+           version = excluded.version, status = excluded.status`,
+          [applianceId, receivedAt, new Date(status.sentAt), status.version, status],
+        );
+        await c.query('UPDATE appliances SET last_seen = $2 WHERE id = $1', [applianceId, receivedAt]);
+        const kept = (
+          await c.query<{ received_at: Date }>(
+            'SELECT received_at FROM appliance_status_history WHERE appliance_id = $1 ORDER BY received_at DESC LIMIT 1',
+            [applianceId],
+          )
+        ).rows[0]?.received_at;
+        const changed = before === undefined || signature(before) !== signature(status);
+        if (changed || kept === undefined || receivedAt.getTime() - kept.getTime() >= HISTORY_EVERY_MS) {
+          await c.query(
+            'INSERT INTO appliance_status_history (appliance_id, received_at, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [applianceId, receivedAt, status],
+          );
+          await c.query('DELETE FROM appliance_status_history WHERE appliance_id = $1 AND received_at < $2', [
+            applianceId,
+            new Date(receivedAt.getTime() - keepDays * 86_400_000),
+          ]);
+        }
+      });
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * Every enrolled appliance with its last heartbeat; online when that heartbeat is younger than
+   * `offlineAfterMs` at `now`.
+   */
+  async fleet(now: Date, offlineAfterMs: number): Promise<FleetRow[]> {
+    const r = await this.#pool.query<{
+      id: string;
+      school: string;
+      enrolled_at: Date;
+      last_seen: Date | null;
+      received_at: Date | null;
+      sent_at: Date | null;
+      status: HeartbeatStatus | null;
+      streams: Record<string, string | number>;
+    }>(
+      `SELECT a.id, a.school, a.enrolled_at, a.last_seen, h.received_at, h.sent_at, h.status,
+         coalesce((SELECT json_object_agg(s.stream, s.committed_seq) FROM stream_state s WHERE s.appliance_id = a.id), '{}') AS streams
+       FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id ORDER BY a.school, a.id`,
+    );
+    return r.rows.map((x) => ({
+      id: x.id,
+      school: x.school,
+      enrolledAt: x.enrolled_at,
+      lastSeen: x.last_seen,
+      lastHeartbeat: x.received_at,
+      online: x.received_at !== null && now.getTime() - x.received_at.getTime() < offlineAfterMs,
+      clockSkewMs: x.sent_at && x.received_at ? x.sent_at.getTime() - x.received_at.getTime() : null,
+      status: x.status,
+      streams: Object.fromEntries(Object.entries(x.streams).map(([k, v]) => [k, Number(v)])),
+    }));
+  }
+
+  /** One appliance's kept heartbeats, newest first. */
+  async history(applianceId: string, limit = 500): Promise<{ receivedAt: Date; status: HeartbeatStatus }[]> {
+    const r = await this.#pool.query<{ received_at: Date; status: HeartbeatStatus }>(
+      'SELECT received_at, status FROM appliance_status_history WHERE appliance_id = $1 ORDER BY received_at DESC LIMIT $2',
+      [applianceId, limit],
+    );
+    return r.rows.map((x) => ({ receivedAt: x.received_at, status: x.status }));
+  }
+}
