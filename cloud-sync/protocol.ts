@@ -113,6 +113,7 @@ export type AppliedAnswer = Static<typeof AppliedAnswer>;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a whole number >= 0' });
 const Amount = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, expected: 'a number >= 0' });
+const Place = Type.String({ maxLength: 200, expected: 'a string of at most 200 characters' });
 /** One component of the appliance as its registry reports it (docs/architecture.md). */
 export const HeartbeatComponent = object({
   name: Short,
@@ -151,6 +152,19 @@ export const HeartbeatStatus = object({
   }),
   /** The district configuration version applied last (0: none). */
   configVersion: Count,
+  /**
+   * Where the box says it is (appliance.name and appliance.classroom): shown beside the school the
+   * district enrolled it for, which alone decides who may see it.
+   */
+  place: Type.Optional(
+    object({
+      name: Type.Optional(Place),
+      school: Type.Optional(Place),
+      grade: Type.Optional(Place),
+      class: Type.Optional(Place),
+      room: Type.Optional(Place),
+    }),
+  ),
 });
 export type HeartbeatStatus = Static<typeof HeartbeatStatus>;
 export const HeartbeatRequest = object({ ...signedFields, status: HeartbeatStatus });

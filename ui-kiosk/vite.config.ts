@@ -11,6 +11,14 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: false,
+    // Two pages: the appliance's (index.html: panel, admin console, viewer) and the district
+    // console's (district.html, served by classedge-district serve --console-port).
+    rollupOptions: {
+      input: {
+        main: decodeURIComponent(new URL('./index.html', import.meta.url).pathname),
+        district: decodeURIComponent(new URL('./district.html', import.meta.url).pathname),
+      },
+    },
   },
   logLevel: 'warn',
 });

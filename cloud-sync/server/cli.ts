@@ -12,7 +12,15 @@ function wholeNumber(option: string, v: string, min: number): number {
   return Number(v);
 }
 import { registerKeyCommand } from './key-command.js';
+import { registerUserCommand } from './console/user-command.js';
 import type { FleetRow } from './fleet-store.js';
+
+/** A number of minutes > 0, or an error naming the option. */
+function minutes(option: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${option}: expected a number of minutes > 0, got '${v}'`);
+  return n;
+}
 
 /** One appliance on one line of `appliances`. */
 function fleetLine(x: FleetRow): string {
@@ -67,6 +75,16 @@ export function districtProgram(): Command {
     .option('--days-back <n>', "oldest record day accepted, in days before the receiver's clock", String(DAYS_BACK))
     .option('--days-ahead <n>', "newest record day accepted, in days after the receiver's clock", String(DAYS_AHEAD))
     .option(
+      '--console-port <port>',
+      "serve the district console on this port too (its own listener, for the district's staff)",
+    )
+    .option('--console-host <host>', "the console's listen address", '127.0.0.1')
+    .option(
+      '--offline-after-minutes <n>',
+      'the console shows an appliance offline once its last heartbeat is this old',
+      String(OFFLINE_AFTER_MINUTES),
+    )
+    .option(
       '--no-migrate',
       "do not migrate the database (a login in role classedge_receiver, which cannot read the district's signing key); run `classedge-district migrate` with the owner's login first",
     )
@@ -80,7 +98,11 @@ export function districtProgram(): Command {
         daysBack: string;
         daysAhead: string;
         migrate: boolean;
+        consolePort?: string;
+        consoleHost: string;
+        offlineAfterMinutes: string;
       }) => {
+        const offlineAfterMs = minutes('--offline-after-minutes', o.offlineAfterMinutes) * 60_000;
         const days = {
           back: wholeNumber('--days-back', o.daysBack, 1),
           ahead: wholeNumber('--days-ahead', o.daysAhead, 0),
@@ -103,6 +125,13 @@ export function districtProgram(): Command {
           o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
         );
         process.stdout.write(`listening ${port}\n`);
+        if (o.consolePort !== undefined) {
+          const c = await r.listenConsole(wholeNumber('--console-port', o.consolePort, 0), o.consoleHost, {
+            offlineAfterMs,
+            ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
+          });
+          process.stdout.write(`console listening ${c.port}\n`);
+        }
         // A second signal ends the process at once instead of waiting for the pool to drain.
         let stopping = false;
         const stop = (): void => {
@@ -181,12 +210,10 @@ export function districtProgram(): Command {
     .option('--offline-after-minutes <n>', 'offline once the last heartbeat is this old', String(OFFLINE_AFTER_MINUTES))
     .option('--json', 'print as JSON')
     .action(async (o: { database: string; json?: boolean; offlineAfterMinutes: string }) => {
-      const minutes = Number(o.offlineAfterMinutes);
-      if (!Number.isFinite(minutes) || minutes <= 0)
-        throw new Error(`--offline-after-minutes: expected a number of minutes > 0, got '${o.offlineAfterMinutes}'`);
+      const offline = minutes('--offline-after-minutes', o.offlineAfterMinutes);
       const r = new DistrictReceiver({ databaseUrl: o.database });
       await r.migrate();
-      const rows = await r.fleet.fleet(new Date(), minutes * 60_000);
+      const rows = await r.fleet.fleet(new Date(), offline * 60_000);
       await r.close();
       process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map(fleetLine).join('\n')}\n`);
     });
@@ -266,6 +293,7 @@ export function districtProgram(): Command {
       },
     );
   registerKeyCommand(program, db);
+  registerUserCommand(program, db);
   return program;
 }
 

@@ -44,6 +44,7 @@ import {
 import { DistrictStore, type PublishTarget } from './store.js';
 import { DAYS_AHEAD, DAYS_BACK, ENROL_TOKEN_HOURS, LIMITS, STATUS_HISTORY_DAYS } from './defaults.js';
 import { FleetStore } from './fleet-store.js';
+import { DistrictConsole } from './console/console-app.js';
 import { AnswerSigner, bindAnswer } from './answer-signer.js';
 import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotation.js';
 import type { KeyRotation } from '../answer-signing.js';
@@ -105,6 +106,7 @@ export class DistrictReceiver {
   readonly #turns = new StreamTurns(TURN_WAIT_MS);
   readonly #now: () => number;
   #server: Server | undefined;
+  #consoleServer: Server | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(o: ReceiverOptions) {
@@ -371,11 +373,39 @@ export class DistrictReceiver {
     return (server.address() as AddressInfo).port;
   }
 
+  /**
+   * Serve the district console (its pages and API) on a listener of its own: the receivers' port
+   * faces the appliances, the console's the district's staff (docs/district-console.md).
+   */
+  async listenConsole(
+    port: number,
+    host = '127.0.0.1',
+    o: { offlineAfterMs: number; tls?: { certFile: string; keyFile: string }; pagesDir?: string },
+  ): Promise<{ port: number; console: DistrictConsole }> {
+    const c = new DistrictConsole({
+      pool: this.store.pool,
+      log: this.log.child({ component: 'district-console' }),
+      offlineAfterMs: o.offlineAfterMs,
+      secureCookie: o.tls !== undefined,
+      ...(o.pagesDir ? { pagesDir: o.pagesDir } : {}),
+      now: this.#now,
+    });
+    const server = o.tls
+      ? createTlsServer({ cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }, c.app())
+      : createServer(c.app());
+    this.#consoleServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return { port: (server.address() as AddressInfo).port, console: c };
+  }
+
   /** Stop listening and end the pool; a second call waits for the first instead of failing on the ended pool. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const server = this.#server;
-      if (server) {
+      for (const server of [this.#server, this.#consoleServer]) {
+        if (!server) continue;
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
         await closed;

@@ -89,9 +89,10 @@ export class FleetStore {
 
   /**
    * Every enrolled appliance with its last heartbeat; online when that heartbeat is younger than
-   * `offlineAfterMs` at `now`.
+   * `offlineAfterMs` at `now`; only `scope.school`'s (the school it was enrolled for) or only
+   * `scope.id` when given.
    */
-  async fleet(now: Date, offlineAfterMs: number): Promise<FleetRow[]> {
+  async fleet(now: Date, offlineAfterMs: number, scope: { school?: string; id?: string } = {}): Promise<FleetRow[]> {
     const r = await this.#pool.query<{
       id: string;
       school: string;
@@ -104,7 +105,10 @@ export class FleetStore {
     }>(
       `SELECT a.id, a.school, a.enrolled_at, a.last_seen, h.received_at, h.sent_at, h.status,
          coalesce((SELECT json_object_agg(s.stream, s.committed_seq) FROM stream_state s WHERE s.appliance_id = a.id), '{}') AS streams
-       FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id ORDER BY a.school, a.id`,
+       FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id
+       WHERE ($1::text IS NULL OR a.school = $1) AND ($2::text IS NULL OR a.id = $2)
+       ORDER BY a.school, a.id`,
+      [scope.school ?? null, scope.id ?? null],
     );
     return r.rows.map((x) => ({
       id: x.id,

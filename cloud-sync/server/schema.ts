@@ -198,4 +198,36 @@ DO $do$ BEGIN
 END $do$;
 `,
   },
+  {
+    version: 9,
+    sql: `
+-- The district console's own accounts (docs/district-console.md): a role and, for school roles,
+-- the school ('' = every school). failed_logins counts attempts taken before their hash is checked,
+-- so that parallel guesses cannot pass the lock (a PIN lock once gave way to them on the appliance).
+CREATE TABLE console_users (
+  username      text PRIMARY KEY,
+  role          text NOT NULL CHECK (role IN ('district-it', 'school-it', 'health', 'research', 'environment')),
+  school        text NOT NULL DEFAULT '',
+  secret_hash   text NOT NULL,
+  failed_logins integer NOT NULL DEFAULT 0,
+  locked_until  timestamptz,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE console_sessions (
+  token_hash text PRIMARY KEY,
+  username   text NOT NULL REFERENCES console_users(username) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL
+);
+-- Who did what in the console: logins, and every read of health data.
+CREATE TABLE console_audit (
+  id       bigserial PRIMARY KEY,
+  at       timestamptz NOT NULL DEFAULT now(),
+  username text NOT NULL,
+  action   text NOT NULL,
+  target   text NOT NULL DEFAULT '',
+  result   text NOT NULL
+);
+`,
+  },
 ];

@@ -23,6 +23,8 @@ export function kioskMount(dist = KIOSK_DIST): MountStatic {
       '/assets',
       express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
     );
+    // The same build holds the district console's page: that belongs to classedge-district, not here.
+    app.get('/district.html', (_req, res) => void res.status(404).type('text/plain').send('Not found'));
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     app.get(['/', '/admin', '/join'], (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');

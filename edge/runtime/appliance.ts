@@ -112,6 +112,7 @@ export class Appliance {
           statuses: () => this.registry.statuses(),
           streams: () => this.sync.streams(),
           configVersion: () => this.sync.configVersion(),
+          place: { name: o.config.appliance.name, ...o.config.appliance.classroom },
         });
         return this.#heartbeat.take();
       },

@@ -46,6 +46,8 @@ export interface HeartbeatSources {
   statuses(): ComponentStatus[];
   streams(): StreamStatus[];
   configVersion(): number;
+  /** appliance.name and the classroom's place (appliance.classroom). */
+  place?: { name?: string; school?: string; grade?: string; class?: string; room?: string };
   now?: () => number;
   /** Where the eMMC's life estimate is read (tests). */
   mmcRoot?: string;
@@ -108,6 +110,15 @@ export class HeartbeatSource {
         ]),
       ),
       configVersion: this.#s.configVersion(),
+      ...(this.#s.place
+        ? {
+            place: Object.fromEntries(
+              Object.entries(this.#s.place)
+                .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
+                .map(([k, v]) => [k, v.slice(0, 200)]),
+            ),
+          }
+        : {}),
     };
   }
 }

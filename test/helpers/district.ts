@@ -42,8 +42,9 @@ export async function enrolDataDir(
   url: string,
   dataDir: string,
   applianceId: string,
+  school = '',
 ): Promise<void> {
-  const token = await receiver.createToken(applianceId);
+  const token = await receiver.createToken(applianceId, school);
   const { publicKeyPem } = applianceKey(dataDir);
   const e = await fetch(`${url}/v1/enrol`, {
     method: 'POST',

@@ -1,0 +1,129 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The district console's API (`/console/api/v1`): one TypeBox schema per request and answer. The
+ * routes check requests against them; `test/district/console-contract.test.ts` calls every route
+ * and checks every answer, as the appliance's contract test does for its API.
+ */
+
+const Text = (description: string, maxLength = 200) => Type.String({ maxLength, description });
+
+// Imports nothing but TypeBox: the console's pages import this file's types (ui-kiosk/src/district).
+export const CONSOLE_ROLES = ['district-it', 'school-it', 'health', 'research', 'environment'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/** A component as the appliance's last heartbeat reported it (protocol.ts HeartbeatComponent). */
+export const ConsoleComponent = Type.Object({
+  name: Text('the component'),
+  kind: Text('its kind'),
+  state: Text('stopped, starting, running, degraded, failed or stopping', 40),
+  detail: Type.Optional(Text('what is wrong, when it is', 300)),
+});
+const Ms = (description: string) => Type.Integer({ minimum: 0, description });
+
+export const ConsoleRoleSchema = Type.Union(
+  CONSOLE_ROLES.map((r) => Type.Literal(r)),
+  { description: 'district-it, school-it, health, research or environment' },
+);
+
+export const LoginRequest = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 100 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const Me = Type.Object({
+  username: Text('the account'),
+  role: ConsoleRoleSchema,
+  school: Text("the account's school; '' for every school"),
+});
+export type Me = Static<typeof Me>;
+
+export const ConsoleError = Type.Object({
+  error: Text('a stable code'),
+  message: Text('what was wrong, for a person', 1000),
+  lockedUntil: Type.Optional(Ms('when the account may try again (ms)')),
+});
+export type ConsoleError = Static<typeof ConsoleError>;
+
+export const FleetQuery = Type.Object(
+  {
+    school: Type.Optional(Type.String({ maxLength: 200 })),
+    status: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('problem')])),
+    search: Type.Optional(Type.String({ maxLength: 200 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type FleetQuery = Static<typeof FleetQuery>;
+
+export const FleetStream = Type.Object({
+  stream: Text('the stream'),
+  committedSeq: Type.Integer({ minimum: 0, description: "the district's committed position" }),
+  backlog: Type.Integer({ minimum: 0, description: 'records waiting on the appliance (its last heartbeat)' }),
+  lagS: Type.Number({ minimum: 0, description: 'seconds the district is behind (0 with nothing waiting)' }),
+  quarantined: Type.Integer({ minimum: 0, description: 'records the district refused, held on the appliance' }),
+});
+
+export const FleetItem = Type.Object({
+  id: Text('the appliance id'),
+  school: Text('the school it was enrolled for'),
+  classroom: Text('where the box says it is: its name, grade, class and room'),
+  online: Type.Boolean({ description: 'a heartbeat within the offline silence' }),
+  lastHeartbeat: Type.Union([Ms('when the last heartbeat arrived'), Type.Null()]),
+  lastSeen: Type.Union([Ms('when anything last came from it'), Type.Null()]),
+  version: Type.Union([Text('software version'), Type.Null()]),
+  uptimeS: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  components: Type.Array(ConsoleComponent),
+  problems: Type.Integer({ minimum: 0, description: 'components neither running nor stopped' }),
+  diskFreeBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  diskTotalBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  flashBytesPerDay: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  flashLifeUsedPercent: Type.Union([Type.Integer({ minimum: 0, maximum: 110 }), Type.Null()]),
+  lagS: Type.Number({ minimum: 0, description: 'the largest lag of its streams' }),
+  quarantined: Type.Integer({ minimum: 0 }),
+  clockSkewMs: Type.Union([Type.Integer(), Type.Null()]),
+  configVersion: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  streams: Type.Array(FleetStream),
+});
+export type FleetItem = Static<typeof FleetItem>;
+
+export const FleetAnswer = Type.Object({
+  now: Ms("the district's clock"),
+  offlineAfterS: Type.Integer({ minimum: 1 }),
+  schools: Type.Array(Text('a school in scope')),
+  counts: Type.Object({
+    total: Type.Integer({ minimum: 0 }),
+    online: Type.Integer({ minimum: 0 }),
+    offline: Type.Integer({ minimum: 0 }),
+    problem: Type.Integer({ minimum: 0 }),
+  }),
+  /** Appliances matching the query (before paging). */
+  matching: Type.Integer({ minimum: 0 }),
+  appliances: Type.Array(FleetItem),
+});
+export type FleetAnswer = Static<typeof FleetAnswer>;
+
+export const ApplianceHistoryEntry = Type.Object({
+  at: Ms('when the heartbeat arrived'),
+  version: Text('software version'),
+  notRunning: Type.Array(Text('a component and its state', 300)),
+  diskFreeBytes: Type.Integer({ minimum: 0 }),
+  lagS: Type.Number({ minimum: 0 }),
+});
+
+export const ApplianceAnswer = Type.Object({
+  appliance: FleetItem,
+  history: Type.Array(ApplianceHistoryEntry),
+});
+export type ApplianceAnswer = Static<typeof ApplianceAnswer>;
+
+/** Every route of the console's API: the contract test calls each. */
+export const CONSOLE_ROUTES = [
+  'POST /console/api/v1/login',
+  'POST /console/api/v1/logout',
+  'GET /console/api/v1/me',
+  'GET /console/api/v1/fleet',
+  'GET /console/api/v1/appliances/:id',
+] as const;
