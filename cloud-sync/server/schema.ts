@@ -230,4 +230,20 @@ CREATE TABLE console_audit (
 );
 `,
   },
+  {
+    version: 11,
+    sql: `
+-- A school doctor's or CDC's acknowledgement of an outbreak signal, and the notes after it (the
+-- first note of a signal is its acknowledgement). signal_id is the appliance's own id of the signal.
+CREATE TABLE console_signal_notes (
+  id           bigserial,
+  appliance_id text NOT NULL REFERENCES appliances(id),
+  signal_id    text NOT NULL,
+  username     text NOT NULL,
+  at           timestamptz NOT NULL DEFAULT now(),
+  note         text NOT NULL,
+  PRIMARY KEY (appliance_id, signal_id, id)
+);
+`,
+  },
 ];

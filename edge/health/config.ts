@@ -38,6 +38,17 @@ export const HealthSchema = Type.Object(
         ...label('晨检时段', 'Check window', '门口晨检进行的时间；时段结束时仍未检测的学生记为缺勤。'),
       },
     ),
+    districtReportTimes: Type.Array(HHMM(label('上报时间', 'Report time', '当地时间，格式 HH:MM。')), {
+      maxItems: 6,
+      default: ['10:00', '16:30'],
+      description:
+        "Local times at which each class's daily health report (checked, fever, symptoms, absence for illness: counts only) goes to the district, on each day the class's check ran; the district keeps the latest of the day. A day with no case is reported as zero.",
+      ...label(
+        '向区级上报时间',
+        'Daily report to the district',
+        '每天在这些当地时间，把各班当天的晨检汇总（已检人数、发热、症状、因病缺勤，仅含人数）发送到区级平台；只在当天晨检进行过的班级发送，区级保留当天最新的一份。没有病例的日子按“零报告”上报。',
+      ),
+    }),
     compensation: Type.Object(
       {
         perDegreeBelowRef: Type.Number({

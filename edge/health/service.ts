@@ -10,6 +10,7 @@ import { localTime, toMinute } from '../config/timetable.js';
 import { compensate } from './config.js';
 import { evaluateClusters, type Case } from './clusters.js';
 import { SYMPTOMS, ABSENCE_REASONS, type Symptom, type AbsenceReason } from './symptoms.js';
+import { dailyReport } from './report.js';
 
 export type { Check, CheckResult, Absence } from '../store/repos/health.js';
 
@@ -53,18 +54,67 @@ export class HealthService extends BaseComponent {
     return this.#o.now?.() ?? Date.now();
   }
 
+  #reportTimer: NodeJS.Timeout | undefined;
+
   today(): string {
     return localTime(this.#now(), this.#o.config.appliance.timezone).date;
   }
 
   async start(): Promise<void> {
     this.#unsubscribe = this.#o.bus.on('card.read', (e) => this.#onCard(e.deviceId, e.card));
+    // A report time passed while the box was off is made now.
+    try {
+      this.#reportIfDue();
+    } catch (err) {
+      this.#o.log.error({ err }, 'daily health report to the district not made; tried again in a minute');
+    }
+    this.#reportTimer = this.every(
+      60_000,
+      () => this.#reportIfDue(),
+      (err) => this.#o.log.error({ err }, 'daily health report to the district not made; tried again in a minute'),
+    );
     this.setState('running');
   }
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
+    if (this.#reportTimer) clearInterval(this.#reportTimer);
+    this.#reportTimer = undefined;
     this.setState('stopped');
+  }
+
+  /** The report times of today already made (meta `health-day-reported`: `<day> <HH:MM>...`). */
+  #reportIfDue(): void {
+    const now = this.#now();
+    const t = localTime(now, this.#o.config.appliance.timezone);
+    const done = (this.#o.store.meta.get('health-day-reported') ?? '').split(' ');
+    const due = this.#o.config.health.districtReportTimes.filter(
+      (hhmm) => toMinute(hhmm) <= t.minute && !(done[0] === t.date && done.includes(hhmm)),
+    );
+    if (due.length === 0) return;
+    this.reportToDistrict(t.date);
+    this.#o.store.meta.set(
+      'health-day-reported',
+      [t.date, ...(done[0] === t.date ? done.slice(1) : []), ...due].join(' '),
+    );
+  }
+
+  /**
+   * Each class's daily report for `day` to the district (counts only; edge/health/report.ts), for
+   * the classes whose check ran that day (a check or an absence recorded): the rest made no report.
+   * Returns the classes reported.
+   */
+  reportToDistrict(day = this.today()): string[] {
+    const made: string[] = [];
+    for (const c of this.classes()) {
+      const r = dailyReport(this, c.id, day);
+      const absent = r.absent.illness + r.absent.personal + r.absent.other + r.absent.unknown;
+      if (r.checked + absent === 0) continue;
+      const { students: _names, classId: _id, day: _day, ...counts } = r;
+      this.#o.store.health.putDayReport(c.id, day, counts, this.#now());
+      made.push(c.id);
+    }
+    return made;
   }
 
   #onCard(reader: string, card: string): void {

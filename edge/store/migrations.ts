@@ -539,4 +539,29 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 16,
+    name: 'health-day-reports',
+    sql: `
+-- The class's daily health report to the district (WS/T 772-2020: the morning check's completion,
+-- fever, symptoms, absence for illness; a day with no case is reported as zero, not left out).
+-- Counts only: no pseudonym, so it goes without the guardians' consent, as outbreak signals do.
+-- Made at health.districtReportTimes on each day the class's check ran; the district keeps the
+-- latest of a class-day.
+CREATE TABLE health_day_reports (
+  id       INTEGER PRIMARY KEY,
+  class_id TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  made_at  INTEGER NOT NULL,
+  payload  TEXT NOT NULL
+) STRICT;
+CREATE INDEX health_day_reports_day ON health_day_reports (day);
+INSERT INTO sync_seq (stream, next) VALUES ('health-days', 1);
+CREATE TRIGGER outbox_health_day_reports AFTER INSERT ON health_day_reports
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'health-days', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_set(json(NEW.payload), '$.class', NEW.class_id, '$.day', NEW.day, '$.madeAt', NEW.made_at) FROM sync_seq WHERE stream = 'health-days';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'health-days';
+END;
+`,
+  },
 ];

@@ -91,6 +91,7 @@ export const PRIORITY_STREAMS = [
   'env-alerts',
   'health-checks',
   'absences',
+  'health-days',
   'lessons',
 ] as const;
 export const BULK_STREAMS = ['readings', 'screen-time'] as const;

@@ -12,7 +12,9 @@ import {
   CONSOLE_ROUTES,
   ConsoleError,
   FleetAnswer,
+  HealthDaysAnswer,
   Me,
+  SignalsAnswer,
 } from '../../cloud-sync/server/console/contract.js';
 import type { HeartbeatStatus } from '../../cloud-sync/protocol.js';
 
@@ -39,6 +41,8 @@ before(async () => {
   await store.putUser({ username: 'zhao', role: 'school-it', school: '实验小学' }, hash);
   await store.putUser({ username: 'li', role: 'research', school: '' }, hash);
   await store.putUser({ username: 'locked', role: 'district-it', school: '' }, hash);
+  await store.putUser({ username: 'doctor', role: 'health', school: '实验小学' }, hash);
+  await store.putUser({ username: 'cdc', role: 'health', school: '' }, hash);
   // Three appliances of two schools; two have sent a heartbeat, one long ago.
   const pool = district.receiver.pool;
   for (const [id, school] of [
@@ -50,6 +54,45 @@ before(async () => {
   await pool.query(
     "INSERT INTO stream_state (appliance_id, stream, committed_seq) VALUES ('room-101', 'readings', 500)",
   );
+  // Synced health records as the appliances send them: two class-day reports of room-101 (the
+  // later one wins), one of room-201, and a signal of each school.
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const rec = (id: string, stream: string, seq: number, payload: object): Promise<unknown> =>
+    pool.query('INSERT INTO records (appliance_id, stream, seq, day, payload) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      stream,
+      seq,
+      day,
+      { ...payload, day },
+    ]);
+  const report = (checked: number, fever: number, illness: number): object => ({
+    class: 'g2c3',
+    className: '二年级(3)班',
+    enrolled: 30,
+    checked,
+    fever: { pending: 0, cleared: 0, confirmed: fever },
+    withSymptoms: fever,
+    symptoms: fever ? { fever } : {},
+    absent: { illness, personal: 1, other: 0, unknown: 0, unexplained: 30 - checked - illness - 1 },
+    madeAt: Date.now(),
+  });
+  await rec('room-101', 'health-days', 1, report(20, 0, 0));
+  await rec('room-101', 'health-days', 2, report(27, 2, 1));
+  await rec('room-201', 'health-days', 1, report(29, 0, 0));
+  const alert = (id: number): object => ({
+    id,
+    class: 'g2c3',
+    rule: 'similar-3-in-1-day',
+    category: 'rash',
+    firstDay: day,
+    lastDay: day,
+    cases: 3,
+    raisedAt: Date.now(),
+    pseudonyms: ['Pa1', 'Pb2', 'Pc3'],
+    reportedAt: null,
+  });
+  await rec('room-101', 'health-alerts', 1, alert(7));
+  await rec('room-201', 'health-alerts', 1, alert(9));
   const fleet = new FleetStore(pool);
   const status = (over: Partial<HeartbeatStatus>): HeartbeatStatus => ({
     sentAt: Date.now(),
@@ -92,6 +135,8 @@ const isMe = checker(Me);
 const isFleet = checker(FleetAnswer);
 const isAppliance = checker(ApplianceAnswer);
 const isError = checker(ConsoleError);
+const isHealthDays = checker(HealthDaysAnswer);
+const isSignals = checker(SignalsAnswer);
 
 async function call(
   route: (typeof CONSOLE_ROUTES)[number],
@@ -202,6 +247,81 @@ test('every console route answers its schema; each account sees its scope only',
   const denied = await call('GET /console/api/v1/fleet', '/console/api/v1/fleet', { cookie: li });
   assert.equal(denied.status, 403);
 
+  // Health data: the health role only; a school's doctor sees that school; reads and notes audited.
+  const doctor = await login('doctor');
+  const days = await call('GET /console/api/v1/health/days', '/console/api/v1/health/days', { cookie: doctor });
+  assert.equal(days.status, 200, JSON.stringify(days.json));
+  isHealthDays(days.json, 'health days');
+  const hd = days.json as unknown as HealthDaysAnswer;
+  assert.equal(hd.days.length, 1, 'the later report of the class-day, and only its own school');
+  assert.deepEqual(
+    [hd.days[0]?.checked, hd.days[0]?.completion, hd.days[0]?.fever.confirmed, hd.days[0]?.zeroReport],
+    [27, 0.9, 2, false],
+  );
+  assert.equal(hd.days[0]?.illnessAbsenceRate, 1 / 30);
+  const cdc = await login('cdc');
+  const all = (await call('GET /console/api/v1/health/days', '/console/api/v1/health/days', { cookie: cdc }))
+    .json as unknown as HealthDaysAnswer;
+  assert.deepEqual(
+    all.days.map((d) => [d.applianceId, d.zeroReport]),
+    [
+      ['room-101', false],
+      ['room-201', true],
+    ],
+  );
+  const badRange = await call(
+    'GET /console/api/v1/health/days',
+    '/console/api/v1/health/days?from=2026-01-01&to=2026-12-31',
+    {
+      cookie: cdc,
+    },
+  );
+  assert.equal(badRange.status, 400);
+  assert.match(String(badRange.json.message), /at most 92 days/);
+  const badDay = await call('GET /console/api/v1/health/days', '/console/api/v1/health/days?from=yesterday', {
+    cookie: cdc,
+  });
+  assert.equal(badDay.status, 400);
+  const sig = await call('GET /console/api/v1/health/signals', '/console/api/v1/health/signals', { cookie: doctor });
+  isSignals(sig.json, 'signals');
+  const signals = (sig.json as unknown as SignalsAnswer).signals;
+  assert.deepEqual(
+    signals.map((x) => [x.applianceId, x.signalId, x.acknowledged]),
+    [['room-101', '7', null]],
+  );
+  const note = (cookie: string, path: string, body: object | string) =>
+    call(
+      'POST /console/api/v1/health/signals/:appliance/:signal/notes',
+      `/console/api/v1/health/signals/${path}/notes`,
+      {
+        cookie,
+        body,
+      },
+    );
+  assert.equal((await note(doctor, 'room-101/7', { note: '已联系学校' })).status, 201);
+  assert.equal((await note(doctor, 'room-201/9', { note: 'x' })).status, 404, "another school's signal");
+  assert.equal((await note(doctor, 'room-101/8', { note: 'x' })).status, 404, 'no such signal');
+  assert.equal((await note(doctor, 'room-101/7', { note: '' })).status, 400);
+  assert.equal((await note(doctor, 'room-101/7', { note: 'a\u0000b' })).status, 400);
+  assert.equal((await note(doctor, 'room-101/7', { note: 'x'.repeat(1001) })).status, 400);
+  assert.equal((await note(wang, 'room-101/7', { note: 'x' })).status, 403, 'district IT writes no health note');
+  const acked = (await call('GET /console/api/v1/health/signals', '/console/api/v1/health/signals', { cookie: doctor }))
+    .json as unknown as SignalsAnswer;
+  assert.equal(acked.signals[0]?.acknowledged?.username, 'doctor');
+  assert.deepEqual(
+    acked.signals[0]?.notes.map((n) => n.note),
+    ['已联系学校'],
+  );
+  assert.equal(
+    (await call('GET /console/api/v1/health/days', '/console/api/v1/health/days', { cookie: wang })).status,
+    403,
+    'district IT reads no health data',
+  );
+  const reads = await district.receiver.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM console_audit WHERE action IN ('health.days.read', 'health.signals.read', 'health.signal.note')",
+  );
+  assert.ok(reads.rows[0]!.n >= 5, `health reads audited: ${reads.rows[0]!.n}`);
+
   // Logged out, the cookie is nothing.
   const out = await call('POST /console/api/v1/logout', '/console/api/v1/logout', { cookie: wang, body: {} });
   assert.equal(out.status, 200);
@@ -214,7 +334,7 @@ test('every console route answers its schema; each account sees its scope only',
   );
   assert.deepEqual(
     audit.rows.map((x: { username: string; result: string }) => `${x.username} ${x.result}`),
-    ['wang ok', 'zhao ok', 'li ok'],
+    ['wang ok', 'zhao ok', 'li ok', 'doctor ok', 'cdc ok'],
   );
 });
 

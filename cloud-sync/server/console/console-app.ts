@@ -11,9 +11,16 @@ import { DUMMY_HASH, verifySecret } from '../../../edge/security/secrets.js';
 import { HashGate } from '../../../edge/security/hash-gate.js';
 import { FleetStore, type FleetRow } from '../fleet-store.js';
 import { ConsoleStore, type ConsoleUser } from '../console-store.js';
+import { HealthStore, type HealthDayRow, type SignalRow } from '../health-store.js';
 import {
   FleetQuery,
+  HealthDay,
+  HealthQuery,
+  HealthSignal,
   LoginRequest,
+  SignalNoteRequest,
+  type HealthDaysAnswer,
+  type SignalsAnswer,
   type ApplianceAnswer,
   type ConsoleError,
   type FleetAnswer,
@@ -25,6 +32,81 @@ const COOKIE = 'classedge_console';
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const checkLogin = TypeCompiler.Compile(LoginRequest);
 const checkFleetQuery = TypeCompiler.Compile(FleetQuery);
+const checkHealthQuery = TypeCompiler.Compile(HealthQuery);
+const checkHealthDay = TypeCompiler.Compile(HealthDay);
+const checkSignal = TypeCompiler.Compile(HealthSignal);
+const checkNote = TypeCompiler.Compile(SignalNoteRequest);
+const DAY_MS = 86_400_000;
+/** The longest range of days one health read covers. */
+const MAX_HEALTH_DAYS = 92;
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : 0);
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const str = (v: unknown, max = 200): string => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/** A class-day report as the console shows it; undefined when the appliance's payload is not one. */
+function healthDay(r: HealthDayRow): HealthDay | undefined {
+  const p = r.payload;
+  const fever = obj(p.fever);
+  const absent = obj(p.absent);
+  const enrolled = num(p.enrolled);
+  const checked = num(p.checked);
+  const symptoms = Object.fromEntries(
+    Object.entries(obj(p.symptoms))
+      .slice(0, 30)
+      .map(([k, v]) => [k.slice(0, 40), num(v)]),
+  );
+  const illness = num(absent.illness);
+  const d: HealthDay = {
+    applianceId: r.applianceId,
+    school: r.school,
+    classId: str(p.class),
+    className: str(p.className) || str(p.class),
+    day: r.day,
+    enrolled,
+    checked,
+    completion: enrolled > 0 ? Math.min(1, checked / enrolled) : 0,
+    fever: { pending: num(fever.pending), cleared: num(fever.cleared), confirmed: num(fever.confirmed) },
+    withSymptoms: num(p.withSymptoms),
+    symptoms,
+    absent: {
+      illness,
+      personal: num(absent.personal),
+      other: num(absent.other),
+      unknown: num(absent.unknown),
+      unexplained: num(absent.unexplained),
+    },
+    illnessAbsenceRate: enrolled > 0 ? Math.min(1, illness / enrolled) : 0,
+    zeroReport: num(fever.pending) + num(fever.confirmed) === 0 && num(p.withSymptoms) === 0 && illness === 0,
+    reportedAt: num(p.madeAt),
+  };
+  return checkHealthDay.Check(d) ? d : undefined;
+}
+
+function signal(r: SignalRow): HealthSignal | undefined {
+  const p = r.payload;
+  const ack = r.notes[0];
+  const s: HealthSignal = {
+    applianceId: r.applianceId,
+    school: r.school,
+    signalId: String(p.id ?? '').slice(0, 200),
+    classId: str(p.class),
+    rule: str(p.rule),
+    category: str(p.category),
+    firstDay: str(p.firstDay, 10),
+    lastDay: str(p.lastDay, 10),
+    cases: num(p.cases),
+    pseudonyms: Array.isArray(p.pseudonyms) ? p.pseudonyms.slice(0, 200).map((x) => str(x)) : [],
+    raisedAt: num(p.raisedAt),
+    reportedAt: typeof p.reportedAt === 'number' ? num(p.reportedAt) : null,
+    acknowledged: ack ? { username: ack.username, at: ack.at.getTime() } : null,
+    notes: r.notes.map((n) => ({ username: n.username, at: n.at.getTime(), note: n.note.slice(0, 1000) })),
+  };
+  return checkSignal.Check(s) ? s : undefined;
+}
+
+const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 export interface ConsoleOptions {
   /** The pool the console reads and writes (the primary; reads may later go to a replica). */
@@ -114,6 +196,7 @@ export class DistrictConsole {
   readonly #o: ConsoleOptions;
   readonly store: ConsoleStore;
   readonly #fleet: FleetStore;
+  readonly #health: HealthStore;
   /** At most two people's-cost hashes at once, eight waiting: 128 MiB each. */
   readonly #hashes = new HashGate({ maxRunning: 2, maxQueued: 8 });
 
@@ -121,6 +204,7 @@ export class DistrictConsole {
     this.#o = o;
     this.store = new ConsoleStore(o.pool);
     this.#fleet = new FleetStore(o.pool);
+    this.#health = new HealthStore(o.pool);
   }
 
   #now(): number {
@@ -159,6 +243,18 @@ export class DistrictConsole {
     api.get(
       '/appliances/:id',
       route((req, res) => this.#applianceRoute(req, res)),
+    );
+    api.get(
+      '/health/days',
+      route((req, res) => this.#healthDays(req, res)),
+    );
+    api.get(
+      '/health/signals',
+      route((req, res) => this.#signals(req, res)),
+    );
+    api.post(
+      '/health/signals/:appliance/:signal/notes',
+      route((req, res) => this.#signalNote(req, res)),
     );
     api.use((_req, _res, next) => next(new ConsoleRefusal(404, 'not_found', 'no such console route')));
     app.use('/console/api/v1', api);
@@ -310,6 +406,103 @@ export class DistrictConsole {
       appliances: matching.slice(offset, offset + limit),
     };
     res.json(answer);
+  }
+
+  /** Health data is for the health role only (school doctor, CDC): its school, or every school. */
+  #healthScope(u: ConsoleUser): { school: string | undefined } {
+    if (u.role !== 'health')
+      throw new ConsoleRefusal(403, 'forbidden', 'health data is for health accounts (school doctor, CDC) only');
+    return { school: u.school || undefined };
+  }
+
+  #healthQuery(req: Request): { from: string; to: string; school?: string } {
+    const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+    if (!checkHealthQuery.Check(raw)) {
+      const e = checkHealthQuery.Errors(raw).First();
+      throw new ConsoleRefusal(400, 'invalid_input', `query ${e?.path ?? ''}: ${e?.message ?? 'invalid'}`);
+    }
+    const q = raw as HealthQuery;
+    const to = q.to ?? dayOf(this.#now());
+    const from = q.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS);
+    const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS;
+    if (!Number.isFinite(span) || span < 0 || span >= MAX_HEALTH_DAYS)
+      throw new ConsoleRefusal(
+        400,
+        'invalid_input',
+        `query /from, /to: expected real days, from not after to, at most ${MAX_HEALTH_DAYS} days`,
+      );
+    return { from, to, ...(q.school ? { school: q.school } : {}) };
+  }
+
+  async #healthDays(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    const scope = this.#healthScope(u);
+    const q = this.#healthQuery(req);
+    // An account of one school reads that school, whatever it asks for.
+    const school = scope.school ?? q.school;
+    const rows = await this.#health.classDays(q.from, q.to, school);
+    await this.store.audit(u.username, 'health.days.read', `${q.from}..${q.to} ${school ?? '*'}`, 'ok');
+    const days = rows.map(healthDay).filter((d): d is HealthDay => d !== undefined);
+    // A weekday after a class's first report in the range on which it made none (before its first
+    // one it may not have been installed; holidays are not known here).
+    const missing: HealthDaysAnswer['missing'] = [];
+    const first = new Map<string, HealthDay>();
+    for (const d of [...days].sort((a, b) => a.day.localeCompare(b.day))) {
+      const key = `${d.applianceId}\n${d.classId}`;
+      if (!first.has(key)) first.set(key, d);
+    }
+    const reported = new Set(days.map((d) => `${d.applianceId}\n${d.classId}\n${d.day}`));
+    const today = dayOf(this.#now());
+    for (let t = Date.parse(`${q.from}T00:00:00Z`); t <= Date.parse(`${q.to}T00:00:00Z`); t += DAY_MS) {
+      const day = dayOf(t);
+      const weekday = new Date(t).getUTCDay();
+      if (weekday === 0 || weekday === 6 || day >= today) continue;
+      for (const [key, c] of first)
+        if (day > c.day && !reported.has(`${key}\n${day}`))
+          missing.push({
+            applianceId: c.applianceId,
+            school: c.school,
+            classId: c.classId,
+            className: c.className,
+            day,
+          });
+    }
+    const answer: HealthDaysAnswer = { from: q.from, to: q.to, days, missing };
+    res.json(answer);
+  }
+
+  async #signals(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    const scope = this.#healthScope(u);
+    const q = this.#healthQuery(req);
+    const school = scope.school ?? q.school;
+    const rows = await this.#health.signals(q.from, school);
+    await this.store.audit(u.username, 'health.signals.read', `${q.from}.. ${school ?? '*'}`, 'ok');
+    const answer: SignalsAnswer = {
+      since: q.from,
+      signals: rows.map(signal).filter((x): x is HealthSignal => x !== undefined),
+    };
+    res.json(answer);
+  }
+
+  /** A note on a signal; the first one acknowledges it. */
+  async #signalNote(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    const scope = this.#healthScope(u);
+    if (!req.is('application/json')) throw new ConsoleRefusal(415, 'invalid_input', 'expected a JSON body {note}');
+    if (!checkNote.Check(req.body)) {
+      const e = checkNote.Errors(req.body).First();
+      throw new ConsoleRefusal(400, 'invalid_input', `${e?.path || '(body)'}: ${e?.message ?? 'invalid'}`);
+    }
+    const note = (req.body as SignalNoteRequest).note;
+    if (note.includes('\u0000')) throw new ConsoleRefusal(400, 'invalid_input', '/note: expected text without NUL');
+    const appliance = String(req.params.appliance ?? '').slice(0, 200);
+    const signalId = String(req.params.signal ?? '').slice(0, 200);
+    if (!(await this.#health.signalInScope(appliance, signalId, scope.school)))
+      throw new ConsoleRefusal(404, 'not_found', `no signal '${signalId}' of '${appliance}' in this account's schools`);
+    await this.#health.addNote(appliance, signalId, u.username, note);
+    await this.store.audit(u.username, 'health.signal.note', `${appliance}/${signalId}`, 'ok');
+    res.status(201).json({ ok: true });
   }
 
   async #applianceRoute(req: Request, res: Response): Promise<void> {

@@ -119,6 +119,95 @@ export const ApplianceAnswer = Type.Object({
 });
 export type ApplianceAnswer = Static<typeof ApplianceAnswer>;
 
+const DayText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day, YYYY-MM-DD' });
+const Count = (description: string) => Type.Integer({ minimum: 0, description });
+
+export const HealthQuery = Type.Object(
+  {
+    from: Type.Optional(DayText),
+    to: Type.Optional(DayText),
+    school: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type HealthQuery = Static<typeof HealthQuery>;
+
+/** One class-day of WS/T 772-2020 school symptom surveillance, from the class's daily report. */
+export const HealthDay = Type.Object({
+  applianceId: Text('the classroom appliance that reported'),
+  school: Text('its school'),
+  classId: Text('the class'),
+  className: Text('its name'),
+  day: DayText,
+  enrolled: Count('students on the roster'),
+  checked: Count('students checked at the door'),
+  completion: Type.Number({ minimum: 0, maximum: 1, description: 'checked / enrolled' }),
+  fever: Type.Object({
+    pending: Count('to re-measure'),
+    cleared: Count('normal on re-measure'),
+    confirmed: Count('fever'),
+  }),
+  withSymptoms: Count('students checked with a symptom'),
+  symptoms: Type.Record(Type.String(), Count('students with it'), { description: 'WS/T 772 symptoms, counted' }),
+  absent: Type.Object({
+    illness: Count('absent for illness'),
+    personal: Count('personal reasons'),
+    other: Count('other reasons'),
+    unknown: Count('reason not known'),
+    unexplained: Count('no check and no absence recorded'),
+  }),
+  illnessAbsenceRate: Type.Number({ minimum: 0, maximum: 1, description: 'absent for illness / enrolled' }),
+  zeroReport: Type.Boolean({ description: 'a report of no case: no fever, no symptom, no absence for illness' }),
+  reportedAt: Ms('when the appliance made the report'),
+});
+export type HealthDay = Static<typeof HealthDay>;
+
+export const HealthDaysAnswer = Type.Object({
+  from: DayText,
+  to: DayText,
+  days: Type.Array(HealthDay),
+  /** Weekdays in the range on which a class that reported in it sent no report. */
+  missing: Type.Array(
+    Type.Object({
+      applianceId: Text('appliance'),
+      school: Text('school'),
+      classId: Text('class'),
+      className: Text('name'),
+      day: DayText,
+    }),
+  ),
+});
+export type HealthDaysAnswer = Static<typeof HealthDaysAnswer>;
+
+export const SignalNote = Type.Object({ username: Text('who'), at: Ms('when'), note: Text('what', 1000) });
+
+export const HealthSignal = Type.Object({
+  applianceId: Text('the appliance that raised it'),
+  school: Text('its school'),
+  signalId: Text("the appliance's id of the signal"),
+  classId: Text('the class'),
+  rule: Text('the rule that fired, e.g. similar-3-in-1-day'),
+  category: Text('the symptom category'),
+  firstDay: DayText,
+  lastDay: DayText,
+  cases: Count('cases'),
+  pseudonyms: Type.Array(Text('a student pseudonym (never a name)')),
+  raisedAt: Ms('when the appliance raised it'),
+  reportedAt: Type.Union([Ms('when the school reported it'), Type.Null()]),
+  acknowledged: Type.Union([Type.Object({ username: Text('who'), at: Ms('when') }), Type.Null()]),
+  notes: Type.Array(SignalNote),
+});
+export type HealthSignal = Static<typeof HealthSignal>;
+
+export const SignalsAnswer = Type.Object({ since: DayText, signals: Type.Array(HealthSignal) });
+export type SignalsAnswer = Static<typeof SignalsAnswer>;
+
+export const SignalNoteRequest = Type.Object(
+  { note: Type.String({ minLength: 1, maxLength: 1000 }) },
+  { additionalProperties: false },
+);
+export type SignalNoteRequest = Static<typeof SignalNoteRequest>;
+
 /** Every route of the console's API: the contract test calls each. */
 export const CONSOLE_ROUTES = [
   'POST /console/api/v1/login',
@@ -126,4 +215,7 @@ export const CONSOLE_ROUTES = [
   'GET /console/api/v1/me',
   'GET /console/api/v1/fleet',
   'GET /console/api/v1/appliances/:id',
+  'GET /console/api/v1/health/days',
+  'GET /console/api/v1/health/signals',
+  'POST /console/api/v1/health/signals/:appliance/:signal/notes',
 ] as const;

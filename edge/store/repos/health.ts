@@ -361,6 +361,13 @@ export class HealthRepo {
   }
 
   /** The card of the first active student (by number) not checked on `day`: what the door simulator taps next. */
+  /** A class's daily report to the district (counts only); the outbox trigger sends it as `health-days`. */
+  putDayReport(classId: string, day: string, payload: Record<string, unknown>, madeAt: number): void {
+    this.#db
+      .prepare('INSERT INTO health_day_reports (class_id, day, made_at, payload) VALUES (?, ?, ?, ?)')
+      .run(classId, day, madeAt, JSON.stringify(payload));
+  }
+
   nextUncheckedCard(day: string): string | undefined {
     return this.#db
       .prepare<[string], { card_id: string }>(

@@ -28,7 +28,9 @@ export type MetaKey =
   | 'sync-answers-refused'
   | 'sync-answer-refused-last'
   | 'store-recovered'
-  | 'stream-rebase-pending';
+  | 'stream-rebase-pending'
+  /** The daily health report times of one day already sent to the district: `<day> <HH:MM>...`. */
+  | 'health-day-reported';
 
 export class MetaRepo {
   readonly #db: Db;

@@ -2,7 +2,9 @@ import type { Static } from '@sinclair/typebox';
 import type {
   ApplianceAnswer as ApplianceAnswerSchema,
   FleetAnswer as FleetAnswerSchema,
+  HealthDaysAnswer as HealthDaysSchema,
   Me as MeSchema,
+  SignalsAnswer as SignalsSchema,
 } from '../../../cloud-sync/server/console/contract.js';
 
 /**
@@ -13,6 +15,9 @@ export type Me = Static<typeof MeSchema>;
 export type FleetAnswer = Static<typeof FleetAnswerSchema>;
 export type ApplianceAnswer = Static<typeof ApplianceAnswerSchema>;
 export type FleetItem = FleetAnswer['appliances'][number];
+export type HealthDaysAnswer = Static<typeof HealthDaysSchema>;
+export type SignalsAnswer = Static<typeof SignalsSchema>;
+export type HealthSignal = SignalsAnswer['signals'][number];
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -52,4 +57,11 @@ export const consoleApi = {
     return call<FleetAnswer>('GET', `/fleet${p.size ? `?${p}` : ''}`);
   },
   appliance: (id: string) => call<ApplianceAnswer>('GET', `/appliances/${encodeURIComponent(id)}`),
+  healthDays: (from: string, to: string) =>
+    call<HealthDaysAnswer>('GET', `/health/days?${new URLSearchParams({ from, to })}`),
+  signals: (from: string) => call<SignalsAnswer>('GET', `/health/signals?${new URLSearchParams({ from })}`),
+  noteSignal: (appliance: string, signal: string, note: string) =>
+    call<{ ok: true }>('POST', `/health/signals/${encodeURIComponent(appliance)}/${encodeURIComponent(signal)}/notes`, {
+      note,
+    }),
 };

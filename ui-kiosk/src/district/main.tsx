@@ -4,6 +4,7 @@ import { useObservable } from '../store.js';
 import { ConsoleApiError, consoleApi, type Me } from './api.js';
 import { FleetPage } from './fleet-page.js';
 import { AppliancePage } from './appliance-page.js';
+import { HealthPage } from './health-page.js';
 import { districtLang, setDistrictLang, w } from './words.js';
 import './district.css';
 
@@ -82,7 +83,8 @@ function DistrictApp() {
       <header>
         <h1>{w('title')}</h1>
         <nav>
-          <a href="#/">{w('fleet')}</a>
+          {fleetRole && <a href="#/">{w('fleet')}</a>}
+          {me.role === 'health' && <a href="#/">{w('health')}</a>}
         </nav>
         <span class="who">
           {me.username} · {w(ROLE_WORD[me.role])}
@@ -96,7 +98,8 @@ function DistrictApp() {
         </button>
       </header>
       <main>
-        {!fleetRole && <p class="muted">{w('forbidden')}</p>}
+        {me.role === 'health' && <HealthPage />}
+        {!fleetRole && me.role !== 'health' && <p class="muted">{w('forbidden')}</p>}
         {fleetRole && where.appliance && <AppliancePage id={where.appliance} back={() => (location.hash = '#/')} />}
         {fleetRole && !where.appliance && (
           <FleetPage open={(id) => (location.hash = `#/appliance/${encodeURIComponent(id)}`)} />
@@ -107,5 +110,6 @@ function DistrictApp() {
 }
 
 document.documentElement.lang = districtLang.get();
+
 const root = document.getElementById('district');
 if (root) render(<DistrictApp />, root);

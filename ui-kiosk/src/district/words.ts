@@ -1,4 +1,4 @@
-import { signalLike } from '../store.js';
+import { lang, setLang, t, type MessageKey } from '../i18n.js';
 
 /** The district console's words, zh-CN first with an English switch (kept apart from the kiosk's i18n.ts). */
 const zh = {
@@ -58,9 +58,37 @@ const zh = {
   seconds: '秒',
   minutes: '分钟',
   hours: '小时',
-  days: '天',
+  daysUnit: '天',
   ago: '前',
   empty: '没有符合条件的设备',
+  health: '健康监测',
+  signals: '聚集性疫情信号',
+  noSignals: '所选期间没有信号',
+  acknowledge: '确认收到',
+  acknowledged: '已确认',
+  notAcknowledged: '未确认',
+  addNote: '添加备注',
+  note: '备注',
+  notePlaceholder: '处置情况，例如：已电话联系学校，建议停课观察',
+  save: '保存',
+  rule: '规则',
+  category: '症状类别',
+  cases: '病例数',
+  days: '日期',
+  reportedBySchool: '学校已上报',
+  classDays: '各班每日晨检',
+  klass: '班级',
+  day: '日期',
+  completion: '晨检完成率',
+  fever: '发热',
+  symptomsCol: '症状',
+  illnessAbsence: '因病缺勤',
+  zeroReport: '零报告',
+  missingReports: '未上报',
+  from: '从',
+  to: '到',
+  pseudonyms: '学生代号',
+  healthOnly: '健康数据仅对卫生账号开放',
 };
 type Words = typeof zh;
 const en: Words = {
@@ -120,18 +148,55 @@ const en: Words = {
   seconds: 's',
   minutes: 'min',
   hours: 'h',
-  days: 'd',
+  daysUnit: 'd',
   ago: 'ago',
   empty: 'No appliance matches',
+  health: 'Health',
+  signals: 'Outbreak signals',
+  noSignals: 'No signal in this period',
+  acknowledge: 'Acknowledge',
+  acknowledged: 'Acknowledged',
+  notAcknowledged: 'Not acknowledged',
+  addNote: 'Add a note',
+  note: 'Note',
+  notePlaceholder: 'What was done, e.g. called the school, advised to observe the class',
+  save: 'Save',
+  rule: 'Rule',
+  category: 'Symptoms',
+  cases: 'Cases',
+  days: 'Days',
+  reportedBySchool: 'Reported by the school',
+  classDays: 'Morning checks by class and day',
+  klass: 'Class',
+  day: 'Day',
+  completion: 'Checked',
+  fever: 'Fever',
+  symptomsCol: 'Symptoms',
+  illnessAbsence: 'Absent ill',
+  zeroReport: 'Zero report',
+  missingReports: 'No report',
+  from: 'From',
+  to: 'To',
+  pseudonyms: 'Pseudonyms',
+  healthOnly: 'Health data is for health accounts only',
 };
 
-const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('classedge-district-lang') : null;
-export const districtLang = signalLike<'zh-CN' | 'en'>(saved === 'en' ? 'en' : 'zh-CN');
+/** The console's language is the kiosk's (one switch, one stored choice, and its symptom and rule words). */
+export const districtLang = lang;
 
 export function setDistrictLang(l: 'zh-CN' | 'en'): void {
-  localStorage.setItem('classedge-district-lang', l);
-  document.documentElement.lang = l;
-  districtLang.set(l);
+  setLang(l);
+}
+
+/** A symptom or a signal rule in the current language (the kiosk's words for them); the code itself if unknown. */
+export function term(kind: 'symptom' | 'cluster', code: string): string {
+  const key = `${kind}.${code}` as MessageKey;
+  try {
+    const v = t(key);
+    return v === undefined ? code : v;
+  } catch {
+    return code;
+  }
 }
 
 export function w(key: keyof Words): string {
@@ -143,7 +208,7 @@ export function duration(s: number): string {
   if (s < 90) return `${Math.round(s)} ${w('seconds')}`;
   if (s < 5400) return `${Math.round(s / 60)} ${w('minutes')}`;
   if (s < 172_800) return `${Math.round(s / 3600)} ${w('hours')}`;
-  return `${Math.round(s / 86_400)} ${w('days')}`;
+  return `${Math.round(s / 86_400)} ${w('daysUnit')}`;
 }
 
 export function bytes(b: number | null): string {
