@@ -306,7 +306,7 @@ export const AnalysisSchema = Type.Object(
           ...label(
             '远距离人脸复核',
             'Second opinion on far faces',
-            '对第一个模型拿不准的人脸（多为教室后排的小脸），再请第二个模型（MediaPipe 远距离人脸检测，适用于 5 米以内）判断。关闭后这些人脸不计入，每帧处理时间约少十分之一。',
+            '对第一个模型拿不准的人脸（多为教室后排的小脸），再请第二个模型（远距离人脸检测模型，适用于 5 米以内的人脸）判断。关闭后这些人脸不计入，每帧处理时间约少十分之一。',
           ),
         }),
         secondOpinionFrom: Type.Number({
