@@ -65,6 +65,7 @@ export const REQUEST_KINDS = {
   applied: 'classedge-config-applied-v1',
   restored: 'classedge-restored-v1',
   heartbeat: 'classedge-heartbeat-v1',
+  bundle: 'classedge-bundle-get-v1',
 } as const;
 
 /** The text a signed request's signature covers: its kind, the appliance, a nonce and the request's own fields. */
@@ -125,6 +126,60 @@ export type HeartbeatComponent = Static<typeof HeartbeatComponent>;
 /** How far the district is behind on one stream, as the appliance sees it. */
 export const HeartbeatStream = object({ backlog: Count, lagS: Amount, quarantined: Count });
 export type HeartbeatStream = Static<typeof HeartbeatStream>;
+// ---- Fleet updates (docs/fleet-updates.md) --------------------------------------------------------
+
+const RolloutId = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, expected: 'a rollout id (a whole number >= 1)' });
+/** A bundle's SHA-256 in lower-case hex: its name at the district (`GET /v1/bundles/<sha256>`). */
+export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$', expected: 'a SHA-256 in lower-case hex' });
+/** What a fleet update came to on the appliance; the last three are final. */
+export const FLEET_UPDATE_STATES = ['downloading', 'installing', 'installed', 'rolled-back', 'failed'] as const;
+export const FINAL_UPDATE_STATES: readonly FleetUpdateState[] = ['installed', 'rolled-back', 'failed'];
+export type FleetUpdateState = (typeof FLEET_UPDATE_STATES)[number];
+/** A local time of day, HH:MM. */
+const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', expected: 'a time HH:MM' });
+/**
+ * The maintenance window of a rollout, in the appliance's own time zone (`appliance.timezone`):
+ * installs start only inside it, and never during a lesson. `from` after `to` spans midnight.
+ */
+export const UpdateWindow = object({ from: HHMM, to: HHMM });
+export type UpdateWindow = Static<typeof UpdateWindow>;
+/** The appliance's report of the last fleet update it was offered (heartbeat status `update`). */
+export const FleetUpdateReport = object({
+  rolloutId: RolloutId,
+  sha256: Sha256Hex,
+  state: Type.Union(
+    FLEET_UPDATE_STATES.map((s) => Type.Literal(s)),
+    { expected: `one of ${FLEET_UPDATE_STATES.join(', ')}` },
+  ),
+  /** The version the appliance runs after it (installed), or went back to (rolled-back). */
+  version: Type.Optional(Short),
+  detail: Type.Optional(Type.String({ maxLength: 300, expected: 'a string of at most 300 characters' })),
+});
+export type FleetUpdateReport = Static<typeof FleetUpdateReport>;
+/** A rollout's offer in a heartbeat answer: what to download, from where, and when it may be installed. */
+export const UpdateOffer = object({
+  rolloutId: RolloutId,
+  sha256: Sha256Hex,
+  size: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, expected: 'a size in bytes' }),
+  version: Short,
+  /** The path to GET, relative to the district URL: `/v1/bundles/<sha256>`. */
+  path: Type.String({ pattern: '^/v1/bundles/[0-9a-f]{64}$', expected: 'a path /v1/bundles/<sha256>' }),
+  /** Absent: any time outside lessons. */
+  window: Type.Optional(UpdateWindow),
+});
+export type UpdateOffer = Static<typeof UpdateOffer>;
+
+/**
+ * `GET /v1/bundles/<sha256>` is signed in headers (there is no body): the appliance, a nonce and the
+ * signature over the kind, the appliance, the nonce, the bundle and the Range header asked for.
+ */
+export const BUNDLE_HEADERS = {
+  appliance: 'x-classedge-appliance',
+  nonce: 'x-classedge-nonce',
+  signature: 'x-classedge-signature',
+} as const;
+export const bundleSigningExtra = (sha256: string, range: string): string => `\n${sha256}\n${range}`;
+
 /**
  * The appliance's small status, every `sync.heartbeatSeconds`: what a district IT technician needs
  * to see without logging in to the box. Aggregates of the box only: nothing about a student or a
@@ -165,6 +220,8 @@ export const HeartbeatStatus = object({
       room: Type.Optional(Place),
     }),
   ),
+  /** Where the last fleet update (a rollout's offer) stands on this appliance (docs/fleet-updates.md). */
+  update: Type.Optional(FleetUpdateReport),
 });
 export type HeartbeatStatus = Static<typeof HeartbeatStatus>;
 export const HeartbeatRequest = object({ ...signedFields, status: HeartbeatStatus });
@@ -176,6 +233,8 @@ export const heartbeatSigningExtra = (status: HeartbeatStatus): string =>
 export const HeartbeatAnswer = object({
   ok: Type.Literal(true),
   nextInS: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400, expected: 'seconds, 10-86400' })),
+  /** A rollout whose ring holds this appliance and that has no final outcome from it. */
+  offer: Type.Optional(UpdateOffer),
 });
 export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
 

@@ -13,6 +13,7 @@ function wholeNumber(option: string, v: string, min: number): number {
 }
 import { registerKeyCommand } from './key-command.js';
 import { registerUserCommand } from './console/user-command.js';
+import { registerRolloutCommand } from './rollout-command.js';
 import type { FleetRow } from './fleet-store.js';
 
 /** A number of minutes > 0, or an error naming the option. */
@@ -294,6 +295,7 @@ export function districtProgram(): Command {
     );
   registerKeyCommand(program, db);
   registerUserCommand(program, db);
+  registerRolloutCommand(program, db);
   return program;
 }
 

@@ -50,6 +50,8 @@ import { ensureAnswerKey, loadAnswerKey, rotateDistrictKey } from './key-rotatio
 import type { KeyRotation } from '../answer-signing.js';
 import { DistrictErasures } from './erasure.js';
 import { StreamTurns } from './stream-turns.js';
+import { RolloutStore } from './rollout-store.js';
+import { serveBundle } from './bundles.js';
 
 /** How long a stream's batch waits for the one before it to commit (an ordering hint only: StreamTurns). */
 const TURN_WAIT_MS = 5000;
@@ -96,6 +98,8 @@ export interface ReceiverOptions {
 export class DistrictReceiver {
   readonly store: DistrictStore;
   readonly fleet: FleetStore;
+  /** Fleet updates: bundles, rollouts and their outcomes (docs/fleet-updates.md). */
+  readonly rollouts: RolloutStore;
   readonly #statusHistoryDays: number;
   readonly #erasures: DistrictErasures;
   /** Signs the answers that change an appliance's state (positions, configuration), bound to their request. */
@@ -112,6 +116,7 @@ export class DistrictReceiver {
   constructor(o: ReceiverOptions) {
     this.store = new DistrictStore(o);
     this.fleet = new FleetStore(this.store.pool);
+    this.rollouts = new RolloutStore(this.store.pool);
     this.#statusHistoryDays = o.statusHistoryDays ?? STATUS_HISTORY_DAYS;
     this.answers = new AnswerSigner(() => loadAnswerKey(this.store));
     this.#erasures = new DistrictErasures(this.store);
@@ -203,6 +208,12 @@ export class DistrictReceiver {
       this.answers.handler(),
       (req, res, next) => void this.#heartbeat(req, res).catch(next),
     );
+    // Not signed: the bytes are checked against the SHA-256 of the signed offer, and the bundle
+    // carries the district's own signature (docs/fleet-updates.md).
+    app.get(
+      '/v1/bundles/:sha256',
+      (req, res, next) => void serveBundle(req, res, this.rollouts, (id) => this.#publicKey(id), this.log).catch(next),
+    );
     app.get('/v1/health', (_req, res) => {
       const answer = (status: number, a: HealthAnswer): void => void res.status(status).json(a);
       void this.store.ping().then(
@@ -283,7 +294,13 @@ export class DistrictReceiver {
     // Fields this district does not know (a newer appliance's) are dropped, not stored unread.
     const status = Value.Clean(HeartbeatStatus, structuredClone(b.status)) as HeartbeatStatusT;
     await this.fleet.putHeartbeat(id, status, new Date(this.#now()), this.#statusHistoryDays);
-    const answer: HeartbeatAnswer = { ok: true };
+    if (status.update) {
+      const r = await this.rollouts.report(id, status.update);
+      if (r.rollout === 'halted' || r.rollout === 'done')
+        this.log.info({ rollout: status.update.rolloutId, state: r.rollout }, 'rollout settled');
+    }
+    const offer = await this.rollouts.offerFor(id);
+    const answer: HeartbeatAnswer = { ok: true, ...(offer ? { offer } : {}) };
     res.json(answer);
   }
 

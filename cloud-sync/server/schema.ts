@@ -231,6 +231,65 @@ CREATE TABLE console_audit (
 `,
   },
   {
+    version: 10,
+    sql: `
+-- Fleet updates (docs/fleet-updates.md). A bundle is stored once, named by the SHA-256 of its bytes,
+-- in the database (bytea): the receivers are stateless and share nothing but PostgreSQL, so every
+-- instance can serve any range of it. EXTERNAL storage: not compressed (a tar.gz does not shrink),
+-- so substring() reads only the TOAST chunks of the range asked for.
+CREATE TABLE update_bundles (
+  sha256     text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  version    text NOT NULL,
+  size       bigint NOT NULL CHECK (size > 0),
+  manifest   jsonb NOT NULL,
+  bytes      bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE update_bundles ALTER COLUMN bytes SET STORAGE EXTERNAL;
+-- Appliances flagged for the pilot ring.
+CREATE TABLE rollout_pilots (
+  appliance_id text PRIMARY KEY REFERENCES appliances(id),
+  added_at     timestamptz NOT NULL DEFAULT now()
+);
+-- A rollout: one bundle to one ring (pilot, a school, all, or a list of appliances), installed only
+-- in its window (local time on each appliance; null: any time outside lessons), halted by itself
+-- when (rolled-back + failed) / reported passes max_failure_share.
+CREATE TABLE rollouts (
+  id                serial PRIMARY KEY,
+  bundle_sha256     text NOT NULL REFERENCES update_bundles(sha256),
+  ring_kind         text NOT NULL CHECK (ring_kind IN ('pilot', 'school', 'all', 'list')),
+  ring_school       text,
+  ring_ids          text[],
+  window_from       text,
+  window_to         text,
+  max_failure_share double precision NOT NULL CHECK (max_failure_share >= 0 AND max_failure_share <= 1),
+  state             text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'halted', 'done')),
+  state_reason      text NOT NULL DEFAULT '',
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  changed_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX rollouts_active ON rollouts (id) WHERE state = 'active';
+-- Each appliance's outcome of each rollout it was offered; appliance_id leads the key.
+CREATE TABLE rollout_outcomes (
+  appliance_id text NOT NULL REFERENCES appliances(id),
+  rollout_id   integer NOT NULL REFERENCES rollouts(id),
+  state        text NOT NULL CHECK (state IN ('offered', 'downloading', 'installing', 'installed', 'rolled-back', 'failed')),
+  version      text NOT NULL DEFAULT '',
+  detail       text NOT NULL DEFAULT '',
+  changed_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (appliance_id, rollout_id)
+);
+CREATE INDEX rollout_outcomes_by_rollout ON rollout_outcomes (rollout_id, state);
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'classedge_receiver') THEN
+    GRANT SELECT ON update_bundles, rollout_pilots TO classedge_receiver;
+    GRANT SELECT, UPDATE ON rollouts TO classedge_receiver;
+    GRANT SELECT, INSERT, UPDATE ON rollout_outcomes TO classedge_receiver;
+  END IF;
+END $do$;
+`,
+  },
+  {
     version: 11,
     sql: `
 -- A school doctor's or CDC's acknowledgement of an outbreak signal, and the notes after it (the

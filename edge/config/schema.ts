@@ -760,11 +760,38 @@ export const UpdateSchema = Type.Object(
         '更新后保留几份更新前的数据库副本（`pre-update-<版本>.db`），至少保留最新一份供回退使用；每份副本保留的时间都不超过其中数据最短的保留期。',
       ),
     }),
+    downloadKbps: Type.Integer({
+      minimum: 0,
+      maximum: 1000000,
+      default: 2000,
+      description:
+        "Download update bundles offered by the district at most this many kilobits per second on average (0: no cap), to spare a school's link; a cut download resumes where it stopped.",
+      ...label(
+        '更新下载限速（kbit/s）',
+        'Update download cap (kbit/s)',
+        '下载区级平台推送的更新包时的平均速率上限（0 表示不限速），以免占满学校的网络；下载中断后从断点继续。',
+      ),
+    }),
+    installCommand: Type.String({
+      maxLength: 2000,
+      default: '',
+      description:
+        'Shell command that installs a downloaded fleet update (classedge update --fleet ...), started detached. Empty: the systemd path unit classedge-fleet-update.path starts it as root when the request file appears (deploy/systemd).',
+      ...label(
+        '更新安装命令',
+        'Update install command',
+        '安装已下载的区级更新包所用的 shell 命令（`classedge update --fleet ...`），以独立进程启动。留空时由 systemd 的 `classedge-fleet-update.path` 在请求文件出现后以 root 身份启动安装（见 deploy/systemd）。',
+      ),
+    }),
   },
   {
     additionalProperties: false,
     default: {},
-    ...label('软件更新', 'Software updates', '本机跟随的发布通道，以及更新前的数据库备份。'),
+    ...label(
+      '软件更新',
+      'Software updates',
+      '本机跟随的发布通道、更新前的数据库备份，以及区级平台推送的更新如何下载和安装。',
+    ),
   },
 );
 

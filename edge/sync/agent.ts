@@ -27,10 +27,14 @@ import {
   type HeartbeatRequest,
   type HeartbeatStatus,
   type SignedRequest,
+  type UpdateOffer,
+  BUNDLE_HEADERS,
+  bundleSigningExtra,
 } from '../../cloud-sync/protocol.js';
 import { signText, verifyText } from '../security/signing.js';
 import { editConfig, toChanges, type ConfigSource } from '../config/edit.js';
-import { postJsonish } from './http-client.js';
+import { getToFile, postJsonish } from './http-client.js';
+import { FleetUpdater } from '../update/fleet.js';
 import {
   committedSeq,
   configAnswer,
@@ -164,10 +168,22 @@ export class SyncAgent extends BaseComponent {
   };
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #heartbeating: Promise<void> | undefined;
+  /** A heartbeat was asked for while one was out: the next one goes soon after it. */
+  #heartbeatSoon = false;
+  /** Updates the district offers in heartbeat answers (edge/update/fleet.ts); with heartbeats only. */
+  readonly fleet: FleetUpdater | undefined;
 
   constructor(o: SyncAgentOptions) {
     super();
     this.#o = o;
+    if (o.heartbeat)
+      this.fleet = new FleetUpdater({
+        config: o.config,
+        log: o.log,
+        download: (offer, file, offset) => this.downloadBundle(offer, file, offset),
+        changed: () => this.heartbeatSoon(),
+        ...(o.now ? { now: o.now } : {}),
+      });
   }
 
   protected override counters(): Record<string, number> {
@@ -192,6 +208,53 @@ export class SyncAgent extends BaseComponent {
     this.kick();
     // The first heartbeat at once: the district console shows a box online as soon as it starts.
     if (this.#o.heartbeat) this.#scheduleHeartbeat(0);
+    this.fleet?.start();
+  }
+
+  /** Send a heartbeat within a second (a fleet update moved on), or right after the one out now. */
+  heartbeatSoon(): void {
+    if (this.#stopped || !this.#enrolment || !this.#o.heartbeat) return;
+    if (this.#heartbeating) {
+      this.#heartbeatSoon = true;
+      return;
+    }
+    if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer);
+    this.#scheduleHeartbeat(1000);
+  }
+
+  /**
+   * GET an offered bundle into `file` from `offset` (a Range then), signed in its headers, under
+   * `update.downloadKbps`.
+   */
+  async downloadBundle(
+    offer: UpdateOffer,
+    file: string,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; received: number; error?: string }> {
+    if (!this.#enrolment) throw new Error('not enrolled with a district');
+    const range = offset > 0 ? `bytes=${offset}-` : '';
+    const req = this.#signed(REQUEST_KINDS.bundle, bundleSigningExtra(offer.sha256, range));
+    const c = this.#o.config;
+    return getToFile(
+      new URL(offer.path, this.#enrolment.districtUrl),
+      {
+        [BUNDLE_HEADERS.appliance]: req.applianceId,
+        [BUNDLE_HEADERS.nonce]: req.nonce,
+        [BUNDLE_HEADERS.signature]: req.signature,
+        ...(range ? { range } : {}),
+      },
+      file,
+      {
+        offset,
+        maxBytes: offer.size,
+        kbps: c.update.downloadKbps,
+        timeoutMs: c.sync.timeoutMs,
+        caFile: c.sync.districtCaFile,
+        allowPlainHttp: c.sync.allowPlainHttp,
+        signal,
+      },
+    );
   }
 
   #scheduleHeartbeat(inMs: number): void {
@@ -208,6 +271,10 @@ export class SyncAgent extends BaseComponent {
         )
         .finally(() => {
           this.#heartbeating = undefined;
+          if (this.#heartbeatSoon) {
+            this.#heartbeatSoon = false;
+            this.heartbeatSoon();
+          }
         });
     }, inMs);
     this.#heartbeatTimer.unref();
@@ -219,7 +286,8 @@ export class SyncAgent extends BaseComponent {
    */
   async heartbeatNow(): Promise<number | undefined> {
     if (!this.#enrolment || !this.#o.heartbeat) throw new Error('not enrolled with a district, or no status to send');
-    const status = this.#o.heartbeat();
+    const update = this.fleet?.report();
+    const status: HeartbeatStatus = { ...this.#o.heartbeat(), ...(update ? { update } : {}) };
     const extra = heartbeatSigningExtra(status);
     const req: HeartbeatRequest = { ...this.#signed(REQUEST_KINDS.heartbeat, extra), status };
     const r = await this.#post('/v1/heartbeat', JSON.stringify(req), { 'content-type': 'application/json' });
@@ -230,6 +298,7 @@ export class SyncAgent extends BaseComponent {
     );
     if (!checked.ok) throw new Error(`heartbeat answer: ${describeProblem(checked.problem)}`);
     this.#c.heartbeats++;
+    this.fleet?.offer(checked.value.offer);
     return checked.value.nextInS;
   }
 
@@ -692,6 +761,7 @@ export class SyncAgent extends BaseComponent {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer);
+    await this.fleet?.stop();
     await this.#running;
     await this.#heartbeating;
     await Promise.all(this.#inFlight);

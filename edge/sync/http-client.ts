@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { ClassEdgeError, ProtocolError } from '../errors.js';
 import { AnswerObject, wireCheck } from '../../cloud-sync/protocol.js';
 
@@ -84,4 +85,84 @@ export function answerJson(body: Buffer): Record<string, unknown> {
   }
   const r = checkAnswer(v);
   return r.ok ? r.value : {};
+}
+
+/**
+ * GET a file from the district into `file`: appended from `offset` when the district answers 206
+ * with the range asked for (a resumed download), written afresh on a 200. At most `maxBytes` in the
+ * file; at most `kbps` kilobits per second on average (0: no cap), paced by reading no faster, so
+ * TCP slows the sender. Resolves with the status and the bytes received, and for another status the
+ * district's error text; rejects when the connection fails (what was received is kept in the file).
+ */
+export function getToFile(
+  url: URL,
+  headers: Record<string, string>,
+  file: string,
+  o: {
+    offset: number;
+    maxBytes: number;
+    kbps: number;
+    timeoutMs: number;
+    caFile?: string | undefined;
+    allowPlainHttp?: boolean | undefined;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<{ status: number; received: number; error?: string }> {
+  const problem = districtUrlProblem(url, o.allowPlainHttp ?? false);
+  if (problem) return Promise.reject(new ClassEdgeError('insecure_district', problem));
+  return new Promise((resolve, reject) => {
+    const opts = { method: 'GET', headers, timeout: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+    const onResponse = (res: IncomingMessage): void => {
+      const status = res.statusCode ?? 0;
+      if (status !== 200 && status !== 206) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if ((size += c.length) <= 4096) chunks.push(c);
+        });
+        res.on('end', () => {
+          const j = answerJson(Buffer.concat(chunks));
+          resolve({ status, received: 0, error: `${String(j.error ?? '')} ${String(j.message ?? '')}`.trim() });
+        });
+        res.on('error', reject);
+        return;
+      }
+      const from = status === 206 ? o.offset : 0;
+      if (status === 206 && !new RegExp(`^bytes ${from}-\\d+/\\d+$`).test(res.headers['content-range'] ?? '')) {
+        res.destroy();
+        reject(
+          new ProtocolError(`content-range: expected bytes ${from}-..., got ${res.headers['content-range'] ?? 'none'}`),
+        );
+        return;
+      }
+      void (async () => {
+        const fh = await open(file, from > 0 ? 'a' : 'w');
+        let received = 0;
+        const started = Date.now();
+        try {
+          for await (const chunk of res as AsyncIterable<Buffer>) {
+            received += chunk.length;
+            if (from + received > o.maxBytes)
+              throw new ProtocolError(`download from ${url.host} exceeds the ${o.maxBytes} bytes offered`);
+            await fh.write(chunk);
+            if (o.kbps > 0) {
+              const due = started + (received * 8) / o.kbps;
+              const wait = due - Date.now();
+              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+        return { status, received };
+      })().then(resolve, reject);
+    };
+    const req =
+      url.protocol === 'https:'
+        ? httpsRequest(url, { ...opts, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) }, onResponse)
+        : httpRequest(url, opts, onResponse);
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within ${o.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

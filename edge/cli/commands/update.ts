@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { applyUpdate, recover, type UpdateOptions } from '../../update/update.js';
 import { readEnrolment } from '../../sync/keys.js';
+import { readInstallRequest, writeInstallResult, type InstallRequest } from '../../update/fleet.js';
+import { errorMessage } from '../../errors.js';
 import { ClassEdgeError } from '../../errors.js';
 import { localHealthUrl } from '../../runtime/local-probe.js';
 import { cliActor, loadCliConfig, print, withStore, type CommonOptions } from '../io.js';
@@ -13,6 +15,7 @@ interface UpdateCliOptions extends CommonOptions {
   timeout: string;
   recover?: boolean;
   allowDowngrade?: boolean;
+  fleet?: boolean;
 }
 
 export function registerUpdate(program: Command): void {
@@ -34,6 +37,10 @@ export function registerUpdate(program: Command): void {
       'install a version older than the running one, or than the highest this appliance has run (audited)',
     )
     .option('--recover', 'only recover from an interrupted update (the service runs this before it starts)')
+    .option(
+      '--fleet',
+      'install the fleet update the service asked for (<data dir>/updates/install-request.json) and write its outcome beside it for the service to report (docs/fleet-updates.md)',
+    )
     .option('-c, --config <file>', 'configuration file')
     .option('--data-dir <dir>', 'data directory (env CLASSEDGE_DATA_DIR)')
     .option('--http-port <port>', 'HTTP port of the service (env CLASSEDGE_HTTP_PORT)')
@@ -46,6 +53,16 @@ export function registerUpdate(program: Command): void {
           `--timeout: expected whole seconds, at least 5, got '${opts.timeout}'`,
         );
       const e = readEnrolment(config.dataDir);
+      const steps: string[] = [];
+      let fleet: InstallRequest | undefined;
+      if (opts.fleet) {
+        fleet = readInstallRequest(config.dataDir);
+        if (!fleet) {
+          print(opts, { fleet: 'nothing asked for' }, () => 'no fleet update asked for');
+          return;
+        }
+        bundle = fleet.file;
+      }
       const o: UpdateOptions = {
         root: opts.root,
         config,
@@ -54,7 +71,10 @@ export function registerUpdate(program: Command): void {
         startCommand: opts.startCommand,
         healthUrl: opts.healthUrl ?? localHealthUrl(config.http),
         healthTimeoutMs: Number(opts.timeout) * 1000,
-        log: (line) => process.stderr.write(`${line}\n`),
+        log: (line) => {
+          steps.push(line);
+          process.stderr.write(`${line}\n`);
+        },
         allowDowngrade: opts.allowDowngrade === true,
       };
       if (opts.recover) {
@@ -72,6 +92,13 @@ export function registerUpdate(program: Command): void {
       try {
         r = await applyUpdate(bundle, e.districtPublicKeyPem, o);
       } catch (err) {
+        if (fleet)
+          writeInstallResult(config.dataDir, {
+            rolloutId: fleet.rolloutId,
+            sha256: fleet.sha256,
+            state: 'failed',
+            detail: errorMessage(err),
+          });
         // Refused (signature, channel, expiry, older than the floor) or undone before the switch: on the record too.
         if (err instanceof ClassEdgeError)
           withStore(config, (s) =>
@@ -94,6 +121,21 @@ export function registerUpdate(program: Command): void {
           detail: { ...r, allowDowngrade: opts.allowDowngrade === true },
         }),
       );
+      if (fleet) {
+        const why = steps.find((l) => l.startsWith('step rolling-back: '))?.slice('step rolling-back: '.length);
+        writeInstallResult(config.dataDir, {
+          rolloutId: fleet.rolloutId,
+          sha256: fleet.sha256,
+          state: r.result === 'rolled-back' ? 'rolled-back' : 'installed',
+          version: r.result === 'rolled-back' ? r.from : r.to,
+          detail:
+            r.result === 'rolled-back'
+              ? `${r.to} rolled back to ${r.from}: ${why ?? 'not healthy'}`
+              : r.result === 'already-current'
+                ? `${r.to} was already running`
+                : `updated ${r.from} -> ${r.to}`,
+        });
+      }
       print(opts, r, () =>
         r.result === 'updated'
           ? `updated ${r.from} -> ${r.to}`
