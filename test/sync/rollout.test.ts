@@ -381,6 +381,8 @@ test(
         makeBundle(join(dir.path, 'bundles', v), { version: v }, key, out);
         made.push(out);
       }
+      // The tests share one database: this test's rollouts are the ones made from here on.
+      const earlier = Math.max(0, ...(await rollouts(d)).map((r) => r.id));
       // Enrolment comes first: a school ring counts who is enrolled when it is asked.
       const good = await cli(
         'rollout',
@@ -388,7 +390,7 @@ test(
         '--bundle',
         made[0] ?? '',
         '--ring',
-        'school:north',
+        'school:accept-north',
         '--window',
         'any',
         '--max-failure-share',
@@ -401,18 +403,25 @@ test(
         '--bundle',
         made[1] ?? '',
         '--ring',
-        'school:south',
+        'school:accept-south',
         '--window',
         'any',
         '--max-failure-share',
         '0.2',
       );
       assert.equal(bad.code, 0, bad.err);
-      benches.push(...(await Promise.all([start('acc-a', 'north'), start('acc-b', 'north'), start('acc-c', 'south')])));
+      // Schools of their own: the tests share one database, and the first one enrolled boxes in 'north'.
+      benches.push(
+        ...(await Promise.all([
+          start('acc-a', 'accept-north'),
+          start('acc-b', 'accept-north'),
+          start('acc-c', 'accept-south'),
+        ])),
+      );
       const settled = await waitFor(
         async () => {
-          const rows = await rollouts(d);
-          return rows.every((r) => r.state !== 'active') ? rows : undefined;
+          const rows = (await rollouts(d)).filter((r) => r.id > earlier);
+          return rows.length === 2 && rows.every((r) => r.state !== 'active') ? rows : undefined;
         },
         'both rollouts settled',
         480_000,
