@@ -780,7 +780,7 @@ export const UpdateSchema = Type.Object(
       ...label(
         '更新安装命令',
         'Update install command',
-        '安装已下载的区级更新包所用的 shell 命令（`classedge update --fleet ...`），以独立进程启动。留空时由 systemd 的 `classedge-fleet-update.path` 在请求文件出现后以 root 身份启动安装（见 deploy/systemd）。',
+        '安装已下载的区级更新包所用的命令（如 `classedge update --fleet ...`，由 `sh -c` 执行），以独立进程启动。留空时由系统服务 `classedge-fleet-update.path` 在请求文件出现后以管理员权限启动安装（见 `deploy/systemd`）。',
       ),
     }),
   },

@@ -13,6 +13,7 @@ import {
   ConsoleError,
   FleetAnswer,
   HealthDaysAnswer,
+  LessonGroupsAnswer,
   Me,
   SignalsAnswer,
 } from '../../cloud-sync/server/console/contract.js';
@@ -92,6 +93,18 @@ before(async () => {
     reportedAt: null,
   });
   await rec('room-101', 'health-alerts', 1, alert(7));
+  // Three lessons of room-101 (one with a payload a newer appliance might send: a string where a number was).
+  for (let i = 1; i <= 3; i++)
+    await rec('room-101', 'lessons', i, {
+      teacherTalkS: i === 3 ? 'much' : 1500,
+      studentTalkS: 500,
+      rt: 0.75,
+      ch: 0.3,
+      mode: 'lecture',
+      headUpMean: 0.7,
+      questioning:
+        i === 1 ? { wt1: { medianS: 1.5, atLeast3sShare: 0.1 }, wt2: { medianS: 1 }, episodesPer10Min: 3 } : null,
+    });
   await rec('room-201', 'health-alerts', 1, alert(9));
   const fleet = new FleetStore(pool);
   const status = (over: Partial<HeartbeatStatus>): HeartbeatStatus => ({
@@ -137,6 +150,7 @@ const isAppliance = checker(ApplianceAnswer);
 const isError = checker(ConsoleError);
 const isHealthDays = checker(HealthDaysAnswer);
 const isSignals = checker(SignalsAnswer);
+const isLessonGroups = checker(LessonGroupsAnswer);
 
 async function call(
   route: (typeof CONSOLE_ROUTES)[number],
@@ -321,6 +335,22 @@ test('every console route answers its schema; each account sees its scope only',
     "SELECT count(*)::int AS n FROM console_audit WHERE action IN ('health.days.read', 'health.signals.read', 'health.signal.note')",
   );
   assert.ok(reads.rows[0]!.n >= 5, `health reads audited: ${reads.rows[0]!.n}`);
+
+  // Teaching research: aggregates by school and grade; nobody else reads them.
+  const groups = await call('GET /console/api/v1/research/lessons', '/console/api/v1/research/lessons', { cookie: li });
+  assert.equal(groups.status, 200, JSON.stringify(groups.json));
+  isLessonGroups(groups.json, 'lesson groups');
+  const g = (groups.json as unknown as LessonGroupsAnswer).groups;
+  assert.equal(g.length, 1);
+  assert.deepEqual(
+    [g[0]?.school, g[0]?.grade, g[0]?.lessons, g[0]?.shown, g[0]?.teacherTalkShare, g[0]?.questioned, g[0]?.wt1MedianS],
+    ['实验小学', '三年级', 3, true, 0.75, 1, 1.5],
+    'the odd payload counts as a lesson without a talk share, and fails nothing',
+  );
+  assert.equal(
+    (await call('GET /console/api/v1/research/lessons', '/console/api/v1/research/lessons', { cookie: wang })).status,
+    403,
+  );
 
   // Logged out, the cookie is nothing.
   const out = await call('POST /console/api/v1/logout', '/console/api/v1/logout', { cookie: wang, body: {} });

@@ -105,9 +105,14 @@ test('the boundary check names the file and the import that crosses, static, dyn
  * pooled connection anywhere else of the district's is named with its file and line.
  */
 /** The district's store modules: the only files that talk SQL (sync and keys; the fleet; the console's accounts). */
-const DISTRICT_STORES = ['store.ts', 'fleet-store.ts', 'console-store.ts', 'health-store.ts', 'rollout-store.ts'].map(
-  (f) => `${DISTRICT}${f}`,
-);
+const DISTRICT_STORES = [
+  'store.ts',
+  'fleet-store.ts',
+  'console-store.ts',
+  'health-store.ts',
+  'rollout-store.ts',
+  'research-store.ts',
+].map((f) => `${DISTRICT}${f}`);
 
 function districtSqlOutsideStore(files: Record<string, string>): string[] {
   const out: string[] = [];

@@ -12,6 +12,7 @@ import { HashGate } from '../../../edge/security/hash-gate.js';
 import { FleetStore, type FleetRow } from '../fleet-store.js';
 import { ConsoleStore, type ConsoleUser } from '../console-store.js';
 import { HealthStore, type HealthDayRow, type SignalRow } from '../health-store.js';
+import { ResearchStore } from '../research-store.js';
 import {
   FleetQuery,
   HealthDay,
@@ -20,6 +21,7 @@ import {
   LoginRequest,
   SignalNoteRequest,
   type HealthDaysAnswer,
+  type LessonGroupsAnswer,
   type SignalsAnswer,
   type ApplianceAnswer,
   type ConsoleError,
@@ -37,6 +39,8 @@ const checkHealthDay = TypeCompiler.Compile(HealthDay);
 const checkSignal = TypeCompiler.Compile(HealthSignal);
 const checkNote = TypeCompiler.Compile(SignalNoteRequest);
 const DAY_MS = 86_400_000;
+/** Groups of fewer lessons show their count only: a group of one or two could stand for one teacher. */
+const MIN_GROUP = 3;
 /** The longest range of days one health read covers. */
 const MAX_HEALTH_DAYS = 92;
 
@@ -197,6 +201,7 @@ export class DistrictConsole {
   readonly store: ConsoleStore;
   readonly #fleet: FleetStore;
   readonly #health: HealthStore;
+  readonly #research: ResearchStore;
   /** At most two people's-cost hashes at once, eight waiting: 128 MiB each. */
   readonly #hashes = new HashGate({ maxRunning: 2, maxQueued: 8 });
 
@@ -205,6 +210,7 @@ export class DistrictConsole {
     this.store = new ConsoleStore(o.pool);
     this.#fleet = new FleetStore(o.pool);
     this.#health = new HealthStore(o.pool);
+    this.#research = new ResearchStore(o.pool);
   }
 
   #now(): number {
@@ -255,6 +261,10 @@ export class DistrictConsole {
     api.post(
       '/health/signals/:appliance/:signal/notes',
       route((req, res) => this.#signalNote(req, res)),
+    );
+    api.get(
+      '/research/lessons',
+      route((req, res) => this.#lessonGroups(req, res)),
     );
     api.use((_req, _res, next) => next(new ConsoleRefusal(404, 'not_found', 'no such console route')));
     app.use('/console/api/v1', api);
@@ -503,6 +513,51 @@ export class DistrictConsole {
     await this.#health.addNote(appliance, signalId, u.username, note);
     await this.store.audit(u.username, 'health.signal.note', `${appliance}/${signalId}`, 'ok');
     res.status(201).json({ ok: true });
+  }
+
+  /** Teaching research (教研): lessons by school and grade, aggregates only. */
+  async #lessonGroups(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    if (u.role !== 'research')
+      throw new ConsoleRefusal(403, 'forbidden', 'lesson analytics are for teaching-research accounts');
+    const q = this.#healthQuery(req);
+    const school = u.school || q.school;
+    const rows = await this.#research.lessonGroups(q.from, q.to, school);
+    const share = (n: number, of: number): number => (of > 0 ? n / of : 0);
+    const clamp = (x: number | null): number | null =>
+      x === null || !Number.isFinite(x) ? null : Math.max(0, Math.min(1, x));
+    const real = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
+    const answer: LessonGroupsAnswer = {
+      from: q.from,
+      to: q.to,
+      minGroup: MIN_GROUP,
+      groups: rows.map((g) => {
+        const shown = g.lessons >= MIN_GROUP;
+        const hide = <T>(v: T): T | null => (shown ? v : null);
+        return {
+          school: g.school,
+          grade: g.grade.slice(0, 200),
+          lessons: g.lessons,
+          shown,
+          teacherTalkShare: hide(clamp(g.teacherTalkShare)),
+          rt: hide(clamp(g.rt)),
+          ch: hide(clamp(g.ch)),
+          modes: {
+            lecture: hide(share(g.modes.lecture, g.lessons)),
+            practice: hide(share(g.modes.practice, g.lessons)),
+            dialogue: hide(share(g.modes.dialogue, g.lessons)),
+            mixed: hide(share(g.modes.mixed, g.lessons)),
+          },
+          questioned: g.questioned,
+          wt1MedianS: hide(real(g.wt1MedianS)),
+          wt1AtLeast3sShare: hide(clamp(g.wt1AtLeast3sShare)),
+          wt2MedianS: hide(real(g.wt2MedianS)),
+          episodesPer10Min: hide(real(g.episodesPer10Min)),
+          headUpMean: hide(clamp(g.headUpMean)),
+        };
+      }),
+    };
+    res.json(answer);
   }
 
   async #applianceRoute(req: Request, res: Response): Promise<void> {

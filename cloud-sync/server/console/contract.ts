@@ -208,6 +208,42 @@ export const SignalNoteRequest = Type.Object(
 );
 export type SignalNoteRequest = Static<typeof SignalNoteRequest>;
 
+const Share = (description: string) => Type.Union([Type.Number({ minimum: 0, maximum: 1, description }), Type.Null()]);
+const Maybe = (description: string) => Type.Union([Type.Number({ description }), Type.Null()]);
+
+/** Lessons of one school and grade: aggregates only, never a teacher. */
+export const LessonGroup = Type.Object({
+  school: Text('the school'),
+  grade: Text("the classrooms' grade ('' when the box gives none)"),
+  lessons: Count('lessons in the range'),
+  /** False when fewer than MIN_GROUP lessons: the figures are left out, so a group cannot stand for one teacher. */
+  shown: Type.Boolean(),
+  teacherTalkShare: Share("the teacher's share of talk time, mean over lessons"),
+  rt: Share('Rt (teacher-behaviour share of S-T coding), mean'),
+  ch: Share('Ch (conversion rate), mean'),
+  modes: Type.Object({
+    lecture: Share('share of lessons in 讲授 mode'),
+    practice: Share('练习'),
+    dialogue: Share('对话'),
+    mixed: Share('混合'),
+  }),
+  questioned: Count('lessons with questioning figures'),
+  wt1MedianS: Maybe('median over lessons of the median wait time 1 (s)'),
+  wt1AtLeast3sShare: Share('mean share of wait time 1 of at least 3 s'),
+  wt2MedianS: Maybe('median over lessons of the median wait time 2 (s)'),
+  episodesPer10Min: Maybe('question-and-answer episodes per 10 minutes, mean'),
+  headUpMean: Share('head-up rate, mean'),
+});
+export type LessonGroup = Static<typeof LessonGroup>;
+
+export const LessonGroupsAnswer = Type.Object({
+  from: DayText,
+  to: DayText,
+  minGroup: Type.Integer({ minimum: 1, description: 'groups with fewer lessons show only their count' }),
+  groups: Type.Array(LessonGroup),
+});
+export type LessonGroupsAnswer = Static<typeof LessonGroupsAnswer>;
+
 /** Every route of the console's API: the contract test calls each. */
 export const CONSOLE_ROUTES = [
   'POST /console/api/v1/login',
@@ -218,4 +254,5 @@ export const CONSOLE_ROUTES = [
   'GET /console/api/v1/health/days',
   'GET /console/api/v1/health/signals',
   'POST /console/api/v1/health/signals/:appliance/:signal/notes',
+  'GET /console/api/v1/research/lessons',
 ] as const;

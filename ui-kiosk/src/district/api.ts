@@ -3,6 +3,7 @@ import type {
   ApplianceAnswer as ApplianceAnswerSchema,
   FleetAnswer as FleetAnswerSchema,
   HealthDaysAnswer as HealthDaysSchema,
+  LessonGroupsAnswer as LessonGroupsSchema,
   Me as MeSchema,
   SignalsAnswer as SignalsSchema,
 } from '../../../cloud-sync/server/console/contract.js';
@@ -18,6 +19,7 @@ export type FleetItem = FleetAnswer['appliances'][number];
 export type HealthDaysAnswer = Static<typeof HealthDaysSchema>;
 export type SignalsAnswer = Static<typeof SignalsSchema>;
 export type HealthSignal = SignalsAnswer['signals'][number];
+export type LessonGroupsAnswer = Static<typeof LessonGroupsSchema>;
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -59,6 +61,8 @@ export const consoleApi = {
   appliance: (id: string) => call<ApplianceAnswer>('GET', `/appliances/${encodeURIComponent(id)}`),
   healthDays: (from: string, to: string) =>
     call<HealthDaysAnswer>('GET', `/health/days?${new URLSearchParams({ from, to })}`),
+  lessonGroups: (from: string, to: string) =>
+    call<LessonGroupsAnswer>('GET', `/research/lessons?${new URLSearchParams({ from, to })}`),
   signals: (from: string) => call<SignalsAnswer>('GET', `/health/signals?${new URLSearchParams({ from })}`),
   noteSignal: (appliance: string, signal: string, note: string) =>
     call<{ ok: true }>('POST', `/health/signals/${encodeURIComponent(appliance)}/${encodeURIComponent(signal)}/notes`, {

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { consoleApi, type HealthDaysAnswer, type HealthSignal } from './api.js';
 import { term, w } from './words.js';
+import { DayRange, useDayRange } from './date-range.js';
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
-const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 function SignalCard({ s, className, saved }: { s: HealthSignal; className: string; saved: () => void }) {
   const [note, setNote] = useState('');
@@ -62,8 +62,8 @@ function SignalCard({ s, className, saved }: { s: HealthSignal; className: strin
 
 /** The school doctor's and CDC's page: outbreak signals to acknowledge, and every class's day. */
 export function HealthPage() {
-  const [to, setTo] = useState(dayOf(Date.now()));
-  const [from, setFrom] = useState(dayOf(Date.now() - 6 * 86_400_000));
+  const range = useDayRange(7);
+  const { from, to } = range;
   const [days, setDays] = useState<HealthDaysAnswer | undefined>();
   const [signals, setSignals] = useState<HealthSignal[] | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -75,14 +75,7 @@ export function HealthPage() {
   }, [from, to, tick]);
   return (
     <section>
-      <div class="filters">
-        <label>
-          {w('from')} <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        </label>
-        <label>
-          {w('to')} <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-        </label>
-      </div>
+      <DayRange range={range} />
       {error && <p class="error">{error}</p>}
       <h2>{w('signals')}</h2>
       {signals && signals.length === 0 && <p class="muted">{w('noSignals')}</p>}

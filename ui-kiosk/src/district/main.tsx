@@ -5,6 +5,7 @@ import { ConsoleApiError, consoleApi, type Me } from './api.js';
 import { FleetPage } from './fleet-page.js';
 import { AppliancePage } from './appliance-page.js';
 import { HealthPage } from './health-page.js';
+import { ResearchPage } from './research-page.js';
 import { districtLang, setDistrictLang, w } from './words.js';
 import './district.css';
 
@@ -85,6 +86,7 @@ function DistrictApp() {
         <nav>
           {fleetRole && <a href="#/">{w('fleet')}</a>}
           {me.role === 'health' && <a href="#/">{w('health')}</a>}
+          {me.role === 'research' && <a href="#/">{w('research')}</a>}
         </nav>
         <span class="who">
           {me.username} · {w(ROLE_WORD[me.role])}
@@ -99,7 +101,8 @@ function DistrictApp() {
       </header>
       <main>
         {me.role === 'health' && <HealthPage />}
-        {!fleetRole && me.role !== 'health' && <p class="muted">{w('forbidden')}</p>}
+        {me.role === 'research' && <ResearchPage />}
+        {me.role === 'environment' && <p class="muted">{w('notYet')}</p>}
         {fleetRole && where.appliance && <AppliancePage id={where.appliance} back={() => (location.hash = '#/')} />}
         {fleetRole && !where.appliance && (
           <FleetPage open={(id) => (location.hash = `#/appliance/${encodeURIComponent(id)}`)} />
