@@ -9,25 +9,25 @@ import type pg from 'pg';
 import type { Logger } from '../../../edge/log.js';
 import { DUMMY_HASH, verifySecret } from '../../../edge/security/secrets.js';
 import { HashGate } from '../../../edge/security/hash-gate.js';
-import { FleetStore, type FleetRow } from '../fleet-store.js';
+import { FleetStore } from '../fleet-store.js';
+import { dayOf, healthDay, item, signal } from './views.js';
 import { ConsoleStore, type ConsoleUser } from '../console-store.js';
-import { HealthStore, type HealthDayRow, type SignalRow } from '../health-store.js';
+import { HealthStore } from '../health-store.js';
 import { ResearchStore } from '../research-store.js';
 import {
   FleetQuery,
-  HealthDay,
   HealthQuery,
-  HealthSignal,
   LoginRequest,
   SignalNoteRequest,
-  type HealthDaysAnswer,
-  type LessonGroupsAnswer,
-  type SignalsAnswer,
   type ApplianceAnswer,
   type ConsoleError,
   type FleetAnswer,
-  type FleetItem,
+  type HealthDay,
+  type HealthDaysAnswer,
+  type HealthSignal,
+  type LessonGroupsAnswer,
   type Me,
+  type SignalsAnswer,
 } from './contract.js';
 
 const COOKIE = 'classedge_console';
@@ -35,82 +35,12 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 const checkLogin = TypeCompiler.Compile(LoginRequest);
 const checkFleetQuery = TypeCompiler.Compile(FleetQuery);
 const checkHealthQuery = TypeCompiler.Compile(HealthQuery);
-const checkHealthDay = TypeCompiler.Compile(HealthDay);
-const checkSignal = TypeCompiler.Compile(HealthSignal);
 const checkNote = TypeCompiler.Compile(SignalNoteRequest);
 const DAY_MS = 86_400_000;
 /** Groups of fewer lessons show their count only: a group of one or two could stand for one teacher. */
 const MIN_GROUP = 3;
 /** The longest range of days one health read covers. */
 const MAX_HEALTH_DAYS = 92;
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : 0);
-const obj = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const str = (v: unknown, max = 200): string => (typeof v === 'string' ? v.slice(0, max) : '');
-
-/** A class-day report as the console shows it; undefined when the appliance's payload is not one. */
-function healthDay(r: HealthDayRow): HealthDay | undefined {
-  const p = r.payload;
-  const fever = obj(p.fever);
-  const absent = obj(p.absent);
-  const enrolled = num(p.enrolled);
-  const checked = num(p.checked);
-  const symptoms = Object.fromEntries(
-    Object.entries(obj(p.symptoms))
-      .slice(0, 30)
-      .map(([k, v]) => [k.slice(0, 40), num(v)]),
-  );
-  const illness = num(absent.illness);
-  const d: HealthDay = {
-    applianceId: r.applianceId,
-    school: r.school,
-    classId: str(p.class),
-    className: str(p.className) || str(p.class),
-    day: r.day,
-    enrolled,
-    checked,
-    completion: enrolled > 0 ? Math.min(1, checked / enrolled) : 0,
-    fever: { pending: num(fever.pending), cleared: num(fever.cleared), confirmed: num(fever.confirmed) },
-    withSymptoms: num(p.withSymptoms),
-    symptoms,
-    absent: {
-      illness,
-      personal: num(absent.personal),
-      other: num(absent.other),
-      unknown: num(absent.unknown),
-      unexplained: num(absent.unexplained),
-    },
-    illnessAbsenceRate: enrolled > 0 ? Math.min(1, illness / enrolled) : 0,
-    zeroReport: num(fever.pending) + num(fever.confirmed) === 0 && num(p.withSymptoms) === 0 && illness === 0,
-    reportedAt: num(p.madeAt),
-  };
-  return checkHealthDay.Check(d) ? d : undefined;
-}
-
-function signal(r: SignalRow): HealthSignal | undefined {
-  const p = r.payload;
-  const ack = r.notes[0];
-  const s: HealthSignal = {
-    applianceId: r.applianceId,
-    school: r.school,
-    signalId: String(p.id ?? '').slice(0, 200),
-    classId: str(p.class),
-    rule: str(p.rule),
-    category: str(p.category),
-    firstDay: str(p.firstDay, 10),
-    lastDay: str(p.lastDay, 10),
-    cases: num(p.cases),
-    pseudonyms: Array.isArray(p.pseudonyms) ? p.pseudonyms.slice(0, 200).map((x) => str(x)) : [],
-    raisedAt: num(p.raisedAt),
-    reportedAt: typeof p.reportedAt === 'number' ? num(p.reportedAt) : null,
-    acknowledged: ack ? { username: ack.username, at: ack.at.getTime() } : null,
-    notes: r.notes.map((n) => ({ username: n.username, at: n.at.getTime(), note: n.note.slice(0, 1000) })),
-  };
-  return checkSignal.Check(s) ? s : undefined;
-}
-
-const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 export interface ConsoleOptions {
   /** The pool the console reads and writes (the primary; reads may later go to a replica). */
@@ -149,46 +79,6 @@ const forbidden = (): ConsoleRefusal =>
 function defaultPagesDir(): string {
   // dist/cloud-sync/server/console -> the repository root's ui-kiosk/dist
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'ui-kiosk', 'dist');
-}
-
-function item(r: FleetRow): FleetItem {
-  const s = r.status;
-  const place = s?.place;
-  // The box's name, else its grade and class; then its room.
-  const classroom = [place?.name || [place?.grade, place?.class].filter(Boolean).join(''), place?.room]
-    .filter((x) => x)
-    .join(' · ');
-  const streams = Object.keys({ ...r.streams, ...s?.streams })
-    .sort()
-    .map((stream) => ({
-      stream,
-      committedSeq: r.streams[stream] ?? 0,
-      backlog: s?.streams[stream]?.backlog ?? 0,
-      lagS: s?.streams[stream]?.lagS ?? 0,
-      quarantined: s?.streams[stream]?.quarantined ?? 0,
-    }));
-  const components = s?.components ?? [];
-  return {
-    id: r.id,
-    school: r.school,
-    classroom,
-    online: r.online,
-    lastHeartbeat: r.lastHeartbeat?.getTime() ?? null,
-    lastSeen: r.lastSeen?.getTime() ?? null,
-    version: s?.version ?? null,
-    uptimeS: s?.uptimeS ?? null,
-    components,
-    problems: components.filter((c) => c.state === 'degraded' || c.state === 'failed').length,
-    diskFreeBytes: s?.disk.freeBytes ?? null,
-    diskTotalBytes: s?.disk.totalBytes ?? null,
-    flashBytesPerDay: s?.flash.writtenBytesPerDay ?? null,
-    flashLifeUsedPercent: s?.flash.lifeUsedPercent ?? null,
-    lagS: Math.max(0, ...streams.map((x) => x.lagS)),
-    quarantined: streams.reduce((n, x) => n + x.quarantined, 0),
-    clockSkewMs: r.clockSkewMs,
-    configVersion: s?.configVersion ?? null,
-    streams,
-  };
 }
 
 /**
