@@ -81,6 +81,10 @@ export function districtProgram(): Command {
     )
     .option('--console-host <host>', "the console's listen address", '127.0.0.1')
     .option(
+      '--console-read-database <url>',
+      'a streaming replica of --database the console reads the fleet, health and lessons from (its writes go to --database)',
+    )
+    .option(
       '--offline-after-minutes <n>',
       'the console shows an appliance offline once its last heartbeat is this old',
       String(OFFLINE_AFTER_MINUTES),
@@ -101,6 +105,7 @@ export function districtProgram(): Command {
         migrate: boolean;
         consolePort?: string;
         consoleHost: string;
+        consoleReadDatabase?: string;
         offlineAfterMinutes: string;
       }) => {
         const offlineAfterMs = minutes('--offline-after-minutes', o.offlineAfterMinutes) * 60_000;
@@ -129,6 +134,7 @@ export function districtProgram(): Command {
         if (o.consolePort !== undefined) {
           const c = await r.listenConsole(wholeNumber('--console-port', o.consolePort, 0), o.consoleHost, {
             offlineAfterMs,
+            ...(o.consoleReadDatabase ? { readDatabaseUrl: o.consoleReadDatabase } : {}),
             ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
           });
           process.stdout.write(`console listening ${c.port}\n`);

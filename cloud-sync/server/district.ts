@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import type pg from 'pg';
+import pg from 'pg';
 import { newKeyPair, privateKeyFrom, signText, verifyText } from '../../edge/security/signing.js';
 import { createLogger, type Logger } from '../../edge/log.js';
 import {
@@ -111,6 +111,7 @@ export class DistrictReceiver {
   readonly #now: () => number;
   #server: Server | undefined;
   #consoleServer: Server | undefined;
+  #consoleReadPool: pg.Pool | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(o: ReceiverOptions) {
@@ -397,10 +398,25 @@ export class DistrictReceiver {
   async listenConsole(
     port: number,
     host = '127.0.0.1',
-    o: { offlineAfterMs: number; tls?: { certFile: string; keyFile: string }; pagesDir?: string },
+    o: {
+      offlineAfterMs: number;
+      tls?: { certFile: string; keyFile: string };
+      pagesDir?: string;
+      /** A streaming replica the console reads the fleet, health and lessons from (its writes go to the primary). */
+      readDatabaseUrl?: string;
+    },
   ): Promise<{ port: number; console: DistrictConsole }> {
+    if (o.readDatabaseUrl) {
+      this.#consoleReadPool = new pg.Pool({
+        connectionString: o.readDatabaseUrl,
+        max: 5,
+        application_name: 'classedge-console-read',
+      });
+      this.#consoleReadPool.on('error', () => undefined);
+    }
     const c = new DistrictConsole({
       pool: this.store.pool,
+      ...(this.#consoleReadPool ? { readPool: this.#consoleReadPool } : {}),
       log: this.log.child({ component: 'district-console' }),
       offlineAfterMs: o.offlineAfterMs,
       secureCookie: o.tls !== undefined,
@@ -427,6 +443,7 @@ export class DistrictReceiver {
         server.closeAllConnections();
         await closed;
       }
+      await this.#consoleReadPool?.end();
       await this.store.end();
     })();
     return this.#closing;

@@ -66,3 +66,72 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
   };
 }
+
+/**
+ * A streaming replica of `primary` (Debian's PostgreSQL: `pg_basebackup -R` from the primary, then
+ * a second server on its own port in hot standby; a fast checkpoint, or the backup waits minutes for a spread one). Its `url` reads the primary's `district`
+ * database as replicated.
+ */
+export async function startReplica(primary: TestPostgres): Promise<TestPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'classedge-pg-replica-'));
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (process.getuid?.() === 0) chownSync(dir, uid, gid);
+  const as = process.getuid?.() === 0 ? { uid, gid } : {};
+  const data = join(dir, 'data');
+  const backup = spawnSync(
+    `${BIN}/pg_basebackup`,
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+      '--checkpoint=fast',
+    ],
+    { encoding: 'utf8', ...as },
+  );
+  if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr}`);
+  const port = await freePort();
+  const child = spawn(
+    `${BIN}/postgres`,
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'hot_standby=on'],
+    { stdio: ['ignore', 'ignore', 'pipe'], ...as },
+  );
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `postgresql://postgres@127.0.0.1:${port}/district`;
+  for (let i = 0; ; i++) {
+    try {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const r = await c.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+      await c.end();
+      if (!r.rows[0]?.standby) throw new Error('the replica is not in recovery');
+      break;
+    } catch (err) {
+      if (i > 150 || child.exitCode !== null) throw new Error(`the replica did not start: ${String(err)}\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    port,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        await gone;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -43,8 +43,13 @@ const MIN_GROUP = 3;
 const MAX_HEALTH_DAYS = 92;
 
 export interface ConsoleOptions {
-  /** The pool the console reads and writes (the primary; reads may later go to a replica). */
+  /** The primary: accounts, sessions, the audit and notes are written here. */
   pool: pg.Pool;
+  /**
+   * Where the fleet, health and lesson reads go: a streaming replica, so that the console's reads
+   * never load the primary the receivers write to (docs/district-console.md, "Scale"). Default: `pool`.
+   */
+  readPool?: pg.Pool;
   log: Logger;
   /** An appliance is offline once its last heartbeat is this old. */
   offlineAfterMs: number;
@@ -91,6 +96,8 @@ export class DistrictConsole {
   readonly store: ConsoleStore;
   readonly #fleet: FleetStore;
   readonly #health: HealthStore;
+  /** The same store on the primary: notes are written, never to a replica. */
+  readonly #healthNotes: HealthStore;
   readonly #research: ResearchStore;
   /** At most two people's-cost hashes at once, eight waiting: 128 MiB each. */
   readonly #hashes = new HashGate({ maxRunning: 2, maxQueued: 8 });
@@ -98,9 +105,11 @@ export class DistrictConsole {
   constructor(o: ConsoleOptions) {
     this.#o = o;
     this.store = new ConsoleStore(o.pool);
-    this.#fleet = new FleetStore(o.pool);
-    this.#health = new HealthStore(o.pool);
-    this.#research = new ResearchStore(o.pool);
+    const read = o.readPool ?? o.pool;
+    this.#fleet = new FleetStore(read);
+    this.#health = new HealthStore(read);
+    this.#healthNotes = new HealthStore(o.pool);
+    this.#research = new ResearchStore(read);
   }
 
   #now(): number {
@@ -400,7 +409,7 @@ export class DistrictConsole {
     const signalId = String(req.params.signal ?? '').slice(0, 200);
     if (!(await this.#health.signalInScope(appliance, signalId, scope.school)))
       throw new ConsoleRefusal(404, 'not_found', `no signal '${signalId}' of '${appliance}' in this account's schools`);
-    await this.#health.addNote(appliance, signalId, u.username, note);
+    await this.#healthNotes.addNote(appliance, signalId, u.username, note);
     await this.store.audit(u.username, 'health.signal.note', `${appliance}/${signalId}`, 'ok');
     res.status(201).json({ ok: true });
   }
