@@ -69,8 +69,8 @@ export async function startPostgres(): Promise<TestPostgres> {
 
 /**
  * A streaming replica of `primary` (Debian's PostgreSQL: `pg_basebackup -R` from the primary, then
- * a second server on its own port in hot standby; a fast checkpoint, or the backup waits minutes for a spread one). Its `url` reads the primary's `district`
- * database as replicated.
+ * a second server on its own port in hot standby). The backup asks for a fast checkpoint: a spread
+ * one made it wait about 90 s. Its `url` reads the primary's `district` database as replicated.
  */
 export async function startReplica(primary: TestPostgres): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'classedge-pg-replica-'));
