@@ -5,6 +5,30 @@ import { inTx } from './store.js';
 /** A heartbeat is kept in the history at most this often, unless the version or a component's state changed. */
 const HISTORY_EVERY_MS = 3_600_000;
 
+/**
+ * What the history keeps of a heartbeat: the appliance page's history columns, about 200 bytes
+ * instead of the status's 2 kB. A term of hourly history of 5 000 classrooms is 12 million rows:
+ * about 3 GB this way, 25 GB whole.
+ */
+export interface HistoryEntry {
+  version: string;
+  /** Components neither running nor stopped: `name: state (detail)`. */
+  notRunning: string[];
+  diskFreeBytes: number;
+  lagS: number;
+}
+
+export function historyEntry(s: HeartbeatStatus): HistoryEntry {
+  return {
+    version: s.version,
+    notRunning: s.components
+      .filter((c) => c.state !== 'running' && c.state !== 'stopped')
+      .map((c) => `${c.name}: ${c.state}${c.detail ? ` (${c.detail})` : ''}`.slice(0, 300)),
+    diskFreeBytes: s.disk.freeBytes,
+    lagS: Math.max(0, ...Object.values(s.streams).map((x) => x.lagS)),
+  };
+}
+
 /** One appliance as the fleet view shows it: enrolment, its last heartbeat and its streams. */
 export interface FleetRow {
   id: string;
@@ -74,7 +98,7 @@ export class FleetStore {
         if (changed || kept === undefined || receivedAt.getTime() - kept.getTime() >= HISTORY_EVERY_MS) {
           await c.query(
             'INSERT INTO appliance_status_history (appliance_id, received_at, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [applianceId, receivedAt, status],
+            [applianceId, receivedAt, historyEntry(status)],
           );
           await c.query('DELETE FROM appliance_status_history WHERE appliance_id = $1 AND received_at < $2', [
             applianceId,
@@ -124,11 +148,11 @@ export class FleetStore {
   }
 
   /** One appliance's kept heartbeats, newest first. */
-  async history(applianceId: string, limit = 500): Promise<{ receivedAt: Date; status: HeartbeatStatus }[]> {
-    const r = await this.#pool.query<{ received_at: Date; status: HeartbeatStatus }>(
+  async history(applianceId: string, limit = 500): Promise<{ receivedAt: Date; entry: HistoryEntry }[]> {
+    const r = await this.#pool.query<{ received_at: Date; status: HistoryEntry }>(
       'SELECT received_at, status FROM appliance_status_history WHERE appliance_id = $1 ORDER BY received_at DESC LIMIT $2',
       [applianceId, limit],
     );
-    return r.rows.map((x) => ({ receivedAt: x.received_at, status: x.status }));
+    return r.rows.map((x) => ({ receivedAt: x.received_at, entry: x.status }));
   }
 }

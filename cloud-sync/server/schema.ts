@@ -175,7 +175,8 @@ END $do$;
     version: 8,
     sql: `
 -- The fleet (docs/district-console.md): each appliance's last heartbeat, and a history of them kept
--- at most hourly and whenever the version or a component's state changes. appliance_id leads every
+-- at most hourly and whenever the version or a component's state changes (a compact summary of
+-- each: fleet-store.ts HistoryEntry). appliance_id leads every
 -- key, as in records: the distribution column if these tables move to a distributed PostgreSQL.
 CREATE TABLE appliance_status (
   appliance_id text PRIMARY KEY REFERENCES appliances(id),

@@ -18,6 +18,7 @@ import { mediaFigures } from './media-figures.js';
 import { freshFigures } from './fresh-figures.js';
 import { flashFigures } from './flash-figures.js';
 import { roomFigures } from './room-figures.js';
+import { districtFigures } from './district-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -147,4 +148,5 @@ export const figureGroups: FigureGroup[] = [
   ...freshFigures,
   flashFigures,
   roomFigures,
+  ...districtFigures,
 ];

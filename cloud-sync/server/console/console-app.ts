@@ -466,15 +466,7 @@ export class DistrictConsole {
     const row = (await this.#fleet.fleet(new Date(this.#now()), this.#o.offlineAfterMs, { ...scope, id }))[0];
     // Outside the account's school it does not exist, as far as the account can tell.
     if (!row) throw new ConsoleRefusal(404, 'not_found', `no appliance '${id}' in this account's schools`);
-    const history = (await this.#fleet.history(id, 200)).map((h) => ({
-      at: h.receivedAt.getTime(),
-      version: h.status.version,
-      notRunning: h.status.components
-        .filter((c) => c.state !== 'running' && c.state !== 'stopped')
-        .map((c) => `${c.name}: ${c.state}${c.detail ? ` (${c.detail})` : ''}`.slice(0, 300)),
-      diskFreeBytes: h.status.disk.freeBytes,
-      lagS: Math.max(0, ...Object.values(h.status.streams).map((x) => x.lagS)),
-    }));
+    const history = (await this.#fleet.history(id, 200)).map((h) => ({ at: h.receivedAt.getTime(), ...h.entry }));
     const answer: ApplianceAnswer = { appliance: item(row), history };
     res.json(answer);
   }

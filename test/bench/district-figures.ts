@@ -1,0 +1,92 @@
+import { DistrictReceiver } from '../../cloud-sync/server/district.js';
+import { ConsoleStore } from '../../cloud-sync/server/console-store.js';
+import { hashSecret } from '../../edge/security/secrets.js';
+import { startPostgres } from '../helpers/postgres.js';
+import type { FigureGroup } from './figures.js';
+import { measured, percentile } from './guard.js';
+
+const APPLIANCES = 5000;
+const SCHOOLS = 100;
+/** A term: about 100 days of hourly heartbeat history per appliance (12 million rows). */
+const TERM_DAYS = 100;
+const REQUESTS = 40;
+const PASSWORD = 'bench-Passw0rd';
+
+/** A heartbeat status as an appliance sends it: 14 components, 9 streams, about 2 kB. */
+const STATUS_SQL = `jsonb_build_object(
+  'sentAt', (extract(epoch FROM now()) * 1000)::bigint, 'version', '1.4.' || (i % 3), 'uptimeS', 86400,
+  'components', (SELECT jsonb_agg(jsonb_build_object('name', 'component-' || k, 'kind', 'kind-' || k,
+     'state', CASE WHEN k = 1 AND i % 50 = 0 THEN 'degraded' ELSE 'running' END)) FROM generate_series(1, 14) k),
+  'disk', jsonb_build_object('freeBytes', 20000000000 + i, 'totalBytes', 32000000000),
+  'flash', jsonb_build_object('writtenBytesPerDay', 40000000),
+  'streams', (SELECT jsonb_object_agg('stream-' || k, jsonb_build_object('backlog', i % 7, 'lagS', i % 90, 'quarantined', 0))
+     FROM generate_series(1, 9) k),
+  'configVersion', 3,
+  'place', jsonb_build_object('name', '教室 ' || i, 'grade', '三年级', 'room', 'A-' || i))`;
+
+/**
+ * `district_console_p95_ms`: the district IT fleet page (`GET /console/api/v1/fleet`, its first
+ * page of 200 of 5 000 appliances) against a district with a term of heartbeat history, server time
+ * plus transfer, measured from a client on the same machine.
+ */
+const consoleFleet: FigureGroup = {
+  figures: ['district_console_p95_ms', 'district_console_p50_ms'],
+  async run() {
+    const pg = await startPostgres();
+    const r = new DistrictReceiver({ databaseUrl: pg.url });
+    try {
+      await r.migrate();
+      await r.pool.query(
+        `INSERT INTO appliances (id, public_key, school) SELECT 'room-' || i, 'k', 'school-' || (i % ${SCHOOLS}) FROM generate_series(1, ${APPLIANCES}) i`,
+      );
+      await r.pool.query(
+        `INSERT INTO appliance_status (appliance_id, received_at, sent_at, version, status)
+         SELECT 'room-' || i, now() - (i % 30) * interval '1 minute', now(), '1.4.' || (i % 3), ${STATUS_SQL}
+         FROM generate_series(1, ${APPLIANCES}) i`,
+      );
+      await r.pool.query(
+        `INSERT INTO stream_state (appliance_id, stream, committed_seq)
+         SELECT 'room-' || i, 'stream-' || k, i * 100 + k FROM generate_series(1, ${APPLIANCES}) i, generate_series(1, 9) k`,
+      );
+      await r.pool.query(
+        `INSERT INTO appliance_status_history (appliance_id, received_at, status)
+         SELECT 'room-' || i, now() - h * interval '1 hour',
+           jsonb_build_object('version', '1.4.0', 'notRunning', '[]'::jsonb, 'diskFreeBytes', 20000000000, 'lagS', 0)
+         FROM generate_series(1, ${APPLIANCES}) i, generate_series(1, ${TERM_DAYS * 24}) h`,
+      );
+      await r.pool.query('ANALYZE');
+      await new ConsoleStore(r.pool).putUser(
+        { username: 'bench', role: 'district-it', school: '' },
+        await hashSecret(PASSWORD),
+      );
+      const c = await r.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
+      const base = `http://127.0.0.1:${c.port}/console/api/v1`;
+      const login = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench', password: PASSWORD }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const times: number[] = [];
+      for (let i = 0; i < REQUESTS + 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/fleet`, { headers: { cookie } });
+        const body = (await res.json()) as { appliances?: unknown[]; counts?: { total: number } };
+        const ms = performance.now() - t0;
+        measured('appliances on the fleet page', body.appliances?.length ?? 0);
+        if (body.counts?.total !== APPLIANCES)
+          throw new Error(`the fleet page counted ${body.counts?.total} appliances; expected ${APPLIANCES}`);
+        if (i >= 3) times.push(ms);
+      }
+      return {
+        district_console_p95_ms: Math.round(percentile('fleet page times', times, 95)),
+        district_console_p50_ms: Math.round(percentile('fleet page times', times, 50)),
+      };
+    } finally {
+      await r.close();
+      await pg.stop();
+    }
+  },
+};
+
+export const districtFigures: FigureGroup[] = [consoleFleet];
