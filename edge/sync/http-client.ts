@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -20,6 +20,23 @@ export function districtUrlProblem(url: URL, allowPlainHttp: boolean): string | 
   if (!LOOPBACK.test(url.hostname))
     return `district URL: plain http is allowed (sync.allowPlainHttp) only to a loopback host, got '${url.hostname}'`;
   return undefined;
+}
+
+/** One request to the district: HTTPS with its CA when given, a timeout, failures to `reject`. */
+function districtRequest(
+  url: URL,
+  opts: RequestOptions,
+  o: { timeoutMs: number; caFile?: string | undefined },
+  onResponse: (res: IncomingMessage) => void,
+  reject: (err: Error) => void,
+): ClientRequest {
+  const req =
+    url.protocol === 'https:'
+      ? httpsRequest(url, { ...opts, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) }, onResponse)
+      : httpRequest(url, opts, onResponse);
+  req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within ${o.timeoutMs} ms`)));
+  req.on('error', reject);
+  return req;
 }
 
 /**
@@ -60,13 +77,7 @@ export function postJsonish(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: answerJson(Buffer.concat(chunks)) }));
       res.on('error', reject);
     };
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest(url, { ...opts, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) }, onResponse)
-        : httpRequest(url, opts, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within ${o.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(data);
+    districtRequest(url, opts, o, onResponse, reject).end(data);
   });
 }
 
@@ -157,12 +168,6 @@ export function getToFile(
         return { status, received };
       })().then(resolve, reject);
     };
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest(url, { ...opts, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) }, onResponse)
-        : httpRequest(url, opts, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within ${o.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
+    districtRequest(url, opts, o, onResponse, reject).end();
   });
 }

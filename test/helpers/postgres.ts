@@ -15,17 +15,35 @@ export interface TestPostgres {
 }
 
 /**
+ * A temp directory for one server, owned by `postgres` when the tests run as root; `as` runs a
+ * program as that user then (the server refuses root), else as whoever runs the tests.
+ */
+function serverDir(prefix: string): { dir: string; as: { uid?: number; gid?: number } } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.getuid?.() !== 0) return { dir, as: {} };
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  chownSync(dir, uid, gid);
+  return { dir, as: { uid, gid } };
+}
+
+/** A fast shutdown, waited for, then the server's directory removed. */
+async function stopServer(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await gone;
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
  * A real PostgreSQL from Debian in a temp directory on a random loopback port, owned by the
  * `postgres` user (the server refuses to run as root), trust authentication on loopback only.
  */
 export async function startPostgres(): Promise<TestPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'classedge-pg-'));
-  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  if (process.getuid?.() === 0) chownSync(dir, uid, gid);
+  const { dir, as } = serverDir('classedge-pg-');
   const data = join(dir, 'data');
-  // As root, run the server as `postgres` (it refuses root); otherwise as whoever runs the tests.
-  const as = process.getuid?.() === 0 ? { uid, gid } : {};
   const init = spawnSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], {
     encoding: 'utf8',
     ...as,
@@ -56,14 +74,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     url: `${base}/district`,
     port,
     process: child,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGINT');
-        await gone;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
 }
 
@@ -73,11 +84,7 @@ export async function startPostgres(): Promise<TestPostgres> {
  * one made it wait about 90 s. Its `url` reads the primary's `district` database as replicated.
  */
 export async function startReplica(primary: TestPostgres): Promise<TestPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'classedge-pg-replica-'));
-  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  if (process.getuid?.() === 0) chownSync(dir, uid, gid);
-  const as = process.getuid?.() === 0 ? { uid, gid } : {};
+  const { dir, as } = serverDir('classedge-pg-replica-');
   const data = join(dir, 'data');
   const backup = spawnSync(
     `${BIN}/pg_basebackup`,
@@ -125,13 +132,6 @@ export async function startReplica(primary: TestPostgres): Promise<TestPostgres>
     url,
     port,
     process: child,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGINT');
-        await gone;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
 }

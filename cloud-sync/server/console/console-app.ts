@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
 import type pg from 'pg';
+import { describeProblem, nulPath, wireCheck, type Checked } from '../../protocol.js';
 import type { Logger } from '../../../edge/log.js';
 import { DUMMY_HASH, verifySecret } from '../../../edge/security/secrets.js';
 import { HashGate } from '../../../edge/security/hash-gate.js';
@@ -32,10 +31,23 @@ import {
 
 const COOKIE = 'classedge_console';
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-const checkLogin = TypeCompiler.Compile(LoginRequest);
-const checkFleetQuery = TypeCompiler.Compile(FleetQuery);
-const checkHealthQuery = TypeCompiler.Compile(HealthQuery);
-const checkNote = TypeCompiler.Compile(SignalNoteRequest);
+const checkLogin = wireCheck(LoginRequest);
+const checkFleetQuery = wireCheck(FleetQuery);
+const checkHealthQuery = wireCheck(HealthQuery);
+const checkNote = wireCheck(SignalNoteRequest);
+
+/**
+ * A request's body or query as its schema says, or a 400 naming the field and what was expected
+ * (the wording of the wire protocol's refusals); text holding NUL is refused too, as the receiver
+ * does: PostgreSQL stores none.
+ */
+function valid<T>(check: (v: unknown) => Checked<T>, value: unknown, root: string): T {
+  const r = check(value);
+  if (!r.ok) throw new ConsoleRefusal(400, 'invalid_input', describeProblem(r.problem, root));
+  const nul = nulPath(r.value);
+  if (nul !== undefined) throw new ConsoleRefusal(400, 'invalid_input', `${nul}: expected text without NUL`);
+  return r.value;
+}
 const DAY_MS = 86_400_000;
 /** Groups of fewer lessons show their count only: a group of one or two could stand for one teacher. */
 const MIN_GROUP = 3;
@@ -198,11 +210,7 @@ export class DistrictConsole {
   async #login(req: Request, res: Response): Promise<void> {
     if (!req.is('application/json'))
       throw new ConsoleRefusal(415, 'invalid_input', 'expected a JSON body {username, password}');
-    if (!checkLogin.Check(req.body)) {
-      const e = checkLogin.Errors(req.body).First();
-      throw new ConsoleRefusal(400, 'invalid_input', `${e?.path || '(body)'}: ${e?.message ?? 'invalid'}`);
-    }
-    const { username, password } = req.body;
+    const { username, password } = valid(checkLogin, req.body, '(body)');
     const slot = this.#hashes.enter();
     if (!slot) throw new ConsoleRefusal(429, 'busy', 'too many logins at once; try again in a moment');
     const release = await slot;
@@ -281,11 +289,7 @@ export class DistrictConsole {
     const scope = this.#fleetScope(u);
     const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
     for (const k of ['offset', 'limit']) if (typeof raw[k] === 'string') raw[k] = Number(raw[k]);
-    if (!checkFleetQuery.Check(raw)) {
-      const e = checkFleetQuery.Errors(raw).First();
-      throw new ConsoleRefusal(400, 'invalid_input', `query ${e?.path ?? ''}: ${e?.message ?? 'invalid'}`);
-    }
-    const q = Value.Default(FleetQuery, raw) as FleetQuery;
+    const q = valid(checkFleetQuery, raw, '(query)');
     const now = this.#now();
     const all = (await this.#fleet.fleet(new Date(now), this.#o.offlineAfterMs, scope)).map(item);
     const schools = [...new Set(all.map((a) => a.school))].sort();
@@ -326,11 +330,7 @@ export class DistrictConsole {
 
   #healthQuery(req: Request): { from: string; to: string; school?: string } {
     const raw: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
-    if (!checkHealthQuery.Check(raw)) {
-      const e = checkHealthQuery.Errors(raw).First();
-      throw new ConsoleRefusal(400, 'invalid_input', `query ${e?.path ?? ''}: ${e?.message ?? 'invalid'}`);
-    }
-    const q = raw as HealthQuery;
+    const q = valid(checkHealthQuery, raw, '(query)');
     const to = q.to ?? dayOf(this.#now());
     const from = q.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS);
     const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS;
@@ -399,12 +399,7 @@ export class DistrictConsole {
     const u = await this.#user(req);
     const scope = this.#healthScope(u);
     if (!req.is('application/json')) throw new ConsoleRefusal(415, 'invalid_input', 'expected a JSON body {note}');
-    if (!checkNote.Check(req.body)) {
-      const e = checkNote.Errors(req.body).First();
-      throw new ConsoleRefusal(400, 'invalid_input', `${e?.path || '(body)'}: ${e?.message ?? 'invalid'}`);
-    }
-    const note = (req.body as SignalNoteRequest).note;
-    if (note.includes('\u0000')) throw new ConsoleRefusal(400, 'invalid_input', '/note: expected text without NUL');
+    const { note } = valid(checkNote, req.body, '(body)');
     const appliance = String(req.params.appliance ?? '').slice(0, 200);
     const signalId = String(req.params.signal ?? '').slice(0, 200);
     if (!(await this.#health.signalInScope(appliance, signalId, scope.school)))
