@@ -10,10 +10,12 @@ source "$(dirname "$0")/lib.sh"
 # systemd-analyze checks the service unit; openssl makes the admin console's self-signed certificate.
 # mount: test/disk mounts small tmpfs data directories (a disk filling up, a card turned read-only).
 # fuse3 and python3-fuse: the power-cut file system test/store/power-cut.test.ts runs the appliance on.
+# postgresql-client-15: pg_basebackup makes the replica of test/district/replica.test.ts (postgresql has it
+# only through postgresql-15; named here so the tests do not lean on that).
 # poppler-utils: pdftoppm renders a printed lesson report's first page (test/kiosk/lesson-insight.e2e.test.ts).
 # test/project/programs.test.ts checks that every program the code and the tests start is in this list.
 phase apt ensure_debian mosquitto-clients chromium fonts-wqy-microhei socat mbpoll python3-pymodbus \
-  python3-serial python3-serial-asyncio postgresql espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl libfaketime \
+  python3-serial python3-serial-asyncio postgresql postgresql-client-15 espeak-ng sox ffmpeg python3-skimage alsa-utils systemd openssl libfaketime \
   mount fuse3 python3-fuse poppler-utils
 ensure_node_modules
 # The SFU's worker, built from Debian's libraries (seconds when cached).

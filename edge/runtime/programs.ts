@@ -152,6 +152,12 @@ const table = {
     path: '/usr/lib/postgresql/15/bin/postgres',
     usedBy: ['test', 'bench'],
   },
+  pg_basebackup: {
+    debianPackage: 'postgresql-client-15',
+    purpose: "copies the test primary into a streaming replica for the console's replica test",
+    path: '/usr/lib/postgresql/15/bin/pg_basebackup',
+    usedBy: ['test'],
+  },
   'systemd-analyze': {
     debianPackage: 'systemd',
     purpose: 'verifies the service unit and its security score',
