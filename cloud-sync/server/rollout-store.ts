@@ -175,17 +175,26 @@ export class RolloutStore {
     return (r.rows[0] as { id: number }).id;
   }
 
-  /** Every rollout (newest first, at most `limit`), with its ring's size and its outcomes counted. */
-  async rollouts(limit = 100, id?: number): Promise<RolloutRow[]> {
+  /**
+   * Every rollout (newest first, at most `limit`), with its ring's size and its outcomes counted.
+   * With `school`, only the rollouts whose ring holds some of that school's appliances, sized and
+   * counted over those (what a school's IT sees).
+   */
+  async rollouts(limit = 100, id?: number, school?: string): Promise<RolloutRow[]> {
     const r = await this.#pool.query<RolloutSqlRow & { ring_size: string; counts: Record<string, string> | null }>(
-      `SELECT r.*, b.version, b.size,
-         (SELECT count(*) FROM appliances a WHERE ${IN_RING}) AS ring_size,
-         (SELECT json_object_agg(s.state, s.n) FROM
-            (SELECT o.state, count(*) AS n FROM rollout_outcomes o WHERE o.rollout_id = r.id GROUP BY o.state) s) AS counts
-       FROM rollouts r JOIN update_bundles b ON b.sha256 = r.bundle_sha256
-       WHERE ($2::int IS NULL OR r.id = $2)
-       ORDER BY r.id DESC LIMIT $1`,
-      [limit, id ?? null],
+      `SELECT * FROM (
+         SELECT r.*, b.version, b.size,
+           (SELECT count(*) FROM appliances a WHERE ${IN_RING} AND ($3::text IS NULL OR a.school = $3)) AS ring_size,
+           (SELECT json_object_agg(s.state, s.n) FROM
+              (SELECT o.state, count(*) AS n FROM rollout_outcomes o
+               WHERE o.rollout_id = r.id
+                 AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM appliances a WHERE a.id = o.appliance_id AND a.school = $3))
+               GROUP BY o.state) s) AS counts
+         FROM rollouts r JOIN update_bundles b ON b.sha256 = r.bundle_sha256
+         WHERE ($2::int IS NULL OR r.id = $2)) x
+       WHERE $3::text IS NULL OR x.ring_size > 0
+       ORDER BY x.id DESC LIMIT $1`,
+      [limit, id ?? null, school ?? null],
     );
     return r.rows.map((x) => ({
       id: x.id,

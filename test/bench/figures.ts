@@ -19,6 +19,7 @@ import { freshFigures } from './fresh-figures.js';
 import { flashFigures } from './flash-figures.js';
 import { roomFigures } from './room-figures.js';
 import { districtFigures } from './district-figures.js';
+import { rolloutFigures } from './rollout-figures.js';
 
 export interface FigureGroup {
   /** The figures this group produces; `npm run bench -- NAME` runs the groups that produce NAME. */
@@ -149,4 +150,5 @@ export const figureGroups: FigureGroup[] = [
   flashFigures,
   roomFigures,
   ...districtFigures,
+  ...rolloutFigures,
 ];

@@ -15,8 +15,10 @@ import {
   HealthDaysAnswer,
   LessonGroupsAnswer,
   Me,
+  RolloutsAnswer,
   SignalsAnswer,
 } from '../../cloud-sync/server/console/contract.js';
+import { RolloutStore } from '../../cloud-sync/server/rollout-store.js';
 import type { HeartbeatStatus } from '../../cloud-sync/protocol.js';
 
 /**
@@ -151,6 +153,7 @@ const isError = checker(ConsoleError);
 const isHealthDays = checker(HealthDaysAnswer);
 const isSignals = checker(SignalsAnswer);
 const isLessonGroups = checker(LessonGroupsAnswer);
+const isRollouts = checker(RolloutsAnswer);
 
 async function call(
   route: (typeof CONSOLE_ROUTES)[number],
@@ -350,6 +353,88 @@ test('every console route answers its schema; each account sees its scope only',
   assert.equal(
     (await call('GET /console/api/v1/research/lessons', '/console/api/v1/research/lessons', { cookie: wang })).status,
     403,
+  );
+
+  // Rollouts: district IT sees each with its counts and may halt one; school IT sees those reaching
+  // its school, counted over its own appliances; nobody else sees them.
+  const rollouts = new RolloutStore(district.receiver.pool);
+  const sha = 'ab'.repeat(32);
+  await rollouts.putBundle(sha, '1.5.0', {}, Buffer.from('bundle'));
+  const toOther = await rollouts.createRollout({
+    bundle: sha,
+    ring: { kind: 'school', school: '育才中学' },
+    window: null,
+    maxFailureShare: 0.2,
+  });
+  const toAll = await rollouts.createRollout({
+    bundle: sha,
+    ring: { kind: 'all' },
+    window: { from: '22:00', to: '05:00' },
+    maxFailureShare: 0.5,
+  });
+  await district.receiver.pool.query(
+    `INSERT INTO rollout_outcomes (appliance_id, rollout_id, state, version, detail) VALUES
+       ('room-101', $1, 'installed', '1.5.0', ''), ('room-102', $1, 'offered', '', ''),
+       ('room-201', $1, 'rolled-back', '1.4.0', 'health check failed: 503')`,
+    [toAll],
+  );
+  const ro = await call('GET /console/api/v1/rollouts', '/console/api/v1/rollouts', { cookie: wang });
+  assert.equal(ro.status, 200, JSON.stringify(ro.json));
+  isRollouts(ro.json, 'rollouts');
+  const rs = ro.json as unknown as RolloutsAnswer;
+  assert.equal(rs.mayHalt, true);
+  assert.deepEqual(
+    rs.rollouts.map((r) => [r.id, r.ring, r.ringSize, r.counts.installed, r.counts['rolled-back'], r.counts.offered]),
+    [
+      [toAll, 'all', 3, 1, 1, 1],
+      [toOther, 'school:育才中学', 1, 0, 0, 0],
+    ],
+  );
+  assert.deepEqual(rs.rollouts[0]?.window, { from: '22:00', to: '05:00' });
+  const theirs = (await call('GET /console/api/v1/rollouts', '/console/api/v1/rollouts', { cookie: zhao }))
+    .json as unknown as RolloutsAnswer;
+  isRollouts(theirs, 'school rollouts');
+  assert.equal(theirs.mayHalt, false);
+  assert.deepEqual(
+    theirs.rollouts.map((r) => [r.id, r.ringSize, r.counts.installed, r.counts['rolled-back'], r.counts.offered]),
+    [[toAll, 2, 1, 0, 1]],
+    "a school's IT sees the rollouts reaching its school, counted over its appliances",
+  );
+  assert.equal((await call('GET /console/api/v1/rollouts', '/console/api/v1/rollouts', { cookie: li })).status, 403);
+  const halt = (cookie: string, id: string, body: object | string) =>
+    call('POST /console/api/v1/rollouts/:id/halt', `/console/api/v1/rollouts/${id}/halt`, { cookie, body });
+  assert.equal((await halt(zhao, String(toAll), { reason: 'x' })).status, 403, 'school IT halts nothing');
+  const badId = await halt(wang, 'first', { reason: 'x' });
+  assert.equal(badId.status, 400);
+  assert.match(String(badId.json.message), /\/id/);
+  assert.equal((await halt(wang, '999999', { reason: 'x' })).status, 404);
+  const noReason = await halt(wang, String(toAll), {});
+  assert.equal(noReason.status, 400);
+  assert.match(String(noReason.json.message), /reason/);
+  assert.equal((await halt(wang, String(toAll), { reason: 'a\u0000b' })).status, 400);
+  assert.equal((await halt(wang, String(toAll), { reason: 'x'.repeat(301) })).status, 400);
+  const halted = await halt(wang, String(toAll), { reason: '家长反映课件打不开' });
+  assert.equal(halted.status, 200, JSON.stringify(halted.json));
+  isRollouts(halted.json, 'halt');
+  const h = (halted.json as unknown as RolloutsAnswer).rollouts[0];
+  assert.equal(h?.state, 'halted');
+  assert.match(h?.reason ?? '', /halted by wang: 家长反映课件打不开/);
+  assert.equal((await halt(wang, String(toAll), { reason: 'again' })).status, 409, 'halted already');
+  assert.equal(
+    (
+      await district.receiver.pool.query(
+        "SELECT count(*)::int AS n FROM console_audit WHERE action = 'rollout.halt' AND username = 'wang'",
+      )
+    ).rows[0].n,
+    1,
+  );
+  const withUpdates = (
+    await call('GET /console/api/v1/appliances/:id', '/console/api/v1/appliances/room-201', { cookie: wang })
+  ).json as unknown as ApplianceAnswer;
+  isAppliance(withUpdates, 'appliance with updates');
+  assert.deepEqual(
+    withUpdates.updates.map((u) => [u.rolloutId, u.state, u.version, u.detail]),
+    [[toAll, 'rolled-back', '1.4.0', 'health check failed: 503']],
   );
 
   // Logged out, the cookie is nothing.

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startDistrict, enrolDataDir, type TestDistrict } from '../helpers/district.js';
@@ -23,6 +23,9 @@ import {
   type UpdateOffer,
 } from '../../cloud-sync/protocol.js';
 import type { RolloutRow } from '../../cloud-sync/server/rollout-store.js';
+import { ConsoleStore } from '../../cloud-sync/server/console-store.js';
+import { hashSecret } from '../../edge/security/secrets.js';
+import { launchChromium } from '../helpers/browser.js';
 
 /**
  * Updates pulled by the fleet (issue 20, part 3; docs/fleet-updates.md): a real receiver on a real
@@ -446,6 +449,60 @@ test(
       assert.equal(outcome?.state, 'rolled-back');
       assert.match(outcome?.detail ?? '', /3\.0\.0 rolled back to 1\.0\.0: .*not healthy within 20 s/);
       assert.equal(outcome?.version, '1.0.0');
+
+      // The console shows the rollouts as the district IT technician sees them, in Chromium.
+      const browser = await launchChromium();
+      try {
+        const c = await d.receiver.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
+        const password = 'district-Passw0rd';
+        await new ConsoleStore(d.receiver.pool).putUser(
+          { username: 'wang', role: 'district-it', school: '' },
+          await hashSecret(password),
+        );
+        const page = await browser.newPage({ locale: 'zh-CN' });
+        await page.goto(`http://127.0.0.1:${c.port}/console/#/rollouts`);
+        await page.fill('input[name=username]', 'wang');
+        await page.fill('input[name=password]', password);
+        await page.click('button[type=submit]');
+        await page.click('a[href="#/rollouts"]');
+        const rowOf = (v: RolloutRow | undefined) => page.locator(`tr[data-rollout="${v?.id}"]`);
+        const goodRow = await rowOf(byVersion.get('2.0.0')).innerText();
+        assert.match(
+          goodRow,
+          /2\.0\.0[\s\S]*学校 accept-north[\s\S]*已完成[\s\S]*范围内全部 2 台都已报告[\s\S]*已安装 2 \/ 2/,
+          goodRow,
+        );
+        const badRow = await rowOf(byVersion.get('3.0.0')).innerText();
+        assert.match(
+          badRow,
+          /3\.0\.0[\s\S]*已暂停[\s\S]*已报告 1 台，其中 1 台失败或回退，超过上限 20 %，已自动暂停[\s\S]*已回退 1 \/ 1/,
+          badRow,
+        );
+        // A person halts an active rollout from the page (a pilot ring with no pilot: nobody is offered it).
+        const pilot = await cli('rollout', 'create', '--bundle', made[0] ?? '', '--ring', 'pilot', '--window', 'any');
+        assert.equal(pilot.code, 0, pilot.err);
+        const active = (await rollouts(d))[0];
+        await page.reload();
+        await page.click(`[data-testid=halt-${active?.id}]`);
+        await page.fill(`tr[data-rollout="${active?.id}"] input[name=reason]`, '先观察一周');
+        await page.click(`tr[data-rollout="${active?.id}"] button[type=submit]`);
+        await page.waitForSelector(`tr[data-rollout="${active?.id}"] [data-testid=reason]`);
+        assert.match(await rowOf(active).innerText(), /已暂停[\s\S]*wang 手动暂停：先观察一周/);
+        assert.equal((await rollouts(d))[0]?.state, 'halted');
+        const out = join(ROOT, 'test-output', 'screenshots');
+        mkdirSync(out, { recursive: true });
+        await page.setViewportSize({ width: 1500, height: 600 });
+        await page.screenshot({ path: join(out, 'district-rollouts.png') });
+        // The rolled-back box's own page says what happened to it.
+        await page.goto(`http://127.0.0.1:${c.port}/console/#/appliance/acc-c`);
+        await page.waitForSelector('[data-testid=updates]');
+        assert.match(
+          await page.locator('[data-testid=updates]').innerText(),
+          /已回退 — 3\.0\.0 rolled back to 1\.0\.0/,
+        );
+      } finally {
+        await browser.close();
+      }
     } finally {
       for (const b of benches) await b.stop();
       await d.stop();

@@ -13,10 +13,13 @@ import { dayOf, healthDay, item, signal } from './views.js';
 import { ConsoleStore, type ConsoleUser } from '../console-store.js';
 import { HealthStore } from '../health-store.js';
 import { ResearchStore } from '../research-store.js';
+import { RolloutStore, ringText, type RolloutRow } from '../rollout-store.js';
 import {
   FleetQuery,
   HealthQuery,
   LoginRequest,
+  ROLLOUT_STATES,
+  RolloutHaltRequest,
   SignalNoteRequest,
   type ApplianceAnswer,
   type ConsoleError,
@@ -26,6 +29,8 @@ import {
   type HealthSignal,
   type LessonGroupsAnswer,
   type Me,
+  type RolloutItem,
+  type RolloutsAnswer,
   type SignalsAnswer,
 } from './contract.js';
 
@@ -35,6 +40,24 @@ const checkLogin = wireCheck(LoginRequest);
 const checkFleetQuery = wireCheck(FleetQuery);
 const checkHealthQuery = wireCheck(HealthQuery);
 const checkNote = wireCheck(SignalNoteRequest);
+const checkHalt = wireCheck(RolloutHaltRequest);
+
+function rolloutItem(r: RolloutRow): RolloutItem {
+  return {
+    id: r.id,
+    version: r.version.slice(0, 200),
+    bundle: r.bundle,
+    size: r.size,
+    ring: ringText(r.ring).slice(0, 2000),
+    window: r.window,
+    maxFailureShare: r.maxFailureShare,
+    state: r.state,
+    reason: r.reason.slice(0, 1000),
+    createdAt: r.createdAt.getTime(),
+    ringSize: r.ringSize,
+    counts: Object.fromEntries(ROLLOUT_STATES.map((s) => [s, r.counts[s] ?? 0])) as RolloutItem['counts'],
+  };
+}
 
 /**
  * A request's body or query as its schema says, or a 400 naming the field and what was expected
@@ -111,6 +134,9 @@ export class DistrictConsole {
   /** The same store on the primary: notes are written, never to a replica. */
   readonly #healthNotes: HealthStore;
   readonly #research: ResearchStore;
+  readonly #rollouts: RolloutStore;
+  /** The same store on the primary: a halt is written there. */
+  readonly #rolloutHalts: RolloutStore;
   /** At most two people's-cost hashes at once, eight waiting: 128 MiB each. */
   readonly #hashes = new HashGate({ maxRunning: 2, maxQueued: 8 });
 
@@ -122,6 +148,8 @@ export class DistrictConsole {
     this.#health = new HealthStore(read);
     this.#healthNotes = new HealthStore(o.pool);
     this.#research = new ResearchStore(read);
+    this.#rollouts = new RolloutStore(read);
+    this.#rolloutHalts = new RolloutStore(o.pool);
   }
 
   #now(): number {
@@ -176,6 +204,14 @@ export class DistrictConsole {
     api.get(
       '/research/lessons',
       route((req, res) => this.#lessonGroups(req, res)),
+    );
+    api.get(
+      '/rollouts',
+      route((req, res) => this.#rolloutsRoute(req, res)),
+    );
+    api.post(
+      '/rollouts/:id/halt',
+      route((req, res) => this.#haltRoute(req, res)),
     );
     api.use((_req, _res, next) => next(new ConsoleRefusal(404, 'not_found', 'no such console route')));
     app.use('/console/api/v1', api);
@@ -462,7 +498,44 @@ export class DistrictConsole {
     // Outside the account's school it does not exist, as far as the account can tell.
     if (!row) throw new ConsoleRefusal(404, 'not_found', `no appliance '${id}' in this account's schools`);
     const history = (await this.#fleet.history(id, 200)).map((h) => ({ at: h.receivedAt.getTime(), ...h.entry }));
-    const answer: ApplianceAnswer = { appliance: item(row), history };
+    const updates = (await this.#rollouts.outcomes(id)).map((o) => ({
+      rolloutId: o.rolloutId,
+      state: o.state,
+      version: o.version.slice(0, 200),
+      detail: o.detail.slice(0, 300),
+      changedAt: o.changedAt.getTime(),
+    }));
+    const answer: ApplianceAnswer = { appliance: item(row), history, updates };
     res.json(answer);
+  }
+
+  /** The rollouts (docs/fleet-updates.md): every one for district IT, those reaching its school for school IT. */
+  async #rolloutsRoute(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    const scope = this.#fleetScope(u);
+    const rows = await this.#rollouts.rollouts(50, undefined, scope.school);
+    const answer: RolloutsAnswer = { mayHalt: u.role === 'district-it' && !u.school, rollouts: rows.map(rolloutItem) };
+    res.json(answer);
+  }
+
+  /** A person halts a rollout (the district halts one by itself past its failure share); audited. */
+  async #haltRoute(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    this.#fleetScope(u);
+    // A rollout spans schools: only an account of the whole district may stop it.
+    if (u.role !== 'district-it' || u.school)
+      throw new ConsoleRefusal(403, 'forbidden', "halting a rollout is for the whole district's IT accounts");
+    if (!req.is('application/json')) throw new ConsoleRefusal(415, 'invalid_input', 'expected a JSON body {reason}');
+    const { reason } = valid(checkHalt, req.body, '(body)');
+    const raw = String(req.params.id ?? '');
+    const id = /^[1-9][0-9]{0,8}$/.test(raw) ? Number(raw) : undefined;
+    if (id === undefined) throw new ConsoleRefusal(400, 'invalid_input', 'path /id: expected a rollout number');
+    const before = (await this.#rolloutHalts.rollouts(1, id))[0];
+    if (!before) throw new ConsoleRefusal(404, 'not_found', `no rollout ${id}`);
+    if (!(await this.#rolloutHalts.halt(id, `halted by ${u.username}: ${reason}`)))
+      throw new ConsoleRefusal(409, 'not_active', `rollout ${id} is ${before.state}, not active`);
+    await this.store.audit(u.username, 'rollout.halt', String(id), 'ok');
+    const after = (await this.#rolloutHalts.rollouts(1, id))[0] ?? before;
+    res.json({ mayHalt: true, rollouts: [rolloutItem(after)] } satisfies RolloutsAnswer);
   }
 }

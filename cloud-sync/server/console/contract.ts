@@ -113,9 +113,22 @@ export const ApplianceHistoryEntry = Type.Object({
   lagS: Type.Number({ minimum: 0 }),
 });
 
+/** What the district knows of an appliance and a rollout: offered, then what it reported. */
+export const ROLLOUT_STATES = ['offered', 'downloading', 'installing', 'installed', 'rolled-back', 'failed'] as const;
+
+/** An appliance's fleet updates, newest first. */
+export const ApplianceUpdate = Type.Object({
+  rolloutId: Type.Integer({ minimum: 1 }),
+  state: Type.Union(ROLLOUT_STATES.map((s) => Type.Literal(s))),
+  version: Text('the version it runs after it (installed) or went back to (rolled back)'),
+  detail: Text('what the appliance said', 300),
+  changedAt: Ms('when it last changed'),
+});
+
 export const ApplianceAnswer = Type.Object({
   appliance: FleetItem,
   history: Type.Array(ApplianceHistoryEntry),
+  updates: Type.Array(ApplianceUpdate),
 });
 export type ApplianceAnswer = Static<typeof ApplianceAnswer>;
 
@@ -244,6 +257,43 @@ export const LessonGroupsAnswer = Type.Object({
 });
 export type LessonGroupsAnswer = Static<typeof LessonGroupsAnswer>;
 
+/** A rollout of an update bundle to a ring (docs/fleet-updates.md), as the fleet reports it. */
+export const RolloutItem = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  version: Text('the version the bundle installs'),
+  bundle: Type.String({ pattern: '^[0-9a-f]{64}$', description: "the bundle's SHA-256" }),
+  size: Type.Integer({ minimum: 0, description: 'bytes each appliance downloads' }),
+  ring: Text('pilot, school:<name>, all or list:<ids>', 2000),
+  window: Type.Union([Type.Object({ from: Text('HH:MM', 5), to: Text('HH:MM', 5) }), Type.Null()], {
+    description: 'local time on each appliance; null: any time outside lessons',
+  }),
+  maxFailureShare: Type.Number({ minimum: 0, maximum: 1 }),
+  state: Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('done')]),
+  reason: Text('why it halted or is done', 1000),
+  createdAt: Ms('when it was created'),
+  ringSize: Count("appliances in the ring now (for a school's account: that school's)"),
+  counts: Type.Object(
+    Object.fromEntries(ROLLOUT_STATES.map((s) => [s, Count(`appliances whose last report is ${s}`)])) as Record<
+      (typeof ROLLOUT_STATES)[number],
+      ReturnType<typeof Count>
+    >,
+  ),
+});
+export type RolloutItem = Static<typeof RolloutItem>;
+
+export const RolloutsAnswer = Type.Object({
+  /** Whether this account may halt a rollout (district IT). */
+  mayHalt: Type.Boolean(),
+  rollouts: Type.Array(RolloutItem),
+});
+export type RolloutsAnswer = Static<typeof RolloutsAnswer>;
+
+export const RolloutHaltRequest = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 300 }) },
+  { additionalProperties: false },
+);
+export type RolloutHaltRequest = Static<typeof RolloutHaltRequest>;
+
 /** Every route of the console's API: the contract test calls each. */
 export const CONSOLE_ROUTES = [
   'POST /console/api/v1/login',
@@ -255,4 +305,6 @@ export const CONSOLE_ROUTES = [
   'GET /console/api/v1/health/signals',
   'POST /console/api/v1/health/signals/:appliance/:signal/notes',
   'GET /console/api/v1/research/lessons',
+  'GET /console/api/v1/rollouts',
+  'POST /console/api/v1/rollouts/:id/halt',
 ] as const;

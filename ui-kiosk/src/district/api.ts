@@ -5,6 +5,7 @@ import type {
   HealthDaysAnswer as HealthDaysSchema,
   LessonGroupsAnswer as LessonGroupsSchema,
   Me as MeSchema,
+  RolloutsAnswer as RolloutsSchema,
   SignalsAnswer as SignalsSchema,
 } from '../../../cloud-sync/server/console/contract.js';
 
@@ -20,6 +21,8 @@ export type HealthDaysAnswer = Static<typeof HealthDaysSchema>;
 export type SignalsAnswer = Static<typeof SignalsSchema>;
 export type HealthSignal = SignalsAnswer['signals'][number];
 export type LessonGroupsAnswer = Static<typeof LessonGroupsSchema>;
+export type RolloutsAnswer = Static<typeof RolloutsSchema>;
+export type RolloutItem = RolloutsAnswer['rollouts'][number];
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -59,6 +62,8 @@ export const consoleApi = {
     return call<FleetAnswer>('GET', `/fleet${p.size ? `?${p}` : ''}`);
   },
   appliance: (id: string) => call<ApplianceAnswer>('GET', `/appliances/${encodeURIComponent(id)}`),
+  rollouts: () => call<RolloutsAnswer>('GET', '/rollouts'),
+  haltRollout: (id: number, reason: string) => call<RolloutsAnswer>('POST', `/rollouts/${id}/halt`, { reason }),
   healthDays: (from: string, to: string) =>
     call<HealthDaysAnswer>('GET', `/health/days?${new URLSearchParams({ from, to })}`),
   lessonGroups: (from: string, to: string) =>

@@ -2,6 +2,15 @@ import { useEffect, useState } from 'preact/hooks';
 import { consoleApi, type ApplianceAnswer } from './api.js';
 import { bytes, duration, w, when } from './words.js';
 
+const OUTCOME_WORD = {
+  offered: 'outcomeOffered',
+  downloading: 'outcomeDownloading',
+  installing: 'outcomeInstalling',
+  installed: 'outcomeInstalled',
+  'rolled-back': 'outcomeRolledBack',
+  failed: 'outcomeFailed',
+} as const;
+
 /** One appliance: its last status, each stream's position and lag, and its status history. */
 export function AppliancePage({ id, back }: { id: string; back: () => void }) {
   const [data, setData] = useState<ApplianceAnswer | undefined>();
@@ -78,6 +87,34 @@ export function AppliancePage({ id, back }: { id: string; back: () => void }) {
               ))}
             </tbody>
           </table>
+          <h3>{w('updates')}</h3>
+          {data.updates.length === 0 ? (
+            <p class="muted">—</p>
+          ) : (
+            <table class="fleet" data-testid="updates">
+              <thead>
+                <tr>
+                  <th>{w('rollout')}</th>
+                  <th>{w('status')}</th>
+                  <th>{w('version')}</th>
+                  <th>{w('at')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.updates.map((u) => (
+                  <tr>
+                    <td>#{u.rolloutId}</td>
+                    <td class={u.state === 'failed' || u.state === 'rolled-back' ? 'bad-text' : ''}>
+                      {w(OUTCOME_WORD[u.state])}
+                      {u.detail ? ` — ${u.detail}` : ''}
+                    </td>
+                    <td>{u.version || '—'}</td>
+                    <td>{new Date(u.changedAt).toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <h3>{w('history')}</h3>
           <table class="fleet" data-testid="history">
             <thead>

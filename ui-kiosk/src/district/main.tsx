@@ -6,6 +6,7 @@ import { FleetPage } from './fleet-page.js';
 import { AppliancePage } from './appliance-page.js';
 import { HealthPage } from './health-page.js';
 import { ResearchPage } from './research-page.js';
+import { RolloutsPage } from './rollouts-page.js';
 import { districtLang, setDistrictLang, w } from './words.js';
 import './district.css';
 
@@ -61,7 +62,8 @@ function Login({ done }: { done: (me: Me) => void }) {
   );
 }
 
-const route = (): { appliance?: string } => {
+const route = (): { appliance?: string; rollouts?: true } => {
+  if (location.hash === '#/rollouts') return { rollouts: true };
   const m = /^#\/appliance\/(.+)$/.exec(location.hash);
   return m?.[1] ? { appliance: decodeURIComponent(m[1]) } : {};
 };
@@ -85,6 +87,7 @@ function DistrictApp() {
         <h1>{w('title')}</h1>
         <nav>
           {fleetRole && <a href="#/">{w('fleet')}</a>}
+          {fleetRole && <a href="#/rollouts">{w('rollouts')}</a>}
           {me.role === 'health' && <a href="#/">{w('health')}</a>}
           {me.role === 'research' && <a href="#/">{w('research')}</a>}
         </nav>
@@ -103,8 +106,9 @@ function DistrictApp() {
         {me.role === 'health' && <HealthPage />}
         {me.role === 'research' && <ResearchPage />}
         {me.role === 'environment' && <p class="muted">{w('notYet')}</p>}
+        {fleetRole && where.rollouts && <RolloutsPage />}
         {fleetRole && where.appliance && <AppliancePage id={where.appliance} back={() => (location.hash = '#/')} />}
-        {fleetRole && !where.appliance && (
+        {fleetRole && !where.appliance && !where.rollouts && (
           <FleetPage open={(id) => (location.hash = `#/appliance/${encodeURIComponent(id)}`)} />
         )}
       </main>
