@@ -147,6 +147,102 @@ export class FleetStore {
     }));
   }
 
+  /**
+   * One page of the fleet as the console asks for it, filtered, counted and paged in SQL: at 50 000
+   * appliances the console must not read them all to show 200 (docs/district.md, "Sizing"). The
+   * counts are over the account's scope; `matching` over the filters too. The search matches the
+   * id, school, the place the box gives (name, grade and class, room) and the version, as the
+   * console's classroom text shows them.
+   */
+  async fleetPage(
+    now: Date,
+    offlineAfterMs: number,
+    scope: { school?: string },
+    q: { school?: string; status?: 'online' | 'offline' | 'problem'; search?: string; offset: number; limit: number },
+  ): Promise<{
+    schools: string[];
+    counts: { total: number; online: number; offline: number; problem: number };
+    matching: number;
+    rows: FleetRow[];
+  }> {
+    const params = [
+      scope.school ?? null,
+      now,
+      offlineAfterMs / 1000,
+      q.school ?? null,
+      q.status ?? null,
+      q.search ? q.search.toLowerCase() : null,
+    ];
+    // Each appliance in scope with what the filters and counts need: narrow columns (migration 12),
+    // not the status's JSON, which only the page's own rows read.
+    const inScope = `WITH f AS (
+      SELECT a.id, a.school, coalesce(h.received_at > $2::timestamptz - make_interval(secs => $3), false) AS online,
+        coalesce(h.problems, 0) AS problems, coalesce(h.quarantined, 0) AS quarantined,
+        lower(a.id || ' ' || a.school) || ' ' || coalesce(h.words, '') AS words
+      FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id
+      WHERE ($1::text IS NULL OR a.school = $1)),
+    m AS (
+      SELECT * FROM f
+      WHERE ($4::text IS NULL OR f.school = $4)
+        AND ($5::text IS NULL
+          OR ($5 = 'online' AND f.online) OR ($5 = 'offline' AND NOT f.online)
+          OR ($5 = 'problem' AND (f.problems > 0 OR f.quarantined > 0 OR NOT f.online)))
+        AND ($6::text IS NULL OR strpos(f.words, $6) > 0))`;
+    const c = await this.#pool.query<{
+      schools: string[] | null;
+      total: string;
+      online: string;
+      problem: string;
+      matching: string;
+    }>(
+      `${inScope}
+       SELECT (SELECT array_agg(DISTINCT school ORDER BY school) FROM f) AS schools,
+         (SELECT count(*) FROM f) AS total,
+         (SELECT count(*) FROM f WHERE online) AS online,
+         (SELECT count(*) FROM f WHERE problems > 0 OR quarantined > 0) AS problem,
+         (SELECT count(*) FROM m) AS matching`,
+      params,
+    );
+    const page = await this.#pool.query<{
+      id: string;
+      school: string;
+      enrolled_at: Date;
+      last_seen: Date | null;
+      received_at: Date | null;
+      sent_at: Date | null;
+      status: HeartbeatStatus | null;
+      online: boolean;
+      streams: Record<string, string | number>;
+    }>(
+      `${inScope},
+    p AS (SELECT m.id, m.school, m.online FROM m ORDER BY m.school, m.id OFFSET $7 LIMIT $8)
+       SELECT p.id, p.school, a.enrolled_at, a.last_seen, h.received_at, h.sent_at, h.status, p.online,
+         coalesce((SELECT json_object_agg(s.stream, s.committed_seq) FROM stream_state s WHERE s.appliance_id = p.id), '{}') AS streams
+       FROM p JOIN appliances a ON a.id = p.id LEFT JOIN appliance_status h ON h.appliance_id = p.id
+       ORDER BY p.school, p.id`,
+      [...params, q.offset, q.limit],
+    );
+    const x = c.rows[0];
+    const total = Number(x?.total ?? 0);
+    const online = Number(x?.online ?? 0);
+    return {
+      schools: x?.schools ?? [],
+      counts: { total, online, offline: total - online, problem: Number(x?.problem ?? 0) },
+      matching: Number(x?.matching ?? 0),
+      rows: page.rows.map((r) => ({
+        id: r.id,
+        school: r.school,
+        enrolledAt: r.enrolled_at,
+        lastSeen: r.last_seen,
+        lastHeartbeat: r.received_at,
+        online: r.online,
+        clockSkewMs: r.sent_at && r.received_at ? r.sent_at.getTime() - r.received_at.getTime() : null,
+        status: r.status,
+        streams: Object.fromEntries(Object.entries(r.streams).map(([k, v]) => [k, Number(v)])),
+      })),
+    };
+  }
+
   /** One appliance's kept heartbeats, newest first. */
   async history(applianceId: string, limit = 500): Promise<{ receivedAt: Date; entry: HistoryEntry }[]> {
     const r = await this.#pool.query<{ received_at: Date; status: HistoryEntry }>(

@@ -306,4 +306,32 @@ CREATE TABLE console_signal_notes (
 );
 `,
   },
+  {
+    version: 12,
+    sql: `
+-- What the console's fleet page filters and counts by, kept beside each appliance's last status so
+-- that a page of 50 000 appliances counts narrow columns instead of reading every status's JSON
+-- (docs/district.md, "Sizing"). Generated from the status, so no writer can let them disagree; the
+-- functions are IMMUTABLE (they read only their argument), as a generated column requires.
+CREATE FUNCTION classedge_status_problems(s jsonb) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+  SELECT count(*)::integer FROM jsonb_array_elements(
+    CASE WHEN jsonb_typeof(s->'components') = 'array' THEN s->'components' ELSE '[]'::jsonb END) c
+  WHERE c->>'state' IN ('degraded', 'failed')
+$f$;
+CREATE FUNCTION classedge_status_quarantined(s jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+  SELECT coalesce(sum((v->>'quarantined')::numeric), 0)::bigint FROM jsonb_each(
+    CASE WHEN jsonb_typeof(s->'streams') = 'object' THEN s->'streams' ELSE '{}'::jsonb END) e(k, v)
+  WHERE jsonb_typeof(v->'quarantined') = 'number'
+$f$;
+-- The words the fleet search matches besides the id and school: the place the box gives and its version.
+CREATE FUNCTION classedge_status_words(s jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+  SELECT lower(concat_ws(' ', s#>>'{place,name}', concat(s#>>'{place,grade}', s#>>'{place,class}'),
+    s#>>'{place,room}', s->>'version'))
+$f$;
+ALTER TABLE appliance_status
+  ADD COLUMN problems integer GENERATED ALWAYS AS (classedge_status_problems(status)) STORED,
+  ADD COLUMN quarantined bigint GENERATED ALWAYS AS (classedge_status_quarantined(status)) STORED,
+  ADD COLUMN words text GENERATED ALWAYS AS (classedge_status_words(status)) STORED;
+`,
+  },
 ];

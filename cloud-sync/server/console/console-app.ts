@@ -327,32 +327,20 @@ export class DistrictConsole {
     for (const k of ['offset', 'limit']) if (typeof raw[k] === 'string') raw[k] = Number(raw[k]);
     const q = valid(checkFleetQuery, raw, '(query)');
     const now = this.#now();
-    const all = (await this.#fleet.fleet(new Date(now), this.#o.offlineAfterMs, scope)).map(item);
-    const schools = [...new Set(all.map((a) => a.school))].sort();
-    const search = q.search?.trim().toLowerCase();
-    const matching = all.filter(
-      (a) =>
-        (!q.school || a.school === q.school) &&
-        (q.status === undefined ||
-          (q.status === 'online' && a.online) ||
-          (q.status === 'offline' && !a.online) ||
-          (q.status === 'problem' && (a.problems > 0 || a.quarantined > 0 || !a.online))) &&
-        (!search || `${a.id} ${a.school} ${a.classroom} ${a.version ?? ''}`.toLowerCase().includes(search)),
-    );
-    const offset = q.offset ?? 0;
-    const limit = q.limit ?? 200;
+    const page = await this.#fleet.fleetPage(new Date(now), this.#o.offlineAfterMs, scope, {
+      ...(q.school ? { school: q.school } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.search?.trim() ? { search: q.search.trim() } : {}),
+      offset: q.offset ?? 0,
+      limit: q.limit ?? 200,
+    });
     const answer: FleetAnswer = {
       now,
       offlineAfterS: Math.round(this.#o.offlineAfterMs / 1000),
-      schools,
-      counts: {
-        total: all.length,
-        online: all.filter((a) => a.online).length,
-        offline: all.filter((a) => !a.online).length,
-        problem: all.filter((a) => a.problems > 0 || a.quarantined > 0).length,
-      },
-      matching: matching.length,
-      appliances: matching.slice(offset, offset + limit),
+      schools: page.schools,
+      counts: page.counts,
+      matching: page.matching,
+      appliances: page.rows.map(item),
     };
     res.json(answer);
   }
