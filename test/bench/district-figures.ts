@@ -93,7 +93,89 @@ function consoleFleet(appliances: number, historyDays: number, p95: string, p50:
   };
 }
 
+/**
+ * `district_research_p95_ms`: the teaching-research page (`GET /console/api/v1/research/lessons`,
+ * the whole district, its default 30 days) over a term of 5 000 classrooms' lessons (7 a school
+ * day, 100 days: 2.5 million lesson records) in day partitions that also hold 10 million readings:
+ * the page must find the lessons without reading the readings. `_term` is the widest range a
+ * request may ask for (92 days).
+ */
+const researchTerm: FigureGroup = {
+  figures: ['district_research_p95_ms', 'district_research_term_ms'],
+  async run() {
+    const APPLIANCES = 5000;
+    const pg = await startPostgres();
+    const r = new DistrictReceiver({ databaseUrl: pg.url });
+    try {
+      await r.migrate();
+      await r.pool.query(
+        `INSERT INTO appliances (id, public_key, school) SELECT 'room-' || i, 'k', 'school-' || (i % ${SCHOOLS}) FROM generate_series(1, ${APPLIANCES}) i`,
+      );
+      await r.pool.query(
+        `INSERT INTO appliance_status (appliance_id, received_at, sent_at, version, status)
+         SELECT 'room-' || i, now(), now(), '1.4.0', ${STATUS_SQL} || jsonb_build_object('place', jsonb_build_object('grade', (1 + i % 6) || '年级'))
+         FROM generate_series(1, ${APPLIANCES}) i`,
+      );
+      for (let d = 0; d < TERM_DAYS; d++) await r.pool.query('SELECT records_partition(current_date - $1::int)', [d]);
+      // Weekdays only, as lessons are; readings on every day, 100 000 a day.
+      await r.pool.query(
+        `INSERT INTO records (appliance_id, stream, seq, day, payload)
+         SELECT 'room-' || i, 'lessons', d * 10 + k, current_date - d,
+           jsonb_build_object('teacherTalkS', 1200 + (i * k) % 900, 'studentTalkS', 300 + (i + k) % 600, 'rt', 0.6, 'ch', 0.3,
+             'mode', (ARRAY['lecture','practice','dialogue','mixed'])[1 + (i + k) % 4], 'headUpMean', 0.7,
+             'questioning', jsonb_build_object('wt1', jsonb_build_object('medianS', 1 + (i % 30) / 10.0, 'atLeast3sShare', 0.2),
+               'wt2', jsonb_build_object('medianS', 1.5), 'episodesPer10Min', 2.5))
+         FROM generate_series(0, ${TERM_DAYS - 1}) d, generate_series(1, ${APPLIANCES}) i, generate_series(1, 7) k
+         WHERE extract(isodow FROM current_date - d) < 6`,
+      );
+      await r.pool.query(
+        `INSERT INTO records (appliance_id, stream, seq, day, payload)
+         SELECT 'room-' || (1 + j % ${APPLIANCES}), 'readings', d * 100000 + j, current_date - d,
+           jsonb_build_object('device', 'co2-1', 'metric', 'co2_ppm', 'value', 600 + j % 400, 'ts', j)
+         FROM generate_series(0, ${TERM_DAYS - 1}) d, generate_series(1, 100000) j`,
+      );
+      await r.pool.query('ANALYZE');
+      await new ConsoleStore(r.pool).putUser(
+        { username: 'bench', role: 'research', school: '' },
+        await hashSecret(PASSWORD),
+      );
+      const c = await r.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
+      const base = `http://127.0.0.1:${c.port}/console/api/v1`;
+      const login = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench', password: PASSWORD }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const day = (back: number): string => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+      const page = async (from: string): Promise<number> => {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/research/lessons?from=${from}&to=${day(0)}`, { headers: { cookie } });
+        const body = (await res.json()) as { groups?: { lessons: number }[] };
+        const ms = performance.now() - t0;
+        measured('lessons on the research page', body.groups?.reduce((n, g) => n + g.lessons, 0) ?? 0);
+        return ms;
+      };
+      const times: number[] = [];
+      for (let i = 0; i < 13; i++) {
+        const ms = await page(day(29));
+        if (i >= 3) times.push(ms);
+      }
+      const term: number[] = [];
+      for (let i = 0; i < 4; i++) term.push(await page(day(91)));
+      return {
+        district_research_p95_ms: Math.round(percentile('research page times', times, 95)),
+        district_research_term_ms: Math.round(percentile('research term times', term.slice(1), 50)),
+      };
+    } finally {
+      await r.close();
+      await pg.stop();
+    }
+  },
+};
+
 export const districtFigures: FigureGroup[] = [
+  researchTerm,
   consoleFleet(5000, TERM_DAYS, 'district_console_p95_ms', 'district_console_p50_ms'),
   consoleFleet(50_000, 0, 'district_console_p95_ms_50000', 'district_console_p50_ms_50000'),
 ];
