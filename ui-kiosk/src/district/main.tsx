@@ -6,6 +6,7 @@ import { FleetPage } from './fleet-page.js';
 import { AppliancePage } from './appliance-page.js';
 import { HealthPage } from './health-page.js';
 import { ResearchPage } from './research-page.js';
+import { EnvironmentPage } from './environment-page.js';
 import { districtLang, setDistrictLang, w } from './words.js';
 import './district.css';
 
@@ -61,7 +62,8 @@ function Login({ done }: { done: (me: Me) => void }) {
   );
 }
 
-const route = (): { appliance?: string } => {
+const route = (): { appliance?: string; environment?: boolean } => {
+  if (location.hash === '#/environment') return { environment: true };
   const m = /^#\/appliance\/(.+)$/.exec(location.hash);
   return m?.[1] ? { appliance: decodeURIComponent(m[1]) } : {};
 };
@@ -87,6 +89,8 @@ function DistrictApp() {
           {fleetRole && <a href="#/">{w('fleet')}</a>}
           {me.role === 'health' && <a href="#/">{w('health')}</a>}
           {me.role === 'research' && <a href="#/">{w('research')}</a>}
+          {me.role === 'environment' && <a href="#/">{w('environment')}</a>}
+          {fleetRole && <a href="#/environment">{w('environment')}</a>}
         </nav>
         <span class="who">
           {me.username} · {w(ROLE_WORD[me.role])}
@@ -102,9 +106,9 @@ function DistrictApp() {
       <main>
         {me.role === 'health' && <HealthPage />}
         {me.role === 'research' && <ResearchPage />}
-        {me.role === 'environment' && <p class="muted">{w('notYet')}</p>}
+        {(me.role === 'environment' || (fleetRole && where.environment)) && <EnvironmentPage />}
         {fleetRole && where.appliance && <AppliancePage id={where.appliance} back={() => (location.hash = '#/')} />}
-        {fleetRole && !where.appliance && (
+        {fleetRole && !where.appliance && !where.environment && (
           <FleetPage open={(id) => (location.hash = `#/appliance/${encodeURIComponent(id)}`)} />
         )}
       </main>
