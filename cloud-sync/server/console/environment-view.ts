@@ -1,4 +1,3 @@
-import { localTime } from '../../../edge/config/timetable.js';
 import type { ExposureRow, ExposureSums } from '../environment-store.js';
 import type { EnvironmentAnswer, EnvironmentClassroom, EnvironmentFigures, EnvironmentSchool } from './contract.js';
 
@@ -30,7 +29,10 @@ export function termStart(day: string): string {
 }
 
 /** Today in the district's time zone (the console has no appliance's clock to go by). */
-export const districtDay = (now: number, timeZone: string): string => localTime(now, timeZone).date;
+export const districtDay = (now: number, timeZone: string): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(now),
+  );
 
 /** Whether `day` is a real day (2026-02-30 is not). */
 export const realDay = (day: string): boolean => {
