@@ -10,6 +10,7 @@ import { WINDOW_MS, type Rule, type Window } from './rules.js';
 import { HaPublisher } from './ha-discovery.js';
 import { errorMessage } from '../errors.js';
 import { roomValueOf } from './room-value.js';
+import { EnvDayReporter } from './day-report.js';
 
 /** A sensor value older than this no longer speaks for the room. */
 const STALE_MS = 10 * MINUTE;
@@ -69,6 +70,8 @@ export interface EnvironmentOptions {
   log: Logger;
   /** Publish on the embedded broker as the appliance (state topics, discovery). */
   publish: (topic: string, payload: string, retain: boolean) => void;
+  /** The wall clock of the daily summary to the district; Date.now by default. */
+  now?: () => number;
 }
 
 export class EnvironmentService extends BaseComponent {
@@ -82,7 +85,9 @@ export class EnvironmentService extends BaseComponent {
   readonly #ha: HaPublisher;
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #c = { readings: 0, raised: 0, cleared: 0, flushes: 0 };
+  #dayTimer: NodeJS.Timeout | undefined;
+  readonly #days: EnvDayReporter;
+  #c = { readings: 0, raised: 0, cleared: 0, flushes: 0, dayReports: 0 };
   /** Active alerts whose peak rose since the last flush (by rule). */
   readonly #peakDirty = new Set<string>();
 
@@ -90,6 +95,7 @@ export class EnvironmentService extends BaseComponent {
     super();
     this.#o = o;
     this.#rollups = new RollupStore(o.store);
+    this.#days = new EnvDayReporter(o.config, o.store);
     this.#ha = new HaPublisher({
       applianceId: o.config.appliance.id,
       publish: o.publish,
@@ -127,7 +133,29 @@ export class EnvironmentService extends BaseComponent {
       () => this.flush(),
       (err) => this.#o.log.error({ err }, 'environment flush failed; retrying at the next tick'),
     );
+    // The day's summary to the district: now when a lesson has passed (rollups caught up above), then
+    // after each lesson's end.
+    const failed = (err: unknown): void =>
+      this.#o.log.error({ err }, 'daily environment summary to the district not made; tried again in a minute');
+    try {
+      this.reportDayIfDue(true);
+    } catch (err) {
+      failed(err);
+    }
+    this.#dayTimer = this.every(60_000, () => this.reportDayIfDue(), failed);
     this.setState('running');
+  }
+
+  /**
+   * The day's environment summary to the district (stream `env-days`, day-report.ts) when a lesson
+   * ended since the last one, or with `atStart` when any lesson of today has ended. Returns whether
+   * one was made.
+   */
+  reportDayIfDue(atStart = false): boolean {
+    this.flush();
+    const made = this.#days.reportIfDue(this.#o.now?.() ?? Date.now(), atStart);
+    if (made) this.#c.dayReports++;
+    return made;
   }
 
   flush(): void {
@@ -313,6 +341,8 @@ export class EnvironmentService extends BaseComponent {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#dayTimer) clearInterval(this.#dayTimer);
+    this.#dayTimer = undefined;
     this.flush();
     this.setState('stopped');
   }

@@ -167,6 +167,7 @@ export const COMPONENT_COUNTERS = {
   raised: c('触发告警', 'alerts raised'),
   cleared: c('解除告警', 'alerts cleared'),
   flushes: c('汇总写入', 'rollup flushes'),
+  dayReports: c('环境日报', 'daily environment summaries to the district'),
   activeAlerts: g('当前告警', 'alerts active'),
   // HTTP
   upgradeErrors: c('WebSocket 升级错误', 'WebSocket upgrade errors'),

@@ -85,6 +85,17 @@ export const dataClasses: readonly DataClass[] = [
     purgeCondition: 'ended_at IS NOT NULL',
   },
   {
+    name: 'env-days',
+    durability: 'commit',
+    table: 'env_day_summaries',
+    purpose:
+      "Each school day's exposure during lessons (minutes with CO2, PM2.5 over the limits, light below the desk minimum; noise mean and max), for the district's environment page.",
+    personal: 'none',
+    destination: 'district',
+    retentionDays: (c) => c.retention.readingsDays,
+    timeColumn: 'made_at',
+  },
+  {
     name: 'screen-time',
     durability: 'commit',
     table: 'screen_time',

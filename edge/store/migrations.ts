@@ -564,4 +564,31 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 17,
+    name: 'env-day-summaries',
+    sql: `
+-- The room's exposure during the day's lessons, for the district's environment page
+-- (edge/environment/lesson-exposure.ts): per metric the lesson minutes passed, those with data,
+-- those over the limit, mean and max. Made after each lesson ends and at a start after a lesson;
+-- the row of a day is replaced by the newer figures, and each version goes to the district
+-- (stream env-days), which keeps the latest madeAt of an appliance's day. No personal data.
+CREATE TABLE env_day_summaries (
+  day     TEXT PRIMARY KEY,
+  made_at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+) STRICT;
+INSERT INTO sync_seq (stream, next) VALUES ('env-days', 1);
+CREATE TRIGGER outbox_env_day_summaries_insert AFTER INSERT ON env_day_summaries
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'env-days', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_set(json(NEW.payload), '$.day', NEW.day, '$.madeAt', NEW.made_at) FROM sync_seq WHERE stream = 'env-days';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'env-days';
+END;
+CREATE TRIGGER outbox_env_day_summaries_update AFTER UPDATE ON env_day_summaries
+BEGIN
+  INSERT INTO outbox (stream, seq, created_at, payload) SELECT 'env-days', next, CAST(unixepoch('subsec') * 1000 AS INTEGER), json_set(json(NEW.payload), '$.day', NEW.day, '$.madeAt', NEW.made_at) FROM sync_seq WHERE stream = 'env-days';
+  UPDATE sync_seq SET next = next + 1 WHERE stream = 'env-days';
+END;
+`,
+  },
 ];

@@ -9,6 +9,7 @@ import { ReadingsRepo } from './repos/readings.js';
 import { SessionsRepo } from './repos/sessions.js';
 import { UsersRepo } from './repos/users.js';
 import { EnvAlertsRepo } from './repos/env-alerts.js';
+import { EnvDaysRepo } from './repos/env-days.js';
 import { LessonsRepo } from './repos/lessons.js';
 import { RosterRepo } from './repos/roster.js';
 import { HealthRepo } from './repos/health.js';
@@ -38,6 +39,7 @@ export class Store {
   readonly sessions: SessionsRepo;
   readonly users: UsersRepo;
   readonly envAlerts: EnvAlertsRepo;
+  readonly envDays: EnvDaysRepo;
   readonly lessons: LessonsRepo;
   readonly roster: RosterRepo;
   readonly health: HealthRepo;
@@ -65,6 +67,7 @@ export class Store {
     this.sessions = new SessionsRepo(db);
     this.users = new UsersRepo(db);
     this.envAlerts = new EnvAlertsRepo(db);
+    this.envDays = new EnvDaysRepo(db);
     this.lessons = new LessonsRepo(db);
     this.roster = new RosterRepo(db);
     this.health = new HealthRepo(db);

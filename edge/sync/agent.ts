@@ -96,6 +96,7 @@ export const PRIORITY_STREAMS = [
   'health-checks',
   'absences',
   'health-days',
+  'env-days',
   'lessons',
 ] as const;
 export const BULK_STREAMS = ['readings', 'screen-time'] as const;

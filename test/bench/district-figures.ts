@@ -101,7 +101,7 @@ function consoleFleet(appliances: number, historyDays: number, p95: string, p50:
  * request may ask for (92 days).
  */
 const researchTerm: FigureGroup = {
-  figures: ['district_research_p95_ms', 'district_research_term_ms'],
+  figures: ['district_research_p95_ms', 'district_research_term_ms', 'district_environment_term_ms'],
   async run() {
     const APPLIANCES = 5000;
     const pg = await startPostgres();
@@ -134,9 +134,28 @@ const researchTerm: FigureGroup = {
            jsonb_build_object('device', 'co2-1', 'metric', 'co2_ppm', 'value', 600 + j % 400, 'ts', j)
          FROM generate_series(0, ${TERM_DAYS - 1}) d, generate_series(1, 100000) j`,
       );
+      // Each school day's environment summary (env-days), sent after each of its 7 lessons: the
+      // district keeps them all and reads the latest of each day.
+      await r.pool.query(
+        `INSERT INTO records (appliance_id, stream, seq, day, payload)
+         SELECT 'room-' || i, 'env-days', d * 10 + k, current_date - d,
+           jsonb_build_object('lessons', k, 'madeAt', k,
+             'limits', jsonb_build_object('co2Ppm', 1000, 'pm25Ugm3', 50, 'illuminanceMinLx', 300),
+             'metrics', jsonb_build_object(
+               'co2_ppm', jsonb_build_object('lessonMinutes', 40 * k, 'minutesWithData', 40 * k, 'minutesOver', (i % 9) * k, 'mean', 800, 'max', 1300),
+               'pm25_ugm3', jsonb_build_object('lessonMinutes', 40 * k, 'minutesWithData', 40 * k, 'minutesOver', 0, 'mean', 20, 'max', 40),
+               'illuminance_lx', jsonb_build_object('lessonMinutes', 40 * k, 'minutesWithData', 40 * k, 'minutesOver', i % 3, 'mean', 420, 'max', 700),
+               'noise_dba', jsonb_build_object('lessonMinutes', 40 * k, 'minutesWithData', 40 * k, 'minutesOver', null, 'mean', 58, 'max', 82)))
+         FROM generate_series(0, ${TERM_DAYS - 1}) d, generate_series(1, ${APPLIANCES}) i, generate_series(1, 7) k
+         WHERE extract(isodow FROM current_date - d) < 6`,
+      );
       await r.pool.query('ANALYZE');
       await new ConsoleStore(r.pool).putUser(
         { username: 'bench', role: 'research', school: '' },
+        await hashSecret(PASSWORD),
+      );
+      await new ConsoleStore(r.pool).putUser(
+        { username: 'bench-env', role: 'environment', school: '' },
         await hashSecret(PASSWORD),
       );
       const c = await r.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
@@ -163,9 +182,27 @@ const researchTerm: FigureGroup = {
       }
       const term: number[] = [];
       for (let i = 0; i < 4; i++) term.push(await page(day(91)));
+      // The environment page of the whole district: today and the term so far (up to 92 days here).
+      const envLogin = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench-env', password: PASSWORD }),
+      });
+      const envCookie = (envLogin.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const envTimes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/environment?day=${day(0)}&from=${day(91)}&to=${day(0)}`, {
+          headers: { cookie: envCookie },
+        });
+        const body = (await res.json()) as { schools?: { classrooms: unknown[] }[] };
+        envTimes.push(performance.now() - t0);
+        measured('classrooms on the environment page', body.schools?.reduce((n, x) => n + x.classrooms.length, 0) ?? 0);
+      }
       return {
         district_research_p95_ms: Math.round(percentile('research page times', times, 95)),
         district_research_term_ms: Math.round(percentile('research term times', term.slice(1), 50)),
+        district_environment_term_ms: Math.round(percentile('environment term times', envTimes.slice(1), 50)),
       };
     } finally {
       await r.close();

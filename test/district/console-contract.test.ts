@@ -11,6 +11,7 @@ import {
   ApplianceAnswer,
   CONSOLE_ROUTES,
   ConsoleError,
+  EnvironmentAnswer,
   FleetAnswer,
   HealthDaysAnswer,
   LessonGroupsAnswer,
@@ -46,6 +47,7 @@ before(async () => {
   await store.putUser({ username: 'locked', role: 'district-it', school: '' }, hash);
   await store.putUser({ username: 'doctor', role: 'health', school: '实验小学' }, hash);
   await store.putUser({ username: 'cdc', role: 'health', school: '' }, hash);
+  await store.putUser({ username: 'env', role: 'environment', school: '' }, hash);
   // Three appliances of two schools; two have sent a heartbeat, one long ago.
   const pool = district.receiver.pool;
   for (const [id, school] of [
@@ -108,6 +110,25 @@ before(async () => {
         i === 1 ? { wt1: { medianS: 1.5, atLeast3sShare: 0.1 }, wt2: { medianS: 1 }, episodesPer10Min: 3 } : null,
     });
   await rec('room-201', 'health-alerts', 1, alert(9));
+  // Daily environment summaries: two versions of room-101's day (the later madeAt wins, whatever
+  // the order), one of room-201, and one of room-102 with a field of the wrong type (skipped).
+  const exposure = (co2Over: number, withData: number, madeAt: number): object => ({
+    lessons: 7,
+    limits: { co2Ppm: 1000, pm25Ugm3: 50, illuminanceMinLx: 300 },
+    metrics: {
+      co2_ppm: { lessonMinutes: 280, minutesWithData: withData, minutesOver: co2Over, mean: 900, max: 1400 },
+      pm25_ugm3: { lessonMinutes: 280, minutesWithData: withData, minutesOver: 0, mean: 20, max: 30 },
+      illuminance_lx: { lessonMinutes: 280, minutesWithData: withData, minutesOver: 28, mean: 420, max: 600 },
+      noise_dba: { lessonMinutes: 280, minutesWithData: withData, minutesOver: null, mean: 58, max: 80 },
+    },
+    madeAt,
+  });
+  await rec('room-101', 'env-days', 2, exposure(140, 280, Date.now()));
+  await rec('room-101', 'env-days', 1, exposure(10, 200, Date.now() + 60_000));
+  await rec('room-201', 'env-days', 1, exposure(0, 280, Date.now()));
+  const odd = exposure(5, 280, Date.now()) as { metrics: { co2_ppm: Record<string, unknown> } };
+  odd.metrics.co2_ppm.minutesOver = 'many';
+  await rec('room-102', 'env-days', 1, odd);
   const fleet = new FleetStore(pool);
   const status = (over: Partial<HeartbeatStatus>): HeartbeatStatus => ({
     sentAt: Date.now(),
@@ -154,6 +175,7 @@ const isHealthDays = checker(HealthDaysAnswer);
 const isSignals = checker(SignalsAnswer);
 const isLessonGroups = checker(LessonGroupsAnswer);
 const isRollouts = checker(RolloutsAnswer);
+const isEnvironment = checker(EnvironmentAnswer);
 
 async function call(
   route: (typeof CONSOLE_ROUTES)[number],
@@ -436,6 +458,83 @@ test('every console route answers its schema; each account sees its scope only',
     withUpdates.updates.map((u) => [u.rolloutId, u.state, u.version, u.detail]),
     [[toAll, 'rolled-back', '1.4.0', 'health check failed: 503']],
   );
+  // Environment: environment and district IT read every school, school IT its own; shares are
+  // minutes over / minutes with data, summed over a school's classrooms.
+  const env = await login('env');
+  const envDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const envPath = `/console/api/v1/environment?day=${envDay}`;
+  const e = await call('GET /console/api/v1/environment', envPath, { cookie: env });
+  assert.equal(e.status, 200, JSON.stringify(e.json));
+  isEnvironment(e.json, 'environment');
+  const ea = e.json as unknown as EnvironmentAnswer;
+  assert.equal(ea.day, envDay);
+  assert.equal(ea.to, envDay, 'the term runs to the day');
+  assert.match(ea.from, /^\d{4}-(09|02)-01$/, 'from the start of the term (1 September or 1 February)');
+  assert.equal(ea.skipped, 1, "room-102's odd summary");
+  assert.deepEqual(
+    ea.schools.map((x) => [x.school, x.classrooms.map((c) => c.applianceId)]),
+    [
+      ['实验小学', ['room-101', 'room-102']],
+      ['育才中学', ['room-201']],
+    ],
+  );
+  const c101 = ea.schools[0]!.classrooms[0]!;
+  assert.deepEqual([c101.grade, c101.klass, c101.room, c101.name], ['三年级', '2班', 'A-203', '三年级2班']);
+  assert.deepEqual(c101.today.co2, { minutesWithData: 200, minutesOver: 10, share: 0.05 }, 'the later madeAt');
+  assert.equal(c101.today.band, 'amber');
+  assert.deepEqual(c101.today.light, { minutesWithData: 200, minutesOver: 28, share: 0.14 });
+  assert.deepEqual(c101.today.noise, { minutesWithData: 200, meanDba: 58, maxDba: 80 });
+  assert.deepEqual(c101.term, c101.today, 'one day in the term so far');
+  assert.equal(ea.schools[0]!.classrooms[1]!.today.band, 'none', 'skipped: no data');
+  assert.deepEqual(ea.schools[0]!.today.co2, { minutesWithData: 200, minutesOver: 10, share: 0.05 });
+  assert.equal(ea.schools[1]!.today.band, 'green');
+  const earlier = await call(
+    'GET /console/api/v1/environment',
+    `/console/api/v1/environment?day=2020-01-02&from=2019-09-01&to=2020-01-02`,
+    { cookie: env },
+  );
+  assert.equal((earlier.json as unknown as EnvironmentAnswer).schools[0]!.term.days, 0, 'nothing then');
+  const zhaoEnv = await call('GET /console/api/v1/environment', envPath, { cookie: zhao });
+  isEnvironment(zhaoEnv.json, 'environment, school IT');
+  assert.deepEqual(
+    (zhaoEnv.json as unknown as EnvironmentAnswer).schools.map((x) => x.school),
+    ['实验小学'],
+  );
+  const zhaoOther = await call(
+    'GET /console/api/v1/environment',
+    `${envPath}&school=${encodeURIComponent('育才中学')}`,
+    {
+      cookie: zhao,
+    },
+  );
+  assert.deepEqual(
+    (zhaoOther.json as unknown as EnvironmentAnswer).schools.map((x) => x.school),
+    ['实验小学'],
+    'school IT asking for another school still reads its own',
+  );
+  const wangEnv = await call('GET /console/api/v1/environment', `${envPath}&school=${encodeURIComponent('育才中学')}`, {
+    cookie: wang,
+  });
+  assert.deepEqual(
+    (wangEnv.json as unknown as EnvironmentAnswer).schools.map((x) => x.school),
+    ['育才中学'],
+  );
+  for (const who of [li, doctor])
+    assert.equal((await call('GET /console/api/v1/environment', envPath, { cookie: who })).status, 403);
+  for (const [query, field] of [
+    ['day=yesterday', /\/day/],
+    ['day=2026-02-30', /\/day/],
+    ['from=2026-03-01&to=2026-02-01', /from not after to/],
+    ['from=2024-01-01&to=2026-01-01', /at most 366 days/],
+    ['sort=co2', /sort/],
+    ['school=a%00b', /\/school/],
+    [`school=${'x'.repeat(201)}`, /\/school/],
+    ['day=2026-03-01&day=2026-03-02', /\/day/],
+  ] as const) {
+    const r = await call('GET /console/api/v1/environment', `/console/api/v1/environment?${query}`, { cookie: env });
+    assert.equal(r.status, 400, `${query}: ${JSON.stringify(r.json)}`);
+    assert.match(String(r.json.message), field, query);
+  }
 
   // Logged out, the cookie is nothing.
   const out = await call('POST /console/api/v1/logout', '/console/api/v1/logout', { cookie: wang, body: {} });
@@ -449,7 +548,7 @@ test('every console route answers its schema; each account sees its scope only',
   );
   assert.deepEqual(
     audit.rows.map((x: { username: string; result: string }) => `${x.username} ${x.result}`),
-    ['wang ok', 'zhao ok', 'li ok', 'doctor ok', 'cdc ok'],
+    ['wang ok', 'zhao ok', 'li ok', 'doctor ok', 'cdc ok', 'env ok'],
   );
 });
 

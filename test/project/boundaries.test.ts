@@ -112,6 +112,7 @@ const DISTRICT_STORES = [
   'health-store.ts',
   'rollout-store.ts',
   'research-store.ts',
+  'environment-store.ts',
 ].map((f) => `${DISTRICT}${f}`);
 
 function districtSqlOutsideStore(files: Record<string, string>): string[] {

@@ -15,7 +15,11 @@ import { ApiClient } from '../helpers/api-client.js';
 import { launchChromium } from '../helpers/browser.js';
 import { CLI, ROOT, freePort, tempDir, waitFor } from '../helpers/env.js';
 import { run } from '../helpers/run.js';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DistrictReceiver } from '../../cloud-sync/server/district.js';
+import { EnvironmentStore } from '../../cloud-sync/server/environment-store.js';
+import { environmentAnswer } from '../../cloud-sync/server/console/environment-view.js';
+import { EnvironmentAnswer } from '../../cloud-sync/server/console/contract.js';
 import { DISTRICT_MIGRATIONS } from '../../cloud-sync/server/schema.js';
 import { MAX_REFUSED_LISTED, Refusal, batchLines, dayWindow } from '../../cloud-sync/server/requests.js';
 import { H, batchRequestHeaders, type BatchHeaders } from '../../cloud-sync/protocol.js';
@@ -542,5 +546,95 @@ test('a district database from before: migrating moves its signing key out of di
     await old.close();
     await admin.pool.query('DROP DATABASE IF EXISTS district_v4 WITH (FORCE)');
     await admin.close();
+  }
+});
+
+test('hostile env-days summaries: NUL, a bad day, not JSON and oversize are refused by record or by size, never a 500; wrong types are skipped and counted by the environment read', async () => {
+  const receiver = new DistrictReceiver({
+    databaseUrl: pgsql.url,
+    limits: { maxBodyBytes: 1 << 20, maxLineBytes: 64 * 1024, maxRecords: 100 },
+  });
+  await receiver.migrate();
+  const port = await receiver.listen(0);
+  try {
+    const key = await enrolKey(`http://127.0.0.1:${port}`, 'room-406');
+    await receiver.pool.query("UPDATE appliances SET school = '实验小学' WHERE id = 'room-406'");
+    const h = (first: number, last: number): BatchHeaders => ({
+      appliance: 'room-406',
+      batch: randomUUID(),
+      stream: 'env-days',
+      first,
+      last,
+    });
+    const day = today();
+    const metric = (over: unknown, withData: unknown = 40): Record<string, unknown> => ({
+      lessonMinutes: 40,
+      minutesWithData: withData,
+      minutesOver: over,
+      mean: 900,
+      max: 1200,
+    });
+    const summary = (co2: Record<string, unknown>, madeAt: unknown = Date.now()): Record<string, unknown> => ({
+      day,
+      madeAt,
+      lessons: 1,
+      metrics: {
+        co2_ppm: co2,
+        pm25_ugm3: metric(0),
+        illuminance_lx: metric(0),
+        noise_dba: { ...metric(null), mean: 55, max: 70 },
+      },
+    });
+    // Refused by record: NUL in a key and in a value, a day that is not one, a line that is not JSON.
+    const bad = gzipSync(
+      [
+        JSON.stringify({ seq: 1, day, payload: summary(metric(3)) }),
+        JSON.stringify({ seq: 2, day, payload: { ...summary(metric(3)), 'a\u0000': 1 } }),
+        JSON.stringify({ seq: 3, day, payload: summary({ ...metric(3), mean: 'x\u0000' }) }),
+        JSON.stringify({ seq: 4, day: '2026-02-30', payload: summary(metric(3)) }),
+        '{"seq": 5, "day": ',
+      ].join('\n'),
+    );
+    const refused = await post(port, batchRequestHeaders(h(1, 5), bad, key), bad);
+    assert.equal(refused.status, 422, JSON.stringify(refused.json));
+    assert.deepEqual(
+      refused.json.refused?.map((r) => r.seq),
+      [2, 3, 4, 5],
+    );
+    // An oversize summary: refused by size while it inflates (413), not stored, not a 500.
+    const big = ndjson([{ seq: 1, day, payload: summary({ ...metric(3), note: 'x'.repeat(100 * 1024) }) }]);
+    const tooBig = await post(port, batchRequestHeaders(h(1, 1), big, key), big);
+    assert.deepEqual([tooBig.status, tooBig.json.error], [413, 'too_large']);
+    // Wrong types and impossible figures are JSON the receiver stores as it stores every stream's;
+    // the environment read leaves each out and counts it, and the answer still fits its schema.
+    const odd = [
+      summary(metric('many')),
+      summary(metric(50, 40)),
+      summary(metric(-1)),
+      summary(metric([3])),
+      summary({ ...metric(3), lessonMinutes: 1e308 }),
+      summary(metric({ n: 3 })),
+    ];
+    // Each odd summary is the latest of its own day (madeAt far ahead), so each is the one read.
+    const lines = [
+      { seq: 1, day, payload: summary(metric(3)) },
+      ...odd.map((p, i) => {
+        const d = new Date(Date.now() - (i + 1) * DAY).toISOString().slice(0, 10);
+        return { seq: i + 2, day: d, payload: { ...p, day: d } };
+      }),
+    ];
+    const body = ndjson(lines);
+    const ok = await post(port, batchRequestHeaders(h(1, lines.length), body, key), body);
+    assert.deepEqual([ok.status, ok.json.committedSeq], [200, lines.length], JSON.stringify(ok.json));
+    const from = new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10);
+    const rows = await new EnvironmentStore(receiver.pool).exposure(day, from, day, '实验小学');
+    const answer = environmentAnswer(rows, { day, from, to: day });
+    assert.equal(TypeCompiler.Compile(EnvironmentAnswer).Check(answer), true, JSON.stringify(answer));
+    assert.equal(answer.skipped, odd.length);
+    const room = answer.schools[0]?.classrooms.find((c) => c.applianceId === 'room-406');
+    assert.deepEqual(room?.term.co2, { minutesWithData: 40, minutesOver: 3, share: 0.075 }, 'the one good day only');
+    assert.equal(room?.term.days, 1);
+  } finally {
+    await receiver.close();
   }
 });

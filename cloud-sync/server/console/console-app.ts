@@ -14,7 +14,10 @@ import { ConsoleStore, type ConsoleUser } from '../console-store.js';
 import { HealthStore } from '../health-store.js';
 import { ResearchStore } from '../research-store.js';
 import { RolloutStore, ringText, type RolloutRow } from '../rollout-store.js';
+import { EnvironmentStore } from '../environment-store.js';
+import { MAX_TERM_DAYS, daysBetween, districtDay, environmentAnswer, realDay, termStart } from './environment-view.js';
 import {
+  EnvironmentQuery,
   FleetQuery,
   HealthQuery,
   LoginRequest,
@@ -58,6 +61,7 @@ function rolloutItem(r: RolloutRow): RolloutItem {
     counts: Object.fromEntries(ROLLOUT_STATES.map((s) => [s, r.counts[s] ?? 0])) as RolloutItem['counts'],
   };
 }
+const checkEnvironmentQuery = wireCheck(EnvironmentQuery);
 
 /**
  * A request's body or query as its schema says, or a 400 naming the field and what was expected
@@ -97,6 +101,8 @@ export interface ConsoleOptions {
   secureCookie?: boolean;
   /** Where the built pages are (ui-kiosk/dist). */
   pagesDir?: string;
+  /** The district's time zone: "today" on the environment page when the page does not say (Asia/Shanghai). */
+  timeZone?: string;
   now?: () => number;
 }
 
@@ -137,6 +143,7 @@ export class DistrictConsole {
   readonly #rollouts: RolloutStore;
   /** The same store on the primary: a halt is written there. */
   readonly #rolloutHalts: RolloutStore;
+  readonly #environment: EnvironmentStore;
   /** At most two people's-cost hashes at once, eight waiting: 128 MiB each. */
   readonly #hashes = new HashGate({ maxRunning: 2, maxQueued: 8 });
 
@@ -150,6 +157,7 @@ export class DistrictConsole {
     this.#research = new ResearchStore(read);
     this.#rollouts = new RolloutStore(read);
     this.#rolloutHalts = new RolloutStore(o.pool);
+    this.#environment = new EnvironmentStore(read);
   }
 
   #now(): number {
@@ -212,6 +220,10 @@ export class DistrictConsole {
     api.post(
       '/rollouts/:id/halt',
       route((req, res) => this.#haltRoute(req, res)),
+    );
+    api.get(
+      '/environment',
+      route((req, res) => this.#environmentRoute(req, res)),
     );
     api.use((_req, _res, next) => next(new ConsoleRefusal(404, 'not_found', 'no such console route')));
     app.use('/console/api/v1', api);
@@ -476,6 +488,42 @@ export class DistrictConsole {
       }),
     };
     res.json(answer);
+  }
+
+  /**
+   * The environment page: each classroom's and school's share of lesson time over the limits, for a
+   * day (today by default) and a term (from its start to that day by default). Environment and
+   * district IT accounts read every school, or their own when they have one; school IT its own.
+   * Not personal data: not audited.
+   */
+  async #environmentRoute(req: Request, res: Response): Promise<void> {
+    const u = await this.#user(req);
+    if (u.role !== 'environment' && u.role !== 'district-it' && u.role !== 'school-it')
+      throw new ConsoleRefusal(
+        403,
+        'forbidden',
+        'the environment page is for environment, district IT and school IT accounts',
+      );
+    const q = valid(checkEnvironmentQuery, { ...(req.query as Record<string, unknown>) }, '(query)');
+    const day = q.day ?? districtDay(this.#now(), this.#o.timeZone ?? 'Asia/Shanghai');
+    const to = q.to ?? day;
+    const from = q.from ?? termStart(to);
+    for (const [k, v] of [
+      ['day', day],
+      ['from', from],
+      ['to', to],
+    ] as const)
+      if (!realDay(v)) throw new ConsoleRefusal(400, 'invalid_input', `query /${k}: expected a real day, got "${v}"`);
+    const span = daysBetween(from, to);
+    if (span < 0 || span >= MAX_TERM_DAYS)
+      throw new ConsoleRefusal(
+        400,
+        'invalid_input',
+        `query /from, /to: expected from not after to, at most ${MAX_TERM_DAYS} days`,
+      );
+    const school = (u.role === 'school-it' ? u.school : u.school || q.school) || undefined;
+    const rows = await this.#environment.exposure(day, from, to, school);
+    res.json(environmentAnswer(rows, { day, from, to }));
   }
 
   async #applianceRoute(req: Request, res: Response): Promise<void> {

@@ -293,6 +293,85 @@ export const RolloutHaltRequest = Type.Object(
   { additionalProperties: false },
 );
 export type RolloutHaltRequest = Static<typeof RolloutHaltRequest>;
+export const EnvironmentQuery = Type.Object(
+  {
+    day: Type.Optional(DayText),
+    from: Type.Optional(DayText),
+    to: Type.Optional(DayText),
+    school: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type EnvironmentQuery = Static<typeof EnvironmentQuery>;
+
+/** Lesson minutes of a quantity judged against its limit: how many had data, how many were over. */
+const Exposure = (description: string) =>
+  Type.Object(
+    {
+      minutesWithData: Count('lesson minutes with a reading'),
+      minutesOver: Count('of those, minutes over the limit'),
+      share: Share('minutesOver / minutesWithData; null without data'),
+    },
+    { description },
+  );
+
+/** The CO₂ share's colour on the page: green below 5 %, amber 5-20 %, red above 20 %, none without data. */
+export const EnvironmentBand = Type.Union(
+  [Type.Literal('green'), Type.Literal('amber'), Type.Literal('red'), Type.Literal('none')],
+  { description: "the CO₂ share's band" },
+);
+
+/** A classroom's or a school's exposure during lessons over one period (a day, or the term). */
+export const EnvironmentFigures = Type.Object({
+  days: Count('school days with a summary'),
+  lessonMinutes: Count('lesson minutes of those days'),
+  co2: Exposure('CO₂: the 1-hour average over the limit (1000 ppm by default)'),
+  pm25: Exposure('PM2.5: its rolling average over the limit (24 h, 50 µg/m³ by default)'),
+  light: Exposure('desk illuminance below its minimum (300 lx by default)'),
+  noise: Type.Object(
+    {
+      minutesWithData: Count('lesson minutes with a reading'),
+      meanDba: Maybe('mean level during lessons, dB(A)'),
+      maxDba: Maybe('highest level during lessons, dB(A)'),
+    },
+    { description: 'a level, not judged: GB 50118 is a limit for the empty room' },
+  ),
+  band: EnvironmentBand,
+});
+export type EnvironmentFigures = Static<typeof EnvironmentFigures>;
+
+export const EnvironmentClassroom = Type.Object({
+  applianceId: Text('the classroom appliance'),
+  grade: Text("its grade ('' when the box gives none)"),
+  klass: Text("its class ('' when the box gives none)"),
+  room: Text("its room ('' when the box gives none)"),
+  name: Text("the box's name ('' when none)"),
+  today: EnvironmentFigures,
+  term: EnvironmentFigures,
+});
+export type EnvironmentClassroom = Static<typeof EnvironmentClassroom>;
+
+export const EnvironmentSchool = Type.Object({
+  school: Text('the school'),
+  /** Over its classrooms: the sums of their minutes (a share is of all its minutes with data). */
+  today: EnvironmentFigures,
+  term: EnvironmentFigures,
+  classrooms: Type.Array(EnvironmentClassroom),
+});
+export type EnvironmentSchool = Static<typeof EnvironmentSchool>;
+
+export const EnvironmentAnswer = Type.Object({
+  day: DayText,
+  from: DayText,
+  to: DayText,
+  bands: Type.Object({
+    amberFrom: Type.Number({ minimum: 0, maximum: 1, description: 'a CO₂ share from this is amber' }),
+    redAbove: Type.Number({ minimum: 0, maximum: 1, description: 'a CO₂ share above this is red' }),
+  }),
+  skipped: Count('daily summaries left out because they do not have the expected shape'),
+  schools: Type.Array(EnvironmentSchool),
+});
+export type EnvironmentAnswer = Static<typeof EnvironmentAnswer>;
 
 /** Every route of the console's API: the contract test calls each. */
 export const CONSOLE_ROUTES = [
@@ -307,4 +386,5 @@ export const CONSOLE_ROUTES = [
   'GET /console/api/v1/research/lessons',
   'GET /console/api/v1/rollouts',
   'POST /console/api/v1/rollouts/:id/halt',
+  'GET /console/api/v1/environment',
 ] as const;

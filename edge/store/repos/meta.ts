@@ -30,7 +30,9 @@ export type MetaKey =
   | 'store-recovered'
   | 'stream-rebase-pending'
   /** The daily health report times of one day already sent to the district: `<day> <HH:MM>...`. */
-  | 'health-day-reported';
+  | 'health-day-reported'
+  /** The lessons of one day whose environment summary went to the district: `<day> <lessons ended>`. */
+  | 'env-day-reported';
 
 export class MetaRepo {
   readonly #db: Db;

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type {
   ApplianceAnswer as ApplianceAnswerSchema,
+  EnvironmentAnswer as EnvironmentAnswerSchema,
   FleetAnswer as FleetAnswerSchema,
   HealthDaysAnswer as HealthDaysSchema,
   LessonGroupsAnswer as LessonGroupsSchema,
@@ -23,6 +24,8 @@ export type HealthSignal = SignalsAnswer['signals'][number];
 export type LessonGroupsAnswer = Static<typeof LessonGroupsSchema>;
 export type RolloutsAnswer = Static<typeof RolloutsSchema>;
 export type RolloutItem = RolloutsAnswer['rollouts'][number];
+export type EnvironmentAnswer = Static<typeof EnvironmentAnswerSchema>;
+export type EnvironmentFigures = EnvironmentAnswer['schools'][number]['today'];
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -68,6 +71,11 @@ export const consoleApi = {
     call<HealthDaysAnswer>('GET', `/health/days?${new URLSearchParams({ from, to })}`),
   lessonGroups: (from: string, to: string) =>
     call<LessonGroupsAnswer>('GET', `/research/lessons?${new URLSearchParams({ from, to })}`),
+  environment: (q: { day: string; from?: string; to?: string }) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+    return call<EnvironmentAnswer>('GET', `/environment?${p}`);
+  },
   signals: (from: string) => call<SignalsAnswer>('GET', `/health/signals?${new URLSearchParams({ from })}`),
   noteSignal: (appliance: string, signal: string, note: string) =>
     call<{ ok: true }>('POST', `/health/signals/${encodeURIComponent(appliance)}/${encodeURIComponent(signal)}/notes`, {

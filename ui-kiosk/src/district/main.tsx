@@ -7,6 +7,7 @@ import { AppliancePage } from './appliance-page.js';
 import { HealthPage } from './health-page.js';
 import { ResearchPage } from './research-page.js';
 import { RolloutsPage } from './rollouts-page.js';
+import { EnvironmentPage } from './environment-page.js';
 import { districtLang, setDistrictLang, w } from './words.js';
 import './district.css';
 
@@ -62,8 +63,9 @@ function Login({ done }: { done: (me: Me) => void }) {
   );
 }
 
-const route = (): { appliance?: string; rollouts?: true } => {
+const route = (): { appliance?: string; rollouts?: true; environment?: true } => {
   if (location.hash === '#/rollouts') return { rollouts: true };
+  if (location.hash === '#/environment') return { environment: true };
   const m = /^#\/appliance\/(.+)$/.exec(location.hash);
   return m?.[1] ? { appliance: decodeURIComponent(m[1]) } : {};
 };
@@ -90,6 +92,8 @@ function DistrictApp() {
           {fleetRole && <a href="#/rollouts">{w('rollouts')}</a>}
           {me.role === 'health' && <a href="#/">{w('health')}</a>}
           {me.role === 'research' && <a href="#/">{w('research')}</a>}
+          {me.role === 'environment' && <a href="#/">{w('environment')}</a>}
+          {fleetRole && <a href="#/environment">{w('environment')}</a>}
         </nav>
         <span class="who">
           {me.username} · {w(ROLE_WORD[me.role])}
@@ -105,10 +109,10 @@ function DistrictApp() {
       <main>
         {me.role === 'health' && <HealthPage />}
         {me.role === 'research' && <ResearchPage />}
-        {me.role === 'environment' && <p class="muted">{w('notYet')}</p>}
+        {(me.role === 'environment' || (fleetRole && where.environment)) && <EnvironmentPage />}
         {fleetRole && where.rollouts && <RolloutsPage />}
         {fleetRole && where.appliance && <AppliancePage id={where.appliance} back={() => (location.hash = '#/')} />}
-        {fleetRole && !where.appliance && !where.rollouts && (
+        {fleetRole && !where.appliance && !where.rollouts && !where.environment && (
           <FleetPage open={(id) => (location.hash = `#/appliance/${encodeURIComponent(id)}`)} />
         )}
       </main>
