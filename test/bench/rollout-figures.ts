@@ -113,7 +113,7 @@ class SimAppliance {
     return json.offer;
   }
 
-  /** As edge/update/fleet.ts does: download, ask for the install, report its outcome; each change heartbeats at once. */
+  /** As edge/update/fleet.ts does: download, ask for the install, report the outcome; each change heartbeats. */
   async #update(offer: UpdateOffer): Promise<void> {
     this.#working = true;
     const at = (state: FleetUpdateReport['state']): FleetUpdateReport => ({
