@@ -26,7 +26,20 @@ export interface ExposureRow {
 /** A number at `path` of the summary, or NULL when it is not a JSON number. */
 const n = (path: string): string =>
   `CASE WHEN jsonb_typeof(j.p #> '{${path}}') = 'number' THEN (j.p #>> '{${path}}')::float8 END`;
-const m = (metric: string, field: string): string => n(`metrics,${metric},${field}`);
+const METRICS = ['co2_ppm', 'pm25_ugm3', 'illuminance_lx', 'noise_dba'] as const;
+const FIELDS = ['lessonMinutes', 'minutesWithData', 'minutesOver', 'mean', 'max'] as const;
+/**
+ * A metric's field as a column of the read's `numbers` step, which takes each number out of the
+ * summary's JSON once: a term of 5 000 classrooms is hundreds of thousands of summaries, and the
+ * checks and sums below read each field several times.
+ */
+const m = (metric: (typeof METRICS)[number], field: (typeof FIELDS)[number]): string =>
+  `j.${metric}_${field.toLowerCase()}`;
+const NUMBERS = [
+  ...METRICS.flatMap((x) => FIELDS.map((f) => `${n(`metrics,${x},${f}`)} AS ${m(x, f).slice(2)}`)),
+  `coalesce(jsonb_typeof(j.p #> '{metrics,noise_dba,mean}'), 'null') IN ('number', 'null') AS noise_mean_ok`,
+  `coalesce(jsonb_typeof(j.p #> '{metrics,noise_dba,max}'), 'null') IN ('number', 'null') AS noise_max_ok`,
+].join(',\n           ');
 
 /**
  * Whether a summary has the shape the appliance sends (edge/environment/lesson-exposure.ts): for
@@ -34,7 +47,7 @@ const m = (metric: string, field: string): string => n(`metrics,${metric},${fiel
  * minutes with data and a mean and maximum that are numbers or null. A summary from an odd or newer
  * appliance that breaks it is counted as skipped, never summed and never a failed page.
  */
-const JUDGED = ['co2_ppm', 'pm25_ugm3', 'illuminance_lx'];
+const JUDGED = ['co2_ppm', 'pm25_ugm3', 'illuminance_lx'] as const;
 const SHAPE = [
   `${m('co2_ppm', 'lessonMinutes')} BETWEEN 0 AND 1440`,
   ...JUDGED.flatMap((x) => [
@@ -43,8 +56,8 @@ const SHAPE = [
     `${m(x, 'minutesOver')} BETWEEN 0 AND ${m(x, 'minutesWithData')}`,
   ]),
   `${m('noise_dba', 'minutesWithData')} BETWEEN 0 AND ${m('co2_ppm', 'lessonMinutes')}`,
-  `coalesce(jsonb_typeof(j.p #> '{metrics,noise_dba,mean}'), 'null') IN ('number', 'null')`,
-  `coalesce(jsonb_typeof(j.p #> '{metrics,noise_dba,max}'), 'null') IN ('number', 'null')`,
+  'j.noise_mean_ok',
+  'j.noise_max_ok',
 ].join(' AND ');
 
 /** The sums of one period: `cond` picks the summaries (an SQL condition on `j.day`). */
@@ -107,19 +120,26 @@ export class EnvironmentStore {
          ORDER BY r.appliance_id, r.day,
            CASE WHEN jsonb_typeof(r.payload->'madeAt') = 'number' THEN (r.payload->>'madeAt')::float8 END DESC NULLS LAST,
            r.seq DESC
+       ), numbers AS (
+         SELECT j.appliance_id, j.day,
+           ${NUMBERS}
+         FROM latest j
        ), judged AS (
-         SELECT j.appliance_id, j.day, j.p, coalesce(${SHAPE}, false) AS ok FROM latest j
+         SELECT j.*, coalesce(${SHAPE}, false) AS ok FROM numbers j
+       ), place AS MATERIALIZED (
+         -- Each classroom's place once, not its 2 kB status for every summary it sent.
+         SELECT a.id, a.school, coalesce(h.status->'place', '{}'::jsonb) AS place
+         FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id
+         WHERE ($4::text IS NULL OR a.school = $4)
        )
        SELECT a.school, CASE WHEN grouping(a.id) = 0 THEN a.id END AS appliance_id,
-         coalesce(h.status->'place', '{}'::jsonb) AS place,
+         a.place,
          ${period('today', 'j.day = $1::date')},
          ${period('term', 'j.day BETWEEN $2::date AND $3::date')},
          count(j.day) FILTER (WHERE NOT j.ok AND (j.day = $1::date OR j.day BETWEEN $2::date AND $3::date))::int AS skipped
-       FROM appliances a
-         LEFT JOIN appliance_status h ON h.appliance_id = a.id
+       FROM place a
          LEFT JOIN judged j ON j.appliance_id = a.id
-       WHERE ($4::text IS NULL OR a.school = $4)
-       GROUP BY GROUPING SETS ((a.school, a.id, h.status->'place'), (a.school))
+       GROUP BY GROUPING SETS ((a.school, a.id, a.place), (a.school))
        ORDER BY a.school, grouping(a.id) DESC, a.id`,
       [today, from, to, school ?? null],
     );
