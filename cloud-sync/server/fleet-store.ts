@@ -59,6 +59,32 @@ function signature(s: HeartbeatStatus): string {
  * takes the appliance id first, as every key of these tables does (docs/district-console.md,
  * "Scale").
  */
+/** An appliance and its last heartbeat as the fleet reads select them. */
+interface FleetSqlRow {
+  id: string;
+  school: string;
+  enrolled_at: Date;
+  last_seen: Date | null;
+  received_at: Date | null;
+  sent_at: Date | null;
+  status: HeartbeatStatus | null;
+  streams: Record<string, string | number>;
+}
+
+function fleetRow(x: FleetSqlRow, online: boolean): FleetRow {
+  return {
+    id: x.id,
+    school: x.school,
+    enrolledAt: x.enrolled_at,
+    lastSeen: x.last_seen,
+    lastHeartbeat: x.received_at,
+    online,
+    clockSkewMs: x.sent_at && x.received_at ? x.sent_at.getTime() - x.received_at.getTime() : null,
+    status: x.status,
+    streams: Object.fromEntries(Object.entries(x.streams).map(([k, v]) => [k, Number(v)])),
+  };
+}
+
 export class FleetStore {
   readonly #pool: pg.Pool;
 
@@ -117,16 +143,7 @@ export class FleetStore {
    * `scope.id` when given.
    */
   async fleet(now: Date, offlineAfterMs: number, scope: { school?: string; id?: string } = {}): Promise<FleetRow[]> {
-    const r = await this.#pool.query<{
-      id: string;
-      school: string;
-      enrolled_at: Date;
-      last_seen: Date | null;
-      received_at: Date | null;
-      sent_at: Date | null;
-      status: HeartbeatStatus | null;
-      streams: Record<string, string | number>;
-    }>(
+    const r = await this.#pool.query<FleetSqlRow>(
       `SELECT a.id, a.school, a.enrolled_at, a.last_seen, h.received_at, h.sent_at, h.status,
          coalesce((SELECT json_object_agg(s.stream, s.committed_seq) FROM stream_state s WHERE s.appliance_id = a.id), '{}') AS streams
        FROM appliances a LEFT JOIN appliance_status h ON h.appliance_id = a.id
@@ -134,17 +151,9 @@ export class FleetStore {
        ORDER BY a.school, a.id`,
       [scope.school ?? null, scope.id ?? null],
     );
-    return r.rows.map((x) => ({
-      id: x.id,
-      school: x.school,
-      enrolledAt: x.enrolled_at,
-      lastSeen: x.last_seen,
-      lastHeartbeat: x.received_at,
-      online: x.received_at !== null && now.getTime() - x.received_at.getTime() < offlineAfterMs,
-      clockSkewMs: x.sent_at && x.received_at ? x.sent_at.getTime() - x.received_at.getTime() : null,
-      status: x.status,
-      streams: Object.fromEntries(Object.entries(x.streams).map(([k, v]) => [k, Number(v)])),
-    }));
+    return r.rows.map((x) =>
+      fleetRow(x, x.received_at !== null && now.getTime() - x.received_at.getTime() < offlineAfterMs),
+    );
   }
 
   /**
@@ -203,17 +212,7 @@ export class FleetStore {
          (SELECT count(*) FROM m) AS matching`,
       params,
     );
-    const page = await this.#pool.query<{
-      id: string;
-      school: string;
-      enrolled_at: Date;
-      last_seen: Date | null;
-      received_at: Date | null;
-      sent_at: Date | null;
-      status: HeartbeatStatus | null;
-      online: boolean;
-      streams: Record<string, string | number>;
-    }>(
+    const page = await this.#pool.query<FleetSqlRow & { online: boolean }>(
       `${inScope},
     p AS (SELECT m.id, m.school, m.online FROM m ORDER BY m.school, m.id OFFSET $7 LIMIT $8)
        SELECT p.id, p.school, a.enrolled_at, a.last_seen, h.received_at, h.sent_at, h.status, p.online,
@@ -229,17 +228,7 @@ export class FleetStore {
       schools: x?.schools ?? [],
       counts: { total, online, offline: total - online, problem: Number(x?.problem ?? 0) },
       matching: Number(x?.matching ?? 0),
-      rows: page.rows.map((r) => ({
-        id: r.id,
-        school: r.school,
-        enrolledAt: r.enrolled_at,
-        lastSeen: r.last_seen,
-        lastHeartbeat: r.received_at,
-        online: r.online,
-        clockSkewMs: r.sent_at && r.received_at ? r.sent_at.getTime() - r.received_at.getTime() : null,
-        status: r.status,
-        streams: Object.fromEntries(Object.entries(r.streams).map(([k, v]) => [k, Number(v)])),
-      })),
+      rows: page.rows.map((r) => fleetRow(r, r.online)),
     };
   }
 

@@ -23,6 +23,17 @@ const STATUS_SQL = `jsonb_build_object(
   'configVersion', 3,
   'place', jsonb_build_object('name', '教室 ' || i, 'grade', '三年级', 'room', 'A-' || i))`;
 
+/** A console session's cookie for a bench account. */
+async function consoleLogin(base: string, username: string): Promise<string> {
+  const login = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`bench login of ${username}: HTTP ${login.status}`);
+  return (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
 /**
  * `district_console_p95_ms`: the district IT fleet page (`GET /console/api/v1/fleet`, its first
  * page of 200 of 5 000 appliances) against a district with a term of heartbeat history, server time
@@ -64,12 +75,7 @@ function consoleFleet(appliances: number, historyDays: number, p95: string, p50:
         );
         const c = await r.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
         const base = `http://127.0.0.1:${c.port}/console/api/v1`;
-        const login = await fetch(`${base}/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'bench', password: PASSWORD }),
-        });
-        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        const cookie = await consoleLogin(base, 'bench');
         const times: number[] = [];
         for (let i = 0; i < REQUESTS + 3; i++) {
           const t0 = performance.now();
@@ -160,12 +166,7 @@ const researchTerm: FigureGroup = {
       );
       const c = await r.listenConsole(0, '127.0.0.1', { offlineAfterMs: 15 * 60_000 });
       const base = `http://127.0.0.1:${c.port}/console/api/v1`;
-      const login = await fetch(`${base}/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bench', password: PASSWORD }),
-      });
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const cookie = await consoleLogin(base, 'bench');
       const day = (back: number): string => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
       const page = async (from: string): Promise<number> => {
         const t0 = performance.now();
@@ -183,12 +184,7 @@ const researchTerm: FigureGroup = {
       const term: number[] = [];
       for (let i = 0; i < 4; i++) term.push(await page(day(91)));
       // The environment page of the whole district: today and the term so far (up to 92 days here).
-      const envLogin = await fetch(`${base}/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bench-env', password: PASSWORD }),
-      });
-      const envCookie = (envLogin.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const envCookie = await consoleLogin(base, 'bench-env');
       const envTimes: number[] = [];
       for (let i = 0; i < 4; i++) {
         const t0 = performance.now();
