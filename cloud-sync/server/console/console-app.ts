@@ -557,7 +557,6 @@ export class DistrictConsole {
   /** A person halts a rollout (the district halts one by itself past its failure share); audited. */
   async #haltRoute(req: Request, res: Response): Promise<void> {
     const u = await this.#user(req);
-    this.#fleetScope(u);
     // A rollout spans schools: only an account of the whole district may stop it.
     if (u.role !== 'district-it' || u.school)
       throw new ConsoleRefusal(403, 'forbidden', "halting a rollout is for the whole district's IT accounts");
